@@ -1,0 +1,3 @@
+module github.com/basalt-dev/basalt/web
+
+go 1.26
