@@ -19,3 +19,34 @@ help:
 	@echo "make run     build everything and start Basalt on the embedded default configuration"
 	@echo "make test    run the whole suite (unit, integration with real components, web, end to end)"
 	@echo "make build | lint | proto | bench"
+
+# ---- tools ---------------------------------------------------------------------------------
+TOOLS                  := $(CACHE)/tools
+PROTOC_GEN_GO_VERSION  := v1.36.12
+PROTOC_GEN_GRPC_VERSION:= v1.6.2
+STATICCHECK_VERSION    := 2025.1.1
+APT_GET                := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
+
+$(TOOLS)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION):
+	GOBIN=$(TOOLS)/gobin go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	cp $(TOOLS)/gobin/protoc-gen-go $@
+$(TOOLS)/protoc-gen-go-grpc-$(PROTOC_GEN_GRPC_VERSION):
+	GOBIN=$(TOOLS)/gobin go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GRPC_VERSION)
+	cp $(TOOLS)/gobin/protoc-gen-go-grpc $@
+
+.PHONY: protoc
+protoc:
+	@command -v protoc >/dev/null && [ -f /usr/include/google/protobuf/duration.proto ] || \
+		{ $(APT_GET) update -qq && $(APT_GET) install -y -qq protobuf-compiler libprotobuf-dev; }
+
+# ---- proto: regenerate the plugin protocol's Go code (committed) ---------------------------
+PROTO_SRC := $(shell find sdk/proto -name '*.proto' 2>/dev/null)
+.PHONY: proto
+proto: protoc $(TOOLS)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION) $(TOOLS)/protoc-gen-go-grpc-$(PROTOC_GEN_GRPC_VERSION)
+	rm -rf sdk/internal/pb && mkdir -p sdk/internal/pb
+	protoc -I sdk/proto -I /usr/include \
+		--plugin=protoc-gen-go=$(TOOLS)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION) \
+		--plugin=protoc-gen-go-grpc=$(TOOLS)/protoc-gen-go-grpc-$(PROTOC_GEN_GRPC_VERSION) \
+		--go_out=sdk/internal/pb --go_opt=module=github.com/basalt-dev/basalt/sdk/internal/pb \
+		--go-grpc_out=sdk/internal/pb --go-grpc_opt=module=github.com/basalt-dev/basalt/sdk/internal/pb \
+		$(PROTO_SRC)

@@ -1,0 +1,133 @@
+package sdk
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Catalog is the contract of chart sources (Helm repositories, OCI registries). One plugin
+// instance serves every catalog its configuration lists; the core applies who may see which.
+type Catalog interface {
+	Plugin
+
+	ListCatalogs(ctx context.Context, req ListCatalogsRequest) (ListCatalogsResponse, error)
+	// ListCharts returns the charts of one catalog, each with the versions its version
+	// selection keeps. Library charts are never listed.
+	ListCharts(ctx context.Context, req ListChartsRequest) (ListChartsResponse, error)
+	// GetChart returns one version of a chart with what a launch needs, but not the archive.
+	GetChart(ctx context.Context, req GetChartRequest) (GetChartResponse, error)
+	// GetArchive streams a chart version's archive (.tgz). The caller closes Body.
+	GetArchive(ctx context.Context, req GetArchiveRequest) (GetArchiveResponse, error)
+	// Refresh reloads one catalog, or all when CatalogID is empty.
+	Refresh(ctx context.Context, req RefreshCatalogsRequest) (RefreshCatalogsResponse, error)
+}
+
+// LocalizedString maps a language code ("en", "fr") to text; "" is the default.
+type LocalizedString map[string]string
+
+// CatalogInfo describes one catalog and the options the core enforces.
+type CatalogInfo struct {
+	ID                string
+	Name              LocalizedString
+	Description       LocalizedString
+	Location          string
+	Status            string // PROD (has a tab), TEST or INTERNAL (reachable by link)
+	Highlighted       []string
+	Timeout           time.Duration
+	AllowSharing      bool
+	VisibleInPersonal bool
+	VisibleInGroup    bool
+	Restrictions      []ClaimRestriction
+	LastRefresh       time.Time
+	Error             string // why the last refresh failed; the last good state is kept
+	ChartCount        int
+}
+
+// ClaimRestriction keeps a catalog for users whose claim Key matches the regular expression
+// Match (over the whole value; any element of a list claim).
+type ClaimRestriction struct {
+	Key   string
+	Match string
+}
+
+type ListCatalogsRequest struct{}
+
+type ListCatalogsResponse struct {
+	Catalogs []CatalogInfo
+}
+
+type ListChartsRequest struct {
+	CatalogID string
+}
+
+type ChartVersion struct {
+	Version    string
+	AppVersion string
+	Created    time.Time
+	Digest     string
+	Deprecated bool
+}
+
+type ChartSummary struct {
+	Name        string
+	Description string
+	Icon        string
+	Home        string
+	Keywords    []string
+	Annotations map[string]string
+	Versions    []ChartVersion // newest first, pre-releases last
+	Error       string         // why this chart is failing, if it is
+}
+
+type ListChartsResponse struct {
+	Charts []ChartSummary
+}
+
+type ChartRef struct {
+	CatalogID string
+	Chart     string
+	Version   string // "" is the newest stable version
+}
+
+type GetChartRequest struct {
+	Chart ChartRef
+}
+
+type ChartDependency struct {
+	Name       string
+	Version    string
+	Repository string
+	Condition  string
+	Alias      string
+}
+
+type GetChartResponse struct {
+	Chart        ChartRef // with the version resolved
+	Summary      ChartSummary
+	ChartYAML    []byte
+	ValuesYAML   []byte
+	ValuesSchema []byte // values.schema.json; empty when the chart has none
+	Readme       []byte
+	Dependencies []ChartDependency
+	Digest       string // of the archive
+}
+
+type GetArchiveRequest struct {
+	Chart ChartRef
+}
+
+type GetArchiveResponse struct {
+	Chart  ChartRef
+	Digest string
+	Size   int64
+	Body   io.ReadCloser
+}
+
+type RefreshCatalogsRequest struct {
+	CatalogID string
+}
+
+type RefreshCatalogsResponse struct {
+	Catalogs []CatalogInfo
+}

@@ -1,0 +1,115 @@
+package wire
+
+import (
+	"errors"
+	"io"
+	"sync"
+)
+
+// ChunkSize is the size of the data messages of streamed bodies: big enough that per-message
+// costs vanish, small enough to stay far below gRPC's message limit.
+const ChunkSize = 256 << 10
+
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, ChunkSize); return &b }}
+
+// sendBody reads r to its end and hands it to send in chunks. The buffer is reused: gRPC
+// has encoded a message by the time Send returns.
+func sendBody(r io.Reader, send func([]byte) error) error {
+	bufp := chunkPool.Get().(*[]byte)
+	defer chunkPool.Put(bufp)
+	buf := *bufp
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			if serr := send(buf[:n]); serr != nil {
+				return serr
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// chunkReader is an io.Reader over a stream of data messages; next returns io.EOF at the end.
+type chunkReader struct {
+	next func() ([]byte, error)
+	buf  []byte
+	err  error
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		r.buf, r.err = r.next()
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// WriteTo lets io.Copy take whole chunks without an extra buffer.
+func (r *chunkReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if len(r.buf) > 0 {
+			n, err := w.Write(r.buf)
+			total += int64(n)
+			r.buf = r.buf[n:]
+			if err != nil {
+				return total, err
+			}
+			continue
+		}
+		if r.err != nil {
+			if errors.Is(r.err, io.EOF) {
+				return total, nil
+			}
+			return total, r.err
+		}
+		r.buf, r.err = r.next()
+	}
+}
+
+// streamBody is a response body read from a server stream; Close cancels the stream.
+type streamBody struct {
+	*chunkReader
+	cancel func()
+}
+
+func (b *streamBody) Close() error {
+	b.cancel()
+	return nil
+}
+
+// bodyOf turns the data messages of a server stream into a response body whose Close cancels
+// the stream.
+func bodyOf[M any](cancel func(), recv func() (M, error), data func(M) []byte) io.ReadCloser {
+	return &streamBody{cancel: cancel, chunkReader: &chunkReader{next: func() ([]byte, error) {
+		msg, err := recv()
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		if err != nil {
+			return nil, fromStatus(err)
+		}
+		return data(msg), nil
+	}}}
+}
+
+// recvBody turns the data messages of a client stream into the body a server implementation
+// reads.
+func recvBody[M any](recv func() (M, error), data func(M) []byte) io.Reader {
+	return &chunkReader{next: func() ([]byte, error) {
+		msg, err := recv()
+		if err != nil {
+			return nil, err
+		}
+		return data(msg), nil
+	}}
+}
