@@ -1,0 +1,59 @@
+// Package config owns Basalt's configuration: its shape, the embedded defaults, loading with
+// koanf (defaults, then a YAML file, then BASALT_* environment variables, then flags) and
+// validation with errors that name the key at fault.
+package config
+
+import (
+	_ "embed"
+	"time"
+)
+
+// DefaultYAML is the embedded default configuration, the base every other source overrides.
+//
+//go:embed default.yaml
+var DefaultYAML []byte
+
+// Config is the whole configuration of a Basalt instance.
+type Config struct {
+	Server  Server            `koanf:"server"`
+	Log     Log               `koanf:"log"`
+	UI      UI                `koanf:"ui"`
+	Plugins map[string]Plugin `koanf:"plugins"`
+}
+
+// Server is the HTTP listener.
+type Server struct {
+	Address         string        `koanf:"address"`
+	PublicURL       string        `koanf:"public_url"`
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+}
+
+// Log sets the structured log of the core; plugins' logs are forwarded into it.
+type Log struct {
+	Level  string `koanf:"level"`
+	Format string `koanf:"format"`
+}
+
+// UI is the branding the portal applies without a rebuild.
+type UI struct {
+	Name      string   `koanf:"name"`
+	LogoURL   string   `koanf:"logo_url"`
+	Palette   Palette  `koanf:"palette"`
+	Languages []string `koanf:"languages"`
+}
+
+type Palette struct {
+	Primary string `koanf:"primary"`
+}
+
+// Plugin is one plugin instance: which binary to run and the configuration it receives once
+// validated against the JSON Schema the plugin publishes.
+type Plugin struct {
+	Kind string   `koanf:"kind"`
+	Path string   `koanf:"path"`
+	Args []string `koanf:"args"`
+	// SHA256, when set, is checked against the binary before every start.
+	SHA256       string         `koanf:"sha256"`
+	StartTimeout time.Duration  `koanf:"start_timeout"`
+	Config       map[string]any `koanf:"config"`
+}

@@ -1,0 +1,98 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "basalt.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestDefaultsLoad(t *testing.T) {
+	cfg, err := Load(Sources{})
+	if err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	if cfg.Server.Address != "127.0.0.1:8080" {
+		t.Errorf("local mode must listen on loopback by default, got %q", cfg.Server.Address)
+	}
+	if cfg.Server.ShutdownTimeout != 15*time.Second {
+		t.Errorf("shutdown_timeout = %v", cfg.Server.ShutdownTimeout)
+	}
+}
+
+func TestPrecedenceFileEnvFlags(t *testing.T) {
+	file := writeFile(t, "server:\n  address: 127.0.0.1:9000\n  public_url: https://file.example\nlog:\n  level: debug\n")
+	cfg, err := Load(Sources{
+		File:    file,
+		Environ: []string{"BASALT_SERVER__ADDRESS=127.0.0.1:9100", "BASALT_SERVER__PUBLIC_URL=https://env.example", "OTHER=x"},
+		Sets:    []string{"server.address=127.0.0.1:9200"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.Address != "127.0.0.1:9200" {
+		t.Errorf("flags must win: address = %q", cfg.Server.Address)
+	}
+	if cfg.Server.PublicURL != "https://env.example" {
+		t.Errorf("environment must beat the file: public_url = %q", cfg.Server.PublicURL)
+	}
+	if cfg.Log.Level != "debug" {
+		t.Errorf("file must beat defaults: level = %q", cfg.Log.Level)
+	}
+}
+
+func TestErrorsNameTheKey(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		sets       []string
+		key        string
+	}{
+		{"wrong type", "server:\n  shutdown_timeout: [1, 2]\n", nil, "server.shutdown_timeout"},
+		{"wrong type from flag", "", []string{"ui.languages=3"}, "ui.languages"},
+		{"unknown key", "server:\n  adress: x\n", nil, "server.adress"},
+		{"bad enum", "log:\n  level: loud\n", nil, "log.level"},
+		{"bad address", "server:\n  address: nowhere\n", nil, "server.address"},
+		{"unknown plugin binary", "plugins:\n  files:\n    kind: storage\n    path: /nonexistent/basalt-plugin-x\n", nil, "plugins.files.path"},
+		{"unknown plugin kind", "plugins:\n  files:\n    kind: blob\n    path: /bin/sh\n", nil, "plugins.files.kind"},
+		{"bad checksum", "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\n    sha256: xyz\n", nil, "plugins.files.sha256"},
+		{"malformed set", "", []string{"server.address"}, "server.address"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := Sources{Sets: c.sets}
+			if c.yaml != "" {
+				src.File = writeFile(t, c.yaml)
+			}
+			_, err := Load(src)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			var ke *KeyError
+			if !errors.As(err, &ke) || !strings.Contains(err.Error(), c.key) {
+				t.Fatalf("error %q does not name %s", err, c.key)
+			}
+		})
+	}
+}
+
+func TestPluginConfigSectionIsFree(t *testing.T) {
+	file := writeFile(t, "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\n    config:\n      root: /tmp/x\n      nested: {a: 1}\n")
+	cfg, err := Load(Sources{File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Plugins["files"].Config["root"] != "/tmp/x" {
+		t.Fatalf("plugin config not kept: %#v", cfg.Plugins["files"].Config)
+	}
+}

@@ -1,0 +1,109 @@
+package config
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Kinds are the plugin kinds a plugin instance may declare.
+var Kinds = []string{"storage", "secrets", "catalog", "region"}
+
+// KeyError is a configuration problem tied to one key.
+type KeyError struct {
+	Key     string
+	Problem string
+}
+
+func (e *KeyError) Error() string { return e.Key + ": " + e.Problem }
+
+// Validate checks what decoding cannot: values in range, addresses that parse, plugin
+// binaries that exist. Every problem is reported, each naming its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &KeyError{Key: key, Problem: fmt.Sprintf(format, args...)})
+	}
+
+	if _, _, err := net.SplitHostPort(c.Server.Address); err != nil {
+		bad("server.address", "must be host:port (%v)", err)
+	}
+	if c.Server.PublicURL != "" {
+		if u, err := url.Parse(c.Server.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
+			bad("server.public_url", "must be an absolute URL such as https://basalt.example.org")
+		}
+	}
+	if c.Server.ShutdownTimeout < 0 {
+		bad("server.shutdown_timeout", "must not be negative")
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
+		bad("log.level", "must be one of debug, info, warn, error; got %q", c.Log.Level)
+	}
+	if !slices.Contains([]string{"text", "json"}, c.Log.Format) {
+		bad("log.format", "must be text or json; got %q", c.Log.Format)
+	}
+
+	names := make([]string, 0, len(c.Plugins))
+	for name := range c.Plugins {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p := c.Plugins[name]
+		key := "plugins." + name
+		if !slices.Contains(Kinds, p.Kind) {
+			bad(key+".kind", "must be one of %s; got %q", strings.Join(Kinds, ", "), p.Kind)
+		}
+		if p.Path == "" {
+			bad(key+".path", "is required: the plugin's executable")
+		} else if _, err := ResolvePluginPath(p.Path); err != nil {
+			bad(key+".path", "%v", err)
+		}
+		if p.SHA256 != "" {
+			if b, err := hex.DecodeString(p.SHA256); err != nil || len(b) != 32 {
+				bad(key+".sha256", "must be 64 hexadecimal digits")
+			}
+		}
+		if p.StartTimeout < 0 {
+			bad(key+".start_timeout", "must not be negative")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ResolvePluginPath finds a plugin's executable: a path with a slash is used as is; a bare
+// name is looked up beside the running basalt binary, then on PATH.
+func ResolvePluginPath(path string) (string, error) {
+	if strings.ContainsRune(path, filepath.Separator) {
+		return checkExecutable(path)
+	}
+	if self, err := os.Executable(); err == nil {
+		if found, err := checkExecutable(filepath.Join(filepath.Dir(self), path)); err == nil {
+			return found, nil
+		}
+	}
+	found, err := exec.LookPath(path)
+	if err != nil {
+		return "", fmt.Errorf("no executable %q beside basalt nor on PATH", path)
+	}
+	return filepath.Abs(found)
+}
+
+func checkExecutable(path string) (string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("no plugin executable at %s", path)
+	}
+	if info.IsDir() || info.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("%s is not an executable file", path)
+	}
+	return filepath.Abs(path)
+}
