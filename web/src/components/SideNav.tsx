@@ -1,0 +1,37 @@
+import { NavLink } from "react-router";
+import { useVersion } from "../api/queries";
+import { useT } from "../i18n";
+import { useInstance } from "../instance";
+import { sections } from "../sections";
+import { Icon } from "./Icon";
+import styles from "./Shell.module.css";
+
+export function SideNav({ open, onNavigate }: { open: boolean; onNavigate(): void }) {
+  const t = useT();
+  const config = useInstance();
+  const version = useVersion().data?.version ?? config.version;
+  const linkClass = ({ isActive }: { isActive: boolean }) =>
+    isActive ? `${styles.navLink} ${styles.navLinkActive}` : styles.navLink;
+
+  return (
+    <nav id="side-nav" className={styles.nav} data-open={open} aria-label={t("nav.label")}>
+      <ul className={styles.navList}>
+        <li>
+          <NavLink to="/" end className={linkClass} onClick={onNavigate}>
+            <Icon name="home" />
+            {t("nav.home")}
+          </NavLink>
+        </li>
+        {sections.map((s) => (
+          <li key={s.id}>
+            <NavLink to={s.path} className={linkClass} onClick={onNavigate}>
+              <Icon name={s.icon} />
+              {t(s.nav)}
+            </NavLink>
+          </li>
+        ))}
+      </ul>
+      {version ? <p className={styles.version}>{t("nav.version", { version })}</p> : null}
+    </nav>
+  );
+}
