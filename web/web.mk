@@ -1,0 +1,44 @@
+# The portal (web/): included by the root Makefile, which defines ROOT as the repository root.
+#   make web-deps    install node_modules with `npm ci` when missing or older than package-lock.json
+#   make web-build   build the front end into web/dist (embedded by the Go package web); skipped when unchanged
+#   make web-test    Vitest, once, non-interactive
+#   make web-lint    type-check with tsc --noEmit
+#   make web-dev     Vite dev server, proxying /api to BASALT_URL (default http://127.0.0.1:8080)
+
+WEB_DIR   := $(ROOT)/web
+WEB_STAMP := $(WEB_DIR)/node_modules/.package-lock.json
+WEB_SRC   := $(shell find $(WEB_DIR)/src $(WEB_DIR)/public -type f -not -name '*.test.ts' -not -name '*.test.tsx' 2>/dev/null) \
+             $(WEB_DIR)/index.html $(WEB_DIR)/vite.config.ts $(WEB_DIR)/tsconfig.json $(WEB_DIR)/package.json
+
+.PHONY: web-deps web-build web-test web-lint web-dev web-clean web-node
+
+web-node:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "web: node and npm are needed (Node.js >= 20.19)"; exit 1; }
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("web: Node.js >= 20.19 is needed, found "+process.versions.node); process.exit(1) }'
+
+# npm ci writes node_modules/.package-lock.json; it stands for "node_modules matches the lock".
+$(WEB_STAMP): $(WEB_DIR)/package-lock.json $(WEB_DIR)/package.json | web-node
+	cd $(WEB_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+web-deps: $(WEB_STAMP)
+
+$(WEB_DIR)/dist/index.html: $(WEB_STAMP) $(WEB_SRC)
+	cd $(WEB_DIR) && npx --no-install vite build
+	@touch $@
+
+web-build: $(WEB_DIR)/dist/index.html
+
+web-test: web-deps
+	cd $(WEB_DIR) && CI=true npx --no-install vitest run
+
+web-lint: web-deps
+	cd $(WEB_DIR) && npx --no-install tsc --noEmit -p tsconfig.json
+
+web-dev: web-deps
+	cd $(WEB_DIR) && npx --no-install vite
+
+# Removes the build and node_modules, keeping dist/.gitkeep for the Go embed.
+web-clean:
+	find $(WEB_DIR)/dist -mindepth 1 -not -name .gitkeep -delete
+	rm -rf $(WEB_DIR)/node_modules
