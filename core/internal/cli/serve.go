@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os/signal"
+	"syscall"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/basalt-dev/basalt/core/internal/buildinfo"
+	"github.com/basalt-dev/basalt/core/internal/pluginhost"
+	"github.com/basalt-dev/basalt/core/internal/server"
+	"github.com/basalt-dev/basalt/web"
+)
+
+func newServe(stderr io.Writer) *cobra.Command {
+	var flags configFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Start the server with its plugins",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := flags.load()
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg.Log, stderr)
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+
+			registry := prometheus.NewRegistry()
+			registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+			host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(registry))
+			if err != nil {
+				return fmt.Errorf("configuration:\n%w", err)
+			}
+			defer host.Close()
+			if err := host.Start(ctx); err != nil {
+				return fmt.Errorf("plugins:\n%w", err)
+			}
+
+			ln, err := net.Listen("tcp", cfg.Server.Address)
+			if err != nil {
+				return fmt.Errorf("server.address: %w", err)
+			}
+			srv := server.New(server.Options{Config: cfg, Plugins: host, Log: log, Registry: registry, Portal: portal()})
+			log.Info("basalt is serving", "version", buildinfo.Version, "url", "http://"+ln.Addr().String(),
+				"plugins", len(host.Instances()), "portal_built", web.Built())
+			if host, _, _ := net.SplitHostPort(ln.Addr().String()); net.ParseIP(host).IsLoopback() {
+				log.Info("listening on loopback only: reachable from this machine alone (set server.address to expose it)")
+			}
+
+			done := make(chan error, 1)
+			go func() { done <- srv.Serve(ln) }()
+			select {
+			case err := <-done:
+				return err
+			case <-ctx.Done():
+			}
+			log.Info("shutting down", "grace", cfg.Server.ShutdownTimeout)
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+			defer cancel()
+			return srv.Shutdown(shutdownCtx)
+		},
+	}
+	flags.add(cmd)
+	return cmd
+}

@@ -1,0 +1,87 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/basalt-dev/basalt/core/api"
+	"github.com/basalt-dev/basalt/core/internal/buildinfo"
+	"github.com/basalt-dev/basalt/core/internal/pluginhost"
+)
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// Readiness is the answer of /readyz.
+type Readiness struct {
+	Ready   bool                `json:"ready"`
+	Plugins []pluginhost.Status `json:"plugins"`
+}
+
+// readyz is ready when the configuration is loaded (it is, or the server would not exist) and
+// every plugin runs. It tells which plugin is not, but never its configuration.
+func (s *Server) readyz(c echo.Context) error {
+	ready, statuses := s.opts.Plugins.Ready()
+	status := http.StatusOK
+	if !ready {
+		status = http.StatusServiceUnavailable
+	}
+	for n := range statuses {
+		statuses[n] = pluginhost.Status{Name: statuses[n].Name, Kind: statuses[n].Kind, Running: statuses[n].Running}
+	}
+	return c.JSON(status, Readiness{Ready: ready, Plugins: statuses})
+}
+
+func (s *Server) openapi(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/yaml", api.OpenAPI)
+}
+
+// Version is the answer of /api/v1/version.
+type Version struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+}
+
+func (s *Server) version(c echo.Context) error {
+	return c.JSON(http.StatusOK, Version{Version: buildinfo.Version, Commit: buildinfo.Commit})
+}
+
+// UIConfig is what the portal needs before anything else: branding and languages.
+type UIConfig struct {
+	Branding  Branding `json:"branding"`
+	Languages []string `json:"languages"`
+	Version   string   `json:"version"`
+}
+
+type Branding struct {
+	Name    string  `json:"name"`
+	LogoURL string  `json:"logoUrl"`
+	Palette Palette `json:"palette"`
+}
+
+type Palette struct {
+	Primary string `json:"primary"`
+}
+
+func (s *Server) uiConfig(c echo.Context) error {
+	ui := s.opts.Config.UI
+	return c.JSON(http.StatusOK, UIConfig{
+		Branding:  Branding{Name: ui.Name, LogoURL: ui.LogoURL, Palette: Palette{Primary: ui.Palette.Primary}},
+		Languages: ui.Languages,
+		Version:   buildinfo.Version,
+	})
+}
+
+// PluginList is the answer of /api/v1/plugins.
+type PluginList struct {
+	Plugins []pluginhost.Status `json:"plugins"`
+}
+
+// plugins shows every plugin's health. In local mode the single user administers the
+// instance; the identity issue restricts this to platform administrators.
+func (s *Server) plugins(c echo.Context) error {
+	_, statuses := s.opts.Plugins.Ready()
+	return c.JSON(http.StatusOK, PluginList{Plugins: statuses})
+}

@@ -1,0 +1,115 @@
+// Package server is Basalt's HTTP server: health and readiness, metrics, the /api/v1 surface
+// and the embedded portal, with request ids, an access log, one error shape and graceful
+// shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/pluginhost"
+)
+
+// Options are what the server is built from.
+type Options struct {
+	Config   *config.Config
+	Plugins  *pluginhost.Host
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+	// Portal is the built front end; nil or empty serves a page saying it is not built.
+	Portal fs.FS
+}
+
+// Server is a configured HTTP server, ready to serve on a listener.
+type Server struct {
+	opts Options
+	echo *echo.Echo
+	http *http.Server
+}
+
+// New builds the server and its routes.
+func New(opts Options) *Server {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(opts.Log)
+	s := &Server{opts: opts, echo: e}
+
+	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "basalt_http_request_duration_seconds",
+		Help:    "Duration of HTTP requests by route, method and status.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"route", "method", "status"})
+	opts.Registry.MustRegister(requests)
+
+	e.Use(middleware.RequestID())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			opts.Log.Error("panic in handler", "error", err, "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogRoutePath: true,
+		LogError: true, HandleError: true, LogResponseSize: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			requests.WithLabelValues(v.RoutePath, v.Method, strconv.Itoa(v.Status)).Observe(v.Latency.Seconds())
+			level := slog.LevelInfo
+			if v.URIPath == "/healthz" || v.URIPath == "/readyz" || v.URIPath == "/metrics" {
+				level = slog.LevelDebug
+			}
+			opts.Log.Log(c.Request().Context(), level, "http request", "method", v.Method, "path", v.URIPath,
+				"route", v.RoutePath, "status", v.Status, "took", v.Latency, "bytes", v.ResponseSize, "request_id", v.RequestID)
+			return nil
+		},
+	}))
+
+	s.routes()
+	s.http = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	return s
+}
+
+// Handler returns the server's HTTP handler (for in-process tests).
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve serves HTTP on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections and waits for requests in flight, up to ctx.
+func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+
+// Routes lists the method and path of every route, for the OpenAPI check.
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry})))
+
+	v1 := e.Group("/api/v1")
+	v1.GET("/openapi.yaml", s.openapi)
+	v1.GET("/version", s.version)
+	v1.GET("/config", s.uiConfig)
+	v1.GET("/plugins", s.plugins)
+	v1.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
+
+	s.portal()
+}
