@@ -1,0 +1,184 @@
+// Command testenv builds, starts and stops Basalt's local test environment.
+//
+//	testenv build          build the missing components into .cache/bin
+//	testenv up             build, start, configure; write .cache/testenv/env
+//	testenv down           stop every process that up started
+//	testenv env            print the env file (eval-able by a shell)
+//	testenv status         check that every server answers
+//	testenv login-ui       the login and consent app (started by up)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/basalt-dev/basalt/deploy/testenv"
+	"github.com/basalt-dev/basalt/deploy/testenv/internal/stack"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: testenv build|up|down|env|status|login-ui [flags]")
+		os.Exit(2)
+	}
+	cmd, args := os.Args[1], os.Args[2:]
+	fs := flag.NewFlagSet("testenv "+cmd, flag.ExitOnError)
+	root := fs.String("root", "", "the repository (default: found from the working directory)")
+	redirects := fs.String("portal-redirect", os.Getenv("BASALT_PORTAL_REDIRECT_URLS"),
+		"comma-separated redirect URLs of the portal's OIDC clients")
+	listen := fs.String("listen", "127.0.0.1:0", "login-ui: address to listen on")
+	admin := fs.String("admin", "", "login-ui: Hydra's admin URL")
+	only := fs.String("only", "", "up: start only these parts (kube,identity,registry), to debug one")
+	_ = fs.Parse(args)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cmd == "login-ui" {
+		exit(serveLoginUI(ctx, *listen, *admin))
+	}
+	l, err := layout(*root)
+	if err != nil {
+		exit(err)
+	}
+	switch cmd {
+	case "build":
+		_, err = stack.Build(ctx, l, os.Stdout)
+	case "up":
+		var urls []string
+		if *redirects != "" {
+			urls = strings.Split(*redirects, ",")
+		}
+		opts := stack.Options{PortalRedirectURLs: urls, Out: os.Stdout}
+		if *only != "" {
+			opts.Only = strings.Split(*only, ",")
+		}
+		err = up(ctx, l, opts)
+	case "down":
+		err = down(l)
+	case "env":
+		var data []byte
+		if data, err = os.ReadFile(l.EnvFile()); err == nil {
+			os.Stdout.Write(data)
+		}
+	case "status":
+		var e *testenv.Env
+		if e, err = testenv.Load(l.EnvFile()); err == nil {
+			err = e.Check(ctx)
+		}
+		if err == nil {
+			fmt.Println("testenv: every server answers")
+		}
+	default:
+		err = fmt.Errorf("unknown command %q", cmd)
+	}
+	exit(err)
+}
+
+func up(ctx context.Context, l stack.Layout, opts stack.Options) error {
+	unlock, err := lock(l)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if e, err := testenv.Load(l.EnvFile()); err == nil {
+		if e.Check(ctx) == nil {
+			fmt.Printf("testenv: already up; env file %s\n", l.EnvFile())
+			return nil
+		}
+		fmt.Println("testenv: a previous environment does not answer; stopping it")
+	}
+	if err := stack.Stop(l, os.Stdout); err != nil {
+		return err
+	}
+	bins, err := stack.Build(ctx, l, os.Stdout)
+	if err != nil {
+		return err
+	}
+	_, err = stack.Up(ctx, l, bins, opts)
+	if err != nil {
+		// Leave nothing half-started behind.
+		return errors.Join(err, stack.Stop(l, os.Stdout), os.Remove(l.EnvFile()))
+	}
+	return nil
+}
+
+func down(l stack.Layout) error {
+	unlock, err := lock(l)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := stack.Stop(l, os.Stdout); err != nil {
+		return err
+	}
+	if err := os.Remove(l.EnvFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	fmt.Println("testenv: down")
+	return os.RemoveAll(filepath.Join(l.State, "data"))
+}
+
+// lock serialises up and down between concurrent callers (parallel test
+// packages, a developer's shell).
+func lock(l stack.Layout) (func(), error) {
+	if err := os.MkdirAll(l.State, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(l.State, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+func layout(root string) (stack.Layout, error) {
+	if root == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return stack.Layout{}, err
+		}
+		if root, err = testenv.FindRoot(wd); err != nil {
+			return stack.Layout{}, err
+		}
+	}
+	root, err := filepath.Abs(root)
+	return stack.NewLayout(root), err
+}
+
+func serveLoginUI(ctx context.Context, listen, admin string) error {
+	if admin == "" {
+		return errors.New("login-ui: -admin is required")
+	}
+	srv := &http.Server{Addr: listen, Handler: stack.LoginUI(admin), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func exit(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testenv:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}

@@ -1,0 +1,3 @@
+module github.com/basalt-dev/basalt/deploy/testenv
+
+go 1.26.0

@@ -1,0 +1,389 @@
+package stack
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/basalt-dev/basalt/deploy/testenv"
+)
+
+//go:embed stages/*.yaml
+var stages embed.FS
+
+// fakeNode is a kwok node; its capacity is what the scheduler sees.
+type fakeNode struct {
+	name     string
+	capacity map[string]string
+	labels   map[string]string
+}
+
+var fakeNodes = []fakeNode{
+	{name: "kwok-cpu-1", capacity: map[string]string{"cpu": "16", "memory": "64Gi", "pods": "110", "ephemeral-storage": "200Gi"}},
+	{name: "kwok-cpu-2", capacity: map[string]string{"cpu": "16", "memory": "64Gi", "pods": "110", "ephemeral-storage": "200Gi"}},
+	{
+		name:     "kwok-gpu-1",
+		capacity: map[string]string{"cpu": "32", "memory": "128Gi", "pods": "110", "ephemeral-storage": "200Gi", "nvidia.com/gpu": "4"},
+		labels:   map[string]string{"nvidia.com/gpu.present": "true", "nvidia.com/gpu.product": "kwok-fake-gpu"},
+	},
+}
+
+// namespaces are created at start: the portal's own, and one per user and
+// per project, as Onyxia lays them out.
+func namespaces() []string {
+	ns := []string{"basalt"}
+	for _, u := range testenv.Users {
+		ns = append(ns, "user-"+u.Name)
+	}
+	for _, g := range testenv.Groups() {
+		ns = append(ns, "project-"+g)
+	}
+	return ns
+}
+
+// kube starts etcd, the control plane and kwok, then creates the nodes and
+// namespaces.
+func (r *run) kube(ctx context.Context) error {
+	bin := r.bins["kube"]
+	t0 := time.Now()
+	etcd, err := r.l.start("etcd", bin, []string{"etcd",
+		"--name=basalt",
+		"--data-dir=" + r.l.dataDir("etcd"),
+		"--listen-client-urls=" + r.env.EtcdURL,
+		"--advertise-client-urls=" + r.env.EtcdURL,
+		fmt.Sprintf("--listen-peer-urls=http://127.0.0.1:%d", r.ports["etcd-peer"]),
+		fmt.Sprintf("--initial-advertise-peer-urls=http://127.0.0.1:%d", r.ports["etcd-peer"]),
+		fmt.Sprintf("--initial-cluster=basalt=http://127.0.0.1:%d", r.ports["etcd-peer"]),
+		"--listen-metrics-urls=",
+		"--unsafe-no-fsync", // a throw-away store: durability only costs time
+		"--log-level=warn",
+	}, nil)
+	if err != nil {
+		return err
+	}
+	if err := etcd.waitFor(ctx, 30*time.Second, httpOK(http.DefaultClient, r.env.EtcdURL+"/health", "")); err != nil {
+		return err
+	}
+	r.ready("etcd", t0)
+
+	tokens := filepath.Join(r.l.State, "pki", "tokens.csv")
+	if err := os.WriteFile(tokens, []byte(r.env.KubeToken+`,basalt-admin,basalt-admin,"system:masters"`+"\n"), 0o600); err != nil {
+		return err
+	}
+	t0 = time.Now()
+	api, err := r.l.start("kube-apiserver", bin, []string{"kube-apiserver",
+		"--etcd-servers=" + r.env.EtcdURL,
+		"--bind-address=127.0.0.1",
+		"--advertise-address=127.0.0.1",
+		fmt.Sprintf("--secure-port=%d", r.ports["apiserver"]),
+		"--tls-cert-file=" + r.pki.serverCert,
+		"--tls-private-key-file=" + r.pki.serverKey,
+		"--client-ca-file=" + r.pki.caCert,
+		"--token-auth-file=" + tokens,
+		"--authorization-mode=RBAC",
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file=" + r.pki.saKey,
+		"--service-account-signing-key-file=" + r.pki.saKey,
+		"--service-cluster-ip-range=10.96.0.0/16",
+		// The loopback address may not be published as the kubernetes
+		// Service's endpoint, and no pod really runs to use it.
+		"--endpoint-reconciler-type=none",
+		"--allow-privileged=true",
+		"--profiling=false",
+		"--enable-priority-and-fairness=false",
+		"--cert-dir=" + filepath.Join(r.l.State, "pki"),
+		"--v=0",
+	}, nil)
+	if err != nil {
+		return err
+	}
+	kc, err := r.env.KubeHTTPClient()
+	if err != nil {
+		return err
+	}
+	if err := api.waitFor(ctx, 90*time.Second, httpOK(kc, r.env.KubeServer+"/readyz", r.env.KubeToken)); err != nil {
+		return err
+	}
+	r.ready("kube-apiserver", t0)
+	if err := r.writeKubeconfig(); err != nil {
+		return err
+	}
+
+	t0 = time.Now()
+	kcm, err := r.l.start("kube-controller-manager", bin, []string{"kube-controller-manager",
+		"--kubeconfig=" + r.env.Kubeconfig,
+		"--bind-address=127.0.0.1",
+		fmt.Sprintf("--secure-port=%d", r.ports["controller-manager"]),
+		"--leader-elect=false",
+		"--service-account-private-key-file=" + r.pki.saKey,
+		"--root-ca-file=" + r.pki.caCert,
+		"--cluster-name=basalt-testenv",
+		"--profiling=false",
+	}, nil)
+	if err != nil {
+		return err
+	}
+	sched, err := r.l.start("kube-scheduler", bin, []string{"kube-scheduler",
+		"--kubeconfig=" + r.env.Kubeconfig,
+		"--bind-address=127.0.0.1",
+		fmt.Sprintf("--secure-port=%d", r.ports["scheduler"]),
+		"--leader-elect=false",
+		"--profiling=false",
+	}, nil)
+	if err != nil {
+		return err
+	}
+	stagesFile, err := writeStages(r.l.State)
+	if err != nil {
+		return err
+	}
+	kwok, err := r.l.start("kwok", r.bins["kwok"], []string{
+		"--kubeconfig=" + r.env.Kubeconfig,
+		"--manage-all-nodes=false",
+		"--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+		fmt.Sprintf("--server-address=127.0.0.1:%d", r.ports["kwok"]),
+		"--node-ip=127.0.0.1",
+		"--cidr=10.244.0.0/16",
+		"--node-lease-duration-seconds=40",
+		"--config=" + stagesFile,
+	}, nil)
+	if err != nil {
+		return err
+	}
+	insecure := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	if err := kcm.waitFor(ctx, 60*time.Second, httpOK(insecure, fmt.Sprintf("https://127.0.0.1:%d/healthz", r.ports["controller-manager"]), "")); err != nil {
+		return err
+	}
+	r.ready("kube-controller-manager", t0)
+	if err := sched.waitFor(ctx, 60*time.Second, httpOK(insecure, fmt.Sprintf("https://127.0.0.1:%d/healthz", r.ports["scheduler"]), "")); err != nil {
+		return err
+	}
+	r.ready("kube-scheduler", t0)
+
+	t0 = time.Now()
+	kube := &kubeAPI{client: kc, server: r.env.KubeServer, token: r.env.KubeToken}
+	for _, n := range fakeNodes {
+		if err := kube.create(ctx, "/api/v1/nodes", n.object()); err != nil {
+			return err
+		}
+	}
+	for _, ns := range namespaces() {
+		obj := map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}}
+		if err := kube.create(ctx, "/api/v1/namespaces", obj); err != nil {
+			return err
+		}
+	}
+	if err := kwok.waitFor(ctx, 60*time.Second, kube.nodesReady); err != nil {
+		return err
+	}
+	r.ready(fmt.Sprintf("kwok (%d nodes)", len(fakeNodes)), t0)
+	// Pods are refused until the service account controller made "default".
+	for _, ns := range append([]string{"default"}, namespaces()...) {
+		if err := kcm.waitFor(ctx, 60*time.Second, kube.exists("/api/v1/namespaces/"+ns+"/serviceaccounts/default")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (n fakeNode) object() map[string]any {
+	labels := map[string]string{
+		"kubernetes.io/arch":            "amd64",
+		"kubernetes.io/os":              "linux",
+		"kubernetes.io/hostname":        n.name,
+		"kubernetes.io/role":            "agent",
+		"node-role.kubernetes.io/agent": "",
+		"type":                          "kwok",
+	}
+	for k, v := range n.labels {
+		labels[k] = v
+	}
+	return map[string]any{
+		"apiVersion": "v1",
+		"kind":       "Node",
+		"metadata": map[string]any{
+			"name":        n.name,
+			"labels":      labels,
+			"annotations": map[string]string{"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+		},
+		"status": map[string]any{"capacity": n.capacity, "allocatable": n.capacity},
+	}
+}
+
+// writeStages joins kwok's stage files into one multi-document config.
+func writeStages(dir string) (string, error) {
+	entries, err := stages.ReadDir("stages")
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	for _, n := range names {
+		data, err := stages.ReadFile("stages/" + n)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("---\n")
+		b.Write(data)
+		if !bytes.HasSuffix(data, []byte("\n")) {
+			b.WriteByte('\n')
+		}
+	}
+	path := filepath.Join(dir, "kwok-stages.yaml")
+	return path, os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+func (r *run) writeKubeconfig() error {
+	ca, err := os.ReadFile(r.pki.caCert)
+	if err != nil {
+		return err
+	}
+	cfg := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: basalt-testenv
+  cluster:
+    server: %s
+    certificate-authority-data: %s
+users:
+- name: basalt-admin
+  user:
+    token: %s
+contexts:
+- name: basalt-testenv
+  context:
+    cluster: basalt-testenv
+    user: basalt-admin
+    namespace: default
+current-context: basalt-testenv
+`, r.env.KubeServer, base64.StdEncoding.EncodeToString(ca), r.env.KubeToken)
+	return os.WriteFile(r.env.Kubeconfig, []byte(cfg), 0o600)
+}
+
+// kubeAPI is the handful of raw API calls the set-up needs.
+type kubeAPI struct {
+	client *http.Client
+	server string
+	token  string
+}
+
+func (k *kubeAPI) do(ctx context.Context, method, path string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, k.server+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+k.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := k.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, data, err
+}
+
+func (k *kubeAPI) create(ctx context.Context, path string, obj any) error {
+	status, body, err := k.do(ctx, http.MethodPost, path, obj)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusCreated && status != http.StatusConflict {
+		return fmt.Errorf("POST %s: %d: %s", path, status, body)
+	}
+	return nil
+}
+
+func (k *kubeAPI) exists(path string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		status, body, err := k.do(ctx, http.MethodGet, path, nil)
+		if err != nil {
+			return err
+		}
+		if status != http.StatusOK {
+			return fmt.Errorf("GET %s: %d: %s", path, status, body)
+		}
+		return nil
+	}
+}
+
+func (k *kubeAPI) nodesReady(ctx context.Context) error {
+	status, body, err := k.do(ctx, http.MethodGet, "/api/v1/nodes", nil)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("GET nodes: %d", status)
+	}
+	var list struct {
+		Items []struct {
+			Metadata struct{ Name string }
+			Status   struct {
+				Conditions []struct{ Type, Status string }
+			}
+		}
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		return err
+	}
+	var notReady []string
+	for _, n := range list.Items {
+		ok := false
+		for _, c := range n.Status.Conditions {
+			ok = ok || (c.Type == "Ready" && c.Status == "True")
+		}
+		if !ok {
+			notReady = append(notReady, n.Metadata.Name)
+		}
+	}
+	if len(notReady) > 0 || len(list.Items) < len(fakeNodes) {
+		return fmt.Errorf("nodes not ready: %s", strings.Join(notReady, ", "))
+	}
+	return nil
+}
+
+// httpOK probes url until it answers 200.
+func httpOK(c *http.Client, url, token string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+			return fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,161 @@
+package stack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/basalt-dev/basalt/deploy/testenv"
+)
+
+// Options tune one start of the environment.
+type Options struct {
+	// PortalRedirectURLs are registered with the portal's OIDC clients.
+	PortalRedirectURLs []string
+	Out                io.Writer // progress lines
+	// Only, if not empty, starts only these parts ("kube", "identity",
+	// "registry"), to debug one of them. The env file is then incomplete.
+	Only []string
+}
+
+// DefaultPortalRedirectURLs are registered when Options names none.
+var DefaultPortalRedirectURLs = []string{
+	"http://127.0.0.1:8080/auth/callback",
+	"http://localhost:8080/auth/callback",
+}
+
+// run is the state of one `up`: its ports, secrets and the env being filled.
+type run struct {
+	l      Layout
+	bins   Binaries
+	opts   Options
+	env    *testenv.Env
+	pki    *pki
+	ports  map[string]int
+	mu     sync.Mutex // guards out
+	self   string     // the testenv executable, which also serves the login app
+}
+
+// Up starts every server, waits until each is ready, configures them and
+// writes the env file. It expects nothing of a previous run to be running
+// (call Stop first). On error, what it started keeps running: call Stop.
+func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.Env, error) {
+	if len(opts.PortalRedirectURLs) == 0 {
+		opts.PortalRedirectURLs = DefaultPortalRedirectURLs
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	for _, d := range []string{"data", "pki", "run", "logs"} {
+		if err := os.RemoveAll(filepath.Join(l.State, d)); err != nil {
+			return nil, err
+		}
+	}
+	_ = os.Remove(l.EnvFile())
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	r := &run{l: l, bins: bins, opts: opts, self: self, ports: map[string]int{}}
+	names := []string{"etcd", "etcd-peer", "apiserver", "controller-manager", "scheduler", "kwok",
+		"hydra-public", "hydra-admin", "login", "minio", "minio-console", "registry"}
+	ports, err := freePorts(len(names))
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range names {
+		r.ports[n] = ports[i]
+	}
+	if r.ports["vault"], err = freePortPair(); err != nil {
+		return nil, err
+	}
+	if r.pki, err = newPKI(filepath.Join(l.State, "pki")); err != nil {
+		return nil, err
+	}
+	r.env = &testenv.Env{
+		Dir:        l.State,
+		Kubeconfig: filepath.Join(l.State, "kubeconfig"),
+		KubeServer: fmt.Sprintf("https://127.0.0.1:%d", r.ports["apiserver"]),
+		KubeToken:  secret(),
+		KubeCAFile: r.pki.caCert,
+		EtcdURL:    fmt.Sprintf("http://127.0.0.1:%d", r.ports["etcd"]),
+
+		OIDCAdminURL:              fmt.Sprintf("http://127.0.0.1:%d", r.ports["hydra-admin"]),
+		OIDCLoginURL:              fmt.Sprintf("http://127.0.0.1:%d", r.ports["login"]),
+		PortalClientSecret:        secret(),
+		PortalRedirectURLs:        opts.PortalRedirectURLs,
+		ServicesClientSecret:      secret(),
+		ServicesClientRedirectURL: "http://127.0.0.1/testenv/callback",
+
+		S3Endpoint:  fmt.Sprintf("http://127.0.0.1:%d", r.ports["minio"]),
+		S3Region:    "us-east-1",
+		S3AccessKey: "basalt-root",
+		S3SecretKey: secret(),
+
+		VaultAddr:     fmt.Sprintf("http://127.0.0.1:%d", r.ports["vault"]),
+		VaultToken:    "root-" + secret(),
+		VaultJWTMount: "jwt",
+		VaultJWTRole:  "basalt",
+		VaultKVMount:  "secret",
+
+		Registry: fmt.Sprintf("127.0.0.1:%d", r.ports["registry"]),
+		Helm:     bins["helm"],
+	}
+
+	// Three independent chains, run side by side: Kubernetes, the identity
+	// provider with what trusts it (MinIO, Vault), and the registry.
+	start := time.Now()
+	chains := map[string]func(context.Context) error{"kube": r.kube, "identity": r.identity, "registry": r.registry}
+	if len(opts.Only) > 0 {
+		for name := range chains {
+			if !slices.Contains(opts.Only, name) {
+				delete(chains, name)
+			}
+		}
+	}
+	errs := make([]error, len(chains))
+	var wg sync.WaitGroup
+	i := 0
+	for _, chain := range chains {
+		wg.Add(1)
+		go func(slot *error) {
+			defer wg.Done()
+			*slot = chain(ctx)
+		}(&errs[i])
+		i++
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(l.EnvFile(), r.env.Marshal(), 0o600); err != nil {
+		return nil, err
+	}
+	r.logf("testenv: up in %s; env file %s", time.Since(start).Round(100*time.Millisecond), l.EnvFile())
+	return r.env, nil
+}
+
+func (r *run) logf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintf(r.opts.Out, format+"\n", args...)
+}
+
+// ready logs that a server became ready, and since when it was started.
+func (r *run) ready(name string, since time.Time) {
+	r.logf("testenv: %-24s ready in %s", name, time.Since(since).Round(100*time.Millisecond))
+}
+
+func secret() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
