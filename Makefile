@@ -18,13 +18,53 @@ export GOFLAGS := -buildvcs=false
 help:
 	@echo "make run     build everything and start Basalt on the embedded default configuration"
 	@echo "make test    run the whole suite (unit, integration with real components, web, end to end)"
-	@echo "make build | lint | proto | bench"
+	@echo "make build | lint | proto | bench | testenv-up | testenv-down"
+
+# The Go modules of the workspace (go.work), as package patterns.
+GO_PKGS    := ./config/... ./core/... ./sdk/... ./web/... $(patsubst %,./%/...,$(wildcard plugins/*))
+# Plugin binaries: every main package under plugins/*/cmd/.
+PLUGIN_CMDS := $(wildcard plugins/*/cmd/*)
+
+# ---- build and run -------------------------------------------------------------------------
+.PHONY: build go-build run
+build: web-build go-build
+
+go-build:
+	@mkdir -p $(BIN)
+	go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/basalt ./core/cmd/basalt
+	@for cmd in $(PLUGIN_CMDS); do echo "go build $$cmd"; go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./$$cmd || exit 1; done
+
+## run: start Basalt on the embedded defaults; ARGS passes flags, e.g. ARGS="--set log.level=debug"
+run: build
+	$(BIN)/basalt serve $(ARGS)
+
+# ---- test ----------------------------------------------------------------------------------
+.PHONY: test go-test
+test: web-build web-test go-test
+	@echo "make test: all suites passed"
+
+go-test:
+	go test -count=1 $(GO_PKGS)
+
+# ---- lint ----------------------------------------------------------------------------------
+.PHONY: lint
+lint: web-lint
+	@out=$$(git ls-files '*.go' | grep -v '\.pb\.go$$' | xargs gofmt -l); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go vet $(GO_PKGS)
+	@[ -x $(TOOLS)/staticcheck-$(STATICCHECK_VERSION) ] || { GOWORK=off GOBIN=$(TOOLS)/gobin go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && cp $(TOOLS)/gobin/staticcheck $(TOOLS)/staticcheck-$(STATICCHECK_VERSION); }
+	$(TOOLS)/staticcheck-$(STATICCHECK_VERSION) $(GO_PKGS)
+
+# ---- bench: one "BENCH <name> <value> <unit>" line per measure ------------------------------
+.PHONY: bench
+bench:
+	@go build -o $(TOOLS)/benchfmt ./core/cmd/benchfmt
+	go test -run '^$$' -bench . -benchmem -count=1 -timeout 30m $(GO_PKGS) 2>&1 | $(TOOLS)/benchfmt
 
 # ---- tools ---------------------------------------------------------------------------------
 TOOLS                  := $(CACHE)/tools
 PROTOC_GEN_GO_VERSION  := v1.36.12
 PROTOC_GEN_GRPC_VERSION:= v1.6.2
-STATICCHECK_VERSION    := 2025.1.1
+STATICCHECK_VERSION    := v0.8.2
 APT_GET                := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
 $(TOOLS)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION):

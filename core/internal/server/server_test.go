@@ -1,0 +1,197 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/api"
+	"github.com/basalt-dev/basalt/core/internal/pluginhost"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// start serves a real server on a loopback port and returns its base URL.
+func start(t *testing.T, portal fstest.MapFS) string {
+	t.Helper()
+	cfg, err := config.Load(config.Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	host, err := pluginhost.New(nil, log, pluginhost.NewMetrics(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry()}
+	if portal != nil {
+		opts.Portal = portal
+	}
+	srv := New(opts)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Shutdown(t.Context()) })
+	return "http://" + ln.Addr().String()
+}
+
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func TestHealthReadinessMetrics(t *testing.T) {
+	base := start(t, nil)
+	if resp, body := get(t, base+"/healthz"); resp.StatusCode != 200 || !strings.Contains(body, "ok") {
+		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
+	}
+	resp, body := get(t, base+"/readyz")
+	var r Readiness
+	if err := json.Unmarshal([]byte(body), &r); err != nil || resp.StatusCode != 200 || !r.Ready {
+		t.Fatalf("readyz with no plugin: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, base+"/api/v1/version"); resp.Header.Get("X-Request-Id") == "" {
+		t.Fatal("responses must carry a request id")
+	}
+	_, metrics := get(t, base+"/metrics")
+	if !strings.Contains(metrics, `basalt_http_request_duration_seconds_count{method="GET",route="/api/v1/version",status="200"} 1`) {
+		t.Fatalf("metrics do not count the request:\n%s", metrics)
+	}
+}
+
+func TestErrorsHaveOneShape(t *testing.T) {
+	base := start(t, nil)
+	for _, path := range []string{"/api/v1/no-such-thing", "/api/v1/"} {
+		resp, body := get(t, base+path)
+		var e ErrorBody
+		if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != 404 || e.Error.Code != "not_found" {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/healthz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e ErrorBody
+	if json.NewDecoder(resp.Body).Decode(&e) != nil || resp.StatusCode != 405 || e.Error.Code != "method_not_allowed" {
+		t.Errorf("POST /healthz: %d %+v", resp.StatusCode, e)
+	}
+	resp.Body.Close()
+}
+
+func TestDescribeMapsErrorKinds(t *testing.T) {
+	cases := []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{sdk.Errorf(sdk.ErrNotFound, "no chart %q", "x"), 404, "not_found"},
+		{sdk.InvalidFields("invalid values", sdk.FieldViolation{Field: "a.b", Rule: "must be a number"}), 400, "invalid_argument"},
+		{sdk.Errorf(sdk.ErrUnavailable, "plugin restarting"), 503, "unavailable"},
+		{sdk.Errorf(sdk.ErrConflict, "version moved"), 409, "conflict"},
+		{sdk.Errorf(sdk.ErrPermissionDenied, "admins only"), 403, "permission_denied"},
+		{errors.New("secret token abc leaked in text"), 500, "internal"},
+	}
+	for _, c := range cases {
+		status, body := describe(c.err)
+		if status != c.status || body.Error.Code != c.code {
+			t.Errorf("%v: got %d %s, want %d %s", c.err, status, body.Error.Code, c.status, c.code)
+		}
+		if c.status == 500 && strings.Contains(body.Error.Message, "abc") {
+			t.Errorf("an internal error's text must not reach the client: %q", body.Error.Message)
+		}
+	}
+	_, body := describe(cases[1].err)
+	fields, _ := body.Error.Details.(map[string]any)["fields"].([]FieldDetail)
+	if len(fields) != 1 || fields[0].Field != "a.b" || body.Error.Message != "invalid values" {
+		t.Errorf("invalid fields must be listed as details: %+v", body.Error)
+	}
+}
+
+// TestOpenAPIMatchesRoutes fails when a route of /api/v1 is not documented or a documented
+// path has no route.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(api.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented[strings.ToUpper(method)+" /api/v1"+openAPIToEcho(path)] = false
+		}
+	}
+	cfg, _ := config.Load(config.Sources{})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	host, _ := pluginhost.New(nil, log, pluginhost.NewMetrics(nil))
+	srv := New(Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry()})
+	for _, r := range srv.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasSuffix(r.Path, "/*") {
+			continue
+		}
+		key := r.Method + " " + r.Path
+		if _, ok := documented[key]; !ok {
+			t.Errorf("route %s is not in core/api/openapi.yaml", key)
+		}
+		documented[key] = true
+	}
+	for key, seen := range documented {
+		if !seen {
+			t.Errorf("openapi.yaml documents %s, which has no route", key)
+		}
+	}
+}
+
+func openAPIToEcho(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+			parts[i] = ":" + strings.Trim(p, "{}")
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func TestPortalFallsBackToIndex(t *testing.T) {
+	base := start(t, fstest.MapFS{
+		"index.html":      {Data: []byte("<html>portal</html>")},
+		"assets/app-1.js": {Data: []byte("console.log(1)")},
+	})
+	if resp, body := get(t, base+"/launcher/ide/jupyter"); resp.StatusCode != 200 || body != "<html>portal</html>" {
+		t.Fatalf("a client route must get index.html: %d %q", resp.StatusCode, body)
+	}
+	resp, body := get(t, base+"/assets/app-1.js")
+	if body != "console.log(1)" || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("assets are served and cached for good: %q %q", body, resp.Header.Get("Cache-Control"))
+	}
+	if resp, _ := get(t, base+"/api/v1/unknown"); resp.StatusCode != 404 {
+		t.Fatalf("the API must not fall back to the portal: %d", resp.StatusCode)
+	}
+}
+
+func TestPortalNotBuilt(t *testing.T) {
+	base := start(t, nil)
+	if _, body := get(t, base+"/"); !strings.Contains(body, "not been built") {
+		t.Fatalf("without a portal, / must say so: %q", body)
+	}
+}
