@@ -15,10 +15,35 @@ var DefaultYAML []byte
 
 // Config is the whole configuration of a Basalt instance.
 type Config struct {
-	Server  Server            `koanf:"server"`
-	Log     Log               `koanf:"log"`
-	UI      UI                `koanf:"ui"`
-	Plugins map[string]Plugin `koanf:"plugins"`
+	Server   Server            `koanf:"server"`
+	Log      Log               `koanf:"log"`
+	UI       UI                `koanf:"ui"`
+	Auth     Auth              `koanf:"auth"`
+	Projects Projects          `koanf:"projects"`
+	Plugins  map[string]Plugin `koanf:"plugins"`
+}
+
+// Auth says who callers are: one local user (the embedded default), or users of an OIDC
+// provider.
+type Auth struct {
+	Mode  string    `koanf:"mode"`
+	Local LocalUser `koanf:"local"`
+}
+
+// LocalUser is the single user of local mode. An empty username takes the operating
+// system's user name.
+type LocalUser struct {
+	Username string   `koanf:"username"`
+	Name     string   `koanf:"name"`
+	Email    string   `koanf:"email"`
+	Groups   []string `koanf:"groups"`
+	Roles    []string `koanf:"roles"`
+}
+
+// Projects turns users and groups into project ids: the personal project and one per group.
+type Projects struct {
+	UserPrefix  string `koanf:"user_prefix"`
+	GroupPrefix string `koanf:"group_prefix"`
 }
 
 // Server is the HTTP listener.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -51,6 +52,18 @@ func (c *Config) Validate() error {
 		bad("log.format", "must be text or json; got %q", c.Log.Format)
 	}
 
+	if c.Auth.Mode != "local" {
+		bad("auth.mode", "must be local (OIDC is not available yet); got %q", c.Auth.Mode)
+	}
+	for key, prefix := range map[string]string{"projects.user_prefix": c.Projects.UserPrefix, "projects.group_prefix": c.Projects.GroupPrefix} {
+		if !dnsPrefix.MatchString(prefix) {
+			bad(key, "must be lower-case letters, digits and dashes, starting with a letter; got %q", prefix)
+		}
+	}
+	if c.Projects.UserPrefix == c.Projects.GroupPrefix {
+		bad("projects.group_prefix", "must differ from projects.user_prefix, or a user and a group could share a project")
+	}
+
 	names := make([]string, 0, len(c.Plugins))
 	for name := range c.Plugins {
 		names = append(names, name)
@@ -78,6 +91,8 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+var dnsPrefix = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 
 // ResolvePluginPath finds a plugin's executable: a path with a slash is used as is; a bare
 // name is looked up beside the running basalt binary, then on PATH.

@@ -104,12 +104,15 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry})))
 
-	v1 := e.Group("/api/v1")
-	v1.GET("/openapi.yaml", s.openapi)
-	v1.GET("/version", s.version)
-	v1.GET("/config", s.uiConfig)
-	v1.GET("/plugins", s.plugins)
-	v1.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
+	public := e.Group("/api/v1")
+	public.GET("/openapi.yaml", s.openapi)
+	public.GET("/version", s.version)
+	public.GET("/config", s.uiConfig)
+	public.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
+
+	v1 := e.Group("/api/v1", s.authenticate)
+	v1.GET("/me", s.me)
+	v1.GET("/plugins", s.plugins, requireRole("admin"))
 
 	s.portal()
 }

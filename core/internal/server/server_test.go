@@ -21,9 +21,9 @@ import (
 )
 
 // start serves a real server on a loopback port and returns its base URL.
-func start(t *testing.T, portal fstest.MapFS) string {
+func start(t *testing.T, portal fstest.MapFS, sets ...string) string {
 	t.Helper()
-	cfg, err := config.Load(config.Sources{})
+	cfg, err := config.Load(config.Sources{Sets: sets})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,5 +193,30 @@ func TestPortalNotBuilt(t *testing.T) {
 	base := start(t, nil)
 	if _, body := get(t, base+"/"); !strings.Contains(body, "not been built") {
 		t.Fatalf("without a portal, / must say so: %q", body)
+	}
+}
+
+func TestMeInLocalMode(t *testing.T) {
+	base := start(t, nil)
+	resp, body := get(t, base+"/api/v1/me")
+	var me Me
+	if err := json.Unmarshal([]byte(body), &me); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("me: %d %s", resp.StatusCode, body)
+	}
+	if me.Username == "" || len(me.Projects) != 1 || me.Projects[0].ID != "user-"+me.Username {
+		t.Fatalf("the local user has one personal project: %+v", me)
+	}
+}
+
+func TestPluginsAreForAdministrators(t *testing.T) {
+	admin := start(t, nil, "auth.local.roles=[admin]")
+	if resp, body := get(t, admin+"/api/v1/plugins"); resp.StatusCode != 200 || !strings.Contains(body, `"plugins"`) {
+		t.Fatalf("admin: %d %s", resp.StatusCode, body)
+	}
+	user := start(t, nil, "auth.local.roles=[]")
+	resp, body := get(t, user+"/api/v1/plugins")
+	var e ErrorBody
+	if json.Unmarshal([]byte(body), &e) != nil || resp.StatusCode != 403 || e.Error.Code != "permission_denied" {
+		t.Fatalf("non-admin: %d %s", resp.StatusCode, body)
 	}
 }

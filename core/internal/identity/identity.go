@@ -1,0 +1,145 @@
+// Package identity knows who a caller is and which projects they act in: the user (from the
+// local configuration or, later, an OIDC token), their personal project and one project per
+// group.
+package identity
+
+import (
+	"context"
+	"fmt"
+	"os/user"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// User is an authenticated caller.
+type User struct {
+	Subject  string
+	Username string
+	Name     string
+	Email    string
+	Groups   []string
+	Roles    []string
+	// Claims are the token's claims, for catalog restrictions and the launch context.
+	Claims map[string]any
+	// IDToken is handed to plugins (S3 STS, Vault JWT login). Never log it.
+	IDToken string
+}
+
+// String never shows the token, so a User can be logged.
+func (u *User) String() string {
+	return fmt.Sprintf("%s (groups %s, roles %s)", u.Username, strings.Join(u.Groups, ","), strings.Join(u.Roles, ","))
+}
+
+// HasRole reports whether the user holds a role.
+func (u *User) HasRole(role string) bool { return slices.Contains(u.Roles, role) }
+
+// Caller is what plugins are told of the user.
+func (u *User) Caller() sdk.Caller {
+	return sdk.Caller{
+		Subject: u.Subject, Username: u.Username, Email: u.Email,
+		Groups: u.Groups, Roles: u.Roles, IDToken: u.IDToken,
+	}
+}
+
+// Project is where a user acts: their own, or one of their groups'.
+type Project struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Group string `json:"group,omitempty"` // empty for the personal project
+}
+
+// Personal reports whether the project is the user's own.
+func (p Project) Personal() bool { return p.Group == "" }
+
+// SDK is the project as plugins see it.
+func (p Project) SDK() sdk.Project { return sdk.Project{ID: p.ID, Group: p.Group} }
+
+// label keeps what may appear in a project id: lower-case letters, digits and dashes.
+var label = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// slug turns a user or group name into the part of a project id that follows the prefix,
+// or "" when nothing usable is left.
+func slug(name string) string {
+	s := label.ReplaceAllString(strings.ToLower(name), "-")
+	return strings.Trim(s, "-")
+}
+
+// Projects lists a user's projects, personal first. A group whose name yields no valid id
+// (an RFC 1123 label of at most 63 characters) is left out, as Onyxia does.
+func Projects(u *User, cfg config.Projects) []Project {
+	out := []Project{{ID: cfg.UserPrefix + slug(u.Username), Name: u.Username}}
+	seen := map[string]bool{out[0].ID: true}
+	for _, g := range u.Groups {
+		s := slug(g)
+		id := cfg.GroupPrefix + s
+		if s == "" || len(id) > 63 || seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, Project{ID: id, Name: g, Group: g})
+	}
+	return out
+}
+
+// FindProject returns the user's project of that id; a project the user is not in is
+// reported as not found, never as forbidden, so its existence is not revealed.
+func FindProject(u *User, cfg config.Projects, id string) (Project, error) {
+	for _, p := range Projects(u, cfg) {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return Project{}, sdk.Errorf(sdk.ErrNotFound, "no project %q", id)
+}
+
+// LocalUser is the single user of local mode.
+func LocalUser(cfg config.LocalUser) *User {
+	name := cfg.Username
+	if name == "" {
+		if u, err := user.Current(); err == nil && slug(u.Username) != "" {
+			name = slug(u.Username)
+		} else {
+			name = "local"
+		}
+	}
+	display := cfg.Name
+	if display == "" {
+		display = name
+	}
+	claims := map[string]any{
+		"sub": "local:" + name, "preferred_username": name, "name": display,
+		"groups": anySlice(cfg.Groups), "roles": anySlice(cfg.Roles),
+	}
+	if cfg.Email != "" {
+		claims["email"] = cfg.Email
+	}
+	return &User{
+		Subject: "local:" + name, Username: name, Name: display, Email: cfg.Email,
+		Groups: slices.Clone(cfg.Groups), Roles: slices.Clone(cfg.Roles), Claims: claims,
+	}
+}
+
+func anySlice(in []string) []any {
+	out := make([]any, len(in))
+	for i, s := range in {
+		out[i] = s
+	}
+	return out
+}
+
+type ctxKey struct{}
+
+// WithUser returns a context carrying the user.
+func WithUser(ctx context.Context, u *User) context.Context {
+	return context.WithValue(ctx, ctxKey{}, u)
+}
+
+// UserFrom returns the context's user, or nil for an anonymous caller.
+func UserFrom(ctx context.Context) *User {
+	u, _ := ctx.Value(ctxKey{}).(*User)
+	return u
+}

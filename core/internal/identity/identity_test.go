@@ -1,0 +1,57 @@
+package identity
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+var prefixes = config.Projects{UserPrefix: "user-", GroupPrefix: "project-"}
+
+func TestProjects(t *testing.T) {
+	u := &User{Username: "Alice", Groups: []string{"data-team", "Data_Team", "***", strings.Repeat("x", 70), "ml"}}
+	got := Projects(u, prefixes)
+	var ids []string
+	for _, p := range got {
+		ids = append(ids, p.ID)
+	}
+	want := "user-alice project-data-team project-ml"
+	if strings.Join(ids, " ") != want {
+		t.Fatalf("projects = %v, want %s", ids, want)
+	}
+	if !got[0].Personal() || got[1].Personal() || got[1].Group != "data-team" {
+		t.Fatalf("personal and group projects mixed up: %+v", got)
+	}
+}
+
+func TestFindProjectHidesOthers(t *testing.T) {
+	alice := &User{Username: "alice", Groups: []string{"data-team"}}
+	if _, err := FindProject(alice, prefixes, "project-data-team"); err != nil {
+		t.Fatalf("alice is in data-team: %v", err)
+	}
+	for _, id := range []string{"user-bob", "project-finance", ""} {
+		if _, err := FindProject(alice, prefixes, id); !errors.Is(err, sdk.ErrNotFound) {
+			t.Errorf("%q: want not found, got %v", id, err)
+		}
+	}
+}
+
+func TestUserNeverPrintsToken(t *testing.T) {
+	u := &User{Username: "alice", IDToken: "eyJsecret"}
+	if strings.Contains(u.String(), "eyJ") {
+		t.Fatal("the ID token must not be printed")
+	}
+}
+
+func TestLocalUser(t *testing.T) {
+	u := LocalUser(config.LocalUser{Username: "me", Roles: []string{"admin"}, Groups: []string{"lab"}})
+	if u.Username != "me" || !u.HasRole("admin") || u.Claims["preferred_username"] != "me" {
+		t.Fatalf("local user: %+v", u)
+	}
+	if anon := LocalUser(config.LocalUser{}); anon.Username == "" {
+		t.Fatal("an empty username must fall back to the system's user")
+	}
+}

@@ -1,0 +1,433 @@
+package plugintest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// RegionSetup is what the region kit needs from the implementation under test.
+type RegionSetup struct {
+	// Region is the configured implementation.
+	Region sdk.Region
+	// Connected says Region already is a client across the plugin wire; the kit then uses
+	// it as is.
+	Connected bool
+	// Caller is the user the kit acts as; Project defaults to the caller's personal project.
+	Caller  sdk.Caller
+	Project sdk.Project
+	// Archive is a chart's .tgz to install: it must be suspendable (Onyxia's global.suspend)
+	// and run at least one workload.
+	Archive []byte
+	// Values are the install's values, a JSON object.
+	Values []byte
+	// ReadyTimeout bounds the wait for a release to be ready; 0 means two minutes.
+	ReadyTimeout time.Duration
+}
+
+// TestRegion runs the region conformance kit. setup is called once per subtest.
+func TestRegion(t *testing.T, setup func(t *testing.T) RegionSetup) {
+	run := func(name string, test func(t *testing.T, k *regionKit)) {
+		t.Run(name, func(t *testing.T) { test(t, newRegionKit(t, setup(t))) })
+	}
+	run("Info", func(t *testing.T, k *regionKit) { testBase(t, sdk.KindRegion, k.r) })
+	run("Onboard", testRegionOnboard)
+	run("Install", testRegionInstall)
+	run("InstallInvalid", testRegionInstallInvalid)
+	run("Ready", testRegionReady)
+	run("SuspendResume", testRegionSuspendResume)
+	run("UpdateRelease", testRegionUpdate)
+	run("Logs", testRegionLogs)
+	run("Events", testRegionEvents)
+	run("Quota", testRegionQuota)
+	run("Uninstall", testRegionUninstall)
+	run("NotFound", testRegionNotFound)
+}
+
+type regionKit struct {
+	r       sdk.Region
+	setup   RegionSetup
+	ctx     context.Context
+	project sdk.Project
+	timeout time.Duration
+}
+
+func newRegionKit(t *testing.T, setup RegionSetup) *regionKit {
+	t.Helper()
+	if setup.Region == nil || len(setup.Archive) == 0 {
+		t.Fatal("plugintest: RegionSetup needs Region and Archive")
+	}
+	k := &regionKit{r: setup.Region, setup: setup, project: setup.Project, timeout: setup.ReadyTimeout}
+	if !setup.Connected {
+		k.r = ConnectRegion(t, setup.Region)
+	}
+	if k.project.ID == "" {
+		k.project = sdk.Project{ID: "user-" + setup.Caller.Username}
+	}
+	if k.timeout == 0 {
+		k.timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), k.timeout+2*time.Minute)
+	t.Cleanup(cancel)
+	k.ctx = ctx
+	if _, err := k.r.Onboard(k.ctx, sdk.OnboardRequest{Caller: setup.Caller, Project: k.project}); err != nil {
+		t.Fatalf("Onboard: %v", err)
+	}
+	return k
+}
+
+func (k *regionKit) ref(name string) sdk.ReleaseRef {
+	return sdk.ReleaseRef{Caller: k.setup.Caller, Project: k.project, Name: name}
+}
+
+var kitMetadata = sdk.ReleaseMetadata{Catalog: "plugintest", Chart: "plugintest-chart", FriendlyName: "Kit service"}
+
+func (k *regionKit) install(t *testing.T, name string, upgrade bool) (sdk.Release, error) {
+	t.Helper()
+	md := kitMetadata
+	md.Owner = k.setup.Caller.Username
+	resp, err := k.r.Install(k.ctx, sdk.InstallRequest{
+		Caller: k.setup.Caller, Project: k.project, ReleaseName: name, Archive: bytes.NewReader(k.setup.Archive),
+		Values: k.setup.Values, Metadata: md, Timeout: k.timeout, Upgrade: upgrade,
+	})
+	return resp.Release, err
+}
+
+// installed installs a fresh release and uninstalls it when the test ends.
+func (k *regionKit) installed(t *testing.T) string {
+	t.Helper()
+	name := unique("kit-")
+	if _, err := k.install(t, name, false); err != nil {
+		t.Fatalf("Install %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, _ = k.r.Uninstall(ctx, sdk.UninstallRequest{ReleaseRef: k.ref(name)})
+	})
+	return name
+}
+
+func (k *regionKit) get(t *testing.T, name string, values bool) sdk.GetReleaseResponse {
+	t.Helper()
+	resp, err := k.r.GetRelease(k.ctx, sdk.GetReleaseRequest{ReleaseRef: k.ref(name), IncludeValues: values})
+	if err != nil {
+		t.Fatalf("GetRelease %s: %v", name, err)
+	}
+	return resp
+}
+
+// waitFor polls the release until cond holds or the ready timeout passes.
+func (k *regionKit) waitFor(t *testing.T, name, what string, cond func(sdk.Release) bool) sdk.Release {
+	t.Helper()
+	deadline := time.Now().Add(k.timeout)
+	delay := 50 * time.Millisecond
+	for {
+		rel := k.get(t, name, false).Release
+		if cond(rel) {
+			return rel
+		}
+		if rel.Status == sdk.StatusFailed {
+			t.Fatalf("release %s failed while waiting until %s: %s", name, what, rel.Reason)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("release %s not %s after %v: status %s, workloads %+v", name, what, k.timeout, rel.Status, rel.Workloads)
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, 2*time.Second)
+	}
+}
+
+func testRegionOnboard(t *testing.T, k *regionKit) {
+	first, err := k.r.Onboard(k.ctx, sdk.OnboardRequest{Caller: k.setup.Caller, Project: k.project})
+	if err != nil {
+		t.Fatalf("Onboard: %v", err)
+	}
+	again, err := k.r.Onboard(k.ctx, sdk.OnboardRequest{Caller: k.setup.Caller, Project: k.project})
+	if err != nil {
+		t.Fatalf("Onboard again: %v", err)
+	}
+	if first.Namespace == "" || again.Namespace != first.Namespace {
+		t.Errorf("Onboard: namespace %q then %q, want the same non-empty one", first.Namespace, again.Namespace)
+	}
+	if first.Created || again.Created {
+		t.Errorf("Onboard of an onboarded project says it created the namespace")
+	}
+}
+
+// subsetOf reports whether every key of want is in got with an equal value, recursively.
+func subsetOf(want, got any) bool {
+	wm, ok := want.(map[string]any)
+	if !ok {
+		return reflect.DeepEqual(want, got)
+	}
+	gm, ok := got.(map[string]any)
+	if !ok {
+		return false
+	}
+	for key, wv := range wm {
+		if gv, ok := gm[key]; !ok || !subsetOf(wv, gv) {
+			return false
+		}
+	}
+	return true
+}
+
+func testRegionInstall(t *testing.T, k *regionKit) {
+	name := unique("kit-")
+	rel, err := k.install(t, name, false)
+	if err != nil {
+		t.Fatalf("Install: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = k.r.Uninstall(context.Background(), sdk.UninstallRequest{ReleaseRef: k.ref(name)})
+	})
+	if rel.Name != name || rel.Revision < 1 {
+		t.Errorf("Install: release %q revision %d, want %q revision ≥ 1", rel.Name, rel.Revision, name)
+	}
+	list, err := k.r.ListReleases(k.ctx, sdk.ListReleasesRequest{Caller: k.setup.Caller, Project: k.project})
+	if err != nil {
+		t.Fatalf("ListReleases: %v", err)
+	}
+	if !slices.ContainsFunc(list.Releases, func(r sdk.Release) bool { return r.Name == name }) {
+		t.Errorf("ListReleases: %s not listed", name)
+	}
+
+	got := k.get(t, name, true)
+	want := kitMetadata
+	want.Owner = k.setup.Caller.Username
+	if got.Release.Metadata != want {
+		t.Errorf("GetRelease: metadata %+v, want %+v", got.Release.Metadata, want)
+	}
+	if got.Release.Chart == "" || got.Release.ChartVersion == "" || got.Release.Namespace == "" {
+		t.Errorf("GetRelease: chart %q version %q namespace %q must be set", got.Release.Chart, got.Release.ChartVersion, got.Release.Namespace)
+	}
+	var gave, kept any
+	if err := json.Unmarshal(k.setup.Values, &gave); err != nil {
+		t.Fatalf("plugintest: RegionSetup.Values: %v", err)
+	}
+	if err := json.Unmarshal(got.Values, &kept); err != nil {
+		t.Fatalf("GetRelease: values are not JSON: %v", err)
+	}
+	if !subsetOf(gave, kept) {
+		t.Errorf("GetRelease: values %s do not hold the installed values %s", got.Values, k.setup.Values)
+	}
+	if noValues := k.get(t, name, false); len(noValues.Values) != 0 {
+		t.Errorf("GetRelease without IncludeValues returned values")
+	}
+
+	_, err = k.install(t, name, false)
+	wantKind(t, "Install of an existing release without Upgrade", err, sdk.ErrAlreadyExists)
+	up, err := k.install(t, name, true)
+	if err != nil {
+		t.Fatalf("Install with Upgrade: %v", err)
+	}
+	if up.Revision <= rel.Revision {
+		t.Errorf("Upgrade: revision %d, was %d", up.Revision, rel.Revision)
+	}
+}
+
+func testRegionInstallInvalid(t *testing.T, k *regionKit) {
+	_, err := k.r.Install(k.ctx, sdk.InstallRequest{
+		Caller: k.setup.Caller, Project: k.project, ReleaseName: "Not_A_DNS_Label",
+		Archive: bytes.NewReader(k.setup.Archive), Values: k.setup.Values,
+	})
+	wantKind(t, "Install with an invalid release name", err, sdk.ErrInvalidArgument)
+	name := unique("kit-")
+	_, err = k.r.Install(k.ctx, sdk.InstallRequest{
+		Caller: k.setup.Caller, Project: k.project, ReleaseName: name,
+		Archive: bytes.NewReader([]byte("this is not a chart archive")), Values: k.setup.Values,
+	})
+	wantKind(t, "Install of a corrupt archive", err, sdk.ErrInvalidArgument)
+	_, err = k.r.GetRelease(k.ctx, sdk.GetReleaseRequest{ReleaseRef: k.ref(name)})
+	wantKind(t, "GetRelease after a refused install", err, sdk.ErrNotFound)
+}
+
+func testRegionReady(t *testing.T, k *regionKit) {
+	name := k.installed(t)
+	rel := k.waitFor(t, name, "ready", sdk.Release.Ready)
+	if rel.Status != sdk.StatusDeployed || len(rel.Workloads) == 0 {
+		t.Errorf("ready release: status %s with %d workloads", rel.Status, len(rel.Workloads))
+	}
+	for _, w := range rel.Workloads {
+		if w.Kind == "" || w.Name == "" || w.Desired < 1 {
+			t.Errorf("ready release: workload %+v", w)
+		}
+	}
+	if rel.Started.IsZero() || rel.Suspended {
+		t.Errorf("ready release: started %v, suspended %v", rel.Started, rel.Suspended)
+	}
+}
+
+func testRegionSuspendResume(t *testing.T, k *regionKit) {
+	name := k.installed(t)
+	rel := k.waitFor(t, name, "ready", sdk.Release.Ready)
+	if !rel.Suspendable {
+		t.Fatalf("plugintest: the setup's chart must be suspendable (global.suspend)")
+	}
+	for range 2 { // suspending twice is not an error
+		if _, err := k.r.Suspend(k.ctx, sdk.SuspendRequest{ReleaseRef: k.ref(name)}); err != nil {
+			t.Fatalf("Suspend: %v", err)
+		}
+	}
+	k.waitFor(t, name, "suspended", func(r sdk.Release) bool { return r.Suspended })
+	if _, err := k.r.Resume(k.ctx, sdk.ResumeRequest{ReleaseRef: k.ref(name)}); err != nil {
+		t.Fatalf("Resume: %v", err)
+	}
+	k.waitFor(t, name, "resumed and ready", func(r sdk.Release) bool { return !r.Suspended && r.Ready() })
+}
+
+func testRegionUpdate(t *testing.T, k *regionKit) {
+	name := k.installed(t)
+	friendly, shared := "Renamed by the kit", true
+	resp, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), FriendlyName: &friendly, Shared: &shared})
+	if err != nil {
+		t.Fatalf("UpdateRelease: %v", err)
+	}
+	if resp.Release.Metadata.FriendlyName != friendly || !resp.Release.Metadata.Shared {
+		t.Errorf("UpdateRelease: metadata %+v", resp.Release.Metadata)
+	}
+	if md := k.get(t, name, false).Release.Metadata; md.FriendlyName != friendly || !md.Shared || md.Owner != k.setup.Caller.Username {
+		t.Errorf("GetRelease after UpdateRelease: metadata %+v", md)
+	}
+	unshared := false
+	if _, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), Shared: &unshared}); err != nil {
+		t.Fatalf("UpdateRelease (unshare): %v", err)
+	}
+	if md := k.get(t, name, false).Release.Metadata; md.FriendlyName != friendly || md.Shared {
+		t.Errorf("UpdateRelease of Shared alone: metadata %+v, want the name kept and not shared", md)
+	}
+}
+
+// testFollow checks that a call that follows a stream returns soon after its context is
+// cancelled, and that a call that does not follow returns on its own.
+func testFollow(t *testing.T, what string, call func(ctx context.Context, follow bool) (int, error)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if _, err := call(ctx, false); err != nil {
+		t.Errorf("%s without follow: %v", what, err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("%s without follow did not return within 30s", what)
+	}
+
+	ctx, cancel = context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := call(ctx, true)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("%s with follow returned before being cancelled: %v", what, err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with follow, cancelled: %v, want nil or context.Canceled", what, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s with follow did not return within 10s of its cancellation", what)
+	}
+}
+
+func testRegionLogs(t *testing.T, k *regionKit) {
+	name := k.installed(t)
+	k.waitFor(t, name, "ready", sdk.Release.Ready)
+	const tail = 5
+	testFollow(t, "Logs", func(ctx context.Context, follow bool) (int, error) {
+		n := 0
+		err := k.r.Logs(ctx, sdk.LogsRequest{ReleaseRef: k.ref(name), TailLines: tail, Follow: follow}, func(l sdk.LogLine) error {
+			n++
+			if l.Pod == "" {
+				t.Errorf("Logs: line %q has no pod", l.Line)
+			}
+			return nil
+		})
+		if !follow && n > tail {
+			t.Errorf("Logs with tail %d: %d lines", tail, n)
+		}
+		return n, err
+	})
+	// A send that fails ends the call with its error.
+	errStop := errors.New("plugintest: the reader went away")
+	err := k.r.Logs(k.ctx, sdk.LogsRequest{ReleaseRef: k.ref(name), Follow: true}, func(sdk.LogLine) error { return errStop })
+	if err != nil && !errors.Is(err, errStop) {
+		t.Errorf("Logs whose send fails: %v, want the send's error", err)
+	}
+}
+
+func testRegionEvents(t *testing.T, k *regionKit) {
+	name := k.installed(t)
+	k.waitFor(t, name, "ready", sdk.Release.Ready)
+	testFollow(t, "Events", func(ctx context.Context, follow bool) (int, error) {
+		n := 0
+		err := k.r.Events(ctx, sdk.EventsRequest{ReleaseRef: k.ref(name), Follow: follow}, func(e sdk.Event) error {
+			n++
+			if e.Object == "" || (e.Type != "Normal" && e.Type != "Warning") {
+				t.Errorf("Events: event %+v lacks an object or a type", e)
+			}
+			return nil
+		})
+		return n, err
+	})
+}
+
+func testRegionQuota(t *testing.T, k *regionKit) {
+	resp, err := k.r.Quota(k.ctx, sdk.QuotaRequest{Caller: k.setup.Caller, Project: k.project})
+	if err != nil {
+		t.Fatalf("Quota: %v", err)
+	}
+	for key := range resp.Used {
+		if _, ok := resp.Hard[key]; !ok && len(resp.Hard) > 0 {
+			t.Errorf("Quota: usage of %q, which has no limit", key)
+		}
+	}
+}
+
+func testRegionUninstall(t *testing.T, k *regionKit) {
+	name := k.installed(t)
+	if _, err := k.r.Uninstall(k.ctx, sdk.UninstallRequest{ReleaseRef: k.ref(name)}); err != nil {
+		t.Fatalf("Uninstall: %v", err)
+	}
+	_, err := k.r.GetRelease(k.ctx, sdk.GetReleaseRequest{ReleaseRef: k.ref(name)})
+	wantKind(t, "GetRelease after Uninstall", err, sdk.ErrNotFound)
+	list, err := k.r.ListReleases(k.ctx, sdk.ListReleasesRequest{Caller: k.setup.Caller, Project: k.project})
+	if err != nil {
+		t.Fatalf("ListReleases: %v", err)
+	}
+	if slices.ContainsFunc(list.Releases, func(r sdk.Release) bool { return r.Name == name }) {
+		t.Errorf("ListReleases: %s still listed after Uninstall", name)
+	}
+	if _, err := k.r.Uninstall(k.ctx, sdk.UninstallRequest{ReleaseRef: k.ref(name)}); err != nil {
+		t.Errorf("Uninstall again: %v, want nil (idempotent)", err)
+	}
+}
+
+func testRegionNotFound(t *testing.T, k *regionKit) {
+	ref := k.ref(unique("kit-missing-"))
+	_, err := k.r.GetRelease(k.ctx, sdk.GetReleaseRequest{ReleaseRef: ref})
+	wantKind(t, "GetRelease of an unknown release", err, sdk.ErrNotFound)
+	_, err = k.r.Suspend(k.ctx, sdk.SuspendRequest{ReleaseRef: ref})
+	wantKind(t, "Suspend of an unknown release", err, sdk.ErrNotFound)
+	_, err = k.r.Resume(k.ctx, sdk.ResumeRequest{ReleaseRef: ref})
+	wantKind(t, "Resume of an unknown release", err, sdk.ErrNotFound)
+	name := "x"
+	_, err = k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: ref, FriendlyName: &name})
+	wantKind(t, "UpdateRelease of an unknown release", err, sdk.ErrNotFound)
+	err = k.r.Logs(k.ctx, sdk.LogsRequest{ReleaseRef: ref}, func(sdk.LogLine) error { return nil })
+	wantKind(t, "Logs of an unknown release", err, sdk.ErrNotFound)
+	err = k.r.Events(k.ctx, sdk.EventsRequest{ReleaseRef: ref}, func(sdk.Event) error { return nil })
+	wantKind(t, "Events of an unknown release", err, sdk.ErrNotFound)
+}
