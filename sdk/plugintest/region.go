@@ -362,8 +362,14 @@ func testRegionLogs(t *testing.T, k *regionKit) {
 	})
 	// A send that fails ends the call with its error.
 	errStop := errors.New("plugintest: the reader went away")
-	err := k.r.Logs(k.ctx, sdk.LogsRequest{ReleaseRef: k.ref(name), Follow: true}, func(sdk.LogLine) error { return errStop })
-	if err != nil && !errors.Is(err, errStop) {
+	ctx, cancel := context.WithTimeout(k.ctx, 10*time.Second)
+	defer cancel()
+	sent := 0
+	err := k.r.Logs(ctx, sdk.LogsRequest{ReleaseRef: k.ref(name), Follow: true}, func(sdk.LogLine) error { sent++; return errStop })
+	switch {
+	case sent > 1:
+		t.Errorf("Logs went on sending after send failed (%d lines)", sent)
+	case sent == 1 && !errors.Is(err, errStop):
 		t.Errorf("Logs whose send fails: %v, want the send's error", err)
 	}
 }

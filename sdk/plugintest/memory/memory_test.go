@@ -1,0 +1,167 @@
+package memory_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/plugintest"
+	"github.com/basalt-dev/basalt/sdk/plugintest/memory"
+)
+
+var (
+	alice = sdk.Caller{Subject: "sub-alice", Username: "alice", Groups: []string{"data"}}
+	bob   = sdk.Caller{Subject: "sub-bob", Username: "bob"}
+)
+
+func TestStorageConformance(t *testing.T) {
+	plugintest.TestStorage(t, func(t *testing.T) plugintest.StorageSetup {
+		return plugintest.StorageSetup{Storage: memory.NewStorage(), Caller: alice, Other: &bob}
+	})
+}
+
+func TestStorageConformanceGroupProject(t *testing.T) {
+	plugintest.TestStorage(t, func(t *testing.T) plugintest.StorageSetup {
+		return plugintest.StorageSetup{
+			Storage: memory.NewStorage(), Caller: alice, Other: &bob,
+			Project: sdk.Project{ID: "project-data", Group: "data"},
+		}
+	})
+}
+
+func TestSecretsConformance(t *testing.T) {
+	plugintest.TestSecrets(t, func(t *testing.T) plugintest.SecretsSetup {
+		return plugintest.SecretsSetup{Secrets: memory.NewSecrets(), Caller: alice, Other: &bob}
+	})
+}
+
+// catalogConfig holds the traps a catalog must get right: 1.10.0 is newer than 1.9.3, a
+// pre-release newer than every stable version still sorts last, and a library chart is
+// never listed.
+var catalogConfig = memory.CatalogConfig{Catalogs: []memory.CatalogSource{
+	{ID: "ide", Name: sdk.LocalizedString{"en": "IDEs"}, Charts: []memory.Chart{
+		{Name: "jupyter", Version: "1.2.0", AppVersion: "4.0", Values: "global:\n  suspend: false\n"},
+		{Name: "jupyter", Version: "2.0.0-rc.1", AppVersion: "5.0"},
+		{Name: "jupyter", Version: "1.10.0", AppVersion: "4.2", Values: "global:\n  suspend: false\n"},
+		{Name: "jupyter", Version: "1.9.3", AppVersion: "4.1"},
+		{Name: "rstudio", Version: "0.1.0", Values: "resources: {}\n", Schema: json.RawMessage(`{"type":"object"}`), Readme: "# RStudio\n"},
+		{Name: "library-chart", Version: "1.0.0", Type: "library"},
+	}},
+	{ID: "databases", Charts: []memory.Chart{{Name: "postgresql", Version: "15.0.0"}}},
+}}
+
+func configuredCatalog(t *testing.T) *memory.Catalog {
+	t.Helper()
+	raw, err := json.Marshal(catalogConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := memory.NewCatalog()
+	if _, err := c.Configure(t.Context(), sdk.ConfigureRequest{Config: raw}); err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	return c
+}
+
+func TestCatalogConformance(t *testing.T) {
+	plugintest.TestCatalog(t, func(t *testing.T) plugintest.CatalogSetup {
+		return plugintest.CatalogSetup{
+			Catalog: configuredCatalog(t), CatalogID: "ide",
+			Charts: []plugintest.ExpectedChart{
+				{Name: "jupyter", Versions: []string{"1.10.0", "1.9.3", "1.2.0", "2.0.0-rc.1"}},
+				{Name: "rstudio", Versions: []string{"0.1.0"}, Schema: true},
+			},
+			Hidden: []string{"library-chart"},
+		}
+	})
+}
+
+func regionArchive(t *testing.T) []byte {
+	t.Helper()
+	archive, err := memory.PackageChart(memory.Chart{
+		Name: "jupyter", Version: "1.0.0", AppVersion: "4.0",
+		Values: "global:\n  suspend: false\nservice:\n  image: jupyter/base\n",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return archive
+}
+
+func TestRegionConformance(t *testing.T) {
+	plugintest.TestRegion(t, func(t *testing.T) plugintest.RegionSetup {
+		return plugintest.RegionSetup{
+			Region: memory.NewRegion(), Caller: alice, Archive: regionArchive(t),
+			Values:       []byte(`{"service":{"image":"jupyter/custom"},"resources":{"cpu":"1"}}`),
+			ReadyTimeout: 5 * time.Second,
+		}
+	})
+}
+
+func TestPresignedURLs(t *testing.T) {
+	s := memory.NewStorage()
+	ctx := t.Context()
+	ref := sdk.ObjectRef{Bucket: "user-alice", Key: "a/b.txt"}
+	resp, err := s.Presign(ctx, sdk.PresignRequest{Caller: alice, Object: ref, Method: "GET", Expiry: time.Minute})
+	if err != nil {
+		t.Fatalf("Presign: %v", err)
+	}
+	got, method, err := s.VerifyPresigned(resp.URL, time.Now())
+	if err != nil || got != ref || method != "GET" {
+		t.Errorf("VerifyPresigned of a fresh URL: %+v %s %v", got, method, err)
+	}
+	if _, _, err := s.VerifyPresigned(resp.URL, resp.ExpiresAt.Add(time.Second)); !errors.Is(err, sdk.ErrPermissionDenied) {
+		t.Errorf("VerifyPresigned after expiry: %v, want ErrPermissionDenied", err)
+	}
+	tampered := strings.Replace(resp.URL, "b.txt", "c.txt", 1)
+	if _, _, err := s.VerifyPresigned(tampered, time.Now()); !errors.Is(err, sdk.ErrPermissionDenied) {
+		t.Errorf("VerifyPresigned of a changed URL: %v, want ErrPermissionDenied", err)
+	}
+	if _, _, err := memory.NewStorage().VerifyPresigned(resp.URL, time.Now()); err == nil {
+		t.Error("another store accepted the URL")
+	}
+	if _, err := s.Presign(ctx, sdk.PresignRequest{Caller: bob, Object: ref, Method: "GET", Expiry: time.Minute}); !errors.Is(err, sdk.ErrNotFound) {
+		t.Errorf("Presign of another user's object: %v, want ErrNotFound", err)
+	}
+}
+
+func TestConfigureRejectsNamingTheField(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		plugin sdk.Plugin
+		config string
+		field  string
+	}{
+		{memory.NewStorage(), `{"maxPageSize": 0.5}`, "maxPageSize"},
+		{memory.NewStorage(), `{"bogus": 1}`, "bogus"},
+		{memory.NewCatalog(), `{"catalogs":[{"id":"x","charts":[{"name":"a","version":"one"}]}]}`, "catalogs[0].charts[0].version"},
+		{memory.NewCatalog(), `{"catalogs":[{"id":"x","charts":[]},{"id":"x","charts":[]}]}`, "catalogs[1].id"},
+		{memory.NewRegion(), `{"quota": {"pods": 3}}`, "quota"},
+	} {
+		_, err := tc.plugin.Configure(ctx, sdk.ConfigureRequest{Config: []byte(tc.config)})
+		if !errors.Is(err, sdk.ErrInvalidArgument) || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("Configure %T with %s: %v, want ErrInvalidArgument naming %s", tc.plugin, tc.config, err, tc.field)
+		}
+	}
+}
+
+func TestArchiveIsReproducible(t *testing.T) {
+	ch := memory.Chart{Name: "a", Version: "1.0.0", Values: "x: 1\n"}
+	first, err := memory.PackageChart(ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _ := memory.PackageChart(ch)
+	if string(first) != string(second) {
+		t.Error("packaging the same chart twice gave different archives")
+	}
+	ch.Values = "x: 2\n"
+	third, _ := memory.PackageChart(ch)
+	if string(first) == string(third) {
+		t.Error("packaging a changed chart gave the same archive")
+	}
+}
