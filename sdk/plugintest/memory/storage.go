@@ -257,7 +257,9 @@ func (s *Storage) Write(ctx context.Context, req sdk.WriteObjectRequest) (sdk.Wr
 	}
 	var buf bytes.Buffer
 	if req.Size > 0 {
-		buf.Grow(int(req.Size))
+		// ReadFrom wants MinRead bytes free before each read, the last one (that meets the end)
+		// included: without them it would double a buffer of exactly Size bytes.
+		buf.Grow(int(req.Size) + bytes.MinRead)
 	}
 	// The body is read whole before anything is stored: a body that fails, or a call that is
 	// cancelled, leaves nothing behind.
