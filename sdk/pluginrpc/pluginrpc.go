@@ -81,6 +81,8 @@ func Serve(kind sdk.Kind, impl sdk.Plugin) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	// The first line of every plugin's log, forwarded by the host like any other.
+	Logger().Info("serving", "kind", string(kind), "protocols", []int{sdk.ProtocolVersion})
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{sdk.ProtocolVersion: PluginSet(kind, impl)},
