@@ -7,6 +7,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,6 +58,28 @@ type regionKit struct {
 	ctx     context.Context
 	project sdk.Project
 	timeout time.Duration
+	// streams counts the implementation's own Logs and Events calls in flight, when the kit
+	// serves it: through the wire the client returns on cancellation whatever the plugin
+	// does, so only this shows a plugin that keeps following after its caller left.
+	streams *atomic.Int64
+}
+
+// watchedRegion counts the calls of Logs and Events in flight on the plugin's side.
+type watchedRegion struct {
+	sdk.Region
+	streams *atomic.Int64
+}
+
+func (w watchedRegion) Logs(ctx context.Context, req sdk.LogsRequest, send func(sdk.LogLine) error) error {
+	w.streams.Add(1)
+	defer w.streams.Add(-1)
+	return w.Region.Logs(ctx, req, send)
+}
+
+func (w watchedRegion) Events(ctx context.Context, req sdk.EventsRequest, send func(sdk.Event) error) error {
+	w.streams.Add(1)
+	defer w.streams.Add(-1)
+	return w.Region.Events(ctx, req, send)
 }
 
 func newRegionKit(t *testing.T, setup RegionSetup) *regionKit {
@@ -66,7 +89,8 @@ func newRegionKit(t *testing.T, setup RegionSetup) *regionKit {
 	}
 	k := &regionKit{r: setup.Region, setup: setup, project: setup.Project, timeout: setup.ReadyTimeout}
 	if !setup.Connected {
-		k.r = ConnectRegion(t, setup.Region)
+		k.streams = new(atomic.Int64)
+		k.r = ConnectRegion(t, watchedRegion{Region: setup.Region, streams: k.streams})
 	}
 	if k.project.ID == "" {
 		k.project = sdk.Project{ID: "user-" + setup.Caller.Username}
@@ -308,7 +332,7 @@ func testRegionUpdate(t *testing.T, k *regionKit) {
 
 // testFollow checks that a call that follows a stream returns soon after its context is
 // cancelled, and that a call that does not follow returns on its own.
-func testFollow(t *testing.T, what string, call func(ctx context.Context, follow bool) (int, error)) {
+func (k *regionKit) testFollow(t *testing.T, what string, call func(ctx context.Context, follow bool) (int, error)) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -340,13 +364,21 @@ func testFollow(t *testing.T, what string, call func(ctx context.Context, follow
 	case <-time.After(10 * time.Second):
 		t.Fatalf("%s with follow did not return within 10s of its cancellation", what)
 	}
+	if k.streams == nil {
+		return
+	}
+	for deadline := time.Now().Add(10 * time.Second); k.streams.Load() != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s with follow: the plugin still follows 10s after its caller cancelled", what)
+		}
+	}
 }
 
 func testRegionLogs(t *testing.T, k *regionKit) {
 	name := k.installed(t)
 	k.waitFor(t, name, "ready", sdk.Release.Ready)
 	const tail = 5
-	testFollow(t, "Logs", func(ctx context.Context, follow bool) (int, error) {
+	k.testFollow(t, "Logs", func(ctx context.Context, follow bool) (int, error) {
 		n := 0
 		err := k.r.Logs(ctx, sdk.LogsRequest{ReleaseRef: k.ref(name), TailLines: tail, Follow: follow}, func(l sdk.LogLine) error {
 			n++
@@ -377,7 +409,7 @@ func testRegionLogs(t *testing.T, k *regionKit) {
 func testRegionEvents(t *testing.T, k *regionKit) {
 	name := k.installed(t)
 	k.waitFor(t, name, "ready", sdk.Release.Ready)
-	testFollow(t, "Events", func(ctx context.Context, follow bool) (int, error) {
+	k.testFollow(t, "Events", func(ctx context.Context, follow bool) (int, error) {
 		n := 0
 		err := k.r.Events(ctx, sdk.EventsRequest{ReleaseRef: k.ref(name), Follow: follow}, func(e sdk.Event) error {
 			n++
