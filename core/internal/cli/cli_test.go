@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/basalt-dev/basalt/core/internal/testplugin"
 )
 
 func run(t *testing.T, args ...string) (int, string, string) {
@@ -51,5 +53,29 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 				t.Fatalf("stderr does not name %s:\n%s", c.key, stderr)
 			}
 		})
+	}
+}
+
+func TestServeRefusesPluginSectionFailingItsSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "basalt.yaml")
+	body := "plugins:\n  files:\n    kind: storage\n    path: " + testplugin.Memory(t) + "\n    args: [storage]\n    config:\n      maxPageSize: lots\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, "serve", "--config", path, "--set", "server.address=127.0.0.1:0")
+	if code == 0 || !strings.Contains(stderr, "plugins.files.config.maxPageSize") {
+		t.Fatalf("serve must exit non-zero naming the key, got %d:\n%s", code, stderr)
+	}
+}
+
+func TestPluginsCommandListsHealth(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "basalt.yaml")
+	body := "log:\n  level: error\nplugins:\n  files:\n    kind: storage\n    path: " + testplugin.Memory(t) + "\n    args: [storage]\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "plugins", "--config", path)
+	if code != 0 || !strings.Contains(stdout, "files") || !strings.Contains(stdout, "memory") || !strings.Contains(stdout, " ok ") {
+		t.Fatalf("plugins: %d\n%s\n%s", code, stdout, stderr)
 	}
 }

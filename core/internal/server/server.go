@@ -19,7 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/catalog"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
+	"github.com/basalt-dev/basalt/sdk"
 )
 
 // Options are what the server is built from.
@@ -34,9 +36,10 @@ type Options struct {
 
 // Server is a configured HTTP server, ready to serve on a listener.
 type Server struct {
-	opts Options
-	echo *echo.Echo
-	http *http.Server
+	opts     Options
+	echo     *echo.Echo
+	http     *http.Server
+	catalogs *catalog.Service
 }
 
 // New builds the server and its routes.
@@ -44,7 +47,7 @@ func New(opts Options) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(opts.Log)
-	s := &Server{opts: opts, echo: e}
+	s := &Server{opts: opts, echo: e, catalogs: catalog.New(catalogSources(opts.Plugins), opts.Log)}
 
 	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "basalt_http_request_duration_seconds",
@@ -113,6 +116,28 @@ func (s *Server) routes() {
 	v1 := e.Group("/api/v1", s.authenticate)
 	v1.GET("/me", s.me)
 	v1.GET("/plugins", s.plugins, requireRole("admin"))
+	v1.GET("/catalogs", s.listCatalogs)
+	v1.POST("/catalogs/refresh", s.refreshCatalogs, requireRole("admin"))
+	v1.GET("/catalogs/:catalog", s.getCatalog)
+	v1.GET("/catalogs/:catalog/charts", s.listCharts)
+	v1.GET("/catalogs/:catalog/charts/:chart", s.getChart)
+	v1.GET("/catalogs/:catalog/charts/:chart/versions/:version", s.getChartVersion)
 
 	s.portal()
+}
+
+// catalogSources are every catalog plugin instance: each serves the catalogs of its own
+// configuration.
+func catalogSources(h *pluginhost.Host) []catalog.Source {
+	var out []catalog.Source
+	for _, inst := range h.Instances() {
+		if inst.Kind != sdk.KindCatalog {
+			continue
+		}
+		plugin, err := h.Catalog(inst.Name)
+		if err == nil {
+			out = append(out, catalog.Source{Name: inst.Name, Plugin: plugin})
+		}
+	}
+	return out
 }

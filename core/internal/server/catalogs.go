@@ -1,0 +1,232 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/basalt-dev/basalt/core/internal/catalog"
+	"github.com/basalt-dev/basalt/core/internal/identity"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// CatalogView is a catalog as the API shows it.
+type CatalogView struct {
+	ID           string              `json:"id"`
+	Name         sdk.LocalizedString `json:"name"`
+	Description  sdk.LocalizedString `json:"description,omitempty"`
+	Location     string              `json:"location"`
+	Status       string              `json:"status"`
+	Highlighted  []string            `json:"highlightedCharts"`
+	AllowSharing bool                `json:"allowSharing"`
+	ChartCount   int                 `json:"chartCount"`
+	LastRefresh  *time.Time          `json:"lastRefresh,omitempty"`
+	Error        string              `json:"error,omitempty"`
+}
+
+func catalogView(c sdk.CatalogInfo) CatalogView {
+	v := CatalogView{
+		ID: c.ID, Name: c.Name, Description: c.Description, Location: withoutUserinfo(c.Location),
+		Status: c.Status, Highlighted: nonNil(c.Highlighted), AllowSharing: c.AllowSharing,
+		ChartCount: c.ChartCount, Error: c.Error,
+	}
+	if !c.LastRefresh.IsZero() {
+		t := c.LastRefresh
+		v.LastRefresh = &t
+	}
+	return v
+}
+
+// withoutUserinfo keeps credentials written into a repository URL out of responses.
+func withoutUserinfo(location string) string {
+	u, err := url.Parse(location)
+	if err != nil || u.User == nil {
+		return location
+	}
+	u.User = nil
+	return u.String()
+}
+
+// VersionView is one version of a chart.
+type VersionView struct {
+	Version    string     `json:"version"`
+	AppVersion string     `json:"appVersion,omitempty"`
+	Created    *time.Time `json:"created,omitempty"`
+	Deprecated bool       `json:"deprecated,omitempty"`
+}
+
+// ChartView is a chart with its versions, newest first.
+type ChartView struct {
+	Catalog     string            `json:"catalog"`
+	Name        string            `json:"name"`
+	Description string            `json:"description,omitempty"`
+	Icon        string            `json:"icon,omitempty"`
+	Home        string            `json:"home,omitempty"`
+	Keywords    []string          `json:"keywords"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Versions    []VersionView     `json:"versions"`
+	Error       string            `json:"error,omitempty"`
+}
+
+func chartView(c catalog.Chart) ChartView {
+	v := ChartView{
+		Catalog: c.Catalog, Name: c.Name, Description: c.Description, Icon: c.Icon, Home: c.Home,
+		Keywords: nonNil(c.Keywords), Annotations: c.Annotations, Versions: []VersionView{}, Error: c.Error,
+	}
+	for _, cv := range c.Versions {
+		vv := VersionView{Version: cv.Version, AppVersion: cv.AppVersion, Deprecated: cv.Deprecated}
+		if !cv.Created.IsZero() {
+			t := cv.Created
+			vv.Created = &t
+		}
+		v.Versions = append(v.Versions, vv)
+	}
+	return v
+}
+
+// ChartVersionView is what the launcher needs of one chart version.
+type ChartVersionView struct {
+	Catalog      string           `json:"catalog"`
+	Chart        string           `json:"chart"`
+	Version      string           `json:"version"`
+	Description  string           `json:"description,omitempty"`
+	Icon         string           `json:"icon,omitempty"`
+	Readme       string           `json:"readme"`
+	Values       string           `json:"values"`
+	Schema       json.RawMessage  `json:"schema"`
+	Dependencies []DependencyView `json:"dependencies"`
+	Digest       string           `json:"digest,omitempty"`
+}
+
+// DependencyView is one dependency of a chart.
+type DependencyView struct {
+	Name       string `json:"name"`
+	Version    string `json:"version"`
+	Repository string `json:"repository,omitempty"`
+	Condition  string `json:"condition,omitempty"`
+	Alias      string `json:"alias,omitempty"`
+}
+
+// project resolves the ?project= of a request among the caller's projects (the personal one
+// by default); another's project is not found.
+func (s *Server) project(c echo.Context) (*identity.User, identity.Project, error) {
+	u, err := currentUser(c)
+	if err != nil {
+		return nil, identity.Project{}, err
+	}
+	id := c.QueryParam("project")
+	projects := identity.Projects(u, s.opts.Config.Projects)
+	if id == "" {
+		return u, projects[0], nil
+	}
+	p, err := identity.FindProject(u, s.opts.Config.Projects, id)
+	return u, p, err
+}
+
+func (s *Server) listCatalogs(c echo.Context) error {
+	u, p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	cats, err := s.catalogs.Catalogs(c.Request().Context(), u, p, false)
+	if err != nil {
+		return err
+	}
+	out := make([]CatalogView, len(cats))
+	for i, cat := range cats {
+		out[i] = catalogView(cat)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"catalogs": out})
+}
+
+func (s *Server) getCatalog(c echo.Context) error {
+	u, p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	cat, err := s.catalogs.Catalog(c.Request().Context(), u, p, c.Param("catalog"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, catalogView(cat))
+}
+
+func (s *Server) listCharts(c echo.Context) error {
+	u, p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	charts, err := s.catalogs.Charts(c.Request().Context(), u, p, c.Param("catalog"), c.QueryParam("search"))
+	if err != nil {
+		return err
+	}
+	out := make([]ChartView, len(charts))
+	for i, ch := range charts {
+		out[i] = chartView(ch)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"charts": out})
+}
+
+func (s *Server) getChart(c echo.Context) error {
+	u, p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	ch, err := s.catalogs.ChartVersions(c.Request().Context(), u, p, c.Param("catalog"), c.Param("chart"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, chartView(ch))
+}
+
+func (s *Server) getChartVersion(c echo.Context) error {
+	u, p, err := s.project(c)
+	if err != nil {
+		return err
+	}
+	ref := sdk.ChartRef{CatalogID: c.Param("catalog"), Chart: c.Param("chart"), Version: c.Param("version")}
+	resp, err := s.catalogs.ChartVersion(c.Request().Context(), u, p, ref)
+	if err != nil {
+		return err
+	}
+	schema := json.RawMessage("null")
+	if len(resp.ValuesSchema) > 0 && json.Valid(resp.ValuesSchema) {
+		schema = resp.ValuesSchema
+	}
+	deps := make([]DependencyView, len(resp.Dependencies))
+	for i, d := range resp.Dependencies {
+		deps[i] = DependencyView{Name: d.Name, Version: d.Version, Repository: d.Repository, Condition: d.Condition, Alias: d.Alias}
+	}
+	return c.JSON(http.StatusOK, ChartVersionView{
+		Catalog: resp.Chart.CatalogID, Chart: resp.Chart.Chart, Version: resp.Chart.Version,
+		Description: resp.Summary.Description, Icon: resp.Summary.Icon,
+		Readme: string(resp.Readme), Values: string(resp.ValuesYAML), Schema: schema,
+		Dependencies: deps, Digest: resp.Digest,
+	})
+}
+
+// RefreshRequest names the catalog to refresh; empty refreshes all.
+type RefreshRequest struct {
+	Catalog string `json:"catalog"`
+}
+
+func (s *Server) refreshCatalogs(c echo.Context) error {
+	var req RefreshRequest
+	if c.Request().ContentLength > 0 {
+		if err := c.Bind(&req); err != nil {
+			return sdk.Errorf(sdk.ErrInvalidArgument, "the body must be {\"catalog\": \"<id>\"} or empty")
+		}
+	}
+	cats, err := s.catalogs.Refresh(c.Request().Context(), req.Catalog)
+	if err != nil {
+		return err
+	}
+	out := make([]CatalogView, len(cats))
+	for i, cat := range cats {
+		out[i] = catalogView(cat)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"catalogs": out})
+}
