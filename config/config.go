@@ -21,6 +21,19 @@ type Config struct {
 	Auth     Auth              `koanf:"auth"`
 	Projects Projects          `koanf:"projects"`
 	Plugins  map[string]Plugin `koanf:"plugins"`
+	Regions  []Region          `koanf:"regions"`
+}
+
+// Region is where users' services run and their data lives: each names the plugin instances
+// it uses. The first region is the default.
+type Region struct {
+	ID          string `koanf:"id"`
+	Name        string `koanf:"name"`
+	Description string `koanf:"description"`
+	// Plugin instance names (keys of plugins); empty when the region lacks that feature.
+	Region  string `koanf:"region"`
+	Storage string `koanf:"storage"`
+	Secrets string `koanf:"secrets"`
 }
 
 // Auth says who callers are: one local user (the embedded default), or users of an OIDC

@@ -67,6 +67,9 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"unknown plugin kind", "plugins:\n  files:\n    kind: blob\n    path: /bin/sh\n", nil, "plugins.files.kind"},
 		{"bad checksum", "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\n    sha256: xyz\n", nil, "plugins.files.sha256"},
 		{"malformed set", "", []string{"server.address"}, "server.address"},
+		{"region names a missing plugin", "regions:\n  - id: eu\n    storage: nowhere\n", nil, "regions[0].storage"},
+		{"region names a plugin of another kind", "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\nregions:\n  - id: eu\n    secrets: files\n", nil, "regions[0].secrets"},
+		{"duplicate region", "regions:\n  - id: eu\n  - id: eu\n", nil, "regions[1].id"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

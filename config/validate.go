@@ -89,6 +89,30 @@ func (c *Config) Validate() error {
 			bad(key+".start_timeout", "must not be negative")
 		}
 	}
+	seen := map[string]bool{}
+	for n, r := range c.Regions {
+		key := fmt.Sprintf("regions[%d]", n)
+		if !dnsPrefix.MatchString(r.ID) {
+			bad(key+".id", "must be lower-case letters, digits and dashes, starting with a letter; got %q", r.ID)
+		} else if seen[r.ID] {
+			bad(key+".id", "%q is already the id of another region", r.ID)
+		}
+		seen[r.ID] = true
+		for field, ref := range map[string]struct{ name, kind string }{
+			"region": {r.Region, "region"}, "storage": {r.Storage, "storage"}, "secrets": {r.Secrets, "secrets"},
+		} {
+			if ref.name == "" {
+				continue
+			}
+			p, ok := c.Plugins[ref.name]
+			switch {
+			case !ok:
+				bad(key+"."+field, "no plugin named %q in plugins", ref.name)
+			case p.Kind != ref.kind:
+				bad(key+"."+field, "plugin %q is a %s plugin, not %s", ref.name, p.Kind, ref.kind)
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 

@@ -33,15 +33,28 @@ var memoryCatalogs = map[string]any{"catalogs": []any{
 }}
 
 func startWithCatalog(t *testing.T) string {
+	return startWithPlugins(t, map[string]config.Plugin{
+		"charts": {Kind: "catalog", Path: testplugin.Memory(t), Args: []string{"catalog"}, Config: memoryCatalogs},
+	})
+}
+
+// startWithPlugins serves the real server with real plugin subprocesses; the default region
+// uses the plugins named files and secrets, if any.
+func startWithPlugins(t *testing.T, plugins map[string]config.Plugin, sets ...string) string {
 	t.Helper()
-	cfg, err := config.Load(config.Sources{})
+	cfg, err := config.Load(config.Sources{Sets: sets})
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Plugins = plugins
+	if _, ok := plugins["files"]; ok {
+		cfg.Regions[0].Storage = "files"
+	}
+	if _, ok := plugins["secrets"]; ok {
+		cfg.Regions[0].Secrets = "secrets"
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	host, err := pluginhost.New(map[string]config.Plugin{
-		"charts": {Kind: "catalog", Path: testplugin.Memory(t), Args: []string{"catalog"}, Config: memoryCatalogs},
-	}, log, pluginhost.NewMetrics(nil))
+	host, err := pluginhost.New(plugins, log, pluginhost.NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,6 +123,16 @@ func (s *Server) routes() {
 	v1.GET("/catalogs/:catalog/charts/:chart", s.getChart)
 	v1.GET("/catalogs/:catalog/charts/:chart/versions/:version", s.getChartVersion)
 
+	files := v1.Group("/projects/:project/files")
+	files.GET("", s.listFiles)
+	files.DELETE("", s.deleteFile)
+	files.GET("/content", s.downloadFile)
+	files.PUT("/content", s.uploadFile)
+	files.POST("/folders", s.createFolder)
+	files.POST("/share", s.shareFile)
+	files.PUT("/policy", s.setFilePolicy)
+	files.GET("/public", s.listPublicFolders)
+
 	s.portal()
 }
 

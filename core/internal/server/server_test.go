@@ -146,7 +146,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	host, _ := pluginhost.New(nil, log, pluginhost.NewMetrics(nil))
 	srv := New(Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry()})
 	for _, r := range srv.Routes() {
-		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasSuffix(r.Path, "/*") {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasSuffix(r.Path, "/*") || strings.HasPrefix(r.Method, "echo_") {
 			continue
 		}
 		key := r.Method + " " + r.Path

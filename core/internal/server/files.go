@@ -1,0 +1,377 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/basalt-dev/basalt/core/internal/identity"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// fileScope is what every files request resolves first: who, in which project, with which
+// store, and where that project's files live.
+type fileScope struct {
+	user    *identity.User
+	project identity.Project
+	store   sdk.Storage
+	home    sdk.ObjectRef
+}
+
+func (s *Server) fileScope(c echo.Context) (fileScope, error) {
+	u, err := currentUser(c)
+	if err != nil {
+		return fileScope{}, err
+	}
+	p, err := identity.FindProject(u, s.opts.Config.Projects, c.Param("project"))
+	if err != nil {
+		return fileScope{}, err
+	}
+	store, err := s.storage(c)
+	if err != nil {
+		return fileScope{}, err
+	}
+	home, err := store.Home(c.Request().Context(), sdk.HomeRequest{Caller: u.Caller(), Project: p.SDK()})
+	if err != nil {
+		return fileScope{}, err
+	}
+	return fileScope{user: u, project: p, store: store, home: home.Home}, nil
+}
+
+// ref reads ?path=bucket/key and keeps it inside the project's home: anything else is not
+// found, whatever the store would allow.
+func (f fileScope) ref(c echo.Context) (sdk.ObjectRef, error) {
+	path := strings.TrimPrefix(c.QueryParam("path"), "/")
+	if path == "" {
+		return f.home, nil
+	}
+	bucket, key, _ := strings.Cut(path, "/")
+	ref := sdk.ObjectRef{Bucket: bucket, Key: key}
+	if strings.Contains(path, "\x00") || ref.Bucket != f.home.Bucket || !strings.HasPrefix(ref.Key, f.home.Key) {
+		return sdk.ObjectRef{}, sdk.Errorf(sdk.ErrNotFound, "no such file or folder: %s", path)
+	}
+	return ref, nil
+}
+
+// folderMarker is the empty object that makes an empty folder exist.
+const folderMarker = ".keep"
+
+// ObjectView is a file as the API shows it.
+type ObjectView struct {
+	Path         string     `json:"path"` // bucket/key
+	Name         string     `json:"name"`
+	Size         int64      `json:"size"`
+	LastModified *time.Time `json:"lastModified,omitempty"`
+	ContentType  string     `json:"contentType,omitempty"`
+}
+
+func objectView(o sdk.ObjectInfo) ObjectView {
+	v := ObjectView{Path: o.Ref.Bucket + "/" + o.Ref.Key, Name: baseName(o.Ref.Key), Size: o.Size, ContentType: o.ContentType}
+	if !o.LastModified.IsZero() {
+		t := o.LastModified
+		v.LastModified = &t
+	}
+	return v
+}
+
+func baseName(key string) string {
+	key = strings.TrimSuffix(key, "/")
+	return key[strings.LastIndexByte(key, '/')+1:]
+}
+
+// FolderView is a sub-folder in a listing.
+type FolderView struct {
+	Path string `json:"path"`
+	Name string `json:"name"`
+}
+
+// FileList is one page of a folder.
+type FileList struct {
+	Path          string       `json:"path"`
+	Home          string       `json:"home"`
+	Folders       []FolderView `json:"folders"`
+	Files         []ObjectView `json:"files"`
+	NextPageToken string       `json:"nextPageToken,omitempty"`
+	Commands      []string     `json:"commands"`
+}
+
+func (s *Server) listFiles(c echo.Context) error {
+	f, err := s.fileScope(c)
+	if err != nil {
+		return err
+	}
+	ref, err := f.ref(c)
+	if err != nil {
+		return err
+	}
+	if ref.Key != "" && !strings.HasSuffix(ref.Key, "/") {
+		ref.Key += "/"
+	}
+	pageSize, _ := strconv.Atoi(c.QueryParam("pageSize"))
+	resp, err := f.store.List(c.Request().Context(), sdk.ListObjectsRequest{
+		Caller: f.user.Caller(), Prefix: ref, PageSize: pageSize, PageToken: c.QueryParam("pageToken"),
+	})
+	if err != nil {
+		return err
+	}
+	out := FileList{
+		Path: ref.Bucket + "/" + ref.Key, Home: f.home.Bucket + "/" + f.home.Key,
+		Folders: []FolderView{}, Files: []ObjectView{}, NextPageToken: resp.NextPageToken,
+		Commands: []string{fmt.Sprintf("mc ls s3/%s/%s", ref.Bucket, ref.Key)},
+	}
+	for _, d := range resp.Folders {
+		out.Folders = append(out.Folders, FolderView{Path: d.Bucket + "/" + d.Key, Name: baseName(d.Key)})
+	}
+	for _, o := range resp.Objects {
+		if o.Ref.Key == ref.Key || baseName(o.Ref.Key) == folderMarker {
+			continue
+		}
+		out.Files = append(out.Files, objectView(o))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) downloadFile(c echo.Context) error {
+	f, err := s.fileScope(c)
+	if err != nil {
+		return err
+	}
+	ref, err := f.ref(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	offset, length, ranged, err := parseRange(c.Request().Header.Get("Range"))
+	if err != nil {
+		return err
+	}
+	resp, err := f.store.Read(ctx, sdk.ReadObjectRequest{Caller: f.user.Caller(), Object: ref, Offset: offset, Length: length})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	h := c.Response().Header()
+	contentType := resp.Object.ContentType
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	h.Set("Content-Type", contentType)
+	h.Set("Accept-Ranges", "bytes")
+	if c.QueryParam("download") != "" {
+		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", baseName(ref.Key)))
+	}
+	status, size := http.StatusOK, resp.Object.Size
+	if ranged {
+		end := resp.Object.Size - 1
+		if length > 0 && offset+length-1 < end {
+			end = offset + length - 1
+		}
+		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", offset, end, resp.Object.Size))
+		status, size = http.StatusPartialContent, end-offset+1
+	}
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	c.Response().WriteHeader(status)
+	_, err = io.Copy(c.Response(), resp.Body)
+	return err
+}
+
+// parseRange reads a single "bytes=a-b" or "bytes=a-" range; other forms are served whole.
+func parseRange(header string) (offset, length int64, ranged bool, err error) {
+	spec, ok := strings.CutPrefix(header, "bytes=")
+	if !ok || strings.Contains(spec, ",") {
+		return 0, 0, false, nil
+	}
+	from, to, _ := strings.Cut(spec, "-")
+	if from == "" {
+		return 0, 0, false, nil // suffix ranges are rare; serve the whole object
+	}
+	offset, err = strconv.ParseInt(from, 10, 64)
+	if err != nil || offset < 0 {
+		return 0, 0, false, sdk.InvalidFields("bad range", sdk.FieldViolation{Field: "Range", Rule: "must read bytes=<start>-[<end>]"})
+	}
+	if to != "" {
+		end, err := strconv.ParseInt(to, 10, 64)
+		if err != nil || end < offset {
+			return 0, 0, false, sdk.InvalidFields("bad range", sdk.FieldViolation{Field: "Range", Rule: "the end must not come before the start"})
+		}
+		length = end - offset + 1
+	}
+	return offset, length, true, nil
+}
+
+func (s *Server) uploadFile(c echo.Context) error {
+	f, err := s.fileScope(c)
+	if err != nil {
+		return err
+	}
+	ref, err := f.ref(c)
+	if err != nil {
+		return err
+	}
+	if ref.Key == "" || strings.HasSuffix(ref.Key, "/") || ref.Key == f.home.Key {
+		return sdk.InvalidFields("cannot upload", sdk.FieldViolation{Field: "path", Rule: "must name a file, not a folder"})
+	}
+	r := c.Request()
+	resp, err := f.store.Write(r.Context(), sdk.WriteObjectRequest{
+		Caller: f.user.Caller(), Object: ref, Size: r.ContentLength,
+		ContentType: r.Header.Get("Content-Type"), Body: r.Body,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{
+		"file":     objectView(resp.Object),
+		"commands": []string{fmt.Sprintf("mc cp ./%s s3/%s/%s", baseName(ref.Key), ref.Bucket, ref.Key)},
+	})
+}
+
+func (s *Server) deleteFile(c echo.Context) error {
+	f, err := s.fileScope(c)
+	if err != nil {
+		return err
+	}
+	ref, err := f.ref(c)
+	if err != nil {
+		return err
+	}
+	if ref == f.home {
+		return sdk.InvalidFields("cannot delete", sdk.FieldViolation{Field: "path", Rule: "the project's home cannot be deleted"})
+	}
+	recursive := c.QueryParam("recursive") == "true"
+	resp, err := f.store.Delete(c.Request().Context(), sdk.DeleteObjectRequest{Caller: f.user.Caller(), Object: ref, Recursive: recursive})
+	if err != nil {
+		return err
+	}
+	cmd := fmt.Sprintf("mc rm s3/%s/%s", ref.Bucket, ref.Key)
+	if recursive {
+		cmd = fmt.Sprintf("mc rm --recursive --force s3/%s/%s", ref.Bucket, ref.Key)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"deleted": resp.Deleted, "commands": []string{cmd}})
+}
+
+// FolderRequest creates a folder.
+type FolderRequest struct {
+	Path string `json:"path"`
+}
+
+func (s *Server) createFolder(c echo.Context) error {
+	f, err := s.fileScope(c)
+	if err != nil {
+		return err
+	}
+	var req FolderRequest
+	if err := c.Bind(&req); err != nil || req.Path == "" {
+		return sdk.InvalidFields("cannot create the folder", sdk.FieldViolation{Field: "path", Rule: "is required: bucket/prefix/name"})
+	}
+	c.QueryParams().Set("path", req.Path)
+	ref, err := f.ref(c)
+	if err != nil {
+		return err
+	}
+	folder := strings.TrimSuffix(ref.Key, "/") + "/"
+	if folder == "/" || folder == f.home.Key {
+		return sdk.InvalidFields("cannot create the folder", sdk.FieldViolation{Field: "path", Rule: "must name a new folder inside the home"})
+	}
+	// Object stores have no folders, only key prefixes: an empty placeholder object makes
+	// the prefix exist, as Onyxia does. Listings hide it.
+	marker := sdk.ObjectRef{Bucket: ref.Bucket, Key: folder + folderMarker}
+	if _, err := f.store.Write(c.Request().Context(), sdk.WriteObjectRequest{
+		Caller: f.user.Caller(), Object: marker, Size: 0, Body: strings.NewReader(""),
+	}); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{
+		"folder":   FolderView{Path: ref.Bucket + "/" + folder, Name: baseName(folder)},
+		"commands": []string{fmt.Sprintf("mc cp /dev/null s3/%s/%s", marker.Bucket, marker.Key)},
+	})
+}
+
+// ShareRequest asks for a link to one file, valid for a while.
+type ShareRequest struct {
+	Path   string `json:"path"`
+	Expiry string `json:"expiry"` // a Go duration, e.g. "1h", "168h"
+}
+
+func (s *Server) shareFile(c echo.Context) error {
+	f, err := s.fileScope(c)
+	if err != nil {
+		return err
+	}
+	var req ShareRequest
+	if err := c.Bind(&req); err != nil {
+		return sdk.Errorf(sdk.ErrInvalidArgument, "the body must be {\"path\", \"expiry\"}")
+	}
+	expiry, err := time.ParseDuration(req.Expiry)
+	if err != nil || expiry <= 0 {
+		return sdk.InvalidFields("cannot share", sdk.FieldViolation{Field: "expiry", Rule: "must be a positive duration such as 1h or 168h"})
+	}
+	c.QueryParams().Set("path", req.Path)
+	ref, err := f.ref(c)
+	if err != nil {
+		return err
+	}
+	resp, err := f.store.Presign(c.Request().Context(), sdk.PresignRequest{Caller: f.user.Caller(), Object: ref, Method: http.MethodGet, Expiry: expiry})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"url": resp.URL, "expiresAt": resp.ExpiresAt,
+		"commands": []string{fmt.Sprintf("mc share download --expire %s s3/%s/%s", expiry, ref.Bucket, ref.Key)},
+	})
+}
+
+// PolicyRequest makes a folder public or private.
+type PolicyRequest struct {
+	Path   string `json:"path"`
+	Public bool   `json:"public"`
+}
+
+func (s *Server) setFilePolicy(c echo.Context) error {
+	f, err := s.fileScope(c)
+	if err != nil {
+		return err
+	}
+	var req PolicyRequest
+	if err := c.Bind(&req); err != nil {
+		return sdk.Errorf(sdk.ErrInvalidArgument, "the body must be {\"path\", \"public\"}")
+	}
+	c.QueryParams().Set("path", req.Path)
+	ref, err := f.ref(c)
+	if err != nil {
+		return err
+	}
+	if _, err := f.store.SetPrefixPolicy(c.Request().Context(), sdk.SetPrefixPolicyRequest{Caller: f.user.Caller(), Prefix: ref, Public: req.Public}); err != nil {
+		return err
+	}
+	policy := "private"
+	if req.Public {
+		policy = "download"
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"path": ref.Bucket + "/" + ref.Key, "public": req.Public,
+		"commands": []string{fmt.Sprintf("mc anonymous set %s s3/%s/%s", policy, ref.Bucket, ref.Key)},
+	})
+}
+
+func (s *Server) listPublicFolders(c echo.Context) error {
+	f, err := s.fileScope(c)
+	if err != nil {
+		return err
+	}
+	resp, err := f.store.ListPublicPrefixes(c.Request().Context(), sdk.ListPublicPrefixesRequest{Caller: f.user.Caller(), Bucket: f.home.Bucket})
+	if err != nil {
+		return err
+	}
+	out := []FolderView{}
+	for _, p := range resp.Prefixes {
+		if strings.HasPrefix(p.Key, f.home.Key) {
+			out = append(out, FolderView{Path: p.Bucket + "/" + p.Key, Name: baseName(p.Key)})
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"folders": out})
+}

@@ -1,0 +1,47 @@
+package server
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// region returns the region a request names with ?region=, or the default (first) one.
+func (s *Server) region(c echo.Context) (config.Region, error) {
+	regions := s.opts.Config.Regions
+	id := c.QueryParam("region")
+	for _, r := range regions {
+		if id == "" || r.ID == id {
+			return r, nil
+		}
+	}
+	if id == "" {
+		return config.Region{}, sdk.Errorf(sdk.ErrUnimplemented, "this instance has no region")
+	}
+	return config.Region{}, sdk.Errorf(sdk.ErrNotFound, "no region %q", id)
+}
+
+// storage returns the storage plugin of the request's region.
+func (s *Server) storage(c echo.Context) (sdk.Storage, error) {
+	r, err := s.region(c)
+	if err != nil {
+		return nil, err
+	}
+	if r.Storage == "" {
+		return nil, sdk.Errorf(sdk.ErrUnimplemented, "region %q has no storage", r.ID)
+	}
+	return s.opts.Plugins.Storage(r.Storage)
+}
+
+// secrets returns the secrets plugin of the request's region.
+func (s *Server) secrets(c echo.Context) (sdk.Secrets, error) {
+	r, err := s.region(c)
+	if err != nil {
+		return nil, err
+	}
+	if r.Secrets == "" {
+		return nil, sdk.Errorf(sdk.ErrUnimplemented, "region %q has no secrets store", r.ID)
+	}
+	return s.opts.Plugins.Secrets(r.Secrets)
+}
