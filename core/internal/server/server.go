@@ -133,6 +133,14 @@ func (s *Server) routes() {
 	files.PUT("/policy", s.setFilePolicy)
 	files.GET("/public", s.listPublicFolders)
 
+	secrets := v1.Group("/projects/:project/secrets")
+	secrets.GET("", s.listSecrets)
+	secrets.GET("/secret", s.readSecret)
+	secrets.PUT("/secret", s.writeSecret)
+	secrets.DELETE("/secret", s.deleteSecret)
+	secrets.POST("/secret/undelete", s.undeleteSecret)
+	secrets.GET("/secret/versions", s.secretVersions)
+
 	s.portal()
 }
 
