@@ -32,7 +32,7 @@ var memoryCatalogs = map[string]any{"catalogs": []any{
 	}},
 }}
 
-func startWithCatalog(t *testing.T) string {
+func startWithCatalog(t testing.TB) string {
 	return startWithPlugins(t, map[string]config.Plugin{
 		"charts": {Kind: "catalog", Path: testplugin.Memory(t), Args: []string{"catalog"}, Config: memoryCatalogs},
 	})
@@ -40,7 +40,7 @@ func startWithCatalog(t *testing.T) string {
 
 // startWithPlugins serves the real server with real plugin subprocesses; the default region
 // uses the plugins named files and secrets, if any.
-func startWithPlugins(t *testing.T, plugins map[string]config.Plugin, sets ...string) string {
+func startWithPlugins(t testing.TB, plugins map[string]config.Plugin, sets ...string) string {
 	t.Helper()
 	cfg, err := config.Load(config.Sources{Sets: sets})
 	if err != nil {
