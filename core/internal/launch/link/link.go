@@ -391,7 +391,8 @@ func FormatKey(p values.Path) (string, error) {
 			return "", invalid("path %v: element %v is neither key nor index", p, e)
 		}
 	}
-	if len(p) == 1 {
+	if len(p) == 1 || !strings.Contains(b.String(), ".") {
+		// only keys holding a dot are overrides
 		b.WriteByte('.')
 	}
 	return b.String(), nil
