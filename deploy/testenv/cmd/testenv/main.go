@@ -99,7 +99,7 @@ func up(ctx context.Context, l stack.Layout, opts stack.Options) error {
 	if err := stack.Stop(l, os.Stdout); err != nil {
 		return err
 	}
-	bins, err := stack.Build(ctx, l, os.Stdout)
+	bins, err := stack.Build(ctx, l, os.Stdout, opts.Only...)
 	if err != nil {
 		return err
 	}

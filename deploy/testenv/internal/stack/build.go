@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,10 +21,11 @@ import (
 // component is one binary built from a tool module under deploy/testenv/tools.
 type component struct {
 	name    string // also the tool module's directory and the binary's name
+	part    string // the part of the environment that runs it (Options.Only)
 	version string // what the binary is, as shown in progress lines and cache keys
 	pkg     string // package to build, inside the tool module
 	tags    string
-	cgo     bool
+	cgo     bool // needs cgo (Hydra's SQLite); others take the go command's default
 	ldflags string
 }
 
@@ -32,17 +34,17 @@ const kubeVersion = "v1.36.3"
 // components are built in this order, one at a time: two cores are shared.
 var components = []component{
 	{
-		name: "kube", version: kubeVersion + "-etcd-v3.6.8", pkg: ".",
+		name: "kube", part: "kube", version: kubeVersion + "-etcd-v3.6.8", pkg: ".",
 		ldflags: "-X k8s.io/component-base/version.gitVersion=" + kubeVersion +
 			" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=36" +
 			" -X k8s.io/component-base/version.gitTreeState=clean",
 	},
-	{name: "kwok", version: "v0.8.0", pkg: "sigs.k8s.io/kwok/cmd/kwok"},
-	{name: "hydra", version: "v2.3.0", pkg: "github.com/ory/hydra/v2", tags: "sqlite", cgo: true},
-	{name: "minio", version: "v0.0.0-20260212201848-7aac2a2c5b7c", pkg: "github.com/minio/minio"},
-	{name: "vault", version: "v1.21.0", pkg: "github.com/hashicorp/vault"},
-	{name: "registry", version: "v3.1.2", pkg: "github.com/distribution/distribution/v3/cmd/registry"},
-	{name: "helm", version: "v3.22.0", pkg: "helm.sh/helm/v3/cmd/helm",
+	{name: "kwok", part: "kube", version: "v0.8.0", pkg: "sigs.k8s.io/kwok/cmd/kwok"},
+	{name: "hydra", part: "identity", version: "v2.3.0", pkg: "github.com/ory/hydra/v2", tags: "sqlite", cgo: true},
+	{name: "minio", part: "identity", version: "v0.0.0-20260212201848-7aac2a2c5b7c", pkg: "github.com/minio/minio"},
+	{name: "vault", part: "identity", version: "v1.21.0", pkg: "github.com/hashicorp/vault"},
+	{name: "registry", part: "registry", version: "v3.1.2", pkg: "github.com/distribution/distribution/v3/cmd/registry"},
+	{name: "helm", part: "helm", version: "v3.22.0", pkg: "helm.sh/helm/v3/cmd/helm",
 		ldflags: "-X helm.sh/helm/v3/internal/version.version=v3.22.0"},
 }
 
@@ -79,12 +81,16 @@ func (l Layout) binPath(c component) (string, error) {
 }
 
 // Build builds every component whose binary is not cached yet, printing a line
-// per component with the time it took.
-func Build(ctx context.Context, l Layout, out io.Writer) (Binaries, error) {
+// per component with the time it took. Parts, if any, limits it to the
+// components of those parts of the environment (see Options.Only).
+func Build(ctx context.Context, l Layout, out io.Writer, parts ...string) (Binaries, error) {
 	bins := Binaries{}
 	start := time.Now()
 	built := 0
 	for _, c := range components {
+		if len(parts) > 0 && !slices.Contains(parts, c.part) {
+			continue
+		}
 		path, err := l.binPath(c)
 		if err != nil {
 			return nil, err
@@ -128,12 +134,11 @@ func buildOne(ctx context.Context, l Layout, c component, path string) error {
 	args = append(args, c.pkg)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = filepath.Join(l.Root, "deploy/testenv/tools", c.name)
-	cgo := "0"
-	if c.cgo {
-		cgo = "1"
-	}
 	// The tool modules stay out of Basalt's workspace; see tools/*/go.mod.
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-buildvcs=false -mod=readonly", "CGO_ENABLED="+cgo)
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-buildvcs=false -mod=readonly")
+	if c.cgo {
+		cmd.Env = append(cmd.Env, "CGO_ENABLED=1")
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("building %s failed (%v); see %s:\n%s", c.name, err, logPath, tail(logPath, 20))
