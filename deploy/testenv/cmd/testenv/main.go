@@ -37,7 +37,7 @@ func main() {
 		"comma-separated redirect URLs of the portal's OIDC clients")
 	listen := fs.String("listen", "127.0.0.1:0", "login-ui: address to listen on")
 	admin := fs.String("admin", "", "login-ui: Hydra's admin URL")
-	only := fs.String("only", "", "up: start only these parts (kube,identity,registry), to debug one")
+	only := fs.String("only", "", "up: start only these parts (kube,oidc,s3,vault,registry), to debug one")
 	_ = fs.Parse(args)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/basalt-dev/basalt/deploy/testenv"
@@ -67,10 +68,16 @@ func (r *run) identity(ctx context.Context) error {
 	}
 	r.ready("hydra (OIDC)", t0)
 
-	errs := make(chan error, 2)
-	go func() { errs <- r.minio(ctx) }()
-	go func() { errs <- r.vault(ctx) }()
-	return errors.Join(<-errs, <-errs)
+	var minioErr, vaultErr error
+	var wg sync.WaitGroup
+	if r.wants("s3") {
+		wg.Go(func() { minioErr = r.minio(ctx) })
+	}
+	if r.wants("vault") {
+		wg.Go(func() { vaultErr = r.vault(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(minioErr, vaultErr)
 }
 
 func (r *run) registerClients(ctx context.Context) error {

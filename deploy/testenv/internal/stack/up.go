@@ -21,8 +21,9 @@ type Options struct {
 	// PortalRedirectURLs are registered with the portal's OIDC clients.
 	PortalRedirectURLs []string
 	Out                io.Writer // progress lines
-	// Only, if not empty, starts only these parts ("kube", "identity",
-	// "registry"), to debug one of them. The env file is then incomplete.
+	// Only, if not empty, starts only these parts ("kube", "oidc", "s3",
+	// "vault", "registry"), to debug one of them; "s3" and "vault" need
+	// "oidc". The env file is then incomplete.
 	Only []string
 }
 
@@ -113,12 +114,10 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 	// Three independent chains, run side by side: Kubernetes, the identity
 	// provider with what trusts it (MinIO, Vault), and the registry.
 	start := time.Now()
-	chains := map[string]func(context.Context) error{"kube": r.kube, "identity": r.identity, "registry": r.registry}
-	if len(opts.Only) > 0 {
-		for name := range chains {
-			if !slices.Contains(opts.Only, name) {
-				delete(chains, name)
-			}
+	chains := map[string]func(context.Context) error{"kube": r.kube, "oidc": r.identity, "registry": r.registry}
+	for name := range chains {
+		if !r.wants(name) {
+			delete(chains, name)
 		}
 	}
 	errs := make([]error, len(chains))
@@ -141,6 +140,11 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 	}
 	r.logf("testenv: up in %s; env file %s", time.Since(start).Round(100*time.Millisecond), l.EnvFile())
 	return r.env, nil
+}
+
+// wants reports whether part is to be started (see Options.Only).
+func (r *run) wants(part string) bool {
+	return len(r.opts.Only) == 0 || slices.Contains(r.opts.Only, part)
 }
 
 func (r *run) logf(format string, args ...any) {
