@@ -19,6 +19,7 @@ type Config struct {
 	Log      Log               `koanf:"log"`
 	UI       UI                `koanf:"ui"`
 	Auth     Auth              `koanf:"auth"`
+	Authz    Authz             `koanf:"authz"`
 	Projects Projects          `koanf:"projects"`
 	Plugins  map[string]Plugin `koanf:"plugins"`
 	Regions  []Region          `koanf:"regions"`

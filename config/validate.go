@@ -64,6 +64,14 @@ func (c *Config) Validate() error {
 		bad("projects.group_prefix", "must differ from projects.user_prefix, or a user and a group could share a project")
 	}
 
+	for key, path := range map[string]string{"authz.model": c.Authz.Model, "authz.policy": c.Authz.Policy} {
+		if path != "" {
+			if _, err := os.Stat(path); err != nil {
+				bad(key, "cannot read %s", path)
+			}
+		}
+	}
+
 	names := make([]string, 0, len(c.Plugins))
 	for name := range c.Plugins {
 		names = append(names, name)

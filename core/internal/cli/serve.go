@@ -7,11 +7,13 @@ import (
 	"net"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/buildinfo"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/server"
@@ -44,11 +46,17 @@ func newServe(stderr io.Writer) *cobra.Command {
 				return fmt.Errorf("plugins:\n%w", err)
 			}
 
+			authorizer, err := authz.New(cfg.Authz, log)
+			if err != nil {
+				return fmt.Errorf("authorization:\n%w", err)
+			}
+			go authorizer.Watch(ctx, 2*time.Second)
+
 			ln, err := net.Listen("tcp", cfg.Server.Address)
 			if err != nil {
 				return fmt.Errorf("server.address: %w", err)
 			}
-			srv := server.New(server.Options{Config: cfg, Plugins: host, Log: log, Registry: registry, Portal: portal()})
+			srv := server.New(server.Options{Config: cfg, Plugins: host, Log: log, Registry: registry, Authz: authorizer, Portal: portal()})
 			log.Info("basalt is serving", "version", buildinfo.Version, "url", "http://"+ln.Addr().String(),
 				"plugins", len(host.Instances()), "portal_built", web.Built())
 			if host, _, _ := net.SplitHostPort(ln.Addr().String()); net.ParseIP(host).IsLoopback() {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -28,21 +29,37 @@ func currentUser(c echo.Context) (*identity.User, error) {
 	return u, nil
 }
 
-// requireRole refuses callers without the role with 403: administrator operations are
-// known to exist, so hiding them would help no one.
-func requireRole(role string) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			u, err := currentUser(c)
-			if err != nil {
-				return err
-			}
-			if !u.HasRole(role) {
-				return sdk.Errorf(sdk.ErrPermissionDenied, "this operation is for the %s role", role)
-			}
-			return next(c)
+// enter resolves a project of the caller's by id ("" for the personal one) and puts the
+// authorization scope in the request's context, for the wrapped plugins. Another's project is
+// not found.
+func (s *Server) enter(c echo.Context, projectID string) (*identity.User, identity.Project, error) {
+	u, err := currentUser(c)
+	if err != nil {
+		return nil, identity.Project{}, err
+	}
+	projects := identity.Projects(u, s.opts.Config.Projects)
+	p := projects[0]
+	if projectID != "" {
+		if p, err = identity.FindProject(u, s.opts.Config.Projects, projectID); err != nil {
+			return nil, identity.Project{}, err
 		}
 	}
+	r := c.Request()
+	c.SetRequest(r.WithContext(authz.WithScope(r.Context(), authz.Scope{User: u, Project: p, Projects: projects})))
+	return u, p, nil
+}
+
+// requirePlatform refuses callers who may not do act on obj of the platform, with 403:
+// administrator operations are known to exist, so hiding them would help no one.
+func (s *Server) requirePlatform(c echo.Context, obj, act string) error {
+	u, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	if !s.opts.Authz.Allowed(u, identity.Projects(u, s.opts.Config.Projects), authz.Platform, obj, act) {
+		return sdk.Errorf(sdk.ErrPermissionDenied, "%s %s is for administrators", act, obj)
+	}
+	return nil
 }
 
 // Me is the answer of /api/v1/me.

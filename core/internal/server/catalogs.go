@@ -113,17 +113,7 @@ type DependencyView struct {
 // project resolves the ?project= of a request among the caller's projects (the personal one
 // by default); another's project is not found.
 func (s *Server) project(c echo.Context) (*identity.User, identity.Project, error) {
-	u, err := currentUser(c)
-	if err != nil {
-		return nil, identity.Project{}, err
-	}
-	id := c.QueryParam("project")
-	projects := identity.Projects(u, s.opts.Config.Projects)
-	if id == "" {
-		return u, projects[0], nil
-	}
-	p, err := identity.FindProject(u, s.opts.Config.Projects, id)
-	return u, p, err
+	return s.enter(c, c.QueryParam("project"))
 }
 
 func (s *Server) listCatalogs(c echo.Context) error {
@@ -214,6 +204,9 @@ type RefreshRequest struct {
 }
 
 func (s *Server) refreshCatalogs(c echo.Context) error {
+	if _, _, err := s.enter(c, ""); err != nil {
+		return err
+	}
 	var req RefreshRequest
 	if c.Request().ContentLength > 0 {
 		if err := c.Bind(&req); err != nil {

@@ -62,7 +62,7 @@ func startWithPlugins(t testing.TB, plugins map[string]config.Plugin, sets ...st
 	if err := host.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry()})
+	srv := New(Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -149,5 +149,19 @@ func TestCatalogAPI(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("refresh by the local administrator: %d", resp.StatusCode)
+	}
+}
+
+func TestRefreshIsForAdministrators(t *testing.T) {
+	base := startWithPlugins(t, map[string]config.Plugin{
+		"charts": {Kind: "catalog", Path: testplugin.Memory(t), Args: []string{"catalog"}, Config: memoryCatalogs},
+	}, "auth.local.roles=[]")
+	resp, body := do(t, http.MethodPost, base+"/api/v1/catalogs/refresh", nil)
+	if resp.StatusCode != 403 {
+		t.Fatalf("a user without the admin role must not refresh catalogs: %d %s", resp.StatusCode, body)
+	}
+	var cats struct{ Catalogs []CatalogView }
+	if code := getJSON(t, base+"/api/v1/catalogs", &cats); code != 200 || len(cats.Catalogs) != 1 {
+		t.Fatalf("but they see the catalogs: %d %+v", code, cats)
 	}
 }

@@ -24,11 +24,7 @@ type fileScope struct {
 }
 
 func (s *Server) fileScope(c echo.Context) (fileScope, error) {
-	u, err := currentUser(c)
-	if err != nil {
-		return fileScope{}, err
-	}
-	p, err := identity.FindProject(u, s.opts.Config.Projects, c.Param("project"))
+	u, p, err := s.enter(c, c.Param("project"))
 	if err != nil {
 		return fileScope{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/api"
+	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/buildinfo"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 )
@@ -79,9 +80,11 @@ type PluginList struct {
 	Plugins []pluginhost.Status `json:"plugins"`
 }
 
-// plugins shows every plugin's health. In local mode the single user administers the
-// instance; the identity issue restricts this to platform administrators.
+// plugins shows every plugin's health, to platform administrators.
 func (s *Server) plugins(c echo.Context) error {
+	if err := s.requirePlatform(c, authz.ObjPlugins, authz.ActRead); err != nil {
+		return err
+	}
 	_, statuses := s.opts.Plugins.Ready()
 	return c.JSON(http.StatusOK, PluginList{Plugins: statuses})
 }

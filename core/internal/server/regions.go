@@ -31,7 +31,11 @@ func (s *Server) storage(c echo.Context) (sdk.Storage, error) {
 	if r.Storage == "" {
 		return nil, sdk.Errorf(sdk.ErrUnimplemented, "region %q has no storage", r.ID)
 	}
-	return s.opts.Plugins.Storage(r.Storage)
+	store, err := s.opts.Plugins.Storage(r.Storage)
+	if err != nil {
+		return nil, err
+	}
+	return s.opts.Authz.Storage(store), nil
 }
 
 // secrets returns the secrets plugin of the request's region.
@@ -43,5 +47,9 @@ func (s *Server) secrets(c echo.Context) (sdk.Secrets, error) {
 	if r.Secrets == "" {
 		return nil, sdk.Errorf(sdk.ErrUnimplemented, "region %q has no secrets store", r.ID)
 	}
-	return s.opts.Plugins.Secrets(r.Secrets)
+	store, err := s.opts.Plugins.Secrets(r.Secrets)
+	if err != nil {
+		return nil, err
+	}
+	return s.opts.Authz.Secrets(store), nil
 }

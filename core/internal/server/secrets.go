@@ -23,11 +23,7 @@ type secretScope struct {
 }
 
 func (s *Server) secretScope(c echo.Context) (secretScope, error) {
-	u, err := currentUser(c)
-	if err != nil {
-		return secretScope{}, err
-	}
-	p, err := identity.FindProject(u, s.opts.Config.Projects, c.Param("project"))
+	u, p, err := s.enter(c, c.Param("project"))
 	if err != nil {
 		return secretScope{}, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/catalog"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/sdk"
@@ -30,6 +31,8 @@ type Options struct {
 	Plugins  *pluginhost.Host
 	Log      *slog.Logger
 	Registry *prometheus.Registry
+	// Authz decides every plugin call; handlers only ever see wrapped plugins.
+	Authz *authz.Authorizer
 	// Portal is the built front end; nil or empty serves a page saying it is not built.
 	Portal fs.FS
 }
@@ -47,7 +50,7 @@ func New(opts Options) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(opts.Log)
-	s := &Server{opts: opts, echo: e, catalogs: catalog.New(catalogSources(opts.Plugins), opts.Log)}
+	s := &Server{opts: opts, echo: e, catalogs: catalog.New(catalogSources(opts.Plugins, opts.Authz), opts.Log)}
 
 	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "basalt_http_request_duration_seconds",
@@ -115,9 +118,9 @@ func (s *Server) routes() {
 
 	v1 := e.Group("/api/v1", s.authenticate)
 	v1.GET("/me", s.me)
-	v1.GET("/plugins", s.plugins, requireRole("admin"))
+	v1.GET("/plugins", s.plugins)
 	v1.GET("/catalogs", s.listCatalogs)
-	v1.POST("/catalogs/refresh", s.refreshCatalogs, requireRole("admin"))
+	v1.POST("/catalogs/refresh", s.refreshCatalogs)
 	v1.GET("/catalogs/:catalog", s.getCatalog)
 	v1.GET("/catalogs/:catalog/charts", s.listCharts)
 	v1.GET("/catalogs/:catalog/charts/:chart", s.getChart)
@@ -146,7 +149,7 @@ func (s *Server) routes() {
 
 // catalogSources are every catalog plugin instance: each serves the catalogs of its own
 // configuration.
-func catalogSources(h *pluginhost.Host) []catalog.Source {
+func catalogSources(h *pluginhost.Host, a *authz.Authorizer) []catalog.Source {
 	var out []catalog.Source
 	for _, inst := range h.Instances() {
 		if inst.Kind != sdk.KindCatalog {
@@ -154,7 +157,7 @@ func catalogSources(h *pluginhost.Host) []catalog.Source {
 		}
 		plugin, err := h.Catalog(inst.Name)
 		if err == nil {
-			out = append(out, catalog.Source{Name: inst.Name, Plugin: plugin})
+			out = append(out, catalog.Source{Name: inst.Name, Plugin: a.Catalog(plugin)})
 		}
 	}
 	return out

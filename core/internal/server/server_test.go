@@ -16,6 +16,7 @@ import (
 
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/api"
+	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -32,7 +33,7 @@ func start(t *testing.T, portal fstest.MapFS, sets ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry()}
+	opts := Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)}
 	if portal != nil {
 		opts.Portal = portal
 	}
@@ -44,6 +45,15 @@ func start(t *testing.T, portal fstest.MapFS, sets ...string) string {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(t.Context()) })
 	return "http://" + ln.Addr().String()
+}
+
+func newAuthz(t testing.TB, cfg *config.Config) *authz.Authorizer {
+	t.Helper()
+	a, err := authz.New(cfg.Authz, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 func get(t *testing.T, url string) (*http.Response, string) {
@@ -144,7 +154,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	cfg, _ := config.Load(config.Sources{})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	host, _ := pluginhost.New(nil, log, pluginhost.NewMetrics(nil))
-	srv := New(Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry()})
+	srv := New(Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
 	for _, r := range srv.Routes() {
 		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasSuffix(r.Path, "/*") || strings.HasPrefix(r.Method, "echo_") {
 			continue
