@@ -32,11 +32,10 @@ import (
 // the test ends.
 func Connect(t testing.TB, kind sdk.Kind, impl sdk.Plugin) sdk.Plugin {
 	t.Helper()
-	client, server := plugin.TestPluginGRPCConn(t, false, pluginrpc.PluginSet(kind, impl))
-	t.Cleanup(func() {
-		_ = client.Close()
-		server.Stop()
-	})
+	client, _ := plugin.TestPluginGRPCConn(t, false, pluginrpc.PluginSet(kind, impl))
+	// Closing the client asks the server to stop (go-plugin's controller Shutdown); stopping
+	// the server here as well would race with that.
+	t.Cleanup(func() { _ = client.Close() })
 	raw, err := client.Dispense(string(kind))
 	if err != nil {
 		t.Fatalf("plugintest: dispense %s: %v", kind, err)

@@ -7,8 +7,10 @@ import (
 )
 
 // ChunkSize is the size of the data messages of streamed bodies: big enough that per-message
-// costs vanish, small enough to stay far below gRPC's message limit.
-const ChunkSize = 256 << 10
+// costs vanish, small enough to stay well below gRPC's default 4 MiB message limit. Measured
+// through a plugin process with AutoMTLS, 1 MiB streams about 1.4 times faster than 256 KiB
+// and 64 KiB is slower still (BenchmarkPluginStream in sdk/plugintest/memory).
+const ChunkSize = 1 << 20
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, ChunkSize); return &b }}
 

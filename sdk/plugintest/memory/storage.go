@@ -35,6 +35,10 @@ type Storage struct {
 	buckets  map[string]*bucket
 	pageSize int
 	key      []byte // signs presigned URLs
+	// discard is a key prefix whose objects keep their size but not their bytes, and read
+	// back as zeros: it lets benchmarks move large bodies through the plugin without
+	// measuring the host's memory.
+	discard string
 }
 
 type bucket struct {
@@ -44,8 +48,9 @@ type bucket struct {
 
 // object is immutable once stored: a write replaces it, so readers need no lock.
 type object struct {
-	data []byte
-	info sdk.ObjectInfo
+	data      []byte
+	info      sdk.ObjectInfo
+	discarded bool // data was not kept: the object reads as info.Size zeros
 }
 
 // NewStorage returns an empty store.
@@ -64,7 +69,8 @@ const storageSchema = `{
   "title": "In-memory object store",
   "type": "object",
   "properties": {
-    "maxPageSize": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "Largest page a listing returns."}
+    "maxPageSize": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "Largest page a listing returns."},
+    "discardPrefix": {"type": "string", "minLength": 1, "description": "Objects whose key starts with it keep their size but not their bytes, and read as zeros (for benchmarks)."}
   },
   "additionalProperties": false
 }`
@@ -74,7 +80,8 @@ func (s *Storage) ConfigSchema(context.Context, sdk.ConfigSchemaRequest) (sdk.Co
 }
 
 type storageConfig struct {
-	MaxPageSize int `json:"maxPageSize"`
+	MaxPageSize   int    `json:"maxPageSize"`
+	DiscardPrefix string `json:"discardPrefix"`
 }
 
 func (s *Storage) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
@@ -90,6 +97,7 @@ func (s *Storage) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.Co
 	if cfg.MaxPageSize > 0 {
 		s.pageSize = cfg.MaxPageSize
 	}
+	s.discard = cfg.DiscardPrefix
 	return sdk.ConfigureResponse{}, nil
 }
 
@@ -233,13 +241,16 @@ func (s *Storage) Read(_ context.Context, req sdk.ReadObjectRequest) (sdk.ReadOb
 	if err != nil {
 		return sdk.ReadObjectResponse{}, err
 	}
-	size := int64(len(o.data))
+	size := o.info.Size
 	if req.Offset < 0 || req.Length < 0 || (req.Offset > size) || (req.Offset == size && size > 0) {
 		return sdk.ReadObjectResponse{}, sdk.Errorf(sdk.ErrInvalidArgument, "range %d+%d is outside an object of %d bytes", req.Offset, req.Length, size)
 	}
 	end := size
 	if req.Length > 0 {
 		end = min(size, req.Offset+req.Length)
+	}
+	if o.discarded {
+		return sdk.ReadObjectResponse{Object: o.info, Body: io.NopCloser(&zeros{n: end - req.Offset})}, nil
 	}
 	return sdk.ReadObjectResponse{Object: o.info, Body: io.NopCloser(bytes.NewReader(o.data[req.Offset:end]))}, nil
 }
@@ -254,6 +265,12 @@ func (s *Storage) Write(ctx context.Context, req sdk.WriteObjectRequest) (sdk.Wr
 	s.mu.RUnlock()
 	if err != nil {
 		return sdk.WriteObjectResponse{}, err
+	}
+	s.mu.RLock()
+	discard := s.discard != "" && strings.HasPrefix(req.Object.Key, s.discard)
+	s.mu.RUnlock()
+	if discard {
+		return s.writeDiscarded(ctx, req)
 	}
 	var buf bytes.Buffer
 	if req.Size > 0 {
@@ -278,6 +295,28 @@ func (s *Storage) Write(ctx context.Context, req sdk.WriteObjectRequest) (sdk.Wr
 		Ref: req.Object, Size: int64(len(data)), LastModified: time.Now().UTC(),
 		ETag: hex.EncodeToString(sum[:]), ContentType: req.ContentType, Metadata: req.Metadata,
 	}}
+	return s.store(req, o)
+}
+
+// writeDiscarded consumes the body of an object under the discard prefix, keeping its size.
+func (s *Storage) writeDiscarded(ctx context.Context, req sdk.WriteObjectRequest) (sdk.WriteObjectResponse, error) {
+	n, err := io.Copy(io.Discard, req.Body)
+	if err != nil {
+		return sdk.WriteObjectResponse{}, fmt.Errorf("write %s/%s: %w", req.Object.Bucket, req.Object.Key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return sdk.WriteObjectResponse{}, err
+	}
+	if req.Size >= 0 && n != req.Size {
+		return sdk.WriteObjectResponse{}, sdk.Errorf(sdk.ErrInvalidArgument, "write %s/%s: the body has %d bytes, the request announced %d", req.Object.Bucket, req.Object.Key, n, req.Size)
+	}
+	return s.store(req, &object{discarded: true, info: sdk.ObjectInfo{
+		Ref: req.Object, Size: n, LastModified: time.Now().UTC(),
+		ETag: fmt.Sprintf("discarded-%d", n), ContentType: req.ContentType, Metadata: req.Metadata,
+	}})
+}
+
+func (s *Storage) store(req sdk.WriteObjectRequest, o *object) (sdk.WriteObjectResponse, error) {
 	if o.info.ContentType == "" {
 		o.info.ContentType = "application/octet-stream"
 	}
@@ -289,6 +328,19 @@ func (s *Storage) Write(ctx context.Context, req sdk.WriteObjectRequest) (sdk.Wr
 	}
 	b.objects[req.Object.Key] = o
 	return sdk.WriteObjectResponse{Object: o.info}, nil
+}
+
+// zeros reads as n zero bytes.
+type zeros struct{ n int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.n == 0 {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), z.n)]
+	clear(p)
+	z.n -= int64(len(p))
+	return len(p), nil
 }
 
 func (s *Storage) Delete(_ context.Context, req sdk.DeleteObjectRequest) (sdk.DeleteObjectResponse, error) {
@@ -335,7 +387,7 @@ func (s *Storage) Copy(_ context.Context, req sdk.CopyObjectRequest) (sdk.CopyOb
 	}
 	info := o.info
 	info.Ref, info.LastModified = req.Destination, time.Now().UTC()
-	dst.objects[req.Destination.Key] = &object{data: o.data, info: info}
+	dst.objects[req.Destination.Key] = &object{data: o.data, info: info, discarded: o.discarded}
 	if req.RemoveSource && req.Source != req.Destination {
 		delete(src.objects, req.Source.Key)
 	}

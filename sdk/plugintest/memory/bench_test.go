@@ -1,0 +1,122 @@
+package memory_test
+
+import (
+	"bytes"
+	"io"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/plugintest"
+	"github.com/basalt-dev/basalt/sdk/plugintest/memory"
+)
+
+// percentile returns the p-th percentile (0 < p ≤ 1) of sorted durations, in microseconds.
+func percentile(sorted []time.Duration, p float64) float64 {
+	i := int(float64(len(sorted))*p+0.5) - 1
+	i = max(0, min(i, len(sorted)-1))
+	return float64(sorted[i]) / float64(time.Microsecond)
+}
+
+// BenchmarkPluginCall is the round trip of a small call (Stat of a small object) to a plugin
+// process through go-plugin with AutoMTLS, as the core makes it.
+func BenchmarkPluginCall(b *testing.B) {
+	store := spawn(b, sdk.KindStorage, io.Discard).(sdk.Storage)
+	ctx := b.Context()
+	ref := sdk.ObjectRef{Bucket: "user-alice", Key: "small.txt"}
+	if _, err := store.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: 5, Body: bytes.NewReader([]byte("small"))}); err != nil {
+		b.Fatal(err)
+	}
+	for range 100 { // warm the connection up
+		if _, err := store.Stat(ctx, sdk.StatObjectRequest{Caller: alice, Object: ref}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	durations := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		resp, err := store.Stat(ctx, sdk.StatObjectRequest{Caller: alice, Object: ref})
+		durations = append(durations, time.Since(start))
+		if err != nil || resp.Object.Size != 5 {
+			b.Fatalf("Stat: %+v, %v", resp.Object, err)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(durations)
+	b.ReportMetric(percentile(durations, 0.50), "p50-us")
+	b.ReportMetric(percentile(durations, 0.99), "p99-us")
+}
+
+// StreamSize is what BenchmarkPluginStream writes and reads back through the plugin.
+const StreamSize = 256 << 20
+
+// repeatReader yields n bytes by repeating a block, so that producing the body costs nothing
+// next to moving it.
+type repeatReader struct {
+	block []byte
+	n     int64
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), r.n)]
+	n := 0
+	for n < len(p) {
+		n += copy(p[n:], r.block)
+	}
+	r.n -= int64(n)
+	return n, nil
+}
+
+// BenchmarkPluginStream writes 256 MiB to a plugin process and reads them back, through
+// go-plugin with AutoMTLS.
+func BenchmarkPluginStream(b *testing.B) {
+	benchmarkStream(b, spawn(b, sdk.KindStorage, io.Discard).(sdk.Storage))
+}
+
+// BenchmarkPluginStreamInProcess is BenchmarkPluginStream on the in-process connection
+// (no second process, no TLS): the difference is what the process boundary costs.
+func BenchmarkPluginStreamInProcess(b *testing.B) {
+	benchmarkStream(b, plugintest.ConnectStorage(b, memory.NewStorage()))
+}
+
+func benchmarkStream(b *testing.B, store sdk.Storage) {
+	ctx := b.Context()
+	// Bodies under the discard prefix are not kept: the benchmark measures the plugin path,
+	// not how fast the host hands out fresh memory.
+	if _, err := store.Configure(ctx, sdk.ConfigureRequest{Config: []byte(`{"discardPrefix": ".discard/"}`)}); err != nil {
+		b.Fatal(err)
+	}
+	ref := sdk.ObjectRef{Bucket: "user-alice", Key: ".discard/stream.bin"}
+	block := bytes.Repeat([]byte("basalt streams bytes "), 50000)
+	var writing, reading time.Duration
+	for b.Loop() {
+		start := time.Now()
+		resp, err := store.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: StreamSize, Body: &repeatReader{block: block, n: StreamSize}})
+		writing += time.Since(start)
+		if err != nil || resp.Object.Size != StreamSize {
+			b.Fatalf("Write: %+v, %v", resp.Object, err)
+		}
+		start = time.Now()
+		read, err := store.Read(ctx, sdk.ReadObjectRequest{Caller: alice, Object: ref})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, read.Body)
+		read.Body.Close()
+		reading += time.Since(start)
+		if err != nil || n != StreamSize {
+			b.Fatalf("Read: %d bytes, %v", n, err)
+		}
+		if _, err := store.Delete(ctx, sdk.DeleteObjectRequest{Caller: alice, Object: ref}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	mb := float64(StreamSize) / 1e6 * float64(b.N)
+	b.ReportMetric(mb/writing.Seconds(), "write-MB/s")
+	b.ReportMetric(mb/reading.Seconds(), "read-MB/s")
+}
