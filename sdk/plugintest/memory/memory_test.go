@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,38 @@ func TestArchiveIsReproducible(t *testing.T) {
 	third, _ := memory.PackageChart(ch)
 	if string(first) == string(third) {
 		t.Error("packaging a changed chart gave the same archive")
+	}
+}
+
+func TestDiscardPrefix(t *testing.T) {
+	s := memory.NewStorage()
+	ctx := t.Context()
+	if _, err := s.Configure(ctx, sdk.ConfigureRequest{Config: []byte(`{"discardPrefix": "sink/"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	ref := sdk.ObjectRef{Bucket: "user-alice", Key: "sink/big"}
+	body := strings.NewReader(strings.Repeat("x", 10000))
+	if _, err := s.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: 10000, Body: body}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	read, err := s.Read(ctx, sdk.ReadObjectRequest{Caller: alice, Object: ref, Offset: 9990})
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	got, _ := io.ReadAll(read.Body)
+	if read.Object.Size != 10000 || string(got) != strings.Repeat("\x00", 10) {
+		t.Errorf("a discarded object: size %d, tail %q; want 10000 and ten zeros", read.Object.Size, got)
+	}
+	// Outside the prefix, bytes are kept.
+	kept := sdk.ObjectRef{Bucket: "user-alice", Key: "kept"}
+	if _, err := s.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: kept, Size: 3, Body: strings.NewReader("abc")}); err != nil {
+		t.Fatal(err)
+	}
+	read, err = s.Read(ctx, sdk.ReadObjectRequest{Caller: alice, Object: kept})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(read.Body); string(got) != "abc" {
+		t.Errorf("an object outside the discard prefix: %q", got)
 	}
 }
