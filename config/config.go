@@ -40,8 +40,37 @@ type Region struct {
 // Auth says who callers are: one local user (the embedded default), or users of an OIDC
 // provider.
 type Auth struct {
-	Mode  string    `koanf:"mode"`
-	Local LocalUser `koanf:"local"`
+	Mode    string    `koanf:"mode"`
+	Local   LocalUser `koanf:"local"`
+	OIDC    OIDC      `koanf:"oidc"`
+	Session Session   `koanf:"session"`
+}
+
+// OIDC is the identity provider of oidc mode: the portal signs users in with the
+// authorization-code flow and PKCE; API clients send bearer tokens.
+type OIDC struct {
+	IssuerURL    string   `koanf:"issuer_url"`
+	ClientID     string   `koanf:"client_id"`
+	ClientSecret string   `koanf:"client_secret"` // empty for a public client (PKCE only)
+	Scopes       []string `koanf:"scopes"`
+	// Audience is what bearer tokens must be issued for; empty: the client id.
+	Audience    string            `koanf:"audience"`
+	ExtraParams map[string]string `koanf:"extra_params"` // added to the authorization request
+	// Claims: dotted paths into the token (e.g. realm_access.roles).
+	UsernameClaim string `koanf:"username_claim"`
+	NameClaim     string `koanf:"name_claim"`
+	EmailClaim    string `koanf:"email_claim"`
+	GroupsClaim   string `koanf:"groups_claim"`
+	RolesClaim    string `koanf:"roles_claim"`
+}
+
+// Session is the portal's sign-in session, kept in an encrypted cookie so that any replica
+// serves it.
+type Session struct {
+	// Key encrypts session cookies; every replica needs the same. At least 32 characters.
+	Key         string        `koanf:"key"`
+	IdleTimeout time.Duration `koanf:"idle_timeout"`
+	MaxAge      time.Duration `koanf:"max_age"`
 }
 
 // LocalUser is the single user of local mode. An empty username takes the operating

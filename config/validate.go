@@ -52,8 +52,30 @@ func (c *Config) Validate() error {
 		bad("log.format", "must be text or json; got %q", c.Log.Format)
 	}
 
-	if c.Auth.Mode != "local" {
-		bad("auth.mode", "must be local (OIDC is not available yet); got %q", c.Auth.Mode)
+	switch c.Auth.Mode {
+	case "local":
+	case "oidc":
+		o := c.Auth.OIDC
+		if u, err := url.Parse(o.IssuerURL); err != nil || u.Scheme == "" || u.Host == "" {
+			bad("auth.oidc.issuer_url", "is required in oidc mode: the provider's issuer URL")
+		}
+		if o.ClientID == "" {
+			bad("auth.oidc.client_id", "is required in oidc mode")
+		}
+		if o.UsernameClaim == "" {
+			bad("auth.oidc.username_claim", "must name the claim that holds the username")
+		}
+		if len(c.Auth.Session.Key) < 32 {
+			bad("auth.session.key", "must be at least 32 characters in oidc mode (it encrypts session cookies)")
+		}
+		if c.Server.PublicURL == "" {
+			bad("server.public_url", "is required in oidc mode: the provider redirects users back to it")
+		}
+	default:
+		bad("auth.mode", "must be local or oidc; got %q", c.Auth.Mode)
+	}
+	if c.Auth.Session.IdleTimeout <= 0 || c.Auth.Session.MaxAge <= 0 {
+		bad("auth.session", "idle_timeout and max_age must be positive")
 	}
 	for key, prefix := range map[string]string{"projects.user_prefix": c.Projects.UserPrefix, "projects.group_prefix": c.Projects.GroupPrefix} {
 		if !dnsPrefix.MatchString(prefix) {

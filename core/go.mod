@@ -7,6 +7,7 @@ require (
 	github.com/basalt-dev/basalt/sdk v0.0.0
 	github.com/basalt-dev/basalt/web v0.0.0-00010101000000-000000000000
 	github.com/casbin/casbin/v2 v2.135.0
+	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/hashicorp/go-plugin v1.8.0
 	github.com/labstack/echo/v4 v4.16.4
@@ -14,6 +15,7 @@ require (
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/spf13/cobra v1.10.2
 	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/oauth2 v0.38.0
 	golang.org/x/text v0.42.0
 )
 
@@ -24,6 +26,7 @@ require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/fsnotify/fsnotify v1.9.0 // indirect
+	github.com/go-jose/go-jose/v4 v4.1.4 // indirect
 	github.com/go-viper/mapstructure/v2 v2.5.0 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/google/uuid v1.6.0 // indirect
@@ -60,6 +63,7 @@ require (
 
 replace (
 	github.com/basalt-dev/basalt/config => ../config
+	github.com/basalt-dev/basalt/deploy/testenv => ../deploy/testenv
 	github.com/basalt-dev/basalt/sdk => ../sdk
 	github.com/basalt-dev/basalt/web => ../web
 )

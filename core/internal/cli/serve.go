@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/basalt-dev/basalt/core/internal/authn"
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/buildinfo"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
@@ -52,15 +53,26 @@ func newServe(stderr io.Writer) *cobra.Command {
 			}
 			go authorizer.Watch(ctx, 2*time.Second)
 
+			var authenticator *authn.Authenticator
+			if cfg.Auth.Mode == "oidc" {
+				if authenticator, err = authn.New(ctx, cfg.Auth, cfg.Server.PublicURL, log); err != nil {
+					return fmt.Errorf("authentication:\n%w", err)
+				}
+			}
+
 			ln, err := net.Listen("tcp", cfg.Server.Address)
 			if err != nil {
 				return fmt.Errorf("server.address: %w", err)
 			}
-			srv := server.New(server.Options{Config: cfg, Plugins: host, Log: log, Registry: registry, Authz: authorizer, Portal: portal()})
+			srv := server.New(server.Options{Config: cfg, Plugins: host, Log: log, Registry: registry, Authn: authenticator, Authz: authorizer, Portal: portal()})
 			log.Info("basalt is serving", "version", buildinfo.Version, "url", "http://"+ln.Addr().String(),
 				"plugins", len(host.Instances()), "portal_built", web.Built())
-			if host, _, _ := net.SplitHostPort(ln.Addr().String()); net.ParseIP(host).IsLoopback() {
-				log.Info("listening on loopback only: reachable from this machine alone (set server.address to expose it)")
+			if cfg.Auth.Mode == "local" {
+				if host, _, _ := net.SplitHostPort(ln.Addr().String()); net.ParseIP(host).IsLoopback() {
+					log.Info("local mode listens on loopback only: reachable from this machine alone (set server.address to expose it)")
+				} else {
+					log.Warn("local mode on a non-loopback address: whoever reaches it acts as the local user", "address", ln.Addr().String())
+				}
 			}
 
 			done := make(chan error, 1)

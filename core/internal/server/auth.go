@@ -1,24 +1,67 @@
 package server
 
 import (
+	"errors"
+	"fmt"
+	"html"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/basalt-dev/basalt/core/internal/authn"
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
-// authenticate puts the caller in the request's context. In local mode the caller is always
-// the configured single user; OIDC comes with the identity issue.
+// authenticate puts the caller in the request's context: in local mode the configured single
+// user, in oidc mode the bearer token's or the session's user. Anonymous and invalid
+// credentials are refused with 401.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	local := identity.LocalUser(s.opts.Config.Auth.Local)
 	return func(c echo.Context) error {
 		r := c.Request()
-		c.SetRequest(r.WithContext(identity.WithUser(r.Context(), local)))
+		u := local
+		if s.opts.Authn != nil {
+			var err error
+			u, err = s.opts.Authn.Authenticate(c.Response(), r)
+			if errors.Is(err, authn.ErrNoCredentials) {
+				return sdk.Errorf(sdk.ErrUnauthenticated, "sign in first")
+			}
+			if err != nil {
+				return err
+			}
+		}
+		c.SetRequest(r.WithContext(identity.WithUser(r.Context(), u)))
 		return next(c)
 	}
+}
+
+const signInFailedPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in failed</title></head>
+<body style="font-family: sans-serif; max-width: 40rem; margin: 4rem auto"><h1>Sign-in failed</h1><p>%s</p><p><a href="/auth/login">Try again</a></p></body></html>`
+
+func (s *Server) authRoutes() {
+	a := s.opts.Authn
+	if a == nil {
+		return
+	}
+	s.echo.GET("/auth/login", func(c echo.Context) error {
+		a.Login(c.Response(), c.Request())
+		return nil
+	})
+	s.echo.GET("/auth/callback", func(c echo.Context) error {
+		if err := a.Callback(c.Response(), c.Request()); err != nil {
+			s.opts.Log.Info("sign-in failed", "reason", err.Error())
+			return c.HTML(http.StatusBadRequest, fmt.Sprintf(signInFailedPage, html.EscapeString(err.Error())))
+		}
+		return nil
+	})
+	logout := func(c echo.Context) error {
+		a.Logout(c.Response(), c.Request())
+		return nil
+	}
+	s.echo.GET("/auth/logout", logout)
+	s.echo.POST("/auth/logout", logout)
 }
 
 func currentUser(c echo.Context) (*identity.User, error) {

@@ -54,6 +54,14 @@ type UIConfig struct {
 	Branding  Branding `json:"branding"`
 	Languages []string `json:"languages"`
 	Version   string   `json:"version"`
+	Auth      AuthInfo `json:"auth"`
+}
+
+// AuthInfo tells the portal how users sign in.
+type AuthInfo struct {
+	Mode      string `json:"mode"` // local or oidc
+	LoginURL  string `json:"loginUrl,omitempty"`
+	LogoutURL string `json:"logoutUrl,omitempty"`
 }
 
 type Branding struct {
@@ -72,7 +80,15 @@ func (s *Server) uiConfig(c echo.Context) error {
 		Branding:  Branding{Name: ui.Name, LogoURL: ui.LogoURL, Palette: Palette{Primary: ui.Palette.Primary}},
 		Languages: ui.Languages,
 		Version:   buildinfo.Version,
+		Auth:      s.authInfo(),
 	})
+}
+
+func (s *Server) authInfo() AuthInfo {
+	if s.opts.Authn == nil {
+		return AuthInfo{Mode: "local"}
+	}
+	return AuthInfo{Mode: "oidc", LoginURL: "/auth/login", LogoutURL: "/auth/logout"}
 }
 
 // PluginList is the answer of /api/v1/plugins.

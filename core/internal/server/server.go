@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/authn"
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/catalog"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
@@ -31,6 +32,8 @@ type Options struct {
 	Plugins  *pluginhost.Host
 	Log      *slog.Logger
 	Registry *prometheus.Registry
+	// Authn authenticates callers in oidc mode; nil in local mode.
+	Authn *authn.Authenticator
 	// Authz decides every plugin call; handlers only ever see wrapped plugins.
 	Authz *authz.Authorizer
 	// Portal is the built front end; nil or empty serves a page saying it is not built.
@@ -144,6 +147,7 @@ func (s *Server) routes() {
 	secrets.POST("/secret/undelete", s.undeleteSecret)
 	secrets.GET("/secret/versions", s.secretVersions)
 
+	s.authRoutes()
 	s.portal()
 }
 
