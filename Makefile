@@ -21,7 +21,7 @@ help:
 	@echo "make build | lint | proto | bench | testenv-up | testenv-down"
 
 # The Go modules of the workspace (go.work), as package patterns.
-GO_PKGS    := ./config/... ./core/... ./sdk/... ./web/... $(patsubst %,./%/...,$(wildcard plugins/*))
+GO_PKGS    := ./config/... ./core/... ./sdk/... ./web/... ./deploy/testenv/... $(patsubst %,./%/...,$(wildcard plugins/*))
 # Plugin binaries: every main package under plugins/*/cmd/.
 PLUGIN_CMDS := $(wildcard plugins/*/cmd/*)
 
@@ -39,12 +39,17 @@ run: build
 	$(BIN)/basalt serve $(ARGS)
 
 # ---- test ----------------------------------------------------------------------------------
+# The Go suite runs against the real servers of the test environment: it is brought up first
+# (built from the Go module proxy and cached on the first run) and always stopped after.
 .PHONY: test go-test
-test: web-build web-test go-test
+test: web-build web-test testenv-up
+	@status=0; $(MAKE) --no-print-directory go-test || status=$$?; \
+		$(MAKE) --no-print-directory testenv-down >/dev/null || true; \
+		if [ $$status -ne 0 ]; then echo "make test: FAILED"; exit $$status; fi
 	@echo "make test: all suites passed"
 
 go-test:
-	go test -count=1 $(GO_PKGS)
+	$(TESTENV_GO_ENV) go test -count=1 -timeout 30m $(GO_PKGS)
 
 # ---- lint ----------------------------------------------------------------------------------
 .PHONY: lint
