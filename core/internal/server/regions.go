@@ -53,3 +53,19 @@ func (s *Server) secrets(c echo.Context) (sdk.Secrets, error) {
 	}
 	return s.opts.Authz.Secrets(store), nil
 }
+
+// regionPlugin returns the region plugin of the request's region.
+func (s *Server) regionPlugin(c echo.Context) (config.Region, sdk.Region, error) {
+	r, err := s.region(c)
+	if err != nil {
+		return r, nil, err
+	}
+	if r.Region == "" {
+		return r, nil, sdk.Errorf(sdk.ErrUnimplemented, "region %q runs no services", r.ID)
+	}
+	plugin, err := s.opts.Plugins.Region(r.Region)
+	if err != nil {
+		return r, nil, err
+	}
+	return r, s.opts.Authz.Region(plugin), nil
+}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -46,6 +47,9 @@ type Server struct {
 	echo     *echo.Echo
 	http     *http.Server
 	catalogs *catalog.Service
+	// onboarded remembers the projects this process has onboarded (region/project ->
+	// namespace), so that onboarding runs once per project, not at every request.
+	onboarded sync.Map
 }
 
 // New builds the server and its routes.
@@ -138,6 +142,18 @@ func (s *Server) routes() {
 	files.POST("/share", s.shareFile)
 	files.PUT("/policy", s.setFilePolicy)
 	files.GET("/public", s.listPublicFolders)
+
+	services := v1.Group("/projects/:project/services")
+	services.GET("", s.listServices)
+	services.DELETE("", s.deleteServices)
+	services.GET("/:service", s.getService)
+	services.PATCH("/:service", s.patchService)
+	services.DELETE("/:service", s.deleteService)
+	services.POST("/:service/suspend", s.suspendService)
+	services.POST("/:service/resume", s.resumeService)
+	services.GET("/:service/logs", s.serviceLogs)
+	services.GET("/:service/events", s.serviceEvents)
+	v1.GET("/projects/:project/quota", s.quota)
 
 	secrets := v1.Group("/projects/:project/secrets")
 	secrets.GET("", s.listSecrets)

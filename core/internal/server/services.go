@@ -1,0 +1,372 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/basalt-dev/basalt/core/internal/identity"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// serviceScope is what every services request resolves first.
+type serviceScope struct {
+	user    *identity.User
+	project identity.Project
+	region  sdk.Region
+	ns      string
+}
+
+func (s *Server) serviceScope(c echo.Context) (serviceScope, error) {
+	u, p, err := s.enter(c, c.Param("project"))
+	if err != nil {
+		return serviceScope{}, err
+	}
+	r, region, err := s.regionPlugin(c)
+	if err != nil {
+		return serviceScope{}, err
+	}
+	key := r.ID + "/" + p.ID
+	ns, ok := s.onboarded.Load(key)
+	if !ok {
+		resp, err := region.Onboard(c.Request().Context(), sdk.OnboardRequest{})
+		if err != nil {
+			return serviceScope{}, err
+		}
+		ns = resp.Namespace
+		s.onboarded.Store(key, ns)
+	}
+	return serviceScope{user: u, project: p, region: region, ns: ns.(string)}, nil
+}
+
+// visible applies the sharing rule: in a group project, a member sees the services they own
+// and the shared ones.
+func (sc serviceScope) visible(r sdk.Release) bool {
+	return sc.project.Personal() || r.Metadata.Shared || r.Metadata.Owner == sc.user.Username
+}
+
+// ServiceView is a service as the API shows it.
+type ServiceView struct {
+	ID           string         `json:"id"`
+	FriendlyName string         `json:"friendlyName"`
+	Catalog      string         `json:"catalog"`
+	Chart        string         `json:"chart"`
+	Version      string         `json:"version"`
+	AppVersion   string         `json:"appVersion,omitempty"`
+	Status       string         `json:"status"`
+	Reason       string         `json:"reason,omitempty"`
+	Ready        bool           `json:"ready"`
+	Workloads    []WorkloadView `json:"workloads"`
+	URLs         []string       `json:"urls"`
+	Notes        string         `json:"notes,omitempty"`
+	Owner        string         `json:"owner"`
+	Shared       bool           `json:"shared"`
+	Started      *time.Time     `json:"started,omitempty"`
+	RunningFor   string         `json:"runningFor,omitempty"`
+	Suspendable  bool           `json:"suspendable"`
+	Suspended    bool           `json:"suspended"`
+}
+
+// WorkloadView is the health of one Deployment, StatefulSet or DaemonSet of a service.
+type WorkloadView struct {
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Desired int    `json:"desired"`
+	Ready   int    `json:"ready"`
+}
+
+func serviceView(r sdk.Release, now time.Time) ServiceView {
+	v := ServiceView{
+		ID: r.Name, FriendlyName: r.Metadata.FriendlyName, Catalog: r.Metadata.Catalog, Chart: r.Chart,
+		Version: r.ChartVersion, AppVersion: r.AppVersion, Status: r.Status, Reason: r.Reason, Ready: r.Ready(),
+		Workloads: []WorkloadView{}, URLs: r.URLs, Notes: r.Notes, Owner: r.Metadata.Owner, Shared: r.Metadata.Shared,
+		Suspendable: r.Suspendable, Suspended: r.Suspended,
+	}
+	if v.FriendlyName == "" {
+		v.FriendlyName = r.Chart
+	}
+	for _, w := range r.Workloads {
+		v.Workloads = append(v.Workloads, WorkloadView{Kind: w.Kind, Name: w.Name, Desired: w.Desired, Ready: w.Ready})
+	}
+	if v.URLs == nil {
+		v.URLs = []string{}
+	}
+	if !r.Started.IsZero() {
+		v.Started = &r.Started
+		v.RunningFor = now.Sub(r.Started).Round(time.Second).String()
+	}
+	return v
+}
+
+func (s *Server) listServices(c echo.Context) error {
+	sc, err := s.serviceScope(c)
+	if err != nil {
+		return err
+	}
+	resp, err := sc.region.ListReleases(c.Request().Context(), sdk.ListReleasesRequest{})
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	out := []ServiceView{}
+	for _, r := range resp.Releases {
+		if sc.visible(r) {
+			out = append(out, serviceView(r, now))
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"services": out, "commands": []string{"helm list --namespace " + sc.ns},
+	})
+}
+
+// release returns one release the caller may see; the others are not found.
+func (s *Server) release(c echo.Context, sc serviceScope, withValues bool) (sdk.GetReleaseResponse, error) {
+	ref := sdk.ReleaseRef{Name: c.Param("service")}
+	resp, err := sc.region.GetRelease(c.Request().Context(), sdk.GetReleaseRequest{ReleaseRef: ref, IncludeValues: withValues})
+	if err != nil {
+		return resp, err
+	}
+	if !sc.visible(resp.Release) {
+		return sdk.GetReleaseResponse{}, sdk.Errorf(sdk.ErrNotFound, "no service %q", ref.Name)
+	}
+	return resp, nil
+}
+
+func (s *Server) getService(c echo.Context) error {
+	sc, err := s.serviceScope(c)
+	if err != nil {
+		return err
+	}
+	resp, err := s.release(c, sc, true)
+	if err != nil {
+		return err
+	}
+	name, ns := resp.Release.Name, sc.ns
+	values := json.RawMessage("{}")
+	if json.Valid(resp.Values) {
+		values = resp.Values
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"service": serviceView(resp.Release, time.Now()), "values": values, "manifest": resp.Manifest,
+		"commands": []string{
+			fmt.Sprintf("helm status %s --namespace %s", name, ns),
+			fmt.Sprintf("helm get notes %s --namespace %s", name, ns),
+			fmt.Sprintf("helm get values %s --namespace %s", name, ns),
+			fmt.Sprintf("kubectl get pods --namespace %s -l app.kubernetes.io/instance=%s", ns, name),
+		},
+	})
+}
+
+// ServicePatch renames or shares a service.
+type ServicePatch struct {
+	FriendlyName *string `json:"friendlyName"`
+	Shared       *bool   `json:"shared"`
+}
+
+// owned returns the caller's own release: changing a service is its owner's business.
+func (s *Server) owned(c echo.Context, sc serviceScope) (sdk.Release, error) {
+	resp, err := s.release(c, sc, false)
+	if err != nil {
+		return sdk.Release{}, err
+	}
+	if o := resp.Release.Metadata.Owner; o != "" && o != sc.user.Username {
+		return sdk.Release{}, sdk.Errorf(sdk.ErrPermissionDenied, "only %s, who launched it, can change this service", o)
+	}
+	return resp.Release, nil
+}
+
+func (s *Server) patchService(c echo.Context) error {
+	sc, err := s.serviceScope(c)
+	if err != nil {
+		return err
+	}
+	var patch ServicePatch
+	if err := c.Bind(&patch); err != nil {
+		return sdk.Errorf(sdk.ErrInvalidArgument, "the body must be {\"friendlyName\", \"shared\"}")
+	}
+	rel, err := s.owned(c, sc)
+	if err != nil {
+		return err
+	}
+	if patch.FriendlyName != nil && (len(*patch.FriendlyName) == 0 || len(*patch.FriendlyName) > 100) {
+		return sdk.InvalidFields("cannot rename", sdk.FieldViolation{Field: "friendlyName", Rule: "must be 1 to 100 characters"})
+	}
+	if patch.Shared != nil && *patch.Shared {
+		if sc.project.Personal() {
+			return sdk.InvalidFields("cannot share", sdk.FieldViolation{Field: "shared", Rule: "only services of a group project can be shared"})
+		}
+		if cat, err := s.catalogs.Catalog(c.Request().Context(), sc.user, sc.project, rel.Metadata.Catalog); err == nil && !cat.AllowSharing {
+			return sdk.InvalidFields("cannot share", sdk.FieldViolation{Field: "shared", Rule: fmt.Sprintf("catalog %q does not allow sharing", cat.ID)})
+		}
+	}
+	resp, err := sc.region.UpdateRelease(c.Request().Context(), sdk.UpdateReleaseRequest{
+		ReleaseRef: sdk.ReleaseRef{Name: rel.Name}, FriendlyName: patch.FriendlyName, Shared: patch.Shared,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"service": serviceView(resp.Release, time.Now()), "commands": []string{}})
+}
+
+func (s *Server) suspendService(c echo.Context) error { return s.lifecycle(c, true) }
+func (s *Server) resumeService(c echo.Context) error  { return s.lifecycle(c, false) }
+
+func (s *Server) lifecycle(c echo.Context, suspend bool) error {
+	sc, err := s.serviceScope(c)
+	if err != nil {
+		return err
+	}
+	rel, err := s.owned(c, sc)
+	if err != nil {
+		return err
+	}
+	if !rel.Suspendable {
+		return sdk.InvalidFields("cannot pause", sdk.FieldViolation{Field: "service", Rule: "its chart has no global.suspend value"})
+	}
+	ctx, ref := c.Request().Context(), sdk.ReleaseRef{Name: rel.Name}
+	value := "true"
+	if suspend {
+		_, err = sc.region.Suspend(ctx, sdk.SuspendRequest{ReleaseRef: ref})
+	} else {
+		value = "false"
+		_, err = sc.region.Resume(ctx, sdk.ResumeRequest{ReleaseRef: ref})
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"commands": []string{fmt.Sprintf(
+		"helm upgrade %s --namespace %s --reuse-values --set global.suspend=%s <chart>", rel.Name, sc.ns, value)}})
+}
+
+func (s *Server) deleteService(c echo.Context) error {
+	sc, err := s.serviceScope(c)
+	if err != nil {
+		return err
+	}
+	rel, err := s.owned(c, sc)
+	if err != nil {
+		return err
+	}
+	if _, err := sc.region.Uninstall(c.Request().Context(), sdk.UninstallRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Name}}); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"commands": []string{fmt.Sprintf("helm uninstall %s --namespace %s", rel.Name, sc.ns)}})
+}
+
+// deleteServices deletes every service the caller owns in the project; other members'
+// services stay (Onyxia's bulk delete removes them too).
+func (s *Server) deleteServices(c echo.Context) error {
+	sc, err := s.serviceScope(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	resp, err := sc.region.ListReleases(ctx, sdk.ListReleasesRequest{})
+	if err != nil {
+		return err
+	}
+	var deleted []string
+	var commands []string
+	for _, r := range resp.Releases {
+		if r.Metadata.Owner != sc.user.Username && !(sc.project.Personal() && r.Metadata.Owner == "") {
+			continue
+		}
+		if _, err := sc.region.Uninstall(ctx, sdk.UninstallRequest{ReleaseRef: sdk.ReleaseRef{Name: r.Name}}); err != nil {
+			return err
+		}
+		deleted = append(deleted, r.Name)
+		commands = append(commands, fmt.Sprintf("helm uninstall %s --namespace %s", r.Name, sc.ns))
+	}
+	if deleted == nil {
+		deleted, commands = []string{}, []string{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"deleted": deleted, "commands": commands})
+}
+
+func (s *Server) quota(c echo.Context) error {
+	sc, err := s.serviceScope(c)
+	if err != nil {
+		return err
+	}
+	resp, err := sc.region.Quota(c.Request().Context(), sdk.QuotaRequest{})
+	if err != nil {
+		return err
+	}
+	hard, used := resp.Hard, resp.Used
+	if hard == nil {
+		hard = map[string]string{}
+	}
+	if used == nil {
+		used = map[string]string{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"hard": hard, "used": used,
+		"commands": []string{"kubectl get resourcequota --namespace " + sc.ns}})
+}
+
+// streamSSE writes server-sent events until the stream ends or the client goes away.
+func streamSSE[T any](c echo.Context, event string, run func(send func(T) error) error) error {
+	w := c.Response()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	w.Flush()
+	err := run(func(v T) error {
+		data, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, data); err != nil {
+			return err
+		}
+		w.Flush()
+		return nil
+	})
+	if err != nil && c.Request().Context().Err() == nil {
+		_, desc := describe(err)
+		data, _ := json.Marshal(desc)
+		fmt.Fprintf(w, "event: error\ndata: %s\n\n", data)
+	}
+	fmt.Fprint(w, "event: end\ndata: {}\n\n")
+	w.Flush()
+	return nil
+}
+
+func (s *Server) serviceLogs(c echo.Context) error {
+	sc, err := s.serviceScope(c)
+	if err != nil {
+		return err
+	}
+	rel, err := s.release(c, sc, false)
+	if err != nil {
+		return err
+	}
+	tail, _ := strconv.Atoi(c.QueryParam("tail"))
+	if tail <= 0 {
+		tail = 500
+	}
+	req := sdk.LogsRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Release.Name}, Pod: c.QueryParam("pod"),
+		Container: c.QueryParam("container"), TailLines: tail, Follow: c.QueryParam("follow") == "true"}
+	return streamSSE(c, "log", func(send func(sdk.LogLine) error) error {
+		return sc.region.Logs(c.Request().Context(), req, send)
+	})
+}
+
+func (s *Server) serviceEvents(c echo.Context) error {
+	sc, err := s.serviceScope(c)
+	if err != nil {
+		return err
+	}
+	rel, err := s.release(c, sc, false)
+	if err != nil {
+		return err
+	}
+	req := sdk.EventsRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Release.Name}, Follow: c.QueryParam("follow") != "false"}
+	return streamSSE(c, "event", func(send func(sdk.Event) error) error {
+		return sc.region.Events(c.Request().Context(), req, send)
+	})
+}
