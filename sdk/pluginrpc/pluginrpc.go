@@ -31,15 +31,29 @@ var Handshake = plugin.HandshakeConfig{
 // for large listings and chart metadata.
 const MaxMessageSize = 64 << 20
 
-// GRPCOptions are the options of both ends of the plugin connection.
+// The connection is a local socket with one client: flow-control windows and buffers sized
+// for streaming bodies, not for a congested network, keep the sender from stalling on
+// window updates.
+const (
+	window = 16 << 20
+	buffer = 1 << 20
+)
+
+// serverOptions are the gRPC options of the plugin's end.
 func serverOptions(opts []grpc.ServerOption) []grpc.ServerOption {
-	return append(opts, grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize))
+	return append(opts,
+		grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize),
+		grpc.InitialWindowSize(window), grpc.InitialConnWindowSize(window),
+		grpc.WriteBufferSize(buffer), grpc.ReadBufferSize(buffer))
 }
 
 // DialOptions are the gRPC options a host uses to connect to plugins.
 func DialOptions() []grpc.DialOption {
-	return []grpc.DialOption{grpc.WithDefaultCallOptions(
-		grpc.MaxCallRecvMsgSize(MaxMessageSize), grpc.MaxCallSendMsgSize(MaxMessageSize))}
+	return []grpc.DialOption{
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageSize), grpc.MaxCallSendMsgSize(MaxMessageSize)),
+		grpc.WithInitialWindowSize(window), grpc.WithInitialConnWindowSize(window),
+		grpc.WithWriteBufferSize(buffer), grpc.WithReadBufferSize(buffer),
+	}
 }
 
 // kindPlugin adapts one kind to go-plugin: the server side registers impl, the client side
