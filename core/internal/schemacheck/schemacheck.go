@@ -41,6 +41,56 @@ func Compile(name string, doc []byte) (*Schema, error) {
 	return &Schema{s: s}, nil
 }
 
+// CompileValue compiles a schema already decoded into JSON-shaped Go values (maps, slices,
+// float64 or int numbers). Its $schema picks the draft (draft 7 and 2020-12 among others);
+// without one, 2020-12 applies. name identifies it in errors.
+func CompileValue(name string, doc any) (*Schema, error) {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	url := "basalt:///" + name
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, fmt.Errorf("schema %s: %w", name, err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		return nil, fmt.Errorf("schema %s: %w", name, err)
+	}
+	return &Schema{s: s}, nil
+}
+
+// Violation is one failure of a value: where (the instance location, one token per level)
+// and the rule it breaks.
+type Violation struct {
+	Location []string
+	Rule     string
+}
+
+// Violations validates a JSON-shaped Go value and returns every failure at the deepest
+// location that explains it.
+func (s *Schema) Violations(inst any) []Violation {
+	err := s.s.Validate(inst)
+	if err == nil {
+		return nil
+	}
+	ve, ok := err.(*jsonschema.ValidationError)
+	if !ok {
+		return []Violation{{Rule: err.Error()}}
+	}
+	var out []Violation
+	var walk func(*jsonschema.ValidationError)
+	walk = func(ve *jsonschema.ValidationError) {
+		if len(ve.Causes) > 0 {
+			for _, c := range ve.Causes {
+				walk(c)
+			}
+			return
+		}
+		out = append(out, Violation{Location: ve.InstanceLocation, Rule: ve.ErrorKind.LocalizedString(printer)})
+	}
+	walk(ve)
+	return out
+}
+
 // Check validates a JSON document and returns its violations, sorted by field, with fields
 // written as dotted paths under prefix.
 func (s *Schema) Check(prefix string, doc []byte) ([]sdk.FieldViolation, error) {

@@ -65,7 +65,7 @@ func node(s map[string]any, ctx Context, chart map[string]any, path values.Path,
 		}
 	}
 	// 6. arrays: minItems copies of the item default, else []
-	if isType(nil, "null") && hasType(s, "array") {
+	if hasType(s, "array") {
 		n := 0
 		if f, ok := values.Number(s["minItems"]); ok {
 			n = int(f)

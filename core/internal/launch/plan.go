@@ -1,0 +1,171 @@
+// Package launch turns a chart version, a user, a project and a region into the exact Helm
+// values to install: it resolves the chart's schema against the schema registry, pre-fills
+// it from the launch context with Onyxia's rules, layers the user's values and a launch
+// link's overrides, and validates the result. It knows nothing of HTTP; the server and
+// `basalt render` call it alike.
+package launch
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/basalt-dev/basalt/core/internal/launch/form"
+	"github.com/basalt-dev/basalt/core/internal/launch/link"
+	"github.com/basalt-dev/basalt/core/internal/launch/prefill"
+	"github.com/basalt-dev/basalt/core/internal/launch/schema"
+	"github.com/basalt-dev/basalt/core/internal/launch/values"
+	"github.com/basalt-dev/basalt/core/internal/schemacheck"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// Planner plans launches. It caches each chart's resolved and compiled schema per set of
+// roles, so that planning a launch of a known chart only pre-fills and validates.
+type Planner struct {
+	registry *schema.Registry
+
+	mu    sync.Mutex
+	cache map[cacheKey]*compiledSchema
+}
+
+type cacheKey struct {
+	chart *Chart
+	roles string
+}
+
+type compiledSchema struct {
+	resolved  map[string]any
+	validator *schemacheck.Schema
+}
+
+// NewPlanner returns a planner over a schema registry (Basalt's built-in schemas alone
+// when nil).
+func NewPlanner(reg *schema.Registry) (*Planner, error) {
+	if reg == nil {
+		var err error
+		if reg, err = schema.NewRegistry(nil, nil); err != nil {
+			return nil, err
+		}
+	}
+	return &Planner{registry: reg, cache: map[cacheKey]*compiledSchema{}}, nil
+}
+
+// Registry returns the planner's schema registry.
+func (p *Planner) Registry() *schema.Registry { return p.registry }
+
+// Request is one launch to plan.
+type Request struct {
+	Chart   *Chart
+	Context *Context
+	Roles   []string // the user's roles, for role-specific named schemas
+	// Values are the user's values, layered in order over the pre-filled ones.
+	Values []map[string]any
+	// Overrides come last, from a launch link or a saved configuration.
+	Overrides []link.Override
+}
+
+// Plan is a planned launch.
+type Plan struct {
+	Chart     string
+	Version   string
+	Schema    map[string]any // resolved and personalised; nil for a chart without schema
+	Prefilled map[string]any // the chart's values.yaml under the pre-filled values
+	Values    map[string]any // what gets installed
+}
+
+// Plan computes a launch's values. When they are invalid it returns the plan and an
+// sdk.InvalidFields error naming every failing field and its rule.
+func (p *Planner) Plan(req Request) (*Plan, error) {
+	plan, cs, ctx, err := p.prefill(req)
+	if err != nil {
+		return nil, err
+	}
+	final := values.Clone(plan.Prefilled).(map[string]any)
+	for _, v := range req.Values {
+		final = values.Merge(final, values.Normalize(values.Clone(v))).(map[string]any)
+	}
+	final = link.Apply(final, req.Overrides)
+	if final == nil {
+		final = map[string]any{}
+	}
+	plan.Values = final
+	if cs == nil {
+		return plan, nil
+	}
+	violations := check(cs.validator, plan.Schema, plan.Prefilled, final, ctx)
+	if len(violations) > 0 {
+		return plan, sdk.InvalidFields(fmt.Sprintf("invalid values for %s %s", plan.Chart, plan.Version), violations...)
+	}
+	return plan, nil
+}
+
+// Form returns the launch form of a chart for the request's user, pre-filled.
+func (p *Planner) Form(req Request) (*form.Form, error) {
+	plan, _, _, err := p.prefill(req)
+	if err != nil {
+		return nil, err
+	}
+	return form.Build(plan.Chart, plan.Version, plan.Schema, plan.Prefilled), nil
+}
+
+func (p *Planner) prefill(req Request) (*Plan, *compiledSchema, prefill.Context, error) {
+	if req.Chart == nil {
+		return nil, nil, nil, fmt.Errorf("launch: no chart")
+	}
+	if req.Context == nil {
+		return nil, nil, nil, fmt.Errorf("launch: no context")
+	}
+	ctx := req.Context.Map()
+	plan := &Plan{Chart: req.Chart.Name, Version: req.Chart.Version}
+	base := values.Clone(req.Chart.Values).(map[string]any)
+	if req.Chart.Schema == nil {
+		plan.Prefilled = base
+		return plan, nil, ctx, nil
+	}
+	cs, err := p.compiled(req.Chart, req.Roles)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	plan.Schema = prefill.Personalize(cs.resolved, ctx)
+	computed := prefill.Defaults(plan.Schema, ctx, req.Chart.Values)
+	plan.Prefilled = values.Merge(base, computed).(map[string]any)
+	return plan, cs, ctx, nil
+}
+
+func (p *Planner) compiled(c *Chart, roles []string) (*compiledSchema, error) {
+	sorted := slices.Clone(roles)
+	sort.Strings(sorted)
+	key := cacheKey{chart: c, roles: strings.Join(sorted, "\x00")}
+	p.mu.Lock()
+	cs, ok := p.cache[key]
+	p.mu.Unlock()
+	if ok {
+		return cs, nil
+	}
+	resolved, err := p.registry.Resolve(c.Schema, roles)
+	if err != nil {
+		return nil, broken("%s %s: %v", c.Name, c.Version, err)
+	}
+	v, err := schemacheck.CompileValue(c.Name+"-"+c.Version+"/values.schema.json", resolved)
+	if err != nil {
+		return nil, broken("%s %s: %v", c.Name, c.Version, err)
+	}
+	cs = &compiledSchema{resolved: resolved, validator: v}
+	p.mu.Lock()
+	p.cache[key] = cs
+	p.mu.Unlock()
+	return cs, nil
+}
+
+// Forget drops what the planner cached about a chart (after a catalog refresh).
+func (p *Planner) Forget(c *Chart) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k := range p.cache {
+		if k.chart == c {
+			delete(p.cache, k)
+		}
+	}
+}
