@@ -276,20 +276,36 @@ func NewContext(in ContextInput) *Context {
 		chosen := c.S3Array[0]
 		c.S3 = &chosen
 	}
+	c.K8s.RandomSubdomain = in.RandomSubdomain
+	if c.K8s.RandomSubdomain == "" {
+		n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
+		c.K8s.RandomSubdomain = n.String()
+	}
+	c.ApplyRegion(region)
+	if hide {
+		c.User.IP = "0.0.0.0"
+		c.User.AccessToken, c.User.RefreshToken = "", ""
+		c.Git = nil
+		if c.Vault != nil {
+			c.Vault.VaultToken = ""
+		}
+	}
+	return c
+}
+
+// ApplyRegion sets what the context takes from a region: its region, k8s and injection
+// parts (the random subdomain is kept).
+func (c *Context) ApplyRegion(region *Region) {
 	svc := region.Services
 	c.K8s = ContextK8s{
 		Domain: svc.Expose.Domain, IngressClassName: svc.Expose.IngressClassName,
 		Ingress: svc.Expose.Ingress == nil || *svc.Expose.Ingress, Route: svc.Expose.Route,
-		Istio: svc.Expose.Istio, RandomSubdomain: in.RandomSubdomain,
+		Istio: svc.Expose.Istio, RandomSubdomain: c.K8s.RandomSubdomain,
 		InitScriptURL: svc.InitScript, InitScriptCheckSum: svc.InitScriptCheckSum,
 	}
 	if cm := svc.Expose.CertManager; cm != nil {
 		c.K8s.UseCertManager = cm.UseCertManager
 		c.K8s.CertManagerClusterIssuer = cm.CertManagerClusterIssuer
-	}
-	if c.K8s.RandomSubdomain == "" {
-		n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
-		c.K8s.RandomSubdomain = n.String()
 	}
 	c.Region = ContextRegion{AllowedURIPattern: svc.AllowedURIPattern, CustomValues: svc.CustomValues, OpenshiftSCC: svc.OpenshiftSCC}
 	if d := svc.DefaultConfiguration; d != nil {
@@ -306,15 +322,6 @@ func NewContext(in ContextInput) *Context {
 	c.ProxyInjection = region.ProxyInjection
 	c.PackageRepositoryInjection = region.PackageRepositoryInjection
 	c.CertificateAuthorityInjection = region.CertificateAuthorityInjection
-	if hide {
-		c.User.IP = "0.0.0.0"
-		c.User.AccessToken, c.User.RefreshToken = "", ""
-		c.Git = nil
-		if c.Vault != nil {
-			c.Vault.VaultToken = ""
-		}
-	}
-	return c
 }
 
 func s3Context(p S3Profile) ContextS3 {

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 )
 
 //go:embed builtin
@@ -55,22 +54,22 @@ type Entry struct {
 	Schema map[string]any `json:"schema"`
 }
 
-// NewRegistry reads every *.json file of the administrator's tree and of each role's tree
-// (either may be nil) over Basalt's built-in schemas. A file that is not a JSON object is
+// NewRegistry reads every *.json file of the administrator's tree (but its top-level roles/
+// folder) and of each role's tree (either may be nil) over Basalt's built-in schemas. A file that is not a JSON object is
 // an error naming it.
 func NewRegistry(admin fs.FS, roles map[string]fs.FS) (*Registry, error) {
 	r := &Registry{roles: map[string]map[string]map[string]any{}}
 	var err error
-	if r.builtin, err = readTree(Builtin()); err != nil {
+	if r.builtin, err = readTree(Builtin(), false); err != nil {
 		return nil, fmt.Errorf("built-in schemas: %w", err)
 	}
 	if admin != nil {
-		if r.admin, err = readTree(admin); err != nil {
+		if r.admin, err = readTree(admin, true); err != nil {
 			return nil, fmt.Errorf("administrator schemas: %w", err)
 		}
 	}
 	for role, tree := range roles {
-		if r.roles[role], err = readTree(tree); err != nil {
+		if r.roles[role], err = readTree(tree, false); err != nil {
 			return nil, fmt.Errorf("schemas of role %s: %w", role, err)
 		}
 	}
@@ -94,20 +93,10 @@ func LoadDir(dir string) (*Registry, error) {
 			roles[e.Name()] = os.DirFS(filepath.Join(dir, "roles", e.Name()))
 		}
 	}
-	return NewRegistry(withoutRoles{os.DirFS(dir)}, roles)
+	return NewRegistry(os.DirFS(dir), roles)
 }
 
-// withoutRoles hides the roles/ folder of an administrator's tree.
-type withoutRoles struct{ fs.FS }
-
-func (w withoutRoles) Open(name string) (fs.File, error) {
-	if name == "roles" || strings.HasPrefix(name, "roles/") {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-	}
-	return w.FS.Open(name)
-}
-
-func readTree(tree fs.FS) (map[string]map[string]any, error) {
+func readTree(tree fs.FS, reserveRoles bool) (map[string]map[string]any, error) {
 	out := map[string]map[string]any{}
 	err := fs.WalkDir(tree, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -115,6 +104,9 @@ func readTree(tree fs.FS) (map[string]map[string]any, error) {
 				return fs.SkipAll
 			}
 			return err
+		}
+		if d.IsDir() && p == "roles" && reserveRoles {
+			return fs.SkipDir // role schemas are not administrator schemas
 		}
 		if d.IsDir() || path.Ext(p) != ".json" {
 			return nil
