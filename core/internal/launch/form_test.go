@@ -1,0 +1,45 @@
+package launch
+
+import (
+	"testing"
+
+	"github.com/basalt-dev/basalt/core/internal/launch/form"
+)
+
+func TestFormOfRealChart(t *testing.T) {
+	p, _ := NewPlanner(nil)
+	c := loadChart(t, catalogDir+"/jupyter-python-2.5.2.tgz")
+	f, err := p.Form(Request{Chart: c, Context: NewContext(contextCases()[0].in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPath := map[string]*form.Field{}
+	var index func(*form.Field)
+	index = func(f *form.Field) {
+		byPath[f.Path] = f
+		for _, c := range f.Fields {
+			index(c)
+		}
+	}
+	index(f.Root)
+	cpu := byPath["resources.requests.cpu"]
+	if cpu == nil || cpu.Widget != "rangeSlider" || cpu.Slider.RangeID != "cpu" || cpu.Slider.Extremity != "down" || cpu.Value != "200m" || cpu.Slider.Min != 100 {
+		t.Errorf("resources.requests.cpu = %+v (slider %+v)", cpu, cpu.Slider)
+	}
+	role := byPath["kubernetes.role"]
+	if role.Widget != "select" || len(role.Options) != 3 || role.HiddenWhen == nil || role.HiddenWhen.Path != "kubernetes.enabled" || role.HiddenWhen.Value != false {
+		t.Errorf("kubernetes.role = %+v", role)
+	}
+	if tok := byPath["vault.token"]; tok.Widget != "password" || tok.HiddenWhen.Path != "vault.enabled" || tok.Value != "hvs.personal" {
+		t.Errorf("vault.token = %+v (relative hidden path resolved against its parent)", tok)
+	}
+	if h := byPath["ingress.hostname"]; !h.Hidden {
+		t.Errorf("ingress.hostname is not hidden: %+v", h)
+	}
+	if ns := byPath["nodeSelector"]; ns.Widget != "yaml" {
+		t.Errorf("nodeSelector widget = %s", ns.Widget)
+	}
+	if m := byPath["ai.activeProvider.selectedModel"]; m.Widget != "select" || len(m.Options) != 2 {
+		t.Errorf("selectedModel options from the context = %+v", m.Options)
+	}
+}
