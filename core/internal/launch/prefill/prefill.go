@@ -4,6 +4,9 @@ import (
 	"github.com/basalt-dev/basalt/core/internal/launch/values"
 )
 
+// maxMinItems caps how many copies of an item default minItems may ask for.
+const maxMinItems = 1000
+
 // Defaults computes the pre-filled values of a resolved, personalised schema for a launch
 // context; chartValues is the chart's values.yaml (step 5 of the rules).
 func Defaults(schema map[string]any, ctx Context, chartValues map[string]any) map[string]any {
@@ -67,8 +70,8 @@ func node(s map[string]any, ctx Context, chart map[string]any, path values.Path,
 	// 6. arrays: minItems copies of the item default, else []
 	if hasType(s, "array") {
 		n := 0
-		if f, ok := values.Number(s["minItems"]); ok {
-			n = int(f)
+		if f, ok := values.Number(s["minItems"]); ok && f > 0 {
+			n = int(min(f, maxMinItems))
 		}
 		out := make([]any, 0, n)
 		items, _ := s["items"].(map[string]any)

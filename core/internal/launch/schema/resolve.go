@@ -10,6 +10,10 @@ import (
 // instead of growing forever.
 const maxDepth = 64
 
+// maxNodes bounds the size of a resolved schema: references can multiply a small document
+// exponentially.
+const maxNodes = 200_000
+
 // Resolve returns a self-contained copy of doc, a chart's values.schema.json: every
 // x-onyxia.overwriteSchemaWith naming a known schema is replaced by that whole schema
 // (recursively; an unknown name keeps the original), and every $ref (#/definitions/...,
@@ -36,6 +40,7 @@ type resolver struct {
 	reg   *Registry
 	root  map[string]any
 	roles []string
+	nodes int
 }
 
 // node resolves one schema node; at is its location for errors and names the named
@@ -44,6 +49,9 @@ func (rs *resolver) node(n any, at string, depth int, expanding []string) (any, 
 	m, ok := n.(map[string]any)
 	if !ok {
 		return n, nil // true/false schemas and non-schema values
+	}
+	if rs.nodes++; rs.nodes > maxNodes {
+		return nil, fmt.Errorf("schema %s: more than %d nodes once references are inlined", at, maxNodes)
 	}
 	if depth > maxDepth {
 		return nil, fmt.Errorf("schema %s: references nest deeper than %d (a cycle?)", at, maxDepth)
