@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -57,7 +58,24 @@ func Start(ctx context.Context) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(root, ".cache", "testenv", "env")
+	state := filepath.Join(root, ".cache", "testenv")
+	path := filepath.Join(state, "env")
+	if e, err := Load(path); err == nil && e.Check(ctx) == nil {
+		return e, nil
+	}
+	// Test packages run in parallel: one builds and starts, the others wait
+	// here and then find it up.
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(state, "start.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return nil, err
+	}
 	if e, err := Load(path); err == nil && e.Check(ctx) == nil {
 		return e, nil
 	}

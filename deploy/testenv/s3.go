@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -136,7 +137,8 @@ func (c *S3Client) Do(ctx context.Context, method, path string, query url.Values
 	}
 	if resp.StatusCode/100 != 2 {
 		se := &S3Error{Status: resp.StatusCode}
-		if xml.Unmarshal(data, se) != nil {
+		// S3 calls answer errors in XML, MinIO's admin API in JSON.
+		if xml.Unmarshal(data, se) != nil && json.Unmarshal(data, se) != nil {
 			se.Message = string(data)
 		}
 		return nil, se

@@ -106,7 +106,10 @@ func up(ctx context.Context, l stack.Layout, opts stack.Options) error {
 	_, err = stack.Up(ctx, l, bins, opts)
 	if err != nil {
 		// Leave nothing half-started behind.
-		return errors.Join(err, stack.Stop(l, os.Stdout), os.Remove(l.EnvFile()))
+		if rmErr := os.Remove(l.EnvFile()); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
+			err = errors.Join(err, rmErr)
+		}
+		return errors.Join(err, stack.Stop(l, os.Stdout))
 	}
 	return nil
 }

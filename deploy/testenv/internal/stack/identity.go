@@ -170,7 +170,12 @@ func (r *run) minio(ctx context.Context) error {
 	for name, buckets := range policies {
 		doc, _ := json.Marshal(bucketPolicy(buckets))
 		q := map[string][]string{"name": {name}}
-		if _, err := root.Do(ctx, http.MethodPut, "/minio/admin/v3/add-canned-policy", q, doc); err != nil {
+		// MinIO answers its readiness probe before its IAM subsystem is up.
+		err := p.waitFor(ctx, 60*time.Second, func(ctx context.Context) error {
+			_, err := root.Do(ctx, http.MethodPut, "/minio/admin/v3/add-canned-policy", q, doc)
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("minio: policy %s: %w", name, err)
 		}
 	}
