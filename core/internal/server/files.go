@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -312,6 +313,10 @@ func (s *Server) shareFile(c echo.Context) error {
 		return err
 	}
 	resp, err := f.store.Presign(c.Request().Context(), sdk.PresignRequest{Caller: f.user.Caller(), Object: ref, Method: http.MethodGet, Expiry: expiry})
+	if errors.Is(err, sdk.ErrUnimplemented) {
+		// The store cannot presign (local files): Basalt signs the link and serves it.
+		resp, err = s.signLink(c, f, ref, expiry)
+	}
 	if err != nil {
 		return err
 	}

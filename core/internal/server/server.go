@@ -24,6 +24,7 @@ import (
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/catalog"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
+	"github.com/basalt-dev/basalt/core/internal/sharelink"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
@@ -47,6 +48,7 @@ type Server struct {
 	echo     *echo.Echo
 	http     *http.Server
 	catalogs *catalog.Service
+	links    *sharelink.Signer
 	// onboarded remembers the projects this process has onboarded (region/project ->
 	// namespace), so that onboarding runs once per project, not at every request.
 	onboarded sync.Map
@@ -57,7 +59,8 @@ func New(opts Options) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(opts.Log)
-	s := &Server{opts: opts, echo: e, catalogs: catalog.New(catalogSources(opts.Plugins, opts.Authz), opts.Log)}
+	s := &Server{opts: opts, echo: e, catalogs: catalog.New(catalogSources(opts.Plugins, opts.Authz), opts.Log),
+		links: newLinkSigner(opts.Config.Auth.Session.Key)}
 
 	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "basalt_http_request_duration_seconds",
@@ -121,6 +124,7 @@ func (s *Server) routes() {
 	public.GET("/openapi.yaml", s.openapi)
 	public.GET("/version", s.version)
 	public.GET("/config", s.uiConfig)
+	public.GET("/presigned/:token", s.presigned)
 	public.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
 
 	v1 := e.Group("/api/v1", s.authenticate)
