@@ -4,7 +4,7 @@ import "strings"
 
 // User is one of the fixed identities of the OIDC provider.
 type User struct {
-	Name   string   // subject and preferred_username
+	Name   string // subject and preferred_username
 	Email  string
 	Groups []string // Basalt projects the user belongs to
 	Roles  []string
@@ -46,8 +46,8 @@ func Groups() []string {
 
 // The names of the storage buckets and Vault paths that belong to a user or a
 // group. MinIO's policies and Vault's templates are written in the same terms.
-func UserBucket(user string) string   { return "user-" + user }
-func GroupBucket(group string) string { return "project-" + group }
+func UserBucket(user string) string      { return "user-" + user }
+func GroupBucket(group string) string    { return "project-" + group }
 func UserVaultPath(user string) string   { return "users/" + user }
 func GroupVaultPath(group string) string { return "projects/" + group }
 

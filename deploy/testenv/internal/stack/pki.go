@@ -16,9 +16,9 @@ import (
 
 // pki is the key material of one control plane, made fresh at every up.
 type pki struct {
-	caCert, caKey     string // the cluster CA (also --root-ca-file)
+	caCert, caKey         string // the cluster CA (also --root-ca-file)
 	serverCert, serverKey string // kube-apiserver's serving certificate
-	saKey             string // service account token signing key
+	saKey                 string // service account token signing key
 }
 
 func newPKI(dir string) (*pki, error) {

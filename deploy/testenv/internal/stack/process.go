@@ -27,9 +27,9 @@ func NewLayout(root string) Layout {
 	return Layout{Root: root, State: filepath.Join(root, ".cache", "testenv")}
 }
 
-func (l Layout) EnvFile() string       { return filepath.Join(l.State, "env") }
-func (l Layout) pidDir() string        { return filepath.Join(l.State, "run") }
-func (l Layout) logDir() string        { return filepath.Join(l.State, "logs") }
+func (l Layout) EnvFile() string         { return filepath.Join(l.State, "env") }
+func (l Layout) pidDir() string          { return filepath.Join(l.State, "run") }
+func (l Layout) logDir() string          { return filepath.Join(l.State, "logs") }
 func (l Layout) dataDir(n string) string { return filepath.Join(l.State, "data", n) }
 
 // process is a server started by up. It runs in its own session so that it

@@ -35,14 +35,14 @@ var DefaultPortalRedirectURLs = []string{
 
 // run is the state of one `up`: its ports, secrets and the env being filled.
 type run struct {
-	l      Layout
-	bins   Binaries
-	opts   Options
-	env    *testenv.Env
-	pki    *pki
-	ports  map[string]int
-	mu     sync.Mutex // guards out
-	self   string     // the testenv executable, which also serves the login app
+	l     Layout
+	bins  Binaries
+	opts  Options
+	env   *testenv.Env
+	pki   *pki
+	ports map[string]int
+	mu    sync.Mutex // guards out
+	self  string     // the testenv executable, which also serves the login app
 }
 
 // Up starts every server, waits until each is ready, configures them and
