@@ -34,12 +34,10 @@ describe("the app shell", () => {
     expect(style.getPropertyValue("--brand-on-primary")).toBe("#ffffff");
   });
 
-  it("says plainly that a section is not available yet", async () => {
+  it("lazy-loads a section's page", async () => {
     localStorage.setItem("basalt.language", "en");
-    renderApp("/my-files");
-    expect(await screen.findByRole("heading", { level: 1, name: "My files" })).toBeTruthy();
-    expect(screen.getByRole("heading", { name: en["notAvailable.title"] })).toBeTruthy();
-    expect(screen.queryByRole("table")).toBeNull();
+    renderApp("/account");
+    expect(await screen.findByRole("heading", { level: 1, name: "Account" })).toBeTruthy();
   });
 
   it("navigates from the side navigation", async () => {
@@ -47,10 +45,10 @@ describe("the app shell", () => {
     const user = userEvent.setup();
     const { router } = renderApp("/");
     const nav = await screen.findByRole("navigation");
-    await user.click(within(nav).getByRole("link", { name: "My secrets" }));
-    expect(router.state.location.pathname).toBe("/my-secrets");
-    expect(await screen.findByRole("heading", { level: 1, name: "My secrets" })).toBeTruthy();
-    expect(within(nav).getByRole("link", { name: "My secrets" }).getAttribute("aria-current")).toBe("page");
+    await user.click(within(nav).getByRole("link", { name: "Account" }));
+    expect(router.state.location.pathname).toBe("/account");
+    expect(await screen.findByRole("heading", { level: 1, name: "Account" })).toBeTruthy();
+    expect(within(nav).getByRole("link", { name: "Account" }).getAttribute("aria-current")).toBe("page");
   });
 
   it("switches to French through the labelled language selector", async () => {

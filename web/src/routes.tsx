@@ -1,16 +1,36 @@
+import { lazy, type ReactNode } from "react";
 import type { RouteObject } from "react-router";
 import { AppShell } from "./components/AppShell";
-import { FeaturePage } from "./pages/FeaturePage";
+import { ProjectGate } from "./components/ProjectGate";
 import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
-import { sections } from "./sections";
+
+// Every section's page is its own chunk, loaded when first visited.
+const CatalogPage = lazy(() => import("./pages/catalog/CatalogPage").then((m) => ({ default: m.CatalogPage })));
+const ChartPage = lazy(() => import("./pages/catalog/ChartPage").then((m) => ({ default: m.ChartPage })));
+const LauncherPage = lazy(() => import("./pages/catalog/LauncherPage").then((m) => ({ default: m.LauncherPage })));
+const ServicesPage = lazy(() => import("./pages/services/ServicesPage").then((m) => ({ default: m.ServicesPage })));
+const ServicePage = lazy(() => import("./pages/services/ServicePage").then((m) => ({ default: m.ServicePage })));
+const FilesPage = lazy(() => import("./pages/files/FilesPage").then((m) => ({ default: m.FilesPage })));
+const SecretsPage = lazy(() => import("./pages/secrets/SecretsPage").then((m) => ({ default: m.SecretsPage })));
+const AccountPage = lazy(() => import("./pages/account/AccountPage").then((m) => ({ default: m.AccountPage })));
+
+const gated = (page: ReactNode) => <ProjectGate>{page}</ProjectGate>;
 
 export const routes: RouteObject[] = [
   {
     element: <AppShell />,
     children: [
       { index: true, element: <HomePage /> },
-      ...sections.map((s) => ({ path: s.path, element: <FeaturePage section={s} /> })),
+      { path: "catalog", element: gated(<CatalogPage />) },
+      { path: "catalog/:catalog", element: gated(<CatalogPage />) },
+      { path: "catalog/:catalog/:chart", element: gated(<ChartPage />) },
+      { path: "launcher/:catalog/:chart", element: gated(<LauncherPage />) },
+      { path: "my-services", element: gated(<ServicesPage />) },
+      { path: "my-services/:service", element: gated(<ServicePage />) },
+      { path: "my-files", element: gated(<FilesPage />) },
+      { path: "my-secrets", element: gated(<SecretsPage />) },
+      { path: "account", element: gated(<AccountPage />) },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

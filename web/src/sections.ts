@@ -9,14 +9,12 @@ export interface Section {
   title: MessageKey;
   summary: MessageKey;
   icon: IconName;
-  /** False while the server does not offer the feature: the page says so. */
-  available: boolean;
 }
 
 export const sections: Section[] = [
-  { id: "catalog", path: "/catalog", nav: "nav.catalog", title: "page.catalog.title", summary: "page.catalog.summary", icon: "catalog", available: false },
-  { id: "my-services", path: "/my-services", nav: "nav.myServices", title: "page.myServices.title", summary: "page.myServices.summary", icon: "services", available: false },
-  { id: "my-files", path: "/my-files", nav: "nav.myFiles", title: "page.myFiles.title", summary: "page.myFiles.summary", icon: "files", available: false },
-  { id: "my-secrets", path: "/my-secrets", nav: "nav.mySecrets", title: "page.mySecrets.title", summary: "page.mySecrets.summary", icon: "secrets", available: false },
-  { id: "account", path: "/account", nav: "nav.account", title: "page.account.title", summary: "page.account.summary", icon: "account", available: false },
+  { id: "catalog", path: "/catalog", nav: "nav.catalog", title: "page.catalog.title", summary: "page.catalog.summary", icon: "catalog" },
+  { id: "my-services", path: "/my-services", nav: "nav.myServices", title: "page.myServices.title", summary: "page.myServices.summary", icon: "services" },
+  { id: "my-files", path: "/my-files", nav: "nav.myFiles", title: "page.myFiles.title", summary: "page.myFiles.summary", icon: "files" },
+  { id: "my-secrets", path: "/my-secrets", nav: "nav.mySecrets", title: "page.mySecrets.title", summary: "page.mySecrets.summary", icon: "secrets" },
+  { id: "account", path: "/account", nav: "nav.account", title: "page.account.title", summary: "page.account.summary", icon: "account" },
 ];

@@ -1,48 +1,448 @@
 import { ApiError, CLIENT_CODES, decodeError } from "./errors";
-import type { InstanceConfig, VersionInfo } from "./types";
+import type {
+  Catalog,
+  Chart,
+  ChartVersion,
+  FileEntry,
+  FileList,
+  FileRange,
+  FolderEntry,
+  InstanceConfig,
+  LogLine,
+  Me,
+  Quota,
+  Secret,
+  SecretList,
+  SecretVersions,
+  SecretWritten,
+  Service,
+  ServiceDetails,
+  ServiceEvent,
+  ServiceList,
+  ShareLink,
+  VersionInfo,
+  WithCommands,
+} from "./types";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** The part of EventSource the client uses; tests pass a fake. */
+export interface EventSourceLike {
+  addEventListener(type: string, listener: (e: Event) => void): void;
+  close(): void;
+}
+export type EventSourceFactory = (url: string) => EventSourceLike;
+
+/** The part of XMLHttpRequest an upload uses; tests pass a fake. */
+export type XhrFactory = () => XMLHttpRequest;
+
+/**
+ * What the command panel records: the commands equivalent to one call, named by the action
+ * (a key of the "cmd.action." messages) and what it acted on.
+ */
+export interface CommandRecord {
+  action: CommandAction;
+  target: string;
+  commands: string[];
+  /** True for calls that change something; reads are recorded once. */
+  change: boolean;
+}
+
+export type CommandAction =
+  | "catalogs"
+  | "filesList"
+  | "fileUpload"
+  | "fileDelete"
+  | "folderCreate"
+  | "fileShare"
+  | "folderPolicy"
+  | "secretsList"
+  | "secretRead"
+  | "secretWrite"
+  | "secretDelete"
+  | "secretUndelete"
+  | "secretVersions"
+  | "servicesList"
+  | "serviceRead"
+  | "serviceUpdate"
+  | "serviceSuspend"
+  | "serviceResume"
+  | "serviceDelete"
+  | "servicesDelete"
+  | "quota";
 
 export interface ApiClientOptions {
   /** Prefix of every path; "/api/v1" on the server that serves the portal. */
   baseUrl?: string;
   fetch?: FetchLike;
+  eventSource?: EventSourceFactory;
+  xhr?: XhrFactory;
+}
+
+export interface LogsOptions {
+  follow?: boolean;
+  tail?: number;
+  pod?: string;
+  container?: string;
+}
+
+/** Callbacks of a server-sent event stream (logs, events). */
+export interface StreamHandlers<T> {
+  onItem(item: T): void;
+  /** The server sent an error event, or the connection failed. */
+  onError(err: ApiError): void;
+  /** The server ended the stream. */
+  onEnd(): void;
+}
+
+export interface UploadOptions {
+  onProgress?(loaded: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+export interface DeleteSecretOptions {
+  versions?: number[];
+  destroy?: boolean;
+  all?: boolean;
 }
 
 /** The typed client of Basalt's /api/v1. Every method rejects with an ApiError. */
 export interface ApiClient {
   getConfig(signal?: AbortSignal): Promise<InstanceConfig>;
   getVersion(signal?: AbortSignal): Promise<VersionInfo>;
+  getMe(signal?: AbortSignal): Promise<Me>;
+
+  listCatalogs(project: string, signal?: AbortSignal): Promise<Catalog[]>;
+  listCharts(project: string, catalog: string, search: string, signal?: AbortSignal): Promise<Chart[]>;
+  getChart(project: string, catalog: string, chart: string, signal?: AbortSignal): Promise<Chart>;
+  getChartVersion(project: string, catalog: string, chart: string, version: string, signal?: AbortSignal): Promise<ChartVersion>;
+
+  listFiles(project: string, path: string, pageToken?: string, signal?: AbortSignal): Promise<FileList>;
+  deleteFile(project: string, path: string, recursive: boolean): Promise<{ deleted: number }>;
+  createFolder(project: string, path: string): Promise<{ folder: FolderEntry }>;
+  shareFile(project: string, path: string, expiry: string): Promise<ShareLink>;
+  setFolderPublic(project: string, path: string, isPublic: boolean): Promise<void>;
+  listPublicFolders(project: string, signal?: AbortSignal): Promise<FolderEntry[]>;
+  /** The address of a file's content, for links and images; download=true asks for an attachment. */
+  fileUrl(project: string, path: string, download?: boolean): string;
+  readFileRange(project: string, path: string, bytes: number, signal?: AbortSignal): Promise<FileRange>;
+  uploadFile(project: string, path: string, file: Blob, opts?: UploadOptions): Promise<FileEntry>;
+
+  listSecrets(project: string, path: string, signal?: AbortSignal): Promise<SecretList>;
+  readSecret(project: string, path: string, version?: number, signal?: AbortSignal): Promise<Secret>;
+  writeSecret(project: string, path: string, data: Record<string, string>, checkVersion?: number): Promise<SecretWritten>;
+  deleteSecret(project: string, path: string, opts?: DeleteSecretOptions): Promise<void>;
+  undeleteSecret(project: string, path: string, versions: number[]): Promise<void>;
+  secretVersions(project: string, path: string, signal?: AbortSignal): Promise<SecretVersions>;
+
+  listServices(project: string, signal?: AbortSignal): Promise<Service[]>;
+  getService(project: string, service: string, signal?: AbortSignal): Promise<ServiceDetails>;
+  updateService(project: string, service: string, patch: { friendlyName?: string; shared?: boolean }): Promise<Service>;
+  suspendService(project: string, service: string): Promise<void>;
+  resumeService(project: string, service: string): Promise<void>;
+  deleteService(project: string, service: string): Promise<void>;
+  deleteMyServices(project: string): Promise<string[]>;
+  getQuota(project: string, signal?: AbortSignal): Promise<Quota>;
+  /** Streams a service's logs; returns the function that stops it. */
+  streamLogs(project: string, service: string, opts: LogsOptions, h: StreamHandlers<LogLine>): () => void;
+  /** Streams a service's events, live; returns the function that stops it. */
+  streamEvents(project: string, service: string, h: StreamHandlers<ServiceEvent>): () => void;
+
+  /** Calls listener with the commands of every response that has some; returns the unsubscribe. */
+  onCommands(listener: (r: CommandRecord) => void): () => void;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+function queryString(q: Query | undefined): string {
+  if (!q) return "";
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== "") params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : "";
+}
+
+const seg = encodeURIComponent;
+
+/** The server's JSON for a log line or event has Go's field names; accept either case. */
+function pick<T>(raw: Record<string, unknown>, keys: string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const upper = k[0]!.toUpperCase() + k.slice(1);
+    out[k] = raw[k] ?? raw[upper];
+  }
+  return out as T;
 }
 
 export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
   const baseUrl = (opts.baseUrl ?? "/api/v1").replace(/\/+$/, "");
   const doFetch: FetchLike = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const newEventSource: EventSourceFactory = opts.eventSource ?? ((url) => new EventSource(url, { withCredentials: true }));
+  const newXhr: XhrFactory = opts.xhr ?? (() => new XMLHttpRequest());
+  const listeners = new Set<(r: CommandRecord) => void>();
 
-  async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
-    let res: Response;
+  function emit(action: CommandAction, target: string, change: boolean, body: unknown) {
+    const commands = (body as WithCommands | null)?.commands;
+    if (!Array.isArray(commands) || commands.length === 0) return;
+    for (const l of listeners) l({ action, target, commands, change });
+  }
+
+  interface Call {
+    method?: string;
+    query?: Query;
+    body?: unknown;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+    /** Record the response's commands under this action. */
+    action?: CommandAction;
+    target?: string;
+  }
+
+  async function send(path: string, call: Call): Promise<Response> {
+    const headers: Record<string, string> = { Accept: "application/json", ...call.headers };
+    let body: BodyInit | undefined;
+    if (call.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(call.body);
+    }
     try {
-      res = await doFetch(baseUrl + path, {
-        method: "GET",
-        headers: { Accept: "application/json" },
+      return await doFetch(baseUrl + path + queryString(call.query), {
+        method: call.method ?? "GET",
+        headers,
+        body,
         credentials: "same-origin",
-        signal,
+        signal: call.signal,
       });
     } catch (err) {
       if (err instanceof DOMException && err.name === "AbortError") throw err;
       throw new ApiError(0, CLIENT_CODES.network, err instanceof Error ? err.message : String(err));
     }
-    const body = await res.text();
-    if (!res.ok) throw decodeError(res.status, res.statusText, body);
+  }
+
+  async function call<T>(path: string, c: Call = {}): Promise<T> {
+    const res = await send(path, c);
+    const text = await res.text();
+    if (!res.ok) throw decodeError(res.status, res.statusText, text);
+    let parsed: unknown;
     try {
-      return JSON.parse(body) as T;
+      parsed = text ? JSON.parse(text) : {};
     } catch {
       throw new ApiError(res.status, CLIENT_CODES.badResponse, `${path}: the response is not JSON`);
     }
+    if (c.action) emit(c.action, c.target ?? "", (c.method ?? "GET") !== "GET", parsed);
+    return parsed as T;
   }
 
+  function stream<T>(path: string, query: Query, event: string, keys: string[], h: StreamHandlers<T>): () => void {
+    const es = newEventSource(baseUrl + path + queryString(query));
+    let done = false;
+    const stop = () => {
+      done = true;
+      es.close();
+    };
+    es.addEventListener(event, (e) => {
+      try {
+        h.onItem(pick<T>(JSON.parse((e as MessageEvent<string>).data) as Record<string, unknown>, keys));
+      } catch {
+        // A line that is not JSON: skip it rather than stop the stream.
+      }
+    });
+    es.addEventListener("end", () => {
+      if (done) return;
+      stop();
+      h.onEnd();
+    });
+    es.addEventListener("error", (e) => {
+      if (done) return;
+      const data = (e as MessageEvent<string>).data;
+      // A server-sent "error" event carries Basalt's error body; a bare Event is the connection.
+      const err =
+        typeof data === "string" && data
+          ? decodeError(500, "", data)
+          : new ApiError(0, CLIENT_CODES.network, "the connection to the server was lost");
+      stop();
+      h.onError(err);
+    });
+    return stop;
+  }
+
+  const p = (project: string) => `/projects/${seg(project)}`;
+
   return {
-    getConfig: (signal) => get<InstanceConfig>("/config", signal),
-    getVersion: (signal) => get<VersionInfo>("/version", signal),
+    getConfig: (signal) => call("/config", { signal }),
+    getVersion: (signal) => call("/version", { signal }),
+    getMe: (signal) => call("/me", { signal }),
+
+    listCatalogs: async (project, signal) =>
+      (await call<{ catalogs: Catalog[] }>("/catalogs", { query: { project }, signal })).catalogs,
+    listCharts: async (project, catalog, search, signal) =>
+      (await call<{ charts: Chart[] }>(`/catalogs/${seg(catalog)}/charts`, { query: { project, search }, signal })).charts,
+    getChart: (project, catalog, chart, signal) =>
+      call(`/catalogs/${seg(catalog)}/charts/${seg(chart)}`, { query: { project }, signal }),
+    getChartVersion: (project, catalog, chart, version, signal) =>
+      call(`/catalogs/${seg(catalog)}/charts/${seg(chart)}/versions/${seg(version)}`, { query: { project }, signal }),
+
+    listFiles: (project, path, pageToken, signal) =>
+      call(`${p(project)}/files`, { query: { path, pageToken }, signal, action: "filesList", target: path }),
+    deleteFile: (project, path, recursive) =>
+      call(`${p(project)}/files`, {
+        method: "DELETE",
+        query: { path, recursive: recursive || undefined },
+        action: "fileDelete",
+        target: path,
+      }),
+    createFolder: (project, path) =>
+      call(`${p(project)}/files/folders`, { method: "POST", body: { path }, action: "folderCreate", target: path }),
+    shareFile: (project, path, expiry) =>
+      call(`${p(project)}/files/share`, { method: "POST", body: { path, expiry }, action: "fileShare", target: path }),
+    setFolderPublic: async (project, path, isPublic) => {
+      await call(`${p(project)}/files/policy`, {
+        method: "PUT",
+        body: { path, public: isPublic },
+        action: "folderPolicy",
+        target: path,
+      });
+    },
+    listPublicFolders: async (project, signal) =>
+      (await call<{ folders: FolderEntry[] }>(`${p(project)}/files/public`, { signal })).folders,
+    fileUrl: (project, path, download) =>
+      baseUrl + `${p(project)}/files/content` + queryString({ path, download: download ? "1" : undefined }),
+    readFileRange: async (project, path, bytes, signal) => {
+      const res = await send(`${p(project)}/files/content`, {
+        query: { path },
+        headers: { Range: `bytes=0-${bytes - 1}`, Accept: "*/*" },
+        signal,
+      });
+      if (!res.ok) throw decodeError(res.status, res.statusText, await res.text());
+      const blob = await res.blob();
+      const range = /\/(\d+)$/.exec(res.headers.get("Content-Range") ?? "");
+      return {
+        blob,
+        contentType: res.headers.get("Content-Type") ?? "application/octet-stream",
+        totalSize: range ? Number(range[1]) : blob.size,
+      };
+    },
+    uploadFile: (project, path, file, o = {}) =>
+      new Promise<FileEntry>((resolve, reject) => {
+        const xhr = newXhr();
+        const abort = () => xhr.abort();
+        if (o.signal?.aborted) {
+          reject(new DOMException("aborted", "AbortError"));
+          return;
+        }
+        o.signal?.addEventListener("abort", abort);
+        const cleanup = () => o.signal?.removeEventListener("abort", abort);
+        xhr.open("PUT", baseUrl + `${p(project)}/files/content` + queryString({ path }));
+        xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+        xhr.setRequestHeader("Accept", "application/json");
+        xhr.upload.addEventListener("progress", (e) => o.onProgress?.(e.loaded, e.lengthComputable ? e.total : file.size));
+        xhr.addEventListener("load", () => {
+          cleanup();
+          if (xhr.status < 200 || xhr.status >= 300) {
+            reject(decodeError(xhr.status, xhr.statusText, xhr.responseText));
+            return;
+          }
+          try {
+            const body = JSON.parse(xhr.responseText) as { file: FileEntry; commands?: string[] };
+            emit("fileUpload", path, true, body);
+            resolve(body.file);
+          } catch {
+            reject(new ApiError(xhr.status, CLIENT_CODES.badResponse, "the upload's response is not JSON"));
+          }
+        });
+        xhr.addEventListener("error", () => {
+          cleanup();
+          reject(new ApiError(0, CLIENT_CODES.network, "the upload could not reach the server"));
+        });
+        xhr.addEventListener("abort", () => {
+          cleanup();
+          reject(new DOMException("aborted", "AbortError"));
+        });
+        xhr.send(file);
+      }),
+
+    listSecrets: (project, path, signal) =>
+      call(`${p(project)}/secrets`, { query: { path }, signal, action: "secretsList", target: path || "/" }),
+    readSecret: (project, path, version, signal) =>
+      call(`${p(project)}/secrets/secret`, { query: { path, version }, signal, action: "secretRead", target: path }),
+    writeSecret: (project, path, data, checkVersion) =>
+      call(`${p(project)}/secrets/secret`, {
+        method: "PUT",
+        query: { path },
+        body: checkVersion === undefined ? { data } : { data, checkVersion },
+        action: "secretWrite",
+        target: path,
+      }),
+    deleteSecret: async (project, path, o = {}) => {
+      await call(`${p(project)}/secrets/secret`, {
+        method: "DELETE",
+        query: { path, versions: o.versions?.join(","), destroy: o.destroy || undefined, all: o.all || undefined },
+        action: "secretDelete",
+        target: path,
+      });
+    },
+    undeleteSecret: async (project, path, versions) => {
+      await call(`${p(project)}/secrets/secret/undelete`, {
+        method: "POST",
+        query: { path, versions: versions.join(",") },
+        action: "secretUndelete",
+        target: path,
+      });
+    },
+    secretVersions: (project, path, signal) =>
+      call(`${p(project)}/secrets/secret/versions`, { query: { path }, signal, action: "secretVersions", target: path }),
+
+    listServices: async (project, signal) =>
+      (await call<ServiceList>(`${p(project)}/services`, { signal, action: "servicesList", target: project })).services,
+    getService: (project, service, signal) =>
+      call(`${p(project)}/services/${seg(service)}`, { signal, action: "serviceRead", target: service }),
+    updateService: async (project, service, patch) =>
+      (
+        await call<{ service: Service }>(`${p(project)}/services/${seg(service)}`, {
+          method: "PATCH",
+          body: patch,
+          action: "serviceUpdate",
+          target: service,
+        })
+      ).service,
+    suspendService: async (project, service) => {
+      await call(`${p(project)}/services/${seg(service)}/suspend`, { method: "POST", action: "serviceSuspend", target: service });
+    },
+    resumeService: async (project, service) => {
+      await call(`${p(project)}/services/${seg(service)}/resume`, { method: "POST", action: "serviceResume", target: service });
+    },
+    deleteService: async (project, service) => {
+      await call(`${p(project)}/services/${seg(service)}`, { method: "DELETE", action: "serviceDelete", target: service });
+    },
+    deleteMyServices: async (project) =>
+      (
+        await call<{ deleted: string[] }>(`${p(project)}/services`, {
+          method: "DELETE",
+          action: "servicesDelete",
+          target: project,
+        })
+      ).deleted,
+    getQuota: (project, signal) => call(`${p(project)}/quota`, { signal, action: "quota", target: project }),
+    streamLogs: (project, service, o, h) =>
+      stream(
+        `${p(project)}/services/${seg(service)}/logs`,
+        { follow: o.follow ? "true" : undefined, tail: o.tail, pod: o.pod, container: o.container },
+        "log",
+        ["pod", "container", "time", "line"],
+        h,
+      ),
+    streamEvents: (project, service, h) =>
+      stream(
+        `${p(project)}/services/${seg(service)}/events`,
+        {},
+        "event",
+        ["time", "type", "reason", "object", "message", "count"],
+        h,
+      ),
+
+    onCommands: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { ErrorBody } from "./types";
+import type { ErrorBody, FieldViolation } from "./types";
 
 /** Codes the client itself gives when the server did not send a decodable error. */
 export const CLIENT_CODES = {
@@ -52,4 +52,20 @@ export function decodeError(status: number, statusText: string, body: string): A
   }
   const text = statusText ? `${status} ${statusText}` : `HTTP ${status}`;
   return new ApiError(status, `http_${status}`, text);
+}
+
+/** The field rules of an invalid_argument error (details.fields), or none. */
+export function fieldViolations(err: unknown): FieldViolation[] {
+  if (!(err instanceof ApiError)) return [];
+  const fields = (err.details as { fields?: unknown } | undefined)?.fields;
+  if (!Array.isArray(fields)) return [];
+  return fields.filter(
+    (f): f is FieldViolation =>
+      typeof f === "object" && f !== null && typeof f.field === "string" && typeof f.rule === "string",
+  );
+}
+
+/** Whether err is the abort of a request the portal cancelled itself. */
+export function isAbort(err: unknown): boolean {
+  return err instanceof DOMException && err.name === "AbortError";
 }

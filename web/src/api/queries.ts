@@ -1,9 +1,27 @@
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useApi } from "./ApiProvider";
 
+/** Query keys: everything of a project starts with ["project", id], so a switch refetches it. */
 export const queryKeys = {
   config: ["config"] as const,
   version: ["version"] as const,
+  me: ["me"] as const,
+  catalogs: (project: string) => ["project", project, "catalogs"] as const,
+  charts: (project: string, catalog: string, search: string) => ["project", project, "charts", catalog, search] as const,
+  chart: (project: string, catalog: string, chart: string) => ["project", project, "chart", catalog, chart] as const,
+  chartVersion: (project: string, catalog: string, chart: string, version: string) =>
+    ["project", project, "chart", catalog, chart, version] as const,
+  files: (project: string) => ["project", project, "files"] as const,
+  folder: (project: string, path: string) => ["project", project, "files", path] as const,
+  publicFolders: (project: string) => ["project", project, "public-folders"] as const,
+  secrets: (project: string) => ["project", project, "secrets"] as const,
+  secretFolder: (project: string, path: string) => ["project", project, "secrets", "folder", path] as const,
+  secret: (project: string, path: string, version?: number) =>
+    ["project", project, "secrets", "secret", path, version ?? "latest"] as const,
+  secretVersions: (project: string, path: string) => ["project", project, "secrets", "versions", path] as const,
+  services: (project: string) => ["project", project, "services"] as const,
+  service: (project: string, id: string) => ["project", project, "services", id] as const,
+  quota: (project: string) => ["project", project, "quota"] as const,
 };
 
 /** The instance configuration; it changes only when the server restarts. */
@@ -22,5 +40,128 @@ export function useVersion() {
     queryKey: queryKeys.version,
     queryFn: ({ signal }) => api.getVersion(signal),
     staleTime: 5 * 60_000,
+  });
+}
+
+/** The signed-in user; an ApiError with status 401 when nobody is. */
+export function useMe() {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.me,
+    queryFn: ({ signal }) => api.getMe(signal),
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+}
+
+export function useCatalogs(project: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.catalogs(project),
+    queryFn: ({ signal }) => api.listCatalogs(project, signal),
+    staleTime: 60_000,
+  });
+}
+
+export function useCharts(project: string, catalog: string, search: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.charts(project, catalog, search),
+    queryFn: ({ signal }) => api.listCharts(project, catalog, search, signal),
+    staleTime: 60_000,
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useChart(project: string, catalog: string, chart: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.chart(project, catalog, chart),
+    queryFn: ({ signal }) => api.getChart(project, catalog, chart, signal),
+    staleTime: 60_000,
+  });
+}
+
+export function useChartVersion(project: string, catalog: string, chart: string, version: string | undefined) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.chartVersion(project, catalog, chart, version ?? ""),
+    queryFn: ({ signal }) => api.getChartVersion(project, catalog, chart, version!, signal),
+    enabled: !!version,
+    staleTime: 5 * 60_000,
+  });
+}
+
+/** A folder of files, page by page (nextPageToken). */
+export function useFolder(project: string, path: string) {
+  const api = useApi();
+  return useInfiniteQuery({
+    queryKey: queryKeys.folder(project, path),
+    queryFn: ({ signal, pageParam }) => api.listFiles(project, path, pageParam, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextPageToken || undefined,
+  });
+}
+
+export function usePublicFolders(project: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.publicFolders(project),
+    queryFn: ({ signal }) => api.listPublicFolders(project, signal),
+  });
+}
+
+export function useSecretFolder(project: string, path: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.secretFolder(project, path),
+    queryFn: ({ signal }) => api.listSecrets(project, path, signal),
+  });
+}
+
+export function useSecret(project: string, path: string | undefined, version?: number) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.secret(project, path ?? "", version),
+    queryFn: ({ signal }) => api.readSecret(project, path!, version, signal),
+    enabled: !!path,
+  });
+}
+
+export function useSecretVersions(project: string, path: string, enabled: boolean) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.secretVersions(project, path),
+    queryFn: ({ signal }) => api.secretVersions(project, path, signal),
+    enabled,
+  });
+}
+
+/** The project's services, refreshed often while one of them is on its way. */
+export function useServices(project: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.services(project),
+    queryFn: ({ signal }) => api.listServices(project, signal),
+    refetchInterval: (q) =>
+      q.state.data?.some((s) => !s.suspended && s.status !== "failed" && !s.ready) ? 3_000 : 15_000,
+  });
+}
+
+export function useService(project: string, id: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.service(project, id),
+    queryFn: ({ signal }) => api.getService(project, id, signal),
+    refetchInterval: (q) => (q.state.data && !q.state.data.service.ready && !q.state.data.service.suspended ? 3_000 : 15_000),
+  });
+}
+
+export function useQuota(project: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.quota(project),
+    queryFn: ({ signal }) => api.getQuota(project, signal),
+    refetchInterval: 30_000,
   });
 }

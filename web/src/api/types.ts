@@ -1,4 +1,4 @@
-// Types of Basalt's /api/v1 responses, as the server documents them.
+// Types of Basalt's /api/v1 responses, as core/api/openapi.yaml and the handlers document them.
 
 /** GET /api/v1/config: what the portal needs to brand and localise itself. */
 export interface InstanceConfig {
@@ -6,6 +6,15 @@ export interface InstanceConfig {
   /** Language codes the instance offers, e.g. ["en", "fr"]. */
   languages: string[];
   version: string;
+  /** How users sign in; absent on servers older than the identity work (treated as local). */
+  auth?: AuthInfo;
+}
+
+export interface AuthInfo {
+  /** local: one configured user, no sign-in; oidc: sign in through the identity provider. */
+  mode: "local" | "oidc";
+  loginUrl?: string;
+  logoutUrl?: string;
 }
 
 export interface Branding {
@@ -33,4 +42,247 @@ export interface ErrorBody {
     message: string;
     details?: unknown;
   };
+}
+
+/** One rule a field broke, from an error's details.fields. */
+export interface FieldViolation {
+  field: string;
+  rule: string;
+}
+
+/** Every response of an action carries the equivalent command-line commands. */
+export interface WithCommands {
+  commands?: string[];
+}
+
+// --- identity ---------------------------------------------------------------------------
+
+export interface Project {
+  /** e.g. user-alice or project-data-team */
+  id: string;
+  name: string;
+  /** The group's name; absent for the personal project. */
+  group?: string;
+}
+
+/** GET /me */
+export interface Me {
+  username: string;
+  name: string;
+  email?: string;
+  groups: string[];
+  roles: string[];
+  /** The personal project first. */
+  projects: Project[];
+}
+
+// --- catalogs ---------------------------------------------------------------------------
+
+/** Language code to text. */
+export type LocalizedText = Record<string, string>;
+
+export interface Catalog {
+  id: string;
+  name: LocalizedText;
+  description?: LocalizedText;
+  location: string;
+  status: "PROD" | "TEST" | "INTERNAL";
+  highlightedCharts: string[];
+  allowSharing: boolean;
+  chartCount: number;
+  lastRefresh?: string;
+  error?: string;
+}
+
+export interface ChartVersionSummary {
+  version: string;
+  appVersion?: string;
+  created?: string;
+  deprecated?: boolean;
+}
+
+export interface Chart {
+  catalog: string;
+  name: string;
+  description?: string;
+  icon?: string;
+  home?: string;
+  keywords: string[];
+  annotations?: Record<string, string>;
+  /** Newest first, pre-releases last. */
+  versions: ChartVersionSummary[];
+  error?: string;
+}
+
+export interface ChartDependency {
+  name?: string;
+  version?: string;
+  repository?: string;
+  condition?: string;
+  alias?: string;
+}
+
+export interface ChartVersion {
+  catalog: string;
+  chart: string;
+  version: string;
+  description?: string;
+  icon?: string;
+  readme: string;
+  /** values.yaml */
+  values: string;
+  /** values.schema.json, or null when the chart has none. */
+  schema: unknown;
+  dependencies: ChartDependency[];
+  digest?: string;
+}
+
+// --- files ------------------------------------------------------------------------------
+
+export interface FileEntry {
+  /** bucket/key */
+  path: string;
+  name: string;
+  size: number;
+  lastModified?: string;
+  contentType?: string;
+}
+
+export interface FolderEntry {
+  /** bucket/prefix/ */
+  path: string;
+  name: string;
+}
+
+export interface FileList extends WithCommands {
+  path: string;
+  /** The project's home, bucket/prefix/. */
+  home: string;
+  folders: FolderEntry[];
+  files: FileEntry[];
+  nextPageToken?: string;
+}
+
+export interface ShareLink extends WithCommands {
+  url: string;
+  expiresAt: string;
+}
+
+/** A byte range of a file, read for a preview. */
+export interface FileRange {
+  blob: Blob;
+  contentType: string;
+  /** The file's whole size when the server said it (Content-Range), else the bytes received. */
+  totalSize: number;
+}
+
+// --- secrets ----------------------------------------------------------------------------
+
+export interface SecretEntry {
+  name: string;
+  /** Relative to the project's top folder of secrets. */
+  path: string;
+  folder: boolean;
+}
+
+export interface SecretList extends WithCommands {
+  path: string;
+  /** The project's top folder in the secrets store. */
+  home: string;
+  /** Folders first. */
+  entries: SecretEntry[];
+}
+
+export interface Secret extends WithCommands {
+  path: string;
+  data: Record<string, string>;
+  version: number;
+  created?: string;
+}
+
+export interface SecretVersion {
+  version: number;
+  created?: string;
+  deleted?: string;
+  destroyed: boolean;
+}
+
+export interface SecretVersions extends WithCommands {
+  path: string;
+  currentVersion: number;
+  /** Oldest first. */
+  versions: SecretVersion[];
+}
+
+export interface SecretWritten extends WithCommands {
+  path: string;
+  version: number;
+}
+
+// --- services ---------------------------------------------------------------------------
+
+export interface Workload {
+  kind: string;
+  name: string;
+  desired: number;
+  ready: number;
+}
+
+export interface Service {
+  /** The release name. */
+  id: string;
+  friendlyName: string;
+  catalog?: string;
+  chart: string;
+  version: string;
+  appVersion?: string;
+  status: "pending" | "deployed" | "failed" | "suspended" | "unknown";
+  reason?: string;
+  ready: boolean;
+  workloads: Workload[];
+  urls: string[];
+  notes?: string;
+  owner: string;
+  shared: boolean;
+  started?: string;
+  runningFor?: string;
+  suspendable: boolean;
+  suspended: boolean;
+}
+
+export interface ServiceList extends WithCommands {
+  services: Service[];
+}
+
+export interface ServiceDetails extends WithCommands {
+  service: Service;
+  /** The values the service runs with, secrets masked. */
+  values: unknown;
+  manifest?: string;
+}
+
+export interface Quota extends WithCommands {
+  /** Resource name to Kubernetes quantity, e.g. {"requests.cpu": "4"}. */
+  hard: Record<string, string>;
+  used: Record<string, string>;
+}
+
+/** One line of a service's logs (server-sent event "log"). */
+export interface LogLine {
+  pod: string;
+  container: string;
+  time?: string;
+  line: string;
+}
+
+/** One Kubernetes event of a service's objects (server-sent event "event"). */
+export interface ServiceEvent {
+  time?: string;
+  /** Normal or Warning. */
+  type: string;
+  reason: string;
+  /** Kind/name */
+  object: string;
+  message: string;
+  count: number;
 }

@@ -1,11 +1,15 @@
-import { useEffect, useRef, useState } from "react";
+import { Suspense, useEffect, useRef, useState } from "react";
 import { Outlet, useLocation } from "react-router";
+import { CommandLogProvider } from "../commands/commandLog";
+import { CommandPanel } from "../commands/CommandPanel";
 import { useT } from "../i18n";
+import { ProjectProvider } from "../project";
+import { Loading } from "./Feedback";
 import { Header } from "./Header";
 import { SideNav } from "./SideNav";
 import styles from "./Shell.module.css";
 
-/** Header, side navigation and the current page. */
+/** Header, side navigation, the current page and the command panel. */
 export function AppShell() {
   const t = useT();
   const [navOpen, setNavOpen] = useState(false);
@@ -23,17 +27,26 @@ export function AppShell() {
   }, [pathname]);
 
   return (
-    <div className={styles.shell}>
-      <a className={styles.skipLink} href="#main">
-        {t("app.skipToContent")}
-      </a>
-      <Header navOpen={navOpen} onToggleNav={() => setNavOpen((o) => !o)} />
-      <div className={styles.body}>
-        <SideNav open={navOpen} onNavigate={() => setNavOpen(false)} />
-        <main id="main" ref={mainRef} tabIndex={-1} className={styles.main}>
-          <Outlet />
-        </main>
-      </div>
-    </div>
+    <ProjectProvider>
+      <CommandLogProvider>
+        <div className={styles.shell}>
+          <a className={styles.skipLink} href="#main">
+            {t("app.skipToContent")}
+          </a>
+          <Header navOpen={navOpen} onToggleNav={() => setNavOpen((o) => !o)} />
+          <div className={styles.body}>
+            <SideNav open={navOpen} onNavigate={() => setNavOpen(false)} />
+            <div className={styles.column}>
+              <main id="main" ref={mainRef} tabIndex={-1} className={styles.main}>
+                <Suspense fallback={<Loading />}>
+                  <Outlet />
+                </Suspense>
+              </main>
+              <CommandPanel />
+            </div>
+          </div>
+        </div>
+      </CommandLogProvider>
+    </ProjectProvider>
   );
 }

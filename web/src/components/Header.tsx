@@ -1,6 +1,7 @@
-import { Link } from "react-router";
+import { Link, useLocation } from "react-router";
 import { useInstance } from "../instance";
 import { useI18n, type Language } from "../i18n";
+import { useProjectState } from "../project";
 import { themePreferences, useTheme, type ThemePreference } from "../theme/theme";
 import { Icon } from "./Icon";
 import styles from "./Shell.module.css";
@@ -29,6 +30,7 @@ export function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav
       </Link>
 
       <div className={styles.headerTools}>
+        <ProjectSwitcher />
         {languages.length > 1 ? (
           <label className={styles.tool}>
             <span className={styles.toolLabel}>{t("header.language")}</span>
@@ -51,7 +53,62 @@ export function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav
             ))}
           </select>
         </label>
+        <SignInOut />
       </div>
     </header>
   );
+}
+
+/** The project every project page acts in; shown when the user has more than one. */
+function ProjectSwitcher() {
+  const { t } = useI18n();
+  const { project, projects, setProject } = useProjectState();
+  if (!project || projects.length < 2) return null;
+  return (
+    <label className={styles.tool}>
+      <span className={styles.toolLabel}>{t("header.project")}</span>
+      <select value={project.id} onChange={(e) => setProject(e.target.value)}>
+        {projects.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.group ? p.name : t("header.project.personal", { name: p.name })}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** With an identity provider: the user's name and a sign-out link, or a sign-in link. */
+function SignInOut() {
+  const { t } = useI18n();
+  const { auth } = useInstance();
+  const { me, status } = useProjectState();
+  const location = useLocation();
+  if (auth?.mode !== "oidc") return null;
+  if (status === "signedOut" && auth.loginUrl) {
+    return (
+      <a className="button button-small" href={signInUrl(auth.loginUrl, location.pathname + location.search)}>
+        <Icon name="signIn" size={16} />
+        {t("header.signIn")}
+      </a>
+    );
+  }
+  if (!me || !auth.logoutUrl) return null;
+  return (
+    <div className={styles.user}>
+      <Link to="/account" className={styles.userName}>
+        {me.name || me.username}
+      </Link>
+      <a className="button button-secondary button-small" href={auth.logoutUrl}>
+        <Icon name="signOut" size={16} />
+        {t("header.signOut")}
+      </a>
+    </div>
+  );
+}
+
+/** The identity provider's sign-in, coming back to where the user was. */
+export function signInUrl(loginUrl: string, returnTo: string): string {
+  const sep = loginUrl.includes("?") ? "&" : "?";
+  return `${loginUrl}${sep}return_to=${encodeURIComponent(returnTo)}`;
 }

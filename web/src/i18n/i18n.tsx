@@ -104,3 +104,8 @@ export function useI18n(): I18n {
 export function useT() {
   return useI18n().t;
 }
+
+/** Whether n takes the singular in lang ("1 service"; in French also "0 service"). */
+export function isOne(lang: string, n: number): boolean {
+  return new Intl.PluralRules(lang).select(n) === "one";
+}

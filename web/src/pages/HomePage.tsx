@@ -33,7 +33,6 @@ export function HomePage() {
                 <Link to={s.path}>{t(s.title)}</Link>
               </h3>
               <p className={styles.cardText}>{t(s.summary)}</p>
-              {s.available ? null : <span className={styles.badge}>{t("home.notYet")}</span>}
             </article>
           </li>
         ))}

@@ -4,28 +4,28 @@ import { App, newQueryClient } from "../App";
 import type { ApiClient } from "../api/client";
 import type { InstanceConfig, VersionInfo } from "../api/types";
 import { routes } from "../routes";
+import { mockApi, testConfig } from "./mockApi";
 
-export const testConfig: InstanceConfig = {
-  branding: { name: "Datalab Test", logoUrl: "/logo.svg", palette: { primary: "#0a7d55" } },
-  languages: ["en", "fr"],
-  version: "1.2.3",
-};
+export { testConfig };
 
+/** A client over the mocked fetch whose /config and /version answer as given. */
 export function fakeClient(opts: {
   config?: () => Promise<InstanceConfig>;
   version?: () => Promise<VersionInfo>;
 } = {}): ApiClient {
+  const base = mockApi().client;
   return {
-    getConfig: opts.config ?? (() => Promise.resolve(testConfig)),
-    getVersion: opts.version ?? (() => Promise.resolve({ version: "1.2.3", commit: "abc1234" })),
+    ...base,
+    getConfig: opts.config ?? base.getConfig,
+    getVersion: opts.version ?? base.getVersion,
   };
 }
 
-/** Renders the whole app at `path` against a fake API client. */
+/** Renders the whole app at `path` against an API client (by default the mocked fetch's). */
 export function renderApp(path = "/", client: ApiClient = fakeClient()) {
   const router = createMemoryRouter(routes, { initialEntries: [path] });
   const qc = newQueryClient();
-  qc.setDefaultOptions({ queries: { retry: false } });
+  qc.setDefaultOptions({ queries: { retry: false, refetchInterval: false } });
   const view = render(<App router={router} client={client} queryClient={qc} />);
   return { ...view, router };
 }

@@ -1,0 +1,136 @@
+import { useCommandLog } from "../../commands/commandLog";
+import { useI18n, type Language } from "../../i18n";
+import { useDocumentTitle } from "../../instance";
+import { useProject, useProjectState } from "../../project";
+import { themePreferences, useTheme, type ThemePreference } from "../../theme/theme";
+import pageStyles from "../Page.module.css";
+import styles from "./Account.module.css";
+
+/** Who the user is, their roles and projects, and the interface preferences kept in this browser. */
+export function AccountPage() {
+  const { t, language, languages, setLanguage } = useI18n();
+  const { me, project } = useProject();
+  const { setProject } = useProjectState();
+  const { preference, setPreference } = useTheme();
+  const { enabled, setEnabled } = useCommandLog();
+  useDocumentTitle(t("page.account.title"));
+
+  return (
+    <div className={styles.page}>
+      <h1 className={pageStyles.title}>{t("page.account.title")}</h1>
+      <p className={pageStyles.lead}>{t("account.lead")}</p>
+
+      <section className={styles.section} aria-labelledby="account-profile">
+        <h2 id="account-profile">{t("account.profile")}</h2>
+        <dl className={styles.facts}>
+          <dt>{t("account.name")}</dt>
+          <dd>{me.name || me.username}</dd>
+          <dt>{t("account.username")}</dt>
+          <dd className="mono">{me.username}</dd>
+          <dt>{t("account.email")}</dt>
+          <dd>{me.email || t("account.none")}</dd>
+          <dt>{t("account.roles")}</dt>
+          <dd>
+            {me.roles.length > 0 ? (
+              <span className={styles.pills}>
+                {me.roles.map((r) => (
+                  <span key={r} className="pill pill-info">
+                    {r}
+                  </span>
+                ))}
+              </span>
+            ) : (
+              t("account.none")
+            )}
+          </dd>
+          <dt>{t("account.groups")}</dt>
+          <dd>
+            {me.groups.length > 0 ? (
+              <span className={styles.pills}>
+                {me.groups.map((g) => (
+                  <span key={g} className="pill">
+                    {g}
+                  </span>
+                ))}
+              </span>
+            ) : (
+              t("account.none")
+            )}
+          </dd>
+        </dl>
+      </section>
+
+      <section className={styles.section} aria-labelledby="account-projects">
+        <h2 id="account-projects">{t("account.projects")}</h2>
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">{t("account.project.name")}</th>
+              <th scope="col">{t("account.project.id")}</th>
+              <th scope="col">{t("account.project.kind")}</th>
+              <th scope="col" className="actions">
+                <span className="visually-hidden">{t("account.project.actions")}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {me.projects.map((p) => (
+              <tr key={p.id}>
+                <td>{p.name}</td>
+                <td className="mono">{p.id}</td>
+                <td>{p.group ? t("account.project.group") : t("account.project.personal")}</td>
+                <td className="actions">
+                  {p.id === project.id ? (
+                    <span className="pill pill-success">{t("account.project.current")}</span>
+                  ) : (
+                    <button type="button" className="button button-secondary button-small" onClick={() => setProject(p.id)}>
+                      {t("account.project.select", { name: p.name })}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className={styles.section} aria-labelledby="account-prefs">
+        <h2 id="account-prefs">{t("account.preferences")}</h2>
+        <p className="field-hint">{t("account.preferences.hint")}</p>
+        <div className={styles.prefs}>
+          {languages.length > 1 ? (
+            <label className="field">
+              {t("header.language")}
+              <select value={language} onChange={(e) => setLanguage(e.target.value as Language)}>
+                {languages.map((l) => (
+                  <option key={l} value={l} lang={l}>
+                    {t(`lang.${l}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+          <label className="field">
+            {t("header.theme")}
+            <select value={preference} onChange={(e) => setPreference(e.target.value as ThemePreference)}>
+              {themePreferences.map((p) => (
+                <option key={p} value={p}>
+                  {t(`header.theme.${p}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className={styles.switch}>
+            <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
+            <span>
+              {t("account.commandPanel")}
+              <span className="field-hint" style={{ display: "block" }}>
+                {t("account.commandPanel.hint")}
+              </span>
+            </span>
+          </label>
+        </div>
+      </section>
+    </div>
+  );
+}
