@@ -23,6 +23,7 @@ type Config struct {
 	Projects Projects          `koanf:"projects"`
 	Plugins  map[string]Plugin `koanf:"plugins"`
 	Regions  []Region          `koanf:"regions"`
+	Launch   Launch            `koanf:"launch"`
 }
 
 // Region is where users' services run and their data lives: each names the plugin instances
@@ -35,6 +36,18 @@ type Region struct {
 	Region  string `koanf:"region"`
 	Storage string `koanf:"storage"`
 	Secrets string `koanf:"secrets"`
+	// Settings is a YAML file of Onyxia-shaped region settings for launches (expose domain,
+	// resources, sliders, injections, Vault...); empty for none.
+	Settings string `koanf:"settings"`
+	// HidePersonalInfoInGroups leaves personal data out of group launches.
+	HidePersonalInfoInGroups bool `koanf:"hide_personal_info_in_groups"`
+}
+
+// Launch configures the launch pipeline.
+type Launch struct {
+	// Schemas is a directory of administrator schemas for overwriteSchemaWith (roles in
+	// roles/<role>/); empty uses Basalt's built-in schemas only.
+	Schemas string `koanf:"schemas"`
 }
 
 // Auth says who callers are: one local user (the embedded default), or users of an OIDC

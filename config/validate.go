@@ -86,7 +86,7 @@ func (c *Config) Validate() error {
 		bad("projects.group_prefix", "must differ from projects.user_prefix, or a user and a group could share a project")
 	}
 
-	for key, path := range map[string]string{"authz.model": c.Authz.Model, "authz.policy": c.Authz.Policy} {
+	for key, path := range map[string]string{"authz.model": c.Authz.Model, "authz.policy": c.Authz.Policy, "launch.schemas": c.Launch.Schemas} {
 		if path != "" {
 			if _, err := os.Stat(path); err != nil {
 				bad(key, "cannot read %s", path)
@@ -128,6 +128,11 @@ func (c *Config) Validate() error {
 			bad(key+".id", "%q is already the id of another region", r.ID)
 		}
 		seen[r.ID] = true
+		if r.Settings != "" {
+			if _, err := os.Stat(r.Settings); err != nil {
+				bad(key+".settings", "cannot read %s", r.Settings)
+			}
+		}
 		for field, ref := range map[string]struct{ name, kind string }{
 			"region": {r.Region, "region"}, "storage": {r.Storage, "storage"}, "secrets": {r.Secrets, "secrets"},
 		} {

@@ -64,7 +64,10 @@ func newServe(stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("server.address: %w", err)
 			}
-			srv := server.New(server.Options{Config: cfg, Plugins: host, Log: log, Registry: registry, Authn: authenticator, Authz: authorizer, Portal: portal()})
+			srv, err := server.New(server.Options{Config: cfg, Plugins: host, Log: log, Registry: registry, Authn: authenticator, Authz: authorizer, Portal: portal()})
+			if err != nil {
+				return err
+			}
 			log.Info("basalt is serving", "version", buildinfo.Version, "url", "http://"+ln.Addr().String(),
 				"plugins", len(host.Instances()), "portal_built", web.Built())
 			if cfg.Auth.Mode == "local" {

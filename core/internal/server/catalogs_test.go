@@ -62,7 +62,7 @@ func startWithPlugins(t testing.TB, plugins map[string]config.Plugin, sets ...st
 	if err := host.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
+	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ func oidcServer(t *testing.T, env *testenv.Env, audience string) string {
 		t.Fatal(err)
 	}
 	host, _ := pluginhost.New(nil, log, pluginhost.NewMetrics(nil))
-	srv := New(Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authn: a, Authz: newAuthz(t, cfg)})
+	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authn: a, Authz: newAuthz(t, cfg)})
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	return base

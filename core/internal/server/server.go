@@ -49,18 +49,23 @@ type Server struct {
 	http     *http.Server
 	catalogs *catalog.Service
 	links    *sharelink.Signer
+	launcher *launcher
 	// onboarded remembers the projects this process has onboarded (region/project ->
 	// namespace), so that onboarding runs once per project, not at every request.
 	onboarded sync.Map
 }
 
 // New builds the server and its routes.
-func New(opts Options) *Server {
+func New(opts Options) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(opts.Log)
 	s := &Server{opts: opts, echo: e, catalogs: catalog.New(catalogSources(opts.Plugins, opts.Authz), opts.Log),
 		links: newLinkSigner(opts.Config.Auth.Session.Key)}
+	var err error
+	if s.launcher, err = newLauncher(opts.Config); err != nil {
+		return nil, err
+	}
 
 	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "basalt_http_request_duration_seconds",
@@ -93,7 +98,7 @@ func New(opts Options) *Server {
 
 	s.routes()
 	s.http = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
-	return s
+	return s, nil
 }
 
 // Handler returns the server's HTTP handler (for in-process tests).
@@ -149,6 +154,7 @@ func (s *Server) routes() {
 
 	services := v1.Group("/projects/:project/services")
 	services.GET("", s.listServices)
+	services.POST("", s.launchService)
 	services.DELETE("", s.deleteServices)
 	services.GET("/:service", s.getService)
 	services.PATCH("/:service", s.patchService)
@@ -158,6 +164,8 @@ func (s *Server) routes() {
 	services.GET("/:service/logs", s.serviceLogs)
 	services.GET("/:service/events", s.serviceEvents)
 	v1.GET("/projects/:project/quota", s.quota)
+	v1.GET("/projects/:project/launch/form", s.launchForm)
+	v1.POST("/projects/:project/launch/plan", s.planLaunch)
 
 	secrets := v1.Group("/projects/:project/secrets")
 	secrets.GET("", s.listSecrets)

@@ -37,7 +37,7 @@ func start(t *testing.T, portal fstest.MapFS, sets ...string) string {
 	if portal != nil {
 		opts.Portal = portal
 	}
-	srv := New(opts)
+	srv := mustNew(t, opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	cfg, _ := config.Load(config.Sources{})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	host, _ := pluginhost.New(nil, log, pluginhost.NewMetrics(nil))
-	srv := New(Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
+	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
 	for _, r := range srv.Routes() {
 		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasSuffix(r.Path, "/*") || strings.HasPrefix(r.Method, "echo_") {
 			continue
@@ -229,4 +229,13 @@ func TestPluginsAreForAdministrators(t *testing.T) {
 	if json.Unmarshal([]byte(body), &e) != nil || resp.StatusCode != 403 || e.Error.Code != "permission_denied" {
 		t.Fatalf("non-admin: %d %s", resp.StatusCode, body)
 	}
+}
+
+func mustNew(t testing.TB, opts Options) *Server {
+	t.Helper()
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }

@@ -41,7 +41,7 @@ func servicesServer(t *testing.T, user string, groups string) (string, sdk.Regio
 	if err := host.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
+	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

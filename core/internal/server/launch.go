@@ -1,0 +1,333 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/launch"
+	"github.com/basalt-dev/basalt/core/internal/launch/link"
+	"github.com/basalt-dev/basalt/core/internal/launch/schema"
+	"github.com/basalt-dev/basalt/core/internal/launch/values"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// launcher holds what launches share: the planner with its compiled schemas, the charts
+// already read (by digest, so the planner's cache hits) and the regions' settings.
+type launcher struct {
+	planner *launch.Planner
+	mu      sync.Mutex
+	charts  map[string]*launch.Chart
+	regions map[string]*launch.Region
+}
+
+// chart returns the launch view of a chart version, read once per digest.
+func (l *launcher) chart(resp sdk.GetChartResponse) (*launch.Chart, error) {
+	key := resp.Digest
+	if key == "" {
+		key = resp.Chart.CatalogID + "/" + resp.Chart.Chart + "/" + resp.Chart.Version
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ch, ok := l.charts[key]; ok {
+		return ch, nil
+	}
+	ch := &launch.Chart{Name: resp.Chart.Chart, Version: resp.Chart.Version, Values: map[string]any{}}
+	if len(resp.ValuesYAML) > 0 {
+		var v map[string]any
+		if err := yaml.Unmarshal(resp.ValuesYAML, &v); err != nil {
+			return nil, fmt.Errorf("%w: values.yaml: %v", launch.ErrBrokenChart, err)
+		}
+		if v != nil {
+			ch.Values = values.Normalize(v).(map[string]any)
+		}
+	}
+	if len(resp.ValuesSchema) > 0 {
+		if err := json.Unmarshal(resp.ValuesSchema, &ch.Schema); err != nil {
+			return nil, fmt.Errorf("%w: values.schema.json: %v", launch.ErrBrokenChart, err)
+		}
+	}
+	l.charts[key] = ch
+	return ch, nil
+}
+
+// LaunchRequest is what the portal, a launch link or an API client asks to launch.
+type LaunchRequest struct {
+	Catalog string         `json:"catalog"`
+	Chart   string         `json:"chart"`
+	Version string         `json:"version"` // empty: the newest stable version
+	Name    string         `json:"name"`    // friendly name; the chart's name when empty
+	Shared  bool           `json:"shared"`
+	Values  map[string]any `json:"values"`
+	// Link is a launch link's query string, whose overrides apply last (Onyxia's format).
+	Link string `json:"link"`
+	S3   string `json:"s3"` // the S3 profile; empty for the default
+}
+
+// prepared is a planned launch with what installing it needs.
+type prepared struct {
+	scope   serviceScope
+	catalog sdk.CatalogInfo
+	chart   sdk.GetChartResponse
+	request launch.Request
+	plan    *launch.Plan
+	release string
+	name    string
+	shared  bool
+}
+
+// newLauncher loads the administrator's schemas and every region's settings.
+func newLauncher(cfg *config.Config) (*launcher, error) {
+	var reg *schema.Registry
+	if cfg.Launch.Schemas != "" {
+		var err error
+		if reg, err = schema.LoadDir(cfg.Launch.Schemas); err != nil {
+			return nil, fmt.Errorf("launch.schemas: %w", err)
+		}
+	}
+	planner, err := launch.NewPlanner(reg)
+	if err != nil {
+		return nil, err
+	}
+	l := &launcher{planner: planner, charts: map[string]*launch.Chart{}, regions: map[string]*launch.Region{}}
+	for i, r := range cfg.Regions {
+		if r.Settings == "" {
+			continue
+		}
+		settings, err := launch.LoadRegion(r.Settings)
+		if err != nil {
+			return nil, fmt.Errorf("regions[%d].settings: %w", i, err)
+		}
+		l.regions[r.ID] = settings
+	}
+	return l, nil
+}
+
+var releaseName = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// bindLaunch reads a launch request from the body.
+func bindLaunch(c echo.Context) (LaunchRequest, error) {
+	var req LaunchRequest
+	if err := c.Bind(&req); err != nil {
+		return req, sdk.Errorf(sdk.ErrInvalidArgument, "the body must be a launch request: %v", err)
+	}
+	return req, nil
+}
+
+func (s *Server) prepare(c echo.Context, req LaunchRequest, planValues bool) (*prepared, error) {
+	var overrides []link.Override
+	if req.Link != "" {
+		l, err := link.Parse(strings.TrimPrefix(req.Link, "?"))
+		if err != nil {
+			return nil, sdk.InvalidFields("invalid launch link", sdk.FieldViolation{Field: "link", Rule: err.Error()})
+		}
+		overrides = l.Overrides
+		if req.Version == "" {
+			req.Version = l.Version
+		}
+		if req.Name == "" {
+			req.Name = l.Name
+		}
+		if l.Shared != nil && !req.Shared {
+			req.Shared = *l.Shared
+		}
+		if req.S3 == "" {
+			req.S3 = l.S3
+		}
+	}
+	var missing []sdk.FieldViolation
+	if req.Catalog == "" {
+		missing = append(missing, sdk.FieldViolation{Field: "catalog", Rule: "is required"})
+	}
+	if req.Chart == "" {
+		missing = append(missing, sdk.FieldViolation{Field: "chart", Rule: "is required"})
+	}
+	if len(missing) > 0 {
+		return nil, sdk.InvalidFields("invalid launch request", missing...)
+	}
+
+	sc, err := s.serviceScope(c)
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.Request().Context()
+	cat, err := s.catalogs.Catalog(ctx, sc.user, sc.project, req.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	if req.Shared && (sc.project.Personal() || !cat.AllowSharing) {
+		return nil, sdk.InvalidFields("cannot share", sdk.FieldViolation{Field: "shared", Rule: "only in group projects, from catalogs that allow sharing"})
+	}
+	chartResp, err := s.catalogs.ChartVersion(ctx, sc.user, sc.project, sdk.ChartRef{CatalogID: req.Catalog, Chart: req.Chart, Version: req.Version})
+	if err != nil {
+		return nil, err
+	}
+	chart, err := s.launcher.chart(chartResp)
+	if err != nil {
+		return nil, err
+	}
+	lctx, err := s.launchContext(c, sc, req.S3)
+	if err != nil {
+		return nil, err
+	}
+	lr := launch.Request{Chart: chart, Context: lctx, Roles: sc.user.Roles, Overrides: overrides}
+	if req.Values != nil {
+		lr.Values = []map[string]any{req.Values}
+	}
+	p := &prepared{scope: sc, catalog: cat, chart: chartResp, request: lr, shared: req.Shared}
+	p.name = req.Name
+	if p.name == "" {
+		p.name = req.Chart
+	}
+	p.release = strings.Trim(releaseName.ReplaceAllString(strings.ToLower(req.Chart), "-"), "-")
+	if len(p.release) > 45 {
+		p.release = p.release[:45]
+	}
+	p.release += "-" + lctx.K8s.RandomSubdomain
+	if planValues {
+		if p.plan, err = s.launcher.planner.Plan(lr); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// launchContext gathers what belongs to the user for pre-filling: claims, project, region
+// settings, S3 credentials and the secrets token.
+func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string) (*launch.Context, error) {
+	ctx := c.Request().Context()
+	r, err := s.region(c)
+	if err != nil {
+		return nil, err
+	}
+	in := launch.ContextInput{
+		User: launch.UserInfo{Username: sc.user.Username, DisplayName: sc.user.Name, Email: sc.user.Email,
+			IP: c.RealIP(), Claims: sc.user.Claims, Roles: sc.user.Roles},
+		Project:                  launch.ProjectInfo{ID: sc.project.ID, Group: sc.project.Group},
+		Region:                   s.launcher.regions[r.ID],
+		S3Profile:                s3Profile,
+		HidePersonalInfoInGroups: r.HidePersonalInfoInGroups,
+	}
+	if store, err := s.storage(c); err == nil {
+		creds, err := store.Credentials(ctx, sdk.CredentialsRequest{})
+		switch {
+		case err == nil:
+			in.S3Profiles = []launch.S3Profile{{
+				Name: "default", URL: creds.Endpoint, Region: creds.Region, PathStyleAccess: creds.PathStyle,
+				AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
+				WorkingDirectoryPath: strings.TrimSuffix(creds.DefaultBucket+"/"+creds.DefaultPrefix, "/") + "/", FromRegion: true,
+			}}
+		case !errors.Is(err, sdk.ErrUnimplemented):
+			return nil, fmt.Errorf("S3 credentials for the launch: %w", err)
+		}
+	}
+	if store, err := s.secrets(c); err == nil {
+		tok, err := store.Token(ctx, sdk.SecretsTokenRequest{})
+		switch {
+		case err == nil:
+			in.SecretsToken = tok.Token
+		case !errors.Is(err, sdk.ErrUnimplemented):
+			return nil, fmt.Errorf("secrets token for the launch: %w", err)
+		}
+	}
+	return launch.NewContext(in), nil
+}
+
+func (s *Server) launchForm(c echo.Context) error {
+	p, err := s.prepare(c, LaunchRequest{Catalog: c.QueryParam("catalog"), Chart: c.QueryParam("chart"),
+		Version: c.QueryParam("version"), Link: c.QueryParam("link"), S3: c.QueryParam("s3")}, false)
+	if err != nil {
+		return err
+	}
+	form, err := s.launcher.planner.Form(p.request)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"form": form, "catalog": p.catalog.ID,
+		"allowSharing": p.catalog.AllowSharing && !p.scope.project.Personal()})
+}
+
+// PlanView is a dry run: the values that would be installed and the equivalent commands.
+type PlanView struct {
+	Release  string         `json:"release"`
+	Chart    string         `json:"chart"`
+	Version  string         `json:"version"`
+	Values   map[string]any `json:"values"`
+	Commands []string       `json:"commands"`
+}
+
+func (s *Server) planView(c echo.Context, p *prepared) (PlanView, error) {
+	script, err := launch.Commands(launch.CommandInput{CatalogID: p.catalog.ID, RepoURL: withoutUserinfo(p.catalog.Location),
+		Release: p.release, Namespace: p.scope.ns, Chart: p.plan.Chart, Version: p.plan.Version, Values: p.plan.Values})
+	if err != nil {
+		return PlanView{}, err
+	}
+	return PlanView{Release: p.release, Chart: p.plan.Chart, Version: p.plan.Version, Values: p.plan.Values,
+		Commands: []string{script}}, nil
+}
+
+func (s *Server) planLaunch(c echo.Context) error {
+	req, err := bindLaunch(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.prepare(c, req, true)
+	if err != nil {
+		return err
+	}
+	view, err := s.planView(c, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, view)
+}
+
+// launchService installs a planned launch. It answers 202 as soon as the region has recorded
+// the release; progress is followed through the service's status and events.
+func (s *Server) launchService(c echo.Context) error {
+	req, err := bindLaunch(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.prepare(c, req, true)
+	if err != nil {
+		return err
+	}
+	view, err := s.planView(c, p)
+	if err != nil {
+		return err
+	}
+	valuesJSON, err := json.Marshal(p.plan.Values)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	archive, err := s.catalogs.Archive(ctx, p.scope.user, p.scope.project, p.chart.Chart)
+	if err != nil {
+		return err
+	}
+	defer archive.Body.Close()
+	resp, err := p.scope.region.Install(ctx, sdk.InstallRequest{
+		ReleaseName: p.release, Archive: archive.Body, Values: valuesJSON, Timeout: p.catalog.Timeout,
+		Metadata: sdk.ReleaseMetadata{Catalog: p.catalog.ID, Chart: p.chart.Chart.Chart, Owner: p.scope.user.Username,
+			FriendlyName: p.name, Shared: p.shared},
+	})
+	if err != nil {
+		return err
+	}
+	s.opts.Log.Info("service launched", "audit", true, "action", "launch", "outcome", "accepted",
+		"user", p.scope.user.Username, "project", p.scope.project.ID, "catalog", p.catalog.ID,
+		"chart", p.plan.Chart, "version", p.plan.Version, "service", p.release)
+	return c.JSON(http.StatusAccepted, map[string]any{
+		"service": serviceView(resp.Release, time.Now()), "commands": view.Commands,
+	})
+}
