@@ -60,10 +60,15 @@ lint: web-lint
 	$(TOOLS)/staticcheck-$(STATICCHECK_VERSION) $(GO_PKGS)
 
 # ---- bench: one "BENCH <name> <value> <unit>" line per measure ------------------------------
-.PHONY: bench
-bench:
+# Benchmarks that need real servers use the test environment, as tests do.
+.PHONY: bench go-bench
+bench: testenv-up
+	@status=0; $(MAKE) --no-print-directory go-bench || status=$$?; \
+		$(MAKE) --no-print-directory testenv-down >/dev/null || true; exit $$status
+
+go-bench:
 	@go build -o $(TOOLS)/benchfmt ./core/cmd/benchfmt
-	go test -run '^$$' -bench . -benchmem -count=1 -timeout 30m $(GO_PKGS) 2>&1 | $(TOOLS)/benchfmt
+	@set -o pipefail; $(TESTENV_GO_ENV) go test -run '^$$' -bench . -benchmem -count=1 -timeout 60m $(GO_PKGS) 2>&1 | $(TOOLS)/benchfmt
 
 # ---- tools ---------------------------------------------------------------------------------
 TOOLS                  := $(CACHE)/tools
