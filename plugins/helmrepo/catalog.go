@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"helm.sh/helm/v3/pkg/repo"
-
 	"github.com/basalt-dev/basalt/sdk"
 )
 
@@ -84,7 +82,7 @@ func (c *catalog) restore() {
 	if json.Unmarshal(data, &p) != nil {
 		return
 	}
-	idx, err := repo.LoadIndexFile(c.indexPath())
+	idx, err := loadIndexFile(c.indexPath())
 	if err != nil {
 		return
 	}
@@ -131,7 +129,7 @@ func (c *catalog) load(ctx context.Context, prev *catalogState) (*catalogState, 
 	} else if prev.listing != nil && !prev.listing.failing() {
 		return next, nil // unchanged, and every chart is fine: nothing to do
 	}
-	idx, err := repo.LoadIndexFile(path)
+	idx, err := loadIndexFile(path)
 	if err != nil && !changed {
 		// The source says nothing changed but the copy on disk is gone: ask for it all.
 		v, _, err = c.src.fetchIndex(ctx, validators{}, staging)
@@ -140,7 +138,7 @@ func (c *catalog) load(ctx context.Context, prev *catalogState) (*catalogState, 
 		}
 		defer os.Remove(staging)
 		path, changed = staging, true
-		idx, err = repo.LoadIndexFile(path)
+		idx, err = loadIndexFile(path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("malformed index: %v", trimPath(err, path))
