@@ -1,1 +1,275 @@
-export function ServicePage() { return null; }
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useParams, useSearchParams } from "react-router";
+import { useApi } from "../../api/ApiProvider";
+import type { ApiError } from "../../api/errors";
+import { useService } from "../../api/queries";
+import type { LogLine, ServiceEvent } from "../../api/types";
+import { Breadcrumbs } from "../../components/Breadcrumbs";
+import { CopyButton, EmptyState, ErrorNotice, Loading } from "../../components/Feedback";
+import { Icon } from "../../components/Icon";
+import { Markdown } from "../../components/Markdown";
+import { Tabs } from "../../components/Tabs";
+import { formatDateTime } from "../../format";
+import { useI18n } from "../../i18n";
+import { useDocumentTitle } from "../../instance";
+import { useProject } from "../../project";
+import { RunningTime, StatusBadge } from "./ServiceWidgets";
+import styles from "./Services.module.css";
+
+const TABS = ["overview", "logs", "events", "values", "notes"] as const;
+type Tab = (typeof TABS)[number];
+
+/** One service: its state and URLs, logs (followed), events (live), values and notes. */
+export function ServicePage() {
+  const { t, language } = useI18n();
+  const { project, isGroup } = useProject();
+  const { service: id = "" } = useParams();
+  const [searchParams, setSearchParams] = useSearchParams();
+  const tab = (TABS as readonly string[]).includes(searchParams.get("tab") ?? "") ? (searchParams.get("tab") as Tab) : "overview";
+  const details = useService(project.id, id);
+  const s = details.data?.service;
+  useDocumentTitle(s?.friendlyName ?? id);
+
+  const labels: Record<Tab, string> = {
+    overview: t("service.tab.overview"),
+    logs: t("service.tab.logs"),
+    events: t("service.tab.events"),
+    values: t("service.tab.values"),
+    notes: t("service.tab.notes"),
+  };
+
+  return (
+    <div className={styles.page}>
+      <Breadcrumbs items={[{ label: t("page.myServices.title"), to: "/my-services" }, { label: s?.friendlyName ?? id }]} />
+      {details.isPending ? <Loading /> : null}
+      {details.isError ? <ErrorNotice error={details.error} onRetry={() => void details.refetch()} /> : null}
+      {s ? (
+        <>
+          <div className={styles.serviceHead}>
+            <div>
+              <h1 className={styles.serviceTitle}>{s.friendlyName}</h1>
+              <p className={styles.cardSub}>
+                {s.chart} {s.version}
+                {s.appVersion ? ` · ${t("chart.appVersion", { version: s.appVersion })}` : ""} · <span className="mono">{s.id}</span>
+              </p>
+              <div className={styles.badges}>
+                <StatusBadge service={s} />
+                <RunningTime service={s} />
+                {isGroup && s.owner ? <span className="pill">{t("services.owner", { owner: s.owner })}</span> : null}
+                {isGroup && s.shared ? <span className="pill pill-info">{t("services.shared")}</span> : null}
+              </div>
+            </div>
+            <div className={styles.pageActions}>
+              {s.urls.map((u) => (
+                <a key={u} className="button" href={u} target="_blank" rel="noopener noreferrer" aria-label={t("services.open", { url: u })}>
+                  <Icon name="external" size={16} />
+                  {t("services.openShort")}
+                </a>
+              ))}
+            </div>
+          </div>
+
+          <Tabs
+            label={t("service.tabs")}
+            idPrefix="service"
+            items={TABS.map((id) => ({ id, label: labels[id] }))}
+            selected={tab}
+            onSelect={(id) => setSearchParams(id === "overview" ? {} : { tab: id }, { replace: true })}
+          />
+          <div id="service-panel" role="tabpanel" aria-labelledby={`service-tab-${tab}`} tabIndex={0} className={styles.panel}>
+            {tab === "overview" ? (
+              <>
+                {s.reason ? <ErrorNotice error={new Error(s.reason)} title={t("service.reason")} /> : null}
+                {s.urls.length > 0 ? (
+                  <>
+                    <h2 className={styles.h2}>{t("service.urls")}</h2>
+                    <ul className={styles.urls}>
+                      {s.urls.map((u) => (
+                        <li key={u}>
+                          <a href={u} target="_blank" rel="noopener noreferrer">
+                            {u}
+                          </a>
+                          <CopyButton text={u} />
+                        </li>
+                      ))}
+                    </ul>
+                  </>
+                ) : null}
+                <h2 className={styles.h2}>{t("service.workloads")}</h2>
+                {s.workloads.length === 0 ? (
+                  <p className="field-hint">{t("service.noWorkloads")}</p>
+                ) : (
+                  <table className="data-table">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t("service.workload.kind")}</th>
+                        <th scope="col">{t("service.workload.name")}</th>
+                        <th scope="col" className="num">
+                          {t("service.workload.ready")}
+                        </th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {s.workloads.map((w) => (
+                        <tr key={w.kind + w.name}>
+                          <td>{w.kind}</td>
+                          <td className="mono">{w.name}</td>
+                          <td className="num">
+                            {w.ready}/{w.desired}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+                {s.started ? <p className="field-hint">{t("service.started", { date: formatDateTime(s.started, language) })}</p> : null}
+              </>
+            ) : null}
+            {tab === "logs" ? <LogsPanel project={project.id} service={s.id} /> : null}
+            {tab === "events" ? <EventsPanel project={project.id} service={s.id} /> : null}
+            {tab === "values" ? (
+              <>
+                <div className={styles.toolbar}>
+                  <p className="field-hint">{t("service.values.masked")}</p>
+                  <CopyButton text={JSON.stringify(details.data?.values ?? {}, null, 2)} />
+                </div>
+                <pre className={styles.code}>{JSON.stringify(details.data?.values ?? {}, null, 2)}</pre>
+              </>
+            ) : null}
+            {tab === "notes" ? s.notes?.trim() ? <Markdown source={s.notes} /> : <EmptyState title={t("service.noNotes")} /> : null}
+          </div>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+type StreamState = "streaming" | "ended" | "error";
+
+function LogsPanel({ project, service }: { project: string; service: string }) {
+  const { t } = useI18n();
+  const api = useApi();
+  const [follow, setFollow] = useState(true);
+  const [run, setRun] = useState(0);
+  const [lines, setLines] = useState<LogLine[]>([]);
+  const [state, setState] = useState<StreamState>("streaming");
+  const [error, setError] = useState<ApiError | null>(null);
+  const box = useRef<HTMLPreElement>(null);
+
+  useEffect(() => {
+    setLines([]);
+    setState("streaming");
+    setError(null);
+    return api.streamLogs(project, service, { follow, tail: 500 }, {
+      onItem: (l) => setLines((prev) => (prev.length >= 5000 ? [...prev.slice(-4000), l] : [...prev, l])),
+      onEnd: () => setState("ended"),
+      onError: (e) => {
+        setError(e);
+        setState("error");
+      },
+    });
+  }, [api, project, service, follow, run]);
+
+  useLayoutEffect(() => {
+    if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
+  }, [lines, follow]);
+
+  const pods = new Set(lines.map((l) => l.pod));
+  const text = lines.map((l) => (pods.size > 1 ? `[${l.pod}] ${l.line}` : l.line)).join("\n");
+
+  return (
+    <>
+      <div className={styles.toolbar}>
+        <label className={styles.share}>
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />
+          {t("service.logs.follow")}
+        </label>
+        <span className="field-hint" role="status">
+          {state === "streaming" ? (follow ? t("service.stream.live") : t("service.stream.loading")) : state === "ended" ? t("service.stream.ended") : ""}
+        </span>
+        <button type="button" className="button button-secondary button-small" onClick={() => setRun((r) => r + 1)}>
+          <Icon name="refresh" size={16} />
+          {t("service.stream.reload")}
+        </button>
+        <CopyButton text={text} />
+      </div>
+      {error ? <ErrorNotice error={error} onRetry={() => setRun((r) => r + 1)} /> : null}
+      {lines.length === 0 && state !== "streaming" ? (
+        <EmptyState title={t("service.logs.empty")} />
+      ) : (
+        <pre ref={box} className={`${styles.code} ${styles.logs}`} aria-label={t("service.logs.label")} tabIndex={0}>
+          {text}
+        </pre>
+      )}
+    </>
+  );
+}
+
+function EventsPanel({ project, service }: { project: string; service: string }) {
+  const { t, language } = useI18n();
+  const api = useApi();
+  const [run, setRun] = useState(0);
+  const [events, setEvents] = useState<ServiceEvent[]>([]);
+  const [state, setState] = useState<StreamState>("streaming");
+  const [error, setError] = useState<ApiError | null>(null);
+
+  useEffect(() => {
+    setEvents([]);
+    setState("streaming");
+    setError(null);
+    return api.streamEvents(project, service, {
+      onItem: (e) => setEvents((prev) => [e, ...prev].slice(0, 1000)),
+      onEnd: () => setState("ended"),
+      onError: (e) => {
+        setError(e);
+        setState("error");
+      },
+    });
+  }, [api, project, service, run]);
+
+  return (
+    <>
+      <div className={styles.toolbar}>
+        <span className="field-hint" role="status">
+          {state === "streaming" ? t("service.stream.live") : state === "ended" ? t("service.stream.ended") : ""}
+        </span>
+        <button type="button" className="button button-secondary button-small" onClick={() => setRun((r) => r + 1)}>
+          <Icon name="refresh" size={16} />
+          {t("service.stream.reload")}
+        </button>
+      </div>
+      {error ? <ErrorNotice error={error} onRetry={() => setRun((r) => r + 1)} /> : null}
+      {events.length === 0 ? (
+        <EmptyState title={t("service.events.empty")} />
+      ) : (
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">{t("service.event.time")}</th>
+              <th scope="col">{t("service.event.type")}</th>
+              <th scope="col">{t("service.event.reason")}</th>
+              <th scope="col">{t("service.event.object")}</th>
+              <th scope="col">{t("service.event.message")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((e, i) => (
+              <tr key={i}>
+                <td className={styles.nowrap}>{formatDateTime(e.time, language)}</td>
+                <td>
+                  <span className={e.type === "Warning" ? "pill pill-warning" : "pill"}>{e.type}</span>
+                </td>
+                <td>{e.reason}</td>
+                <td className="mono">{e.object}</td>
+                <td>
+                  {e.message}
+                  {e.count > 1 ? <span className="field-hint"> ×{e.count}</span> : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
