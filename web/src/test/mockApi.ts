@@ -102,8 +102,17 @@ export function mockApi(routes: MockRoutes = {}) {
     return new Response(JSON.stringify({ error: { code: "not_found", message: `no route ${method} ${path}` } }), { status: 404 });
   });
   const streams = new FakeEventSources();
-  const client: ApiClient = createApiClient({ fetch, eventSource: (url) => streams.open(url) });
-  return { client, fetch, calls, streams, find: (method: string, path: string) => calls.filter((c) => c.method === method && c.path === path) };
+  const uploads: FakeXhr[] = [];
+  const client: ApiClient = createApiClient({
+    fetch,
+    eventSource: (url) => streams.open(url),
+    xhr: () => {
+      const x = new FakeXhr();
+      uploads.push(x);
+      return x as unknown as XMLHttpRequest;
+    },
+  });
+  return { client, fetch, calls, streams, uploads, find: (method: string, path: string) => calls.filter((c) => c.method === method && c.path === path) };
 }
 
 /** Server-sent event streams the client opened, to push events into from a test. */
@@ -135,5 +144,51 @@ export class FakeEventSource implements EventSourceLike {
   emit(type: string, data: unknown) {
     const e = new MessageEvent(type, { data: JSON.stringify(data) });
     for (const l of this.listeners[type] ?? []) l(e);
+  }
+}
+
+/** An XMLHttpRequest for uploads that a test drives: progress, then respond or fail. */
+export class FakeXhr {
+  method = "";
+  url = "";
+  headers: Record<string, string> = {};
+  body: unknown;
+  aborted = false;
+  status = 0;
+  statusText = "";
+  responseText = "";
+  private listeners: Record<string, ((e: unknown) => void)[]> = {};
+  private uploadListeners: Record<string, ((e: unknown) => void)[]> = {};
+  readonly upload = {
+    addEventListener: (type: string, l: (e: unknown) => void) => (this.uploadListeners[type] ??= []).push(l),
+  };
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+  setRequestHeader(k: string, v: string) {
+    this.headers[k] = v;
+  }
+  addEventListener(type: string, l: (e: unknown) => void) {
+    (this.listeners[type] ??= []).push(l);
+  }
+  send(body: unknown) {
+    this.body = body;
+  }
+  abort() {
+    this.aborted = true;
+    for (const l of this.listeners.abort ?? []) l({});
+  }
+  progress(loaded: number, total: number) {
+    for (const l of this.uploadListeners.progress ?? []) l({ loaded, total, lengthComputable: true });
+  }
+  respond(status: number, body: unknown) {
+    this.status = status;
+    this.responseText = JSON.stringify(body);
+    for (const l of this.listeners.load ?? []) l({});
+  }
+  /** The path query parameter the upload was sent to. */
+  get path(): string | null {
+    return new URL(this.url, "http://basalt.test").searchParams.get("path");
   }
 }

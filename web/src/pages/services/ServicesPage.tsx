@@ -308,9 +308,10 @@ function RenameDialog({ service, onDone, onCancel }: { service: Service; onDone(
           rename.mutate();
         }}
       >
-        <label className="field">
-          {t("services.rename.label")}
+        <div className="field">
+          <label htmlFor="rename-name">{t("services.rename.label")}</label>
           <input
+            id="rename-name"
             value={name}
             maxLength={100}
             onChange={(e) => setName(e.target.value)}
@@ -323,7 +324,7 @@ function RenameDialog({ service, onDone, onCancel }: { service: Service; onDone(
               {fieldError.rule}
             </span>
           ) : null}
-        </label>
+        </div>
         {rename.isError && !fieldError ? <ErrorNotice error={rename.error} /> : null}
       </form>
     </Dialog>

@@ -1,0 +1,191 @@
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useApi } from "../../api/ApiProvider";
+import { fieldViolations } from "../../api/errors";
+import type { FileEntry } from "../../api/types";
+import { Dialog } from "../../components/Dialog";
+import { CopyButton, ErrorNotice, Loading } from "../../components/Feedback";
+import { formatBytes, formatDateTime } from "../../format";
+import { useI18n } from "../../i18n";
+import { useProject } from "../../project";
+import styles from "./Files.module.css";
+
+const VALIDITIES = [
+  { value: "1h", key: "share.validity.hour" },
+  { value: "24h", key: "share.validity.day" },
+  { value: "168h", key: "share.validity.week" },
+] as const;
+
+/** A link to the file that works without signing in, for the validity chosen. */
+export function ShareDialog({ file, onClose }: { file: FileEntry; onClose(): void }) {
+  const { t, language } = useI18n();
+  const api = useApi();
+  const { project } = useProject();
+  const [expiry, setExpiry] = useState<string>("24h");
+  const share = useMutation({ mutationFn: () => api.shareFile(project.id, file.path, expiry) });
+  // A relative link (signed by Basalt itself) is shown as a full address to paste elsewhere.
+  const url = share.data ? new URL(share.data.url, window.location.href).toString() : "";
+  return (
+    <Dialog title={t("share.title", { name: file.name })} onClose={onClose}>
+      <label className="field">
+        {t("share.validity")}
+        <select
+          value={expiry}
+          onChange={(e) => {
+            setExpiry(e.target.value);
+            share.reset();
+          }}
+        >
+          {VALIDITIES.map((v) => (
+            <option key={v.value} value={v.value}>
+              {t(v.key)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {share.data ? (
+        <div className={styles.shareResult}>
+          <label className="field">
+            {t("share.link")}
+            <input type="text" readOnly value={url} onFocus={(e) => e.target.select()} />
+          </label>
+          <div className={styles.shareRow}>
+            <CopyButton text={url} label={t("share.copy")} small={false} />
+            <span className="field-hint">{t("share.expires", { date: formatDateTime(share.data.expiresAt, language) })}</span>
+          </div>
+        </div>
+      ) : (
+        <button type="button" className="button" onClick={() => share.mutate()} disabled={share.isPending}>
+          {share.isPending ? t("ui.working") : t("share.create")}
+        </button>
+      )}
+      {share.isError ? <ErrorNotice error={share.error} /> : null}
+    </Dialog>
+  );
+}
+
+const PREVIEW_BYTES = 64 * 1024;
+const IMAGE_MAX = 20 * 1000 * 1000;
+const TEXT_EXT = /\.(txt|md|csv|tsv|json|ya?ml|xml|log|py|r|rmd|sql|sh|ini|toml|cfg|conf|js|ts|html?|css|ipynb)$/i;
+const IMAGE_EXT = /\.(png|jpe?g|gif|webp|svg|bmp|avif)$/i;
+
+export function previewKind(file: FileEntry): "text" | "image" | "none" {
+  const type = file.contentType ?? "";
+  if (type.startsWith("image/") || IMAGE_EXT.test(file.name)) return "image";
+  if (type.startsWith("text/") || /json|yaml|xml|csv/.test(type) || TEXT_EXT.test(file.name)) return "text";
+  return "none";
+}
+
+/** The first 64 KB of a text file (a Range request), or an image shown whole up to 20 MB. */
+export function PreviewDialog({ file, onClose }: { file: FileEntry; onClose(): void }) {
+  const { t, language } = useI18n();
+  const api = useApi();
+  const { project } = useProject();
+  const kind = previewKind(file);
+  const text = useQuery({
+    queryKey: ["preview", project.id, file.path, file.lastModified],
+    queryFn: async ({ signal }) => {
+      const r = await api.readFileRange(project.id, file.path, PREVIEW_BYTES, signal);
+      return { text: new TextDecoder().decode(await r.blob.arrayBuffer()), total: r.totalSize };
+    },
+    enabled: kind === "text",
+    staleTime: 60_000,
+  });
+  return (
+    <Dialog
+      title={file.name}
+      onClose={onClose}
+      wide
+      footer={
+        <a className="button" href={api.fileUrl(project.id, file.path, true)} download={file.name}>
+          {t("files.downloadShort")}
+        </a>
+      }
+    >
+      <p className="field-hint">
+        {formatBytes(file.size, language)}
+        {file.lastModified ? ` · ${formatDateTime(file.lastModified, language)}` : ""}
+        {file.contentType ? ` · ${file.contentType}` : ""}
+      </p>
+      {kind === "image" ? (
+        file.size <= IMAGE_MAX ? (
+          <img className={styles.previewImage} src={api.fileUrl(project.id, file.path)} alt={t("preview.imageAlt", { name: file.name })} />
+        ) : (
+          <p>{t("preview.tooLarge")}</p>
+        )
+      ) : null}
+      {kind === "text" ? (
+        <>
+          {text.isPending ? <Loading /> : null}
+          {text.isError ? <ErrorNotice error={text.error} onRetry={() => void text.refetch()} /> : null}
+          {text.data ? (
+            <>
+              {text.data.total > PREVIEW_BYTES ? (
+                <p className="field-hint" role="note">
+                  {t("preview.partial", { shown: formatBytes(PREVIEW_BYTES, language), total: formatBytes(text.data.total, language) })}
+                </p>
+              ) : null}
+              <pre className={styles.previewText} tabIndex={0} aria-label={t("preview.content")}>
+                {text.data.text}
+              </pre>
+            </>
+          ) : null}
+        </>
+      ) : null}
+      {kind === "none" ? <p>{t("preview.none")}</p> : null}
+    </Dialog>
+  );
+}
+
+export function NewFolderDialog({ parent, onDone, onCancel }: { parent: string; onDone(path: string): void; onCancel(): void }) {
+  const { t } = useI18n();
+  const api = useApi();
+  const { project } = useProject();
+  const [name, setName] = useState("");
+  const valid = name.trim() !== "" && !name.includes("/");
+  const create = useMutation({
+    mutationFn: () => api.createFolder(project.id, (parent.endsWith("/") ? parent : `${parent}/`) + name.trim()),
+    onSuccess: (r) => onDone(r.folder.path),
+  });
+  const fieldError = fieldViolations(create.error)[0];
+  return (
+    <Dialog
+      title={t("files.newFolder")}
+      onClose={onCancel}
+      footer={
+        <>
+          <button type="button" className="button button-secondary" onClick={onCancel}>
+            {t("ui.cancel")}
+          </button>
+          <button type="submit" form="new-folder" className="button" disabled={!valid || create.isPending}>
+            {t("files.newFolder.create")}
+          </button>
+        </>
+      }
+    >
+      <form
+        id="new-folder"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (valid) create.mutate();
+        }}
+      >
+        <div className="field">
+          <label htmlFor="new-folder-name">{t("files.newFolder.name")}</label>
+          <input
+            id="new-folder-name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            data-autofocus
+            aria-describedby="new-folder-hint"
+            aria-invalid={fieldError ? true : undefined}
+          />
+          <span id="new-folder-hint" className="field-hint">
+            {fieldError ? fieldError.rule : t("files.newFolder.hint")}
+          </span>
+        </div>
+        {create.isError && !fieldError ? <ErrorNotice error={create.error} /> : null}
+      </form>
+    </Dialog>
+  );
+}

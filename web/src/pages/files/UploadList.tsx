@@ -1,0 +1,69 @@
+import { formatBytes } from "../../format";
+import { useI18n } from "../../i18n";
+import { Icon } from "../../components/Icon";
+import type { Upload } from "./uploads";
+import styles from "./Files.module.css";
+
+/** Each upload with its progress and a cancel button while it runs. */
+export function UploadList({ uploads, onCancel, onClear }: { uploads: Upload[]; onCancel(id: number): void; onClear(): void }) {
+  const { t, language } = useI18n();
+  if (uploads.length === 0) return null;
+  const finished = uploads.some((u) => u.state !== "queued" && u.state !== "uploading");
+  const stateLabel = (u: Upload) =>
+    ({
+      queued: t("upload.queued"),
+      uploading: t("upload.uploading"),
+      done: t("upload.done"),
+      failed: t("upload.failed"),
+      cancelled: t("upload.cancelled"),
+    })[u.state];
+  return (
+    <section className={styles.uploads} aria-labelledby="uploads-title">
+      <div className={styles.uploadsHead}>
+        <h2 id="uploads-title">{t("upload.title")}</h2>
+        {finished ? (
+          <button type="button" className="button button-secondary button-small" onClick={onClear}>
+            {t("upload.clear")}
+          </button>
+        ) : null}
+      </div>
+      <ul>
+        {uploads.map((u) => {
+          const pct = u.total > 0 ? Math.round((u.loaded / u.total) * 100) : u.state === "done" ? 100 : 0;
+          return (
+            <li key={u.id} data-state={u.state}>
+              <span className={styles.uploadName}>{u.name}</span>
+              <div
+                className={styles.uploadBar}
+                role="progressbar"
+                aria-label={t("upload.progress", { name: u.name })}
+                aria-valuemin={0}
+                aria-valuemax={100}
+                aria-valuenow={pct}
+              >
+                <span style={{ width: `${pct}%` }} />
+              </div>
+              <span className={styles.uploadState}>
+                {u.state === "uploading" ? `${formatBytes(u.loaded, language)} / ${formatBytes(u.total, language)}` : stateLabel(u)}
+                {u.error ? ` — ${u.error}` : ""}
+              </span>
+              {u.state === "queued" || u.state === "uploading" ? (
+                <button
+                  type="button"
+                  className="icon-button"
+                  onClick={() => onCancel(u.id)}
+                  aria-label={t("upload.cancel", { name: u.name })}
+                  title={t("upload.cancel", { name: u.name })}
+                >
+                  <Icon name="close" size={16} />
+                </button>
+              ) : (
+                <span />
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
