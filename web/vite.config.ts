@@ -34,5 +34,7 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test/setup.ts"],
     restoreMocks: true,
+    // Whole-app tests with lazy pages; generous under a loaded machine.
+    testTimeout: 15_000,
   },
 });
