@@ -49,7 +49,6 @@ export interface CommandRecord {
 }
 
 export type CommandAction =
-  | "catalogs"
   | "filesList"
   | "fileUpload"
   | "fileDelete"

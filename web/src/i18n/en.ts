@@ -68,7 +68,6 @@ export const en = {
   "cmd.download": "Download as .sh",
   "cmd.clear": "Clear",
   "cmd.empty": "The equivalent helm, kubectl, mc and vault commands of your actions will appear here.",
-  "cmd.action.catalogs": "Catalogs",
   "cmd.action.filesList": "List {target}",
   "cmd.action.fileUpload": "Upload {target}",
   "cmd.action.fileDelete": "Delete {target}",

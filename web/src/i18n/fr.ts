@@ -67,7 +67,6 @@ export const fr: Messages = {
   "cmd.download": "Télécharger en .sh",
   "cmd.clear": "Effacer",
   "cmd.empty": "Les commandes helm, kubectl, mc et vault équivalentes à vos actions apparaîtront ici.",
-  "cmd.action.catalogs": "Catalogues",
   "cmd.action.filesList": "Lister {target}",
   "cmd.action.fileUpload": "Dépôt de {target}",
   "cmd.action.fileDelete": "Suppression de {target}",
