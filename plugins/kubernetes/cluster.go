@@ -1,0 +1,235 @@
+package kubernetes
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/kube"
+	"helm.sh/helm/v3/pkg/storage"
+	"helm.sh/helm/v3/pkg/storage/driver"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	k8s "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// cluster holds what every call shares for the plugin's lifetime: one REST configuration with
+// the configured QPS and burst, one clientset, discovery and REST mapping cached in memory, the
+// cluster's capabilities computed once (and refreshed now and then, for new CRDs), and one Helm
+// configuration per namespace and identity. Helm's command-line tool redoes all of this for
+// every operation; that is where its second per install goes.
+type cluster struct {
+	log    *slog.Logger
+	s      *settings
+	base   *rest.Config
+	client k8s.Interface
+	disco  discovery.CachedDiscoveryInterface
+	mapper meta.ResettableRESTMapper
+	loader clientcmd.ClientConfig
+
+	capsMu  sync.Mutex
+	caps    *chartutil.Capabilities
+	capsAge time.Time
+
+	mu      sync.Mutex
+	helm    map[helmKey]*action.Configuration
+	getters map[string]*restGetter // by identity ("" for the plugin's own)
+
+	spaces *spaces
+}
+
+type helmKey struct{ namespace, identity string }
+
+func newCluster(s *settings, log *slog.Logger) (*cluster, error) {
+	var (
+		cfg    *rest.Config
+		loader clientcmd.ClientConfig
+		err    error
+	)
+	if s.InCluster {
+		cfg, err = rest.InClusterConfig()
+		loader = clientcmd.NewDefaultClientConfig(*clientcmdapi.NewConfig(), &clientcmd.ConfigOverrides{})
+	} else {
+		rules := clientcmd.NewDefaultClientConfigLoadingRules()
+		if s.Kubeconfig != "" {
+			rules.ExplicitPath = s.Kubeconfig
+		}
+		loader = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: s.Context})
+		cfg, err = loader.ClientConfig()
+	}
+	if err != nil {
+		return nil, sdk.Errorf(sdk.ErrInvalidArgument, "kubernetes credentials: %v", err)
+	}
+	cfg.QPS, cfg.Burst = s.QPS, s.Burst
+	cfg.UserAgent = "basalt-plugin-kubernetes/" + Version
+	client, err := k8s.NewForConfig(cfg)
+	if err != nil {
+		return nil, sdk.Errorf(sdk.ErrInvalidArgument, "kubernetes client: %v", err)
+	}
+	disco := memory.NewMemCacheClient(client.Discovery())
+	c := &cluster{
+		log: log, s: s, base: cfg, client: client, disco: disco, loader: loader,
+		mapper:  restmapper.NewDeferredDiscoveryRESTMapper(disco),
+		helm:    map[helmKey]*action.Configuration{},
+		getters: map[string]*restGetter{},
+	}
+	c.spaces = newSpaces(c)
+	return c, nil
+}
+
+// capabilitiesTTL bounds how long a CRD installed in the cluster stays unseen by charts that
+// test .Capabilities.APIVersions.
+const capabilitiesTTL = 10 * time.Minute
+
+// capabilities returns the cluster's version and API versions, as Helm renders charts with.
+func (c *cluster) capabilities() (*chartutil.Capabilities, error) {
+	c.capsMu.Lock()
+	defer c.capsMu.Unlock()
+	if c.caps != nil && time.Since(c.capsAge) < capabilitiesTTL {
+		return c.caps, nil
+	}
+	if c.caps != nil {
+		c.disco.Invalidate()
+		c.mapper.Reset()
+	}
+	version, err := c.disco.ServerVersion()
+	if err != nil {
+		return nil, unavailable("reading the cluster's version", err)
+	}
+	versions, err := action.GetVersionSet(c.disco)
+	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
+		return nil, unavailable("discovering the cluster's APIs", err)
+	}
+	c.caps = &chartutil.Capabilities{
+		APIVersions: versions,
+		KubeVersion: chartutil.KubeVersion{Version: version.GitVersion, Major: version.Major, Minor: version.Minor},
+		HelmVersion: chartutil.DefaultCapabilities.HelmVersion,
+	}
+	c.capsAge = time.Now()
+	return c.caps, nil
+}
+
+// identity is who Helm acts as: the plugin itself, or the caller when the region impersonates.
+func (c *cluster) identity(caller sdk.Caller) rest.ImpersonationConfig {
+	if c.s.Access.AuthenticationMode != ModeImpersonate {
+		return rest.ImpersonationConfig{}
+	}
+	imp := rest.ImpersonationConfig{UserName: c.s.Access.UsernamePrefix + caller.Username}
+	for _, g := range caller.Groups {
+		imp.Groups = append(imp.Groups, c.s.Access.GroupPrefix+g)
+	}
+	return imp
+}
+
+func identityKey(imp rest.ImpersonationConfig) string {
+	if imp.UserName == "" {
+		return ""
+	}
+	return fmt.Sprint(imp.UserName, imp.Groups)
+}
+
+// actions returns the Helm configuration of a namespace for a caller, made once.
+func (c *cluster) actions(namespace string, caller sdk.Caller) (*action.Configuration, error) {
+	caps, err := c.capabilities()
+	if err != nil {
+		return nil, err
+	}
+	getter, err := c.getter(caller)
+	if err != nil {
+		return nil, err
+	}
+	key := helmKey{namespace, getter.identity}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cfg := c.helm[key]; cfg != nil && cfg.Capabilities == caps {
+		return cfg, nil
+	}
+	helmLog := func(format string, args ...any) {
+		c.log.Debug(fmt.Sprintf(format, args...), "namespace", namespace)
+	}
+	secrets := &recordedSecrets{SecretInterface: getter.client.CoreV1().Secrets(namespace), space: c.spaces.get(namespace)}
+	d := driver.NewSecrets(secrets)
+	d.Log = helmLog
+	cfg := &action.Configuration{
+		RESTClientGetter: getter,
+		KubeClient:       &kubeClient{Client: &kube.Client{Factory: getter.factory, Namespace: namespace, Log: helmLog}},
+		Releases:         storage.Init(d),
+		Capabilities:     caps,
+		Log:              helmLog,
+	}
+	cfg.Releases.MaxHistory = c.s.HistoryMax
+	c.helm[key] = cfg
+	return cfg, nil
+}
+
+// getter returns the REST client getter that acts as the caller, made once per identity.
+func (c *cluster) getter(caller sdk.Caller) (*restGetter, error) {
+	imp := c.identity(caller)
+	key := identityKey(imp)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g := c.getters[key]; g != nil {
+		return g, nil
+	}
+	conf := rest.CopyConfig(c.base)
+	conf.Impersonate = imp
+	client, err := k8s.NewForConfig(conf)
+	if err != nil {
+		return nil, sdk.Errorf(sdk.ErrInvalidArgument, "kubernetes client: %v", err)
+	}
+	g := &restGetter{identity: key, config: conf, disco: c.disco, mapper: c.mapper, loader: c.loader, client: client}
+	g.factory = cmdutil.NewFactory(g)
+	c.getters[key] = g
+	return g, nil
+}
+
+// kubeClient is Helm's client without its reachability probe, a GET /version before every
+// install: the calls that follow fail clearly enough when the cluster is away.
+type kubeClient struct{ *kube.Client }
+
+func (kubeClient) IsReachable() error { return nil }
+
+// restGetter hands Helm the shared configuration, discovery and REST mapping instead of the
+// ones it would build, and forget, for every action.
+type restGetter struct {
+	identity string
+	config    *rest.Config
+	disco   discovery.CachedDiscoveryInterface
+	mapper  meta.RESTMapper
+	loader  clientcmd.ClientConfig
+	factory cmdutil.Factory
+	client  k8s.Interface
+}
+
+func (g *restGetter) ToRESTConfig() (*rest.Config, error) { return rest.CopyConfig(g.config), nil }
+func (g *restGetter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
+	return g.disco, nil
+}
+func (g *restGetter) ToRESTMapper() (meta.RESTMapper, error)         { return g.mapper, nil }
+func (g *restGetter) ToRawKubeConfigLoader() clientcmd.ClientConfig { return g.loader }
+
+// ping checks that the cluster answers, for Configure.
+func (c *cluster) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := c.client.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Error(); err != nil {
+		return unavailable("the Kubernetes API server does not answer", err)
+	}
+	return nil
+}
+
+var _ genericclioptions.RESTClientGetter = (*restGetter)(nil)
+var _ kube.Interface = kubeClient{}

@@ -1,0 +1,204 @@
+package kubernetes
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage/driver"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// Install records the release and returns: Helm's install or upgrade goes on in the
+// background, bounded by the request's timeout (else the region's), and its outcome shows in
+// the release's status. Failures before anything is recorded (a chart that does not render
+// with these values, a name in use) are the call's error.
+func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.InstallResponse, error) {
+	s, c, err := p.configured()
+	if err != nil {
+		return sdk.InstallResponse{}, err
+	}
+	if !releaseName.MatchString(req.ReleaseName) {
+		return sdk.InstallResponse{}, sdk.InvalidFields("invalid release", sdk.FieldViolation{Field: "releaseName", Rule: "must be a DNS label of at most 53 characters"})
+	}
+	values := map[string]any{}
+	if len(bytes.TrimSpace(req.Values)) > 0 {
+		if err := json.Unmarshal(req.Values, &values); err != nil || values == nil {
+			return sdk.InstallResponse{}, sdk.InvalidFields("invalid values", sdk.FieldViolation{Field: "values", Rule: "must be a JSON object"})
+		}
+	}
+	if req.Archive == nil {
+		return sdk.InstallResponse{}, sdk.InvalidFields("invalid chart", sdk.FieldViolation{Field: "archive", Rule: "missing"})
+	}
+	ch, err := loader.LoadArchive(req.Archive)
+	if err != nil {
+		return sdk.InstallResponse{}, sdk.InvalidFields("invalid chart", sdk.FieldViolation{Field: "archive", Rule: "not a chart archive: " + err.Error()})
+	}
+	ns, err := s.namespaceOf(req.Caller, req.Project)
+	if err != nil {
+		return sdk.InstallResponse{}, err
+	}
+	cfg, err := c.actions(ns, req.Caller)
+	if err != nil {
+		return sdk.InstallResponse{}, err
+	}
+	unlock := p.locks.lock(ns, req.ReleaseName)
+	defer unlock()
+
+	last, err := cfg.Releases.Last(req.ReleaseName)
+	switch {
+	case errors.Is(err, driver.ErrReleaseNotFound):
+		last = nil
+	case err != nil:
+		return sdk.InstallResponse{}, kubeError("reading release "+req.ReleaseName, err)
+	case !req.Upgrade:
+		return sdk.InstallResponse{}, sdk.Errorf(sdk.ErrAlreadyExists, "release %q already exists in project %q", req.ReleaseName, req.Project.ID)
+	case last.Info.Status.IsPending():
+		return sdk.InstallResponse{}, sdk.Errorf(sdk.ErrConflict, "release %q is being changed (%s)", req.ReleaseName, last.Info.Status)
+	}
+	revision := 1
+	if last != nil {
+		revision = last.Version + 1
+	}
+	timeout := req.Timeout
+	if timeout <= 0 {
+		timeout = s.timeout
+	}
+	sp := c.spaces.get(ns)
+	recorded, stopWaiting := sp.expect(req.ReleaseName, revision)
+	defer stopWaiting()
+
+	run := p.inFlight.start(p.base, ns, req.ReleaseName, timeout)
+	finished := make(chan error, 1)
+	p.work.Add(1)
+	go func() {
+		defer p.work.Done()
+		defer run.finish()
+		began := time.Now()
+		rel, err := p.runInstall(run.ctx, cfg, ns, req.ReleaseName, ch, values, timeout, last != nil)
+		finished <- err
+		attrs := []any{"namespace", ns, "release", req.ReleaseName, "revision", revision, "user", req.Caller.Username, "took", time.Since(began)}
+		if err != nil {
+			p.log.Warn("install failed", append(attrs, "error", err)...)
+		} else {
+			p.log.Info("installed", append(attrs, "status", rel.Info.Status.String())...)
+		}
+	}()
+
+	var rec *corev1.Secret
+	select {
+	case rec = <-recorded:
+	case err := <-finished:
+		select {
+		case rec = <-recorded: // recorded, then failed: the release says why
+		default:
+			if err == nil {
+				err = errors.New("helm returned without recording the release")
+			}
+			return sdk.InstallResponse{}, installError(req.ReleaseName, err)
+		}
+	case <-ctx.Done():
+		run.cancel()
+		return sdk.InstallResponse{}, ctx.Err()
+	}
+
+	md := req.Metadata
+	if err := c.writeMetadata(context.WithoutCancel(ctx), sp, req.ReleaseName, rec, md); err != nil {
+		return sdk.InstallResponse{}, err
+	}
+	d, err := sp.decode(rec, s.urlKinds())
+	if err != nil {
+		return sdk.InstallResponse{}, kubeError("reading release "+req.ReleaseName, err)
+	}
+	return sdk.InstallResponse{Release: (*informersOf)(nil).view(ns, d, md)}, nil
+}
+
+func (p *Plugin) runInstall(ctx context.Context, cfg *action.Configuration, ns, name string, ch *chart.Chart, values map[string]any, timeout time.Duration, upgrade bool) (*release.Release, error) {
+	if upgrade {
+		up := action.NewUpgrade(cfg)
+		up.Namespace, up.Timeout, up.MaxHistory = ns, timeout, cfg.Releases.MaxHistory
+		return up.RunWithContext(ctx, name, ch, values)
+	}
+	in := action.NewInstall(cfg)
+	in.ReleaseName, in.Namespace, in.Timeout = name, ns, timeout
+	return in.RunWithContext(ctx, ch, values)
+}
+
+// installError gives an install that failed before being recorded its kind: the API server's
+// answer, an unreachable cluster, or else a chart that does not render with these values.
+func installError(name string, err error) error {
+	var status apierrors.APIStatus
+	var netErr net.Error
+	switch {
+	case errors.As(err, &status):
+		return kubeError("installing "+name, err)
+	case errors.As(err, &netErr), errors.Is(err, context.DeadlineExceeded):
+		return unavailable("installing "+name, err)
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return sdk.InvalidFields("the chart cannot be installed with these values", sdk.FieldViolation{Field: "values", Rule: err.Error()})
+}
+
+// inFlight tracks the installs running on after Install returned, so that uninstalling a
+// release first stops its install.
+type inFlight struct {
+	mu sync.Mutex
+	m  map[string]*running
+}
+
+type running struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	key    string
+	owner  *inFlight
+}
+
+func (f *inFlight) start(base context.Context, ns, name string, timeout time.Duration) *running {
+	ctx, cancel := context.WithTimeout(base, timeout)
+	r := &running{ctx: ctx, cancel: cancel, done: make(chan struct{}), key: ns + "/" + name, owner: f}
+	f.mu.Lock()
+	if f.m == nil {
+		f.m = map[string]*running{}
+	}
+	f.m[r.key] = r
+	f.mu.Unlock()
+	return r
+}
+
+func (r *running) finish() {
+	r.cancel()
+	close(r.done)
+	r.owner.mu.Lock()
+	if r.owner.m[r.key] == r {
+		delete(r.owner.m, r.key)
+	}
+	r.owner.mu.Unlock()
+}
+
+// stop cancels the install of a release, if one runs, and waits a while for it to end.
+func (f *inFlight) stop(ns, name string) {
+	f.mu.Lock()
+	r := f.m[ns+"/"+name]
+	f.mu.Unlock()
+	if r == nil {
+		return
+	}
+	r.cancel()
+	select {
+	case <-r.done:
+	case <-time.After(30 * time.Second):
+	}
+}

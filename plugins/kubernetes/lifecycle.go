@@ -1,0 +1,133 @@
+package kubernetes
+
+import (
+	"context"
+	"errors"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/storage/driver"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+func (p *Plugin) Suspend(ctx context.Context, req sdk.SuspendRequest) (sdk.SuspendResponse, error) {
+	return sdk.SuspendResponse{}, p.setSuspended(ctx, req.ReleaseRef, true)
+}
+
+func (p *Plugin) Resume(ctx context.Context, req sdk.ResumeRequest) (sdk.ResumeResponse, error) {
+	return sdk.ResumeResponse{}, p.setSuspended(ctx, req.ReleaseRef, false)
+}
+
+// setSuspended pauses or resumes a release as Onyxia does: an upgrade with the current values
+// and global.suspend set, which Onyxia's charts answer with no replicas, Service or Ingress.
+func (p *Plugin) setSuspended(ctx context.Context, ref sdk.ReleaseRef, suspend bool) error {
+	f, err := p.find(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if !hasSuspend(f.d.rel.Config) {
+		return sdk.Errorf(sdk.ErrInvalidArgument, "service %q cannot be paused: its values have no global.suspend", ref.Name)
+	}
+	s, c, err := p.configured()
+	if err != nil {
+		return err
+	}
+	cfg, err := c.actions(f.ns, ref.Caller)
+	if err != nil {
+		return err
+	}
+	unlock := p.locks.lock(f.ns, ref.Name)
+	defer unlock()
+	last, err := cfg.Releases.Last(ref.Name)
+	if err != nil {
+		return kubeError("reading release "+ref.Name, err)
+	}
+	if last.Info.Status.IsPending() {
+		return sdk.Errorf(sdk.ErrConflict, "service %q is being changed (%s)", ref.Name, last.Info.Status)
+	}
+	if suspendOf(last.Config) == suspend && last.Info.Status.String() == "deployed" {
+		return nil
+	}
+	up := action.NewUpgrade(cfg)
+	up.Namespace, up.Timeout, up.MaxHistory, up.ReuseValues = f.ns, s.timeout, s.HistoryMax, true
+	_, err = up.RunWithContext(ctx, ref.Name, last.Chart, map[string]any{"global": map[string]any{"suspend": suspend}})
+	if err != nil {
+		return installError(ref.Name, err)
+	}
+	return nil
+}
+
+// Uninstall removes a release and its metadata; a release already gone is not an error. An
+// install of it still running is stopped first.
+func (p *Plugin) Uninstall(ctx context.Context, req sdk.UninstallRequest) (sdk.UninstallResponse, error) {
+	f, err := p.find(ctx, req.ReleaseRef)
+	if errors.Is(err, sdk.ErrNotFound) {
+		return sdk.UninstallResponse{}, nil
+	}
+	if err != nil {
+		return sdk.UninstallResponse{}, err
+	}
+	s, c, err := p.configured()
+	if err != nil {
+		return sdk.UninstallResponse{}, err
+	}
+	p.inFlight.stop(f.ns, req.Name)
+	cfg, err := c.actions(f.ns, req.Caller)
+	if err != nil {
+		return sdk.UninstallResponse{}, err
+	}
+	unlock := p.locks.lock(f.ns, req.Name)
+	defer unlock()
+	// The metadata goes first, so that a release half-uninstalled is not shown as Basalt's.
+	err = c.client.CoreV1().Secrets(f.ns).Delete(ctx, metadataName(req.Name), metav1.DeleteOptions{})
+	if err != nil && !isNotFound(err) {
+		return sdk.UninstallResponse{}, kubeError("deleting the metadata of "+req.Name, err)
+	}
+	f.sp.wrote(metadataName(req.Name), "")
+	un := action.NewUninstall(cfg)
+	un.IgnoreNotFound, un.Timeout, un.DeletionPropagation = true, s.timeout, "background"
+	if _, err := un.Run(req.Name); err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
+		return sdk.UninstallResponse{}, kubeError("uninstalling "+req.Name, err)
+	}
+	p.log.Info("uninstalled", "namespace", f.ns, "release", req.Name, "user", req.Caller.Username)
+	return sdk.UninstallResponse{}, nil
+}
+
+// UpdateRelease renames or (un)shares a release by changing its metadata Secret, created for
+// a release installed without Basalt.
+func (p *Plugin) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseRequest) (sdk.UpdateReleaseResponse, error) {
+	f, err := p.find(ctx, req.ReleaseRef)
+	if err != nil {
+		return sdk.UpdateReleaseResponse{}, err
+	}
+	_, c, err := p.configured()
+	if err != nil {
+		return sdk.UpdateReleaseResponse{}, err
+	}
+	md := f.md
+	if req.FriendlyName != nil {
+		md.FriendlyName = *req.FriendlyName
+	}
+	if req.Shared != nil {
+		md.Shared = *req.Shared
+	}
+	if f.has {
+		err = c.updateMetadata(ctx, f.sp, req.Name, func(s *corev1.Secret) { s.Data = metadataData(md) })
+	} else {
+		first, ferr := c.client.CoreV1().Secrets(f.ns).Get(ctx, helmRecord(req.Name, 1), metav1.GetOptions{})
+		if ferr != nil {
+			first = f.rec
+		}
+		err = c.writeMetadata(ctx, f.sp, req.Name, first, md)
+	}
+	if err != nil {
+		return sdk.UpdateReleaseResponse{}, err
+	}
+	f, err = p.find(ctx, req.ReleaseRef)
+	if err != nil {
+		return sdk.UpdateReleaseResponse{}, err
+	}
+	return sdk.UpdateReleaseResponse{Release: f.inf.view(f.ns, f.d, f.md)}, nil
+}

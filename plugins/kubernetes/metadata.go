@@ -1,0 +1,106 @@
+package kubernetes
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// Onyxia's release metadata: a Secret beside Helm's records, owned by the first one.
+const (
+	metadataType         = "onyxia.sh/release.v1"
+	metadataPrefix       = "sh.onyxia.release.v1."
+	metadataReleaseLabel = "onyxia.sh/release"
+)
+
+func metadataName(release string) string { return metadataPrefix + release }
+
+func metadataData(md sdk.ReleaseMetadata) map[string][]byte {
+	share := "false"
+	if md.Shared {
+		share = "true"
+	}
+	data := map[string][]byte{
+		"catalog": []byte(md.Catalog),
+		"owner":   []byte(md.Owner),
+		"share":   []byte(share),
+	}
+	if md.FriendlyName != "" {
+		data["friendlyName"] = []byte(md.FriendlyName)
+	}
+	if md.Chart != "" {
+		data["chart"] = []byte(md.Chart) // Basalt's addition; Onyxia reads the chart from Helm
+	}
+	return data
+}
+
+func metadataOf(s *corev1.Secret) sdk.ReleaseMetadata {
+	if s == nil {
+		return sdk.ReleaseMetadata{}
+	}
+	return sdk.ReleaseMetadata{
+		Catalog:      string(s.Data["catalog"]),
+		Chart:        string(s.Data["chart"]),
+		Owner:        string(s.Data["owner"]),
+		FriendlyName: string(s.Data["friendlyName"]),
+		Shared:       string(s.Data["share"]) == "true",
+	}
+}
+
+// writeMetadata creates the release's metadata Secret, owned by its Helm record, or replaces
+// its data when it exists.
+func (c *cluster) writeMetadata(ctx context.Context, sp *space, release string, owner *corev1.Secret, md sdk.ReleaseMetadata) error {
+	secrets := c.client.CoreV1().Secrets(sp.name)
+	want := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      metadataName(release),
+			Namespace: sp.name,
+			Labels:    map[string]string{metadataReleaseLabel: release, "app.kubernetes.io/managed-by": "basalt"},
+		},
+		Type: metadataType,
+		Data: metadataData(md),
+	}
+	if owner != nil {
+		want.OwnerReferences = []metav1.OwnerReference{recordOwner(owner)}
+	}
+	out, err := secrets.Create(ctx, want, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return c.updateMetadata(ctx, sp, release, func(s *corev1.Secret) {
+			s.Data = want.Data
+			if owner != nil && len(s.OwnerReferences) == 0 {
+				s.OwnerReferences = want.OwnerReferences
+			}
+		})
+	}
+	if err != nil {
+		return kubeError("recording the release's metadata", err)
+	}
+	sp.wrote(out.Name, out.ResourceVersion)
+	return nil
+}
+
+// updateMetadata changes the metadata Secret of a release, retrying on conflicts.
+func (c *cluster) updateMetadata(ctx context.Context, sp *space, release string, change func(*corev1.Secret)) error {
+	secrets := c.client.CoreV1().Secrets(sp.name)
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		s, err := secrets.Get(ctx, metadataName(release), metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if s.Data == nil {
+			s.Data = map[string][]byte{}
+		}
+		change(s)
+		out, err := secrets.Update(ctx, s, metav1.UpdateOptions{})
+		if err == nil {
+			sp.wrote(out.Name, out.ResourceVersion)
+		}
+		return err
+	})
+	return kubeError("updating the release's metadata", err)
+}

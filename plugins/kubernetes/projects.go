@@ -1,0 +1,258 @@
+package kubernetes
+
+import (
+	"context"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// namespaceOf maps a project to its namespace: the region's prefix and the user's or group's
+// name, or the region's single namespace. Groups outside the region's patterns have none.
+func (s *settings) namespaceOf(caller sdk.Caller, project sdk.Project) (string, error) {
+	if s.Namespaces.SingleNamespace != "" {
+		return s.Namespaces.SingleNamespace, nil
+	}
+	var ns string
+	if project.Personal() {
+		ns = s.userPrefix + slug(caller.Username)
+	} else {
+		group := project.Group
+		if s.exclude != nil && s.exclude.MatchString(group) {
+			return "", sdk.Errorf(sdk.ErrNotFound, "group %q has no namespace in this region", group)
+		}
+		if s.include != nil {
+			if !s.include.MatchString(group) {
+				return "", sdk.Errorf(sdk.ErrNotFound, "group %q has no namespace in this region", group)
+			}
+			if s.Namespaces.TransformGroupPattern != "" {
+				group = s.include.ReplaceAllString(group, s.Namespaces.TransformGroupPattern)
+			}
+		}
+		ns = s.groupPrefix + slug(group)
+	}
+	if !dnsLabel.MatchString(ns) {
+		return "", sdk.InvalidFields("invalid project", sdk.FieldViolation{Field: "project", Rule: "its namespace " + ns + " is not a DNS label of at most 63 characters"})
+	}
+	return ns, nil
+}
+
+var notLabel = regexp.MustCompile(`[^a-z0-9-]+`)
+
+func slug(name string) string {
+	return strings.Trim(notLabel.ReplaceAllString(strings.ToLower(name), "-"), "-")
+}
+
+// subject is who the project's RoleBinding gives the namespace to.
+func (s *settings) subject(caller sdk.Caller, project sdk.Project) rbacv1.Subject {
+	if project.Personal() {
+		return rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: s.Access.UsernamePrefix + caller.Username}
+	}
+	return rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: s.Access.GroupPrefix + project.Group}
+}
+
+// quotaOf is the ResourceQuota a project gets: for a person, that of their first role (in
+// alphabetical order) the region lists, else the user quota; for a group, the group quota. A
+// group's quota never depends on which member logs in first, so roles apply to persons only.
+func (s *settings) quotaOf(caller sdk.Caller, project sdk.Project) map[string]string {
+	q := s.Quotas
+	if !project.Personal() {
+		if s.groupQuota {
+			return q.Group
+		}
+		return nil
+	}
+	if !s.userQuota {
+		return nil
+	}
+	for _, role := range slices.Sorted(slices.Values(caller.Roles)) {
+		if hard, ok := q.Roles[role]; ok {
+			return hard
+		}
+	}
+	return q.User
+}
+
+func (p *Plugin) Onboard(ctx context.Context, req sdk.OnboardRequest) (sdk.OnboardResponse, error) {
+	s, c, err := p.configured()
+	if err != nil {
+		return sdk.OnboardResponse{}, err
+	}
+	ns, err := s.namespaceOf(req.Caller, req.Project)
+	if err != nil {
+		return sdk.OnboardResponse{}, err
+	}
+	created, err := c.ensureNamespace(ctx, ns, req)
+	if err != nil {
+		return sdk.OnboardResponse{}, err
+	}
+	if s.Namespaces.SingleNamespace == "" {
+		if err := c.ensureRoleBinding(ctx, ns, s.subject(req.Caller, req.Project)); err != nil {
+			return sdk.OnboardResponse{}, err
+		}
+		if hard := s.quotaOf(req.Caller, req.Project); len(hard) > 0 {
+			if err := c.ensureQuota(ctx, ns, hard); err != nil {
+				return sdk.OnboardResponse{}, err
+			}
+		}
+	}
+	p.log.Info("onboarded", "namespace", ns, "created", created, "user", req.Caller.Username, "project", req.Project.ID)
+	return sdk.OnboardResponse{Namespace: ns, Created: created}, nil
+}
+
+// managedBy marks what onboarding made.
+var managedBy = map[string]string{"app.kubernetes.io/managed-by": "basalt"}
+
+// withAll reports whether have holds every entry of want.
+func withAll(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *cluster) ensureNamespace(ctx context.Context, ns string, req sdk.OnboardRequest) (bool, error) {
+	s := c.s
+	labels := maps.Clone(s.Namespaces.NamespaceLabels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, managedBy)
+	if s.Namespaces.SingleNamespace == "" {
+		owner := req.Caller.Username
+		if !req.Project.Personal() {
+			owner = req.Project.Group
+		}
+		if v := slug(owner); v != "" && len(v) <= 63 {
+			labels[s.Namespaces.OwnerLabel] = v
+		}
+	}
+	annotations := s.Namespaces.NamespaceAnnotations
+	namespaces := c.client.CoreV1().Namespaces()
+	created := false
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		have, err := namespaces.Get(ctx, ns, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			_, err = namespaces.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: labels, Annotations: annotations}}, metav1.CreateOptions{})
+			if apierrors.IsAlreadyExists(err) {
+				return apierrors.NewConflict(corev1.Resource("namespaces"), ns, err) // created meanwhile: update it
+			}
+			created = err == nil
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if withAll(have.Labels, labels) && withAll(have.Annotations, annotations) {
+			return nil
+		}
+		if have.Labels == nil {
+			have.Labels = map[string]string{}
+		}
+		if have.Annotations == nil && len(annotations) > 0 {
+			have.Annotations = map[string]string{}
+		}
+		maps.Copy(have.Labels, labels)
+		maps.Copy(have.Annotations, annotations)
+		_, err = namespaces.Update(ctx, have, metav1.UpdateOptions{})
+		return err
+	})
+	return created, kubeError("onboarding namespace "+ns, err)
+}
+
+func (c *cluster) ensureRoleBinding(ctx context.Context, ns string, subject rbacv1.Subject) error {
+	a := c.s.Access
+	want := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: a.RoleBindingName, Namespace: ns, Labels: managedBy},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: a.ClusterRole},
+		Subjects:   []rbacv1.Subject{subject},
+	}
+	bindings := c.client.RbacV1().RoleBindings(ns)
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		have, err := bindings.Get(ctx, want.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			_, err = bindings.Create(ctx, want, metav1.CreateOptions{})
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if have.RoleRef != want.RoleRef { // immutable: replace the binding
+			if err := bindings.Delete(ctx, want.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				return err
+			}
+			_, err = bindings.Create(ctx, want, metav1.CreateOptions{})
+			if apierrors.IsAlreadyExists(err) {
+				return apierrors.NewConflict(rbacv1.Resource("rolebindings"), want.Name, err)
+			}
+			return err
+		}
+		if slices.Contains(have.Subjects, subject) {
+			return nil
+		}
+		have.Subjects = append(have.Subjects, subject)
+		_, err = bindings.Update(ctx, have, metav1.UpdateOptions{})
+		return err
+	})
+	return kubeError("granting namespace "+ns, err)
+}
+
+// handManaged reports whether an administrator marked a quota as theirs.
+func (c *cluster) handManaged(q *corev1.ResourceQuota) bool {
+	marker := c.s.Quotas.ManualMarker
+	return q.Labels[marker] == "true" || q.Annotations[marker] == "true"
+}
+
+func (c *cluster) ensureQuota(ctx context.Context, ns string, hard map[string]string) error {
+	list := corev1.ResourceList{}
+	for k, v := range hard {
+		list[corev1.ResourceName(k)] = resource.MustParse(v) // checked by parseConfig
+	}
+	quotas := c.client.CoreV1().ResourceQuotas(ns)
+	name := c.s.Quotas.Name
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		have, err := quotas.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			_, err = quotas.Create(ctx, &corev1.ResourceQuota{
+				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: managedBy},
+				Spec:       corev1.ResourceQuotaSpec{Hard: list},
+			}, metav1.CreateOptions{})
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if c.handManaged(have) || sameQuantities(have.Spec.Hard, list) {
+			return nil
+		}
+		have.Spec.Hard = list
+		_, err = quotas.Update(ctx, have, metav1.UpdateOptions{})
+		return err
+	})
+	return kubeError("setting the quota of namespace "+ns, err)
+}
+
+func sameQuantities(a, b corev1.ResourceList) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || v.Cmp(w) != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,155 @@
+package kubernetes
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+)
+
+// recordedSecrets is the Secrets client Helm stores releases with. It tells the namespace's
+// caches what changed, so that the next read waits for it, and tells an install in progress
+// the moment its release is recorded, which is when Install returns.
+type recordedSecrets struct {
+	typedcorev1.SecretInterface
+	space *space
+}
+
+func (r *recordedSecrets) Create(ctx context.Context, s *corev1.Secret, opts metav1.CreateOptions) (*corev1.Secret, error) {
+	out, err := r.SecretInterface.Create(ctx, s, opts)
+	if err == nil {
+		r.space.wrote(out.Name, out.ResourceVersion)
+		r.space.recorded(out)
+	}
+	return out, err
+}
+
+func (r *recordedSecrets) Update(ctx context.Context, s *corev1.Secret, opts metav1.UpdateOptions) (*corev1.Secret, error) {
+	out, err := r.SecretInterface.Update(ctx, s, opts)
+	if err == nil {
+		r.space.wrote(out.Name, out.ResourceVersion)
+	}
+	return out, err
+}
+
+func (r *recordedSecrets) Delete(ctx context.Context, name string, opts metav1.DeleteOptions) error {
+	if r.space.c.s.HistoryMax > 0 {
+		r.space.reanchor(ctx, name)
+	}
+	err := r.SecretInterface.Delete(ctx, name, opts)
+	if err == nil {
+		r.space.wrote(name, "")
+	}
+	return err
+}
+
+// helmRecord names Helm's Secret of a release's revision.
+func helmRecord(release string, revision int) string {
+	return "sh.helm.release.v1." + release + ".v" + strconv.Itoa(revision)
+}
+
+// recordWaiters lets one install per release name wait for its record.
+type recordWaiters struct {
+	mu sync.Mutex
+	m  map[string]chan *corev1.Secret
+}
+
+var waiters = recordWaiters{m: map[string]chan *corev1.Secret{}}
+
+func waiterKey(namespace, release string, revision int) string {
+	return namespace + "/" + helmRecord(release, revision)
+}
+
+// expect returns a channel that receives the record of that revision when it is created, and
+// a function to stop waiting. Callers hold the release's lock, so there is one at a time.
+func (sp *space) expect(release string, revision int) (<-chan *corev1.Secret, func()) {
+	key := waiterKey(sp.name, release, revision)
+	ch := make(chan *corev1.Secret, 1)
+	waiters.mu.Lock()
+	waiters.m[key] = ch
+	waiters.mu.Unlock()
+	return ch, func() {
+		waiters.mu.Lock()
+		if waiters.m[key] == ch {
+			delete(waiters.m, key)
+		}
+		waiters.mu.Unlock()
+	}
+}
+
+func (sp *space) recorded(s *corev1.Secret) {
+	if s.Labels["owner"] != "helm" {
+		return
+	}
+	waiters.mu.Lock()
+	ch := waiters.m[sp.name+"/"+s.Name]
+	waiters.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- s:
+		default:
+		}
+	}
+}
+
+// reanchor moves the metadata Secret's owner from a revision record Helm is about to prune
+// to the release's latest record, so that a capped history does not take Basalt's metadata
+// with it (Onyxia keeps every revision for that reason). When the release itself is going,
+// nothing newer is left and the metadata goes with the last record.
+func (sp *space) reanchor(ctx context.Context, record string) {
+	release, _, ok := parseRecordName(record)
+	if !ok {
+		return
+	}
+	secrets := sp.c.client.CoreV1().Secrets(sp.name)
+	md, err := secrets.Get(ctx, metadataName(release), metav1.GetOptions{})
+	if err != nil || len(md.OwnerReferences) == 0 || md.OwnerReferences[0].Name != record {
+		return
+	}
+	records, err := secrets.List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + release})
+	if err != nil {
+		return
+	}
+	var latest *corev1.Secret
+	best := 0
+	for i := range records.Items {
+		s := &records.Items[i]
+		if _, v, ok := parseRecordName(s.Name); ok && s.Name != record && v > best {
+			latest, best = s, v
+		}
+	}
+	if latest == nil {
+		return
+	}
+	md.OwnerReferences = []metav1.OwnerReference{recordOwner(latest)}
+	if out, err := secrets.Update(ctx, md, metav1.UpdateOptions{}); err == nil {
+		sp.wrote(out.Name, out.ResourceVersion)
+	}
+}
+
+func parseRecordName(name string) (release string, revision int, ok bool) {
+	rest, found := strings.CutPrefix(name, "sh.helm.release.v1.")
+	if !found {
+		return "", 0, false
+	}
+	i := strings.LastIndex(rest, ".v")
+	if i < 0 {
+		return "", 0, false
+	}
+	v, err := strconv.Atoi(rest[i+2:])
+	if err != nil {
+		return "", 0, false
+	}
+	return rest[:i], v, true
+}
+
+// recordOwner makes a Helm record the controller owner of the metadata Secret, so that the
+// garbage collector deletes the metadata with the release, whoever uninstalls it.
+func recordOwner(record *corev1.Secret) metav1.OwnerReference {
+	yes := true
+	return metav1.OwnerReference{APIVersion: "v1", Kind: "Secret", Name: record.Name, UID: record.UID, Controller: &yes}
+}

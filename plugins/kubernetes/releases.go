@@ -1,0 +1,322 @@
+package kubernetes
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/release"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// decodedRelease is a Helm record decoded once per resource version, without the chart's
+// templates and files, which listing never needs.
+type decodedRelease struct {
+	rv  string
+	rel *release.Release
+	sum manifestSummary
+}
+
+// decode returns the release a Helm record holds, from the namespace's memo when the record
+// has not changed.
+func (sp *space) decode(s *corev1.Secret, kinds urlKinds) (*decodedRelease, error) {
+	if d, ok := sp.decoded.Load(s.Name); ok && d.(*decodedRelease).rv == s.ResourceVersion {
+		return d.(*decodedRelease), nil
+	}
+	rel, err := decodeRecord(s.Data["release"])
+	if err != nil {
+		return nil, err
+	}
+	rel.Chart = &chart.Chart{Metadata: rel.Chart.Metadata}
+	d := &decodedRelease{rv: s.ResourceVersion, rel: rel, sum: summarize(rel.Manifest, kinds)}
+	sp.decoded.Store(s.Name, d)
+	return d, nil
+}
+
+var gzipMagic = []byte{0x1f, 0x8b, 0x08}
+
+// decodeRecord reads Helm's storage format: base64 of gzipped JSON.
+func decodeRecord(data []byte) (*release.Release, error) {
+	raw := make([]byte, base64.StdEncoding.DecodedLen(len(data)))
+	n, err := base64.StdEncoding.Decode(raw, data)
+	if err != nil {
+		return nil, err
+	}
+	raw = raw[:n]
+	if bytes.HasPrefix(raw, gzipMagic) {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, err
+		}
+		if raw, err = io.ReadAll(zr); err != nil {
+			return nil, err
+		}
+	}
+	var rel release.Release
+	if err := json.Unmarshal(raw, &rel); err != nil {
+		return nil, err
+	}
+	if rel.Chart == nil || rel.Chart.Metadata == nil || rel.Info == nil {
+		return nil, io.ErrUnexpectedEOF
+	}
+	return &rel, nil
+}
+
+func revisionOf(s *corev1.Secret) int {
+	v, _ := strconv.Atoi(s.Labels["version"])
+	return v
+}
+
+// latestRecords keeps the newest record of each release.
+func latestRecords(objs []any) map[string]*corev1.Secret {
+	latest := map[string]*corev1.Secret{}
+	for _, o := range objs {
+		s := o.(*corev1.Secret)
+		name := s.Labels["name"]
+		if have := latest[name]; have == nil || revisionOf(s) > revisionOf(have) {
+			latest[name] = s
+		}
+	}
+	return latest
+}
+
+func (s *settings) urlKinds() urlKinds {
+	return urlKinds{ingress: s.ingress, route: s.Expose.Route, istio: s.Expose.Istio.Enabled, gatewayAPI: s.Expose.GatewayAPI}
+}
+
+// visible applies Onyxia's sharing rule: in a group project, a member sees the services they
+// own and the shared ones. A release with no owner recorded (installed by hand) is everyone's.
+func visible(caller sdk.Caller, project sdk.Project, md sdk.ReleaseMetadata) bool {
+	return project.Personal() || md.Shared || md.Owner == "" || md.Owner == caller.Username
+}
+
+// view is a release as the contract describes it, health from the workload caches (none
+// ready when inf is nil).
+func (inf *informersOf) view(ns string, d *decodedRelease, md sdk.ReleaseMetadata) sdk.Release {
+	rel := d.rel
+	out := sdk.Release{
+		Name:         rel.Name,
+		Namespace:    ns,
+		Chart:        rel.Chart.Metadata.Name,
+		ChartVersion: rel.Chart.Metadata.Version,
+		AppVersion:   rel.Chart.Metadata.AppVersion,
+		Revision:     rel.Version,
+		Metadata:     md,
+		URLs:         slices.Clone(d.sum.urls),
+		Notes:        rel.Info.Notes,
+		Started:      rel.Info.FirstDeployed.Time,
+		Suspendable:  hasSuspend(rel.Config),
+		Suspended:    suspendOf(rel.Config),
+	}
+	switch st := rel.Info.Status; {
+	case st == release.StatusDeployed && out.Suspended:
+		out.Status = sdk.StatusSuspended
+	case st == release.StatusDeployed:
+		out.Status = sdk.StatusDeployed
+	case st == release.StatusFailed:
+		out.Status, out.Reason = sdk.StatusFailed, rel.Info.Description
+	case st.IsPending(), st == release.StatusUninstalling:
+		out.Status = sdk.StatusPending
+	default:
+		out.Status = sdk.StatusUnknown
+	}
+	for _, w := range d.sum.workloads {
+		out.Workloads = append(out.Workloads, inf.health(ns, w))
+	}
+	return out
+}
+
+// health reads a workload's desired and ready replicas, as Onyxia does: ready ≥ desired.
+func (inf *informersOf) health(ns string, w workloadRef) sdk.WorkloadHealth {
+	h := sdk.WorkloadHealth{Kind: w.kind, Name: w.name, Desired: w.replicas}
+	if inf == nil {
+		return h
+	}
+	switch w.kind {
+	case "Deployment":
+		if d, err := inf.deployments.Deployments(ns).Get(w.name); err == nil {
+			h.Desired, h.Ready = int(ptrOr(d.Spec.Replicas, 1)), int(d.Status.ReadyReplicas)
+		}
+	case "StatefulSet":
+		if s, err := inf.statefuls.StatefulSets(ns).Get(w.name); err == nil {
+			h.Desired, h.Ready = int(ptrOr(s.Spec.Replicas, 1)), int(s.Status.ReadyReplicas)
+		}
+	case "DaemonSet":
+		if d, err := inf.daemons.DaemonSets(ns).Get(w.name); err == nil {
+			h.Desired, h.Ready = int(d.Status.DesiredNumberScheduled), int(d.Status.NumberReady)
+		}
+	}
+	return h
+}
+
+func ptrOr[T any](p *T, v T) T {
+	if p == nil {
+		return v
+	}
+	return *p
+}
+
+// hasSuspend reports whether the user values hold global.suspend: Onyxia's test of whether a
+// service can be paused.
+func hasSuspend(values map[string]any) bool {
+	global, _ := values["global"].(map[string]any)
+	_, ok := global["suspend"]
+	return ok
+}
+
+func suspendOf(values map[string]any) bool {
+	global, _ := values["global"].(map[string]any)
+	suspend, _ := global["suspend"].(bool)
+	return suspend
+}
+
+func (inf *informersOf) releaseMetadata(ns, name string) (sdk.ReleaseMetadata, bool) {
+	o, ok, _ := inf.metas.GetStore().GetByKey(ns + "/" + metadataName(name))
+	if !ok {
+		return sdk.ReleaseMetadata{}, false
+	}
+	return metadataOf(o.(*corev1.Secret)), true
+}
+
+func (p *Plugin) ListReleases(ctx context.Context, req sdk.ListReleasesRequest) (sdk.ListReleasesResponse, error) {
+	s, c, err := p.configured()
+	if err != nil {
+		return sdk.ListReleasesResponse{}, err
+	}
+	ns, err := s.namespaceOf(req.Caller, req.Project)
+	if err != nil {
+		return sdk.ListReleasesResponse{}, err
+	}
+	sp := c.spaces.get(ns)
+	inf, err := sp.ready(ctx)
+	if err != nil {
+		return sdk.ListReleasesResponse{}, err
+	}
+	latest := latestRecords(inf.releases.GetStore().List())
+	resp := sdk.ListReleasesResponse{Releases: make([]sdk.Release, 0, len(latest))}
+	kinds := s.urlKinds()
+	for _, rec := range latest {
+		d, err := sp.decode(rec, kinds)
+		if err != nil {
+			p.log.Warn("unreadable helm record", "namespace", ns, "secret", rec.Name, "error", err)
+			continue
+		}
+		if d.rel.Info.Status == release.StatusUninstalled || d.rel.Info.Status == release.StatusSuperseded {
+			continue
+		}
+		md, _ := inf.releaseMetadata(ns, d.rel.Name)
+		if !visible(req.Caller, req.Project, md) {
+			continue
+		}
+		resp.Releases = append(resp.Releases, inf.view(ns, d, md))
+	}
+	slices.SortFunc(resp.Releases, func(a, b sdk.Release) int { return strings.Compare(a.Name, b.Name) })
+	return resp, nil
+}
+
+// found is one release, read from the namespace's caches.
+type found struct {
+	ns  string
+	sp  *space
+	inf *informersOf
+	rec *corev1.Secret
+	d   *decodedRelease
+	md  sdk.ReleaseMetadata
+	has bool // the metadata Secret exists
+}
+
+// find returns the release a reference names, or ErrNotFound, also when the caller may not see
+// it.
+func (p *Plugin) find(ctx context.Context, ref sdk.ReleaseRef) (*found, error) {
+	s, c, err := p.configured()
+	if err != nil {
+		return nil, err
+	}
+	ns, err := s.namespaceOf(ref.Caller, ref.Project)
+	if err != nil {
+		return nil, err
+	}
+	notFound := sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", ref.Name, ref.Project.ID)
+	if !releaseName.MatchString(ref.Name) {
+		return nil, notFound
+	}
+	sp := c.spaces.get(ns)
+	inf, err := sp.ready(ctx)
+	if err != nil {
+		return nil, err
+	}
+	records, err := inf.releases.GetIndexer().ByIndex(byRelease, ref.Name)
+	if err != nil || len(records) == 0 {
+		return nil, notFound
+	}
+	rec := latestRecords(records)[ref.Name]
+	d, err := sp.decode(rec, s.urlKinds())
+	if err != nil {
+		return nil, kubeError("reading release "+ref.Name, err)
+	}
+	if d.rel.Info.Status == release.StatusUninstalled {
+		return nil, notFound
+	}
+	md, has := inf.releaseMetadata(ns, ref.Name)
+	if !visible(ref.Caller, ref.Project, md) {
+		return nil, notFound
+	}
+	return &found{ns: ns, sp: sp, inf: inf, rec: rec, d: d, md: md, has: has}, nil
+}
+
+func (p *Plugin) GetRelease(ctx context.Context, req sdk.GetReleaseRequest) (sdk.GetReleaseResponse, error) {
+	f, err := p.find(ctx, req.ReleaseRef)
+	if err != nil {
+		return sdk.GetReleaseResponse{}, err
+	}
+	resp := sdk.GetReleaseResponse{Release: f.inf.view(f.ns, f.d, f.md)}
+	if req.IncludeValues {
+		values := f.d.rel.Config
+		if values == nil {
+			values = map[string]any{}
+		}
+		resp.Values, err = json.Marshal(maskSecrets(values))
+		if err != nil {
+			return sdk.GetReleaseResponse{}, err
+		}
+		resp.Manifest = f.d.rel.Manifest
+	}
+	return resp, nil
+}
+
+// secretKey names values a user would not want shown over their shoulder.
+var secretKey = regexp.MustCompile(`(?i)(password|secret|token|privatekey)`)
+
+// maskSecrets copies values with the strings under secret-looking keys replaced.
+func maskSecrets(values map[string]any) map[string]any {
+	out := make(map[string]any, len(values))
+	for k, v := range values {
+		switch v := v.(type) {
+		case map[string]any:
+			out[k] = maskSecrets(v)
+		case string:
+			if secretKey.MatchString(k) && v != "" {
+				out[k] = "********"
+			} else {
+				out[k] = v
+			}
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// isNotFound reports whether err says an object is gone.
+func isNotFound(err error) bool { return apierrors.IsNotFound(err) }
