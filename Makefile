@@ -33,10 +33,12 @@ go-build:
 	@mkdir -p $(BIN)
 	go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/basalt ./core/cmd/basalt
 	@for cmd in $(PLUGIN_CMDS); do echo "go build $$cmd"; go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./$$cmd || exit 1; done
+	@rm -rf $(BIN)/catalog && $(BIN)/basalt-catalog package config/catalog $(BIN)/catalog
 
 ## run: start Basalt on the embedded defaults; ARGS passes flags, e.g. ARGS="--set log.level=debug"
+## It runs in bin/, where the defaults find the packaged catalog and keep their caches.
 run: build
-	$(BIN)/basalt serve $(ARGS)
+	cd $(BIN) && ./basalt serve $(ARGS)
 
 # ---- test ----------------------------------------------------------------------------------
 # The Go suite runs against the real servers of the test environment: it is brought up first

@@ -130,9 +130,11 @@ type Palette struct {
 // Plugin is one plugin instance: which binary to run and the configuration it receives once
 // validated against the JSON Schema the plugin publishes.
 type Plugin struct {
-	Kind string   `koanf:"kind"`
-	Path string   `koanf:"path"`
-	Args []string `koanf:"args"`
+	// Enabled false drops the instance, e.g. one of the embedded defaults.
+	Enabled *bool    `koanf:"enabled"`
+	Kind    string   `koanf:"kind"`
+	Path    string   `koanf:"path"`
+	Args    []string `koanf:"args"`
 	// SHA256, when set, is checked against the binary before every start.
 	SHA256       string         `koanf:"sha256"`
 	StartTimeout time.Duration  `koanf:"start_timeout"`

@@ -63,7 +63,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"unknown key", "server:\n  adress: x\n", nil, "server.adress"},
 		{"bad enum", "log:\n  level: loud\n", nil, "log.level"},
 		{"bad address", "server:\n  address: nowhere\n", nil, "server.address"},
-		{"unknown plugin binary", "plugins:\n  files:\n    kind: storage\n    path: /nonexistent/basalt-plugin-x\n", nil, "plugins.files.path"},
+		{"plugin without binary", "plugins:\n  files:\n    kind: storage\n", nil, "plugins.files.path"},
 		{"unknown plugin kind", "plugins:\n  files:\n    kind: blob\n    path: /bin/sh\n", nil, "plugins.files.kind"},
 		{"bad checksum", "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\n    sha256: xyz\n", nil, "plugins.files.sha256"},
 		{"malformed set", "", []string{"server.address"}, "server.address"},
@@ -97,5 +97,19 @@ func TestPluginConfigSectionIsFree(t *testing.T) {
 	}
 	if cfg.Plugins["files"].Config["root"] != "/tmp/x" {
 		t.Fatalf("plugin config not kept: %#v", cfg.Plugins["files"].Config)
+	}
+}
+
+func TestDefaultPluginCanBeDisabled(t *testing.T) {
+	cfg, err := Load(Sources{Sets: []string{"plugins.catalogs.enabled=false"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg.Plugins["catalogs"]; ok {
+		t.Fatal("a disabled plugin must be dropped")
+	}
+	cfg, _ = Load(Sources{})
+	if _, ok := cfg.Plugins["catalogs"]; !ok {
+		t.Fatal("the default catalog plugin is configured by default")
 	}
 }

@@ -57,6 +57,11 @@ func Load(src Sources) (*Config, error) {
 	if err := decode(k, &cfg); err != nil {
 		return nil, err
 	}
+	for name, p := range cfg.Plugins {
+		if p.Enabled != nil && !*p.Enabled {
+			delete(cfg.Plugins, name)
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

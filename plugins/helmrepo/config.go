@@ -273,7 +273,8 @@ func parseConfig(raw []byte) (settings, error) {
 }
 
 // parseLocation tells what kind of source a location is and returns it in the form the
-// source wants: a URL without trailing slash, an absolute directory, or oci://host/path.
+// source wants: a URL without trailing slash, an absolute directory (a relative one is taken
+// from the working directory), or oci://host/path.
 func parseLocation(location string) (sourceKind, string, error) {
 	if filepath.IsAbs(location) {
 		return sourceDir, filepath.Clean(location), nil
@@ -299,7 +300,15 @@ func parseLocation(location string) (sourceKind, string, error) {
 		}
 		return sourceOCI, strings.TrimSuffix(location, "/"), nil
 	}
-	return 0, "", fmt.Errorf("use https://, http://, file://, oci:// or an absolute path")
+	if u.Scheme == "" && location != "" {
+		// A relative directory is relative to the working directory Basalt runs in.
+		abs, err := filepath.Abs(location)
+		if err != nil {
+			return 0, "", err
+		}
+		return sourceDir, abs, nil
+	}
+	return 0, "", fmt.Errorf("use https://, http://, file://, oci:// or a directory")
 }
 
 func deref(s *string) string {

@@ -589,7 +589,6 @@ func TestConfigureRefusesWhatTheSchemaCannotSay(t *testing.T) {
 	}{
 		{"catalogs[1].id", config{"id": "a", "location": "https://x"}},
 		{"catalogs[1].location", config{"id": "b", "location": "ftp://x"}},
-		{"catalogs[1].location", config{"id": "b", "location": "relative/dir"}},
 		{"catalogs[1].charts", config{"id": "b", "location": "oci://registry.example/charts"}},
 		{"catalogs[1].charts", config{"id": "b", "location": "https://x", "charts": []string{"a"}}},
 		{"catalogs[1].restrictions[0].userAttribute.matches", config{"id": "b", "location": "https://x",
@@ -642,5 +641,18 @@ func TestUnknownNames(t *testing.T) {
 	_, err := p.GetArchive(ctx(t), sdk.GetArchiveRequest{Chart: sdk.ChartRef{CatalogID: "ide", Chart: "jupyter-python", Version: "2.1.11"}})
 	if !errors.Is(err, sdk.ErrNotFound) {
 		t.Errorf("GetArchive of a version the mode does not offer: %v", err)
+	}
+}
+
+func TestRelativeDirectoryIsFromTheWorkingDirectory(t *testing.T) {
+	dir := sharedDir(t)
+	t.Chdir(filepath.Dir(dir))
+	p, err := configure(t, "", config{"id": "rel", "location": filepath.Base(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := p.ListCharts(t.Context(), sdk.ListChartsRequest{CatalogID: "rel"})
+	if err != nil || len(resp.Charts) == 0 {
+		t.Fatalf("a relative directory must load: %v, %d charts", err, len(resp.Charts))
 	}
 }

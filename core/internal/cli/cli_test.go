@@ -58,7 +58,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 
 func TestServeRefusesPluginSectionFailingItsSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "basalt.yaml")
-	body := "plugins:\n  files:\n    kind: storage\n    path: " + testplugin.Memory(t) + "\n    args: [storage]\n    config:\n      maxPageSize: lots\n"
+	body := "plugins:\n  catalogs:\n    enabled: false\n  files:\n    kind: storage\n    path: " + testplugin.Memory(t) + "\n    args: [storage]\n    config:\n      maxPageSize: lots\n"
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestServeRefusesPluginSectionFailingItsSchema(t *testing.T) {
 
 func TestPluginsCommandListsHealth(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "basalt.yaml")
-	body := "log:\n  level: error\nplugins:\n  files:\n    kind: storage\n    path: " + testplugin.Memory(t) + "\n    args: [storage]\n"
+	body := "log:\n  level: error\nplugins:\n  catalogs:\n    enabled: false\n  files:\n    kind: storage\n    path: " + testplugin.Memory(t) + "\n    args: [storage]\n"
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

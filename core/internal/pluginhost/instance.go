@@ -344,7 +344,7 @@ func (i *Instance) Close() {
 type Status struct {
 	Name     string   `json:"name"`
 	Kind     sdk.Kind `json:"kind"`
-	Path     string   `json:"path"`
+	Path     string   `json:"path,omitempty"`
 	Running  bool     `json:"running"`
 	PID      int      `json:"pid,omitempty"`
 	Plugin   string   `json:"plugin,omitempty"`

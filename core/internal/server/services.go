@@ -336,6 +336,24 @@ func streamSSE[T any](c echo.Context, event string, run func(send func(T) error)
 	return nil
 }
 
+// LogView is one log line of a service's pod.
+type LogView struct {
+	Pod       string    `json:"pod"`
+	Container string    `json:"container"`
+	Time      time.Time `json:"time"`
+	Line      string    `json:"line"`
+}
+
+// EventView is one Kubernetes event about a service's objects.
+type EventView struct {
+	Time    time.Time `json:"time"`
+	Type    string    `json:"type"`
+	Reason  string    `json:"reason"`
+	Object  string    `json:"object"`
+	Message string    `json:"message"`
+	Count   int       `json:"count"`
+}
+
 func (s *Server) serviceLogs(c echo.Context) error {
 	sc, err := s.serviceScope(c)
 	if err != nil {
@@ -351,8 +369,10 @@ func (s *Server) serviceLogs(c echo.Context) error {
 	}
 	req := sdk.LogsRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Release.Name}, Pod: c.QueryParam("pod"),
 		Container: c.QueryParam("container"), TailLines: tail, Follow: c.QueryParam("follow") == "true"}
-	return streamSSE(c, "log", func(send func(sdk.LogLine) error) error {
-		return sc.region.Logs(c.Request().Context(), req, send)
+	return streamSSE(c, "log", func(send func(LogView) error) error {
+		return sc.region.Logs(c.Request().Context(), req, func(l sdk.LogLine) error {
+			return send(LogView{Pod: l.Pod, Container: l.Container, Time: l.Time, Line: l.Line})
+		})
 	})
 }
 
@@ -366,7 +386,9 @@ func (s *Server) serviceEvents(c echo.Context) error {
 		return err
 	}
 	req := sdk.EventsRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Release.Name}, Follow: c.QueryParam("follow") != "false"}
-	return streamSSE(c, "event", func(send func(sdk.Event) error) error {
-		return sc.region.Events(c.Request().Context(), req, send)
+	return streamSSE(c, "event", func(send func(EventView) error) error {
+		return sc.region.Events(c.Request().Context(), req, func(e sdk.Event) error {
+			return send(EventView{Time: e.Time, Type: e.Type, Reason: e.Reason, Object: e.Object, Message: e.Message, Count: e.Count})
+		})
 	})
 }

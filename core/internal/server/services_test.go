@@ -140,9 +140,14 @@ func TestServicesLifecycle(t *testing.T) {
 	if stream.Header.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("logs content type %q", stream.Header.Get("Content-Type"))
 	}
-	line, err := bufio.NewReader(stream.Body).ReadString('\n')
+	reader := bufio.NewReader(stream.Body)
+	line, err := reader.ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "event: log") {
 		t.Fatalf("first log event: %q %v", line, err)
+	}
+	data, _ := reader.ReadString('\n')
+	if !strings.HasPrefix(data, "data: {") || !strings.Contains(data, `"line":`) || !strings.Contains(data, `"pod":`) {
+		t.Fatalf("a log event's data: %q", data)
 	}
 	cancel()
 	stream.Body.Close()
