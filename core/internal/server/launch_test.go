@@ -147,3 +147,49 @@ func TestLaunch(t *testing.T) {
 		t.Errorf("launching into a project that is not the caller's: %d, want 404", code)
 	}
 }
+
+func TestSavedConfigurations(t *testing.T) {
+	base := launchServer(t, "alice", "[data-team]")
+	cfgs := base + "/projects/user-alice/configurations"
+	put := func(name, body string) int {
+		resp, _ := do(t, http.MethodPut, cfgs+"/"+name, strings.NewReader(body), "Content-Type", "application/json")
+		return resp.StatusCode
+	}
+	if code := put("big%20notebook", `{"launch":{"catalog":"ide","chart":"notebook","values":{"cpu":4},"name":"big"}}`); code != 200 {
+		t.Fatalf("save: %d", code)
+	}
+	if code := put("bad", `{"launch":{"chart":"notebook"}}`); code != 400 {
+		t.Fatalf("a configuration without catalog: %d", code)
+	}
+	if code := put("..%2Fescape", `{"launch":{"catalog":"ide","chart":"notebook"}}`); code != 400 && code != 404 {
+		t.Fatalf("a name with a slash: %d", code)
+	}
+	var list struct{ Configurations []SavedConfiguration }
+	if code := getJSON(t, cfgs, &list); code != 200 || len(list.Configurations) != 1 || list.Configurations[0].Launch.Values["cpu"] != float64(4) {
+		t.Fatalf("list: %d %+v", code, list)
+	}
+	var one SavedConfiguration
+	if code := getJSON(t, cfgs+"/big%20notebook", &one); code != 200 || one.Launch.Name != "big" {
+		t.Fatalf("get: %d %+v", code, one)
+	}
+	// Basalt's folder is neither listed nor reachable through the secrets API.
+	var secrets SecretList
+	getJSON(t, base+"/projects/user-alice/secrets", &secrets)
+	for _, e := range secrets.Entries {
+		if strings.HasPrefix(e.Name, ".basalt") {
+			t.Fatalf("the secrets listing shows Basalt's folder: %+v", secrets)
+		}
+	}
+	if code := getJSON(t, base+"/projects/user-alice/secrets?path=.basalt/configurations", nil); code != 404 {
+		t.Fatalf("Basalt's folder through the secrets API: %d", code)
+	}
+	if code := getJSON(t, base+"/projects/project-data-team/configurations/big%20notebook", nil); code != 404 {
+		t.Fatalf("a personal configuration seen from the group: %d", code)
+	}
+	if resp, _ := do(t, http.MethodDelete, cfgs+"/big%20notebook", nil); resp.StatusCode != 204 {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	if code := getJSON(t, cfgs+"/big%20notebook", nil); code != 404 {
+		t.Fatalf("after delete: %d", code)
+	}
+}

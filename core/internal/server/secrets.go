@@ -41,7 +41,10 @@ func (s *Server) secretScope(c echo.Context) (secretScope, error) {
 // path reads ?path= relative to the project's home; ".." and absolute paths cannot leave it.
 func (sc secretScope) path(c echo.Context) (string, error) {
 	rel := strings.Trim(c.QueryParam("path"), "/")
-	for _, part := range strings.Split(rel, "/") {
+	for i, part := range strings.Split(rel, "/") {
+		if i == 0 && part == basaltFolder {
+			return "", sdk.Errorf(sdk.ErrNotFound, "no secret %q", rel)
+		}
 		if part == ".." || part == "." || strings.ContainsRune(part, 0) {
 			return "", sdk.InvalidFields("invalid path", sdk.FieldViolation{Field: "path", Rule: "must be a path inside the project's secrets, without . or .."})
 		}
@@ -88,6 +91,9 @@ func (s *Server) listSecrets(c echo.Context) error {
 		Commands: []string{"vault kv list " + path}}
 	for _, e := range resp.Entries {
 		name := strings.TrimSuffix(e.Name, "/")
+		if path == sc.home && name == basaltFolder {
+			continue // Basalt's own data: saved configurations, settings
+		}
 		rel := strings.TrimPrefix(sc.relative(path)+"/"+name, "/")
 		out.Entries = append(out.Entries, SecretEntry{Name: name, Path: rel, Folder: e.Folder})
 	}

@@ -166,6 +166,10 @@ func (s *Server) routes() {
 	v1.GET("/projects/:project/quota", s.quota)
 	v1.GET("/projects/:project/launch/form", s.launchForm)
 	v1.POST("/projects/:project/launch/plan", s.planLaunch)
+	v1.GET("/projects/:project/configurations", s.listConfigurations)
+	v1.GET("/projects/:project/configurations/:name", s.getConfiguration)
+	v1.PUT("/projects/:project/configurations/:name", s.saveConfiguration)
+	v1.DELETE("/projects/:project/configurations/:name", s.deleteConfiguration)
 
 	secrets := v1.Group("/projects/:project/secrets")
 	secrets.GET("", s.listSecrets)
