@@ -1,0 +1,265 @@
+// Package localsecrets is Basalt's secret store on one machine, the embedded default: the
+// secrets contract over a single local file encrypted at rest with AES-256-GCM, with the
+// semantics of Vault's KV version 2 (versions, soft delete, undelete, destroy, metadata,
+// check-and-set).
+//
+// Each user's secrets live under their home (userHome, "{username}" by default) and each
+// group's under the group's (groupHome, "project-{group}"); any other path is not found.
+// Basalt keeps its own settings in a ".basalt/" folder of each home, an ordinary folder
+// here. Every change rewrites the file through a temporary file and a rename, so that a
+// crash at any moment leaves the previous or the new content, never a mix.
+package localsecrets
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// Version is the plugin's own version.
+const Version = "0.1.0"
+
+//go:embed schema.json
+var configSchema []byte
+
+// Config is the plugin's configuration section (schema.json documents each field).
+type Config struct {
+	File        string `json:"file"`
+	Key         string `json:"key"`
+	KeyFile     string `json:"keyFile"`
+	UserHome    string `json:"userHome"`
+	GroupHome   string `json:"groupHome"`
+	MaxVersions int    `json:"maxVersions"`
+}
+
+// Defaults of the configuration.
+const (
+	DefaultUserHome    = "{username}"
+	DefaultGroupHome   = "project-{group}"
+	DefaultMaxVersions = 10
+)
+
+// Store is the local secrets plugin. Its methods are safe for concurrent use.
+type Store struct {
+	log *slog.Logger
+
+	mu    sync.RWMutex
+	cfg   Config
+	vault *vault // nil until Configure succeeds
+}
+
+// New returns an unconfigured store that logs to log.
+func New(log *slog.Logger) *Store {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Store{log: log}
+}
+
+func (s *Store) Info(context.Context, sdk.InfoRequest) (sdk.InfoResponse, error) {
+	return sdk.InfoResponse{Kind: sdk.KindSecrets, Name: "localsecrets", Version: Version, ProtocolVersions: []int{sdk.ProtocolVersion}}, nil
+}
+
+func (s *Store) ConfigSchema(context.Context, sdk.ConfigSchemaRequest) (sdk.ConfigSchemaResponse, error) {
+	return sdk.ConfigSchemaResponse{Schema: configSchema}, nil
+}
+
+func (s *Store) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
+	cfg, key, err := parseConfig(req.Config)
+	if err != nil {
+		return sdk.ConfigureResponse{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// The file is locked by whoever has it open, this store included: let it go first.
+	if s.vault != nil {
+		s.vault.close()
+		s.vault = nil
+	}
+	if key == nil {
+		var created bool
+		key, created, err = loadKeyFile(cfg.KeyFile, cfg.File)
+		if err != nil {
+			return sdk.ConfigureResponse{}, err
+		}
+		if created {
+			s.log.Warn("created a new encryption key: keep a copy of it, the secrets cannot be read without it", "keyFile", cfg.KeyFile)
+		}
+		if mode, ok := looseMode(cfg.KeyFile); ok {
+			s.log.Warn("the key file can be read by other accounts", "keyFile", cfg.KeyFile, "mode", mode.String())
+		}
+	}
+	v, err := openVault(cfg.File, key, cfg.MaxVersions)
+	clear(key)
+	if err != nil {
+		return sdk.ConfigureResponse{}, err
+	}
+	s.cfg, s.vault = cfg, v
+	s.log.Info("configured", "file", cfg.File, "secrets", v.count(), "userHome", cfg.UserHome, "groupHome", cfg.GroupHome)
+	return sdk.ConfigureResponse{}, nil
+}
+
+// Close releases the store's file. The store can be configured again afterwards.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.vault != nil {
+		s.vault.close()
+		s.vault = nil
+	}
+	return nil
+}
+
+// parseConfig decodes a configuration strictly, fills in the defaults and checks what the
+// schema cannot say. It returns the key when the configuration gives it inline.
+func parseConfig(raw []byte) (Config, []byte, error) {
+	var cfg Config
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return Config{}, nil, sdk.Errorf(sdk.ErrInvalidArgument, "invalid configuration: %v", err)
+	}
+	if cfg.UserHome == "" {
+		cfg.UserHome = DefaultUserHome
+	}
+	if cfg.GroupHome == "" {
+		cfg.GroupHome = DefaultGroupHome
+	}
+	if cfg.MaxVersions == 0 {
+		cfg.MaxVersions = DefaultMaxVersions
+	}
+	var bad []sdk.FieldViolation
+	if cfg.File == "" {
+		bad = append(bad, sdk.FieldViolation{Field: "file", Rule: "is required"})
+	}
+	var key []byte
+	switch {
+	case cfg.Key != "" && cfg.KeyFile != "":
+		bad = append(bad, sdk.FieldViolation{Field: "keyFile", Rule: "give key or keyFile, not both"})
+	case cfg.Key != "":
+		k, err := base64.StdEncoding.DecodeString(cfg.Key)
+		if err != nil || len(k) != keySize {
+			bad = append(bad, sdk.FieldViolation{Field: "key", Rule: "must be 32 bytes in standard base64"})
+		}
+		key = k
+	case cfg.File != "":
+		if cfg.KeyFile == "" {
+			cfg.KeyFile = cfg.File + ".key"
+		}
+	}
+	cfg.Key = "" // the key stays out of the configuration kept in memory
+	if !validPattern(cfg.UserHome, "{username}") {
+		bad = append(bad, sdk.FieldViolation{Field: "userHome", Rule: "must hold {username} once and be a relative path of names, without . or .."})
+	}
+	if !validPattern(cfg.GroupHome, "{group}") {
+		bad = append(bad, sdk.FieldViolation{Field: "groupHome", Rule: "must hold {group} once and be a relative path of names, without . or .."})
+	}
+	if cfg.MaxVersions < 1 || cfg.MaxVersions > 1000 {
+		bad = append(bad, sdk.FieldViolation{Field: "maxVersions", Rule: "must be between 1 and 1000"})
+	}
+	if len(bad) > 0 {
+		clear(key)
+		return Config{}, nil, sdk.InvalidFields("invalid configuration", bad...)
+	}
+	return cfg, key, nil
+}
+
+// validPattern reports whether a home pattern holds its placeholder once and makes a clean
+// path whatever name fills it.
+func validPattern(pattern, placeholder string) bool {
+	if strings.Count(pattern, placeholder) != 1 || strings.ContainsAny(pattern, "\x00") {
+		return false
+	}
+	_, err := cleanPath(strings.Replace(pattern, placeholder, "x", 1))
+	return err == nil
+}
+
+// current returns the open vault and the configuration it was opened with.
+func (s *Store) current() (*vault, Config, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.vault == nil {
+		return nil, Config{}, sdk.Errorf(sdk.ErrUnavailable, "the local secrets store is not configured")
+	}
+	return s.vault, s.cfg, nil
+}
+
+// validName reports whether a username or group name can fill a home pattern: one path
+// element.
+func validName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, "/\x00")
+}
+
+// userHome returns a user's home, or false when the user has none: a name that is not a
+// path element, or whose home would be a group's.
+func (c Config) userHome(username string) (string, bool) {
+	if !validName(username) {
+		return "", false
+	}
+	home := strings.Replace(c.UserHome, "{username}", username, 1)
+	before, after, _ := strings.Cut(c.GroupHome, "{group}")
+	if g, ok := strings.CutPrefix(home, before); ok {
+		if g, ok = strings.CutSuffix(g, after); ok && validName(g) {
+			return "", false // a user named after a group's home must not get it
+		}
+	}
+	return home, true
+}
+
+func (c Config) groupHome(group string) (string, bool) {
+	if !validName(group) {
+		return "", false
+	}
+	return strings.Replace(c.GroupHome, "{group}", group, 1), true
+}
+
+// homes returns the top folders the caller may use: their own and their groups'.
+func (c Config) homes(caller sdk.Caller) []string {
+	var homes []string
+	if h, ok := c.userHome(caller.Username); ok {
+		homes = append(homes, h)
+	}
+	for _, g := range caller.Groups {
+		if h, ok := c.groupHome(g); ok {
+			homes = append(homes, h)
+		}
+	}
+	return homes
+}
+
+func (s *Store) Home(_ context.Context, req sdk.SecretsHomeRequest) (sdk.SecretsHomeResponse, error) {
+	_, cfg, err := s.current()
+	if err != nil {
+		return sdk.SecretsHomeResponse{}, err
+	}
+	if req.Caller.Username == "" {
+		return sdk.SecretsHomeResponse{}, sdk.Errorf(sdk.ErrUnauthenticated, "no caller")
+	}
+	if req.Project.Personal() {
+		home, ok := cfg.userHome(req.Caller.Username)
+		if !ok {
+			return sdk.SecretsHomeResponse{}, sdk.Errorf(sdk.ErrNotFound, "user %q has no secrets home", req.Caller.Username)
+		}
+		return sdk.SecretsHomeResponse{Path: home}, nil
+	}
+	home, ok := cfg.groupHome(req.Project.Group)
+	if !ok || !slices.Contains(req.Caller.Groups, req.Project.Group) {
+		return sdk.SecretsHomeResponse{}, sdk.Errorf(sdk.ErrNotFound, "project %q not found", req.Project.ID)
+	}
+	return sdk.SecretsHomeResponse{Path: home}, nil
+}
+
+// Token is not offered: nothing outside Basalt can reach a local file.
+func (s *Store) Token(context.Context, sdk.SecretsTokenRequest) (sdk.SecretsTokenResponse, error) {
+	return sdk.SecretsTokenResponse{}, sdk.Errorf(sdk.ErrUnimplemented, "the local secrets store has no endpoint a service could reach with a token")
+}
+
+var _ sdk.Secrets = (*Store)(nil)
