@@ -175,7 +175,7 @@ func parseConfig(raw []byte) (Config, []byte, error) {
 // validPattern reports whether a home pattern holds its placeholder once and makes a clean
 // path whatever name fills it.
 func validPattern(pattern, placeholder string) bool {
-	if strings.Count(pattern, placeholder) != 1 || strings.ContainsAny(pattern, "\x00") {
+	if strings.Count(pattern, placeholder) != 1 || strings.HasPrefix(pattern, "/") || strings.HasSuffix(pattern, "/") {
 		return false
 	}
 	_, err := cleanPath(strings.Replace(pattern, placeholder, "x", 1))

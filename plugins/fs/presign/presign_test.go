@@ -42,16 +42,16 @@ func TestRefused(t *testing.T) {
 		now   time.Time
 		want  error
 	}{
-		"expired":          {key, token, now.Add(time.Minute), presign.ErrExpired},
-		"wrong key":        {[]byte("another key, just as long as it"), token, now, presign.ErrInvalid},
-		"swapped payload":  {key, "fs1." + payload + "." + otherSig, now, presign.ErrInvalid},
-		"altered mac":      {key, "fs1." + payload + "." + flip(sig), now, presign.ErrInvalid},
-		"no signature":     {key, "fs1." + payload, now, presign.ErrInvalid},
-		"other format":     {key, payload + "." + sig, now, presign.ErrInvalid},
-		"empty":            {key, "", now, presign.ErrInvalid},
-		"forged unsigned":  {key, "fs1.e30.", now, presign.ErrInvalid},
+		"expired":           {key, token, now.Add(time.Minute), presign.ErrExpired},
+		"wrong key":         {[]byte("another key, just as long as it"), token, now, presign.ErrInvalid},
+		"swapped payload":   {key, "fs1." + payload + "." + otherSig, now, presign.ErrInvalid},
+		"altered mac":       {key, "fs1." + payload + "." + flip(sig), now, presign.ErrInvalid},
+		"no signature":      {key, "fs1." + payload, now, presign.ErrInvalid},
+		"other format":      {key, payload + "." + sig, now, presign.ErrInvalid},
+		"empty":             {key, "", now, presign.ErrInvalid},
+		"forged unsigned":   {key, "fs1.e30.", now, presign.ErrInvalid},
 		"signed, no object": {key, forge("fs1.e30"), now, presign.ErrInvalid},
-		"signed, not JSON": {key, forge("fs1.bm90LWpzb24"), now, presign.ErrInvalid},
+		"signed, not JSON":  {key, forge("fs1.bm90LWpzb24"), now, presign.ErrInvalid},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := presign.Verify(tc.key, tc.token, tc.now); !errors.Is(err, tc.want) {

@@ -1,0 +1,170 @@
+package localsecrets_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/pluginrpc"
+	"github.com/basalt-dev/basalt/sdk/plugintest"
+)
+
+// pluginBinary builds basalt-plugin-localsecrets once per test process.
+var pluginBinary = sync.OnceValues(func() (string, error) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	dir, err := os.MkdirTemp("", "basalt-plugin-localsecrets-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "basalt-plugin-localsecrets")
+	if out, err := exec.Command(goCmd, "build", "-o", bin, "./cmd/basalt-plugin-localsecrets").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bin, err := pluginBinary(); err == nil {
+		os.RemoveAll(filepath.Dir(bin))
+	}
+	os.Exit(code)
+}
+
+type logWriter struct{ tb testing.TB }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// spawn starts the plugin binary as the core does (go-plugin, gRPC, AutoMTLS), configures
+// it with cfg and returns its client and process id.
+func spawn(t *testing.T, cfg map[string]any) (sdk.Secrets, int) {
+	t.Helper()
+	bin, err := pluginBinary()
+	if err != nil {
+		t.Fatalf("building the plugin: %v", err)
+	}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  pluginrpc.Handshake,
+		VersionedPlugins: pluginrpc.ClientPlugins(),
+		Cmd:              exec.Command(bin),
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		GRPCDialOptions:  pluginrpc.DialOptions(),
+		Logger:           hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: logWriter{t}, Level: hclog.Warn}),
+	})
+	t.Cleanup(client.Kill)
+	rpc, err := client.Client()
+	if err != nil {
+		t.Fatalf("starting the plugin: %v", err)
+	}
+	raw, err := rpc.Dispense(string(sdk.KindSecrets))
+	if err != nil {
+		t.Fatalf("dispensing: %v", err)
+	}
+	s := raw.(sdk.Secrets)
+	config, _ := json.Marshal(cfg)
+	if _, err := s.Configure(t.Context(), sdk.ConfigureRequest{Config: config}); err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	return s, client.ReattachConfig().Pid
+}
+
+// TestConformanceSubprocess runs the kit against the plugin binary: the whole path the core
+// uses.
+func TestConformanceSubprocess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and spawns the plugin binary")
+	}
+	plugintest.TestSecrets(t, func(t *testing.T) plugintest.SecretsSetup {
+		s, _ := spawn(t, map[string]any{"file": filepath.Join(t.TempDir(), "secrets.db")})
+		return plugintest.SecretsSetup{Secrets: s, Connected: true, Caller: alice, Other: &bob}
+	})
+}
+
+// TestCrashDuringWrites kills the plugin process (SIGKILL) while writers keep it busy, then
+// opens the file: it must open with the same key, and every write the plugin acknowledged
+// must be there.
+func TestCrashDuringWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and spawns the plugin binary")
+	}
+	dir := t.TempDir()
+	cfg := map[string]any{"file": filepath.Join(dir, "secrets.db"), "keyFile": filepath.Join(dir, "secrets.key"), "maxVersions": 1000}
+	acked := map[string]map[int]map[string]string{} // path → version → data
+	var mu sync.Mutex
+	const writers = 4
+	for round := range 4 {
+		s, pid := spawn(t, cfg)
+		if round == 0 {
+			// Some bulk, so that each rewrite of the file takes a while.
+			for i := range 200 {
+				write(t, s, alice, fmt.Sprintf("alice/bulk/%03d", i), map[string]string{"v": strings.Repeat("x", 512)})
+			}
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				path := fmt.Sprintf("alice/crash/%d", w)
+				for i := 0; ctx.Err() == nil; i++ {
+					data := map[string]string{"round": fmt.Sprint(round), "i": fmt.Sprint(i)}
+					resp, err := s.Write(ctx, sdk.WriteSecretRequest{Caller: alice, Path: path, Data: data})
+					if err != nil {
+						return // the process is gone
+					}
+					mu.Lock()
+					if acked[path] == nil {
+						acked[path] = map[int]map[string]string{}
+					}
+					acked[path][resp.Version] = data
+					mu.Unlock()
+				}
+			})
+		}
+		time.Sleep(time.Duration(150+100*round) * time.Millisecond)
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatalf("kill: %v", err)
+		}
+		wg.Wait()
+		cancel()
+	}
+
+	s, _ := configure(t, cfg)
+	total := 0
+	for path, versions := range acked {
+		for v, want := range versions {
+			got, err := s.Read(t.Context(), sdk.ReadSecretRequest{Caller: alice, Path: path, Version: v})
+			if err != nil || !maps.Equal(got.Data, want) {
+				t.Errorf("%s version %d, acknowledged before the crash: %v, %v; want %v", path, v, got.Data, err, want)
+			}
+			total++
+		}
+	}
+	if total < writers {
+		t.Errorf("only %d writes acknowledged: the test did not exercise the store", total)
+	}
+	t.Logf("%d acknowledged writes over 4 crashes, all found", total)
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, "secrets.db.tmp-*")); len(leftovers) > 0 {
+		t.Errorf("temporary files left after reopening: %v", leftovers)
+	}
+}
