@@ -1,6 +1,6 @@
 // Command testenv builds, starts and stops Basalt's local test environment.
 //
-//	testenv build          build the missing components into .cache/bin
+//	testenv build [part…]  build the missing components into .cache/bin
 //	testenv up             build, start, configure; write .cache/testenv/env
 //	testenv down           stop every process that up started
 //	testenv env            print the env file (eval-able by a shell)
@@ -51,7 +51,7 @@ func main() {
 	}
 	switch cmd {
 	case "build":
-		_, err = stack.Build(ctx, l, os.Stdout)
+		_, err = stack.Build(ctx, l, os.Stdout, fs.Args()...)
 	case "up":
 		var urls []string
 		if *redirects != "" {
