@@ -32,7 +32,13 @@ func (s *Store) Presign(_ context.Context, req sdk.PresignRequest) (sdk.PresignR
 	if err := checkObject("object.key", req.Object.Key); err != nil {
 		return sdk.PresignResponse{}, err
 	}
-	b, err := st.open(req.Caller, req.Object.Bucket, false)
+	// A download must name an object that is there; an upload, a key the caller may write.
+	var b *bucket
+	if req.Method == "GET" {
+		b, _, err = st.object(req.Caller, req.Object)
+	} else {
+		b, err = st.open(req.Caller, req.Object.Bucket, false)
+	}
 	if err != nil {
 		return sdk.PresignResponse{}, err
 	}
