@@ -63,7 +63,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"unknown key", "server:\n  adress: x\n", nil, "server.adress"},
 		{"bad enum", "log:\n  level: loud\n", nil, "log.level"},
 		{"bad address", "server:\n  address: nowhere\n", nil, "server.address"},
-		{"plugin without binary", "plugins:\n  files:\n    kind: storage\n", nil, "plugins.files.path"},
+		{"plugin without binary", "plugins:\n  blobs:\n    kind: storage\n", nil, "plugins.blobs.path"},
 		{"unknown plugin kind", "plugins:\n  files:\n    kind: blob\n    path: /bin/sh\n", nil, "plugins.files.kind"},
 		{"bad checksum", "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\n    sha256: xyz\n", nil, "plugins.files.sha256"},
 		{"malformed set", "", []string{"server.address"}, "server.address"},

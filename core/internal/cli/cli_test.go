@@ -56,26 +56,30 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 	}
 }
 
+// onlyMemory drops the embedded default plugins and the default region that uses them, so
+// that a test's configuration holds the memory plugin only.
+const onlyMemory = "regions: [{id: local}]\nplugins:\n  catalogs: {enabled: false}\n  files: {enabled: false}\n  secrets: {enabled: false}\n"
+
 func TestServeRefusesPluginSectionFailingItsSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "basalt.yaml")
-	body := "plugins:\n  catalogs:\n    enabled: false\n  files:\n    kind: storage\n    path: " + testplugin.Memory(t) + "\n    args: [storage]\n    config:\n      maxPageSize: lots\n"
+	body := onlyMemory + "  mem:\n    kind: storage\n    path: " + testplugin.Memory(t) + "\n    args: [storage]\n    config:\n      maxPageSize: lots\n"
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	code, _, stderr := run(t, "serve", "--config", path, "--set", "server.address=127.0.0.1:0")
-	if code == 0 || !strings.Contains(stderr, "plugins.files.config.maxPageSize") {
+	if code == 0 || !strings.Contains(stderr, "plugins.mem.config.maxPageSize") {
 		t.Fatalf("serve must exit non-zero naming the key, got %d:\n%s", code, stderr)
 	}
 }
 
 func TestPluginsCommandListsHealth(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "basalt.yaml")
-	body := "log:\n  level: error\nplugins:\n  catalogs:\n    enabled: false\n  files:\n    kind: storage\n    path: " + testplugin.Memory(t) + "\n    args: [storage]\n"
+	body := "log:\n  level: error\n" + onlyMemory + "  mem:\n    kind: storage\n    path: " + testplugin.Memory(t) + "\n    args: [storage]\n"
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := run(t, "plugins", "--config", path)
-	if code != 0 || !strings.Contains(stdout, "files") || !strings.Contains(stdout, "memory") || !strings.Contains(stdout, " ok ") {
+	if code != 0 || !strings.Contains(stdout, "mem ") || !strings.Contains(stdout, "memory") || !strings.Contains(stdout, " ok ") {
 		t.Fatalf("plugins: %d\n%s\n%s", code, stdout, stderr)
 	}
 }
