@@ -48,7 +48,8 @@ type cluster struct {
 	helm    map[helmKey]*action.Configuration
 	getters map[string]*restGetter // by identity ("" for the plugin's own)
 
-	spaces *spaces
+	spaces   *spaces
+	archives archiveCache
 }
 
 type helmKey struct{ namespace, identity string }
@@ -206,19 +207,19 @@ func (kubeClient) IsReachable() error { return nil }
 // ones it would build, and forget, for every action.
 type restGetter struct {
 	identity string
-	config    *rest.Config
-	disco   discovery.CachedDiscoveryInterface
-	mapper  meta.RESTMapper
-	loader  clientcmd.ClientConfig
-	factory cmdutil.Factory
-	client  k8s.Interface
+	config   *rest.Config
+	disco    discovery.CachedDiscoveryInterface
+	mapper   meta.RESTMapper
+	loader   clientcmd.ClientConfig
+	factory  cmdutil.Factory
+	client   k8s.Interface
 }
 
 func (g *restGetter) ToRESTConfig() (*rest.Config, error) { return rest.CopyConfig(g.config), nil }
 func (g *restGetter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
 	return g.disco, nil
 }
-func (g *restGetter) ToRESTMapper() (meta.RESTMapper, error)         { return g.mapper, nil }
+func (g *restGetter) ToRESTMapper() (meta.RESTMapper, error)        { return g.mapper, nil }
 func (g *restGetter) ToRawKubeConfigLoader() clientcmd.ClientConfig { return g.loader }
 
 // ping checks that the cluster answers, for Configure.

@@ -41,7 +41,11 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	if req.Archive == nil {
 		return sdk.InstallResponse{}, sdk.InvalidFields("invalid chart", sdk.FieldViolation{Field: "archive", Rule: "missing"})
 	}
-	ch, err := loader.LoadArchive(req.Archive)
+	data, digest, err := readArchive(req.Archive)
+	if err != nil {
+		return sdk.InstallResponse{}, err
+	}
+	ch, err := loader.LoadArchive(bytes.NewReader(data))
 	if err != nil {
 		return sdk.InstallResponse{}, sdk.InvalidFields("invalid chart", sdk.FieldViolation{Field: "archive", Rule: "not a chart archive: " + err.Error()})
 	}
@@ -114,9 +118,17 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	}
 
 	md := req.Metadata
-	if err := c.writeMetadata(context.WithoutCancel(ctx), sp, req.ReleaseName, rec, md); err != nil {
+	if err := c.writeMetadata(context.WithoutCancel(ctx), sp, req.ReleaseName, rec, md, digest); err != nil {
 		return sdk.InstallResponse{}, err
 	}
+	c.archives.put(digest, data)
+	p.work.Go(func() {
+		ctx, cancel := context.WithTimeout(p.base, 30*time.Second)
+		defer cancel()
+		if err := c.keepArchive(ctx, ns, digest, data, rec); err != nil {
+			p.log.Warn("keeping the chart archive", "namespace", ns, "release", req.ReleaseName, "error", err)
+		}
+	})
 	d, err := sp.decode(rec, s.urlKinds())
 	if err != nil {
 		return sdk.InstallResponse{}, kubeError("reading release "+req.ReleaseName, err)

@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"context"
 	"errors"
+	"maps"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/storage/driver"
@@ -50,9 +51,16 @@ func (p *Plugin) setSuspended(ctx context.Context, ref sdk.ReleaseRef, suspend b
 	if suspendOf(last.Config) == suspend && last.Info.Status.String() == "deployed" {
 		return nil
 	}
+	ch, err := c.chartOf(ctx, f.ns, f.digest)
+	if err != nil {
+		return err
+	}
+	if ch == nil { // installed without Basalt: Helm's copy serves charts without subcharts
+		ch = last.Chart
+	}
 	up := action.NewUpgrade(cfg)
 	up.Namespace, up.Timeout, up.MaxHistory, up.ReuseValues = f.ns, s.timeout, s.HistoryMax, true
-	_, err = up.RunWithContext(ctx, ref.Name, last.Chart, map[string]any{"global": map[string]any{"suspend": suspend}})
+	_, err = up.RunWithContext(ctx, ref.Name, ch, map[string]any{"global": map[string]any{"suspend": suspend}})
 	if err != nil {
 		return installError(ref.Name, err)
 	}
@@ -114,13 +122,16 @@ func (p *Plugin) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseRequest
 		md.Shared = *req.Shared
 	}
 	if f.has {
-		err = c.updateMetadata(ctx, f.sp, req.Name, func(s *corev1.Secret) { s.Data = metadataData(md) })
+		err = c.updateMetadata(ctx, f.sp, req.Name, func(s *corev1.Secret) {
+			delete(s.Data, "friendlyName")
+			maps.Copy(s.Data, metadataData(md))
+		})
 	} else {
 		first, ferr := c.client.CoreV1().Secrets(f.ns).Get(ctx, helmRecord(req.Name, 1), metav1.GetOptions{})
 		if ferr != nil {
 			first = f.rec
 		}
-		err = c.writeMetadata(ctx, f.sp, req.Name, first, md)
+		err = c.writeMetadata(ctx, f.sp, req.Name, first, md, "")
 	}
 	if err != nil {
 		return sdk.UpdateReleaseResponse{}, err

@@ -54,7 +54,10 @@ func metadataOf(s *corev1.Secret) sdk.ReleaseMetadata {
 
 // writeMetadata creates the release's metadata Secret, owned by its Helm record, or replaces
 // its data when it exists.
-func (c *cluster) writeMetadata(ctx context.Context, sp *space, release string, owner *corev1.Secret, md sdk.ReleaseMetadata) error {
+// digestKey is Basalt's addition to Onyxia's keys: the archive the release was installed from.
+const digestKey = "chartDigest"
+
+func (c *cluster) writeMetadata(ctx context.Context, sp *space, release string, owner *corev1.Secret, md sdk.ReleaseMetadata, digest string) error {
 	secrets := c.client.CoreV1().Secrets(sp.name)
 	want := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
@@ -64,6 +67,9 @@ func (c *cluster) writeMetadata(ctx context.Context, sp *space, release string, 
 		},
 		Type: metadataType,
 		Data: metadataData(md),
+	}
+	if digest != "" {
+		want.Data[digestKey] = []byte(digest)
 	}
 	if owner != nil {
 		want.OwnerReferences = []metav1.OwnerReference{recordOwner(owner)}

@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	k8s "k8s.io/client-go/kubernetes"
@@ -79,9 +80,19 @@ func (p *Plugin) Logs(ctx context.Context, req sdk.LogsRequest, send func(sdk.Lo
 			opts.TailLines = &tail
 		}
 		stream, err := client.CoreV1().Pods(f.ns).GetLogs(src.pod, opts).Stream(ctx)
+		// Following waits for a container that has not started yet, or a node that does
+		// not answer yet, until the caller leaves.
+		for err != nil && req.Follow && ctx.Err() == nil && !isNotFound(err) {
+			select {
+			case <-ctx.Done():
+			case <-time.After(2 * time.Second):
+				stream, err = client.CoreV1().Pods(f.ns).GetLogs(src.pod, opts).Stream(ctx)
+			}
+		}
 		if err != nil {
-			if ctx.Err() == nil && !isNotFound(err) {
-				once.Do(func() { readErr = kubeError("reading the logs of "+src.pod, err) })
+			// A container not started yet has no logs (the API server answers 400).
+			if ctx.Err() == nil && !isNotFound(err) && !apierrors.IsBadRequest(err) {
+				once.Do(func() { readErr = unavailable("reading the logs of "+src.pod+"/"+src.container, err) })
 			}
 			return
 		}

@@ -227,13 +227,14 @@ func (p *Plugin) ListReleases(ctx context.Context, req sdk.ListReleasesRequest) 
 
 // found is one release, read from the namespace's caches.
 type found struct {
-	ns  string
-	sp  *space
-	inf *informersOf
-	rec *corev1.Secret
-	d   *decodedRelease
-	md  sdk.ReleaseMetadata
-	has bool // the metadata Secret exists
+	ns     string
+	sp     *space
+	inf    *informersOf
+	rec    *corev1.Secret
+	d      *decodedRelease
+	md     sdk.ReleaseMetadata
+	has    bool   // the metadata Secret exists
+	digest string // of the chart archive installed
 }
 
 // find returns the release a reference names, or ErrNotFound, also when the caller may not see
@@ -268,11 +269,16 @@ func (p *Plugin) find(ctx context.Context, ref sdk.ReleaseRef) (*found, error) {
 	if d.rel.Info.Status == release.StatusUninstalled {
 		return nil, notFound
 	}
-	md, has := inf.releaseMetadata(ns, ref.Name)
+	var md sdk.ReleaseMetadata
+	var digest string
+	o, has, _ := inf.metas.GetStore().GetByKey(ns + "/" + metadataName(ref.Name))
+	if has {
+		md, digest = metadataOf(o.(*corev1.Secret)), string(o.(*corev1.Secret).Data[digestKey])
+	}
 	if !visible(ref.Caller, ref.Project, md) {
 		return nil, notFound
 	}
-	return &found{ns: ns, sp: sp, inf: inf, rec: rec, d: d, md: md, has: has}, nil
+	return &found{ns: ns, sp: sp, inf: inf, rec: rec, d: d, md: md, has: has, digest: digest}, nil
 }
 
 func (p *Plugin) GetRelease(ctx context.Context, req sdk.GetReleaseRequest) (sdk.GetReleaseResponse, error) {
