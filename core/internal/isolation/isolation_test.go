@@ -1,0 +1,323 @@
+package isolation
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/authn"
+	"github.com/basalt-dev/basalt/core/internal/authz"
+	"github.com/basalt-dev/basalt/core/internal/pluginhost"
+	"github.com/basalt-dev/basalt/core/internal/server"
+	"github.com/basalt-dev/basalt/core/internal/testplugin"
+	"github.com/basalt-dev/basalt/deploy/testenv"
+	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/plugintest/memory"
+)
+
+// The callers of the matrix.
+var callers = []string{"anonymous", "expired", "dave", "bob", "carol", "alice"}
+
+// expect gives the status each caller gets; who is absent gets want["*"].
+type expect map[string]int
+
+func (e expect) of(caller string) int {
+	if s, ok := e[caller]; ok {
+		return s
+	}
+	if caller == "anonymous" || caller == "expired" {
+		return 401
+	}
+	return e["*"]
+}
+
+// row is one endpoint of the matrix: how to call it, and what each caller gets.
+type row struct {
+	method, path string // path with the parameters filled in (alice's resources)
+	body         string
+	want         expect
+}
+
+var catalogs = map[string]any{"catalogs": []any{map[string]any{"id": "ide", "status": "PROD", "charts": []any{
+	map[string]any{"name": "jupyter", "version": "1.0.0"},
+}}}}
+
+// client is a Hydra client made for this suite. It first issues one-second ID tokens (for the
+// expired caller), then normal ones.
+func client(t *testing.T, env *testenv.Env, redirect string) (string, string) {
+	t.Helper()
+	id, secret := fmt.Sprintf("isolation-%d", time.Now().UnixNano()), "isolation-secret-0123456789"
+	admin(t, env, http.MethodPost, "/admin/clients", fmt.Sprintf(`{"client_id":%q,"client_secret":%q,
+		"redirect_uris":[%q,"http://127.0.0.1/isolation"],"grant_types":["authorization_code","refresh_token"],
+		"response_types":["code"],"scope":"openid profile email offline_access",
+		"token_endpoint_auth_method":"client_secret_basic","authorization_code_grant_id_token_lifespan":"1s"}`, id, secret, redirect))
+	return id, secret
+}
+
+func admin(t *testing.T, env *testenv.Env, method, path, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, env.OIDCAdminURL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		raw, _ := io.ReadAll(resp.Body)
+		t.Fatalf("hydra %s %s: %s %s", method, path, resp.Status, raw)
+	}
+}
+
+func TestIsolationMatrix(t *testing.T) {
+	env := testenv.Require(t)
+	ctx := t.Context()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	id, secret := client(t, env, base+"/auth/callback")
+
+	tokens := map[string]string{"anonymous": ""}
+	login := func(user string) string {
+		tok, err := env.Login(ctx, testenv.LoginRequest{User: user, ClientID: id, ClientSecret: secret,
+			RedirectURL: "http://127.0.0.1/isolation", Scopes: []string{"openid", "profile", "email"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.IDToken
+	}
+	tokens["expired"] = login("alice")
+	admin(t, env, http.MethodPut, "/admin/clients/"+id+"/lifespans", `{"authorization_code_grant_id_token_lifespan":"1h"}`)
+	for _, u := range []string{"alice", "bob", "carol", "dave"} {
+		tokens[u] = login(u)
+	}
+
+	// Basalt in oidc mode with the memory plugins as its backends.
+	cfg, err := config.Load(config.Sources{Sets: []string{
+		"auth.mode=oidc", "server.public_url=" + base, "auth.oidc.issuer_url=" + env.OIDCIssuer,
+		"auth.oidc.client_id=" + id, "auth.oidc.client_secret=" + secret, "auth.session.key=" + strings.Repeat("s", 40),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := testplugin.Memory(t)
+	cfg.Plugins = map[string]config.Plugin{
+		"charts":  {Kind: "catalog", Path: mem, Args: []string{"catalog"}, Config: catalogs},
+		"files":   {Kind: "storage", Path: mem, Args: []string{"storage"}},
+		"secrets": {Kind: "secrets", Path: mem, Args: []string{"secrets"}},
+		"k8s":     {Kind: "region", Path: mem, Args: []string{"region"}},
+	}
+	cfg.Regions[0].Storage, cfg.Regions[0].Secrets, cfg.Regions[0].Region = "files", "secrets", "k8s"
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(host.Close)
+	if err := host.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	authenticator, err := authn.New(ctx, cfg.Auth, base, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authorizer, err := authz.New(cfg.Authz, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(),
+		Authn: authenticator, Authz: authorizer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+
+	call := func(caller, method, path, body string) (int, string) {
+		req, _ := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if tok := tokens[caller]; tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return resp.StatusCode, string(raw)
+	}
+
+	// Alice's resources: a file, a secret, a service in her project, and a private service of
+	// hers in the group project.
+	if code, body := call("alice", http.MethodPut, "/api/v1/projects/user-alice/files/content?path=user-alice/notes.txt", "hello"); code != 201 {
+		t.Fatalf("fixture file: %d %s", code, body)
+	}
+	if code, body := call("alice", http.MethodPut, "/api/v1/projects/user-alice/secrets/secret?path=api", `{"data":{"KEY":"v"}}`); code != 200 {
+		t.Fatalf("fixture secret: %d %s", code, body)
+	}
+	region, _ := host.Region("k8s")
+	archive, _ := memory.PackageChart(memory.Chart{Name: "jupyter", Version: "1.0.0", Values: "global:\n  suspend: false\n"})
+	for _, p := range []sdk.Project{{ID: "user-alice"}, {ID: "project-data-team", Group: "data-team"}} {
+		alice := sdk.Caller{Username: "alice", Groups: []string{"data-team"}}
+		if _, err := region.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: p}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := region.Install(ctx, sdk.InstallRequest{Caller: alice, Project: p, ReleaseName: "nb", Archive: bytes.NewReader(archive),
+			Values: []byte(`{"global":{"suspend":false}}`), Metadata: sdk.ReleaseMetadata{Catalog: "ide", Chart: "jupyter", Owner: "alice"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	own := func(ok int) expect { return expect{"alice": ok, "*": 404} }
+	member := expect{"alice": 200, "bob": 200, "*": 404}
+	anyone := expect{"*": 200}
+	adminOnly := expect{"carol": 200, "*": 403}
+	p, g := "/api/v1/projects/user-alice", "/api/v1/projects/project-data-team"
+	// The order matters: what deletes comes after what reads.
+	rows := []row{
+		{"GET", "/api/v1/me", "", anyone},
+		{"GET", "/api/v1/plugins", "", adminOnly},
+		{"GET", "/api/v1/catalogs", "", anyone},
+		{"POST", "/api/v1/catalogs/refresh", "", adminOnly},
+		{"GET", "/api/v1/catalogs/ide", "", anyone},
+		{"GET", "/api/v1/catalogs/ide/charts", "", anyone},
+		{"GET", "/api/v1/catalogs/ide/charts/jupyter", "", anyone},
+		{"GET", "/api/v1/catalogs/ide/charts/jupyter/versions/1.0.0", "", anyone},
+		{"GET", "/api/v1/catalogs/ide/charts?project=user-alice", "", own(200)},
+		{"GET", p + "/files", "", own(200)},
+		{"GET", g + "/files", "", member},
+		{"GET", p + "/files/content?path=user-alice/notes.txt", "", own(200)},
+		{"PUT", p + "/files/content?path=user-alice/other.txt", "x", own(201)},
+		{"POST", p + "/files/folders", `{"path":"user-alice/data"}`, own(201)},
+		{"POST", p + "/files/share", `{"path":"user-alice/notes.txt","expiry":"1h"}`, own(200)},
+		{"PUT", p + "/files/policy", `{"path":"user-alice/data/","public":true}`, own(200)},
+		{"GET", p + "/files/public", "", own(200)},
+		{"GET", p + "/secrets", "", own(200)},
+		{"GET", g + "/secrets", "", member},
+		{"GET", p + "/secrets/secret?path=api", "", own(200)},
+		{"GET", p + "/secrets/secret/versions?path=api", "", own(200)},
+		{"PUT", p + "/secrets/secret?path=api", `{"data":{"KEY":"w"}}`, own(200)},
+		{"DELETE", p + "/secrets/secret?path=api&versions=2", "", own(200)},
+		{"POST", p + "/secrets/secret/undelete?path=api&versions=2", "", own(200)},
+		{"GET", p + "/services", "", own(200)},
+		{"GET", g + "/services", "", member},
+		{"GET", p + "/services/nb", "", own(200)},
+		{"GET", g + "/services/nb", "", expect{"alice": 200, "*": 404}}, // bob: not shared
+		{"GET", p + "/services/nb/logs", "", own(200)},
+		{"GET", p + "/services/nb/events?follow=false", "", own(200)},
+		{"GET", p + "/quota", "", own(200)},
+		{"GET", p + "/launch/form?catalog=ide&chart=jupyter", "", own(200)},
+		{"POST", p + "/launch/plan", `{"catalog":"ide","chart":"jupyter"}`, own(200)},
+		{"POST", p + "/services", `{"catalog":"ide","chart":"jupyter"}`, own(202)},
+		{"PUT", p + "/configurations/mine", `{"launch":{"catalog":"ide","chart":"jupyter"}}`, own(200)},
+		{"GET", p + "/configurations", "", own(200)},
+		{"GET", p + "/configurations/mine", "", own(200)},
+		{"PATCH", p + "/services/nb", `{"friendlyName":"mine"}`, own(200)},
+		{"POST", g + "/services/nb/suspend", "", expect{"alice": 200, "*": 404}},
+		{"POST", g + "/services/nb/resume", "", expect{"alice": 200, "*": 404}},
+		{"DELETE", p + "/files?path=user-alice/other.txt", "", own(200)},
+		{"DELETE", p + "/secrets/secret?path=api&all=true", "", own(200)},
+		{"DELETE", g + "/services/nb", "", expect{"alice": 200, "*": 404}},
+		{"DELETE", p + "/services", "", own(200)},
+		{"DELETE", p + "/configurations/mine", "", own(204)},
+		{"GET", "/api/v1/presigned/forged.token", "", expect{"anonymous": 404, "expired": 404, "*": 404}},
+	}
+
+	// Every route of /api/v1 must have a row: a new endpoint without one fails here.
+	covered := map[string]bool{}
+	for _, r := range rows {
+		covered[r.method+" "+template(r.path)] = true
+	}
+	var missing []string
+	for _, r := range srv.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasSuffix(r.Path, "/*") || strings.HasPrefix(r.Method, "echo_") {
+			continue
+		}
+		if public[r.Path] {
+			continue
+		}
+		if !covered[r.Method+" "+r.Path] {
+			missing = append(missing, r.Method+" "+r.Path)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("endpoints without a row in the isolation matrix:\n%s", strings.Join(missing, "\n"))
+	}
+
+	cells := 0
+	for _, r := range rows {
+		for _, caller := range callers {
+			want := r.want.of(caller)
+			code, body := call(caller, r.method, r.path, r.body)
+			cells++
+			if code != want {
+				t.Errorf("%s %s as %s: got %d, want %d: %s", r.method, r.path, caller, code, want, body)
+			}
+			if tok := tokens[caller]; tok != "" && strings.Contains(body, tok[:40]) {
+				t.Errorf("%s %s as %s: the response echoes the caller's token", r.method, r.path, caller)
+			}
+		}
+	}
+	for path := range public {
+		for _, caller := range callers {
+			if code, _ := call(caller, "GET", path, ""); code != 200 {
+				t.Errorf("public %s as %s: %d", path, caller, code)
+			}
+			cells++
+		}
+	}
+	t.Logf("isolation matrix: %d cells asserted (%d endpoints x %d callers, plus public endpoints)", cells, len(rows), len(callers))
+	fmt.Printf("isolation matrix: %d cells\n", cells)
+}
+
+// public are the endpoints open to everyone, signed in or not.
+var public = map[string]bool{"/api/v1/openapi.yaml": true, "/api/v1/version": true, "/api/v1/config": true}
+
+// template turns a concrete path back into its route: the project and the identifiers.
+func template(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	parts := strings.Split(path, "/")
+	names := map[int]string{}
+	if len(parts) > 4 && parts[3] == "projects" {
+		names[4] = ":project"
+		if len(parts) > 6 && parts[5] == "services" {
+			names[6] = ":service"
+		}
+		if len(parts) > 6 && parts[5] == "configurations" {
+			names[6] = ":name"
+		}
+	}
+	if len(parts) > 4 && parts[3] == "presigned" {
+		names[4] = ":token"
+	}
+	if len(parts) > 4 && parts[3] == "catalogs" && parts[4] != "refresh" {
+		names[4] = ":catalog"
+		if len(parts) > 6 {
+			names[6] = ":chart"
+		}
+		if len(parts) > 8 {
+			names[8] = ":version"
+		}
+	}
+	for i, n := range names {
+		parts[i] = n
+	}
+	return strings.Join(parts, "/")
+}
