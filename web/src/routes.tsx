@@ -8,7 +8,7 @@ import { NotFoundPage } from "./pages/NotFoundPage";
 // Every section's page is its own chunk, loaded when first visited.
 const CatalogPage = lazy(() => import("./pages/catalog/CatalogPage").then((m) => ({ default: m.CatalogPage })));
 const ChartPage = lazy(() => import("./pages/catalog/ChartPage").then((m) => ({ default: m.ChartPage })));
-const LauncherPage = lazy(() => import("./pages/catalog/LauncherPage").then((m) => ({ default: m.LauncherPage })));
+const LauncherPage = lazy(() => import("./pages/launcher/LauncherPage").then((m) => ({ default: m.LauncherPage })));
 const ServicesPage = lazy(() => import("./pages/services/ServicesPage").then((m) => ({ default: m.ServicesPage })));
 const ServicePage = lazy(() => import("./pages/services/ServicePage").then((m) => ({ default: m.ServicePage })));
 const FilesPage = lazy(() => import("./pages/files/FilesPage").then((m) => ({ default: m.FilesPage })));

@@ -8,6 +8,10 @@ import type {
   FileRange,
   FolderEntry,
   InstanceConfig,
+  LaunchAccepted,
+  LaunchFormResponse,
+  LaunchPlan,
+  LaunchRequest,
   LogLine,
   Me,
   Quota,
@@ -68,7 +72,9 @@ export type CommandAction =
   | "serviceResume"
   | "serviceDelete"
   | "servicesDelete"
-  | "quota";
+  | "quota"
+  | "launchPlan"
+  | "launch";
 
 export interface ApiClientOptions {
   /** Prefix of every path; "/api/v1" on the server that serves the portal. */
@@ -97,6 +103,16 @@ export interface StreamHandlers<T> {
 export interface UploadOptions {
   onProgress?(loaded: number, total: number): void;
   signal?: AbortSignal;
+}
+
+/** Which launch form to describe: a chart version, with a launch link's query string applied. */
+export interface LaunchFormQuery {
+  catalog: string;
+  chart: string;
+  version?: string;
+  /** The launch link's raw query string (Onyxia's format): the server parses it. */
+  link?: string;
+  s3?: string;
 }
 
 export interface DeleteSecretOptions {
@@ -133,6 +149,12 @@ export interface ApiClient {
   deleteSecret(project: string, path: string, opts?: DeleteSecretOptions): Promise<void>;
   undeleteSecret(project: string, path: string, versions: number[]): Promise<void>;
   secretVersions(project: string, path: string, signal?: AbortSignal): Promise<SecretVersions>;
+
+  getLaunchForm(project: string, q: LaunchFormQuery, signal?: AbortSignal): Promise<LaunchFormResponse>;
+  /** Validates a launch and returns what it would install; installs nothing. */
+  planLaunch(project: string, req: LaunchRequest): Promise<LaunchPlan>;
+  /** Launches a service; it is being installed when this resolves. */
+  launchService(project: string, req: LaunchRequest): Promise<LaunchAccepted>;
 
   listServices(project: string, signal?: AbortSignal): Promise<Service[]>;
   getService(project: string, service: string, signal?: AbortSignal): Promise<ServiceDetails>;
@@ -390,6 +412,16 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     },
     secretVersions: (project, path, signal) =>
       call(`${p(project)}/secrets/secret/versions`, { query: { path }, signal, action: "secretVersions", target: path }),
+
+    getLaunchForm: (project, q, signal) =>
+      call(`${p(project)}/launch/form`, {
+        query: { catalog: q.catalog, chart: q.chart, version: q.version, link: q.link, s3: q.s3 },
+        signal,
+      }),
+    planLaunch: (project, req) =>
+      call(`${p(project)}/launch/plan`, { method: "POST", body: req, action: "launchPlan", target: req.name || req.chart }),
+    launchService: (project, req) =>
+      call(`${p(project)}/services`, { method: "POST", body: req, action: "launch", target: req.name || req.chart }),
 
     listServices: async (project, signal) =>
       (await call<ServiceList>(`${p(project)}/services`, { signal, action: "servicesList", target: project })).services,

@@ -1,5 +1,6 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useApi } from "./ApiProvider";
+import type { LaunchFormQuery } from "./client";
 
 /** Query keys: everything of a project starts with ["project", id], so a switch refetches it. */
 export const queryKeys = {
@@ -22,6 +23,8 @@ export const queryKeys = {
   services: (project: string) => ["project", project, "services"] as const,
   service: (project: string, id: string) => ["project", project, "services", id] as const,
   quota: (project: string) => ["project", project, "quota"] as const,
+  launchForm: (project: string, q: LaunchFormQuery) =>
+    ["project", project, "launch-form", q.catalog, q.chart, q.version ?? "", q.link ?? "", q.s3 ?? ""] as const,
 };
 
 /** The instance configuration; it changes only when the server restarts. */
@@ -163,5 +166,20 @@ export function useQuota(project: string) {
     queryKey: queryKeys.quota(project),
     queryFn: ({ signal }) => api.getQuota(project, signal),
     refetchInterval: 30_000,
+  });
+}
+
+/**
+ * A chart version's launch form, pre-filled for the user. Fetched once: each answer draws new
+ * random host names, and the form the user is editing must not change under them.
+ */
+export function useLaunchForm(project: string, q: LaunchFormQuery) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.launchForm(project, q),
+    queryFn: ({ signal }) => api.getLaunchForm(project, q, signal),
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+    retry: false,
   });
 }

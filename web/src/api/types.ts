@@ -286,3 +286,110 @@ export interface ServiceEvent {
   message: string;
   count: number;
 }
+
+// --- launch -----------------------------------------------------------------------------
+
+/** What a form field is drawn with (core/internal/launch/form). */
+export type FieldWidget =
+  | "group"
+  | "list"
+  | "checkbox"
+  | "text"
+  | "textArea"
+  | "password"
+  | "select"
+  | "slider"
+  | "rangeSlider"
+  | "number"
+  | "integer"
+  | "yaml";
+
+/** A slider; two fields with the same rangeId form one range slider (down: requests, up: limits). */
+export interface FieldSlider {
+  min: number;
+  max: number;
+  step?: number;
+  /** With a unit, the value is a string ending in it ("2Gi"); without, a number. */
+  unit?: string;
+  rangeId?: string;
+  extremity?: "down" | "up" | string;
+  semantic?: string;
+}
+
+/**
+ * Hides a field while the value at path equals value. The server resolves Onyxia's relative
+ * paths into absolute dotted ones; isPathRelative ('/'-separated, from the field's parent) is
+ * still understood.
+ */
+export interface FieldCondition {
+  path: string;
+  value: unknown;
+  isPathRelative?: boolean;
+}
+
+/** One node of a launch form. */
+export interface FormField {
+  /** Dotted, [n] for indices; "" for the root, "list[]" for an array's item. */
+  path: string;
+  key?: string;
+  type?: string;
+  title?: string;
+  description?: string;
+  /** The pre-filled value (context, schema default or values.yaml); absent on groups and items. */
+  value?: unknown;
+  default?: unknown;
+  widget: FieldWidget;
+  options?: unknown[];
+  slider?: FieldSlider;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  /** Always hidden (the value is still sent). */
+  hidden?: boolean;
+  hiddenWhen?: FieldCondition;
+  readonly?: boolean;
+  fields?: FormField[];
+  items?: FormField;
+}
+
+export interface LaunchFormDescription {
+  chart: string;
+  version: string;
+  /** Absent for a chart without values.schema.json: its values are edited as a whole. */
+  root?: FormField;
+}
+
+/** GET /projects/{project}/launch/form */
+export interface LaunchFormResponse {
+  form: LaunchFormDescription;
+  catalog: string;
+  /** Whether the launch may be shared with the project's members. */
+  allowSharing: boolean;
+}
+
+/** What the launcher, a launch link or an API client asks to launch. */
+export interface LaunchRequest {
+  catalog: string;
+  chart: string;
+  /** Empty: the newest stable version. */
+  version?: string;
+  name?: string;
+  shared?: boolean;
+  values?: Record<string, unknown>;
+  /** A launch link's query string; its overrides apply last. */
+  link?: string;
+  s3?: string;
+}
+
+/** POST /projects/{project}/launch/plan */
+export interface LaunchPlan extends WithCommands {
+  release: string;
+  chart: string;
+  version: string;
+  values: Record<string, unknown>;
+}
+
+/** POST /projects/{project}/services: 202 */
+export interface LaunchAccepted extends WithCommands {
+  service: Service;
+}

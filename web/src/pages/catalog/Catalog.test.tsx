@@ -133,11 +133,8 @@ describe("the catalog", () => {
 
     await user.click(screen.getByRole("link", { name: "Launch" }));
     expect(router.state.location.pathname).toBe("/launcher/ide/jupyter");
-    expect(await screen.findByRole("heading", { name: "Launching from the portal comes soon" })).toBeTruthy();
-    expect(await screen.findByText("Service")).toBeTruthy();
-    expect(screen.getByText("Resources")).toBeTruthy();
-    expect(screen.queryByText("internal")).toBeNull();
-    expect(screen.queryByRole("button", { name: /launch/i })).toBeNull();
+    expect(router.state.location.search).toBe("?version=2.0.0");
+    expect(await screen.findByRole("heading", { level: 1, name: "Launch jupyter" })).toBeTruthy();
   });
 
   it("shows the server's error for a chart it does not know", async () => {

@@ -1,0 +1,369 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useLocation, useNavigate, useParams } from "react-router";
+import { useApi } from "../../api/ApiProvider";
+import { ApiError, fieldViolations } from "../../api/errors";
+import { queryKeys, useChart, useLaunchForm } from "../../api/queries";
+import type { LaunchFormResponse, LaunchRequest, Service } from "../../api/types";
+import { Breadcrumbs } from "../../components/Breadcrumbs";
+import { Dialog } from "../../components/Dialog";
+import { CopyButton, ErrorNotice, Loading } from "../../components/Feedback";
+import { Icon } from "../../components/Icon";
+import { isOne, useI18n, useT } from "../../i18n";
+import { useDocumentTitle } from "../../instance";
+import { useProject } from "../../project";
+import { ChartIcon } from "../catalog/CatalogPage";
+import { VersionPicker } from "../catalog/ChartPage";
+import { errorsByPath, errorsUnder, GENERAL, initialValues, rangePairs, sections, unplacedErrors, type FieldErrors } from "./formModel";
+import { diffValues, launchLinkQuery, launchLinkUrl, linkOverridePairs, readLinkParams, withParam } from "./launchLink";
+import { LaunchForm } from "./LaunchForm";
+import { LaunchProgress } from "./LaunchProgress";
+import { deepEqual, setIn, type Segment, type Values } from "./paths";
+import styles from "./Launcher.module.css";
+
+/**
+ * The launcher, /launcher/:catalog/:chart, with Onyxia's launch-link query: name, version,
+ * shared, s3, autoLaunch and dotted-key overrides. The raw query goes to the server as the
+ * form's `link`, which parses it; the form comes back pre-filled with it.
+ */
+export function LauncherPage() {
+  const t = useT();
+  const { project } = useProject();
+  const { catalog = "", chart: name = "" } = useParams();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const raw = location.search.replace(/^\?/, "");
+  const params = readLinkParams(raw);
+  // autoLaunch is not part of what the form is made of: dropping it from the address after
+  // the launch must not reload the form.
+  const link = withParam(raw, "autoLaunch", undefined);
+  const chart = useChart(project.id, catalog, name);
+  const form = useLaunchForm(project.id, { catalog, chart: name, version: params.version, link: link || undefined, s3: params.s3 });
+  useDocumentTitle(t("launcher.title", { chart: name }));
+
+  const chartTo = `/catalog/${encodeURIComponent(catalog)}/${encodeURIComponent(name)}`;
+  const setQuery = (q: string) => navigate({ pathname: location.pathname, search: q ? `?${q}` : "" }, { replace: true });
+
+  return (
+    <div className={styles.page}>
+      <Breadcrumbs
+        items={[
+          { label: t("page.catalog.title"), to: "/catalog" },
+          { label: name, to: chartTo },
+          { label: t("launcher.crumb") },
+        ]}
+      />
+      <div className="launcher-head" style={{ display: "flex", alignItems: "flex-start", gap: "1rem", marginBottom: "1.25rem" }}>
+        {chart.data ? <ChartIcon chart={chart.data} size={56} /> : null}
+        <div style={{ flex: 1 }}>
+          <h1 style={{ marginBottom: "0.25rem" }}>{t("launcher.title", { chart: name })}</h1>
+          {chart.data?.description ? <p style={{ margin: 0 }}>{chart.data.description}</p> : null}
+        </div>
+        {chart.data && chart.data.versions.length > 0 ? (
+          <VersionPicker
+            chart={chart.data}
+            value={form.data?.form.version ?? params.version ?? chart.data.versions[0]?.version}
+            onChange={(v) => setQuery(withParam(raw, "version", v))}
+          />
+        ) : null}
+      </div>
+      {chart.isError ? <ErrorNotice error={chart.error} onRetry={() => void chart.refetch()} /> : null}
+      {form.isPending ? <Loading label={t("launcher.loading")} /> : null}
+      {form.isError ? <LaunchUnavailable error={form.error} onRetry={() => void form.refetch()} /> : null}
+      {form.data ? (
+        <LaunchEditor
+          key={`${form.data.form.chart}@${form.data.form.version}?${link}`}
+          catalog={catalog}
+          chart={name}
+          data={form.data}
+          raw={raw}
+          autoLaunch={!!params.autoLaunch}
+          onAutoLaunched={() => setQuery(withParam(raw, "autoLaunch", undefined))}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+/** Why this server cannot launch: said plainly, with the server's own words. */
+function LaunchUnavailable({ error, onRetry }: { error: unknown; onRetry(): void }) {
+  const t = useT();
+  if (error instanceof ApiError && error.status === 501) {
+    return <ErrorNotice error={error} title={t("launcher.unavailable")} />;
+  }
+  return <ErrorNotice error={error} onRetry={onRetry} title={t("launcher.formError")} />;
+}
+
+function LaunchEditor({
+  catalog,
+  chart,
+  data,
+  raw,
+  autoLaunch,
+  onAutoLaunched,
+}: {
+  catalog: string;
+  chart: string;
+  data: LaunchFormResponse;
+  raw: string;
+  autoLaunch: boolean;
+  onAutoLaunched(): void;
+}) {
+  const { t, language } = useI18n();
+  const api = useApi();
+  const qc = useQueryClient();
+  const { project } = useProject();
+  const root = data.form.root;
+  const params = readLinkParams(raw);
+  const initial = useMemo(() => initialValues(root), [root]);
+  const pairs = useMemo(() => rangePairs(root), [root]);
+  const [values, setValues] = useState<Values>(initial);
+  const [friendlyName, setFriendlyName] = useState(params.name ?? chart);
+  const [shared, setShared] = useState(!!params.shared && data.allowSharing);
+  const [errors, setErrors] = useState<FieldErrors>(new Map());
+  const [tab, setTab] = useState<string>();
+  const [resets, setResets] = useState(0);
+  const [commands, setCommands] = useState<string[] | null>(null);
+  const [launched, setLaunched] = useState<Service | null>(null);
+
+  const request = (): LaunchRequest => ({
+    catalog,
+    chart,
+    version: data.form.version,
+    name: friendlyName.trim() || chart,
+    shared: data.allowSharing ? shared : undefined,
+    values,
+    s3: params.s3,
+  });
+
+  /** Field errors at their fields, the first tab with one selected. */
+  const showErrors = (err: unknown) => {
+    const map = errorsByPath(fieldViolations(err));
+    setErrors(map);
+    if (map.size > 0) {
+      const first = sections(root, values, pairs).find((s) =>
+        s.id === GENERAL ? s.fields.some((f) => errorsUnder(map, f.path) > 0) : errorsUnder(map, s.id) > 0,
+      );
+      if (first) setTab(first.id);
+    }
+  };
+
+  const launch = useMutation({
+    mutationFn: (req: LaunchRequest) => api.launchService(project.id, req),
+    onMutate: () => setErrors(new Map()),
+    onSuccess: (res) => {
+      setLaunched(res.service);
+      void qc.invalidateQueries({ queryKey: queryKeys.services(project.id) });
+    },
+    onError: showErrors,
+  });
+  const plan = useMutation({
+    mutationFn: (req: LaunchRequest) => api.planLaunch(project.id, req),
+    onMutate: () => setErrors(new Map()),
+    onSuccess: (res) => setCommands(res.commands ?? []),
+    onError: showErrors,
+  });
+
+  // autoLaunch=true: launch at once, once; the parameter leaves the address so that a reload
+  // shows the form instead of launching again.
+  const autoLaunched = useRef(false);
+  useEffect(() => {
+    if (!autoLaunch || autoLaunched.current) return;
+    autoLaunched.current = true;
+    onAutoLaunched();
+    launch.mutate(request());
+    // Once, with the values the form was loaded with.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const changed = !deepEqual(values, initial) || friendlyName !== (params.name ?? chart);
+  const linkQuery = launchLinkQuery(
+    {
+      name: friendlyName.trim() && friendlyName.trim() !== chart ? friendlyName.trim() : undefined,
+      version: data.form.version,
+      shared: shared || undefined,
+      s3: params.s3,
+      autoLaunch: true,
+    },
+    diffValues(initial, values),
+    linkOverridePairs(raw),
+  );
+  const linkUrl = launchLinkUrl(window.location.origin, catalog, chart, linkQuery);
+  const busy = launch.isPending || plan.isPending;
+  const error = launch.error ?? plan.error;
+  const orphanErrors = unplacedErrors(errors, root, values);
+  const errorCount = [...errors.values()].reduce((a, r) => a + r.length, 0);
+
+  if (launched) {
+    return (
+      <LaunchProgress
+        launched={launched}
+        onAgain={() => {
+          setLaunched(null);
+          launch.reset();
+        }}
+      />
+    );
+  }
+
+  return (
+    <div className={styles.layout}>
+      <div>
+        <div className={`${styles.box} ${styles.settings}`}>
+          <div className={styles.field}>
+            <label className={styles.label} htmlFor="launch-name">
+              {t("launcher.name")}
+            </label>
+            <input
+              id="launch-name"
+              type="text"
+              value={friendlyName}
+              maxLength={100}
+              disabled={busy}
+              onChange={(e) => setFriendlyName(e.target.value)}
+              aria-invalid={errors.has("name") || undefined}
+            />
+            {errors.get("name")?.map((r) => (
+              <p key={r} className={styles.fieldError}>
+                {r}
+              </p>
+            ))}
+          </div>
+          {data.allowSharing ? (
+            <label className={styles.check} style={{ marginBottom: "0.4rem" }}>
+              <input type="checkbox" checked={shared} disabled={busy} onChange={(e) => setShared(e.target.checked)} />
+              <span>
+                {t("launcher.shared")}
+                <br />
+                <span className="field-hint">{t("launcher.sharedHint")}</span>
+              </span>
+            </label>
+          ) : null}
+        </div>
+
+        {error && !(error instanceof ApiError && fieldViolations(error).length > 0) ? (
+          <ErrorNotice
+            error={error}
+            title={error instanceof ApiError && error.status === 501 ? t("launcher.unavailable") : t("launcher.launchError")}
+          />
+        ) : null}
+        {errors.size > 0 ? (
+          <div role="alert" className={styles.box} style={{ borderColor: "var(--danger)", marginBottom: "1rem" }}>
+            <strong>{t(isOne(language, errorCount) ? "launcher.invalid.one" : "launcher.invalid.other", { n: errorCount })}</strong>
+            {orphanErrors.length > 0 ? (
+              <ul style={{ margin: "0.4rem 0 0" }}>
+                {orphanErrors.map(([k, rules]) => (
+                  <li key={k}>
+                    <code>{k}</code>: {rules.join("; ")}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </div>
+        ) : null}
+
+        {root ? (
+          <LaunchForm
+            key={resets}
+            root={root}
+            values={values}
+            onChange={(path: readonly Segment[], v: unknown) => setValues((prev) => setIn(prev, path, v))}
+            errors={errors}
+            disabled={busy}
+            tab={tab}
+            onTab={setTab}
+          />
+        ) : (
+          <FreeValues key={resets} values={values} onChange={setValues} />
+        )}
+      </div>
+
+      <aside className={styles.aside}>
+        <div className={styles.box}>
+          <h2>{t("launcher.actions")}</h2>
+          <div className={styles.actions}>
+            <button type="button" className="button" disabled={busy} onClick={() => launch.mutate(request())}>
+              <Icon name="play" size={16} />
+              {launch.isPending ? t("launcher.launching") : t("launcher.launch")}
+            </button>
+            <CopyButton text={linkUrl} label={t("launcher.copyLink")} small={false} />
+            <button
+              type="button"
+              className="button button-secondary"
+              disabled={busy || !changed}
+              onClick={() => {
+                setValues(initial);
+                setFriendlyName(params.name ?? chart);
+                setShared(!!params.shared && data.allowSharing);
+                setErrors(new Map());
+                setResets((n) => n + 1);
+              }}
+            >
+              <Icon name="refresh" size={16} />
+              {t("launcher.restore")}
+            </button>
+            <button type="button" className="button button-secondary" disabled={busy} onClick={() => plan.mutate(request())}>
+              <Icon name="terminal" size={16} />
+              {plan.isPending ? t("launcher.planning") : t("launcher.commands")}
+            </button>
+          </div>
+          <p className="field-hint" style={{ marginBottom: 0 }}>
+            {t("launcher.chartVersion", { chart: data.form.chart, version: data.form.version })}
+          </p>
+        </div>
+      </aside>
+
+      {commands ? (
+        <Dialog
+          title={t("launcher.commandsTitle")}
+          onClose={() => setCommands(null)}
+          wide
+          footer={
+            <>
+              <CopyButton text={commands.join("\n\n")} small={false} />
+              <button type="button" className="button" onClick={() => setCommands(null)}>
+                {t("ui.close")}
+              </button>
+            </>
+          }
+        >
+          <p className="field-hint">{t("launcher.commandsHint")}</p>
+          <pre className={styles.commands}>{commands.join("\n\n")}</pre>
+        </Dialog>
+      ) : null}
+    </div>
+  );
+}
+
+/** A chart without values.schema.json: its values as JSON, sent as they are. */
+function FreeValues({ values, onChange }: { values: Values; onChange(v: Values): void }) {
+  const t = useT();
+  const [text, setText] = useState(() => JSON.stringify(values, null, 2));
+  const [bad, setBad] = useState(false);
+  return (
+    <div className={styles.box}>
+      <label className={styles.field}>
+        <span className={styles.label}>{t("launcher.noSchema")}</span>
+        <textarea
+          rows={14}
+          className={styles.code}
+          spellCheck={false}
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value);
+            try {
+              const v: unknown = JSON.parse(e.target.value || "{}");
+              if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+                onChange(v as Values);
+                setBad(false);
+              } else setBad(true);
+            } catch {
+              setBad(true);
+            }
+          }}
+        />
+        {bad ? <span className={styles.fieldError}>{t("launcher.field.badJson")}</span> : null}
+      </label>
+    </div>
+  );
+}
