@@ -1,8 +1,10 @@
 package fs
 
 import (
+	"container/heap"
 	"context"
 	"errors"
+	"io"
 	iofs "io/fs"
 	"slices"
 	"strings"
@@ -31,9 +33,23 @@ type entry struct {
 	d      iofs.DirEntry
 }
 
-// readDir returns the entries of the folder dir whose names start with start, in key
-// order, leaving out the files being written. A folder that is missing is empty.
-func (b *bucket) readDir(dir, start string) ([]entry, error) {
+// dirQuery says which entries of a folder readDir returns.
+type dirQuery struct {
+	start string // names start with it
+	after string // keys sort after it
+	// inside also returns the folder that after lies inside: a recursive listing that
+	// stopped in a folder resumes in it.
+	inside bool
+	limit  int  // the first limit entries, in key order; all of them when 0
+	other  bool // entries that are neither objects nor folders too (links...)
+}
+
+// readDir returns the entries of the folder dir that q asks for, in key order, leaving out
+// the files being written. A folder that is missing is empty.
+//
+// The folder is read in batches and only the entries kept are held, so that a page of a
+// folder of a million files costs a pass over its names, not a million entries in memory.
+func (b *bucket) readDir(dir string, q dirQuery) ([]entry, error) {
 	if b.dir == nil {
 		return nil, nil
 	}
@@ -45,30 +61,61 @@ func (b *bucket) readDir(dir, start string) ([]entry, error) {
 		return nil, err
 	}
 	defer f.Close()
-	// Names only: the type comes with them, the size is read for the entries of one page.
-	ds, err := f.ReadDir(-1)
-	if err != nil {
-		return nil, err
-	}
-	entries := make([]entry, 0, len(ds))
-	for _, d := range ds {
-		name := d.Name()
-		if !strings.HasPrefix(name, start) || strings.HasPrefix(name, tempPrefix) {
-			continue
+	var kept entryHeap
+	for {
+		// Names only: the type comes with them, the size is read for the entries of a page.
+		ds, err := f.ReadDir(1024)
+		for _, d := range ds {
+			name := d.Name()
+			if !strings.HasPrefix(name, q.start) || strings.HasPrefix(name, tempPrefix) {
+				continue
+			}
+			e := entry{key: dir + name, d: d}
+			switch t := d.Type(); {
+			case t.IsDir():
+				e.key += "/"
+				e.folder = true
+			case t.IsRegular():
+				e.object = true
+			}
+			if !e.object && !e.folder && !q.other {
+				continue
+			}
+			if e.key <= q.after && !(q.inside && e.folder && e.key != q.after && strings.HasPrefix(q.after, e.key)) {
+				continue
+			}
+			switch {
+			case q.limit <= 0 || kept.Len() < q.limit:
+				heap.Push(&kept, e)
+			case e.key < kept[0].key:
+				kept[0] = e
+				heap.Fix(&kept, 0)
+			}
 		}
-		e := entry{key: dir + name, d: d}
-		switch t := d.Type(); {
-		case t.IsDir():
-			e.key += "/"
-			e.folder = true
-		case t.IsRegular():
-			e.object = true
+		if errors.Is(err, io.EOF) {
+			break
 		}
-		entries = append(entries, e)
+		if err != nil {
+			return nil, err
+		}
 	}
 	// Sorted by key, not by name: "a.txt" comes before the folder "a/".
-	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
-	return entries, nil
+	slices.SortFunc(kept, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	return kept, nil
+}
+
+// entryHeap keeps the entries with the smallest keys: its top is the largest kept.
+type entryHeap []entry
+
+func (h entryHeap) Len() int           { return len(h) }
+func (h entryHeap) Less(i, j int) bool { return h[i].key > h[j].key }
+func (h entryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *entryHeap) Push(x any)        { *h = append(*h, x.(entry)) }
+func (h *entryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
 }
 
 func (s *Store) List(_ context.Context, req sdk.ListObjectsRequest) (sdk.ListObjectsResponse, error) {
@@ -103,22 +150,16 @@ func (s *Store) List(_ context.Context, req sdk.ListObjectsRequest) (sdk.ListObj
 	// another page follows.
 	var page []entry
 	collect := func(e entry) bool {
-		if e.key <= req.PageToken {
-			return true
-		}
 		page = append(page, e)
 		return len(page) <= size
 	}
+	need := func() int { return size + 1 - len(page) }
 	if req.Recursive {
-		err = b.walk(dir, start, req.PageToken, collect)
+		err = b.walk(dir, start, req.PageToken, need, collect)
 	} else {
 		var entries []entry
-		entries, err = b.readDir(dir, start)
-		for _, e := range entries {
-			if (e.object || e.folder) && !collect(e) {
-				break
-			}
-		}
+		entries, err = b.readDir(dir, dirQuery{start: start, after: req.PageToken, limit: need()})
+		page = entries
 	}
 	if err != nil {
 		return sdk.ListObjectsResponse{}, err
@@ -144,35 +185,38 @@ func (s *Store) List(_ context.Context, req sdk.ListObjectsRequest) (sdk.ListObj
 }
 
 // walk calls fn with every object under the folder dir whose key starts with dir+start and
-// sorts after after, in key order, until fn returns false. Folders whose keys all sort
-// before after are not read at all, so that each page costs the folders on its way only.
-func (b *bucket) walk(dir, start, after string, fn func(entry) bool) error {
-	_, err := b.walkIn(dir, start, after, fn)
+// sorts after after, in key order, until fn returns false. need says how many entries fn
+// still wants, so that each folder on the way is read for no more than that, and folders
+// whose keys all sort before after are not read at all.
+func (b *bucket) walk(dir, start, after string, need func() int, fn func(entry) bool) error {
+	_, err := b.walkIn(dir, start, after, need, fn)
 	return err
 }
 
-func (b *bucket) walkIn(dir, start, after string, fn func(entry) bool) (bool, error) {
-	entries, err := b.readDir(dir, start)
-	if err != nil {
-		return false, err
-	}
-	for _, e := range entries {
-		switch {
-		case e.folder:
-			// Every key inside starts with e.key: when after sorts above e.key without
-			// starting with it, they all sort before after.
-			if after > e.key && !strings.HasPrefix(after, e.key) {
-				continue
+func (b *bucket) walkIn(dir, start, after string, need func() int, fn func(entry) bool) (bool, error) {
+	for {
+		limit := need()
+		entries, err := b.readDir(dir, dirQuery{start: start, after: after, inside: true, limit: limit})
+		if err != nil {
+			return false, err
+		}
+		for _, e := range entries {
+			switch {
+			case e.folder:
+				more, err := b.walkIn(e.key, "", after, need, fn)
+				if err != nil || !more {
+					return more, err
+				}
+			case e.object:
+				if !fn(e) {
+					return false, nil
+				}
 			}
-			more, err := b.walkIn(e.key, "", after, fn)
-			if err != nil || !more {
-				return more, err
-			}
-		case e.object:
-			if !fn(e) {
-				return false, nil
-			}
+			after = e.key
+		}
+		// A full batch may have been spent on empty folders: read on from the last one.
+		if len(entries) < limit {
+			return true, nil
 		}
 	}
-	return true, nil
 }

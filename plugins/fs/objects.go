@@ -320,10 +320,24 @@ func (st *state) deletePrefix(b *bucket, prefix string) (int64, error) {
 // deleteIn deletes the entries of the folder dir whose names start with start, folders
 // with all they hold.
 func (st *state) deleteIn(b *bucket, dir, start string) (int64, error) {
-	entries, err := b.readDir(dir, start)
-	if err != nil {
-		return 0, err
+	var n int64
+	const batch = 1000
+	for after := ""; ; {
+		entries, err := b.readDir(dir, dirQuery{start: start, after: after, limit: batch, other: true})
+		if err != nil {
+			return n, err
+		}
+		m, err := st.deleteEntries(b, entries)
+		n += m
+		if err != nil || len(entries) < batch {
+			return n, err
+		}
+		after = entries[len(entries)-1].key
 	}
+}
+
+// deleteEntries deletes the entries of one batch of deleteIn.
+func (st *state) deleteEntries(b *bucket, entries []entry) (int64, error) {
 	var n int64
 	for _, e := range entries {
 		switch {
