@@ -1,0 +1,233 @@
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Chart, Service } from "../../api/types";
+import { fixture } from "../../test/launchForms";
+import { apiError, mockApi, type MockRoutes } from "../../test/mockApi";
+import { renderApp } from "../../test/render";
+
+const chart: Chart = {
+  catalog: "ide",
+  name: "jupyter",
+  description: "Notebooks",
+  keywords: [],
+  versions: [{ version: "1.0.0" }, { version: "0.9.0" }],
+};
+
+const service = (over: Partial<Service> = {}): Service => ({
+  id: "jupyter-42",
+  friendlyName: "nb",
+  chart: "jupyter",
+  version: "1.0.0",
+  status: "pending",
+  ready: false,
+  workloads: [{ kind: "StatefulSet", name: "jupyter-42", desired: 1, ready: 0 }],
+  urls: [],
+  owner: "alice",
+  shared: false,
+  suspendable: true,
+  suspended: false,
+  ...over,
+});
+
+function api(routes: MockRoutes = {}, allowSharing = false) {
+  return mockApi({
+    "GET /catalogs": { catalogs: [] },
+    "GET /catalogs/:catalog/charts/:chart": chart,
+    "GET /projects/:project/launch/form": ({ query }) => {
+      const form = fixture("jupyter");
+      form.version = query.get("version") || "1.0.0";
+      return { form, catalog: "ide", allowSharing };
+    },
+    "POST /projects/:project/launch/plan": { release: "jupyter-42", chart: "jupyter", version: "1.0.0", values: {}, commands: ["helm upgrade --install jupyter-42 ide/jupyter"] },
+    "POST /projects/:project/services": reply202(),
+    "GET /projects/:project/services/:service": { service: service(), values: {} },
+    ...routes,
+  });
+}
+
+function reply202() {
+  return { service: service(), commands: ["helm upgrade --install jupyter-42 ide/jupyter --version 1.0.0"] };
+}
+
+beforeEach(() => localStorage.setItem("basalt.language", "en"));
+
+describe("the launcher", () => {
+  it("passes the launch link's raw query to the server and pre-fills the launch's own settings", async () => {
+    const m = api();
+    const raw = "name=my-nb&resources.limits.memory=%C2%AB8Gi%C2%BB&nodeSelector.node%5C.kubernetes%5C.io/type=%C2%ABg5%C2%BB";
+    renderApp(`/launcher/ide/jupyter?${raw}`, m.client);
+    expect(await screen.findByRole("heading", { level: 1, name: "Launch jupyter" })).toBeTruthy();
+    expect(await screen.findByRole("tablist", { name: "Settings" })).toBeTruthy();
+    const call = m.find("GET", "/projects/user-alice/launch/form")[0]!;
+    expect(call.query.get("link")).toBe(raw);
+    expect(call.query.get("catalog")).toBe("ide");
+    expect(call.query.get("chart")).toBe("jupyter");
+    expect((screen.getByLabelText("Name of the service") as HTMLInputElement).value).toBe("my-nb");
+    // Personal project: no share toggle.
+    expect(screen.queryByLabelText(/Share with the project/)).toBeNull();
+  });
+
+  it("launches with the form's values, then follows the service until it is ready", async () => {
+    const m = api();
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    await user.clear(screen.getByLabelText("Name of the service"));
+    await user.type(screen.getByLabelText("Name of the service"), "nb");
+    await user.click(screen.getByRole("tab", { name: "Git" }));
+    await user.click(screen.getByLabelText("Configure git in the service"));
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+
+    expect(await screen.findByRole("heading", { name: "Launching nb…" })).toBeTruthy();
+    const body = m.find("POST", "/projects/user-alice/services")[0]!.body as Record<string, unknown>;
+    expect(body).toMatchObject({ catalog: "ide", chart: "jupyter", version: "1.0.0", name: "nb" });
+    expect((body.values as { git: { enabled: boolean; name: string } }).git).toMatchObject({ enabled: false, name: "John Doe" });
+    expect(body.link).toBeUndefined();
+
+    const events = m.streams.last();
+    expect(events.url).toContain("/projects/user-alice/services/jupyter-42/events");
+    events.emit("event", { type: "Normal", reason: "Scheduled", object: "Pod/jupyter-42-0", message: "assigned to node-1", count: 1 });
+    expect(await screen.findByText("Scheduled")).toBeTruthy();
+    expect(screen.getByText(/StatefulSet\/jupyter-42: 0 of 1 ready/)).toBeTruthy();
+  });
+
+  it("shows the address and the notes of a ready service", async () => {
+    const ready = service({ status: "deployed", ready: true, urls: ["https://nb.lab.example.org"], notes: "Your password is in the **Security** tab." });
+    const m = api({ "GET /projects/:project/services/:service": { service: ready, values: {} } });
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+    expect(await screen.findByRole("heading", { name: "nb is ready" })).toBeTruthy();
+    expect(screen.getByRole("link", { name: /nb\.lab\.example\.org/ }).getAttribute("href")).toBe("https://nb.lab.example.org");
+    expect(await screen.findByText("Security")).toBeTruthy();
+  });
+
+  it("says why a service failed", async () => {
+    const failed = service({ status: "failed", reason: "ImagePullBackOff: no such image" });
+    const m = api({ "GET /projects/:project/services/:service": { service: failed, values: {} } });
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+    expect(await screen.findByRole("heading", { name: "nb did not start" })).toBeTruthy();
+    expect(screen.getByText("ImagePullBackOff: no such image")).toBeTruthy();
+  });
+
+  it("shows the server's field errors at their fields, on their tab", async () => {
+    const m = api({
+      "POST /projects/:project/services": apiError(400, "invalid_argument", "invalid values for jupyter 1.0.0", [
+        { field: "persistence.size", rule: "must be at most 100Gi" },
+        { field: "shared", rule: "only in group projects" },
+      ]),
+    });
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    await user.click(screen.getByRole("tab", { name: "Persistent storage" }));
+    await user.clear(screen.getByLabelText("Volume size, exact value"));
+    await user.type(screen.getByLabelText("Volume size, exact value"), "500");
+    await user.click(screen.getByRole("tab", { name: "Git" }));
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+
+    const summary = await screen.findByText("The server refused 2 values: see the fields marked below.");
+    // The error that no field shows is listed with the summary.
+    expect(within(summary.closest("[role=alert]") as HTMLElement).getByText(/only in group projects/)).toBeTruthy();
+    // The first tab with an error is selected, the field marked.
+    expect(screen.getByRole("tab", { name: /Persistent storage/ }).getAttribute("aria-selected")).toBe("true");
+    expect(screen.getByRole("slider", { name: "Volume size" }).getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getByText("must be at most 100Gi")).toBeTruthy();
+    expect((m.find("POST", "/projects/user-alice/services")[0]!.body as { values: { persistence: { size: string } } }).values.persistence.size).toBe("500Gi");
+  });
+
+  it("says plainly when the server runs no services", async () => {
+    const m = api({ "GET /projects/:project/launch/form": apiError(501, "not_implemented", 'region "local" runs no services') });
+    renderApp("/launcher/ide/jupyter", m.client);
+    const alert = await screen.findByRole("alert");
+    expect(within(alert).getByText("This server cannot launch services")).toBeTruthy();
+    expect(within(alert).getByText('region "local" runs no services')).toBeTruthy();
+    expect(within(alert).queryByRole("button", { name: "Retry" })).toBeNull();
+  });
+
+  it("launches at once, once, with autoLaunch=true, and drops it from the address", async () => {
+    const m = api();
+    const { router } = renderApp("/launcher/ide/jupyter?name=nb&autoLaunch=true&git.enabled=false", m.client);
+    expect(await screen.findByRole("heading", { name: "Launching nb…" })).toBeTruthy();
+    await waitFor(() => expect(router.state.location.search).toBe("?name=nb&git.enabled=false"));
+    expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(1);
+    // The form was asked once: the address change does not reload it.
+    expect(m.find("GET", "/projects/user-alice/launch/form")).toHaveLength(1);
+    expect(m.find("GET", "/projects/user-alice/launch/form")[0]!.query.get("link")).toBe("name=nb&git.enabled=false");
+  });
+
+  it("copies a launch link with only the changed values", async () => {
+    const m = api();
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    await user.click(screen.getByRole("tab", { name: "Git" }));
+    await user.type(screen.getByLabelText("Branch to check out"), "dev/x");
+    await user.click(screen.getByRole("tab", { name: /Resources/ }));
+    fireEvent.change(screen.getByRole("slider", { name: "Memory limit" }), { target: { value: "8" } });
+    await user.click(screen.getByRole("button", { name: "Copy the launch link" }));
+    await screen.findByText("Copied");
+    expect(await navigator.clipboard.readText()).toBe(
+      `${window.location.origin}/launcher/ide/jupyter?version=1.0.0&git.branch=%C2%ABdev%2Fx%C2%BB&resources.limits.memory=%C2%AB8Gi%C2%BB&autoLaunch=true`,
+    );
+  });
+
+  it("restores the pre-filled values", async () => {
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter", api().client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    const restore = screen.getByRole("button", { name: "Restore the defaults" }) as HTMLButtonElement;
+    expect(restore.disabled).toBe(true);
+    await user.click(screen.getByRole("tab", { name: "Git" }));
+    await user.clear(screen.getByLabelText("Author name"));
+    await user.type(screen.getByLabelText("Author name"), "Someone");
+    expect(restore.disabled).toBe(false);
+    await user.click(restore);
+    expect((screen.getByLabelText("Author name") as HTMLInputElement).value).toBe("John Doe");
+    expect(restore.disabled).toBe(true);
+  });
+
+  it("shows the equivalent commands of a dry run, also in the command panel", async () => {
+    const m = api();
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    await user.click(screen.getByRole("button", { name: "Show the commands" }));
+    const dialog = await screen.findByRole("dialog", { name: "The equivalent commands" });
+    expect(within(dialog).getByText("helm upgrade --install jupyter-42 ide/jupyter")).toBeTruthy();
+    expect(m.find("POST", "/projects/user-alice/launch/plan")).toHaveLength(1);
+    expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(0);
+    await user.click(within(dialog).getAllByRole("button", { name: "Close" }).at(-1)!);
+    const panel = screen.getByRole("region", { name: "Commands" });
+    await user.click(within(panel).getAllByRole("button")[0]!);
+    expect(within(panel).getByText(/Plan the launch of jupyter/)).toBeTruthy();
+  });
+
+  it("picks another version and offers sharing in a group project", async () => {
+    localStorage.setItem("basalt.project", "project-data-team");
+    const m = api({}, true);
+    const user = userEvent.setup();
+    const { router } = renderApp("/launcher/ide/jupyter?name=nb&shared=true", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    expect((screen.getByLabelText(/Share with the project/) as HTMLInputElement).checked).toBe(true);
+    await user.selectOptions(screen.getByLabelText("Version"), "0.9.0");
+    expect(router.state.location.search).toBe("?name=nb&shared=true&version=0.9.0");
+    await waitFor(() => expect(m.find("GET", "/projects/project-data-team/launch/form").some((c) => c.query.get("version") === "0.9.0")).toBe(true));
+    await user.click(await screen.findByRole("button", { name: "Launch" }));
+    await waitFor(() => expect(m.find("POST", "/projects/project-data-team/services")).toHaveLength(1));
+    expect(m.find("POST", "/projects/project-data-team/services")[0]!.body).toMatchObject({ version: "0.9.0", shared: true, name: "nb" });
+  });
+
+  it("is in French too", async () => {
+    localStorage.setItem("basalt.language", "fr");
+    renderApp("/launcher/ide/jupyter", api().client);
+    expect(await screen.findByRole("heading", { level: 1, name: "Lancer jupyter" })).toBeTruthy();
+    expect(await screen.findByRole("button", { name: "Copier le lien de lancement" })).toBeTruthy();
+    expect(screen.getByRole("tablist", { name: "Réglages" })).toBeTruthy();
+  });
+});
