@@ -4,6 +4,7 @@
 #   make web-test    Vitest, once, non-interactive
 #   make web-lint    type-check with tsc --noEmit
 #   make web-dev     Vite dev server, proxying /api to BASALT_URL (default http://127.0.0.1:8080)
+#   make web-e2e     build basalt and drive the portal end to end in Chromium (e2e/run.mjs)
 
 WEB_DIR   := $(ROOT)/web
 WEB_STAMP := $(WEB_DIR)/node_modules/.package-lock.json
@@ -42,3 +43,13 @@ web-dev: web-deps
 web-clean:
 	find $(WEB_DIR)/dist -mindepth 1 -not -name .gitkeep -delete
 	rm -rf $(WEB_DIR)/node_modules
+
+# End to end: the real basalt built by `make build`, driven in Debian's Chromium with
+# playwright-core (e2e/run.mjs); screenshots in test-output/screenshots/.
+.PHONY: web-e2e web-chromium
+web-chromium:
+	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+web-e2e: web-deps web-chromium
+	$(MAKE) -C $(ROOT) build
+	cd $(WEB_DIR) && E2E_BASALT_BIN=$(ROOT)/bin node e2e/run.mjs
