@@ -121,6 +121,7 @@ export const en = {
   "launcher.crumb": "Launch",
   "launcher.loading": "Preparing the launch form…",
   "launcher.unavailable": "This server cannot launch services",
+  "launcher.unavailableHint": "Launching needs a region that runs services (a Kubernetes cluster): an administrator configures it. The catalog and the charts stay available meanwhile.",
   "launcher.formError": "The launch form could not be prepared",
   "launcher.launchError": "The launch failed",
   "launcher.name": "Name of the service",

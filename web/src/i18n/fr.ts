@@ -120,6 +120,7 @@ export const fr: Messages = {
   "launcher.crumb": "Lancement",
   "launcher.loading": "Préparation du formulaire de lancement…",
   "launcher.unavailable": "Ce serveur ne peut pas lancer de services",
+  "launcher.unavailableHint": "Lancer demande une région qui exécute des services (un cluster Kubernetes) : un administrateur la configure. Le catalogue et les charts restent disponibles en attendant.",
   "launcher.formError": "Le formulaire de lancement n’a pas pu être préparé",
   "launcher.launchError": "Le lancement a échoué",
   "launcher.name": "Nom du service",

@@ -3,9 +3,8 @@ import type { FormField } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { useT } from "../../i18n";
 import { useLaunchFormState } from "./formContext";
-import { inPair, isHidden, isVisible, type RangePair } from "./formModel";
+import { drawOrder, inPair, isHidden, isVisible, newItem, type RangePair } from "./formModel";
 import { formatPath, getIn, isPlainObject, parsePath, type Segment } from "./paths";
-import { newItem } from "./formModel";
 import styles from "./Launcher.module.css";
 
 const label = (f: FormField) => f.title || f.key || f.path;
@@ -107,7 +106,7 @@ export function GroupView({ field, at, flat }: { field: FormField; at: readonly 
       {ranges.map((p) => (
         <RangeSliderField key={p.id} pair={p} />
       ))}
-      {(field.fields ?? []).map((c) => (c.key === undefined ? null : <FieldView key={c.key} field={c} at={[...at, c.key]} />))}
+      {drawOrder(field.fields ?? [], at).map((c) => (c.key === undefined ? null : <FieldView key={c.key} field={c} at={[...at, c.key]} />))}
     </>
   );
   if (flat) return <div className={styles.groupFlat}>{body}</div>;

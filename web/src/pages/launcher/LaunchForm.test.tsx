@@ -279,3 +279,14 @@ describe("validation display", () => {
     expect(within(screen.getByRole("group", { name: "Memory request – Memory limit" })).getByText(/must be at least/)).toBeTruthy();
   });
 });
+
+describe("field order", () => {
+  it("draws first the switches that other fields' conditions read", async () => {
+    const user = userEvent.setup();
+    const { container } = render(<Harness root={fixture("jupyter").root!} />);
+    await user.click(tab("Git"));
+    const labels = [...container.querySelectorAll("[role=tabpanel] [data-path]")].map((e) => e.getAttribute("data-path"));
+    expect(labels[0]).toBe("git.enabled");
+    expect(labels.slice(1)).toEqual(["git.asCodeServerRoot", "git.branch", "git.cache", "git.email", "git.name", "git.repository", "git.token"]);
+  });
+});

@@ -72,7 +72,7 @@ export function LauncherPage() {
       {form.isError ? <LaunchUnavailable error={form.error} onRetry={() => void form.refetch()} /> : null}
       {form.data ? (
         <LaunchEditor
-          key={`${form.data.form.chart}@${form.data.form.version}?${link}`}
+          key={`${project.id}/${form.data.form.chart}@${form.data.form.version}?${link}`}
           catalog={catalog}
           chart={name}
           data={form.data}
@@ -89,7 +89,12 @@ export function LauncherPage() {
 function LaunchUnavailable({ error, onRetry }: { error: unknown; onRetry(): void }) {
   const t = useT();
   if (error instanceof ApiError && error.status === 501) {
-    return <ErrorNotice error={error} title={t("launcher.unavailable")} />;
+    return (
+      <>
+        <ErrorNotice error={error} title={t("launcher.unavailable")} />
+        <p className="field-hint">{t("launcher.unavailableHint")}</p>
+      </>
+    );
   }
   return <ErrorNotice error={error} onRetry={onRetry} title={t("launcher.formError")} />;
 }
