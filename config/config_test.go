@@ -34,9 +34,10 @@ func TestDefaultsLoad(t *testing.T) {
 func TestPrecedenceFileEnvFlags(t *testing.T) {
 	file := writeFile(t, "server:\n  address: 127.0.0.1:9000\n  public_url: https://file.example\nlog:\n  level: debug\n")
 	cfg, err := Load(Sources{
-		File:    file,
-		Environ: []string{"BASALT_SERVER__ADDRESS=127.0.0.1:9100", "BASALT_SERVER__PUBLIC_URL=https://env.example", "OTHER=x"},
-		Sets:    []string{"server.address=127.0.0.1:9200"},
+		File: file,
+		Environ: []string{"BASALT_SERVER__ADDRESS=127.0.0.1:9100", "BASALT_SERVER__PUBLIC_URL=https://env.example", "OTHER=x",
+			"BASALT_TESTENV_FILE=/tmp/env"}, // another tool's variable: not configuration
+		Sets: []string{"server.address=127.0.0.1:9200"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -111,5 +112,12 @@ func TestDefaultPluginCanBeDisabled(t *testing.T) {
 	cfg, _ = Load(Sources{})
 	if _, ok := cfg.Plugins["catalogs"]; !ok {
 		t.Fatal("the default catalog plugin is configured by default")
+	}
+}
+
+func TestEnvironmentUnknownKeyInASection(t *testing.T) {
+	_, err := Load(Sources{Environ: []string{"BASALT_SERVER__ADRESS=x"}})
+	if err == nil || !strings.Contains(err.Error(), "server.adress") {
+		t.Fatalf("a misspelt key under a section must be refused by name, got %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -73,11 +74,27 @@ func envProvider(environ []string) *env.Env {
 		Prefix:      EnvPrefix,
 		EnvironFunc: func() []string { return environ },
 		TransformFunc: func(k, v string) (string, any) {
-			key := strings.ToLower(strings.TrimPrefix(k, EnvPrefix))
-			return strings.ReplaceAll(key, "__", "."), parseScalar(v)
+			key := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(k, EnvPrefix)), "__", ".")
+			// Other tools share the prefix (BASALT_TESTENV_FILE...): only variables under a
+			// section of the configuration are Basalt's; within one, unknown keys are errors.
+			section, _, _ := strings.Cut(key, ".")
+			if !sections[section] {
+				return "", nil
+			}
+			return key, parseScalar(v)
 		},
 	})
 }
+
+// sections are the top-level keys of the configuration.
+var sections = func() map[string]bool {
+	out := map[string]bool{}
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		out[t.Field(i).Tag.Get("koanf")] = true
+	}
+	return out
+}()
 
 func parseSets(sets []string) (map[string]any, error) {
 	out := make(map[string]any, len(sets))
