@@ -154,6 +154,11 @@ func (r *run) kube(ctx context.Context) error {
 		"--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
 		fmt.Sprintf("--server-address=127.0.0.1:%d", r.ports["kwok"]),
 		"--node-ip=127.0.0.1",
+		// The nodes' kubelet endpoint is kwok's own server, over TLS, so that the API server's
+		// pod log requests reach it; ClusterLogs in the config gives every container a log.
+		fmt.Sprintf("--node-port=%d", r.ports["kwok"]),
+		"--tls-cert-file=" + r.pki.serverCert,
+		"--tls-private-key-file=" + r.pki.serverKey,
 		"--cidr=10.244.0.0/16",
 		"--node-lease-duration-seconds=40",
 		"--config=" + stagesFile,
@@ -244,6 +249,13 @@ func writeStages(dir string) (string, error) {
 			b.WriteByte('\n')
 		}
 	}
+	// Every container of the simulated pods "prints" the same few lines, and follows.
+	logFile := filepath.Join(dir, "kwok-container.log")
+	lines := "2026-01-01T00:00:00Z starting the service\n2026-01-01T00:00:01Z listening on :8080\n2026-01-01T00:00:02Z ready\n"
+	if err := os.WriteFile(logFile, []byte(lines), 0o644); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "---\nkind: ClusterLogs\napiVersion: kwok.x-k8s.io/v1alpha1\nmetadata:\n  name: basalt-testenv-logs\nspec:\n  logs:\n  - logsFile: %s\n    follow: true\n", logFile)
 	path := filepath.Join(dir, "kwok-stages.yaml")
 	return path, os.WriteFile(path, b.Bytes(), 0o644)
 }
