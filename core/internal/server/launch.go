@@ -156,6 +156,15 @@ func (s *Server) prepare(c echo.Context, req LaunchRequest, planValues bool) (*p
 	}
 
 	sc, err := s.serviceScope(c)
+	if errors.Is(err, sdk.ErrUnimplemented) {
+		// A region that runs no services still gets forms and plans; only launching needs
+		// one. The namespace is then the project's id.
+		u, p, perr := s.enter(c, c.Param("project"))
+		if perr != nil {
+			return nil, perr
+		}
+		sc, err = serviceScope{user: u, project: p, ns: p.ID}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -301,6 +310,10 @@ func (s *Server) launchService(c echo.Context) error {
 	p, err := s.prepare(c, req, true)
 	if err != nil {
 		return err
+	}
+	if p.scope.region == nil {
+		r, _ := s.region(c)
+		return sdk.Errorf(sdk.ErrUnimplemented, "region %q runs no services", r.ID)
 	}
 	view, err := s.planView(c, p)
 	if err != nil {

@@ -193,3 +193,21 @@ func TestSavedConfigurations(t *testing.T) {
 		t.Fatalf("after delete: %d", code)
 	}
 }
+
+func TestFormAndPlanWithoutRegion(t *testing.T) {
+	base := startWithPlugins(t, map[string]config.Plugin{
+		"charts": {Kind: "catalog", Path: testplugin.Memory(t), Args: []string{"catalog"}, Config: launchCatalog},
+	}, "auth.local.username=alice")
+	p := base + "/api/v1/projects/user-alice"
+	if code := getJSON(t, p+"/launch/form?catalog=ide&chart=notebook", nil); code != 200 {
+		t.Fatalf("a form needs no region: %d", code)
+	}
+	code, body := postJSON(t, p+"/launch/plan", `{"catalog":"ide","chart":"notebook"}`)
+	if code != 200 || !strings.Contains(string(body), "--namespace user-alice") {
+		t.Fatalf("a plan needs no region: %d %s", code, body)
+	}
+	code, body = postJSON(t, p+"/services", `{"catalog":"ide","chart":"notebook"}`)
+	if code != 501 || !strings.Contains(string(body), "runs no services") {
+		t.Fatalf("launching without a region: %d %s", code, body)
+	}
+}
