@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,7 +14,10 @@ import (
 	"helm.sh/helm/v3/pkg/kube"
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
+	authnv1 "k8s.io/api/authentication/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -50,6 +55,11 @@ type cluster struct {
 
 	spaces   *spaces
 	archives archiveCache
+	// discovery remembers discovery documents for the clients Helm makes.
+	discovery readMemo
+	// self is who the plugin is in the cluster, to which onboarding gives each project
+	// namespace: nothing more than that and namespace creation is needed cluster-wide.
+	self *rbacv1.Subject
 }
 
 type helmKey struct{ namespace, identity string }
@@ -191,7 +201,7 @@ func (c *cluster) getter(caller sdk.Caller) (*restGetter, error) {
 	if err != nil {
 		return nil, sdk.Errorf(sdk.ErrInvalidArgument, "kubernetes client: %v", err)
 	}
-	g := &restGetter{identity: key, config: conf, disco: c.disco, mapper: c.mapper, loader: c.loader, client: client}
+	g := &restGetter{identity: key, config: conf, disco: c.disco, mapper: c.mapper, loader: c.loader, client: client, discovery: &c.discovery}
 	g.factory = cmdutil.NewFactory(g)
 	c.getters[key] = g
 	return g, nil
@@ -206,29 +216,50 @@ func (kubeClient) IsReachable() error { return nil }
 // restGetter hands Helm the shared configuration, discovery and REST mapping instead of the
 // ones it would build, and forget, for every action.
 type restGetter struct {
-	identity string
-	config   *rest.Config
-	disco    discovery.CachedDiscoveryInterface
-	mapper   meta.RESTMapper
-	loader   clientcmd.ClientConfig
-	factory  cmdutil.Factory
-	client   k8s.Interface
+	identity  string
+	discovery *readMemo
+	config    *rest.Config
+	disco     discovery.CachedDiscoveryInterface
+	mapper    meta.RESTMapper
+	loader    clientcmd.ClientConfig
+	factory   cmdutil.Factory
+	client    k8s.Interface
 }
 
-func (g *restGetter) ToRESTConfig() (*rest.Config, error) { return rest.CopyConfig(g.config), nil }
+// ToRESTConfig returns a configuration whose clients remember discovery documents, and
+// share for a moment the Secret and ConfigMap lists they read (see memoTransport).
+func (g *restGetter) ToRESTConfig() (*rest.Config, error) {
+	conf := rest.CopyConfig(g.config)
+	lists := &readMemo{}
+	conf.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return &memoTransport{next: rt, discovery: g.discovery, lists: lists}
+	})
+	return conf, nil
+}
 func (g *restGetter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
 	return g.disco, nil
 }
 func (g *restGetter) ToRESTMapper() (meta.RESTMapper, error)        { return g.mapper, nil }
 func (g *restGetter) ToRawKubeConfigLoader() clientcmd.ClientConfig { return g.loader }
 
-// ping checks that the cluster answers, for Configure.
+// ping checks that the cluster answers, for Configure, and learns who the plugin is there.
 func (c *cluster) ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := c.client.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Error(); err != nil {
 		return unavailable("the Kubernetes API server does not answer", err)
 	}
+	review, err := c.client.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		c.log.Warn("the cluster does not say who the plugin is (SelfSubjectReview): onboarding will not grant it project namespaces", "error", err)
+		return nil
+	}
+	name := review.Status.UserInfo.Username
+	subject := rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: name}
+	if ns, sa, ok := strings.Cut(strings.TrimPrefix(name, "system:serviceaccount:"), ":"); ok && strings.HasPrefix(name, "system:serviceaccount:") {
+		subject = rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: sa}
+	}
+	c.self = &subject
 	return nil
 }
 

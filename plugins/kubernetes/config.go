@@ -29,6 +29,11 @@ type Config struct {
 	Expose         ExposeConfig     `json:"expose"`
 	DefaultTimeout string           `json:"defaultTimeout"`
 	HistoryMax     int              `json:"historyMax"`
+	// ValidateManifests checks rendered manifests against the cluster's OpenAPI schemas before
+	// sending them, as helm does without --disable-openapi-validation. It costs about a quarter
+	// of a second per install; without it the API server still refuses invalid objects and
+	// drops unknown fields with a warning.
+	ValidateManifests bool `json:"validateManifests"`
 }
 
 type NamespacesConfig struct {

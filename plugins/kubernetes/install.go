@@ -90,7 +90,7 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		defer p.work.Done()
 		defer run.finish()
 		began := time.Now()
-		rel, err := p.runInstall(run.ctx, cfg, ns, req.ReleaseName, ch, values, timeout, last != nil)
+		rel, err := p.runInstall(run.ctx, cfg, ns, req.ReleaseName, ch, values, timeout, last != nil, s.ValidateManifests)
 		finished <- err
 		attrs := []any{"namespace", ns, "release", req.ReleaseName, "revision", revision, "user", req.Caller.Username, "took", time.Since(began)}
 		if err != nil {
@@ -136,14 +136,16 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	return sdk.InstallResponse{Release: (*informersOf)(nil).view(ns, d, md)}, nil
 }
 
-func (p *Plugin) runInstall(ctx context.Context, cfg *action.Configuration, ns, name string, ch *chart.Chart, values map[string]any, timeout time.Duration, upgrade bool) (*release.Release, error) {
+func (p *Plugin) runInstall(ctx context.Context, cfg *action.Configuration, ns, name string, ch *chart.Chart, values map[string]any, timeout time.Duration, upgrade, validate bool) (*release.Release, error) {
 	if upgrade {
 		up := action.NewUpgrade(cfg)
 		up.Namespace, up.Timeout, up.MaxHistory = ns, timeout, cfg.Releases.MaxHistory
+		up.DisableOpenAPIValidation = !validate
 		return up.RunWithContext(ctx, name, ch, values)
 	}
 	in := action.NewInstall(cfg)
 	in.ReleaseName, in.Namespace, in.Timeout = name, ns, timeout
+	in.DisableOpenAPIValidation = !validate
 	return in.RunWithContext(ctx, ch, values)
 }
 

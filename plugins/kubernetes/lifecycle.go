@@ -60,6 +60,7 @@ func (p *Plugin) setSuspended(ctx context.Context, ref sdk.ReleaseRef, suspend b
 	}
 	up := action.NewUpgrade(cfg)
 	up.Namespace, up.Timeout, up.MaxHistory, up.ReuseValues = f.ns, s.timeout, s.HistoryMax, true
+	up.DisableOpenAPIValidation = !s.ValidateManifests
 	_, err = up.RunWithContext(ctx, ref.Name, ch, map[string]any{"global": map[string]any{"suspend": suspend}})
 	if err != nil {
 		return installError(ref.Name, err)

@@ -97,7 +97,12 @@ func (p *Plugin) Onboard(ctx context.Context, req sdk.OnboardRequest) (sdk.Onboa
 		return sdk.OnboardResponse{}, err
 	}
 	if s.Namespaces.SingleNamespace == "" {
-		if err := c.ensureRoleBinding(ctx, ns, s.subject(req.Caller, req.Project)); err != nil {
+		if c.self != nil {
+			if err := c.ensureRoleBinding(ctx, ns, selfBinding, *c.self); err != nil {
+				return sdk.OnboardResponse{}, err
+			}
+		}
+		if err := c.ensureRoleBinding(ctx, ns, s.Access.RoleBindingName, s.subject(req.Caller, req.Project)); err != nil {
 			return sdk.OnboardResponse{}, err
 		}
 		if hard := s.quotaOf(req.Caller, req.Project); len(hard) > 0 {
@@ -172,10 +177,13 @@ func (c *cluster) ensureNamespace(ctx context.Context, ns string, req sdk.Onboar
 	return created, kubeError("onboarding namespace "+ns, err)
 }
 
-func (c *cluster) ensureRoleBinding(ctx context.Context, ns string, subject rbacv1.Subject) error {
+// selfBinding names the RoleBinding that gives the plugin itself a project namespace.
+const selfBinding = "basalt-region"
+
+func (c *cluster) ensureRoleBinding(ctx context.Context, ns, name string, subject rbacv1.Subject) error {
 	a := c.s.Access
 	want := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: a.RoleBindingName, Namespace: ns, Labels: managedBy},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: managedBy},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: a.ClusterRole},
 		Subjects:   []rbacv1.Subject{subject},
 	}

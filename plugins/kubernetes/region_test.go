@@ -56,19 +56,11 @@ func (w testLogWriter) Write(p []byte) (int, error) {
 // quiet keeps benchmarks' logs out of their output.
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func testEnv(t testing.TB) *testenv.Env {
-	env := &testenv.Env{Kubeconfig: os.Getenv("DEV_KUBECONFIG")} // DEVHACK
-	if env.Kubeconfig == "" {
-		env = testenv.Require(t)
-	}
-	return env
-}
-
 // newRegion configures a plugin against the test environment's cluster; extra is merged
 // into the configuration.
 func newRegion(t testing.TB, extra map[string]any) (*kubernetes.Plugin, k8s.Interface) {
 	t.Helper()
-	env := testEnv(t)
+	env := testenv.Require(t)
 	log := quiet
 	if _, bench := t.(*testing.B); !bench {
 		log = slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -1,0 +1,108 @@
+package kubernetes_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	authnv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/basalt-dev/basalt/deploy/testenv"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// leastPrivilege is every cluster-wide right the plugin needs with authenticationMode
+// serviceAccount (the README lists it): onboarding gives the plugin ClusterRole admin in each
+// project namespace, which covers Helm, the caches, logs and events there.
+var leastPrivilege = []rbacv1.PolicyRule{
+	{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "create", "update"}},
+	{APIGroups: []string{""}, Resources: []string{"resourcequotas"}, Verbs: []string{"get", "list", "create", "update"}},
+	{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"rolebindings"}, Verbs: []string{"get", "create"}},
+	{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"}, Verbs: []string{"bind"}, ResourceNames: []string{"admin"}},
+}
+
+// TestLeastPrivilege runs a service's whole life as a service account that holds only
+// leastPrivilege.
+func TestLeastPrivilege(t *testing.T) {
+	env := testenv.Require(t)
+	_, admin := newRegion(t, nil)
+	ctx := t.Context()
+	name := unique("basalt-region-")
+	sa, err := admin.CoreV1().ServiceAccounts("default").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = admin.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: leastPrivilege}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = admin.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: "default", Name: sa.Name}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		bg := context.Background()
+		_ = admin.RbacV1().ClusterRoleBindings().Delete(bg, name, metav1.DeleteOptions{})
+		_ = admin.RbacV1().ClusterRoles().Delete(bg, name, metav1.DeleteOptions{})
+		_ = admin.CoreV1().ServiceAccounts("default").Delete(bg, name, metav1.DeleteOptions{})
+	})
+	hour := int64(3600)
+	token, err := admin.CoreV1().ServiceAccounts("default").CreateToken(ctx, sa.Name, &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: &hour}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	err = clientcmd.WriteToFile(clientcmdapi.Config{
+		Clusters:       map[string]*clientcmdapi.Cluster{"sandbox": {Server: env.KubeServer, CertificateAuthority: env.KubeCAFile}},
+		AuthInfos:      map[string]*clientcmdapi.AuthInfo{"basalt": {Token: token.Status.Token}},
+		Contexts:       map[string]*clientcmdapi.Context{"basalt": {Cluster: "sandbox", AuthInfo: "basalt"}},
+		CurrentContext: "basalt",
+	}, kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	p, _ := newRegion(t, map[string]any{"kubeconfig": kubeconfig})
+	alice := sdk.Caller{Username: unique("alice-")}
+	project := sdk.Project{ID: "user-" + alice.Username}
+	dropNamespace(t, admin, project.ID)
+	if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
+		t.Fatalf("Onboard: %v", err)
+	}
+	rel := "jupyter-" + unique("")
+	ref := sdk.ReleaseRef{Caller: alice, Project: project, Name: rel}
+	_, err = p.Install(ctx, sdk.InstallRequest{
+		Caller: alice, Project: project, ReleaseName: rel, Archive: strings.NewReader(string(jupyterArchive(t))),
+		Values: values(rel), Metadata: sdk.ReleaseMetadata{Catalog: "interactive", Chart: "jupyter-python", Owner: alice.Username}, Timeout: time.Minute,
+	})
+	if err != nil {
+		t.Fatalf("Install: %v", err)
+	}
+	waitFor(t, p, ref, "ready", sdk.Release.Ready)
+	if _, err := p.Suspend(ctx, sdk.SuspendRequest{ReleaseRef: ref}); err != nil {
+		t.Fatalf("Suspend: %v", err)
+	}
+	if _, err := p.Resume(ctx, sdk.ResumeRequest{ReleaseRef: ref}); err != nil {
+		t.Fatalf("Resume: %v", err)
+	}
+	if err := p.Events(ctx, sdk.EventsRequest{ReleaseRef: ref}, func(sdk.Event) error { return nil }); err != nil {
+		t.Errorf("Events: %v", err)
+	}
+	if _, err := p.Quota(ctx, sdk.QuotaRequest{Caller: alice, Project: project}); err != nil {
+		t.Errorf("Quota: %v", err)
+	}
+	if _, err := p.Uninstall(ctx, sdk.UninstallRequest{ReleaseRef: ref}); err != nil {
+		t.Errorf("Uninstall: %v", err)
+	}
+}
