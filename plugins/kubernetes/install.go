@@ -93,9 +93,12 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		rel, err := p.runInstall(run.ctx, cfg, ns, req.ReleaseName, ch, values, timeout, last != nil, s.ValidateManifests)
 		finished <- err
 		attrs := []any{"namespace", ns, "release", req.ReleaseName, "revision", revision, "user", req.Caller.Username, "took", time.Since(began)}
-		if err != nil {
+		switch {
+		case errors.Is(err, context.Canceled): // uninstalled meanwhile, or the plugin stops
+			p.log.Info("install stopped", attrs...)
+		case err != nil:
 			p.log.Warn("install failed", append(attrs, "error", err)...)
-		} else {
+		default:
 			p.log.Info("installed", append(attrs, "status", rel.Info.Status.String())...)
 		}
 	}()

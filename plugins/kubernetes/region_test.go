@@ -263,7 +263,12 @@ func TestJupyterLifecycle(t *testing.T) {
 	}
 	logCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := p.Logs(logCtx, sdk.LogsRequest{ReleaseRef: ref, TailLines: 10}, func(sdk.LogLine) error { return nil }); err != nil {
+	switch err := p.Logs(logCtx, sdk.LogsRequest{ReleaseRef: ref, TailLines: 10}, func(sdk.LogLine) error { return nil }); {
+	case errors.Is(err, sdk.ErrUnavailable):
+		// kwok's nodes advertise no kubelet port the API server can reach: no logs in the
+		// test environment (the conformance kit's Logs subtest fails for that reason).
+		t.Logf("Logs: %v", err)
+	case err != nil:
 		t.Errorf("Logs: %v", err)
 	}
 
