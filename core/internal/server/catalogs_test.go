@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -39,19 +40,31 @@ func startWithCatalog(t testing.TB) string {
 }
 
 // startWithPlugins serves the real server with real plugin subprocesses; the default region
-// uses the plugins named files and secrets, if any.
+// uses the plugins named files, secrets and k8s, if any.
 func startWithPlugins(t testing.TB, plugins map[string]config.Plugin, sets ...string) string {
+	base, _ := startHost(t, plugins, sets...)
+	return base
+}
+
+// startHost is startWithPlugins that also returns the plugin host, for setting data up
+// through the plugins themselves.
+func startHost(t testing.TB, plugins map[string]config.Plugin, sets ...string) (string, *pluginhost.Host) {
 	t.Helper()
 	cfg, err := config.Load(config.Sources{Sets: sets})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Plugins = plugins
+	r := &cfg.Regions[0]
+	r.Storage, r.Secrets, r.Region = "", "", ""
 	if _, ok := plugins["files"]; ok {
-		cfg.Regions[0].Storage = "files"
+		r.Storage = "files"
 	}
 	if _, ok := plugins["secrets"]; ok {
-		cfg.Regions[0].Secrets = "secrets"
+		r.Secrets = "secrets"
+	}
+	if _, ok := plugins["k8s"]; ok {
+		r.Region = "k8s"
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	host, err := pluginhost.New(plugins, log, pluginhost.NewMetrics(nil))
@@ -68,8 +81,8 @@ func startWithPlugins(t testing.TB, plugins map[string]config.Plugin, sets ...st
 		t.Fatal(err)
 	}
 	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Shutdown(t.Context()) })
-	return "http://" + ln.Addr().String()
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return "http://" + ln.Addr().String(), host
 }
 
 func getJSON(t *testing.T, url string, into any) int {

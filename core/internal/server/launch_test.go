@@ -1,19 +1,12 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/basalt-dev/basalt/config"
-	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 )
 
@@ -34,35 +27,13 @@ var launchCatalog = map[string]any{"catalogs": []any{map[string]any{"id": "ide",
 
 func launchServer(t *testing.T, user, groups string) string {
 	t.Helper()
-	cfg, err := config.Load(config.Sources{Sets: []string{"auth.local.username=" + user, "auth.local.groups=" + groups}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	mem := testplugin.Memory(t)
-	cfg.Plugins = map[string]config.Plugin{
+	return startWithPlugins(t, map[string]config.Plugin{
 		"charts":  {Kind: "catalog", Path: mem, Args: []string{"catalog"}, Config: launchCatalog},
 		"files":   {Kind: "storage", Path: mem, Args: []string{"storage"}},
 		"secrets": {Kind: "secrets", Path: mem, Args: []string{"secrets"}},
 		"k8s":     {Kind: "region", Path: mem, Args: []string{"region"}},
-	}
-	cfg.Regions[0].Storage, cfg.Regions[0].Secrets, cfg.Regions[0].Region = "files", "secrets", "k8s"
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(host.Close)
-	if err := host.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	return "http://" + ln.Addr().String() + "/api/v1"
+	}, "auth.local.username="+user, "auth.local.groups="+groups) + "/api/v1"
 }
 
 func postJSON(t *testing.T, url, body string) (int, []byte) {

@@ -5,18 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/basalt-dev/basalt/config"
-	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/sdk"
 	"github.com/basalt-dev/basalt/sdk/plugintest/memory"
@@ -26,30 +20,10 @@ import (
 // user, and returns the API's base URL and the region plugin for setting releases up.
 func servicesServer(t *testing.T, user string, groups string) (string, sdk.Region) {
 	t.Helper()
-	cfg, err := config.Load(config.Sources{Sets: []string{"auth.local.username=" + user, "auth.local.groups=" + groups}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plugins := map[string]config.Plugin{"k8s": {Kind: "region", Path: testplugin.Memory(t), Args: []string{"region"}}}
-	cfg.Plugins, cfg.Regions[0].Region = plugins, "k8s"
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	host, err := pluginhost.New(plugins, log, pluginhost.NewMetrics(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(host.Close)
-	if err := host.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	base, host := startHost(t, map[string]config.Plugin{"k8s": {Kind: "region", Path: testplugin.Memory(t), Args: []string{"region"}}},
+		"auth.local.username="+user, "auth.local.groups="+groups)
 	region, _ := host.Region("k8s")
-	return "http://" + ln.Addr().String() + "/api/v1", region
+	return base + "/api/v1", region
 }
 
 // install puts a release in a project directly through the plugin, as its owner.
