@@ -205,13 +205,20 @@ func (r *running) finish() {
 	r.owner.mu.Unlock()
 }
 
-// stop cancels the install of a release, if one runs, and waits a while for it to end.
+// stop ends the install of a release, if one runs: it waits a while for it to finish, then
+// cancels it. Cancelling is the last resort: Helm 3.22's install goes on writing the release
+// it returned when its context ends (performInstallCtx), a data race in Helm itself.
 func (f *inFlight) stop(ns, name string) {
 	f.mu.Lock()
 	r := f.m[ns+"/"+name]
 	f.mu.Unlock()
 	if r == nil {
 		return
+	}
+	select {
+	case <-r.done:
+		return
+	case <-time.After(10 * time.Second):
 	}
 	r.cancel()
 	select {
