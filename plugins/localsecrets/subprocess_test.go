@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,78 +13,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
-
 	"github.com/basalt-dev/basalt/sdk"
-	"github.com/basalt-dev/basalt/sdk/pluginrpc"
 	"github.com/basalt-dev/basalt/sdk/plugintest"
 )
 
-// pluginBinary builds basalt-plugin-localsecrets once per test process.
-var pluginBinary = sync.OnceValues(func() (string, error) {
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		goCmd = "go" // let the build fail with the reason
-	}
-	dir, err := os.MkdirTemp("", "basalt-plugin-localsecrets-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "basalt-plugin-localsecrets")
-	if out, err := exec.Command(goCmd, "build", "-o", bin, "./cmd/basalt-plugin-localsecrets").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("%v\n%s", err, out)
-	}
-	return bin, nil
-})
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin, err := pluginBinary(); err == nil {
-		os.RemoveAll(filepath.Dir(bin))
-	}
+	plugintest.RemoveBuilds()
 	os.Exit(code)
-}
-
-type logWriter struct{ tb testing.TB }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.tb.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // spawn starts the plugin binary as the core does (go-plugin, gRPC, AutoMTLS), configures
 // it with cfg and returns its client and process id.
 func spawn(t *testing.T, cfg map[string]any) (sdk.Secrets, int) {
 	t.Helper()
-	bin, err := pluginBinary()
-	if err != nil {
-		t.Fatalf("building the plugin: %v", err)
-	}
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  pluginrpc.Handshake,
-		VersionedPlugins: pluginrpc.ClientPlugins(),
-		Cmd:              exec.Command(bin),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		GRPCDialOptions:  pluginrpc.DialOptions(),
-		Logger:           hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: logWriter{t}, Level: hclog.Warn}),
-	})
-	t.Cleanup(client.Kill)
-	rpc, err := client.Client()
-	if err != nil {
-		t.Fatalf("starting the plugin: %v", err)
-	}
-	raw, err := rpc.Dispense(string(sdk.KindSecrets))
-	if err != nil {
-		t.Fatalf("dispensing: %v", err)
-	}
-	s := raw.(sdk.Secrets)
+	p, pid := plugintest.Spawn(t, sdk.KindSecrets, plugintest.Build(t, "./cmd/basalt-plugin-localsecrets"))
+	s := p.(sdk.Secrets)
 	config, _ := json.Marshal(cfg)
 	if _, err := s.Configure(t.Context(), sdk.ConfigureRequest{Config: config}); err != nil {
 		t.Fatalf("Configure: %v", err)
 	}
-	return s, client.ReattachConfig().Pid
+	return s, pid
 }
 
 // TestConformanceSubprocess runs the kit against the plugin binary: the whole path the core

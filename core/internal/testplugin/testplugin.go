@@ -1,23 +1,15 @@
-// Package testplugin builds the sdk's in-memory test plugin binary for the core's tests, which
-// run it as a real subprocess.
+// Package testplugin gives the core's tests the sdk's in-memory test plugin binary, which they
+// run as a real subprocess.
 package testplugin
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
+
+	"github.com/basalt-dev/basalt/sdk/plugintest"
 )
 
 const memoryPkg = "github.com/basalt-dev/basalt/sdk/plugintest/memory/cmd/basalt-plugin-memory"
-
-var (
-	once sync.Once
-	path string
-	err  error
-	out  []byte
-)
 
 // Memory returns the path of the basalt-plugin-memory binary, built once per test process.
 // Its first argument picks the kind it serves: storage, secrets, catalog or region.
@@ -27,18 +19,5 @@ func Memory(tb testing.TB) string {
 	if prebuilt := os.Getenv("BASALT_MEMORY_PLUGIN"); prebuilt != "" {
 		return prebuilt
 	}
-	once.Do(func() {
-		dir, derr := os.MkdirTemp("", "basalt-testplugin-")
-		if derr != nil {
-			err = derr
-			return
-		}
-		path = filepath.Join(dir, "basalt-plugin-memory")
-		cmd := exec.Command("go", "build", "-o", path, memoryPkg)
-		out, err = cmd.CombinedOutput()
-	})
-	if err != nil {
-		tb.Fatalf("building the memory test plugin: %v\n%s", err, out)
-	}
-	return path
+	return plugintest.Build(tb, memoryPkg)
 }

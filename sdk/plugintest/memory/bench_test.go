@@ -22,7 +22,7 @@ func percentile(sorted []time.Duration, p float64) float64 {
 // BenchmarkPluginCall is the round trip of a small call (Stat of a small object) to a plugin
 // process through go-plugin with AutoMTLS, as the core makes it.
 func BenchmarkPluginCall(b *testing.B) {
-	store := spawn(b, sdk.KindStorage, io.Discard).(sdk.Storage)
+	store := spawn(b, sdk.KindStorage).(sdk.Storage)
 	ctx := b.Context()
 	ref := sdk.ObjectRef{Bucket: "user-alice", Key: "small.txt"}
 	if _, err := store.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: 5, Body: bytes.NewReader([]byte("small"))}); err != nil {
@@ -75,7 +75,7 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 // BenchmarkPluginStream writes 256 MiB to a plugin process and reads them back, through
 // go-plugin with AutoMTLS.
 func BenchmarkPluginStream(b *testing.B) {
-	benchmarkStream(b, spawn(b, sdk.KindStorage, io.Discard).(sdk.Storage))
+	benchmarkStream(b, spawn(b, sdk.KindStorage).(sdk.Storage))
 }
 
 // BenchmarkPluginStreamInProcess is BenchmarkPluginStream on the in-process connection

@@ -1,103 +1,30 @@
 package memory_test
 
 import (
-	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
-
 	"github.com/basalt-dev/basalt/sdk"
-	"github.com/basalt-dev/basalt/sdk/pluginrpc"
 	"github.com/basalt-dev/basalt/sdk/plugintest"
-)
-
-// The plugin binary is built once per test process and shared by every test and benchmark.
-var (
-	buildOnce sync.Once
-	binDir    string
-	binPath   string
-	buildErr  error
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	plugintest.RemoveBuilds()
 	os.Exit(code)
 }
 
-// pluginBinary builds basalt-plugin-memory with the go command that runs the tests.
+// pluginBinary is basalt-plugin-memory, built once per test process.
 func pluginBinary(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		goCmd, err := exec.LookPath("go")
-		if err != nil {
-			goCmd = "go" // let the build fail with the reason
-		}
-		if binDir, buildErr = os.MkdirTemp("", "basalt-plugin-memory-"); buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "basalt-plugin-memory")
-		out, err := exec.Command(goCmd, "build", "-o", binPath, "./cmd/basalt-plugin-memory").CombinedOutput()
-		if err != nil {
-			buildErr = &buildError{err: err, out: string(out)}
-		}
-	})
-	if buildErr != nil {
-		tb.Fatalf("building the plugin: %v", buildErr)
-	}
-	return binPath
-}
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
-
-// logWriter sends the plugin host's log lines to the test log.
-type logWriter struct{ tb testing.TB }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.tb.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
+	return plugintest.Build(tb, "./cmd/basalt-plugin-memory")
 }
 
 // spawn starts the plugin binary serving kind, as the core does, and returns its client.
-// The process is killed when the test ends.
-func spawn(tb testing.TB, kind sdk.Kind, logs io.Writer) sdk.Plugin {
-	tb.Helper()
-	level := hclog.Warn
-	if logs == nil {
-		logs, level = logWriter{tb}, hclog.Info
-	}
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  pluginrpc.Handshake,
-		VersionedPlugins: pluginrpc.ClientPlugins(),
-		Cmd:              exec.Command(pluginBinary(tb), string(kind)),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		GRPCDialOptions:  pluginrpc.DialOptions(),
-		Logger:           hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: logs, Level: level}),
-	})
-	tb.Cleanup(client.Kill)
-	rpc, err := client.Client()
-	if err != nil {
-		tb.Fatalf("starting the %s plugin: %v", kind, err)
-	}
-	raw, err := rpc.Dispense(string(kind))
-	if err != nil {
-		tb.Fatalf("dispensing %s: %v", kind, err)
-	}
-	return raw.(sdk.Plugin)
+func spawn(tb testing.TB, kind sdk.Kind) sdk.Plugin {
+	p, _ := plugintest.Spawn(tb, kind, pluginBinary(tb), string(kind))
+	return p
 }
 
 // TestStorageConformanceSubprocess runs the storage kit against the plugin binary over
@@ -107,7 +34,7 @@ func TestStorageConformanceSubprocess(t *testing.T) {
 		t.Skip("builds and spawns the plugin binary")
 	}
 	plugintest.TestStorage(t, func(t *testing.T) plugintest.StorageSetup {
-		store := spawn(t, sdk.KindStorage, nil).(sdk.Storage)
+		store := spawn(t, sdk.KindStorage).(sdk.Storage)
 		if _, err := store.Configure(t.Context(), sdk.ConfigureRequest{Config: []byte(`{"maxPageSize": 500}`)}); err != nil {
 			t.Fatalf("Configure: %v", err)
 		}
@@ -121,7 +48,7 @@ func TestBinaryServesEveryKind(t *testing.T) {
 		t.Skip("builds and spawns the plugin binary")
 	}
 	for _, kind := range sdk.Kinds {
-		info, err := spawn(t, kind, nil).Info(t.Context(), sdk.InfoRequest{})
+		info, err := spawn(t, kind).Info(t.Context(), sdk.InfoRequest{})
 		if err != nil || info.Kind != kind || info.Name != "memory" {
 			t.Errorf("%s: info %+v, %v", kind, info, err)
 		}
