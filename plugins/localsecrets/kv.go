@@ -10,52 +10,20 @@ import (
 	"github.com/basalt-dev/basalt/sdk"
 )
 
-// Bounds of what one secret may hold: the whole store is rewritten on every change.
-const (
-	maxPathLen    = 1024
-	maxSecretSize = 1 << 20
-)
+// maxSecretSize bounds what one secret may hold: the whole store is rewritten on every change.
+const maxSecretSize = 1 << 20
 
-// cleanPath normalises a path (no leading or trailing slash) and refuses one with an empty,
-// "." or ".." element, or a NUL.
-func cleanPath(path string) (string, error) {
-	p := strings.Trim(path, "/")
-	if len(p) > maxPathLen {
-		return "", sdk.InvalidFields("invalid path", sdk.FieldViolation{Field: "path", Rule: "must be at most 1024 bytes"})
-	}
-	for part := range strings.SplitSeq(p, "/") {
-		if part == "" || part == "." || part == ".." || strings.ContainsRune(part, 0) {
-			return "", sdk.InvalidFields("invalid path", sdk.FieldViolation{Field: "path", Rule: "must be slash-separated names, without empty, . or .. elements"})
-		}
-	}
-	return p, nil
-}
-
-// within reports whether path is home or inside it.
-func within(path, home string) bool {
-	return path == home || strings.HasPrefix(path, home+"/")
-}
-
-// access opens the store for a call on path by the caller: a folder may be a home, a secret
-// must be inside one. Any other path is not found, so that nobody learns what others keep.
+// access opens the store for a call on path by the caller (see secrethome.Layout.Resolve).
 func (s *Store) access(c sdk.Caller, path string, folder bool) (*vault, Config, string, error) {
 	v, cfg, err := s.current()
 	if err != nil {
 		return nil, Config{}, "", err
 	}
-	if c.Username == "" {
-		return nil, Config{}, "", sdk.Errorf(sdk.ErrUnauthenticated, "no caller")
-	}
-	p, err := cleanPath(path)
+	p, err := cfg.layout().Resolve(c, path, folder)
 	if err != nil {
 		return nil, Config{}, "", err
 	}
-	for _, home := range cfg.homes(c) {
-		if within(p, home) && (folder || p != home) {
-			return v, cfg, p, nil
-		}
-	}
-	return nil, Config{}, "", sdk.Errorf(sdk.ErrNotFound, "secret %q not found", path)
+	return v, cfg, p, nil
 }
 
 func (s *Store) List(_ context.Context, req sdk.ListSecretsRequest) (sdk.ListSecretsResponse, error) {
@@ -69,7 +37,7 @@ func (s *Store) List(_ context.Context, req sdk.ListSecretsRequest) (sdk.ListSec
 		if req.Caller.Username == "" {
 			return resp, sdk.Errorf(sdk.ErrUnauthenticated, "no caller")
 		}
-		for _, home := range cfg.homes(req.Caller) {
+		for _, home := range cfg.layout().Homes(req.Caller) {
 			resp.Entries = append(resp.Entries, sdk.SecretEntry{Name: home + "/", Folder: true})
 		}
 		return resp, nil

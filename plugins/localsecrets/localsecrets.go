@@ -17,11 +17,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/secrethome"
 )
 
 // Version is the plugin's own version.
@@ -156,12 +155,7 @@ func parseConfig(raw []byte) (Config, []byte, error) {
 		}
 	}
 	cfg.Key = "" // the key stays out of the configuration kept in memory
-	if !validPattern(cfg.UserHome, "{username}") {
-		bad = append(bad, sdk.FieldViolation{Field: "userHome", Rule: "must hold {username} once and be a relative path of names, without . or .."})
-	}
-	if !validPattern(cfg.GroupHome, "{group}") {
-		bad = append(bad, sdk.FieldViolation{Field: "groupHome", Rule: "must hold {group} once and be a relative path of names, without . or .."})
-	}
+	bad = append(bad, cfg.layout().Validate("userHome", "groupHome")...)
 	if cfg.MaxVersions < 1 || cfg.MaxVersions > 1000 {
 		bad = append(bad, sdk.FieldViolation{Field: "maxVersions", Rule: "must be between 1 and 1000"})
 	}
@@ -170,16 +164,6 @@ func parseConfig(raw []byte) (Config, []byte, error) {
 		return Config{}, nil, sdk.InvalidFields("invalid configuration", bad...)
 	}
 	return cfg, key, nil
-}
-
-// validPattern reports whether a home pattern holds its placeholder once and makes a clean
-// path whatever name fills it.
-func validPattern(pattern, placeholder string) bool {
-	if strings.Count(pattern, placeholder) != 1 || strings.HasPrefix(pattern, "/") || strings.HasSuffix(pattern, "/") {
-		return false
-	}
-	_, err := cleanPath(strings.Replace(pattern, placeholder, "x", 1))
-	return err == nil
 }
 
 // current returns the open vault and the configuration it was opened with.
@@ -192,47 +176,9 @@ func (s *Store) current() (*vault, Config, error) {
 	return s.vault, s.cfg, nil
 }
 
-// validName reports whether a username or group name can fill a home pattern: one path
-// element.
-func validName(s string) bool {
-	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, "/\x00")
-}
-
-// userHome returns a user's home, or false when the user has none: a name that is not a
-// path element, or whose home would be a group's.
-func (c Config) userHome(username string) (string, bool) {
-	if !validName(username) {
-		return "", false
-	}
-	home := strings.Replace(c.UserHome, "{username}", username, 1)
-	before, after, _ := strings.Cut(c.GroupHome, "{group}")
-	if g, ok := strings.CutPrefix(home, before); ok {
-		if g, ok = strings.CutSuffix(g, after); ok && validName(g) {
-			return "", false // a user named after a group's home must not get it
-		}
-	}
-	return home, true
-}
-
-func (c Config) groupHome(group string) (string, bool) {
-	if !validName(group) {
-		return "", false
-	}
-	return strings.Replace(c.GroupHome, "{group}", group, 1), true
-}
-
-// homes returns the top folders the caller may use: their own and their groups'.
-func (c Config) homes(caller sdk.Caller) []string {
-	var homes []string
-	if h, ok := c.userHome(caller.Username); ok {
-		homes = append(homes, h)
-	}
-	for _, g := range caller.Groups {
-		if h, ok := c.groupHome(g); ok {
-			homes = append(homes, h)
-		}
-	}
-	return homes
+// layout returns the home patterns of the configuration.
+func (c Config) layout() secrethome.Layout {
+	return secrethome.Layout{User: c.UserHome, Group: c.GroupHome}
 }
 
 func (s *Store) Home(_ context.Context, req sdk.SecretsHomeRequest) (sdk.SecretsHomeResponse, error) {
@@ -240,21 +186,8 @@ func (s *Store) Home(_ context.Context, req sdk.SecretsHomeRequest) (sdk.Secrets
 	if err != nil {
 		return sdk.SecretsHomeResponse{}, err
 	}
-	if req.Caller.Username == "" {
-		return sdk.SecretsHomeResponse{}, sdk.Errorf(sdk.ErrUnauthenticated, "no caller")
-	}
-	if req.Project.Personal() {
-		home, ok := cfg.userHome(req.Caller.Username)
-		if !ok {
-			return sdk.SecretsHomeResponse{}, sdk.Errorf(sdk.ErrNotFound, "user %q has no secrets home", req.Caller.Username)
-		}
-		return sdk.SecretsHomeResponse{Path: home}, nil
-	}
-	home, ok := cfg.groupHome(req.Project.Group)
-	if !ok || !slices.Contains(req.Caller.Groups, req.Project.Group) {
-		return sdk.SecretsHomeResponse{}, sdk.Errorf(sdk.ErrNotFound, "project %q not found", req.Project.ID)
-	}
-	return sdk.SecretsHomeResponse{Path: home}, nil
+	home, err := cfg.layout().Home(req.Caller, req.Project)
+	return sdk.SecretsHomeResponse{Path: home}, err
 }
 
 // Token is not offered: nothing outside Basalt can reach a local file.
