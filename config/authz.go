@@ -15,10 +15,9 @@ var (
 
 // Authz locates the casbin model and policy and says which token roles are Basalt roles.
 type Authz struct {
-	Model  string `koanf:"model"`  // a model file; empty: the embedded default
-	Policy string `koanf:"policy"` // a policy file (reloaded when it changes); empty: the embedded default
-	// RoleClaims maps a value of the token's roles claim to a Basalt role (role:<value>).
-	RoleClaims map[string]string `koanf:"role_claims"`
+	Model      string            `koanf:"model" doc:"A casbin model file; empty: the embedded default (config/policy/model.conf)."`
+	Policy     string            `koanf:"policy" doc:"A casbin policy file, reloaded when it changes; empty: the embedded default (config/policy/policy.csv)."`
+	RoleClaims map[string]string `koanf:"role_claims" doc:"Maps a value of the token's roles claim to a Basalt role (role:<value> in the policy)."`
 }
 
 // ModelText returns the model's text.

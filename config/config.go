@@ -15,128 +15,118 @@ var DefaultYAML []byte
 
 // Config is the whole configuration of a Basalt instance.
 type Config struct {
-	Server   Server            `koanf:"server"`
-	Log      Log               `koanf:"log"`
-	UI       UI                `koanf:"ui"`
-	Auth     Auth              `koanf:"auth"`
-	Authz    Authz             `koanf:"authz"`
-	Projects Projects          `koanf:"projects"`
-	Plugins  map[string]Plugin `koanf:"plugins"`
-	Regions  []Region          `koanf:"regions"`
-	Launch   Launch            `koanf:"launch"`
+	Server   Server            `koanf:"server" doc:"The HTTP listener."`
+	Log      Log               `koanf:"log" doc:"The core's structured log; plugins' logs are forwarded into it."`
+	UI       UI                `koanf:"ui" doc:"Branding the portal applies without a rebuild."`
+	Auth     Auth              `koanf:"auth" doc:"Who callers are: the local user or users of an OIDC provider."`
+	Authz    Authz             `koanf:"authz" doc:"Authorization: the casbin model and policy, and which token roles are Basalt roles."`
+	Projects Projects          `koanf:"projects" doc:"How users and groups become project ids."`
+	Plugins  map[string]Plugin `koanf:"plugins" doc:"Plugin instances by name: each is one process of a plugin binary with its own configuration."`
+	Regions  []Region          `koanf:"regions" doc:"Where services run and data lives; the first region is the default."`
+	Launch   Launch            `koanf:"launch" doc:"The launch pipeline."`
 }
 
 // Region is where users' services run and their data lives: each names the plugin instances
 // it uses. The first region is the default.
 type Region struct {
-	ID          string `koanf:"id"`
-	Name        string `koanf:"name"`
-	Description string `koanf:"description"`
+	ID          string `koanf:"id" doc:"The region's id: lower-case letters, digits and dashes (the user picks it in the portal)."`
+	Name        string `koanf:"name" doc:"The name shown to users."`
+	Description string `koanf:"description" doc:"A sentence shown to users."`
 	// Plugin instance names (keys of plugins); empty when the region lacks that feature.
-	Region  string `koanf:"region"`
-	Storage string `koanf:"storage"`
-	Secrets string `koanf:"secrets"`
-	// Settings is a YAML file of Onyxia-shaped region settings for launches (expose domain,
-	// resources, sliders, injections, Vault...); empty for none.
-	Settings string `koanf:"settings"`
-	// HidePersonalInfoInGroups leaves personal data out of group launches.
-	HidePersonalInfoInGroups bool `koanf:"hide_personal_info_in_groups"`
+	Region                   string `koanf:"region" doc:"The region plugin instance that runs services (a key of plugins); empty: no services."`
+	Storage                  string `koanf:"storage" doc:"The storage plugin instance for files (a key of plugins); empty: no file browser."`
+	Secrets                  string `koanf:"secrets" doc:"The secrets plugin instance (a key of plugins); empty: no secrets."`
+	Settings                 string `koanf:"settings" doc:"A YAML file of Onyxia-shaped region settings for launches (services.expose, customValues, defaultConfiguration, vault, injections); empty for none."`
+	HidePersonalInfoInGroups bool   `koanf:"hide_personal_info_in_groups" doc:"Leave personal data (IP, git identity, Vault token, personal S3 profiles) out of group launches, like Onyxia's DISABLE_PERSONAL_INFOS_INJECTION_IN_GROUP."`
 }
 
 // Launch configures the launch pipeline.
 type Launch struct {
-	// Schemas is a directory of administrator schemas for overwriteSchemaWith (roles in
-	// roles/<role>/); empty uses Basalt's built-in schemas only.
-	Schemas string `koanf:"schemas"`
+	Schemas string `koanf:"schemas" doc:"A directory of administrator schemas for overwriteSchemaWith (roles in roles/<role>/); empty: Basalt's built-in schemas only."`
 }
 
 // Auth says who callers are: one local user (the embedded default), or users of an OIDC
 // provider.
 type Auth struct {
-	Mode    string    `koanf:"mode"`
-	Local   LocalUser `koanf:"local"`
-	OIDC    OIDC      `koanf:"oidc"`
-	Session Session   `koanf:"session"`
+	Mode    string    `koanf:"mode" doc:"local: a single user, no identity provider. oidc: users of an OpenID Connect provider (set auth.oidc, auth.session.key and server.public_url)."`
+	Local   LocalUser `koanf:"local" doc:"The single user of local mode."`
+	OIDC    OIDC      `koanf:"oidc" doc:"The identity provider of oidc mode."`
+	Session Session   `koanf:"session" doc:"The portal's sign-in session, kept in an encrypted cookie."`
 }
 
 // OIDC is the identity provider of oidc mode: the portal signs users in with the
 // authorization-code flow and PKCE; API clients send bearer tokens.
 type OIDC struct {
-	IssuerURL    string   `koanf:"issuer_url"`
-	ClientID     string   `koanf:"client_id"`
-	ClientSecret string   `koanf:"client_secret"` // empty for a public client (PKCE only)
-	Scopes       []string `koanf:"scopes"`
-	// Audience is what bearer tokens must be issued for; empty: the client id.
-	Audience    string            `koanf:"audience"`
-	ExtraParams map[string]string `koanf:"extra_params"` // added to the authorization request
+	IssuerURL    string            `koanf:"issuer_url" doc:"The provider's issuer URL (for Keycloak: https://<host>/realms/<realm>)."`
+	ClientID     string            `koanf:"client_id" doc:"The portal's client id at the provider."`
+	ClientSecret string            `koanf:"client_secret" doc:"The client's secret; empty for a public client (PKCE only)."`
+	Scopes       []string          `koanf:"scopes" doc:"Scopes asked for at sign-in."`
+	Audience     string            `koanf:"audience" doc:"What bearer tokens must be issued for; empty: the client id."`
+	ExtraParams  map[string]string `koanf:"extra_params" doc:"Parameters added to the authorization request (e.g. kc_idp_hint)."`
 	// Claims: dotted paths into the token (e.g. realm_access.roles).
-	UsernameClaim string `koanf:"username_claim"`
-	NameClaim     string `koanf:"name_claim"`
-	EmailClaim    string `koanf:"email_claim"`
-	GroupsClaim   string `koanf:"groups_claim"`
-	RolesClaim    string `koanf:"roles_claim"`
+	UsernameClaim string `koanf:"username_claim" doc:"The claim (a dotted path) holding the user name, which names the personal project."`
+	NameClaim     string `koanf:"name_claim" doc:"The claim holding the user's display name."`
+	EmailClaim    string `koanf:"email_claim" doc:"The claim holding the user's e-mail address."`
+	GroupsClaim   string `koanf:"groups_claim" doc:"The claim holding the user's groups, one project each."`
+	RolesClaim    string `koanf:"roles_claim" doc:"The claim holding the user's roles (e.g. realm_access.roles), mapped by authz.role_claims."`
 }
 
 // Session is the portal's sign-in session, kept in an encrypted cookie so that any replica
 // serves it.
 type Session struct {
-	// Key encrypts session cookies; every replica needs the same. At least 32 characters.
-	Key         string        `koanf:"key"`
-	IdleTimeout time.Duration `koanf:"idle_timeout"`
-	MaxAge      time.Duration `koanf:"max_age"`
+	Key         string        `koanf:"key" doc:"Encrypts session cookies and signs share links: at least 32 characters in oidc mode, the same on every replica."`
+	IdleTimeout time.Duration `koanf:"idle_timeout" doc:"A session unused this long ends."`
+	MaxAge      time.Duration `koanf:"max_age" doc:"A session ends this long after sign-in, used or not."`
 }
 
-// LocalUser is the single user of local mode. An empty username takes the operating
-// system's user name.
+// LocalUser is the single user of local mode.
 type LocalUser struct {
-	Username string   `koanf:"username"`
-	Name     string   `koanf:"name"`
-	Email    string   `koanf:"email"`
-	Groups   []string `koanf:"groups"`
-	Roles    []string `koanf:"roles"`
+	Username string   `koanf:"username" doc:"The user's name; empty: the operating system's user name."`
+	Name     string   `koanf:"name" doc:"The display name."`
+	Email    string   `koanf:"email" doc:"The e-mail address given to launches."`
+	Groups   []string `koanf:"groups" doc:"Groups, one project each."`
+	Roles    []string `koanf:"roles" doc:"Roles, mapped by authz.role_claims."`
 }
 
 // Projects turns users and groups into project ids: the personal project and one per group.
 type Projects struct {
-	UserPrefix  string `koanf:"user_prefix"`
-	GroupPrefix string `koanf:"group_prefix"`
+	UserPrefix  string `koanf:"user_prefix" doc:"A personal project's id is this prefix and the user name."`
+	GroupPrefix string `koanf:"group_prefix" doc:"A group project's id is this prefix and the group name; must differ from user_prefix."`
 }
 
 // Server is the HTTP listener.
 type Server struct {
-	Address         string        `koanf:"address"`
-	PublicURL       string        `koanf:"public_url"`
-	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+	Address         string        `koanf:"address" doc:"host:port to listen on. The default is loopback only; set 0.0.0.0:8080 to expose Basalt."`
+	PublicURL       string        `koanf:"public_url" doc:"The URL users reach Basalt at (behind a proxy or ingress); required in oidc mode, where the provider redirects back to it."`
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout" doc:"How long requests in flight may finish when Basalt stops."`
 }
 
 // Log sets the structured log of the core; plugins' logs are forwarded into it.
 type Log struct {
-	Level  string `koanf:"level"`
-	Format string `koanf:"format"`
+	Level  string `koanf:"level" doc:"debug, info, warn or error."`
+	Format string `koanf:"format" doc:"text or json."`
 }
 
 // UI is the branding the portal applies without a rebuild.
 type UI struct {
-	Name      string   `koanf:"name"`
-	LogoURL   string   `koanf:"logo_url"`
-	Palette   Palette  `koanf:"palette"`
-	Languages []string `koanf:"languages"`
+	Name      string   `koanf:"name" doc:"The instance's name in the header and the browser tab."`
+	LogoURL   string   `koanf:"logo_url" doc:"The header logo's URL; empty: Basalt's."`
+	Palette   Palette  `koanf:"palette" doc:"The portal's colours."`
+	Languages []string `koanf:"languages" doc:"Languages offered in the portal; the first is the default."`
 }
 
 type Palette struct {
-	Primary string `koanf:"primary"`
+	Primary string `koanf:"primary" doc:"The main colour (CSS colour)."`
 }
 
 // Plugin is one plugin instance: which binary to run and the configuration it receives once
 // validated against the JSON Schema the plugin publishes.
 type Plugin struct {
-	// Enabled false drops the instance, e.g. one of the embedded defaults.
-	Enabled *bool    `koanf:"enabled"`
-	Kind    string   `koanf:"kind"`
-	Path    string   `koanf:"path"`
-	Args    []string `koanf:"args"`
-	// SHA256, when set, is checked against the binary before every start.
-	SHA256       string         `koanf:"sha256"`
-	StartTimeout time.Duration  `koanf:"start_timeout"`
-	Config       map[string]any `koanf:"config"`
+	Enabled      *bool          `koanf:"enabled" doc:"false drops the instance, e.g. one of the embedded defaults; unset or true keeps it."`
+	Kind         string         `koanf:"kind" doc:"storage, secrets, catalog or region."`
+	Path         string         `koanf:"path" doc:"The plugin's executable: a bare name is looked up beside the basalt binary, then on PATH."`
+	Args         []string       `koanf:"args" doc:"Arguments given to the executable."`
+	SHA256       string         `koanf:"sha256" doc:"When set, the executable's SHA-256 (64 hexadecimal digits), checked before every start."`
+	StartTimeout time.Duration  `koanf:"start_timeout" doc:"How long the plugin may take to start; 0: 30 seconds."`
+	Config       map[string]any `koanf:"config" doc:"The instance's own configuration, validated against the JSON Schema the plugin publishes (see Plugin sections below)."`
 }
