@@ -24,6 +24,7 @@ type Config struct {
 	Plugins  map[string]Plugin `koanf:"plugins" doc:"Plugin instances by name: each is one process of a plugin binary with its own configuration."`
 	Regions  []Region          `koanf:"regions" doc:"Where services run and data lives; the first region is the default."`
 	Launch   Launch            `koanf:"launch" doc:"The launch pipeline."`
+	Audit    Audit             `koanf:"audit" doc:"Audit events of state-changing actions: always in the log, and to a webhook when set."`
 }
 
 // Region is where users' services run and their data lives: each names the plugin instances
@@ -99,6 +100,24 @@ type Server struct {
 	Address         string        `koanf:"address" doc:"host:port to listen on. The default is loopback only; set 0.0.0.0:8080 to expose Basalt."`
 	PublicURL       string        `koanf:"public_url" doc:"The URL users reach Basalt at (behind a proxy or ingress); required in oidc mode, where the provider redirects back to it."`
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout" doc:"How long requests in flight may finish when Basalt stops."`
+	CORSOrigins     []string      `koanf:"cors_origins" doc:"Other origins whose pages may call the API with the user's session, e.g. https://notebooks.example.org; empty: only the portal itself."`
+	MaxBodyBytes    int64         `koanf:"max_body_bytes" doc:"Largest request body accepted, in bytes; file uploads are exempt (they stream to the store)."`
+	RateLimit       RateLimit     `koanf:"rate_limit" doc:"Token buckets for sign-ins (per client address) and launches (per user)."`
+}
+
+// RateLimit is a token bucket per key: a sustained rate and a burst above it.
+type RateLimit struct {
+	LoginPerMinute  float64 `koanf:"login_per_minute" doc:"Sign-ins allowed per minute and client address; 0 turns the limit off."`
+	LaunchPerMinute float64 `koanf:"launch_per_minute" doc:"Launches allowed per minute and user; 0 turns the limit off."`
+	Burst           int     `koanf:"burst" doc:"Requests allowed at once above the sustained rate."`
+}
+
+// Audit sends one event per state-changing action (launch, delete, pause, resume, share, file
+// and secret writes, policy reload) to the log and, when set, to a webhook.
+type Audit struct {
+	WebhookURL     string            `koanf:"webhook_url" doc:"Receives each audit event as a JSON POST; empty: the log only."`
+	WebhookHeaders map[string]string `koanf:"webhook_headers" doc:"Headers sent with each POST, e.g. Authorization; never logged."`
+	WebhookTimeout time.Duration     `koanf:"webhook_timeout" doc:"Bound on each POST; a failed delivery is retried twice, then logged as lost."`
 }
 
 // Log sets the structured log of the core; plugins' logs are forwarded into it.

@@ -45,6 +45,25 @@ func (c *Config) Validate() error {
 	if c.Server.ShutdownTimeout < 0 {
 		bad("server.shutdown_timeout", "must not be negative")
 	}
+	for i, origin := range c.Server.CORSOrigins {
+		if u, err := url.Parse(origin); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			bad(fmt.Sprintf("server.cors_origins[%d]", i), "must be an origin such as https://app.example.org (no path, no wildcard); got %q", origin)
+		}
+	}
+	if c.Server.MaxBodyBytes <= 0 {
+		bad("server.max_body_bytes", "must be positive")
+	}
+	if r := c.Server.RateLimit; r.LoginPerMinute < 0 || r.LaunchPerMinute < 0 || r.Burst < 1 {
+		bad("server.rate_limit", "rates must not be negative and burst must be at least 1")
+	}
+	if c.Audit.WebhookURL != "" {
+		if u, err := url.Parse(c.Audit.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("audit.webhook_url", "must be an http(s) URL")
+		}
+	}
+	if c.Audit.WebhookTimeout <= 0 {
+		bad("audit.webhook_timeout", "must be positive")
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		bad("log.level", "must be one of debug, info, warn, error; got %q", c.Log.Level)
 	}
