@@ -18,7 +18,7 @@ export GOFLAGS := -buildvcs=false
 help:
 	@echo "make run     build everything and start Basalt on the embedded default configuration"
 	@echo "make test    run the whole suite (unit, integration with real components, web, end to end)"
-	@echo "make build | lint | proto | bench | testenv-up | testenv-down"
+	@echo "make build | lint | proto | bench | docs | testenv-up | testenv-down"
 
 # The Go modules of the workspace (go.work), as package patterns.
 GO_PKGS    := ./config/... ./core/... ./sdk/... ./web/... ./deploy/testenv/... $(patsubst %,./%/...,$(wildcard plugins/*))
@@ -52,6 +52,11 @@ test: web-build web-test testenv-up
 
 go-test:
 	$(TESTENV_GO_ENV) go test -count=1 -timeout 30m $(GO_PKGS)
+
+# ---- docs: the configuration reference, generated from config/ and plugins/*/schema.json ----
+.PHONY: docs
+docs:
+	go run ./config/cmd/configdoc > docs/configuration.md.tmp && mv docs/configuration.md.tmp docs/configuration.md
 
 # ---- lint ----------------------------------------------------------------------------------
 .PHONY: lint
