@@ -70,6 +70,13 @@ func TestDeploymentGetsReadyPods(t *testing.T) {
 			t.Errorf("pod %s scheduled on %q, want a kwok node", p.name, p.node)
 		}
 	}
+	// The API server asks the node (kwok) for a container's log, as kubectl logs does.
+	var logs []byte
+	k.must(t, http.MethodGet, "/api/v1/namespaces/"+ns+"/pods/"+pods[0].name+"/log?container=web&tailLines=2&timestamps=true", nil, &logs)
+	lines := strings.Split(strings.TrimSpace(string(logs)), "\n")
+	if len(lines) != 2 || !strings.HasSuffix(lines[1], " ready") {
+		t.Errorf("the last 2 log lines of pod %s: %q, want 2 ending with the container's \"ready\"", pods[0].name, logs)
+	}
 }
 
 func TestHelmInstallOfCatalogChartIsDeployed(t *testing.T) {
@@ -323,6 +330,10 @@ func (k *kube) call(method, path string, in, out any) error {
 	data, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, data)
+	}
+	if raw, ok := out.(*[]byte); ok {
+		*raw = data
+		return nil
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)

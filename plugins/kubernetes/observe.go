@@ -51,7 +51,10 @@ func (p *Plugin) Logs(ctx context.Context, req sdk.LogsRequest, send func(sdk.Lo
 	if err != nil {
 		return kubeError("listing the pods of "+req.Name, err)
 	}
-	type source struct{ pod, container string }
+	type source struct {
+		pod, container string
+		started        bool // when listed: a container not started yet has no log to read
+	}
 	var sources []source
 	for _, pod := range pods.Items {
 		if req.Pod != "" && pod.Name != req.Pod {
@@ -59,7 +62,7 @@ func (p *Plugin) Logs(ctx context.Context, req sdk.LogsRequest, send func(sdk.Lo
 		}
 		for _, ctr := range pod.Spec.Containers {
 			if req.Container == "" || ctr.Name == req.Container {
-				sources = append(sources, source{pod.Name, ctr.Name})
+				sources = append(sources, source{pod.Name, ctr.Name, containerStarted(&pod, ctr.Name)})
 			}
 		}
 	}
@@ -90,9 +93,16 @@ func (p *Plugin) Logs(ctx context.Context, req sdk.LogsRequest, send func(sdk.Lo
 			}
 		}
 		if err != nil {
-			// A container not started yet has no logs (the API server answers 400).
-			if ctx.Err() == nil && !isNotFound(err) && !apierrors.IsBadRequest(err) {
-				once.Do(func() { readErr = unavailable("reading the logs of "+src.pod+"/"+src.container, err) })
+			// A container not started yet has no logs (the API server answers 400); a
+			// started one that answers 400 has a log its node cannot read: the node is
+			// at fault, not the request.
+			what := "reading the logs of " + src.pod + "/" + src.container
+			switch {
+			case ctx.Err() != nil || isNotFound(err):
+			case apierrors.IsBadRequest(err) && src.started:
+				once.Do(func() { readErr = &sdk.Error{Kind: sdk.ErrUnavailable, Message: what + ": " + err.Error()} })
+			case !apierrors.IsBadRequest(err):
+				once.Do(func() { readErr = unavailable(what, err) })
 			}
 			return
 		}
@@ -137,6 +147,16 @@ func (p *Plugin) Logs(ctx context.Context, req sdk.LogsRequest, send func(sdk.Lo
 		return nil
 	}
 	return readErr
+}
+
+// containerStarted says whether a pod's container runs or has run, and so has a log.
+func containerStarted(pod *corev1.Pod, container string) bool {
+	for _, st := range pod.Status.ContainerStatuses {
+		if st.Name == container {
+			return st.State.Running != nil || st.State.Terminated != nil || st.LastTerminationState.Terminated != nil
+		}
+	}
+	return false
 }
 
 // eventFilter keeps the events of a release's objects: those of its manifest, and the pods

@@ -226,6 +226,14 @@ func (n fakeNode) object() map[string]any {
 	}
 }
 
+// containerLog is what every simulated container has printed, in the CRI log format a kubelet
+// (and kwok in its place) reads: time, stream, tag (F for a full line, P for part of one),
+// text. Lines in any other format make kwok answer every log request with 400.
+const containerLog = `2026-01-01T00:00:00.000000000Z stdout F starting the service
+2026-01-01T00:00:01.000000000Z stdout F listening on :8080
+2026-01-01T00:00:02.000000000Z stderr F ready
+`
+
 // writeStages joins kwok's stage files into one multi-document config.
 func writeStages(dir string) (string, error) {
 	entries, err := stages.ReadDir("stages")
@@ -249,13 +257,13 @@ func writeStages(dir string) (string, error) {
 			b.WriteByte('\n')
 		}
 	}
-	// Every container of the simulated pods "prints" the same few lines, and follows.
+	// Every container of the simulated pods "prints" the same few lines. kwok reads the file
+	// as a kubelet reads a container's log, so it must be in the CRI log format.
 	logFile := filepath.Join(dir, "kwok-container.log")
-	lines := "2026-01-01T00:00:00Z starting the service\n2026-01-01T00:00:01Z listening on :8080\n2026-01-01T00:00:02Z ready\n"
-	if err := os.WriteFile(logFile, []byte(lines), 0o644); err != nil {
+	if err := os.WriteFile(logFile, []byte(containerLog), 0o644); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(&b, "---\nkind: ClusterLogs\napiVersion: kwok.x-k8s.io/v1alpha1\nmetadata:\n  name: basalt-testenv-logs\nspec:\n  logs:\n  - logsFile: %s\n    follow: true\n", logFile)
+	fmt.Fprintf(&b, "---\nkind: ClusterLogs\napiVersion: kwok.x-k8s.io/v1alpha1\nmetadata:\n  name: basalt-testenv-logs\nspec:\n  logs:\n  - logsFile: %s\n", logFile)
 	path := filepath.Join(dir, "kwok-stages.yaml")
 	return path, os.WriteFile(path, b.Bytes(), 0o644)
 }
