@@ -45,17 +45,18 @@ func (s *Server) authRoutes() {
 	if a == nil {
 		return
 	}
+	limit := withoutNil(s.signInLimit())
 	s.echo.GET("/auth/login", func(c echo.Context) error {
 		a.Login(c.Response(), c.Request())
 		return nil
-	})
+	}, limit...)
 	s.echo.GET("/auth/callback", func(c echo.Context) error {
 		if err := a.Callback(c.Response(), c.Request()); err != nil {
 			s.opts.Log.Info("sign-in failed", "reason", err.Error())
 			return c.HTML(http.StatusBadRequest, fmt.Sprintf(signInFailedPage, html.EscapeString(err.Error())))
 		}
 		return nil
-	})
+	}, limit...)
 	logout := func(c echo.Context) error {
 		a.Logout(c.Response(), c.Request())
 		return nil

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/audit"
 	"github.com/basalt-dev/basalt/core/internal/authn"
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/catalog"
@@ -50,6 +51,7 @@ type Server struct {
 	catalogs *catalog.Service
 	links    *sharelink.Signer
 	launcher *launcher
+	audit    *audit.Recorder
 	// onboarded remembers the projects this process has onboarded (region/project ->
 	// namespace), so that onboarding runs once per project, not at every request.
 	onboarded sync.Map
@@ -66,6 +68,8 @@ func New(opts Options) (*Server, error) {
 	if s.launcher, err = newLauncher(opts.Config); err != nil {
 		return nil, err
 	}
+	a := opts.Config.Audit
+	s.audit = audit.New(opts.Log, audit.Webhook{URL: a.WebhookURL, Headers: a.WebhookHeaders, Timeout: a.WebhookTimeout})
 
 	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "basalt_http_request_duration_seconds",
@@ -96,6 +100,9 @@ func New(opts Options) (*Server, error) {
 		},
 	}))
 
+	if err := s.harden(); err != nil {
+		return nil, err
+	}
 	s.routes()
 	s.http = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
@@ -113,8 +120,11 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// Shutdown stops accepting connections and waits for requests in flight, up to ctx.
-func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+// Shutdown stops accepting connections and waits for requests in flight, then for the audit
+// events still on their way to the webhook, up to ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return errors.Join(s.http.Shutdown(ctx), s.audit.Close(ctx))
+}
 
 // Routes lists the method and path of every route, for the OpenAPI check.
 func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
@@ -132,7 +142,7 @@ func (s *Server) routes() {
 	public.GET("/presigned/:token", s.presigned)
 	public.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
 
-	v1 := e.Group("/api/v1", s.authenticate)
+	v1 := e.Group("/api/v1", withoutNil(s.authenticate, s.auditTrail, s.launchLimit())...)
 	v1.GET("/me", s.me)
 	v1.GET("/plugins", s.plugins)
 	v1.GET("/catalogs", s.listCatalogs)
