@@ -18,7 +18,7 @@ export GOFLAGS := -buildvcs=false
 help:
 	@echo "make run     build everything and start Basalt on the embedded default configuration"
 	@echo "make test    run the whole suite (unit, integration with real components, web, end to end)"
-	@echo "make build | lint | proto | bench | docs | testenv-up | testenv-down"
+	@echo "make build | lint | proto | bench | run-down | testenv-up | testenv-down"
 
 # The Go modules of the workspace (go.work), as package patterns.
 GO_PKGS    := ./config/... ./core/... ./sdk/... ./web/... ./deploy/testenv/... $(patsubst %,./%/...,$(wildcard plugins/*))
@@ -35,10 +35,33 @@ go-build:
 	@for cmd in $(PLUGIN_CMDS); do echo "go build $$cmd"; go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./$$cmd || exit 1; done
 	@rm -rf $(BIN)/catalog && $(BIN)/basalt-catalog package config/catalog $(BIN)/catalog
 
-## run: start Basalt on the embedded defaults; ARGS passes flags, e.g. ARGS="--set log.level=debug"
-## It runs in bin/, where the defaults find the packaged catalog and keep their caches.
-run: build
-	cd $(BIN) && ./basalt serve $(ARGS)
+## run: start Basalt on the embedded defaults with the sandbox cluster as the local region's
+## Kubernetes; ARGS passes flags, e.g. ARGS="--set log.level=debug". It runs in bin/, where the
+## defaults find the packaged catalog and keep their caches. RUN_KUBECONFIG=path uses that
+## cluster instead of the sandbox. Ctrl-C stops Basalt; the sandbox stays up for the next run.
+RUN_ADDRESS    ?= 127.0.0.1:8080
+RUN_KUBECONFIG ?=
+run: build $(if $(RUN_KUBECONFIG),,sandbox-up)
+	@echo; echo "  Basalt portal: http://$(RUN_ADDRESS)/"; \
+		echo "  services run on $(or $(RUN_KUBECONFIG),the sandbox cluster: KUBECONFIG=$(SANDBOX_KUBECONFIG) kubectl get pods -A)"; \
+		echo "  Ctrl-C stops Basalt; make run-down stops the sandbox cluster"; echo
+	cd $(BIN) && ./basalt serve --set server.address=$(RUN_ADDRESS) $(call cluster_args,$(or $(RUN_KUBECONFIG),$(SANDBOX_KUBECONFIG))) $(ARGS)
+
+# The flags that give the default region its Kubernetes cluster (config/default.yaml: plugins.cluster).
+cluster_args = --set plugins.cluster.enabled=true --set plugins.cluster.config.kubeconfig=$(1)
+
+# The sandbox cluster of `make run`: the test environment's Kubernetes part alone (etcd, API
+# server, controller manager, scheduler, kwok nodes), in its own state directory so that
+# `make test` (which stops its environment when done) and `make run` never stop each other.
+SANDBOX            := $(CACHE)/sandbox
+SANDBOX_KUBECONFIG := $(SANDBOX)/kubeconfig
+.PHONY: sandbox-up run-down
+sandbox-up: $(TESTENV_BIN)
+	@$(TESTENV_BIN) up -root $(ROOT) -only kube -state $(SANDBOX)
+
+## run-down: stop the sandbox cluster make run left running
+run-down: $(TESTENV_BIN)
+	$(TESTENV_BIN) down -root $(ROOT) -state $(SANDBOX)
 
 # ---- test ----------------------------------------------------------------------------------
 # The Go suite runs against the real servers of the test environment: it is brought up first

@@ -115,6 +115,27 @@ func TestDefaultPluginCanBeDisabled(t *testing.T) {
 	}
 }
 
+func TestDisabledPluginLeavesItsRegions(t *testing.T) {
+	cfg, err := Load(Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg.Plugins["cluster"]; ok || cfg.Regions[0].Region != "" {
+		t.Fatalf("the default region must run no services until the cluster plugin is enabled: %+v", cfg.Regions[0])
+	}
+	cfg, err = Load(Sources{Sets: []string{"plugins.cluster.enabled=true", "plugins.cluster.config.kubeconfig=/k", "plugins.files.enabled=false"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Regions[0]
+	if r.Region != "cluster" || r.Storage != "" || r.Secrets != "secrets" {
+		t.Fatalf("enabling cluster and disabling files: %+v", r)
+	}
+	if got := cfg.Plugins["cluster"].Config["kubeconfig"]; got != "/k" {
+		t.Fatalf("kubeconfig = %v", got)
+	}
+}
+
 func TestEnvironmentUnknownKeyInASection(t *testing.T) {
 	_, err := Load(Sources{Environ: []string{"BASALT_SERVER__ADRESS=x"}})
 	if err == nil || !strings.Contains(err.Error(), "server.adress") {

@@ -61,12 +61,26 @@ func Load(src Sources) (*Config, error) {
 	for name, p := range cfg.Plugins {
 		if p.Enabled != nil && !*p.Enabled {
 			delete(cfg.Plugins, name)
+			dropRegionReferences(cfg.Regions, name)
 		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	return &cfg, nil
+}
+
+// dropRegionReferences removes a disabled plugin from the regions naming it: such a region
+// lacks that feature, as if it named none, so that turning a plugin off takes one key.
+func dropRegionReferences(regions []Region, plugin string) {
+	for i := range regions {
+		r := &regions[i]
+		for _, ref := range []*string{&r.Region, &r.Storage, &r.Secrets} {
+			if *ref == plugin {
+				*ref = ""
+			}
+		}
+	}
 }
 
 func envProvider(environ []string) *env.Env {

@@ -78,6 +78,14 @@ func newServe(stderr io.Writer) *cobra.Command {
 				}
 			}
 
+			for _, r := range cfg.Regions {
+				if r.Region == "" {
+					log.Info("region runs no services: launching answers 501 until it names a region plugin "+
+						"(make run adds the sandbox cluster; or --set plugins.cluster.enabled=true --set plugins.cluster.config.kubeconfig=PATH)",
+						"region", r.ID)
+				}
+			}
+
 			done := make(chan error, 1)
 			go func() { done <- srv.Serve(ln) }()
 			select {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -121,7 +122,10 @@ func TestIsolationMatrix(t *testing.T) {
 		"k8s":     {Kind: "region", Path: mem, Args: []string{"region"}},
 	}
 	cfg.Regions[0].Storage, cfg.Regions[0].Secrets, cfg.Regions[0].Region = "files", "secrets", "k8s"
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// Everything the core and its plugins log, at debug level, is kept and scanned at the end
+	// for tokens and secret values.
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +172,7 @@ func TestIsolationMatrix(t *testing.T) {
 	if code, body := call("alice", http.MethodPut, "/api/v1/projects/user-alice/files/content?path=user-alice/notes.txt", "hello"); code != 201 {
 		t.Fatalf("fixture file: %d %s", code, body)
 	}
-	if code, body := call("alice", http.MethodPut, "/api/v1/projects/user-alice/secrets/secret?path=api", `{"data":{"KEY":"v"}}`); code != 200 {
+	if code, body := call("alice", http.MethodPut, "/api/v1/projects/user-alice/secrets/secret?path=api", `{"data":{"KEY":"`+secretValue+`"}}`); code != 200 {
 		t.Fatalf("fixture secret: %d %s", code, body)
 	}
 	region, _ := host.Region("k8s")
@@ -285,6 +289,26 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 	t.Logf("isolation matrix: %d cells asserted (%d endpoints x %d callers, plus public endpoints)", cells, len(rows), len(callers))
 	fmt.Printf("isolation matrix: %d cells\n", cells)
+
+	// No token, client secret, session key or secret value reached the log.
+	srv.Shutdown(context.Background())
+	leaks := map[string]string{"client secret": secret, "session key": cfg.Auth.Session.Key, "secret value": secretValue}
+	for caller, tok := range tokens {
+		if parts := strings.Split(tok, "."); len(parts) == 3 {
+			leaks[caller+"'s ID token signature"] = parts[2]
+			leaks[caller+"'s ID token claims"] = parts[1]
+		}
+	}
+	text := logs.String()
+	if len(text) < 1000 {
+		t.Fatalf("the log is nearly empty (%d bytes): the scan would prove nothing", len(text))
+	}
+	for what, value := range leaks {
+		if strings.Contains(text, value) {
+			t.Errorf("the %s appears in the log", what)
+		}
+	}
+	t.Logf("log scan: %d bytes of debug log, %d values looked for, none found", len(text), len(leaks))
 }
 
 // public are the endpoints open to everyone, signed in or not.
@@ -320,4 +344,24 @@ func template(path string) string {
 		parts[i] = n
 	}
 	return strings.Join(parts, "/")
+}
+
+// secretValue is the fixture secret's value, looked for in the log at the end.
+const secretValue = "isolation-fixture-secret-4b9d2e"
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -6,6 +6,10 @@
 //	testenv env            print the env file (eval-able by a shell)
 //	testenv status         check that every server answers
 //	testenv login-ui       the login and consent app (started by up)
+//
+// -state puts a second environment's files elsewhere than .cache/testenv:
+// `make run` keeps its sandbox cluster (-only kube) in .cache/sandbox, so that
+// it and the test suite's environment never stop each other.
 package main
 
 import (
@@ -37,7 +41,8 @@ func main() {
 		"comma-separated redirect URLs of the portal's OIDC clients")
 	listen := fs.String("listen", "127.0.0.1:0", "login-ui: address to listen on")
 	admin := fs.String("admin", "", "login-ui: Hydra's admin URL")
-	only := fs.String("only", "", "up: start only these parts (kube,oidc,s3,vault,registry), to debug one")
+	only := fs.String("only", "", "up: start only these parts (kube,oidc,s3,vault,registry)")
+	state := fs.String("state", "", "the state directory: env file, kubeconfig, logs (default: .cache/testenv under the root)")
 	_ = fs.Parse(args)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -45,7 +50,7 @@ func main() {
 	if cmd == "login-ui" {
 		exit(serveLoginUI(ctx, *listen, *admin))
 	}
-	l, err := layout(*root)
+	l, err := layout(*root, *state)
 	if err != nil {
 		exit(err)
 	}
@@ -147,7 +152,7 @@ func lock(l stack.Layout) (func(), error) {
 	return func() { f.Close() }, nil
 }
 
-func layout(root string) (stack.Layout, error) {
+func layout(root, state string) (stack.Layout, error) {
 	if root == "" {
 		wd, err := os.Getwd()
 		if err != nil {
@@ -158,7 +163,16 @@ func layout(root string) (stack.Layout, error) {
 		}
 	}
 	root, err := filepath.Abs(root)
-	return stack.NewLayout(root), err
+	if err != nil {
+		return stack.Layout{}, err
+	}
+	l := stack.NewLayout(root)
+	if state != "" {
+		if l.State, err = filepath.Abs(state); err != nil {
+			return stack.Layout{}, err
+		}
+	}
+	return l, nil
 }
 
 func serveLoginUI(ctx context.Context, listen, admin string) error {

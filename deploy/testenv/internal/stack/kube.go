@@ -130,6 +130,9 @@ func (r *run) kube(ctx context.Context) error {
 		"--root-ca-file=" + r.pki.caCert,
 		"--cluster-name=basalt-testenv",
 		"--profiling=false",
+		// Charts ask for volumes: the in-tree host-path provisioner (directories under /tmp,
+		// removed with their claim) binds them, through the default StorageClass made below.
+		"--enable-hostpath-provisioner",
 	}, nil)
 	if err != nil {
 		return err
@@ -189,6 +192,9 @@ func (r *run) kube(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := kube.create(ctx, "/apis/storage.k8s.io/v1/storageclasses", defaultStorageClass); err != nil {
+		return err
+	}
 	if err := kwok.waitFor(ctx, 60*time.Second, kube.nodesReady); err != nil {
 		return err
 	}
@@ -200,6 +206,19 @@ func (r *run) kube(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// defaultStorageClass provisions every claim that names no class, as a real cluster's does.
+var defaultStorageClass = map[string]any{
+	"apiVersion": "storage.k8s.io/v1",
+	"kind":       "StorageClass",
+	"metadata": map[string]any{
+		"name":        "standard",
+		"annotations": map[string]string{"storageclass.kubernetes.io/is-default-class": "true"},
+	},
+	"provisioner":       "kubernetes.io/host-path",
+	"reclaimPolicy":     "Delete",
+	"volumeBindingMode": "Immediate",
 }
 
 func (n fakeNode) object() map[string]any {

@@ -135,6 +135,7 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	r.forgetUnstarted()
 	if err := os.WriteFile(l.EnvFile(), r.env.Marshal(), 0o600); err != nil {
 		return nil, err
 	}
@@ -145,6 +146,27 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 // wants reports whether part is to be started (see Options.Only).
 func (r *run) wants(part string) bool {
 	return len(r.opts.Only) == 0 || slices.Contains(r.opts.Only, part)
+}
+
+// forgetUnstarted clears the addresses of the parts that were not started, so
+// that the env file says what runs and Env.Check probes only that.
+func (r *run) forgetUnstarted() {
+	e := r.env
+	if !r.wants("kube") {
+		e.Kubeconfig, e.KubeServer, e.KubeToken, e.KubeCAFile, e.EtcdURL = "", "", "", "", ""
+	}
+	if !r.wants("oidc") {
+		e.OIDCAdminURL, e.OIDCLoginURL, e.PortalClientSecret, e.ServicesClientSecret = "", "", "", ""
+	}
+	if !r.wants("oidc") || !r.wants("s3") {
+		e.S3Endpoint, e.S3SecretKey = "", ""
+	}
+	if !r.wants("oidc") || !r.wants("vault") {
+		e.VaultAddr, e.VaultToken = "", ""
+	}
+	if !r.wants("registry") {
+		e.Registry = ""
+	}
 }
 
 func (r *run) logf(format string, args ...any) {
