@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/basalt-dev/basalt/core/internal/launch/schema"
 	"github.com/basalt-dev/basalt/core/internal/launch/values"
 )
 
@@ -127,7 +127,8 @@ func parseChart(name string, files map[string][]byte) (*Chart, error) {
 		}
 	}
 	if b, ok := files["values.schema.json"]; ok {
-		if err := json.Unmarshal(b, &c.Schema); err != nil {
+		var err error
+		if c.Schema, err = schema.Decode(b); err != nil {
 			return nil, broken("%s: values.schema.json: %v", name, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/basalt-dev/basalt/core/internal/launch/form"
@@ -41,5 +42,25 @@ func TestFormOfRealChart(t *testing.T) {
 	}
 	if m := byPath["ai.activeProvider.selectedModel"]; m.Widget != "select" || len(m.Options) != 2 {
 		t.Errorf("selectedModel options from the context = %+v", m.Options)
+	}
+
+	// The form follows the file: the chart's values.schema.json at the top, the named
+	// schemas' own files inside the groups they replace.
+	var top []string
+	for _, f := range f.Root.Fields {
+		top = append(top, f.Key)
+	}
+	want := []string{"service", "resources", "persistence", "init", "extraEnvVars", "kubernetes", "vault", "s3", "git",
+		"ai", "networking", "discovery", "security", "nodeSelector", "openshiftSCC", "ingress", "route", "repository",
+		"startupProbe", "tolerations", "userPreferences", "global", "proxy", "certificates", "message", "runtimeClassName"}
+	if !slices.Equal(top, want) {
+		t.Errorf("top-level fields %v, want the file's order %v", top, want)
+	}
+	var gitKeys []string
+	for _, f := range byPath["git"].Fields {
+		gitKeys = append(gitKeys, f.Key)
+	}
+	if want := []string{"enabled", "name", "email", "cache", "token", "repository", "branch", "asCodeServerRoot"}; !slices.Equal(gitKeys, want) {
+		t.Errorf("git fields %v, want ide/git.json's order %v", gitKeys, want)
 	}
 }

@@ -52,7 +52,8 @@ func (l *launcher) chart(resp sdk.GetChartResponse) (*launch.Chart, error) {
 		}
 	}
 	if len(resp.ValuesSchema) > 0 {
-		if err := json.Unmarshal(resp.ValuesSchema, &ch.Schema); err != nil {
+		var err error
+		if ch.Schema, err = schema.Decode(resp.ValuesSchema); err != nil {
 			return nil, fmt.Errorf("%w: values.schema.json: %v", launch.ErrBrokenChart, err)
 		}
 	}

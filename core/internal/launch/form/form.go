@@ -4,9 +4,9 @@
 package form
 
 import (
-	"sort"
 	"strings"
 
+	"github.com/basalt-dev/basalt/core/internal/launch/schema"
 	"github.com/basalt-dev/basalt/core/internal/launch/values"
 )
 
@@ -39,7 +39,7 @@ type Field struct {
 	Hidden     bool       `json:"hidden,omitempty"` // always hidden (x-onyxia or hidden: true)
 	HiddenWhen *Condition `json:"hiddenWhen,omitempty"`
 	Readonly   bool       `json:"readonly,omitempty"`
-	Fields     []*Field   `json:"fields,omitempty"` // object properties, by key
+	Fields     []*Field   `json:"fields,omitempty"` // object properties, in the schema file's order
 	Items      *Field     `json:"items,omitempty"`  // the item of an array
 }
 
@@ -101,12 +101,7 @@ func field(s map[string]any, p values.Path, key string, prefilled map[string]any
 	}
 	f.Widget = widget(s, f, hasProps)
 	if hasProps {
-		keys := make([]string, 0, len(props))
-		for k := range props {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range schema.PropertyOrder(s) {
 			if ps, ok := props[k].(map[string]any); ok {
 				f.Fields = append(f.Fields, field(ps, p.Child(k), k, prefilled, withValue))
 			}

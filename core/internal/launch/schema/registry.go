@@ -6,7 +6,6 @@ package schema
 
 import (
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -115,8 +114,8 @@ func readTree(tree fs.FS, reserveRoles bool) (map[string]map[string]any, error) 
 		if err != nil {
 			return err
 		}
-		var doc map[string]any
-		if err := json.Unmarshal(b, &doc); err != nil {
+		doc, err := Decode(b)
+		if err != nil {
 			return fmt.Errorf("%s: not a JSON object: %w", p, err)
 		}
 		out[p] = doc

@@ -3,7 +3,7 @@ import type { FormField } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { useT } from "../../i18n";
 import { useLaunchFormState } from "./formContext";
-import { drawOrder, inPair, isHidden, isVisible, newItem, type RangePair } from "./formModel";
+import { inPair, isHidden, isVisible, newItem, type RangePair } from "./formModel";
 import { formatPath, getIn, isPlainObject, parsePath, type Segment } from "./paths";
 import styles from "./Launcher.module.css";
 
@@ -106,7 +106,7 @@ export function GroupView({ field, at, flat }: { field: FormField; at: readonly 
       {ranges.map((p) => (
         <RangeSliderField key={p.id} pair={p} />
       ))}
-      {drawOrder(field.fields ?? [], at).map((c) => (c.key === undefined ? null : <FieldView key={c.key} field={c} at={[...at, c.key]} />))}
+      {(field.fields ?? []).map((c) => (c.key === undefined ? null : <FieldView key={c.key} field={c} at={[...at, c.key]} />))}
     </>
   );
   if (flat) return <div className={styles.groupFlat}>{body}</div>;

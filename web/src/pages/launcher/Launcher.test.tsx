@@ -173,7 +173,7 @@ describe("the launcher", () => {
     await user.click(screen.getByRole("button", { name: "Copy the launch link" }));
     await screen.findByText("Copied");
     expect(await navigator.clipboard.readText()).toBe(
-      `${window.location.origin}/launcher/ide/jupyter?version=1.0.0&git.branch=%C2%ABdev%2Fx%C2%BB&resources.limits.memory=%C2%AB8Gi%C2%BB&autoLaunch=true`,
+      `${window.location.origin}/launcher/ide/jupyter?version=1.0.0&resources.limits.memory=%C2%AB8Gi%C2%BB&git.branch=%C2%ABdev%2Fx%C2%BB&autoLaunch=true`,
     );
   });
 
@@ -215,7 +215,9 @@ describe("the launcher", () => {
     const { router } = renderApp("/launcher/ide/jupyter?name=nb&shared=true", m.client);
     await screen.findByRole("tablist", { name: "Settings" });
     expect((screen.getByLabelText(/Share with the project/) as HTMLInputElement).checked).toBe(true);
-    await user.selectOptions(screen.getByLabelText("Version"), "0.9.0");
+    // The chart's version picker; the form's first tab has an image "Version" of its own.
+    const picker = screen.getAllByLabelText("Version").find((e) => e.closest("[role=tabpanel]") === null)!;
+    await user.selectOptions(picker, "0.9.0");
     expect(router.state.location.search).toBe("?name=nb&shared=true&version=0.9.0");
     await waitFor(() => expect(m.find("GET", "/projects/project-data-team/launch/form").some((c) => c.query.get("version") === "0.9.0")).toBe(true));
     await user.click(await screen.findByRole("button", { name: "Launch" }));

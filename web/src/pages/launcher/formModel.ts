@@ -208,20 +208,3 @@ export function unplacedErrors(errors: FieldErrors, root: FormField | undefined,
   if (root) walk(root, [], values);
   return [...errors].filter(([k]) => !shown.has(k));
 }
-
-/**
- * A group's fields in the order to draw them: the server sorts them by key, so a switch such
- * as `enabled` would fall among the fields it shows or hides; the fields that a sibling's
- * condition reads come first, the others keep their order.
- */
-export function drawOrder(fields: FormField[], parent: readonly Segment[]): FormField[] {
-  const read = new Set<string>();
-  for (const f of fields) {
-    const c = f.hiddenWhen;
-    if (!c || !f.key) continue;
-    read.add(formatPath(conditionPath(c.path, c.isPathRelative, [...parent, f.key])));
-  }
-  if (read.size === 0) return fields;
-  const first = fields.filter((f) => f.key !== undefined && read.has(formatPath([...parent, f.key])));
-  return [...first, ...fields.filter((f) => !first.includes(f))];
-}
