@@ -25,6 +25,9 @@ type Secrets interface {
 	Metadata(ctx context.Context, req SecretMetadataRequest) (SecretMetadataResponse, error)
 	// Token hands out a token of the caller's own for the store, to be injected into services.
 	Token(ctx context.Context, req SecretsTokenRequest) (SecretsTokenResponse, error)
+	// RevokeToken revokes a token that Token handed out to the caller, named by its accessor
+	// (when the service it was made for is deleted). A token already gone is not an error.
+	RevokeToken(ctx context.Context, req RevokeSecretsTokenRequest) (RevokeSecretsTokenResponse, error)
 }
 
 type SecretsHomeRequest struct {
@@ -120,9 +123,18 @@ type SecretsTokenRequest struct {
 }
 
 type SecretsTokenResponse struct {
-	Token      string
+	Token string
+	// Accessor names the token without granting anything: keep it to revoke the token.
+	Accessor   string
 	Expiration time.Time
 	Renewable  bool
 	Address    string // where services reach the store
 	Mount      string // e.g. the KV mount name
 }
+
+type RevokeSecretsTokenRequest struct {
+	Caller   Caller
+	Accessor string // from SecretsTokenResponse
+}
+
+type RevokeSecretsTokenResponse struct{}

@@ -195,4 +195,9 @@ func (s *Store) Token(context.Context, sdk.SecretsTokenRequest) (sdk.SecretsToke
 	return sdk.SecretsTokenResponse{}, sdk.Errorf(sdk.ErrUnimplemented, "the local secrets store has no endpoint a service could reach with a token")
 }
 
+// RevokeToken is not offered, as Token is not.
+func (s *Store) RevokeToken(context.Context, sdk.RevokeSecretsTokenRequest) (sdk.RevokeSecretsTokenResponse, error) {
+	return sdk.RevokeSecretsTokenResponse{}, sdk.Errorf(sdk.ErrUnimplemented, "the local secrets store hands out no tokens")
+}
+
 var _ sdk.Secrets = (*Store)(nil)

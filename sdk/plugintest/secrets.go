@@ -371,6 +371,18 @@ func testSecretsToken(t *testing.T, k *secretsKit) {
 	if !resp.Expiration.IsZero() && !resp.Expiration.After(time.Now()) {
 		t.Errorf("Token: already expired at %v", resp.Expiration)
 	}
+	if resp.Accessor == "" {
+		return
+	}
+	revoke := sdk.RevokeSecretsTokenRequest{Caller: k.setup.Caller, Accessor: resp.Accessor}
+	_, err = k.s.RevokeToken(k.ctx, revoke)
+	skipUnimplemented(t, "RevokeToken", err)
+	if err != nil {
+		t.Fatalf("RevokeToken: %v", err)
+	}
+	if _, err := k.s.RevokeToken(k.ctx, revoke); err != nil {
+		t.Errorf("RevokeToken of a token already revoked: %v, want no error", err)
+	}
 }
 
 func testSecretsIsolation(t *testing.T, k *secretsKit) {

@@ -164,6 +164,12 @@ func (g guardedSecrets) Token(ctx context.Context, req sdk.SecretsTokenRequest) 
 		return g.s.Token(ctx, req)
 	})
 }
+func (g guardedSecrets) RevokeToken(ctx context.Context, req sdk.RevokeSecretsTokenRequest) (sdk.RevokeSecretsTokenResponse, error) {
+	return guard(ctx, g.a, se, "RevokeToken", func(s Scope) (sdk.RevokeSecretsTokenResponse, error) {
+		req.Caller = s.User.Caller()
+		return g.s.RevokeToken(ctx, req)
+	})
+}
 
 // Catalog wraps a catalog plugin with authorization. Which catalogs a user may see is the
 // catalog service's business (claim restrictions); this guards the calls themselves.

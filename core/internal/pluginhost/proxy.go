@@ -116,6 +116,9 @@ func (p secretsProxy) Metadata(ctx context.Context, req sdk.SecretMetadataReques
 func (p secretsProxy) Token(ctx context.Context, req sdk.SecretsTokenRequest) (sdk.SecretsTokenResponse, error) {
 	return call(ctx, p.i, "Token", func(s sdk.Secrets) (sdk.SecretsTokenResponse, error) { return s.Token(ctx, req) })
 }
+func (p secretsProxy) RevokeToken(ctx context.Context, req sdk.RevokeSecretsTokenRequest) (sdk.RevokeSecretsTokenResponse, error) {
+	return call(ctx, p.i, "RevokeToken", func(s sdk.Secrets) (sdk.RevokeSecretsTokenResponse, error) { return s.RevokeToken(ctx, req) })
+}
 
 type catalogProxy struct{ baseProxy }
 

@@ -104,8 +104,15 @@ func (s *secretsServer) Token(ctx context.Context, req *pb.TokenRequest) (*pb.To
 	}
 	return &pb.TokenResponse{
 		Token: resp.Token, Expiration: toTimestamp(resp.Expiration), Renewable: resp.Renewable,
-		Address: resp.Address, Mount: resp.Mount,
+		Address: resp.Address, Mount: resp.Mount, Accessor: resp.Accessor,
 	}, nil
+}
+
+func (s *secretsServer) RevokeToken(ctx context.Context, req *pb.RevokeTokenRequest) (*pb.RevokeTokenResponse, error) {
+	if _, err := s.impl.RevokeToken(ctx, sdk.RevokeSecretsTokenRequest{Caller: fromCaller(req.GetCaller()), Accessor: req.GetAccessor()}); err != nil {
+		return nil, toStatus(err)
+	}
+	return &pb.RevokeTokenResponse{}, nil
 }
 
 // ---- client ----
@@ -194,8 +201,15 @@ func (c *secretsClient) Token(ctx context.Context, req sdk.SecretsTokenRequest) 
 	}
 	return sdk.SecretsTokenResponse{
 		Token: resp.GetToken(), Expiration: fromTimestamp(resp.GetExpiration()), Renewable: resp.GetRenewable(),
-		Address: resp.GetAddress(), Mount: resp.GetMount(),
+		Address: resp.GetAddress(), Mount: resp.GetMount(), Accessor: resp.GetAccessor(),
 	}, nil
+}
+
+func (c *secretsClient) RevokeToken(ctx context.Context, req sdk.RevokeSecretsTokenRequest) (sdk.RevokeSecretsTokenResponse, error) {
+	if _, err := c.client.RevokeToken(ctx, &pb.RevokeTokenRequest{Caller: toCaller(req.Caller), Accessor: req.Accessor}); err != nil {
+		return sdk.RevokeSecretsTokenResponse{}, fromStatus(err)
+	}
+	return sdk.RevokeSecretsTokenResponse{}, nil
 }
 
 var (

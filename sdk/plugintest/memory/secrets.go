@@ -261,4 +261,9 @@ func (s *Secrets) Token(context.Context, sdk.SecretsTokenRequest) (sdk.SecretsTo
 	return sdk.SecretsTokenResponse{}, sdk.Errorf(sdk.ErrUnimplemented, "the memory store has no endpoint a service could reach")
 }
 
+// RevokeToken is not offered, as Token is not.
+func (s *Secrets) RevokeToken(context.Context, sdk.RevokeSecretsTokenRequest) (sdk.RevokeSecretsTokenResponse, error) {
+	return sdk.RevokeSecretsTokenResponse{}, sdk.Errorf(sdk.ErrUnimplemented, "the memory store hands out no tokens")
+}
+
 var _ sdk.Secrets = (*Secrets)(nil)

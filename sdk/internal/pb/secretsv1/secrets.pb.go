@@ -979,6 +979,7 @@ type TokenResponse struct {
 	Renewable     bool                   `protobuf:"varint,3,opt,name=renewable,proto3" json:"renewable,omitempty"`
 	Address       string                 `protobuf:"bytes,4,opt,name=address,proto3" json:"address,omitempty"`
 	Mount         string                 `protobuf:"bytes,5,opt,name=mount,proto3" json:"mount,omitempty"`
+	Accessor      string                 `protobuf:"bytes,6,opt,name=accessor,proto3" json:"accessor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1046,6 +1047,101 @@ func (x *TokenResponse) GetMount() string {
 		return x.Mount
 	}
 	return ""
+}
+
+func (x *TokenResponse) GetAccessor() string {
+	if x != nil {
+		return x.Accessor
+	}
+	return ""
+}
+
+type RevokeTokenRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Caller        *pluginv1.Caller       `protobuf:"bytes,1,opt,name=caller,proto3" json:"caller,omitempty"`
+	Accessor      string                 `protobuf:"bytes,2,opt,name=accessor,proto3" json:"accessor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeTokenRequest) Reset() {
+	*x = RevokeTokenRequest{}
+	mi := &file_basalt_secrets_v1_secrets_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeTokenRequest) ProtoMessage() {}
+
+func (x *RevokeTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_secrets_v1_secrets_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeTokenRequest.ProtoReflect.Descriptor instead.
+func (*RevokeTokenRequest) Descriptor() ([]byte, []int) {
+	return file_basalt_secrets_v1_secrets_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RevokeTokenRequest) GetCaller() *pluginv1.Caller {
+	if x != nil {
+		return x.Caller
+	}
+	return nil
+}
+
+func (x *RevokeTokenRequest) GetAccessor() string {
+	if x != nil {
+		return x.Accessor
+	}
+	return ""
+}
+
+type RevokeTokenResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeTokenResponse) Reset() {
+	*x = RevokeTokenResponse{}
+	mi := &file_basalt_secrets_v1_secrets_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeTokenResponse) ProtoMessage() {}
+
+func (x *RevokeTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_secrets_v1_secrets_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeTokenResponse.ProtoReflect.Descriptor instead.
+func (*RevokeTokenResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_secrets_v1_secrets_proto_rawDescGZIP(), []int{19}
 }
 
 var File_basalt_secrets_v1_secrets_proto protoreflect.FileDescriptor
@@ -1118,7 +1214,7 @@ const file_basalt_secrets_v1_secrets_proto_rawDesc = "" +
 	"\fTokenRequest\x120\n" +
 	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x12\x14\n" +
 	"\x05paths\x18\x02 \x03(\tR\x05paths\x12+\n" +
-	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"\xaf\x01\n" +
+	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"\xcb\x01\n" +
 	"\rTokenResponse\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\x12:\n" +
 	"\n" +
@@ -1126,7 +1222,12 @@ const file_basalt_secrets_v1_secrets_proto_rawDesc = "" +
 	"expiration\x12\x1c\n" +
 	"\trenewable\x18\x03 \x01(\bR\trenewable\x12\x18\n" +
 	"\aaddress\x18\x04 \x01(\tR\aaddress\x12\x14\n" +
-	"\x05mount\x18\x05 \x01(\tR\x05mount2\xf5\x04\n" +
+	"\x05mount\x18\x05 \x01(\tR\x05mount\x12\x1a\n" +
+	"\baccessor\x18\x06 \x01(\tR\baccessor\"b\n" +
+	"\x12RevokeTokenRequest\x120\n" +
+	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x12\x1a\n" +
+	"\baccessor\x18\x02 \x01(\tR\baccessor\"\x15\n" +
+	"\x13RevokeTokenResponse2\xd3\x05\n" +
 	"\aSecrets\x12G\n" +
 	"\x04Home\x12\x1e.basalt.secrets.v1.HomeRequest\x1a\x1f.basalt.secrets.v1.HomeResponse\x12G\n" +
 	"\x04List\x12\x1e.basalt.secrets.v1.ListRequest\x1a\x1f.basalt.secrets.v1.ListResponse\x12G\n" +
@@ -1135,7 +1236,8 @@ const file_basalt_secrets_v1_secrets_proto_rawDesc = "" +
 	"\x06Delete\x12 .basalt.secrets.v1.DeleteRequest\x1a!.basalt.secrets.v1.DeleteResponse\x12S\n" +
 	"\bUndelete\x12\".basalt.secrets.v1.UndeleteRequest\x1a#.basalt.secrets.v1.UndeleteResponse\x12S\n" +
 	"\bMetadata\x12\".basalt.secrets.v1.MetadataRequest\x1a#.basalt.secrets.v1.MetadataResponse\x12J\n" +
-	"\x05Token\x12\x1f.basalt.secrets.v1.TokenRequest\x1a .basalt.secrets.v1.TokenResponseB8Z6github.com/basalt-dev/basalt/sdk/internal/pb/secretsv1b\x06proto3"
+	"\x05Token\x12\x1f.basalt.secrets.v1.TokenRequest\x1a .basalt.secrets.v1.TokenResponse\x12\\\n" +
+	"\vRevokeToken\x12%.basalt.secrets.v1.RevokeTokenRequest\x1a&.basalt.secrets.v1.RevokeTokenResponseB8Z6github.com/basalt-dev/basalt/sdk/internal/pb/secretsv1b\x06proto3"
 
 var (
 	file_basalt_secrets_v1_secrets_proto_rawDescOnce sync.Once
@@ -1149,7 +1251,7 @@ func file_basalt_secrets_v1_secrets_proto_rawDescGZIP() []byte {
 	return file_basalt_secrets_v1_secrets_proto_rawDescData
 }
 
-var file_basalt_secrets_v1_secrets_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_basalt_secrets_v1_secrets_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_basalt_secrets_v1_secrets_proto_goTypes = []any{
 	(*HomeRequest)(nil),           // 0: basalt.secrets.v1.HomeRequest
 	(*HomeResponse)(nil),          // 1: basalt.secrets.v1.HomeResponse
@@ -1169,55 +1271,60 @@ var file_basalt_secrets_v1_secrets_proto_goTypes = []any{
 	(*MetadataResponse)(nil),      // 15: basalt.secrets.v1.MetadataResponse
 	(*TokenRequest)(nil),          // 16: basalt.secrets.v1.TokenRequest
 	(*TokenResponse)(nil),         // 17: basalt.secrets.v1.TokenResponse
-	nil,                           // 18: basalt.secrets.v1.ReadResponse.DataEntry
-	nil,                           // 19: basalt.secrets.v1.WriteRequest.DataEntry
-	(*pluginv1.Caller)(nil),       // 20: basalt.plugin.v1.Caller
-	(*pluginv1.Project)(nil),      // 21: basalt.plugin.v1.Project
-	(*timestamppb.Timestamp)(nil), // 22: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 23: google.protobuf.Duration
+	(*RevokeTokenRequest)(nil),    // 18: basalt.secrets.v1.RevokeTokenRequest
+	(*RevokeTokenResponse)(nil),   // 19: basalt.secrets.v1.RevokeTokenResponse
+	nil,                           // 20: basalt.secrets.v1.ReadResponse.DataEntry
+	nil,                           // 21: basalt.secrets.v1.WriteRequest.DataEntry
+	(*pluginv1.Caller)(nil),       // 22: basalt.plugin.v1.Caller
+	(*pluginv1.Project)(nil),      // 23: basalt.plugin.v1.Project
+	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 25: google.protobuf.Duration
 }
 var file_basalt_secrets_v1_secrets_proto_depIdxs = []int32{
-	20, // 0: basalt.secrets.v1.HomeRequest.caller:type_name -> basalt.plugin.v1.Caller
-	21, // 1: basalt.secrets.v1.HomeRequest.project:type_name -> basalt.plugin.v1.Project
-	20, // 2: basalt.secrets.v1.ListRequest.caller:type_name -> basalt.plugin.v1.Caller
+	22, // 0: basalt.secrets.v1.HomeRequest.caller:type_name -> basalt.plugin.v1.Caller
+	23, // 1: basalt.secrets.v1.HomeRequest.project:type_name -> basalt.plugin.v1.Project
+	22, // 2: basalt.secrets.v1.ListRequest.caller:type_name -> basalt.plugin.v1.Caller
 	3,  // 3: basalt.secrets.v1.ListResponse.entries:type_name -> basalt.secrets.v1.Entry
-	20, // 4: basalt.secrets.v1.ReadRequest.caller:type_name -> basalt.plugin.v1.Caller
-	18, // 5: basalt.secrets.v1.ReadResponse.data:type_name -> basalt.secrets.v1.ReadResponse.DataEntry
-	22, // 6: basalt.secrets.v1.ReadResponse.created:type_name -> google.protobuf.Timestamp
-	20, // 7: basalt.secrets.v1.WriteRequest.caller:type_name -> basalt.plugin.v1.Caller
-	19, // 8: basalt.secrets.v1.WriteRequest.data:type_name -> basalt.secrets.v1.WriteRequest.DataEntry
-	20, // 9: basalt.secrets.v1.DeleteRequest.caller:type_name -> basalt.plugin.v1.Caller
-	20, // 10: basalt.secrets.v1.UndeleteRequest.caller:type_name -> basalt.plugin.v1.Caller
-	20, // 11: basalt.secrets.v1.MetadataRequest.caller:type_name -> basalt.plugin.v1.Caller
-	22, // 12: basalt.secrets.v1.Version.created:type_name -> google.protobuf.Timestamp
-	22, // 13: basalt.secrets.v1.Version.deleted:type_name -> google.protobuf.Timestamp
+	22, // 4: basalt.secrets.v1.ReadRequest.caller:type_name -> basalt.plugin.v1.Caller
+	20, // 5: basalt.secrets.v1.ReadResponse.data:type_name -> basalt.secrets.v1.ReadResponse.DataEntry
+	24, // 6: basalt.secrets.v1.ReadResponse.created:type_name -> google.protobuf.Timestamp
+	22, // 7: basalt.secrets.v1.WriteRequest.caller:type_name -> basalt.plugin.v1.Caller
+	21, // 8: basalt.secrets.v1.WriteRequest.data:type_name -> basalt.secrets.v1.WriteRequest.DataEntry
+	22, // 9: basalt.secrets.v1.DeleteRequest.caller:type_name -> basalt.plugin.v1.Caller
+	22, // 10: basalt.secrets.v1.UndeleteRequest.caller:type_name -> basalt.plugin.v1.Caller
+	22, // 11: basalt.secrets.v1.MetadataRequest.caller:type_name -> basalt.plugin.v1.Caller
+	24, // 12: basalt.secrets.v1.Version.created:type_name -> google.protobuf.Timestamp
+	24, // 13: basalt.secrets.v1.Version.deleted:type_name -> google.protobuf.Timestamp
 	14, // 14: basalt.secrets.v1.MetadataResponse.versions:type_name -> basalt.secrets.v1.Version
-	22, // 15: basalt.secrets.v1.MetadataResponse.created:type_name -> google.protobuf.Timestamp
-	22, // 16: basalt.secrets.v1.MetadataResponse.updated:type_name -> google.protobuf.Timestamp
-	20, // 17: basalt.secrets.v1.TokenRequest.caller:type_name -> basalt.plugin.v1.Caller
-	23, // 18: basalt.secrets.v1.TokenRequest.ttl:type_name -> google.protobuf.Duration
-	22, // 19: basalt.secrets.v1.TokenResponse.expiration:type_name -> google.protobuf.Timestamp
-	0,  // 20: basalt.secrets.v1.Secrets.Home:input_type -> basalt.secrets.v1.HomeRequest
-	2,  // 21: basalt.secrets.v1.Secrets.List:input_type -> basalt.secrets.v1.ListRequest
-	5,  // 22: basalt.secrets.v1.Secrets.Read:input_type -> basalt.secrets.v1.ReadRequest
-	7,  // 23: basalt.secrets.v1.Secrets.Write:input_type -> basalt.secrets.v1.WriteRequest
-	9,  // 24: basalt.secrets.v1.Secrets.Delete:input_type -> basalt.secrets.v1.DeleteRequest
-	11, // 25: basalt.secrets.v1.Secrets.Undelete:input_type -> basalt.secrets.v1.UndeleteRequest
-	13, // 26: basalt.secrets.v1.Secrets.Metadata:input_type -> basalt.secrets.v1.MetadataRequest
-	16, // 27: basalt.secrets.v1.Secrets.Token:input_type -> basalt.secrets.v1.TokenRequest
-	1,  // 28: basalt.secrets.v1.Secrets.Home:output_type -> basalt.secrets.v1.HomeResponse
-	4,  // 29: basalt.secrets.v1.Secrets.List:output_type -> basalt.secrets.v1.ListResponse
-	6,  // 30: basalt.secrets.v1.Secrets.Read:output_type -> basalt.secrets.v1.ReadResponse
-	8,  // 31: basalt.secrets.v1.Secrets.Write:output_type -> basalt.secrets.v1.WriteResponse
-	10, // 32: basalt.secrets.v1.Secrets.Delete:output_type -> basalt.secrets.v1.DeleteResponse
-	12, // 33: basalt.secrets.v1.Secrets.Undelete:output_type -> basalt.secrets.v1.UndeleteResponse
-	15, // 34: basalt.secrets.v1.Secrets.Metadata:output_type -> basalt.secrets.v1.MetadataResponse
-	17, // 35: basalt.secrets.v1.Secrets.Token:output_type -> basalt.secrets.v1.TokenResponse
-	28, // [28:36] is the sub-list for method output_type
-	20, // [20:28] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	24, // 15: basalt.secrets.v1.MetadataResponse.created:type_name -> google.protobuf.Timestamp
+	24, // 16: basalt.secrets.v1.MetadataResponse.updated:type_name -> google.protobuf.Timestamp
+	22, // 17: basalt.secrets.v1.TokenRequest.caller:type_name -> basalt.plugin.v1.Caller
+	25, // 18: basalt.secrets.v1.TokenRequest.ttl:type_name -> google.protobuf.Duration
+	24, // 19: basalt.secrets.v1.TokenResponse.expiration:type_name -> google.protobuf.Timestamp
+	22, // 20: basalt.secrets.v1.RevokeTokenRequest.caller:type_name -> basalt.plugin.v1.Caller
+	0,  // 21: basalt.secrets.v1.Secrets.Home:input_type -> basalt.secrets.v1.HomeRequest
+	2,  // 22: basalt.secrets.v1.Secrets.List:input_type -> basalt.secrets.v1.ListRequest
+	5,  // 23: basalt.secrets.v1.Secrets.Read:input_type -> basalt.secrets.v1.ReadRequest
+	7,  // 24: basalt.secrets.v1.Secrets.Write:input_type -> basalt.secrets.v1.WriteRequest
+	9,  // 25: basalt.secrets.v1.Secrets.Delete:input_type -> basalt.secrets.v1.DeleteRequest
+	11, // 26: basalt.secrets.v1.Secrets.Undelete:input_type -> basalt.secrets.v1.UndeleteRequest
+	13, // 27: basalt.secrets.v1.Secrets.Metadata:input_type -> basalt.secrets.v1.MetadataRequest
+	16, // 28: basalt.secrets.v1.Secrets.Token:input_type -> basalt.secrets.v1.TokenRequest
+	18, // 29: basalt.secrets.v1.Secrets.RevokeToken:input_type -> basalt.secrets.v1.RevokeTokenRequest
+	1,  // 30: basalt.secrets.v1.Secrets.Home:output_type -> basalt.secrets.v1.HomeResponse
+	4,  // 31: basalt.secrets.v1.Secrets.List:output_type -> basalt.secrets.v1.ListResponse
+	6,  // 32: basalt.secrets.v1.Secrets.Read:output_type -> basalt.secrets.v1.ReadResponse
+	8,  // 33: basalt.secrets.v1.Secrets.Write:output_type -> basalt.secrets.v1.WriteResponse
+	10, // 34: basalt.secrets.v1.Secrets.Delete:output_type -> basalt.secrets.v1.DeleteResponse
+	12, // 35: basalt.secrets.v1.Secrets.Undelete:output_type -> basalt.secrets.v1.UndeleteResponse
+	15, // 36: basalt.secrets.v1.Secrets.Metadata:output_type -> basalt.secrets.v1.MetadataResponse
+	17, // 37: basalt.secrets.v1.Secrets.Token:output_type -> basalt.secrets.v1.TokenResponse
+	19, // 38: basalt.secrets.v1.Secrets.RevokeToken:output_type -> basalt.secrets.v1.RevokeTokenResponse
+	30, // [30:39] is the sub-list for method output_type
+	21, // [21:30] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_basalt_secrets_v1_secrets_proto_init() }
@@ -1232,7 +1339,7 @@ func file_basalt_secrets_v1_secrets_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_secrets_v1_secrets_proto_rawDesc), len(file_basalt_secrets_v1_secrets_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,14 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Secrets_Home_FullMethodName     = "/basalt.secrets.v1.Secrets/Home"
-	Secrets_List_FullMethodName     = "/basalt.secrets.v1.Secrets/List"
-	Secrets_Read_FullMethodName     = "/basalt.secrets.v1.Secrets/Read"
-	Secrets_Write_FullMethodName    = "/basalt.secrets.v1.Secrets/Write"
-	Secrets_Delete_FullMethodName   = "/basalt.secrets.v1.Secrets/Delete"
-	Secrets_Undelete_FullMethodName = "/basalt.secrets.v1.Secrets/Undelete"
-	Secrets_Metadata_FullMethodName = "/basalt.secrets.v1.Secrets/Metadata"
-	Secrets_Token_FullMethodName    = "/basalt.secrets.v1.Secrets/Token"
+	Secrets_Home_FullMethodName        = "/basalt.secrets.v1.Secrets/Home"
+	Secrets_List_FullMethodName        = "/basalt.secrets.v1.Secrets/List"
+	Secrets_Read_FullMethodName        = "/basalt.secrets.v1.Secrets/Read"
+	Secrets_Write_FullMethodName       = "/basalt.secrets.v1.Secrets/Write"
+	Secrets_Delete_FullMethodName      = "/basalt.secrets.v1.Secrets/Delete"
+	Secrets_Undelete_FullMethodName    = "/basalt.secrets.v1.Secrets/Undelete"
+	Secrets_Metadata_FullMethodName    = "/basalt.secrets.v1.Secrets/Metadata"
+	Secrets_Token_FullMethodName       = "/basalt.secrets.v1.Secrets/Token"
+	Secrets_RevokeToken_FullMethodName = "/basalt.secrets.v1.Secrets/RevokeToken"
 )
 
 // SecretsClient is the client API for Secrets service.
@@ -41,6 +42,7 @@ type SecretsClient interface {
 	Undelete(ctx context.Context, in *UndeleteRequest, opts ...grpc.CallOption) (*UndeleteResponse, error)
 	Metadata(ctx context.Context, in *MetadataRequest, opts ...grpc.CallOption) (*MetadataResponse, error)
 	Token(ctx context.Context, in *TokenRequest, opts ...grpc.CallOption) (*TokenResponse, error)
+	RevokeToken(ctx context.Context, in *RevokeTokenRequest, opts ...grpc.CallOption) (*RevokeTokenResponse, error)
 }
 
 type secretsClient struct {
@@ -131,6 +133,16 @@ func (c *secretsClient) Token(ctx context.Context, in *TokenRequest, opts ...grp
 	return out, nil
 }
 
+func (c *secretsClient) RevokeToken(ctx context.Context, in *RevokeTokenRequest, opts ...grpc.CallOption) (*RevokeTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RevokeTokenResponse)
+	err := c.cc.Invoke(ctx, Secrets_RevokeToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SecretsServer is the server API for Secrets service.
 // All implementations must embed UnimplementedSecretsServer
 // for forward compatibility.
@@ -143,6 +155,7 @@ type SecretsServer interface {
 	Undelete(context.Context, *UndeleteRequest) (*UndeleteResponse, error)
 	Metadata(context.Context, *MetadataRequest) (*MetadataResponse, error)
 	Token(context.Context, *TokenRequest) (*TokenResponse, error)
+	RevokeToken(context.Context, *RevokeTokenRequest) (*RevokeTokenResponse, error)
 	mustEmbedUnimplementedSecretsServer()
 }
 
@@ -176,6 +189,9 @@ func (UnimplementedSecretsServer) Metadata(context.Context, *MetadataRequest) (*
 }
 func (UnimplementedSecretsServer) Token(context.Context, *TokenRequest) (*TokenResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Token not implemented")
+}
+func (UnimplementedSecretsServer) RevokeToken(context.Context, *RevokeTokenRequest) (*RevokeTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeToken not implemented")
 }
 func (UnimplementedSecretsServer) mustEmbedUnimplementedSecretsServer() {}
 func (UnimplementedSecretsServer) testEmbeddedByValue()                 {}
@@ -342,6 +358,24 @@ func _Secrets_Token_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Secrets_RevokeToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SecretsServer).RevokeToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Secrets_RevokeToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SecretsServer).RevokeToken(ctx, req.(*RevokeTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Secrets_ServiceDesc is the grpc.ServiceDesc for Secrets service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -380,6 +414,10 @@ var Secrets_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Token",
 			Handler:    _Secrets_Token_Handler,
+		},
+		{
+			MethodName: "RevokeToken",
+			Handler:    _Secrets_RevokeToken_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
