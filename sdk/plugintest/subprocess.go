@@ -1,6 +1,7 @@
 package plugintest
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,6 +70,18 @@ func (w logWriter) Write(p []byte) (int, error) {
 // ends. Warnings of the plugin reach the test log.
 func Spawn(tb testing.TB, kind sdk.Kind, bin string, args ...string) (sdk.Plugin, int) {
 	tb.Helper()
+	return spawn(tb, kind, bin, hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: logWriter{tb}, Level: hclog.Warn}), args)
+}
+
+// SpawnLogged is Spawn that also copies every line the plugin logs, at any level, to log:
+// for tests that check what a plugin writes to its logs.
+func SpawnLogged(tb testing.TB, kind sdk.Kind, bin string, log io.Writer, args ...string) (sdk.Plugin, int) {
+	tb.Helper()
+	return spawn(tb, kind, bin, hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: io.MultiWriter(log, logWriter{tb}), Level: hclog.Trace}), args)
+}
+
+func spawn(tb testing.TB, kind sdk.Kind, bin string, logger hclog.Logger, args []string) (sdk.Plugin, int) {
+	tb.Helper()
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  pluginrpc.Handshake,
 		VersionedPlugins: pluginrpc.ClientPlugins(),
@@ -76,7 +89,7 @@ func Spawn(tb testing.TB, kind sdk.Kind, bin string, args ...string) (sdk.Plugin
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		GRPCDialOptions:  pluginrpc.DialOptions(),
-		Logger:           hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: logWriter{tb}, Level: hclog.Warn}),
+		Logger:           logger,
 	})
 	tb.Cleanup(client.Kill)
 	rpc, err := client.Client()

@@ -317,6 +317,7 @@ path "%[1]s/metadata/%[2]s/*" { capabilities = ["read", "list", "delete"] }
 path "%[1]s/metadata/%[2]s" { capabilities = ["read", "list"] }
 path "%[1]s/delete/%[2]s/*" { capabilities = ["update"] }
 path "%[1]s/undelete/%[2]s/*" { capabilities = ["update"] }
+path "%[1]s/destroy/%[2]s/*" { capabilities = ["update"] }
 `, mount, path)
 }
 
