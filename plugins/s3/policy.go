@@ -166,6 +166,8 @@ func stringsOf(v any) []string {
 	switch v := v.(type) {
 	case string:
 		return []string{v}
+	case []string:
+		return v
 	case []any:
 		var out []string
 		for _, e := range v {
