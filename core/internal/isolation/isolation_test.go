@@ -204,6 +204,10 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", "/api/v1/catalogs/ide/charts/jupyter", "", anyone},
 		{"GET", "/api/v1/catalogs/ide/charts/jupyter/versions/1.0.0", "", anyone},
 		{"GET", "/api/v1/catalogs/ide/charts?project=user-alice", "", own(200)},
+		{"GET", "/api/v1/schemas", "", anyone},
+		{"GET", "/api/v1/schemas/ide%2Fresources.json", "", anyone},
+		{"GET", "/api/v1/schemas?project=user-alice", "", own(200)},
+		{"GET", "/api/v1/schemas/ide%2Fresources.json?project=project-data-team", "", member},
 		{"GET", p + "/files", "", own(200)},
 		{"GET", g + "/files", "", member},
 		{"GET", p + "/files/content?path=user-alice/notes.txt", "", own(200)},
@@ -226,6 +230,10 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", p + "/services/nb/logs", "", own(200)},
 		{"GET", p + "/services/nb/events?follow=false", "", own(200)},
 		{"GET", p + "/quota", "", own(200)},
+		// The memory plugins hand out no credentials: the owner reaches the plugin (501), no one else does.
+		{"GET", p + "/credentials/storage", "", own(501)},
+		{"GET", g + "/credentials/storage", "", expect{"alice": 501, "bob": 501, "*": 404}},
+		{"GET", p + "/credentials/secrets", "", own(501)},
 		{"GET", p + "/launch/form?catalog=ide&chart=jupyter", "", own(200)},
 		{"POST", p + "/launch/plan", `{"catalog":"ide","chart":"jupyter"}`, own(200)},
 		{"POST", p + "/services", `{"catalog":"ide","chart":"jupyter"}`, own(202)},
@@ -330,6 +338,9 @@ func template(path string) string {
 	}
 	if len(parts) > 4 && parts[3] == "presigned" {
 		names[4] = ":token"
+	}
+	if len(parts) > 4 && parts[3] == "schemas" {
+		names[4] = ":name"
 	}
 	if len(parts) > 4 && parts[3] == "catalogs" && parts[4] != "refresh" {
 		names[4] = ":catalog"

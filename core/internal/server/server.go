@@ -151,6 +151,8 @@ func (s *Server) routes() {
 	v1.GET("/catalogs/:catalog/charts", s.listCharts)
 	v1.GET("/catalogs/:catalog/charts/:chart", s.getChart)
 	v1.GET("/catalogs/:catalog/charts/:chart/versions/:version", s.getChartVersion)
+	v1.GET("/schemas", s.listSchemas)
+	v1.GET("/schemas/:name", s.getSchema)
 
 	files := v1.Group("/projects/:project/files")
 	files.GET("", s.listFiles)

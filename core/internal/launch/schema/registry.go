@@ -163,7 +163,7 @@ func (r *Registry) List(roles []string) []Entry {
 		s, src, _ := r.Lookup(n, roles)
 		e := Entry{Name: n, Source: src, Schema: s}
 		if src == SourceRole {
-			e.Role = r.roleOf(n, roles)
+			e.Role = r.RoleOf(n, roles)
 		}
 		out = append(out, e)
 	}
@@ -171,7 +171,8 @@ func (r *Registry) List(roles []string) []Entry {
 	return out
 }
 
-func (r *Registry) roleOf(name string, roles []string) string {
+// RoleOf returns the role whose schema a name gives a user with roles; "" when none does.
+func (r *Registry) RoleOf(name string, roles []string) string {
 	sorted := slices.Clone(roles)
 	sort.Strings(sorted)
 	for _, role := range sorted {
