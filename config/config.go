@@ -126,16 +126,95 @@ type Log struct {
 	Format string `koanf:"format" doc:"text or json."`
 }
 
-// UI is the branding the portal applies without a rebuild.
+// UI is the branding the portal applies without a rebuild. The json tags are the shape
+// /api/v1/config serves, so that the portal reads exactly what was configured.
 type UI struct {
-	Name      string   `koanf:"name" doc:"The instance's name in the header and the browser tab."`
-	LogoURL   string   `koanf:"logo_url" doc:"The header logo's URL; empty: Basalt's."`
-	Palette   Palette  `koanf:"palette" doc:"The portal's colours."`
-	Languages []string `koanf:"languages" doc:"Languages offered in the portal; the first is the default."`
+	Name        string            `koanf:"name" json:"name" doc:"The instance's name in the header and the browser tab."`
+	HeaderText  map[string]string `koanf:"header_text" json:"headerText,omitempty" doc:"A line beside the name in the header, per language code (e.g. en: Data lab of the statistics office); empty: none."`
+	LogoURL     string            `koanf:"logo_url" json:"logoUrl" doc:"The header logo's URL; empty: Basalt's."`
+	FaviconURL  string            `koanf:"favicon_url" json:"faviconUrl,omitempty" doc:"The browser tab's icon (an https URL or a path on this server); empty: Basalt's."`
+	TabTitle    string            `koanf:"tab_title" json:"tabTitle,omitempty" doc:"The browser tab's title after the page's; empty: the name."`
+	Palette     Colors            `koanf:"palette" json:"palette" doc:"The portal's colours in light mode; an empty colour keeps Basalt's."`
+	DarkPalette Colors            `koanf:"dark_palette" json:"darkPalette" doc:"The portal's colours in dark mode; an empty primary is derived from the light one, other empty colours keep Basalt's."`
+	Font        Font              `koanf:"font" json:"font" doc:"The portal's typeface."`
+	Languages   []string          `koanf:"languages" json:"-" doc:"Languages offered in the portal (en, fr); the first is the default."`
+	Links       Links             `koanf:"links" json:"links" doc:"Extra links in the header, the footer and the side bar."`
+	Home        Home              `koanf:"home" json:"home" doc:"The home page's content; empty texts keep Basalt's."`
+	Alert       Alert             `koanf:"alert" json:"alert" doc:"A banner shown on every page, e.g. for a maintenance; none when text is empty."`
+	Terms       Terms             `koanf:"terms" json:"terms" doc:"Terms of service every user accepts once per version before using the portal; none when neither url nor markdown is set."`
+	Features    Features          `koanf:"features" json:"features" doc:"Parts of the portal an instance can switch off."`
+	Bookmarks   []Bookmark        `koanf:"bookmarks" json:"bookmarks" doc:"Folders offered to every user in My files, e.g. shared data sets."`
 }
 
-type Palette struct {
-	Primary string `koanf:"primary" doc:"The main colour (CSS colour)."`
+// Colors is one colour scheme of the portal; each value is a CSS colour.
+type Colors struct {
+	Primary    string `koanf:"primary" json:"primary" doc:"The main colour: buttons, links, the active section (CSS colour)."`
+	Secondary  string `koanf:"secondary" json:"secondary,omitempty" doc:"The accent colour: the home page's hero and highlights (CSS colour)."`
+	Background string `koanf:"background" json:"background,omitempty" doc:"The page's background (CSS colour)."`
+	Surface    string `koanf:"surface" json:"surface,omitempty" doc:"Cards, dialogs, the header and the side bar (CSS colour)."`
+	Text       string `koanf:"text" json:"text,omitempty" doc:"The text's colour (CSS colour)."`
+}
+
+// Font is the portal's typeface.
+type Font struct {
+	Family string `koanf:"family" json:"family,omitempty" doc:"A CSS font-family list, e.g. Marianne, Arial, sans-serif; empty: the system's."`
+	CSSURL string `koanf:"css_url" json:"cssUrl,omitempty" doc:"A style sheet that declares the font (@font-face), loaded by the portal; empty: none."`
+}
+
+// Links are extra links shown in the portal's header, footer and side bar.
+type Links struct {
+	Header  []Link `koanf:"header" json:"header" doc:"Links in the header."`
+	Footer  []Link `koanf:"footer" json:"footer" doc:"Links in the footer."`
+	SideBar []Link `koanf:"side_bar" json:"sideBar" doc:"Links below the sections in the side bar."`
+}
+
+// Link is a labelled address.
+type Link struct {
+	Label map[string]string `koanf:"label" json:"label" doc:"The link's text per language code."`
+	URL   string            `koanf:"url" json:"url" doc:"An http(s) URL, or a path of the portal such as /catalog."`
+}
+
+// Home is the home page's content.
+type Home struct {
+	Title        map[string]string `koanf:"title" json:"title,omitempty" doc:"The hero's title per language code; empty: Welcome to <name>."`
+	Subtitle     map[string]string `koanf:"subtitle" json:"subtitle,omitempty" doc:"The hero's sentence per language code."`
+	CallToAction Link              `koanf:"call_to_action" json:"callToAction" doc:"The hero's button; none when its url is empty."`
+	Cards        []HomeCard        `koanf:"cards" json:"cards" doc:"Cards below the hero; empty: one per section of the portal."`
+}
+
+// HomeCard is one card of the home page.
+type HomeCard struct {
+	Title       map[string]string `koanf:"title" json:"title" doc:"The card's title per language code."`
+	Description map[string]string `koanf:"description" json:"description,omitempty" doc:"The card's sentence per language code."`
+	URL         string            `koanf:"url" json:"url" doc:"Where the card leads: an http(s) URL or a path of the portal."`
+	Icon        string            `koanf:"icon" json:"icon,omitempty" doc:"An icon of the portal (catalog, services, files, secrets, account, home, globe, file, folder) or an https image URL."`
+}
+
+// Alert is a banner shown on every page.
+type Alert struct {
+	Severity    string            `koanf:"severity" json:"severity" doc:"info, success, warning or error."`
+	Text        map[string]string `koanf:"text" json:"text,omitempty" doc:"The banner's text per language code; empty: no banner."`
+	Dismissible bool              `koanf:"dismissible" json:"dismissible" doc:"Whether users may close the banner; closed, it stays closed in that browser until its text changes."`
+}
+
+// Terms are the terms of service users accept once per version.
+type Terms struct {
+	Version  string            `koanf:"version" json:"version,omitempty" doc:"The terms' version; changing it asks every user to accept them again."`
+	URL      string            `koanf:"url" json:"url,omitempty" doc:"A page with the terms (http(s) URL), linked from the acceptance dialog."`
+	Markdown map[string]string `koanf:"markdown" json:"markdown,omitempty" doc:"The terms in Markdown per language code, shown in the acceptance dialog."`
+}
+
+// Features are parts of the portal an instance can switch off.
+type Features struct {
+	CommandPanel bool `koanf:"command_panel" json:"commandPanel" doc:"The command panel showing each action's equivalent commands (users can still hide it)."`
+	AutoLaunch   bool `koanf:"auto_launch" json:"autoLaunch" doc:"Whether launch links with autoLaunch=true launch at once; false: the user confirms."`
+	AllCatalogs  bool `koanf:"all_catalogs" json:"allCatalogs" doc:"The catalog page's tab listing the charts of every catalog."`
+}
+
+// Bookmark is a folder offered to every user in My files.
+type Bookmark struct {
+	Label map[string]string `koanf:"label" json:"label" doc:"The bookmark's name per language code."`
+	Path  string            `koanf:"path" json:"path" doc:"The storage path, bucket first (e.g. shared-data/census/)."`
 }
 
 // Plugin is one plugin instance: which binary to run and the configuration it receives once

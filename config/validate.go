@@ -64,6 +64,7 @@ func (c *Config) Validate() error {
 	if c.Audit.WebhookTimeout <= 0 {
 		bad("audit.webhook_timeout", "must be positive")
 	}
+	c.UI.validate(bad)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		bad("log.level", "must be one of debug, info, warn, error; got %q", c.Log.Level)
 	}

@@ -128,9 +128,10 @@ func (s *Server) me(c echo.Context) error {
 	})
 }
 
-func nonNil(s []string) []string {
+// nonNil makes a nil list an empty one, so that JSON has [] rather than null.
+func nonNil[T any](s []T) []T {
 	if s == nil {
-		return []string{}
+		return []T{}
 	}
 	return s
 }

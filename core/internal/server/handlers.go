@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/api"
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/buildinfo"
@@ -49,12 +50,19 @@ func (s *Server) version(c echo.Context) error {
 	return c.JSON(http.StatusOK, Version{Version: buildinfo.Version, Commit: buildinfo.Commit})
 }
 
-// UIConfig is what the portal needs before anything else: branding and languages.
+// UIConfig is what the portal needs before anything else: branding, languages, how users
+// sign in, and the instance's content and switches (config.UI, as configured).
 type UIConfig struct {
-	Branding  Branding `json:"branding"`
-	Languages []string `json:"languages"`
-	Version   string   `json:"version"`
-	Auth      AuthInfo `json:"auth"`
+	Branding  Branding          `json:"branding"`
+	Languages []string          `json:"languages"`
+	Version   string            `json:"version"`
+	Auth      AuthInfo          `json:"auth"`
+	Links     config.Links      `json:"links"`
+	Home      config.Home       `json:"home"`
+	Alert     config.Alert      `json:"alert"`
+	Terms     config.Terms      `json:"terms"`
+	Features  config.Features   `json:"features"`
+	Bookmarks []config.Bookmark `json:"bookmarks"`
 }
 
 // AuthInfo tells the portal how users sign in.
@@ -64,23 +72,39 @@ type AuthInfo struct {
 	LogoutURL string `json:"logoutUrl,omitempty"`
 }
 
+// Branding is how the portal looks: names, images, colours and typeface.
 type Branding struct {
-	Name    string  `json:"name"`
-	LogoURL string  `json:"logoUrl"`
-	Palette Palette `json:"palette"`
-}
-
-type Palette struct {
-	Primary string `json:"primary"`
+	Name        string            `json:"name"`
+	HeaderText  map[string]string `json:"headerText,omitempty"`
+	LogoURL     string            `json:"logoUrl"`
+	FaviconURL  string            `json:"faviconUrl,omitempty"`
+	TabTitle    string            `json:"tabTitle,omitempty"`
+	Palette     config.Colors     `json:"palette"`
+	DarkPalette config.Colors     `json:"darkPalette"`
+	Font        config.Font       `json:"font"`
 }
 
 func (s *Server) uiConfig(c echo.Context) error {
 	ui := s.opts.Config.UI
+	// Lists are never null, so that the portal iterates without checks.
+	links := ui.Links
+	links.Header, links.Footer, links.SideBar = nonNil(links.Header), nonNil(links.Footer), nonNil(links.SideBar)
+	home := ui.Home
+	home.Cards = nonNil(home.Cards)
 	return c.JSON(http.StatusOK, UIConfig{
-		Branding:  Branding{Name: ui.Name, LogoURL: ui.LogoURL, Palette: Palette{Primary: ui.Palette.Primary}},
+		Branding: Branding{
+			Name: ui.Name, HeaderText: ui.HeaderText, LogoURL: ui.LogoURL, FaviconURL: ui.FaviconURL, TabTitle: ui.TabTitle,
+			Palette: ui.Palette, DarkPalette: ui.DarkPalette, Font: ui.Font,
+		},
 		Languages: ui.Languages,
 		Version:   buildinfo.Version,
 		Auth:      s.authInfo(),
+		Links:     links,
+		Home:      home,
+		Alert:     ui.Alert,
+		Terms:     ui.Terms,
+		Features:  ui.Features,
+		Bookmarks: nonNil(ui.Bookmarks),
 	})
 }
 

@@ -21,10 +21,17 @@ const uploadRoute = "/api/v1/projects/:project/files/content"
 
 // contentSecurityPolicy suits the portal: its own scripts only, inline styles (the theme),
 // images from anywhere over HTTPS (logos, chart icons), and XHR to itself or to an object
-// store, which the browser reaches directly with presigned URLs.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-	"img-src 'self' data: https:; font-src 'self' data:; connect-src 'self' https: http://127.0.0.1:* http://localhost:*; " +
-	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+// store, which the browser reaches directly with presigned URLs. A configured font style
+// sheet on another origin (ui.font.css_url) is allowed as a style, and fonts over HTTPS.
+func contentSecurityPolicy(fontCSS string) string {
+	styles := "'self' 'unsafe-inline'"
+	if u, err := url.Parse(fontCSS); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		styles += " " + u.Scheme + "://" + u.Host
+	}
+	return "default-src 'self'; script-src 'self'; style-src " + styles + "; " +
+		"img-src 'self' data: https:; font-src 'self' data: https:; connect-src 'self' https: http://127.0.0.1:* http://localhost:*; " +
+		"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+}
 
 // harden puts the request-wide protections in front of every route: security headers,
 // refusal of cross-origin state changes (CSRF), CORS for the configured origins only, and the
@@ -34,7 +41,7 @@ func (s *Server) harden() error {
 	secure := middleware.SecureConfig{
 		ContentTypeNosniff:    "nosniff",
 		XFrameOptions:         "DENY",
-		ContentSecurityPolicy: contentSecurityPolicy,
+		ContentSecurityPolicy: contentSecurityPolicy(s.opts.Config.UI.Font.CSSURL),
 		ReferrerPolicy:        "strict-origin-when-cross-origin",
 	}
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme == "https" {
