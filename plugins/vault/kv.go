@@ -121,6 +121,20 @@ func stringValue(v any) string {
 	return string(b)
 }
 
+// number reads a JSON number of a Vault answer.
+func number(v any) int {
+	switch n := v.(type) {
+	case json.Number:
+		i, _ := n.Int64()
+		return int(i)
+	case float64:
+		return int(n)
+	case int:
+		return n
+	}
+	return 0
+}
+
 func timeValue(v any) time.Time {
 	s, _ := v.(string)
 	t, _ := time.Parse(time.RFC3339Nano, s)

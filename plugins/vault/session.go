@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -85,12 +84,12 @@ func (s *Store) session(ctx context.Context, set *settings, c sdk.Caller) (se *s
 		return se, true, nil
 	}
 	if ok && se.renewable && now.Before(se.expires) {
-		if renewed, err := s.renew(ctx, set, se); err == nil {
+		renewed, err := s.renew(ctx, set, se)
+		if err == nil {
 			s.sessions.put(c, renewed)
 			return renewed, false, nil
-		} else {
-			s.log.Info("renewing the user's Vault token failed; logging in again", "user", c.Username, "error", err)
 		}
+		s.log.Info("renewing the user's Vault token failed; logging in again", "user", c.Username, "error", err)
 	}
 	if se, err = s.login(ctx, set, c); err != nil {
 		return nil, false, err
@@ -162,18 +161,4 @@ func (s *Store) asCaller(ctx context.Context, c sdk.Caller, call func(set *setti
 		return err
 	}
 	return call(set, set.client.WithRequestCallbacks(withToken(se.token)))
-}
-
-// number reads a JSON number of a Vault answer.
-func number(v any) int {
-	switch n := v.(type) {
-	case json.Number:
-		i, _ := n.Int64()
-		return int(i)
-	case float64:
-		return int(n)
-	case int:
-		return n
-	}
-	return 0
 }
