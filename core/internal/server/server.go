@@ -176,6 +176,8 @@ func (s *Server) routes() {
 	services.GET("/:service/logs", s.serviceLogs)
 	services.GET("/:service/events", s.serviceEvents)
 	v1.GET("/projects/:project/quota", s.quota)
+	v1.GET("/projects/:project/credentials/storage", s.storageCredentials)
+	v1.GET("/projects/:project/credentials/secrets", s.secretsCredentials)
 	v1.GET("/projects/:project/launch/form", s.launchForm)
 	v1.POST("/projects/:project/launch/plan", s.planLaunch)
 	v1.GET("/projects/:project/configurations", s.listConfigurations)
