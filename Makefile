@@ -18,10 +18,10 @@ export GOFLAGS := -buildvcs=false
 help:
 	@echo "make run     build everything and start Basalt on the embedded default configuration"
 	@echo "make test    run the whole suite (unit, integration with real components, web, end to end)"
-	@echo "make build | lint | proto | bench | run-down | testenv-up | testenv-down"
+	@echo "make build | lint | proto | bench | run-down | chart | chart-lint | testenv-up | testenv-down"
 
 # The Go modules of the workspace (go.work), as package patterns.
-GO_PKGS    := ./config/... ./core/... ./sdk/... ./web/... ./deploy/testenv/... $(patsubst %,./%/...,$(wildcard plugins/*))
+GO_PKGS    := ./config/... ./core/... ./sdk/... ./web/... ./deploy/testenv/... ./deploy/helm/... $(patsubst %,./%/...,$(wildcard plugins/*))
 # Plugin binaries: every main package under plugins/*/cmd/.
 PLUGIN_CMDS := $(wildcard plugins/*/cmd/*)
 
@@ -80,6 +80,22 @@ go-test:
 .PHONY: docs
 docs:
 	go run ./config/cmd/configdoc > docs/configuration.md.tmp && mv docs/configuration.md.tmp docs/configuration.md
+
+# ---- Basalt's Helm chart (deploy/helm/basalt; its tests are in deploy/helm) ------------------
+# helm is the CLI the test environment builds (about a minute the first time).
+CHART := deploy/helm/basalt
+HELM   = $$(ls -t $(CACHE)/bin/helm-*/helm | head -1)
+.PHONY: chart chart-lint
+## chart-lint: helm lint --strict, with the default values and with the production example
+chart-lint: $(TESTENV_BIN)
+	@$(TESTENV_BIN) build -root $(ROOT) helm
+	$(HELM) lint --strict $(CHART)
+	$(HELM) lint --strict $(CHART) -f $(CHART)/ci/production-values.yaml
+
+## chart: package the chart into bin/ (basalt-<version>.tgz)
+chart: chart-lint
+	@mkdir -p $(BIN)
+	$(HELM) package $(CHART) -d $(BIN)
 
 # ---- lint ----------------------------------------------------------------------------------
 .PHONY: lint

@@ -1,0 +1,216 @@
+package helm_test
+
+import (
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+func TestChartLints(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{nil, {"-f", productionValues}} {
+		out, err := helmCmd(t, append([]string{"lint", "--strict", chartDir}, args...)...)
+		if err != nil || !strings.Contains(out, "0 chart(s) failed") {
+			t.Errorf("helm lint --strict %v: %v\n%s", args, err, out)
+		}
+	}
+}
+
+func TestDeploymentRunsHardened(t *testing.T) {
+	t.Parallel()
+	var d deployment
+	render(t).decode(t, "Deployment", &d)
+	c := d.container(t)
+	if c.StartupProbe == nil || c.LivenessProbe == nil || c.ReadinessProbe == nil {
+		t.Fatal("startup, liveness and readiness probes are all needed")
+	}
+	if c.LivenessProbe.HTTPGet.Path != "/healthz" || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
+		t.Errorf("probes: liveness %s, readiness %s; want /healthz and /readyz", c.LivenessProbe.HTTPGet.Path, c.ReadinessProbe.HTTPGet.Path)
+	}
+	if len(c.Ports) != 1 || c.Ports[0].Name != "http" || c.ReadinessProbe.HTTPGet.Port != "http" {
+		t.Errorf("ports %+v: probes must reach the port Basalt listens on", c.Ports)
+	}
+	sc := c.SecurityContext
+	if !sc.ReadOnlyRootFilesystem || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation || !slices.Equal(sc.Capabilities.Drop, []string{"ALL"}) {
+		t.Errorf("container securityContext %+v: want a read-only root, no privilege escalation, every capability dropped", sc)
+	}
+	if pod := d.Spec.Template.Spec.SecurityContext; !pod.RunAsNonRoot || pod.RunAsUser == 0 {
+		t.Errorf("pod securityContext %+v: want a non-root user", pod)
+	}
+	if c.Resources.Requests["cpu"] == "" || c.Resources.Requests["memory"] == "" {
+		t.Errorf("resource requests %v: want cpu and memory", c.Resources.Requests)
+	}
+	// With a read-only root, every directory Basalt writes must be a volume.
+	writable := map[string]bool{}
+	for _, m := range c.VolumeMounts {
+		if !m.ReadOnly {
+			writable[m.MountPath] = true
+		}
+	}
+	for _, dir := range []string{"/tmp", c.WorkingDir + "/data", c.WorkingDir + "/cache"} {
+		if !writable[dir] {
+			t.Errorf("%s is not a writable volume; mounts %+v", dir, c.VolumeMounts)
+		}
+	}
+	if d.Spec.Template.Metadata.Annotations["checksum/config"] == "" {
+		t.Error("no checksum/config annotation: pods would not roll on a configuration change")
+	}
+}
+
+// Pods roll when the configuration changes, and only then.
+func TestPodsRollOnConfigurationChange(t *testing.T) {
+	t.Parallel()
+	checksum := func(args ...string) string {
+		var d deployment
+		render(t, args...).decode(t, "Deployment", &d)
+		return d.Spec.Template.Metadata.Annotations["checksum/config"]
+	}
+	base := checksum()
+	if checksum("--set", "config.log.level=debug") == base {
+		t.Error("a configuration change leaves checksum/config unchanged")
+	}
+	if checksum("--set-string", "configFiles.region\\.yaml=services: {}") == base {
+		t.Error("a change of configFiles leaves checksum/config unchanged")
+	}
+	if checksum("--set", "replicaCount=3") != base {
+		t.Error("scaling changes checksum/config: every scale would restart the pods")
+	}
+}
+
+func TestSchemaRejectsTypos(t *testing.T) {
+	t.Parallel()
+	// Helm reports every violation at once: one render checks them all.
+	cases := []struct{ set, names string }{
+		{"ingres.enabled=true", "ingres"},
+		{"service.prot=8080", "prot"},
+		{"config.logs.level=debug", "logs"},
+		{"rbac.impersonation=true", "impersonation"},
+		{"secret.sessionKey=too-short", "sessionKey"},
+		{"image.pullPolicy=Sometimes", "pullPolicy"},
+		{"secret.create=false", "existingSecret"},
+	}
+	args := []string{"template", release, chartDir}
+	for _, c := range cases {
+		args = append(args, "--set", c.set)
+	}
+	out, err := helmCmd(t, args...)
+	if err == nil || !strings.Contains(out, "schema") {
+		t.Fatalf("values with typos rendered, or failed for another reason: %v\n%s", err, out)
+	}
+	for _, c := range cases {
+		if !strings.Contains(out, c.names) {
+			t.Errorf("--set %s: the error does not name %q", c.set, c.names)
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+}
+
+// The ClusterRole is exactly what plugins/kubernetes/README.md documents as the region
+// plugin's least privilege: no more, no less.
+func TestClusterRoleIsThePluginsLeastPrivilege(t *testing.T) {
+	t.Parallel()
+	documented := documentedRules(t)
+	var role clusterRole
+	render(t).decode(t, "ClusterRole", &role)
+	if !reflect.DeepEqual(role.Rules, documented) {
+		t.Errorf("ClusterRole rules differ from plugins/kubernetes/README.md:\nrendered   %+v\ndocumented %+v", role.Rules, documented)
+	}
+
+	render(t, "--set", "rbac.impersonate=true").decode(t, "ClusterRole", &role)
+	impersonate := policyRule{APIGroups: []string{""}, Resources: []string{"users", "groups"}, Verbs: []string{"impersonate"}}
+	if want := append(slices.Clone(documented), impersonate); !reflect.DeepEqual(role.Rules, want) {
+		t.Errorf("with rbac.impersonate the rules are %+v, want the documented ones and %+v", role.Rules, impersonate)
+	}
+
+	if ms := render(t, "--set", "rbac.create=false"); ms.has("ClusterRole") || ms.has("ClusterRoleBinding") {
+		t.Error("rbac.create false still renders cluster-wide RBAC")
+	}
+}
+
+// documentedRules reads the YAML block of the README's least-privilege section.
+func documentedRules(t *testing.T) []policyRule {
+	t.Helper()
+	readme, err := os.ReadFile("../../plugins/kubernetes/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)## Least-privilege RBAC.*?```yaml\n(.*?)```").FindSubmatch(readme)
+	if block == nil {
+		t.Fatal("plugins/kubernetes/README.md has no yaml block under \"## Least-privilege RBAC\"")
+	}
+	var doc struct {
+		Rules []policyRule `yaml:"rules"`
+	}
+	if err := yaml.Unmarshal(block[1], &doc); err != nil || len(doc.Rules) == 0 {
+		t.Fatalf("the README's rules do not parse (%v):\n%s", err, block[1])
+	}
+	return doc.Rules
+}
+
+func TestServiceMonitorNeedsThePrometheusOperator(t *testing.T) {
+	t.Parallel()
+	if render(t, "--set", "serviceMonitor.enabled=true").has("ServiceMonitor") {
+		t.Error("a ServiceMonitor is rendered on a cluster without monitoring.coreos.com/v1")
+	}
+	withOperator := []string{"--api-versions", "monitoring.coreos.com/v1/ServiceMonitor"}
+	if render(t, withOperator...).has("ServiceMonitor") {
+		t.Error("a ServiceMonitor is rendered while serviceMonitor.enabled is false")
+	}
+	if !render(t, append(withOperator, "--set", "serviceMonitor.enabled=true")...).has("ServiceMonitor") {
+		t.Error("no ServiceMonitor although enabled and the operator's API is present")
+	}
+}
+
+func TestProductionValuesRenderEveryObject(t *testing.T) {
+	t.Parallel()
+	ms := render(t, "-f", productionValues, "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor")
+	for _, kind := range []string{"Deployment", "Service", "ConfigMap", "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Ingress", "HTTPRoute", "PodDisruptionBudget", "ServiceMonitor"} {
+		if !ms.has(kind) {
+			t.Errorf("no %s rendered", kind)
+		}
+	}
+	var d deployment
+	ms.decode(t, "Deployment", &d)
+	if d.Spec.Replicas != 2 {
+		t.Errorf("replicas %d, want 2", d.Spec.Replicas)
+	}
+	if c := d.container(t); c.Image != "registry.example.org/platform/basalt:0.1.0" {
+		t.Errorf("image %q", c.Image)
+	}
+	var ingress struct {
+		Spec struct {
+			TLS []struct {
+				SecretName string `yaml:"secretName"`
+			} `yaml:"tls"`
+			Rules []struct {
+				Host string `yaml:"host"`
+			} `yaml:"rules"`
+		} `yaml:"spec"`
+	}
+	ms.decode(t, "Ingress", &ingress)
+	if len(ingress.Spec.Rules) != 1 || ingress.Spec.Rules[0].Host != "datalab.example.org" || len(ingress.Spec.TLS) != 1 || ingress.Spec.TLS[0].SecretName != "datalab-tls" {
+		t.Errorf("ingress %+v", ingress.Spec)
+	}
+}
+
+// In oidc mode without a session key, the chart makes one, so that every replica shares it.
+func TestSessionKeyIsGeneratedForOIDC(t *testing.T) {
+	t.Parallel()
+	var s secret
+	render(t, "--set", "config.auth.mode=oidc").decode(t, "Secret", &s)
+	key, ok := s.value(t, "session-key")
+	if !ok || len(strings.Trim(key, `"`)) < 32 {
+		t.Fatalf("session-key %q: want a generated key of 32 characters or more", key)
+	}
+	render(t).decode(t, "Secret", &s)
+	if _, ok := s.value(t, "session-key"); ok {
+		t.Error("local mode got a session key it does not use")
+	}
+}
