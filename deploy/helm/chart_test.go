@@ -86,13 +86,13 @@ func TestSchemaRejectsTypos(t *testing.T) {
 	t.Parallel()
 	// Helm reports every violation at once: one render checks them all.
 	cases := []struct{ set, names string }{
-		{"ingres.enabled=true", "ingres"},
-		{"service.prot=8080", "prot"},
-		{"config.logs.level=debug", "logs"},
-		{"rbac.impersonation=true", "impersonation"},
-		{"secret.sessionKey=too-short", "sessionKey"},
-		{"image.pullPolicy=Sometimes", "pullPolicy"},
-		{"secret.create=false", "existingSecret"},
+		{"ingres.enabled=true", "additional properties 'ingres'"},
+		{"service.porrt=8080", "'/service': additional properties 'porrt'"},
+		{"config.logs.level=debug", "'/config': additional properties 'logs'"},
+		{"rbac.impersonation=true", "'/rbac': additional properties 'impersonation'"},
+		{"secret.sessionKey=too-short", "'/secret/sessionKey'"},
+		{"image.pullPolicy=Sometimes", "'/image/pullPolicy'"},
+		{"secret.create=false", "'/secret/existingSecret'"},
 	}
 	args := []string{"template", release, chartDir}
 	for _, c := range cases {
