@@ -67,8 +67,11 @@ run-down: $(TESTENV_BIN)
 # The Go suite runs against the real servers of the test environment: it is brought up first
 # (built from the Go module proxy and cached on the first run) and always stopped after.
 .PHONY: test go-test
-test: web-build web-test testenv-up
-	@status=0; $(MAKE) --no-print-directory go-test || status=$$?; \
+# Then the portal end to end in Chromium (web/e2e), on the binaries of `make build`, which the
+# Go suite's `make run` proof (core/cmd/basalt) uses too instead of building its own.
+test: build web-test web-chromium testenv-up
+	@status=0; BASALT_TEST_BIN_DIR=$(BIN) $(MAKE) --no-print-directory go-test || status=$$?; \
+		$(MAKE) --no-print-directory web-e2e-run || status=$$?; \
 		$(MAKE) --no-print-directory testenv-down >/dev/null || true; \
 		if [ $$status -ne 0 ]; then echo "make test: FAILED"; exit $$status; fi
 	@echo "make test: all suites passed"

@@ -4,7 +4,7 @@
 #   make web-test    Vitest, once, non-interactive
 #   make web-lint    type-check with tsc --noEmit
 #   make web-dev     Vite dev server, proxying /api to BASALT_URL (default http://127.0.0.1:8080)
-#   make web-e2e     build basalt and drive the portal end to end in Chromium (e2e/run.mjs)
+#   make web-e2e     build basalt, start the test environment, drive the portal end to end in Chromium
 
 WEB_DIR   := $(ROOT)/web
 WEB_STAMP := $(WEB_DIR)/node_modules/.package-lock.json
@@ -45,11 +45,15 @@ web-clean:
 	rm -rf $(WEB_DIR)/node_modules
 
 # End to end: the real basalt built by `make build`, driven in Debian's Chromium with
-# playwright-core (e2e/run.mjs); screenshots in test-output/screenshots/.
-.PHONY: web-e2e web-chromium
+# playwright-core (e2e/run.mjs), launching on the test environment's cluster and signing in
+# through its Hydra; screenshots in test-output/screenshots/. web-e2e builds and starts the
+# environment first (and leaves it up); web-e2e-run expects both, as `make test` provides.
+.PHONY: web-e2e web-e2e-run web-chromium
 web-chromium:
-	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@[ -x /usr/bin/chromium ] || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
 
-web-e2e: web-deps web-chromium
-	$(MAKE) -C $(ROOT) build
-	cd $(WEB_DIR) && E2E_BASALT_BIN=$(ROOT)/bin node e2e/run.mjs
+web-e2e: build web-chromium testenv-up
+	$(MAKE) --no-print-directory web-e2e-run
+
+web-e2e-run: web-deps
+	cd $(WEB_DIR) && $(TESTENV_GO_ENV) E2E_BASALT_BIN=$(BIN) node e2e/run.mjs

@@ -1,10 +1,13 @@
-// End-to-end: the real `basalt` (built by `make build`, run in bin/ as `make run` does) on a
-// free loopback port, driven in Debian's Chromium through playwright-core. Screenshots of
-// every page go to test-output/screenshots/ at the repository's root.
+// End-to-end: the real `basalt` (built by `make build`, run in bin/ as `make run` does) on free
+// loopback ports, driven in Debian's Chromium through playwright-core, against the test
+// environment (deploy/testenv): its Kubernetes is the default region's cluster, so launches
+// are real, and its Hydra is the identity provider of a second basalt in OIDC mode.
+// Screenshots of every page go to test-output/screenshots/ at the repository's root.
 //
-//   node e2e/run.mjs            (from web/; `make web-e2e` builds first)
+//   node e2e/run.mjs            (from web/; `make web-e2e` builds and starts the environment first)
 //   E2E_BASALT_BIN=/path/to/bin where basalt and its plugins are (default: ../bin); not BASALT_*,
 //                               which basalt reads as configuration
+//   BASALT_TESTENV_FILE=...     the test environment's env file (default: ../.cache/testenv/env)
 //   CHROMIUM=/usr/bin/chromium  the browser
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -20,6 +23,20 @@ const root = resolve(here, "../..");
 const bin = resolve(process.env.E2E_BASALT_BIN ?? join(root, "bin"));
 const shots = join(root, "test-output", "screenshots");
 const started = Date.now();
+const testenv = readEnvFile(process.env.BASALT_TESTENV_FILE ?? join(root, ".cache", "testenv", "env"));
+
+/** The env file `testenv up` writes: KEY='value' lines, single-quoted as a shell reads them. */
+function readEnvFile(path) {
+  const env = {};
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]] = m[2].replace(/^'|'$/g, "").replaceAll("'\\''", "'");
+  }
+  for (const key of ["KUBECONFIG", "BASALT_TESTENV_OIDC_ISSUER", "BASALT_TESTENV_OIDC_ADMIN_URL"]) {
+    if (!env[key]) throw new Error(`${path}: ${key} missing; run make testenv-up`);
+  }
+  return env;
+}
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -32,21 +49,51 @@ function freePort() {
   });
 }
 
-async function waitForServer(url, proc, log) {
-  for (let i = 0; i < 150; i++) {
-    if (proc.exitCode !== null) throw new Error(`basalt exited with ${proc.exitCode}:\n${log()}`);
+/**
+ * Starts bin/basalt in bin/ with flags, on a free port; resolves once it answers. Its files,
+ * secrets and caches are its own (under the run's temporary directory), so that it shares
+ * nothing with another basalt, `make run`'s included.
+ */
+async function startBasalt(name, flags) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const data = join(scratch, name);
+  const own = [
+    `plugins.files.config.root=${data}/files`,
+    `plugins.secrets.config.file=${data}/secrets.enc`,
+    `plugins.secrets.config.keyFile=${data}/secrets.key`,
+    `plugins.catalogs.config.cacheDir=${data}/cache`,
+  ].flatMap((s) => ["--set", s]);
+  const proc = spawn("./basalt", ["serve", "--set", `server.address=127.0.0.1:${port}`, ...own, ...flags(base)], {
+    cwd: bin,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const b = { name, base, proc, output: "" };
+  proc.stdout.on("data", (d) => (b.output += d));
+  proc.stderr.on("data", (d) => (b.output += d));
+  servers.push(b);
+  for (let i = 0; i < 300; i++) {
+    if (proc.exitCode !== null) throw new Error(`basalt (${name}) exited with ${proc.exitCode}:\n${b.output}`);
     try {
-      const res = await fetch(`${url}/api/v1/config`);
-      if (res.ok) return;
+      if ((await fetch(`${base}/readyz`)).ok) return b;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`basalt did not answer at ${url}:\n${log()}`);
+  throw new Error(`basalt (${name}) did not answer at ${base}:\n${b.output}`);
 }
 
-const SERVICES = /\/api\/v1\/projects\/[^/]+\/services$/;
+/** Calls Hydra's admin API, as the test environment's login app does. */
+async function hydraAdmin(method, path, body) {
+  const res = await fetch(testenv.BASALT_TESTENV_OIDC_ADMIN_URL + path, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`hydra ${method} ${path}: ${res.status} ${await res.text()}`);
+}
+
 const steps = [];
 async function step(name, fn) {
   const t0 = Date.now();
@@ -60,21 +107,21 @@ async function step(name, fn) {
   }
 }
 
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-let output = "";
-const server = spawn("./basalt", ["serve", "--set", `server.address=127.0.0.1:${port}`], {
-  cwd: bin,
-  stdio: ["ignore", "pipe", "pipe"],
-});
-server.stdout.on("data", (d) => (output += d));
-server.stderr.on("data", (d) => (output += d));
-
-const profile = mkdtempSync(join(tmpdir(), "basalt-e2e-chromium-"));
+const servers = [];
+const scratch = mkdtempSync(join(tmpdir(), "basalt-e2e-"));
+const profile = join(scratch, "chromium");
 let context;
 try {
-  await waitForServer(base, server, () => output);
+  // As `make run` starts it (the Makefile's cluster_args), on the test environment's cluster,
+  // for a local user of its own so that its namespace holds only what this run launches.
+  const local = await startBasalt("local", () => [
+    "--set", "plugins.cluster.enabled=true",
+    "--set", `plugins.cluster.config.kubeconfig=${testenv.KUBECONFIG}`,
+    "--set", "auth.local.username=e2e",
+  ]);
+  const base = local.base;
   console.log(`basalt on ${base} (${Date.now() - started} ms)`);
+  rmSync(shots, { recursive: true, force: true }); // no stale page from an older run
   mkdirSync(shots, { recursive: true });
 
   context = await chromium.launchPersistentContext(profile, {
@@ -100,6 +147,7 @@ try {
   const consoleErrors = [];
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const services = async () => (await (await fetch(`${base}/api/v1/projects/user-e2e/services`)).json()).services;
 
   await step("home", async () => {
     await page.goto("/");
@@ -127,24 +175,6 @@ try {
     await shot("03-chart-jupyter");
   });
 
-  await step("launcher against the real server: no region runs services, said plainly", async () => {
-    await page.getByRole("link", { name: "Launch" }).click();
-    await page.waitForURL(/\/launcher\/ide\/jupyter/);
-    const alert = page.getByRole("alert");
-    await alert.getByText("This server cannot launch services").waitFor();
-    await alert.getByText(/runs no services/).waitFor();
-    await shot("04-launcher-no-region");
-  });
-
-  // Until a region plugin runs in `make run`, the server answers every launch call with 501.
-  // The form description it would answer is the one captured from the same pipeline
-  // (src/pages/launcher/fixtures): the browser gets it for the form call only; the launch
-  // itself still goes to the real server.
-  const form = JSON.parse(readFileSync(join(here, "../src/pages/launcher/fixtures/jupyter.json"), "utf8"));
-  await page.route(/\/api\/v1\/projects\/[^/]+\/launch\/form\?/, (route) =>
-    route.fulfill({ json: { form, catalog: "ide", allowSharing: false } }),
-  );
-
   await step("launcher form from a launch link: tabs, widgets, hidden conditions", async () => {
     await page.goto("/launcher/ide/jupyter?name=e2e-nb&resources.limits.memory=%C2%AB8Gi%C2%BB");
     await page.getByRole("tablist", { name: "Settings" }).waitFor();
@@ -156,44 +186,20 @@ try {
     await page.getByLabel("Configure git in the service").check();
     await page.getByRole("tab", { name: /Resources/ }).click();
     await page.getByRole("group", { name: "Memory request – Memory limit" }).waitFor();
-    await shot("05-launcher-form-resources");
+    await shot("04-launcher-form-resources");
   });
 
-  await step("launch: the real server's 501 shown plainly", async () => {
+  await step("launch: the server's validation error shown at the field", async () => {
     await page.getByRole("tab", { name: "Persistent storage" }).click();
-    const exact = page.getByLabel("Volume size, exact value");
-    await exact.fill("500");
-    await page.getByRole("button", { name: "Launch", exact: true }).click();
-    const alert = page.getByRole("alert").filter({ hasText: "This server cannot launch services" });
-    await alert.getByText(/runs no services/).waitFor();
-    await shot("06-launcher-launch-501");
-  });
-
-  await step("launch: a field error from validation shown at the field", async () => {
-    // The answer the server's validation gives for this value (core/internal/launch/check.go),
-    // which it cannot reach without a region.
-    await page.route(SERVICES, (route) =>
-      route.request().method() === "POST"
-        ? route.fulfill({
-            status: 400,
-            json: {
-              error: {
-                code: "invalid_argument",
-                message: "invalid values for jupyter 1.0.0",
-                details: { fields: [{ field: "persistence.size", rule: "must be at most 100Gi" }] },
-              },
-            },
-          })
-        : route.continue(),
-    );
+    await page.getByLabel("Volume size, exact value").fill("500");
     await page.getByRole("tab", { name: "Git" }).click();
     await page.getByRole("button", { name: "Launch", exact: true }).click();
     await page.getByText("The server refused 1 value: see the field marked below.").waitFor();
     assert.equal(await page.getByRole("tab", { name: /Persistent storage/ }).getAttribute("aria-selected"), "true");
-    await page.getByText("must be at most 100Gi").waitFor();
+    await page.getByText("must be between 1Gi and 100Gi").waitFor();
     assert.equal(await page.getByRole("slider", { name: "Volume size" }).getAttribute("aria-invalid"), "true");
-    await shot("07-launcher-field-error");
-    await page.unroute(SERVICES);
+    await shot("05-launcher-field-error");
+    assert.deepEqual(await services(), [], "a refused launch installs nothing");
   });
 
   await step("launch link: only the changed values, in Onyxia's format", async () => {
@@ -206,38 +212,101 @@ try {
     assert.ok(link.endsWith("&autoLaunch=true"), link);
   });
 
+  await step("launch on the cluster: progress until the service is ready", async () => {
+    await page.getByLabel("Volume size, exact value").fill("20");
+    await page.getByRole("button", { name: "Launch", exact: true }).click();
+    await page.getByRole("heading", { name: "e2e-nb is ready" }).waitFor({ timeout: 90_000 });
+    const [svc] = await services();
+    assert.equal(svc?.friendlyName, "e2e-nb");
+    assert.ok(svc.ready && svc.status === "deployed", JSON.stringify(svc));
+    await shot("06-launched-ready");
+  });
+
+  await step("my services: the launched service, ready, then deleted", async () => {
+    await page.getByRole("navigation").first().getByRole("link", { name: "My services" }).click();
+    const card = page.getByRole("article").filter({ has: page.getByRole("heading", { name: "e2e-nb" }) });
+    await card.locator('[data-state="ready"]').waitFor();
+    await shot("07-my-services");
+    await card.getByRole("button", { name: "Delete e2e-nb" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete", exact: true }).click();
+    await card.waitFor({ state: "detached", timeout: 30_000 });
+    assert.deepEqual(await services(), [], "deleted on the server too");
+    await shot("08-my-services-empty");
+  });
+
   await step("switch to French", async () => {
     await page.goto("/");
     await page.getByRole("banner").getByLabel("Language").selectOption("fr");
     await page.getByRole("link", { name: "Catalogue" }).first().waitFor();
     await page.waitForFunction(() => document.documentElement.lang === "fr");
-    await shot("08-home-fr");
+    await shot("09-home-fr");
     await page.goto("/launcher/ide/jupyter");
     await page.getByRole("heading", { level: 1, name: "Lancer jupyter" }).waitFor();
     await page.getByRole("tablist", { name: "Réglages" }).waitFor();
-    await shot("09-launcher-fr");
+    await shot("10-launcher-fr");
   });
 
   await step("account page", async () => {
     await page.goto("/account");
     await page.getByRole("heading", { level: 1 }).first().waitFor();
     await page.getByRole("main").getByLabel("Langue").waitFor();
-    await shot("10-account-fr");
+    await shot("11-account-fr");
   });
-
   assert.deepEqual(consoleErrors, [], "no uncaught error in the page");
+
+  // OIDC: a second basalt signs users in through the test environment's Hydra with the
+  // portal's confidential client; the environment's login app plays the provider's login page.
+  await step("oidc: alice signs in through Hydra, sees her projects, signs out", async () => {
+    const oidc = await startBasalt("oidc", (url) => [
+      "--set", "auth.mode=oidc",
+      "--set", `server.public_url=${url}`,
+      "--set", `auth.oidc.issuer_url=${testenv.BASALT_TESTENV_OIDC_ISSUER}`,
+      "--set", `auth.oidc.client_id=${testenv.BASALT_TESTENV_OIDC_PORTAL_CLIENT_ID}`,
+      "--set", `auth.oidc.client_secret=${testenv.BASALT_TESTENV_OIDC_PORTAL_CLIENT_SECRET}`,
+      "--set", `auth.session.key=e2e-${crypto.randomUUID()}`,
+    ]);
+    await hydraAdmin("PATCH", `/admin/clients/${testenv.BASALT_TESTENV_OIDC_PORTAL_CLIENT_ID}`, [
+      { op: "add", path: "/redirect_uris/-", value: `${oidc.base}/auth/callback` },
+      { op: "add", path: "/post_logout_redirect_uris/-", value: oidc.base },
+    ]);
+    const p = await context.newPage();
+    try {
+      await p.goto(`${oidc.base}/`);
+      const me = () => p.evaluate(async () => (await fetch("/api/v1/me")).status);
+      assert.equal(await me(), 401, "signed out at first");
+      await p.getByRole("banner").getByRole("link", { name: "Sign in" }).click();
+      await p.waitForURL((u) => u.href.startsWith(testenv.BASALT_TESTENV_OIDC_LOGIN_URL));
+      await p.screenshot({ path: join(shots, "12-oidc-login-page.png") });
+      await p.getByRole("button", { name: "alice" }).click();
+      await p.waitForURL((u) => u.href.startsWith(oidc.base) && !u.pathname.startsWith("/auth/"));
+      const banner = p.getByRole("banner");
+      await banner.getByRole("link", { name: "alice" }).waitFor();
+      const projects = await banner.getByLabel("Project").locator("option").allTextContents();
+      assert.deepEqual(projects.sort(), ["alice (personal)", "data-team"], String(projects));
+      assert.equal(await me(), 200);
+      await p.screenshot({ path: join(shots, "13-oidc-signed-in.png"), fullPage: true });
+      await banner.getByRole("link", { name: "Sign out" }).click();
+      await p.waitForURL((u) => u.href.startsWith(oidc.base) && !u.pathname.startsWith("/auth/"));
+      await p.getByRole("banner").getByRole("link", { name: "Sign in" }).waitFor();
+      assert.equal(await me(), 401, "the session ended");
+      await p.screenshot({ path: join(shots, "14-oidc-signed-out.png") });
+    } finally {
+      await p.close();
+    }
+  });
 } catch (err) {
   steps.push({ name: "setup", ok: false });
   console.log(`FAIL ${err instanceof Error ? err.stack : err}`);
 } finally {
   await context?.close().catch(() => {});
-  server.kill("SIGTERM");
-  rmSync(profile, { recursive: true, force: true });
+  for (const b of servers) b.proc.kill("SIGTERM");
+  rmSync(scratch, { recursive: true, force: true });
 }
 
 const failed = steps.filter((s) => !s.ok);
 console.log(`\ne2e: ${steps.length - failed.length}/${steps.length} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${shots}`);
 if (failed.length > 0) {
-  if (output) console.log(`--- basalt's log (last lines)\n${output.split("\n").slice(-30).join("\n")}`);
-  process.exit(1);
+  for (const b of servers) console.log(`--- basalt (${b.name}): last lines\n${b.output.split("\n").slice(-30).join("\n")}`);
 }
+// Without waiting for the servers' graceful shutdown: they got SIGTERM and their plugins end with them.
+process.exit(failed.length > 0 ? 1 : 0);

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basalt-dev/basalt/deploy/testenv"
+)
+
+// binDirVar names a directory holding what `make build` puts in bin/ (basalt, its plugins,
+// the packaged catalog); without it the test builds them itself.
+const binDirVar = "BASALT_TEST_BIN_DIR"
+
+// TestMakeRunLaunchesOnTheCluster starts basalt as `make run` does (in its bin directory,
+// on the embedded defaults plus the cluster flags of the Makefile's cluster_args, here on the
+// test environment's Kubernetes), launches a chart of the default catalog through the API and
+// waits for its pod to run on a kwok node; then deletes it.
+func TestMakeRunLaunchesOnTheCluster(t *testing.T) {
+	env := testenv.Require(t)
+	bin := binDir(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+
+	user := fmt.Sprintf("run%d", time.Now().UnixNano()%1_000_000)
+	base := serve(t, bin,
+		"--set", "plugins.cluster.enabled=true", "--set", "plugins.cluster.config.kubeconfig="+env.Kubeconfig,
+		"--set", "auth.local.username="+user)
+	services := base + "/api/v1/projects/user-" + user + "/services"
+
+	var launched struct {
+		Service struct{ ID string }
+	}
+	if code, body := call(t, http.MethodPost, services, `{"catalog":"ide","chart":"jupyter","name":"make run"}`, &launched); code != http.StatusAccepted {
+		t.Fatalf("launch: %d %s", code, body)
+	}
+	id := launched.Service.ID
+	var detail struct {
+		Service struct {
+			Status    string
+			Ready     bool
+			Workloads []struct{ Ready int }
+		}
+	}
+	for {
+		if code, body := call(t, http.MethodGet, services+"/"+id, "", &detail); code != http.StatusOK {
+			t.Fatalf("service %s: %d %s", id, code, body)
+		}
+		if detail.Service.Ready {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s not ready: %+v", id, detail.Service)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	if detail.Service.Status != "deployed" || len(detail.Service.Workloads) == 0 || detail.Service.Workloads[0].Ready != 1 {
+		t.Fatalf("ready but: %+v", detail.Service)
+	}
+	pods := runningPods(t, env, "user-"+user)
+	if len(pods) != 1 || !strings.HasPrefix(pods[0], id+"-") {
+		t.Fatalf("pods running on kwok nodes in user-%s: %v, want one of %s", user, pods, id)
+	}
+
+	if code, body := call(t, http.MethodDelete, services+"/"+id, "", nil); code != http.StatusOK {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	var list struct{ Services []struct{ ID string } }
+	if code, body := call(t, http.MethodGet, services, "", &list); code != http.StatusOK || len(list.Services) != 0 {
+		t.Fatalf("after delete: %d %s", code, body)
+	}
+}
+
+// binDir returns the directory of binaries basalt serves from: $BASALT_TEST_BIN_DIR, or a
+// fresh build laid out as `make build` lays out bin/.
+func binDir(t *testing.T) string {
+	if dir := os.Getenv(binDirVar); dir != "" {
+		return dir
+	}
+	wd, _ := os.Getwd()
+	root, err := testenv.FindRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	build := exec.Command("go", "build", "-o", dir+"/", ".",
+		"github.com/basalt-dev/basalt/plugins/fs/cmd/basalt-plugin-fs",
+		"github.com/basalt-dev/basalt/plugins/localsecrets/cmd/basalt-plugin-localsecrets",
+		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo",
+		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-catalog",
+		"github.com/basalt-dev/basalt/plugins/kubernetes/cmd/basalt-plugin-kubernetes")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	pack := exec.Command(filepath.Join(dir, "basalt-catalog"), "package", filepath.Join(root, "config", "catalog"), filepath.Join(dir, "catalog"))
+	if out, err := pack.CombinedOutput(); err != nil {
+		t.Fatalf("basalt-catalog: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// serve starts bin/basalt in bin, as make run does, on a free port and returns its URL once
+// it answers. Its output goes to the test log if the test fails.
+func serve(t *testing.T, bin string, args ...string) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var out bytes.Buffer
+	cmd := exec.Command("./basalt", append([]string{"serve", "--set", "server.address=" + addr}, args...)...)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = bin, &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("basalt's output:\n%s", out.String())
+		}
+	})
+	base := "http://" + addr
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+	}
+	t.Fatalf("basalt did not get ready at %s", base)
+	return ""
+}
+
+// call sends a JSON request and decodes a JSON answer into out, if not nil.
+func call(t *testing.T, method, url, body string, out any) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode/100 == 2 {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, url, err, data)
+		}
+	}
+	return resp.StatusCode, data
+}
+
+// runningPods lists the pods of namespace that run on a kwok node.
+func runningPods(t *testing.T, env *testenv.Env, namespace string) []string {
+	client, err := env.KubeHTTPClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, env.KubeServer+"/api/v1/namespaces/"+namespace+"/pods", nil)
+	req.Header.Set("Authorization", "Bearer "+env.KubeToken)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Items []struct {
+			Metadata struct{ Name string }
+			Spec     struct{ NodeName string }
+			Status   struct{ Phase string }
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range list.Items {
+		if p.Status.Phase == "Running" && strings.HasPrefix(p.Spec.NodeName, "kwok-") {
+			names = append(names, p.Metadata.Name)
+		}
+	}
+	return names
+}
