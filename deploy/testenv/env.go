@@ -49,6 +49,10 @@ type Env struct {
 
 	Registry string // host:port of the OCI registry (plain HTTP)
 	Helm     string // path of the helm binary built with the environment
+
+	// Setup is the version of what `testenv up` configured (stack.SetupVersion); up restarts
+	// an environment an older testenv set up. Empty in env files written before it existed.
+	Setup string
 }
 
 // fields maps env file keys to the fields of e, in the order they are written.
@@ -89,7 +93,10 @@ func (e *Env) fields() []struct {
 	}
 }
 
-const redirectsKey = "BASALT_TESTENV_OIDC_PORTAL_REDIRECT_URLS"
+const (
+	redirectsKey = "BASALT_TESTENV_OIDC_PORTAL_REDIRECT_URLS"
+	setupKey     = "BASALT_TESTENV_SETUP"
+)
 
 // Marshal renders e as a file that both Load and a POSIX shell can read.
 func (e *Env) Marshal() []byte {
@@ -99,6 +106,7 @@ func (e *Env) Marshal() []byte {
 		fmt.Fprintf(&b, "%s=%s\n", f.key, shellQuote(*f.val))
 	}
 	fmt.Fprintf(&b, "%s=%s\n", redirectsKey, shellQuote(strings.Join(e.PortalRedirectURLs, ",")))
+	fmt.Fprintf(&b, "%s=%s\n", setupKey, shellQuote(e.Setup))
 	return b.Bytes()
 }
 
@@ -134,6 +142,7 @@ func Load(path string) (*Env, error) {
 		}
 		*f.val = v
 	}
+	e.Setup = values[setupKey]
 	if v := values[redirectsKey]; v != "" {
 		e.PortalRedirectURLs = strings.Split(v, ",")
 	}

@@ -297,6 +297,36 @@ func nonNil(s []string) []string {
 
 // kube is the few raw API calls these tests need, so that the package keeps
 // to the standard library.
+// Charts ask for volumes without naming a class, as on a real cluster: the default
+// StorageClass provisions them and the claim binds.
+func TestClaimOfTheDefaultClassBinds(t *testing.T) {
+	env := testenv.Require(t)
+	k := newKube(t, env)
+	ns := k.namespace(t, "proof-volume")
+	claim := map[string]any{
+		"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+		"metadata": map[string]any{"name": "data"},
+		"spec": map[string]any{
+			"accessModes": []string{"ReadWriteOnce"},
+			"resources":   map[string]any{"requests": map[string]string{"storage": "5Gi"}},
+		},
+	}
+	k.must(t, http.MethodPost, "/api/v1/namespaces/"+ns+"/persistentvolumeclaims", claim, nil)
+	k.eventually(t, 30*time.Second, func() error {
+		var c struct {
+			Spec   struct{ StorageClassName, VolumeName string }
+			Status struct{ Phase string }
+		}
+		if err := k.call(http.MethodGet, "/api/v1/namespaces/"+ns+"/persistentvolumeclaims/data", nil, &c); err != nil {
+			return err
+		}
+		if c.Status.Phase != "Bound" || c.Spec.StorageClassName != "standard" || c.Spec.VolumeName == "" {
+			return fmt.Errorf("claim: %+v", c)
+		}
+		return nil
+	})
+}
+
 type kube struct {
 	env    *testenv.Env
 	client *http.Client

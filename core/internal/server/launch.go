@@ -303,7 +303,9 @@ func (s *Server) planLaunch(c echo.Context) error {
 
 // launchService installs a planned launch. It answers 202 as soon as the region has recorded
 // the release; progress is followed through the service's status and events.
-func (s *Server) launchService(c echo.Context) error {
+func (s *Server) launchService(c echo.Context) (err error) {
+	start := time.Now()
+	defer func() { s.launches.failed(err) }()
 	req, err := bindLaunch(c)
 	if err != nil {
 		return err
@@ -338,6 +340,7 @@ func (s *Server) launchService(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.launches.launched(p.catalog.ID, p.plan.Chart, time.Since(start))
 	s.opts.Log.Info("service launched", "audit", true, "action", "launch", "outcome", "accepted",
 		"user", p.scope.user.Username, "project", p.scope.project.ID, "catalog", p.catalog.ID,
 		"chart", p.plan.Chart, "version", p.plan.Version, "service", p.release)

@@ -51,6 +51,7 @@ type Server struct {
 	catalogs *catalog.Service
 	links    *sharelink.Signer
 	launcher *launcher
+	launches *launchMetrics
 	audit    *audit.Recorder
 	// onboarded remembers the projects this process has onboarded (region/project ->
 	// namespace), so that onboarding runs once per project, not at every request.
@@ -77,6 +78,7 @@ func New(opts Options) (*Server, error) {
 		Buckets: prometheus.DefBuckets,
 	}, []string{"route", "method", "status"})
 	opts.Registry.MustRegister(requests)
+	s.launches = newLaunchMetrics(opts.Registry)
 
 	e.Use(middleware.RequestID())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{

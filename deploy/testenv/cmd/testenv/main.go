@@ -95,11 +95,15 @@ func up(ctx context.Context, l stack.Layout, opts stack.Options) error {
 	}
 	defer unlock()
 	if e, err := testenv.Load(l.EnvFile()); err == nil {
-		if e.Check(ctx) == nil {
+		switch {
+		case e.Setup != stack.SetupVersion:
+			fmt.Println("testenv: the running environment was set up by an older testenv; restarting it")
+		case e.Check(ctx) == nil:
 			fmt.Printf("testenv: already up; env file %s\n", l.EnvFile())
 			return nil
+		default:
+			fmt.Println("testenv: a previous environment does not answer; stopping it")
 		}
-		fmt.Println("testenv: a previous environment does not answer; stopping it")
 	}
 	if err := stack.Stop(l, os.Stdout); err != nil {
 		return err

@@ -27,6 +27,11 @@ type Options struct {
 	Only []string
 }
 
+// SetupVersion changes whenever what Up starts or configures changes, so that `testenv up`
+// restarts an environment an older testenv set up instead of reusing it.
+// 2: default StorageClass and the host-path provisioner.
+const SetupVersion = "2"
+
 // DefaultPortalRedirectURLs are registered when Options names none.
 var DefaultPortalRedirectURLs = []string{
 	"http://127.0.0.1:8080/auth/callback",
@@ -109,6 +114,7 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 
 		Registry: fmt.Sprintf("127.0.0.1:%d", r.ports["registry"]),
 		Helm:     bins["helm"],
+		Setup:    SetupVersion,
 	}
 
 	// Three independent chains, run side by side: Kubernetes, the identity
