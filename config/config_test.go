@@ -142,3 +142,30 @@ func TestEnvironmentUnknownKeyInASection(t *testing.T) {
 		t.Fatalf("a misspelt key under a section must be refused by name, got %v", err)
 	}
 }
+
+// Text from the environment or flags reaches string fields exactly as written, and is read as
+// YAML for the others.
+func TestTextValuesKeepTheirTextInStringFields(t *testing.T) {
+	cfg, err := Load(Sources{
+		Environ: []string{"BASALT_AUTH__SESSION__KEY=abc #not-a-comment 0123456789abcdef0123",
+			"BASALT_AUTH__OIDC__CLIENT_SECRET=12345678", "BASALT_UI__NAME=a: b",
+			"BASALT_SERVER__MAX_BODY_BYTES=2048", "BASALT_AUTH__LOCAL__GROUPS=[x, y]", "BASALT_SERVER__SHUTDOWN_TIMEOUT=3s"},
+		Sets: []string{"auth.local.email=0123", "server.rate_limit.burst=3"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Auth.Session.Key != "abc #not-a-comment 0123456789abcdef0123" || cfg.Auth.OIDC.ClientSecret != "12345678" ||
+		cfg.UI.Name != "a: b" || cfg.Auth.Local.Email != "0123" {
+		t.Errorf("strings changed on the way: key %q secret %q name %q email %q",
+			cfg.Auth.Session.Key, cfg.Auth.OIDC.ClientSecret, cfg.UI.Name, cfg.Auth.Local.Email)
+	}
+	if cfg.Server.MaxBodyBytes != 2048 || len(cfg.Auth.Local.Groups) != 2 || cfg.Auth.Local.Groups[1] != "y" ||
+		cfg.Server.ShutdownTimeout != 3*time.Second || cfg.Server.RateLimit.Burst != 3 {
+		t.Errorf("typed values: %d %v %v %d", cfg.Server.MaxBodyBytes, cfg.Auth.Local.Groups, cfg.Server.ShutdownTimeout, cfg.Server.RateLimit.Burst)
+	}
+	if _, err := Load(Sources{Environ: []string{"BASALT_SERVER__MAX_BODY_BYTES=lots"}}); err == nil ||
+		!strings.Contains(err.Error(), "server.max_body_bytes") {
+		t.Errorf("a number field given text: %v", err)
+	}
+}

@@ -95,7 +95,7 @@ func envProvider(environ []string) *env.Env {
 			if !sections[section] {
 				return "", nil
 			}
-			return key, parseScalar(v)
+			return key, textValue(v)
 		},
 	})
 }
@@ -117,9 +117,25 @@ func parseSets(sets []string) (map[string]any, error) {
 		if !ok || key == "" {
 			return nil, &KeyError{Key: s, Problem: "a --set override must read key=value"}
 		}
-		out[key] = parseScalar(value)
+		out[key] = textValue(value)
 	}
 	return out, nil
+}
+
+// textValue is a value given as text, in the environment or a --set flag. A string field gets
+// the text exactly as written (a secret "abc #x" or "0123" stays what it is); any other field
+// gets it read the way YAML would, so that "8080" is a number and "[a, b]" a list.
+type textValue string
+
+func decodeText(_, to reflect.Type, data any) (any, error) {
+	t, ok := data.(textValue)
+	if !ok {
+		return data, nil
+	}
+	if to.Kind() == reflect.String {
+		return string(t), nil
+	}
+	return parseScalar(string(t)), nil
 }
 
 // parseScalar reads a value given as text the way YAML would, so that "8080" is a number and
@@ -138,6 +154,7 @@ func decode(k *koanf.Koanf, out *Config) error {
 		Tag: "koanf",
 		DecoderConfig: &mapstructure.DecoderConfig{
 			DecodeHook: mapstructure.ComposeDecodeHookFunc(
+				decodeText,
 				mapstructure.StringToTimeDurationHookFunc(),
 				mapstructure.TextUnmarshallerHookFunc(),
 			),
