@@ -29,8 +29,9 @@ then a YAML file (` + "`basalt serve --config basalt.yaml`" + `), then environme
 wrong type stops ` + "`basalt serve`" + ` with a message naming the key.
 
 Environment variables are ` + "`" + `BASALT_` + "`" + ` then the key in capitals, with a double underscore between
-levels: ` + "`BASALT_SERVER__ADDRESS=0.0.0.0:8080`" + ` sets ` + "`server.address`" + `. Values are read as YAML
-scalars, so lists and maps can be given inline (` + "`BASALT_UI__LANGUAGES='[en, fr]'`" + `). Names are
+levels: ` + "`BASALT_SERVER__ADDRESS=0.0.0.0:8080`" + ` sets ` + "`server.address`" + `. A string key takes the
+text exactly as written; other keys read it as YAML would, so numbers, booleans, lists and maps
+can be given inline (` + "`BASALT_UI__LANGUAGES='[en, fr]'`" + `). The same holds for ` + "`--set`" + `. Names are
 lower-cased, so a plugin's camelCase keys can only be set in the file or with ` + "`--set`" + `. List
 elements (` + "`[n]`" + `) have no variable of their own: set the whole list in the file.
 
