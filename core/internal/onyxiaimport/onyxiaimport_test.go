@@ -333,3 +333,28 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestRegionsAndCatalogsFromValues reads api.regions and api.catalogs of the chart's values
+// when no JSON file is given, as an Onyxia chart holds them.
+func TestRegionsAndCatalogsFromValues(t *testing.T) {
+	values := `
+api:
+  regions:
+    - id: lab
+      services: {singleNamespace: false, expose: {domain: lab.example.org}}
+  catalogs:
+    - id: ide
+      location: https://charts.example.org
+      highlightedCharts: [jupyter-python]
+`
+	cfg, res := load(t, Input{Values: []byte(values)})
+	if cfg.Regions[0].ID != "lab" || cfg.Plugins["lab-kubernetes"].Config["expose"].(map[string]any)["domain"] != "lab.example.org" {
+		t.Errorf("regions from values: %+v", cfg.Regions)
+	}
+	if c := cfg.Plugins["catalogs"].Config["catalogs"].([]any); len(c) != 1 || c[0].(map[string]any)["id"] != "ide" {
+		t.Errorf("catalogs from values: %v", c)
+	}
+	if len(res.Unmapped) != 0 {
+		t.Errorf("nothing is unmapped here: %v", res.Unmapped)
+	}
+}
