@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -164,8 +165,22 @@ func installError(name string, err error) error {
 		return unavailable("installing "+name, err)
 	case errors.Is(err, context.Canceled):
 		return err
+	case helmNameTaken(err):
+		return sdk.Errorf(sdk.ErrAlreadyExists, "release %q already exists: %v", name, err)
 	}
 	return sdk.InvalidFields("the chart cannot be installed with these values", sdk.FieldViolation{Field: "values", Rule: err.Error()})
+}
+
+// helmNameTaken says Helm refused an install because another, launched at the same moment
+// through another instance, took the name or created the objects first (Helm says so in
+// words but for its record).
+func helmNameTaken(err error) bool {
+	if errors.Is(err, driver.ErrReleaseExists) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "cannot re-use a name that is still in use") ||
+		strings.Contains(msg, "rendered manifests contain a resource that already exists")
 }
 
 // inFlight tracks the installs running on after Install returned, so that uninstalling a

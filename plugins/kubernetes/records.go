@@ -52,13 +52,13 @@ func helmRecord(release string, revision int) string {
 	return "sh.helm.release.v1." + release + ".v" + strconv.Itoa(revision)
 }
 
-// recordWaiters lets one install per release name wait for its record.
+// recordWaiters lets one install per release name wait for its record. They are the
+// cluster's, not the process's: a plugin instance must not take another's record (of the same
+// name, created by a twin launch) for its own.
 type recordWaiters struct {
 	mu sync.Mutex
 	m  map[string]chan *corev1.Secret
 }
-
-var waiters = recordWaiters{m: map[string]chan *corev1.Secret{}}
 
 func waiterKey(namespace, release string, revision int) string {
 	return namespace + "/" + helmRecord(release, revision)
@@ -69,6 +69,7 @@ func waiterKey(namespace, release string, revision int) string {
 func (sp *space) expect(release string, revision int) (<-chan *corev1.Secret, func()) {
 	key := waiterKey(sp.name, release, revision)
 	ch := make(chan *corev1.Secret, 1)
+	waiters := &sp.c.spaces.waiters
 	waiters.mu.Lock()
 	waiters.m[key] = ch
 	waiters.mu.Unlock()
@@ -85,6 +86,7 @@ func (sp *space) recorded(s *corev1.Secret) {
 	if s.Labels["owner"] != "helm" {
 		return
 	}
+	waiters := &sp.c.spaces.waiters
 	waiters.mu.Lock()
 	ch := waiters.m[sp.name+"/"+s.Name]
 	waiters.mu.Unlock()

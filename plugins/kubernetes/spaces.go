@@ -22,6 +22,7 @@ type spaces struct {
 	mu sync.Mutex
 	m  map[string]*space
 
+	waiters     recordWaiters
 	stopJanitor context.CancelFunc
 }
 
@@ -30,7 +31,7 @@ const idleAfter = 15 * time.Minute
 
 func newSpaces(c *cluster) *spaces {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &spaces{c: c, m: map[string]*space{}, stopJanitor: cancel}
+	s := &spaces{c: c, m: map[string]*space{}, waiters: recordWaiters{m: map[string]chan *corev1.Secret{}}, stopJanitor: cancel}
 	go s.janitor(ctx)
 	return s
 }
