@@ -143,6 +143,23 @@ func TestSignInLimitIsPerClientAddress(t *testing.T) {
 	if c := try("192.0.2.2"); c != http.StatusFound {
 		t.Errorf("another address: %d, want 302", c)
 	}
+	// From a public peer, X-Forwarded-For is not believed: spoofing it does not reset the limit.
+	real := echo.New()
+	real.IPExtractor = mustNew(t, Options{Config: mustLoad(t), Plugins: emptyHost(t), Log: quiet(), Registry: prometheus.NewRegistry(),
+		Authz: newAuthz(t, mustLoad(t))}).echo.IPExtractor
+	real.GET("/auth/login", func(c echo.Context) error { return c.NoContent(http.StatusFound) },
+		limiter(1, 1, func(c echo.Context) string { return c.RealIP() }, "sign-in attempts"))
+	spoof := func(xff string) int {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/auth/login", nil)
+		req.RemoteAddr = "203.0.113.9:4000"
+		req.Header.Set("X-Forwarded-For", xff)
+		real.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if a, b := spoof("198.51.100.1"), spoof("198.51.100.2"); a != http.StatusFound || b != http.StatusTooManyRequests {
+		t.Errorf("spoofed X-Forwarded-For from a public peer: %d then %d, want 302 then 429", a, b)
+	}
 	if limiter(0, 1, nil, "x") != nil {
 		t.Error("a rate of 0 must turn the limit off")
 	}
@@ -151,16 +168,8 @@ func TestSignInLimitIsPerClientAddress(t *testing.T) {
 // Every route that can change state is named for the audit trail, and the table names no
 // route that does not exist.
 func TestEveryStateChangingRouteIsAudited(t *testing.T) {
-	cfg, err := config.Load(config.Sources{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	host, err := pluginhost.New(nil, log, pluginhost.NewMetrics(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
+	cfg := mustLoad(t)
+	srv := mustNew(t, Options{Config: cfg, Plugins: emptyHost(t), Log: quiet(), Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
 	seen := map[string]bool{}
 	for _, r := range srv.Routes() {
 		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasSuffix(r.Path, "/*") {
@@ -247,4 +256,24 @@ func TestStateChangesReachTheAuditWebhook(t *testing.T) {
 			t.Errorf("event %d carries a secret value: %s", i, raw)
 		}
 	}
+}
+
+func mustLoad(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, err := config.Load(config.Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func emptyHost(t *testing.T) *pluginhost.Host {
+	t.Helper()
+	host, err := pluginhost.New(nil, quiet(), pluginhost.NewMetrics(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return host
 }

@@ -63,6 +63,10 @@ func New(opts Options) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(opts.Log)
+	// A client's address (sign-in rate limits, logs) comes from X-Forwarded-For only when the
+	// peer is a proxy on a loopback or private network (an ingress); anyone else could write
+	// that header to dodge the limits.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(true))
 	s := &Server{opts: opts, echo: e, catalogs: catalog.New(catalogSources(opts.Plugins, opts.Authz), opts.Log),
 		links: newLinkSigner(opts.Config.Auth.Session.Key)}
 	var err error
