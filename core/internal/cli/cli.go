@@ -75,7 +75,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServe(stderr), newVersion(stdout), newPlugins(stdout, stderr), newRender(stdout, stderr), newImport(stdout, stderr))
+	root.AddCommand(newServe(stderr), newVersion(stdout), newPlugins(stdout, stderr), newRender(stdout, stderr), newImport(stdout, stderr), newCatalog(stdout, stderr))
 	return root
 }
 

@@ -99,6 +99,16 @@ func ReadChartArchive(name string, r io.Reader) (*Chart, error) {
 	return parseChart(name, files)
 }
 
+// ParseChart reads a chart from its Chart.yaml, values.yaml and values.schema.json (the
+// last two may be empty; an empty schema is no schema), as a catalog hands them out.
+func ParseChart(name string, chartYAML, valuesYAML, schemaJSON []byte) (*Chart, error) {
+	files := map[string][]byte{"Chart.yaml": chartYAML, "values.yaml": valuesYAML}
+	if len(schemaJSON) > 0 {
+		files["values.schema.json"] = schemaJSON
+	}
+	return parseChart(name, files)
+}
+
 func parseChart(name string, files map[string][]byte) (*Chart, error) {
 	meta, ok := files["Chart.yaml"]
 	if !ok {

@@ -131,3 +131,43 @@ func scalarText(v any) (string, bool) {
 	}
 	return "", false
 }
+
+// Paths returns the context paths an expression reads, as written: the path itself, or
+// the placeholders of its templates.
+func Paths(expr any) []string {
+	var out []string
+	placeholders := func(s string) {
+		for {
+			open := strings.Index(s, "{{")
+			if open < 0 {
+				return
+			}
+			end := strings.Index(s[open:], "}}")
+			if end < 0 {
+				return
+			}
+			out = append(out, strings.TrimSpace(s[open+2:open+end]))
+			s = s[open+end+2:]
+		}
+	}
+	switch e := expr.(type) {
+	case string:
+		if !strings.Contains(e, "{{") {
+			return []string{strings.TrimSpace(e)}
+		}
+		placeholders(e)
+	case []any:
+		for _, x := range e {
+			if s, ok := x.(string); ok {
+				placeholders(s)
+			}
+		}
+	case map[string]any:
+		for _, x := range e {
+			if s, ok := x.(string); ok {
+				placeholders(s)
+			}
+		}
+	}
+	return out
+}
