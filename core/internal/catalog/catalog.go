@@ -207,11 +207,19 @@ func (s *Service) ChartVersions(ctx context.Context, u *identity.User, p identit
 
 // ChartVersion returns what a launch needs of one chart version (without the archive).
 func (s *Service) ChartVersion(ctx context.Context, u *identity.User, p identity.Project, ref sdk.ChartRef) (sdk.GetChartResponse, error) {
+	_, resp, err := s.CatalogChart(ctx, u, p, ref)
+	return resp, err
+}
+
+// CatalogChart is Catalog and ChartVersion with one lookup of the catalogs: what a launch
+// asks first.
+func (s *Service) CatalogChart(ctx context.Context, u *identity.User, p identity.Project, ref sdk.ChartRef) (sdk.CatalogInfo, sdk.GetChartResponse, error) {
 	e, err := s.find(ctx, u, p, ref.CatalogID)
 	if err != nil {
-		return sdk.GetChartResponse{}, err
+		return sdk.CatalogInfo{}, sdk.GetChartResponse{}, err
 	}
-	return e.plugin.GetChart(ctx, sdk.GetChartRequest{Chart: ref})
+	resp, err := e.plugin.GetChart(ctx, sdk.GetChartRequest{Chart: ref})
+	return e.info, resp, err
 }
 
 // Archive streams a chart version's archive, for installation.

@@ -169,23 +169,27 @@ func (s *Server) prepare(c echo.Context, req LaunchRequest, planValues bool) (*p
 	if err != nil {
 		return nil, err
 	}
-	ctx := c.Request().Context()
-	cat, err := s.catalogs.Catalog(ctx, sc.user, sc.project, req.Catalog)
+	// The launch context asks the storage and secrets plugins while the catalog is asked for
+	// the chart: a form request waits for the slower of the two, not for their sum.
+	var lctx *launch.Context
+	lctxErr := make(chan error, 1)
+	go func() {
+		var err error
+		lctx, err = s.launchContext(c, sc, req.S3)
+		lctxErr <- err
+	}()
+	cat, chartResp, err := s.catalogs.CatalogChart(c.Request().Context(), sc.user, sc.project,
+		sdk.ChartRef{CatalogID: req.Catalog, Chart: req.Chart, Version: req.Version})
+	if cerr := <-lctxErr; err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return nil, err
 	}
 	if req.Shared && (sc.project.Personal() || !cat.AllowSharing) {
 		return nil, sdk.InvalidFields("cannot share", sdk.FieldViolation{Field: "shared", Rule: "only in group projects, from catalogs that allow sharing"})
 	}
-	chartResp, err := s.catalogs.ChartVersion(ctx, sc.user, sc.project, sdk.ChartRef{CatalogID: req.Catalog, Chart: req.Chart, Version: req.Version})
-	if err != nil {
-		return nil, err
-	}
 	chart, err := s.launcher.chart(chartResp)
-	if err != nil {
-		return nil, err
-	}
-	lctx, err := s.launchContext(c, sc, req.S3)
 	if err != nil {
 		return nil, err
 	}
@@ -227,8 +231,16 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 		S3Profile:                s3Profile,
 		HidePersonalInfoInGroups: r.HidePersonalInfoInGroups,
 	}
-	if store, err := s.storage(c); err == nil {
-		creds, err := store.Credentials(ctx, sdk.CredentialsRequest{})
+	storage, storageErr := s.storage(c)
+	secrets, secretsErr := s.secrets(c)
+	var credsErr error
+	done := make(chan struct{})
+	go func() { // the two plugins are asked at once
+		defer close(done)
+		if storageErr != nil {
+			return
+		}
+		creds, err := storage.Credentials(ctx, sdk.CredentialsRequest{})
 		switch {
 		case err == nil:
 			in.S3Profiles = []launch.S3Profile{{
@@ -237,17 +249,22 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 				WorkingDirectoryPath: strings.TrimSuffix(creds.DefaultBucket+"/"+creds.DefaultPrefix, "/") + "/", FromRegion: true,
 			}}
 		case !errors.Is(err, sdk.ErrUnimplemented):
-			return nil, fmt.Errorf("S3 credentials for the launch: %w", err)
+			credsErr = fmt.Errorf("S3 credentials for the launch: %w", err)
 		}
-	}
-	if store, err := s.secrets(c); err == nil {
-		tok, err := store.Token(ctx, sdk.SecretsTokenRequest{})
+	}()
+	if secretsErr == nil {
+		tok, err := secrets.Token(ctx, sdk.SecretsTokenRequest{})
 		switch {
 		case err == nil:
 			in.SecretsToken = tok.Token
 		case !errors.Is(err, sdk.ErrUnimplemented):
+			<-done
 			return nil, fmt.Errorf("secrets token for the launch: %w", err)
 		}
+	}
+	<-done
+	if credsErr != nil {
+		return nil, credsErr
 	}
 	return launch.NewContext(in), nil
 }
