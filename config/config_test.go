@@ -71,6 +71,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"region names a missing plugin", "regions:\n  - id: eu\n    storage: nowhere\n", nil, "regions[0].storage"},
 		{"region names a plugin of another kind", "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\nregions:\n  - id: eu\n    secrets: files\n", nil, "regions[0].secrets"},
 		{"duplicate region", "regions:\n  - id: eu\n  - id: eu\n", nil, "regions[1].id"},
+		{"unknown secret injection", "regions:\n  - id: eu\n    secret_injection: env\n", nil, "regions[0].secret_injection"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

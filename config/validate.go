@@ -148,6 +148,14 @@ func (c *Config) Validate() error {
 			bad(key+".id", "%q is already the id of another region", r.ID)
 		}
 		seen[r.ID] = true
+		switch r.SecretInjection {
+		case "", SecretInjectionScopedToken, SecretInjectionUserToken, SecretInjectionKubernetesSecret:
+		default:
+			bad(key+".secret_injection", "must be scoped-token, user-token or kubernetes-secret; got %q", r.SecretInjection)
+		}
+		if r.SecretTokenTTL < 0 {
+			bad(key+".secret_token_ttl", "must not be negative")
+		}
 		if r.Settings != "" {
 			if _, err := os.Stat(r.Settings); err != nil {
 				bad(key+".settings", "cannot read %s", r.Settings)

@@ -49,6 +49,9 @@ type ReleaseMetadata struct {
 	Owner        string
 	FriendlyName string
 	Shared       bool
+	// SecretsTokenAccessor names the secrets store token made for the release (not the token):
+	// the core revokes it when the release is deleted.
+	SecretsTokenAccessor string
 }
 
 type InstallRequest struct {
@@ -61,7 +64,15 @@ type InstallRequest struct {
 	Metadata ReleaseMetadata
 	Timeout  time.Duration
 	Upgrade  bool // allow replacing an existing release
+	// SecretData, when set, is kept by the region as a secret object named
+	// ReleaseSecretName(ReleaseName) in the project's namespace, written before the chart
+	// renders (so that the chart can read it) and deleted with the release. It carries a secret
+	// of the user's to a service without a token for the secrets store.
+	SecretData map[string]string
 }
+
+// ReleaseSecretName names the secret object that holds a release's InstallRequest.SecretData.
+func ReleaseSecretName(release string) string { return "basalt.env." + release }
 
 type InstallResponse struct {
 	Release Release

@@ -84,6 +84,11 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	recorded, stopWaiting := sp.expect(req.ReleaseName, revision)
 	defer stopWaiting()
 
+	if len(req.SecretData) > 0 {
+		if err := c.writeEnvSecret(ctx, ns, req.ReleaseName, req.SecretData); err != nil {
+			return sdk.InstallResponse{}, err
+		}
+	}
 	run := p.inFlight.start(p.base, ns, req.ReleaseName, timeout)
 	finished := make(chan error, 1)
 	p.work.Add(1)
@@ -114,6 +119,11 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 			if err == nil {
 				err = errors.New("helm returned without recording the release")
 			}
+			if len(req.SecretData) > 0 && last == nil {
+				if derr := c.deleteEnvSecret(context.WithoutCancel(ctx), ns, req.ReleaseName); derr != nil {
+					p.log.Warn("removing the secret data of a release that was not installed", "namespace", ns, "release", req.ReleaseName, "error", derr)
+				}
+			}
 			return sdk.InstallResponse{}, installError(req.ReleaseName, err)
 		}
 	case <-ctx.Done():
@@ -121,6 +131,11 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		return sdk.InstallResponse{}, ctx.Err()
 	}
 
+	if len(req.SecretData) > 0 && last == nil {
+		if err := c.ownEnvSecret(context.WithoutCancel(ctx), ns, req.ReleaseName, rec); err != nil {
+			return sdk.InstallResponse{}, err
+		}
+	}
 	md := req.Metadata
 	if err := c.writeMetadata(context.WithoutCancel(ctx), sp, req.ReleaseName, rec, md, digest); err != nil {
 		return sdk.InstallResponse{}, err

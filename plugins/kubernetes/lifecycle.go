@@ -95,6 +95,9 @@ func (p *Plugin) Uninstall(ctx context.Context, req sdk.UninstallRequest) (sdk.U
 		return sdk.UninstallResponse{}, kubeError("deleting the metadata of "+req.Name, err)
 	}
 	f.sp.wrote(metadataName(req.Name), "")
+	if err := c.deleteEnvSecret(ctx, f.ns, req.Name); err != nil {
+		return sdk.UninstallResponse{}, err
+	}
 	un := action.NewUninstall(cfg)
 	un.IgnoreNotFound, un.Timeout, un.DeletionPropagation = true, s.timeout, "background"
 	if _, err := un.Run(req.Name); err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {

@@ -18,6 +18,10 @@ const (
 	metadataReleaseLabel = "onyxia.sh/release"
 )
 
+// accessorKey is Basalt's addition to Onyxia's keys: the accessor of the secrets store token
+// made for the release, revoked when it is deleted.
+const accessorKey = "secretsTokenAccessor"
+
 func metadataName(release string) string { return metadataPrefix + release }
 
 func metadataData(md sdk.ReleaseMetadata) map[string][]byte {
@@ -36,6 +40,9 @@ func metadataData(md sdk.ReleaseMetadata) map[string][]byte {
 	if md.Chart != "" {
 		data["chart"] = []byte(md.Chart) // Basalt's addition; Onyxia reads the chart from Helm
 	}
+	if md.SecretsTokenAccessor != "" {
+		data[accessorKey] = []byte(md.SecretsTokenAccessor)
+	}
 	return data
 }
 
@@ -49,6 +56,8 @@ func metadataOf(s *corev1.Secret) sdk.ReleaseMetadata {
 		Owner:        string(s.Data["owner"]),
 		FriendlyName: string(s.Data["friendlyName"]),
 		Shared:       string(s.Data["share"]) == "true",
+
+		SecretsTokenAccessor: string(s.Data[accessorKey]),
 	}
 }
 

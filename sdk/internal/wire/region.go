@@ -12,11 +12,13 @@ import (
 )
 
 func toReleaseMetadata(m sdk.ReleaseMetadata) *pb.ReleaseMetadata {
-	return &pb.ReleaseMetadata{Catalog: m.Catalog, Chart: m.Chart, Owner: m.Owner, FriendlyName: m.FriendlyName, Shared: m.Shared}
+	return &pb.ReleaseMetadata{Catalog: m.Catalog, Chart: m.Chart, Owner: m.Owner, FriendlyName: m.FriendlyName, Shared: m.Shared,
+		SecretsTokenAccessor: m.SecretsTokenAccessor}
 }
 
 func fromReleaseMetadata(m *pb.ReleaseMetadata) sdk.ReleaseMetadata {
-	return sdk.ReleaseMetadata{Catalog: m.GetCatalog(), Chart: m.GetChart(), Owner: m.GetOwner(), FriendlyName: m.GetFriendlyName(), Shared: m.GetShared()}
+	return sdk.ReleaseMetadata{Catalog: m.GetCatalog(), Chart: m.GetChart(), Owner: m.GetOwner(), FriendlyName: m.GetFriendlyName(), Shared: m.GetShared(),
+		SecretsTokenAccessor: m.GetSecretsTokenAccessor()}
 }
 
 func toRelease(r sdk.Release) *pb.Release {
@@ -81,6 +83,7 @@ func (s *regionServer) Install(stream grpc.ClientStreamingServer[pb.InstallChunk
 		Caller: fromCaller(h.GetCaller()), Project: fromProject(h.GetProject()), ReleaseName: h.GetReleaseName(),
 		Archive: recvBody(stream.Recv, (*pb.InstallChunk).GetArchive), Values: h.GetValues(),
 		Metadata: fromReleaseMetadata(h.GetMetadata()), Timeout: fromDuration(h.GetTimeout()), Upgrade: h.GetUpgrade(),
+		SecretData: h.GetSecretData(),
 	})
 	if err != nil {
 		return toStatus(err)
@@ -191,6 +194,7 @@ func (c *regionClient) Install(ctx context.Context, req sdk.InstallRequest) (sdk
 	header := &pb.InstallHeader{
 		Caller: toCaller(req.Caller), Project: toProject(req.Project), ReleaseName: req.ReleaseName, Values: req.Values,
 		Metadata: toReleaseMetadata(req.Metadata), Timeout: toDuration(req.Timeout), Upgrade: req.Upgrade,
+		SecretData: req.SecretData,
 	}
 	send := func(msg *pb.InstallChunk) error {
 		if err := stream.Send(msg); err != nil {

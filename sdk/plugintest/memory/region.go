@@ -237,6 +237,13 @@ func (r *Region) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	rel.rel.Suspendable = chart.suspendable
 	rel.rel.Notes = fmt.Sprintf("%s runs %s %s.", req.ReleaseName, chart.name, chart.version)
 	rel.manifest = fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n  namespace: %s\n", req.ReleaseName, req.Project.ID)
+	if len(req.SecretData) > 0 {
+		// The secret data's keys show in the manifest, as the object a cluster would hold; its
+		// values stay out of it.
+		keys := slices.Sorted(maps.Keys(req.SecretData))
+		rel.manifest += fmt.Sprintf("---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n  namespace: %s\n# keys: %s\n",
+			sdk.ReleaseSecretName(req.ReleaseName), req.Project.ID, strings.Join(keys, ", "))
+	}
 	rel.setSuspended(suspended)
 	rel.record(now, "Normal", "Scheduled", "Pod/"+rel.pod(), fmt.Sprintf("Successfully assigned %s/%s", req.Project.ID, rel.pod()),
 		fmt.Sprintf("starting %s %s (revision %d)", chart.name, chart.version, rel.rel.Revision))

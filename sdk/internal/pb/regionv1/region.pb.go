@@ -129,14 +129,15 @@ func (x *OnboardResponse) GetCreated() bool {
 }
 
 type ReleaseMetadata struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Catalog       string                 `protobuf:"bytes,1,opt,name=catalog,proto3" json:"catalog,omitempty"`
-	Chart         string                 `protobuf:"bytes,2,opt,name=chart,proto3" json:"chart,omitempty"`
-	Owner         string                 `protobuf:"bytes,3,opt,name=owner,proto3" json:"owner,omitempty"`
-	FriendlyName  string                 `protobuf:"bytes,4,opt,name=friendly_name,json=friendlyName,proto3" json:"friendly_name,omitempty"`
-	Shared        bool                   `protobuf:"varint,5,opt,name=shared,proto3" json:"shared,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	Catalog              string                 `protobuf:"bytes,1,opt,name=catalog,proto3" json:"catalog,omitempty"`
+	Chart                string                 `protobuf:"bytes,2,opt,name=chart,proto3" json:"chart,omitempty"`
+	Owner                string                 `protobuf:"bytes,3,opt,name=owner,proto3" json:"owner,omitempty"`
+	FriendlyName         string                 `protobuf:"bytes,4,opt,name=friendly_name,json=friendlyName,proto3" json:"friendly_name,omitempty"`
+	Shared               bool                   `protobuf:"varint,5,opt,name=shared,proto3" json:"shared,omitempty"`
+	SecretsTokenAccessor string                 `protobuf:"bytes,6,opt,name=secrets_token_accessor,json=secretsTokenAccessor,proto3" json:"secrets_token_accessor,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *ReleaseMetadata) Reset() {
@@ -204,6 +205,13 @@ func (x *ReleaseMetadata) GetShared() bool {
 	return false
 }
 
+func (x *ReleaseMetadata) GetSecretsTokenAccessor() string {
+	if x != nil {
+		return x.SecretsTokenAccessor
+	}
+	return ""
+}
+
 type InstallHeader struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Caller        *pluginv1.Caller       `protobuf:"bytes,1,opt,name=caller,proto3" json:"caller,omitempty"`
@@ -213,6 +221,7 @@ type InstallHeader struct {
 	Metadata      *ReleaseMetadata       `protobuf:"bytes,5,opt,name=metadata,proto3" json:"metadata,omitempty"`
 	Timeout       *durationpb.Duration   `protobuf:"bytes,6,opt,name=timeout,proto3" json:"timeout,omitempty"`
 	Upgrade       bool                   `protobuf:"varint,7,opt,name=upgrade,proto3" json:"upgrade,omitempty"`
+	SecretData    map[string]string      `protobuf:"bytes,8,rep,name=secret_data,json=secretData,proto3" json:"secret_data,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -294,6 +303,13 @@ func (x *InstallHeader) GetUpgrade() bool {
 		return x.Upgrade
 	}
 	return false
+}
+
+func (x *InstallHeader) GetSecretData() map[string]string {
+	if x != nil {
+		return x.SecretData
+	}
+	return nil
 }
 
 type InstallChunk struct {
@@ -1520,13 +1536,14 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\aproject\x18\x02 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\"I\n" +
 	"\x0fOnboardResponse\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x18\n" +
-	"\acreated\x18\x02 \x01(\bR\acreated\"\x94\x01\n" +
+	"\acreated\x18\x02 \x01(\bR\acreated\"\xca\x01\n" +
 	"\x0fReleaseMetadata\x12\x18\n" +
 	"\acatalog\x18\x01 \x01(\tR\acatalog\x12\x14\n" +
 	"\x05chart\x18\x02 \x01(\tR\x05chart\x12\x14\n" +
 	"\x05owner\x18\x03 \x01(\tR\x05owner\x12#\n" +
 	"\rfriendly_name\x18\x04 \x01(\tR\ffriendlyName\x12\x16\n" +
-	"\x06shared\x18\x05 \x01(\bR\x06shared\"\xbf\x02\n" +
+	"\x06shared\x18\x05 \x01(\bR\x06shared\x124\n" +
+	"\x16secrets_token_accessor\x18\x06 \x01(\tR\x14secretsTokenAccessor\"\xd0\x03\n" +
 	"\rInstallHeader\x120\n" +
 	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x123\n" +
 	"\aproject\x18\x02 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\x12!\n" +
@@ -1534,7 +1551,12 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x06values\x18\x04 \x01(\fR\x06values\x12=\n" +
 	"\bmetadata\x18\x05 \x01(\v2!.basalt.region.v1.ReleaseMetadataR\bmetadata\x123\n" +
 	"\atimeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12\x18\n" +
-	"\aupgrade\x18\a \x01(\bR\aupgrade\"m\n" +
+	"\aupgrade\x18\a \x01(\bR\aupgrade\x12P\n" +
+	"\vsecret_data\x18\b \x03(\v2/.basalt.region.v1.InstallHeader.SecretDataEntryR\n" +
+	"secretData\x1a=\n" +
+	"\x0fSecretDataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"m\n" +
 	"\fInstallChunk\x129\n" +
 	"\x06header\x18\x01 \x01(\v2\x1f.basalt.region.v1.InstallHeaderH\x00R\x06header\x12\x1a\n" +
 	"\aarchive\x18\x02 \x01(\fH\x00R\aarchiveB\x06\n" +
@@ -1652,7 +1674,7 @@ func file_basalt_region_v1_region_proto_rawDescGZIP() []byte {
 	return file_basalt_region_v1_region_proto_rawDescData
 }
 
-var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*OnboardRequest)(nil),        // 0: basalt.region.v1.OnboardRequest
 	(*OnboardResponse)(nil),       // 1: basalt.region.v1.OnboardResponse
@@ -1678,69 +1700,71 @@ var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*Event)(nil),                 // 21: basalt.region.v1.Event
 	(*QuotaRequest)(nil),          // 22: basalt.region.v1.QuotaRequest
 	(*QuotaResponse)(nil),         // 23: basalt.region.v1.QuotaResponse
-	nil,                           // 24: basalt.region.v1.QuotaResponse.HardEntry
-	nil,                           // 25: basalt.region.v1.QuotaResponse.UsedEntry
-	(*pluginv1.Caller)(nil),       // 26: basalt.plugin.v1.Caller
-	(*pluginv1.Project)(nil),      // 27: basalt.plugin.v1.Project
-	(*durationpb.Duration)(nil),   // 28: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 29: google.protobuf.Timestamp
+	nil,                           // 24: basalt.region.v1.InstallHeader.SecretDataEntry
+	nil,                           // 25: basalt.region.v1.QuotaResponse.HardEntry
+	nil,                           // 26: basalt.region.v1.QuotaResponse.UsedEntry
+	(*pluginv1.Caller)(nil),       // 27: basalt.plugin.v1.Caller
+	(*pluginv1.Project)(nil),      // 28: basalt.plugin.v1.Project
+	(*durationpb.Duration)(nil),   // 29: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 30: google.protobuf.Timestamp
 }
 var file_basalt_region_v1_region_proto_depIdxs = []int32{
-	26, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
-	27, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
-	26, // 2: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
-	27, // 3: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
+	27, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
+	28, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
+	27, // 2: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
+	28, // 3: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
 	2,  // 4: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	28, // 5: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
-	3,  // 6: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
-	17, // 7: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
-	26, // 8: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
-	27, // 9: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
-	6,  // 10: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	17, // 11: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
-	26, // 12: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
-	27, // 13: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
-	17, // 14: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
-	6,  // 15: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	17, // 16: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
-	2,  // 17: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	16, // 18: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
-	29, // 19: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
-	6,  // 20: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	29, // 21: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
-	6,  // 22: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	29, // 23: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
-	26, // 24: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
-	27, // 25: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	24, // 26: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
-	25, // 27: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
-	0,  // 28: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
-	4,  // 29: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
-	6,  // 30: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
-	6,  // 31: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
-	6,  // 32: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
-	10, // 33: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
-	12, // 34: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
-	14, // 35: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
-	18, // 36: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
-	20, // 37: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
-	22, // 38: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
-	1,  // 39: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
-	5,  // 40: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
-	7,  // 41: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
-	8,  // 42: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
-	9,  // 43: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
-	11, // 44: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
-	13, // 45: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
-	15, // 46: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
-	19, // 47: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
-	21, // 48: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
-	23, // 49: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
-	39, // [39:50] is the sub-list for method output_type
-	28, // [28:39] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	29, // 5: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
+	24, // 6: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
+	3,  // 7: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
+	17, // 8: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
+	27, // 9: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
+	28, // 10: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
+	6,  // 11: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	17, // 12: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
+	27, // 13: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
+	28, // 14: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
+	17, // 15: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
+	6,  // 16: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	17, // 17: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
+	2,  // 18: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
+	16, // 19: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
+	30, // 20: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
+	6,  // 21: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	30, // 22: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	6,  // 23: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	30, // 24: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
+	27, // 25: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
+	28, // 26: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	25, // 27: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
+	26, // 28: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
+	0,  // 29: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
+	4,  // 30: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
+	6,  // 31: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
+	6,  // 32: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
+	6,  // 33: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
+	10, // 34: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
+	12, // 35: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
+	14, // 36: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
+	18, // 37: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
+	20, // 38: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
+	22, // 39: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
+	1,  // 40: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
+	5,  // 41: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
+	7,  // 42: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
+	8,  // 43: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
+	9,  // 44: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
+	11, // 45: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
+	13, // 46: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
+	15, // 47: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
+	19, // 48: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
+	21, // 49: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
+	23, // 50: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
+	40, // [40:51] is the sub-list for method output_type
+	29, // [29:40] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_basalt_region_v1_region_proto_init() }
@@ -1759,7 +1783,7 @@ func file_basalt_region_v1_region_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_region_v1_region_proto_rawDesc), len(file_basalt_region_v1_region_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   26,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
