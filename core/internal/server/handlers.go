@@ -63,6 +63,7 @@ type UIConfig struct {
 	Terms     config.Terms      `json:"terms"`
 	Features  config.Features   `json:"features"`
 	Bookmarks []config.Bookmark `json:"bookmarks"`
+	Regions   []RegionInfo      `json:"regions"`
 }
 
 // AuthInfo tells the portal how users sign in.
@@ -105,6 +106,7 @@ func (s *Server) uiConfig(c echo.Context) error {
 		Terms:     ui.Terms,
 		Features:  ui.Features,
 		Bookmarks: nonNil(ui.Bookmarks),
+		Regions:   s.regionInfos(),
 	})
 }
 

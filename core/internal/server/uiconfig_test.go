@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -48,5 +49,23 @@ func TestUIConfigServesTheTheme(t *testing.T) {
 	csp := resp.Header.Get("Content-Security-Policy")
 	if !strings.Contains(csp, "style-src 'self' 'unsafe-inline' https://fonts.example.org;") || strings.Contains(csp, "script-src 'self' https://fonts") {
 		t.Errorf("CSP %q", csp)
+	}
+}
+
+// /api/v1/config lists the regions for the portal's switcher, each with the features whose
+// plugin runs: here none, as this server starts no plugins.
+func TestUIConfigListsTheRegions(t *testing.T) {
+	base := start(t, nil)
+	resp, body := get(t, base+"/api/v1/config")
+	if resp.StatusCode != 200 {
+		t.Fatalf("config: %d %s", resp.StatusCode, body)
+	}
+	var got UIConfig
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []RegionInfo{{ID: "local", Name: "This machine", Description: "Services and files on the machine Basalt runs on."}}
+	if !reflect.DeepEqual(got.Regions, want) {
+		t.Errorf("regions = %+v, want %+v", got.Regions, want)
 	}
 }
