@@ -39,7 +39,7 @@ function Root({ router }: { router: Router }) {
   const config = useConfig();
   return (
     <I18nProvider languages={config.data?.languages}>
-      <ThemeProvider palette={config.data?.branding.palette}>
+      <ThemeProvider branding={config.data?.branding}>
         {config.data ? (
           <InstanceContext.Provider value={config.data}>
             <RouterProvider router={router} />

@@ -7,6 +7,11 @@ export function localize(text: LocalizedText | undefined, lang: string): string 
   return text[lang] ?? text.en ?? Object.values(text)[0] ?? "";
 }
 
+/** A count in the language's number format: 12 345 → "12,345" (en), "12 345" (fr). */
+export function formatNumber(n: number, lang: string): string {
+  return new Intl.NumberFormat(lang).format(n);
+}
+
 const UNITS = ["B", "KB", "MB", "GB", "TB"];
 
 /** A byte count with a decimal unit: 1 536 → "1.5 KB", in the language's number format. */
@@ -32,6 +37,15 @@ export function formatDateTime(iso: string | undefined, lang: string): string {
 export function splitDuration(ms: number): { days: number; hours: number; minutes: number } {
   const total = Math.max(0, Math.floor(ms / 60_000));
   return { days: Math.floor(total / 1440), hours: Math.floor((total % 1440) / 60), minutes: total % 60 };
+}
+
+/** Time left as h:mm:ss (or m:ss under an hour), for countdowns; never negative. */
+export function formatCountdown(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = String(total % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
 const SUFFIXES: Record<string, number> = {

@@ -1,5 +1,7 @@
 import { createContext, useContext, useEffect } from "react";
-import type { InstanceConfig } from "./api/types";
+import type { Features, InstanceConfig, LocalizedText } from "./api/types";
+import { localize } from "./format";
+import { useI18n } from "./i18n";
 
 /** The instance configuration, present everywhere under the shell. */
 export const InstanceContext = createContext<InstanceConfig | null>(null);
@@ -10,10 +12,22 @@ export function useInstance(): InstanceConfig {
   return config;
 }
 
-/** Sets the tab title to "page · instance name". */
+/** Sets the tab title to "page · tab title" (ui.tab_title, else the instance's name). */
 export function useDocumentTitle(page: string) {
   const { branding } = useInstance();
+  const site = branding.tabTitle || branding.name;
   useEffect(() => {
-    document.title = page ? `${page} · ${branding.name}` : branding.name;
-  }, [page, branding.name]);
+    document.title = page ? `${page} · ${site}` : site;
+  }, [page, site]);
+}
+
+/** localize() bound to the current language. */
+export function useLocalized(): (text: LocalizedText | undefined) => string {
+  const { language } = useI18n();
+  return (text) => localize(text, language);
+}
+
+/** The instance's feature switches; all on for servers older than them. */
+export function useFeatures(): Features {
+  return useInstance().features ?? { commandPanel: true, autoLaunch: true, allCatalogs: true };
 }

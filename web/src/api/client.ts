@@ -17,6 +17,8 @@ import type {
   Quota,
   Secret,
   SecretList,
+  SecretsCredentials,
+  StorageCredentials,
   SecretVersions,
   SecretWritten,
   Service,
@@ -141,6 +143,12 @@ export interface ApiClient {
   /** The address of a file's content, for links and images; download=true asks for an attachment. */
   fileUrl(project: string, path: string, download?: boolean): string;
   readFileRange(project: string, path: string, bytes: number, signal?: AbortSignal): Promise<FileRange>;
+  /** Bytes [start, end) of a file through a Range request, e.g. a Parquet file's footer. */
+  readFileBytes(project: string, path: string, start: number, end: number, signal?: AbortSignal): Promise<ArrayBuffer>;
+  /** Storage keys of the caller for the project, with snippets; 501 when the region has none. */
+  getStorageCredentials(project: string, signal?: AbortSignal): Promise<StorageCredentials>;
+  /** The caller's token to the secrets store, with snippets; 501 when the region has none. */
+  getSecretsCredentials(project: string, signal?: AbortSignal): Promise<SecretsCredentials>;
   uploadFile(project: string, path: string, file: Blob, opts?: UploadOptions): Promise<FileEntry>;
 
   listSecrets(project: string, path: string, signal?: AbortSignal): Promise<SecretList>;
@@ -289,6 +297,17 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
 
   const p = (project: string) => `/projects/${seg(project)}`;
 
+  /** GET bytes [start, end) of a file's content; rejects with the server's error. */
+  async function ranged(project: string, path: string, start: number, end: number, signal?: AbortSignal): Promise<Response> {
+    const res = await send(`${p(project)}/files/content`, {
+      query: { path },
+      headers: { Range: `bytes=${start}-${end - 1}`, Accept: "*/*" },
+      signal,
+    });
+    if (!res.ok) throw decodeError(res.status, res.statusText, await res.text());
+    return res;
+  }
+
   return {
     getConfig: (signal) => call("/config", { signal }),
     getVersion: (signal) => call("/version", { signal }),
@@ -329,12 +348,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     fileUrl: (project, path, download) =>
       baseUrl + `${p(project)}/files/content` + queryString({ path, download: download ? "1" : undefined }),
     readFileRange: async (project, path, bytes, signal) => {
-      const res = await send(`${p(project)}/files/content`, {
-        query: { path },
-        headers: { Range: `bytes=0-${bytes - 1}`, Accept: "*/*" },
-        signal,
-      });
-      if (!res.ok) throw decodeError(res.status, res.statusText, await res.text());
+      const res = await ranged(project, path, 0, bytes, signal);
       const blob = await res.blob();
       const range = /\/(\d+)$/.exec(res.headers.get("Content-Range") ?? "");
       return {
@@ -343,6 +357,14 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
         totalSize: range ? Number(range[1]) : blob.size,
       };
     },
+    readFileBytes: async (project, path, start, end, signal) => {
+      const res = await ranged(project, path, start, end, signal);
+      const body = await res.arrayBuffer();
+      // A server that ignores Range answers 200 with the whole file: cut it here.
+      return res.status === 206 ? body : body.slice(start, end);
+    },
+    getStorageCredentials: (project, signal) => call(`${p(project)}/credentials/storage`, { signal }),
+    getSecretsCredentials: (project, signal) => call(`${p(project)}/credentials/secrets`, { signal }),
     uploadFile: (project, path, file, o = {}) =>
       new Promise<FileEntry>((resolve, reject) => {
         const xhr = newXhr();

@@ -23,6 +23,8 @@ export const queryKeys = {
   services: (project: string) => ["project", project, "services"] as const,
   service: (project: string, id: string) => ["project", project, "services", id] as const,
   quota: (project: string) => ["project", project, "quota"] as const,
+  storageCredentials: (project: string) => ["project", project, "credentials", "storage"] as const,
+  secretsCredentials: (project: string) => ["project", project, "credentials", "secrets"] as const,
   launchForm: (project: string, q: LaunchFormQuery) =>
     ["project", project, "launch-form", q.catalog, q.chart, q.version ?? "", q.link ?? "", q.s3 ?? ""] as const,
 };

@@ -1,6 +1,6 @@
 // Types of Basalt's /api/v1 responses, as core/api/openapi.yaml and the handlers document them.
 
-/** GET /api/v1/config: what the portal needs to brand and localise itself. */
+/** GET /api/v1/config: what the portal needs to brand and localise itself (config.UI). */
 export interface InstanceConfig {
   branding: Branding;
   /** Language codes the instance offers, e.g. ["en", "fr"]. */
@@ -8,6 +8,13 @@ export interface InstanceConfig {
   version: string;
   /** How users sign in; absent on servers older than the identity work (treated as local). */
   auth?: AuthInfo;
+  // The parts below are absent on servers older than theming: each reader has a default.
+  links?: InstanceLinks;
+  home?: HomeContent;
+  alert?: AlertBanner;
+  terms?: TermsOfService;
+  features?: Features;
+  bookmarks?: Bookmark[];
 }
 
 export interface AuthInfo {
@@ -19,14 +26,107 @@ export interface AuthInfo {
 
 export interface Branding {
   name: string;
+  headerText?: LocalizedText;
   /** Empty when the instance has no logo. */
   logoUrl: string;
+  faviconUrl?: string;
+  /** The tab title after the page's; absent: the name. */
+  tabTitle?: string;
   palette: Palette;
+  darkPalette?: Palette;
+  font?: { family?: string; cssUrl?: string };
 }
 
+/** CSS colours; an empty or absent one keeps the portal's. */
 export interface Palette {
-  /** A CSS colour, e.g. "#2c5e8c". */
   primary: string;
+  secondary?: string;
+  background?: string;
+  surface?: string;
+  text?: string;
+}
+
+export interface InstanceLink {
+  label: LocalizedText;
+  url: string;
+}
+
+export interface InstanceLinks {
+  header: InstanceLink[];
+  footer: InstanceLink[];
+  sideBar: InstanceLink[];
+}
+
+export interface HomeCard {
+  title: LocalizedText;
+  description?: LocalizedText;
+  url: string;
+  /** A portal icon name or an image URL. */
+  icon?: string;
+}
+
+export interface HomeContent {
+  title?: LocalizedText;
+  subtitle?: LocalizedText;
+  callToAction?: InstanceLink;
+  cards: HomeCard[];
+}
+
+export interface AlertBanner {
+  severity: "info" | "success" | "warning" | "error";
+  text?: LocalizedText;
+  dismissible: boolean;
+}
+
+export interface TermsOfService {
+  version?: string;
+  url?: string;
+  markdown?: LocalizedText;
+}
+
+export interface Features {
+  commandPanel: boolean;
+  autoLaunch: boolean;
+  allCatalogs: boolean;
+}
+
+export interface Bookmark {
+  label: LocalizedText;
+  /** A storage path, bucket first. */
+  path: string;
+}
+
+/** One ready-to-paste use of credentials: AWS CLI, mc, Python, R, DuckDB, vault… */
+export interface Snippet {
+  id: string;
+  label: string;
+  language: string;
+  code: string;
+}
+
+/** GET /projects/{project}/credentials/storage */
+export interface StorageCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** Absent for keys that do not expire. */
+  expiration?: string;
+  endpoint: string;
+  region: string;
+  pathStyle: boolean;
+  defaultBucket: string;
+  defaultPrefix: string;
+  snippets: Snippet[];
+}
+
+/** GET /projects/{project}/credentials/secrets */
+export interface SecretsCredentials {
+  token: string;
+  expiration?: string;
+  address: string;
+  mount?: string;
+  home: string;
+  snippets: Snippet[];
 }
 
 /** GET /api/v1/version */

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { CopyButton, downloadText } from "../components/Feedback";
 import { Icon } from "../components/Icon";
 import { useI18n, type MessageKey } from "../i18n";
+import { useFeatures } from "../instance";
 import { toShellScript, useCommandLog, type CommandEntry } from "./commandLog";
 import styles from "./CommandPanel.module.css";
 
@@ -13,7 +14,8 @@ export function CommandPanel() {
   const { t, language } = useI18n();
   const { entries, clear, enabled } = useCommandLog();
   const [open, setOpen] = useState(false);
-  if (!enabled) return null;
+  const features = useFeatures();
+  if (!enabled || !features.commandPanel) return null;
 
   const describe = (e: CommandEntry) =>
     t(`cmd.action.${e.action}` as MessageKey, { target: e.target });

@@ -4,7 +4,11 @@ import { CommandLogProvider } from "../commands/commandLog";
 import { CommandPanel } from "../commands/CommandPanel";
 import { useT } from "../i18n";
 import { ProjectProvider } from "../project";
+import { useInstance } from "../instance";
+import { AlertBanner } from "./AlertBanner";
 import { Loading } from "./Feedback";
+import { InstanceLinkList } from "./InstanceLinks";
+import { TermsGate } from "./TermsGate";
 import { Header } from "./Header";
 import { SideNav } from "./SideNav";
 import styles from "./Shell.module.css";
@@ -16,6 +20,7 @@ export function AppShell() {
   const mainRef = useRef<HTMLElement>(null);
   const { pathname } = useLocation();
   const firstRender = useRef(true);
+  const { links } = useInstance();
 
   // After a navigation, move focus to the page so that screen readers announce it.
   useEffect(() => {
@@ -37,11 +42,19 @@ export function AppShell() {
           <div className={styles.body}>
             <SideNav open={navOpen} onNavigate={() => setNavOpen(false)} />
             <div className={styles.column}>
+              <AlertBanner />
               <main id="main" ref={mainRef} tabIndex={-1} className={styles.main}>
-                <Suspense fallback={<Loading />}>
-                  <Outlet />
-                </Suspense>
+                <TermsGate>
+                  <Suspense fallback={<Loading />}>
+                    <Outlet />
+                  </Suspense>
+                </TermsGate>
               </main>
+              {links?.footer.length ? (
+                <footer className={styles.footer}>
+                  <InstanceLinkList links={links.footer} className={styles.footerLinks} label={t("footer.links")} />
+                </footer>
+              ) : null}
               <CommandPanel />
             </div>
           </div>

@@ -15,12 +15,15 @@ export function Dialog({
   children,
   footer,
   wide,
+  dismissible = true,
 }: {
   title: string;
   onClose(): void;
   children: ReactNode;
   footer?: ReactNode;
   wide?: boolean;
+  /** false: no close button, Escape and clicks outside do nothing (a choice must be made). */
+  dismissible?: boolean;
 }) {
   const t = useT();
   const titleId = useId();
@@ -39,7 +42,7 @@ export function Dialog({
   function onKeyDown(e: React.KeyboardEvent) {
     if (e.key === "Escape") {
       e.stopPropagation();
-      onCloseRef.current();
+      if (dismissible) onCloseRef.current();
       return;
     }
     if (e.key !== "Tab" || !ref.current) return;
@@ -57,7 +60,7 @@ export function Dialog({
   }
 
   return (
-    <div className={styles.backdrop} onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+    <div className={styles.backdrop} onMouseDown={(e) => dismissible && e.target === e.currentTarget && onClose()}>
       <div
         ref={ref}
         role="dialog"
@@ -71,9 +74,11 @@ export function Dialog({
           <h2 id={titleId} className={styles.dialogTitle}>
             {title}
           </h2>
-          <button type="button" className="icon-button" onClick={onClose} aria-label={t("ui.close")}>
-            <Icon name="close" />
-          </button>
+          {dismissible ? (
+            <button type="button" className="icon-button" onClick={onClose} aria-label={t("ui.close")}>
+              <Icon name="close" />
+            </button>
+          ) : null}
         </div>
         <div className={styles.dialogBody}>{children}</div>
         {footer ? <div className={styles.dialogFooter}>{footer}</div> : null}

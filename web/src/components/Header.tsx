@@ -1,5 +1,6 @@
 import { Link, useLocation } from "react-router";
-import { useInstance } from "../instance";
+import { useInstance, useLocalized } from "../instance";
+import { InstanceLinkList } from "./InstanceLinks";
 import { useI18n, type Language } from "../i18n";
 import { useProjectState } from "../project";
 import { themePreferences, useTheme, type ThemePreference } from "../theme/theme";
@@ -7,8 +8,9 @@ import { Icon } from "./Icon";
 import styles from "./Shell.module.css";
 
 export function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav(): void }) {
-  const { branding } = useInstance();
+  const { branding, links } = useInstance();
   const { t, language, languages, setLanguage } = useI18n();
+  const headerText = useLocalized()(branding.headerText);
   const { preference, setPreference } = useTheme();
 
   return (
@@ -28,6 +30,8 @@ export function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav
         {branding.logoUrl ? <img className={styles.logo} src={branding.logoUrl} alt="" /> : null}
         <span className={styles.brandName}>{branding.name}</span>
       </Link>
+      {headerText ? <span className={styles.headerText}>{headerText}</span> : null}
+      <InstanceLinkList links={links?.header} className={styles.headerLinks} label={t("header.links")} />
 
       <div className={styles.headerTools}>
         <ProjectSwitcher />

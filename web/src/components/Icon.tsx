@@ -38,6 +38,10 @@ const paths = {
 
 export type IconName = keyof typeof paths;
 
+export function isIconName(name: string): name is IconName {
+  return Object.hasOwn(paths, name);
+}
+
 export function Icon({ name, size = 20 }: { name: IconName; size?: number }) {
   return (
     <svg

@@ -4,6 +4,7 @@ import { useT } from "../i18n";
 import { useInstance } from "../instance";
 import { sections } from "../sections";
 import { Icon } from "./Icon";
+import { InstanceLinkList } from "./InstanceLinks";
 import styles from "./Shell.module.css";
 
 export function SideNav({ open, onNavigate }: { open: boolean; onNavigate(): void }) {
@@ -31,6 +32,12 @@ export function SideNav({ open, onNavigate }: { open: boolean; onNavigate(): voi
           </li>
         ))}
       </ul>
+      <InstanceLinkList
+        links={config.links?.sideBar}
+        className={styles.navList + " " + styles.navExtra}
+        itemClassName={styles.navLink}
+        label={t("nav.links")}
+      />
       {version ? <p className={styles.version}>{t("nav.version", { version })}</p> : null}
     </nav>
   );

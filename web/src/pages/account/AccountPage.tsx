@@ -1,10 +1,11 @@
 import { useCommandLog } from "../../commands/commandLog";
 import { useI18n, type Language } from "../../i18n";
-import { useDocumentTitle } from "../../instance";
+import { useDocumentTitle, useFeatures } from "../../instance";
 import { useProject, useProjectState } from "../../project";
 import { themePreferences, useTheme, type ThemePreference } from "../../theme/theme";
 import pageStyles from "../Page.module.css";
 import styles from "./Account.module.css";
+import { SecretsCredentials, StorageCredentials } from "./Credentials";
 
 /** Who the user is, their roles and projects, and the interface preferences kept in this browser. */
 export function AccountPage() {
@@ -13,6 +14,7 @@ export function AccountPage() {
   const { setProject } = useProjectState();
   const { preference, setPreference } = useTheme();
   const { enabled, setEnabled } = useCommandLog();
+  const features = useFeatures();
   useDocumentTitle(t("page.account.title"));
 
   return (
@@ -94,6 +96,9 @@ export function AccountPage() {
         </table>
       </section>
 
+      <StorageCredentials />
+      <SecretsCredentials />
+
       <section className={styles.section} aria-labelledby="account-prefs">
         <h2 id="account-prefs">{t("account.preferences")}</h2>
         <p className="field-hint">{t("account.preferences.hint")}</p>
@@ -120,6 +125,7 @@ export function AccountPage() {
               ))}
             </select>
           </label>
+          {features.commandPanel ? (
           <label className={styles.switch}>
             <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
             <span>
@@ -129,6 +135,7 @@ export function AccountPage() {
               </span>
             </span>
           </label>
+          ) : null}
         </div>
       </section>
     </div>

@@ -6,7 +6,7 @@ import { EmptyState, ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";
 import { localize } from "../../format";
 import { isOne, useI18n } from "../../i18n";
-import { useDocumentTitle } from "../../instance";
+import { useDocumentTitle, useFeatures } from "../../instance";
 import { useProject } from "../../project";
 import pageStyles from "../Page.module.css";
 import styles from "./Catalog.module.css";
@@ -19,7 +19,10 @@ export function CatalogPage() {
   const { project } = useProject();
   const params = useParams();
   const [searchParams, setSearchParams] = useSearchParams();
-  const catalogId = params.catalog ?? ALL;
+  const features = useFeatures();
+  const catalogs = useCatalogs(project.id);
+  // Without the "all" tab (ui.features.all_catalogs), the catalog page opens on the first catalog.
+  const catalogId = params.catalog ?? (features.allCatalogs ? ALL : (catalogs.data?.[0]?.id ?? ALL));
   const search = searchParams.get("search") ?? "";
   const [draft, setDraft] = useState(search);
   useDocumentTitle(t("page.catalog.title"));
@@ -31,10 +34,9 @@ export function CatalogPage() {
     return () => clearTimeout(id);
   }, [draft, search, setSearchParams]);
 
-  const catalogs = useCatalogs(project.id);
   const charts = useCharts(project.id, catalogId, search);
   const byId = new Map((catalogs.data ?? []).map((c) => [c.id, c]));
-  const showAll = (catalogs.data?.length ?? 0) > 1;
+  const showAll = features.allCatalogs && (catalogs.data?.length ?? 0) > 1;
   const tabQuery = search ? `?search=${encodeURIComponent(search)}` : "";
 
   return (

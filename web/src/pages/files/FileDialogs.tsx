@@ -5,8 +5,9 @@ import { fieldViolations } from "../../api/errors";
 import type { FileEntry } from "../../api/types";
 import { Dialog } from "../../components/Dialog";
 import { CopyButton, ErrorNotice, Loading } from "../../components/Feedback";
-import { formatBytes, formatDateTime } from "../../format";
-import { useI18n } from "../../i18n";
+import { formatBytes, formatDateTime, formatNumber } from "../../format";
+import { useI18n, useT } from "../../i18n";
+import { csvPreview, parquetPreview, tableFormat, type TablePreview } from "./tablePreview";
 import { useProject } from "../../project";
 import styles from "./Files.module.css";
 
@@ -69,14 +70,18 @@ const IMAGE_MAX = 20 * 1000 * 1000;
 const TEXT_EXT = /\.(txt|md|csv|tsv|json|ya?ml|xml|log|py|r|rmd|sql|sh|ini|toml|cfg|conf|js|ts|html?|css|ipynb)$/i;
 const IMAGE_EXT = /\.(png|jpe?g|gif|webp|svg|bmp|avif)$/i;
 
-export function previewKind(file: FileEntry): "text" | "image" | "none" {
+export function previewKind(file: FileEntry): "table" | "text" | "image" | "none" {
   const type = file.contentType ?? "";
+  if (tableFormat(file.name, type)) return "table";
   if (type.startsWith("image/") || IMAGE_EXT.test(file.name)) return "image";
   if (type.startsWith("text/") || /json|yaml|xml|csv/.test(type) || TEXT_EXT.test(file.name)) return "text";
   return "none";
 }
 
-/** The first 64 KB of a text file (a Range request), or an image shown whole up to 20 MB. */
+/**
+ * The first 64 KB of a text file (a Range request), the first rows of a CSV or Parquet file
+ * (Parquet: its footer and first row group, by ranges), or an image shown whole up to 20 MB.
+ */
 export function PreviewDialog({ file, onClose }: { file: FileEntry; onClose(): void }) {
   const { t, language } = useI18n();
   const api = useApi();
@@ -90,6 +95,24 @@ export function PreviewDialog({ file, onClose }: { file: FileEntry; onClose(): v
     },
     enabled: kind === "text",
     staleTime: 60_000,
+  });
+  const table = useQuery({
+    queryKey: ["preview-table", project.id, file.path, file.lastModified],
+    queryFn: async ({ signal }) => {
+      const format = tableFormat(file.name, file.contentType)!;
+      if (format === "parquet") {
+        return parquetPreview({
+          byteLength: file.size,
+          slice: (start, end) => api.readFileBytes(project.id, file.path, start, end ?? file.size, signal),
+        });
+      }
+      const r = await api.readFileRange(project.id, file.path, PREVIEW_BYTES, signal);
+      const text = new TextDecoder().decode(await r.blob.arrayBuffer());
+      return { ...(await csvPreview(text, r.totalSize > PREVIEW_BYTES, format)), readBytes: Math.min(PREVIEW_BYTES, r.totalSize) };
+    },
+    enabled: kind === "table",
+    staleTime: 60_000,
+    retry: false,
   });
   return (
     <Dialog
@@ -132,8 +155,62 @@ export function PreviewDialog({ file, onClose }: { file: FileEntry; onClose(): v
           ) : null}
         </>
       ) : null}
+      {kind === "table" ? (
+        <>
+          {table.isPending ? <Loading /> : null}
+          {table.isError ? <ErrorNotice error={table.error} title={t("preview.readError")} /> : null}
+          {table.data ? (
+            <>
+              {table.data.partial ? (
+                <p className="field-hint" role="note">
+                  {table.data.totalRows !== undefined
+                    ? t("preview.rows", {
+                        shown: formatNumber(table.data.rows.length, language),
+                        total: formatNumber(table.data.totalRows, language),
+                      })
+                    : t("preview.rowsPartial", {
+                        shown: formatNumber(table.data.rows.length, language),
+                        bytes: formatBytes("readBytes" in table.data ? table.data.readBytes : PREVIEW_BYTES, language),
+                      })}
+                </p>
+              ) : null}
+              <PreviewTable name={file.name} table={table.data} />
+            </>
+          ) : null}
+        </>
+      ) : null}
       {kind === "none" ? <p>{t("preview.none")}</p> : null}
     </Dialog>
+  );
+}
+
+/** Rows of a CSV or Parquet file as a table that scrolls within the dialog. */
+export function PreviewTable({ name, table }: { name: string; table: TablePreview }) {
+  const t = useT();
+  return (
+    <div className={styles.previewTable} tabIndex={0} role="region" aria-label={t("preview.table", { name })}>
+      <table className="data-table">
+        <caption className="visually-hidden">{t("preview.table", { name })}</caption>
+        <thead>
+          <tr>
+            {table.columns.map((c, i) => (
+              <th key={i} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((row, r) => (
+            <tr key={r}>
+              {table.columns.map((_, i) => (
+                <td key={i}>{row[i] ?? ""}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -2,7 +2,8 @@ import { act, fireEvent, screen, waitFor, within } from "@testing-library/react"
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { FileList as Listing } from "../../api/types";
-import { mockApi, reply } from "../../test/mockApi";
+import { mockApi, reply, testConfig } from "../../test/mockApi";
+import { rangedResponse, sampleParquet } from "../../test/parquet";
 import { renderApp } from "../../test/render";
 
 const HOME = "user-alice/";
@@ -204,5 +205,64 @@ describe("my files", () => {
     await user.click(toggle);
     await waitFor(() => expect((toggle as HTMLInputElement).checked).toBe(true));
     expect(m.find("PUT", "/projects/user-alice/files/policy")[0]!.body).toEqual({ path: `${HOME}new/`, public: true });
+  });
+
+  it("previews CSV and Parquet files as tables of their first rows, by ranges", async () => {
+    const parquet = sampleParquet(30_000, 1000);
+    const csv = new TextEncoder().encode("city,population\nLyon,522250\n\"Paris, capital\",2102650\n").buffer;
+    const m = mockApi({
+      "GET /projects/:project/files": () => ({
+        path: HOME,
+        home: HOME,
+        folders: [],
+        files: [
+          { path: `${HOME}cities.csv`, name: "cities.csv", size: csv.byteLength, contentType: "text/csv" },
+          { path: `${HOME}big.parquet`, name: "big.parquet", size: parquet.byteLength },
+        ],
+      }),
+      "GET /projects/:project/files/public": { folders: [] },
+      "GET /projects/:project/files/content": ({ query, headers }) =>
+        query.get("path")!.endsWith(".csv") ? rangedResponse(csv, headers.Range, "text/csv") : rangedResponse(parquet, headers.Range, "application/octet-stream"),
+    });
+    const user = userEvent.setup();
+    renderApp("/my-files", m.client);
+
+    await user.click(await screen.findByRole("button", { name: "cities.csv" }));
+    const csvTable = await screen.findByRole("table", { name: "First rows of cities.csv" }, { timeout: 5000 });
+    expect(within(csvTable).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["city", "population"]);
+    expect(within(csvTable).getByRole("cell", { name: "Paris, capital" })).toBeTruthy();
+    await user.keyboard("{Escape}");
+
+    await user.click(screen.getByRole("button", { name: "big.parquet" }));
+    const pqTable = await screen.findByRole("table", { name: "First rows of big.parquet" }, { timeout: 5000 });
+    expect(within(pqTable).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["id", "city", "population"]);
+    expect(within(pqTable).getAllByRole("row")).toHaveLength(101);
+    expect(within(pqTable).getByRole("cell", { name: "city-100" })).toBeTruthy();
+    expect(screen.getByText("Showing the first 100 rows of 30,000.")).toBeTruthy();
+    // Every read was a range, and together they are a small part of the file.
+    const reads = m.find("GET", "/projects/user-alice/files/content").filter((c) => c.query.get("path")!.endsWith(".parquet"));
+    const bytes = reads.map((c) => /^bytes=(\d+)-(\d+)$/.exec(c.headers.Range ?? "")).map((r) => (r ? Number(r[2]) - Number(r[1]) + 1 : Infinity));
+    expect(bytes.reduce((a, b) => a + b, 0)).toBeLessThan(parquet.byteLength / 3);
+  });
+
+  it("bookmarks folders in this browser, next to the instance's bookmarks", async () => {
+    const m = api();
+    m.fetch.mockImplementationOnce(async () =>
+      new Response(JSON.stringify({ ...testConfig, bookmarks: [{ label: { en: "Shared data" }, path: "shared/" }] }), { status: 200 }),
+    );
+    const user = userEvent.setup();
+    const first = renderApp(`/my-files?path=${encodeURIComponent(`${HOME}data/`)}`, m.client);
+    const bar = await screen.findByRole("navigation", { name: "Bookmarks" });
+    expect(within(bar).getByRole("link", { name: "Shared data" }).getAttribute("href")).toBe("/my-files?path=shared%2F");
+    await user.click(await screen.findByRole("button", { name: "Bookmark this folder" }));
+    expect(within(bar).getByRole("link", { name: "data" }).getAttribute("href")).toBe(`/my-files?path=${encodeURIComponent(`${HOME}data/`)}`);
+    expect(JSON.parse(localStorage.getItem("basalt.bookmarks.user-alice")!)).toEqual([{ path: `${HOME}data/`, name: "data" }]);
+    first.unmount();
+
+    renderApp("/my-files", api().client);
+    const again = await screen.findByRole("navigation", { name: "Bookmarks" });
+    await user.click(within(again).getByRole("button", { name: "Remove the bookmark data" }));
+    expect(screen.queryByRole("navigation", { name: "Bookmarks" })).toBeNull();
+    expect(localStorage.getItem("basalt.bookmarks.user-alice")).toBe("[]");
   });
 });

@@ -14,6 +14,7 @@ import { useDocumentTitle } from "../../instance";
 import { useProject } from "../../project";
 import pageStyles from "../Page.module.css";
 import { NewFolderDialog, PreviewDialog, ShareDialog } from "./FileDialogs";
+import { BookmarkBar, useBookmarks } from "./Bookmarks";
 import { UploadList } from "./UploadList";
 import { itemsFromDrop, itemsFromInput, useUploads } from "./uploads";
 import styles from "./Files.module.css";
@@ -45,6 +46,7 @@ export function FilesPage() {
   const home = first?.home ?? "";
   const current = first?.path ?? path;
   const refresh = () => qc.invalidateQueries({ queryKey: queryKeys.files(project.id) });
+  const marks = useBookmarks(project.id);
   const { uploads, add, cancel, clearFinished } = useUploads(project.id, () => void refresh());
 
   const remove = useMutation({
@@ -88,6 +90,7 @@ export function FilesPage() {
       <h1 className={pageStyles.title}>{t("page.myFiles.title")}</h1>
       <p className={pageStyles.lead}>{t("page.myFiles.summary")}</p>
 
+      <BookmarkBar bookmarks={marks.bookmarks} onRemove={marks.remove} />
       <Breadcrumbs items={crumbs} />
 
       <div className={styles.toolbar}>
@@ -125,6 +128,17 @@ export function FilesPage() {
             e.target.value = "";
           }}
         />
+        {first && current !== home ? (
+          <button
+            type="button"
+            className="button button-secondary"
+            aria-pressed={marks.has(current)}
+            onClick={() => marks.toggle(current)}
+          >
+            <Icon name="plus" size={16} />
+            {t("files.bookmark.add")}
+          </button>
+        ) : null}
         {first && current !== home ? (
           <label className={styles.publicToggle}>
             <input

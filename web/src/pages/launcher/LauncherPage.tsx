@@ -10,7 +10,7 @@ import { Dialog } from "../../components/Dialog";
 import { CopyButton, ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";
 import { isOne, useI18n, useT } from "../../i18n";
-import { useDocumentTitle } from "../../instance";
+import { useDocumentTitle, useFeatures } from "../../instance";
 import { useProject } from "../../project";
 import { ChartIcon } from "../catalog/CatalogPage";
 import { VersionPicker } from "../catalog/ChartPage";
@@ -40,6 +40,7 @@ export function LauncherPage() {
   const chart = useChart(project.id, catalog, name);
   const form = useLaunchForm(project.id, { catalog, chart: name, version: params.version, link: link || undefined, s3: params.s3 });
   useDocumentTitle(t("launcher.title", { chart: name }));
+  const features = useFeatures();
 
   const chartTo = `/catalog/${encodeURIComponent(catalog)}/${encodeURIComponent(name)}`;
   const setQuery = (q: string) => navigate({ pathname: location.pathname, search: q ? `?${q}` : "" }, { replace: true });
@@ -67,6 +68,11 @@ export function LauncherPage() {
           />
         ) : null}
       </div>
+      {params.autoLaunch && !features.autoLaunch ? (
+        <p className="notice" role="note">
+          {t("launcher.autoLaunchOff")}
+        </p>
+      ) : null}
       {chart.isError ? <ErrorNotice error={chart.error} onRetry={() => void chart.refetch()} /> : null}
       {form.isPending ? <Loading label={t("launcher.loading")} /> : null}
       {form.isError ? <LaunchUnavailable error={form.error} onRetry={() => void form.refetch()} /> : null}
@@ -77,7 +83,7 @@ export function LauncherPage() {
           chart={name}
           data={form.data}
           raw={raw}
-          autoLaunch={!!params.autoLaunch}
+          autoLaunch={!!params.autoLaunch && features.autoLaunch}
           onAutoLaunched={() => setQuery(withParam(raw, "autoLaunch", undefined))}
         />
       ) : null}
