@@ -5,9 +5,10 @@ SHELL := /bin/bash
 ROOT      := $(CURDIR)
 BIN       := $(ROOT)/bin
 CACHE     := $(ROOT)/.cache
+TOOLS     := $(CACHE)/tools
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-LDFLAGS   := -s -w -X github.com/basalt-dev/basalt/core/internal/buildinfo.Version=$(VERSION) -X github.com/basalt-dev/basalt/core/internal/buildinfo.Commit=$(COMMIT)
+LDFLAGS   := -w -X github.com/basalt-dev/basalt/core/internal/buildinfo.Version=$(VERSION) -X github.com/basalt-dev/basalt/core/internal/buildinfo.Commit=$(COMMIT)
 export GOFLAGS := -buildvcs=false
 
 # The front end and the local test environment keep their recipes beside their code.
@@ -69,7 +70,7 @@ run-down: $(TESTENV_BIN)
 .PHONY: test go-test
 # Then the portal end to end in Chromium (web/e2e), on the binaries of `make build`, which the
 # Go suite's `make run` proof (core/cmd/basalt) uses too instead of building its own.
-test: build web-test web-chromium testenv-up
+test: build vulncheck-bin web-test web-chromium testenv-up
 	@status=0; BASALT_TEST_BIN_DIR=$(BIN) $(MAKE) --no-print-directory go-test || status=$$?; \
 		$(MAKE) --no-print-directory web-e2e-run || status=$$?; \
 		$(MAKE) --no-print-directory testenv-down >/dev/null || true; \
@@ -119,8 +120,42 @@ go-bench:
 	@go build -o $(TOOLS)/benchfmt ./core/cmd/benchfmt
 	@set -o pipefail; $(TESTENV_GO_ENV) go test -run '^$$' -bench . -benchmem -count=1 -timeout 60m $(GO_PKGS) 2>&1 | $(TOOLS)/benchfmt
 
+# ---- vulncheck: govulncheck of every binary Basalt ships, against a database built offline ---
+# The Go vulnerability database is the golang.org/x/vulndb module, which the module proxy serves
+# like any other; its own gendb turns it into govulncheck's format (it reads a git repository,
+# so the OSV files are committed into a throwaway one). make build keeps the binaries' symbol
+# tables (-w drops only DWARF) so that govulncheck sees which vulnerable functions they hold.
+# core/cmd/vulnreport fails the run on one a dependency upgrade fixes, and lists those fixed
+# only in a newer Go release, or not at all, as warnings.
+VULNDB_VERSION      := v0.0.0-20261105234957-e22db6528018
+GOVULNCHECK_VERSION := v1.9.0
+VULNDB              := $(CACHE)/vulndb/$(VULNDB_VERSION)
+
+.PHONY: vulncheck vulncheck-bin
+## vulncheck: build, then check the binaries in bin/ for known vulnerabilities
+vulncheck: go-build vulncheck-bin
+
+vulncheck-bin: $(TOOLS)/govulncheck-$(GOVULNCHECK_VERSION) $(VULNDB)/index/db.json
+	@go build -o $(TOOLS)/vulnreport ./core/cmd/vulnreport
+	@set -o pipefail; for b in $(BIN)/basalt $(addprefix $(BIN)/,$(notdir $(PLUGIN_CMDS))); do \
+		$(TOOLS)/govulncheck-$(GOVULNCHECK_VERSION) -db file://$(VULNDB) -mode binary -format json $$b || exit 2; \
+	done | $(TOOLS)/vulnreport
+
+$(TOOLS)/govulncheck-$(GOVULNCHECK_VERSION):
+	GOWORK=off GOFLAGS= GOBIN=$(TOOLS)/gobin go install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+	cp $(TOOLS)/gobin/govulncheck $@
+
+$(TOOLS)/gendb-$(VULNDB_VERSION):
+	GOWORK=off GOFLAGS= GOBIN=$(TOOLS)/gobin go install golang.org/x/vulndb/cmd/gendb@$(VULNDB_VERSION)
+	cp $(TOOLS)/gobin/gendb $@
+
+$(VULNDB)/index/db.json: | $(TOOLS)/gendb-$(VULNDB_VERSION)
+	@src=$$(GOWORK=off GOFLAGS= go mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's|^[[:space:]]*"Dir": "\(.*\)",$$|\1|p'); \
+	repo=$$(mktemp -d) && mkdir -p $$repo/data && cp -r $$src/data/osv $$repo/data/ && chmod -R u+w $$repo && \
+	git -C $$repo init -q && git -C $$repo add -A && git -C $$repo -c user.name=basalt -c user.email=basalt@localhost commit -qm vulndb && \
+	rm -rf $(VULNDB) && $(TOOLS)/gendb-$(VULNDB_VERSION) -repo $$repo -out $(VULNDB); status=$$?; rm -rf $$repo; exit $$status
+
 # ---- tools ---------------------------------------------------------------------------------
-TOOLS                  := $(CACHE)/tools
 PROTOC_GEN_GO_VERSION  := v1.36.12
 PROTOC_GEN_GRPC_VERSION:= v1.6.2
 STATICCHECK_VERSION    := v0.8.2

@@ -54,6 +54,7 @@ type cluster struct {
 	getters map[string]*restGetter // by identity ("" for the plugin's own)
 
 	spaces   *spaces
+	access   accessMemo // impersonated callers' rights to namespaces
 	archives archiveCache
 	// discovery remembers discovery documents for the clients Helm makes.
 	discovery readMemo

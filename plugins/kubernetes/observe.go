@@ -310,6 +310,9 @@ func (p *Plugin) Quota(ctx context.Context, req sdk.QuotaRequest) (sdk.QuotaResp
 	if err != nil {
 		return sdk.QuotaResponse{}, err
 	}
+	if err := c.mayRead(ctx, req.Caller, ns); err != nil {
+		return sdk.QuotaResponse{}, err
+	}
 	list, err := c.client.CoreV1().ResourceQuotas(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return sdk.QuotaResponse{}, kubeError("reading the quota of "+ns, err)

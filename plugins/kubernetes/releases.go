@@ -198,6 +198,9 @@ func (p *Plugin) ListReleases(ctx context.Context, req sdk.ListReleasesRequest) 
 	if err != nil {
 		return sdk.ListReleasesResponse{}, err
 	}
+	if err := c.mayRead(ctx, req.Caller, ns); err != nil {
+		return sdk.ListReleasesResponse{}, err
+	}
 	sp := c.spaces.get(ns)
 	inf, err := sp.ready(ctx)
 	if err != nil {
@@ -251,6 +254,9 @@ func (p *Plugin) find(ctx context.Context, ref sdk.ReleaseRef) (*found, error) {
 	notFound := sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", ref.Name, ref.Project.ID)
 	if !releaseName.MatchString(ref.Name) {
 		return nil, notFound
+	}
+	if err := c.mayRead(ctx, ref.Caller, ns); err != nil {
+		return nil, err
 	}
 	sp := c.spaces.get(ns)
 	inf, err := sp.ready(ctx)

@@ -249,6 +249,8 @@ func testRegionInstall(t *testing.T, k *regionKit) {
 
 	_, err = k.install(t, name, false)
 	wantKind(t, "Install of an existing release without Upgrade", err, sdk.ErrAlreadyExists)
+	// An upgrade while the install still runs may be refused (ErrConflict): wait for its end.
+	k.waitFor(t, name, "installed", func(r sdk.Release) bool { return r.Status != sdk.StatusPending })
 	up, err := k.install(t, name, true)
 	if err != nil {
 		t.Fatalf("Install with Upgrade: %v", err)
