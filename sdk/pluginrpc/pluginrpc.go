@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
@@ -44,13 +45,15 @@ func serverOptions(opts []grpc.ServerOption) []grpc.ServerOption {
 	return append(opts,
 		grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize),
 		grpc.InitialWindowSize(window), grpc.InitialConnWindowSize(window),
-		grpc.WriteBufferSize(buffer), grpc.ReadBufferSize(buffer))
+		grpc.WriteBufferSize(buffer), grpc.ReadBufferSize(buffer),
+		grpc.ForceServerCodecV2(wire.Codec))
 }
 
 // DialOptions are the gRPC options a host uses to connect to plugins.
 func DialOptions() []grpc.DialOption {
 	return []grpc.DialOption{
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageSize), grpc.MaxCallSendMsgSize(MaxMessageSize)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageSize), grpc.MaxCallSendMsgSize(MaxMessageSize),
+			grpc.ForceCodecV2(wire.Codec)),
 		grpc.WithInitialWindowSize(window), grpc.WithInitialConnWindowSize(window),
 		grpc.WithWriteBufferSize(buffer), grpc.WithReadBufferSize(buffer),
 	}
@@ -97,6 +100,7 @@ func Serve(kind sdk.Kind, impl sdk.Plugin) {
 	}
 	// The first line of every plugin's log, forwarded by the host like any other.
 	Logger().Info("serving", "kind", string(kind), "protocols", []int{sdk.ProtocolVersion})
+	defer startProfile()()
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{sdk.ProtocolVersion: PluginSet(kind, impl)},
@@ -105,6 +109,31 @@ func Serve(kind sdk.Kind, impl sdk.Plugin) {
 		},
 		Logger: hclog.New(&hclog.LoggerOptions{Output: os.Stderr, JSONFormat: true, Level: hclog.Info}),
 	})
+}
+
+// ProfileEnv names an environment variable: when it holds a file name, the plugin writes its
+// CPU profile there while it serves (go tool pprof), which is how the plugin's half of the
+// protocol is measured.
+const ProfileEnv = "BASALT_PLUGIN_CPUPROFILE"
+
+// startProfile starts the CPU profile ProfileEnv asks for and returns what stops it.
+func startProfile() (stop func()) {
+	path := os.Getenv(ProfileEnv)
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		Logger().Warn("no CPU profile", "env", ProfileEnv, "error", err.Error())
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 func ServeStorage(impl sdk.Storage) { Serve(sdk.KindStorage, impl) }

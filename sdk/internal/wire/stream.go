@@ -14,6 +14,24 @@ const ChunkSize = 1 << 20
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, ChunkSize); return &b }}
 
+// newChunk returns a buffer of n bytes for a received chunk: a pooled one for the full-sized
+// chunks of large bodies, a fresh one for small bodies, which must not each pin a whole chunk
+// while they are read.
+func newChunk(n int) []byte {
+	if n < ChunkSize/4 || n > ChunkSize {
+		return make([]byte, n)
+	}
+	return (*chunkPool.Get().(*[]byte))[:n]
+}
+
+// releaseChunk gives a received chunk back to the pool once its reader is done with it.
+func releaseChunk(b []byte) {
+	if cap(b) == ChunkSize {
+		b = b[:ChunkSize]
+		chunkPool.Put(&b)
+	}
+}
+
 // sendBody reads r to its end and hands it to send in chunks. The buffer is reused: gRPC
 // has encoded a message by the time Send returns.
 func sendBody(r io.Reader, send func([]byte) error) error {
@@ -37,10 +55,19 @@ func sendBody(r io.Reader, send func([]byte) error) error {
 }
 
 // chunkReader is an io.Reader over a stream of data messages; next returns io.EOF at the end.
+// The chunks it receives are its own: it hands each back to the pool once it has been read.
 type chunkReader struct {
-	next func() ([]byte, error)
-	buf  []byte
-	err  error
+	next  func() ([]byte, error)
+	chunk []byte // the chunk being read, whole
+	buf   []byte // what is left of it to read
+	err   error
+}
+
+// advance releases the chunk read to its end and receives the next one.
+func (r *chunkReader) advance() {
+	releaseChunk(r.chunk)
+	r.chunk, r.err = r.next()
+	r.buf = r.chunk
 }
 
 func (r *chunkReader) Read(p []byte) (int, error) {
@@ -48,7 +75,7 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 		if r.err != nil {
 			return 0, r.err
 		}
-		r.buf, r.err = r.next()
+		r.advance()
 	}
 	n := copy(p, r.buf)
 	r.buf = r.buf[n:]
@@ -74,7 +101,7 @@ func (r *chunkReader) WriteTo(w io.Writer) (int64, error) {
 			}
 			return total, r.err
 		}
-		r.buf, r.err = r.next()
+		r.advance()
 	}
 }
 
