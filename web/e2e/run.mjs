@@ -168,7 +168,7 @@ try {
 
   await step("chart page: jupyter with its README and versions", async () => {
     await page.goto("/catalog/ide/jupyter");
-    await page.getByRole("heading", { level: 1, name: "jupyter" }).waitFor();
+    await page.getByRole("main").getByRole("heading", { level: 1, name: "jupyter" }).first().waitFor(); // the README has one too
     await page.getByRole("heading", { name: "Versions" }).waitFor();
     await page.getByRole("link", { name: "Launch" }).waitFor();
     await page.waitForTimeout(300); // the README's lazy Markdown chunk
