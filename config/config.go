@@ -40,7 +40,7 @@ type Region struct {
 	Settings                 string `koanf:"settings" doc:"A YAML file of Onyxia-shaped region settings for launches (services.expose, customValues, defaultConfiguration, vault, injections); empty for none."`
 	HidePersonalInfoInGroups bool   `koanf:"hide_personal_info_in_groups" doc:"Leave personal data (IP, git identity, Vault token, personal S3 profiles) out of group launches, like Onyxia's DISABLE_PERSONAL_INFOS_INJECTION_IN_GROUP."`
 	// How the secret a user picks at launch reaches the service.
-	SecretInjection string        `koanf:"secret_injection" doc:"How the secret picked at launch (vault.secret) reaches a service. scoped-token: a token that reads only that secret, for secret_token_ttl, revoked when the service is deleted. user-token: the user's own token, as Onyxia does. kubernetes-secret: no token; the secret's keys in a Kubernetes Secret beside the release, as environment variables. Empty: scoped-token where the secrets plugin can make such tokens, else user-token."`
+	SecretInjection string        `koanf:"secret_injection" doc:"How the secret picked at launch (vault.secret) reaches a service. scoped-token: a token that reads only that secret, for secret_token_ttl, revoked when the service is deleted. user-token: the user's own token, as Onyxia does. kubernetes-secret: no token; the secret's keys in a Kubernetes Secret beside the release, as environment variables. Empty: scoped-token where the secrets plugin can make such tokens, else user-token, else (a store without tokens) kubernetes-secret."`
 	SecretTokenTTL  time.Duration `koanf:"secret_token_ttl" doc:"Lifetime of a scoped token (the longest a service is expected to run); 0: the secrets plugin's default."`
 }
 

@@ -72,6 +72,9 @@ type LaunchRequest struct {
 	// Link is a launch link's query string, whose overrides apply last (Onyxia's format).
 	Link string `json:"link"`
 	S3   string `json:"s3"` // the S3 profile; empty for the default
+	// Secret is the secret the service gets, relative to the project's secrets home; empty:
+	// the chart's vault.secret.
+	Secret string `json:"secret"`
 }
 
 // prepared is a planned launch with what installing it needs.
@@ -252,7 +255,7 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 			credsErr = fmt.Errorf("S3 credentials for the launch: %w", err)
 		}
 	}()
-	if secretsErr == nil {
+	if secretsErr == nil && userTokenAtPlan(r) {
 		tok, err := secrets.Token(ctx, sdk.SecretsTokenRequest{})
 		switch {
 		case err == nil:
@@ -335,6 +338,15 @@ func (s *Server) launchService(c echo.Context) (err error) {
 		r, _ := s.region(c)
 		return sdk.Errorf(sdk.ErrUnimplemented, "region %q runs no services", r.ID)
 	}
+	inj, err := s.injectSecret(c, p, req.Secret)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil && inj.undo != nil {
+			inj.undo()
+		}
+	}()
 	view, err := s.planView(c, p)
 	if err != nil {
 		return err
@@ -352,7 +364,8 @@ func (s *Server) launchService(c echo.Context) (err error) {
 	resp, err := p.scope.region.Install(ctx, sdk.InstallRequest{
 		ReleaseName: p.release, Archive: archive.Body, Values: valuesJSON, Timeout: p.catalog.Timeout,
 		Metadata: sdk.ReleaseMetadata{Catalog: p.catalog.ID, Chart: p.chart.Chart.Chart, Owner: p.scope.user.Username,
-			FriendlyName: p.name, Shared: p.shared},
+			FriendlyName: p.name, Shared: p.shared, SecretsTokenAccessor: inj.accessor},
+		SecretData: inj.secretData,
 	})
 	if err != nil {
 		return err

@@ -254,6 +254,7 @@ func (s *Server) deleteService(c echo.Context) error {
 	if _, err := sc.region.Uninstall(c.Request().Context(), sdk.UninstallRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Name}}); err != nil {
 		return err
 	}
+	s.revokeReleaseToken(c, sc, rel)
 	return c.JSON(http.StatusOK, map[string]any{"commands": []string{fmt.Sprintf("helm uninstall %s --namespace %s", rel.Name, sc.ns)}})
 }
 
@@ -278,6 +279,7 @@ func (s *Server) deleteServices(c echo.Context) error {
 		if _, err := sc.region.Uninstall(ctx, sdk.UninstallRequest{ReleaseRef: sdk.ReleaseRef{Name: r.Name}}); err != nil {
 			return err
 		}
+		s.revokeReleaseToken(c, sc, r)
 		deleted = append(deleted, r.Name)
 		commands = append(commands, fmt.Sprintf("helm uninstall %s --namespace %s", r.Name, sc.ns))
 	}
