@@ -68,9 +68,9 @@ run-down: $(TESTENV_BIN)
 # ---- test ----------------------------------------------------------------------------------
 # The Go suite runs against the real servers of the test environment: it is brought up first
 # (built from the Go module proxy and cached on the first run) and always stopped after.
-.PHONY: test go-test
 # Then the portal end to end in Chromium (web/e2e), on the binaries of `make build`, which the
 # Go suite's `make run` proof (core/cmd/basalt) uses too instead of building its own.
+.PHONY: test go-test
 test: build vulncheck-bin web-test web-chromium testenv-up
 	@status=0; BASALT_TEST_BIN_DIR=$(BIN) $(MAKE) --no-print-directory go-test || status=$$?; \
 		$(MAKE) --no-print-directory web-e2e-run || status=$$?; \
