@@ -1,4 +1,5 @@
 import { ApiError, CLIENT_CODES, decodeError } from "./errors";
+import { savedRegion } from "./region";
 import type {
   Catalog,
   Chart,
@@ -84,6 +85,8 @@ export interface ApiClientOptions {
   fetch?: FetchLike;
   eventSource?: EventSourceFactory;
   xhr?: XhrFactory;
+  /** The region every call names (?region=); by default the one saved in this browser. */
+  region?: () => string | undefined;
 }
 
 export interface LogsOptions {
@@ -208,6 +211,9 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
   const doFetch: FetchLike = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const newEventSource: EventSourceFactory = opts.eventSource ?? ((url) => new EventSource(url, { withCredentials: true }));
   const newXhr: XhrFactory = opts.xhr ?? (() => new XMLHttpRequest());
+  const region = opts.region ?? savedRegion;
+  // Every URL names the chosen region; none leaves the server's default.
+  const withRegion = (q?: Query): string => queryString({ ...q, region: region() });
   const listeners = new Set<(r: CommandRecord) => void>();
 
   function emit(action: CommandAction, target: string, change: boolean, body: unknown) {
@@ -235,7 +241,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
       body = JSON.stringify(call.body);
     }
     try {
-      return await doFetch(baseUrl + path + queryString(call.query), {
+      return await doFetch(baseUrl + path + withRegion(call.query), {
         method: call.method ?? "GET",
         headers,
         body,
@@ -263,7 +269,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
   }
 
   function stream<T>(path: string, query: Query, event: string, keys: string[], h: StreamHandlers<T>): () => void {
-    const es = newEventSource(baseUrl + path + queryString(query));
+    const es = newEventSource(baseUrl + path + withRegion(query));
     let done = false;
     const stop = () => {
       done = true;
@@ -346,7 +352,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     listPublicFolders: async (project, signal) =>
       (await call<{ folders: FolderEntry[] }>(`${p(project)}/files/public`, { signal })).folders,
     fileUrl: (project, path, download) =>
-      baseUrl + `${p(project)}/files/content` + queryString({ path, download: download ? "1" : undefined }),
+      baseUrl + `${p(project)}/files/content` + withRegion({ path, download: download ? "1" : undefined }),
     readFileRange: async (project, path, bytes, signal) => {
       const res = await ranged(project, path, 0, bytes, signal);
       const blob = await res.blob();
@@ -375,7 +381,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
         }
         o.signal?.addEventListener("abort", abort);
         const cleanup = () => o.signal?.removeEventListener("abort", abort);
-        xhr.open("PUT", baseUrl + `${p(project)}/files/content` + queryString({ path }));
+        xhr.open("PUT", baseUrl + `${p(project)}/files/content` + withRegion({ path }));
         xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
         xhr.setRequestHeader("Accept", "application/json");
         xhr.upload.addEventListener("progress", (e) => o.onProgress?.(e.loaded, e.lengthComputable ? e.total : file.size));

@@ -15,6 +15,18 @@ export interface InstanceConfig {
   terms?: TermsOfService;
   features?: Features;
   bookmarks?: Bookmark[];
+  /** Where services run and data lives, the default first; the portal sends the chosen id as ?region=. */
+  regions?: RegionInfo[];
+}
+
+export interface RegionInfo {
+  id: string;
+  name: string;
+  description?: string;
+  /** Whether the region runs services, has a file browser, has a secrets store. */
+  services: boolean;
+  files: boolean;
+  secrets: boolean;
 }
 
 export interface AuthInfo {

@@ -3,6 +3,7 @@ import { useInstance, useLocalized } from "../instance";
 import { InstanceLinkList } from "./InstanceLinks";
 import { useI18n, type Language } from "../i18n";
 import { useProjectState } from "../project";
+import { useRegion } from "../region";
 import { themePreferences, useTheme, type ThemePreference } from "../theme/theme";
 import { Icon } from "./Icon";
 import styles from "./Shell.module.css";
@@ -34,6 +35,7 @@ export function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav
       <InstanceLinkList links={links?.header} className={styles.headerLinks} label={t("header.links")} />
 
       <div className={styles.headerTools}>
+        <RegionSwitcher />
         <ProjectSwitcher />
         {languages.length > 1 ? (
           <label className={styles.tool}>
@@ -60,6 +62,25 @@ export function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav
         <SignInOut />
       </div>
     </header>
+  );
+}
+
+/** The region every call goes to; shown when the instance has more than one. */
+function RegionSwitcher() {
+  const { t } = useI18n();
+  const { region, regions, setRegion } = useRegion();
+  if (!region || regions.length < 2) return null;
+  return (
+    <label className={styles.tool} title={region.description}>
+      <span className={styles.toolLabel}>{t("header.region")}</span>
+      <select value={region.id} onChange={(e) => setRegion(e.target.value)}>
+        {regions.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.name || r.id}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 

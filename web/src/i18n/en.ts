@@ -90,6 +90,7 @@ export const en = {
   "cmd.action.quota": "Quota of {target}",
   "cmd.action.launchPlan": "Plan the launch of {target}",
   "cmd.action.launch": "Launch {target}",
+  "header.region": "Region",
   "header.project": "Project",
   "header.project.personal": "{name} (personal)",
   "header.signIn": "Sign in",

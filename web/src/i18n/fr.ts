@@ -89,6 +89,7 @@ export const fr: Messages = {
   "cmd.action.quota": "Quota de {target}",
   "cmd.action.launchPlan": "Préparer le lancement de {target}",
   "cmd.action.launch": "Lancer {target}",
+  "header.region": "Région",
   "header.project": "Projet",
   "header.project.personal": "{name} (personnel)",
   "header.signIn": "Se connecter",
