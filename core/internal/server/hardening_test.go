@@ -277,3 +277,26 @@ func emptyHost(t *testing.T) *pluginhost.Host {
 	}
 	return host
 }
+
+func TestLaunchIsAuditedWithTheServiceItCreated(t *testing.T) {
+	h := &hook{}
+	receiver := httptest.NewServer(h)
+	defer receiver.Close()
+	mem := testplugin.Memory(t)
+	base := startWithPlugins(t, map[string]config.Plugin{
+		"charts":  {Kind: "catalog", Path: mem, Args: []string{"catalog"}, Config: launchCatalog},
+		"files":   {Kind: "storage", Path: mem, Args: []string{"storage"}},
+		"secrets": {Kind: "secrets", Path: mem, Args: []string{"secrets"}},
+		"k8s":     {Kind: "region", Path: mem, Args: []string{"region"}},
+	}, "auth.local.username=alice", "audit.webhook_url="+receiver.URL)
+	code, body := postJSON(t, base+"/api/v1/projects/user-alice/services", `{"catalog":"ide","chart":"notebook"}`)
+	var launched struct{ Service struct{ ID string } }
+	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil || launched.Service.ID == "" {
+		t.Fatalf("launch: %d %s", code, body)
+	}
+	events := h.wait(t, 1)
+	if len(events) != 1 || events[0].Action != "services.launch" || events[0].Target != launched.Service.ID ||
+		events[0].Outcome != audit.Success || events[0].Status != http.StatusAccepted {
+		t.Fatalf("audit events %+v, want one services.launch of %s", events, launched.Service.ID)
+	}
+}

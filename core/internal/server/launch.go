@@ -371,9 +371,9 @@ func (s *Server) launchService(c echo.Context) (err error) {
 		return err
 	}
 	s.launches.launched(p.catalog.ID, p.plan.Chart, time.Since(start))
-	s.opts.Log.Info("service launched", "audit", true, "action", "launch", "outcome", "accepted",
-		"user", p.scope.user.Username, "project", p.scope.project.ID, "catalog", p.catalog.ID,
-		"chart", p.plan.Chart, "version", p.plan.Version, "service", p.release)
+	c.Set(auditTarget, p.release) // the audit event (services.launch) names the new service
+	s.opts.Log.Info("service launched", "user", p.scope.user.Username, "project", p.scope.project.ID,
+		"catalog", p.catalog.ID, "chart", p.plan.Chart, "version", p.plan.Version, "service", p.release)
 	return c.JSON(http.StatusAccepted, map[string]any{
 		"service": serviceView(resp.Release, time.Now()), "commands": view.Commands,
 	})
