@@ -196,6 +196,8 @@ func TestIsolationMatrix(t *testing.T) {
 	// The order matters: what deletes comes after what reads.
 	rows := []row{
 		{"GET", "/api/v1/me", "", anyone},
+		{"PUT", "/api/v1/me/settings", `{"gitName":"mine"}`, anyone}, // each caller their own
+		{"GET", "/api/v1/me/settings", "", anyone},
 		{"GET", "/api/v1/plugins", "", adminOnly},
 		{"GET", "/api/v1/catalogs", "", anyone},
 		{"POST", "/api/v1/catalogs/refresh", "", adminOnly},

@@ -135,6 +135,7 @@ func (s *Server) launchLimit() echo.MiddlewareFunc {
 // route mapped to "" changes nothing although its method could (a POST that only computes).
 // A test fails when a state-changing route is missing here.
 var auditActions = map[string]string{
+	"PUT /api/v1/me/settings":                                  "settings.write",
 	"POST /api/v1/catalogs/refresh":                            "catalogs.refresh",
 	"DELETE /api/v1/projects/:project/files":                   "files.delete",
 	"PUT /api/v1/projects/:project/files/content":              "files.upload",

@@ -255,6 +255,20 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 			credsErr = fmt.Errorf("S3 credentials for the launch: %w", err)
 		}
 	}()
+	var settings UserSettings
+	settingsDone := make(chan struct{})
+	go func() { // and the user's saved settings (git identity, profile), from their own secrets
+		defer close(settingsDone)
+		if secretsErr != nil {
+			return
+		}
+		var err error
+		if settings, err = s.readSettings(c, sc.user); err != nil && !errors.Is(err, sdk.ErrUnimplemented) {
+			// A launch does not need them: it goes on without, and says why in the log.
+			s.opts.Log.Warn("launch without the user's settings", "user", sc.user.Username, "error", err)
+		}
+	}()
+	defer func() { <-settingsDone }()
 	if secretsErr == nil && userTokenAtPlan(r) {
 		tok, err := secrets.Token(ctx, sdk.SecretsTokenRequest{})
 		switch {
@@ -269,6 +283,8 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 	if credsErr != nil {
 		return nil, credsErr
 	}
+	<-settingsDone
+	in.Settings = settings.launch()
 	return launch.NewContext(in), nil
 }
 

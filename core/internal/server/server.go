@@ -150,6 +150,8 @@ func (s *Server) routes() {
 
 	v1 := e.Group("/api/v1", withoutNil(s.authenticate, s.auditTrail, s.launchLimit())...)
 	v1.GET("/me", s.me)
+	v1.GET("/me/settings", s.getSettings)
+	v1.PUT("/me/settings", s.putSettings)
 	v1.GET("/plugins", s.plugins)
 	v1.GET("/catalogs", s.listCatalogs)
 	v1.POST("/catalogs/refresh", s.refreshCatalogs)

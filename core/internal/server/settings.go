@@ -1,0 +1,135 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/basalt-dev/basalt/core/internal/authz"
+	"github.com/basalt-dev/basalt/core/internal/identity"
+	"github.com/basalt-dev/basalt/core/internal/launch"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// The user's settings live in their personal secrets, in Basalt's reserved folder: the core
+// keeps no database, and the git token among them is a secret.
+const (
+	settingsSecret = basaltFolder + "/settings"
+	settingsKey    = "settings.json"
+)
+
+// UserSettings are what a user sets once and every launch uses: their git identity (the
+// launch context's git fields) and their profile (user.profile).
+type UserSettings struct {
+	GitName                string         `json:"gitName"`
+	GitEmail               string         `json:"gitEmail"`
+	GitToken               string         `json:"gitToken"`
+	GitProject             string         `json:"gitProject"`
+	GitCredentialsCacheTTL int            `json:"gitCredentialsCacheTTL"` // seconds; 0 leaves git's default
+	Profile                map[string]any `json:"profile"`
+}
+
+func (u UserSettings) launch() launch.UserSettings {
+	return launch.UserSettings{GitName: u.GitName, GitEmail: u.GitEmail, GitToken: u.GitToken, GitProject: u.GitProject,
+		GitCredentialsCacheTTL: u.GitCredentialsCacheTTL, Profile: u.Profile}
+}
+
+// personalSecrets is the caller's personal secrets folder, with the authorization scope of
+// their personal project whatever project the request is about.
+func (s *Server) personalSecrets(c echo.Context, u *identity.User) (context.Context, sdk.Secrets, string, error) {
+	store, err := s.secrets(c)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	projects := identity.Projects(u, s.opts.Config.Projects)
+	ctx := authz.WithScope(c.Request().Context(), authz.Scope{User: u, Project: projects[0], Projects: projects})
+	home, err := store.Home(ctx, sdk.SecretsHomeRequest{Caller: u.Caller(), Project: projects[0].SDK()})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return ctx, store, strings.Trim(home.Path, "/") + "/" + settingsSecret, nil
+}
+
+// readSettings returns the caller's settings; none saved yet is the zero settings.
+func (s *Server) readSettings(c echo.Context, u *identity.User) (UserSettings, error) {
+	ctx, store, path, err := s.personalSecrets(c, u)
+	if err != nil {
+		return UserSettings{}, err
+	}
+	resp, err := store.Read(ctx, sdk.ReadSecretRequest{Path: path})
+	if errors.Is(err, sdk.ErrNotFound) {
+		return UserSettings{Profile: map[string]any{}}, nil
+	}
+	if err != nil {
+		return UserSettings{}, err
+	}
+	var out UserSettings
+	if err := json.Unmarshal([]byte(resp.Data[settingsKey]), &out); err != nil {
+		return UserSettings{}, sdk.Errorf(sdk.ErrConflict, "the saved settings are not readable; save them again")
+	}
+	if out.Profile == nil {
+		out.Profile = map[string]any{}
+	}
+	return out, nil
+}
+
+func (s *Server) getSettings(c echo.Context) error {
+	u, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	settings, err := s.readSettings(c, u)
+	if err != nil {
+		return err
+	}
+	noStore(c)
+	return c.JSON(http.StatusOK, settings)
+}
+
+func (s *Server) putSettings(c echo.Context) error {
+	u, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	var in UserSettings
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return sdk.InvalidFields("invalid settings", sdk.FieldViolation{Field: "body", Rule: "must be the settings object: " + err.Error()})
+	}
+	var bad []sdk.FieldViolation
+	if in.GitEmail != "" && !strings.Contains(in.GitEmail, "@") {
+		bad = append(bad, sdk.FieldViolation{Field: "gitEmail", Rule: "must be an e-mail address"})
+	}
+	if in.GitCredentialsCacheTTL < 0 {
+		bad = append(bad, sdk.FieldViolation{Field: "gitCredentialsCacheTTL", Rule: "must not be negative"})
+	}
+	for field, v := range map[string]string{"gitName": in.GitName, "gitEmail": in.GitEmail, "gitToken": in.GitToken, "gitProject": in.GitProject} {
+		if strings.ContainsAny(v, "\n\r\x00") {
+			bad = append(bad, sdk.FieldViolation{Field: field, Rule: "must be one line"})
+		}
+	}
+	if len(bad) > 0 {
+		return sdk.InvalidFields("invalid settings", bad...)
+	}
+	if in.Profile == nil {
+		in.Profile = map[string]any{}
+	}
+	data, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	ctx, store, path, err := s.personalSecrets(c, u)
+	if err != nil {
+		return err
+	}
+	if _, err := store.Write(ctx, sdk.WriteSecretRequest{Path: path, Data: map[string]string{settingsKey: string(data)}}); err != nil {
+		return err
+	}
+	noStore(c)
+	return c.JSON(http.StatusOK, in)
+}
