@@ -103,6 +103,10 @@ type LocalUser struct {
 type Projects struct {
 	UserPrefix  string `koanf:"user_prefix" doc:"A personal project's id is this prefix and the user name."`
 	GroupPrefix string `koanf:"group_prefix" doc:"A group project's id is this prefix and the group name; must differ from user_prefix."`
+	// Onyxia's group patterns, as its documentation describes them (its code differs).
+	IncludedGroupPattern  string `koanf:"included_group_pattern" doc:"A regular expression: only the groups it matches become projects; empty keeps every group."`
+	ExcludedGroupPattern  string `koanf:"excluded_group_pattern" doc:"A regular expression: the groups it matches become no project; empty drops none."`
+	TransformGroupPattern string `koanf:"transform_group_pattern" doc:"Renames each kept group: the replacement of included_group_pattern's match, with $1 for its first group (e.g. $1-k8s); needs included_group_pattern."`
 }
 
 // Server is the HTTP listener.

@@ -170,3 +170,14 @@ func TestTextValuesKeepTheirTextInStringFields(t *testing.T) {
 		t.Errorf("a number field given text: %v", err)
 	}
 }
+
+func TestGroupPatternsAreChecked(t *testing.T) {
+	_, err := Load(Sources{Sets: []string{"projects.included_group_pattern=([", "projects.transform_group_pattern=$1"}})
+	if err == nil || !strings.Contains(err.Error(), "projects.included_group_pattern") {
+		t.Errorf("a broken pattern: %v", err)
+	}
+	_, err = Load(Sources{Sets: []string{"projects.transform_group_pattern=$1"}})
+	if err == nil || !strings.Contains(err.Error(), "projects.transform_group_pattern") {
+		t.Errorf("a transform without include: %v", err)
+	}
+}

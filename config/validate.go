@@ -97,6 +97,15 @@ func (c *Config) Validate() error {
 	if c.Auth.Session.IdleTimeout <= 0 || c.Auth.Session.MaxAge <= 0 {
 		bad("auth.session", "idle_timeout and max_age must be positive")
 	}
+	for key, pattern := range map[string]string{"projects.included_group_pattern": c.Projects.IncludedGroupPattern,
+		"projects.excluded_group_pattern": c.Projects.ExcludedGroupPattern} {
+		if _, err := regexp.Compile(pattern); err != nil {
+			bad(key, "must be a regular expression: %v", err)
+		}
+	}
+	if c.Projects.TransformGroupPattern != "" && c.Projects.IncludedGroupPattern == "" {
+		bad("projects.transform_group_pattern", "needs projects.included_group_pattern, whose match it rewrites")
+	}
 	for key, prefix := range map[string]string{"projects.user_prefix": c.Projects.UserPrefix, "projects.group_prefix": c.Projects.GroupPrefix} {
 		if !dnsPrefix.MatchString(prefix) {
 			bad(key, "must be lower-case letters, digits and dashes, starting with a letter; got %q", prefix)

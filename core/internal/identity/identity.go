@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/sdk"
@@ -74,15 +75,52 @@ func Projects(u *User, cfg config.Projects) []Project {
 	out := []Project{{ID: cfg.UserPrefix + slug(u.Username), Name: u.Username}}
 	seen := map[string]bool{out[0].ID: true}
 	for _, g := range u.Groups {
-		s := slug(g)
+		name, ok := groupName(g, cfg)
+		if !ok {
+			continue
+		}
+		s := slug(name)
 		id := cfg.GroupPrefix + s
 		if s == "" || len(id) > 63 || seen[id] {
 			continue
 		}
 		seen[id] = true
-		out = append(out, Project{ID: id, Name: g, Group: g})
+		// The project takes the renamed group; plugins get the group as the provider names it
+		// (Kubernetes RBAC and Vault policies know that one).
+		out = append(out, Project{ID: id, Name: name, Group: g})
 	}
 	return out
+}
+
+// groupName applies the instance's group patterns: whether the group becomes a project, and
+// under which name. The patterns were validated with the configuration.
+func groupName(g string, cfg config.Projects) (string, bool) {
+	if cfg.ExcludedGroupPattern != "" && compiled(cfg.ExcludedGroupPattern).MatchString(g) {
+		return "", false
+	}
+	if cfg.IncludedGroupPattern == "" {
+		return g, true
+	}
+	include := compiled(cfg.IncludedGroupPattern)
+	m := include.FindStringSubmatchIndex(g)
+	if m == nil {
+		return "", false
+	}
+	if cfg.TransformGroupPattern == "" {
+		return g, true
+	}
+	return string(include.ExpandString(nil, cfg.TransformGroupPattern, g, m)), true
+}
+
+var patterns sync.Map // pattern -> *regexp.Regexp: projects are listed at every request
+
+func compiled(pattern string) *regexp.Regexp {
+	if re, ok := patterns.Load(pattern); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile(pattern)
+	patterns.Store(pattern, re)
+	return re
 }
 
 // FindProject returns the user's project of that id; a project the user is not in is

@@ -55,3 +55,34 @@ func TestLocalUser(t *testing.T) {
 		t.Fatal("an empty username must fall back to the system's user")
 	}
 }
+
+// Onyxia's group patterns, as documented: include keeps, exclude drops, transform renames.
+func TestGroupPatterns(t *testing.T) {
+	u := &User{Username: "alice", Groups: []string{"datalab_sspcloud", "datalab_admins", "other", "datalab_ml"}}
+	cases := []struct {
+		name    string
+		cfg     config.Projects
+		want    string
+		groupOf map[string]string // project id -> the group plugins get
+	}{
+		{"none", config.Projects{}, "project-datalab-sspcloud project-datalab-admins project-other project-datalab-ml", nil},
+		{"include", config.Projects{IncludedGroupPattern: "^datalab_"}, "project-datalab-sspcloud project-datalab-admins project-datalab-ml", nil},
+		{"exclude", config.Projects{ExcludedGroupPattern: "admins$"}, "project-datalab-sspcloud project-other project-datalab-ml", nil},
+		{"include, exclude and transform", config.Projects{IncludedGroupPattern: "^datalab_(.+)$", ExcludedGroupPattern: "admins",
+			TransformGroupPattern: "$1-k8s"}, "project-sspcloud-k8s project-ml-k8s",
+			map[string]string{"project-sspcloud-k8s": "datalab_sspcloud", "project-ml-k8s": "datalab_ml"}},
+	}
+	for _, c := range cases {
+		c.cfg.UserPrefix, c.cfg.GroupPrefix = "user-", "project-"
+		var ids []string
+		for _, p := range Projects(u, c.cfg)[1:] {
+			ids = append(ids, p.ID)
+			if want, ok := c.groupOf[p.ID]; ok && p.Group != want {
+				t.Errorf("%s: %s has group %q, want the provider's %q", c.name, p.ID, p.Group, want)
+			}
+		}
+		if strings.Join(ids, " ") != c.want {
+			t.Errorf("%s: %v, want %s", c.name, ids, c.want)
+		}
+	}
+}
