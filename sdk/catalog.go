@@ -59,6 +59,9 @@ type ListCatalogsResponse struct {
 
 type ListChartsRequest struct {
 	CatalogID string
+	// WithSkipped asks for what the catalog leaves out, too (basalt catalog check); the
+	// users' catalog API never sets it.
+	WithSkipped bool
 }
 
 type ChartVersion struct {
@@ -81,7 +84,18 @@ type ChartSummary struct {
 }
 
 type ListChartsResponse struct {
-	Charts []ChartSummary
+	Charts  []ChartSummary
+	Skipped []SkippedChart // only when the request asked WithSkipped
+}
+
+// SkippedChart is a chart of the source, or one of its versions, that a catalog does not list.
+type SkippedChart struct {
+	Chart   string
+	Version string // "" when the whole chart is left out
+	Reason  string
+	// Broken says the entry is faulty (digest mismatch, corrupt archive, invalid fields)
+	// rather than left out by the catalog's options.
+	Broken bool
 }
 
 type ChartRef struct {

@@ -9,10 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"helm.sh/helm/v3/pkg/repo"
 
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -82,11 +85,11 @@ func (c *catalog) restore() {
 	if json.Unmarshal(data, &p) != nil {
 		return
 	}
-	idx, err := loadIndexFile(c.indexPath())
+	idx, invalid, err := loadIndexFile(c.indexPath())
 	if err != nil {
 		return
 	}
-	l, _ := newListing(c.opts.filter, idx)
+	l := c.listing(idx, invalid)
 	c.loadArchives(context.Background(), l, nil, &p, false)
 	c.state.Store(&catalogState{listing: l, lastRefresh: p.Refreshed, persisted: p})
 }
@@ -129,7 +132,7 @@ func (c *catalog) load(ctx context.Context, prev *catalogState) (*catalogState, 
 	} else if prev.listing != nil && !prev.listing.failing() {
 		return next, nil // unchanged, and every chart is fine: nothing to do
 	}
-	idx, err := loadIndexFile(path)
+	idx, invalid, err := loadIndexFile(path)
 	if err != nil && !changed {
 		// The source says nothing changed but the copy on disk is gone: ask for it all.
 		v, _, err = c.src.fetchIndex(ctx, validators{}, staging)
@@ -138,12 +141,12 @@ func (c *catalog) load(ctx context.Context, prev *catalogState) (*catalogState, 
 		}
 		defer os.Remove(staging)
 		path, changed = staging, true
-		idx, err = loadIndexFile(path)
+		idx, invalid, err = loadIndexFile(path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("malformed index: %v", trimPath(err, path))
 	}
-	l, _ := newListing(c.opts.filter, idx)
+	l := c.listing(idx, invalid)
 	c.loadArchives(ctx, l, prev.listing, &next.persisted, true)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -158,6 +161,16 @@ func (c *catalog) load(ctx context.Context, prev *catalogState) (*catalogState, 
 	return next, nil
 }
 
+// listing applies the catalog's filter to an index whose invalid entries were left out.
+func (c *catalog) listing(idx *repo.IndexFile, invalid []sdk.SkippedChart) *listing {
+	l := newListing(c.opts.filter, idx)
+	if len(invalid) > 0 {
+		l.skipped = append(l.skipped, invalid...)
+		slices.SortStableFunc(l.skipped, compareSkipped)
+	}
+	return l
+}
+
 // loadArchives makes sure every listed version's archive is cached and readable, downloading
 // it when download is set. A chart with a failing version keeps its previous entry when it had
 // a good one, and otherwise lists only its good versions; either way it says why.
@@ -166,9 +179,11 @@ func (c *catalog) loadArchives(ctx context.Context, l *listing, prev *listing, p
 	for i, e := range l.charts {
 		var good []*versionEntry
 		var problems []string
+		var broken []sdk.SkippedChart
 		for _, v := range e.versions {
 			if err := c.loadArchive(ctx, e.name, v, p.URLDigests, download); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v", v.cv.Version, err))
+				broken = append(broken, sdk.SkippedChart{Chart: e.name, Version: v.cv.Version, Reason: err.Error(), Broken: true})
 				continue
 			}
 			if v.cv.Digest == "" && len(v.cv.URLs) > 0 {
@@ -188,7 +203,9 @@ func (c *catalog) loadArchives(ctx context.Context, l *listing, prev *listing, p
 			continue
 		}
 		e.versions, e.err = good, reason
+		l.skipped = append(l.skipped, broken...)
 	}
+	slices.SortStableFunc(l.skipped, compareSkipped)
 	p.URLDigests = urlDigests
 }
 

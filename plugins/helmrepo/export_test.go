@@ -4,11 +4,11 @@ package helmrepo
 // version selection mode, the way a refresh does before it looks at archives. It returns the
 // number of charts and versions listed.
 func IndexRepository(path, mode string) (charts, versions int, err error) {
-	idx, err := loadIndexFile(path)
+	idx, _, err := loadIndexFile(path)
 	if err != nil {
 		return 0, 0, err
 	}
-	l, _ := newListing(filter{mode: mode, maxVersions: defaultMaxVersions, excluded: map[string]bool{}}, idx)
+	l := newListing(filter{mode: mode, maxVersions: defaultMaxVersions, excluded: map[string]bool{}}, idx)
 	for _, e := range l.charts {
 		versions += len(e.versions)
 	}

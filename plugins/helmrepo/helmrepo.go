@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -157,6 +158,9 @@ func (p *Plugin) ListCharts(_ context.Context, req sdk.ListChartsRequest) (sdk.L
 	resp := sdk.ListChartsResponse{Charts: make([]sdk.ChartSummary, len(l.charts))}
 	for i, e := range l.charts {
 		resp.Charts[i] = e.summary()
+	}
+	if req.WithSkipped {
+		resp.Skipped = slices.Clone(l.skipped)
 	}
 	return resp, nil
 }

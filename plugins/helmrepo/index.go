@@ -29,8 +29,9 @@ type filter struct {
 // listing is what a catalog lists: its charts in display order (highlighted first, in their
 // order, then by name), each with the versions the selection keeps.
 type listing struct {
-	charts []*chartEntry
-	byName map[string]*chartEntry
+	charts  []*chartEntry
+	byName  map[string]*chartEntry
+	skipped []sdk.SkippedChart // what the source holds and the catalog leaves out, and why
 }
 
 type chartEntry struct {
@@ -45,35 +46,50 @@ type versionEntry struct {
 	digest string // hex sha256 of the archive; from the index, else computed at download
 }
 
-// skipped is a chart of the source that the catalog does not list, and why.
-type skipped struct {
-	Chart  string
-	Reason string
-}
-
-// newListing applies f to an index. It reports every chart it leaves out.
-func newListing(f filter, idx *repo.IndexFile) (*listing, []skipped) {
+// newListing applies f to an index. It records every chart and version it leaves out.
+func newListing(f filter, idx *repo.IndexFile) *listing {
 	l := &listing{byName: make(map[string]*chartEntry, len(idx.Entries))}
-	var out []skipped
+	dropped := f.droppedReason()
 	for name, cvs := range idx.Entries {
 		ordered := orderVersions(cvs)
 		if len(ordered) == 0 {
-			out = append(out, skipped{name, "no valid version"})
+			l.skipped = append(l.skipped, sdk.SkippedChart{Chart: name, Reason: "no valid version", Broken: true})
 			continue
 		}
 		if reason := f.skip(name, ordered[0]); reason != "" {
-			out = append(out, skipped{name, reason})
+			l.skipped = append(l.skipped, sdk.SkippedChart{Chart: name, Reason: reason})
 			continue
 		}
 		e := &chartEntry{name: name, newest: ordered[0]}
-		for _, cv := range f.selectVersions(ordered) {
+		kept := f.selectVersions(ordered)
+		for _, cv := range kept {
 			e.versions = append(e.versions, &versionEntry{cv: cv, digest: strings.ToLower(cv.Digest)})
+		}
+		for _, cv := range ordered {
+			if len(kept) > 0 && cv == kept[0] {
+				kept = kept[1:] // kept is a subsequence of ordered
+				continue
+			}
+			l.skipped = append(l.skipped, sdk.SkippedChart{Chart: name, Version: cv.Version, Reason: dropped})
 		}
 		l.charts = append(l.charts, e)
 		l.byName[name] = e
 	}
 	l.sort(f.highlighted)
-	return l, out
+	slices.SortStableFunc(l.skipped, compareSkipped)
+	return l
+}
+
+// compareSkipped orders skipped entries by chart, a whole chart before its versions; a
+// stable sort keeps the versions newest first.
+func compareSkipped(a, b sdk.SkippedChart) int {
+	whole := func(s sdk.SkippedChart) int {
+		if s.Version == "" {
+			return 0
+		}
+		return 1
+	}
+	return cmp.Or(strings.Compare(a.Chart, b.Chart), cmp.Compare(whole(a), whole(b)))
 }
 
 // sort puts the highlighted charts first, in the given order, then the others by name.
@@ -92,22 +108,22 @@ func (l *listing) sort(highlighted []string) {
 // skip says why a chart, judged on its newest version, is not listed; "" keeps it.
 func (f filter) skip(name string, newest *repo.ChartVersion) string {
 	if newest.Type == "library" {
-		return "a library chart"
+		return "library chart"
 	}
 	if f.excluded[strings.ToLower(name)] {
-		return "in excludedCharts"
+		return "excluded by excludedCharts"
 	}
 	if len(f.includeKeywords) > 0 && !anyKeyword(newest.Keywords, f.includeKeywords) {
 		return "none of includeKeywords in its keywords"
 	}
 	if k := firstKeyword(newest.Keywords, f.excludeKeywords); k != "" {
-		return fmt.Sprintf("keyword %q is in excludeKeywords", k)
+		return fmt.Sprintf("keyword '%s' excluded by excludeKeywords", k)
 	}
 	if len(f.includeAnnotations) > 0 && firstAnnotation(newest.Annotations, f.includeAnnotations) == "" {
 		return "none of includeAnnotations in its annotations"
 	}
 	if a := firstAnnotation(newest.Annotations, f.excludeAnnotations); a != "" {
-		return fmt.Sprintf("annotation %s is in excludeAnnotations", a)
+		return fmt.Sprintf("annotation %s excluded by excludeAnnotations", a)
 	}
 	return ""
 }
@@ -130,6 +146,19 @@ func firstAnnotation(annotations, wanted map[string]string) string {
 		}
 	}
 	return ""
+}
+
+// droppedReason says why the version selection leaves a version out; one string for the
+// whole catalog, as a large repository drops thousands of versions.
+func (f filter) droppedReason() string {
+	switch f.mode {
+	case modeMaxNumber:
+		return fmt.Sprintf("older than the %d newest (maxNumber)", f.maxVersions)
+	case modeSkipPatches:
+		return "a newer patch of its minor version is listed (skipPatches)"
+	default:
+		return "not the newest (latest)"
+	}
 }
 
 // selectVersions keeps the versions the catalog's multipleServicesMode offers.

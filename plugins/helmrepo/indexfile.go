@@ -10,6 +10,8 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/repo"
+
+	"github.com/basalt-dev/basalt/sdk"
 )
 
 // loadIndexFile reads an index.yaml into helm's repo.IndexFile.
@@ -20,15 +22,19 @@ import (
 // readIndex reads directly. Whatever falls outside that subset (flow collections, block
 // scalars, anchors, an unknown field, a plain scalar YAML would not read as a string...) goes
 // to helm's loader, so the result, or the error, is always helm's.
-func loadIndexFile(path string) (*repo.IndexFile, error) {
+//
+// It also returns the entries it left out for not validating. Helm's loader only logs those,
+// so a document it reads reports none.
+func loadIndexFile(path string) (*repo.IndexFile, []sdk.SkippedChart, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if idx, ok := readIndex(data); ok {
-		return idx, nil
+	if idx, invalid, ok := readIndexReporting(data); ok {
+		return idx, invalid, nil
 	}
-	return repo.LoadIndexFile(path)
+	idx, err := repo.LoadIndexFile(path)
+	return idx, nil, err
 }
 
 // errOutsideSubset sends a document to helm's loader.
@@ -36,15 +42,22 @@ var errOutsideSubset = errors.New("outside the YAML subset of generated indexes"
 
 // readIndex parses data when it is in the subset, with helm's checks on each entry.
 func readIndex(data []byte) (*repo.IndexFile, bool) {
+	idx, _, ok := readIndexReporting(data)
+	return idx, ok
+}
+
+// readIndexReporting is readIndex that also returns the entries left out, and why.
+func readIndexReporting(data []byte) (*repo.IndexFile, []sdk.SkippedChart, bool) {
 	p := &blockParser{src: string(data)}
 	doc, err := p.document()
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
 	idx, err := indexOf(doc)
 	if err != nil || idx.APIVersion == "" {
-		return nil, false
+		return nil, nil, false
 	}
+	var invalid []sdk.SkippedChart
 	for name, cvs := range idx.Entries {
 		kept := cvs[:0]
 		for _, cv := range cvs {
@@ -54,13 +67,14 @@ func readIndex(data []byte) (*repo.IndexFile, bool) {
 			// As helm's loader: an entry that does not validate is left out, except for the
 			// duplicate alias some repositories write.
 			if err := cv.Validate(); err != nil && !strings.HasPrefix(err.Error(), "validation: more than one dependency with name or alias") {
+				invalid = append(invalid, sdk.SkippedChart{Chart: name, Version: cv.Version, Reason: "invalid index entry: " + err.Error(), Broken: true})
 				continue
 			}
 			kept = append(kept, cv)
 		}
 		idx.Entries[name] = kept
 	}
-	return idx, true
+	return idx, invalid, true
 }
 
 // A document of the subset is made of mappings (*mapping), sequences ([]any) and scalars

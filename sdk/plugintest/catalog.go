@@ -54,6 +54,7 @@ func TestCatalog(t *testing.T, setup func(t *testing.T) CatalogSetup) {
 	run("Info", func(t *testing.T, k *catalogKit) { testBase(t, sdk.KindCatalog, k.c) })
 	run("ListCatalogs", testCatalogList)
 	run("ListCharts", testCatalogCharts)
+	run("ListChartsSkipped", testCatalogSkipped)
 	run("VersionOrder", testCatalogVersionOrder)
 	run("GetChartLatest", testCatalogGetLatest)
 	run("GetChartVersion", testCatalogGetVersion)
@@ -136,6 +137,33 @@ func testCatalogList(t *testing.T, k *catalogKit) {
 	}
 	if !slices.Contains(ids, k.setup.CatalogID) {
 		t.Errorf("ListCatalogs: %q not in %q", k.setup.CatalogID, ids)
+	}
+}
+
+// testCatalogSkipped checks that skipped charts come only on request, and that a chart left
+// out whole is not listed.
+func testCatalogSkipped(t *testing.T, k *catalogKit) {
+	plain, err := k.c.ListCharts(k.ctx, sdk.ListChartsRequest{CatalogID: k.setup.CatalogID})
+	if err != nil {
+		t.Fatalf("ListCharts: %v", err)
+	}
+	if len(plain.Skipped) > 0 {
+		t.Errorf("ListCharts without WithSkipped reports %d skipped charts", len(plain.Skipped))
+	}
+	resp, err := k.c.ListCharts(k.ctx, sdk.ListChartsRequest{CatalogID: k.setup.CatalogID, WithSkipped: true})
+	if err != nil {
+		t.Fatalf("ListCharts WithSkipped: %v", err)
+	}
+	if len(resp.Charts) != len(plain.Charts) {
+		t.Errorf("ListCharts WithSkipped lists %d charts, without %d", len(resp.Charts), len(plain.Charts))
+	}
+	for _, s := range resp.Skipped {
+		if s.Chart == "" || s.Reason == "" {
+			t.Errorf("ListCharts: skipped entry %+v lacks its chart or reason", s)
+		}
+		if s.Version == "" && slices.ContainsFunc(resp.Charts, func(c sdk.ChartSummary) bool { return c.Name == s.Chart }) {
+			t.Errorf("ListCharts: %s is both listed and skipped (%s)", s.Chart, s.Reason)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/chartcheck"
@@ -28,6 +29,7 @@ func newCatalog(stdout, stderr io.Writer) *cobra.Command {
 
 type catalogCheckFlags struct {
 	plugin, schemas string
+	options         string
 	charts          []string
 	plainHTTP       bool
 	warnings        bool
@@ -35,7 +37,9 @@ type catalogCheckFlags struct {
 
 // newCatalogCheck is `basalt catalog check <location>`: the catalog loaded by the Helm
 // repository plugin as `basalt serve` would load it, then every chart version checked.
-// Exit status: 0 when no version has an error (warnings are printed with --warnings), 1
+// What the catalog leaves out is reported too: skipped on purpose (a library chart, the
+// catalog's filters and version selection) as a warning, a broken entry as an error.
+// Exit status: 0 when nothing has an error (warnings are printed with --warnings), 1
 // otherwise.
 func newCatalogCheck(stdout, stderr io.Writer) *cobra.Command {
 	var f catalogCheckFlags
@@ -49,6 +53,7 @@ func newCatalogCheck(stdout, stderr io.Writer) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.plugin, "plugin", "basalt-plugin-helmrepo", "the Helm repository plugin (beside basalt, on PATH, or a path)")
+	fl.StringVar(&f.options, "options", "", "a YAML file with the catalog's options as in the configuration (excludedCharts, multipleServicesMode...); every version by default")
 	fl.StringVar(&f.schemas, "schemas", "", "administrator schema directory for overwriteSchemaWith (role schemas under roles/<role>/)")
 	fl.StringArrayVar(&f.charts, "chart", nil, "a chart to read from an OCI registry, which has no index (repeatable)")
 	fl.BoolVar(&f.plainHTTP, "plain-http", false, "talk to an OCI registry over plain HTTP")
@@ -75,8 +80,17 @@ func (f *catalogCheckFlags) run(ctx context.Context, location string, stdout, st
 			location = abs // the plugin runs in its own working directory
 		}
 	}
-	entry := map[string]any{"id": "check", "location": location, "status": "PROD", "multipleServicesMode": "all",
-		"plainHttp": f.plainHTTP}
+	entry := map[string]any{"multipleServicesMode": "all"}
+	if f.options != "" {
+		data, err := os.ReadFile(f.options)
+		if err != nil {
+			return err
+		}
+		if err := yaml.Unmarshal(data, &entry); err != nil {
+			return fmt.Errorf("--options %s: %w", f.options, err)
+		}
+	}
+	entry["id"], entry["location"], entry["status"], entry["plainHttp"] = "check", location, "PROD", f.plainHTTP
 	if len(f.charts) > 0 {
 		entry["charts"] = f.charts
 	}
@@ -111,16 +125,31 @@ func (f *catalogCheckFlags) report(ctx context.Context, cat sdk.Catalog, checker
 	if e := cats.Catalogs[0].Error; e != "" {
 		return exitError{1, fmt.Errorf("%s: %s", location, e)}
 	}
-	charts, err := cat.ListCharts(ctx, sdk.ListChartsRequest{CatalogID: "check"})
+	charts, err := cat.ListCharts(ctx, sdk.ListChartsRequest{CatalogID: "check", WithSkipped: true})
 	if err != nil {
 		return err
 	}
 	errs, warns, versions := 0, 0, 0
-	for _, ch := range charts.Charts {
-		if ch.Error != "" {
-			fmt.Fprintf(stdout, "%s: error: skipped: %s\n", ch.Name, ch.Error)
+	broken := map[string]bool{} // charts with a version reported broken
+	for _, s := range charts.Skipped {
+		what := s.Chart
+		if s.Version != "" {
+			what += " " + s.Version
+		}
+		sev := chartcheck.Warning
+		if s.Broken {
+			sev = chartcheck.Error
+			broken[s.Chart] = true
 			errs++
+		} else if warns++; !f.warnings {
 			continue
+		}
+		fmt.Fprintf(stdout, "%s: %s: skipped: %s\n", what, sev, s.Reason)
+	}
+	for _, ch := range charts.Charts {
+		if ch.Error != "" && !broken[ch.Name] {
+			fmt.Fprintf(stdout, "%s: error: %s\n", ch.Name, ch.Error)
+			errs++
 		}
 		for _, v := range ch.Versions {
 			versions++

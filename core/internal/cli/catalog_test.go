@@ -89,3 +89,51 @@ func TestCatalogCheckFindsProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestCatalogCheckReportsSkipped checks Onyxia's real charts under a catalog's filters and
+// version selection, with one archive replaced: each chart or version left out on purpose is
+// a warning with its reason, the broken one an error.
+func TestCatalogCheckReportsSkipped(t *testing.T) {
+	helmrepo := plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo")
+	repo := t.TempDir()
+	files, _ := filepath.Glob(filepath.Join(sharedCatalog, "*"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(f) == "rstudio-2.5.5.tgz" { // no longer the archive the index describes
+			data, err = os.ReadFile(filepath.Join(sharedCatalog, "vscode-python-2.6.2.tgz"))
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(repo, filepath.Base(f)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	options := filepath.Join(t.TempDir(), "options.yaml")
+	if err := os.WriteFile(options, []byte("excludedCharts: [marimo-python]\nexcludeKeywords: [Spark]\n"+
+		"multipleServicesMode: maxNumber\nmaxNumberOfVersions: 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "catalog", "check", repo, "--plugin", helmrepo, "--options", options)
+	if code != 1 {
+		t.Errorf("exit %d, want 1:\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"jupyter-pyspark: warning: skipped: keyword 'Spark' excluded by excludeKeywords\n",
+		"jupyter-python 2.1.11: warning: skipped: older than the 2 newest (maxNumber)\n",
+		"marimo-python: warning: skipped: excluded by excludedCharts\n",
+		"rstudio 2.5.5: error: skipped: digest mismatch",
+		"4 charts, 4 versions: 1 errors, 3 warnings",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	// The broken version is reported once, not again as the chart's error.
+	if n := strings.Count(out, "rstudio"); n != 1 {
+		t.Errorf("rstudio reported %d times:\n%s", n, out)
+	}
+}

@@ -84,11 +84,16 @@ func (s *catalogServer) ListCatalogs(ctx context.Context, _ *pb.ListCatalogsRequ
 }
 
 func (s *catalogServer) ListCharts(ctx context.Context, req *pb.ListChartsRequest) (*pb.ListChartsResponse, error) {
-	resp, err := s.impl.ListCharts(ctx, sdk.ListChartsRequest{CatalogID: req.GetCatalogId()})
+	resp, err := s.impl.ListCharts(ctx, sdk.ListChartsRequest{CatalogID: req.GetCatalogId(), WithSkipped: req.GetWithSkipped()})
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return &pb.ListChartsResponse{Charts: mapSlice(resp.Charts, toChartSummary)}, nil
+	return &pb.ListChartsResponse{
+		Charts: mapSlice(resp.Charts, toChartSummary),
+		Skipped: mapSlice(resp.Skipped, func(k sdk.SkippedChart) *pb.SkippedChart {
+			return &pb.SkippedChart{Chart: k.Chart, Version: k.Version, Reason: k.Reason, Broken: k.Broken}
+		}),
+	}, nil
 }
 
 func (s *catalogServer) GetChart(ctx context.Context, req *pb.GetChartRequest) (*pb.GetChartResponse, error) {
@@ -151,11 +156,16 @@ func (c *catalogClient) ListCatalogs(ctx context.Context, _ sdk.ListCatalogsRequ
 }
 
 func (c *catalogClient) ListCharts(ctx context.Context, req sdk.ListChartsRequest) (sdk.ListChartsResponse, error) {
-	resp, err := c.client.ListCharts(ctx, &pb.ListChartsRequest{CatalogId: req.CatalogID})
+	resp, err := c.client.ListCharts(ctx, &pb.ListChartsRequest{CatalogId: req.CatalogID, WithSkipped: req.WithSkipped})
 	if err != nil {
 		return sdk.ListChartsResponse{}, fromStatus(err)
 	}
-	return sdk.ListChartsResponse{Charts: mapSlice(resp.GetCharts(), fromChartSummary)}, nil
+	return sdk.ListChartsResponse{
+		Charts: mapSlice(resp.GetCharts(), fromChartSummary),
+		Skipped: mapSlice(resp.GetSkipped(), func(k *pb.SkippedChart) sdk.SkippedChart {
+			return sdk.SkippedChart{Chart: k.GetChart(), Version: k.GetVersion(), Reason: k.GetReason(), Broken: k.GetBroken()}
+		}),
+	}, nil
 }
 
 func (c *catalogClient) GetChart(ctx context.Context, req sdk.GetChartRequest) (sdk.GetChartResponse, error) {

@@ -67,8 +67,9 @@ type Chart struct {
 }
 
 type catalog struct {
-	info   sdk.CatalogInfo
-	charts map[string][]*packaged // by name, versions newest first, pre-releases last
+	info    sdk.CatalogInfo
+	charts  map[string][]*packaged // by name, versions newest first, pre-releases last
+	skipped []sdk.SkippedChart
 }
 
 type packaged struct {
@@ -225,6 +226,7 @@ func buildCatalog(src CatalogSource, now time.Time, field string) (*catalog, err
 			cat.info.ChartCount++
 		} else {
 			delete(cat.charts, name) // library charts are never listed
+			cat.skipped = append(cat.skipped, sdk.SkippedChart{Chart: name, Reason: "library chart"})
 		}
 	}
 	return cat, nil
@@ -361,6 +363,9 @@ func (c *Catalog) ListCharts(_ context.Context, req sdk.ListChartsRequest) (sdk.
 	var resp sdk.ListChartsResponse
 	for _, name := range slices.Sorted(maps.Keys(cat.charts)) {
 		resp.Charts = append(resp.Charts, summaryOf(cat.charts[name]))
+	}
+	if req.WithSkipped {
+		resp.Skipped = slices.Clone(cat.skipped)
 	}
 	return resp, nil
 }

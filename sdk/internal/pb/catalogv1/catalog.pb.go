@@ -304,8 +304,10 @@ func (x *ListCatalogsResponse) GetCatalogs() []*CatalogInfo {
 }
 
 type ListChartsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	CatalogId     string                 `protobuf:"bytes,1,opt,name=catalog_id,json=catalogId,proto3" json:"catalog_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	CatalogId string                 `protobuf:"bytes,1,opt,name=catalog_id,json=catalogId,proto3" json:"catalog_id,omitempty"`
+	// Also report the charts and versions the catalog leaves out (for catalog authors).
+	WithSkipped   bool `protobuf:"varint,2,opt,name=with_skipped,json=withSkipped,proto3" json:"with_skipped,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -345,6 +347,13 @@ func (x *ListChartsRequest) GetCatalogId() string {
 		return x.CatalogId
 	}
 	return ""
+}
+
+func (x *ListChartsRequest) GetWithSkipped() bool {
+	if x != nil {
+		return x.WithSkipped
+	}
+	return false
 }
 
 type ChartVersion struct {
@@ -523,16 +532,87 @@ func (x *ChartSummary) GetError() string {
 	return ""
 }
 
+// A chart (all its versions when version is empty) or one version the catalog does not list.
+type SkippedChart struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Chart   string                 `protobuf:"bytes,1,opt,name=chart,proto3" json:"chart,omitempty"`
+	Version string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	Reason  string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The entry is broken (bad digest, corrupt archive, invalid fields), not left out on purpose.
+	Broken        bool `protobuf:"varint,4,opt,name=broken,proto3" json:"broken,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkippedChart) Reset() {
+	*x = SkippedChart{}
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkippedChart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkippedChart) ProtoMessage() {}
+
+func (x *SkippedChart) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkippedChart.ProtoReflect.Descriptor instead.
+func (*SkippedChart) Descriptor() ([]byte, []int) {
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SkippedChart) GetChart() string {
+	if x != nil {
+		return x.Chart
+	}
+	return ""
+}
+
+func (x *SkippedChart) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *SkippedChart) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SkippedChart) GetBroken() bool {
+	if x != nil {
+		return x.Broken
+	}
+	return false
+}
+
 type ListChartsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Charts        []*ChartSummary        `protobuf:"bytes,1,rep,name=charts,proto3" json:"charts,omitempty"`
+	Skipped       []*SkippedChart        `protobuf:"bytes,2,rep,name=skipped,proto3" json:"skipped,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListChartsResponse) Reset() {
 	*x = ListChartsResponse{}
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[7]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +624,7 @@ func (x *ListChartsResponse) String() string {
 func (*ListChartsResponse) ProtoMessage() {}
 
 func (x *ListChartsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[7]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,12 +637,19 @@ func (x *ListChartsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChartsResponse.ProtoReflect.Descriptor instead.
 func (*ListChartsResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{7}
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListChartsResponse) GetCharts() []*ChartSummary {
 	if x != nil {
 		return x.Charts
+	}
+	return nil
+}
+
+func (x *ListChartsResponse) GetSkipped() []*SkippedChart {
+	if x != nil {
+		return x.Skipped
 	}
 	return nil
 }
@@ -578,7 +665,7 @@ type ChartRef struct {
 
 func (x *ChartRef) Reset() {
 	*x = ChartRef{}
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[8]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -590,7 +677,7 @@ func (x *ChartRef) String() string {
 func (*ChartRef) ProtoMessage() {}
 
 func (x *ChartRef) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[8]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -603,7 +690,7 @@ func (x *ChartRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChartRef.ProtoReflect.Descriptor instead.
 func (*ChartRef) Descriptor() ([]byte, []int) {
-	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{8}
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ChartRef) GetCatalogId() string {
@@ -636,7 +723,7 @@ type GetChartRequest struct {
 
 func (x *GetChartRequest) Reset() {
 	*x = GetChartRequest{}
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[9]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -648,7 +735,7 @@ func (x *GetChartRequest) String() string {
 func (*GetChartRequest) ProtoMessage() {}
 
 func (x *GetChartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[9]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -661,7 +748,7 @@ func (x *GetChartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChartRequest.ProtoReflect.Descriptor instead.
 func (*GetChartRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{9}
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetChartRequest) GetChart() *ChartRef {
@@ -684,7 +771,7 @@ type ChartDependency struct {
 
 func (x *ChartDependency) Reset() {
 	*x = ChartDependency{}
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[10]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -696,7 +783,7 @@ func (x *ChartDependency) String() string {
 func (*ChartDependency) ProtoMessage() {}
 
 func (x *ChartDependency) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[10]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -709,7 +796,7 @@ func (x *ChartDependency) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChartDependency.ProtoReflect.Descriptor instead.
 func (*ChartDependency) Descriptor() ([]byte, []int) {
-	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{10}
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ChartDependency) GetName() string {
@@ -763,7 +850,7 @@ type GetChartResponse struct {
 
 func (x *GetChartResponse) Reset() {
 	*x = GetChartResponse{}
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[11]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -775,7 +862,7 @@ func (x *GetChartResponse) String() string {
 func (*GetChartResponse) ProtoMessage() {}
 
 func (x *GetChartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[11]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -788,7 +875,7 @@ func (x *GetChartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChartResponse.ProtoReflect.Descriptor instead.
 func (*GetChartResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{11}
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetChartResponse) GetChart() *ChartRef {
@@ -856,7 +943,7 @@ type GetArchiveRequest struct {
 
 func (x *GetArchiveRequest) Reset() {
 	*x = GetArchiveRequest{}
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[12]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -868,7 +955,7 @@ func (x *GetArchiveRequest) String() string {
 func (*GetArchiveRequest) ProtoMessage() {}
 
 func (x *GetArchiveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[12]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -881,7 +968,7 @@ func (x *GetArchiveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetArchiveRequest.ProtoReflect.Descriptor instead.
 func (*GetArchiveRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{12}
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetArchiveRequest) GetChart() *ChartRef {
@@ -902,7 +989,7 @@ type ArchiveHeader struct {
 
 func (x *ArchiveHeader) Reset() {
 	*x = ArchiveHeader{}
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[13]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -914,7 +1001,7 @@ func (x *ArchiveHeader) String() string {
 func (*ArchiveHeader) ProtoMessage() {}
 
 func (x *ArchiveHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[13]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -927,7 +1014,7 @@ func (x *ArchiveHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveHeader.ProtoReflect.Descriptor instead.
 func (*ArchiveHeader) Descriptor() ([]byte, []int) {
-	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{13}
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ArchiveHeader) GetChart() *ChartRef {
@@ -964,7 +1051,7 @@ type ArchiveChunk struct {
 
 func (x *ArchiveChunk) Reset() {
 	*x = ArchiveChunk{}
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[14]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -976,7 +1063,7 @@ func (x *ArchiveChunk) String() string {
 func (*ArchiveChunk) ProtoMessage() {}
 
 func (x *ArchiveChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[14]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -989,7 +1076,7 @@ func (x *ArchiveChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveChunk.ProtoReflect.Descriptor instead.
 func (*ArchiveChunk) Descriptor() ([]byte, []int) {
-	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{14}
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ArchiveChunk) GetPart() isArchiveChunk_Part {
@@ -1042,7 +1129,7 @@ type RefreshRequest struct {
 
 func (x *RefreshRequest) Reset() {
 	*x = RefreshRequest{}
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[15]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1054,7 +1141,7 @@ func (x *RefreshRequest) String() string {
 func (*RefreshRequest) ProtoMessage() {}
 
 func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[15]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1067,7 +1154,7 @@ func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshRequest.ProtoReflect.Descriptor instead.
 func (*RefreshRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{15}
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RefreshRequest) GetCatalogId() string {
@@ -1086,7 +1173,7 @@ type RefreshResponse struct {
 
 func (x *RefreshResponse) Reset() {
 	*x = RefreshResponse{}
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[16]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1098,7 +1185,7 @@ func (x *RefreshResponse) String() string {
 func (*RefreshResponse) ProtoMessage() {}
 
 func (x *RefreshResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[16]
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1111,7 +1198,7 @@ func (x *RefreshResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshResponse.ProtoReflect.Descriptor instead.
 func (*RefreshResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{16}
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RefreshResponse) GetCatalogs() []*CatalogInfo {
@@ -1154,10 +1241,11 @@ const file_basalt_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x15\n" +
 	"\x13ListCatalogsRequest\"R\n" +
 	"\x14ListCatalogsResponse\x12:\n" +
-	"\bcatalogs\x18\x01 \x03(\v2\x1e.basalt.catalog.v1.CatalogInfoR\bcatalogs\"2\n" +
+	"\bcatalogs\x18\x01 \x03(\v2\x1e.basalt.catalog.v1.CatalogInfoR\bcatalogs\"U\n" +
 	"\x11ListChartsRequest\x12\x1d\n" +
 	"\n" +
-	"catalog_id\x18\x01 \x01(\tR\tcatalogId\"\xb7\x01\n" +
+	"catalog_id\x18\x01 \x01(\tR\tcatalogId\x12!\n" +
+	"\fwith_skipped\x18\x02 \x01(\bR\vwithSkipped\"\xb7\x01\n" +
 	"\fChartVersion\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12\x1f\n" +
 	"\vapp_version\x18\x02 \x01(\tR\n" +
@@ -1178,9 +1266,15 @@ const file_basalt_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x05error\x18\b \x01(\tR\x05error\x1a>\n" +
 	"\x10AnnotationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"M\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"n\n" +
+	"\fSkippedChart\x12\x14\n" +
+	"\x05chart\x18\x01 \x01(\tR\x05chart\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x16\n" +
+	"\x06broken\x18\x04 \x01(\bR\x06broken\"\x88\x01\n" +
 	"\x12ListChartsResponse\x127\n" +
-	"\x06charts\x18\x01 \x03(\v2\x1f.basalt.catalog.v1.ChartSummaryR\x06charts\"Y\n" +
+	"\x06charts\x18\x01 \x03(\v2\x1f.basalt.catalog.v1.ChartSummaryR\x06charts\x129\n" +
+	"\askipped\x18\x02 \x03(\v2\x1f.basalt.catalog.v1.SkippedChartR\askipped\"Y\n" +
 	"\bChartRef\x12\x1d\n" +
 	"\n" +
 	"catalog_id\x18\x01 \x01(\tR\tcatalogId\x12\x14\n" +
@@ -1243,7 +1337,7 @@ func file_basalt_catalog_v1_catalog_proto_rawDescGZIP() []byte {
 	return file_basalt_catalog_v1_catalog_proto_rawDescData
 }
 
-var file_basalt_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_basalt_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_basalt_catalog_v1_catalog_proto_goTypes = []any{
 	(*ClaimRestriction)(nil),      // 0: basalt.catalog.v1.ClaimRestriction
 	(*CatalogInfo)(nil),           // 1: basalt.catalog.v1.CatalogInfo
@@ -1252,56 +1346,58 @@ var file_basalt_catalog_v1_catalog_proto_goTypes = []any{
 	(*ListChartsRequest)(nil),     // 4: basalt.catalog.v1.ListChartsRequest
 	(*ChartVersion)(nil),          // 5: basalt.catalog.v1.ChartVersion
 	(*ChartSummary)(nil),          // 6: basalt.catalog.v1.ChartSummary
-	(*ListChartsResponse)(nil),    // 7: basalt.catalog.v1.ListChartsResponse
-	(*ChartRef)(nil),              // 8: basalt.catalog.v1.ChartRef
-	(*GetChartRequest)(nil),       // 9: basalt.catalog.v1.GetChartRequest
-	(*ChartDependency)(nil),       // 10: basalt.catalog.v1.ChartDependency
-	(*GetChartResponse)(nil),      // 11: basalt.catalog.v1.GetChartResponse
-	(*GetArchiveRequest)(nil),     // 12: basalt.catalog.v1.GetArchiveRequest
-	(*ArchiveHeader)(nil),         // 13: basalt.catalog.v1.ArchiveHeader
-	(*ArchiveChunk)(nil),          // 14: basalt.catalog.v1.ArchiveChunk
-	(*RefreshRequest)(nil),        // 15: basalt.catalog.v1.RefreshRequest
-	(*RefreshResponse)(nil),       // 16: basalt.catalog.v1.RefreshResponse
-	nil,                           // 17: basalt.catalog.v1.CatalogInfo.NameEntry
-	nil,                           // 18: basalt.catalog.v1.CatalogInfo.DescriptionEntry
-	nil,                           // 19: basalt.catalog.v1.ChartSummary.AnnotationsEntry
-	(*durationpb.Duration)(nil),   // 20: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
+	(*SkippedChart)(nil),          // 7: basalt.catalog.v1.SkippedChart
+	(*ListChartsResponse)(nil),    // 8: basalt.catalog.v1.ListChartsResponse
+	(*ChartRef)(nil),              // 9: basalt.catalog.v1.ChartRef
+	(*GetChartRequest)(nil),       // 10: basalt.catalog.v1.GetChartRequest
+	(*ChartDependency)(nil),       // 11: basalt.catalog.v1.ChartDependency
+	(*GetChartResponse)(nil),      // 12: basalt.catalog.v1.GetChartResponse
+	(*GetArchiveRequest)(nil),     // 13: basalt.catalog.v1.GetArchiveRequest
+	(*ArchiveHeader)(nil),         // 14: basalt.catalog.v1.ArchiveHeader
+	(*ArchiveChunk)(nil),          // 15: basalt.catalog.v1.ArchiveChunk
+	(*RefreshRequest)(nil),        // 16: basalt.catalog.v1.RefreshRequest
+	(*RefreshResponse)(nil),       // 17: basalt.catalog.v1.RefreshResponse
+	nil,                           // 18: basalt.catalog.v1.CatalogInfo.NameEntry
+	nil,                           // 19: basalt.catalog.v1.CatalogInfo.DescriptionEntry
+	nil,                           // 20: basalt.catalog.v1.ChartSummary.AnnotationsEntry
+	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 22: google.protobuf.Timestamp
 }
 var file_basalt_catalog_v1_catalog_proto_depIdxs = []int32{
-	17, // 0: basalt.catalog.v1.CatalogInfo.name:type_name -> basalt.catalog.v1.CatalogInfo.NameEntry
-	18, // 1: basalt.catalog.v1.CatalogInfo.description:type_name -> basalt.catalog.v1.CatalogInfo.DescriptionEntry
-	20, // 2: basalt.catalog.v1.CatalogInfo.timeout:type_name -> google.protobuf.Duration
+	18, // 0: basalt.catalog.v1.CatalogInfo.name:type_name -> basalt.catalog.v1.CatalogInfo.NameEntry
+	19, // 1: basalt.catalog.v1.CatalogInfo.description:type_name -> basalt.catalog.v1.CatalogInfo.DescriptionEntry
+	21, // 2: basalt.catalog.v1.CatalogInfo.timeout:type_name -> google.protobuf.Duration
 	0,  // 3: basalt.catalog.v1.CatalogInfo.restrictions:type_name -> basalt.catalog.v1.ClaimRestriction
-	21, // 4: basalt.catalog.v1.CatalogInfo.last_refresh:type_name -> google.protobuf.Timestamp
+	22, // 4: basalt.catalog.v1.CatalogInfo.last_refresh:type_name -> google.protobuf.Timestamp
 	1,  // 5: basalt.catalog.v1.ListCatalogsResponse.catalogs:type_name -> basalt.catalog.v1.CatalogInfo
-	21, // 6: basalt.catalog.v1.ChartVersion.created:type_name -> google.protobuf.Timestamp
-	19, // 7: basalt.catalog.v1.ChartSummary.annotations:type_name -> basalt.catalog.v1.ChartSummary.AnnotationsEntry
+	22, // 6: basalt.catalog.v1.ChartVersion.created:type_name -> google.protobuf.Timestamp
+	20, // 7: basalt.catalog.v1.ChartSummary.annotations:type_name -> basalt.catalog.v1.ChartSummary.AnnotationsEntry
 	5,  // 8: basalt.catalog.v1.ChartSummary.versions:type_name -> basalt.catalog.v1.ChartVersion
 	6,  // 9: basalt.catalog.v1.ListChartsResponse.charts:type_name -> basalt.catalog.v1.ChartSummary
-	8,  // 10: basalt.catalog.v1.GetChartRequest.chart:type_name -> basalt.catalog.v1.ChartRef
-	8,  // 11: basalt.catalog.v1.GetChartResponse.chart:type_name -> basalt.catalog.v1.ChartRef
-	6,  // 12: basalt.catalog.v1.GetChartResponse.summary:type_name -> basalt.catalog.v1.ChartSummary
-	10, // 13: basalt.catalog.v1.GetChartResponse.dependencies:type_name -> basalt.catalog.v1.ChartDependency
-	8,  // 14: basalt.catalog.v1.GetArchiveRequest.chart:type_name -> basalt.catalog.v1.ChartRef
-	8,  // 15: basalt.catalog.v1.ArchiveHeader.chart:type_name -> basalt.catalog.v1.ChartRef
-	13, // 16: basalt.catalog.v1.ArchiveChunk.header:type_name -> basalt.catalog.v1.ArchiveHeader
-	1,  // 17: basalt.catalog.v1.RefreshResponse.catalogs:type_name -> basalt.catalog.v1.CatalogInfo
-	2,  // 18: basalt.catalog.v1.Catalog.ListCatalogs:input_type -> basalt.catalog.v1.ListCatalogsRequest
-	4,  // 19: basalt.catalog.v1.Catalog.ListCharts:input_type -> basalt.catalog.v1.ListChartsRequest
-	9,  // 20: basalt.catalog.v1.Catalog.GetChart:input_type -> basalt.catalog.v1.GetChartRequest
-	12, // 21: basalt.catalog.v1.Catalog.GetArchive:input_type -> basalt.catalog.v1.GetArchiveRequest
-	15, // 22: basalt.catalog.v1.Catalog.Refresh:input_type -> basalt.catalog.v1.RefreshRequest
-	3,  // 23: basalt.catalog.v1.Catalog.ListCatalogs:output_type -> basalt.catalog.v1.ListCatalogsResponse
-	7,  // 24: basalt.catalog.v1.Catalog.ListCharts:output_type -> basalt.catalog.v1.ListChartsResponse
-	11, // 25: basalt.catalog.v1.Catalog.GetChart:output_type -> basalt.catalog.v1.GetChartResponse
-	14, // 26: basalt.catalog.v1.Catalog.GetArchive:output_type -> basalt.catalog.v1.ArchiveChunk
-	16, // 27: basalt.catalog.v1.Catalog.Refresh:output_type -> basalt.catalog.v1.RefreshResponse
-	23, // [23:28] is the sub-list for method output_type
-	18, // [18:23] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	7,  // 10: basalt.catalog.v1.ListChartsResponse.skipped:type_name -> basalt.catalog.v1.SkippedChart
+	9,  // 11: basalt.catalog.v1.GetChartRequest.chart:type_name -> basalt.catalog.v1.ChartRef
+	9,  // 12: basalt.catalog.v1.GetChartResponse.chart:type_name -> basalt.catalog.v1.ChartRef
+	6,  // 13: basalt.catalog.v1.GetChartResponse.summary:type_name -> basalt.catalog.v1.ChartSummary
+	11, // 14: basalt.catalog.v1.GetChartResponse.dependencies:type_name -> basalt.catalog.v1.ChartDependency
+	9,  // 15: basalt.catalog.v1.GetArchiveRequest.chart:type_name -> basalt.catalog.v1.ChartRef
+	9,  // 16: basalt.catalog.v1.ArchiveHeader.chart:type_name -> basalt.catalog.v1.ChartRef
+	14, // 17: basalt.catalog.v1.ArchiveChunk.header:type_name -> basalt.catalog.v1.ArchiveHeader
+	1,  // 18: basalt.catalog.v1.RefreshResponse.catalogs:type_name -> basalt.catalog.v1.CatalogInfo
+	2,  // 19: basalt.catalog.v1.Catalog.ListCatalogs:input_type -> basalt.catalog.v1.ListCatalogsRequest
+	4,  // 20: basalt.catalog.v1.Catalog.ListCharts:input_type -> basalt.catalog.v1.ListChartsRequest
+	10, // 21: basalt.catalog.v1.Catalog.GetChart:input_type -> basalt.catalog.v1.GetChartRequest
+	13, // 22: basalt.catalog.v1.Catalog.GetArchive:input_type -> basalt.catalog.v1.GetArchiveRequest
+	16, // 23: basalt.catalog.v1.Catalog.Refresh:input_type -> basalt.catalog.v1.RefreshRequest
+	3,  // 24: basalt.catalog.v1.Catalog.ListCatalogs:output_type -> basalt.catalog.v1.ListCatalogsResponse
+	8,  // 25: basalt.catalog.v1.Catalog.ListCharts:output_type -> basalt.catalog.v1.ListChartsResponse
+	12, // 26: basalt.catalog.v1.Catalog.GetChart:output_type -> basalt.catalog.v1.GetChartResponse
+	15, // 27: basalt.catalog.v1.Catalog.GetArchive:output_type -> basalt.catalog.v1.ArchiveChunk
+	17, // 28: basalt.catalog.v1.Catalog.Refresh:output_type -> basalt.catalog.v1.RefreshResponse
+	24, // [24:29] is the sub-list for method output_type
+	19, // [19:24] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_basalt_catalog_v1_catalog_proto_init() }
@@ -1309,7 +1405,7 @@ func file_basalt_catalog_v1_catalog_proto_init() {
 	if File_basalt_catalog_v1_catalog_proto != nil {
 		return
 	}
-	file_basalt_catalog_v1_catalog_proto_msgTypes[14].OneofWrappers = []any{
+	file_basalt_catalog_v1_catalog_proto_msgTypes[15].OneofWrappers = []any{
 		(*ArchiveChunk_Header)(nil),
 		(*ArchiveChunk_Data)(nil),
 	}
@@ -1319,7 +1415,7 @@ func file_basalt_catalog_v1_catalog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_catalog_v1_catalog_proto_rawDesc), len(file_basalt_catalog_v1_catalog_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
