@@ -16,6 +16,7 @@ import type {
   LogLine,
   Me,
   Quota,
+  SavedConfiguration,
   Secret,
   SecretList,
   SecretsCredentials,
@@ -27,6 +28,7 @@ import type {
   ServiceEvent,
   ServiceList,
   ShareLink,
+  UserSettings,
   VersionInfo,
   WithCommands,
 } from "./types";
@@ -131,6 +133,8 @@ export interface ApiClient {
   getConfig(signal?: AbortSignal): Promise<InstanceConfig>;
   getVersion(signal?: AbortSignal): Promise<VersionInfo>;
   getMe(signal?: AbortSignal): Promise<Me>;
+  getSettings(signal?: AbortSignal): Promise<UserSettings>;
+  putSettings(settings: UserSettings): Promise<UserSettings>;
 
   listCatalogs(project: string, signal?: AbortSignal): Promise<Catalog[]>;
   listCharts(project: string, catalog: string, search: string, signal?: AbortSignal): Promise<Chart[]>;
@@ -166,6 +170,9 @@ export interface ApiClient {
   planLaunch(project: string, req: LaunchRequest): Promise<LaunchPlan>;
   /** Launches a service; it is being installed when this resolves. */
   launchService(project: string, req: LaunchRequest): Promise<LaunchAccepted>;
+  listConfigurations(project: string, signal?: AbortSignal): Promise<SavedConfiguration[]>;
+  saveConfiguration(project: string, name: string, launch: LaunchRequest, extra?: Record<string, unknown>): Promise<SavedConfiguration>;
+  deleteConfiguration(project: string, name: string): Promise<void>;
 
   listServices(project: string, signal?: AbortSignal): Promise<Service[]>;
   getService(project: string, service: string, signal?: AbortSignal): Promise<ServiceDetails>;
@@ -318,6 +325,8 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     getConfig: (signal) => call("/config", { signal }),
     getVersion: (signal) => call("/version", { signal }),
     getMe: (signal) => call("/me", { signal }),
+    getSettings: (signal) => call("/me/settings", { signal }),
+    putSettings: (settings) => call("/me/settings", { method: "PUT", body: settings }),
 
     listCatalogs: async (project, signal) =>
       (await call<{ catalogs: Catalog[] }>("/catalogs", { query: { project }, signal })).catalogs,
@@ -450,6 +459,13 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
       call(`${p(project)}/launch/plan`, { method: "POST", body: req, action: "launchPlan", target: req.name || req.chart }),
     launchService: (project, req) =>
       call(`${p(project)}/services`, { method: "POST", body: req, action: "launch", target: req.name || req.chart }),
+    listConfigurations: async (project, signal) =>
+      (await call<{ configurations: SavedConfiguration[] }>(`${p(project)}/configurations`, { signal })).configurations,
+    saveConfiguration: (project, name, launch, extra) =>
+      call(`${p(project)}/configurations/${seg(name)}`, { method: "PUT", body: extra ? { launch, extra } : { launch } }),
+    deleteConfiguration: async (project, name) => {
+      await call(`${p(project)}/configurations/${seg(name)}`, { method: "DELETE" });
+    },
 
     listServices: async (project, signal) =>
       (await call<ServiceList>(`${p(project)}/services`, { signal, action: "servicesList", target: project })).services,

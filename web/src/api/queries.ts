@@ -7,6 +7,7 @@ export const queryKeys = {
   config: ["config"] as const,
   version: ["version"] as const,
   me: ["me"] as const,
+  settings: ["me", "settings"] as const,
   catalogs: (project: string) => ["project", project, "catalogs"] as const,
   charts: (project: string, catalog: string, search: string) => ["project", project, "charts", catalog, search] as const,
   chart: (project: string, catalog: string, chart: string) => ["project", project, "chart", catalog, chart] as const,
@@ -25,6 +26,7 @@ export const queryKeys = {
   quota: (project: string) => ["project", project, "quota"] as const,
   storageCredentials: (project: string) => ["project", project, "credentials", "storage"] as const,
   secretsCredentials: (project: string) => ["project", project, "credentials", "secrets"] as const,
+  configurations: (project: string) => ["project", project, "configurations"] as const,
   launchForm: (project: string, q: LaunchFormQuery) =>
     ["project", project, "launch-form", q.catalog, q.chart, q.version ?? "", q.link ?? "", q.s3 ?? ""] as const,
 };
@@ -183,5 +185,24 @@ export function useLaunchForm(project: string, q: LaunchFormQuery) {
     staleTime: Infinity,
     refetchOnWindowFocus: false,
     retry: false,
+  });
+}
+
+/** The user's git identity and profile; never kept stale, it holds a token. */
+export function useSettings() {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.settings,
+    queryFn: ({ signal }) => api.getSettings(signal),
+    gcTime: 0,
+    refetchOnWindowFocus: false,
+  });
+}
+
+export function useConfigurations(project: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.configurations(project),
+    queryFn: ({ signal }) => api.listConfigurations(project, signal),
   });
 }

@@ -505,3 +505,22 @@ export interface LaunchPlan extends WithCommands {
 export interface LaunchAccepted extends WithCommands {
   service: Service;
 }
+
+/** GET/PUT /me/settings: what every launch takes as the user's git identity and profile. */
+export interface UserSettings {
+  gitName: string;
+  gitEmail: string;
+  gitToken: string;
+  gitProject: string;
+  /** Seconds git keeps the credentials; 0 leaves git's default. */
+  gitCredentialsCacheTTL: number;
+  profile: Record<string, unknown>;
+}
+
+/** /projects/{project}/configurations: a launch saved under a name. */
+export interface SavedConfiguration {
+  name: string;
+  launch: LaunchRequest;
+  /** The portal's own fields, kept by the server as given. */
+  extra?: Record<string, unknown>;
+}

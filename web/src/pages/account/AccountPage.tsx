@@ -6,6 +6,8 @@ import { themePreferences, useTheme, type ThemePreference } from "../../theme/th
 import pageStyles from "../Page.module.css";
 import styles from "./Account.module.css";
 import { SecretsCredentials, StorageCredentials } from "./Credentials";
+import { GitSettings } from "./GitSettings";
+import { KubernetesAccess } from "./KubernetesAccess";
 
 /** Who the user is, their roles and projects, and the interface preferences kept in this browser. */
 export function AccountPage() {
@@ -96,8 +98,10 @@ export function AccountPage() {
         </table>
       </section>
 
+      <GitSettings />
       <StorageCredentials />
       <SecretsCredentials />
+      <KubernetesAccess />
 
       <section className={styles.section} aria-labelledby="account-prefs">
         <h2 id="account-prefs">{t("account.preferences")}</h2>

@@ -10,6 +10,7 @@ import { useDocumentTitle, useFeatures } from "../../instance";
 import { useProject } from "../../project";
 import pageStyles from "../Page.module.css";
 import styles from "./Catalog.module.css";
+import { SavedConfigurations } from "./SavedConfigurations";
 
 const ALL = "all";
 
@@ -43,6 +44,7 @@ export function CatalogPage() {
     <div className={styles.page}>
       <h1 className={pageStyles.title}>{t("page.catalog.title")}</h1>
       <p className={pageStyles.lead}>{t("page.catalog.summary")}</p>
+      <SavedConfigurations />
 
       {catalogs.isError ? <ErrorNotice error={catalogs.error} onRetry={() => void catalogs.refetch()} /> : null}
       {catalogs.data && catalogs.data.length > 0 ? (

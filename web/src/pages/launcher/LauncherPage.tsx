@@ -18,6 +18,7 @@ import { errorsByPath, errorsUnder, GENERAL, initialValues, rangePairs, sections
 import { diffValues, launchLinkQuery, launchLinkUrl, linkOverridePairs, readLinkParams, withParam } from "./launchLink";
 import { LaunchForm } from "./LaunchForm";
 import { LaunchProgress } from "./LaunchProgress";
+import { SaveConfigurationButton } from "./SaveConfiguration";
 import { deepEqual, setIn, type Segment, type Values } from "./paths";
 import styles from "./Launcher.module.css";
 
@@ -188,17 +189,14 @@ function LaunchEditor({
   }, []);
 
   const changed = !deepEqual(values, initial) || friendlyName !== (params.name ?? chart);
-  const linkQuery = launchLinkQuery(
-    {
-      name: friendlyName.trim() && friendlyName.trim() !== chart ? friendlyName.trim() : undefined,
-      version: data.form.version,
-      shared: shared || undefined,
-      s3: params.s3,
-      autoLaunch: true,
-    },
-    diffValues(initial, values),
-    linkOverridePairs(raw),
-  );
+  const linkParams = {
+    name: friendlyName.trim() && friendlyName.trim() !== chart ? friendlyName.trim() : undefined,
+    version: data.form.version,
+    shared: shared || undefined,
+    s3: params.s3,
+  };
+  const overrides = diffValues(initial, values);
+  const linkQuery = launchLinkQuery({ ...linkParams, autoLaunch: true }, overrides, linkOverridePairs(raw));
   const linkUrl = launchLinkUrl(window.location.origin, catalog, chart, linkQuery);
   const busy = launch.isPending || plan.isPending;
   const error = launch.error ?? plan.error;
@@ -317,6 +315,12 @@ function LaunchEditor({
               <Icon name="terminal" size={16} />
               {plan.isPending ? t("launcher.planning") : t("launcher.commands")}
             </button>
+            <SaveConfigurationButton
+              request={request}
+              linkQuery={launchLinkQuery(linkParams, overrides, linkOverridePairs(raw))}
+              defaultName={friendlyName.trim() || chart}
+              disabled={busy}
+            />
           </div>
           <p className="field-hint" style={{ marginBottom: 0 }}>
             {t("launcher.chartVersion", { chart: data.form.chart, version: data.form.version })}
