@@ -15,12 +15,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basalt-dev/basalt/core/internal/basalttest"
 	"github.com/basalt-dev/basalt/deploy/testenv"
 )
 
-// binDirVar names a directory holding what `make build` puts in bin/ (basalt, its plugins,
-// the packaged catalog); without it the test builds them itself.
-const binDirVar = "BASALT_TEST_BIN_DIR"
+func TestMain(m *testing.M) {
+	code := m.Run()
+	basalttest.RemoveBuilds()
+	os.Exit(code)
+}
 
 // TestMakeRunLaunchesOnTheCluster starts basalt as `make run` does (in its bin directory,
 // on the embedded defaults plus the cluster flags of the Makefile's cluster_args, here on the
@@ -82,10 +85,10 @@ func TestMakeRunLaunchesOnTheCluster(t *testing.T) {
 	}
 }
 
-// binDir returns the directory of binaries basalt serves from: $BASALT_TEST_BIN_DIR, or a
-// fresh build laid out as `make build` lays out bin/.
+// binDir returns the directory of binaries basalt serves from, laid out as `make build` lays
+// out bin/: $BASALT_TEST_BIN_DIR under make test, or a fresh build.
 func binDir(t *testing.T) string {
-	if dir := os.Getenv(binDirVar); dir != "" {
+	if dir := os.Getenv(basalttest.BinDirVar); dir != "" {
 		return dir
 	}
 	wd, _ := os.Getwd()
@@ -93,15 +96,14 @@ func binDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	build := exec.Command("go", "build", "-o", dir+"/", ".",
+	dir := basalttest.Build(t,
 		"github.com/basalt-dev/basalt/plugins/fs/cmd/basalt-plugin-fs",
 		"github.com/basalt-dev/basalt/plugins/localsecrets/cmd/basalt-plugin-localsecrets",
 		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo",
 		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-catalog",
 		"github.com/basalt-dev/basalt/plugins/kubernetes/cmd/basalt-plugin-kubernetes")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	if _, err := os.Stat(filepath.Join(dir, "catalog")); err == nil {
+		return dir
 	}
 	pack := exec.Command(filepath.Join(dir, "basalt-catalog"), "package", filepath.Join(root, "config", "catalog"), filepath.Join(dir, "catalog"))
 	if out, err := pack.CombinedOutput(); err != nil {
