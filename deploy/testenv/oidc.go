@@ -54,6 +54,23 @@ type LoginRequest struct {
 // the login app, so a test needs no browser. The tokens carry the user's
 // claims (groups, roles, policy) as the login app would put them.
 func (e *Env) Login(ctx context.Context, r LoginRequest) (*Tokens, error) {
+	// Hydra keeps its state in an in-memory SQLite database, which answers concurrent flows
+	// (test packages run in parallel) with a generic server error now and then ("The error is
+	// unrecognizable"): such a flow is started again, from the beginning.
+	for attempt := 1; ; attempt++ {
+		tok, err := e.login(ctx, r)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "unrecognizable") {
+			return tok, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
+	}
+}
+
+func (e *Env) login(ctx context.Context, r LoginRequest) (*Tokens, error) {
 	if _, ok := LookupUser(r.User); !ok {
 		return nil, fmt.Errorf("testenv: unknown user %q", r.User)
 	}
