@@ -10,6 +10,13 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS   := -w -X github.com/basalt-dev/basalt/core/internal/buildinfo.Version=$(VERSION) -X github.com/basalt-dev/basalt/core/internal/buildinfo.Commit=$(COMMIT)
 export GOFLAGS := -buildvcs=false
+# Basalt is built and tested with Go 1.27.3: it fixes standard-library vulnerabilities that the
+# machine's Go 1.26.8 has (net/http, crypto/x509, crypto/tls, html/template: see make vulncheck).
+# The go command fetches that toolchain from the module proxy on first use (76 MB, about 10 s).
+# What never ships (the test environment's servers, govulncheck, gendb) is built with the
+# machine's own Go, whose build cache is warm: LOCAL_GO.
+export GOTOOLCHAIN := go1.27.3
+LOCAL_GO := GOTOOLCHAIN=local
 
 # The front end and the local test environment keep their recipes beside their code.
 -include web/web.mk
@@ -59,11 +66,11 @@ SANDBOX            := $(CACHE)/sandbox
 SANDBOX_KUBECONFIG := $(SANDBOX)/kubeconfig
 .PHONY: sandbox-up run-down
 sandbox-up: $(TESTENV_BIN)
-	@$(TESTENV_BIN) up -root $(ROOT) -only kube -state $(SANDBOX)
+	@$(LOCAL_GO) $(TESTENV_BIN) up -root $(ROOT) -only kube -state $(SANDBOX)
 
 ## run-down: stop the sandbox cluster make run left running
 run-down: $(TESTENV_BIN)
-	$(TESTENV_BIN) down -root $(ROOT) -state $(SANDBOX)
+	$(LOCAL_GO) $(TESTENV_BIN) down -root $(ROOT) -state $(SANDBOX)
 
 # ---- test ----------------------------------------------------------------------------------
 # The Go suite runs against the real servers of the test environment: it is brought up first
@@ -93,7 +100,7 @@ HELM   = $$(ls -t $(CACHE)/bin/helm-*/helm | head -1)
 .PHONY: chart chart-lint
 ## chart-lint: helm lint --strict, with the default values and with the production example
 chart-lint: $(TESTENV_BIN)
-	@$(TESTENV_BIN) build -root $(ROOT) helm
+	@$(LOCAL_GO) $(TESTENV_BIN) build -root $(ROOT) helm
 	$(HELM) lint --strict $(CHART)
 	$(HELM) lint --strict $(CHART) -f $(CHART)/ci/production-values.yaml
 
@@ -143,15 +150,15 @@ vulncheck-bin: $(TOOLS)/govulncheck-$(GOVULNCHECK_VERSION) $(VULNDB)/index/db.js
 	done | $(TOOLS)/vulnreport
 
 $(TOOLS)/govulncheck-$(GOVULNCHECK_VERSION):
-	GOWORK=off GOFLAGS= GOBIN=$(TOOLS)/gobin go install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+	$(LOCAL_GO) GOWORK=off GOFLAGS= GOBIN=$(TOOLS)/gobin go install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
 	cp $(TOOLS)/gobin/govulncheck $@
 
 $(TOOLS)/gendb-$(VULNDB_VERSION):
-	GOWORK=off GOFLAGS= GOBIN=$(TOOLS)/gobin go install golang.org/x/vulndb/cmd/gendb@$(VULNDB_VERSION)
+	$(LOCAL_GO) GOWORK=off GOFLAGS= GOBIN=$(TOOLS)/gobin go install golang.org/x/vulndb/cmd/gendb@$(VULNDB_VERSION)
 	cp $(TOOLS)/gobin/gendb $@
 
 $(VULNDB)/index/db.json: | $(TOOLS)/gendb-$(VULNDB_VERSION)
-	@src=$$(GOWORK=off GOFLAGS= go mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's|^[[:space:]]*"Dir": "\(.*\)",$$|\1|p'); \
+	@src=$$($(LOCAL_GO) GOWORK=off GOFLAGS= go mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's|^[[:space:]]*"Dir": "\(.*\)",$$|\1|p'); \
 	repo=$$(mktemp -d) && mkdir -p $$repo/data && cp -r $$src/data/osv $$repo/data/ && chmod -R u+w $$repo && \
 	git -C $$repo init -q && git -C $$repo add -A && git -C $$repo -c user.name=basalt -c user.email=basalt@localhost commit -qm vulndb && \
 	rm -rf $(VULNDB) && $(TOOLS)/gendb-$(VULNDB_VERSION) -repo $$repo -out $(VULNDB); status=$$?; rm -rf $$repo; exit $$status

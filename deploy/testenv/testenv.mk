@@ -12,28 +12,28 @@ TESTENV_GO_ENV := BASALT_TESTENV_FILE=$(TESTENV_ENV)
 TESTENV_SRC    := $(shell find $(ROOT)/deploy/testenv -path '*/tools' -prune -o \( -name '*.go' -o -name '*.yaml' -o -name go.mod \) -print)
 
 $(TESTENV_BIN): $(TESTENV_SRC)
-	cd $(ROOT)/deploy/testenv && GOWORK=off go build -o $(TESTENV_BIN) ./cmd/testenv
+	cd $(ROOT)/deploy/testenv && $(LOCAL_GO) GOWORK=off go build -o $(TESTENV_BIN) ./cmd/testenv
 
 .PHONY: testenv-build testenv-up testenv-down testenv-status testenv-env testenv-test
 
 ## testenv-build: build the missing components (cold: about 20 minutes on 2 cores)
 testenv-build: $(TESTENV_BIN)
-	$(TESTENV_BIN) build -root $(ROOT)
+	$(LOCAL_GO) $(TESTENV_BIN) build -root $(ROOT)
 
 ## testenv-up: build what is missing, start everything, write $(TESTENV_ENV)
 testenv-up: $(TESTENV_BIN)
-	$(TESTENV_BIN) up -root $(ROOT)
+	$(LOCAL_GO) $(TESTENV_BIN) up -root $(ROOT)
 
 ## testenv-down: stop every process testenv-up started
 testenv-down: $(TESTENV_BIN)
-	$(TESTENV_BIN) down -root $(ROOT)
+	$(LOCAL_GO) $(TESTENV_BIN) down -root $(ROOT)
 
 testenv-status: $(TESTENV_BIN)
-	$(TESTENV_BIN) status -root $(ROOT)
+	$(LOCAL_GO) $(TESTENV_BIN) status -root $(ROOT)
 
 ## testenv-env: print the env file, e.g. eval "$$(make -s testenv-env)"
 testenv-env: $(TESTENV_BIN)
-	@$(TESTENV_BIN) env -root $(ROOT)
+	@$(LOCAL_GO) $(TESTENV_BIN) env -root $(ROOT)
 
 ## testenv-test: the environment's own proofs (Deployment, Helm, STS, Vault)
 testenv-test: testenv-up
