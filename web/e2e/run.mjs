@@ -222,16 +222,84 @@ try {
     await shot("06-launched-ready");
   });
 
-  await step("my services: the launched service, ready, then deleted", async () => {
+  const card = page.getByRole("article").filter({ has: page.getByRole("heading", { name: "e2e-nb" }) });
+  await step("my services: the launched service paused, then resumed", async () => {
     await page.getByRole("navigation").first().getByRole("link", { name: "My services" }).click();
-    const card = page.getByRole("article").filter({ has: page.getByRole("heading", { name: "e2e-nb" }) });
     await card.locator('[data-state="ready"]').waitFor();
     await shot("07-my-services");
+    const [{ id }] = await services();
+    const service = async () => (await (await fetch(`${base}/api/v1/projects/user-e2e/services/${encodeURIComponent(id)}`)).json()).service;
+    await card.getByRole("button", { name: "Pause", exact: true }).click();
+    await card.locator('[data-state="paused"]').waitFor({ timeout: 30_000 });
+    await card.getByRole("button", { name: "Resume", exact: true }).waitFor();
+    const paused = await service();
+    assert.ok(paused.suspended, `paused on the server: ${JSON.stringify(paused)}`);
+    await shot("07a-my-services-paused");
+    await card.getByRole("button", { name: "Resume", exact: true }).click();
+    await card.locator('[data-state="ready"]').waitFor({ timeout: 60_000 });
+    const svc = await service();
+    assert.ok(!svc.suspended && svc.ready, `resumed on the server: ${JSON.stringify(svc)}`);
+    await shot("07b-my-services-resumed");
+  });
+
+  await step("my services: the launched service deleted", async () => {
     await card.getByRole("button", { name: "Delete e2e-nb" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Delete", exact: true }).click();
     await card.waitFor({ state: "detached", timeout: 30_000 });
     assert.deepEqual(await services(), [], "deleted on the server too");
     await shot("08-my-services-empty");
+  });
+
+  await step("files: upload by drag and drop, download, preview", async () => {
+    const name = `e2e-cities-${Date.now()}.csv`;
+    const csv = "city,population\nOslo,709037\nBergen,291940\nTromsø,78745\n";
+    await page.goto("/my-files");
+    await page.getByText("Drop files or folders here").waitFor();
+    // A drop synthesised in the page: a DataTransfer holding a File, dispatched on the drop zone.
+    const dt = await page.evaluateHandle(([n, text]) => {
+      const d = new DataTransfer();
+      d.items.add(new File([text], n, { type: "text/csv" }));
+      return d;
+    }, [name, csv]);
+    const zone = page.locator('[aria-describedby="drop-hint"]');
+    for (const type of ["dragenter", "dragover", "drop"]) await zone.dispatchEvent(type, { dataTransfer: dt });
+    const row = page.getByRole("row").filter({ has: page.getByRole("button", { name, exact: true }) });
+    await row.waitFor({ timeout: 20_000 });
+    await shot("15-files-uploaded");
+    const [download] = await Promise.all([page.waitForEvent("download"), row.getByRole("link", { name: `Download ${name}` }).click()]);
+    assert.equal(download.suggestedFilename(), name);
+    assert.equal(readFileSync(await download.path(), "utf8"), csv, "the downloaded bytes are the uploaded ones");
+    await row.getByRole("button", { name, exact: true }).click();
+    const table = page.getByRole("dialog").getByRole("region", { name: `First rows of ${name}` });
+    await table.getByRole("cell", { name: "Tromsø" }).waitFor();
+    for (const city of ["Oslo", "Bergen"]) await table.getByRole("cell", { name: city, exact: true }).waitFor();
+    assert.equal(await table.getByRole("row").count(), 4, "a header row and the three rows");
+    await shot("16-files-preview");
+    await page.keyboard.press("Escape");
+  });
+
+  await step("secrets: a secret of two keys created, read back, on the server", async () => {
+    const name = `e2e-db-${Date.now()}`;
+    await page.goto("/my-secrets");
+    await page.getByRole("button", { name: "New secret" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name", { exact: true }).fill(name);
+    await dialog.getByLabel("Key 1").fill("user");
+    await dialog.getByLabel("Value 1").fill("analyst");
+    await dialog.getByRole("button", { name: "Add a key" }).click();
+    await dialog.getByLabel("Key 2").fill("password");
+    await dialog.getByLabel("Value 2").fill("s3cr3t-e2e");
+    await dialog.getByRole("button", { name: "Create" }).click();
+    await dialog.waitFor({ state: "detached" });
+    const detail = page.getByRole("region", { name: "Secret" });
+    await detail.getByLabel("Show the values").check();
+    for (const [k, v] of [["user", "analyst"], ["password", "s3cr3t-e2e"]]) {
+      await detail.getByRole("row").filter({ has: page.getByRole("rowheader", { name: k }) }).getByRole("cell", { name: v }).waitFor();
+    }
+    await shot("17-secret-created");
+    const res = await fetch(`${base}/api/v1/projects/user-e2e/secrets/secret?path=${encodeURIComponent(name)}`);
+    assert.equal(res.status, 200);
+    assert.deepEqual((await res.json()).data, { user: "analyst", password: "s3cr3t-e2e" });
   });
 
   await step("switch to French", async () => {
@@ -292,6 +360,34 @@ try {
       await p.screenshot({ path: join(shots, "14-oidc-signed-out.png") });
     } finally {
       await p.close();
+    }
+  });
+
+  // Rebranding from configuration only: a third basalt with the example theme, on the test
+  // environment's cluster instead of the in-cluster one the example names.
+  await step("rebranding: theme-rebrand.yaml's name, header line and palette", async () => {
+    const branded = await startBasalt("rebrand", () => [
+      "--config", join(root, "config", "examples", "theme-rebrand.yaml"),
+      "--set", "plugins.cluster.config.inCluster=false",
+      "--set", `plugins.cluster.config.kubeconfig=${testenv.KUBECONFIG}`,
+      "--set", "auth.local.username=e2e",
+    ]);
+    const p = await context.newPage();
+    try {
+      await p.goto(`${branded.base}/`);
+      await p.getByRole("dialog").getByRole("button", { name: /^(I accept|J’accepte)$/ }).click(); // the example's terms
+      const banner = p.getByRole("banner");
+      await banner.getByText(/^(Statistics office · data science platform|Office statistique · plateforme de data science)$/).waitFor();
+      await p.waitForFunction(() => document.title.includes("Nordlys Lab"));
+      const vars = await p.evaluate(() => {
+        const css = getComputedStyle(document.documentElement);
+        return ["--brand-primary", "--brand-secondary", "--bg"].map((v) => css.getPropertyValue(v).trim().toLowerCase());
+      });
+      assert.deepEqual(vars, ["#0e6e5c", "#f2a541", "#f7f5f0"]);
+      await p.screenshot({ path: join(shots, "18-rebranded-home.png"), fullPage: true });
+    } finally {
+      await p.close();
+      branded.proc.kill("SIGTERM");
     }
   });
 } catch (err) {
