@@ -302,7 +302,7 @@ func (p *Plugin) GetRelease(ctx context.Context, req sdk.GetReleaseRequest) (sdk
 		if err != nil {
 			return sdk.GetReleaseResponse{}, err
 		}
-		resp.Manifest = f.d.rel.Manifest
+		resp.Manifest = maskManifest(f.d.rel.Manifest)
 	}
 	return resp, nil
 }
