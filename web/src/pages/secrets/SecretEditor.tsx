@@ -36,6 +36,33 @@ export function duplicateKeys(rows: Row[]): string[] {
 }
 
 /** Key-value rows to edit; the server's rule for a key ("data.KEY") shows at its row. */
+/** The "show the values" switch of a secret's key-value table, when reading or editing it. */
+export function RevealToggle({ reveal, onChange }: { reveal: boolean; onChange(reveal: boolean): void }) {
+  const { t } = useI18n();
+  return (
+    <label className={styles.reveal}>
+      <input type="checkbox" checked={reveal} onChange={(e) => onChange(e.target.checked)} />
+      {t("secrets.showValues")}
+    </label>
+  );
+}
+
+/** The header row of a secret's key-value table. */
+export function KeyValueHead() {
+  const { t } = useI18n();
+  return (
+    <thead>
+      <tr>
+        <th scope="col">{t("secrets.key")}</th>
+        <th scope="col">{t("secrets.value")}</th>
+        <th scope="col" className="actions">
+          <span className="visually-hidden">{t("files.actions")}</span>
+        </th>
+      </tr>
+    </thead>
+  );
+}
+
 export function SecretEditor({ rows, onChange, violations }: { rows: Row[]; onChange(rows: Row[]): void; violations: FieldViolation[] }) {
   const { t } = useI18n();
   const [reveal, setReveal] = useState(false);
@@ -43,20 +70,9 @@ export function SecretEditor({ rows, onChange, violations }: { rows: Row[]; onCh
   const dups = duplicateKeys(rows);
   return (
     <div>
-      <label className={styles.reveal}>
-        <input type="checkbox" checked={reveal} onChange={(e) => setReveal(e.target.checked)} />
-        {t("secrets.showValues")}
-      </label>
+      <RevealToggle reveal={reveal} onChange={setReveal} />
       <table className="data-table">
-        <thead>
-          <tr>
-            <th scope="col">{t("secrets.key")}</th>
-            <th scope="col">{t("secrets.value")}</th>
-            <th scope="col" className="actions">
-              <span className="visually-hidden">{t("files.actions")}</span>
-            </th>
-          </tr>
-        </thead>
+        <KeyValueHead />
         <tbody>
           {rows.map((r, i) => {
             const rule = violations.find((v) => v.field === `data.${r.key.trim()}`)?.rule ?? (dups.includes(r.key.trim()) ? t("secrets.duplicate") : undefined);

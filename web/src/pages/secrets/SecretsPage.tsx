@@ -14,7 +14,7 @@ import { useI18n } from "../../i18n";
 import { useDocumentTitle } from "../../instance";
 import { useProject } from "../../project";
 import pageStyles from "../Page.module.css";
-import { fromRows, duplicateKeys, SecretEditor, toRows, type Row } from "./SecretEditor";
+import { fromRows, duplicateKeys, KeyValueHead, RevealToggle, SecretEditor, toRows, type Row } from "./SecretEditor";
 import styles from "./Secrets.module.css";
 
 const join = (folder: string, name: string) => (folder ? `${folder.replace(/\/+$/, "")}/${name}` : name);
@@ -208,20 +208,9 @@ function SecretView({ path, home, onGone }: { path: string; home: string; onGone
           <EmptyState title={t("secrets.noKeys")} />
         ) : (
           <>
-            <label className={styles.reveal}>
-              <input type="checkbox" checked={reveal} onChange={(e) => setReveal(e.target.checked)} />
-              {t("secrets.showValues")}
-            </label>
+            <RevealToggle reveal={reveal} onChange={setReveal} />
             <table className="data-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("secrets.key")}</th>
-                  <th scope="col">{t("secrets.value")}</th>
-                  <th scope="col" className="actions">
-                    <span className="visually-hidden">{t("files.actions")}</span>
-                  </th>
-                </tr>
-              </thead>
+              <KeyValueHead />
               <tbody>
                 {Object.entries(s.data).map(([k, v]) => (
                   <tr key={k}>
