@@ -15,16 +15,17 @@ var DefaultYAML []byte
 
 // Config is the whole configuration of a Basalt instance.
 type Config struct {
-	Server   Server            `koanf:"server" doc:"The HTTP listener."`
-	Log      Log               `koanf:"log" doc:"The core's structured log; plugins' logs are forwarded into it."`
-	UI       UI                `koanf:"ui" doc:"Branding the portal applies without a rebuild."`
-	Auth     Auth              `koanf:"auth" doc:"Who callers are: the local user or users of an OIDC provider."`
-	Authz    Authz             `koanf:"authz" doc:"Authorization: the casbin model and policy, and which token roles are Basalt roles."`
-	Projects Projects          `koanf:"projects" doc:"How users and groups become project ids."`
-	Plugins  map[string]Plugin `koanf:"plugins" doc:"Plugin instances by name: each is one process of a plugin binary with its own configuration."`
-	Regions  []Region          `koanf:"regions" doc:"Where services run and data lives; the first region is the default."`
-	Launch   Launch            `koanf:"launch" doc:"The launch pipeline."`
-	Audit    Audit             `koanf:"audit" doc:"Audit events of state-changing actions: always in the log, and to a webhook when set."`
+	Server    Server            `koanf:"server" doc:"The HTTP listener."`
+	Log       Log               `koanf:"log" doc:"The core's structured log; plugins' logs are forwarded into it."`
+	UI        UI                `koanf:"ui" doc:"Branding the portal applies without a rebuild."`
+	Auth      Auth              `koanf:"auth" doc:"Who callers are: the local user or users of an OIDC provider."`
+	Authz     Authz             `koanf:"authz" doc:"Authorization: the casbin model and policy, and which token roles are Basalt roles."`
+	Projects  Projects          `koanf:"projects" doc:"How users and groups become project ids."`
+	Plugins   map[string]Plugin `koanf:"plugins" doc:"Plugin instances by name: each is one process of a plugin binary with its own configuration."`
+	Regions   []Region          `koanf:"regions" doc:"Where services run and data lives; the first region is the default."`
+	Launch    Launch            `koanf:"launch" doc:"The launch pipeline."`
+	Audit     Audit             `koanf:"audit" doc:"Audit events of state-changing actions: always in the log, and to a webhook when set."`
+	Telemetry Telemetry         `koanf:"telemetry" doc:"Traces of Basalt's own work, for operators."`
 }
 
 // Region is where users' services run and their data lives: each names the plugin instances
