@@ -297,9 +297,12 @@ func NewContext(in ContextInput) *Context {
 // parts (the random subdomain is kept).
 func (c *Context) ApplyRegion(region *Region) {
 	svc := region.Services
+	// Without a domain there is no host name to route, and an Ingress for "name-0." would be
+	// refused or unreachable: charts then take their not-exposed path (e.g. port-forward notes).
+	ingress := svc.Expose.Domain != "" && (svc.Expose.Ingress == nil || *svc.Expose.Ingress)
 	c.K8s = ContextK8s{
 		Domain: svc.Expose.Domain, IngressClassName: svc.Expose.IngressClassName,
-		Ingress: svc.Expose.Ingress == nil || *svc.Expose.Ingress, Route: svc.Expose.Route,
+		Ingress: ingress, Route: svc.Expose.Route,
 		Istio: svc.Expose.Istio, RandomSubdomain: c.K8s.RandomSubdomain,
 		InitScriptURL: svc.InitScript, InitScriptCheckSum: svc.InitScriptCheckSum,
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/basalt-dev/basalt/core/internal/launch/form"
+	"github.com/basalt-dev/basalt/core/internal/launch/link"
 )
 
 func TestFormOfRealChart(t *testing.T) {
@@ -62,5 +63,35 @@ func TestFormOfRealChart(t *testing.T) {
 	}
 	if want := []string{"enabled", "name", "email", "cache", "token", "repository", "branch", "asCodeServerRoot"}; !slices.Equal(gitKeys, want) {
 		t.Errorf("git fields %v, want ide/git.json's order %v", gitKeys, want)
+	}
+}
+
+// A launch link opens the form with its values: the launcher sends the form's values, not the
+// link, so an override missing here would be lost at launch.
+func TestFormShowsLaunchLinkOverrides(t *testing.T) {
+	p, _ := NewPlanner(nil)
+	c := loadChart(t, catalogDir+"/jupyter-python-2.5.2.tgz")
+	l, err := link.Parse("name=nb&resources.limits.memory=%C2%AB8Gi%C2%BB&git.enabled=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := p.Form(Request{Chart: c, Context: NewContext(contextCases()[0].in), Overrides: l.Overrides})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	var walk func(*form.Field)
+	walk = func(f *form.Field) {
+		got[f.Path] = f.Value
+		for _, c := range f.Fields {
+			walk(c)
+		}
+	}
+	walk(f.Root)
+	if got["resources.limits.memory"] != "8Gi" || got["git.enabled"] != false {
+		t.Errorf("form values = memory limit %v, git.enabled %v; want the link's 8Gi and false", got["resources.limits.memory"], got["git.enabled"])
+	}
+	if got["resources.requests.memory"] == "8Gi" {
+		t.Errorf("an override leaked into another field")
 	}
 }

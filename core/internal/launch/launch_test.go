@@ -123,7 +123,7 @@ func TestContextValuesInCharts(t *testing.T) {
 		},
 		"no-s3-no-vault": {
 			"git.repository": "", "s3.workingDirectoryPath": "", "resources.limits.memory": "50Gi",
-			"ingress.enabled": true, "ingress.useCertManager": false, "userPreferences.language": "en",
+			"ingress.enabled": false, "ingress.useCertManager": false, "userPreferences.language": "en", // a region without a domain exposes nothing
 		},
 	}
 	for _, cc := range cases {
@@ -363,5 +363,19 @@ func TestContextGroupHardening(t *testing.T) {
 	}
 	if c.Project.Basic == "" || fmt.Sprint(c.Map()["k8s"].(map[string]any)["ingress"]) != "true" {
 		t.Errorf("context map: %v", c.Map())
+	}
+}
+
+func TestNoIngressWithoutDomain(t *testing.T) {
+	in := contextCases()[0].in
+	in.Region.Services.Expose.Domain = ""
+	if c := NewContext(in); c.K8s.Ingress {
+		t.Errorf("k8s.ingress is true for a region without a domain: %+v", c.K8s)
+	}
+	in.Region.Services.Expose.Domain = "lab.example.org"
+	no := false
+	in.Region.Services.Expose.Ingress = &no
+	if c := NewContext(in); c.K8s.Ingress {
+		t.Errorf("k8s.ingress is true although the region turns it off: %+v", c.K8s)
 	}
 }

@@ -101,13 +101,20 @@ func (p *Planner) Plan(req Request) (*Plan, error) {
 	return plan, nil
 }
 
-// Form returns the launch form of a chart for the request's user, pre-filled.
+// Form returns the launch form of a chart for the request's user, pre-filled, with a launch
+// link's overrides in its values: what the link opens is what the user sees and launches.
 func (p *Planner) Form(req Request) (*form.Form, error) {
 	plan, _, _, err := p.prefill(req)
 	if err != nil {
 		return nil, err
 	}
-	return form.Build(plan.Chart, plan.Version, plan.Schema, plan.Prefilled), nil
+	shown := plan.Prefilled
+	if len(req.Overrides) > 0 {
+		if shown = link.Apply(values.Clone(plan.Prefilled).(map[string]any), req.Overrides); shown == nil {
+			shown = map[string]any{}
+		}
+	}
+	return form.Build(plan.Chart, plan.Version, plan.Schema, shown), nil
 }
 
 func (p *Planner) prefill(req Request) (*Plan, *compiledSchema, prefill.Context, error) {
