@@ -42,21 +42,21 @@ const (
 
 // serverOptions are the gRPC options of the plugin's end.
 func serverOptions(opts []grpc.ServerOption) []grpc.ServerOption {
-	return append(opts,
+	return append(append(opts,
 		grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize),
 		grpc.InitialWindowSize(window), grpc.InitialConnWindowSize(window),
 		grpc.WriteBufferSize(buffer), grpc.ReadBufferSize(buffer),
-		grpc.ForceServerCodecV2(wire.Codec))
+		grpc.ForceServerCodecV2(wire.Codec)), traceServerOptions()...)
 }
 
 // DialOptions are the gRPC options a host uses to connect to plugins.
 func DialOptions() []grpc.DialOption {
-	return []grpc.DialOption{
+	return append([]grpc.DialOption{
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageSize), grpc.MaxCallSendMsgSize(MaxMessageSize),
 			grpc.ForceCodecV2(wire.Codec)),
 		grpc.WithInitialWindowSize(window), grpc.WithInitialConnWindowSize(window),
 		grpc.WithWriteBufferSize(buffer), grpc.WithReadBufferSize(buffer),
-	}
+	}, traceDialOptions()...)
 }
 
 // kindPlugin adapts one kind to go-plugin: the server side registers impl, the client side
@@ -101,6 +101,8 @@ func Serve(kind sdk.Kind, impl sdk.Plugin) {
 	// The first line of every plugin's log, forwarded by the host like any other.
 	Logger().Info("serving", "kind", string(kind), "protocols", []int{sdk.ProtocolVersion})
 	defer startProfile()()
+	// Tracing starts before the servers are built: their options depend on it.
+	defer serveTracing()()
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{sdk.ProtocolVersion: PluginSet(kind, impl)},
