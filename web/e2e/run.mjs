@@ -11,7 +11,7 @@
 //   CHROMIUM=/usr/bin/chromium  the browser
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -64,13 +64,21 @@ async function startBasalt(name, flags) {
     `plugins.secrets.config.keyFile=${data}/secrets.key`,
     `plugins.catalogs.config.cacheDir=${data}/cache`,
   ].flatMap((s) => ["--set", s]);
-  const proc = spawn("./basalt", ["serve", "--set", `server.address=127.0.0.1:${port}`, ...own, ...flags(base)], {
+  // Under make test, the debug log goes to the run's log directory too, which it scans for
+  // secrets and tokens (core/cmd/logscan).
+  const logDir = process.env.BASALT_TEST_LOG_DIR;
+  const debug = logDir ? ["--set", "log.level=debug"] : [];
+  const proc = spawn("./basalt", ["serve", "--set", `server.address=127.0.0.1:${port}`, ...own, ...debug, ...flags(base)], {
     cwd: bin,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const b = { name, base, proc, output: "" };
-  proc.stdout.on("data", (d) => (b.output += d));
-  proc.stderr.on("data", (d) => (b.output += d));
+  const keep = (d) => {
+    b.output += d;
+    if (logDir) appendFileSync(join(logDir, `e2e-basalt-${name}.log`), d);
+  };
+  proc.stdout.on("data", keep);
+  proc.stderr.on("data", keep);
   servers.push(b);
   for (let i = 0; i < 300; i++) {
     if (proc.exitCode !== null) throw new Error(`basalt (${name}) exited with ${proc.exitCode}:\n${b.output}`);
@@ -121,6 +129,13 @@ try {
   ]);
   const base = local.base;
   console.log(`basalt on ${base} (${Date.now() - started} ms)`);
+  // A run that stopped half way (locally; CI's cluster is new) may have left services behind:
+  // the steps below count the project's services, so it starts empty.
+  for (const svc of (await (await fetch(`${base}/api/v1/projects/user-e2e/services`)).json()).services ?? []) {
+    const res = await fetch(`${base}/api/v1/projects/user-e2e/services/${encodeURIComponent(svc.id)}`, { method: "DELETE" });
+    if (!res.ok) throw new Error(`deleting the leftover ${svc.id}: ${res.status} ${await res.text()}`);
+    console.log(`deleted a leftover service of an earlier run: ${svc.id}`);
+  }
   rmSync(shots, { recursive: true, force: true }); // no stale page from an older run
   mkdirSync(shots, { recursive: true });
 
@@ -146,7 +161,14 @@ try {
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleErrors = [];
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
-  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  // The header, side bar and command panel are fixed to the viewport; a "full page" capture
+  // would paint them mid-page. The viewport grows to the page's height for the capture instead.
+  const shot = async (name) => {
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    if (height > 900) await page.setViewportSize({ width: 1366, height });
+    await page.screenshot({ path: join(shots, `${name}.png`) });
+    if (height > 900) await page.setViewportSize({ width: 1366, height: 900 });
+  };
   const services = async () => (await (await fetch(`${base}/api/v1/projects/user-e2e/services`)).json()).services;
 
   await step("home", async () => {
@@ -186,6 +208,7 @@ try {
     await page.getByLabel("Configure git in the service").check();
     await page.getByRole("tab", { name: /Resources/ }).click();
     await page.getByRole("group", { name: "Memory request – Memory limit" }).waitFor();
+    assert.equal(await page.getByLabel("Memory limit, exact value").inputValue(), "8", "the link's memory limit is in the form");
     await shot("04-launcher-form-resources");
   });
 
