@@ -35,6 +35,10 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(pluginEnv); mode != "" {
+		servePlugin(mode)
+		os.Exit(0)
+	}
 	if mode := os.Getenv(peerEnv); mode != "" {
 		if err := runPeer(mode); err != nil {
 			fmt.Fprintln(os.Stderr, "floor peer:", err)

@@ -103,6 +103,7 @@ func Serve(kind sdk.Kind, impl sdk.Plugin) {
 	defer startProfile()()
 	// Tracing starts before the servers are built: their options depend on it.
 	defer serveTracing()()
+	serveChannel(kind, impl) // before go-plugin's handshake: see channelGreeting
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{sdk.ProtocolVersion: PluginSet(kind, impl)},

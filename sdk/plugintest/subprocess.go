@@ -65,40 +65,58 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Spawn starts a plugin binary as the core does (go-plugin, gRPC only, AutoMTLS) and returns
-// its client for kind, unconfigured, with the process id; the process is killed when the test
-// ends. Warnings of the plugin reach the test log.
+// Spawn starts a plugin binary as the core does (go-plugin, gRPC only, AutoMTLS, the calls on
+// the plugin's private channel, which it must serve) and returns its client for kind,
+// unconfigured, with the process id; the process is killed when the test ends. Warnings of
+// the plugin reach the test log.
 func Spawn(tb testing.TB, kind sdk.Kind, bin string, args ...string) (sdk.Plugin, int) {
 	tb.Helper()
-	return spawn(tb, kind, bin, hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: logWriter{tb}, Level: hclog.Warn}), args)
+	return spawn(tb, kind, bin, warnings(tb), true, args)
+}
+
+// SpawnWithoutChannel is Spawn with no private channel: the calls go over go-plugin's
+// connection with mutual TLS, as they do for a plugin built with an sdk older than the
+// channel.
+func SpawnWithoutChannel(tb testing.TB, kind sdk.Kind, bin string, args ...string) (sdk.Plugin, int) {
+	tb.Helper()
+	return spawn(tb, kind, bin, warnings(tb), false, args)
+}
+
+func warnings(tb testing.TB) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: logWriter{tb}, Level: hclog.Warn})
 }
 
 // SpawnLogged is Spawn that also copies every line the plugin logs, at any level, to log:
 // for tests that check what a plugin writes to its logs.
 func SpawnLogged(tb testing.TB, kind sdk.Kind, bin string, log io.Writer, args ...string) (sdk.Plugin, int) {
 	tb.Helper()
-	return spawn(tb, kind, bin, hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: io.MultiWriter(log, logWriter{tb}), Level: hclog.Trace}), args)
+	return spawn(tb, kind, bin, hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: io.MultiWriter(log, logWriter{tb}), Level: hclog.Trace}), true, args)
 }
 
-func spawn(tb testing.TB, kind sdk.Kind, bin string, logger hclog.Logger, args []string) (sdk.Plugin, int) {
+func spawn(tb testing.TB, kind sdk.Kind, bin string, logger hclog.Logger, withChannel bool, args []string) (sdk.Plugin, int) {
 	tb.Helper()
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  pluginrpc.Handshake,
-		VersionedPlugins: pluginrpc.ClientPlugins(),
-		Cmd:              exec.Command(bin, args...),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		GRPCDialOptions:  pluginrpc.DialOptions(),
-		Logger:           logger,
-	})
+	logger = keepLog(tb, bin, logger)
+	cmd := exec.Command(bin, args...)
+	var channel *pluginrpc.Channel // nil: go-plugin's connection
+	if withChannel {
+		var err error
+		if channel, err = pluginrpc.NewChannel(cmd); err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { channel.Close() })
+	}
+	client := plugin.NewClient(pluginrpc.ClientConfig(cmd, logger))
 	tb.Cleanup(client.Kill)
 	rpc, err := client.Client()
 	if err != nil {
 		tb.Fatalf("starting the %s plugin %s: %v", kind, bin, err)
 	}
-	raw, err := rpc.Dispense(string(kind))
+	p, err := channel.Dispense(rpc, kind)
 	if err != nil {
 		tb.Fatalf("dispensing %s: %v", kind, err)
 	}
-	return raw.(sdk.Plugin), client.ReattachConfig().Pid
+	if withChannel && !channel.Active() {
+		tb.Fatalf("the %s plugin %s does not serve the private channel (built with an older sdk?)", kind, bin)
+	}
+	return p, client.ReattachConfig().Pid
 }

@@ -49,6 +49,7 @@ type Instance struct {
 
 	mu        sync.Mutex
 	client    *plugin.Client
+	channel   *pluginrpc.Channel // the calls' connection, closed with client
 	impl      sdk.Plugin
 	info      sdk.InfoResponse
 	protocol  int
@@ -90,8 +91,10 @@ func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // spawn starts the plugin's process, negotiates the protocol, checks what it is, validates its
-// configuration against the schema it publishes and configures it.
-func (i *Instance) spawn(ctx context.Context) (*plugin.Client, sdk.Plugin, sdk.InfoResponse, error) {
+// configuration against the schema it publishes and configures it. The calls go on the
+// plugin's private channel (pluginrpc.Channel) when it serves one, else on go-plugin's
+// connection.
+func (i *Instance) spawn(ctx context.Context) (*plugin.Client, *pluginrpc.Channel, sdk.Plugin, sdk.InfoResponse, error) {
 	var info sdk.InfoResponse
 	timeout := i.cfg.StartTimeout
 	if timeout == 0 {
@@ -99,6 +102,10 @@ func (i *Instance) spawn(ctx context.Context) (*plugin.Client, sdk.Plugin, sdk.I
 	}
 	cmd := exec.Command(i.path, i.cfg.Args...)
 	dieWithParent(cmd)
+	channel, err := pluginrpc.NewChannel(cmd)
+	if err != nil {
+		i.log.Warn("calls go over go-plugin's connection", "error", err)
+	}
 	cc := &plugin.ClientConfig{
 		HandshakeConfig:  pluginrpc.Handshake,
 		VersionedPlugins: pluginrpc.ClientPlugins(),
@@ -114,19 +121,19 @@ func (i *Instance) spawn(ctx context.Context) (*plugin.Client, sdk.Plugin, sdk.I
 		cc.SecureConfig = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
 	client := plugin.NewClient(cc)
-	fail := func(err error) (*plugin.Client, sdk.Plugin, sdk.InfoResponse, error) {
+	fail := func(err error) (*plugin.Client, *pluginrpc.Channel, sdk.Plugin, sdk.InfoResponse, error) {
 		client.Kill()
-		return nil, nil, info, err
+		channel.Close()
+		return nil, nil, nil, info, err
 	}
 	rpc, err := client.Client()
 	if err != nil {
 		return fail(fmt.Errorf("starting %s: %w", i.path, err))
 	}
-	raw, err := rpc.Dispense(string(i.Kind))
+	impl, err := channel.Dispense(rpc, i.Kind)
 	if err != nil {
 		return fail(fmt.Errorf("the plugin does not serve the %s kind: %w", i.Kind, err))
 	}
-	impl := raw.(sdk.Plugin)
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -152,7 +159,7 @@ func (i *Instance) spawn(ctx context.Context) (*plugin.Client, sdk.Plugin, sdk.I
 		}
 		return fail(&ConfigError{i.Name, &config.KeyError{Key: key, Problem: err.Error()}})
 	}
-	return client, impl, info, nil
+	return client, channel, impl, info, nil
 }
 
 func (i *Instance) checkConfig(schema []byte) error {
@@ -215,7 +222,7 @@ func (i *Instance) get(ctx context.Context) (sdk.Plugin, error) {
 	}
 
 	began := time.Now()
-	client, impl, info, err := i.spawn(ctx)
+	client, channel, impl, info, err := i.spawn(ctx)
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if err != nil {
@@ -231,12 +238,13 @@ func (i *Instance) get(ctx context.Context) (sdk.Plugin, error) {
 	}
 	if i.closed { // Close ran while we were starting
 		client.Kill()
+		channel.Close()
 		return nil, sdk.Errorf(sdk.ErrUnavailable, "plugin %q is stopped: Basalt is shutting down", i.Name)
 	}
-	i.client, i.impl, i.info, i.protocol = client, impl, info, client.NegotiatedVersion()
+	i.client, i.channel, i.impl, i.info, i.protocol = client, channel, impl, info, client.NegotiatedVersion()
 	i.startedAt, i.lastErr = time.Now(), nil
 	i.log.Info("plugin started", "path", i.path, "name", info.Name, "version", info.Version,
-		"protocol", i.protocol, "pid", pid(client), "took", time.Since(began).Round(time.Millisecond))
+		"protocol", i.protocol, "pid", pid(client), "private_channel", channel.Active(), "took", time.Since(began).Round(time.Millisecond))
 	go i.watch(client)
 	return impl, nil
 }
@@ -266,12 +274,13 @@ func (i *Instance) crashed(client *plugin.Client) bool {
 		return false
 	}
 	client.Kill() // reaps the process and releases its resources
+	i.channel.Close()
 	if time.Since(i.startedAt) > stableAfter {
 		i.failures = 0
 	}
 	i.failures++
 	i.restarts++
-	i.client, i.impl = nil, nil
+	i.client, i.channel, i.impl = nil, nil, nil
 	i.lastErr = errors.New("the plugin process exited")
 	delay := backoff(i.failures)
 	i.retryAt = time.Now().Add(delay)
@@ -332,12 +341,13 @@ func (i *Instance) after(impl sdk.Plugin, err error) error {
 func (i *Instance) Close() {
 	i.mu.Lock()
 	i.closed = true
-	client := i.client
-	i.client, i.impl = nil, nil
+	client, channel := i.client, i.channel
+	i.client, i.channel, i.impl = nil, nil, nil
 	i.mu.Unlock()
 	if client != nil {
 		client.Kill()
 	}
+	channel.Close()
 }
 
 // Status is what an administrator sees of a plugin.

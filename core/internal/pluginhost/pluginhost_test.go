@@ -51,6 +51,13 @@ func memory(t *testing.T, kind string, cfg map[string]any) config.Plugin {
 	return config.Plugin{Kind: kind, Path: testplugin.Memory(t), Args: []string{kind}, Config: cfg}
 }
 
+// onPrivateChannel reports whether the calls to i's process go on its private channel.
+func onPrivateChannel(i *Instance) bool {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.channel.Active()
+}
+
 // alive reports whether a process exists, zombies included (a zombie keeps its /proc entry).
 func alive(pid int) bool {
 	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
@@ -126,6 +133,9 @@ func TestCrashedPluginIsRestarted(t *testing.T) {
 	newPID := h.Instance("files").PID()
 	if newPID == 0 || newPID == oldPID {
 		t.Fatalf("expected a new process, pid %d then %d", oldPID, newPID)
+	}
+	if !onPrivateChannel(h.Instance("files")) {
+		t.Fatal("the restarted plugin's calls must go on its new private channel")
 	}
 	if alive(oldPID) {
 		t.Fatalf("the killed plugin %d is still there (zombie or orphan)", oldPID)
@@ -229,6 +239,9 @@ func TestStatusAndLogForwarding(t *testing.T) {
 		if s.Protocol != sdk.ProtocolVersion || s.Plugin != "memory" || s.PID == 0 {
 			t.Errorf("status %+v", s)
 		}
+	}
+	if !onPrivateChannel(h.Instance("files")) || !onPrivateChannel(h.Instance("secrets")) {
+		t.Error("the calls to plugins built with this sdk must go on their private channel")
 	}
 	// go-plugin's server side logs its address; the host must forward that line with the
 	// plugin's name attached.

@@ -23,8 +23,12 @@ func percentile(sorted []time.Duration, p float64) float64 {
 // spawnMetered is spawn for a benchmark that reports the processor time of the host (this
 // process) and the plugin: unlike wall-clock figures, these do not depend on how busy the
 // machine is with other work.
-func spawnMetered(b *testing.B, kind sdk.Kind) (sdk.Plugin, func() *cputime.Meter) {
-	p, pid := plugintest.Spawn(b, kind, pluginBinary(b), string(kind))
+func spawnMetered(b *testing.B, kind sdk.Kind, withChannel bool) (sdk.Plugin, func() *cputime.Meter) {
+	spawn := plugintest.Spawn
+	if !withChannel {
+		spawn = plugintest.SpawnWithoutChannel
+	}
+	p, pid := spawn(b, kind, pluginBinary(b), string(kind))
 	return p, func() *cputime.Meter {
 		m, err := cputime.Start(0, pid)
 		if err != nil {
@@ -44,10 +48,16 @@ func spent(b *testing.B, m *cputime.Meter) (host, plugin time.Duration) {
 }
 
 // BenchmarkPluginCall is the round trip of a small call (Stat of a small object) to a plugin
-// process through go-plugin with AutoMTLS, as the core makes it. Besides the wall-clock
-// percentiles it reports the processor time one call costs the host and the plugin.
-func BenchmarkPluginCall(b *testing.B) {
-	p, startMeter := spawnMetered(b, sdk.KindStorage)
+// process on its private channel, as the core makes it. Besides the wall-clock percentiles it
+// reports the processor time one call costs the host and the plugin.
+func BenchmarkPluginCall(b *testing.B) { benchmarkCall(b, true) }
+
+// BenchmarkPluginCallWithoutChannel is BenchmarkPluginCall over go-plugin's connection with
+// mutual TLS, as with a plugin built with an sdk older than the channel.
+func BenchmarkPluginCallWithoutChannel(b *testing.B) { benchmarkCall(b, false) }
+
+func benchmarkCall(b *testing.B, withChannel bool) {
+	p, startMeter := spawnMetered(b, sdk.KindStorage, withChannel)
 	store := p.(sdk.Storage)
 	ctx := b.Context()
 	ref := sdk.ObjectRef{Bucket: "user-alice", Key: "small.txt"}
@@ -103,12 +113,19 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// BenchmarkPluginStream writes 256 MiB to a plugin process and reads them back, through
-// go-plugin with AutoMTLS. Besides the wall-clock rates it reports the processor time a byte
+// BenchmarkPluginStream writes 256 MiB to a plugin process and reads them back, on the
+// plugin's private channel. Besides the wall-clock rates it reports the processor time a byte
 // costs the host and the plugin: on an idle machine with two cores, where the two processes
 // run side by side, the rate tends to 1000 / the larger of the two, in MB/s.
 func BenchmarkPluginStream(b *testing.B) {
-	p, startMeter := spawnMetered(b, sdk.KindStorage)
+	p, startMeter := spawnMetered(b, sdk.KindStorage, true)
+	benchmarkStream(b, p.(sdk.Storage), startMeter)
+}
+
+// BenchmarkPluginStreamWithoutChannel is BenchmarkPluginStream over go-plugin's connection
+// with mutual TLS.
+func BenchmarkPluginStreamWithoutChannel(b *testing.B) {
+	p, startMeter := spawnMetered(b, sdk.KindStorage, false)
 	benchmarkStream(b, p.(sdk.Storage), startMeter)
 }
 
