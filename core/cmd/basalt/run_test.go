@@ -17,7 +17,6 @@ import (
 
 	"github.com/basalt-dev/basalt/core/internal/basalttest"
 	"github.com/basalt-dev/basalt/deploy/testenv"
-	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 func TestMain(m *testing.M) {
@@ -124,8 +123,7 @@ func serve(t *testing.T, bin string, args ...string) string {
 	l.Close()
 	var out bytes.Buffer
 	cmd := exec.Command("./basalt", append([]string{"serve", "--set", "server.address=" + addr}, args...)...)
-	cmd.Dir = bin
-	basalttest.KeepLog(cmd, &out, logscan.Create(t, "basalt"))
+	cmd.Dir, cmd.Stdout, cmd.Stderr = bin, &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -13,7 +15,6 @@ import (
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
-	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // memoryCatalogs is the configuration of the memory catalog plugin used below: a PROD
@@ -65,7 +66,7 @@ func startHost(t testing.TB, plugins map[string]config.Plugin, sets ...string) (
 	if _, ok := plugins["k8s"]; ok {
 		r.Region = "k8s"
 	}
-	log := logscan.Logger(t, "core")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	host, err := pluginhost.New(plugins, log, pluginhost.NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)
