@@ -77,16 +77,34 @@ run-down: $(TESTENV_BIN)
 # (built from the Go module proxy and cached on the first run) and always stopped after.
 # Then the portal end to end in Chromium (web/e2e), on the binaries of `make build`, which the
 # Go suite's `make run` proof (core/cmd/basalt) uses too instead of building its own.
-.PHONY: test go-test
+# Every Basalt process the tests start (cores, plugins, e2e servers) keeps its log, at debug
+# level, in TEST_LOGS ($$BASALT_TEST_LOG_DIR), beside the Go suite's verbose output; log-scan
+# then fails the run on a test environment secret, a token or a canary value found in them.
+TEST_LOGS := $(ROOT)/test-output/logs
+.PHONY: test go-test log-scan
 test: build vulncheck-bin web-test web-chromium testenv-up
-	@status=0; BASALT_TEST_BIN_DIR=$(BIN) $(MAKE) --no-print-directory go-test || status=$$?; \
+	@rm -rf $(TEST_LOGS) && mkdir -p $(TEST_LOGS) && export BASALT_TEST_LOG_DIR=$(TEST_LOGS); \
+		status=0; BASALT_TEST_BIN_DIR=$(BIN) $(MAKE) --no-print-directory go-test || status=$$?; \
 		$(MAKE) --no-print-directory web-e2e-run || status=$$?; \
+		$(MAKE) --no-print-directory log-scan || status=$$?; \
 		$(MAKE) --no-print-directory testenv-down >/dev/null || true; \
 		if [ $$status -ne 0 ]; then echo "make test: FAILED"; exit $$status; fi
 	@echo "make test: all suites passed"
 
+# With a log directory, the verbose output goes there (core/cmd/testlog) and the terminal gets
+# go test's usual short one.
 go-test:
+ifeq ($(BASALT_TEST_LOG_DIR),)
 	$(TESTENV_GO_ENV) go test -count=1 -timeout 30m $(GO_PKGS)
+else
+	@mkdir -p $(TOOLS) && go build -o $(TOOLS)/testlog ./core/cmd/testlog
+	set -o pipefail; $(TESTENV_GO_ENV) go test -json -count=1 -timeout 30m $(GO_PKGS) 2>&1 | $(TOOLS)/testlog -o $(BASALT_TEST_LOG_DIR)/go-test.log
+endif
+
+## log-scan: scan the logs of the last make test (test-output/logs) for secrets and tokens
+log-scan:
+	@mkdir -p $(TOOLS) && go build -o $(TOOLS)/logscan ./core/cmd/logscan
+	@$(TOOLS)/logscan -env $(TESTENV_ENV) -dir $(or $(BASALT_TEST_LOG_DIR),$(TEST_LOGS))
 
 # ---- docs: the configuration reference, generated from config/ and plugins/*/schema.json ----
 .PHONY: docs

@@ -14,14 +14,15 @@ import (
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
 	"github.com/basalt-dev/basalt/sdk/plugintest"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // pluginLogs holds every line that the plugin processes of this test binary logged, and
-// credentials the scan looks for in them.
+// credentials the scan looks for in them besides token shapes.
 var pluginLogs struct {
 	sync.Mutex
 	buf     bytes.Buffer
-	needles []string // tokens and secret values that must never appear in the logs
+	scan    logscan.Scanner // tokens and secret values that must never appear in the logs
 	spawned int
 }
 
@@ -38,9 +39,7 @@ func mustNotLog(values ...string) {
 	pluginLogs.Lock()
 	defer pluginLogs.Unlock()
 	for _, v := range values {
-		if len(v) >= 6 {
-			pluginLogs.needles = append(pluginLogs.needles, v)
-		}
+		pluginLogs.scan.Add("a token or secret value of the test", v)
 	}
 }
 
@@ -52,17 +51,15 @@ func TestMain(m *testing.M) {
 	pluginLogs.Lock()
 	logs := pluginLogs.buf.String()
 	if pluginLogs.spawned > 0 {
-		for _, n := range pluginLogs.needles {
-			if strings.Contains(logs, n) {
-				fmt.Fprintf(os.Stderr, "FAIL: log scan: a token or secret value (%d characters, starting %q) appears in the plugin's logs\n", len(n), n[:3])
-				code = 1
-			}
+		for _, f := range pluginLogs.scan.Scan("the plugin's logs", []byte(logs)) {
+			fmt.Fprintf(os.Stderr, "FAIL: log scan: %s\n", f)
+			code = 1
 		}
 		if !strings.Contains(logs, "logged the user in to Vault") {
 			fmt.Fprintln(os.Stderr, "FAIL: log scan: the plugin's debug logs were not captured, so the scan proves nothing")
 			code = 1
 		}
-		fmt.Fprintf(os.Stderr, "log scan: %d bytes of plugin logs from %d processes, %d credentials and values looked for\n", len(logs), pluginLogs.spawned, len(pluginLogs.needles))
+		fmt.Fprintf(os.Stderr, "log scan: %d bytes of plugin logs from %d processes, %d credentials and values looked for\n", len(logs), pluginLogs.spawned, pluginLogs.scan.Known())
 	}
 	pluginLogs.Unlock()
 	os.Exit(code)

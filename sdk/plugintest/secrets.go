@@ -3,6 +3,7 @@ package plugintest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // SecretsSetup is what the secrets kit needs from the implementation under test.
@@ -114,8 +116,21 @@ func (k *secretsKit) wantData(t *testing.T, name string, version int, want map[s
 		t.Fatalf("Read %s version %d: %v", name, version, err)
 	}
 	if !maps.Equal(got.Data, want) {
-		t.Errorf("Read %s version %d: got %v, want %v", name, version, got.Data, want)
+		t.Errorf("Read %s version %d: %s", name, version, dataDiff(got.Data, want))
 	}
+}
+
+// dataDiff tells how a secret's data differs from what was written without the values,
+// which are canaries (logscan.Canary): make test fails when one reaches a log, this one too.
+func dataDiff(got, want map[string]string) string {
+	var wrong []string
+	for k, v := range want {
+		if g, ok := got[k]; ok && g != v {
+			wrong = append(wrong, k)
+		}
+	}
+	slices.Sort(wrong)
+	return fmt.Sprintf("keys %v, want %v; other values under %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)), wrong)
 }
 
 func (k *secretsKit) wantNotFound(t *testing.T, name string, version int) {
@@ -165,7 +180,8 @@ func testSecretsHome(t *testing.T, k *secretsKit) {
 }
 
 func testSecretsWriteRead(t *testing.T, k *secretsKit) {
-	data := map[string]string{"API_KEY": "s3cr3t", "empty": "", "multi": "line one\nline two"}
+	// Every value a secrets kit writes is a canary that make test looks for in the logs.
+	data := map[string]string{"API_KEY": logscan.Canary(), "empty": "", "multi": logscan.Canary() + "\n" + logscan.Canary()}
 	before := time.Now().Add(-time.Minute)
 	if v := k.write(t, "api", data); v != 1 {
 		t.Errorf("Write of a new secret: version %d, want 1", v)
@@ -175,7 +191,7 @@ func testSecretsWriteRead(t *testing.T, k *secretsKit) {
 		t.Fatalf("Read: %v", err)
 	}
 	if !maps.Equal(got.Data, data) || got.Version != 1 {
-		t.Errorf("Read: got %v version %d, want %v version 1", got.Data, got.Version, data)
+		t.Errorf("Read: version %d, want 1; %s", got.Version, dataDiff(got.Data, data))
 	}
 	if got.Created.Before(before) || got.Created.After(time.Now().Add(time.Minute)) {
 		t.Errorf("Read: created %v is not around now", got.Created)
@@ -184,14 +200,15 @@ func testSecretsWriteRead(t *testing.T, k *secretsKit) {
 }
 
 func testSecretsVersions(t *testing.T, k *secretsKit) {
-	for i, value := range []string{"one", "two", "three"} {
+	one, two, three := logscan.Canary(), logscan.Canary(), logscan.Canary()
+	for i, value := range []string{one, two, three} {
 		if v := k.write(t, "v", map[string]string{"value": value}); v != i+1 {
 			t.Errorf("Write %d: version %d, want %d", i+1, v, i+1)
 		}
 	}
-	k.wantData(t, "v", 0, map[string]string{"value": "three"})
-	k.wantData(t, "v", 1, map[string]string{"value": "one"})
-	k.wantData(t, "v", 2, map[string]string{"value": "two"})
+	k.wantData(t, "v", 0, map[string]string{"value": three})
+	k.wantData(t, "v", 1, map[string]string{"value": one})
+	k.wantData(t, "v", 2, map[string]string{"value": two})
 	if got, err := k.read(t, "v", 1); err == nil && got.Version != 1 {
 		t.Errorf("Read of version 1 says version %d", got.Version)
 	}
@@ -207,19 +224,20 @@ func testSecretsCheckVersion(t *testing.T, k *secretsKit) {
 		}
 		return err
 	}
-	if err := write("first", &zero); err != nil {
+	first, second := logscan.Canary(), logscan.Canary()
+	if err := write(first, &zero); err != nil {
 		t.Fatalf("Write with CheckVersion 0 on a new secret: %v", err)
 	}
-	if err := write("again", &zero); !errors.Is(err, sdk.ErrConflict) {
+	if err := write(logscan.Canary(), &zero); !errors.Is(err, sdk.ErrConflict) {
 		t.Errorf("Write with CheckVersion 0 on an existing secret: got %v, want ErrConflict", err)
 	}
-	if err := write("second", &one); err != nil {
+	if err := write(second, &one); err != nil {
 		t.Fatalf("Write with CheckVersion 1 when current is 1: %v", err)
 	}
-	if err := write("stale", &one); !errors.Is(err, sdk.ErrConflict) {
+	if err := write(logscan.Canary(), &one); !errors.Is(err, sdk.ErrConflict) {
 		t.Errorf("Write with CheckVersion 1 when current is 2: got %v, want ErrConflict", err)
 	}
-	k.wantData(t, "cas", 0, map[string]string{"d": "second"})
+	k.wantData(t, "cas", 0, map[string]string{"d": second})
 	if md := k.metadata(t, "cas"); md.CurrentVersion != 2 {
 		t.Errorf("after two conflicts: current version %d, want 2", md.CurrentVersion)
 	}
@@ -264,14 +282,15 @@ func testSecretsList(t *testing.T, k *secretsKit) {
 }
 
 func testSecretsSoftDelete(t *testing.T, k *secretsKit) {
-	k.write(t, "soft", map[string]string{"v": "1"})
-	k.write(t, "soft", map[string]string{"v": "2"})
+	v1, v2 := map[string]string{"v": logscan.Canary()}, map[string]string{"v": logscan.Canary()}
+	k.write(t, "soft", v1)
+	k.write(t, "soft", v2)
 	if _, err := k.s.Delete(k.ctx, sdk.DeleteSecretRequest{Caller: k.setup.Caller, Path: k.path("soft")}); err != nil {
 		t.Fatalf("Delete (latest): %v", err)
 	}
 	k.wantNotFound(t, "soft", 0)
 	k.wantNotFound(t, "soft", 2)
-	k.wantData(t, "soft", 1, map[string]string{"v": "1"})
+	k.wantData(t, "soft", 1, v1)
 	md := k.metadata(t, "soft")
 	if v := k.version(t, md, 2); v.Deleted.IsZero() || v.Destroyed {
 		t.Errorf("Metadata after a soft delete: version 2 is %+v, want deleted and not destroyed", v)
@@ -279,20 +298,21 @@ func testSecretsSoftDelete(t *testing.T, k *secretsKit) {
 	if _, err := k.s.Undelete(k.ctx, sdk.UndeleteSecretRequest{Caller: k.setup.Caller, Path: k.path("soft"), Versions: []int{2}}); err != nil {
 		t.Fatalf("Undelete: %v", err)
 	}
-	k.wantData(t, "soft", 0, map[string]string{"v": "2"})
+	k.wantData(t, "soft", 0, v2)
 	if v := k.version(t, k.metadata(t, "soft"), 2); !v.Deleted.IsZero() {
 		t.Errorf("Metadata after undelete: version 2 still deleted at %v", v.Deleted)
 	}
 }
 
 func testSecretsDestroy(t *testing.T, k *secretsKit) {
-	k.write(t, "destroy", map[string]string{"v": "1"})
-	k.write(t, "destroy", map[string]string{"v": "2"})
+	v2 := map[string]string{"v": logscan.Canary()}
+	k.write(t, "destroy", map[string]string{"v": logscan.Canary()})
+	k.write(t, "destroy", v2)
 	if _, err := k.s.Delete(k.ctx, sdk.DeleteSecretRequest{Caller: k.setup.Caller, Path: k.path("destroy"), Versions: []int{1}, Destroy: true}); err != nil {
 		t.Fatalf("Delete (destroy version 1): %v", err)
 	}
 	k.wantNotFound(t, "destroy", 1)
-	k.wantData(t, "destroy", 0, map[string]string{"v": "2"})
+	k.wantData(t, "destroy", 0, v2)
 	_, err := k.s.Undelete(k.ctx, sdk.UndeleteSecretRequest{Caller: k.setup.Caller, Path: k.path("destroy"), Versions: []int{1}})
 	if err != nil && !errors.Is(err, sdk.ErrNotFound) && !errors.Is(err, sdk.ErrConflict) {
 		t.Errorf("Undelete of a destroyed version: %v", err)
@@ -359,7 +379,7 @@ func testSecretsMetadata(t *testing.T, k *secretsKit) {
 }
 
 func testSecretsToken(t *testing.T, k *secretsKit) {
-	k.write(t, "tok", map[string]string{"v": "1"})
+	k.write(t, "tok", map[string]string{"v": logscan.Canary()})
 	resp, err := k.s.Token(k.ctx, sdk.SecretsTokenRequest{Caller: k.setup.Caller, Paths: []string{k.path("tok")}, TTL: time.Hour})
 	skipUnimplemented(t, "Token", err)
 	if err != nil {
@@ -390,7 +410,8 @@ func testSecretsIsolation(t *testing.T, k *secretsKit) {
 		t.Skip("SecretsSetup.Other is not set: this store does not isolate users")
 	}
 	other := *k.setup.Other
-	k.write(t, "private", map[string]string{"token": "mine"})
+	mine := map[string]string{"token": logscan.Canary()}
+	k.write(t, "private", mine)
 	_, err := k.s.Read(k.ctx, sdk.ReadSecretRequest{Caller: other, Path: k.path("private")})
 	wantKind(t, "Read by another user", err, sdk.ErrNotFound, sdk.ErrPermissionDenied)
 	_, err = k.s.Metadata(k.ctx, sdk.SecretMetadataRequest{Caller: other, Path: k.path("private")})
@@ -401,9 +422,9 @@ func testSecretsIsolation(t *testing.T, k *secretsKit) {
 	} else if err != nil {
 		wantKind(t, "List by another user", err, sdk.ErrNotFound, sdk.ErrPermissionDenied)
 	}
-	_, err = k.s.Write(k.ctx, sdk.WriteSecretRequest{Caller: other, Path: k.path("private"), Data: map[string]string{"token": "theirs"}})
+	_, err = k.s.Write(k.ctx, sdk.WriteSecretRequest{Caller: other, Path: k.path("private"), Data: map[string]string{"token": logscan.Canary()}})
 	wantKind(t, "Write by another user", err, sdk.ErrNotFound, sdk.ErrPermissionDenied)
 	_, err = k.s.Delete(k.ctx, sdk.DeleteSecretRequest{Caller: other, Path: k.path("private"), All: true})
 	wantKind(t, "Delete by another user", err, sdk.ErrNotFound, sdk.ErrPermissionDenied)
-	k.wantData(t, "private", 0, map[string]string{"token": "mine"})
+	k.wantData(t, "private", 0, mine)
 }

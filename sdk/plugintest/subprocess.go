@@ -95,6 +95,7 @@ func SpawnLogged(tb testing.TB, kind sdk.Kind, bin string, log io.Writer, args .
 
 func spawn(tb testing.TB, kind sdk.Kind, bin string, logger hclog.Logger, withChannel bool, args []string) (sdk.Plugin, int) {
 	tb.Helper()
+	logger = keepLog(tb, bin, logger)
 	cmd := exec.Command(bin, args...)
 	var channel *pluginrpc.Channel // nil: go-plugin's connection
 	if withChannel {

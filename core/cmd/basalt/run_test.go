@@ -17,6 +17,7 @@ import (
 
 	"github.com/basalt-dev/basalt/core/internal/basalttest"
 	"github.com/basalt-dev/basalt/deploy/testenv"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 func TestMain(m *testing.M) {
@@ -123,7 +124,8 @@ func serve(t *testing.T, bin string, args ...string) string {
 	l.Close()
 	var out bytes.Buffer
 	cmd := exec.Command("./basalt", append([]string{"serve", "--set", "server.address=" + addr}, args...)...)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = bin, &out, &out
+	cmd.Dir = bin
+	basalttest.KeepLog(cmd, &out, logscan.Create(t, "basalt"))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ package basalttest
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // Basalt is the main package of the basalt command.
@@ -92,6 +95,7 @@ type Process struct {
 	env    []string
 	cmd    *exec.Cmd
 	out    *output
+	log    io.Writer     // the copy kept in the run's log directory, if any
 	exited chan struct{} // nil once stopped
 }
 
@@ -128,8 +132,11 @@ func (p *Process) start() {
 	p.out = &output{}
 	p.cmd = exec.Command(p.bin, p.args...)
 	p.cmd.Env = append(os.Environ(), p.env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.Dir = filepath.Dir(p.bin)
+	if p.log == nil {
+		p.log = logscan.Create(p.tb, "basalt") // one file for the process and its restarts
+	}
+	KeepLog(p.cmd, p.out, p.log)
 	if err := p.cmd.Start(); err != nil {
 		p.tb.Fatal(err)
 	}
@@ -195,4 +202,22 @@ func (o *output) String() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.buf.String()
+}
+
+// KeepLog makes cmd, a basalt command about to start, log at debug level and write its
+// output (stdout and stderr) to out and to log, a file of the run's log directory
+// (logscan.Create) that make test scans for secrets. Without log, out alone.
+func KeepLog(cmd *exec.Cmd, out, log io.Writer) {
+	cmd.Stdout, cmd.Stderr = out, out
+	if log == nil {
+		return
+	}
+	env := cmd.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	// First, so that a level the test sets itself wins.
+	cmd.Env = append([]string{"BASALT_LOG__LEVEL=debug"}, env...)
+	both := io.MultiWriter(out, log)
+	cmd.Stdout, cmd.Stderr = both, both
 }

@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // memoryCatalogs is the configuration of the memory catalog plugin used below: a PROD
@@ -66,7 +65,7 @@ func startHost(t testing.TB, plugins map[string]config.Plugin, sets ...string) (
 	if _, ok := plugins["k8s"]; ok {
 		r.Region = "k8s"
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := logscan.Logger(t, "core")
 	host, err := pluginhost.New(plugins, log, pluginhost.NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)

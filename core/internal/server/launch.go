@@ -211,7 +211,7 @@ func (s *Server) prepare(c echo.Context, req LaunchRequest, planValues bool) (*p
 	}
 	p.release += "-" + lctx.K8s.RandomSubdomain
 	if planValues {
-		if p.plan, err = s.launcher.planner.Plan(lr); err != nil {
+		if p.plan, err = s.launcher.planner.PlanContext(c.Request().Context(), lr); err != nil {
 			return p, err
 		}
 	}
@@ -294,7 +294,7 @@ func (s *Server) launchForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := s.launcher.planner.Form(p.request)
+	form, err := s.launcher.planner.FormContext(c.Request().Context(), p.request)
 	if err != nil {
 		return err
 	}
@@ -371,7 +371,9 @@ func (s *Server) launchService(c echo.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
+	ctx, endInstall := launch.StartInstall(c.Request().Context(), launch.Names{Catalog: p.catalog.ID,
+		Chart: p.plan.Chart, Version: p.plan.Version, Project: p.scope.project.ID, Release: p.release})
+	defer func() { endInstall(err) }()
 	archive, err := s.catalogs.Archive(ctx, p.scope.user, p.scope.project, p.chart.Chart)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -22,6 +21,7 @@ import (
 	"github.com/basalt-dev/basalt/core/internal/authn"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/deploy/testenv"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // oidcServer serves Basalt in oidc mode against the test environment's Hydra, with the
@@ -45,7 +45,7 @@ func oidcServer(t *testing.T, env *testenv.Env, audience string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := logscan.Logger(t, "core")
 	a, err := authn.New(t.Context(), cfg.Auth, base, log)
 	if err != nil {
 		t.Fatal(err)

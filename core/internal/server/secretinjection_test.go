@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
 	"github.com/basalt-dev/basalt/sdk/plugintest"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // injectionWorld is Basalt in oidc mode on the test environment with the real plugins: Onyxia's
@@ -86,7 +88,7 @@ func newInjectionWorld(t *testing.T) *injectionWorld {
 		cfg.Regions = append(cfg.Regions, config.Region{ID: mode, Name: mode, Region: "k8s", Storage: "s3", Secrets: "vault",
 			Settings: settings, SecretInjection: mode, SecretTokenTTL: 10 * time.Minute})
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := logscan.Logger(t, "core")
 	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -286,8 +288,10 @@ func TestSecretInjectionOnTheCluster(t *testing.T) {
 	ctx := t.Context()
 	dir := fmt.Sprintf("injection-%d", time.Now().UnixNano())
 	top := testenv.UserVaultPath("alice")
-	want := map[string]any{"API_KEY": "k-" + dir, "DB_PASSWORD": "p@ss {{ not a template }}"}
-	for path, data := range map[string]map[string]any{dir + "/api": want, dir + "/other": {"OTHER": "must stay unread"}} {
+	// Canaries (logscan.Canary): make test fails when one reaches a log, so failures below
+	// tell keys and sameness, never values.
+	want := map[string]any{"API_KEY": logscan.Canary(), "DB_PASSWORD": logscan.Canary() + " {{ not a template }}"}
+	for path, data := range map[string]map[string]any{dir + "/api": want, dir + "/other": {"OTHER": logscan.Canary()}} {
 		if err := w.env.Vault(ctx, "", "POST", "/v1/"+w.env.VaultKVMount+"/data/"+top+"/"+path, map[string]any{"data": data}, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +322,7 @@ func TestSecretInjectionOnTheCluster(t *testing.T) {
 		}
 		got, err := w.readAsService(t, vault, vault["VAULT_RELATIVE_PATH"])
 		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("the service reads its secret: %v, %v", got, err)
+			t.Fatalf("the service reads its secret: keys %v, as written %v, %v", slices.Sorted(maps.Keys(got)), fmt.Sprint(got) == fmt.Sprint(want), err)
 		}
 		if _, err := w.readAsService(t, vault, dir+"/other"); !forbidden(err) {
 			t.Errorf("the scoped token reads another secret of alice's: %v", err)
@@ -351,7 +355,7 @@ func TestSecretInjectionOnTheCluster(t *testing.T) {
 		vault := w.secret(t, name+"-secretvault")
 		got, err := w.readAsService(t, vault, vault["VAULT_RELATIVE_PATH"])
 		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("the service reads its secret with the user's token: %v, %v", got, err)
+			t.Fatalf("the service reads its secret with the user's token: keys %v, as written %v, %v", slices.Sorted(maps.Keys(got)), fmt.Sprint(got) == fmt.Sprint(want), err)
 		}
 		// Onyxia's behaviour: the user's own token reads everything the user may.
 		if _, err := w.readAsService(t, vault, dir+"/other"); err != nil {
@@ -371,7 +375,7 @@ func TestSecretInjectionOnTheCluster(t *testing.T) {
 		env := w.secret(t, name+"-secretextraenv")
 		for k, v := range want {
 			if kept[k] != v || env[k] != v {
-				t.Errorf("%s: in the release's Secret %q, in the pod's environment Secret %q, want %q", k, kept[k], env[k], v)
+				t.Errorf("%s: as written in the release's Secret %v, in the pod's environment Secret %v", k, kept[k] == v, env[k] == v)
 			}
 		}
 		if _, ok := env["OTHER"]; ok {
@@ -402,7 +406,7 @@ func TestSecretInjectionWithoutTokens(t *testing.T) {
 		"secrets": {Kind: "secrets", Path: mem, Args: []string{"secrets"}},
 		"k8s":     {Kind: "region", Path: mem, Args: []string{"region"}},
 	}, "auth.local.username=alice") + "/api/v1/projects/user-alice"
-	const value = "memory-secret-value-7f3a"
+	value := logscan.Canary()
 	if resp, body := do(t, http.MethodPut, base+"/secrets/secret?path=app/api", strings.NewReader(`{"data":{"API_KEY":"`+value+`"}}`),
 		"Content-Type", "application/json"); resp.StatusCode != 200 {
 		t.Fatalf("fixture secret: %d %s", resp.StatusCode, body)
@@ -430,7 +434,8 @@ func TestSecretInjectionWithoutTokens(t *testing.T) {
 	}
 	env, _ := json.Marshal(details.Values["extraEnvVars"])
 	if !strings.Contains(string(env), `lookup \"v1\" \"Secret\"`) || strings.Contains(string(env), value) {
-		t.Errorf("extraEnvVars must read the Secret, not hold the value: %s", env)
+		t.Errorf("extraEnvVars must read the Secret, not hold the value: holds it %v, reads the Secret %v",
+			strings.Contains(string(env), value), strings.Contains(string(env), `lookup \"v1\" \"Secret\"`))
 	}
 	if code, body := postJSON(t, base+"/services", `{"catalog":"ide","chart":"jupyter-python","secret":"../bob/api"}`); code != 400 || !strings.Contains(string(body), `"secret"`) {
 		t.Errorf("a secret outside the project: %d %s", code, body)

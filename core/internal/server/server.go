@@ -84,6 +84,9 @@ func New(opts Options) (*Server, error) {
 	opts.Registry.MustRegister(requests)
 	s.launches = newLaunchMetrics(opts.Registry)
 
+	if opts.Config.Telemetry.Tracing.Enabled {
+		e.Use(traceRequests())
+	}
 	e.Use(middleware.RequestID())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

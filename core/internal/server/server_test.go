@@ -19,6 +19,7 @@ import (
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // start serves a real server on a loopback port and returns its base URL.
@@ -28,7 +29,7 @@ func start(t *testing.T, portal fstest.MapFS, sets ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := logscan.Logger(t, "core")
 	host, err := pluginhost.New(nil, log, pluginhost.NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)
