@@ -15,6 +15,7 @@ import (
 
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/plugintest"
 )
 
 const gib = 1 << 30
@@ -46,11 +47,11 @@ func BenchmarkTransfer1GiB(b *testing.B) {
 	}
 	for b.Loop() {
 		timed(&upDirect, "direct upload", func() (int64, error) {
-			info, err := mc.PutObject(ctx, plugin.Bucket, directKey, newRepeatReader(gib), gib, opts)
+			info, err := mc.PutObject(ctx, plugin.Bucket, directKey, plugintest.NewRepeatReader(gib), gib, opts)
 			return info.Size, err
 		})
 		timed(&upPlugin, "plugin upload", func() (int64, error) {
-			resp, err := s.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: plugin, Size: gib, Body: newRepeatReader(gib)})
+			resp, err := s.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: plugin, Size: gib, Body: plugintest.NewRepeatReader(gib)})
 			return resp.Object.Size, err
 		})
 		timed(&downDirect, "direct download", func() (int64, error) {

@@ -3,7 +3,6 @@ package s3_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/plugintest"
 )
 
 func needEnv(t *testing.T) *testenv.Env {
@@ -99,34 +99,6 @@ func TestSTSCredentials(t *testing.T) {
 	}
 }
 
-// repeatReader yields n bytes of a random block, over and over, without holding them.
-type repeatReader struct {
-	block []byte
-	n     int64
-	off   int
-}
-
-func newRepeatReader(n int64) *repeatReader {
-	block := make([]byte, 1<<20)
-	_, _ = rand.Read(block)
-	return &repeatReader{block: block, n: n}
-}
-
-func (r *repeatReader) Read(p []byte) (int, error) {
-	if r.n == 0 {
-		return 0, io.EOF
-	}
-	p = p[:min(int64(len(p)), r.n)]
-	n := 0
-	for n < len(p) {
-		c := copy(p[n:], r.block[r.off:])
-		n += c
-		r.off = (r.off + c) % len(r.block)
-	}
-	r.n -= int64(n)
-	return n, nil
-}
-
 // TestLargeUploadAndPresign: alice uploads 200 MiB through the plugin, sees it listed, and
 // shares a presigned link that works without credentials until it expires.
 func TestLargeUploadAndPresign(t *testing.T) {
@@ -141,7 +113,7 @@ func TestLargeUploadAndPresign(t *testing.T) {
 	const size = 200 << 20
 	ref := sdk.ObjectRef{Bucket: dir.Bucket, Key: dir.Key + "data.bin"}
 	sum := sha256.New()
-	w, err := s.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: -1, Body: io.TeeReader(newRepeatReader(size), sum)})
+	w, err := s.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: -1, Body: io.TeeReader(plugintest.NewRepeatReader(size), sum)})
 	if err != nil {
 		t.Fatalf("Write of 200 MiB: %v", err)
 	}
@@ -370,7 +342,7 @@ func TestCancelledUpload(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			body := &cancellingBody{r: newRepeatReader(size), half: size / 2, waitFor: pending, cancel: cancel, ctx: ctx}
+			body := &cancellingBody{r: plugintest.NewRepeatReader(size), half: size / 2, waitFor: pending, cancel: cancel, ctx: ctx}
 			_, err := s.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: announced, Body: body})
 			if err == nil {
 				t.Fatal("Write cancelled half way: no error")

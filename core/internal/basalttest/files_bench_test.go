@@ -1,0 +1,295 @@
+package basalttest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/basalt-dev/basalt/deploy/testenv"
+	"github.com/basalt-dev/basalt/sdk/plugintest"
+)
+
+// filesOnS3 is a configuration whose only plugin is the s3 plugin on the test environment's
+// MinIO, each user's files reached with their own STS credentials.
+const filesOnS3 = `
+auth:
+  mode: oidc
+  oidc: {issuer_url: %[1]q, client_id: %[2]q}
+plugins:
+  files: {enabled: false}
+  secrets: {enabled: false}
+  catalogs: {enabled: false}
+  s3:
+    kind: storage
+    path: basalt-plugin-s3
+    config: {endpoint: %[3]q, region: %[4]q, sts: {durationSeconds: 3600}}
+regions:
+  - {id: local, name: MinIO, storage: s3}
+`
+
+// The part size and parallelism of the s3 plugin's defaults, given to the direct uploads too.
+var directPut = minio.PutObjectOptions{PartSize: 16 << 20, NumThreads: 4, ConcurrentStreamParts: true, ContentType: "application/octet-stream"}
+
+// BenchmarkFiles moves one object up and down through the files API, as alice with a bearer
+// token, against a basalt process whose s3 plugin is a subprocess on the test environment's
+// MinIO with her STS credentials, and side by side the same object with minio-go straight to
+// MinIO with the same credentials. Each of three rounds runs both ways, in alternating order;
+// the medians are reported, the API's share of the direct throughput, and the processor time
+// that the core and the plugin spend per byte. 1 GiB, 64 MiB under -short.
+func BenchmarkFiles(b *testing.B) {
+	env := testenv.Require(b)
+	size := int64(1 << 30)
+	if testing.Short() {
+		size = 64 << 20
+	}
+	dir := Build(b, "github.com/basalt-dev/basalt/plugins/s3/cmd/basalt-plugin-s3")
+	cfg := filepath.Join(b.TempDir(), "basalt.yaml")
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, filesOnS3, env.OIDCIssuer, env.ServicesClientID, env.S3Endpoint, env.S3Region), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	addr := FreeAddress(b)
+	p := Serve(b, dir, addr, []string{
+		"BASALT_AUTH__OIDC__CLIENT_SECRET=" + env.ServicesClientSecret, "BASALT_AUTH__SESSION__KEY=" + strings.Repeat("bench-files-", 4)},
+		"--config", cfg, "--set", "server.public_url=http://"+addr)
+
+	ctx := b.Context()
+	token, err := env.IDToken(ctx, "alice")
+	if err != nil {
+		b.Fatal(err)
+	}
+	api := &filesAPI{url: p.URL + "/api/v1/projects/user-alice/files", token: token}
+	mc := aliceS3(b, env, token)
+	const bucket, prefix = "user-alice", "bench-files/"
+	b.Cleanup(func() {
+		for o := range mc.ListObjects(context.Background(), bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+			_ = mc.RemoveObject(context.Background(), bucket, o.Key, minio.RemoveObjectOptions{})
+		}
+	})
+	body := plugintest.NewRepeatReader(0)
+	apiKey, directKey := bucket+"/"+prefix+"api.bin", prefix+"direct.bin"
+	// A listing first: the plugin is running and alice's STS session is made.
+	if resp, err := api.list(ctx); err != nil {
+		b.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	core, plugin := p.cmd.Process.Pid, pluginPID(b, p.cmd.Process.Pid, "basalt-plugin-s3")
+
+	var upAPI, upDirect, downAPI, downDirect []float64
+	var upCore, upPlugin, downCore, downPlugin time.Duration
+	load := loadAverage()
+	for b.Loop() {
+		for round := range 3 {
+			apiFirst := round%2 == 1
+			var c0, p0 time.Duration
+			pair(apiFirst, func() {
+				c0, p0 = cpuTime(b, core), cpuTime(b, plugin)
+				upAPI = append(upAPI, throughput(b, "API upload", size, func() (int64, error) {
+					return api.upload(ctx, apiKey, body.Again(size))
+				}))
+				upCore, upPlugin = upCore+cpuTime(b, core)-c0, upPlugin+cpuTime(b, plugin)-p0
+			}, func() {
+				upDirect = append(upDirect, throughput(b, "direct upload", size, func() (int64, error) {
+					info, err := mc.PutObject(ctx, bucket, directKey, body.Again(size), size, directPut)
+					return info.Size, err
+				}))
+			})
+			pair(apiFirst, func() {
+				c0, p0 = cpuTime(b, core), cpuTime(b, plugin)
+				downAPI = append(downAPI, throughput(b, "API download", size, func() (int64, error) {
+					return api.download(ctx, apiKey)
+				}))
+				downCore, downPlugin = downCore+cpuTime(b, core)-c0, downPlugin+cpuTime(b, plugin)-p0
+			}, func() {
+				downDirect = append(downDirect, throughput(b, "direct download", size, func() (int64, error) {
+					obj, err := mc.GetObject(ctx, bucket, directKey, minio.GetObjectOptions{})
+					if err != nil {
+						return 0, err
+					}
+					defer obj.Close()
+					return drain(obj)
+				}))
+			})
+		}
+	}
+	b.Logf("load average %s before, %s after; MB/s by round: upload API %.0f direct %.0f, download API %.0f direct %.0f",
+		load, loadAverage(), upAPI, upDirect, downAPI, downDirect)
+	moved := float64(len(upAPI)) * float64(size)
+	for _, m := range []struct {
+		name      string
+		api, dir  []float64
+		core, plg time.Duration
+	}{{"upload", upAPI, upDirect, upCore, upPlugin}, {"download", downAPI, downDirect, downCore, downPlugin}} {
+		b.ReportMetric(median(m.api), m.name+".api-MB/s")
+		b.ReportMetric(median(m.dir), m.name+".direct-MB/s")
+		b.ReportMetric(median(m.api)/median(m.dir), m.name+".ratio-x")
+		b.ReportMetric(float64(m.core.Nanoseconds())/moved, m.name+".corecpu-ns/B")
+		b.ReportMetric(float64(m.plg.Nanoseconds())/moved, m.name+".plugincpu-ns/B")
+	}
+}
+
+// filesAPI is the files API of one project as a user's program calls it.
+type filesAPI struct {
+	url, token string
+	client     http.Client
+}
+
+func (a *filesAPI) list(ctx context.Context) (*http.Response, error) {
+	return a.do(ctx, http.MethodGet, a.url, nil, 0)
+}
+
+func (a *filesAPI) do(ctx context.Context, method, url string, body io.Reader, size int64) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.ContentLength = size
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := a.client.Do(req)
+	if err == nil && resp.StatusCode/100 != 2 {
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return nil, fmt.Errorf("%s %s: %s %s", method, url, resp.Status, msg)
+	}
+	return resp, err
+}
+
+func (a *filesAPI) upload(ctx context.Context, path string, body *plugintest.RepeatReader) (int64, error) {
+	size := body.N
+	resp, err := a.do(ctx, http.MethodPut, a.url+"/content?path="+path, body, size)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return size - body.N, nil
+}
+
+func (a *filesAPI) download(ctx context.Context, path string) (int64, error) {
+	resp, err := a.do(ctx, http.MethodGet, a.url+"/content?path="+path, nil, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return drain(resp.Body)
+}
+
+// aliceS3 is a minio-go client with the STS credentials MinIO gives alice's token.
+func aliceS3(b *testing.B, env *testenv.Env, token string) *minio.Client {
+	creds, err := env.AssumeRoleWithWebIdentity(b.Context(), token)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mc, err := minio.New(strings.TrimPrefix(env.S3Endpoint, "http://"), &minio.Options{
+		Creds:        credentials.NewStaticV4(creds.AccessKey, creds.SecretKey, creds.SessionToken),
+		Region:       env.S3Region,
+		BucketLookup: minio.BucketLookupPath,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return mc
+}
+
+// pair runs api and direct one after the other, api first or second.
+func pair(apiFirst bool, api, direct func()) {
+	if apiFirst {
+		api()
+		direct()
+	} else {
+		direct()
+		api()
+	}
+}
+
+// throughput runs one transfer of size bytes and returns its MB/s.
+func throughput(b *testing.B, what string, size int64, transfer func() (int64, error)) float64 {
+	start := time.Now()
+	n, err := transfer()
+	took := time.Since(start)
+	if err != nil || n != size {
+		b.Fatalf("%s: %d bytes of %d, %v", what, n, size, err)
+	}
+	return float64(size) / 1e6 / took.Seconds()
+}
+
+func median(v []float64) float64 {
+	s := slices.Sorted(slices.Values(v))
+	return s[len(s)/2]
+}
+
+// drain reads r to its end in large reads, as a program saving a download does (io.Discard
+// would read 8 KiB at a time), and returns how many bytes it read.
+func drain(r io.Reader) (int64, error) {
+	buf := make([]byte, 1<<20)
+	var total int64
+	for {
+		n, err := r.Read(buf)
+		total += int64(n)
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// pluginPID finds the child of parent running the named plugin.
+func pluginPID(b *testing.B, parent int, name string) int {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		comm, fields := splitStat(string(stat))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(parent) && strings.HasPrefix(name, comm) {
+			return pid
+		}
+	}
+	b.Fatalf("no %s process under %d", name, parent)
+	return 0
+}
+
+// cpuTime is the user and system time a process has used so far.
+func cpuTime(b *testing.B, pid int) time.Duration {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, fields := splitStat(string(stat))
+	// utime and stime, fields 14 and 15 of proc(5), in clock ticks of 1/100 s.
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// splitStat splits /proc/PID/stat into the command name and the fields after it (state first).
+func splitStat(stat string) (string, []string) {
+	open, end := strings.IndexByte(stat, '('), strings.LastIndexByte(stat, ')')
+	if open < 0 || end < open {
+		return "", nil
+	}
+	return stat[open+1 : end], strings.Fields(stat[end+1:])
+}
+
+func loadAverage() string {
+	raw, _ := os.ReadFile("/proc/loadavg")
+	return strings.Join(strings.Fields(string(raw))[:min(3, len(strings.Fields(string(raw))))], " ")
+}
