@@ -44,9 +44,8 @@ var directPut = minio.PutObjectOptions{PartSize: 16 << 20, NumThreads: 4, Concur
 // BenchmarkFiles moves one object up and down through the files API, as alice with a bearer
 // token, against a basalt process whose s3 plugin is a subprocess on the test environment's
 // MinIO with her STS credentials, and side by side the same object with minio-go straight to
-// MinIO with the same credentials. Each of three rounds runs both ways, in alternating order;
-// the medians are reported, the API's share of the direct throughput, and the processor time
-// that the core and the plugin spend per byte. 1 GiB, 64 MiB under -short.
+// MinIO with the same credentials (sideBySide). 1 GiB, 64 MiB under -short. Its two halves run
+// alone too (-bench Files/download), e.g. to profile one.
 func BenchmarkFiles(b *testing.B) {
 	env := testenv.Require(b)
 	size := int64(1 << 30)
@@ -84,59 +83,73 @@ func BenchmarkFiles(b *testing.B) {
 	} else {
 		resp.Body.Close()
 	}
-	core, plugin := p.cmd.Process.Pid, pluginPID(b, p.cmd.Process.Pid, "basalt-plugin-s3")
+	procs := processes{core: p.cmd.Process.Pid, plugin: pluginPID(b, p.cmd.Process.Pid, "basalt-plugin-s3")}
 
-	var upAPI, upDirect, downAPI, downDirect []float64
-	var upCore, upPlugin, downCore, downPlugin time.Duration
+	b.Run("upload", func(b *testing.B) {
+		sideBySide(b, size, procs, func() (int64, error) {
+			return api.upload(ctx, apiKey, body.Again(size))
+		}, func() (int64, error) {
+			info, err := mc.PutObject(ctx, bucket, directKey, body.Again(size), size, directPut)
+			return info.Size, err
+		})
+	})
+	b.Run("download", func(b *testing.B) {
+		// Run alone, the download benchmark writes its objects first.
+		for _, key := range []string{strings.TrimPrefix(apiKey, bucket+"/"), directKey} {
+			if info, err := mc.StatObject(ctx, bucket, key, minio.StatObjectOptions{}); err != nil || info.Size != size {
+				if _, err := mc.PutObject(ctx, bucket, key, body.Again(size), size, directPut); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		sideBySide(b, size, procs, func() (int64, error) {
+			return api.download(ctx, apiKey)
+		}, func() (int64, error) {
+			obj, err := mc.GetObject(ctx, bucket, directKey, minio.GetObjectOptions{})
+			if err != nil {
+				return 0, err
+			}
+			defer obj.Close()
+			return drain(obj)
+		})
+	})
+}
+
+// processes are the basalt process and its storage plugin's.
+type processes struct{ core, plugin int }
+
+// sideBySide runs three rounds of one transfer of size bytes through the API and directly,
+// in alternating order, and reports the medians, the API's share, and the processor time the
+// core and the plugin spent per byte moved through the API.
+func sideBySide(b *testing.B, size int64, procs processes, api, direct func() (int64, error)) {
+	var viaAPI, straight []float64
+	var core, plugin time.Duration
 	load := loadAverage()
 	for b.Loop() {
 		for round := range 3 {
-			apiFirst := round%2 == 1
-			var c0, p0 time.Duration
-			pair(apiFirst, func() {
-				c0, p0 = cpuTime(b, core), cpuTime(b, plugin)
-				upAPI = append(upAPI, throughput(b, "API upload", size, func() (int64, error) {
-					return api.upload(ctx, apiKey, body.Again(size))
-				}))
-				upCore, upPlugin = upCore+cpuTime(b, core)-c0, upPlugin+cpuTime(b, plugin)-p0
-			}, func() {
-				upDirect = append(upDirect, throughput(b, "direct upload", size, func() (int64, error) {
-					info, err := mc.PutObject(ctx, bucket, directKey, body.Again(size), size, directPut)
-					return info.Size, err
-				}))
-			})
-			pair(apiFirst, func() {
-				c0, p0 = cpuTime(b, core), cpuTime(b, plugin)
-				downAPI = append(downAPI, throughput(b, "API download", size, func() (int64, error) {
-					return api.download(ctx, apiKey)
-				}))
-				downCore, downPlugin = downCore+cpuTime(b, core)-c0, downPlugin+cpuTime(b, plugin)-p0
-			}, func() {
-				downDirect = append(downDirect, throughput(b, "direct download", size, func() (int64, error) {
-					obj, err := mc.GetObject(ctx, bucket, directKey, minio.GetObjectOptions{})
-					if err != nil {
-						return 0, err
-					}
-					defer obj.Close()
-					return drain(obj)
-				}))
-			})
+			runAPI := func() {
+				c0, p0 := cpuTime(b, procs.core), cpuTime(b, procs.plugin)
+				viaAPI = append(viaAPI, throughput(b, "through the API", size, api))
+				core += cpuTime(b, procs.core) - c0
+				plugin += cpuTime(b, procs.plugin) - p0
+			}
+			runDirect := func() { straight = append(straight, throughput(b, "direct", size, direct)) }
+			if round%2 == 0 {
+				runDirect()
+				runAPI()
+			} else {
+				runAPI()
+				runDirect()
+			}
 		}
 	}
-	b.Logf("load average %s before, %s after; MB/s by round: upload API %.0f direct %.0f, download API %.0f direct %.0f",
-		load, loadAverage(), upAPI, upDirect, downAPI, downDirect)
-	moved := float64(len(upAPI)) * float64(size)
-	for _, m := range []struct {
-		name      string
-		api, dir  []float64
-		core, plg time.Duration
-	}{{"upload", upAPI, upDirect, upCore, upPlugin}, {"download", downAPI, downDirect, downCore, downPlugin}} {
-		b.ReportMetric(median(m.api), m.name+".api-MB/s")
-		b.ReportMetric(median(m.dir), m.name+".direct-MB/s")
-		b.ReportMetric(median(m.api)/median(m.dir), m.name+".ratio-x")
-		b.ReportMetric(float64(m.core.Nanoseconds())/moved, m.name+".corecpu-ns/B")
-		b.ReportMetric(float64(m.plg.Nanoseconds())/moved, m.name+".plugincpu-ns/B")
-	}
+	b.Logf("load average %s before, %s after; MB/s by round: API %.0f, direct %.0f", load, loadAverage(), viaAPI, straight)
+	moved := float64(len(viaAPI)) * float64(size)
+	b.ReportMetric(median(viaAPI), "api-MB/s")
+	b.ReportMetric(median(straight), "direct-MB/s")
+	b.ReportMetric(median(viaAPI)/median(straight), "ratio-x")
+	b.ReportMetric(float64(core.Nanoseconds())/moved, "corecpu-ns/B")
+	b.ReportMetric(float64(plugin.Nanoseconds())/moved, "plugincpu-ns/B")
 }
 
 // filesAPI is the files API of one project as a user's program calls it.
@@ -200,17 +213,6 @@ func aliceS3(b *testing.B, env *testenv.Env, token string) *minio.Client {
 		b.Fatal(err)
 	}
 	return mc
-}
-
-// pair runs api and direct one after the other, api first or second.
-func pair(apiFirst bool, api, direct func()) {
-	if apiFirst {
-		api()
-		direct()
-	} else {
-		direct()
-		api()
-	}
 }
 
 // throughput runs one transfer of size bytes and returns its MB/s.
