@@ -32,18 +32,27 @@ func (c *cluster) userClient(caller sdk.Caller) (k8s.Interface, error) {
 	return g.client, nil
 }
 
-// Logs streams the logs of the release's pods, each container's lines in order; with Follow,
-// every container is followed at once until ctx ends.
-func (p *Plugin) Logs(ctx context.Context, req sdk.LogsRequest, send func(sdk.LogLine) error) error {
-	f, err := p.find(ctx, req.ReleaseRef)
+// findAsCaller finds a release and the clientset that reads its objects as the caller.
+func (p *Plugin) findAsCaller(ctx context.Context, ref sdk.ReleaseRef) (*found, k8s.Interface, error) {
+	f, err := p.find(ctx, ref)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	_, c, err := p.configured()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	client, err := c.userClient(req.Caller)
+	client, err := c.userClient(ref.Caller)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, client, nil
+}
+
+// Logs streams the logs of the release's pods, each container's lines in order; with Follow,
+// every container is followed at once until ctx ends.
+func (p *Plugin) Logs(ctx context.Context, req sdk.LogsRequest, send func(sdk.LogLine) error) error {
+	f, client, err := p.findAsCaller(ctx, req.ReleaseRef)
 	if err != nil {
 		return err
 	}
@@ -204,15 +213,7 @@ func eventOf(e *eventsv1.Event) sdk.Event {
 
 // Events sends the events of the release's objects only, then with Follow watches for more.
 func (p *Plugin) Events(ctx context.Context, req sdk.EventsRequest, send func(sdk.Event) error) error {
-	f, err := p.find(ctx, req.ReleaseRef)
-	if err != nil {
-		return err
-	}
-	_, c, err := p.configured()
-	if err != nil {
-		return err
-	}
-	client, err := c.userClient(req.Caller)
+	f, client, err := p.findAsCaller(ctx, req.ReleaseRef)
 	if err != nil {
 		return err
 	}
