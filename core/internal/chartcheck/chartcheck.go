@@ -204,7 +204,7 @@ func sampleContexts() []sampleContext {
 	full.Project.Password = "check"
 	full.Settings = launch.UserSettings{Lang: "en", GitName: "Chart Author", GitEmail: "author@example.org", GitToken: "token"}
 	full.S3Profiles = []launch.S3Profile{{Name: "default", URL: "https://s3.example.org", Region: "us-east-1",
-		AccessKeyID: "key", SecretAccessKey: "secret", WorkingDirectoryPath: "author/", FromRegion: true}}
+		AccessKeyID: "key", SecretAccessKey: "secret", WorkingDirectoryPath: "author/", Personal: true}}
 	full.SecretsToken = "token"
 	full.Region = &launch.Region{ID: "check", Vault: &launch.RegionVault{URL: "https://vault.example.org", KVEngine: "onyxia-kv"}}
 	return []sampleContext{{"no S3, Vault or Git", bare}, {"with S3, Vault and Git", full}}

@@ -175,6 +175,9 @@ func TestIsolationMatrix(t *testing.T) {
 	if code, body := call("alice", http.MethodPut, "/api/v1/projects/user-alice/secrets/secret?path=api", `{"data":{"KEY":"`+secretValue+`"}}`); code != 200 {
 		t.Fatalf("fixture secret: %d %s", code, body)
 	}
+	if code, body := call("alice", http.MethodPost, "/api/v1/me/s3-profiles", profileBody("alice-only")); code != 201 {
+		t.Fatalf("fixture S3 profile: %d %s", code, body)
+	}
 	region, _ := host.Region("k8s")
 	archive, _ := memory.PackageChart(memory.Chart{Name: "jupyter", Version: "1.0.0", Values: "global:\n  suspend: false\n"})
 	for _, p := range []sdk.Project{{ID: "user-alice"}, {ID: "project-data-team", Group: "data-team"}} {
@@ -198,6 +201,12 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", "/api/v1/me", "", anyone},
 		{"PUT", "/api/v1/me/settings", `{"gitName":"mine"}`, anyone}, // each caller their own
 		{"GET", "/api/v1/me/settings", "", anyone},
+		{"POST", "/api/v1/me/bookmarks", `{"path":"user-alice/data/"}`, expect{"*": 201}}, // each caller their own
+		{"GET", "/api/v1/me/bookmarks", "", anyone},
+		{"POST", "/api/v1/me/s3-profiles", profileBody("mine"), expect{"*": 201}},
+		{"GET", "/api/v1/me/s3-profiles", "", anyone},
+		{"GET", "/api/v1/me/s3-profiles/alice-only/credentials", "", own(200)},
+		{"PUT", "/api/v1/me/s3-profiles/alice-only", `{"url":"https://s3.example.org","accessKeyId":"AK2"}`, own(200)},
 		{"GET", "/api/v1/plugins", "", adminOnly},
 		{"GET", "/api/v1/catalogs", "", anyone},
 		{"POST", "/api/v1/catalogs/refresh", "", adminOnly},
@@ -250,6 +259,8 @@ func TestIsolationMatrix(t *testing.T) {
 		{"DELETE", g + "/services/nb", "", expect{"alice": 200, "*": 404}},
 		{"DELETE", p + "/services", "", own(200)},
 		{"DELETE", p + "/configurations/mine", "", own(204)},
+		{"DELETE", "/api/v1/me/bookmarks?path=user-alice/data/", "", expect{"*": 204}},
+		{"DELETE", "/api/v1/me/s3-profiles/alice-only", "", own(204)},
 		{"GET", "/api/v1/presigned/forged.token", "", expect{"anonymous": 404, "expired": 404, "*": 404}},
 	}
 
@@ -302,7 +313,8 @@ func TestIsolationMatrix(t *testing.T) {
 
 	// No token, client secret, session key or secret value reached the log.
 	srv.Shutdown(context.Background())
-	leaks := map[string]string{"client secret": secret, "session key": cfg.Auth.Session.Key, "secret value": secretValue}
+	leaks := map[string]string{"client secret": secret, "session key": cfg.Auth.Session.Key, "secret value": secretValue,
+		"S3 profile's secret key": profileSecretKey}
 	for caller, tok := range tokens {
 		if parts := strings.Split(tok, "."); len(parts) == 3 {
 			leaks[caller+"'s ID token signature"] = parts[2]
@@ -338,6 +350,9 @@ func template(path string) string {
 			names[6] = ":name"
 		}
 	}
+	if len(parts) > 5 && parts[3] == "me" && parts[4] == "s3-profiles" {
+		names[5] = ":name"
+	}
 	if len(parts) > 4 && parts[3] == "presigned" {
 		names[4] = ":token"
 	}
@@ -361,6 +376,13 @@ func template(path string) string {
 
 // secretValue is the fixture secret's value, looked for in the log at the end.
 const secretValue = "isolation-fixture-secret-4b9d2e"
+
+// profileSecretKey is the secret key of the S3 profiles made here, looked for in the log too.
+const profileSecretKey = "isolation-profile-secret-8c1f0a"
+
+func profileBody(name string) string {
+	return `{"name":"` + name + `","url":"https://s3.example.org","accessKeyId":"AK","secretAccessKey":"` + profileSecretKey + `"}`
+}
 
 type lockedBuffer struct {
 	mu  sync.Mutex

@@ -200,9 +200,9 @@ type S3Profile struct {
 	SecretAccessKey      string
 	SessionToken         string
 	WorkingDirectoryPath string // e.g. bucket/prefix/
-	// FromRegion marks a profile the region derives from the user's identity (STS): it is
-	// personal, so group launches leave it out when personal information is hidden.
-	FromRegion bool
+	// Personal marks a profile that belongs to the user (the region's STS credentials, their
+	// own profiles): group launches leave it out when personal information is hidden.
+	Personal bool
 }
 
 // NewContext builds a launch context.
@@ -254,7 +254,7 @@ func NewContext(in ContextInput) *Context {
 		}
 	}
 	for _, p := range in.S3Profiles {
-		if hide && p.FromRegion {
+		if hide && p.Personal {
 			continue
 		}
 		c.S3Array = append(c.S3Array, s3Context(p))

@@ -65,7 +65,7 @@ func contextCases() []contextCase {
 	settings := UserSettings{Lang: "fr", DarkMode: true, GitName: "John Doe", GitEmail: "jdoe@example.org",
 		GitToken: "ghp_secret", GitCredentialsCacheTTL: 3600, GitProject: "https://github.com/jdoe/thesis.git"}
 	s3 := []S3Profile{
-		{Name: "default", URL: "https://minio.example.org", Region: "eu-west-1", AccessKeyID: "AK", SecretAccessKey: "SK", SessionToken: "ST", WorkingDirectoryPath: "jdoe/", FromRegion: true},
+		{Name: "default", URL: "https://minio.example.org", Region: "eu-west-1", AccessKeyID: "AK", SecretAccessKey: "SK", SessionToken: "ST", WorkingDirectoryPath: "jdoe/", Personal: true},
 		{Name: "team", URL: "http://s3.local:9000", AccessKeyID: "TAK", SecretAccessKey: "TSK", PathStyleAccess: true},
 	}
 	base := func() ContextInput {

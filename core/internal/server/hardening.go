@@ -136,6 +136,11 @@ func (s *Server) launchLimit() echo.MiddlewareFunc {
 // A test fails when a state-changing route is missing here.
 var auditActions = map[string]string{
 	"PUT /api/v1/me/settings":                                  "settings.write",
+	"POST /api/v1/me/bookmarks":                                "bookmarks.add",
+	"DELETE /api/v1/me/bookmarks":                              "bookmarks.remove",
+	"POST /api/v1/me/s3-profiles":                              "s3profiles.create",
+	"PUT /api/v1/me/s3-profiles/:name":                         "s3profiles.update",
+	"DELETE /api/v1/me/s3-profiles/:name":                      "s3profiles.delete",
 	"POST /api/v1/catalogs/refresh":                            "catalogs.refresh",
 	"DELETE /api/v1/projects/:project/files":                   "files.delete",
 	"PUT /api/v1/projects/:project/files/content":              "files.upload",

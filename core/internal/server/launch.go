@@ -18,6 +18,7 @@ import (
 	"github.com/basalt-dev/basalt/core/internal/launch/link"
 	"github.com/basalt-dev/basalt/core/internal/launch/schema"
 	"github.com/basalt-dev/basalt/core/internal/launch/values"
+	"github.com/basalt-dev/basalt/core/internal/s3profile"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
@@ -249,7 +250,7 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 			in.S3Profiles = []launch.S3Profile{{
 				Name: "default", URL: creds.Endpoint, Region: creds.Region, PathStyleAccess: creds.PathStyle,
 				AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
-				WorkingDirectoryPath: strings.TrimSuffix(creds.DefaultBucket+"/"+creds.DefaultPrefix, "/") + "/", FromRegion: true,
+				WorkingDirectoryPath: strings.TrimSuffix(creds.DefaultBucket+"/"+creds.DefaultPrefix, "/") + "/", Personal: true,
 			}}
 		case !errors.Is(err, sdk.ErrUnimplemented):
 			credsErr = fmt.Errorf("S3 credentials for the launch: %w", err)
@@ -269,6 +270,19 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 		}
 	}()
 	defer func() { <-settingsDone }()
+	var profiles s3profile.Set
+	profilesDone := make(chan struct{})
+	go func() { // and the S3 profiles they brought themselves
+		defer close(profilesDone)
+		if secretsErr != nil {
+			return
+		}
+		var err error
+		if profiles, err = s.readS3Profiles(c, sc.user); err != nil && !errors.Is(err, sdk.ErrUnimplemented) {
+			s.opts.Log.Warn("launch without the user's S3 profiles", "user", sc.user.Username, "error", err)
+		}
+	}()
+	defer func() { <-profilesDone }()
 	if secretsErr == nil && userTokenAtPlan(r) {
 		tok, err := secrets.Token(ctx, sdk.SecretsTokenRequest{})
 		switch {
@@ -285,6 +299,14 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 	}
 	<-settingsDone
 	in.Settings = settings.launch()
+	<-profilesDone
+	// The profile the user chose for their services replaces the region's credentials,
+	// unless the launch names one.
+	own, chosen := launchProfiles(profiles)
+	in.S3Profiles = append(in.S3Profiles, own...)
+	if in.S3Profile == "" {
+		in.S3Profile = chosen
+	}
 	return launch.NewContext(in), nil
 }
 

@@ -38,7 +38,7 @@ func (u UserSettings) launch() launch.UserSettings {
 		GitCredentialsCacheTTL: u.GitCredentialsCacheTTL, Profile: u.Profile}
 }
 
-// personalSecrets is the caller's personal secrets folder, with the authorization scope of
+// personalSecrets is the caller's personal secrets home, with the authorization scope of
 // their personal project whatever project the request is about.
 func (s *Server) personalSecrets(c echo.Context, u *identity.User) (context.Context, sdk.Secrets, string, error) {
 	store, err := s.secrets(c)
@@ -51,16 +51,16 @@ func (s *Server) personalSecrets(c echo.Context, u *identity.User) (context.Cont
 	if err != nil {
 		return nil, nil, "", err
 	}
-	return ctx, store, strings.Trim(home.Path, "/") + "/" + settingsSecret, nil
+	return ctx, store, strings.Trim(home.Path, "/"), nil
 }
 
 // readSettings returns the caller's settings; none saved yet is the zero settings.
 func (s *Server) readSettings(c echo.Context, u *identity.User) (UserSettings, error) {
-	ctx, store, path, err := s.personalSecrets(c, u)
+	ctx, store, home, err := s.personalSecrets(c, u)
 	if err != nil {
 		return UserSettings{}, err
 	}
-	resp, err := store.Read(ctx, sdk.ReadSecretRequest{Path: path})
+	resp, err := store.Read(ctx, sdk.ReadSecretRequest{Path: home + "/" + settingsSecret})
 	if errors.Is(err, sdk.ErrNotFound) {
 		return UserSettings{Profile: map[string]any{}}, nil
 	}
@@ -123,11 +123,11 @@ func (s *Server) putSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, store, path, err := s.personalSecrets(c, u)
+	ctx, store, home, err := s.personalSecrets(c, u)
 	if err != nil {
 		return err
 	}
-	if _, err := store.Write(ctx, sdk.WriteSecretRequest{Path: path, Data: map[string]string{settingsKey: string(data)}}); err != nil {
+	if _, err := store.Write(ctx, sdk.WriteSecretRequest{Path: home + "/" + settingsSecret, Data: map[string]string{settingsKey: string(data)}}); err != nil {
 		return err
 	}
 	noStore(c)

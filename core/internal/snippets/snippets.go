@@ -27,7 +27,7 @@ type S3 struct {
 	Endpoint        string // URL of the S3 API, e.g. https://minio.example.org
 	Region          string
 	PathStyle       bool
-	Bucket          string // the user's default bucket
+	Bucket          string // the user's default bucket; "" lists the buckets instead (a profile the user brought)
 	Prefix          string // and prefix in it ("" for the whole bucket)
 }
 
@@ -43,6 +43,11 @@ func S3Snippets(c S3) []Snippet {
 		region = "us-east-1"
 	}
 	home := "s3://" + c.Bucket + "/" + c.Prefix
+	folder := c.Bucket + "/" + c.Prefix
+	noBucket := c.Bucket == ""
+	if noBucket {
+		home, folder = "", ""
+	}
 	var out []Snippet
 	add := func(id, label, lang string, lines ...string) {
 		out = append(out, Snippet{ID: id, Label: label, Language: lang, Code: strings.Join(lines, "\n") + "\n"})
@@ -56,7 +61,11 @@ func S3Snippets(c S3) []Snippet {
 		env = append(env, "export AWS_SESSION_TOKEN="+sh(c.SessionToken))
 	}
 	env = append(env, "export AWS_DEFAULT_REGION="+sh(region), "export AWS_ENDPOINT_URL="+sh(c.Endpoint))
-	add("aws-cli", "AWS CLI", "shell", append(env, "aws s3 ls "+sh(home))...)
+	list := "aws s3 ls"
+	if !noBucket {
+		list += " " + sh(home)
+	}
+	add("aws-cli", "AWS CLI", "shell", append(env, list)...)
 
 	// mc reads a whole alias, session token included, from MC_HOST_<alias>.
 	mcHost := &url.URL{Scheme: "https", Host: host}
@@ -70,7 +79,7 @@ func S3Snippets(c S3) []Snippet {
 	}
 	add("mc", "MinIO client (mc)", "shell",
 		"export MC_HOST_basalt="+sh(mcHost.String()),
-		"mc ls "+sh("basalt/"+c.Bucket+"/"+c.Prefix))
+		"mc ls "+sh("basalt/"+folder))
 
 	token := "None"
 	if c.SessionToken != "" {
@@ -89,8 +98,12 @@ func S3Snippets(c S3) []Snippet {
 		"    region_name=" + py(region) + ",",
 		"    config=Config(s3={\"addressing_style\": " + py(addressing(c.PathStyle)) + "}),",
 		")",
-		"for obj in s3.list_objects_v2(Bucket=" + py(c.Bucket) + ", Prefix=" + py(c.Prefix) + ").get(\"Contents\", []):",
-		"    print(obj[\"Key\"])",
+	}
+	if noBucket {
+		boto = append(boto, "for bucket in s3.list_buckets()[\"Buckets\"]:", "    print(bucket[\"Name\"])")
+	} else {
+		boto = append(boto, "for obj in s3.list_objects_v2(Bucket="+py(c.Bucket)+", Prefix="+py(c.Prefix)+").get(\"Contents\", []):",
+			"    print(obj[\"Key\"])")
 	}
 	add("python-boto3", "Python (boto3)", "python", boto...)
 
@@ -103,7 +116,7 @@ func S3Snippets(c S3) []Snippet {
 		"    token="+token+",",
 		"    client_kwargs={\"endpoint_url\": "+py(c.Endpoint)+", \"region_name\": "+py(region)+"},",
 		")",
-		"print(fs.ls("+py(c.Bucket+"/"+c.Prefix)+"))")
+		"print(fs.ls("+py(folder)+"))")
 
 	scheme := "https"
 	if !secure {
@@ -120,7 +133,7 @@ func S3Snippets(c S3) []Snippet {
 		"    scheme="+py(scheme)+",",
 		"    region="+py(region)+",",
 		")",
-		"print(s3.get_file_info(fs.FileSelector("+py(c.Bucket+"/"+c.Prefix)+")))")
+		"print(s3.get_file_info(fs.FileSelector("+py(folder)+")))")
 
 	opts := []string{
 		"    \"aws_access_key_id\": " + py(c.AccessKeyID) + ",",
@@ -134,7 +147,11 @@ func S3Snippets(c S3) []Snippet {
 		opts = append(opts, "    \"aws_allow_http\": \"true\",")
 	}
 	polars := append([]string{"import polars as pl", "", "storage_options = {"}, opts...)
-	polars = append(polars, "}", "df = pl.read_parquet("+py(home+"data.parquet")+", storage_options=storage_options)")
+	if noBucket {
+		polars = append(polars, "}", "# df = pl.read_parquet(\"s3://<bucket>/<key>.parquet\", storage_options=storage_options)")
+	} else {
+		polars = append(polars, "}", "df = pl.read_parquet("+py(home+"data.parquet")+", storage_options=storage_options)")
+	}
 	add("python-polars", "Python (polars)", "python", polars...)
 
 	duck := []string{
@@ -155,8 +172,12 @@ func S3Snippets(c S3) []Snippet {
 		"    ENDPOINT "+sql(host)+",",
 		"    URL_STYLE "+sql(urlStyle)+",",
 		"    USE_SSL "+strconv.FormatBool(secure),
-		");",
-		"SELECT * FROM glob("+sql(home+"*")+");")
+		");")
+	if noBucket {
+		duck = append(duck, "-- SELECT * FROM 's3://<bucket>/<key>.parquet';")
+	} else {
+		duck = append(duck, "SELECT * FROM glob("+sql(home+"*")+");")
+	}
 	add("duckdb", "DuckDB", "sql", duck...)
 
 	rEnv := []string{
@@ -168,24 +189,32 @@ func S3Snippets(c S3) []Snippet {
 		rEnv = append(rEnv, "  \"AWS_SESSION_TOKEN\" = "+r(c.SessionToken)+",")
 	}
 	rEnv = append(rEnv, "  \"AWS_DEFAULT_REGION\" = "+r(region)+",", "  \"AWS_S3_ENDPOINT\" = "+r(host), ")")
-	add("r-aws.s3", "R (aws.s3)", "r", append(rEnv,
-		fmt.Sprintf("aws.s3::get_bucket(%s, prefix = %s, region = \"\", use_https = %s)", r(c.Bucket), r(c.Prefix), rBool(secure)))...)
+	if noBucket {
+		rEnv = append(rEnv, fmt.Sprintf("aws.s3::bucketlist(region = \"\", use_https = %s)", rBool(secure)))
+	} else {
+		rEnv = append(rEnv, fmt.Sprintf("aws.s3::get_bucket(%s, prefix = %s, region = \"\", use_https = %s)", r(c.Bucket), r(c.Prefix), rBool(secure)))
+	}
+	add("r-aws.s3", "R (aws.s3)", "r", rEnv...)
 
 	rToken := "\"\""
 	if c.SessionToken != "" {
 		rToken = r(c.SessionToken)
 	}
-	add("r-arrow", "R (arrow)", "r",
-		"bucket <- arrow::s3_bucket(",
-		"  "+r(c.Bucket)+",",
-		"  access_key = "+r(c.AccessKeyID)+",",
-		"  secret_key = "+r(c.SecretAccessKey)+",",
-		"  session_token = "+rToken+",",
-		"  endpoint_override = "+r(host)+",",
-		"  scheme = "+r(scheme)+",",
-		"  region = "+r(region),
+	arrowOpts := []string{
+		"  access_key = " + r(c.AccessKeyID) + ",",
+		"  secret_key = " + r(c.SecretAccessKey) + ",",
+		"  session_token = " + rToken + ",",
+		"  endpoint_override = " + r(host) + ",",
+		"  scheme = " + r(scheme) + ",",
+		"  region = " + r(region),
 		")",
-		"bucket$ls("+r(c.Prefix)+")")
+	}
+	if noBucket {
+		add("r-arrow", "R (arrow)", "r", append(append([]string{"s3 <- arrow::S3FileSystem$create("}, arrowOpts...), "s3$ls(\"\")")...)
+	} else {
+		add("r-arrow", "R (arrow)", "r", append(append([]string{"bucket <- arrow::s3_bucket(", "  " + r(c.Bucket) + ","}, arrowOpts...),
+			"bucket$ls("+r(c.Prefix)+")")...)
+	}
 
 	add("r-paws", "R (paws)", "r",
 		"s3 <- paws::s3(config = list(",
@@ -198,8 +227,15 @@ func S3Snippets(c S3) []Snippet {
 		"  region = "+r(region)+",",
 		"  s3_force_path_style = "+rBool(c.PathStyle),
 		"))",
-		"s3$list_objects_v2(Bucket = "+r(c.Bucket)+", Prefix = "+r(c.Prefix)+")")
+		pawsList(c))
 	return out
+}
+
+func pawsList(c S3) string {
+	if c.Bucket == "" {
+		return "s3$list_buckets()"
+	}
+	return "s3$list_objects_v2(Bucket = " + r(c.Bucket) + ", Prefix = " + r(c.Prefix) + ")"
 }
 
 // Vault is what a tool needs to read the user's secrets.

@@ -1,0 +1,77 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/basalt-dev/basalt/core/internal/bookmark"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// The user's bookmarks of storage folders follow them from browser to browser: they are a
+// personal document of their reserved folder.
+const bookmarksSecret = basaltFolder + "/bookmarks"
+
+// decodeStrict reads a JSON body into v, refusing unknown fields so that a misspelt one is
+// named rather than ignored.
+func decodeStrict(c echo.Context, v any, what string) error {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return sdk.InvalidFields("invalid "+what, sdk.FieldViolation{Field: "body", Rule: "must be " + what + " as JSON: " + err.Error()})
+	}
+	return nil
+}
+
+func (s *Server) listBookmarks(c echo.Context) error {
+	u, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	list, _, err := readPersonal[bookmark.List](s, c, u, bookmarksSecret)
+	if err != nil {
+		return err
+	}
+	if list.Bookmarks == nil {
+		list.Bookmarks = []bookmark.Bookmark{}
+	}
+	return c.JSON(http.StatusOK, list)
+}
+
+func (s *Server) addBookmark(c echo.Context) error {
+	u, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	var in bookmark.Bookmark
+	if err := decodeStrict(c, &in, "a bookmark {name, path}"); err != nil {
+		return err
+	}
+	var added bookmark.Bookmark
+	if err := changePersonal(s, c, u, bookmarksSecret, false, func(l *bookmark.List) (err error) {
+		added, err = l.Add(in)
+		return err
+	}); err != nil {
+		return err
+	}
+	c.Set(auditTarget, added.Path)
+	return c.JSON(http.StatusCreated, added)
+}
+
+func (s *Server) removeBookmark(c echo.Context) error {
+	u, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	path := c.QueryParam("path")
+	if path == "" {
+		return sdk.InvalidFields("no bookmark named", sdk.FieldViolation{Field: "path", Rule: "is required: the bookmarked folder"})
+	}
+	c.Set(auditTarget, path)
+	if err := changePersonal(s, c, u, bookmarksSecret, false, func(l *bookmark.List) error { return l.Remove(path) }); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

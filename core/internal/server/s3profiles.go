@@ -1,0 +1,120 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/basalt-dev/basalt/core/internal/identity"
+	"github.com/basalt-dev/basalt/core/internal/launch"
+	"github.com/basalt-dev/basalt/core/internal/s3profile"
+	"github.com/basalt-dev/basalt/core/internal/snippets"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// The user's own S3 profiles are a personal document of their reserved folder: their keys
+// are secrets, kept only in the secrets store, and a replaced version is destroyed.
+const s3ProfilesSecret = basaltFolder + "/s3-profiles"
+
+func (s *Server) readS3Profiles(c echo.Context, u *identity.User) (s3profile.Set, error) {
+	set, _, err := readPersonal[s3profile.Set](s, c, u, s3ProfilesSecret)
+	return set, err
+}
+
+func (s *Server) changeS3Profiles(c echo.Context, u *identity.User, change func(*s3profile.Set) error) error {
+	return changePersonal(s, c, u, s3ProfilesSecret, true, change)
+}
+
+func (s *Server) listS3Profiles(c echo.Context) error {
+	u, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	set, err := s.readS3Profiles(c, u)
+	if err != nil {
+		return err
+	}
+	noStore(c)
+	return c.JSON(http.StatusOK, map[string]any{"profiles": set.Views()})
+}
+
+func (s *Server) createS3Profile(c echo.Context) error {
+	return s.saveS3Profile(c, http.StatusCreated, func(set *s3profile.Set, in s3profile.Input) (s3profile.Profile, error) {
+		c.Set(auditTarget, in.Name)
+		return set.Create(in)
+	})
+}
+
+func (s *Server) updateS3Profile(c echo.Context) error {
+	return s.saveS3Profile(c, http.StatusOK, func(set *s3profile.Set, in s3profile.Input) (s3profile.Profile, error) {
+		return set.Update(c.Param("name"), in)
+	})
+}
+
+// saveS3Profile reads a profile from the body, applies it to the caller's set with save and
+// answers the profile without its secrets.
+func (s *Server) saveS3Profile(c echo.Context, status int, save func(*s3profile.Set, s3profile.Input) (s3profile.Profile, error)) error {
+	u, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	var in s3profile.Input
+	if err := decodeStrict(c, &in, "an S3 profile"); err != nil {
+		return err
+	}
+	var saved s3profile.Profile
+	if err := s.changeS3Profiles(c, u, func(set *s3profile.Set) (err error) {
+		saved, err = save(set, in)
+		return err
+	}); err != nil {
+		return err
+	}
+	noStore(c)
+	return c.JSON(status, saved.View())
+}
+
+func (s *Server) deleteS3Profile(c echo.Context) error {
+	u, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	if err := s.changeS3Profiles(c, u, func(set *s3profile.Set) error { return set.Delete(c.Param("name")) }); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// s3ProfileCredentials reveals a profile's keys, with the snippets that use them: the one
+// place its secret key leaves the server.
+func (s *Server) s3ProfileCredentials(c echo.Context) error {
+	u, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	set, err := s.readS3Profiles(c, u)
+	if err != nil {
+		return err
+	}
+	p, ok := set.Find(c.Param("name"))
+	if !ok {
+		return sdk.Errorf(sdk.ErrNotFound, "no S3 profile %q", c.Param("name"))
+	}
+	out := StorageCredentials{AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey, SessionToken: p.SessionToken,
+		Endpoint: p.URL, Region: p.Region, PathStyle: p.PathStyleAccess,
+		Snippets: snippets.S3Snippets(snippets.S3{AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey,
+			SessionToken: p.SessionToken, Endpoint: p.URL, Region: p.Region, PathStyle: p.PathStyleAccess})}
+	noStore(c)
+	return c.JSON(http.StatusOK, out)
+}
+
+// launchProfiles are the user's profiles as a launch context takes them, and the one they
+// chose for their services ("" when none).
+func launchProfiles(set s3profile.Set) ([]launch.S3Profile, string) {
+	var out []launch.S3Profile
+	for _, p := range set.Profiles {
+		out = append(out, launch.S3Profile{Name: p.Name, URL: p.URL, Region: p.Region, PathStyleAccess: p.PathStyleAccess,
+			AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey, SessionToken: p.SessionToken, Personal: true})
+	}
+	chosen, _ := set.ForServices()
+	return out, chosen.Name
+}
