@@ -343,6 +343,25 @@ try {
     await page.getByRole("main").getByLabel("Langue").waitFor();
     await shot("11-account-fr");
   });
+
+  await step("dark colour scheme: the palette switches and the choice is kept", async () => {
+    await page.goto("/");
+    await page.getByRole("banner").getByLabel("Langue").selectOption("en");
+    await page.getByRole("banner").getByLabel("Colour scheme").selectOption("dark");
+    await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const dark = await background();
+    const [r, g, b] = dark.match(/\d+/g).map(Number);
+    assert.ok(r + g + b < 3 * 80, `a dark page background, got ${dark}`);
+    await shot("11a-home-dark");
+    await page.goto("/launcher/ide/jupyter");
+    await page.getByRole("tablist", { name: "Settings" }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark", "kept across pages");
+    await shot("11b-launcher-dark");
+    await page.getByRole("banner").getByLabel("Colour scheme").selectOption("light");
+    await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
+    assert.notEqual(await background(), dark);
+  });
   assert.deepEqual(consoleErrors, [], "no uncaught error in the page");
 
   // OIDC: a second basalt signs users in through the test environment's Hydra with the
