@@ -35,6 +35,7 @@ type injectionWorld struct {
 	env   *testenv.Env
 	base  string
 	token string       // alice's ID token, for Basalt, MinIO and Vault
+	ns    string       // the token's user's personal namespace (user-alice)
 	kube  *http.Client // the cluster's API server, as its administrator
 }
 
@@ -113,7 +114,7 @@ func newInjectionWorld(t *testing.T) *injectionWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &injectionWorld{env: env, base: base, token: token, kube: kube}
+	return &injectionWorld{env: env, base: base, token: token, ns: "user-alice", kube: kube}
 }
 
 // vaultIssuerToken configures the token role and issuer policy the Vault plugin's README asks
@@ -169,8 +170,8 @@ func (w *injectionWorld) call(t *testing.T, method, path, body string, out any) 
 	return resp.StatusCode
 }
 
-// launch starts jupyter-python in alice's project in the region, picking secret, and returns
-// the release's name once Kubernetes has its StatefulSet.
+// launch starts jupyter-python in the personal project of w.token's user (w.ns) in the region,
+// picking secret, and returns the release's name once Kubernetes has its StatefulSet.
 func (w *injectionWorld) launch(t *testing.T, region, secret string) string {
 	t.Helper()
 	var out struct {
@@ -179,14 +180,14 @@ func (w *injectionWorld) launch(t *testing.T, region, secret string) string {
 		} `json:"service"`
 	}
 	body := fmt.Sprintf(`{"catalog":"ide","chart":"jupyter-python","version":"2.5.2","secret":%q}`, secret)
-	if code := w.call(t, "POST", "/projects/user-alice/services?region="+region, body, &out); code != http.StatusAccepted || out.Service.ID == "" {
+	if code := w.call(t, "POST", "/projects/"+w.ns+"/services?region="+region, body, &out); code != http.StatusAccepted || out.Service.ID == "" {
 		t.Fatalf("launch in %s: %d %+v", region, code, out)
 	}
 	name := out.Service.ID
-	t.Cleanup(func() { w.call(t, "DELETE", "/projects/user-alice/services/"+name+"?region="+region, "", nil) })
+	t.Cleanup(func() { w.call(t, "DELETE", "/projects/"+w.ns+"/services/"+name+"?region="+region, "", nil) })
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		if w.kubeGet(t, "/apis/apps/v1/namespaces/user-alice/statefulsets/"+name, nil) == http.StatusOK {
+		if w.kubeGet(t, "/apis/apps/v1/namespaces/"+w.ns+"/statefulsets/"+name, nil) == http.StatusOK {
 			return name
 		}
 		if time.Now().After(deadline) {
@@ -214,13 +215,13 @@ func (w *injectionWorld) kubeGet(t *testing.T, path string, out any) int {
 	return resp.StatusCode
 }
 
-// secret returns the data of a Secret in alice's namespace (nil when there is none).
+// secret returns the data of a Secret in w.ns (nil when there is none).
 func (w *injectionWorld) secret(t *testing.T, name string) map[string]string {
 	t.Helper()
 	var s struct {
 		Data map[string][]byte `json:"data"`
 	}
-	if w.kubeGet(t, "/api/v1/namespaces/user-alice/secrets/"+name, &s) != http.StatusOK {
+	if w.kubeGet(t, "/api/v1/namespaces/"+w.ns+"/secrets/"+name, &s) != http.StatusOK {
 		return nil
 	}
 	out := map[string]string{}
