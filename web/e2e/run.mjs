@@ -102,6 +102,25 @@ async function hydraAdmin(method, path, body) {
   if (!res.ok) throw new Error(`hydra ${method} ${path}: ${res.status} ${await res.text()}`);
 }
 
+// axe-core is evaluated through the DevTools protocol, which the portal's CSP does not govern.
+const axeSource = readFileSync(join(here, "..", "node_modules", "axe-core", "axe.min.js"), "utf8");
+const accessibility = [];
+async function checkAccessibility(page, name) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return {
+      passed: r.passes.length,
+      minor: r.violations.filter((v) => v.impact !== "serious" && v.impact !== "critical").map((v) => v.id),
+      serious: r.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => ({ id: v.id, help: v.help, impact: v.impact, targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) })),
+    };
+  });
+  console.log(`  axe ${name}: ${violations.passed} rules passed; serious ${violations.serious.length}; minor ${violations.minor.join(", ") || "none"}`);
+  for (const v of violations.serious) accessibility.push({ page: name, ...v });
+}
+
 const steps = [];
 async function step(name, fn) {
   const t0 = Date.now();
@@ -157,17 +176,21 @@ try {
     baseURL: base,
     permissions: ["clipboard-read", "clipboard-write"],
   });
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(20_000);
+  context.setDefaultNavigationTimeout(30_000); // a first load on a busy 2-core machine
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleErrors = [];
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   // The header, side bar and command panel are fixed to the viewport; a "full page" capture
   // would paint them mid-page. The viewport grows to the page's height for the capture instead.
+  // Every captured page is also checked by axe-core (WCAG 2.1 A and AA rules); the last step
+  // fails on any serious or critical violation found on the way.
   const shot = async (name) => {
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     if (height > 900) await page.setViewportSize({ width: 1366, height });
     await page.screenshot({ path: join(shots, `${name}.png`) });
     if (height > 900) await page.setViewportSize({ width: 1366, height: 900 });
+    await checkAccessibility(page, name);
   };
   const services = async () => (await (await fetch(`${base}/api/v1/projects/user-e2e/services`)).json()).services;
 
@@ -427,10 +450,16 @@ try {
       });
       assert.deepEqual(vars, ["#0e6e5c", "#f2a541", "#f7f5f0"]);
       await p.screenshot({ path: join(shots, "18-rebranded-home.png"), fullPage: true });
+      await checkAccessibility(p, "18-rebranded-home"); // an administrator's palette is checked too
     } finally {
       await p.close();
       branded.proc.kill("SIGTERM");
     }
+  });
+
+  await step("accessibility: no serious or critical axe-core violation on any captured page", async () => {
+    for (const v of accessibility) console.log(`  ${v.page}: ${v.impact} ${v.id} (${v.help}) at ${v.targets.join(" | ")}`);
+    assert.equal(accessibility.length, 0, `${accessibility.length} violations`);
   });
 } catch (err) {
   steps.push({ name: "setup", ok: false });
