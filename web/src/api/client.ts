@@ -21,6 +21,8 @@ import type {
   SecretList,
   SecretsCredentials,
   StorageCredentials,
+  S3Profile,
+  S3ProfileInput,
   SecretVersions,
   SecretWritten,
   Service,
@@ -28,6 +30,7 @@ import type {
   ServiceEvent,
   ServiceList,
   ShareLink,
+  UserBookmark,
   UserSettings,
   VersionInfo,
   WithCommands,
@@ -135,6 +138,15 @@ export interface ApiClient {
   getMe(signal?: AbortSignal): Promise<Me>;
   getSettings(signal?: AbortSignal): Promise<UserSettings>;
   putSettings(settings: UserSettings): Promise<UserSettings>;
+  listBookmarks(signal?: AbortSignal): Promise<UserBookmark[]>;
+  addBookmark(bookmark: UserBookmark): Promise<UserBookmark>;
+  removeBookmark(path: string): Promise<void>;
+  listS3Profiles(signal?: AbortSignal): Promise<S3Profile[]>;
+  createS3Profile(profile: S3ProfileInput): Promise<S3Profile>;
+  updateS3Profile(name: string, profile: S3ProfileInput): Promise<S3Profile>;
+  deleteS3Profile(name: string): Promise<void>;
+  /** A profile's keys revealed, with snippets. */
+  getS3ProfileCredentials(name: string, signal?: AbortSignal): Promise<StorageCredentials>;
 
   listCatalogs(project: string, signal?: AbortSignal): Promise<Catalog[]>;
   listCharts(project: string, catalog: string, search: string, signal?: AbortSignal): Promise<Chart[]>;
@@ -327,6 +339,18 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     getMe: (signal) => call("/me", { signal }),
     getSettings: (signal) => call("/me/settings", { signal }),
     putSettings: (settings) => call("/me/settings", { method: "PUT", body: settings }),
+    listBookmarks: async (signal) => (await call<{ bookmarks: UserBookmark[] }>("/me/bookmarks", { signal })).bookmarks,
+    addBookmark: (bookmark) => call("/me/bookmarks", { method: "POST", body: bookmark }),
+    removeBookmark: async (path) => {
+      await call("/me/bookmarks", { method: "DELETE", query: { path } });
+    },
+    listS3Profiles: async (signal) => (await call<{ profiles: S3Profile[] }>("/me/s3-profiles", { signal })).profiles,
+    createS3Profile: (profile) => call("/me/s3-profiles", { method: "POST", body: profile }),
+    updateS3Profile: (name, profile) => call(`/me/s3-profiles/${seg(name)}`, { method: "PUT", body: profile }),
+    deleteS3Profile: async (name) => {
+      await call(`/me/s3-profiles/${seg(name)}`, { method: "DELETE" });
+    },
+    getS3ProfileCredentials: (name, signal) => call(`/me/s3-profiles/${seg(name)}/credentials`, { signal }),
 
     listCatalogs: async (project, signal) =>
       (await call<{ catalogs: Catalog[] }>("/catalogs", { query: { project }, signal })).catalogs,

@@ -517,6 +517,40 @@ export interface UserSettings {
   profile: Record<string, unknown>;
 }
 
+/** /me/bookmarks: a folder the user bookmarked, kept by the server. */
+export interface UserBookmark {
+  name: string;
+  /** bucket/folder/ as the files API names it. */
+  path: string;
+}
+
+/** GET /me/s3-profiles: an S3 profile the user brought, without its secrets. */
+export interface S3Profile {
+  name: string;
+  url: string;
+  region: string;
+  pathStyleAccess: boolean;
+  accessKeyId: string;
+  hasSessionToken: boolean;
+  /** Launches take their s3 values from this profile instead of the instance's keys. */
+  defaultForServices: boolean;
+}
+
+/**
+ * POST /me/s3-profiles and PUT /me/s3-profiles/{name}. On a replacement an empty
+ * secretAccessKey keeps the saved one; an absent sessionToken keeps it, "" removes it.
+ */
+export interface S3ProfileInput {
+  name: string;
+  url: string;
+  region: string;
+  pathStyleAccess: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  defaultForServices: boolean;
+}
+
 /** /projects/{project}/configurations: a launch saved under a name. */
 export interface SavedConfiguration {
   name: string;

@@ -8,6 +8,7 @@ import styles from "./Account.module.css";
 import { SecretsCredentials, StorageCredentials } from "./Credentials";
 import { GitSettings } from "./GitSettings";
 import { KubernetesAccess } from "./KubernetesAccess";
+import { S3Profiles } from "./S3Profiles";
 
 /** Who the user is, their roles and projects, and the interface preferences kept in this browser. */
 export function AccountPage() {
@@ -100,6 +101,7 @@ export function AccountPage() {
 
       <GitSettings />
       <StorageCredentials />
+      <S3Profiles />
       <SecretsCredentials />
       <KubernetesAccess />
 

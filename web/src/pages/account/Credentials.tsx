@@ -98,7 +98,7 @@ function CredentialsBody<T>({
 }
 
 /** One credential: masked until revealed when secret, always copyable. */
-function Field({ name, value, secret }: { name: string; value: string; secret?: boolean }) {
+export function Field({ name, value, secret }: { name: string; value: string; secret?: boolean }) {
   const t = useT();
   const [shown, setShown] = useState(!secret);
   return (
@@ -149,7 +149,7 @@ function Expiry({ expiration, onRenew }: { expiration?: string; onRenew(): void 
 }
 
 /** Snippets in tabs (AWS CLI, mc, Python, R, DuckDB, vault…), each with a copy button. */
-function Snippets({ id, snippets }: { id: string; snippets: Snippet[] }) {
+export function Snippets({ id, snippets }: { id: string; snippets: Snippet[] }) {
   const t = useT();
   const [selected, setSelected] = useState(snippets[0]?.id ?? "");
   const current = snippets.find((s) => s.id === selected) ?? snippets[0];

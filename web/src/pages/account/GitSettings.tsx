@@ -131,7 +131,7 @@ function GitForm({ initial }: { initial: UserSettings }) {
 }
 
 /** A labelled input with its hint and the server's rules for it, both read out with it. */
-function FormField({
+export function FormField({
   id,
   label,
   hint,

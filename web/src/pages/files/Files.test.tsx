@@ -2,7 +2,7 @@ import { act, fireEvent, screen, waitFor, within } from "@testing-library/react"
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { FileList as Listing } from "../../api/types";
-import { mockApi, reply, testConfig } from "../../test/mockApi";
+import { mockApi, reply } from "../../test/mockApi";
 import { rangedResponse, sampleParquet } from "../../test/parquet";
 import { renderApp } from "../../test/render";
 
@@ -243,26 +243,5 @@ describe("my files", () => {
     const reads = m.find("GET", "/projects/user-alice/files/content").filter((c) => c.query.get("path")!.endsWith(".parquet"));
     const bytes = reads.map((c) => /^bytes=(\d+)-(\d+)$/.exec(c.headers.Range ?? "")).map((r) => (r ? Number(r[2]) - Number(r[1]) + 1 : Infinity));
     expect(bytes.reduce((a, b) => a + b, 0)).toBeLessThan(parquet.byteLength / 3);
-  });
-
-  it("bookmarks folders in this browser, next to the instance's bookmarks", async () => {
-    const m = api();
-    m.fetch.mockImplementationOnce(async () =>
-      new Response(JSON.stringify({ ...testConfig, bookmarks: [{ label: { en: "Shared data" }, path: "shared/" }] }), { status: 200 }),
-    );
-    const user = userEvent.setup();
-    const first = renderApp(`/my-files?path=${encodeURIComponent(`${HOME}data/`)}`, m.client);
-    const bar = await screen.findByRole("navigation", { name: "Bookmarks" });
-    expect(within(bar).getByRole("link", { name: "Shared data" }).getAttribute("href")).toBe("/my-files?path=shared%2F");
-    await user.click(await screen.findByRole("button", { name: "Bookmark this folder" }));
-    expect(within(bar).getByRole("link", { name: "data" }).getAttribute("href")).toBe(`/my-files?path=${encodeURIComponent(`${HOME}data/`)}`);
-    expect(JSON.parse(localStorage.getItem("basalt.bookmarks.user-alice")!)).toEqual([{ path: `${HOME}data/`, name: "data" }]);
-    first.unmount();
-
-    renderApp("/my-files", api().client);
-    const again = await screen.findByRole("navigation", { name: "Bookmarks" });
-    await user.click(within(again).getByRole("button", { name: "Remove the bookmark data" }));
-    expect(screen.queryByRole("navigation", { name: "Bookmarks" })).toBeNull();
-    expect(localStorage.getItem("basalt.bookmarks.user-alice")).toBe("[]");
   });
 });

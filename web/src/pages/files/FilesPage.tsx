@@ -46,7 +46,7 @@ export function FilesPage() {
   const home = first?.home ?? "";
   const current = first?.path ?? path;
   const refresh = () => qc.invalidateQueries({ queryKey: queryKeys.files(project.id) });
-  const marks = useBookmarks(project.id);
+  const marks = useBookmarks();
   const { uploads, add, cancel, clearFinished } = useUploads(project.id, () => void refresh());
 
   const remove = useMutation({
@@ -90,7 +90,7 @@ export function FilesPage() {
       <h1 className={pageStyles.title}>{t("page.myFiles.title")}</h1>
       <p className={pageStyles.lead}>{t("page.myFiles.summary")}</p>
 
-      <BookmarkBar bookmarks={marks.bookmarks} onRemove={marks.remove} />
+      <BookmarkBar bookmarks={marks.bookmarks} onRemove={marks.remove} error={marks.error} />
       <Breadcrumbs items={crumbs} />
 
       <div className={styles.toolbar}>
