@@ -91,12 +91,14 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	}
 	run := p.inFlight.start(p.base, ns, req.ReleaseName, timeout)
 	finished := make(chan error, 1)
+	helmCtx, endHelm := traceHelm(run.ctx, ctx, last != nil, ns, req.ReleaseName, ch)
 	p.work.Add(1)
 	go func() {
 		defer p.work.Done()
 		defer run.finish()
 		began := time.Now()
-		rel, err := p.runInstall(run.ctx, cfg, ns, req.ReleaseName, ch, values, timeout, last != nil, s.ValidateManifests)
+		rel, err := p.runInstall(helmCtx, cfg, ns, req.ReleaseName, ch, values, timeout, last != nil, s.ValidateManifests)
+		endHelm(err)
 		finished <- err
 		attrs := []any{"namespace", ns, "release", req.ReleaseName, "revision", revision, "user", req.Caller.Username, "took", time.Since(began)}
 		switch {

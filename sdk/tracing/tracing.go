@@ -43,7 +43,7 @@ type Settings struct {
 	Headers map[string]string
 	// CAFile is a PEM bundle an https endpoint is checked against.
 	CAFile string
-	// ServiceName names the process's spans; empty: OTEL_SERVICE_NAME.
+	// ServiceName names the process's spans; empty: OTEL_SERVICE_NAME, else basalt.
 	ServiceName string
 	// Sampler decides which traces this process starts are kept; nil: OTEL_TRACES_SAMPLER,
 	// else every one (child spans always follow their parent).
@@ -65,13 +65,9 @@ func Start(ctx context.Context, s Settings) (shutdown func(context.Context) erro
 	if err != nil {
 		return nil, err
 	}
-	attrs := resource.WithAttributes()
-	if s.ServiceName != "" {
-		attrs = resource.WithAttributes(semconv.ServiceName(s.ServiceName))
-	}
-	// The environment (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) first, so that a name
-	// given in Basalt's configuration wins.
-	res, err := resource.New(ctx, resource.WithFromEnv(), resource.WithTelemetrySDK(), resource.WithProcessPID(), attrs)
+	// The environment (OTEL_RESOURCE_ATTRIBUTES) first, so that the service name wins.
+	res, err := resource.New(ctx, resource.WithFromEnv(), resource.WithTelemetrySDK(), resource.WithProcessPID(),
+		resource.WithAttributes(semconv.ServiceName(s.serviceName())))
 	if err != nil {
 		return nil, fmt.Errorf("tracing resource: %w", err)
 	}

@@ -36,6 +36,12 @@ func newServe(stderr io.Writer) *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 
+			stopTracing, err := startTracing(ctx, cfg.Telemetry.Tracing, log)
+			if err != nil {
+				return err
+			}
+			defer stopTracing() // after the plugins have stopped and flushed their own
+
 			registry := prometheus.NewRegistry()
 			registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 			host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(registry))

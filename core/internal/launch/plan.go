@@ -6,6 +6,7 @@
 package launch
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -77,11 +78,18 @@ type Plan struct {
 
 // Plan computes a launch's values. When they are invalid it returns the plan and an
 // sdk.InvalidFields error naming every failing field and its rule.
-func (p *Planner) Plan(req Request) (*Plan, error) {
-	plan, cs, ctx, err := p.prefill(req)
+func (p *Planner) Plan(req Request) (*Plan, error) { return p.PlanContext(context.Background(), req) }
+
+// PlanContext is Plan within ctx's trace: one span for the plan and one for each step
+// (resolving the form, building the values, validating them).
+func (p *Planner) PlanContext(ctx context.Context, req Request) (_ *Plan, err error) {
+	ctx, end := startSpan(ctx, "launch.plan", chartAttrs(req.Chart)...)
+	defer func() { end(err) }()
+	plan, cs, lctx, err := p.prefill(ctx, req)
 	if err != nil {
 		return nil, err
 	}
+	_, endValues := startSpan(ctx, "launch.values")
 	final := values.Clone(plan.Prefilled).(map[string]any)
 	for _, v := range req.Values {
 		final = values.Merge(final, values.Normalize(values.Clone(v))).(map[string]any)
@@ -91,20 +99,30 @@ func (p *Planner) Plan(req Request) (*Plan, error) {
 		final = map[string]any{}
 	}
 	plan.Values = final
+	endValues(nil)
 	if cs == nil {
 		return plan, nil
 	}
-	violations := check(cs.validator, plan.Schema, plan.Prefilled, final, ctx)
+	_, endCheck := startSpan(ctx, "launch.validate")
+	violations := check(cs.validator, plan.Schema, plan.Prefilled, final, lctx)
 	if len(violations) > 0 {
-		return plan, sdk.InvalidFields(fmt.Sprintf("invalid values for %s %s", plan.Chart, plan.Version), violations...)
+		err = sdk.InvalidFields(fmt.Sprintf("invalid values for %s %s", plan.Chart, plan.Version), violations...)
 	}
-	return plan, nil
+	endCheck(err)
+	return plan, err
 }
 
 // Form returns the launch form of a chart for the request's user, pre-filled, with a launch
 // link's overrides in its values: what the link opens is what the user sees and launches.
 func (p *Planner) Form(req Request) (*form.Form, error) {
-	plan, _, _, err := p.prefill(req)
+	return p.FormContext(context.Background(), req)
+}
+
+// FormContext is Form within ctx's trace.
+func (p *Planner) FormContext(ctx context.Context, req Request) (_ *form.Form, err error) {
+	ctx, end := startSpan(ctx, "launch.form", chartAttrs(req.Chart)...)
+	defer func() { end(err) }()
+	plan, _, _, err := p.prefill(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -117,28 +135,32 @@ func (p *Planner) Form(req Request) (*form.Form, error) {
 	return form.Build(plan.Chart, plan.Version, plan.Schema, shown), nil
 }
 
-func (p *Planner) prefill(req Request) (*Plan, *compiledSchema, prefill.Context, error) {
+// prefill resolves the chart's form for the request's user: its schema with the named
+// schemas in place and personalised, and its defaults computed from the launch context.
+func (p *Planner) prefill(ctx context.Context, req Request) (_ *Plan, _ *compiledSchema, _ prefill.Context, err error) {
+	_, end := startSpan(ctx, "launch.resolve")
+	defer func() { end(err) }()
 	if req.Chart == nil {
 		return nil, nil, nil, fmt.Errorf("launch: no chart")
 	}
 	if req.Context == nil {
 		return nil, nil, nil, fmt.Errorf("launch: no context")
 	}
-	ctx := req.Context.Map()
+	lctx := req.Context.Map()
 	plan := &Plan{Chart: req.Chart.Name, Version: req.Chart.Version}
 	base := values.Clone(req.Chart.Values).(map[string]any)
 	if req.Chart.Schema == nil {
 		plan.Prefilled = base
-		return plan, nil, ctx, nil
+		return plan, nil, lctx, nil
 	}
 	cs, err := p.compiled(req.Chart, req.Roles)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	plan.Schema = prefill.Personalize(cs.resolved, ctx)
-	computed := prefill.Defaults(plan.Schema, ctx, req.Chart.Values)
+	plan.Schema = prefill.Personalize(cs.resolved, lctx)
+	computed := prefill.Defaults(plan.Schema, lctx, req.Chart.Values)
 	plan.Prefilled = values.Merge(base, computed).(map[string]any)
-	return plan, cs, ctx, nil
+	return plan, cs, lctx, nil
 }
 
 func (p *Planner) compiled(c *Chart, roles []string) (*compiledSchema, error) {

@@ -102,6 +102,7 @@ func (i *Instance) spawn(ctx context.Context) (*plugin.Client, *pluginrpc.Channe
 	}
 	cmd := exec.Command(i.path, i.cfg.Args...)
 	dieWithParent(cmd)
+	cmd.Env = processEnv(i.Name)
 	channel, err := pluginrpc.NewChannel(cmd)
 	if err != nil {
 		i.log.Warn("calls go over go-plugin's connection", "error", err)
@@ -112,6 +113,7 @@ func (i *Instance) spawn(ctx context.Context) (*plugin.Client, *pluginrpc.Channe
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
+		SkipHostEnv:      true, // cmd.Env has it, before the tracing variables
 		StartTimeout:     timeout,
 		Logger:           newHCLogAdapter(i.log),
 		GRPCDialOptions:  pluginrpc.DialOptions(),

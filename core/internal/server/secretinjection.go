@@ -101,7 +101,7 @@ func (s *Server) injectSecret(c echo.Context, p *prepared, asked string) (inject
 			s.revokeSecretsToken(c, store, caller, tok.Accessor)
 		}
 	}
-	if p.plan, err = s.launcher.planner.Plan(p.request); err != nil {
+	if p.plan, err = s.launcher.planner.PlanContext(c.Request().Context(), p.request); err != nil {
 		revoke()
 		return injected{}, err
 	}

@@ -1,0 +1,204 @@
+package basalttest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/basalt-dev/basalt/deploy/testenv"
+	"github.com/basalt-dev/basalt/sdk/tracing/tracingtest"
+)
+
+// traced is a configuration with the default catalog and the test environment's cluster,
+// tracing to a collector with an authorization header.
+const traced = `
+plugins:
+  files: {enabled: false}
+  secrets: {enabled: false}
+  catalogs:
+    config:
+      catalogs:
+        - {id: ide, name: {en: Services}, location: %[1]q}
+  cluster:
+    enabled: true
+    config:
+      kubeconfig: %[2]q
+telemetry:
+  tracing:
+    enabled: %[3]t
+    endpoint: %[4]q
+    headers: {Authorization: %[5]q}
+`
+
+// startTraced starts basalt with the kubernetes plugin on the test environment's cluster,
+// tracing (or not) to collector, and returns it with its user's services URL.
+func startTraced(t *testing.T, collector *tracingtest.Collector, on bool, secret string, env ...string) (*Process, string) {
+	shared := testenv.Require(t)
+	dir := Build(t,
+		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo",
+		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-catalog",
+		"github.com/basalt-dev/basalt/plugins/kubernetes/cmd/basalt-plugin-kubernetes")
+	work := t.TempDir()
+	catalog := packageDefaultCatalog(t, dir, filepath.Join(work, "catalog"))
+	cfg := filepath.Join(work, "basalt.yaml")
+	body := fmt.Appendf(nil, traced, catalog, shared.Kubeconfig, on, collector.URL, "Bearer "+secret)
+	if err := os.WriteFile(cfg, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	user := fmt.Sprintf("trace%d", time.Now().UnixNano()%1_000_000)
+	// Batches leave every 100 ms rather than every 5 s, in the core and in its plugins.
+	env = append(env, "OTEL_BSP_SCHEDULE_DELAY=100")
+	p := Serve(t, dir, FreeAddress(t), env, "--config", cfg, "--set", "auth.local.username="+user,
+		"--set", "log.level=debug")
+	return p, p.URL + "/api/v1/projects/user-" + user + "/services"
+}
+
+// TestLaunchTrace launches jupyter through the HTTP API with a caller's traceparent and finds
+// one trace at the collector, from the HTTP request through the launch pipeline and the
+// region plugin's gRPC call to Helm's install, in the core's and the plugin's spans, each
+// with its right parent. No span carries a header or a value.
+func TestLaunchTrace(t *testing.T) {
+	collector := tracingtest.NewCollector(t)
+	secret := "trace-secret-" + randomHex(8)
+	p, services := startTraced(t, collector, true, secret)
+
+	traceID, callerID := randomHex(16), randomHex(8)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, services,
+		strings.NewReader(`{"catalog":"ide","chart":"jupyter",`+noVolume+`}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Traceparent", "00-"+traceID+"-"+callerID+"-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var launched struct{ Service struct{ ID string } }
+	err = json.NewDecoder(resp.Body).Decode(&launched)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || err != nil || launched.Service.ID == "" {
+		t.Fatalf("launch: %s %v", resp.Status, err)
+	}
+	t.Cleanup(func() { deleteQuietly(services + "/" + launched.Service.ID) })
+
+	var trace map[string]tracingtest.Span // by name
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		trace = map[string]tracingtest.Span{}
+		for _, s := range collector.Spans() {
+			if s.TraceID == traceID {
+				trace[s.Name] = s
+			}
+		}
+		if _, ok := trace["helm.install"]; ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no helm.install span in trace %s after 90s; spans of the trace: %v", traceID, trace)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	const install = "basalt.region.v1.Region/Install"
+	httpSpan := trace["POST /api/v1/projects/:project/services"]
+	want := []struct {
+		name, service, parent string
+		kind                  tracepb.Span_SpanKind
+	}{
+		{"POST /api/v1/projects/:project/services", "basalt", callerID, tracepb.Span_SPAN_KIND_SERVER},
+		{"launch.plan", "basalt", httpSpan.SpanID, tracepb.Span_SPAN_KIND_INTERNAL},
+		{"launch.resolve", "basalt", trace["launch.plan"].SpanID, tracepb.Span_SPAN_KIND_INTERNAL},
+		{"launch.values", "basalt", trace["launch.plan"].SpanID, tracepb.Span_SPAN_KIND_INTERNAL},
+		{"launch.validate", "basalt", trace["launch.plan"].SpanID, tracepb.Span_SPAN_KIND_INTERNAL},
+		{"launch.install", "basalt", httpSpan.SpanID, tracepb.Span_SPAN_KIND_INTERNAL},
+		// The same name on both ends of the plugin connection: the core's client span is
+		// the plugin's server span's parent.
+		{install + " client", "basalt", trace["launch.install"].SpanID, tracepb.Span_SPAN_KIND_CLIENT},
+		{install + " server", "basalt-plugin-cluster", "", tracepb.Span_SPAN_KIND_SERVER},
+		{"helm.install", "basalt-plugin-cluster", "", tracepb.Span_SPAN_KIND_INTERNAL},
+	}
+	var client, server tracingtest.Span
+	for _, s := range collector.Spans() {
+		if s.TraceID == traceID && s.Name == install {
+			if s.Kind == tracepb.Span_SPAN_KIND_CLIENT {
+				client = s
+			} else {
+				server = s
+			}
+		}
+	}
+	trace[install+" client"], trace[install+" server"] = client, server
+	want[7].parent, want[8].parent = client.SpanID, server.SpanID
+	for _, w := range want {
+		s, ok := trace[w.name]
+		switch {
+		case !ok || s.SpanID == "":
+			t.Errorf("no %s span in trace %s", w.name, traceID)
+		case s.Service != w.service || s.ParentID != w.parent || s.Kind != w.kind:
+			t.Errorf("span %s: service %q, parent %s, kind %s; want %q, %s, %s", w.name, s.Service, s.ParentID, s.Kind,
+				w.service, w.parent, w.kind)
+		}
+	}
+	if h := trace["helm.install"]; h.Attrs["basalt.chart"] != "jupyter" || h.Attrs["basalt.release"] != launched.Service.ID {
+		t.Errorf("helm.install names chart %q and release %q; want jupyter and %s", h.Attrs["basalt.chart"],
+			h.Attrs["basalt.release"], launched.Service.ID)
+	}
+
+	// Both processes export with the configured header, and nothing else shows it.
+	exporters := map[string]bool{}
+	for _, s := range collector.Spans() {
+		exporters[s.Service] = true
+		for k, v := range s.Attrs {
+			if strings.Contains(v, secret) {
+				t.Errorf("span %s attribute %s carries the exporter's header", s.Name, k)
+			}
+		}
+	}
+	if !exporters["basalt"] || !exporters["basalt-plugin-cluster"] {
+		t.Errorf("spans from %v; want the core's and the region plugin's", exporters)
+	}
+	for _, h := range collector.Headers() {
+		if h.Get("Authorization") != "Bearer "+secret {
+			t.Errorf("an export without the configured header: %v", h.Get("User-Agent"))
+		}
+	}
+	if strings.Contains(p.Output(), secret) {
+		t.Error("the log shows the exporter's header")
+	}
+}
+
+// TestNoTraceWhenTracingIsOff plans and lists services with tracing off, while OTEL_*
+// variables name a collector: neither the core nor its plugins export anything, even when
+// they stop (and would flush).
+func TestNoTraceWhenTracingIsOff(t *testing.T) {
+	collector := tracingtest.NewCollector(t)
+	p, services := startTraced(t, collector, false, "unused", "OTEL_EXPORTER_OTLP_ENDPOINT="+collector.URL)
+	project := strings.TrimSuffix(services, "/services")
+	resp, err := http.Post(project+"/launch/plan", "application/json", strings.NewReader(`{"catalog":"ide","chart":"jupyter"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("plan: %s", resp.Status)
+	}
+	send(t, http.DefaultClient, http.MethodGet, services, "", http.StatusOK)
+	time.Sleep(500 * time.Millisecond) // five batch delays
+	p.Stop()
+	if n := len(collector.Headers()); n != 0 {
+		t.Fatalf("tracing off, yet %d exports reached the collector: %v", n, collector.Spans())
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
