@@ -387,6 +387,7 @@ export const en = {
   "account.storage.unavailable": "This region hands out no storage keys.",
   "account.s3profiles": "Your S3 profiles",
   "account.s3profiles.lead": "Other S3 stores or accounts you use, with their keys, kept in your account's secrets. The one chosen for your services gives them its endpoint and keys instead of the instance's storage keys. The file browser stays on the instance's storage.",
+  "account.s3profiles.unavailable": "This region keeps no secrets, so it cannot keep S3 profiles of yours.",
   "account.s3profiles.none": "You have no S3 profile of your own.",
   "account.s3profiles.add": "Add an S3 profile",
   "account.s3profiles.edit": "Edit {name}",

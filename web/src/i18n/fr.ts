@@ -386,6 +386,7 @@ export const fr: Messages = {
   "account.storage.unavailable": "Cette région ne fournit pas de clés de stockage.",
   "account.s3profiles": "Vos profils S3",
   "account.s3profiles.lead": "D'autres stockages ou comptes S3 que vous utilisez, avec leurs clés, conservés dans les secrets de votre compte. Celui choisi pour vos services leur donne son adresse et ses clés à la place des clés de stockage de l'instance. L'explorateur de fichiers reste sur le stockage de l'instance.",
+  "account.s3profiles.unavailable": "Cette région ne conserve pas de secrets, elle ne peut donc pas conserver vos profils S3.",
   "account.s3profiles.none": "Vous n'avez aucun profil S3 personnel.",
   "account.s3profiles.add": "Ajouter un profil S3",
   "account.s3profiles.edit": "Modifier {name}",

@@ -151,4 +151,12 @@ describe("the S3 profiles of the account page", () => {
     expect(await s.findByText("You have no S3 profile of your own.")).toBeTruthy();
     expect(m.find("DELETE", "/me/s3-profiles/work")).toHaveLength(1);
   });
+
+  it("says so when the region keeps no secrets", async () => {
+    const m = mockApi({ ...noCredentials, "GET /me/s3-profiles": apiError(501, "unimplemented", "no secrets store") });
+    renderApp("/account", m.client);
+    const s = await profilesSection();
+    expect(await s.findByText("This region keeps no secrets, so it cannot keep S3 profiles of yours.")).toBeTruthy();
+    expect(s.queryByRole("button", { name: "Add an S3 profile" })).toBeNull();
+  });
 });

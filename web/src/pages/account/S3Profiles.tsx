@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useApi } from "../../api/ApiProvider";
-import { fieldViolations } from "../../api/errors";
+import { ApiError, fieldViolations } from "../../api/errors";
 import { queryKeys } from "../../api/queries";
 import type { S3Profile, S3ProfileInput } from "../../api/types";
 import { ErrorNotice, Loading } from "../../components/Feedback";
@@ -37,7 +37,8 @@ export function S3Profiles() {
       <h2 id="account-s3-profiles">{t("account.s3profiles")}</h2>
       <p className="field-hint">{t("account.s3profiles.lead")}</p>
       {q.isPending ? <Loading /> : null}
-      {q.isError ? <ErrorNotice error={q.error} onRetry={() => void q.refetch()} /> : null}
+      {q.error instanceof ApiError && q.error.status === 501 ? <p>{t("account.s3profiles.unavailable")}</p> : null}
+      {q.isError && !(q.error instanceof ApiError && q.error.status === 501) ? <ErrorNotice error={q.error} onRetry={() => void q.refetch()} /> : null}
       {q.data && profiles.length === 0 ? <p>{t("account.s3profiles.none")}</p> : null}
       {profiles.map((p) =>
         editing === p.name ? (
