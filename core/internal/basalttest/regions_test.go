@@ -55,13 +55,7 @@ const noVolume = `"values":{"persistence":{"enabled":false}}`
 func TestTwoRegionsTwoClusters(t *testing.T) {
 	shared := testenv.Require(t)
 	second := sandbox.Kube(t)
-	dir := Build(t,
-		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo",
-		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-catalog",
-		"github.com/basalt-dev/basalt/plugins/kubernetes/cmd/basalt-plugin-kubernetes")
-
-	work := t.TempDir()
-	catalog := packageDefaultCatalog(t, dir, filepath.Join(work, "catalog"))
+	dir, work, catalog := withDefaultCatalog(t)
 	cfg := filepath.Join(work, "basalt.yaml")
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, twoRegions, catalog, shared.Kubeconfig, second.Kubeconfig), 0o600); err != nil {
 		t.Fatal(err)
@@ -151,6 +145,18 @@ func TestTwoRegionsTwoClusters(t *testing.T) {
 	send(t, http.DefaultClient, http.MethodGet, services+"/"+ids["b"]+"?region=b", "", http.StatusOK)
 	send(t, http.DefaultClient, http.MethodGet, services+"/"+ids["b"]+"?region=a", "", http.StatusNotFound)
 	send(t, http.DefaultClient, http.MethodGet, services+"?region=c", "", http.StatusNotFound)
+}
+
+// withDefaultCatalog builds basalt with the helmrepo and kubernetes plugins and packages the
+// default catalog: the binaries' directory, a temporary one for the test, and the catalog.
+func withDefaultCatalog(t *testing.T) (dir, work, catalog string) {
+	t.Helper()
+	dir = Build(t,
+		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo",
+		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-catalog",
+		"github.com/basalt-dev/basalt/plugins/kubernetes/cmd/basalt-plugin-kubernetes")
+	work = t.TempDir()
+	return dir, work, packageDefaultCatalog(t, dir, filepath.Join(work, "catalog"))
 }
 
 // packageDefaultCatalog packages config/catalog into out with basalt-catalog from dir, as

@@ -43,12 +43,7 @@ telemetry:
 // tracing (or not) to collector, and returns it with its user's services URL.
 func startTraced(t *testing.T, collector *tracingtest.Collector, on bool, secret string, env ...string) (*Process, string) {
 	shared := testenv.Require(t)
-	dir := Build(t,
-		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo",
-		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-catalog",
-		"github.com/basalt-dev/basalt/plugins/kubernetes/cmd/basalt-plugin-kubernetes")
-	work := t.TempDir()
-	catalog := packageDefaultCatalog(t, dir, filepath.Join(work, "catalog"))
+	dir, work, catalog := withDefaultCatalog(t)
 	cfg := filepath.Join(work, "basalt.yaml")
 	body := fmt.Appendf(nil, traced, catalog, shared.Kubeconfig, on, collector.URL, "Bearer "+secret)
 	if err := os.WriteFile(cfg, body, 0o600); err != nil {
