@@ -18,6 +18,10 @@ import (
 // encryption of the same bytes. The bytes on the wire are the same protobuf either way, so
 // either end may use the plain codec.
 //
+// It also encodes the data messages it sends without copying their bytes: the chunks that
+// sendBody fills are handed to gRPC, which writes them from where they are and gives them
+// back to the chunk pool once written (see Marshal).
+//
 // Hosts and plugins install it with grpc.ForceCodecV2 and grpc.ForceServerCodecV2 rather
 // than by registering it, which would replace the codec of every gRPC client in the process.
 var Codec encoding.CodecV2 = chunkCodec{encoding.GetCodecV2(proto.Name)}
@@ -27,6 +31,28 @@ type chunkCodec struct{ encoding.CodecV2 }
 // dataField is the number of the bytes field of every chunk message (oneof part { header = 1;
 // bytes data = 2; }).
 const dataField = 2
+
+// Marshal encodes a data message as its tag and length followed by the chunk itself. The
+// chunk becomes gRPC's: it may still be queued for writing after Send returns, so sendBody
+// never reuses one it sent.
+func (c chunkCodec) Marshal(v any) (mem.BufferSlice, error) {
+	var data []byte
+	switch m := v.(type) {
+	case *storagepb.ReadObjectChunk:
+		data = m.GetData()
+	case *storagepb.WriteObjectChunk:
+		data = m.GetData()
+	case *catalogpb.ArchiveChunk:
+		data = m.GetData()
+	case *regionpb.InstallChunk:
+		data = m.GetArchive()
+	}
+	if !handedOver(data) {
+		return c.CodecV2.Marshal(v)
+	}
+	head := protowire.AppendVarint(protowire.AppendTag(nil, dataField, protowire.BytesType), uint64(len(data)))
+	return mem.BufferSlice{mem.SliceBuffer(head), mem.NewBuffer(&data, chunkBuffers{})}, nil
+}
 
 func (c chunkCodec) Unmarshal(msg mem.BufferSlice, v any) error {
 	var set func([]byte)

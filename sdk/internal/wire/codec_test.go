@@ -83,3 +83,27 @@ func TestCodecLeavesOtherMessagesToProtobuf(t *testing.T) {
 		t.Errorf("a truncated chunk decoded as %q", chunk.GetData())
 	}
 }
+
+// TestCodecEncodesChunksLikeProtobuf checks that a data message encodes to protobuf's bytes,
+// whether its chunk is handed over to gRPC (a pooled, full one) or copied (a small one).
+func TestCodecEncodesChunksLikeProtobuf(t *testing.T) {
+	for _, size := range []int{5, ChunkSize / 4, ChunkSize} {
+		chunk := (*chunkPool.Get().(*[]byte))[:size]
+		for i := range chunk {
+			chunk[i] = byte(i)
+		}
+		msg := &storagepb.WriteObjectChunk{Part: &storagepb.WriteObjectChunk_Data{Data: chunk}}
+		want, _ := proto.Marshal(msg)
+		got, err := Codec.Marshal(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Materialize(), want) {
+			t.Errorf("%d bytes: the encoding differs from protobuf's", size)
+		}
+		if handedOver(chunk) != (len(got) == 2) {
+			t.Errorf("%d bytes: handed over %v, but encoded in %d buffers", size, handedOver(chunk), len(got))
+		}
+		got.Free()
+	}
+}

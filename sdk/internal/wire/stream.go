@@ -33,16 +33,39 @@ func releaseChunk(b []byte) {
 	}
 }
 
-// sendBody reads r to its end and hands it to send in chunks. The buffer is reused: gRPC
-// has encoded a message by the time Send returns.
+// chunkBuffers is the chunk pool as gRPC's mem.BufferPool, for the chunks Codec hands to
+// gRPC to write.
+type chunkBuffers struct{}
+
+func (chunkBuffers) Get(n int) *[]byte {
+	b := newChunk(n)
+	return &b
+}
+
+func (chunkBuffers) Put(b *[]byte) { releaseChunk(*b) }
+
+// handedOver reports whether Codec gives chunk to gRPC rather than copying it: a pooled chunk
+// filled enough for the copy to matter.
+func handedOver(chunk []byte) bool {
+	return len(chunk) >= ChunkSize/4 && cap(chunk) == ChunkSize
+}
+
+// sendBody reads r to its end and hands it to send in chunks. A chunk Codec hands over to
+// gRPC goes back to the pool once written, so each full one is a fresh one from the pool.
 func sendBody(r io.Reader, send func([]byte) error) error {
-	bufp := chunkPool.Get().(*[]byte)
-	defer chunkPool.Put(bufp)
-	buf := *bufp
+	var buf []byte
+	defer func() { releaseChunk(buf) }()
 	for {
+		if buf == nil {
+			buf = (*chunkPool.Get().(*[]byte))[:ChunkSize]
+		}
 		n, err := io.ReadFull(r, buf)
 		if n > 0 {
-			if serr := send(buf[:n]); serr != nil {
+			serr := send(buf[:n])
+			if handedOver(buf[:n]) {
+				buf = nil // gRPC's now, sent or not
+			}
+			if serr != nil {
 				return serr
 			}
 		}
