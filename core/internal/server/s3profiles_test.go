@@ -2,22 +2,16 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/basalt-dev/basalt/config"
-	"github.com/basalt-dev/basalt/core/internal/authn"
-	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk/plugintest"
@@ -68,19 +62,7 @@ func newPersonalWorld(t *testing.T) *personalWorld {
 	t.Helper()
 	env := testenv.Require(t)
 	ctx := t.Context()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	cfg, err := config.Load(config.Sources{Sets: []string{
-		"auth.mode=oidc", "server.public_url=" + base, "auth.oidc.issuer_url=" + env.OIDCIssuer,
-		"auth.oidc.client_id=" + env.PortalClientID, "auth.oidc.client_secret=" + env.PortalClientSecret,
-		"auth.oidc.audience=" + env.ServicesClientID, "auth.session.key=" + strings.Repeat("p", 40), "log.level=debug",
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, ln, base := oidcConfig(t, env, "log.level=debug")
 	cfg.Plugins = map[string]config.Plugin{
 		"charts": {Kind: "catalog", Path: testplugin.Memory(t), Args: []string{"catalog"}, Config: s3Catalog},
 		"secrets": {Kind: "secrets", Path: plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/localsecrets/cmd/basalt-plugin-localsecrets"),
@@ -94,23 +76,10 @@ func newPersonalWorld(t *testing.T) *personalWorld {
 		out = io.MultiWriter(logs, kept)
 	}
 	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(host.Close)
-	if err := host.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	a, err := authn.New(ctx, cfg.Auth, base, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authn: a, Authz: newAuthz(t, cfg)})
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	serveOIDC(t, cfg, ln, base, log)
 	w := &personalWorld{base: base + "/api/v1", tokens: map[string]string{}, log: logs}
 	for _, user := range []string{"alice", "bob"} {
+		var err error
 		if w.tokens[user], err = env.IDToken(ctx, user); err != nil {
 			t.Fatal(err)
 		}

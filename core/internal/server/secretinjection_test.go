@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,11 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/basalt-dev/basalt/config"
-	"github.com/basalt-dev/basalt/core/internal/authn"
-	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
@@ -61,19 +56,7 @@ func newInjectionWorld(t *testing.T) *injectionWorld {
 		t.Fatal(err)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	cfg, err := config.Load(config.Sources{Sets: []string{
-		"auth.mode=oidc", "server.public_url=" + base, "auth.oidc.issuer_url=" + env.OIDCIssuer,
-		"auth.oidc.client_id=" + env.PortalClientID, "auth.oidc.client_secret=" + env.PortalClientSecret,
-		"auth.oidc.audience=" + env.ServicesClientID, "auth.session.key=" + strings.Repeat("i", 40),
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, ln, base := oidcConfig(t, env)
 	cfg.Plugins = map[string]config.Plugin{
 		"charts": {Kind: "catalog", Path: build("helmrepo"), Config: map[string]any{"cacheDir": filepath.Join(work, "cache"),
 			"refreshInterval": "0s", "catalogs": []any{map[string]any{"id": "ide", "location": repo}}}},
@@ -89,22 +72,7 @@ func newInjectionWorld(t *testing.T) *injectionWorld {
 		cfg.Regions = append(cfg.Regions, config.Region{ID: mode, Name: mode, Region: "k8s", Storage: "s3", Secrets: "vault",
 			Settings: settings, SecretInjection: mode, SecretTokenTTL: 10 * time.Minute})
 	}
-	log := logscan.Logger(t, "core")
-	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(host.Close)
-	if err := host.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	a, err := authn.New(ctx, cfg.Auth, base, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authn: a, Authz: newAuthz(t, cfg)})
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	serveOIDC(t, cfg, ln, base, logscan.Logger(t, "core"))
 
 	token, err := env.IDToken(ctx, "alice")
 	if err != nil {
