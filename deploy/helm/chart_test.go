@@ -93,6 +93,8 @@ func TestSchemaRejectsTypos(t *testing.T) {
 		{"secret.sessionKey=too-short", "'/secret/sessionKey'"},
 		{"image.pullPolicy=Sometimes", "'/image/pullPolicy'"},
 		{"secret.create=false", "'/secret/existingSecret'"},
+		// The exporter's credentials belong in the Secret, not the ConfigMap.
+		{"config.telemetry.tracing.headers.Authorization=token", "'/config/telemetry/tracing': additional properties 'headers'"},
 	}
 	args := []string{"template", release, chartDir}
 	for _, c := range cases {
@@ -118,19 +120,48 @@ func TestClusterRoleIsThePluginsLeastPrivilege(t *testing.T) {
 	t.Parallel()
 	documented := documentedRules(t)
 	var role clusterRole
-	render(t).decode(t, "ClusterRole", &role)
+	render(t, inClusterRegion...).decode(t, "ClusterRole", &role)
 	if !reflect.DeepEqual(role.Rules, documented) {
 		t.Errorf("ClusterRole rules differ from plugins/kubernetes/README.md:\nrendered   %+v\ndocumented %+v", role.Rules, documented)
 	}
 
-	render(t, "--set", "rbac.impersonate=true").decode(t, "ClusterRole", &role)
+	render(t, append(inClusterRegion, "--set", "rbac.impersonate=true")...).decode(t, "ClusterRole", &role)
 	impersonate := policyRule{APIGroups: []string{""}, Resources: []string{"users", "groups"}, Verbs: []string{"impersonate"}}
 	if want := append(slices.Clone(documented), impersonate); !reflect.DeepEqual(role.Rules, want) {
 		t.Errorf("with rbac.impersonate the rules are %+v, want the documented ones and %+v", role.Rules, impersonate)
 	}
 
-	if ms := render(t, "--set", "rbac.create=false"); ms.has("ClusterRole") || ms.has("ClusterRoleBinding") {
+	if ms := render(t, append(inClusterRegion, "--set", "rbac.create=false")...); ms.has("ClusterRole") || ms.has("ClusterRoleBinding") {
 		t.Error("rbac.create false still renders cluster-wide RBAC")
+	}
+}
+
+// inClusterRegion turns on the embedded defaults' kubernetes region plugin, without a
+// kubeconfig: it acts with the release's ServiceAccount.
+var inClusterRegion = []string{"--set", "config.plugins.cluster.enabled=true"}
+
+// The ClusterRole and its binding are rendered only when a region plugin acts with the
+// release's ServiceAccount; otherwise they would grant rights nothing uses.
+func TestClusterRoleOnlyForARegionInTheCluster(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args []string
+		want bool
+	}{
+		{"embedded defaults: no region plugin", nil, false},
+		{"the embedded region plugin enabled", inClusterRegion, true},
+		{"production values (inCluster)", []string{"-f", productionValues}, true},
+		{"a region plugin of another name", []string{"--set", "config.plugins.k8s.kind=region", "--set", "config.plugins.k8s.path=basalt-plugin-kubernetes"}, true},
+		{"a region plugin switched off", []string{"--set", "config.plugins.k8s.kind=region", "--set", "config.plugins.k8s.enabled=false"}, false},
+		{"a region on another cluster (kubeconfig)", append(slices.Clone(inClusterRegion), "--set", "config.plugins.cluster.config.kubeconfig=/etc/basalt-secrets/kubeconfig"), false},
+		{"a region in the cluster, rbac.create false", []string{"-f", productionValues, "--set", "rbac.create=false"}, false},
+	}
+	for _, c := range cases {
+		ms := render(t, c.args...)
+		if ms.has("ClusterRole") != c.want || ms.has("ClusterRoleBinding") != c.want {
+			t.Errorf("%s: ClusterRole rendered %v, binding %v; want %v", c.name, ms.has("ClusterRole"), ms.has("ClusterRoleBinding"), c.want)
+		}
 	}
 }
 

@@ -139,7 +139,8 @@ func TestProductionValuesAreAValidConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadAsThePod(t, render(t, "-f", productionValues))
+	ms := render(t, "-f", productionValues)
+	cfg, err := loadAsThePod(t, ms)
 	if err != nil {
 		t.Fatalf("Basalt refuses %s:\n%v", productionValues, err)
 	}
@@ -156,6 +157,10 @@ func TestProductionValuesAreAValidConfiguration(t *testing.T) {
 	if cfg.Auth.Mode != "oidc" || len(cfg.Regions) != 1 || cfg.Regions[0].Region != "cluster" {
 		t.Errorf("the configuration of %s was not applied: mode %q, regions %+v", productionValues, cfg.Auth.Mode, cfg.Regions)
 	}
+	if tr := cfg.Telemetry.Tracing; !tr.Enabled || tr.Endpoint == "" || len(tr.Headers) != 0 {
+		t.Errorf("tracing %+v: want it on, with an endpoint, its headers in the Secret only", tr)
+	}
+	checkTracingHeadersFromTheSecret(t, ms)
 	if _, ok := cfg.Plugins["files"]; ok {
 		t.Error("plugins.files.enabled false did not drop the embedded local files plugin")
 	}
@@ -218,6 +223,31 @@ func TestSchemaKnowsEveryConfigurationSection(t *testing.T) {
 	for key := range c.Properties {
 		if !sections[key] {
 			t.Errorf("values.schema.json has config section %q, which Basalt does not know", key)
+		}
+	}
+}
+
+// checkTracingHeadersFromTheSecret: the trace exporter's credentials reach the container from
+// the Secret (OTEL_EXPORTER_OTLP_HEADERS, which the core and its plugins read), never through
+// the ConfigMap.
+func checkTracingHeadersFromTheSecret(t *testing.T, ms manifests) {
+	t.Helper()
+	var d deployment
+	ms.decode(t, "Deployment", &d)
+	var cm configMap
+	ms.decode(t, "ConfigMap", &cm)
+	fromSecret := false
+	for _, e := range d.container(t).Env {
+		if e.Name == "OTEL_EXPORTER_OTLP_HEADERS" {
+			fromSecret = e.Value == "" && e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil
+		}
+	}
+	if !fromSecret {
+		t.Error("OTEL_EXPORTER_OTLP_HEADERS does not come from the Secret")
+	}
+	for name, content := range cm.Data {
+		if strings.Contains(content, "collector-token") {
+			t.Errorf("the ConfigMap's %s shows the collector's token", name)
 		}
 	}
 }

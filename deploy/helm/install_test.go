@@ -34,7 +34,7 @@ func TestInstallOnTheSandboxCluster(t *testing.T) {
 	})
 
 	install := []string{"install", rel, chartDir, "--namespace", ns, "--create-namespace", "--wait", "--timeout", "2m",
-		"--set", "replicaCount=2", "--set", "config.auth.mode=oidc"}
+		"--set", "replicaCount=2", "--set", "config.auth.mode=oidc", "--set", "config.plugins.cluster.enabled=true"}
 	if out, err := helmCmd(t, install...); err != nil {
 		t.Fatalf("helm install: %v\n%s", err, out)
 	}

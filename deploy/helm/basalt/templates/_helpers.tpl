@@ -64,3 +64,17 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "basalt.hasSecret" -}}
 {{- if or .Values.secret.create .Values.secret.existingSecret -}}true{{- end -}}
 {{- end -}}
+
+{{/* Whether a kubernetes region plugin in config acts with the pod's ServiceAccount: an
+     enabled plugin of kind region without a kubeconfig (inCluster, or client-go's in-cluster
+     fallback). Only then does the ClusterRole of rbac.yaml serve. The embedded defaults
+     declare plugins.cluster as a region plugin, switched off: a values file that enables it
+     may leave its kind out. */}}
+{{- define "basalt.regionInCluster" -}}
+{{- range $name, $p := (.Values.config | default dict).plugins | default dict -}}
+{{- $p = $p | default dict -}}
+{{- $kind := $p.kind | default (eq $name "cluster" | ternary "region" "") -}}
+{{- $enabled := hasKey $p "enabled" | ternary $p.enabled (ne $name "cluster") -}}
+{{- if and (eq $kind "region") $enabled (not ($p.config | default dict).kubeconfig) -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
