@@ -7,6 +7,7 @@ import (
 	"github.com/basalt-dev/basalt/plugins/fs"
 	"github.com/basalt-dev/basalt/sdk"
 	"github.com/basalt-dev/basalt/sdk/plugintest"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 var (
@@ -30,7 +31,7 @@ func newStore(t testing.TB, cfg map[string]any) (*fs.Store, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := fs.New(nil)
+	s := fs.New(logscan.Logger(t, "plugin-fs"))
 	if _, err := s.Configure(t.Context(), sdk.ConfigureRequest{Config: raw}); err != nil {
 		t.Fatalf("Configure: %v", err)
 	}

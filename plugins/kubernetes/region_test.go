@@ -63,7 +63,7 @@ func newRegion(t testing.TB, extra map[string]any) (*kubernetes.Plugin, k8s.Inte
 	env := testenv.Require(t)
 	log := quiet
 	if _, bench := t.(*testing.B); !bench {
-		log = slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		log = slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	p := kubernetes.New(log)
 	cfg := map[string]any{

@@ -8,6 +8,7 @@ import (
 	"github.com/basalt-dev/basalt/plugins/localsecrets"
 	"github.com/basalt-dev/basalt/sdk"
 	"github.com/basalt-dev/basalt/sdk/plugintest"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 var (
@@ -25,7 +26,7 @@ func configure(t testing.TB, cfg map[string]any) (*localsecrets.Store, string) {
 	if _, ok := cfg["file"]; !ok {
 		cfg["file"] = filepath.Join(t.TempDir(), "secrets.db")
 	}
-	s := localsecrets.New(nil)
+	s := localsecrets.New(logscan.Logger(t, "plugin-localsecrets"))
 	if err := configureErr(t, s, cfg); err != nil {
 		t.Fatalf("Configure: %v", err)
 	}

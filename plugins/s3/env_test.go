@@ -14,6 +14,7 @@ import (
 	"github.com/basalt-dev/basalt/plugins/s3"
 	"github.com/basalt-dev/basalt/sdk"
 	"github.com/basalt-dev/basalt/sdk/plugintest"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 func TestMain(m *testing.M) {
@@ -90,7 +91,7 @@ func spawn(t testing.TB, cfg map[string]any) sdk.Storage {
 // inProcess is the store behind the plugin wire, in the test's process.
 func inProcess(t testing.TB, cfg map[string]any) sdk.Storage {
 	t.Helper()
-	s := plugintest.ConnectStorage(t, s3.New(nil))
+	s := plugintest.ConnectStorage(t, s3.New(logscan.Logger(t, "plugin-s3")))
 	configure(t, s, cfg)
 	return s
 }

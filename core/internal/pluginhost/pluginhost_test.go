@@ -3,6 +3,7 @@ package pluginhost
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // syncBuffer is a log sink the plugin host writes to from several goroutines.
@@ -38,7 +40,11 @@ func (s *syncBuffer) String() string {
 func newHost(t *testing.T, plugins map[string]config.Plugin) (*Host, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var out io.Writer = logs
+	if kept := logscan.Create(t, "core"); kept != nil { // for make test's scan of every log
+		out = io.MultiWriter(logs, kept)
+	}
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h, err := New(plugins, log, NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)
