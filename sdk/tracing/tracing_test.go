@@ -13,8 +13,20 @@ import (
 )
 
 func TestStartExportsToTheCollector(t *testing.T) {
-	collector := tracingtest.NewCollector(t)
-	shutdown, err := tracing.Start(context.Background(), tracing.Settings{Endpoint: collector.URL,
+	for _, protocol := range []string{tracing.ProtocolHTTP, tracing.ProtocolGRPC} {
+		t.Run(protocol, func(t *testing.T) {
+			collector := tracingtest.NewCollector(t)
+			if protocol == tracing.ProtocolGRPC {
+				collector = tracingtest.NewGRPCCollector(t)
+			}
+			exportTwoSpans(t, collector, protocol)
+		})
+	}
+}
+
+// exportTwoSpans sends a parent span and its child to collector and checks what arrived.
+func exportTwoSpans(t *testing.T, collector *tracingtest.Collector, protocol string) {
+	shutdown, err := tracing.Start(context.Background(), tracing.Settings{Endpoint: collector.URL, Protocol: protocol,
 		Headers: map[string]string{"Authorization": "Bearer test-token"}, ServiceName: "basalt-test",
 		Sampler: tracing.RootSampler(1)})
 	if err != nil {

@@ -1,12 +1,15 @@
-// Package tracingtest is a real OTLP/HTTP trace receiver for tests: it decodes the
-// ExportTraceServiceRequest protobufs exporters send and keeps the spans and request headers.
+// Package tracingtest is a real OTLP trace receiver for tests, over HTTP or gRPC: it decodes
+// the ExportTraceServiceRequest protobufs exporters send and keeps the spans and the headers
+// of each request.
 package tracingtest
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -15,6 +18,8 @@ import (
 	collectorpb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -33,16 +38,48 @@ func (s Span) String() string {
 	return fmt.Sprintf("%s %q (%s) trace %s span %s parent %s %v", s.Service, s.Name, s.Kind, s.TraceID, s.SpanID, s.ParentID, s.Attrs)
 }
 
-// Collector receives traces at URL (POST /v1/traces) until the test ends.
+// Collector receives traces at URL until the test ends.
 type Collector struct {
-	URL string
+	URL string // the base URL, as OTEL_EXPORTER_OTLP_ENDPOINT
 
 	mu      sync.Mutex
 	spans   []Span
 	headers []http.Header
 }
 
-// NewCollector starts a collector on a loopback port.
+// NewGRPCCollector starts a collector of OTLP over gRPC (without TLS) on a loopback port.
+func NewGRPCCollector(tb testing.TB) *Collector {
+	c := &Collector{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	collectorpb.RegisterTraceServiceServer(srv, grpcReceiver{c: c})
+	go srv.Serve(ln)
+	tb.Cleanup(srv.Stop)
+	c.URL = "http://" + ln.Addr().String()
+	return c
+}
+
+type grpcReceiver struct {
+	collectorpb.UnimplementedTraceServiceServer
+	c *Collector
+}
+
+func (r grpcReceiver) Export(ctx context.Context, req *collectorpb.ExportTraceServiceRequest) (*collectorpb.ExportTraceServiceResponse, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	h := http.Header{}
+	for k, vs := range md {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	r.c.add(req, h)
+	return &collectorpb.ExportTraceServiceResponse{}, nil
+}
+
+// NewCollector starts a collector of OTLP over HTTP (POST /v1/traces) on a loopback port.
 func NewCollector(tb testing.TB) *Collector {
 	c := &Collector{}
 	srv := httptest.NewServer(http.HandlerFunc(c.receive))
@@ -74,6 +111,14 @@ func (c *Collector) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	c.add(&req, r.Header.Clone())
+	out, _ := proto.Marshal(&collectorpb.ExportTraceServiceResponse{})
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(out)
+}
+
+// add keeps the spans of one export and its headers.
+func (c *Collector) add(req *collectorpb.ExportTraceServiceRequest, h http.Header) {
 	var spans []Span
 	for _, rs := range req.GetResourceSpans() {
 		service := attrs(rs.GetResource().GetAttributes())["service.name"]
@@ -87,11 +132,8 @@ func (c *Collector) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	c.mu.Lock()
 	c.spans = append(c.spans, spans...)
-	c.headers = append(c.headers, r.Header.Clone())
+	c.headers = append(c.headers, h)
 	c.mu.Unlock()
-	out, _ := proto.Marshal(&collectorpb.ExportTraceServiceResponse{})
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	_, _ = w.Write(out)
 }
 
 // attrs flattens attributes to text.
