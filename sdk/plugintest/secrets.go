@@ -244,10 +244,10 @@ func testSecretsCheckVersion(t *testing.T, k *secretsKit) {
 }
 
 func testSecretsList(t *testing.T, k *secretsKit) {
-	k.write(t, "list/a", map[string]string{"k": "a"})
-	k.write(t, "list/b", map[string]string{"k": "b"})
-	k.write(t, "list/dir/c", map[string]string{"k": "c"})
-	k.write(t, "list/dir/deeper/d", map[string]string{"k": "d"})
+	k.write(t, "list/a", map[string]string{"k": logscan.Canary()})
+	k.write(t, "list/b", map[string]string{"k": logscan.Canary()})
+	k.write(t, "list/dir/c", map[string]string{"k": logscan.Canary()})
+	k.write(t, "list/dir/deeper/d", map[string]string{"k": logscan.Canary()})
 	resp, err := k.s.List(k.ctx, sdk.ListSecretsRequest{Caller: k.setup.Caller, Path: k.path("list")})
 	if err != nil {
 		t.Fatalf("List: %v", err)
@@ -324,9 +324,9 @@ func testSecretsDestroy(t *testing.T, k *secretsKit) {
 }
 
 func testSecretsDeleteAll(t *testing.T, k *secretsKit) {
-	k.write(t, "all/doomed", map[string]string{"v": "1"})
-	k.write(t, "all/doomed", map[string]string{"v": "2"})
-	k.write(t, "all/kept", map[string]string{"v": "1"})
+	k.write(t, "all/doomed", map[string]string{"v": logscan.Canary()})
+	k.write(t, "all/doomed", map[string]string{"v": logscan.Canary()})
+	k.write(t, "all/kept", map[string]string{"v": logscan.Canary()})
 	if _, err := k.s.Delete(k.ctx, sdk.DeleteSecretRequest{Caller: k.setup.Caller, Path: k.path("all/doomed"), All: true}); err != nil {
 		t.Fatalf("Delete (all): %v", err)
 	}
@@ -344,14 +344,14 @@ func testSecretsDeleteAll(t *testing.T, k *secretsKit) {
 		t.Errorf("List after deleting all of one secret: %+v, want only kept", resp.Entries)
 	}
 	// The path is free again: a new secret starts at version 1.
-	if v := k.write(t, "all/doomed", map[string]string{"v": "new"}); v != 1 {
+	if v := k.write(t, "all/doomed", map[string]string{"v": logscan.Canary()}); v != 1 {
 		t.Errorf("Write after deleting all: version %d, want 1", v)
 	}
 }
 
 func testSecretsMetadata(t *testing.T, k *secretsKit) {
-	for _, v := range []string{"a", "b", "c"} {
-		k.write(t, "md", map[string]string{"v": v})
+	for range 3 {
+		k.write(t, "md", map[string]string{"v": logscan.Canary()})
 	}
 	md := k.metadata(t, "md")
 	if md.CurrentVersion != 3 || len(md.Versions) != 3 {
