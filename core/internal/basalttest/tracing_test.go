@@ -50,8 +50,9 @@ func startTraced(t *testing.T, collector *tracingtest.Collector, on bool, secret
 		t.Fatal(err)
 	}
 	user := fmt.Sprintf("trace%d", time.Now().UnixNano()%1_000_000)
-	// Batches leave every 100 ms rather than every 5 s, in the core and in its plugins.
-	env = append(env, "OTEL_BSP_SCHEDULE_DELAY=100")
+	// Batches leave every 100 ms rather than every 5 s, in the core and in its plugins,
+	// unless the test says otherwise.
+	env = append([]string{"OTEL_BSP_SCHEDULE_DELAY=100"}, env...)
 	p := Serve(t, dir, FreeAddress(t), env, "--config", cfg, "--set", "auth.local.username="+user,
 		"--set", "log.level=debug")
 	return p, p.URL + "/api/v1/projects/user-" + user + "/services"
@@ -169,13 +170,46 @@ func TestLaunchTrace(t *testing.T) {
 	}
 }
 
+// TestSpansFlushedOnStop: with batches due only after ten minutes, the spans of a plan and of
+// a listing reach the collector when basalt stops, from the core and from the region plugin.
+func TestSpansFlushedOnStop(t *testing.T) {
+	collector := tracingtest.NewCollector(t)
+	p, services := startTraced(t, collector, true, "unused", "OTEL_BSP_SCHEDULE_DELAY=600000")
+	plan(t, strings.TrimSuffix(services, "/services"))
+	send(t, http.DefaultClient, http.MethodGet, services, "", http.StatusOK)
+	if n := len(collector.Headers()); n != 0 {
+		t.Fatalf("%d exports before the stop: the batch delay is not in force", n)
+	}
+	p.Stop()
+	core, plugin := false, false
+	for _, s := range collector.Spans() {
+		core = core || (s.Service == "basalt" && s.Name == "launch.plan")
+		plugin = plugin || (s.Service == "basalt-plugin-cluster" && s.Kind == tracepb.Span_SPAN_KIND_SERVER)
+	}
+	if !core || !plugin {
+		t.Errorf("after the stop: the core's launch.plan %v, a server span of the region plugin %v; spans %v",
+			core, plugin, collector.Spans())
+	}
+}
+
 // TestNoTraceWhenTracingIsOff plans and lists services with tracing off, while OTEL_*
 // variables name a collector: neither the core nor its plugins export anything, even when
 // they stop (and would flush).
 func TestNoTraceWhenTracingIsOff(t *testing.T) {
 	collector := tracingtest.NewCollector(t)
 	p, services := startTraced(t, collector, false, "unused", "OTEL_EXPORTER_OTLP_ENDPOINT="+collector.URL)
-	project := strings.TrimSuffix(services, "/services")
+	plan(t, strings.TrimSuffix(services, "/services"))
+	send(t, http.DefaultClient, http.MethodGet, services, "", http.StatusOK)
+	time.Sleep(500 * time.Millisecond) // five batch delays
+	p.Stop()
+	if n := len(collector.Headers()); n != 0 {
+		t.Fatalf("tracing off, yet %d exports reached the collector: %v", n, collector.Spans())
+	}
+}
+
+// plan asks for the plan of a jupyter launch in project (its URL).
+func plan(t *testing.T, project string) {
+	t.Helper()
 	resp, err := http.Post(project+"/launch/plan", "application/json", strings.NewReader(`{"catalog":"ide","chart":"jupyter"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -183,12 +217,6 @@ func TestNoTraceWhenTracingIsOff(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("plan: %s", resp.Status)
-	}
-	send(t, http.DefaultClient, http.MethodGet, services, "", http.StatusOK)
-	time.Sleep(500 * time.Millisecond) // five batch delays
-	p.Stop()
-	if n := len(collector.Headers()); n != 0 {
-		t.Fatalf("tracing off, yet %d exports reached the collector: %v", n, collector.Spans())
 	}
 }
 
