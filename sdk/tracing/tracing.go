@@ -61,6 +61,7 @@ func Active() *Settings { return active.Load() }
 // Start makes a provider exporting to s's collector the global one, with the W3C trace
 // context as the global propagator, and returns what flushes and stops it.
 func Start(ctx context.Context, s Settings) (shutdown func(context.Context) error, err error) {
+	otel.SetLogger(quietLogger(os.Stderr)) // before the exporter reads its variables
 	exporter, err := newExporter(ctx, s)
 	if err != nil {
 		return nil, err

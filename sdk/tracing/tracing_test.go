@@ -2,6 +2,7 @@ package tracing_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -118,5 +119,15 @@ func TestFromEnv(t *testing.T) {
 	t.Setenv("OTEL_SDK_DISABLED", "true")
 	if _, ok := tracing.FromEnv(); ok {
 		t.Error("OTEL_SDK_DISABLED=true: want tracing off")
+	}
+}
+
+func TestOpenTelemetryErrorsLeaveValuesOut(t *testing.T) {
+	var out strings.Builder
+	log := tracing.QuietLogger(&out)
+	log.Error(errors.New("invalid URL escape"), "escape header value", "value", "Bearer%zzsecret")
+	log.Info("exporting", "headers", "Bearer secret")
+	if got := out.String(); strings.Contains(got, "secret") || !strings.Contains(got, "invalid URL escape") {
+		t.Errorf("logged %q: want the error without its values", got)
 	}
 }
