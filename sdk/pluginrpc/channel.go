@@ -55,9 +55,10 @@ type Channel struct {
 }
 
 // NewChannel creates the private channel of the plugin that cmd will start: it adds the
-// plugin's end to cmd.ExtraFiles and names it in cmd.Env. go-plugin adds the host's own
-// environment after it, as it always does. Call Dispense once the plugin has started, and
-// Close when its process is gone.
+// plugin's end to cmd.ExtraFiles and names it in cmd.Env, after what cmd.Env holds (pluginhost
+// puts the host's environment and the tracing variables there first, and tells go-plugin to
+// skip adding the host's own). Call Dispense once the plugin has started, and Close when its
+// process is gone.
 func NewChannel(cmd *exec.Cmd) (*Channel, error) {
 	host, child, err := socketPair()
 	if err != nil {
