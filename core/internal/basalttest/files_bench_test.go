@@ -47,43 +47,17 @@ var directPut = minio.PutObjectOptions{PartSize: 16 << 20, NumThreads: 4, Concur
 // MinIO with the same credentials (sideBySide). 1 GiB, 64 MiB under -short. Its two halves run
 // alone too (-bench Files/download), e.g. to profile one.
 func BenchmarkFiles(b *testing.B) {
-	env := testenv.Require(b)
 	size := int64(1 << 30)
 	if testing.Short() {
 		size = 64 << 20
 	}
-	dir := Build(b, "github.com/basalt-dev/basalt/plugins/s3/cmd/basalt-plugin-s3")
-	cfg := filepath.Join(b.TempDir(), "basalt.yaml")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, filesOnS3, env.OIDCIssuer, env.ServicesClientID, env.S3Endpoint, env.S3Region), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	addr := FreeAddress(b)
-	p := Serve(b, dir, addr, []string{
-		"BASALT_AUTH__OIDC__CLIENT_SECRET=" + env.ServicesClientSecret, "BASALT_AUTH__SESSION__KEY=" + strings.Repeat("bench-files-", 4)},
-		"--config", cfg, "--set", "server.public_url=http://"+addr)
-
-	ctx := b.Context()
-	token, err := env.IDToken(ctx, "alice")
-	if err != nil {
-		b.Fatal(err)
-	}
-	api := &filesAPI{url: p.URL + "/api/v1/projects/user-alice/files", token: token}
-	mc := aliceS3(b, env, token)
+	f := serveFilesOnS3(b)
+	api, mc, ctx := f.api, f.mc, b.Context()
 	const bucket, prefix = "user-alice", "bench-files/"
-	b.Cleanup(func() {
-		for o := range mc.ListObjects(context.Background(), bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
-			_ = mc.RemoveObject(context.Background(), bucket, o.Key, minio.RemoveObjectOptions{})
-		}
-	})
+	b.Cleanup(func() { removePrefix(mc, bucket, prefix) })
 	body := plugintest.NewRepeatReader(0)
 	apiKey, directKey := bucket+"/"+prefix+"api.bin", prefix+"direct.bin"
-	// A listing first: the plugin is running and alice's STS session is made.
-	if resp, err := api.list(ctx); err != nil {
-		b.Fatal(err)
-	} else {
-		resp.Body.Close()
-	}
-	procs := processes{core: p.cmd.Process.Pid, plugin: pluginPID(b, p.cmd.Process.Pid, "basalt-plugin-s3")}
+	procs := processes{core: f.basalt.cmd.Process.Pid, plugin: pluginPID(b, f.basalt.cmd.Process.Pid, "basalt-plugin-s3")}
 
 	b.Run("upload", func(b *testing.B) {
 		sideBySide(b, size, procs, func() (int64, error) {
@@ -113,6 +87,45 @@ func BenchmarkFiles(b *testing.B) {
 			return drain(obj)
 		})
 	})
+}
+
+// filesOnS3Setup is a running basalt whose files are the s3 plugin's, alice's API client,
+// and a minio-go client with her STS credentials.
+type filesOnS3Setup struct {
+	basalt *Process
+	api    *filesAPI
+	mc     *minio.Client
+}
+
+func serveFilesOnS3(tb testing.TB) filesOnS3Setup {
+	env := testenv.Require(tb)
+	dir := Build(tb, "github.com/basalt-dev/basalt/plugins/s3/cmd/basalt-plugin-s3")
+	cfg := filepath.Join(tb.TempDir(), "basalt.yaml")
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, filesOnS3, env.OIDCIssuer, env.ServicesClientID, env.S3Endpoint, env.S3Region), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	addr := FreeAddress(tb)
+	p := Serve(tb, dir, addr, []string{
+		"BASALT_AUTH__OIDC__CLIENT_SECRET=" + env.ServicesClientSecret, "BASALT_AUTH__SESSION__KEY=" + strings.Repeat("bench-files-", 4)},
+		"--config", cfg, "--set", "server.public_url=http://"+addr)
+	token, err := env.IDToken(tb.Context(), "alice")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	api := &filesAPI{url: p.URL + "/api/v1/projects/user-alice/files", token: token}
+	// A listing first: the plugin is running and alice's STS session is made.
+	if resp, err := api.list(tb.Context()); err != nil {
+		tb.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	return filesOnS3Setup{basalt: p, api: api, mc: aliceS3(tb, env, token)}
+}
+
+func removePrefix(mc *minio.Client, bucket, prefix string) {
+	for o := range mc.ListObjects(context.Background(), bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		_ = mc.RemoveObject(context.Background(), bucket, o.Key, minio.RemoveObjectOptions{})
+	}
 }
 
 // processes are the basalt process and its storage plugin's.
@@ -199,10 +212,10 @@ func (a *filesAPI) download(ctx context.Context, path string) (int64, error) {
 }
 
 // aliceS3 is a minio-go client with the STS credentials MinIO gives alice's token.
-func aliceS3(b *testing.B, env *testenv.Env, token string) *minio.Client {
-	creds, err := env.AssumeRoleWithWebIdentity(b.Context(), token)
+func aliceS3(tb testing.TB, env *testenv.Env, token string) *minio.Client {
+	creds, err := env.AssumeRoleWithWebIdentity(tb.Context(), token)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	mc, err := minio.New(strings.TrimPrefix(env.S3Endpoint, "http://"), &minio.Options{
 		Creds:        credentials.NewStaticV4(creds.AccessKey, creds.SecretKey, creds.SessionToken),
@@ -210,7 +223,7 @@ func aliceS3(b *testing.B, env *testenv.Env, token string) *minio.Client {
 		BucketLookup: minio.BucketLookupPath,
 	})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return mc
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -147,9 +146,12 @@ func (s *Server) downloadFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	resp, err := f.store.Read(ctx, sdk.ReadObjectRequest{Caller: f.user.Caller(), Object: ref, Offset: offset, Length: length})
-	if err != nil {
-		return err
+	read := sdk.ReadObjectRequest{Caller: f.user.Caller(), Object: ref, Offset: offset, Length: length}
+	resp, direct := readThroughLink(ctx, f.store, read)
+	if !direct {
+		if resp, err = f.store.Read(ctx, read); err != nil {
+			return err
+		}
 	}
 	defer resp.Body.Close()
 	h := c.Response().Header()
@@ -173,8 +175,7 @@ func (s *Server) downloadFile(c echo.Context) error {
 	}
 	h.Set("Content-Length", strconv.FormatInt(size, 10))
 	c.Response().WriteHeader(status)
-	_, err = io.Copy(c.Response(), resp.Body)
-	return err
+	return copyBody(c.Response(), resp.Body)
 }
 
 // parseRange reads a single "bytes=a-b" or "bytes=a-" range; other forms are served whole.

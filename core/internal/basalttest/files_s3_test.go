@@ -1,0 +1,81 @@
+package basalttest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+// TestDownloadsSkipThePlugin: with the s3 plugin, a download's bytes come from MinIO through a
+// link the plugin signs (the core's metrics count Presign calls and no Read), whole or by
+// range, exactly as uploaded; a missing file falls back to the plugin's Read, which answers 404.
+func TestDownloadsSkipThePlugin(t *testing.T) {
+	f := serveFilesOnS3(t)
+	const prefix = "link-test/"
+	t.Cleanup(func() { removePrefix(f.mc, "user-alice", prefix) })
+	payload := make([]byte, 3<<20)
+	_, _ = rand.Read(payload)
+	path := "user-alice/" + prefix + "sample.bin"
+	resp, err := f.api.do(t.Context(), http.MethodPut, f.api.url+"/content?path="+path, bytes.NewReader(payload), int64(len(payload)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	get := func(rangeHeader string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, f.api.url+"/content?path="+path, nil)
+		req.Header.Set("Authorization", "Bearer "+f.api.token)
+		if rangeHeader != "" {
+			req.Header.Set("Range", rangeHeader)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, body
+	}
+	if resp, body := get(""); resp.StatusCode != 200 || !bytes.Equal(body, payload) || resp.Header.Get("Content-Length") != strconv.Itoa(len(payload)) {
+		t.Fatalf("whole: %d, %d bytes (want %d), Content-Length %q", resp.StatusCode, len(body), len(payload), resp.Header.Get("Content-Length"))
+	}
+	if resp, body := get("bytes=100-199"); resp.StatusCode != 206 || !bytes.Equal(body, payload[100:200]) || resp.Header.Get("Content-Range") != "bytes 100-199/3145728" {
+		t.Fatalf("range: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Range"), len(body))
+	}
+	if resp, body := get("bytes=3145700-"); resp.StatusCode != 206 || !bytes.Equal(body, payload[3145700:]) || resp.Header.Get("Content-Range") != "bytes 3145700-3145727/3145728" {
+		t.Fatalf("tail: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Range"), len(body))
+	}
+	if presigns, reads := storageCalls(t, f.basalt.URL, "Presign"), storageCalls(t, f.basalt.URL, "Read"); presigns != 3 || reads != 0 {
+		t.Fatalf("three downloads made %d Presign and %d Read calls, want 3 and 0", presigns, reads)
+	}
+
+	path = "user-alice/" + prefix + "missing.bin"
+	if resp, _ := get(""); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("missing file: %d, want 404", resp.StatusCode)
+	}
+	if reads := storageCalls(t, f.basalt.URL, "Read"); reads != 1 {
+		t.Fatalf("the missing file made %d Read calls, want 1 (the fallback)", reads)
+	}
+}
+
+// storageCalls reads from basalt's metrics how many calls the core made to the s3 plugin's method.
+func storageCalls(t *testing.T, base, method string) int {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`basalt_plugin_call_duration_seconds_count\{[^}]*method="` + method + `"[^}]*plugin="s3"[^}]*\} (\d+)`).FindSubmatch(text)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}

@@ -1,0 +1,105 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// Downloads skip the plugin hop when the store can sign links: the core reads the object from
+// the store's own HTTP endpoint through a link the storage plugin signs for the caller, so the
+// bytes cross one process instead of two. On this 2-core machine that took a 1 GiB download
+// through the API from 0.41-0.62 of minio-go's direct throughput to 0.76-1.05
+// (BenchmarkFiles/download), and the core and plugin together from 2.0 to 0.6 ns of processor
+// time per byte.
+
+// storeLinkExpiry is how long a download link is valid: the store checks it once, when the
+// request starts, so it only needs to outlive the request's first byte.
+const storeLinkExpiry = time.Minute
+
+// storeClient fetches signed links. It follows no redirect: a signed link is the object.
+var storeClient = &http.Client{
+	Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		ResponseHeaderTimeout: 30 * time.Second,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		DisableCompression:    true,
+	},
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// readThroughLink opens the object, or the range of it, straight from the store. ok is false
+// when the store cannot sign a link or its answer is not the object asked for: the caller then
+// reads through the plugin, which names any error. The link carries the caller's credentials:
+// it is never logged, returned or put in an error.
+func readThroughLink(ctx context.Context, store sdk.Storage, req sdk.ReadObjectRequest) (resp sdk.ReadObjectResponse, ok bool) {
+	link, err := store.Presign(ctx, sdk.PresignRequest{Caller: req.Caller, Object: req.Object, Method: http.MethodGet, Expiry: storeLinkExpiry})
+	if err != nil {
+		return sdk.ReadObjectResponse{}, false
+	}
+	get, err := http.NewRequestWithContext(ctx, http.MethodGet, link.URL, nil)
+	if err != nil {
+		return sdk.ReadObjectResponse{}, false
+	}
+	ranged := req.Offset > 0 || req.Length > 0
+	if ranged {
+		end := ""
+		if req.Length > 0 {
+			end = strconv.FormatInt(req.Offset+req.Length-1, 10)
+		}
+		get.Header.Set("Range", "bytes="+strconv.FormatInt(req.Offset, 10)+"-"+end)
+	}
+	answer, err := storeClient.Do(get)
+	if err != nil {
+		return sdk.ReadObjectResponse{}, false // a *url.Error names the link: dropped
+	}
+	info := sdk.ObjectInfo{Ref: req.Object, Size: answer.ContentLength, ContentType: answer.Header.Get("Content-Type"),
+		ETag: strings.Trim(answer.Header.Get("ETag"), `"`)}
+	switch {
+	case !ranged && answer.StatusCode == http.StatusOK && answer.ContentLength >= 0:
+	case ranged && answer.StatusCode == http.StatusPartialContent:
+		total, known := rangeTotal(answer.Header.Get("Content-Range"))
+		if !known {
+			answer.Body.Close()
+			return sdk.ReadObjectResponse{}, false
+		}
+		info.Size = total
+	default:
+		answer.Body.Close()
+		return sdk.ReadObjectResponse{}, false
+	}
+	if t, err := http.ParseTime(answer.Header.Get("Last-Modified")); err == nil {
+		info.LastModified = t
+	}
+	return sdk.ReadObjectResponse{Object: info, Body: answer.Body}, true
+}
+
+// rangeTotal reads the object's size from a Content-Range such as "bytes 0-4/20".
+func rangeTotal(contentRange string) (int64, bool) {
+	_, total, ok := strings.Cut(contentRange, "/")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(total, 10, 64)
+	return n, err == nil && n >= 0
+}
+
+// copyBuffers hold a megabyte each: io.Copy's 32 KiB would make a write system call per 32 KiB
+// of a download read from the store's HTTP answer (the plugin's bodies hand over whole chunks
+// through WriteTo and need no buffer).
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+
+// copyBody sends body to w in large writes.
+func copyBody(w io.Writer, body io.Reader) error {
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	_, err := io.CopyBuffer(w, body, *buf)
+	return err
+}
