@@ -11,6 +11,7 @@
 //   CHROMIUM=/usr/bin/chromium  the browser
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -326,6 +327,8 @@ try {
 
   await step("secrets: a secret of two keys created, read back, on the server", async () => {
     const name = `e2e-db-${Date.now()}`;
+    // A canary (sdk/plugintest/logscan): make test fails if it reaches a log.
+    const password = `basalt-canary-${randomBytes(8).toString("hex")}`;
     await page.goto("/my-secrets");
     await page.getByRole("button", { name: "New secret" }).click();
     const dialog = page.getByRole("dialog");
@@ -334,18 +337,18 @@ try {
     await dialog.getByLabel("Value 1").fill("analyst");
     await dialog.getByRole("button", { name: "Add a key" }).click();
     await dialog.getByLabel("Key 2").fill("password");
-    await dialog.getByLabel("Value 2").fill("s3cr3t-e2e");
+    await dialog.getByLabel("Value 2").fill(password);
     await dialog.getByRole("button", { name: "Create" }).click();
     await dialog.waitFor({ state: "detached" });
     const detail = page.getByRole("region", { name: "Secret" });
     await detail.getByLabel("Show the values").check();
-    for (const [k, v] of [["user", "analyst"], ["password", "s3cr3t-e2e"]]) {
+    for (const [k, v] of [["user", "analyst"], ["password", password]]) {
       await detail.getByRole("row").filter({ has: page.getByRole("rowheader", { name: k }) }).getByRole("cell", { name: v }).waitFor();
     }
     await shot("17-secret-created");
     const res = await fetch(`${base}/api/v1/projects/user-e2e/secrets/secret?path=${encodeURIComponent(name)}`);
     assert.equal(res.status, 200);
-    assert.deepEqual((await res.json()).data, { user: "analyst", password: "s3cr3t-e2e" });
+    assert.deepEqual((await res.json()).data, { user: "analyst", password });
   });
 
   await step("switch to French", async () => {
