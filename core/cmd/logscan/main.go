@@ -48,8 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, f := range findings {
 		fmt.Fprintln(stdout, f)
 	}
-	fmt.Fprintf(stdout, "logscan: %d files, %.1f MB, %d findings (%d known secrets, token shapes and canaries looked for)\n",
-		totals.Files, float64(totals.Bytes)/1e6, len(findings), scan.Known())
+	fmt.Fprintf(stdout, "logscan: %d files, %d bytes (%.1f MB), %d findings (%d known secrets, token shapes and canaries looked for)\n",
+		totals.Files, totals.Bytes, float64(totals.Bytes)/1e6, len(findings), scan.Known())
 	switch {
 	case len(findings) > 0:
 		return 1
