@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,4 +79,38 @@ func TestRunRefusesAnEmptyScan(t *testing.T) {
 	if code := run(nil, &out, &errs); code != 2 {
 		t.Errorf("without -dir: exit %d", code)
 	}
+}
+
+// TestShapesMatchTheTestEnvironmentsTokens checks the token shapes against real tokens of the
+// test environment, which the scan must find without being told them: Hydra's ID, access and
+// refresh tokens, MinIO's STS session token and a Vault token from the JWT login.
+func TestShapesMatchTheTestEnvironmentsTokens(t *testing.T) {
+	env := testenv.Require(t)
+	ctx := t.Context()
+	tok, err := env.Login(ctx, testenv.LoginRequest{User: "alice", ClientID: env.ServicesClientID,
+		ClientSecret: env.ServicesClientSecret, RedirectURL: env.ServicesClientRedirectURL, Scopes: []string{"openid", "offline_access"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sts, err := env.AssumeRoleWithWebIdentity(ctx, tok.IDToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vault, err := env.VaultLogin(ctx, tok.IDToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := map[string]string{"ID token": tok.IDToken, "access token": tok.AccessToken, "STS session token": sts.SessionToken, "Vault token": vault}
+	if tok.RefreshToken != "" {
+		real["refresh token"] = tok.RefreshToken
+	}
+	var scan logscan.Scanner // no known secret: the shapes alone
+	for what, value := range real {
+		line := `{"level":"DEBUG","msg":"call","header":"Bearer ` + value + `"}`
+		if found := scan.Scan("core.log", []byte(line)); len(found) != 1 {
+			// Only the length and the start: the token itself must not reach the test log.
+			t.Errorf("%s (%d characters, starting %.4s): %d findings, want 1", what, len(value), value, len(found))
+		}
+	}
+	t.Logf("shapes found in the test environment's real %v", slices.Sorted(maps.Keys(real)))
 }
