@@ -47,13 +47,13 @@ func TestTraceRequestsNamesRoutesNotPaths(t *testing.T) {
 		t.Errorf("span %q (%s), want GET /api/v1/presigned/:token, a server span", presigned.Name(), presigned.SpanKind())
 	}
 	for _, kv := range presigned.Attributes() {
-		if strings.Contains(kv.Value.Emit(), token) {
+		if strings.Contains(kv.Value.String(), token) {
 			t.Errorf("attribute %s carries the share token", kv.Key)
 		}
 	}
 	attrs := map[string]string{}
 	for _, kv := range launch.Attributes() {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	if launch.Name() != "POST /api/v1/projects/:project/services" || attrs["http.response.status_code"] != "503" ||
 		attrs["basalt.project"] != "user-alice" || launch.Status().Code.String() != "Error" {
