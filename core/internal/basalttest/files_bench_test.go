@@ -97,7 +97,7 @@ type filesOnS3Setup struct {
 	mc     *minio.Client
 }
 
-func serveFilesOnS3(tb testing.TB) filesOnS3Setup {
+func serveFilesOnS3(tb testing.TB, args ...string) filesOnS3Setup {
 	env := testenv.Require(tb)
 	dir := Build(tb, "github.com/basalt-dev/basalt/plugins/s3/cmd/basalt-plugin-s3")
 	cfg := filepath.Join(tb.TempDir(), "basalt.yaml")
@@ -107,7 +107,7 @@ func serveFilesOnS3(tb testing.TB) filesOnS3Setup {
 	addr := FreeAddress(tb)
 	p := Serve(tb, dir, addr, []string{
 		"BASALT_AUTH__OIDC__CLIENT_SECRET=" + env.ServicesClientSecret, "BASALT_AUTH__SESSION__KEY=" + strings.Repeat("bench-files-", 4)},
-		"--config", cfg, "--set", "server.public_url=http://"+addr)
+		append([]string{"--config", cfg, "--set", "server.public_url=http://" + addr}, args...)...)
 	token, err := env.IDToken(tb.Context(), "alice")
 	if err != nil {
 		tb.Fatal(err)

@@ -7,14 +7,17 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
 // TestDownloadsSkipThePlugin: with the s3 plugin, a download's bytes come from MinIO through a
 // link the plugin signs (the core's metrics count Presign calls and no Read), whole or by
 // range, exactly as uploaded; a missing file falls back to the plugin's Read, which answers 404.
+// The links carry alice's STS session: no log line of the core or the plugin shows one, even at
+// debug level.
 func TestDownloadsSkipThePlugin(t *testing.T) {
-	f := serveFilesOnS3(t)
+	f := serveFilesOnS3(t, "--set", "log.level=debug")
 	const prefix = "link-test/"
 	t.Cleanup(func() { removePrefix(f.mc, "user-alice", prefix) })
 	payload := make([]byte, 3<<20)
@@ -60,6 +63,15 @@ func TestDownloadsSkipThePlugin(t *testing.T) {
 	}
 	if reads := storageCalls(t, f.basalt.URL, "Read"); reads != 1 {
 		t.Fatalf("the missing file made %d Read calls, want 1 (the fallback)", reads)
+	}
+	logs := f.basalt.Output()
+	if !strings.Contains(logs, "/content") {
+		t.Fatalf("the debug log shows no request: %.500s", logs)
+	}
+	for _, secret := range []string{"X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Credential"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log shows a signed link (%s)", secret)
+		}
 	}
 }
 
