@@ -102,7 +102,7 @@ func (s *Store) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.Conf
 		return sdk.ConfigureResponse{}, err
 	}
 	s.cfg, s.vault = cfg, v
-	s.log.Info("configured", "file", cfg.File, "secrets", v.count(), "userHome", cfg.UserHome, "groupHome", cfg.GroupHome)
+	s.log.Info("configured", "file", cfg.File, "secrets", v.Len(), "userHome", cfg.UserHome, "groupHome", cfg.GroupHome)
 	return sdk.ConfigureResponse{}, nil
 }
 

@@ -14,10 +14,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/kvmodel"
 )
 
 // keySize is AES-256's.
@@ -31,47 +30,16 @@ var header = []byte("BASALT-SECRETS\x00\x01")
 // vault is the open store file: the secrets in memory and the file they are written back
 // to on every change.
 type vault struct {
-	file        string
-	aead        cipher.AEAD
-	maxVersions int
-	lock        *os.File // held for as long as the vault is open
+	file string
+	aead cipher.AEAD
+	lock *os.File // held for as long as the vault is open
 
-	mu      sync.RWMutex
-	secrets map[string]*secret // by path
+	*kvmodel.Store
 }
 
 // contents is what the file holds, once decrypted.
 type contents struct {
-	Secrets map[string]*secret `json:"secrets"`
-}
-
-type secret struct {
-	Versions []*version `json:"versions"` // the versions kept, oldest first
-	Current  int        `json:"current"`  // the latest version's number
-	Created  time.Time  `json:"created"`
-	Updated  time.Time  `json:"updated"`
-}
-
-type version struct {
-	Version   int               `json:"version"`
-	Data      map[string]string `json:"data,omitempty"`
-	Created   time.Time         `json:"created"`
-	Deleted   time.Time         `json:"deleted,omitzero"`
-	Destroyed bool              `json:"destroyed,omitempty"`
-}
-
-// clone copies a secret deeply enough that changing the copy leaves the original as it was.
-func (s *secret) clone() *secret {
-	if s == nil {
-		return nil
-	}
-	c := *s
-	c.Versions = make([]*version, len(s.Versions))
-	for i, v := range s.Versions {
-		vc := *v
-		c.Versions[i] = &vc
-	}
-	return &c
+	Secrets map[string]*kvmodel.Secret `json:"secrets"`
 }
 
 // openVault opens the store file with key, creating it empty when missing. The file is
@@ -93,16 +61,18 @@ func openVault(file string, key []byte, maxVersions int) (*vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &vault{file: file, aead: aead, maxVersions: maxVersions, lock: lock, secrets: map[string]*secret{}}
+	v := &vault{file: file, aead: aead, lock: lock}
 	v.removeTemporaries()
+	var secrets map[string]*kvmodel.Secret
 	sealed, err := os.ReadFile(file)
-	switch {
-	case errors.Is(err, iofs.ErrNotExist):
+	if err == nil {
+		secrets, err = v.load(sealed)
+	}
+	v.Store = kvmodel.NewStore(secrets, kvmodel.Options{MaxVersions: maxVersions, Save: v.save})
+	if errors.Is(err, iofs.ErrNotExist) {
 		// Written at once, so that a store that cannot be written fails now, not on the
 		// first secret.
-		err = v.save()
-	case err == nil:
-		err = v.load(sealed)
+		err = v.Save()
 	}
 	if err != nil {
 		v.close()
@@ -118,39 +88,31 @@ func (v *vault) close() {
 	}
 }
 
-func (v *vault) count() int {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	return len(v.secrets)
-}
-
 // load decrypts the file's content.
-func (v *vault) load(sealed []byte) error {
+func (v *vault) load(sealed []byte) (map[string]*kvmodel.Secret, error) {
 	nonceSize := v.aead.NonceSize()
 	if len(sealed) < len(header)+nonceSize || !bytes.Equal(sealed[:len(header)], header) {
-		return fmt.Errorf("localsecrets: %s is not a Basalt secrets file (or not of this version)", v.file)
+		return nil, fmt.Errorf("localsecrets: %s is not a Basalt secrets file (or not of this version)", v.file)
 	}
 	nonce, ciphertext := sealed[len(header):len(header)+nonceSize], sealed[len(header)+nonceSize:]
 	plain, err := v.aead.Open(nil, nonce, ciphertext, header)
 	if err != nil {
-		return fmt.Errorf("localsecrets: cannot decrypt %s: wrong key, or the file was altered", v.file)
+		return nil, fmt.Errorf("localsecrets: cannot decrypt %s: wrong key, or the file was altered", v.file)
 	}
 	defer clear(plain)
 	var c contents
 	if err := json.Unmarshal(plain, &c); err != nil {
-		return fmt.Errorf("localsecrets: %s decrypts to something unreadable: %v", v.file, err)
+		return nil, fmt.Errorf("localsecrets: %s decrypts to something unreadable: %v", v.file, err)
 	}
-	if c.Secrets != nil {
-		v.secrets = c.Secrets
-	}
-	return nil
+	return c.Secrets, nil
 }
 
 // save writes every secret to the file: sealed with a fresh nonce into a temporary file
 // beside it, synced, renamed over the file, and the folder synced, so that a crash at any
-// point leaves either the old file or the new one. v.mu must be held.
-func (v *vault) save() error {
-	plain, err := json.Marshal(contents{Secrets: v.secrets})
+// point leaves either the old file or the new one. The store calls it, locked, after each
+// change.
+func (v *vault) save(secrets map[string]*kvmodel.Secret) error {
+	plain, err := json.Marshal(contents{Secrets: secrets})
 	if err != nil {
 		return err
 	}
@@ -204,39 +166,6 @@ func randomHex() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// errUnchanged tells update that a change had nothing to do.
-var errUnchanged = errors.New("unchanged")
-
-// update applies change to a copy of the secret at path (nil when there is none), stores
-// what it returns (nil removes the secret) and writes the file. When change or the write
-// fails, the store is left exactly as it was.
-func (v *vault) update(path string, change func(s *secret) (*secret, error)) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	old, had := v.secrets[path]
-	next, err := change(old.clone())
-	if errors.Is(err, errUnchanged) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if next == nil {
-		delete(v.secrets, path)
-	} else {
-		v.secrets[path] = next
-	}
-	if err := v.save(); err != nil {
-		if had {
-			v.secrets[path] = old
-		} else {
-			delete(v.secrets, path)
-		}
-		return err
-	}
-	return nil
 }
 
 // loadKeyFile reads the key in keyFile, or creates the file with a fresh random key when it
