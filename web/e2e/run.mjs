@@ -388,6 +388,32 @@ try {
     await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
     assert.notEqual(await background(), dark);
   });
+
+  await step("a small laptop screen (1280x720): no page scrolls sideways", async () => {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    try {
+      for (const [path, ready] of [
+        ["/", () => page.getByRole("heading", { level: 1 }).first().waitFor()],
+        ["/catalog", () => page.getByRole("article").first().waitFor()],
+        ["/launcher/ide/jupyter", () => page.getByRole("tablist", { name: "Settings" }).waitFor()],
+        ["/my-services", () => page.getByRole("heading", { level: 1 }).first().waitFor()],
+        ["/my-files", () => page.getByRole("heading", { level: 1 }).first().waitFor()],
+        ["/my-secrets", () => page.getByRole("heading", { level: 1 }).first().waitFor()],
+        ["/account", () => page.getByRole("heading", { level: 1 }).first().waitFor()],
+      ]) {
+        await page.goto(path);
+        await ready();
+        const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+        assert.ok(scroll <= width, `${path} is ${scroll}px wide in a ${width}px window`);
+      }
+      await page.goto("/launcher/ide/jupyter");
+      await page.getByRole("tablist", { name: "Settings" }).waitFor();
+      await page.screenshot({ path: join(shots, "11c-launcher-1280x720.png") });
+      await checkAccessibility(page, "11c-launcher-1280x720");
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 900 });
+    }
+  });
   assert.deepEqual(consoleErrors, [], "no uncaught error in the page");
 
   // OIDC: a second basalt signs users in through the test environment's Hydra with the
