@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,42 +19,58 @@ import (
 
 var builds = struct {
 	sync.Mutex
-	dir  string
-	bins map[string]string
-}{bins: map[string]string{}}
+	dir string
+}{}
 
 // Build compiles a plugin's main package (an import path, or a path relative to the test's
 // package such as "./cmd/basalt-plugin-fs") once per test process and returns the binary.
 // RemoveBuilds, from TestMain, deletes what Build made.
 func Build(tb testing.TB, pkg string) string {
 	tb.Helper()
+	return filepath.Join(BuildDir(tb, pkg), path.Base(pkg))
+}
+
+// BuildDir compiles main packages (as Build) into one folder, each binary named as go build
+// names it, after its package's last element, so that a program finds the others beside it
+// by their bare names. Each is built once per test process; the folder is returned.
+func BuildDir(tb testing.TB, pkgs ...string) string {
+	tb.Helper()
 	builds.Lock()
 	defer builds.Unlock()
-	if bin, ok := builds.bins[pkg]; ok {
-		return bin
-	}
 	if builds.dir == "" {
 		dir, err := os.MkdirTemp("", "basalt-plugintest-")
 		if err != nil {
-			tb.Fatalf("building %s: %v", pkg, err)
+			tb.Fatalf("building %v: %v", pkgs, err)
 		}
 		builds.dir = dir
 	}
-	bin := filepath.Join(builds.dir, strings.NewReplacer("/", "_", ".", "_").Replace(pkg))
-	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-		tb.Fatalf("building %s: %v\n%s", pkg, err, out)
+	if missing := MissingBinaries(builds.dir, pkgs...); len(missing) > 0 {
+		cmd := exec.Command("go", append([]string{"build", "-o", builds.dir + "/"}, missing...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			tb.Fatalf("go build %v: %v\n%s", missing, err, out)
+		}
 	}
-	builds.bins[pkg] = bin
-	return bin
+	return builds.dir
 }
 
-// RemoveBuilds deletes the binaries Build made.
+// MissingBinaries returns the packages whose binary, named as BuildDir names it, dir lacks.
+func MissingBinaries(dir string, pkgs ...string) []string {
+	var missing []string
+	for _, pkg := range pkgs {
+		if _, err := os.Stat(filepath.Join(dir, path.Base(pkg))); err != nil {
+			missing = append(missing, pkg)
+		}
+	}
+	return missing
+}
+
+// RemoveBuilds deletes the binaries Build and BuildDir made.
 func RemoveBuilds() {
 	builds.Lock()
 	defer builds.Unlock()
 	if builds.dir != "" {
 		os.RemoveAll(builds.dir)
-		builds.dir, builds.bins = "", map[string]string{}
+		builds.dir = ""
 	}
 }
 

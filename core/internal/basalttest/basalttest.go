@@ -9,23 +9,18 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/basalt-dev/basalt/sdk/plugintest"
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // Basalt is the main package of the basalt command.
 const Basalt = "github.com/basalt-dev/basalt/core/cmd/basalt"
-
-var builds = struct {
-	sync.Mutex
-	dir string
-}{}
 
 // Build compiles basalt and the given plugin commands (import paths) into one directory, once
 // per test process, so that basalt finds its plugins beside it by their bare names. The
@@ -35,54 +30,18 @@ var builds = struct {
 // every binary asked for is there, that directory is used and nothing is built.
 func Build(tb testing.TB, pkgs ...string) string {
 	tb.Helper()
-	if dir := os.Getenv(BinDirVar); dir != "" && hasAll(dir, append([]string{Basalt}, pkgs...)) {
+	all := append([]string{Basalt}, pkgs...)
+	if dir := os.Getenv(BinDirVar); dir != "" && len(plugintest.MissingBinaries(dir, all...)) == 0 {
 		return dir
 	}
-	builds.Lock()
-	defer builds.Unlock()
-	if builds.dir == "" {
-		dir, err := os.MkdirTemp("", "basalttest-")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		builds.dir = dir
-	}
-	var missing []string
-	for _, pkg := range append([]string{Basalt}, pkgs...) {
-		if _, err := os.Stat(filepath.Join(builds.dir, path.Base(pkg))); err != nil {
-			missing = append(missing, pkg)
-		}
-	}
-	if len(missing) > 0 {
-		cmd := exec.Command("go", append([]string{"build", "-o", builds.dir + "/"}, missing...)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			tb.Fatalf("go build %v: %v\n%s", missing, err, out)
-		}
-	}
-	return builds.dir
+	return plugintest.BuildDir(tb, all...)
 }
 
 // BinDirVar names a directory of binaries built beforehand (make test passes bin/).
 const BinDirVar = "BASALT_TEST_BIN_DIR"
 
-func hasAll(dir string, pkgs []string) bool {
-	for _, pkg := range pkgs {
-		if _, err := os.Stat(filepath.Join(dir, path.Base(pkg))); err != nil {
-			return false
-		}
-	}
-	return true
-}
-
 // RemoveBuilds deletes what Build made; call it from TestMain.
-func RemoveBuilds() {
-	builds.Lock()
-	defer builds.Unlock()
-	if builds.dir != "" {
-		os.RemoveAll(builds.dir)
-		builds.dir = ""
-	}
-}
+func RemoveBuilds() { plugintest.RemoveBuilds() }
 
 // Process is a running `basalt serve`.
 type Process struct {
