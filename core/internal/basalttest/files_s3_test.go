@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/basalt-dev/basalt/deploy/testenv"
 )
 
 // TestDownloadsSkipThePlugin: with the s3 plugin, a download's bytes come from MinIO through a
@@ -64,6 +66,38 @@ func TestDownloadsSkipThePlugin(t *testing.T) {
 	if reads := storageCalls(t, f.basalt.URL, "Read"); reads != 1 {
 		t.Fatalf("the missing file made %d Read calls, want 1 (the fallback)", reads)
 	}
+	// redirect=true: a 307 to a link on the store, which serves the object without Basalt's
+	// token; a missing file is still a 404 from Basalt.
+	redirected := func(path string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, f.api.url+"/content?redirect=true&path="+path, nil)
+		req.Header.Set("Authorization", "Bearer "+f.api.token)
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := redirected(path); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("redirect for a missing file: %d, want 404", resp.StatusCode)
+	}
+	resp = redirected("user-alice/" + prefix + "sample.bin")
+	link := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusTemporaryRedirect || !strings.HasPrefix(link, testenv.Require(t).S3Endpoint+"/") {
+		t.Fatalf("redirect: %d to a link on %q, want 307 to the store", resp.StatusCode, strings.SplitN(link, "?", 2)[0])
+	}
+	if stored, err := http.Get(link); err != nil {
+		t.Fatal(err)
+	} else {
+		body, _ := io.ReadAll(stored.Body)
+		stored.Body.Close()
+		if stored.StatusCode != 200 || !bytes.Equal(body, payload) {
+			t.Fatalf("the redirect's link: %d, %d bytes (want %d)", stored.StatusCode, len(body), len(payload))
+		}
+	}
+
 	logs := f.basalt.Output()
 	if !strings.Contains(logs, "/content") {
 		t.Fatalf("the debug log shows no request: %.500s", logs)

@@ -146,6 +146,9 @@ func (s *Server) downloadFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.QueryParam("redirect") == "true" {
+		return redirectToStore(c, f.store, f.user.Caller(), ref)
+	}
 	read := sdk.ReadObjectRequest{Caller: f.user.Caller(), Object: ref, Offset: offset, Length: length}
 	resp, direct := readThroughLink(ctx, f.store, read)
 	if !direct {

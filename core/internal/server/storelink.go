@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/basalt-dev/basalt/sdk"
 )
 
@@ -22,6 +24,23 @@ import (
 // storeLinkExpiry is how long a download link is valid: the store checks it once, when the
 // request starts, so it only needs to outlive the request's first byte.
 const storeLinkExpiry = time.Minute
+
+// redirectLinkExpiry is how long the link of a redirected download is valid: long enough for
+// a client to follow it, short enough that a copied link soon stops working.
+const redirectLinkExpiry = 5 * time.Minute
+
+// redirectToStore answers a download with a redirect to a link the store signs for the caller
+// (files/content?redirect=true): a client that reaches the store itself then reads at the
+// store's own speed. The client asked for the link, so it may see it; it is still never
+// logged. A store that signs no links is an error that says so.
+func redirectToStore(c echo.Context, store sdk.Storage, caller sdk.Caller, ref sdk.ObjectRef) error {
+	link, err := store.Presign(c.Request().Context(), sdk.PresignRequest{Caller: caller, Object: ref, Method: http.MethodGet, Expiry: redirectLinkExpiry})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.Redirect(http.StatusTemporaryRedirect, link.URL)
+}
 
 // storeClient fetches signed links. It follows no redirect: a signed link is the object.
 var storeClient = &http.Client{
