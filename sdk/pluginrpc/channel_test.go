@@ -91,12 +91,15 @@ func TestChannelCarriesTheCalls(t *testing.T) {
 	if !channel.Active() {
 		t.Fatal("a plugin served by pluginrpc.Serve must serve its private channel")
 	}
+	if !channel.FramedCalls() {
+		t.Fatal("a plugin served by pluginrpc.Serve must serve framed calls to a host that does not trace")
+	}
 	writeAndRead(t, store)
 }
 
 func TestOlderPluginKeepsGoPluginConnection(t *testing.T) {
 	store, channel, _ := startPlugin(t, "older")
-	if channel.Active() {
+	if channel.Active() || channel.FramedCalls() {
 		t.Fatal("a plugin that never greeted cannot be on the private channel")
 	}
 	writeAndRead(t, store)

@@ -71,7 +71,7 @@ type catalogServer struct {
 	impl sdk.Catalog
 }
 
-func registerCatalog(s *grpc.Server, impl sdk.Catalog) {
+func registerCatalog(s grpc.ServiceRegistrar, impl sdk.Catalog) {
 	pb.RegisterCatalogServer(s, &catalogServer{impl: impl})
 }
 

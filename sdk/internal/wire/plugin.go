@@ -78,7 +78,7 @@ func (c baseClient) Configure(ctx context.Context, req sdk.ConfigureRequest) (sd
 
 // Register adds the base service and the kind's own service for impl to a gRPC server. impl
 // must implement the contract of kind.
-func Register(s *grpc.Server, kind sdk.Kind, impl sdk.Plugin) {
+func Register(s grpc.ServiceRegistrar, kind sdk.Kind, impl sdk.Plugin) {
 	pluginv1.RegisterPluginServer(s, &baseServer{impl: impl})
 	switch kind {
 	case sdk.KindStorage:

@@ -58,7 +58,7 @@ type regionServer struct {
 	impl sdk.Region
 }
 
-func registerRegion(s *grpc.Server, impl sdk.Region) {
+func registerRegion(s grpc.ServiceRegistrar, impl sdk.Region) {
 	pb.RegisterRegionServer(s, &regionServer{impl: impl})
 }
 

@@ -24,7 +24,7 @@ type secretsServer struct {
 	impl sdk.Secrets
 }
 
-func registerSecrets(s *grpc.Server, impl sdk.Secrets) {
+func registerSecrets(s grpc.ServiceRegistrar, impl sdk.Secrets) {
 	pb.RegisterSecretsServer(s, &secretsServer{impl: impl})
 }
 

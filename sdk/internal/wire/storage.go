@@ -38,7 +38,7 @@ type storageServer struct {
 	impl sdk.Storage
 }
 
-func registerStorage(s *grpc.Server, impl sdk.Storage) {
+func registerStorage(s grpc.ServiceRegistrar, impl sdk.Storage) {
 	pb.RegisterStorageServer(s, &storageServer{impl: impl})
 }
 
