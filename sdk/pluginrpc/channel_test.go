@@ -1,6 +1,7 @@
 package pluginrpc_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"github.com/basalt-dev/basalt/sdk"
 	"github.com/basalt-dev/basalt/sdk/pluginrpc"
 	"github.com/basalt-dev/basalt/sdk/plugintest/memory"
+	"github.com/basalt-dev/basalt/sdk/tracing"
+	"github.com/basalt-dev/basalt/sdk/tracing/tracingtest"
 )
 
 // pluginEnv makes the test binary a storage plugin (see TestMain): "current" serves through
@@ -130,4 +133,21 @@ func TestChannelFailsAsUnavailableWhenThePluginDies(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a call after the plugin died never returned")
 	}
+}
+
+// A host that traces keeps gRPC for every call: the spans of a call and the trace it carries
+// to the plugin come from gRPC's stats handlers.
+func TestTracingHostCallsOnGRPC(t *testing.T) {
+	collector := tracingtest.NewCollector(t)
+	shutdown, err := tracing.Start(t.Context(), tracing.Settings{Endpoint: collector.URL, Protocol: tracing.ProtocolHTTP,
+		ServiceName: "basalt-test", Sampler: tracing.RootSampler(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shutdown(context.Background()) })
+	store, channel, _ := startPlugin(t, "current")
+	if !channel.Active() || channel.FramedCalls() {
+		t.Fatalf("a tracing host: channel %t, framed calls %t; want the channel without framed calls", channel.Active(), channel.FramedCalls())
+	}
+	writeAndRead(t, store)
 }
