@@ -3,14 +3,12 @@
 package basalttest
 
 import (
-	"bytes"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -53,9 +51,9 @@ type Process struct {
 	args   []string
 	env    []string
 	cmd    *exec.Cmd
-	out    *output
-	log    io.Writer     // the copy kept in the run's log directory, if any
-	exited chan struct{} // nil once stopped
+	out    *logscan.Buffer // the process writes while the test may read
+	log    io.Writer       // the copy kept in the run's log directory, if any
+	exited chan struct{}   // nil once stopped
 }
 
 // FreeAddress returns a loopback address nobody listens on.
@@ -88,7 +86,7 @@ func Serve(tb testing.TB, dir, addr string, env []string, args ...string) *Proce
 
 func (p *Process) start() {
 	p.tb.Helper()
-	p.out = &output{}
+	p.out = &logscan.Buffer{}
 	p.cmd = exec.Command(p.bin, p.args...)
 	p.cmd.Env = append(os.Environ(), p.env...)
 	p.cmd.Dir = filepath.Dir(p.bin)
@@ -144,24 +142,6 @@ func (p *Process) Restart() {
 
 // Output is what the process wrote so far.
 func (p *Process) Output() string { return p.out.String() }
-
-// output collects a process's output; the process writes while the test may read.
-type output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *output) Write(b []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(b)
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
 
 // KeepLog makes cmd, a basalt command about to start, log at debug level and write its
 // output (stdout and stderr) to out and to log, a file of the run's log directory

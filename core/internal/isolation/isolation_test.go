@@ -5,12 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -125,12 +123,7 @@ func TestIsolationMatrix(t *testing.T) {
 	cfg.Regions[0].Storage, cfg.Regions[0].Secrets, cfg.Regions[0].Region = "files", "secrets", "k8s"
 	// Everything the core and its plugins log, at debug level, is kept and scanned at the end
 	// for tokens and secret values.
-	logs := &lockedBuffer{}
-	var out io.Writer = logs
-	if kept := logscan.Create(t, "core"); kept != nil { // for make test's scan of every log
-		out = io.MultiWriter(logs, kept)
-	}
-	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log, logs := logscan.Capture(t, "core") // kept for make test's scan of every log too
 	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -390,21 +383,4 @@ const profileSecretKey = "isolation-profile-secret-8c1f0a"
 
 func profileBody(name string) string {
 	return `{"name":"` + name + `","url":"https://s3.example.org","accessKeyId":"AK","secretAccessKey":"` + profileSecretKey + `"}`
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

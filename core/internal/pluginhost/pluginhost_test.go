@@ -3,12 +3,9 @@ package pluginhost
 import (
 	"bytes"
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,32 +16,9 @@ import (
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
-// syncBuffer is a log sink the plugin host writes to from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newHost(t *testing.T, plugins map[string]config.Plugin) (*Host, *syncBuffer) {
+func newHost(t *testing.T, plugins map[string]config.Plugin) (*Host, *logscan.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
-	var out io.Writer = logs
-	if kept := logscan.Create(t, "core"); kept != nil { // for make test's scan of every log
-		out = io.MultiWriter(logs, kept)
-	}
-	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log, logs := logscan.Capture(t, "core") // kept for make test's scan of every log too
 	h, err := New(plugins, log, NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)

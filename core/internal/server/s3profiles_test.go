@@ -1,14 +1,11 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/basalt-dev/basalt/config"
@@ -32,30 +29,12 @@ var s3Catalog = map[string]any{"catalogs": []any{map[string]any{"id": "ide", "st
 		}},
 }}}}
 
-// syncBuffer collects the debug log of a server and its plugins.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // personalWorld is Basalt in oidc mode on the test environment's provider, keeping users'
 // data in the local secrets plugin, with its whole debug log kept.
 type personalWorld struct {
 	base   string
 	tokens map[string]string
-	log    *syncBuffer
+	log    *logscan.Buffer
 }
 
 func newPersonalWorld(t *testing.T) *personalWorld {
@@ -70,12 +49,7 @@ func newPersonalWorld(t *testing.T) *personalWorld {
 	}
 	r := &cfg.Regions[0]
 	r.Storage, r.Secrets, r.Region = "", "secrets", ""
-	logs := &syncBuffer{}
-	var out io.Writer = logs
-	if kept := logscan.Create(t, "core"); kept != nil { // make test scans it too
-		out = io.MultiWriter(logs, kept)
-	}
-	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log, logs := logscan.Capture(t, "core") // make test scans it too
 	serveOIDC(t, cfg, ln, base, log)
 	w := &personalWorld{base: base + "/api/v1", tokens: map[string]string{}, log: logs}
 	for _, user := range []string{"alice", "bob"} {

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"unicode"
 )
@@ -56,9 +57,44 @@ func Create(tb testing.TB, kind string) io.Writer {
 func Logger(tb testing.TB, kind string) *slog.Logger {
 	tb.Helper()
 	if w := Create(tb, kind); w != nil {
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		return debugJSON(w)
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// Capture is Logger that also keeps every line in memory, for a test that reads back what
+// was logged.
+func Capture(tb testing.TB, kind string) (*slog.Logger, *Buffer) {
+	tb.Helper()
+	buf := &Buffer{}
+	var w io.Writer = buf
+	if kept := Create(tb, kind); kept != nil {
+		w = io.MultiWriter(buf, kept)
+	}
+	return debugJSON(w), buf
+}
+
+func debugJSON(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// Buffer is a log in memory that goroutines may write at once.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // CanaryPrefix starts every canary; the scan reports any text that holds it.
