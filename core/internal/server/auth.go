@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -126,6 +127,14 @@ func (s *Server) me(c echo.Context) error {
 		Groups: nonNil(u.Groups), Roles: nonNil(u.Roles),
 		Projects: identity.Projects(u, s.opts.Config.Projects),
 	})
+}
+
+// timeOrNil makes a zero time (one a plugin did not give) null in JSON.
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // nonNil makes a nil list an empty one, so that JSON has [] rather than null.

@@ -33,10 +33,7 @@ func catalogView(c sdk.CatalogInfo) CatalogView {
 		Status: c.Status, Highlighted: nonNil(c.Highlighted), AllowSharing: c.AllowSharing,
 		ChartCount: c.ChartCount, Error: c.Error,
 	}
-	if !c.LastRefresh.IsZero() {
-		t := c.LastRefresh
-		v.LastRefresh = &t
-	}
+	v.LastRefresh = timeOrNil(c.LastRefresh)
 	return v
 }
 
@@ -77,12 +74,7 @@ func chartView(c catalog.Chart) ChartView {
 		Keywords: nonNil(c.Keywords), Annotations: c.Annotations, Versions: []VersionView{}, Error: c.Error,
 	}
 	for _, cv := range c.Versions {
-		vv := VersionView{Version: cv.Version, AppVersion: cv.AppVersion, Deprecated: cv.Deprecated}
-		if !cv.Created.IsZero() {
-			t := cv.Created
-			vv.Created = &t
-		}
-		v.Versions = append(v.Versions, vv)
+		v.Versions = append(v.Versions, VersionView{Version: cv.Version, AppVersion: cv.AppVersion, Deprecated: cv.Deprecated, Created: timeOrNil(cv.Created)})
 	}
 	return v
 }

@@ -59,9 +59,7 @@ func (s *Server) storageCredentials(c echo.Context) error {
 		Snippets: snippets.S3Snippets(snippets.S3{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey,
 			SessionToken: creds.SessionToken, Endpoint: creds.Endpoint, Region: creds.Region, PathStyle: creds.PathStyle,
 			Bucket: bucket, Prefix: prefix})}
-	if !creds.Expiration.IsZero() {
-		out.Expiration = &creds.Expiration
-	}
+	out.Expiration = timeOrNil(creds.Expiration)
 	noStore(c)
 	return c.JSON(http.StatusOK, out)
 }
@@ -77,9 +75,7 @@ func (s *Server) secretsCredentials(c echo.Context) error {
 	}
 	out := SecretsCredentials{Token: tok.Token, Address: tok.Address, Mount: tok.Mount, Home: sc.home,
 		Snippets: snippets.VaultSnippets(snippets.Vault{Address: tok.Address, Token: tok.Token, Mount: tok.Mount, Home: sc.home})}
-	if !tok.Expiration.IsZero() {
-		out.Expiration = &tok.Expiration
-	}
+	out.Expiration = timeOrNil(tok.Expiration)
 	noStore(c)
 	return c.JSON(http.StatusOK, out)
 }

@@ -55,6 +55,24 @@ func (sc secretScope) path(c echo.Context) (string, error) {
 	return sc.home + "/" + rel, nil
 }
 
+// secretAt resolves a request's scope and the store path its ?path= names.
+func (s *Server) secretAt(c echo.Context) (secretScope, string, error) {
+	sc, err := s.secretScope(c)
+	if err != nil {
+		return secretScope{}, "", err
+	}
+	path, err := sc.path(c)
+	return sc, path, err
+}
+
+// notHome refuses the project's top folder where a request must name a secret in it.
+func (sc secretScope) notHome(path, what string) error {
+	if path == sc.home {
+		return sdk.InvalidFields(what, sdk.FieldViolation{Field: "path", Rule: "must name a secret inside the project's folder"})
+	}
+	return nil
+}
+
 // relative turns a store path back into the API's path relative to the home.
 func (sc secretScope) relative(path string) string {
 	return strings.TrimPrefix(strings.TrimPrefix(path, sc.home), "/")
@@ -75,11 +93,7 @@ type SecretEntry struct {
 }
 
 func (s *Server) listSecrets(c echo.Context) error {
-	sc, err := s.secretScope(c)
-	if err != nil {
-		return err
-	}
-	path, err := sc.path(c)
+	sc, path, err := s.secretAt(c)
 	if err != nil {
 		return err
 	}
@@ -116,11 +130,7 @@ type SecretView struct {
 }
 
 func (s *Server) readSecret(c echo.Context) error {
-	sc, err := s.secretScope(c)
-	if err != nil {
-		return err
-	}
-	path, err := sc.path(c)
+	sc, path, err := s.secretAt(c)
 	if err != nil {
 		return err
 	}
@@ -142,9 +152,7 @@ func (s *Server) readSecret(c echo.Context) error {
 	if view.Data == nil {
 		view.Data = map[string]string{}
 	}
-	if !resp.Created.IsZero() {
-		view.Created = &resp.Created
-	}
+	view.Created = timeOrNil(resp.Created)
 	return c.JSON(http.StatusOK, view)
 }
 
@@ -168,16 +176,12 @@ var secretKey = func(k string) bool {
 }
 
 func (s *Server) writeSecret(c echo.Context) error {
-	sc, err := s.secretScope(c)
+	sc, path, err := s.secretAt(c)
 	if err != nil {
 		return err
 	}
-	path, err := sc.path(c)
-	if err != nil {
+	if err := sc.notHome(path, "cannot write"); err != nil {
 		return err
-	}
-	if path == sc.home {
-		return sdk.InvalidFields("cannot write", sdk.FieldViolation{Field: "path", Rule: "must name a secret inside the project's folder"})
 	}
 	var req WriteSecretRequest
 	if err := c.Bind(&req); err != nil {
@@ -210,16 +214,12 @@ func (s *Server) writeSecret(c echo.Context) error {
 }
 
 func (s *Server) deleteSecret(c echo.Context) error {
-	sc, err := s.secretScope(c)
+	sc, path, err := s.secretAt(c)
 	if err != nil {
 		return err
 	}
-	path, err := sc.path(c)
-	if err != nil {
+	if err := sc.notHome(path, "cannot delete"); err != nil {
 		return err
-	}
-	if path == sc.home {
-		return sdk.InvalidFields("cannot delete", sdk.FieldViolation{Field: "path", Rule: "must name a secret inside the project's folder"})
 	}
 	versions, err := versionsParam(c)
 	if err != nil {
@@ -243,11 +243,7 @@ func (s *Server) deleteSecret(c echo.Context) error {
 }
 
 func (s *Server) undeleteSecret(c echo.Context) error {
-	sc, err := s.secretScope(c)
-	if err != nil {
-		return err
-	}
-	path, err := sc.path(c)
+	sc, path, err := s.secretAt(c)
 	if err != nil {
 		return err
 	}
@@ -273,11 +269,7 @@ type VersionInfo struct {
 }
 
 func (s *Server) secretVersions(c echo.Context) error {
-	sc, err := s.secretScope(c)
-	if err != nil {
-		return err
-	}
-	path, err := sc.path(c)
+	sc, path, err := s.secretAt(c)
 	if err != nil {
 		return err
 	}
@@ -287,14 +279,7 @@ func (s *Server) secretVersions(c echo.Context) error {
 	}
 	out := []VersionInfo{}
 	for _, v := range resp.Versions {
-		vi := VersionInfo{Version: v.Version, Destroyed: v.Destroyed}
-		if !v.Created.IsZero() {
-			vi.Created = &v.Created
-		}
-		if !v.Deleted.IsZero() {
-			vi.Deleted = &v.Deleted
-		}
-		out = append(out, vi)
+		out = append(out, VersionInfo{Version: v.Version, Created: timeOrNil(v.Created), Deleted: timeOrNil(v.Deleted), Destroyed: v.Destroyed})
 	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"path": sc.relative(path), "currentVersion": resp.CurrentVersion, "versions": out,
