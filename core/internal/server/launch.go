@@ -257,32 +257,31 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 		}
 	}()
 	var settings UserSettings
-	settingsDone := make(chan struct{})
-	go func() { // and the user's saved settings (git identity, profile), from their own secrets
-		defer close(settingsDone)
-		if secretsErr != nil {
-			return
-		}
-		var err error
-		if settings, err = s.readSettings(c, sc.user); err != nil && !errors.Is(err, sdk.ErrUnimplemented) {
-			// A launch does not need them: it goes on without, and says why in the log.
-			s.opts.Log.Warn("launch without the user's settings", "user", sc.user.Username, "error", err)
-		}
-	}()
-	defer func() { <-settingsDone }()
 	var profiles s3profile.Set
-	profilesDone := make(chan struct{})
-	go func() { // and the S3 profiles they brought themselves
-		defer close(profilesDone)
+	personalDone := make(chan struct{})
+	go func() { // and, from their own secrets (one home for both), the user's saved settings
+		// (git identity, profile) and the S3 profiles they brought themselves
+		defer close(personalDone)
 		if secretsErr != nil {
 			return
 		}
-		var err error
-		if profiles, err = s.readS3Profiles(c, sc.user); err != nil && !errors.Is(err, sdk.ErrUnimplemented) {
-			s.opts.Log.Warn("launch without the user's S3 profiles", "user", sc.user.Username, "error", err)
+		p, err := s.personalSecrets(c, sc.user)
+		settingsErr, profilesErr := err, err
+		if err == nil {
+			var wg sync.WaitGroup
+			wg.Go(func() { profiles, _, profilesErr = readDocument[s3profile.Set](p, s3ProfilesSecret) })
+			settings, settingsErr = p.readSettings()
+			wg.Wait()
+		}
+		// A launch needs neither: it goes on without, and says why in the log.
+		if settingsErr != nil && !errors.Is(settingsErr, sdk.ErrUnimplemented) {
+			s.opts.Log.Warn("launch without the user's settings", "user", sc.user.Username, "error", settingsErr)
+		}
+		if profilesErr != nil && !errors.Is(profilesErr, sdk.ErrUnimplemented) {
+			s.opts.Log.Warn("launch without the user's S3 profiles", "user", sc.user.Username, "error", profilesErr)
 		}
 	}()
-	defer func() { <-profilesDone }()
+	defer func() { <-personalDone }()
 	if secretsErr == nil && userTokenAtPlan(r) {
 		tok, err := secrets.Token(ctx, sdk.SecretsTokenRequest{})
 		switch {
@@ -297,9 +296,8 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 	if credsErr != nil {
 		return nil, credsErr
 	}
-	<-settingsDone
+	<-personalDone
 	in.Settings = settings.launch()
-	<-profilesDone
 	// The profile the user chose for their services replaces the region's credentials,
 	// unless the launch names one.
 	own, chosen := launchProfiles(profiles)

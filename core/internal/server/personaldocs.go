@@ -21,12 +21,18 @@ const (
 // readPersonal returns the caller's document and its version; none saved yet is the zero
 // value at version 0.
 func readPersonal[T any](s *Server, c echo.Context, u *identity.User, name string) (T, int, error) {
-	var doc T
-	ctx, store, home, err := s.personalSecrets(c, u)
+	p, err := s.personalSecrets(c, u)
 	if err != nil {
-		return doc, 0, err
+		var zero T
+		return zero, 0, err
 	}
-	resp, err := store.Read(ctx, sdk.ReadSecretRequest{Path: home + "/" + name})
+	return readDocument[T](p, name)
+}
+
+// readDocument is readPersonal in a home already found.
+func readDocument[T any](p personalHome, name string) (T, int, error) {
+	var doc T
+	resp, err := p.store.Read(p.ctx, sdk.ReadSecretRequest{Path: p.home + "/" + name})
 	if errors.Is(err, sdk.ErrNotFound) {
 		return doc, 0, nil
 	}
@@ -43,13 +49,14 @@ func readPersonal[T any](s *Server, c echo.Context, u *identity.User, name strin
 // a fresh read when another request saved meanwhile. With forget, the version replaced is
 // destroyed, so that secrets taken out of the document do not live on in its history.
 func changePersonal[T any](s *Server, c echo.Context, u *identity.User, name string, forget bool, change func(*T) error) error {
-	ctx, store, home, err := s.personalSecrets(c, u)
+	p, err := s.personalSecrets(c, u)
 	if err != nil {
 		return err
 	}
-	path := home + "/" + name
+	ctx, store := p.ctx, p.store
+	path := p.home + "/" + name
 	for attempt := 1; ; attempt++ {
-		doc, version, err := readPersonal[T](s, c, u, name)
+		doc, version, err := readDocument[T](p, name)
 		if err != nil {
 			return err
 		}

@@ -38,29 +38,38 @@ func (u UserSettings) launch() launch.UserSettings {
 		GitCredentialsCacheTTL: u.GitCredentialsCacheTTL, Profile: u.Profile}
 }
 
-// personalSecrets is the caller's personal secrets home, with the authorization scope of
-// their personal project whatever project the request is about.
-func (s *Server) personalSecrets(c echo.Context, u *identity.User) (context.Context, sdk.Secrets, string, error) {
+// personalHome is the caller's personal secrets home, with the context to use it in: the
+// authorization scope of their personal project whatever project the request is about.
+type personalHome struct {
+	ctx   context.Context
+	store sdk.Secrets
+	home  string
+}
+
+// personalSecrets finds the caller's personal secrets home (one call to the plugin).
+func (s *Server) personalSecrets(c echo.Context, u *identity.User) (personalHome, error) {
 	store, err := s.secrets(c)
 	if err != nil {
-		return nil, nil, "", err
+		return personalHome{}, err
 	}
-	projects := identity.Projects(u, s.opts.Config.Projects)
-	ctx := authz.WithScope(c.Request().Context(), authz.Scope{User: u, Project: projects[0], Projects: projects})
+	ctx := c.Request().Context()
+	var projects []identity.Project
+	if sc, ok := authz.ScopeFrom(ctx); ok && sc.User == u && len(sc.Projects) > 0 {
+		projects = sc.Projects // enter has listed them already
+	} else {
+		projects = identity.Projects(u, s.opts.Config.Projects)
+	}
+	ctx = authz.WithScope(ctx, authz.Scope{User: u, Project: projects[0], Projects: projects})
 	home, err := store.Home(ctx, sdk.SecretsHomeRequest{Caller: u.Caller(), Project: projects[0].SDK()})
 	if err != nil {
-		return nil, nil, "", err
+		return personalHome{}, err
 	}
-	return ctx, store, strings.Trim(home.Path, "/"), nil
+	return personalHome{ctx: ctx, store: store, home: strings.Trim(home.Path, "/")}, nil
 }
 
 // readSettings returns the caller's settings; none saved yet is the zero settings.
-func (s *Server) readSettings(c echo.Context, u *identity.User) (UserSettings, error) {
-	ctx, store, home, err := s.personalSecrets(c, u)
-	if err != nil {
-		return UserSettings{}, err
-	}
-	resp, err := store.Read(ctx, sdk.ReadSecretRequest{Path: home + "/" + settingsSecret})
+func (p personalHome) readSettings() (UserSettings, error) {
+	resp, err := p.store.Read(p.ctx, sdk.ReadSecretRequest{Path: p.home + "/" + settingsSecret})
 	if errors.Is(err, sdk.ErrNotFound) {
 		return UserSettings{Profile: map[string]any{}}, nil
 	}
@@ -82,7 +91,11 @@ func (s *Server) getSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	settings, err := s.readSettings(c, u)
+	p, err := s.personalSecrets(c, u)
+	if err != nil {
+		return err
+	}
+	settings, err := p.readSettings()
 	if err != nil {
 		return err
 	}
@@ -123,11 +136,11 @@ func (s *Server) putSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, store, home, err := s.personalSecrets(c, u)
+	p, err := s.personalSecrets(c, u)
 	if err != nil {
 		return err
 	}
-	if _, err := store.Write(ctx, sdk.WriteSecretRequest{Path: home + "/" + settingsSecret, Data: map[string]string{settingsKey: string(data)}}); err != nil {
+	if _, err := p.store.Write(p.ctx, sdk.WriteSecretRequest{Path: p.home + "/" + settingsSecret, Data: map[string]string{settingsKey: string(data)}}); err != nil {
 		return err
 	}
 	noStore(c)
