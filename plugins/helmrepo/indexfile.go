@@ -642,7 +642,8 @@ func timestamp(dst *time.Time) func(any) error {
 	}
 }
 
-func maintainers(dst *[]*chart.Maintainer) func(any) error {
+// objects decodes a list of mappings, each into a new T by decode.
+func objects[T any](dst *[]*T, decode func(*mapping, *T) error) func(any) error {
 	return func(v any) error {
 		if isNull(v) {
 			return nil
@@ -656,40 +657,28 @@ func maintainers(dst *[]*chart.Maintainer) func(any) error {
 			if !ok {
 				return errOutsideSubset
 			}
-			who := &chart.Maintainer{}
-			if err := fields(m, map[string]func(any) error{"name": str(&who.Name), "email": str(&who.Email), "url": str(&who.URL)}); err != nil {
+			obj := new(T)
+			if err := decode(m, obj); err != nil {
 				return err
 			}
-			*dst = append(*dst, who)
+			*dst = append(*dst, obj)
 		}
 		return nil
 	}
 }
 
+func maintainers(dst *[]*chart.Maintainer) func(any) error {
+	return objects(dst, func(m *mapping, who *chart.Maintainer) error {
+		return fields(m, map[string]func(any) error{"name": str(&who.Name), "email": str(&who.Email), "url": str(&who.URL)})
+	})
+}
+
 func dependencies(dst *[]*chart.Dependency) func(any) error {
-	return func(v any) error {
-		if isNull(v) {
-			return nil
-		}
-		items, ok := v.([]any)
-		if !ok {
-			return errOutsideSubset
-		}
-		for _, item := range items {
-			m, ok := item.(*mapping)
-			if !ok {
-				return errOutsideSubset
-			}
-			d := &chart.Dependency{}
-			if err := fields(m, map[string]func(any) error{
-				"name": str(&d.Name), "version": str(&d.Version), "repository": str(&d.Repository),
-				"condition": str(&d.Condition), "tags": strs(&d.Tags), "enabled": boolean(&d.Enabled),
-				"alias": str(&d.Alias),
-			}); err != nil {
-				return err
-			}
-			*dst = append(*dst, d)
-		}
-		return nil
-	}
+	return objects(dst, func(m *mapping, d *chart.Dependency) error {
+		return fields(m, map[string]func(any) error{
+			"name": str(&d.Name), "version": str(&d.Version), "repository": str(&d.Repository),
+			"condition": str(&d.Condition), "tags": strs(&d.Tags), "enabled": boolean(&d.Enabled),
+			"alias": str(&d.Alias),
+		})
+	})
 }
