@@ -64,6 +64,9 @@ func (c *Client) Invoke(ctx context.Context, method string, args, reply any, _ .
 	if !ok {
 		return status.Errorf(codes.Internal, "framedcall: %T is not a protobuf message", args)
 	}
+	if len(method) > 0xffff {
+		return status.Errorf(codes.InvalidArgument, "framedcall: a method name of %d bytes", len(method))
+	}
 	var deadline int64
 	if d, ok := ctx.Deadline(); ok {
 		deadline = d.UnixNano()
