@@ -132,8 +132,9 @@ chart: chart-lint
 lint: web-lint
 	@out=$$(git ls-files '*.go' | grep -v '\.pb\.go$$' | xargs gofmt -l); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet $(GO_PKGS)
-	@[ -x $(TOOLS)/staticcheck-$(STATICCHECK_VERSION) ] || { GOWORK=off GOBIN=$(TOOLS)/gobin go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && cp $(TOOLS)/gobin/staticcheck $(TOOLS)/staticcheck-$(STATICCHECK_VERSION); }
-	$(TOOLS)/staticcheck-$(STATICCHECK_VERSION) $(GO_PKGS)
+	@# built with the Go that builds Basalt: staticcheck reads the standard library with its own go/types
+	@[ -x $(STATICCHECK) ] || { GOWORK=off GOBIN=$(TOOLS)/gobin go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && cp $(TOOLS)/gobin/staticcheck $(STATICCHECK); }
+	$(STATICCHECK) $(GO_PKGS)
 
 # ---- bench: one "BENCH <name> <value> <unit>" line per measure ------------------------------
 # Benchmarks that need real servers use the test environment, as tests do.
@@ -185,6 +186,7 @@ $(VULNDB)/index/db.json: | $(TOOLS)/gendb-$(VULNDB_VERSION)
 PROTOC_GEN_GO_VERSION  := v1.36.12
 PROTOC_GEN_GRPC_VERSION:= v1.6.2
 STATICCHECK_VERSION    := v0.8.2
+STATICCHECK             = $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)-$(GOTOOLCHAIN)
 APT_GET                := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
 $(TOOLS)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION):

@@ -34,7 +34,7 @@ type message struct {
 
 // verdict is one reachable vulnerability and what fixes it.
 type verdict struct {
-	id, summary, module, found, fixed string
+	id, module, found, fixed string
 }
 
 func (v verdict) kind() string {
