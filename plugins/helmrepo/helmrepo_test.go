@@ -335,7 +335,9 @@ func TestNewVersionDownloadsOnlyItsArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := srv.archiveDownloads() - before; n != 1 {
-		t.Errorf("a new version downloaded %d archives, want 1", n)
+		srv.mu.Lock()
+		t.Errorf("a new version downloaded %d archives, want 1 (full downloads by path: %v)", n, srv.downloads)
+		srv.mu.Unlock()
 	}
 	if got := versionsOf(findChart(t, listCharts(t, p, "ide"), "rstudio")); !slices.Equal(got, []string{"2.6.0", "2.5.5"}) {
 		t.Errorf("rstudio versions %q", got)

@@ -148,13 +148,16 @@ func (s *repoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	st, _ := os.Stat(path)
 	w.Header().Set("ETag", `"`+sha(data)+`"`)
-	rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	// Counted when the status is written, before the body: a client that has read the whole
+	// answer must find it counted.
+	rec := &statusWriter{ResponseWriter: w, onStatus: func(status int) {
+		if status == http.StatusOK {
+			s.mu.Lock()
+			s.downloads[r.URL.Path]++
+			s.mu.Unlock()
+		}
+	}}
 	http.ServeContent(rec, r, filepath.Base(path), st.ModTime(), bytes.NewReader(data))
-	if rec.status == http.StatusOK {
-		s.mu.Lock()
-		s.downloads[r.URL.Path]++
-		s.mu.Unlock()
-	}
 }
 
 // archiveDownloads counts the chart archives served in full.
@@ -178,11 +181,11 @@ func (s *repoServer) indexDownloads() int {
 
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	onStatus func(status int)
 }
 
 func (w *statusWriter) WriteHeader(status int) {
-	w.status = status
+	w.onStatus(status)
 	w.ResponseWriter.WriteHeader(status)
 }
 
