@@ -34,6 +34,15 @@ func do(t *testing.T, method, url string, body io.Reader, header ...string) (*ht
 	return resp, data
 }
 
+// jsonAs is the headers of a request sent with token, with a JSON body when there is one.
+func jsonAs(token, body string) []string {
+	header := []string{"Authorization", "Bearer " + token}
+	if body != "" {
+		header = append(header, "Content-Type", "application/json")
+	}
+	return header
+}
+
 func TestFilesAPI(t *testing.T) {
 	base := startWithPlugins(t, map[string]config.Plugin{
 		"files": {Kind: "storage", Path: testplugin.Memory(t), Args: []string{"storage"}},

@@ -2,8 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,17 +62,7 @@ func newPersonalWorld(t *testing.T) *personalWorld {
 // call sends a request as user and returns the status and body.
 func (w *personalWorld) call(t *testing.T, user, method, path, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(t.Context(), method, w.base+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+w.tokens[user])
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	resp, raw := do(t, method, w.base+path, strings.NewReader(body), jsonAs(w.tokens[user], body)...)
 	return resp.StatusCode, string(raw)
 }
 

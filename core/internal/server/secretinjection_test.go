@@ -1,11 +1,9 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -117,18 +115,8 @@ path "auth/token/revoke-accessor" { capabilities = ["update"] }
 // call sends a request to Basalt's API as alice and decodes a JSON answer into out.
 func (w *injectionWorld) call(t *testing.T, method, path, body string, out any) int {
 	t.Helper()
-	// Not t.Context(): cleanups call too, once it is done.
-	req, _ := http.NewRequestWithContext(context.WithoutCancel(t.Context()), method, w.base+"/api/v1"+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+w.token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	// do's request has no context: cleanups call too, once the test's is done.
+	resp, raw := do(t, method, w.base+"/api/v1"+path, strings.NewReader(body), jsonAs(w.token, body)...)
 	if resp.StatusCode/100 != 2 {
 		t.Logf("%s %s: %d %.400s", method, path, resp.StatusCode, raw)
 	}
