@@ -90,14 +90,7 @@ func (p *Planner) PlanContext(ctx context.Context, req Request) (_ *Plan, err er
 		return nil, err
 	}
 	_, endValues := startSpan(ctx, "launch.values")
-	final := values.Clone(plan.Prefilled).(map[string]any)
-	for _, v := range req.Values {
-		final = values.Merge(final, values.Normalize(values.Clone(v))).(map[string]any)
-	}
-	final = link.Apply(final, req.Overrides)
-	if final == nil {
-		final = map[string]any{}
-	}
+	final := withChanges(plan.Prefilled, req.Values, req.Overrides)
 	plan.Values = final
 	endValues(nil)
 	if cs == nil {
@@ -126,13 +119,20 @@ func (p *Planner) FormContext(ctx context.Context, req Request) (_ *form.Form, e
 	if err != nil {
 		return nil, err
 	}
-	shown := plan.Prefilled
-	if len(req.Overrides) > 0 {
-		if shown = link.Apply(values.Clone(plan.Prefilled).(map[string]any), req.Overrides); shown == nil {
-			shown = map[string]any{}
-		}
+	return form.Build(plan.Chart, plan.Version, plan.Schema, withChanges(plan.Prefilled, nil, req.Overrides)), nil
+}
+
+// withChanges is a copy of prefilled with the user's values merged in, then a launch link's
+// overrides applied (they come last); prefilled itself is left as it is.
+func withChanges(prefilled map[string]any, user []map[string]any, overrides []link.Override) map[string]any {
+	final := values.Clone(prefilled).(map[string]any)
+	for _, v := range user {
+		final = values.Merge(final, values.Normalize(values.Clone(v))).(map[string]any)
 	}
-	return form.Build(plan.Chart, plan.Version, plan.Schema, shown), nil
+	if final = link.Apply(final, overrides); final == nil {
+		final = map[string]any{}
+	}
+	return final
 }
 
 // prefill resolves the chart's form for the request's user: its schema with the named
