@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,14 +45,25 @@ const ChannelEnv = "BASALT_PLUGIN_CHANNEL_FD"
 // propagation come from gRPC's stats handlers.
 const CallsEnv = "BASALT_PLUGIN_CALLS_FD"
 
+// LanesEnv names the environment variable that lists, comma-separated, the inherited file
+// descriptors of the framed calls' lanes: socket pairs that carry one call at a time, run by
+// the plugin on the goroutine that read it (see sdk/internal/framedcall). A call takes a free
+// lane, or the shared framed connection when all are busy.
+const LanesEnv = "BASALT_PLUGIN_LANE_FDS"
+
+// lanes is how many lanes the host opens to each plugin: calls beyond that many at once go
+// on the shared connection, at a goroutine's cost more per end.
+const lanes = 4
+
 // channelGreeting is what a plugin writes on its channel before go-plugin's handshake, so
 // that the host knows the plugin serves there: a plugin built with an older sdk leaves the
 // inherited descriptor alone, and the host keeps go-plugin's connection. callsGreeting says
-// that the plugin also serves framed calls; a plugin that greets with channelGreeting
-// serves every call with gRPC.
+// that the plugin also serves framed calls, lanesGreeting that it serves them on lanes too; a
+// plugin that greets with channelGreeting serves every call with gRPC.
 const (
 	channelGreeting = "basalt-channel/1\n"
 	callsGreeting   = "basalt-channel/2\n"
+	lanesGreeting   = "basalt-channel/3\n"
 )
 
 // greetingWait bounds how long the host waits for the greeting once go-plugin's handshake is
@@ -62,6 +74,7 @@ const greetingWait = 200 * time.Millisecond
 // Channel is the host's end of one plugin process's private channel.
 type Channel struct {
 	host, calls net.Conn
+	lanes       []net.Conn
 	children    []*os.File // the plugin's ends, until the plugin has started
 
 	mu     sync.Mutex
@@ -76,21 +89,29 @@ type Channel struct {
 // skip adding the host's own). Call Dispense once the plugin has started, and Close when its
 // process is gone.
 func NewChannel(cmd *exec.Cmd) (*Channel, error) {
-	host, child, err := socketPair()
-	if err != nil {
-		return nil, fmt.Errorf("the plugin's private channel: %w", err)
+	c := &Channel{}
+	var fds []string
+	for i := range 2 + lanes {
+		host, child, err := socketPair()
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("the plugin's private channel: %w", err)
+		}
+		switch i {
+		case 0:
+			c.host = host
+		case 1:
+			c.calls = host
+		default:
+			c.lanes = append(c.lanes, host)
+		}
+		c.children = append(c.children, child)
+		// Descriptors 0 to 2 are stdin, stdout and stderr; the extra files follow.
+		fds = append(fds, strconv.Itoa(3+len(cmd.ExtraFiles)+i))
 	}
-	calls, callsChild, err := socketPair()
-	if err != nil {
-		host.Close()
-		child.Close()
-		return nil, fmt.Errorf("the plugin's private channel: %w", err)
-	}
-	// Descriptors 0 to 2 are stdin, stdout and stderr; the extra files follow.
-	cmd.ExtraFiles = append(cmd.ExtraFiles, child, callsChild)
-	cmd.Env = append(cmd.Env, ChannelEnv+"="+strconv.Itoa(1+len(cmd.ExtraFiles)),
-		CallsEnv+"="+strconv.Itoa(2+len(cmd.ExtraFiles)))
-	return &Channel{host: host, calls: calls, children: []*os.File{child, callsChild}}, nil
+	cmd.ExtraFiles = append(cmd.ExtraFiles, c.children...)
+	cmd.Env = append(cmd.Env, ChannelEnv+"="+fds[0], CallsEnv+"="+fds[1], LanesEnv+"="+strings.Join(fds[2:], ","))
+	return c, nil
 }
 
 // ClientConfig is go-plugin's client configuration for the plugin cmd starts, as a host uses
@@ -159,6 +180,17 @@ func (c *Channel) FramedCalls() bool {
 	return c.framed != nil
 }
 
+// Lanes reports how many lanes the framed calls use (see LanesEnv): none for a plugin built
+// with an sdk older than them.
+func (c *Channel) Lanes() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.framed.Lanes()
+}
+
 // connect reads the plugin's greeting and opens the gRPC connection over the channel, and the
 // framed calls' when the plugin serves them; it returns nil when the plugin did not greet.
 func (c *Channel) connect() (grpc.ClientConnInterface, error) {
@@ -177,7 +209,7 @@ func (c *Channel) connect() (grpc.ClientConnInterface, error) {
 	c.host.SetReadDeadline(time.Now().Add(greetingWait))
 	_, err := io.ReadFull(c.host, greeting)
 	c.host.SetReadDeadline(time.Time{})
-	framed := string(greeting) == callsGreeting
+	framed := string(greeting) == callsGreeting || string(greeting) == lanesGreeting
 	if err != nil || (!framed && string(greeting) != channelGreeting) {
 		return nil, nil // an older plugin: go-plugin's connection serves
 	}
@@ -188,7 +220,11 @@ func (c *Channel) connect() (grpc.ClientConnInterface, error) {
 	conn.Connect()
 	c.conn = conn
 	if framed && tracing.Active() == nil {
-		c.framed = framedcall.NewClient(c.calls)
+		if string(greeting) == lanesGreeting {
+			c.framed = framedcall.NewClient(c.calls, c.lanes...)
+		} else {
+			c.framed = framedcall.NewClient(c.calls)
+		}
 	}
 	return c.calling(), nil
 }
@@ -220,7 +256,14 @@ func (c *Channel) Close() error {
 	if c.conn != nil {
 		c.conn.Close()
 	}
-	c.calls.Close() // the framed calls' client, if any, fails its calls in flight
+	for _, conn := range append([]net.Conn{c.calls}, c.lanes...) {
+		if conn != nil {
+			conn.Close() // the framed calls' client, if any, fails its calls in flight
+		}
+	}
+	if c.host == nil {
+		return nil
+	}
 	return c.host.Close()
 }
 
@@ -247,7 +290,14 @@ func channelDialOptions(conn net.Conn) []grpc.DialOption {
 // Failing that, the plugin still serves on go-plugin's socket.
 func serveChannel(kind sdk.Kind, impl sdk.Plugin) {
 	calls, _ := inheritedConn(CallsEnv) // a host older than framed calls passes none
+	laneConns, _ := inheritedConns(LanesEnv)
 	conn, err := inheritedConn(ChannelEnv)
+	if conn == nil || calls == nil {
+		for _, c := range laneConns {
+			c.Close()
+		}
+		laneConns = nil
+	}
 	if conn == nil {
 		if calls != nil {
 			calls.Close()
@@ -261,6 +311,9 @@ func serveChannel(kind sdk.Kind, impl sdk.Plugin) {
 	if calls != nil {
 		greeting = callsGreeting
 	}
+	if len(laneConns) > 0 {
+		greeting = lanesGreeting
+	}
 	if _, err := io.WriteString(conn, greeting); err != nil {
 		Logger().Warn("no private channel", "error", err.Error())
 		return
@@ -271,8 +324,30 @@ func serveChannel(kind sdk.Kind, impl sdk.Plugin) {
 	if calls != nil {
 		framed := framedcall.NewServer()
 		wire.Register(framed, kind, impl)
-		go framed.Serve(calls)
+		go framed.Serve(calls, laneConns...)
 	}
+}
+
+// inheritedConns returns the connections on the inherited file descriptors the environment
+// variable env lists, comma-separated; none if it lists none or one is not a connection.
+func inheritedConns(env string) ([]net.Conn, error) {
+	value := os.Getenv(env)
+	if value == "" {
+		return nil, nil
+	}
+	os.Unsetenv(env) // not for the plugin's own child processes
+	var conns []net.Conn
+	for _, fd := range strings.Split(value, ",") {
+		conn, err := connOnFD(env, fd)
+		if err != nil {
+			for _, c := range conns {
+				c.Close()
+			}
+			return nil, err
+		}
+		conns = append(conns, conn)
+	}
+	return conns, nil
 }
 
 // inheritedConn returns the connection on the inherited file descriptor the environment
@@ -282,12 +357,17 @@ func inheritedConn(env string) (net.Conn, error) {
 	if value == "" {
 		return nil, nil
 	}
-	os.Unsetenv(env) // not for the plugin's own child processes
-	fd, err := strconv.Atoi(value)
-	if err != nil || fd < 3 {
-		return nil, fmt.Errorf("%s is not a file descriptor", env)
+	os.Unsetenv(env)
+	return connOnFD(env, value)
+}
+
+// connOnFD returns the connection on the inherited file descriptor fd, which env named.
+func connOnFD(env, fd string) (net.Conn, error) {
+	n, err := strconv.Atoi(fd)
+	if err != nil || n < 3 {
+		return nil, fmt.Errorf("%s: %q is not a file descriptor", env, fd)
 	}
-	file := os.NewFile(uintptr(fd), "basalt-plugin-channel")
+	file := os.NewFile(uintptr(n), "basalt-plugin-channel")
 	defer file.Close()
 	return net.FileConn(file) // a close-on-exec copy
 }

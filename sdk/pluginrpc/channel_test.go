@@ -3,10 +3,12 @@ package pluginrpc_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,7 +25,8 @@ import (
 
 // pluginEnv makes the test binary a storage plugin (see TestMain): "current" serves through
 // pluginrpc.Serve, "older" through go-plugin alone, as a plugin built before the private
-// channel does.
+// channel does, and "no-lanes" as a plugin built before the framed calls' lanes, which
+// does not see the lanes the host passes.
 const pluginEnv = "BASALT_CHANNEL_TEST_PLUGIN"
 
 func servePlugin(mode string) {
@@ -34,6 +37,9 @@ func servePlugin(mode string) {
 			GRPCServer:       plugin.DefaultGRPCServer,
 		})
 		return
+	}
+	if mode == "no-lanes" {
+		os.Unsetenv(pluginrpc.LanesEnv)
 	}
 	pluginrpc.ServeStorage(memory.NewStorage())
 }
@@ -94,10 +100,36 @@ func TestChannelCarriesTheCalls(t *testing.T) {
 	if !channel.Active() {
 		t.Fatal("a plugin served by pluginrpc.Serve must serve its private channel")
 	}
-	if !channel.FramedCalls() {
-		t.Fatal("a plugin served by pluginrpc.Serve must serve framed calls to a host that does not trace")
+	if !channel.FramedCalls() || channel.Lanes() == 0 {
+		t.Fatalf("a plugin served by pluginrpc.Serve must serve framed calls on lanes to a host that does not trace (%d lanes)", channel.Lanes())
 	}
 	writeAndRead(t, store)
+	concurrentStats(t, store)
+}
+
+// concurrentStats makes more calls at once than there are lanes: each gets its own answer.
+func concurrentStats(t *testing.T, store sdk.Storage) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			key := fmt.Sprintf("missing-%d", i)
+			_, err := store.Stat(t.Context(), sdk.StatObjectRequest{Caller: alice, Object: sdk.ObjectRef{Bucket: "user-alice", Key: key}})
+			if !errors.Is(err, sdk.ErrNotFound) || !strings.Contains(err.Error(), key) {
+				t.Errorf("Stat %s: %v, want its own not found", key, err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestPluginWithoutLanesGetsFramedCallsOnOneConnection(t *testing.T) {
+	store, channel, _ := startPlugin(t, "no-lanes")
+	if !channel.FramedCalls() || channel.Lanes() != 0 {
+		t.Fatalf("a plugin that does not serve lanes: framed calls %t, %d lanes; want framed calls without lanes", channel.FramedCalls(), channel.Lanes())
+	}
+	writeAndRead(t, store)
+	concurrentStats(t, store)
 }
 
 func TestOlderPluginKeepsGoPluginConnection(t *testing.T) {

@@ -1,7 +1,6 @@
 package framedcall
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"net"
 	"os"
 	"sync"
-	"time"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
@@ -25,33 +23,54 @@ import (
 // own arrives. With one call at a time, the reply thus wakes the caller straight from the
 // network poller instead of waking a reader that then wakes the caller; on a machine with
 // idle processors each such hand-off costs the runtime more than the call's own work.
+//
+// A call goes on a free lane when there is one (see Lanes), and on the shared connection
+// otherwise.
 type Client struct {
 	conn    net.Conn
 	writing sync.Mutex // one frame at a time on the connection
 
 	reading chan struct{} // holds the right to read from r, when nobody reads
-	r       *bufio.Reader
-	// gen counts the turns at reading; a caller whose context ends while it reads interrupts
-	// its own turn only (through a read deadline).
-	deadlineMu sync.Mutex
-	gen        uint64
+	r       *frameReader
+
+	lanes    chan *lane // the free ones
+	allLanes []*lane
 
 	mu      sync.Mutex
 	next    uint64
 	waiting map[uint64]chan frame
-	broken  error // set once the connection failed; every call fails with it from then on
+	broken  error // set once a connection failed; every call fails with it from then on
 }
 
-// NewClient returns a client on conn, which it owns from then on.
-func NewClient(conn net.Conn) *Client {
+// NewClient returns a client on conn and lanes, which it owns from then on. The server must
+// serve them together, in one Server.Serve.
+func NewClient(conn net.Conn, lanes ...net.Conn) *Client {
 	c := &Client{conn: conn, waiting: map[uint64]chan frame{}, reading: make(chan struct{}, 1),
-		r: bufio.NewReaderSize(conn, 64<<10)}
+		r: newFrameReader(conn, 64<<10), lanes: make(chan *lane, len(lanes))}
 	c.reading <- struct{}{}
+	for i, l := range lanes {
+		ln := &lane{frameReader: newFrameReader(l, 16<<10), number: uint16(i + 1)}
+		c.allLanes = append(c.allLanes, ln)
+		c.lanes <- ln
+	}
 	return c
 }
 
-// Close closes the connection; calls in flight fail as unavailable.
-func (c *Client) Close() error { return c.conn.Close() }
+// Lanes reports how many lanes c has (nil has none).
+func (c *Client) Lanes() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.allLanes)
+}
+
+// Close closes the connections; calls in flight fail as unavailable.
+func (c *Client) Close() error {
+	for _, l := range c.allLanes {
+		l.conn.Close()
+	}
+	return c.conn.Close()
+}
 
 // Invoke makes the unary call method (as gRPC names it: /package.Service/Method) with the
 // request args and decodes the response into reply. Its errors are gRPC statuses, as gRPC's
@@ -75,17 +94,19 @@ func (c *Client) Invoke(ctx context.Context, method string, args, reply any, _ .
 	if size > maxFrame-headerSize {
 		return status.Errorf(codes.ResourceExhausted, "framedcall: a request of %d bytes", size)
 	}
+	select {
+	case l := <-c.lanes:
+		return c.invokeOnLane(ctx, l, method, deadline, size, req, reply)
+	default:
+	}
 	id, replies, err := c.register()
 	if err != nil {
 		return err
 	}
-	buf := appendHeader(make([]byte, 0, headerSize+size), id, typeCall, size)
-	buf = binary.LittleEndian.AppendUint16(buf, uint16(len(method)))
-	buf = append(buf, method...)
-	buf = binary.LittleEndian.AppendUint64(buf, uint64(deadline))
-	if buf, err = (proto.MarshalOptions{}).MarshalAppend(buf, req); err != nil {
+	buf, err := encodeCall(id, method, deadline, size, req)
+	if err != nil {
 		c.forget(id)
-		return status.Errorf(codes.Internal, "framedcall: encoding the request: %v", err)
+		return err
 	}
 	if err := c.write(buf); err != nil {
 		c.forget(id)
@@ -115,6 +136,19 @@ func (c *Client) Invoke(ctx context.Context, method string, args, reply any, _ .
 	return status.FromContextError(ctx.Err()).Err()
 }
 
+// encodeCall encodes the call frame of call id; size is its payload's.
+func encodeCall(id uint64, method string, deadline int64, size int, req proto.Message) ([]byte, error) {
+	buf := appendHeader(make([]byte, 0, headerSize+size), id, typeCall, size)
+	buf = binary.LittleEndian.AppendUint16(buf, uint16(len(method)))
+	buf = append(buf, method...)
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(deadline))
+	buf, err := (proto.MarshalOptions{}).MarshalAppend(buf, req)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "framedcall: encoding the request: %v", err)
+	}
+	return buf, nil
+}
+
 // readUntil reads replies, handing over other callers', until call id's arrives (possibly
 // on its channel, from an earlier reader), ctx ends or the connection fails.
 func (c *Client) readUntil(ctx context.Context, id uint64, replies chan frame) (frame, error) {
@@ -126,38 +160,17 @@ func (c *Client) readUntil(ctx context.Context, id uint64, replies chan frame) (
 		return f, nil
 	default:
 	}
-	c.deadlineMu.Lock()
-	gen := c.gen
-	c.deadlineMu.Unlock()
-	stop := context.AfterFunc(ctx, func() {
-		c.deadlineMu.Lock()
-		defer c.deadlineMu.Unlock()
-		if c.gen == gen {
-			c.conn.SetReadDeadline(time.Now())
-		}
-	})
-	defer func() {
-		stop()
-		c.deadlineMu.Lock()
-		c.gen++
-		c.conn.SetReadDeadline(time.Time{})
-		c.deadlineMu.Unlock()
-	}()
+	stop := c.r.interruptOn(ctx)
+	defer stop()
 	for {
-		if err := ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil { // a deadline set for it may have been cleared
 			return frame{}, err
 		}
-		// Peek consumes nothing, so an interrupted wait leaves the stream whole; a frame
-		// that has begun to arrive is read to its end (readFrame ignores the deadline).
-		if _, err := c.r.Peek(4); err != nil {
+		f, err := c.r.read()
+		if err != nil {
 			if ctx.Err() != nil && errors.Is(err, os.ErrDeadlineExceeded) {
 				return frame{}, ctx.Err()
 			}
-			c.fail(err)
-			return frame{}, errBroken
-		}
-		f, err := readFrame(deadlineIgnoring{c})
-		if err != nil {
 			c.fail(err)
 			return frame{}, errBroken
 		}
@@ -177,20 +190,6 @@ func (c *Client) readUntil(ctx context.Context, id uint64, replies chan frame) (
 
 // errBroken is readUntil's word for a failed connection, which c.broken explains.
 var errBroken = errors.New("framedcall: broken")
-
-// deadlineIgnoring reads c.r, clearing the read deadline a caller's end set rather than
-// leaving a frame half read.
-type deadlineIgnoring struct{ c *Client }
-
-func (d deadlineIgnoring) Read(p []byte) (int, error) {
-	for {
-		n, err := d.c.r.Read(p)
-		if n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
-			return n, err
-		}
-		d.c.conn.SetReadDeadline(time.Time{})
-	}
-}
 
 // NewStream is not for this connection: streams stay on gRPC.
 func (c *Client) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {
@@ -267,6 +266,9 @@ func (c *Client) fail(err error) {
 		delete(c.waiting, id)
 	}
 	c.conn.Close()
+	for _, l := range c.allLanes {
+		l.conn.Close()
+	}
 }
 
 func (c *Client) brokenErr() error {

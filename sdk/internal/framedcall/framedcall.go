@@ -3,7 +3,8 @@
 // is one frame the handler writes itself. gRPC spends most of a small call's processor time
 // handing the call between goroutines (the caller, the connection's writer, the reader, the
 // handler, on both ends) and waking the scheduler for each hand-off; here a call costs one
-// hand-off per end. Streams stay on gRPC.
+// hand-off per end on the shared connection, and none on a lane (see lane.go). Streams stay
+// on gRPC.
 //
 // A frame is a length (4 bytes, little-endian, counting what follows), a call id (8 bytes), a
 // type (1 byte) and the type's payload:

@@ -90,6 +90,37 @@ func benchmarkCall(b *testing.B, withChannel bool) {
 	b.ReportMetric(float64(plugin.Microseconds())/calls, "plugincpu-us/call")
 }
 
+// BenchmarkPluginCallParallel is BenchmarkPluginCall made by 16 goroutines at once, more
+// than there are lanes (see sdk/internal/framedcall): it reports the calls per second the
+// plugin serves and the processor time a call costs each end.
+func BenchmarkPluginCallParallel(b *testing.B) {
+	p, startMeter := spawnMetered(b, sdk.KindStorage, true)
+	store := p.(sdk.Storage)
+	ref := sdk.ObjectRef{Bucket: "user-alice", Key: "small.txt"}
+	if _, err := store.Write(b.Context(), sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: 5, Body: bytes.NewReader([]byte("small"))}); err != nil {
+		b.Fatal(err)
+	}
+	meter := startMeter()
+	start := time.Now()
+	b.SetParallelism(8) // 16 goroutines on two processors
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := store.Stat(b.Context(), sdk.StatObjectRequest{Caller: alice, Object: ref})
+			if err != nil || resp.Object.Size != 5 {
+				b.Errorf("Stat: %+v, %v", resp.Object, err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	took := time.Since(start)
+	host, plugin := spent(b, meter)
+	b.ReportMetric(float64(b.N)/took.Seconds(), "calls/s")
+	b.ReportMetric(float64(host.Microseconds())/float64(b.N), "hostcpu-us/call")
+	b.ReportMetric(float64(plugin.Microseconds())/float64(b.N), "plugincpu-us/call")
+}
+
 // StreamSize is what BenchmarkPluginStream writes and reads back through the plugin.
 const StreamSize = 256 << 20
 
