@@ -43,6 +43,17 @@ type Region struct {
 	// How the secret a user picks at launch reaches the service.
 	SecretInjection string        `koanf:"secret_injection" doc:"How the secret picked at launch (vault.secret) reaches a service. scoped-token: a token that reads only that secret, for secret_token_ttl, revoked when the service is deleted. user-token: the user's own token, as Onyxia does. kubernetes-secret: no token; the secret's keys in a Kubernetes Secret beside the release, as environment variables. Empty: scoped-token where the secrets plugin can make such tokens, else user-token, else (a store without tokens) kubernetes-secret."`
 	SecretTokenTTL  time.Duration `koanf:"secret_token_ttl" doc:"Lifetime of a scoped token (the longest a service is expected to run); 0: the secrets plugin's default."`
+	Resources       Resources     `koanf:"resources" doc:"What launch forms propose for CPU and memory in this region (Onyxia's region.resources, which charts' resources sections read). A field set here and in the settings file is an error."`
+}
+
+// Resources are a region's default resource requests and limits for launched services, as
+// Kubernetes quantities. Charts' built-in resources sliders count CPU in millicores (m) and
+// memory in Gi, so values in those units keep the sliders exact.
+type Resources struct {
+	CPURequest    string `koanf:"cpu_request" doc:"CPU reserved for a service, e.g. 100m; empty: the chart's default."`
+	CPULimit      string `koanf:"cpu_limit" doc:"The most CPU a service may use, e.g. 2000m; empty: the chart's default."`
+	MemoryRequest string `koanf:"memory_request" doc:"Memory reserved for a service, e.g. 1Gi; empty: the chart's default."`
+	MemoryLimit   string `koanf:"memory_limit" doc:"The most memory a service may use, e.g. 4Gi; empty: the chart's default."`
 }
 
 // Secret injection modes of a region (Region.SecretInjection).

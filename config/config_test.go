@@ -72,6 +72,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"region names a plugin of another kind", "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\nregions:\n  - id: eu\n    secrets: files\n", nil, "regions[0].secrets"},
 		{"duplicate region", "regions:\n  - id: eu\n  - id: eu\n", nil, "regions[1].id"},
 		{"unknown secret injection", "regions:\n  - id: eu\n    secret_injection: env\n", nil, "regions[0].secret_injection"},
+		{"a memory limit that is no quantity", "regions:\n  - id: eu\n    resources:\n      memory_limit: 4 GB\n", nil, "regions[0].resources.memory_limit"},
+		{"a CPU request with a unit Kubernetes lacks", "regions:\n  - id: eu\n    resources:\n      cpu_request: 2cores\n", nil, "regions[0].resources.cpu_request"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -166,6 +166,12 @@ func (c *Config) Validate() error {
 		if r.SecretTokenTTL < 0 {
 			bad(key+".secret_token_ttl", "must not be negative")
 		}
+		for field, q := range map[string]string{"cpu_request": r.Resources.CPURequest, "cpu_limit": r.Resources.CPULimit,
+			"memory_request": r.Resources.MemoryRequest, "memory_limit": r.Resources.MemoryLimit} {
+			if q != "" && !quantity.MatchString(q) {
+				bad(key+".resources."+field, "must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi; got %q", q)
+			}
+		}
 		if r.Settings != "" {
 			if _, err := os.Stat(r.Settings); err != nil {
 				bad(key+".settings", "cannot read %s", r.Settings)
@@ -190,6 +196,10 @@ func (c *Config) Validate() error {
 }
 
 var dnsPrefix = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+
+// quantity is the grammar of a Kubernetes resource quantity (a decimal number with an
+// optional binary, decimal or exponent suffix), positive and without a sign.
+var quantity = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$`)
 
 // ResolvePluginPath finds a plugin's executable: a path with a slash is used as is; a bare
 // name is looked up beside the running basalt binary, then on PATH.

@@ -105,16 +105,57 @@ func newLauncher(cfg *config.Config) (*launcher, error) {
 	}
 	l := &launcher{planner: planner, charts: map[string]*launch.Chart{}, regions: map[string]*launch.Region{}}
 	for i, r := range cfg.Regions {
-		if r.Settings == "" {
-			continue
+		settings := &launch.Region{ID: r.ID}
+		if r.Settings != "" {
+			var err error
+			if settings, err = launch.LoadRegion(r.Settings); err != nil {
+				return nil, fmt.Errorf("regions[%d].settings: %w", i, err)
+			}
 		}
-		settings, err := launch.LoadRegion(r.Settings)
-		if err != nil {
-			return nil, fmt.Errorf("regions[%d].settings: %w", i, err)
+		if err := withResources(settings, r.Resources); err != nil {
+			return nil, fmt.Errorf("regions[%d].resources: %w", i, err)
 		}
-		l.regions[r.ID] = settings
+		if r.Settings != "" || settings.Services.DefaultConfiguration != nil {
+			l.regions[r.ID] = settings
+		}
 	}
 	return l, nil
+}
+
+// withResources adds a region's configured resources to its settings' defaultConfiguration;
+// a field both set is an error, so that nobody wonders which one launches read.
+func withResources(settings *launch.Region, res config.Resources) error {
+	if res == (config.Resources{}) {
+		return nil
+	}
+	dc := settings.Services.DefaultConfiguration
+	if dc == nil {
+		dc = &launch.DefaultConfiguration{}
+		settings.Services.DefaultConfiguration = dc
+	}
+	if dc.Resources == nil {
+		dc.Resources = &launch.Resources{}
+	}
+	for _, f := range []struct {
+		key       string
+		from      string
+		into      *string
+		settingOf string
+	}{
+		{"cpu_request", res.CPURequest, &dc.Resources.CPURequest, "cpuRequest"},
+		{"cpu_limit", res.CPULimit, &dc.Resources.CPULimit, "cpuLimit"},
+		{"memory_request", res.MemoryRequest, &dc.Resources.MemoryRequest, "memoryRequest"},
+		{"memory_limit", res.MemoryLimit, &dc.Resources.MemoryLimit, "memoryLimit"},
+	} {
+		if f.from == "" {
+			continue
+		}
+		if *f.into != "" {
+			return fmt.Errorf("%s is set here and as services.defaultConfiguration.resources.%s in the settings file: keep one", f.key, f.settingOf)
+		}
+		*f.into = f.from
+	}
+	return nil
 }
 
 var releaseName = regexp.MustCompile(`[^a-z0-9-]+`)

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -180,5 +181,55 @@ func TestFormAndPlanWithoutRegion(t *testing.T) {
 	code, body = postJSON(t, p+"/services", `{"catalog":"ide","chart":"notebook"}`)
 	if code != 501 || !strings.Contains(string(body), "runs no services") {
 		t.Fatalf("launching without a region: %d %s", code, body)
+	}
+}
+
+// resourcesCatalog has a chart whose memory limit, like Onyxia's resources sections, takes
+// the region's default.
+var resourcesCatalog = map[string]any{"catalogs": []any{map[string]any{"id": "ide", "status": "PROD", "charts": []any{
+	map[string]any{"name": "notebook", "version": "1.0.0", "values": "memory: 50Gi\n",
+		"schema": map[string]any{
+			"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+			"properties": map[string]any{
+				"memory": map[string]any{"type": "string", "default": "50Gi",
+					"x-onyxia": map[string]any{"overwriteDefaultWith": "region.resources.memoryLimit"}},
+			},
+		}},
+}}}}
+
+// TestRegionResourcesFillTheForm plans a launch in the embedded default's region, whose
+// resources (config/default.yaml) size services for one machine.
+func TestRegionResourcesFillTheForm(t *testing.T) {
+	base := startWithPlugins(t, map[string]config.Plugin{
+		"charts": {Kind: "catalog", Path: testplugin.Memory(t), Args: []string{"catalog"}, Config: resourcesCatalog},
+	}, "auth.local.username=alice")
+	code, body := postJSON(t, base+"/api/v1/projects/user-alice/launch/plan", `{"catalog":"ide","chart":"notebook"}`)
+	var plan PlanView
+	if json.Unmarshal(body, &plan) != nil || code != 200 || plan.Values["memory"] != "4Gi" {
+		t.Fatalf("plan: %d, memory %v; want the region's 4Gi", code, plan.Values["memory"])
+	}
+}
+
+func TestRegionResourcesAndSettingsFileDoNotBothSetAField(t *testing.T) {
+	settings := t.TempDir() + "/region.yaml"
+	if err := os.WriteFile(settings, []byte("id: local\nservices:\n  expose: {}\n  defaultConfiguration:\n    resources:\n      memoryLimit: 8Gi\n      cpuLimit: 4000m\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Regions[0].Settings, cfg.Regions[0].Resources.CPULimit = settings, ""
+	if _, err := newLauncher(cfg); err == nil || !strings.Contains(err.Error(), "regions[0].resources") || !strings.Contains(err.Error(), "memoryLimit") {
+		t.Fatalf("memory limit in both places: %v, want an error naming both", err)
+	}
+	cfg.Regions[0].Resources.MemoryLimit = ""
+	l, err := newLauncher(cfg)
+	if err != nil {
+		t.Fatalf("each field in one place: %v", err)
+	}
+	res := l.regions["local"].Services.DefaultConfiguration.Resources
+	if res.MemoryLimit != "8Gi" || res.CPULimit != "4000m" || res.CPURequest != "100m" || res.MemoryRequest != "1Gi" {
+		t.Fatalf("merged resources: %+v", res)
 	}
 }
