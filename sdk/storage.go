@@ -134,6 +134,10 @@ type PresignRequest struct {
 	Object ObjectRef
 	Method string // "GET" or "PUT"
 	Expiry time.Duration
+	// ContentDisposition, for GET, is the Content-Disposition header the link's response
+	// carries (S3's response-content-disposition), e.g. to download under the object's
+	// name; empty: what the store sends by itself.
+	ContentDisposition string
 }
 
 type PresignResponse struct {

@@ -153,7 +153,8 @@ func TestPresign(t *testing.T) {
 	s, _ := client(t, map[string]any{"presign": map[string]any{"publicURL": "https://basalt.example.org/", "key": testKey, "maxExpiry": "1h"}})
 	put(t, s, alice, "project-data-team", "shared/report.pdf", "%PDF")
 	before := time.Now()
-	resp, err := s.Presign(t.Context(), sdk.PresignRequest{Caller: alice, Object: sdk.ObjectRef{Bucket: "project-data-team", Key: "shared/report.pdf"}, Method: "GET", Expiry: 10 * time.Minute})
+	resp, err := s.Presign(t.Context(), sdk.PresignRequest{Caller: alice, Object: sdk.ObjectRef{Bucket: "project-data-team", Key: "shared/report.pdf"}, Method: "GET", Expiry: 10 * time.Minute,
+		ContentDisposition: "inline"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +166,8 @@ func TestPresign(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	want := presign.Grant{Bucket: "project-data-team", Key: "shared/report.pdf", Method: "GET", User: "alice", Group: "data-team", Expires: resp.ExpiresAt}
+	want := presign.Grant{Bucket: "project-data-team", Key: "shared/report.pdf", Method: "GET", User: "alice", Group: "data-team", Expires: resp.ExpiresAt,
+		Disposition: "inline"}
 	if !g.Expires.Equal(want.Expires) {
 		t.Errorf("grant expires at %v, the response says %v", g.Expires, want.Expires)
 	}

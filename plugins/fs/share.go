@@ -45,6 +45,9 @@ func (s *Store) Presign(_ context.Context, req sdk.PresignRequest) (sdk.PresignR
 	b.close()
 	g := presign.Grant{Bucket: req.Object.Bucket, Key: req.Object.Key, Method: req.Method, User: req.Caller.Username,
 		Expires: time.Now().Add(req.Expiry).Truncate(time.Second).UTC()}
+	if req.Method == "GET" {
+		g.Disposition = req.ContentDisposition
+	}
 	if group, ok := strings.CutPrefix(req.Object.Bucket, st.cfg.GroupPrefix); ok {
 		g.Group = group
 	}

@@ -273,7 +273,11 @@ func (s *Store) Presign(ctx context.Context, req sdk.PresignRequest) (sdk.Presig
 		if _, err := sess.client.StatObject(ctx, req.Object.Bucket, req.Object.Key, minio.StatObjectOptions{}); err != nil {
 			return sdk.PresignResponse{}, storeError(err, "object "+name(req.Object))
 		}
-		u, err = sess.client.PresignedGetObject(ctx, req.Object.Bucket, req.Object.Key, expiry, nil)
+		var params url.Values
+		if req.ContentDisposition != "" {
+			params = url.Values{"response-content-disposition": {req.ContentDisposition}}
+		}
+		u, err = sess.client.PresignedGetObject(ctx, req.Object.Bucket, req.Object.Key, expiry, params)
 	case http.MethodPut:
 		u, err = sess.client.PresignedPutObject(ctx, req.Object.Bucket, req.Object.Key, expiry)
 	default:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"io"
+	"mime"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -95,6 +96,21 @@ func TestDownloadsSkipThePlugin(t *testing.T) {
 		stored.Body.Close()
 		if stored.StatusCode != 200 || !bytes.Equal(body, payload) {
 			t.Fatalf("the redirect's link: %d, %d bytes (want %d)", stored.StatusCode, len(body), len(payload))
+		}
+		if d := stored.Header.Get("Content-Disposition"); d != "" {
+			t.Fatalf("the link of a plain redirect: Content-Disposition %q, want none", d)
+		}
+	}
+	// With download, the store's answer names the file, as Basalt's own download does.
+	resp = redirected("user-alice/" + prefix + "sample.bin&download=1")
+	if stored, err := http.Get(resp.Header.Get("Location")); err != nil { // a GET link: HEAD is another signature
+		t.Fatal(err)
+	} else {
+		stored.Body.Close()
+		kind, params, err := mime.ParseMediaType(stored.Header.Get("Content-Disposition"))
+		if stored.StatusCode != 200 || err != nil || kind != "attachment" || params["filename"] != "sample.bin" {
+			t.Fatalf("the link of a download's redirect: %d, Content-Disposition %q (%v), want an attachment named sample.bin",
+				stored.StatusCode, stored.Header.Get("Content-Disposition"), err)
 		}
 	}
 

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -78,6 +79,15 @@ func objectView(o sdk.ObjectInfo) ObjectView {
 func baseName(key string) string {
 	key = strings.TrimSuffix(key, "/")
 	return key[strings.LastIndexByte(key, '/')+1:]
+}
+
+// attachment is the Content-Disposition that downloads an object under its own name; a name
+// beyond ASCII is encoded as RFC 2231 says, which browsers read.
+func attachment(key string) string {
+	if d := mime.FormatMediaType("attachment", map[string]string{"filename": baseName(key)}); d != "" {
+		return d
+	}
+	return "attachment" // a name FormatMediaType cannot encode: the browser picks one
 }
 
 // FolderView is a sub-folder in a listing.
@@ -165,7 +175,7 @@ func (s *Server) downloadFile(c echo.Context) error {
 	h.Set("Content-Type", contentType)
 	h.Set("Accept-Ranges", "bytes")
 	if c.QueryParam("download") != "" {
-		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", baseName(ref.Key)))
+		h.Set("Content-Disposition", attachment(ref.Key))
 	}
 	status, size := http.StatusOK, resp.Object.Size
 	if ranged {

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +86,16 @@ func TestFilesAPI(t *testing.T) {
 	resp, got := do(t, http.MethodGet, files+"/content?path=user-alice/data/sample.bin", nil)
 	if resp.StatusCode != 200 || !bytes.Equal(got, payload) {
 		t.Fatalf("download: %d, %d bytes (want %d)", resp.StatusCode, len(got), len(payload))
+	}
+	// A download names the file, beyond ASCII too (RFC 2231), which a quoted Go string would
+	// not.
+	name := "rapport d'été 2026.csv"
+	if resp, body := do(t, http.MethodPut, files+"/content?path="+url.QueryEscape("user-alice/data/"+name), strings.NewReader("a,b\n"), "Content-Type", "text/csv"); resp.StatusCode != 201 {
+		t.Fatalf("upload %s: %d %s", name, resp.StatusCode, body)
+	}
+	resp, _ = do(t, http.MethodGet, files+"/content?download=1&path="+url.QueryEscape("user-alice/data/"+name), nil)
+	if kind, params, err := mime.ParseMediaType(resp.Header.Get("Content-Disposition")); resp.StatusCode != 200 || err != nil || kind != "attachment" || params["filename"] != name {
+		t.Fatalf("download of %s: %d, Content-Disposition %q (%v)", name, resp.StatusCode, resp.Header.Get("Content-Disposition"), err)
 	}
 	resp, got = do(t, http.MethodGet, files+"/content?path=user-alice/data/sample.bin", nil, "Range", "bytes=100-199")
 	if resp.StatusCode != 206 || !bytes.Equal(got, payload[100:200]) || resp.Header.Get("Content-Range") != "bytes 100-199/3145728" {

@@ -3,7 +3,6 @@ package server
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -90,7 +89,7 @@ func (s *Server) presigned(c echo.Context) error {
 		defer resp.Body.Close()
 		h := c.Response().Header()
 		h.Set("Content-Type", "application/octet-stream")
-		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", baseName(link.Key)))
+		h.Set("Content-Disposition", attachment(link.Key))
 		h.Set("Content-Length", strconv.FormatInt(resp.Object.Size, 10))
 		h.Set("Cache-Control", "private, no-store")
 		c.Response().WriteHeader(http.StatusOK)

@@ -32,9 +32,14 @@ const redirectLinkExpiry = 5 * time.Minute
 // redirectToStore answers a download with a redirect to a link the store signs for the caller
 // (files/content?redirect=true): a client that reaches the store itself then reads at the
 // store's own speed. The client asked for the link, so it may see it; it is still never
-// logged. A store that signs no links is an error that says so.
+// logged. A store that signs no links is an error that says so. With download set, the
+// store's response downloads the object under its name, as Basalt's own would.
 func redirectToStore(c echo.Context, store sdk.Storage, caller sdk.Caller, ref sdk.ObjectRef) error {
-	link, err := store.Presign(c.Request().Context(), sdk.PresignRequest{Caller: caller, Object: ref, Method: http.MethodGet, Expiry: redirectLinkExpiry})
+	req := sdk.PresignRequest{Caller: caller, Object: ref, Method: http.MethodGet, Expiry: redirectLinkExpiry}
+	if c.QueryParam("download") != "" {
+		req.ContentDisposition = attachment(ref.Key)
+	}
+	link, err := store.Presign(c.Request().Context(), req)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ type Grant struct {
 	User    string    `json:"u"`
 	Group   string    `json:"g,omitempty"`
 	Expires time.Time `json:"e"`
+	// Disposition is the Content-Disposition a GET answers with; empty: the server's
+	// choice (an attachment under the object's name).
+	Disposition string `json:"d,omitempty"`
 }
 
 // Errors of Verify. Both mean the URL does not work; a server answers the same to both so

@@ -138,6 +138,7 @@ func (s *storageServer) Presign(ctx context.Context, req *pb.PresignRequest) (*p
 	resp, err := s.impl.Presign(ctx, sdk.PresignRequest{
 		Caller: fromCaller(req.GetCaller()), Object: fromRef(req.GetObject()),
 		Method: req.GetMethod(), Expiry: fromDuration(req.GetExpiry()),
+		ContentDisposition: req.GetContentDisposition(),
 	})
 	if err != nil {
 		return nil, toStatus(err)
@@ -314,6 +315,7 @@ func (c *storageClient) Copy(ctx context.Context, req sdk.CopyObjectRequest) (sd
 func (c *storageClient) Presign(ctx context.Context, req sdk.PresignRequest) (sdk.PresignResponse, error) {
 	resp, err := c.client.Presign(ctx, &pb.PresignRequest{
 		Caller: toCaller(req.Caller), Object: toRef(req.Object), Method: req.Method, Expiry: toDuration(req.Expiry),
+		ContentDisposition: req.ContentDisposition,
 	})
 	if err != nil {
 		return sdk.PresignResponse{}, fromStatus(err)

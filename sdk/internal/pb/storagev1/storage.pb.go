@@ -1057,13 +1057,16 @@ func (x *CopyObjectResponse) GetObject() *ObjectInfo {
 }
 
 type PresignRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Caller        *pluginv1.Caller       `protobuf:"bytes,1,opt,name=caller,proto3" json:"caller,omitempty"`
-	Object        *ObjectRef             `protobuf:"bytes,2,opt,name=object,proto3" json:"object,omitempty"`
-	Method        string                 `protobuf:"bytes,3,opt,name=method,proto3" json:"method,omitempty"`
-	Expiry        *durationpb.Duration   `protobuf:"bytes,4,opt,name=expiry,proto3" json:"expiry,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Caller *pluginv1.Caller       `protobuf:"bytes,1,opt,name=caller,proto3" json:"caller,omitempty"`
+	Object *ObjectRef             `protobuf:"bytes,2,opt,name=object,proto3" json:"object,omitempty"`
+	Method string                 `protobuf:"bytes,3,opt,name=method,proto3" json:"method,omitempty"`
+	Expiry *durationpb.Duration   `protobuf:"bytes,4,opt,name=expiry,proto3" json:"expiry,omitempty"`
+	// For GET: the Content-Disposition the link's response carries (S3's
+	// response-content-disposition), e.g. to download under the object's name; empty: the store's.
+	ContentDisposition string `protobuf:"bytes,5,opt,name=content_disposition,json=contentDisposition,proto3" json:"content_disposition,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *PresignRequest) Reset() {
@@ -1122,6 +1125,13 @@ func (x *PresignRequest) GetExpiry() *durationpb.Duration {
 		return x.Expiry
 	}
 	return nil
+}
+
+func (x *PresignRequest) GetContentDisposition() string {
+	if x != nil {
+		return x.ContentDisposition
+	}
+	return ""
 }
 
 type PresignResponse struct {
@@ -1612,12 +1622,13 @@ const file_basalt_storage_v1_storage_proto_rawDesc = "" +
 	"\vdestination\x18\x03 \x01(\v2\x1c.basalt.storage.v1.ObjectRefR\vdestination\x12#\n" +
 	"\rremove_source\x18\x04 \x01(\bR\fremoveSource\"K\n" +
 	"\x12CopyObjectResponse\x125\n" +
-	"\x06object\x18\x01 \x01(\v2\x1d.basalt.storage.v1.ObjectInfoR\x06object\"\xc3\x01\n" +
+	"\x06object\x18\x01 \x01(\v2\x1d.basalt.storage.v1.ObjectInfoR\x06object\"\xf4\x01\n" +
 	"\x0ePresignRequest\x120\n" +
 	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x124\n" +
 	"\x06object\x18\x02 \x01(\v2\x1c.basalt.storage.v1.ObjectRefR\x06object\x12\x16\n" +
 	"\x06method\x18\x03 \x01(\tR\x06method\x121\n" +
-	"\x06expiry\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x06expiry\"^\n" +
+	"\x06expiry\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x06expiry\x12/\n" +
+	"\x13content_disposition\x18\x05 \x01(\tR\x12contentDisposition\"^\n" +
 	"\x0fPresignResponse\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x129\n" +
 	"\n" +
