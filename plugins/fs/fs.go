@@ -24,7 +24,6 @@ import (
 	"fmt"
 	iofs "io/fs"
 	"log/slog"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -42,18 +41,10 @@ var configSchema []byte
 
 // Config is the plugin's configuration section (schema.json documents each field).
 type Config struct {
-	Root        string         `json:"root"`
-	UserPrefix  string         `json:"userPrefix"`
-	GroupPrefix string         `json:"groupPrefix"`
-	MaxPageSize int            `json:"maxPageSize"`
-	Presign     *PresignConfig `json:"presign"`
-}
-
-// PresignConfig turns presigned URLs on.
-type PresignConfig struct {
-	PublicURL string `json:"publicURL"`
-	Key       string `json:"key"`
-	MaxExpiry string `json:"maxExpiry"`
+	Root        string `json:"root"`
+	UserPrefix  string `json:"userPrefix"`
+	GroupPrefix string `json:"groupPrefix"`
+	MaxPageSize int    `json:"maxPageSize"`
 }
 
 // Defaults of the configuration.
@@ -61,7 +52,7 @@ const (
 	DefaultUserPrefix  = "user-"
 	DefaultGroupPrefix = "project-"
 	DefaultMaxPageSize = 1000
-	// MaxPresignExpiry is the longest validity of a presigned URL, as on S3.
+	// MaxPresignExpiry is the longest validity a Presign request may ask, as on S3.
 	MaxPresignExpiry = 7 * 24 * time.Hour
 )
 
@@ -79,9 +70,6 @@ type state struct {
 	cfg      Config
 	root     *os.Root // the configured root
 	internal *os.Root // root/.basalt: the store's own state
-	// presignKey is nil when presigned URLs are off.
-	presignKey []byte
-	maxExpiry  time.Duration
 	// tree serialises creating and removing directories, so that a write never sees the
 	// folder it is about to fill pruned under it.
 	tree sync.Mutex
@@ -119,7 +107,7 @@ func (s *Store) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.Conf
 	// still be using them.
 	s.st = st
 	s.mu.Unlock()
-	s.log.Info("configured", "root", cfg.Root, "userPrefix", cfg.UserPrefix, "groupPrefix", cfg.GroupPrefix, "presign", st.presignKey != nil)
+	s.log.Info("configured", "root", cfg.Root, "userPrefix", cfg.UserPrefix, "groupPrefix", cfg.GroupPrefix)
 	return sdk.ConfigureResponse{}, nil
 }
 
@@ -157,20 +145,6 @@ func parseConfig(raw []byte) (Config, error) {
 	if cfg.MaxPageSize < 1 || cfg.MaxPageSize > 10000 {
 		bad = append(bad, sdk.FieldViolation{Field: "maxPageSize", Rule: "must be between 1 and 10000"})
 	}
-	if p := cfg.Presign; p != nil {
-		if u, err := url.Parse(p.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			bad = append(bad, sdk.FieldViolation{Field: "presign.publicURL", Rule: "must be an http or https URL without query or fragment"})
-		}
-		if len(p.Key) < 32 {
-			bad = append(bad, sdk.FieldViolation{Field: "presign.key", Rule: "must be at least 32 characters long"})
-		}
-		if p.MaxExpiry == "" {
-			p.MaxExpiry = MaxPresignExpiry.String()
-		}
-		if d, err := time.ParseDuration(p.MaxExpiry); err != nil || d <= 0 || d > MaxPresignExpiry {
-			bad = append(bad, sdk.FieldViolation{Field: "presign.maxExpiry", Rule: "must be a positive duration of at most 168h"})
-		}
-	}
 	if len(bad) > 0 {
 		slices.SortFunc(bad, func(a, b sdk.FieldViolation) int { return strings.Compare(a.Field, b.Field) })
 		return Config{}, sdk.InvalidFields("invalid configuration", bad...)
@@ -204,10 +178,6 @@ func openState(cfg Config) (*state, error) {
 		return nil, fmt.Errorf("fs: open %s in the root: %w", internalDir, err)
 	}
 	st := &state{cfg: cfg, root: root, internal: internal}
-	if p := cfg.Presign; p != nil {
-		st.presignKey = []byte(p.Key)
-		st.maxExpiry, _ = time.ParseDuration(p.MaxExpiry) // checked by parseConfig
-	}
 	return st, nil
 }
 

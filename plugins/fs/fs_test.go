@@ -15,8 +15,6 @@ var (
 	bob   = sdk.Caller{Subject: "bob-id", Username: "bob", Groups: []string{"other-team"}}
 )
 
-const testKey = "test presign key, long enough to sign"
-
 // newStore returns a store configured over a fresh directory, and that directory.
 func newStore(t testing.TB, cfg map[string]any) (*fs.Store, string) {
 	t.Helper()
@@ -38,13 +36,9 @@ func newStore(t testing.TB, cfg map[string]any) (*fs.Store, string) {
 	return s, cfg["root"].(string)
 }
 
-func presignConfig() map[string]any {
-	return map[string]any{"presign": map[string]any{"publicURL": "https://basalt.example.org", "key": testKey}}
-}
-
 func TestConformance(t *testing.T) {
 	plugintest.TestStorage(t, func(t *testing.T) plugintest.StorageSetup {
-		s, _ := newStore(t, presignConfig())
+		s, _ := newStore(t, nil)
 		return plugintest.StorageSetup{Storage: s, Caller: alice, Other: &bob}
 	})
 }
@@ -52,7 +46,7 @@ func TestConformance(t *testing.T) {
 // TestConformanceProject runs the kit in a group's bucket.
 func TestConformanceProject(t *testing.T) {
 	plugintest.TestStorage(t, func(t *testing.T) plugintest.StorageSetup {
-		s, _ := newStore(t, presignConfig())
+		s, _ := newStore(t, nil)
 		return plugintest.StorageSetup{Storage: s, Caller: alice, Project: sdk.Project{ID: "project-data-team", Group: "data-team"}, Other: &bob}
 	})
 }

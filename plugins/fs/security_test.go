@@ -91,7 +91,7 @@ func slicesContains(s []string, v string) bool {
 
 // TestEscapingKeys tries keys that a file system would read as somewhere else.
 func TestEscapingKeys(t *testing.T) {
-	s, root := client(t, presignConfig())
+	s, root := client(t, nil)
 	outside := t.TempDir()
 	put(t, s, alice, "user-alice", "bait", "bait")
 	put(t, s, bob, "user-bob", "secret", "bob's")
@@ -121,7 +121,7 @@ func TestEscapingKeys(t *testing.T) {
 // and bucket names that would lead elsewhere: all are not found, the same answer whether
 // the bucket exists or not.
 func TestOtherBuckets(t *testing.T) {
-	s, root := client(t, presignConfig())
+	s, root := client(t, nil)
 	put(t, s, bob, "user-bob", "secret", "bob's")
 	put(t, s, bob, "project-other-team", "plan", "team's")
 	put(t, s, alice, "user-alice", "bait", "bait")
@@ -160,7 +160,7 @@ func TestOtherBuckets(t *testing.T) {
 // could: to a folder and a file outside the root, to another user's bucket, and a whole
 // bucket replaced by a link. None is followed, read through, written through or listed.
 func TestSymlinks(t *testing.T) {
-	s, root := client(t, presignConfig())
+	s, root := client(t, nil)
 	outside := t.TempDir()
 	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("outside"), 0o600); err != nil {
 		t.Fatal(err)
@@ -245,9 +245,6 @@ func TestConfigure(t *testing.T) {
 		"dot prefix":       {`{"root": "` + root + `", "userPrefix": ".u-"}`, "userPrefix"},
 		"slash prefix":     {`{"root": "` + root + `", "userPrefix": "a/b-"}`, "userPrefix"},
 		"page size":        {`{"root": "` + root + `", "maxPageSize": 100000}`, "maxPageSize"},
-		"short key":        {`{"root": "` + root + `", "presign": {"publicURL": "https://x.org", "key": "short"}}`, "presign.key"},
-		"bad URL":          {`{"root": "` + root + `", "presign": {"publicURL": "ftp://x.org", "key": "` + testKey + `"}}`, "presign.publicURL"},
-		"long expiry":      {`{"root": "` + root + `", "presign": {"publicURL": "https://x.org", "key": "` + testKey + `", "maxExpiry": "200h"}}`, "presign.maxExpiry"},
 		"root is a file":   {`{"root": "` + filepath.Join(root, "file") + `/sub"}`, "root"},
 		"unknown property": {`{"root": "` + root + `", "extra": 1}`, ""},
 	} {

@@ -6,33 +6,28 @@ import (
 	"errors"
 	iofs "io/fs"
 	"slices"
-	"strings"
-	"time"
 
-	"github.com/basalt-dev/basalt/plugins/fs/presign"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
-// Presign signs a URL that Basalt serves (see package presign). Without a presign section
-// in the configuration it is not offered, and Basalt signs its own download links.
+// Presign checks the request as a store that signs links would, then declines: nothing but
+// Basalt serves the files of a local directory, so Basalt signs and serves their links
+// itself (its share links and downloads). An invalid or forbidden request still gets its own
+// error, so that a caller learns the same from this store as from one that signs.
 func (s *Store) Presign(_ context.Context, req sdk.PresignRequest) (sdk.PresignResponse, error) {
 	st, err := s.state()
 	if err != nil {
 		return sdk.PresignResponse{}, err
 	}
-	if st.presignKey == nil {
-		return sdk.PresignResponse{}, sdk.Errorf(sdk.ErrUnimplemented, "presigned URLs are off: the plugin's configuration has no presign section")
-	}
 	if req.Method != "GET" && req.Method != "PUT" {
 		return sdk.PresignResponse{}, sdk.InvalidFields("invalid presign request", sdk.FieldViolation{Field: "method", Rule: "must be GET or PUT"})
 	}
-	if req.Expiry <= 0 || req.Expiry > st.maxExpiry {
-		return sdk.PresignResponse{}, sdk.InvalidFields("invalid presign request", sdk.FieldViolation{Field: "expiry", Rule: "must be positive and at most " + st.maxExpiry.String()})
+	if req.Expiry <= 0 || req.Expiry > MaxPresignExpiry {
+		return sdk.PresignResponse{}, sdk.InvalidFields("invalid presign request", sdk.FieldViolation{Field: "expiry", Rule: "must be positive and at most " + MaxPresignExpiry.String()})
 	}
 	if err := checkObject("object.key", req.Object.Key); err != nil {
 		return sdk.PresignResponse{}, err
 	}
-	// A download must name an object that is there; an upload, a key the caller may write.
 	var b *bucket
 	if req.Method == "GET" {
 		b, _, err = st.object(req.Caller, req.Object)
@@ -43,19 +38,7 @@ func (s *Store) Presign(_ context.Context, req sdk.PresignRequest) (sdk.PresignR
 		return sdk.PresignResponse{}, err
 	}
 	b.close()
-	g := presign.Grant{Bucket: req.Object.Bucket, Key: req.Object.Key, Method: req.Method, User: req.Caller.Username,
-		Expires: time.Now().Add(req.Expiry).Truncate(time.Second).UTC()}
-	if req.Method == "GET" {
-		g.Disposition = req.ContentDisposition
-	}
-	if group, ok := strings.CutPrefix(req.Object.Bucket, st.cfg.GroupPrefix); ok {
-		g.Group = group
-	}
-	token, err := presign.Sign(st.presignKey, g)
-	if err != nil {
-		return sdk.PresignResponse{}, err
-	}
-	return sdk.PresignResponse{URL: strings.TrimSuffix(st.cfg.Presign.PublicURL, "/") + presign.Path + token, ExpiresAt: g.Expires}, nil
+	return sdk.PresignResponse{}, sdk.Errorf(sdk.ErrUnimplemented, "a local directory has no address of its own: Basalt signs and serves links to its files")
 }
 
 // policy is a bucket's policy file.

@@ -25,7 +25,7 @@ func TestConformanceSubprocess(t *testing.T) {
 	plugintest.TestStorage(t, func(t *testing.T) plugintest.StorageSetup {
 		p, _ := plugintest.Spawn(t, sdk.KindStorage, bin)
 		s := p.(sdk.Storage)
-		cfg := presignConfig()
+		cfg := map[string]any{}
 		cfg["root"] = t.TempDir()
 		config, _ := json.Marshal(cfg)
 		if _, err := s.Configure(t.Context(), sdk.ConfigureRequest{Config: config}); err != nil {
