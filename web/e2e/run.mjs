@@ -270,6 +270,39 @@ try {
   });
 
   const card = page.getByRole("article").filter({ has: page.getByRole("heading", { name: "e2e-nb" }) });
+  await step("service page: workloads, logs, events, values with secrets masked, notes; the command panel", async () => {
+    await page.getByRole("navigation").first().getByRole("link", { name: "My services" }).click();
+    await card.getByRole("link", { name: "e2e-nb" }).click();
+    await page.getByRole("heading", { level: 1, name: "e2e-nb" }).waitFor();
+    const panel = page.getByRole("tabpanel");
+    await panel.getByRole("cell", { name: "1/1" }).first().waitFor(); // a workload ready
+    await shot("07c-service-overview");
+    await page.getByRole("tab", { name: "Logs" }).click();
+    // The simulated containers' lines (deploy/testenv: kwok's ClusterLogs), through the API.
+    await page.waitForFunction(() => document.querySelector('pre[aria-label="Log lines"]')?.textContent?.includes("listening on :8080"), null, { timeout: 30_000 });
+    await shot("07d-service-logs");
+    await page.getByRole("tab", { name: "Events" }).click();
+    await panel.getByRole("cell", { name: "Scheduled" }).first().waitFor({ timeout: 30_000 }); // the scheduler's own event
+    await shot("07e-service-events");
+    await page.getByRole("tab", { name: "Values" }).click();
+    const values = await panel.locator("pre").textContent();
+    assert.match(values, /"password": "\*{8}"/, "the service's password is masked");
+    assert.ok(values.includes('"memory": "8Gi"'), "the launch link's value is in the values");
+    await shot("07f-service-values");
+    await page.getByRole("tab", { name: "Notes" }).click();
+    assert.ok(((await panel.textContent()) ?? "").trim().length > 0, "the chart's notes are shown");
+    // The command panel lists the launch's helm command, and the service page's.
+    const commands = page.getByRole("region", { name: "Commands" });
+    if ((await commands.getByRole("button", { name: /Commands/ }).getAttribute("aria-expanded")) !== "true") {
+      await commands.getByRole("button", { name: /Commands/ }).click();
+    }
+    const text = (await commands.textContent()) ?? "";
+    assert.ok(/helm upgrade --install e2e-nb|helm upgrade --install '?[a-z0-9-]+'? '?ide\/jupyter/.test(text), `the launch's helm command in the panel: ${text.slice(0, 300)}`);
+    assert.ok(text.includes("helm status"), "the service page's commands in the panel");
+    await shot("07g-command-panel");
+    await commands.getByRole("button", { name: /Commands/ }).click(); // closed again for the next captures
+  });
+
   await step("my services: the launched service paused, then resumed", async () => {
     await page.getByRole("navigation").first().getByRole("link", { name: "My services" }).click();
     await card.locator('[data-state="ready"]').waitFor();

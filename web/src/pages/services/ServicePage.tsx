@@ -133,7 +133,10 @@ export function ServicePage() {
                   <p className="field-hint">{t("service.values.masked")}</p>
                   <CopyButton text={JSON.stringify(details.data?.values ?? {}, null, 2)} />
                 </div>
-                <pre className={styles.code}>{JSON.stringify(details.data?.values ?? {}, null, 2)}</pre>
+                {/* Focusable: a long scrolling block must be reachable by keyboard. */}
+                <pre className={styles.code} aria-label={labels.values} tabIndex={0}>
+                  {JSON.stringify(details.data?.values ?? {}, null, 2)}
+                </pre>
               </>
             ) : null}
             {tab === "notes" ? s.notes?.trim() ? <Markdown source={s.notes} /> : <EmptyState title={t("service.noNotes")} /> : null}
