@@ -35,7 +35,7 @@ plugins:
     path: basalt-plugin-s3
     config: {endpoint: %[3]q, region: %[4]q, sts: {durationSeconds: 3600}}
 regions:
-  - {id: local, name: MinIO, storage: s3}
+  - {id: local, name: MinIO, storage: s3, download_from_store: true}
 `
 
 // The part size and parallelism of the s3 plugin's defaults, given to the direct uploads too.

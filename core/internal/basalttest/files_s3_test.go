@@ -101,6 +101,16 @@ func TestDownloadsSkipThePlugin(t *testing.T) {
 			t.Fatalf("the link of a plain redirect: Content-Disposition %q, want none", d)
 		}
 	}
+	// The region says so to the portal, whose download links then ask for the redirect.
+	var config struct {
+		Regions []struct {
+			ID                string
+			DownloadFromStore bool
+		}
+	}
+	if getJSON(t, f.basalt.URL+"/api/v1/config", &config); len(config.Regions) != 1 || !config.Regions[0].DownloadFromStore {
+		t.Fatalf("/api/v1/config regions %+v; want downloadFromStore", config.Regions)
+	}
 	// With download, the store's answer names the file, as Basalt's own download does.
 	resp = redirected("user-alice/" + prefix + "sample.bin&download=1")
 	if stored, err := http.Get(resp.Header.Get("Location")); err != nil { // a GET link: HEAD is another signature

@@ -56,6 +56,10 @@ func TestTwoReplicasServeOneUser(t *testing.T) {
 	if got := send(t, browser, http.MethodGet, b.URL+"/api/v1/projects/user-alice/files/content?path=user-alice/replicas.txt", "", http.StatusOK); got != body {
 		t.Errorf("replica B reads %q", got)
 	}
+	// Local files have no store of their own to redirect to: redirect=true gets the content.
+	if got := send(t, browser, http.MethodGet, b.URL+"/api/v1/projects/user-alice/files/content?path=user-alice/replicas.txt&redirect=true&download=1", "", http.StatusOK); got != body {
+		t.Errorf("a redirected download from local files reads %q", got)
+	}
 
 	a.Restart()
 	if code, user := me(t, browser, a.URL); code != http.StatusOK || user != "alice" {

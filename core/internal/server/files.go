@@ -157,7 +157,9 @@ func (s *Server) downloadFile(c echo.Context) error {
 		return err
 	}
 	if c.QueryParam("redirect") == "true" {
-		return redirectToStore(c, f.store, f.user.Caller(), ref)
+		if handled, err := redirectToStore(c, f.store, f.user.Caller(), ref); handled {
+			return err
+		}
 	}
 	read := sdk.ReadObjectRequest{Caller: f.user.Caller(), Object: ref, Offset: offset, Length: length}
 	resp, direct := readThroughLink(ctx, f.store, read)

@@ -79,6 +79,8 @@ type RegionInfo struct {
 	Services    bool   `json:"services"` // it runs services
 	Files       bool   `json:"files"`    // it has a file browser
 	Secrets     bool   `json:"secrets"`  // it has a secrets store
+	// DownloadFromStore: the portal's downloads ask for a redirect to the store.
+	DownloadFromStore bool `json:"downloadFromStore,omitempty"`
 }
 
 // regionInfos lists the configured regions, the default first, each with the features whose
@@ -92,6 +94,7 @@ func (s *Server) regionInfos() []RegionInfo {
 			info.Services = r.Region != "" && err == nil
 			_, err = s.opts.Plugins.Storage(r.Storage)
 			info.Files = r.Storage != "" && err == nil
+			info.DownloadFromStore = info.Files && r.DownloadFromStore
 			_, err = s.opts.Plugins.Secrets(r.Secrets)
 			info.Secrets = r.Secrets != "" && err == nil
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -32,19 +33,23 @@ const redirectLinkExpiry = 5 * time.Minute
 // redirectToStore answers a download with a redirect to a link the store signs for the caller
 // (files/content?redirect=true): a client that reaches the store itself then reads at the
 // store's own speed. The client asked for the link, so it may see it; it is still never
-// logged. A store that signs no links is an error that says so. With download set, the
-// store's response downloads the object under its name, as Basalt's own would.
-func redirectToStore(c echo.Context, store sdk.Storage, caller sdk.Caller, ref sdk.ObjectRef) error {
+// logged. With download set, the store's response downloads the object under its name, as
+// Basalt's own would. A store that signs no links (local files) makes handled false: the
+// caller then serves the content itself, which a client following redirects gets the same.
+func redirectToStore(c echo.Context, store sdk.Storage, caller sdk.Caller, ref sdk.ObjectRef) (handled bool, err error) {
 	req := sdk.PresignRequest{Caller: caller, Object: ref, Method: http.MethodGet, Expiry: redirectLinkExpiry}
 	if c.QueryParam("download") != "" {
 		req.ContentDisposition = attachment(ref.Key)
 	}
 	link, err := store.Presign(c.Request().Context(), req)
+	if errors.Is(err, sdk.ErrUnimplemented) {
+		return false, nil
+	}
 	if err != nil {
-		return err
+		return true, err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.Redirect(http.StatusTemporaryRedirect, link.URL)
+	return true, c.Redirect(http.StatusTemporaryRedirect, link.URL)
 }
 
 // storeClient fetches signed links. It follows no redirect: a signed link is the object.

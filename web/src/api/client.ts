@@ -159,8 +159,12 @@ export interface ApiClient {
   shareFile(project: string, path: string, expiry: string): Promise<ShareLink>;
   setFolderPublic(project: string, path: string, isPublic: boolean): Promise<void>;
   listPublicFolders(project: string, signal?: AbortSignal): Promise<FolderEntry[]>;
-  /** The address of a file's content, for links and images; download=true asks for an attachment. */
-  fileUrl(project: string, path: string, download?: boolean): string;
+  /**
+   * The address of a file's content, for links and images. download asks for an attachment;
+   * fromStore, for a region whose store browsers reach, for a redirect to a link the store
+   * signs, so that the bytes skip Basalt.
+   */
+  fileUrl(project: string, path: string, opts?: { download?: boolean; fromStore?: boolean }): string;
   readFileRange(project: string, path: string, bytes: number, signal?: AbortSignal): Promise<FileRange>;
   /** Bytes [start, end) of a file through a Range request, e.g. a Parquet file's footer. */
   readFileBytes(project: string, path: string, start: number, end: number, signal?: AbortSignal): Promise<ArrayBuffer>;
@@ -384,8 +388,10 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     },
     listPublicFolders: async (project, signal) =>
       (await call<{ folders: FolderEntry[] }>(`${p(project)}/files/public`, { signal })).folders,
-    fileUrl: (project, path, download) =>
-      baseUrl + `${p(project)}/files/content` + withRegion({ path, download: download ? "1" : undefined }),
+    fileUrl: (project, path, opts) =>
+      baseUrl +
+      `${p(project)}/files/content` +
+      withRegion({ path, download: opts?.download ? "1" : undefined, redirect: opts?.fromStore ? "true" : undefined }),
     readFileRange: async (project, path, bytes, signal) => {
       const res = await ranged(project, path, 0, bytes, signal);
       const blob = await res.blob();

@@ -27,6 +27,8 @@ export interface RegionInfo {
   services: boolean;
   files: boolean;
   secrets: boolean;
+  /** Downloads go from the store to the browser, through a redirect (regions[].download_from_store). */
+  downloadFromStore?: boolean;
 }
 
 export interface AuthInfo {

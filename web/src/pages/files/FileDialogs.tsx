@@ -9,6 +9,7 @@ import { formatBytes, formatDateTime, formatNumber } from "../../format";
 import { useI18n, useT } from "../../i18n";
 import { csvPreview, parquetPreview, tableFormat, type TablePreview } from "./tablePreview";
 import { useProject } from "../../project";
+import { useRegion } from "../../region";
 import styles from "./Files.module.css";
 
 const VALIDITIES = [
@@ -85,6 +86,7 @@ export function previewKind(file: FileEntry): "table" | "text" | "image" | "none
 export function PreviewDialog({ file, onClose }: { file: FileEntry; onClose(): void }) {
   const { t, language } = useI18n();
   const api = useApi();
+  const fromStore = useRegion().region?.downloadFromStore;
   const { project } = useProject();
   const kind = previewKind(file);
   const text = useQuery({
@@ -120,7 +122,7 @@ export function PreviewDialog({ file, onClose }: { file: FileEntry; onClose(): v
       onClose={onClose}
       wide
       footer={
-        <a className="button" href={api.fileUrl(project.id, file.path, true)} download={file.name}>
+        <a className="button" href={api.fileUrl(project.id, file.path, { download: true, fromStore })} download={file.name}>
           {t("files.downloadShort")}
         </a>
       }

@@ -2,7 +2,7 @@ import { act, fireEvent, screen, waitFor, within } from "@testing-library/react"
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { FileList as Listing } from "../../api/types";
-import { mockApi, reply } from "../../test/mockApi";
+import { mockApi, reply, testConfig } from "../../test/mockApi";
 import { rangedResponse, sampleParquet } from "../../test/parquet";
 import { renderApp } from "../../test/render";
 
@@ -27,9 +27,10 @@ function listing(path: string, token?: string): Listing {
   return { path, home: HOME, folders: [], files: [{ path: `${path}raw.csv`, name: "raw.csv", size: 5 }], commands: [`mc ls s3/${path}`] };
 }
 
-function api() {
+function api(extra: Parameters<typeof mockApi>[0] = {}) {
   let publics: string[] = [];
   return mockApi({
+    ...extra,
     "GET /projects/:project/files": ({ query }) => listing(query.get("path") ?? "", query.get("pageToken") ?? undefined),
     "GET /projects/:project/files/public": () => ({ folders: publics.map((p) => ({ path: p, name: p })) }),
     "PUT /projects/:project/files/policy": ({ body }) => {
@@ -54,6 +55,15 @@ function api() {
 
 describe("my files", () => {
   beforeEach(() => localStorage.setItem("basalt.language", "en"));
+
+  it("downloads from the store, through a redirect, in a region whose store browsers reach", async () => {
+    const region = { id: "lab", name: "Lab", services: true, files: true, secrets: true, downloadFromStore: true };
+    const m = api({ "GET /config": { ...testConfig, regions: [region] } });
+    renderApp("/my-files", m.client);
+    const table = await screen.findByRole("table", { name: `Contents of ${HOME}` });
+    const download = within(table).getByRole("link", { name: "Download notes.txt" });
+    expect(download.getAttribute("href")).toBe("/api/v1/projects/user-alice/files/content?path=user-alice%2Fnotes.txt&download=1&redirect=true");
+  });
 
   it("lists the home folder, page by page, and browses into a folder with breadcrumbs", async () => {
     const m = api();

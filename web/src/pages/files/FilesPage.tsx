@@ -12,6 +12,7 @@ import { formatBytes, formatDateTime } from "../../format";
 import { useI18n } from "../../i18n";
 import { useDocumentTitle } from "../../instance";
 import { useProject } from "../../project";
+import { useRegion } from "../../region";
 import pageStyles from "../Page.module.css";
 import { NewFolderDialog, PreviewDialog, ShareDialog } from "./FileDialogs";
 import { BookmarkBar, useBookmarks } from "./Bookmarks";
@@ -30,6 +31,8 @@ type Pending =
 export function FilesPage() {
   const { t, language } = useI18n();
   const api = useApi();
+  // Downloads from a store that browsers reach skip Basalt (regions[].download_from_store).
+  const fromStore = useRegion().region?.downloadFromStore;
   const qc = useQueryClient();
   const { project } = useProject();
   const [searchParams, setSearchParams] = useSearchParams();
@@ -235,7 +238,7 @@ export function FilesPage() {
                   <td className="actions">
                     <a
                       className="icon-button"
-                      href={api.fileUrl(project.id, f.path, true)}
+                      href={api.fileUrl(project.id, f.path, { download: true, fromStore })}
                       download={f.name}
                       aria-label={t("files.download", { name: f.name })}
                       title={t("files.download", { name: f.name })}
