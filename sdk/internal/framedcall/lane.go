@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
@@ -49,11 +49,12 @@ func (c *Client) invokeOnLane(ctx context.Context, l *lane, method string, deadl
 	}
 	f, err := l.readReply(ctx)
 	switch {
+	case err == nil && f.id != id: // the lane is out of step: nothing on it can be trusted
+		c.fail(fmt.Errorf("the reply to call %d on a lane waiting for %d", f.id, id))
+		c.lanes <- l
+		return c.brokenErr()
 	case err == nil:
 		c.lanes <- l
-		if f.id != id {
-			return status.Errorf(codes.Internal, "framedcall: the reply to call %d on a lane waiting for %d", f.id, id)
-		}
 		return decodeReply(f, reply)
 	case ctx.Err() != nil && errors.Is(err, os.ErrDeadlineExceeded):
 		// The handler may stop early; its reply is dropped, then l is free.

@@ -35,7 +35,7 @@ func (s *Server) RegisterService(desc *grpc.ServiceDesc, impl any) {
 }
 
 // Serve serves one client: the calls that arrive on conn, each in its own goroutine, and
-// those on its lanes, one at a time each, on the lane's own reading goroutine (see Lanes).
+// those on its lanes, one at a time each, on the lane's own reading goroutine (see lane.go).
 // Cancellations of every call come on conn. It returns when conn or a lane fails, once it
 // has cancelled the calls in flight and closed them all.
 func (s *Server) Serve(conn net.Conn, lanes ...net.Conn) error {
