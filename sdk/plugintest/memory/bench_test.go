@@ -116,7 +116,7 @@ func BenchmarkPluginCallParallel(b *testing.B) {
 	b.StopTimer()
 	took := time.Since(start)
 	host, plugin := spent(b, meter)
-	b.ReportMetric(float64(b.N)/took.Seconds(), "calls/s")
+	b.ReportMetric(float64(b.N)/took.Seconds(), "throughput-calls/s")
 	b.ReportMetric(float64(host.Microseconds())/float64(b.N), "hostcpu-us/call")
 	b.ReportMetric(float64(plugin.Microseconds())/float64(b.N), "plugincpu-us/call")
 }
