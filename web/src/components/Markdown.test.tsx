@@ -11,6 +11,11 @@ describe("renderMarkdown", () => {
     expect(html).toContain("<code>code</code>");
   });
 
+  it("makes code blocks focusable, as they may scroll sideways", () => {
+    const html = renderMarkdown("```sh\nhelm install jupyter ide/jupyter --set a.very.long.value=" + "x".repeat(200) + "\n```");
+    expect(html).toMatch(/<pre tabindex="0"><code/);
+  });
+
   it("removes scripts, handlers, javascript: links and styles", () => {
     const html = renderMarkdown(
       '<script>alert(1)</script><img src="x" onerror="alert(2)"><a href="javascript:alert(3)">x</a><p style="position:fixed">y</p><iframe src="https://e.org"></iframe>\n\n[ok](https://example.org)',

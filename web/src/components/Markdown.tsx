@@ -21,6 +21,8 @@ export function renderMarkdown(source: string): string {
         node.setAttribute("target", "_blank");
         node.setAttribute("rel", "noopener noreferrer");
       }
+      // A code block may scroll sideways: it must be reachable by keyboard to be read.
+      if (node.tagName === "PRE") node.setAttribute("tabindex", "0");
     });
     hooked = true;
   }

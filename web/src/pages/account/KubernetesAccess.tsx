@@ -21,7 +21,7 @@ export function KubernetesAccess() {
     <section className={styles.section} aria-labelledby="account-kubernetes">
       <h2 id="account-kubernetes">{t("account.kube")}</h2>
       <p className="field-hint">{t("account.kube.lead", { namespace: ns })}</p>
-      <pre className={styles.commands} aria-label={t("account.kube.commands")}>
+      <pre className={styles.commands} aria-label={t("account.kube.commands")} tabIndex={0}>
         {commands}
       </pre>
       <CopyButton text={commands} label={t("account.kube.copy")} />

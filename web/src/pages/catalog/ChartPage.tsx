@@ -96,7 +96,7 @@ export function ChartPage() {
           ) : null}
           <div className={styles.box}>
             <h2>{t("chart.versions")}</h2>
-            <ul className={styles.versionList}>
+            <ul className={styles.versionList} tabIndex={0} aria-label={t("chart.versions")}>
               {c.versions.map((v) => (
                 <li key={v.version}>
                   <span>

@@ -79,7 +79,8 @@ export function LaunchProgress({ launched, onAgain }: { launched: Service; onAga
       {events.length === 0 ? <p className="field-hint">{t("launcher.progress.noEvents")}</p> : null}
       {streamError ? <p className="field-hint">{t("launcher.progress.streamLost", { message: streamError.message })}</p> : null}
       {events.length > 0 ? (
-        <ol className={styles.events}>
+        // Focusable: once there are enough events, the list scrolls.
+        <ol className={styles.events} tabIndex={0} aria-label={t("launcher.progress.events")}>
           {events.map((e, i) => (
             <li key={i} className={e.type === "Warning" ? styles.eventWarning : undefined}>
               <span className="field-hint">{formatDateTime(e.time, language)}</span>

@@ -343,7 +343,9 @@ function LaunchEditor({
           }
         >
           <p className="field-hint">{t("launcher.commandsHint")}</p>
-          <pre className={styles.commands}>{commands.join("\n\n")}</pre>
+          <pre className={styles.commands} tabIndex={0} aria-label={t("launcher.commandsTitle")}>
+            {commands.join("\n\n")}
+          </pre>
         </Dialog>
       ) : null}
     </div>
