@@ -44,8 +44,8 @@ type Region struct {
 	SecretInjection string        `koanf:"secret_injection" doc:"How the secret picked at launch (vault.secret) reaches a service. scoped-token: a token that reads only that secret, for secret_token_ttl, revoked when the service is deleted. user-token: the user's own token, as Onyxia does. kubernetes-secret: no token; the secret's keys in a Kubernetes Secret beside the release, as environment variables. Empty: scoped-token where the secrets plugin can make such tokens, else user-token, else (a store without tokens) kubernetes-secret."`
 	SecretTokenTTL  time.Duration `koanf:"secret_token_ttl" doc:"Lifetime of a scoped token (the longest a service is expected to run); 0: the secrets plugin's default."`
 	// Where the portal's downloads go.
-	DownloadFromStore bool `koanf:"download_from_store" doc:"The portal's download links send browsers to a short-lived link the store signs (a redirect), so the bytes go from the store to the browser without Basalt. Only for stores that users' browsers reach (e.g. an S3 endpoint on their network); a store that signs no links (local files) keeps serving downloads through Basalt."`
-	Resources       Resources     `koanf:"resources" doc:"What launch forms propose for CPU and memory in this region (Onyxia's region.resources, which charts' resources sections read). A field set here and in the settings file is an error."`
+	DownloadFromStore bool      `koanf:"download_from_store" doc:"The portal's download links send browsers to a short-lived link the store signs (a redirect), so the bytes go from the store to the browser without Basalt. Only for stores that users' browsers reach (e.g. an S3 endpoint on their network); a store that signs no links (local files) keeps serving downloads through Basalt."`
+	Resources         Resources `koanf:"resources" doc:"What launch forms propose for CPU and memory in this region (Onyxia's region.resources, which charts' resources sections read). A field set here and in the settings file is an error."`
 }
 
 // Resources are a region's default resource requests and limits for launched services, as
