@@ -56,14 +56,20 @@ func BenchmarkPluginCall(b *testing.B) { benchmarkCall(b, true) }
 // mutual TLS, as with a plugin built with an sdk older than the channel.
 func BenchmarkPluginCallWithoutChannel(b *testing.B) { benchmarkCall(b, false) }
 
-func benchmarkCall(b *testing.B, withChannel bool) {
+// smallObject spawns the storage plugin and stores the 5-byte object the call benchmarks Stat.
+func smallObject(b *testing.B, withChannel bool) (sdk.Storage, sdk.ObjectRef, func() *cputime.Meter) {
 	p, startMeter := spawnMetered(b, sdk.KindStorage, withChannel)
 	store := p.(sdk.Storage)
-	ctx := b.Context()
 	ref := sdk.ObjectRef{Bucket: "user-alice", Key: "small.txt"}
-	if _, err := store.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: 5, Body: bytes.NewReader([]byte("small"))}); err != nil {
+	if _, err := store.Write(b.Context(), sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: 5, Body: bytes.NewReader([]byte("small"))}); err != nil {
 		b.Fatal(err)
 	}
+	return store, ref, startMeter
+}
+
+func benchmarkCall(b *testing.B, withChannel bool) {
+	store, ref, startMeter := smallObject(b, withChannel)
+	ctx := b.Context()
 	for range 100 { // warm the connection up
 		if _, err := store.Stat(ctx, sdk.StatObjectRequest{Caller: alice, Object: ref}); err != nil {
 			b.Fatal(err)
@@ -94,12 +100,7 @@ func benchmarkCall(b *testing.B, withChannel bool) {
 // than there are lanes (see sdk/internal/framedcall): it reports the calls per second the
 // plugin serves and the processor time a call costs each end.
 func BenchmarkPluginCallParallel(b *testing.B) {
-	p, startMeter := spawnMetered(b, sdk.KindStorage, true)
-	store := p.(sdk.Storage)
-	ref := sdk.ObjectRef{Bucket: "user-alice", Key: "small.txt"}
-	if _, err := store.Write(b.Context(), sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: 5, Body: bytes.NewReader([]byte("small"))}); err != nil {
-		b.Fatal(err)
-	}
+	store, ref, startMeter := smallObject(b, true)
 	meter := startMeter()
 	start := time.Now()
 	b.SetParallelism(8) // 16 goroutines on two processors
@@ -123,26 +124,6 @@ func BenchmarkPluginCallParallel(b *testing.B) {
 
 // StreamSize is what BenchmarkPluginStream writes and reads back through the plugin.
 const StreamSize = 256 << 20
-
-// repeatReader yields n bytes by repeating a block, so that producing the body costs nothing
-// next to moving it.
-type repeatReader struct {
-	block []byte
-	n     int64
-}
-
-func (r *repeatReader) Read(p []byte) (int, error) {
-	if r.n == 0 {
-		return 0, io.EOF
-	}
-	p = p[:min(int64(len(p)), r.n)]
-	n := 0
-	for n < len(p) {
-		n += copy(p[n:], r.block)
-	}
-	r.n -= int64(n)
-	return n, nil
-}
 
 // BenchmarkPluginStream writes 256 MiB to a plugin process and reads them back, on the
 // plugin's private channel. Besides the wall-clock rates it reports the processor time a byte
@@ -176,7 +157,7 @@ func benchmarkStream(b *testing.B, store sdk.Storage, startMeter func() *cputime
 		b.Fatal(err)
 	}
 	ref := sdk.ObjectRef{Bucket: "user-alice", Key: ".discard/stream.bin"}
-	block := bytes.Repeat([]byte("basalt streams bytes "), 50000)
+	body := plugintest.NewRepeatReader(0)
 	var writing, reading time.Duration
 	var meter *cputime.Meter
 	if startMeter != nil {
@@ -184,7 +165,7 @@ func benchmarkStream(b *testing.B, store sdk.Storage, startMeter func() *cputime
 	}
 	for b.Loop() {
 		start := time.Now()
-		resp, err := store.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: StreamSize, Body: &repeatReader{block: block, n: StreamSize}})
+		resp, err := store.Write(ctx, sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: StreamSize, Body: body.Again(StreamSize)})
 		writing += time.Since(start)
 		if err != nil || resp.Object.Size != StreamSize {
 			b.Fatalf("Write: %+v, %v", resp.Object, err)
