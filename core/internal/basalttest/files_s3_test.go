@@ -56,7 +56,7 @@ func TestDownloadsSkipThePlugin(t *testing.T) {
 	if resp, body := get("bytes=3145700-"); resp.StatusCode != 206 || !bytes.Equal(body, payload[3145700:]) || resp.Header.Get("Content-Range") != "bytes 3145700-3145727/3145728" {
 		t.Fatalf("tail: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Range"), len(body))
 	}
-	if presigns, reads := storageCalls(t, f.basalt.URL, "Presign"), storageCalls(t, f.basalt.URL, "Read"); presigns != 3 || reads != 0 {
+	if presigns, reads := storageCalls(t, f.basalt.URL, "s3", "Presign"), storageCalls(t, f.basalt.URL, "s3", "Read"); presigns != 3 || reads != 0 {
 		t.Fatalf("three downloads made %d Presign and %d Read calls, want 3 and 0", presigns, reads)
 	}
 
@@ -64,7 +64,7 @@ func TestDownloadsSkipThePlugin(t *testing.T) {
 	if resp, _ := get(""); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("missing file: %d, want 404", resp.StatusCode)
 	}
-	if reads := storageCalls(t, f.basalt.URL, "Read"); reads != 1 {
+	if reads := storageCalls(t, f.basalt.URL, "s3", "Read"); reads != 1 {
 		t.Fatalf("the missing file made %d Read calls, want 1 (the fallback)", reads)
 	}
 	// redirect=true: a 307 to a link on the store, which serves the object without Basalt's
@@ -136,7 +136,7 @@ func TestDownloadsSkipThePlugin(t *testing.T) {
 }
 
 // storageCalls reads from basalt's metrics how many calls the core made to the s3 plugin's method.
-func storageCalls(t *testing.T, base, method string) int {
+func storageCalls(t *testing.T, base, plugin, method string) int {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -144,7 +144,7 @@ func storageCalls(t *testing.T, base, method string) int {
 	}
 	defer resp.Body.Close()
 	text, _ := io.ReadAll(resp.Body)
-	m := regexp.MustCompile(`basalt_plugin_call_duration_seconds_count\{[^}]*method="` + method + `"[^}]*plugin="s3"[^}]*\} (\d+)`).FindSubmatch(text)
+	m := regexp.MustCompile(`basalt_plugin_call_duration_seconds_count\{[^}]*method="` + method + `"[^}]*plugin="` + plugin + `"[^}]*\} (\d+)`).FindSubmatch(text)
 	if m == nil {
 		return 0
 	}

@@ -56,9 +56,14 @@ func TestTwoReplicasServeOneUser(t *testing.T) {
 	if got := send(t, browser, http.MethodGet, b.URL+"/api/v1/projects/user-alice/files/content?path=user-alice/replicas.txt", "", http.StatusOK); got != body {
 		t.Errorf("replica B reads %q", got)
 	}
-	// Local files have no store of their own to redirect to: redirect=true gets the content.
+	// Local files have no store of their own to redirect to: redirect=true gets the content,
+	// asking the plugin for a link once and then reading through it.
+	presigns, reads := storageCalls(t, b.URL, "files", "Presign"), storageCalls(t, b.URL, "files", "Read")
 	if got := send(t, browser, http.MethodGet, b.URL+"/api/v1/projects/user-alice/files/content?path=user-alice/replicas.txt&redirect=true&download=1", "", http.StatusOK); got != body {
 		t.Errorf("a redirected download from local files reads %q", got)
+	}
+	if p, r := storageCalls(t, b.URL, "files", "Presign")-presigns, storageCalls(t, b.URL, "files", "Read")-reads; p != 1 || r != 1 {
+		t.Errorf("a redirected download from local files made %d Presign and %d Read calls, want 1 and 1", p, r)
 	}
 
 	a.Restart()
