@@ -254,5 +254,6 @@ type Plugin struct {
 	Args         []string       `koanf:"args" doc:"Arguments given to the executable."`
 	SHA256       string         `koanf:"sha256" doc:"When set, the executable's SHA-256 (64 hexadecimal digits), checked before every start."`
 	StartTimeout time.Duration  `koanf:"start_timeout" doc:"How long the plugin may take to start; 0: 30 seconds."`
+	Env          []string       `koanf:"env" doc:"Names of more variables of Basalt's environment that the plugin's process gets. Every plugin gets only PATH, HOME, TMPDIR, TZ, LANG, LC_*, the proxy variables (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, in either case), SSL_CERT_FILE, SSL_CERT_DIR, OTEL_*, GODEBUG, GOGC, GOMAXPROCS, GOMEMLIMIT, GOTRACEBACK, KUBECONFIG, KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT and BASALT_PLUGIN_*, never Basalt's own configuration (other BASALT_* variables, e.g. the session key): the plugins of Basalt read everything else from their config section."`
 	Config       map[string]any `koanf:"config" doc:"The instance's own configuration, validated against the JSON Schema the plugin publishes (see Plugin sections below)."`
 }

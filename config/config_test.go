@@ -67,6 +67,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"plugin without binary", "plugins:\n  blobs:\n    kind: storage\n", nil, "plugins.blobs.path"},
 		{"unknown plugin kind", "plugins:\n  files:\n    kind: blob\n    path: /bin/sh\n", nil, "plugins.files.kind"},
 		{"bad checksum", "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\n    sha256: xyz\n", nil, "plugins.files.sha256"},
+		{"plugin env naming the core's configuration", "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\n    env: [AWS_PROFILE, BASALT_AUTH__SESSION__KEY]\n", nil, "plugins.files.env[1]"},
+		{"plugin env that is no variable name", "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\n    env: [AWS_*]\n", nil, "plugins.files.env[0]"},
 		{"malformed set", "", []string{"server.address"}, "server.address"},
 		{"region names a missing plugin", "regions:\n  - id: eu\n    storage: nowhere\n", nil, "regions[0].storage"},
 		{"region names a plugin of another kind", "plugins:\n  files:\n    kind: storage\n    path: /bin/sh\nregions:\n  - id: eu\n    secrets: files\n", nil, "regions[0].secrets"},

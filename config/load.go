@@ -21,6 +21,10 @@ import (
 // levels, so BASALT_SERVER__PUBLIC_URL sets server.public_url.
 const EnvPrefix = "BASALT_"
 
+// PluginEnvPrefix starts the variables meant for plugin processes (the handshake's cookie, a
+// CPU profile's file...): no configuration key reads them, and the core passes them on.
+const PluginEnvPrefix = "BASALT_PLUGIN_"
+
 // Sources lists where configuration comes from, beyond the embedded defaults.
 type Sources struct {
 	File    string   // a YAML file; "" for none

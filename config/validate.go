@@ -148,6 +148,14 @@ func (c *Config) Validate() error {
 		if p.StartTimeout < 0 {
 			bad(key+".start_timeout", "must not be negative")
 		}
+		for i, v := range p.Env {
+			switch {
+			case !envVarName.MatchString(v):
+				bad(fmt.Sprintf("%s.env[%d]", key, i), "must be the name of an environment variable (letters, digits and _, not starting with a digit); got %q", v)
+			case strings.HasPrefix(v, EnvPrefix) && !strings.HasPrefix(v, PluginEnvPrefix):
+				bad(fmt.Sprintf("%s.env[%d]", key, i), "must not name Basalt's own configuration (%s*), which stays with the core; got %q", EnvPrefix, v)
+			}
+		}
 	}
 	seen := map[string]bool{}
 	for n, r := range c.Regions {
@@ -196,6 +204,8 @@ func (c *Config) Validate() error {
 }
 
 var dnsPrefix = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+
+var envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // quantity is the grammar of a Kubernetes resource quantity (a decimal number with an
 // optional binary, decimal or exponent suffix), positive and without a sign.

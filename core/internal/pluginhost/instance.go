@@ -102,7 +102,7 @@ func (i *Instance) spawn(ctx context.Context) (*plugin.Client, *pluginrpc.Channe
 	}
 	cmd := exec.Command(i.path, i.cfg.Args...)
 	dieWithParent(cmd)
-	cmd.Env = processEnv(i.Name)
+	cmd.Env = processEnv(i.Name, i.cfg.Env)
 	channel, err := pluginrpc.NewChannel(cmd)
 	if err != nil {
 		i.log.Warn("calls go over go-plugin's connection", "error", err)
@@ -113,7 +113,7 @@ func (i *Instance) spawn(ctx context.Context) (*plugin.Client, *pluginrpc.Channe
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
-		SkipHostEnv:      true, // cmd.Env has it, before the tracing variables
+		SkipHostEnv:      true, // cmd.Env has the allowed part of it (processEnv)
 		StartTimeout:     timeout,
 		Logger:           newHCLogAdapter(i.log),
 		GRPCDialOptions:  pluginrpc.DialOptions(),
