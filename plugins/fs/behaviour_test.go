@@ -242,6 +242,8 @@ func TestSchema(t *testing.T) {
 		`{"root": "f", "extra": 1}`:          false,
 		`{"root": "f", "userPrefix": "../"}`: false,
 		`{"root": "f", "maxPageSize": 0}`:    false,
+		`{"root": "f", "quotaBytes": 1e9}`:   true,
+		`{"root": "f", "quotaBytes": -1}`:    false,
 	} {
 		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(cfg))
 		if err != nil {

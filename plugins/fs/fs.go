@@ -12,7 +12,8 @@
 // No path leaves its bucket: keys are checked (no ".", ".." or empty elements, no leading
 // slash, no NUL), every file is reached through an os.Root opened on its bucket, and the
 // store never follows a symbolic link, whether it points inside the root or out of it.
-// Writes go to a temporary file beside the object, synced, then renamed over it.
+// Writes go to a temporary file beside the object, synced, then renamed over it. With
+// quotaBytes, a write that would take its bucket over the quota fails before it lands.
 package fs
 
 import (
@@ -45,6 +46,7 @@ type Config struct {
 	UserPrefix  string `json:"userPrefix"`
 	GroupPrefix string `json:"groupPrefix"`
 	MaxPageSize int    `json:"maxPageSize"`
+	QuotaBytes  int64  `json:"quotaBytes"`
 }
 
 // Defaults of the configuration.
@@ -75,6 +77,7 @@ type state struct {
 	tree sync.Mutex
 	// policies serialises read-modify-write cycles of the policy files.
 	policies sync.Mutex
+	quota    quotas
 }
 
 // New returns an unconfigured store that logs to log.
@@ -107,7 +110,7 @@ func (s *Store) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.Conf
 	// still be using them.
 	s.st = st
 	s.mu.Unlock()
-	s.log.Info("configured", "root", cfg.Root, "userPrefix", cfg.UserPrefix, "groupPrefix", cfg.GroupPrefix)
+	s.log.Info("configured", "root", cfg.Root, "userPrefix", cfg.UserPrefix, "groupPrefix", cfg.GroupPrefix, "quotaBytes", cfg.QuotaBytes)
 	return sdk.ConfigureResponse{}, nil
 }
 
@@ -141,6 +144,9 @@ func parseConfig(raw []byte) (Config, error) {
 	// A user named like a group's bucket would otherwise own that bucket.
 	if strings.HasPrefix(cfg.UserPrefix, cfg.GroupPrefix) || strings.HasPrefix(cfg.GroupPrefix, cfg.UserPrefix) {
 		bad = append(bad, sdk.FieldViolation{Field: "groupPrefix", Rule: "neither prefix may start the other"})
+	}
+	if cfg.QuotaBytes < 0 {
+		bad = append(bad, sdk.FieldViolation{Field: "quotaBytes", Rule: "must not be negative (0: no quota)"})
 	}
 	if cfg.MaxPageSize < 1 || cfg.MaxPageSize > 10000 {
 		bad = append(bad, sdk.FieldViolation{Field: "maxPageSize", Rule: "must be between 1 and 10000"})
@@ -177,7 +183,7 @@ func openState(cfg Config) (*state, error) {
 		root.Close()
 		return nil, fmt.Errorf("fs: open %s in the root: %w", internalDir, err)
 	}
-	st := &state{cfg: cfg, root: root, internal: internal}
+	st := &state{cfg: cfg, root: root, internal: internal, quota: quotas{limit: cfg.QuotaBytes, buckets: map[string]*usage{}}}
 	return st, nil
 }
 

@@ -134,6 +134,19 @@ var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return
 // is removed and the object, if it existed, is left as it was.
 func (st *state) write(ctx context.Context, b *bucket, ref sdk.ObjectRef, body io.Reader, size int64, m meta) (info sdk.ObjectInfo, err error) {
 	dir, _ := split(ref.Key)
+	// The quota is checked before a byte is read when the size is announced, and at every
+	// chunk otherwise.
+	res, err := st.quota.begin(b, ref.Key)
+	if err != nil {
+		return sdk.ObjectInfo{}, err
+	}
+	landed, replaced := false, int64(-1)
+	defer func() { res.end(landed, replaced) }()
+	if size >= 0 {
+		if err := res.take(size); err != nil {
+			return sdk.ObjectInfo{}, err
+		}
+	}
 	st.tree.Lock()
 	tmp := tempName(dir)
 	err = b.mkdirs(dir)
@@ -163,7 +176,7 @@ func (st *state) write(ctx context.Context, b *bucket, ref sdk.ObjectRef, body i
 		src = io.LimitReader(src, size+1) // one byte more tells a body longer than announced
 	}
 	buf := copyBuffers.Get().(*[]byte)
-	n, err := io.CopyBuffer(struct{ io.Writer }{f}, src, *buf) // the struct hides File.ReadFrom
+	n, err := io.CopyBuffer(&quotaWriter{w: f, r: res}, src, *buf) // which also hides File.ReadFrom
 	copyBuffers.Put(buf)
 	if err != nil {
 		return sdk.ObjectInfo{}, fmt.Errorf("write %s/%s: %w", ref.Bucket, ref.Key, err)
@@ -197,10 +210,15 @@ func (st *state) write(ctx context.Context, b *bucket, ref sdk.ObjectRef, body i
 	if err := ctx.Err(); err != nil {
 		return sdk.ObjectInfo{}, err
 	}
+	if res != nil {
+		if old, err := b.dir.Lstat(ref.Key); err == nil && old.Mode().IsRegular() {
+			replaced = old.Size()
+		}
+	}
 	if err := b.dir.Rename(tmp, ref.Key); err != nil {
 		return sdk.ObjectInfo{}, err
 	}
-	renamed = true
+	renamed, landed = true, true
 	if err := syncDir(b.dir, dir); err != nil {
 		return sdk.ObjectInfo{}, err
 	}

@@ -245,6 +245,7 @@ func TestConfigure(t *testing.T) {
 		"dot prefix":       {`{"root": "` + root + `", "userPrefix": ".u-"}`, "userPrefix"},
 		"slash prefix":     {`{"root": "` + root + `", "userPrefix": "a/b-"}`, "userPrefix"},
 		"page size":        {`{"root": "` + root + `", "maxPageSize": 100000}`, "maxPageSize"},
+		"negative quota":   {`{"root": "` + root + `", "quotaBytes": -1}`, "quotaBytes"},
 		"root is a file":   {`{"root": "` + filepath.Join(root, "file") + `/sub"}`, "root"},
 		"unknown property": {`{"root": "` + root + `", "extra": 1}`, ""},
 	} {
