@@ -235,7 +235,7 @@ type Terms struct {
 // Features are parts of the portal an instance can switch off.
 type Features struct {
 	CommandPanel bool `koanf:"command_panel" json:"commandPanel" doc:"The command panel showing each action's equivalent commands (users can still hide it)."`
-	AutoLaunch   bool `koanf:"auto_launch" json:"autoLaunch" doc:"Whether launch links with autoLaunch=true launch at once; false: the user confirms."`
+	AutoLaunch   bool `koanf:"auto_launch" json:"autoLaunch" doc:"Whether launch links with autoLaunch=true launch at once. Off (the default), the portal first lists what the link changes from the pre-filled values, init scripts and URLs flagged, and launches only when the user confirms: a link from anyone would otherwise run a service and its scripts with the user's credentials."`
 	AllCatalogs  bool `koanf:"all_catalogs" json:"allCatalogs" doc:"The catalog page's tab listing the charts of every catalog."`
 }
 

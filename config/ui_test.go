@@ -42,13 +42,15 @@ func TestThemeRebrandExample(t *testing.T) {
 	}
 }
 
-func TestDefaultFeaturesAreOn(t *testing.T) {
+// Every feature is on by default except auto-launch: a launch link from anyone would start a
+// service (and its init script) in the user's name without them seeing it.
+func TestDefaultFeatures(t *testing.T) {
 	cfg, err := Load(Sources{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := cfg.UI.Features; !f.CommandPanel || !f.AutoLaunch || !f.AllCatalogs {
-		t.Errorf("features = %+v", f)
+	if f := cfg.UI.Features; !f.CommandPanel || f.AutoLaunch || !f.AllCatalogs {
+		t.Errorf("features = %+v, want command_panel and all_catalogs on, auto_launch off", f)
 	}
 }
 

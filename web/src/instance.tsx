@@ -27,7 +27,10 @@ export function useLocalized(): (text: LocalizedText | undefined) => string {
   return (text) => localize(text, language);
 }
 
-/** The instance's feature switches; all on for servers older than them. */
+/**
+ * The instance's feature switches; for servers older than them, all on except auto-launch,
+ * which would start a link's service and scripts before the user has seen them.
+ */
 export function useFeatures(): Features {
-  return useInstance().features ?? { commandPanel: true, autoLaunch: true, allCatalogs: true };
+  return useInstance().features ?? { commandPanel: true, autoLaunch: false, allCatalogs: true };
 }

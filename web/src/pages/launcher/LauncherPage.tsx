@@ -18,6 +18,7 @@ import { errorsByPath, errorsUnder, GENERAL, initialValues, rangePairs, sections
 import { diffValues, launchLinkQuery, launchLinkUrl, linkOverridePairs, readLinkParams, withParam } from "./launchLink";
 import { LaunchForm } from "./LaunchForm";
 import { LaunchProgress } from "./LaunchProgress";
+import { LinkConfirmation } from "./LinkConfirmation";
 import { SaveConfigurationButton } from "./SaveConfiguration";
 import { deepEqual, setIn, type Segment, type Values } from "./paths";
 import styles from "./Launcher.module.css";
@@ -25,7 +26,9 @@ import styles from "./Launcher.module.css";
 /**
  * The launcher, /launcher/:catalog/:chart, with Onyxia's launch-link query: name, version,
  * shared, s3, autoLaunch and dotted-key overrides. The raw query goes to the server as the
- * form's `link`, which parses it; the form comes back pre-filled with it.
+ * form's `link`, which parses it; the form comes back pre-filled with it, with the list of
+ * what the link changes. autoLaunch=true launches at once only where the instance allows it
+ * (ui.features.auto_launch); elsewhere the user first sees that list and confirms.
  */
 export function LauncherPage() {
   const t = useT();
@@ -69,11 +72,6 @@ export function LauncherPage() {
           />
         ) : null}
       </div>
-      {params.autoLaunch && !features.autoLaunch ? (
-        <p className="notice" role="note">
-          {t("launcher.autoLaunchOff")}
-        </p>
-      ) : null}
       {chart.isError ? <ErrorNotice error={chart.error} onRetry={() => void chart.refetch()} /> : null}
       {form.isPending ? <Loading label={t("launcher.loading")} /> : null}
       {form.isError ? <LaunchUnavailable error={form.error} onRetry={() => void form.refetch()} /> : null}
@@ -85,6 +83,7 @@ export function LauncherPage() {
           data={form.data}
           raw={raw}
           autoLaunch={!!params.autoLaunch && features.autoLaunch}
+          confirmLink={!!params.autoLaunch && !features.autoLaunch}
           onAutoLaunched={() => setQuery(withParam(raw, "autoLaunch", undefined))}
         />
       ) : null}
@@ -112,13 +111,18 @@ function LaunchEditor({
   data,
   raw,
   autoLaunch,
+  confirmLink,
   onAutoLaunched,
 }: {
   catalog: string;
   chart: string;
   data: LaunchFormResponse;
   raw: string;
+  /** Launch at once (the link asks for it and the instance allows it). */
   autoLaunch: boolean;
+  /** Show what the link changes and launch only when the user confirms. */
+  confirmLink: boolean;
+  /** The link's autoLaunch is done with: it leaves the address. */
   onAutoLaunched(): void;
 }) {
   const { t, language } = useI18n();
@@ -137,6 +141,8 @@ function LaunchEditor({
   const [resets, setResets] = useState(0);
   const [commands, setCommands] = useState<string[] | null>(null);
   const [launched, setLaunched] = useState<Service | null>(null);
+  const [confirming, setConfirming] = useState(confirmLink);
+  const [cancelled, setCancelled] = useState(false);
 
   const request = (): LaunchRequest => ({
     catalog,
@@ -164,10 +170,15 @@ function LaunchEditor({
     mutationFn: (req: LaunchRequest) => api.launchService(project.id, req),
     onMutate: () => setErrors(new Map()),
     onSuccess: (res) => {
+      setConfirming(false);
       setLaunched(res.service);
       void qc.invalidateQueries({ queryKey: queryKeys.services(project.id) });
     },
-    onError: showErrors,
+    onError: (err) => {
+      // The form shows what went wrong, at the fields.
+      setConfirming(false);
+      showErrors(err);
+    },
   });
   const plan = useMutation({
     mutationFn: (req: LaunchRequest) => api.planLaunch(project.id, req),
@@ -203,6 +214,30 @@ function LaunchEditor({
   const orphanErrors = unplacedErrors(errors, root, values);
   const errorCount = [...errors.values()].reduce((a, r) => a + r.length, 0);
 
+  if (confirming) {
+    return (
+      <LinkConfirmation
+        chart={data.form.chart}
+        version={data.form.version}
+        name={friendlyName.trim() || chart}
+        shared={shared}
+        s3={params.s3}
+        changes={data.form.linkChanges ?? []}
+        root={root}
+        busy={launch.isPending}
+        onLaunch={() => {
+          onAutoLaunched();
+          launch.mutate(request());
+        }}
+        onCancel={() => {
+          onAutoLaunched();
+          setConfirming(false);
+          setCancelled(true);
+        }}
+      />
+    );
+  }
+
   if (launched) {
     return (
       <LaunchProgress
@@ -218,6 +253,11 @@ function LaunchEditor({
   return (
     <div className={styles.layout}>
       <div>
+        {cancelled ? (
+          <p className="notice" data-severity="info" role="note" style={{ marginBottom: "1rem" }}>
+            {t("launcher.confirm.cancelled")}
+          </p>
+        ) : null}
         <div className={`${styles.box} ${styles.settings}`}>
           <div className={styles.field}>
             <label className={styles.label} htmlFor="launch-name">
