@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -49,6 +50,12 @@ func startWithPlugins(t testing.TB, plugins map[string]config.Plugin, sets ...st
 // through the plugins themselves.
 func startHost(t testing.TB, plugins map[string]config.Plugin, sets ...string) (string, *pluginhost.Host) {
 	t.Helper()
+	return startHostLogging(t, logscan.Logger(t, "core"), plugins, sets...)
+}
+
+// startHostLogging is startHost logging to log, for a test that reads the log back.
+func startHostLogging(t testing.TB, log *slog.Logger, plugins map[string]config.Plugin, sets ...string) (string, *pluginhost.Host) {
+	t.Helper()
 	cfg, err := config.Load(config.Sources{Sets: sets})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +72,6 @@ func startHost(t testing.TB, plugins map[string]config.Plugin, sets ...string) (
 	if _, ok := plugins["k8s"]; ok {
 		r.Region = "k8s"
 	}
-	log := logscan.Logger(t, "core")
 	host, err := pluginhost.New(plugins, log, pluginhost.NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/identity"
+	"github.com/basalt-dev/basalt/core/internal/shell"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
@@ -54,6 +55,9 @@ func (f fileScope) ref(c echo.Context) (sdk.ObjectRef, error) {
 	}
 	return ref, nil
 }
+
+// mcPath names an object or a prefix for mc, whose alias for the store is s3.
+func mcPath(ref sdk.ObjectRef) string { return "s3/" + ref.Bucket + "/" + ref.Key }
 
 // folderMarker is the empty object that makes an empty folder exist.
 const folderMarker = ".keep"
@@ -128,7 +132,7 @@ func (s *Server) listFiles(c echo.Context) error {
 	out := FileList{
 		Path: ref.Bucket + "/" + ref.Key, Home: f.home.Bucket + "/" + f.home.Key,
 		Folders: []FolderView{}, Files: []ObjectView{}, NextPageToken: resp.NextPageToken,
-		Commands: []string{fmt.Sprintf("mc ls s3/%s/%s", ref.Bucket, ref.Key)},
+		Commands: []string{shell.Command("mc", "ls", mcPath(ref))},
 	}
 	for _, d := range resp.Folders {
 		out.Folders = append(out.Folders, FolderView{Path: d.Bucket + "/" + d.Key, Name: baseName(d.Key)})
@@ -246,7 +250,7 @@ func (s *Server) uploadFile(c echo.Context) error {
 	}
 	return c.JSON(http.StatusCreated, map[string]any{
 		"file":     objectView(resp.Object),
-		"commands": []string{fmt.Sprintf("mc cp ./%s s3/%s/%s", baseName(ref.Key), ref.Bucket, ref.Key)},
+		"commands": []string{shell.Command("mc", "cp", "./"+baseName(ref.Key), mcPath(ref))},
 	})
 }
 
@@ -267,9 +271,9 @@ func (s *Server) deleteFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cmd := fmt.Sprintf("mc rm s3/%s/%s", ref.Bucket, ref.Key)
+	cmd := shell.Command("mc", "rm", mcPath(ref))
 	if recursive {
-		cmd = fmt.Sprintf("mc rm --recursive --force s3/%s/%s", ref.Bucket, ref.Key)
+		cmd = shell.Command("mc", "rm", "--recursive", "--force", mcPath(ref))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"deleted": resp.Deleted, "commands": []string{cmd}})
 }
@@ -307,7 +311,7 @@ func (s *Server) createFolder(c echo.Context) error {
 	}
 	return c.JSON(http.StatusCreated, map[string]any{
 		"folder":   FolderView{Path: ref.Bucket + "/" + folder, Name: baseName(folder)},
-		"commands": []string{fmt.Sprintf("mc cp /dev/null s3/%s/%s", marker.Bucket, marker.Key)},
+		"commands": []string{shell.Command("mc", "cp", "/dev/null", mcPath(marker))},
 	})
 }
 
@@ -345,7 +349,7 @@ func (s *Server) shareFile(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"url": resp.URL, "expiresAt": resp.ExpiresAt,
-		"commands": []string{fmt.Sprintf("mc share download --expire %s s3/%s/%s", expiry, ref.Bucket, ref.Key)},
+		"commands": []string{shell.Command("mc", "share", "download", "--expire", expiry.String(), mcPath(ref))},
 	})
 }
 
@@ -378,7 +382,7 @@ func (s *Server) setFilePolicy(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"path": ref.Bucket + "/" + ref.Key, "public": req.Public,
-		"commands": []string{fmt.Sprintf("mc anonymous set %s s3/%s/%s", policy, ref.Bucket, ref.Key)},
+		"commands": []string{shell.Command("mc", "anonymous", "set", policy, mcPath(ref))},
 	})
 }
 

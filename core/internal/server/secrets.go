@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/identity"
+	"github.com/basalt-dev/basalt/core/internal/shell"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
@@ -102,7 +102,7 @@ func (s *Server) listSecrets(c echo.Context) error {
 		return err
 	}
 	out := SecretList{Path: sc.relative(path), Home: sc.home, Entries: []SecretEntry{},
-		Commands: []string{"vault kv list " + path}}
+		Commands: []string{shell.Command("vault", "kv", "list", path)}}
 	for _, e := range resp.Entries {
 		name := strings.TrimSuffix(e.Name, "/")
 		if path == sc.home && name == basaltFolder {
@@ -144,9 +144,9 @@ func (s *Server) readSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cmd := "vault kv get " + path
+	cmd := shell.Command("vault", "kv", "get", path)
 	if version > 0 {
-		cmd = fmt.Sprintf("vault kv get -version=%d %s", version, path)
+		cmd = shell.Command("vault", "kv", "get", "-version="+strconv.Itoa(version), path)
 	}
 	view := SecretView{Path: sc.relative(path), Data: resp.Data, Version: resp.Version, Commands: []string{cmd}}
 	if view.Data == nil {
@@ -209,7 +209,7 @@ func (s *Server) writeSecret(c echo.Context) error {
 	sort.Strings(keys)
 	return c.JSON(http.StatusOK, map[string]any{
 		"path": sc.relative(path), "version": resp.Version,
-		"commands": []string{"vault kv put " + path + " " + strings.Join(keys, " ")},
+		"commands": []string{shell.Command(append([]string{"vault", "kv", "put", path}, keys...)...)},
 	})
 }
 
@@ -230,14 +230,14 @@ func (s *Server) deleteSecret(c echo.Context) error {
 	if _, err := sc.store.Delete(c.Request().Context(), req); err != nil {
 		return err
 	}
-	cmd := "vault kv delete " + path
+	cmd := shell.Command("vault", "kv", "delete", path)
 	switch {
 	case req.All:
-		cmd = "vault kv metadata delete " + path
+		cmd = shell.Command("vault", "kv", "metadata", "delete", path)
 	case req.Destroy:
-		cmd = "vault kv destroy -versions=" + joinInts(versions) + " " + path
+		cmd = shell.Command("vault", "kv", "destroy", "-versions="+joinInts(versions), path)
 	case len(versions) > 0:
-		cmd = "vault kv delete -versions=" + joinInts(versions) + " " + path
+		cmd = shell.Command("vault", "kv", "delete", "-versions="+joinInts(versions), path)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"commands": []string{cmd}})
 }
@@ -257,7 +257,7 @@ func (s *Server) undeleteSecret(c echo.Context) error {
 	if _, err := sc.store.Undelete(c.Request().Context(), sdk.UndeleteSecretRequest{Caller: sc.user.Caller(), Path: path, Versions: versions}); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"commands": []string{"vault kv undelete -versions=" + joinInts(versions) + " " + path}})
+	return c.JSON(http.StatusOK, map[string]any{"commands": []string{shell.Command("vault", "kv", "undelete", "-versions="+joinInts(versions), path)}})
 }
 
 // VersionInfo is one version in a secret's history.
@@ -283,7 +283,7 @@ func (s *Server) secretVersions(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"path": sc.relative(path), "currentVersion": resp.CurrentVersion, "versions": out,
-		"commands": []string{"vault kv metadata get " + path},
+		"commands": []string{shell.Command("vault", "kv", "metadata", "get", path)},
 	})
 }
 

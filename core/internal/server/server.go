@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,7 +104,7 @@ func New(opts Options) (*Server, error) {
 			if v.URIPath == "/healthz" || v.URIPath == "/readyz" || v.URIPath == "/metrics" {
 				level = slog.LevelDebug
 			}
-			opts.Log.Log(c.Request().Context(), level, "http request", "method", v.Method, "path", v.URIPath,
+			opts.Log.Log(c.Request().Context(), level, "http request", "method", v.Method, "path", loggedPath(v.URIPath),
 				"route", v.RoutePath, "status", v.Status, "took", v.Latency, "bytes", v.ResponseSize, "request_id", v.RequestID)
 			return nil
 		},
@@ -115,6 +116,18 @@ func New(opts Options) (*Server, error) {
 	s.routes()
 	s.http = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
+}
+
+// shareLinkRoute serves the links Basalt signs: the path's last element is the token.
+const shareLinkRoute = "/api/v1/presigned/:token"
+
+// loggedPath is a request's path for the access log. A share link's path holds its token,
+// which lets anyone read the file: the route stands for it, whatever follows the token.
+func loggedPath(path string) string {
+	if strings.HasPrefix(path, strings.TrimSuffix(shareLinkRoute, ":token")) {
+		return shareLinkRoute
+	}
+	return path
 }
 
 // Handler returns the server's HTTP handler (for in-process tests).

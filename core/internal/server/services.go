@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/identity"
+	"github.com/basalt-dev/basalt/core/internal/shell"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
@@ -119,7 +120,7 @@ func (s *Server) listServices(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{
-		"services": out, "commands": []string{"helm list --namespace " + sc.ns},
+		"services": out, "commands": []string{shell.Command("helm", "list", "--namespace", sc.ns)},
 	})
 }
 
@@ -153,10 +154,10 @@ func (s *Server) getService(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{
 		"service": serviceView(resp.Release, time.Now()), "values": values, "manifest": resp.Manifest,
 		"commands": []string{
-			fmt.Sprintf("helm status %s --namespace %s", name, ns),
-			fmt.Sprintf("helm get notes %s --namespace %s", name, ns),
-			fmt.Sprintf("helm get values %s --namespace %s", name, ns),
-			fmt.Sprintf("kubectl get pods --namespace %s -l app.kubernetes.io/instance=%s", ns, name),
+			shell.Command("helm", "status", name, "--namespace", ns),
+			shell.Command("helm", "get", "notes", name, "--namespace", ns),
+			shell.Command("helm", "get", "values", name, "--namespace", ns),
+			shell.Command("kubectl", "get", "pods", "--namespace", ns, "-l", "app.kubernetes.io/instance="+name),
 		},
 	})
 }
@@ -238,8 +239,8 @@ func (s *Server) lifecycle(c echo.Context, suspend bool) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"commands": []string{fmt.Sprintf(
-		"helm upgrade %s --namespace %s --reuse-values --set global.suspend=%s <chart>", rel.Name, sc.ns, value)}})
+	return c.JSON(http.StatusOK, map[string]any{"commands": []string{shell.Command(
+		"helm", "upgrade", rel.Name, "--namespace", sc.ns, "--reuse-values", "--set", "global.suspend="+value, "<chart>")}})
 }
 
 func (s *Server) deleteService(c echo.Context) error {
@@ -255,7 +256,7 @@ func (s *Server) deleteService(c echo.Context) error {
 		return err
 	}
 	s.revokeReleaseToken(c, sc, rel)
-	return c.JSON(http.StatusOK, map[string]any{"commands": []string{fmt.Sprintf("helm uninstall %s --namespace %s", rel.Name, sc.ns)}})
+	return c.JSON(http.StatusOK, map[string]any{"commands": []string{shell.Command("helm", "uninstall", rel.Name, "--namespace", sc.ns)}})
 }
 
 // deleteServices deletes every service the caller owns in the project; other members'
@@ -281,7 +282,7 @@ func (s *Server) deleteServices(c echo.Context) error {
 		}
 		s.revokeReleaseToken(c, sc, r)
 		deleted = append(deleted, r.Name)
-		commands = append(commands, fmt.Sprintf("helm uninstall %s --namespace %s", r.Name, sc.ns))
+		commands = append(commands, shell.Command("helm", "uninstall", r.Name, "--namespace", sc.ns))
 	}
 	if deleted == nil {
 		deleted, commands = []string{}, []string{}
@@ -306,7 +307,7 @@ func (s *Server) quota(c echo.Context) error {
 		used = map[string]string{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"hard": hard, "used": used,
-		"commands": []string{"kubectl get resourcequota --namespace " + sc.ns}})
+		"commands": []string{shell.Command("kubectl", "get", "resourcequota", "--namespace", sc.ns)}})
 }
 
 // streamSSE writes server-sent events until the stream ends or the client goes away.
