@@ -176,7 +176,9 @@ func parseSets(sets []string) (map[string]any, error) {
 		if err := yaml.Unmarshal([]byte(raw), &v); err != nil {
 			v = raw
 		}
-		root = values.Set(root, p, values.Normalize(v))
+		if root, err = values.Set(root, p, values.Normalize(v)); err != nil {
+			return nil, fmt.Errorf("--set %s: %w", s, err)
+		}
 	}
 	return root.(map[string]any), nil
 }

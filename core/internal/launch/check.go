@@ -16,8 +16,9 @@ import (
 
 // check validates the final values: the JSON Schema, then what the schema dialect adds and
 // JSON Schema cannot say — platform-set fields (x-onyxia readonly and hidden) the user
-// changed, list options, slider bounds and units, range sliders in order, and the region's
-// allowedURIPattern on URLs the user typed.
+// changed or removed, list options, slider bounds and units, range sliders in order, the
+// region's allowedURIPattern on URLs the user typed, and template delimiters in what the
+// user typed.
 func check(v *schemacheck.Schema, s, prefilled, final map[string]any, ctx prefill.Context) []sdk.FieldViolation {
 	var out []sdk.FieldViolation
 	for _, vio := range v.Violations(final) {
@@ -25,15 +26,63 @@ func check(v *schemacheck.Schema, s, prefilled, final map[string]any, ctx prefil
 	}
 	c := checker{prefilled: prefilled, final: final, ranges: map[string][]rangeEnd{}}
 	if p, ok := ctx["region"].(map[string]any)["allowedURIPattern"].(string); ok && p != "" {
-		if re, err := regexp.Compile(p); err == nil {
-			c.allowedURI = re
-		}
+		c.uriPattern = p
+		c.allowedURI, c.uriPatternErr = compiledURIPattern(p)
 	}
 	c.walk(s, values.Path{}, "")
 	out = append(out, c.out...)
 	out = append(out, c.rangeViolations()...)
+	out = append(out, templateViolations(prefilled, final)...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return dedupe(out)
+}
+
+// templateRule is broken by a value the user supplied that holds Helm's template delimiters.
+// Charts may render values with tpl (Onyxia's library chart does, for extraEnvVars[].value
+// and Spark settings), and a template can call lookup, which reads the cluster with the
+// installer's rights.
+const templateRule = "must not contain template delimiters {{ }}: the chart could run it as a Helm template"
+
+// templateViolations reports the strings and keys of final that hold template delimiters
+// where prefilled does not hold the same: the user's. What the platform filled (values.yaml,
+// the launch context) passes as long as it is left as it was.
+func templateViolations(prefilled, final map[string]any) []sdk.FieldViolation {
+	var out []sdk.FieldViolation
+	templates(final, prefilled, values.Path{}, &out)
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}
+
+func templates(v, before any, p values.Path, out *[]sdk.FieldViolation) {
+	switch v := v.(type) {
+	case string:
+		if hasTemplateDelimiters(v) && before != any(v) {
+			*out = append(*out, sdk.FieldViolation{Field: p.String(), Rule: templateRule})
+		}
+	case map[string]any:
+		was, _ := before.(map[string]any)
+		for k, x := range v {
+			b, known := was[k]
+			if !known && hasTemplateDelimiters(k) {
+				*out = append(*out, sdk.FieldViolation{Field: p.Child(k).String(), Rule: "key " + templateRule})
+				continue
+			}
+			templates(x, b, p.Child(k), out)
+		}
+	case []any:
+		was, _ := before.([]any)
+		for i, x := range v {
+			var b any
+			if i < len(was) {
+				b = was[i]
+			}
+			templates(x, b, p.Child(i), out)
+		}
+	}
+}
+
+func hasTemplateDelimiters(s string) bool {
+	return strings.Contains(s, "{{") || strings.Contains(s, "}}")
 }
 
 // locate turns a JSON Schema instance location into a values path, reading the instance to
@@ -71,9 +120,13 @@ type rangeEnd struct {
 
 type checker struct {
 	prefilled, final map[string]any
-	allowedURI       *regexp.Regexp
-	ranges           map[string][]rangeEnd
-	out              []sdk.FieldViolation
+	// uriPattern is the region's allowedURIPattern as written; uriPatternErr says why it
+	// does not compile, and then no URL the user typed passes.
+	uriPattern    string
+	allowedURI    *regexp.Regexp
+	uriPatternErr error
+	ranges        map[string][]rangeEnd
+	out           []sdk.FieldViolation
 }
 
 func (c *checker) add(p values.Path, rule string) {
@@ -82,11 +135,12 @@ func (c *checker) add(p values.Path, rule string) {
 
 func (c *checker) walk(s map[string]any, p values.Path, key string) {
 	v, present := values.Get(c.final, p)
-	if !present {
+	before, prefilled := values.Get(c.prefilled, p)
+	if !present && !prefilled {
 		return
 	}
-	before, _ := values.Get(c.prefilled, p)
-	changed := !values.Equal(v, before)
+	// a pre-filled value the final values lack was removed: that is a change too
+	changed := !present || !values.Equal(v, before)
 	x, _ := s["x-onyxia"].(map[string]any)
 	if len(p) > 0 && changed {
 		if b, _ := x["readonly"].(bool); b {
@@ -98,31 +152,44 @@ func (c *checker) walk(s map[string]any, p values.Path, key string) {
 			return
 		}
 	}
+	if !present { // and so is everything it held
+		c.walkChildren(s, p, key, nil, before)
+		return
+	}
 	if opts, ok := s["listEnum"].([]any); ok && len(opts) > 0 && changed {
 		if !member(v, opts) {
 			c.add(p, fmt.Sprintf("must be one of %s", list(opts)))
 		}
 	}
 	c.slider(s, p, v)
-	if str, ok := v.(string); ok && changed && c.allowedURI != nil && str != "" && urlish(s, key, str) {
-		if !c.allowedURI.MatchString(str) {
-			c.add(p, fmt.Sprintf("URL not allowed in this region (must match %s)", c.allowedURI))
+	if str, ok := v.(string); ok && changed && c.uriPattern != "" && str != "" && urlish(s, key, str) {
+		switch {
+		case c.uriPatternErr != nil: // fail closed: a pattern that cannot be checked lets nothing through
+			c.add(p, "URL not allowed in this region: its allowedURIPattern cannot be checked, an administrator must correct it")
+		case !c.allowedURI.MatchString(str):
+			c.add(p, fmt.Sprintf("URL not allowed in this region (must match %s)", c.uriPattern))
 		}
 	}
-	switch v := v.(type) {
-	case map[string]any:
-		if props, ok := s["properties"].(map[string]any); ok {
-			for k, ps := range props {
-				if m, ok := ps.(map[string]any); ok {
-					c.walk(m, p.Child(k), k)
-				}
+	c.walkChildren(s, p, key, v, before)
+}
+
+// walkChildren walks the properties or items of the node at p, in the final values or in the
+// pre-filled ones: a child only the pre-filled values hold was removed.
+func (c *checker) walkChildren(s map[string]any, p values.Path, key string, v, before any) {
+	_, isMap := v.(map[string]any)
+	_, wasMap := before.(map[string]any)
+	if props, ok := s["properties"].(map[string]any); ok && (isMap || wasMap) {
+		for k, ps := range props {
+			if m, ok := ps.(map[string]any); ok {
+				c.walk(m, p.Child(k), k)
 			}
 		}
-	case []any:
-		if items, ok := s["items"].(map[string]any); ok {
-			for i := range v {
-				c.walk(items, p.Child(i), key)
-			}
+	}
+	list, _ := v.([]any)
+	was, _ := before.([]any)
+	if items, ok := s["items"].(map[string]any); ok {
+		for i := range max(len(list), len(was)) {
+			c.walk(items, p.Child(i), key)
 		}
 	}
 }

@@ -7,6 +7,7 @@ package launch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -90,19 +91,27 @@ func (p *Planner) PlanContext(ctx context.Context, req Request) (_ *Plan, err er
 		return nil, err
 	}
 	_, endValues := startSpan(ctx, "launch.values")
-	final := withChanges(plan.Prefilled, req.Values, req.Overrides)
+	final, err := withChanges(plan.Prefilled, req.Values, req.Overrides)
+	endValues(err)
+	if err != nil {
+		return nil, err
+	}
 	plan.Values = final
-	endValues(nil)
 	if cs == nil {
-		return plan, nil
+		return plan, invalidValues(plan, templateViolations(plan.Prefilled, final))
 	}
 	_, endCheck := startSpan(ctx, "launch.validate")
-	violations := check(cs.validator, plan.Schema, plan.Prefilled, final, lctx)
-	if len(violations) > 0 {
-		err = sdk.InvalidFields(fmt.Sprintf("invalid values for %s %s", plan.Chart, plan.Version), violations...)
-	}
+	err = invalidValues(plan, check(cs.validator, plan.Schema, plan.Prefilled, final, lctx))
 	endCheck(err)
 	return plan, err
+}
+
+// invalidValues is the error of a plan with violations; nil without any.
+func invalidValues(plan *Plan, violations []sdk.FieldViolation) error {
+	if len(violations) == 0 {
+		return nil
+	}
+	return sdk.InvalidFields(fmt.Sprintf("invalid values for %s %s", plan.Chart, plan.Version), violations...)
 }
 
 // Form returns the launch form of a chart for the request's user, pre-filled, with a launch
@@ -119,20 +128,38 @@ func (p *Planner) FormContext(ctx context.Context, req Request) (_ *form.Form, e
 	if err != nil {
 		return nil, err
 	}
-	return form.Build(plan.Chart, plan.Version, plan.Schema, withChanges(plan.Prefilled, nil, req.Overrides)), nil
+	final, err := withChanges(plan.Prefilled, nil, req.Overrides)
+	if err != nil {
+		return nil, err
+	}
+	return form.Build(plan.Chart, plan.Version, plan.Schema, final), nil
 }
 
+// MaxValuesBytes caps the values a launch builds, written as JSON: Helm keeps a release,
+// its values included, in one Kubernetes Secret of at most 1 MiB.
+const MaxValuesBytes = 1 << 20
+
 // withChanges is a copy of prefilled with the user's values merged in, then a launch link's
-// overrides applied (they come last); prefilled itself is left as it is.
-func withChanges(prefilled map[string]any, user []map[string]any, overrides []link.Override) map[string]any {
+// overrides applied (they come last); prefilled itself is left as it is. An override that
+// would leave a gap in a list, or values above MaxValuesBytes, are field errors.
+func withChanges(prefilled map[string]any, user []map[string]any, overrides []link.Override) (map[string]any, error) {
 	final := values.Clone(prefilled).(map[string]any)
 	for _, v := range user {
 		final = values.Merge(final, values.Normalize(values.Clone(v))).(map[string]any)
 	}
-	if final = link.Apply(final, overrides); final == nil {
+	final, err := link.Apply(final, overrides)
+	var refused *link.ApplyError
+	if errors.As(err, &refused) {
+		return nil, sdk.InvalidFields("invalid launch link", sdk.FieldViolation{Field: refused.Path.String(), Rule: refused.Err.Error()})
+	}
+	if final == nil {
 		final = map[string]any{}
 	}
-	return final
+	if n := values.Size(final); n > MaxValuesBytes {
+		return nil, sdk.InvalidFields("values too large", sdk.FieldViolation{Field: "values",
+			Rule: fmt.Sprintf("must be at most %d bytes once built (here %d): Helm stores a release in one Kubernetes Secret", MaxValuesBytes, n)})
+	}
+	return final, nil
 }
 
 // prefill resolves the chart's form for the request's user: its schema with the named

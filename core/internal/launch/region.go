@@ -126,5 +126,19 @@ func LoadRegion(path string) (*Region, error) {
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("region %s: %w", path, err)
 	}
+	if err := r.validate(); err != nil {
+		return nil, fmt.Errorf("region %s: %w", path, err)
+	}
 	return &r, nil
+}
+
+// validate refuses what launches could not honour: an allowedURIPattern that Go cannot check
+// would otherwise refuse every URL users type.
+func (r *Region) validate() error {
+	if p := r.Services.AllowedURIPattern; p != "" {
+		if _, err := CompileURIPattern(p); err != nil {
+			return fmt.Errorf("services.allowedURIPattern %q: %w", p, err)
+		}
+	}
+	return nil
 }

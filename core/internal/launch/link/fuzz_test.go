@@ -1,6 +1,10 @@
 package link
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/basalt-dev/basalt/core/internal/launch/values"
+)
 
 // FuzzParseLink checks that parsing never panics, that every accepted link formats back to
 // exactly its own text, and that the canonical form of what it means reads back the same.
@@ -46,6 +50,35 @@ func FuzzParseLink(f *testing.F) {
 		}
 		if back, _ := Format(again); back != canon {
 			t.Fatalf("canonical %q formats back as %q", canon, back)
+		}
+	})
+}
+
+// FuzzApplyLink applies arbitrary links over pre-filled values: what a link builds, and what
+// building it allocates, stay proportional to the link's length.
+func FuzzApplyLink(f *testing.F) {
+	for _, seed := range append([]string{
+		"tolerations[0].key=%C2%ABnvidia.com%2Fgpu%C2%BB&tolerations[1].key=%C2%ABx%C2%BB&env[0].name=-",
+		"a.b.c.d.e.f.g.h=1&a.b=-&list[0][0][0].x=null&list[0][1]=2",
+		"init.regionInit=-&init.personalInit=%C2%AB%7B%7B%20lookup%20%7D%7D%C2%BB",
+	}, bombs...) {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		var built map[string]any
+		n := allocated(func() {
+			l, err := Parse(q)
+			if err != nil {
+				return
+			}
+			prefilled := map[string]any{"tolerations": []any{}, "init": map[string]any{"regionInit": "x"}}
+			built, _ = Apply(prefilled, l.Overrides)
+		})
+		if bound := uint64(64<<10 + 512*len(q)); n > bound {
+			t.Fatalf("a link of %d bytes allocated %d bytes (bound %d)", len(q), n, bound)
+		}
+		if size := values.Size(built); size > 256+64*len(q) {
+			t.Fatalf("a link of %d bytes built values of %d bytes", len(q), size)
 		}
 	})
 }

@@ -51,6 +51,13 @@ type slot struct {
 
 var fixedParams = []string{"name", "version", "shared", "s3", "autoLaunch"}
 
+// Bounds on what a link may ask for, so that the values it builds stay in proportion to its
+// text (a list index is bounded by values.MaxItems).
+const (
+	MaxBytes = 64 << 10 // the query string
+	MaxDepth = 64       // keys and indices in one override's path
+)
+
 // ErrInvalid is wrapped by every parse and format error.
 var ErrInvalid = errors.New("invalid launch link")
 
@@ -63,6 +70,9 @@ func Parse(query string) (Link, error) {
 	var l Link
 	if query == "" {
 		return l, nil
+	}
+	if len(query) > MaxBytes {
+		return Link{}, invalid("longer than %d bytes", MaxBytes)
 	}
 	seen := map[string]bool{}
 	for _, raw := range strings.Split(query, "&") {
@@ -325,9 +335,12 @@ func ParseKey(key string) (values.Path, error) {
 				return nil, invalid("key %q: unclosed [", key)
 			}
 			digits := key[i+1 : i+end]
-			n, err := strconv.Atoi(digits)
-			if err != nil || n < 0 || digits == "" || strings.TrimLeft(digits, "0123456789") != "" || (len(digits) > 1 && digits[0] == '0') {
+			if digits == "" || strings.TrimLeft(digits, "0123456789") != "" || (len(digits) > 1 && digits[0] == '0') {
 				return nil, invalid("key %q: bad index [%s]", key, digits)
+			}
+			n, err := strconv.Atoi(digits) // digits only: an error is out of range
+			if err != nil || n >= values.MaxItems {
+				return nil, invalid("key %q: index [%s]: a list holds at most %d items", key, digits, values.MaxItems)
 			}
 			p = append(p, n)
 			afterIndex = true
@@ -351,6 +364,9 @@ func ParseKey(key string) (values.Path, error) {
 	}
 	if len(p) == 0 {
 		return nil, invalid("key %q: no path", key)
+	}
+	if len(p) > MaxDepth {
+		return nil, invalid("key %q: deeper than %d levels", key, MaxDepth)
 	}
 	if _, ok := p[0].(string); !ok {
 		return nil, invalid("key %q: must start with a key", key)
@@ -492,16 +508,30 @@ func encodeComponent(s string) string {
 	return b.String()
 }
 
-// Apply writes the overrides, in order, over root (a values object) and returns it.
-func Apply(root map[string]any, overrides []Override) map[string]any {
+// ApplyError is an override Apply refused: the values path it names and why.
+type ApplyError struct {
+	Path values.Path
+	Err  error
+}
+
+func (e *ApplyError) Error() string { return e.Path.String() + ": " + e.Err.Error() }
+func (e *ApplyError) Unwrap() error { return e.Err }
+
+// Apply writes the overrides, in order, over root (a values object) and returns it. It stops
+// at the first override values.Set refuses (an index past the end of a list), with an
+// *ApplyError.
+func Apply(root map[string]any, overrides []Override) (map[string]any, error) {
 	var cur any = root
 	for _, o := range overrides {
 		if o.Unset {
 			cur = values.Unset(cur, o.Path)
-		} else {
-			cur = values.Set(cur, o.Path, o.Value)
+			continue
+		}
+		var err error
+		if cur, err = values.Set(cur, o.Path, o.Value); err != nil {
+			return nil, &ApplyError{Path: o.Path, Err: err}
 		}
 	}
 	m, _ := cur.(map[string]any)
-	return m
+	return m, nil
 }

@@ -135,7 +135,7 @@ func TestKeepsIgnoredParametersAndOrder(t *testing.T) {
 }
 
 func TestApply(t *testing.T) {
-	l, err := Parse("tolerations[1].key=%C2%ABk%C2%BB&git.branch=-&list[1].=-&new.deep.x=3")
+	l, err := Parse("tolerations[0].key=%C2%ABk%C2%BB&git.branch=-&list[1].=-&new.deep.x=3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,15 +143,15 @@ func TestApply(t *testing.T) {
 		"git":  map[string]any{"branch": "main", "name": "a"},
 		"list": []any{"a", "b", "c"},
 	}
-	got := Apply(root, l.Overrides)
+	got, err := Apply(root, l.Overrides)
 	want := map[string]any{
 		"git":         map[string]any{"name": "a"},
 		"list":        []any{"a"},
-		"tolerations": []any{nil, map[string]any{"key": "k"}},
+		"tolerations": []any{map[string]any{"key": "k"}},
 		"new":         map[string]any{"deep": map[string]any{"x": 3.0}},
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Apply = %#v\nwant %#v", got, want)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("Apply = %#v, %v\nwant %#v", got, err, want)
 	}
 }
 

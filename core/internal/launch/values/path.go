@@ -5,6 +5,7 @@
 package values
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -128,12 +129,21 @@ func Get(root any, p Path) (any, bool) {
 	return cur, true
 }
 
-// Set writes v at p in root, creating missing objects (for keys) and arrays (for indices),
-// padding arrays with nulls and replacing scalars that stand in the way. It returns the new
-// root, which differs from root only when root itself had to be replaced.
-func Set(root any, p Path, v any) any {
+// MaxItems caps the length of a list a write may grow. With Set's other rule (a write adds at
+// most the next item), a launch link's index costs memory in proportion to the link, never to
+// the number it spells.
+const MaxItems = 1000
+
+// ErrIndex is wrapped by the error of a write whose index a list cannot take.
+var ErrIndex = errors.New("index out of range")
+
+// Set writes v at p in root, creating missing objects (for keys) and lists (for indices) and
+// replacing scalars that stand in the way. An index may name an item of the list or the one
+// just after it (which appends it), below MaxItems; any other is an ErrIndex. It returns the
+// new root, which differs from root only when root itself had to be replaced.
+func Set(root any, p Path, v any) (any, error) {
 	if len(p) == 0 {
-		return v
+		return v, nil
 	}
 	switch e := p[0].(type) {
 	case string:
@@ -141,17 +151,30 @@ func Set(root any, p Path, v any) any {
 		if !ok {
 			m = map[string]any{}
 		}
-		m[e] = Set(m[e], p[1:], v)
-		return m
+		child, err := Set(m[e], p[1:], v)
+		if err != nil {
+			return root, err
+		}
+		m[e] = child
+		return m, nil
 	case int:
 		a, _ := root.([]any)
-		for len(a) <= e {
+		switch {
+		case e >= MaxItems:
+			return root, fmt.Errorf("%w: a list holds at most %d items", ErrIndex, MaxItems)
+		case e < 0 || e > len(a):
+			return root, fmt.Errorf("%w: index %d is past the end of the list (%d items); items are added one at a time, in order", ErrIndex, e, len(a))
+		case e == len(a):
 			a = append(a, nil)
 		}
-		a[e] = Set(a[e], p[1:], v)
-		return a
+		child, err := Set(a[e], p[1:], v)
+		if err != nil {
+			return root, err
+		}
+		a[e] = child
+		return a, nil
 	}
-	return root
+	return root, nil
 }
 
 // Unset deletes the key at p, or truncates the array at p's last index (Onyxia drops that
@@ -315,4 +338,36 @@ func Number(v any) (float64, bool) {
 		return float64(v), true
 	}
 	return 0, false
+}
+
+// Size returns the length of v written as JSON (strings counted without escapes): what a
+// values tree weighs once sent to a plugin and stored in a Helm release.
+func Size(v any) int {
+	switch v := v.(type) {
+	case nil:
+		return len("null")
+	case bool:
+		if v {
+			return len("true")
+		}
+		return len("false")
+	case string:
+		return len(v) + 2
+	case map[string]any:
+		n := 2 + max(len(v)-1, 0) // braces and commas
+		for k, x := range v {
+			n += len(k) + 3 + Size(x) // "k":
+		}
+		return n
+	case []any:
+		n := 2 + max(len(v)-1, 0)
+		for _, x := range v {
+			n += Size(x)
+		}
+		return n
+	}
+	if f, ok := Number(v); ok {
+		return len(strconv.FormatFloat(f, 'g', -1, 64))
+	}
+	return len(fmt.Sprint(v))
 }
