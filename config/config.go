@@ -130,13 +130,13 @@ type Server struct {
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout" doc:"How long requests in flight may finish when Basalt stops."`
 	CORSOrigins     []string      `koanf:"cors_origins" doc:"Other origins whose pages may call the API with the user's session, e.g. https://notebooks.example.org; empty: only the portal itself."`
 	MaxBodyBytes    int64         `koanf:"max_body_bytes" doc:"Largest request body accepted, in bytes; file uploads are exempt (they stream to the store)."`
-	RateLimit       RateLimit     `koanf:"rate_limit" doc:"Token buckets for sign-ins (per client address) and launches (per user)."`
+	RateLimit       RateLimit     `koanf:"rate_limit" doc:"Token buckets for sign-ins (per client address) and launches, launch forms and plans (per user)."`
 }
 
 // RateLimit is a token bucket per key: a sustained rate and a burst above it.
 type RateLimit struct {
 	LoginPerMinute  float64 `koanf:"login_per_minute" doc:"Sign-ins allowed per minute and client address; 0 turns the limit off."`
-	LaunchPerMinute float64 `koanf:"launch_per_minute" doc:"Launches allowed per minute and user; 0 turns the limit off."`
+	LaunchPerMinute float64 `koanf:"launch_per_minute" doc:"Launches allowed per minute and user, and as many launch forms and plans (counted apart); 0 turns the limit off."`
 	Burst           int     `koanf:"burst" doc:"Requests allowed at once above the sustained rate."`
 }
 

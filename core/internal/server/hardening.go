@@ -108,23 +108,31 @@ func (s *Server) signInLimit() echo.MiddlewareFunc {
 	return limiter(r.LoginPerMinute, r.Burst, func(c echo.Context) string { return c.RealIP() }, "sign-in attempts")
 }
 
-// launchLimit caps launches per user; it runs after authentication.
+// launchLimit caps launches per user; it runs after authentication. Launch forms and plans
+// take the same rate in a bucket of their own: each computes a launch context (credentials
+// from the storage and secrets plugins) and builds values from what the caller sent, and
+// opening forms must not use up launches.
 func (s *Server) launchLimit() echo.MiddlewareFunc {
 	r := s.opts.Config.Server.RateLimit
-	limit := limiter(r.LaunchPerMinute, r.Burst, func(c echo.Context) string {
+	user := func(c echo.Context) string {
 		if u := identity.UserFrom(c.Request().Context()); u != nil {
 			return u.Username
 		}
 		return c.RealIP()
-	}, "launches")
-	if limit == nil {
+	}
+	launches := limiter(r.LaunchPerMinute, r.Burst, user, "launches")
+	previews := limiter(r.LaunchPerMinute, r.Burst, user, "launch forms and plans")
+	if launches == nil {
 		return nil
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		limited := limit(next)
+		limitedLaunch, limitedPreview := launches(next), previews(next)
 		return func(c echo.Context) error {
-			if c.Request().Method == http.MethodPost && c.Path() == "/api/v1/projects/:project/services" {
-				return limited(c)
+			switch c.Request().Method + " " + c.Path() {
+			case "POST /api/v1/projects/:project/services":
+				return limitedLaunch(c)
+			case "GET /api/v1/projects/:project/launch/form", "POST /api/v1/projects/:project/launch/plan":
+				return limitedPreview(c)
 			}
 			return next(c)
 		}

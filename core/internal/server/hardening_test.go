@@ -124,6 +124,39 @@ func TestLaunchesAreRateLimitedPerUser(t *testing.T) {
 	}
 }
 
+// TestLaunchFormsAndPlansAreRateLimitedPerUser: computing a form or a plan costs a launch
+// context (credentials from the storage and secrets plugins), so both take the launch rate,
+// in a bucket of their own: reading forms does not use up launches.
+func TestLaunchFormsAndPlansAreRateLimitedPerUser(t *testing.T) {
+	base := start(t, nil, "auth.local.username=alice", "server.rate_limit.launch_per_minute=1", "server.rate_limit.burst=2")
+	p := base + "/api/v1/projects/user-alice"
+	form := func() int {
+		resp, _ := get(t, p+"/launch/form?catalog=ide&chart=jupyter")
+		return resp.StatusCode
+	}
+	plan := func() *http.Response {
+		resp, _ := do(t, http.MethodPost, p+"/launch/plan", strings.NewReader(`{}`), "Content-Type", "application/json")
+		return resp
+	}
+	if code := form(); code == http.StatusTooManyRequests {
+		t.Fatal("first form refused")
+	}
+	if resp := plan(); resp.StatusCode == http.StatusTooManyRequests {
+		t.Fatal("first plan refused")
+	}
+	resp := plan()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "60" {
+		t.Fatalf("third form or plan: %d Retry-After %q, want 429 and 60", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if code := form(); code != http.StatusTooManyRequests {
+		t.Fatalf("a form after the limit: %d, want 429", code)
+	}
+	resp, _ = do(t, http.MethodPost, p+"/services", strings.NewReader(`{}`), "Content-Type", "application/json")
+	if resp.StatusCode == http.StatusTooManyRequests {
+		t.Errorf("a launch after forms and plans: 429; launches have their own bucket")
+	}
+}
+
 func TestSignInLimitIsPerClientAddress(t *testing.T) {
 	// login serves a rate-limited sign-in page with the client address taken by extract.
 	login := func(extract echo.IPExtractor) func(peer, forwardedFor string) int {

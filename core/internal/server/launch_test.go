@@ -233,3 +233,20 @@ func TestRegionResourcesAndSettingsFileDoNotBothSetAField(t *testing.T) {
 		t.Fatalf("merged resources: %+v", res)
 	}
 }
+
+// A region whose allowedURIPattern Go cannot check stops the server at start, naming the key.
+func TestRegionSettingsWithUncompilableURIPattern(t *testing.T) {
+	settings := t.TempDir() + "/region.yaml"
+	if err := os.WriteFile(settings, []byte("id: local\nservices:\n  allowedURIPattern: '^https://(?!internal\\.)'\n  expose: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Regions[0].Settings = settings
+	_, err = newLauncher(cfg)
+	if err == nil || !strings.Contains(err.Error(), "regions[0].settings") || !strings.Contains(err.Error(), "services.allowedURIPattern") {
+		t.Fatalf("newLauncher: %v, want an error naming regions[0].settings and services.allowedURIPattern", err)
+	}
+}
