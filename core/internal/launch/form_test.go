@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -93,5 +94,38 @@ func TestFormShowsLaunchLinkOverrides(t *testing.T) {
 	}
 	if got["resources.requests.memory"] == "8Gi" {
 		t.Errorf("an override leaked into another field")
+	}
+}
+
+// The form says what a launch link changed from the pre-filled values, leaf by leaf, so that
+// the portal can show it before launching; an override that keeps a pre-filled value is no
+// change.
+func TestFormListsWhatTheLinkChanges(t *testing.T) {
+	p, _ := NewPlanner(nil)
+	c := loadChart(t, catalogDir+"/jupyter-python-2.5.2.tgz")
+	l, err := link.Parse("name=nb&init.personalInit=%C2%ABhttps%3A%2F%2Fevil.example.org%2Fx.sh%C2%BB" +
+		"&resources.limits.memory=%C2%AB8Gi%C2%BB&persistence.enabled=true&s3.endpoint=%C2%ABs3.evil.example.org%C2%BB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := p.Form(Request{Chart: c, Context: NewContext(contextCases()[0].in), Overrides: l.Overrides})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []form.Change{
+		{Path: "init.personalInit", Value: "https://evil.example.org/x.sh"},
+		{Path: "resources.limits.memory", Value: "8Gi"},
+		{Path: "s3.endpoint", Value: "s3.evil.example.org"},
+	}
+	if !reflect.DeepEqual(f.LinkChanges, want) {
+		t.Errorf("link changes =\n%+v\nwant\n%+v", f.LinkChanges, want)
+	}
+
+	plain, err := p.Form(Request{Chart: c, Context: NewContext(contextCases()[0].in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.LinkChanges != nil {
+		t.Errorf("a form without a link lists changes: %+v", plain.LinkChanges)
 	}
 }

@@ -132,7 +132,14 @@ func (p *Planner) FormContext(ctx context.Context, req Request) (_ *form.Form, e
 	if err != nil {
 		return nil, err
 	}
-	return form.Build(plan.Chart, plan.Version, plan.Schema, final), nil
+	f := form.Build(plan.Chart, plan.Version, plan.Schema, final)
+	if len(req.Overrides) > 0 {
+		f.LinkChanges = form.Changes(values.Diff(plan.Prefilled, final))
+		if f.LinkChanges == nil {
+			f.LinkChanges = []form.Change{} // a link that changes nothing: said as such
+		}
+	}
+	return f, nil
 }
 
 // MaxValuesBytes caps the values a launch builds, written as JSON: Helm keeps a release,

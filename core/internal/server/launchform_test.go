@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,6 +88,33 @@ func TestLaunchFormFollowsSchemaOrder(t *testing.T) {
 		"startupProbe", "tolerations", "userPreferences", "global", "proxy", "certificates", "message", "runtimeClassName"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("groups %v, want the schema's order %v", keys, want)
+	}
+}
+
+// TestLaunchFormListsTheLinkChanges asks for the form with a launch link: the answer lists
+// what the link changes from the pre-filled values, which the portal shows before launching
+// from a link; without a link it lists nothing.
+func TestLaunchFormListsTheLinkChanges(t *testing.T) {
+	form := jupyterServer(t)
+	var got struct {
+		Form struct {
+			LinkChanges []struct {
+				Path    string
+				Value   any
+				Removed bool
+			}
+		}
+	}
+	link := "name=nb&init.personalInit=%C2%ABhttps%3A%2F%2Fevil.example.org%2Fx.sh%C2%BB&persistence.enabled=true"
+	if code := getJSON(t, form+"&link="+url.QueryEscape(link), &got); code != 200 {
+		t.Fatalf("form with a link: %d", code)
+	}
+	if c := got.Form.LinkChanges; len(c) != 1 || c[0].Path != "init.personalInit" || c[0].Value != "https://evil.example.org/x.sh" || c[0].Removed {
+		t.Errorf("linkChanges = %+v, want init.personalInit alone (persistence.enabled keeps its pre-filled true)", c)
+	}
+	got.Form.LinkChanges = nil
+	if code := getJSON(t, form, &got); code != 200 || got.Form.LinkChanges != nil {
+		t.Errorf("form without a link: %d, linkChanges %+v", code, got.Form.LinkChanges)
 	}
 }
 

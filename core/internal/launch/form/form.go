@@ -16,6 +16,28 @@ type Form struct {
 	Version string `json:"version"`
 	// Root is nil for a chart without schema: the portal offers a YAML editor instead.
 	Root *Field `json:"root,omitempty"`
+	// LinkChanges are what a launch link changed from the pre-filled values: the portal lists
+	// them for the user to confirm before it launches from a link.
+	LinkChanges []Change `json:"linkChanges,omitempty"`
+}
+
+// Change is a value a launch link set (or, with Removed, took away) at Path.
+type Change struct {
+	Path    string `json:"path"` // written as Field.Path is
+	Value   any    `json:"value"`
+	Removed bool   `json:"removed,omitempty"`
+}
+
+// Changes describes the changes between two values trees for the portal.
+func Changes(cs []values.Change) []Change {
+	if cs == nil {
+		return nil
+	}
+	out := make([]Change, len(cs))
+	for i, c := range cs {
+		out[i] = Change{Path: c.Path.String(), Value: c.Value, Removed: c.Removed}
+	}
+	return out
 }
 
 // Field is one node of the form.
