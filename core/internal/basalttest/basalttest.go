@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,10 +42,35 @@ const BinDirVar = "BASALT_TEST_BIN_DIR"
 // RemoveBuilds deletes what Build made; call it from TestMain.
 func RemoveBuilds() { plugintest.RemoveBuilds() }
 
+// WorkDir makes a working directory of the test's own for a basalt run from the binaries in
+// bin, and the environment giving it its own cache, configuration, data and state homes.
+// Relative paths of its configuration, the embedded defaults' data/ and cache/ included, land
+// there, never in bin/, where `make run` keeps its files and holds its secrets store's lock.
+// The default catalog that make build packages beside the binaries (bin/catalog) is linked in,
+// so the defaults find it as make run does.
+func WorkDir(tb testing.TB, bin string) (dir string, env []string) {
+	tb.Helper()
+	dir = tb.TempDir()
+	catalog, err := filepath.Abs(filepath.Join(bin, "catalog"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := os.Stat(catalog); err == nil {
+		if err := os.Symlink(catalog, filepath.Join(dir, "catalog")); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for _, home := range []string{"cache", "config", "data", "state"} {
+		env = append(env, "XDG_"+strings.ToUpper(home)+"_HOME="+filepath.Join(dir, "home", home))
+	}
+	return dir, env
+}
+
 // Process is a running `basalt serve`.
 type Process struct {
 	URL  string // http://address
 	Addr string
+	Dir  string // its working directory, its own (WorkDir)
 
 	tb     testing.TB
 	bin    string
@@ -68,12 +94,14 @@ func FreeAddress(tb testing.TB) string {
 }
 
 // Serve starts `basalt serve` from dir (made by Build) on addr with args (e.g. --config,
-// --set) and env added to the test's environment, and waits until /readyz answers 200. The
-// process is stopped when the test ends; its output is logged if the test failed.
+// --set) and env added to the test's environment, and waits until /readyz answers 200. It
+// runs in a working directory of its own (WorkDir), kept across restarts. The process is
+// stopped when the test ends; its output is logged if the test failed.
 func Serve(tb testing.TB, dir, addr string, env []string, args ...string) *Process {
 	tb.Helper()
-	p := &Process{URL: "http://" + addr, Addr: addr, tb: tb, bin: filepath.Join(dir, "basalt"),
-		args: append([]string{"serve", "--set", "server.address=" + addr}, args...), env: env}
+	work, homes := WorkDir(tb, dir)
+	p := &Process{URL: "http://" + addr, Addr: addr, Dir: work, tb: tb, bin: filepath.Join(dir, "basalt"),
+		args: append([]string{"serve", "--set", "server.address=" + addr}, args...), env: append(homes, env...)}
 	p.start()
 	tb.Cleanup(func() {
 		p.Stop()
@@ -89,7 +117,7 @@ func (p *Process) start() {
 	p.out = &logscan.Buffer{}
 	p.cmd = exec.Command(p.bin, p.args...)
 	p.cmd.Env = append(os.Environ(), p.env...)
-	p.cmd.Dir = filepath.Dir(p.bin)
+	p.cmd.Dir = p.Dir
 	if p.log == nil {
 		p.log = logscan.Create(p.tb, "basalt") // one file for the process and its restarts
 	}
