@@ -53,7 +53,8 @@ func onyxiaChart(tb testing.TB, file string) map[string]any {
 }
 
 // jupyterServer serves Onyxia's jupyter-python from the memory catalog, with the memory
-// storage, secrets and region plugins behind the launch context, as alice.
+// storage, secrets and region plugins behind the launch context, as alice, without the
+// launch rate limit (the benchmark asks for many forms).
 func jupyterServer(tb testing.TB) string {
 	tb.Helper()
 	mem := testplugin.Memory(tb)
@@ -64,7 +65,7 @@ func jupyterServer(tb testing.TB) string {
 		"files":   {Kind: "storage", Path: mem, Args: []string{"storage"}},
 		"secrets": {Kind: "secrets", Path: mem, Args: []string{"secrets"}},
 		"k8s":     {Kind: "region", Path: mem, Args: []string{"region"}},
-	}, "auth.local.username=alice") + "/api/v1/projects/user-alice/launch/form?catalog=ide&chart=jupyter-python"
+	}, "auth.local.username=alice", "server.rate_limit.launch_per_minute=0") + "/api/v1/projects/user-alice/launch/form?catalog=ide&chart=jupyter-python"
 }
 
 // TestLaunchFormFollowsSchemaOrder reads the form of Onyxia's jupyter-python over HTTP: its
