@@ -59,29 +59,21 @@ func (p Project) Personal() bool { return p.Group == "" }
 // SDK is the project as plugins see it.
 func (p Project) SDK() sdk.Project { return sdk.Project{ID: p.ID, Group: p.Group} }
 
-// label keeps what may appear in a project id: lower-case letters, digits and dashes.
-var label = regexp.MustCompile(`[^a-z0-9-]+`)
-
-// slug turns a user or group name into the part of a project id that follows the prefix,
-// or "" when nothing usable is left.
-func slug(name string) string {
-	s := label.ReplaceAllString(strings.ToLower(name), "-")
-	return strings.Trim(s, "-")
-}
-
-// Projects lists a user's projects, personal first. A group whose name yields no valid id
-// (an RFC 1123 label of at most 63 characters) is left out, as Onyxia does.
+// Projects lists a user's projects, personal first. Ids come from sdk.ProjectName, as region
+// plugins' namespaces do: names that differ only in case or punctuation get different ids. A
+// personal project without a valid id (no name, or a prefix leaving no room) has the id "",
+// which no request can name; such a group is left out, as Onyxia does.
 func Projects(u *User, cfg config.Projects) []Project {
-	out := []Project{{ID: cfg.UserPrefix + slug(u.Username), Name: u.Username}}
-	seen := map[string]bool{out[0].ID: true}
+	personal, _ := sdk.ProjectName(cfg.UserPrefix, u.Username)
+	out := []Project{{ID: personal, Name: u.Username}}
+	seen := map[string]bool{personal: true}
 	for _, g := range u.Groups {
 		name, ok := groupName(g, cfg)
 		if !ok {
 			continue
 		}
-		s := slug(name)
-		id := cfg.GroupPrefix + s
-		if s == "" || len(id) > 63 || seen[id] {
+		id, ok := sdk.ProjectName(cfg.GroupPrefix, name)
+		if !ok || seen[id] {
 			continue
 		}
 		seen[id] = true
@@ -127,7 +119,7 @@ func compiled(pattern string) *regexp.Regexp {
 // reported as not found, never as forbidden, so its existence is not revealed.
 func FindProject(u *User, cfg config.Projects, id string) (Project, error) {
 	for _, p := range Projects(u, cfg) {
-		if p.ID == id {
+		if p.ID == id && id != "" {
 			return p, nil
 		}
 	}
@@ -138,8 +130,8 @@ func FindProject(u *User, cfg config.Projects, id string) (Project, error) {
 func LocalUser(cfg config.LocalUser) *User {
 	name := cfg.Username
 	if name == "" {
-		if u, err := user.Current(); err == nil && slug(u.Username) != "" {
-			name = slug(u.Username)
+		if u, err := user.Current(); err == nil && localName(u.Username) != "" {
+			name = localName(u.Username)
 		} else {
 			name = "local"
 		}
@@ -159,6 +151,14 @@ func LocalUser(cfg config.LocalUser) *User {
 		Subject: "local:" + name, Username: name, Name: display, Email: cfg.Email,
 		Groups: slices.Clone(cfg.Groups), Roles: slices.Clone(cfg.Roles), Claims: claims,
 	}
+}
+
+// notInName is what a local user's name drops from the system's: anything but lower-case
+// letters, digits and dashes, so that it is the same name in every plugin.
+var notInName = regexp.MustCompile(`[^a-z0-9-]+`)
+
+func localName(system string) string {
+	return strings.Trim(notInName.ReplaceAllString(strings.ToLower(system), "-"), "-")
 }
 
 func anySlice(in []string) []any {

@@ -18,13 +18,21 @@ func TestProjects(t *testing.T) {
 	for _, p := range got {
 		ids = append(ids, p.ID)
 	}
-	want := "user-alice project-data-team project-ml"
-	if strings.Join(ids, " ") != want {
-		t.Fatalf("projects = %v, want %s", ids, want)
+	// Only simple names are kept as they are; "***" and the long name are groups too.
+	want := []string{projectID("user-", "Alice"), "project-data-team", projectID("project-", "Data_Team"), projectID("project-", "***"),
+		projectID("project-", strings.Repeat("x", 70)), "project-ml"}
+	if strings.Join(ids, " ") != strings.Join(want, " ") {
+		t.Fatalf("projects = %v, want %v", ids, want)
 	}
 	if !got[0].Personal() || got[1].Personal() || got[1].Group != "data-team" {
 		t.Fatalf("personal and group projects mixed up: %+v", got)
 	}
+}
+
+// projectID is the id sdk.ProjectName makes, which region plugins make their namespaces with too.
+func projectID(prefix, name string) string {
+	id, _ := sdk.ProjectName(prefix, name)
+	return id
 }
 
 func TestFindProjectHidesOthers(t *testing.T) {
@@ -59,15 +67,22 @@ func TestLocalUser(t *testing.T) {
 // Onyxia's group patterns, as documented: include keeps, exclude drops, transform renames.
 func TestGroupPatterns(t *testing.T) {
 	u := &User{Username: "alice", Groups: []string{"datalab_sspcloud", "datalab_admins", "other", "datalab_ml"}}
+	idsOf := func(groups ...string) string {
+		var out []string
+		for _, g := range groups {
+			out = append(out, projectID("project-", g))
+		}
+		return strings.Join(out, " ")
+	}
 	cases := []struct {
 		name    string
 		cfg     config.Projects
 		want    string
 		groupOf map[string]string // project id -> the group plugins get
 	}{
-		{"none", config.Projects{}, "project-datalab-sspcloud project-datalab-admins project-other project-datalab-ml", nil},
-		{"include", config.Projects{IncludedGroupPattern: "^datalab_"}, "project-datalab-sspcloud project-datalab-admins project-datalab-ml", nil},
-		{"exclude", config.Projects{ExcludedGroupPattern: "admins$"}, "project-datalab-sspcloud project-other project-datalab-ml", nil},
+		{"none", config.Projects{}, idsOf("datalab_sspcloud", "datalab_admins", "other", "datalab_ml"), nil},
+		{"include", config.Projects{IncludedGroupPattern: "^datalab_"}, idsOf("datalab_sspcloud", "datalab_admins", "datalab_ml"), nil},
+		{"exclude", config.Projects{ExcludedGroupPattern: "admins$"}, idsOf("datalab_sspcloud", "other", "datalab_ml"), nil},
 		{"include, exclude and transform", config.Projects{IncludedGroupPattern: "^datalab_(.+)$", ExcludedGroupPattern: "admins",
 			TransformGroupPattern: "$1-k8s"}, "project-sspcloud-k8s project-ml-k8s",
 			map[string]string{"project-sspcloud-k8s": "datalab_sspcloud", "project-ml-k8s": "datalab_ml"}},
