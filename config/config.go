@@ -116,7 +116,7 @@ type LocalUser struct {
 // Projects turns users and groups into project ids: the personal project and one per group.
 type Projects struct {
 	UserPrefix  string `koanf:"user_prefix" doc:"A personal project's id is this prefix and the user name."`
-	GroupPrefix string `koanf:"group_prefix" doc:"A group project's id is this prefix and the group name; must differ from user_prefix."`
+	GroupPrefix string `koanf:"group_prefix" doc:"A group project's id is this prefix and the group name; neither it nor user_prefix may start the other (user- and user-g- would give the user g-x and the group x one project)."`
 	// Onyxia's group patterns, as its documentation describes them (its code differs).
 	IncludedGroupPattern  string `koanf:"included_group_pattern" doc:"A regular expression: only the groups it matches become projects; empty keeps every group."`
 	ExcludedGroupPattern  string `koanf:"excluded_group_pattern" doc:"A regular expression: the groups it matches become no project; empty drops none."`
@@ -131,6 +131,20 @@ type Server struct {
 	CORSOrigins     []string      `koanf:"cors_origins" doc:"Other origins whose pages may call the API with the user's session, e.g. https://notebooks.example.org; empty: only the portal itself."`
 	MaxBodyBytes    int64         `koanf:"max_body_bytes" doc:"Largest request body accepted, in bytes; file uploads are exempt (they stream to the store)."`
 	RateLimit       RateLimit     `koanf:"rate_limit" doc:"Token buckets for sign-ins (per client address) and launches, launch forms and plans (per user)."`
+	Timeouts        Timeouts      `koanf:"timeouts" doc:"Bounds on slow clients. Uploads, downloads and log and event streams last as long as they need, provided the client keeps them moving."`
+	// Metrics tell how Basalt is used (routes, users' launches): not for everyone who reaches it.
+	MetricsAddress string `koanf:"metrics_address" doc:"host:port of a second listener serving /metrics alone, e.g. one that only the monitoring network reaches; /metrics then answers 404 on server.address. Empty: /metrics on server.address."`
+	MetricsToken   string `koanf:"metrics_token" doc:"When set, /metrics answers only requests with Authorization: Bearer and this token (401 otherwise), wherever it is served. A secret: set it through BASALT_SERVER__METRICS_TOKEN."`
+	// Each log or event stream holds a connection and a watch on the cluster.
+	MaxStreamsPerUser int `koanf:"max_streams_per_user" doc:"Log and event streams (server-sent events) one user may have open at once; beyond, 429. 0 turns the cap off."`
+}
+
+// Timeouts bound how long a client may hold a connection without making progress.
+type Timeouts struct {
+	ReadHeader time.Duration `koanf:"read_header" doc:"A client must send a request's headers within this time, or the connection is closed."`
+	Read       time.Duration `koanf:"read" doc:"A request's body must arrive within this time; a file upload's body may take longer, but must never pause this long."`
+	Write      time.Duration `koanf:"write" doc:"Each part of a response must be taken by the client within this time: a client that stops reading is cut off, one that keeps reading may download or follow a stream for as long as it likes."`
+	Idle       time.Duration `koanf:"idle" doc:"A kept-alive connection with no request in this time is closed."`
 }
 
 // RateLimit is a token bucket per key: a sustained rate and a burst above it.

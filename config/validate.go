@@ -37,6 +37,13 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Server.Address); err != nil {
 		bad("server.address", "must be host:port (%v)", err)
 	}
+	if a := c.Server.MetricsAddress; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			bad("server.metrics_address", "must be host:port (%v)", err)
+		} else if a == c.Server.Address {
+			bad("server.metrics_address", "must differ from server.address, or metrics would be served to everyone")
+		}
+	}
 	if c.Server.PublicURL != "" {
 		if u, err := url.Parse(c.Server.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 			bad("server.public_url", "must be an absolute URL such as https://basalt.example.org")
@@ -55,6 +62,12 @@ func (c *Config) Validate() error {
 	}
 	if r := c.Server.RateLimit; r.LoginPerMinute < 0 || r.LaunchPerMinute < 0 || r.Burst < 1 {
 		bad("server.rate_limit", "rates must not be negative and burst must be at least 1")
+	}
+	if t := c.Server.Timeouts; t.ReadHeader <= 0 || t.Read <= 0 || t.Write <= 0 || t.Idle <= 0 {
+		bad("server.timeouts", "read_header, read, write and idle must be positive")
+	}
+	if c.Server.MaxStreamsPerUser < 0 {
+		bad("server.max_streams_per_user", "must not be negative (0 turns the cap off)")
 	}
 	if c.Audit.WebhookURL != "" {
 		if u, err := url.Parse(c.Audit.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -112,8 +125,9 @@ func (c *Config) Validate() error {
 			bad(key, "must be lower-case letters, digits and dashes, starting with a letter; got %q", prefix)
 		}
 	}
-	if c.Projects.UserPrefix == c.Projects.GroupPrefix {
-		bad("projects.group_prefix", "must differ from projects.user_prefix, or a user and a group could share a project")
+	if u, g := c.Projects.UserPrefix, c.Projects.GroupPrefix; strings.HasPrefix(u, g) || strings.HasPrefix(g, u) {
+		// user- and user-g-: the user g-x and the group x would both have the project user-g-x.
+		bad("projects.group_prefix", "%q and projects.user_prefix %q: neither may start the other, or a user and a group could share a project", g, u)
 	}
 
 	for key, path := range map[string]string{"authz.model": c.Authz.Model, "authz.policy": c.Authz.Policy, "launch.schemas": c.Launch.Schemas} {

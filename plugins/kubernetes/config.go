@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -131,6 +132,10 @@ func parseConfig(raw []byte) (*settings, error) {
 		fail("namespaces.singleNamespace", "must be a DNS label")
 	}
 	for field, p := range map[string]struct {
+	if strings.HasPrefix(s.userPrefix, s.groupPrefix) || strings.HasPrefix(s.groupPrefix, s.userPrefix) {
+		// user- and user-g-: the user g-x and the group x would share the namespace user-g-x.
+		fail("namespaces.groupNamespacePrefix", "%q and namespacePrefix %q: neither may start the other, or a user and a group could share a namespace", s.groupPrefix, s.userPrefix)
+	}
 		src string
 		dst **regexp.Regexp
 	}{"includedGroupPattern": {n.IncludedGroupPattern, &s.include}, "excludedGroupPattern": {n.ExcludedGroupPattern, &s.exclude}} {

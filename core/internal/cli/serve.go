@@ -92,7 +92,15 @@ func newServe(stderr io.Writer) *cobra.Command {
 				}
 			}
 
-			done := make(chan error, 1)
+			done := make(chan error, 2)
+			if addr := cfg.Server.MetricsAddress; addr != "" {
+				mln, err := net.Listen("tcp", addr)
+				if err != nil {
+					return fmt.Errorf("server.metrics_address: %w", err)
+				}
+				log.Info("metrics are served on their own listener", "url", "http://"+mln.Addr().String()+"/metrics")
+				go func() { done <- srv.ServeMetrics(mln) }()
+			}
 			go func() { done <- srv.Serve(ln) }()
 			select {
 			case err := <-done:

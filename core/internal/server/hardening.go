@@ -1,15 +1,21 @@
 package server
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/time/rate"
 
 	"github.com/basalt-dev/basalt/core/internal/audit"
@@ -76,11 +82,141 @@ func (s *Server) harden() error {
 		}))
 	}
 
+	s.echo.Use(s.deadlines())
 	s.echo.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit:   strconv.FormatInt(cfg.MaxBodyBytes, 10) + "B",
 		Skipper: func(c echo.Context) bool { return c.Path() == uploadRoute && c.Request().Method == http.MethodPut },
 	}))
 	return nil
+}
+
+// deadlines bound slow clients beyond the server's header and idle timeouts. A request body
+// must arrive within timeouts.read, except an upload's, which may take as long as it needs
+// but never pause that long; each write of a response must be taken by the client within
+// timeouts.write, so that a download or an event stream lasts as long as its client reads it,
+// and a client that stops reading frees the connection.
+func (s *Server) deadlines() echo.MiddlewareFunc {
+	t := s.opts.Config.Server.Timeouts
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			w, r := c.Response(), c.Request()
+			rc := http.NewResponseController(w.Writer)
+			if rc.SetWriteDeadline(time.Now().Add(t.Write)) != nil {
+				return next(c) // not a connection of ours (in-process tests)
+			}
+			w.Writer = &movingWriter{ResponseWriter: w.Writer, rc: rc, timeout: t.Write}
+			if r.Body != nil && r.Body != http.NoBody {
+				body := &deadlineBody{ReadCloser: r.Body, rc: rc, timeout: t.Read}
+				body.moving = r.Method == http.MethodPut && c.Path() == uploadRoute
+				if !body.moving {
+					_ = rc.SetReadDeadline(time.Now().Add(t.Read))
+				}
+				r.Body = body
+			}
+			return next(c)
+		}
+	}
+}
+
+// movingWriter gives each write of a response its own deadline.
+type movingWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (w *movingWriter) Write(p []byte) (int, error) {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *movingWriter) FlushError() error {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+	return w.rc.Flush()
+}
+
+func (w *movingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// deadlineBody is a request body read under a deadline: a fixed one, or with moving set, one
+// that each read pushes back.
+type deadlineBody struct {
+	io.ReadCloser
+	rc      *http.ResponseController
+	timeout time.Duration
+	moving  bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	if b.moving {
+		_ = b.rc.SetReadDeadline(time.Now().Add(b.timeout))
+	}
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		// Once the body is read, the server watches the connection for the client leaving
+		// for as long as the handler runs: no deadline, or a long stream would be cancelled.
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// metricsHandler serves the registry; with server.metrics_token, to bearers of that token
+// only.
+func (s *Server) metricsHandler() http.Handler {
+	metrics := promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry})
+	token := s.opts.Config.Server.MetricsToken
+	if token == "" {
+		return metrics
+	}
+	want := sha256.Sum256([]byte(token)) // equal lengths, so that the comparison's time tells nothing
+	refusal, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: "unauthenticated",
+		Message: "/metrics needs the metrics token (server.metrics_token) as a bearer token"}})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(got))
+		if got == "" || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write(refusal)
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
+}
+
+// streamCap caps the log and event streams one user has open at once: each holds a
+// connection and a watch on the cluster for as long as its page stays open.
+func (s *Server) streamCap() echo.MiddlewareFunc {
+	limit := s.opts.Config.Server.MaxStreamsPerUser
+	if limit == 0 {
+		return nil
+	}
+	var mu sync.Mutex
+	open := map[string]int{}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u, err := currentUser(c)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			if open[u.Username] >= limit {
+				mu.Unlock()
+				return echo.NewHTTPError(http.StatusTooManyRequests, fmt.Sprintf(
+					"too many log and event streams open: at most %d per user; close one (another tab or window) and try again", limit))
+			}
+			open[u.Username]++
+			mu.Unlock()
+			defer func() {
+				mu.Lock()
+				if open[u.Username]--; open[u.Username] == 0 {
+					delete(open, u.Username)
+				}
+				mu.Unlock()
+			}()
+			return next(c)
+		}
+	}
 }
 
 // limiter is a token bucket per key, answering 429 with Retry-After when one is empty; nil

@@ -13,12 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/audit"
@@ -49,6 +47,7 @@ type Server struct {
 	opts     Options
 	echo     *echo.Echo
 	http     *http.Server
+	metrics  *http.Server // on server.metrics_address; nil: /metrics is an API route
 	catalogs *catalog.Service
 	links    *sharelink.Signer
 	launcher *launcher
@@ -113,8 +112,17 @@ func New(opts Options) (*Server, error) {
 	if err := s.harden(); err != nil {
 		return nil, err
 	}
+	if opts.Config.Server.MetricsAddress != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.metricsHandler())
+		t := opts.Config.Server.Timeouts
+		s.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
+	}
 	s.routes()
-	s.http = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	// No ReadTimeout nor WriteTimeout: they bound a whole request, which would cut uploads,
+	// downloads and event streams; deadlines (hardening.go) bound each read and write instead.
+	t := opts.Config.Server.Timeouts
+	s.http = &http.Server{Handler: e, ReadHeaderTimeout: t.ReadHeader, IdleTimeout: t.Idle}
 	return s, nil
 }
 
@@ -142,10 +150,27 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
+// ServeMetrics serves /metrics alone on ln, the listener of server.metrics_address, until
+// Shutdown.
+func (s *Server) ServeMetrics(ln net.Listener) error {
+	if s.metrics == nil {
+		return errors.New("server.metrics_address is not set: /metrics is served with the API")
+	}
+	err := s.metrics.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
 // Shutdown stops accepting connections and waits for requests in flight, then for the audit
 // events still on their way to the webhook, up to ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return errors.Join(s.http.Shutdown(ctx), s.audit.Close(ctx))
+	var metrics error
+	if s.metrics != nil {
+		metrics = s.metrics.Shutdown(ctx)
+	}
+	return errors.Join(s.http.Shutdown(ctx), metrics, s.audit.Close(ctx))
 }
 
 // Routes lists the method and path of every route, for the OpenAPI check.
@@ -155,7 +180,12 @@ func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry})))
+	if s.metrics == nil {
+		e.GET("/metrics", echo.WrapHandler(s.metricsHandler()))
+	} else {
+		// Served on the metrics listener; here, not the portal's page either.
+		e.GET("/metrics", func(echo.Context) error { return echo.ErrNotFound })
+	}
 
 	public := e.Group("/api/v1")
 	public.GET("/openapi.yaml", s.openapi)
@@ -205,8 +235,9 @@ func (s *Server) routes() {
 	services.DELETE("/:service", s.deleteService)
 	services.POST("/:service/suspend", s.suspendService)
 	services.POST("/:service/resume", s.resumeService)
-	services.GET("/:service/logs", s.serviceLogs)
-	services.GET("/:service/events", s.serviceEvents)
+	streams := withoutNil(s.streamCap())
+	services.GET("/:service/logs", s.serviceLogs, streams...)
+	services.GET("/:service/events", s.serviceEvents, streams...)
 	v1.GET("/projects/:project/quota", s.quota)
 	v1.GET("/projects/:project/credentials/storage", s.storageCredentials)
 	v1.GET("/projects/:project/credentials/secrets", s.secretsCredentials)
