@@ -15,6 +15,8 @@ import (
 // plugin reads its settings from its own config section, which Configure hands it.
 var inherited = []string{
 	"PATH", "HOME", "TMPDIR", "TZ", "LANG",
+	// Where Helm's library keeps its cache and registry settings when HOME is not writable.
+	"XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
 	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
 	"SSL_CERT_FILE", "SSL_CERT_DIR",
 	"GODEBUG", "GOGC", "GOMAXPROCS", "GOMEMLIMIT", "GOTRACEBACK",

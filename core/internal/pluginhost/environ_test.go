@@ -30,7 +30,7 @@ func environOf(t *testing.T, pid int) map[string]string {
 // configuration secrets nor anything else of its environment that is not on the list.
 func TestPluginsGetAnAllowListedEnvironment(t *testing.T) {
 	kept := map[string]string{
-		"HOME": "/home/basalt", "TZ": "Europe/Paris", "LANG": "fr_FR.UTF-8", "LC_TIME": "C",
+		"HOME": "/home/basalt", "XDG_CACHE_HOME": "/var/cache/basalt", "TZ": "Europe/Paris", "LANG": "fr_FR.UTF-8", "LC_TIME": "C",
 		"HTTPS_PROXY": "http://proxy.example:3128", "https_proxy": "http://proxy.example:3128",
 		"NO_PROXY": "localhost,.svc", "no_proxy": "localhost,.svc",
 		"SSL_CERT_FILE": "/etc/ssl/ca.pem", "SSL_CERT_DIR": "/etc/ssl/certs",
