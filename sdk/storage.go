@@ -138,6 +138,10 @@ type PresignRequest struct {
 	// carries (S3's response-content-disposition), e.g. to download under the object's
 	// name; empty: what the store sends by itself.
 	ContentDisposition string
+	// ContentType, for GET, is the Content-Type header the link's response carries (S3's
+	// response-content-type), e.g. application/octet-stream so that a browser following
+	// the link never runs the object; empty: the type the object was stored with.
+	ContentType string
 }
 
 type PresignResponse struct {

@@ -273,9 +273,12 @@ func (s *Store) Presign(ctx context.Context, req sdk.PresignRequest) (sdk.Presig
 		if _, err := sess.client.StatObject(ctx, req.Object.Bucket, req.Object.Key, minio.StatObjectOptions{}); err != nil {
 			return sdk.PresignResponse{}, storeError(err, "object "+name(req.Object))
 		}
-		var params url.Values
+		params := url.Values{}
 		if req.ContentDisposition != "" {
-			params = url.Values{"response-content-disposition": {req.ContentDisposition}}
+			params.Set("response-content-disposition", req.ContentDisposition)
+		}
+		if req.ContentType != "" {
+			params.Set("response-content-type", req.ContentType)
 		}
 		u, err = sess.client.PresignedGetObject(ctx, req.Object.Bucket, req.Object.Key, expiry, params)
 	case http.MethodPut:

@@ -181,15 +181,8 @@ func (s *Server) downloadFile(c echo.Context) error {
 	}
 	defer resp.Body.Close()
 	h := c.Response().Header()
-	contentType := resp.Object.ContentType
-	if contentType == "" {
-		contentType = "application/octet-stream"
-	}
-	h.Set("Content-Type", contentType)
+	setUserContentHeaders(h, ref.Key, resp.Object.ContentType, c.QueryParam("download") != "")
 	h.Set("Accept-Ranges", "bytes")
-	if c.QueryParam("download") != "" {
-		h.Set("Content-Disposition", attachment(ref.Key))
-	}
 	status, size := http.StatusOK, resp.Object.Size
 	if ranged {
 		end := resp.Object.Size - 1
@@ -243,7 +236,7 @@ func (s *Server) uploadFile(c echo.Context) error {
 	r := c.Request()
 	resp, err := f.store.Write(r.Context(), sdk.WriteObjectRequest{
 		Caller: f.user.Caller(), Object: ref, Size: r.ContentLength,
-		ContentType: r.Header.Get("Content-Type"), Body: r.Body,
+		ContentType: storedType(r.Header.Get("Content-Type")), Body: r.Body,
 	})
 	if err != nil {
 		return err
@@ -339,7 +332,7 @@ func (s *Server) shareFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	resp, err := f.store.Presign(c.Request().Context(), sdk.PresignRequest{Caller: f.user.Caller(), Object: ref, Method: http.MethodGet, Expiry: expiry})
+	resp, err := f.store.Presign(c.Request().Context(), downloadLink(f.user.Caller(), ref, expiry))
 	if errors.Is(err, sdk.ErrUnimplemented) {
 		// The store cannot presign (local files): Basalt signs the link and serves it.
 		resp, err = s.signLink(c, f, ref, expiry)

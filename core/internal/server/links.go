@@ -88,8 +88,7 @@ func (s *Server) presigned(c echo.Context) error {
 		}
 		defer resp.Body.Close()
 		h := c.Response().Header()
-		h.Set("Content-Type", "application/octet-stream")
-		h.Set("Content-Disposition", attachment(link.Key))
+		setUserContentHeaders(h, link.Key, resp.Object.ContentType, true)
 		h.Set("Content-Length", strconv.FormatInt(resp.Object.Size, 10))
 		h.Set("Cache-Control", "private, no-store")
 		c.Response().WriteHeader(http.StatusOK)

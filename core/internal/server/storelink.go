@@ -34,15 +34,12 @@ const redirectLinkExpiry = 5 * time.Minute
 // redirectToStore answers a download with a redirect to a link the store signs for the caller
 // (files/content?redirect=true): a client that reaches the store itself then reads at the
 // store's own speed. The client asked for the link, so it may see it; it is still never
-// logged. With download set, the store's response downloads the object under its name, as
-// Basalt's own would. A store that signs no links (local files) makes handled false: the
-// caller then serves the content itself, which a client following redirects gets the same.
+// logged. The store's response is a download of opaque bytes under the object's name (a store
+// cannot sandbox what it serves, see usercontent.go). A store that signs no links (local
+// files) makes handled false: the caller then serves the content itself, which a client
+// following redirects gets the same.
 func redirectToStore(c echo.Context, store sdk.Storage, caller sdk.Caller, ref sdk.ObjectRef) (handled bool, err error) {
-	req := sdk.PresignRequest{Caller: caller, Object: ref, Method: http.MethodGet, Expiry: redirectLinkExpiry}
-	if c.QueryParam("download") != "" {
-		req.ContentDisposition = attachment(ref.Key)
-	}
-	link, err := store.Presign(c.Request().Context(), req)
+	link, err := store.Presign(c.Request().Context(), downloadLink(caller, ref, redirectLinkExpiry))
 	if errors.Is(err, sdk.ErrUnimplemented) {
 		return false, nil
 	}
@@ -51,6 +48,13 @@ func redirectToStore(c echo.Context, store sdk.Storage, caller sdk.Caller, ref s
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return true, c.Redirect(http.StatusTemporaryRedirect, link.URL)
+}
+
+// downloadLink asks a store for a link whose answer is an attachment of opaque bytes, which a
+// browser saves and never runs, whatever type the object was stored with.
+func downloadLink(caller sdk.Caller, ref sdk.ObjectRef, expiry time.Duration) sdk.PresignRequest {
+	return sdk.PresignRequest{Caller: caller, Object: ref, Method: http.MethodGet, Expiry: expiry,
+		ContentDisposition: attachment(ref.Key), ContentType: opaqueType}
 }
 
 // storeClient fetches signed links. It follows no redirect: a signed link is the object.

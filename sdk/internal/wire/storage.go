@@ -138,7 +138,7 @@ func (s *storageServer) Presign(ctx context.Context, req *pb.PresignRequest) (*p
 	resp, err := s.impl.Presign(ctx, sdk.PresignRequest{
 		Caller: fromCaller(req.GetCaller()), Object: fromRef(req.GetObject()),
 		Method: req.GetMethod(), Expiry: fromDuration(req.GetExpiry()),
-		ContentDisposition: req.GetContentDisposition(),
+		ContentDisposition: req.GetContentDisposition(), ContentType: req.GetContentType(),
 	})
 	if err != nil {
 		return nil, toStatus(err)
@@ -315,7 +315,7 @@ func (c *storageClient) Copy(ctx context.Context, req sdk.CopyObjectRequest) (sd
 func (c *storageClient) Presign(ctx context.Context, req sdk.PresignRequest) (sdk.PresignResponse, error) {
 	resp, err := c.client.Presign(ctx, &pb.PresignRequest{
 		Caller: toCaller(req.Caller), Object: toRef(req.Object), Method: req.Method, Expiry: toDuration(req.Expiry),
-		ContentDisposition: req.ContentDisposition,
+		ContentDisposition: req.ContentDisposition, ContentType: req.ContentType,
 	})
 	if err != nil {
 		return sdk.PresignResponse{}, fromStatus(err)

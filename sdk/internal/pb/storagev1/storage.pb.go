@@ -1065,8 +1065,11 @@ type PresignRequest struct {
 	// For GET: the Content-Disposition the link's response carries (S3's
 	// response-content-disposition), e.g. to download under the object's name; empty: the store's.
 	ContentDisposition string `protobuf:"bytes,5,opt,name=content_disposition,json=contentDisposition,proto3" json:"content_disposition,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// For GET: the Content-Type the link's response carries (S3's response-content-type), e.g.
+	// application/octet-stream so that a browser never runs the object; empty: the object's own.
+	ContentType   string `protobuf:"bytes,6,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PresignRequest) Reset() {
@@ -1130,6 +1133,13 @@ func (x *PresignRequest) GetExpiry() *durationpb.Duration {
 func (x *PresignRequest) GetContentDisposition() string {
 	if x != nil {
 		return x.ContentDisposition
+	}
+	return ""
+}
+
+func (x *PresignRequest) GetContentType() string {
+	if x != nil {
+		return x.ContentType
 	}
 	return ""
 }
@@ -1622,13 +1632,14 @@ const file_basalt_storage_v1_storage_proto_rawDesc = "" +
 	"\vdestination\x18\x03 \x01(\v2\x1c.basalt.storage.v1.ObjectRefR\vdestination\x12#\n" +
 	"\rremove_source\x18\x04 \x01(\bR\fremoveSource\"K\n" +
 	"\x12CopyObjectResponse\x125\n" +
-	"\x06object\x18\x01 \x01(\v2\x1d.basalt.storage.v1.ObjectInfoR\x06object\"\xf4\x01\n" +
+	"\x06object\x18\x01 \x01(\v2\x1d.basalt.storage.v1.ObjectInfoR\x06object\"\x97\x02\n" +
 	"\x0ePresignRequest\x120\n" +
 	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x124\n" +
 	"\x06object\x18\x02 \x01(\v2\x1c.basalt.storage.v1.ObjectRefR\x06object\x12\x16\n" +
 	"\x06method\x18\x03 \x01(\tR\x06method\x121\n" +
 	"\x06expiry\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x06expiry\x12/\n" +
-	"\x13content_disposition\x18\x05 \x01(\tR\x12contentDisposition\"^\n" +
+	"\x13content_disposition\x18\x05 \x01(\tR\x12contentDisposition\x12!\n" +
+	"\fcontent_type\x18\x06 \x01(\tR\vcontentType\"^\n" +
 	"\x0fPresignResponse\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x129\n" +
 	"\n" +

@@ -68,13 +68,14 @@ export function ShareDialog({ file, onClose }: { file: FileEntry; onClose(): voi
 
 const PREVIEW_BYTES = 64 * 1024;
 const IMAGE_MAX = 20 * 1000 * 1000;
-const TEXT_EXT = /\.(txt|md|csv|tsv|json|ya?ml|xml|log|py|r|rmd|sql|sh|ini|toml|cfg|conf|js|ts|html?|css|ipynb)$/i;
-const IMAGE_EXT = /\.(png|jpe?g|gif|webp|svg|bmp|avif)$/i;
+const TEXT_EXT = /\.(txt|md|csv|tsv|json|ya?ml|xml|svg|log|py|r|rmd|sql|sh|ini|toml|cfg|conf|js|ts|html?|css|ipynb)$/i;
+// Not SVG: it can hold scripts, so Basalt serves it as a download and it shows as its source.
+const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|avif)$/i;
 
 export function previewKind(file: FileEntry): "table" | "text" | "image" | "none" {
   const type = file.contentType ?? "";
   if (tableFormat(file.name, type)) return "table";
-  if (type.startsWith("image/") || IMAGE_EXT.test(file.name)) return "image";
+  if ((type.startsWith("image/") && !type.startsWith("image/svg")) || IMAGE_EXT.test(file.name)) return "image";
   if (type.startsWith("text/") || /json|yaml|xml|csv/.test(type) || TEXT_EXT.test(file.name)) return "text";
   return "none";
 }
