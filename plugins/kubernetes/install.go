@@ -72,6 +72,11 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	case last.Info.Status.IsPending():
 		return sdk.InstallResponse{}, sdk.Errorf(sdk.ErrConflict, "release %q is being changed (%s)", req.ReleaseName, last.Info.Status)
 	}
+	if last != nil {
+		if err := c.mayReplace(ctx, ns, req); err != nil {
+			return sdk.InstallResponse{}, err
+		}
+	}
 	revision := 1
 	if last != nil {
 		revision = last.Version + 1
@@ -139,7 +144,7 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		}
 	}
 	md := req.Metadata
-	if err := c.writeMetadata(context.WithoutCancel(ctx), sp, req.ReleaseName, rec, md, digest); err != nil {
+	if err := c.writeMetadata(context.WithoutCancel(ctx), sp, req.Project, req.ReleaseName, rec, md, digest); err != nil {
 		return sdk.InstallResponse{}, err
 	}
 	c.archives.put(digest, data)

@@ -135,7 +135,7 @@ func (p *Plugin) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseRequest
 		if ferr != nil {
 			first = f.rec
 		}
-		err = c.writeMetadata(ctx, f.sp, req.Name, first, md, "")
+		err = c.writeMetadata(ctx, f.sp, req.Project, req.Name, first, md, "")
 	}
 	if err != nil {
 		return sdk.UpdateReleaseResponse{}, err

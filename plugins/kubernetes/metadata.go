@@ -18,6 +18,19 @@ const (
 	metadataReleaseLabel = "onyxia.sh/release"
 )
 
+// groupKey is Basalt's addition to Onyxia's keys: the group whose project the release was
+// launched in, absent for a personal project. In a single-namespace region it is what tells
+// one project's releases from another's.
+const groupKey = "group"
+
+// groupOf returns the group a metadata Secret records, "" for a personal project or none.
+func groupOf(s *corev1.Secret) string {
+	if s == nil {
+		return ""
+	}
+	return string(s.Data[groupKey])
+}
+
 // accessorKey is Basalt's addition to Onyxia's keys: the accessor of the secrets store token
 // made for the release, revoked when it is deleted.
 const accessorKey = "secretsTokenAccessor"
@@ -66,7 +79,7 @@ func metadataOf(s *corev1.Secret) sdk.ReleaseMetadata {
 // digestKey is Basalt's addition to Onyxia's keys: the archive the release was installed from.
 const digestKey = "chartDigest"
 
-func (c *cluster) writeMetadata(ctx context.Context, sp *space, release string, owner *corev1.Secret, md sdk.ReleaseMetadata, digest string) error {
+func (c *cluster) writeMetadata(ctx context.Context, sp *space, project sdk.Project, release string, owner *corev1.Secret, md sdk.ReleaseMetadata, digest string) error {
 	secrets := c.client.CoreV1().Secrets(sp.name)
 	want := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
@@ -79,6 +92,9 @@ func (c *cluster) writeMetadata(ctx context.Context, sp *space, release string, 
 	}
 	if digest != "" {
 		want.Data[digestKey] = []byte(digest)
+	}
+	if !project.Personal() {
+		want.Data[groupKey] = []byte(project.Group)
 	}
 	if owner != nil {
 		want.OwnerReferences = []metav1.OwnerReference{recordOwner(owner)}

@@ -16,6 +16,7 @@ import (
 	"helm.sh/helm/v3/pkg/release"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -95,10 +96,38 @@ func (s *settings) urlKinds() urlKinds {
 	return urlKinds{ingress: s.ingress, route: s.Expose.Route, istio: s.Expose.Istio.Enabled, gatewayAPI: s.Expose.GatewayAPI}
 }
 
-// visible applies Onyxia's sharing rule: in a group project, a member sees the services they
-// own and the shared ones. A release with no owner recorded (installed by hand) is everyone's.
-func visible(caller sdk.Caller, project sdk.Project, md sdk.ReleaseMetadata) bool {
-	return project.Personal() || md.Shared || md.Owner == "" || md.Owner == caller.Username
+// visible says whether the caller sees a release of the project, given its metadata Secret
+// (nil when it has none). With a namespace per project, Onyxia's sharing rule: in a group
+// project, a member sees the services they own and the shared ones, and a release with no
+// owner recorded (installed by hand) is everyone's. A single namespace holds every project's
+// releases, so there the metadata alone says whose a release is: its owner's, in the project
+// of the group it records (none: the owner's personal project), and that group's when
+// shared; a release without an owner is no one's.
+func (s *settings) visible(caller sdk.Caller, project sdk.Project, meta *corev1.Secret) bool {
+	md := metadataOf(meta)
+	if s.Namespaces.SingleNamespace == "" {
+		return project.Personal() || md.Shared || md.Owner == "" || md.Owner == caller.Username
+	}
+	if md.Owner == "" || groupOf(meta) != project.Group {
+		return false
+	}
+	return md.Owner == caller.Username || (!project.Personal() && md.Shared)
+}
+
+// mayReplace refuses an upgrade of a release the caller does not see, as if its name were
+// merely taken: in a single namespace, another user's; in a group, another member's unshared.
+func (c *cluster) mayReplace(ctx context.Context, ns string, req sdk.InstallRequest) error {
+	meta, err := c.client.CoreV1().Secrets(ns).Get(ctx, metadataName(req.ReleaseName), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		meta = nil
+	case err != nil:
+		return kubeError("reading the metadata of "+req.ReleaseName, err)
+	}
+	if !c.s.visible(req.Caller, req.Project, meta) {
+		return sdk.Errorf(sdk.ErrAlreadyExists, "release %q already exists in project %q", req.ReleaseName, req.Project.ID)
+	}
+	return nil
 }
 
 // view is a release as the contract describes it, health from the workload caches (none
@@ -181,12 +210,13 @@ func suspendOf(values map[string]any) bool {
 	return suspend
 }
 
-func (inf *informersOf) releaseMetadata(ns, name string) (sdk.ReleaseMetadata, bool) {
+// metadataSecret returns a release's metadata Secret from the cache, nil when it has none.
+func (inf *informersOf) metadataSecret(ns, name string) *corev1.Secret {
 	o, ok, _ := inf.metas.GetStore().GetByKey(ns + "/" + metadataName(name))
 	if !ok {
-		return sdk.ReleaseMetadata{}, false
+		return nil
 	}
-	return metadataOf(o.(*corev1.Secret)), true
+	return o.(*corev1.Secret)
 }
 
 func (p *Plugin) ListReleases(ctx context.Context, req sdk.ListReleasesRequest) (sdk.ListReleasesResponse, error) {
@@ -218,11 +248,11 @@ func (p *Plugin) ListReleases(ctx context.Context, req sdk.ListReleasesRequest) 
 		if d.rel.Info.Status == release.StatusUninstalled || d.rel.Info.Status == release.StatusSuperseded {
 			continue
 		}
-		md, _ := inf.releaseMetadata(ns, d.rel.Name)
-		if !visible(req.Caller, req.Project, md) {
+		meta := inf.metadataSecret(ns, d.rel.Name)
+		if !s.visible(req.Caller, req.Project, meta) {
 			continue
 		}
-		resp.Releases = append(resp.Releases, inf.view(ns, d, md))
+		resp.Releases = append(resp.Releases, inf.view(ns, d, metadataOf(meta)))
 	}
 	slices.SortFunc(resp.Releases, func(a, b sdk.Release) int { return strings.Compare(a.Name, b.Name) })
 	return resp, nil
@@ -275,16 +305,15 @@ func (p *Plugin) find(ctx context.Context, ref sdk.ReleaseRef) (*found, error) {
 	if d.rel.Info.Status == release.StatusUninstalled {
 		return nil, notFound
 	}
-	var md sdk.ReleaseMetadata
-	var digest string
-	o, has, _ := inf.metas.GetStore().GetByKey(ns + "/" + metadataName(ref.Name))
-	if has {
-		md, digest = metadataOf(o.(*corev1.Secret)), string(o.(*corev1.Secret).Data[digestKey])
-	}
-	if !visible(ref.Caller, ref.Project, md) {
+	meta := inf.metadataSecret(ns, ref.Name)
+	if !s.visible(ref.Caller, ref.Project, meta) {
 		return nil, notFound
 	}
-	return &found{ns: ns, sp: sp, inf: inf, rec: rec, d: d, md: md, has: has, digest: digest}, nil
+	var digest string
+	if meta != nil {
+		digest = string(meta.Data[digestKey])
+	}
+	return &found{ns: ns, sp: sp, inf: inf, rec: rec, d: d, md: metadataOf(meta), has: meta != nil, digest: digest}, nil
 }
 
 func (p *Plugin) GetRelease(ctx context.Context, req sdk.GetReleaseRequest) (sdk.GetReleaseResponse, error) {
