@@ -359,6 +359,47 @@ try {
     await page.keyboard.press("Escape");
   });
 
+  await step("files: an uploaded page, its script and an SVG never run in Basalt's origin", async () => {
+    // What a group member could upload and send another member links to. The script is loaded
+    // by its content URL, which the portal's CSP (script-src 'self') would allow; each marks
+    // the page's title, a global and the origin's storage if it runs.
+    const folder = `user-e2e/e2e-xss-${Date.now()}`;
+    const content = (name) => `/api/v1/projects/user-e2e/files/content?path=${encodeURIComponent(`${folder}/${name}`)}`;
+    const mark = `document.title = "pwned"; window.pwned = true; localStorage.setItem("e2e-pwned", "1");`;
+    const uploads = [
+      ["app.js", "application/javascript", mark],
+      ["page.html", "text/html", `<!doctype html><title>page</title><script src="${content("app.js")}"></script><script>${mark}</script>`],
+      ["notes.txt", "text/html", `<!doctype html><title>notes</title><script src="${content("app.js")}"></script>`],
+      ["drawing.svg", "image/svg+xml", `<svg xmlns="http://www.w3.org/2000/svg" onload='${mark}'><script>${mark}</script></svg>`],
+    ];
+    for (const [name, type, body] of uploads) {
+      const res = await fetch(base + content(name), { method: "PUT", headers: { "Content-Type": type }, body });
+      assert.equal(res.status, 201, `upload ${name}: ${res.status} ${await res.text()}`);
+    }
+    const share = await fetch(`${base}/api/v1/projects/user-e2e/files/share`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ path: `${folder}/page.html`, expiry: "1h" }),
+    });
+    assert.equal(share.status, 200, "a share link to the page");
+    const urls = [
+      ...uploads.map(([name]) => content(name)),
+      `${content("page.html")}&redirect=true`,
+      new URL((await share.json()).url, base).pathname,
+    ];
+    for (const url of urls) {
+      const tab = await context.newPage();
+      // A download ends the navigation with an error: nothing was shown, which is the point.
+      await tab.goto(url, { waitUntil: "load" }).catch(() => {});
+      await tab.waitForTimeout(300);
+      const seen = await tab.evaluate(() => ({ title: document.title, pwned: "pwned" in window })).catch(() => ({ title: "", pwned: false }));
+      await tab.close();
+      assert.ok(seen.title !== "pwned" && !seen.pwned, `a script ran at ${url}`);
+    }
+    await page.goto("/my-files");
+    assert.equal(await page.evaluate(() => localStorage.getItem("e2e-pwned")), null, "a script wrote to the portal's storage");
+  });
+
   await step("secrets: a secret of two keys created, read back, on the server", async () => {
     const name = `e2e-db-${Date.now()}`;
     // A canary (sdk/plugintest/logscan): make test fails if it reaches a log.
