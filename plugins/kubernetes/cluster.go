@@ -53,9 +53,10 @@ type cluster struct {
 	helm    map[helmKey]*action.Configuration
 	getters map[string]*restGetter // by identity ("" for the plugin's own)
 
-	spaces   *spaces
-	access   accessMemo // impersonated callers' rights to namespaces
-	archives archiveCache
+	spaces          *spaces
+	access          accessMemo // impersonated callers' rights to namespaces
+	releaseAccounts releaseAccounts
+	archives        archiveCache
 	// discovery remembers discovery documents for the clients Helm makes.
 	discovery readMemo
 	// self is who the plugin is in the cluster, to which onboarding gives each project
@@ -153,13 +154,17 @@ func identityKey(imp rest.ImpersonationConfig) string {
 	return fmt.Sprint(imp.UserName, imp.Groups)
 }
 
-// actions returns the Helm configuration of a namespace for a caller, made once.
-func (c *cluster) actions(namespace string, caller sdk.Caller) (*action.Configuration, error) {
+// actions returns the Helm configuration of a namespace for a caller, made once; Helm acts as
+// the namespace's release identity (releaseidentity.go).
+func (c *cluster) actions(ctx context.Context, namespace string, caller sdk.Caller) (*action.Configuration, error) {
 	caps, err := c.capabilities()
 	if err != nil {
 		return nil, err
 	}
-	getter, err := c.getter(caller)
+	if err := c.ensureReleaseAccount(ctx, namespace); err != nil {
+		return nil, err
+	}
+	getter, err := c.getterAs(c.releaseIdentity(namespace, caller))
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +194,11 @@ func (c *cluster) actions(namespace string, caller sdk.Caller) (*action.Configur
 
 // getter returns the REST client getter that acts as the caller, made once per identity.
 func (c *cluster) getter(caller sdk.Caller) (*restGetter, error) {
-	imp := c.identity(caller)
+	return c.getterAs(c.identity(caller))
+}
+
+// getterAs returns the REST client getter that acts as imp, made once per identity.
+func (c *cluster) getterAs(imp rest.ImpersonationConfig) (*restGetter, error) {
 	key := identityKey(imp)
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -61,6 +61,9 @@ type AccessConfig struct {
 	GroupPrefix        string `json:"groupPrefix"`
 	ClusterRole        string `json:"clusterRole"`
 	RoleBindingName    string `json:"roleBindingName"`
+	// ReleaseServiceAccount is the ServiceAccount of each project namespace that Helm renders
+	// and installs as (serviceAccount mode); "" makes Helm act as the plugin itself.
+	ReleaseServiceAccount *string `json:"releaseServiceAccount"`
 }
 
 type QuotasConfig struct {
@@ -96,6 +99,7 @@ type settings struct {
 	timeout                 time.Duration
 	ingress                 bool
 	userQuota, groupQuota   bool
+	releaseSA               string
 }
 
 func parseConfig(raw []byte) (*settings, error) {
@@ -128,14 +132,14 @@ func parseConfig(raw []byte) (*settings, error) {
 	if n.GroupNamespacePrefix != nil {
 		s.groupPrefix = *n.GroupNamespacePrefix
 	}
-	if n.SingleNamespace != "" && !dnsLabel.MatchString(n.SingleNamespace) {
-		fail("namespaces.singleNamespace", "must be a DNS label")
-	}
-	for field, p := range map[string]struct {
 	if strings.HasPrefix(s.userPrefix, s.groupPrefix) || strings.HasPrefix(s.groupPrefix, s.userPrefix) {
 		// user- and user-g-: the user g-x and the group x would share the namespace user-g-x.
 		fail("namespaces.groupNamespacePrefix", "%q and namespacePrefix %q: neither may start the other, or a user and a group could share a namespace", s.groupPrefix, s.userPrefix)
 	}
+	if n.SingleNamespace != "" && !dnsLabel.MatchString(n.SingleNamespace) {
+		fail("namespaces.singleNamespace", "must be a DNS label")
+	}
+	for field, p := range map[string]struct {
 		src string
 		dst **regexp.Regexp
 	}{"includedGroupPattern": {n.IncludedGroupPattern, &s.include}, "excludedGroupPattern": {n.ExcludedGroupPattern, &s.exclude}} {
@@ -168,6 +172,13 @@ func parseConfig(raw []byte) (*settings, error) {
 	}
 	if a.RoleBindingName == "" {
 		a.RoleBindingName = "full_control_namespace"
+	}
+	s.releaseSA = "basalt-release"
+	if a.ReleaseServiceAccount != nil {
+		s.releaseSA = *a.ReleaseServiceAccount
+		if s.releaseSA != "" && !dnsLabel.MatchString(s.releaseSA) {
+			fail("access.releaseServiceAccount", "must be a DNS label (a ServiceAccount name), or empty")
+		}
 	}
 	q := &s.Quotas
 	if q.Name == "" {

@@ -54,7 +54,7 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	if err != nil {
 		return sdk.InstallResponse{}, err
 	}
-	cfg, err := c.actions(ns, req.Caller)
+	cfg, err := c.actions(ctx, ns, req.Caller)
 	if err != nil {
 		return sdk.InstallResponse{}, err
 	}

@@ -35,7 +35,7 @@ func (p *Plugin) setSuspended(ctx context.Context, ref sdk.ReleaseRef, suspend b
 	if err != nil {
 		return err
 	}
-	cfg, err := c.actions(f.ns, ref.Caller)
+	cfg, err := c.actions(ctx, f.ns, ref.Caller)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (p *Plugin) Uninstall(ctx context.Context, req sdk.UninstallRequest) (sdk.U
 		return sdk.UninstallResponse{}, err
 	}
 	p.inFlight.stop(f.ns, req.Name)
-	cfg, err := c.actions(f.ns, req.Caller)
+	cfg, err := c.actions(ctx, f.ns, req.Caller)
 	if err != nil {
 		return sdk.UninstallResponse{}, err
 	}

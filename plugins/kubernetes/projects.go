@@ -3,9 +3,7 @@ package kubernetes
 import (
 	"context"
 	"maps"
-	"regexp"
 	"slices"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -18,14 +16,20 @@ import (
 )
 
 // namespaceOf maps a project to its namespace: the region's prefix and the user's or group's
-// name, or the region's single namespace. Groups outside the region's patterns have none.
+// name through sdk.ProjectName, as the core makes project ids, or the region's single
+// namespace. Groups outside the region's patterns have none, and a group's namespace is only
+// for its members: the plugin acts as itself there, so it does not take the core's word alone.
 func (s *settings) namespaceOf(caller sdk.Caller, project sdk.Project) (string, error) {
+	if !project.Personal() && !slices.Contains(caller.Groups, project.Group) {
+		return "", sdk.Errorf(sdk.ErrPermissionDenied, "%s is not a member of the group %q", caller.Username, project.Group)
+	}
 	if s.Namespaces.SingleNamespace != "" {
 		return s.Namespaces.SingleNamespace, nil
 	}
 	var ns string
+	var ok bool
 	if project.Personal() {
-		ns = s.userPrefix + slug(caller.Username)
+		ns, ok = sdk.ProjectName(s.userPrefix, caller.Username)
 	} else {
 		group := project.Group
 		if s.exclude != nil && s.exclude.MatchString(group) {
@@ -39,18 +43,12 @@ func (s *settings) namespaceOf(caller sdk.Caller, project sdk.Project) (string, 
 				group = s.include.ReplaceAllString(group, s.Namespaces.TransformGroupPattern)
 			}
 		}
-		ns = s.groupPrefix + slug(group)
+		ns, ok = sdk.ProjectName(s.groupPrefix, group)
 	}
-	if !dnsLabel.MatchString(ns) {
-		return "", sdk.InvalidFields("invalid project", sdk.FieldViolation{Field: "project", Rule: "its namespace " + ns + " is not a DNS label of at most 63 characters"})
+	if !ok {
+		return "", sdk.InvalidFields("invalid project", sdk.FieldViolation{Field: "project", Rule: "its name makes no namespace (a DNS label of at most 63 characters) with the region's prefix"})
 	}
 	return ns, nil
-}
-
-var notLabel = regexp.MustCompile(`[^a-z0-9-]+`)
-
-func slug(name string) string {
-	return strings.Trim(notLabel.ReplaceAllString(strings.ToLower(name), "-"), "-")
 }
 
 // subject is who the project's RoleBinding gives the namespace to.
@@ -111,6 +109,9 @@ func (p *Plugin) Onboard(ctx context.Context, req sdk.OnboardRequest) (sdk.Onboa
 			}
 		}
 	}
+	if err := c.ensureReleaseAccount(ctx, ns); err != nil {
+		return sdk.OnboardResponse{}, err
+	}
 	p.log.Info("onboarded", "namespace", ns, "created", created, "user", req.Caller.Username, "project", req.Project.ID)
 	return sdk.OnboardResponse{Namespace: ns, Created: created}, nil
 }
@@ -140,7 +141,8 @@ func (c *cluster) ensureNamespace(ctx context.Context, ns string, req sdk.Onboar
 		if !req.Project.Personal() {
 			owner = req.Project.Group
 		}
-		if v := slug(owner); v != "" && len(v) <= 63 {
+		// Made as namespace names are, so that two owners never share a value.
+		if v, ok := sdk.ProjectName("", owner); ok {
 			labels[s.Namespaces.OwnerLabel] = v
 		}
 	}

@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	k8s "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
@@ -53,7 +55,9 @@ spec:
 }
 
 // installCRDs creates the exposing CRDs the cluster lacks, waits until they are served, and
-// deletes those it created when the test ends.
+// deletes those it created when the test ends. As a cluster's administrator does for the CRDs
+// its charts use, it aggregates their resources into ClusterRole admin, which the release
+// ServiceAccount of each project namespace holds.
 func installCRDs(t *testing.T, kubeconfig string) {
 	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
@@ -62,6 +66,7 @@ func installCRDs(t *testing.T, kubeconfig string) {
 	dyn := dynamic.NewForConfigOrDie(rc)
 	crds := dyn.Resource(schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"})
 	ctx := t.Context()
+	aggregateToAdmin(t, kubernetesClient(t, kubeconfig))
 	for _, c := range exposingCRDs {
 		obj := &unstructured.Unstructured{}
 		if err := yaml.Unmarshal([]byte(crdManifest(c.group, c.version, c.kind, c.plural)), &obj.Object); err != nil {
@@ -84,6 +89,47 @@ func installCRDs(t *testing.T, kubeconfig string) {
 			}
 		}
 	}
+}
+
+// aggregateToAdmin grants ClusterRole admin every verb on the exposing CRDs' resources, and
+// waits until the aggregation controller has folded them in.
+func aggregateToAdmin(t *testing.T, client k8s.Interface) {
+	ctx := t.Context()
+	role := &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "basalt-test-exposing-admin", Labels: map[string]string{"rbac.authorization.k8s.io/aggregate-to-admin": "true"}},
+	}
+	for _, c := range exposingCRDs {
+		role.Rules = append(role.Rules, rbacv1.PolicyRule{APIGroups: []string{c.group}, Resources: []string{c.plural}, Verbs: []string{"*"}})
+	}
+	if _, err := client.RbacV1().ClusterRoles().Create(ctx, role, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		admin, err := client.RbacV1().ClusterRoles().Get(ctx, "admin", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		folded := 0
+		for _, c := range exposingCRDs {
+			if slices.ContainsFunc(admin.Rules, func(r rbacv1.PolicyRule) bool { return slices.Contains(r.Resources, c.plural) }) {
+				folded++
+			}
+		}
+		if folded == len(exposingCRDs) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ClusterRole admin lacks the exposing CRDs after 30 s")
+		}
+	}
+}
+
+func kubernetesClient(t *testing.T, kubeconfig string) k8s.Interface {
+	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k8s.NewForConfigOrDie(rc)
 }
 
 // exposedChart is a chart of one Deployment exposed four ways.
