@@ -83,12 +83,12 @@ func TestNamespaceOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := sdk.Caller{Username: "Alice.Martin", Roles: []string{"user", "gpu"}}
+	alice := sdk.Caller{Username: "Alice.Martin", Roles: []string{"user", "gpu"}, Groups: []string{"sspcloud_k8s", "other", "g"}}
 	for _, tc := range []struct {
 		project sdk.Project
 		want    string
 	}{
-		{sdk.Project{ID: "user-alice"}, "user-alice-martin"},
+		{sdk.Project{ID: "user-alice"}, "user-alice-martin--d2761f91befc1c65"}, // not a simple name: its slug and a hash
 		{sdk.Project{ID: "project-x", Group: "sspcloud_k8s"}, "projet-sspcloud"},
 		{sdk.Project{ID: "project-y", Group: "other"}, ""}, // outside includedGroupPattern
 	} {
