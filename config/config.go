@@ -102,6 +102,8 @@ type Session struct {
 	Key         string        `koanf:"key" doc:"Encrypts session cookies and signs share links: at least 32 characters in oidc mode, the same on every replica."`
 	IdleTimeout time.Duration `koanf:"idle_timeout" doc:"A session unused this long ends."`
 	MaxAge      time.Duration `koanf:"max_age" doc:"A session ends this long after sign-in, used or not."`
+	// Sessions live in cookies and replicas share nothing: the provider is what they all ask.
+	CheckInterval time.Duration `koanf:"check_interval" doc:"How often each replica asks the identity provider (its userinfo endpoint) whether a session still stands. Signing out revokes the session's tokens at the provider and ends it at once on the replica that served it; other replicas refuse it within this time."`
 }
 
 // LocalUser is the single user of local mode.

@@ -108,8 +108,8 @@ func (c *Config) Validate() error {
 	default:
 		bad("auth.mode", "must be local or oidc; got %q", c.Auth.Mode)
 	}
-	if c.Auth.Session.IdleTimeout <= 0 || c.Auth.Session.MaxAge <= 0 {
-		bad("auth.session", "idle_timeout and max_age must be positive")
+	if c.Auth.Session.IdleTimeout <= 0 || c.Auth.Session.MaxAge <= 0 || c.Auth.Session.CheckInterval <= 0 {
+		bad("auth.session", "idle_timeout, max_age and check_interval must be positive")
 	}
 	for key, pattern := range map[string]string{"projects.included_group_pattern": c.Projects.IncludedGroupPattern,
 		"projects.excluded_group_pattern": c.Projects.ExcludedGroupPattern} {

@@ -39,6 +39,13 @@ type Authenticator struct {
 	cookies cookieJar
 	login   cookieJar
 	now     func() time.Time
+
+	// Sign-outs (revoke.go): the provider's endpoints, empty when it has none, and the
+	// sessions signed out on this replica.
+	userinfo   string
+	revocation string
+	revoked    *revocations
+	http       *http.Client
 }
 
 const (
@@ -67,6 +74,8 @@ func New(ctx context.Context, auth config.Auth, publicURL string, log *slog.Logg
 	}
 	var meta struct {
 		EndSession string `json:"end_session_endpoint"`
+		UserInfo   string `json:"userinfo_endpoint"`
+		Revocation string `json:"revocation_endpoint"`
 	}
 	_ = provider.Claims(&meta)
 	secure := pub.Scheme == "https"
@@ -84,16 +93,28 @@ func New(ctx context.Context, auth config.Auth, publicURL string, log *slog.Logg
 		cookies:    cookieJar{name: sessionCookie, secure: secure},
 		login:      cookieJar{name: loginCookie, secure: secure},
 		now:        time.Now,
+		userinfo:   meta.UserInfo,
+		revocation: meta.Revocation,
+		revoked:    &revocations{until: map[string]time.Time{}},
+		http:       &http.Client{Timeout: 10 * time.Second},
+	}
+	if a.userinfo == "" || a.revocation == "" {
+		log.Warn("the identity provider lacks a userinfo or a revocation endpoint: a session signed out on one replica "+
+			"stays usable on the others until its tokens expire", "userinfo", a.userinfo != "", "revocation", a.revocation != "")
 	}
 	return a, nil
 }
 
 // session is what the session cookie holds.
 type session struct {
+	ID           string    `json:"sid"` // names the session for a sign-out
 	IDToken      string    `json:"id"`
 	RefreshToken string    `json:"rt,omitempty"`
+	AccessToken  string    `json:"at,omitempty"`
+	AccessExpiry time.Time `json:"ae,omitzero"`
 	Created      time.Time `json:"c"`
 	Seen         time.Time `json:"s"`
+	Checked      time.Time `json:"k"` // when the provider last confirmed the session
 }
 
 // pending is what the login cookie holds between the redirect to the provider and back.
@@ -134,7 +155,8 @@ func (a *Authenticator) Authenticate(w http.ResponseWriter, r *http.Request) (*i
 		return nil, sdk.Errorf(sdk.ErrUnauthenticated, "the session is not valid; sign in again")
 	}
 	now := a.now()
-	if now.Sub(s.Seen) > a.session.IdleTimeout || now.Sub(s.Created) > a.session.MaxAge {
+	// A session without an id predates sign-out revocation: it cannot be revoked, so it ends.
+	if now.Sub(s.Seen) > a.session.IdleTimeout || now.Sub(s.Created) > a.session.MaxAge || s.ID == "" || a.revoked.has(s.ID) {
 		a.cookies.clear(w, r)
 		return nil, sdk.Errorf(sdk.ErrUnauthenticated, "the session has ended; sign in again")
 	}
@@ -152,6 +174,21 @@ func (a *Authenticator) Authenticate(w http.ResponseWriter, r *http.Request) (*i
 			return nil, sdk.Errorf(sdk.ErrUnauthenticated, "the session has expired; sign in again")
 		}
 		rewrite = true
+		s.Checked = now // the refresh asked the provider
+	}
+	if now.Sub(s.Checked) >= a.session.CheckInterval {
+		fresh, err := a.confirm(ctx, &s, tok.Subject)
+		if err != nil {
+			if !errors.Is(err, errProviderUnavailable) {
+				a.cookies.clear(w, r)
+			}
+			a.log.Info("session not confirmed by the provider", "reason", err)
+			return nil, sessionError(err)
+		}
+		if fresh != nil {
+			tok = fresh
+		}
+		s.Checked, rewrite = now, true
 	}
 	if rewrite {
 		s.Seen = now
@@ -177,6 +214,7 @@ func (a *Authenticator) refresh(ctx context.Context, s *session) (*oidc.IDToken,
 	if fresh.RefreshToken != "" {
 		s.RefreshToken = fresh.RefreshToken
 	}
+	s.AccessToken, s.AccessExpiry = fresh.AccessToken, fresh.Expiry
 	return tok, nil
 }
 

@@ -3,6 +3,8 @@ package authn
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,18 +76,27 @@ func (a *Authenticator) Callback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := a.now()
-	a.writeSession(w, session{IDToken: raw, RefreshToken: tok.RefreshToken, Created: now, Seen: now})
+	a.writeSession(w, session{ID: random(), IDToken: raw, RefreshToken: tok.RefreshToken, AccessToken: tok.AccessToken,
+		AccessExpiry: tok.Expiry, Created: now, Seen: now, Checked: now})
 	http.Redirect(w, r, a.publicURL.JoinPath(p.ReturnTo).String(), http.StatusFound)
 	return nil
 }
 
-// Logout ends the session and, when the provider offers it, its own session too.
+// Logout ends the session for good (revoke.go): its id is refused on this replica from now
+// on and its tokens are revoked at the provider, so that a copy of the cookie stops working
+// on every replica; then the browser goes to the provider to end its session there too.
+// Callers answer only POST: a sign-out is a state change, which a link of another site
+// must not trigger.
 func (a *Authenticator) Logout(w http.ResponseWriter, r *http.Request) {
 	var hint string
 	if value, ok := a.cookies.read(r); ok {
 		var s session
 		if a.sealer.open(sessionCookie, value, &s) == nil {
 			hint = s.IDToken
+			if s.ID != "" {
+				a.revoked.add(s.ID, s.Created.Add(a.session.MaxAge), a.now())
+			}
+			a.revokeTokens(r.Context(), s)
 		}
 	}
 	a.cookies.clear(w, r)
@@ -97,8 +108,18 @@ func (a *Authenticator) Logout(w http.ResponseWriter, r *http.Request) {
 		}
 		target = a.endSession + "?" + q.Encode()
 	}
-	http.Redirect(w, r, target, http.StatusFound)
+	// A page that moves on, not a redirect: the portal signs out with a form, and browsers
+	// hold a form's redirects to the page's form-action policy ('self'), which the provider
+	// is not.
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	link := html.EscapeString(target)
+	_, _ = fmt.Fprintf(w, signedOutPage, link, link)
 }
+
+const signedOutPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signed out</title>
+<meta http-equiv="refresh" content="0;url=%s"></head>
+<body style="font-family: sans-serif; max-width: 40rem; margin: 4rem auto"><h1>Signed out</h1><p><a href="%s">Continue</a></p></body></html>`
 
 type loginError struct{ msg string }
 

@@ -58,12 +58,15 @@ func (s *Server) authRoutes() {
 		}
 		return nil
 	}, limit...)
-	logout := func(c echo.Context) error {
+	s.echo.POST("/auth/logout", func(c echo.Context) error {
 		a.Logout(c.Response(), c.Request())
 		return nil
-	}
-	s.echo.GET("/auth/logout", logout)
-	s.echo.POST("/auth/logout", logout)
+	})
+	// Named, or the portal's page would answer it.
+	s.echo.GET("/auth/logout", func(c echo.Context) error {
+		c.Response().Header().Set("Allow", http.MethodPost)
+		return echo.NewHTTPError(http.StatusMethodNotAllowed, "sign out with POST /auth/logout (the portal's Sign out button)")
+	})
 }
 
 func currentUser(c echo.Context) (*identity.User, error) {

@@ -103,7 +103,7 @@ function ProjectSwitcher() {
   );
 }
 
-/** With an identity provider: the user's name and a sign-out link, or a sign-in link. */
+/** With an identity provider: the user's name and a sign-out button, or a sign-in link. */
 function SignInOut() {
   const { t } = useI18n();
   const { auth } = useInstance();
@@ -124,10 +124,13 @@ function SignInOut() {
       <Link to="/account" className={styles.userName}>
         {me.name || me.username}
       </Link>
-      <a className="button button-secondary button-small" href={auth.logoutUrl}>
-        <Icon name="signOut" size={16} />
-        {t("header.signOut")}
-      </a>
+      {/* A POST, which the server requires: a link of another site cannot sign the user out. */}
+      <form method="post" action={auth.logoutUrl}>
+        <button type="submit" className="button button-secondary button-small">
+          <Icon name="signOut" size={16} />
+          {t("header.signOut")}
+        </button>
+      </form>
     </div>
   );
 }

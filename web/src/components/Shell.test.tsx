@@ -30,17 +30,20 @@ describe("the header", () => {
     expect(screen.queryByLabelText("Project")).toBeNull();
   });
 
-  it("shows the signed-in user and a sign-out link", async () => {
+  it("shows the signed-in user and a sign-out button that posts", async () => {
     renderApp("/", mockApi({ "GET /config": oidc }).client);
     expect(await screen.findByRole("link", { name: "Alice Martin" })).toBeTruthy();
-    expect(screen.getByRole("link", { name: "Sign out" }).getAttribute("href")).toBe("/auth/logout");
+    const form = screen.getByRole("button", { name: "Sign out" }).closest("form");
+    expect(form?.getAttribute("method")).toBe("post");
+    expect(form?.getAttribute("action")).toBe("/auth/logout");
+    expect(screen.queryByRole("link", { name: "Sign out" })).toBeNull();
   });
 
   it("shows no sign-in in local mode", async () => {
     renderApp("/", mockApi().client);
     await screen.findByLabelText("Project");
     expect(screen.queryByRole("link", { name: "Sign in" })).toBeNull();
-    expect(screen.queryByRole("link", { name: "Sign out" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Sign out" })).toBeNull();
   });
 });
 
