@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
+	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // shortTimeouts make slow clients show within a test.
@@ -177,4 +180,73 @@ func TestLongTransfersAndStreamsOutliveTimeouts(t *testing.T) {
 		}
 	}
 	t.Fatalf("the event stream ended before the suspension's event (%v)", ctx.Err())
+}
+
+// TestStreamsPerUserAreCapped: a user's log and event streams beyond
+// server.max_streams_per_user are refused with 429 while another user's are served, and a
+// closed stream frees its place.
+func TestStreamsPerUserAreCapped(t *testing.T) {
+	env := testenv.Require(t)
+	ctx := t.Context()
+	cfg, ln, base := oidcConfig(t, env, "server.max_streams_per_user=2")
+	cfg.Plugins = map[string]config.Plugin{"k8s": {Kind: "region", Path: testplugin.Memory(t), Args: []string{"region"}}}
+	r := &cfg.Regions[0]
+	r.Storage, r.Secrets, r.Region = "", "", "k8s"
+	host := serveOIDC(t, cfg, ln, base, logscan.Logger(t, "core"))
+	region, _ := host.Region("k8s")
+
+	tokens := map[string]string{}
+	for _, user := range []string{"alice", "bob"} {
+		tok, err := env.IDToken(ctx, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[user] = tok
+		install(t, region, user, nil, sdk.Project{ID: "user-" + user}, "jupyter-1", false)
+	}
+	// open starts a user's event stream and returns its status, the error's message, and
+	// what closes the stream.
+	open := func(user, stream string) (int, string, func()) {
+		sctx, cancel := context.WithCancel(ctx)
+		req, _ := http.NewRequestWithContext(sctx, http.MethodGet,
+			base+"/api/v1/projects/user-"+user+"/services/jupyter-1/"+stream+"?follow=true", nil)
+		req.Header.Set("Authorization", "Bearer "+tokens[user])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			var e ErrorBody
+			_ = json.NewDecoder(resp.Body).Decode(&e)
+			resp.Body.Close()
+			cancel()
+			return resp.StatusCode, e.Error.Message, func() {}
+		}
+		return resp.StatusCode, "", func() { cancel(); resp.Body.Close() }
+	}
+
+	_, _, closeFirst := open("alice", "events")
+	_, _, closeSecond := open("alice", "logs")
+	defer closeSecond()
+	code, msg, _ := open("alice", "events")
+	if code != http.StatusTooManyRequests || !strings.Contains(msg, "at most 2") {
+		t.Fatalf("alice's third stream: %d %q, want 429 saying at most 2", code, msg)
+	}
+	code, _, closeBob := open("bob", "events")
+	defer closeBob()
+	if code != http.StatusOK {
+		t.Fatalf("bob's first stream while alice has hers: %d, want 200", code)
+	}
+	closeFirst()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		code, _, closeAgain := open("alice", "events")
+		closeAgain()
+		if code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alice's stream after she closed one: %d, want 200", code)
+		}
+	}
 }

@@ -36,8 +36,9 @@ func oidcConfig(t *testing.T, env *testenv.Env, sets ...string) (*config.Config,
 	return cfg, ln, base
 }
 
-// serveOIDC starts cfg's plugins and serves Basalt on ln until the test ends.
-func serveOIDC(t *testing.T, cfg *config.Config, ln net.Listener, base string, log *slog.Logger) {
+// serveOIDC starts cfg's plugins and serves Basalt on ln until the test ends; it returns the
+// plugin host, for setting data up through the plugins themselves.
+func serveOIDC(t *testing.T, cfg *config.Config, ln net.Listener, base string, log *slog.Logger) *pluginhost.Host {
 	t.Helper()
 	ctx := t.Context()
 	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
@@ -55,4 +56,5 @@ func serveOIDC(t *testing.T, cfg *config.Config, ln net.Listener, base string, l
 	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authn: a, Authz: newAuthz(t, cfg)})
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return host
 }
