@@ -30,14 +30,18 @@ func TestMain(m *testing.M) {
 // on the embedded defaults plus the cluster flags of the Makefile's cluster_args, here on the
 // test environment's Kubernetes), launches a chart of the default catalog through the API and
 // waits for its pod to run on a kwok node; then deletes it.
+//
+// It does so while a `make run` serves from the same bin/, as on a developer's machine: make
+// test must neither touch make run's files nor fight for its secrets store's lock.
 func TestMakeRunLaunchesOnTheCluster(t *testing.T) {
 	env := testenv.Require(t)
 	bin := binDir(t)
+	portal := besideMakeRun(t, bin)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 
 	user := fmt.Sprintf("run%d", time.Now().UnixNano()%1_000_000)
-	base := serve(t, bin,
+	base, own := serve(t, bin,
 		"--set", "plugins.cluster.enabled=true", "--set", "plugins.cluster.config.kubeconfig="+env.Kubeconfig,
 		"--set", "auth.local.username="+user)
 	services := base + "/api/v1/projects/user-" + user + "/services"
@@ -84,6 +88,31 @@ func TestMakeRunLaunchesOnTheCluster(t *testing.T) {
 	if code, body := call(t, http.MethodGet, services, "", &list); code != http.StatusOK || len(list.Services) != 0 {
 		t.Fatalf("after delete: %d %s", code, body)
 	}
+	if _, err := os.Stat(filepath.Join(own, "data", "secrets.enc")); err != nil {
+		t.Errorf("the test's basalt keeps no secrets store of its own: %v", err)
+	}
+	if portal != "" {
+		if code, body := call(t, http.MethodGet, portal+"/readyz", "", nil); code != http.StatusOK {
+			t.Errorf("the make run beside the test no longer serves: %d %s", code, body)
+		}
+	}
+}
+
+// besideMakeRun makes sure a `make run` serves from bin while the test runs: the developer's,
+// when one holds bin/data's secrets store, else one started here as make run starts it (in
+// bin, on the embedded defaults) but without a cluster. It returns the URL of the one it
+// started, "" for the developer's.
+func besideMakeRun(t *testing.T, bin string) string {
+	lock := filepath.Join(bin, "data", "secrets.enc.lock")
+	if heldByAnother(lock) {
+		t.Logf("a make run holds %s", lock)
+		return ""
+	}
+	base := start(t, bin, bin, nil)
+	if _, err := os.Stat(lock); err != nil {
+		t.Fatalf("the make run started beside the test keeps no secrets store in bin/data: %v", err)
+	}
+	return base
 }
 
 // binDir returns the directory of binaries basalt serves from, laid out as `make build` lays
@@ -113,9 +142,17 @@ func binDir(t *testing.T) string {
 	return dir
 }
 
-// serve starts bin/basalt in bin, as make run does, on a free port and returns its URL once
-// it answers. Its output goes to the test log if the test fails.
-func serve(t *testing.T, bin string, args ...string) string {
+// serve starts bin/basalt as make run does, on a free port, but in a working directory of its
+// own (basalttest.WorkDir: bin/catalog linked in, its own data/ and cache/), never make run's.
+// It returns the URL once basalt answers, and that directory.
+func serve(t *testing.T, bin string, args ...string) (base, dir string) {
+	dir, env := basalttest.WorkDir(t, bin)
+	return start(t, bin, dir, env, args...), dir
+}
+
+// start starts bin/basalt serve in dir, with env added to the test's, on a free port and
+// returns its URL once it answers. Its output goes to the test log if the test fails.
+func start(t *testing.T, bin, dir string, env []string, args ...string) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -123,8 +160,9 @@ func serve(t *testing.T, bin string, args ...string) string {
 	addr := l.Addr().String()
 	l.Close()
 	var out bytes.Buffer
-	cmd := exec.Command("./basalt", append([]string{"serve", "--set", "server.address=" + addr}, args...)...)
-	cmd.Dir = bin
+	cmd := exec.Command(filepath.Join(bin, "basalt"), append([]string{"serve", "--set", "server.address=" + addr}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	basalttest.KeepLog(cmd, &out, logscan.Create(t, "basalt"))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
