@@ -117,7 +117,7 @@ type LocalUser struct {
 
 // Projects turns users and groups into project ids: the personal project and one per group.
 type Projects struct {
-	UserPrefix  string `koanf:"user_prefix" doc:"A personal project's id is this prefix and the user name."`
+	UserPrefix  string `koanf:"user_prefix" doc:"A personal project's id is this prefix and the user name; a name that is not already a lower-case DNS label without -- becomes its slug, -- and 16 hex digits of its SHA-256."`
 	GroupPrefix string `koanf:"group_prefix" doc:"A group project's id is this prefix and the group name; neither it nor user_prefix may start the other (user- and user-g- would give the user g-x and the group x one project)."`
 	// Onyxia's group patterns, as its documentation describes them (its code differs).
 	IncludedGroupPattern  string `koanf:"included_group_pattern" doc:"A regular expression: only the groups it matches become projects; empty keeps every group."`
