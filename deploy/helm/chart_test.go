@@ -115,7 +115,8 @@ func TestSchemaRejectsTypos(t *testing.T) {
 }
 
 // The ClusterRole is exactly what plugins/kubernetes/README.md documents as the region
-// plugin's least privilege: no more, no less.
+// plugin's least privilege: no more, no less. Impersonation is the constrained kind, whose
+// rights to act come with admin, never the impersonate verb that takes any name at all.
 func TestClusterRoleIsThePluginsLeastPrivilege(t *testing.T) {
 	t.Parallel()
 	documented := documentedRules(t)
@@ -125,14 +126,65 @@ func TestClusterRoleIsThePluginsLeastPrivilege(t *testing.T) {
 		t.Errorf("ClusterRole rules differ from plugins/kubernetes/README.md:\nrendered   %+v\ndocumented %+v", role.Rules, documented)
 	}
 
-	render(t, append(inClusterRegion, "--set", "rbac.impersonate=true")...).decode(t, "ClusterRole", &role)
-	impersonate := policyRule{APIGroups: []string{""}, Resources: []string{"users", "groups"}, Verbs: []string{"impersonate"}}
-	if want := append(slices.Clone(documented), impersonate); !reflect.DeepEqual(role.Rules, want) {
-		t.Errorf("with rbac.impersonate the rules are %+v, want the documented ones and %+v", role.Rules, impersonate)
+	impersonating := render(t, append(inClusterRegion, "--set", "rbac.impersonate=true")...)
+	impersonating.decodeNamed(t, "ClusterRole", release+"-basalt", &role)
+	if want := append(slices.Clone(documented), documentedImpersonationRules(t)...); !reflect.DeepEqual(role.Rules, want) {
+		t.Errorf("with rbac.impersonate the rules are %+v, want the README's two lists %+v", role.Rules, want)
+	}
+	var actAs clusterRole
+	impersonating.decodeNamed(t, "ClusterRole", release+"-basalt-impersonate-on", &actAs)
+	if actAs.Metadata.Labels["rbac.authorization.k8s.io/aggregate-to-admin"] != "true" {
+		t.Errorf("the impersonate-on ClusterRole is not aggregated into admin: labels %v", actAs.Metadata.Labels)
+	}
+	for _, r := range actAs.Rules {
+		for _, verb := range r.Verbs {
+			if !strings.HasPrefix(verb, "impersonate-on:user-info:") {
+				t.Errorf("the ClusterRole aggregated into admin grants %q: everyone holding admin would get it", verb)
+			}
+		}
+	}
+	for _, r := range append(role.Rules, actAs.Rules...) {
+		if slices.Contains(r.Verbs, "impersonate") || slices.Contains(r.Verbs, "*") {
+			t.Errorf("rule %+v: the impersonate verb (or *) would let the plugin take any identity, system:masters included", r)
+		}
 	}
 
-	if ms := render(t, append(inClusterRegion, "--set", "rbac.create=false")...); ms.has("ClusterRole") || ms.has("ClusterRoleBinding") {
+	if ms := render(t, append(inClusterRegion, "--set", "rbac.create=false")...); ms.has("ClusterRole") || ms.has("ClusterRoleBinding") || ms.has("ValidatingAdmissionPolicy") {
 		t.Error("rbac.create false still renders cluster-wide RBAC")
+	}
+}
+
+// The admission policy applies to the release's ServiceAccount, whatever its name.
+func TestAdmissionPolicyNamesTheReleaseServiceAccount(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "system:serviceaccount:datalab:datalab-basalt"},
+		{[]string{"--set", "serviceAccount.name=lab"}, "system:serviceaccount:datalab:lab"},
+		{[]string{"--set", "serviceAccount.create=false", "--set", "serviceAccount.name=existing"}, "system:serviceaccount:datalab:existing"},
+	} {
+		var policy struct {
+			Spec struct {
+				MatchConditions []struct{ Expression string } `yaml:"matchConditions"`
+			} `yaml:"spec"`
+		}
+		var binding struct {
+			Spec struct {
+				PolicyName        string   `yaml:"policyName"`
+				ValidationActions []string `yaml:"validationActions"`
+			} `yaml:"spec"`
+		}
+		ms := render(t, append(slices.Clone(inClusterRegion), c.args...)...)
+		ms.decode(t, "ValidatingAdmissionPolicy", &policy)
+		ms.decode(t, "ValidatingAdmissionPolicyBinding", &binding)
+		if len(policy.Spec.MatchConditions) != 1 || !strings.Contains(policy.Spec.MatchConditions[0].Expression, `"`+c.want+`"`) {
+			t.Errorf("%v: match conditions %+v, want one naming %s", c.args, policy.Spec.MatchConditions, c.want)
+		}
+		if binding.Spec.PolicyName != release+"-basalt-managed-namespaces" || !slices.Equal(binding.Spec.ValidationActions, []string{"Deny"}) {
+			t.Errorf("%v: binding %+v: want the policy bound with Deny", c.args, binding.Spec)
+		}
 	}
 }
 
@@ -162,25 +214,39 @@ func TestClusterRoleOnlyForARegionInTheCluster(t *testing.T) {
 		if ms.has("ClusterRole") != c.want || ms.has("ClusterRoleBinding") != c.want {
 			t.Errorf("%s: ClusterRole rendered %v, binding %v; want %v", c.name, ms.has("ClusterRole"), ms.has("ClusterRoleBinding"), c.want)
 		}
+		// The rights and the policy that confines them go together.
+		if ms.has("ValidatingAdmissionPolicy") != c.want || ms.has("ValidatingAdmissionPolicyBinding") != c.want {
+			t.Errorf("%s: admission policy rendered %v, binding %v; want %v", c.name, ms.has("ValidatingAdmissionPolicy"), ms.has("ValidatingAdmissionPolicyBinding"), c.want)
+		}
 	}
 }
 
-// documentedRules reads the YAML block of the README's least-privilege section.
-func documentedRules(t *testing.T) []policyRule {
+// documentedRules reads the first YAML block of the README's least-privilege section: the
+// rules of both authentication modes.
+func documentedRules(t *testing.T) []policyRule { return readmeRules(t, 0) }
+
+// documentedImpersonationRules reads its second: what authenticationMode impersonate adds.
+func documentedImpersonationRules(t *testing.T) []policyRule { return readmeRules(t, 1) }
+
+func readmeRules(t *testing.T, block int) []policyRule {
 	t.Helper()
 	readme, err := os.ReadFile("../../plugins/kubernetes/README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	block := regexp.MustCompile("(?s)## Least-privilege RBAC.*?```yaml\n(.*?)```").FindSubmatch(readme)
-	if block == nil {
-		t.Fatal("plugins/kubernetes/README.md has no yaml block under \"## Least-privilege RBAC\"")
+	section := regexp.MustCompile("(?s)## Least-privilege RBAC(.*?)\n## ").FindSubmatch(readme)
+	if section == nil {
+		t.Fatal("plugins/kubernetes/README.md has no section \"## Least-privilege RBAC\"")
+	}
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(section[1], -1)
+	if len(blocks) <= block {
+		t.Fatalf("plugins/kubernetes/README.md has %d yaml blocks under \"## Least-privilege RBAC\", want %d", len(blocks), block+1)
 	}
 	var doc struct {
 		Rules []policyRule `yaml:"rules"`
 	}
-	if err := yaml.Unmarshal(block[1], &doc); err != nil || len(doc.Rules) == 0 {
-		t.Fatalf("the README's rules do not parse (%v):\n%s", err, block[1])
+	if err := yaml.Unmarshal(blocks[block][1], &doc); err != nil || len(doc.Rules) == 0 {
+		t.Fatalf("the README's rules do not parse (%v):\n%s", err, blocks[block][1])
 	}
 	return doc.Rules
 }
@@ -202,7 +268,7 @@ func TestServiceMonitorNeedsThePrometheusOperator(t *testing.T) {
 func TestProductionValuesRenderEveryObject(t *testing.T) {
 	t.Parallel()
 	ms := render(t, "-f", productionValues, "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor")
-	for _, kind := range []string{"Deployment", "Service", "ConfigMap", "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Ingress", "HTTPRoute", "PodDisruptionBudget", "ServiceMonitor"} {
+	for _, kind := range []string{"Deployment", "Service", "ConfigMap", "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "Ingress", "HTTPRoute", "PodDisruptionBudget", "ServiceMonitor"} {
 		if !ms.has(kind) {
 			t.Errorf("no %s rendered", kind)
 		}

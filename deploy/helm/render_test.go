@@ -85,6 +85,20 @@ func render(t *testing.T, args ...string) manifests {
 	return ms
 }
 
+// decodeNamed decodes the object of kind named name into out.
+func (ms manifests) decodeNamed(t *testing.T, kind, name string, out any) {
+	t.Helper()
+	for _, m := range ms {
+		if m.Kind == kind && m.Metadata.Name == name {
+			if err := yaml.Unmarshal(m.raw, out); err != nil {
+				t.Fatalf("%s %s: %v", kind, name, err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no %s named %s rendered", kind, name)
+}
+
 // has reports whether an object of kind was rendered.
 func (ms manifests) has(kind string) bool {
 	for _, m := range ms {
@@ -204,12 +218,16 @@ type (
 		Data map[string]string `yaml:"data"` // base64
 	}
 	policyRule struct {
-		APIGroups     []string `yaml:"apiGroups"`
-		Resources     []string `yaml:"resources"`
-		Verbs         []string `yaml:"verbs"`
-		ResourceNames []string `yaml:"resourceNames,omitempty"`
+		APIGroups       []string `yaml:"apiGroups,omitempty"`
+		Resources       []string `yaml:"resources,omitempty"`
+		Verbs           []string `yaml:"verbs"`
+		ResourceNames   []string `yaml:"resourceNames,omitempty"`
+		NonResourceURLs []string `yaml:"nonResourceURLs,omitempty"`
 	}
 	clusterRole struct {
+		Metadata struct {
+			Labels map[string]string `yaml:"labels"`
+		} `yaml:"metadata"`
 		Rules []policyRule `yaml:"rules"`
 	}
 )
