@@ -171,7 +171,7 @@ func (s *Store) Credentials(ctx context.Context, req sdk.CredentialsRequest) (sd
 	if err != nil {
 		return sdk.CredentialsResponse{}, err
 	}
-	sess, err := st.sessions.fresh(ctx, req.Caller, req.Duration)
+	sess, err := st.sessions.forService(ctx, req.Caller, req.Duration)
 	if err != nil {
 		return sdk.CredentialsResponse{}, err
 	}

@@ -2,7 +2,9 @@ package s3
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,15 +27,15 @@ type session struct {
 }
 
 // sessions hands out each caller's session. With STS, it trades the caller's ID token for
-// temporary credentials and keeps them until shortly before they expire; with static keys,
-// every caller shares one session.
+// temporary credentials and keeps them, by a hash of that token, until shortly before they
+// expire; with static keys, every caller shares one session.
 type sessions struct {
 	cfg       Config
 	transport http.RoundTripper
 	static    *session // nil with STS
 
 	mu    sync.Mutex
-	cache map[string]*cachedSession
+	cache map[string]*cachedSession // by sessionKey
 }
 
 type cachedSession struct {
@@ -91,9 +93,26 @@ func refreshMargin(duration time.Duration) time.Duration {
 	return min(10*time.Minute, duration/4)
 }
 
-// get returns the caller's session, exchanging their ID token when there is none or it
-// nears its end.
+// sessionKey names the cache entry of a caller's session: a hash of their ID token, not the
+// name the core sends, so that a call naming alice with another token (or a forged one) never
+// gets her session; and the role, since the configuration may give a token several.
+func sessionKey(caller sdk.Caller, role Role) string {
+	sum := sha256.Sum256([]byte(caller.IDToken))
+	return hex.EncodeToString(sum[:]) + "\x00" + role.RoleARN
+}
+
+// get returns the caller's session for the plugin's own calls, exchanging their ID token when
+// there is none or it nears its end.
 func (ss *sessions) get(ctx context.Context, caller sdk.Caller) (*session, error) {
+	if ss.static != nil {
+		return ss.static, nil
+	}
+	return ss.lasting(ctx, caller, refreshMargin(ss.cfg.stsDuration()))
+}
+
+// lasting returns the caller's cached session while it has more than minLeft to live, else
+// exchanges their ID token for a new one, which replaces it in the cache.
+func (ss *sessions) lasting(ctx context.Context, caller sdk.Caller, minLeft time.Duration) (*session, error) {
 	if ss.static != nil {
 		return ss.static, nil
 	}
@@ -101,16 +120,14 @@ func (ss *sessions) get(ctx context.Context, caller sdk.Caller) (*session, error
 	if err != nil {
 		return nil, err
 	}
-	// The core authenticated the caller: their subject names the cache entry, the role too
-	// since a caller may have several.
-	key := caller.Subject + "\x00" + caller.Username + "\x00" + role.RoleARN
+	key := sessionKey(caller, role)
 	for {
 		ss.mu.Lock()
 		entry, ok := ss.cache[key]
 		if ok {
 			select {
 			case <-entry.ready:
-				if entry.err == nil && time.Until(entry.s.keys.Expiration) > refreshMargin(ss.cfg.stsDuration()) {
+				if entry.err == nil && time.Until(entry.s.keys.Expiration) > minLeft {
 					ss.mu.Unlock()
 					return entry.s, nil
 				}
@@ -157,18 +174,22 @@ func (ss *sessions) sweep() {
 	}
 }
 
-// fresh returns a new session of the given duration, for handing to a service: it is not
-// cached, so that the service gets the whole duration.
-func (ss *sessions) fresh(ctx context.Context, caller sdk.Caller, duration time.Duration) (*session, error) {
+// forService returns a session of the given duration for handing to a service. A session of
+// the configured duration is the cached one while it has at least half of it to live (a new
+// one then replaces it): every form, plan and launch of a user would otherwise mint
+// credentials of their own, which an STS cannot revoke. A shorter duration, asked for
+// explicitly, gets a session of its own.
+func (ss *sessions) forService(ctx context.Context, caller sdk.Caller, duration time.Duration) (*session, error) {
 	if ss.static != nil {
 		return ss.static, nil
+	}
+	full := ss.cfg.stsDuration()
+	if duration <= 0 || duration >= full {
+		return ss.lasting(ctx, caller, full/2)
 	}
 	role, err := ss.role(caller)
 	if err != nil {
 		return nil, err
-	}
-	if duration <= 0 || duration > ss.cfg.stsDuration() {
-		duration = ss.cfg.stsDuration()
 	}
 	return ss.exchange(ctx, caller, role, max(duration, 15*time.Minute))
 }
