@@ -54,3 +54,76 @@ func TestSessionLifecycle(t *testing.T) {
 		t.Errorf("%d sessions cached for one user", len(s.sessions.m))
 	}
 }
+
+// TestOwnTokenIsTheSession: the user's own token handed to services is the session's while
+// it has half its lifetime left, so that forms and plans do not each log in. A session
+// replaced before anyone was handed it is revoked at once; one a service holds is kept.
+func TestOwnTokenIsTheSession(t *testing.T) {
+	env := testenv.Require(t)
+	ctx := t.Context()
+	idToken, err := env.IDToken(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(nil)
+	raw, _ := json.Marshal(map[string]any{"address": env.VaultAddr, "kvMount": env.VaultKVMount, "jwtMount": env.VaultJWTMount, "jwtRole": env.VaultJWTRole})
+	if _, err := s.Configure(ctx, sdk.ConfigureRequest{Config: raw}); err != nil {
+		t.Fatal(err)
+	}
+	set, _ := s.current()
+	clock := time.Now()
+	s.sessions.now = func() time.Time { return clock }
+	alice := sdk.Caller{Subject: "alice", Username: "alice", Groups: []string{"data-team"}, IDToken: idToken}
+	alive := func(token string) bool {
+		_, err := set.client.WithRequestCallbacks(withToken(token)).Logical().ReadWithContext(ctx, "auth/token/lookup-self")
+		return err == nil
+	}
+
+	first, _, err := s.session(ctx, set, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := s.Token(ctx, sdk.SecretsTokenRequest{Caller: alice})
+	if err != nil || own.Token != first.token {
+		t.Fatalf("own token while the session is fresh: same token %v, %v; want the session's", own.Token == first.token, err)
+	}
+
+	// Past half its life, a token Vault no longer renews (at its max TTL) gives way to a new
+	// login; the old one was handed out, so it stays valid for the service holding it.
+	first.renewable = false
+	clock = first.expires.Add(-first.ttl/2 + time.Second)
+	second, err := s.Token(ctx, sdk.SecretsTokenRequest{Caller: alice})
+	if err != nil || second.Token == first.token {
+		t.Fatalf("own token past half the session's life: a new one %v, %v; want a new login", second.Token != first.token, err)
+	}
+	if !alive(first.token) {
+		t.Error("the token handed out before was revoked")
+	}
+
+	// The plugin's own session is replaced before anyone was handed it: revoked.
+	se, _ := s.sessions.get(sessionKey(alice))
+	if se.token != second.Token {
+		t.Fatal("the new login is not the session")
+	}
+	fresh, err := s.login(ctx, set, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh.renewable = false
+	s.sessions.put(sessionKey(alice), fresh)
+	clock = fresh.refreshAt().Add(time.Second)
+	third, _, err := s.session(ctx, set, alice)
+	if err != nil || third.token == fresh.token {
+		t.Fatalf("session past its refresh: a new one %v, %v", third.token != fresh.token, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for alive(fresh.token) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if alive(fresh.token) {
+		t.Error("a token the plugin replaced before handing it out is still valid")
+	}
+	if !alive(second.Token) || !alive(third.token) {
+		t.Error("a token in use was revoked")
+	}
+}

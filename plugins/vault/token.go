@@ -24,8 +24,9 @@ const metaUser = "basalt-user"
 
 // Token hands out a token for a service.
 //
-// Without paths it is the user's own: a new JWT login, with every right the user has, as
-// Onyxia does (compatibility). With paths it is an orphan token of the configured token role
+// Without paths it is the user's own, with every right the user has, as Onyxia does
+// (compatibility): the token of the plugin's session for the caller's ID token, while it has
+// at least half its lifetime left. With paths it is an orphan token of the configured token role
 // that reads only those secrets, lives for TTL and is not renewable, minted with the issuer
 // token after the caller's own token has shown that it may read each path.
 func (s *Store) Token(ctx context.Context, req sdk.SecretsTokenRequest) (sdk.SecretsTokenResponse, error) {
@@ -40,15 +41,15 @@ func (s *Store) Token(ctx context.Context, req sdk.SecretsTokenRequest) (sdk.Sec
 }
 
 func (s *Store) ownToken(ctx context.Context, set *settings, c sdk.Caller) (sdk.SecretsTokenResponse, error) {
-	if c.Username == "" {
-		return sdk.SecretsTokenResponse{}, sdk.Errorf(sdk.ErrUnauthenticated, "no caller")
-	}
-	// A login of its own, not the cached session: revoking it must not cut the plugin off.
-	se, err := s.login(ctx, set, c)
+	// Every form, plan and launch asks for one: each its own JWT login would leave as many
+	// tokens alive, unused, until their end. The session's token serves them all; should it be
+	// revoked, the plugin's next call logs in again (asCaller).
+	se, _, err := s.sessionUntil(ctx, set, c, func(se *session, now time.Time) bool { return se.expires.Sub(now) >= se.ttl/2 })
 	if err != nil {
 		return sdk.SecretsTokenResponse{}, err
 	}
-	s.log.Info("handed out the user's own Vault token", "user", c.Username, "accessor", se.accessor, "ttl", se.ttl.String())
+	se.handedOut.Store(true)
+	s.log.Info("handed out the user's own Vault token", "user", c.Username, "accessor", se.accessor, "expires", se.expires)
 	return sdk.SecretsTokenResponse{Token: se.token, Accessor: se.accessor, Expiration: se.expires, Renewable: se.renewable,
 		Address: set.cfg.ServiceAddress, Mount: set.cfg.KVMount}, nil
 }
@@ -194,6 +195,7 @@ func (s *Store) RevokeToken(ctx context.Context, req sdk.RevokeSecretsTokenReque
 	if _, err := issuer.Logical().WriteWithContext(ctx, "auth/token/revoke-accessor", map[string]any{"accessor": req.Accessor}); err != nil {
 		return sdk.RevokeSecretsTokenResponse{}, describe(err, "revoking token %q", req.Accessor)
 	}
+	s.sessions.forgetAccessor(req.Accessor)
 	s.log.Info("revoked a Vault token", "user", req.Caller.Username, "accessor", req.Accessor)
 	return sdk.RevokeSecretsTokenResponse{}, nil
 }

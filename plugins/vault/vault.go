@@ -90,7 +90,7 @@ func New(log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{log: log, sessions: sessions{m: map[string]*session{}, now: time.Now}}
+	return &Store{log: log, sessions: sessions{m: map[string]*session{}, busy: map[string]chan struct{}{}, now: time.Now}}
 }
 
 func (s *Store) Info(context.Context, sdk.InfoRequest) (sdk.InfoResponse, error) {
