@@ -12,14 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/basalt-dev/basalt/config"
-	"github.com/basalt-dev/basalt/core/internal/authn"
-	"github.com/basalt-dev/basalt/core/internal/authz"
-	"github.com/basalt-dev/basalt/core/internal/pluginhost"
-	"github.com/basalt-dev/basalt/core/internal/server"
-	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
@@ -105,48 +97,9 @@ func TestIsolationMatrix(t *testing.T) {
 		tokens[u] = login(u)
 	}
 
-	// Basalt in oidc mode with the memory plugins as its backends.
-	cfg, err := config.Load(config.Sources{Sets: []string{
-		"auth.mode=oidc", "server.public_url=" + base, "auth.oidc.issuer_url=" + env.OIDCIssuer,
-		"auth.oidc.client_id=" + id, "auth.oidc.client_secret=" + secret, "auth.session.key=" + strings.Repeat("s", 40),
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem := testplugin.Memory(t)
-	cfg.Plugins = map[string]config.Plugin{
-		"charts":  {Kind: "catalog", Path: mem, Args: []string{"catalog"}, Config: catalogs},
-		"files":   {Kind: "storage", Path: mem, Args: []string{"storage"}},
-		"secrets": {Kind: "secrets", Path: mem, Args: []string{"secrets"}},
-		"k8s":     {Kind: "region", Path: mem, Args: []string{"region"}},
-	}
-	cfg.Regions[0].Storage, cfg.Regions[0].Secrets, cfg.Regions[0].Region = "files", "secrets", "k8s"
 	// Everything the core and its plugins log, at debug level, is kept and scanned at the end
-	// for tokens and secret values.
-	log, logs := logscan.Capture(t, "core") // kept for make test's scan of every log too
-	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(host.Close)
-	if err := host.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	authenticator, err := authn.New(ctx, cfg.Auth, base, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	authorizer, err := authz.New(cfg.Authz, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(),
-		Authn: authenticator, Authz: authorizer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	// for tokens and secret values (and by make test's scan of every log too).
+	srv, region, logs := startCore(t, env, ln, id, secret)
 
 	call := func(caller, method, path, body string) (int, string) {
 		req, _ := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
@@ -176,7 +129,6 @@ func TestIsolationMatrix(t *testing.T) {
 	if code, body := call("alice", http.MethodPost, "/api/v1/me/s3-profiles", profileBody("alice-only")); code != 201 {
 		t.Fatalf("fixture S3 profile: %d %s", code, body)
 	}
-	region, _ := host.Region("k8s")
 	archive, _ := memory.PackageChart(memory.Chart{Name: "jupyter", Version: "1.0.0", Values: "global:\n  suspend: false\n"})
 	for _, p := range []sdk.Project{{ID: "user-alice"}, {ID: "project-data-team", Group: "data-team"}} {
 		alice := sdk.Caller{Username: "alice", Groups: []string{"data-team"}}
@@ -311,7 +263,7 @@ func TestIsolationMatrix(t *testing.T) {
 
 	// No token, client secret, session key or secret value reached the log.
 	srv.Shutdown(context.Background())
-	leaks := map[string]string{"client secret": secret, "session key": cfg.Auth.Session.Key, "secret value": secretValue,
+	leaks := map[string]string{"client secret": secret, "session key": sessionKey, "secret value": secretValue,
 		"S3 profile's secret key": profileSecretKey}
 	for caller, tok := range tokens {
 		if parts := strings.Split(tok, "."); len(parts) == 3 {

@@ -61,7 +61,18 @@ func TestCollidingNames(t *testing.T) {
 		tokens[imp.name] = loginAs(t, env, id, secret, imp.name, imp.group)
 	}
 
-	region, call := startCore(t, env, ln, id, secret)
+	_, region, _ := startCore(t, env, ln, id, secret)
+	call := func(token, method, path string) (int, string) {
+		req, _ := http.NewRequestWithContext(ctx, method, base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return resp.StatusCode, string(raw)
+	}
 	// alice's services: one in her project, one in her group's.
 	archive, _ := memory.PackageChart(memory.Chart{Name: "jupyter", Version: "1.0.0", Values: "global:\n  suspend: false\n"})
 	alice := sdk.Caller{Username: "alice", Groups: []string{"data-team"}}
@@ -118,15 +129,18 @@ func TestCollidingNames(t *testing.T) {
 	}
 }
 
-// startCore runs Basalt in oidc mode with the memory plugins, as the matrix does, and returns
-// its region plugin and a caller of its API.
-func startCore(t *testing.T, env *testenv.Env, ln net.Listener, id, secret string) (sdk.Region, func(token, method, path string) (int, string)) {
+// sessionKey is the cores' cookie key, which the matrix looks for in the logs.
+var sessionKey = strings.Repeat("s", 40)
+
+// startCore runs Basalt on ln in oidc mode with the memory plugins as its backends, and
+// returns the server, its region plugin and what the core and its plugins log, at debug level.
+func startCore(t *testing.T, env *testenv.Env, ln net.Listener, id, secret string) (*server.Server, sdk.Region, *logscan.Buffer) {
 	t.Helper()
 	ctx := t.Context()
 	base := "http://" + ln.Addr().String()
 	cfg, err := config.Load(config.Sources{Sets: []string{
 		"auth.mode=oidc", "server.public_url=" + base, "auth.oidc.issuer_url=" + env.OIDCIssuer,
-		"auth.oidc.client_id=" + id, "auth.oidc.client_secret=" + secret, "auth.session.key=" + strings.Repeat("s", 40),
+		"auth.oidc.client_id=" + id, "auth.oidc.client_secret=" + secret, "auth.session.key=" + sessionKey,
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +153,7 @@ func startCore(t *testing.T, env *testenv.Env, ln net.Listener, id, secret strin
 		"k8s":     {Kind: "region", Path: mem, Args: []string{"region"}},
 	}
 	cfg.Regions[0].Storage, cfg.Regions[0].Secrets, cfg.Regions[0].Region = "files", "secrets", "k8s"
-	log, _ := logscan.Capture(t, "core")
+	log, logs := logscan.Capture(t, "core")
 	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -164,17 +178,7 @@ func startCore(t *testing.T, env *testenv.Env, ln net.Listener, id, secret strin
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	region, _ := host.Region("k8s")
-	return region, func(token, method, path string) (int, string) {
-		req, _ := http.NewRequestWithContext(ctx, method, base+path, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return resp.StatusCode, string(raw)
-	}
+	return srv, region, logs
 }
 
 // loginAs signs in through Hydra as someone the test environment does not list: the login and
