@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -148,6 +150,21 @@ func binDir(t *testing.T) string {
 func serve(t *testing.T, bin string, args ...string) (base, dir string) {
 	dir, env := basalttest.WorkDir(t, bin)
 	return start(t, bin, dir, env, args...), dir
+}
+
+// heldByAnother reports whether another process holds name locked, the way the localsecrets
+// plugin locks its store (flock).
+func heldByAnother(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return errors.Is(err, syscall.EWOULDBLOCK)
+	}
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
 }
 
 // start starts bin/basalt serve in dir, with env added to the test's, on a free port and
