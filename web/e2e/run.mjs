@@ -69,8 +69,11 @@ async function startBasalt(name, flags) {
   // secrets and tokens (core/cmd/logscan).
   const logDir = process.env.BASALT_TEST_LOG_DIR;
   const debug = logDir ? ["--set", "log.level=debug"] : [];
+  // Its own cache, configuration, data and state homes too, for what a plugin keeps there.
+  const homes = Object.fromEntries(["cache", "config", "data", "state"].map((h) => [`XDG_${h.toUpperCase()}_HOME`, join(data, "home", h)]));
   const proc = spawn("./basalt", ["serve", "--set", `server.address=127.0.0.1:${port}`, ...own, ...debug, ...flags(base)], {
     cwd: bin,
+    env: { ...process.env, ...homes },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const b = { name, base, proc, output: "" };
@@ -257,6 +260,27 @@ try {
     assert.ok(link.includes("resources.limits.memory=%C2%AB8Gi%C2%BB"), link);
     assert.ok(link.includes("persistence.size=%C2%AB500Gi%C2%BB"), link);
     assert.ok(link.endsWith("&autoLaunch=true"), link);
+  });
+
+  await step("launch link asking to launch at once: what it changes comes first, nothing launched on cancel", async () => {
+    // ui.features.auto_launch is off by default: the link's script and settings are shown first.
+    const script = encodeURIComponent("«curl -s https://init.example.org/e2e.sh | sh»");
+    await page.goto(`/launcher/ide/jupyter?name=e2e-nb&resources.limits.memory=%C2%AB8Gi%C2%BB&startup.script=${script}&autoLaunch=true`);
+    const check = page.getByRole("region", { name: "Check this launch link" });
+    await check.waitFor();
+    const row = (path) => check.getByRole("row").filter({ has: page.getByText(path, { exact: true }) });
+    await row("startup.script").getByText("Script", { exact: true }).waitFor();
+    await row("startup.script").getByText("curl -s https://init.example.org/e2e.sh | sh").waitFor();
+    await row("resources.limits.memory").getByText("8Gi", { exact: true }).waitFor();
+    await check.getByText(/runs a script in your service/).waitFor();
+    await shot("05b-launch-link-confirmation");
+    assert.deepEqual(await services(), [], "nothing launched before the user confirms");
+    await check.getByRole("button", { name: "Cancel" }).click();
+    await page.getByText(/Nothing was launched/).waitFor();
+    assert.ok(!page.url().includes("autoLaunch"), page.url());
+    assert.equal(await page.getByLabel("Name of the service").inputValue(), "e2e-nb");
+    assert.deepEqual(await services(), [], "nothing launched on cancel");
+    await page.getByRole("tab", { name: "Persistent storage" }).click();
   });
 
   await step("launch on the cluster: progress until the service is ready", async () => {
