@@ -546,7 +546,7 @@ try {
       assert.deepEqual(projects.sort(), ["alice (personal)", "data-team"], String(projects));
       assert.equal(await me(), 200);
       await p.screenshot({ path: join(shots, "13-oidc-signed-in.png"), fullPage: true });
-      await banner.getByRole("link", { name: "Sign out" }).click();
+      await banner.getByRole("button", { name: "Sign out" }).click(); // a form that posts
       await p.waitForURL((u) => u.href.startsWith(oidc.base) && !u.pathname.startsWith("/auth/"));
       await p.getByRole("banner").getByRole("link", { name: "Sign in" }).waitFor();
       assert.equal(await me(), 401, "the session ended");
