@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,22 +21,8 @@ import (
 func TestWhatUsersWriteStaysInert(t *testing.T) {
 	env := testenv.Require(t)
 	ctx := t.Context()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	id, secret := client(t, env, base+"/auth/callback")
-	admin(t, env, http.MethodPut, "/admin/clients/"+id+"/lifespans", `{"authorization_code_grant_id_token_lifespan":"1h"}`)
-	tokens := map[string]string{}
-	for _, u := range []string{"alice", "bob"} {
-		tok, err := env.Login(ctx, testenv.LoginRequest{User: u, ClientID: id, ClientSecret: secret,
-			RedirectURL: "http://127.0.0.1/isolation", Scopes: []string{"openid", "profile", "email"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tokens[u] = tok.IDToken
-	}
+	ln, base, id, secret := hourClient(t, env)
+	tokens := map[string]string{"alice": login(t, env, id, secret, "alice"), "bob": login(t, env, id, secret, "bob")}
 	startCore(t, env, ln, id, secret)
 	call := func(user, method, path, contentType, body string) *http.Response {
 		t.Helper()

@@ -57,6 +57,30 @@ func client(t *testing.T, env *testenv.Env, redirect string) (string, string) {
 	return id, secret
 }
 
+// hourClient listens for a core and registers its OIDC client, whose ID tokens last an hour.
+func hourClient(t *testing.T, env *testenv.Env) (ln net.Listener, base, id, secret string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base = "http://" + ln.Addr().String()
+	id, secret = client(t, env, base+"/auth/callback")
+	admin(t, env, http.MethodPut, "/admin/clients/"+id+"/lifespans", `{"authorization_code_grant_id_token_lifespan":"1h"}`)
+	return ln, base, id, secret
+}
+
+// login signs one of the test environment's users in through Hydra and returns the ID token.
+func login(t *testing.T, env *testenv.Env, id, secret, user string) string {
+	t.Helper()
+	tok, err := env.Login(t.Context(), testenv.LoginRequest{User: user, ClientID: id, ClientSecret: secret,
+		RedirectURL: "http://127.0.0.1/isolation", Scopes: []string{"openid", "profile", "email"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.IDToken
+}
+
 func admin(t *testing.T, env *testenv.Env, method, path, body string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, env.OIDCAdminURL+path, strings.NewReader(body))
@@ -83,18 +107,10 @@ func TestIsolationMatrix(t *testing.T) {
 	id, secret := client(t, env, base+"/auth/callback")
 
 	tokens := map[string]string{"anonymous": ""}
-	login := func(user string) string {
-		tok, err := env.Login(ctx, testenv.LoginRequest{User: user, ClientID: id, ClientSecret: secret,
-			RedirectURL: "http://127.0.0.1/isolation", Scopes: []string{"openid", "profile", "email"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok.IDToken
-	}
-	tokens["expired"] = login("alice")
+	tokens["expired"] = login(t, env, id, secret, "alice")
 	admin(t, env, http.MethodPut, "/admin/clients/"+id+"/lifespans", `{"authorization_code_grant_id_token_lifespan":"1h"}`)
 	for _, u := range []string{"alice", "bob", "carol", "dave"} {
-		tokens[u] = login(u)
+		tokens[u] = login(t, env, id, secret, u)
 	}
 
 	// Everything the core and its plugins log, at debug level, is kept and scanned at the end

@@ -42,21 +42,8 @@ var impostors = []struct{ name, group string }{
 func TestCollidingNames(t *testing.T) {
 	env := testenv.Require(t)
 	ctx := t.Context()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	id, secret := client(t, env, base+"/auth/callback")
-	admin(t, env, http.MethodPut, "/admin/clients/"+id+"/lifespans", `{"authorization_code_grant_id_token_lifespan":"1h"}`)
-
-	tokens := map[string]string{}
-	tok, err := env.Login(ctx, testenv.LoginRequest{User: "alice", ClientID: id, ClientSecret: secret,
-		RedirectURL: "http://127.0.0.1/isolation", Scopes: []string{"openid", "profile", "email"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens["alice"] = tok.IDToken
+	ln, base, id, secret := hourClient(t, env)
+	tokens := map[string]string{"alice": login(t, env, id, secret, "alice")}
 	for _, imp := range impostors {
 		tokens[imp.name] = loginAs(t, env, id, secret, imp.name, imp.group)
 	}
