@@ -2,17 +2,13 @@ package kubernetes_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
@@ -57,21 +53,7 @@ func TestLeastPrivilege(t *testing.T) {
 		_ = admin.RbacV1().ClusterRoles().Delete(bg, name, metav1.DeleteOptions{})
 		_ = admin.CoreV1().ServiceAccounts("default").Delete(bg, name, metav1.DeleteOptions{})
 	})
-	hour := int64(3600)
-	token, err := admin.CoreV1().ServiceAccounts("default").CreateToken(ctx, sa.Name, &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: &hour}}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	err = clientcmd.WriteToFile(clientcmdapi.Config{
-		Clusters:       map[string]*clientcmdapi.Cluster{"sandbox": {Server: env.KubeServer, CertificateAuthority: env.KubeCAFile}},
-		AuthInfos:      map[string]*clientcmdapi.AuthInfo{"basalt": {Token: token.Status.Token}},
-		Contexts:       map[string]*clientcmdapi.Context{"basalt": {Cluster: "sandbox", AuthInfo: "basalt"}},
-		CurrentContext: "basalt",
-	}, kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := serviceAccountKubeconfig(t, env, admin, "default", sa.Name)
 
 	p, _ := newRegion(t, map[string]any{"kubeconfig": kubeconfig})
 	alice := sdk.Caller{Username: unique("alice-")}
