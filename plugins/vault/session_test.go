@@ -9,25 +9,32 @@ import (
 	"github.com/basalt-dev/basalt/sdk"
 )
 
-// TestSessionLifecycle drives the token cache with a clock of its own against the test
-// environment's Vault: a fresh token is reused, one near its expiry is renewed (same token,
-// later expiry), an expired one is replaced by a new login.
-func TestSessionLifecycle(t *testing.T) {
+// onAClock configures a store on the test environment's Vault whose session cache reads the
+// time from clock, and returns it with its settings and alice, signed in.
+func onAClock(t *testing.T, clock *time.Time) (*Store, *settings, sdk.Caller) {
+	t.Helper()
 	env := testenv.Require(t)
-	ctx := t.Context()
-	idToken, err := env.IDToken(ctx, "alice")
+	idToken, err := env.IDToken(t.Context(), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := New(nil)
 	raw, _ := json.Marshal(map[string]any{"address": env.VaultAddr, "kvMount": env.VaultKVMount, "jwtMount": env.VaultJWTMount, "jwtRole": env.VaultJWTRole})
-	if _, err := s.Configure(ctx, sdk.ConfigureRequest{Config: raw}); err != nil {
+	if _, err := s.Configure(t.Context(), sdk.ConfigureRequest{Config: raw}); err != nil {
 		t.Fatal(err)
 	}
 	set, _ := s.current()
+	s.sessions.now = func() time.Time { return *clock }
+	return s, set, sdk.Caller{Subject: "alice", Username: "alice", Groups: []string{"data-team"}, IDToken: idToken}
+}
+
+// TestSessionLifecycle drives the token cache with a clock of its own against the test
+// environment's Vault: a fresh token is reused, one near its expiry is renewed (same token,
+// later expiry), an expired one is replaced by a new login.
+func TestSessionLifecycle(t *testing.T) {
+	ctx := t.Context()
 	clock := time.Now()
-	s.sessions.now = func() time.Time { return clock }
-	alice := sdk.Caller{Subject: "alice", Username: "alice", Groups: []string{"data-team"}, IDToken: idToken}
+	s, set, alice := onAClock(t, &clock)
 
 	first, cached, err := s.session(ctx, set, alice)
 	if err != nil || cached || !first.renewable || first.ttl <= 0 {
@@ -59,21 +66,9 @@ func TestSessionLifecycle(t *testing.T) {
 // it has half its lifetime left, so that forms and plans do not each log in. A session
 // replaced before anyone was handed it is revoked at once; one a service holds is kept.
 func TestOwnTokenIsTheSession(t *testing.T) {
-	env := testenv.Require(t)
 	ctx := t.Context()
-	idToken, err := env.IDToken(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(nil)
-	raw, _ := json.Marshal(map[string]any{"address": env.VaultAddr, "kvMount": env.VaultKVMount, "jwtMount": env.VaultJWTMount, "jwtRole": env.VaultJWTRole})
-	if _, err := s.Configure(ctx, sdk.ConfigureRequest{Config: raw}); err != nil {
-		t.Fatal(err)
-	}
-	set, _ := s.current()
 	clock := time.Now()
-	s.sessions.now = func() time.Time { return clock }
-	alice := sdk.Caller{Subject: "alice", Username: "alice", Groups: []string{"data-team"}, IDToken: idToken}
+	s, set, alice := onAClock(t, &clock)
 	alive := func(token string) bool {
 		_, err := set.client.WithRequestCallbacks(withToken(token)).Logical().ReadWithContext(ctx, "auth/token/lookup-self")
 		return err == nil
