@@ -149,7 +149,11 @@ type ContextInput struct {
 	S3Profile  string
 	// SecretsToken is the user's own token for the secrets store; empty without one.
 	SecretsToken string
-	AI           *ContextAI
+	// SecretsHome is the project's home in the secrets store as the secrets plugin reports
+	// it: the Vault directory services get. Empty without a store, where the region's
+	// prefixes stand in.
+	SecretsHome string
+	AI          *ContextAI
 	// HidePersonalInfoInGroups leaves personal data out of group launches (Onyxia's
 	// DISABLE_PERSONAL_INFOS_INJECTION_IN_GROUP).
 	HidePersonalInfoInGroups bool
@@ -247,9 +251,14 @@ func NewContext(in ContextInput) *Context {
 	}
 	if v := region.Vault; v != nil && v.URL != "" {
 		c.Vault = &ContextVault{VaultAddr: v.URL, VaultToken: in.SecretsToken, VaultMount: v.KVEngine}
-		if group {
+		// Only the store knows its homes: a group's is built from the group's name, which a
+		// project id (hashed for a name that is not a DNS label) does not give back.
+		switch {
+		case in.SecretsHome != "":
+			c.Vault.VaultTopDir = in.SecretsHome
+		case group:
 			c.Vault.VaultTopDir = v.GroupPrefix + in.Project.ID
-		} else {
+		default:
 			c.Vault.VaultTopDir = v.Prefix + in.User.Username
 		}
 	}

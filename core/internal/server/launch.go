@@ -297,8 +297,26 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 			credsErr = fmt.Errorf("S3 credentials for the launch: %w", err)
 		}
 	}()
+	var groupHome string
+	var groupHomeErr error
+	groupHomeDone := make(chan struct{})
+	go func() { // a group project's secrets home, the Vault directory its services get
+		defer close(groupHomeDone)
+		if secretsErr != nil || sc.project.Personal() {
+			return
+		}
+		home, err := secrets.Home(ctx, sdk.SecretsHomeRequest{Caller: sc.user.Caller(), Project: sc.project.SDK()})
+		switch {
+		case err == nil:
+			groupHome = strings.Trim(home.Path, "/")
+		case !errors.Is(err, sdk.ErrUnimplemented):
+			groupHomeErr = fmt.Errorf("the project's secrets home for the launch: %w", err)
+		}
+	}()
+	defer func() { <-groupHomeDone }()
 	var settings UserSettings
 	var profiles s3profile.Set
+	var personalHome string
 	personalDone := make(chan struct{})
 	go func() { // and, from their own secrets (one home for both), the user's saved settings
 		// (git identity, profile) and the S3 profiles they brought themselves
@@ -309,6 +327,7 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 		p, err := s.personalSecrets(c, sc.user)
 		settingsErr, profilesErr := err, err
 		if err == nil {
+			personalHome = p.home
 			var wg sync.WaitGroup
 			wg.Go(func() { profiles, _, profilesErr = readDocument[s3profile.Set](p, s3ProfilesSecret) })
 			settings, settingsErr = p.readSettings()
@@ -338,6 +357,14 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 		return nil, credsErr
 	}
 	<-personalDone
+	<-groupHomeDone
+	if groupHomeErr != nil {
+		return nil, groupHomeErr
+	}
+	in.SecretsHome = groupHome
+	if sc.project.Personal() {
+		in.SecretsHome = personalHome // found once with the user's settings
+	}
 	in.Settings = settings.launch()
 	// The profile the user chose for their services replaces the region's credentials,
 	// unless the launch names one.
