@@ -1,7 +1,8 @@
 package server
 
 import (
-	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -17,12 +18,11 @@ const bookmarksSecret = basaltFolder + "/bookmarks"
 // decodeStrict reads a JSON body into v, refusing unknown fields so that a misspelt one is
 // named rather than ignored.
 func decodeStrict(c echo.Context, v any, what string) error {
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return sdk.InvalidFields("invalid "+what, sdk.FieldViolation{Field: "body", Rule: "must be " + what + " as JSON: " + err.Error()})
+	err := readJSON(c.Request().Body, v, true)
+	if errors.Is(err, io.EOF) {
+		return sdk.InvalidFields("the body is empty", sdk.FieldViolation{Field: "body", Rule: "must be " + what + " as JSON"})
 	}
-	return nil
+	return err
 }
 
 func (s *Server) listBookmarks(c echo.Context) error {

@@ -202,7 +202,7 @@ func (s *Server) refreshCatalogs(c echo.Context) error {
 	var req RefreshRequest
 	if c.Request().ContentLength > 0 {
 		if err := c.Bind(&req); err != nil {
-			return sdk.Errorf(sdk.ErrInvalidArgument, "the body must be {\"catalog\": \"<id>\"} or empty")
+			return err
 		}
 	}
 	cats, err := s.catalogs.Refresh(c.Request().Context(), req.Catalog)

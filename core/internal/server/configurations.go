@@ -92,7 +92,7 @@ func (s *Server) saveConfiguration(c echo.Context) error {
 	}
 	var cfg SavedConfiguration
 	if err := c.Bind(&cfg); err != nil {
-		return sdk.Errorf(sdk.ErrInvalidArgument, "the body must be {\"launch\": {...}}")
+		return err
 	}
 	if cfg.Launch.Catalog == "" || cfg.Launch.Chart == "" {
 		return sdk.InvalidFields("cannot save", sdk.FieldViolation{Field: "launch", Rule: "must name a catalog and a chart"})

@@ -85,15 +85,15 @@ func describe(err error) (int, ErrorBody) {
 		if !ok {
 			msg = http.StatusText(he.Code)
 		}
-		return he.Code, ErrorBody{ErrorDetail{Code: code, Message: msg}}
+		return he.Code, ErrorBody{ErrorDetail{Code: code, Message: shorten(msg)}}
 	}
 	for _, ks := range kindStatus {
 		if errors.Is(err, ks.kind) {
-			detail := ErrorDetail{Code: ks.code, Message: message(err)}
+			detail := ErrorDetail{Code: ks.code, Message: shorten(message(err))}
 			if fields := sdk.FieldsOf(err); len(fields) > 0 {
 				list := make([]FieldDetail, len(fields))
 				for n, f := range fields {
-					list[n] = FieldDetail{Field: f.Field, Rule: f.Rule}
+					list[n] = FieldDetail{Field: shorten(f.Field), Rule: shorten(f.Rule)}
 				}
 				detail.Details = map[string]any{"fields": list}
 			}

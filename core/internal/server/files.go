@@ -48,6 +48,11 @@ func (f fileScope) ref(c echo.Context) (sdk.ObjectRef, error) {
 	if path == "" {
 		return f.home, nil
 	}
+	for _, part := range strings.Split(path, "/") {
+		if part == ".." || part == "." {
+			return sdk.ObjectRef{}, sdk.InvalidFields("invalid path", sdk.FieldViolation{Field: "path", Rule: "must be a path inside the project's files, without . or .."})
+		}
+	}
 	bucket, key, _ := strings.Cut(path, "/")
 	ref := sdk.ObjectRef{Bucket: bucket, Key: key}
 	if strings.Contains(path, "\x00") || ref.Bucket != f.home.Bucket || !strings.HasPrefix(ref.Key, f.home.Key) {
@@ -282,7 +287,10 @@ func (s *Server) createFolder(c echo.Context) error {
 		return err
 	}
 	var req FolderRequest
-	if err := c.Bind(&req); err != nil || req.Path == "" {
+	if err := c.Bind(&req); err != nil {
+		return err
+	}
+	if req.Path == "" {
 		return sdk.InvalidFields("cannot create the folder", sdk.FieldViolation{Field: "path", Rule: "is required: bucket/prefix/name"})
 	}
 	c.QueryParams().Set("path", req.Path)
@@ -321,7 +329,7 @@ func (s *Server) shareFile(c echo.Context) error {
 	}
 	var req ShareRequest
 	if err := c.Bind(&req); err != nil {
-		return sdk.Errorf(sdk.ErrInvalidArgument, "the body must be {\"path\", \"expiry\"}")
+		return err
 	}
 	expiry, err := time.ParseDuration(req.Expiry)
 	if err != nil || expiry <= 0 {
@@ -359,7 +367,7 @@ func (s *Server) setFilePolicy(c echo.Context) error {
 	}
 	var req PolicyRequest
 	if err := c.Bind(&req); err != nil {
-		return sdk.Errorf(sdk.ErrInvalidArgument, "the body must be {\"path\", \"public\"}")
+		return err
 	}
 	c.QueryParams().Set("path", req.Path)
 	ref, err := f.ref(c)

@@ -164,7 +164,7 @@ var releaseName = regexp.MustCompile(`[^a-z0-9-]+`)
 func bindLaunch(c echo.Context) (LaunchRequest, error) {
 	var req LaunchRequest
 	if err := c.Bind(&req); err != nil {
-		return req, sdk.Errorf(sdk.ErrInvalidArgument, "the body must be a launch request: %v", err)
+		return req, err
 	}
 	return req, nil
 }

@@ -185,7 +185,7 @@ func (s *Server) writeSecret(c echo.Context) error {
 	}
 	var req WriteSecretRequest
 	if err := c.Bind(&req); err != nil {
-		return sdk.Errorf(sdk.ErrInvalidArgument, "the body must be {\"data\": {\"KEY\": \"value\"}, \"checkVersion\": n}")
+		return err
 	}
 	// Keys become environment variables in services: keep them valid names.
 	var bad []sdk.FieldViolation

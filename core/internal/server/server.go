@@ -63,6 +63,7 @@ func New(opts Options) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(opts.Log)
+	e.Binder = &bodyBinder{}
 	// A client's address (sign-in rate limits, logs) comes from X-Forwarded-For only when the
 	// peer is a proxy on a loopback or private network (an ingress); anyone else could write
 	// that header to dodge the limits.
@@ -88,6 +89,7 @@ func New(opts Options) (*Server, error) {
 		e.Use(traceRequests())
 	}
 	e.Use(middleware.RequestID())
+	e.Use(limitInputs)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			opts.Log.Error("panic in handler", "error", err, "stack", string(stack))

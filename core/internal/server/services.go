@@ -187,7 +187,7 @@ func (s *Server) patchService(c echo.Context) error {
 	}
 	var patch ServicePatch
 	if err := c.Bind(&patch); err != nil {
-		return sdk.Errorf(sdk.ErrInvalidArgument, "the body must be {\"friendlyName\", \"shared\"}")
+		return err
 	}
 	rel, err := s.owned(c, sc)
 	if err != nil {

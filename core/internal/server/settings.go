@@ -109,10 +109,8 @@ func (s *Server) putSettings(c echo.Context) error {
 		return err
 	}
 	var in UserSettings
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return sdk.InvalidFields("invalid settings", sdk.FieldViolation{Field: "body", Rule: "must be the settings object: " + err.Error()})
+	if err := decodeStrict(c, &in, "the settings object"); err != nil {
+		return err
 	}
 	var bad []sdk.FieldViolation
 	if in.GitEmail != "" && !strings.Contains(in.GitEmail, "@") {
