@@ -79,7 +79,7 @@ func TestS3ProfilesAndBookmarksAreTheUsersOwn(t *testing.T) {
 	for body, fields := range map[string][]string{
 		`{"name":"default","url":"ftp://x","accessKeyId":"AK"}`:                                                            {`"name"`, `"url"`, `"secretAccessKey"`},
 		`{"name":"ok","url":"https://s3.example.org/bucket","accessKeyId":"A K","secretAccessKey":"s","region":"eu west"}`: {`"url"`, `"accessKeyId"`, `"region"`},
-		`{"name":"ok","endpoint":"https://s3.example.org"}`:                                                                {`"body"`, "endpoint"},
+		`{"name":"ok","endpoint":"https://s3.example.org"}`:                                                                {`"field":"endpoint"`, "is not a known field"},
 	} {
 		code, resp := w.call(t, "alice", "POST", "/me/s3-profiles", body)
 		for _, f := range fields {
