@@ -60,6 +60,12 @@ func startHostLogging(t testing.TB, log *slog.Logger, plugins map[string]config.
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveConfig(t, cfg, log, plugins)
+}
+
+// serveConfig serves cfg with plugins, which the default region uses by their names.
+func serveConfig(t testing.TB, cfg *config.Config, log *slog.Logger, plugins map[string]config.Plugin) (string, *pluginhost.Host) {
+	t.Helper()
 	cfg.Plugins = plugins
 	r := &cfg.Regions[0]
 	r.Storage, r.Secrets, r.Region = "", "", ""

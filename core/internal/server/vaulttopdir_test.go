@@ -1,17 +1,12 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/basalt-dev/basalt/config"
-	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
@@ -42,32 +37,15 @@ func startWithVaultRegion(t *testing.T, sets ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Regions[0].Settings = settings
 	mem := testplugin.Memory(t)
-	cfg.Plugins = map[string]config.Plugin{
+	base, _ := serveConfig(t, cfg, logscan.Logger(t, "core"), map[string]config.Plugin{
 		"charts":  {Kind: "catalog", Path: mem, Args: []string{"catalog"}, Config: vaultDirCatalog},
 		"files":   {Kind: "storage", Path: mem, Args: []string{"storage"}},
 		"secrets": {Kind: "secrets", Path: mem, Args: []string{"secrets"}},
 		"k8s":     {Kind: "region", Path: mem, Args: []string{"region"}},
-	}
-	r := &cfg.Regions[0]
-	r.Storage, r.Secrets, r.Region, r.Settings = "files", "secrets", "k8s", settings
-	log := logscan.Logger(t, "core")
-	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(host.Close)
-	if err := host.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	return "http://" + ln.Addr().String() + "/api/v1"
+	})
+	return base + "/api/v1"
 }
 
 // TestVaultDirectoryIsTheSecretsHome plans a launch in each of a user's projects and checks
