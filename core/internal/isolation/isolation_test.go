@@ -3,6 +3,8 @@ package isolation
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -55,6 +57,26 @@ func client(t *testing.T, env *testenv.Env, redirect string) (string, string) {
 		"response_types":["code"],"scope":"openid profile email offline_access",
 		"token_endpoint_auth_method":"client_secret_basic","authorization_code_grant_id_token_lifespan":"1s"}`, id, secret, redirect))
 	return id, secret
+}
+
+// waitUntilExpired waits until an ID token's exp claim has passed.
+func waitUntilExpired(t *testing.T, token string) {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %d parts", len(parts))
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		Exp int64 `json:"exp"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil || claims.Exp == 0 {
+		t.Fatalf("no exp claim: %v", err)
+	}
+	time.Sleep(time.Until(time.Unix(claims.Exp+1, 0)))
 }
 
 // hourClient listens for a core and registers its OIDC client, whose ID tokens last an hour.
@@ -133,6 +155,10 @@ func TestIsolationMatrix(t *testing.T) {
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return resp.StatusCode, string(raw)
 	}
+
+	// The expired caller's token lives a second; on a quiet machine everything above can take
+	// less than that.
+	waitUntilExpired(t, tokens["expired"])
 
 	// Alice's resources: a file, a secret, a service in her project, and a private service of
 	// hers in the group project.
