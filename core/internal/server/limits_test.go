@@ -20,8 +20,9 @@ import (
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
-// shortTimeouts make slow clients show within a test.
-var shortTimeouts = []string{"server.timeouts.read_header=300ms", "server.timeouts.read=300ms", "server.timeouts.write=300ms"}
+// shortTimeouts make slow clients show within a test, with room for a loaded machine: the
+// pauses that must pass are a third of them, those that must not three times as long.
+var shortTimeouts = []string{"server.timeouts.read_header=1s", "server.timeouts.read=1s", "server.timeouts.write=1s"}
 
 // cutOff fails the test unless the server closes conn within a few seconds while the
 // client trickles: whatever the server answers before, it must not keep the connection.
@@ -102,8 +103,8 @@ func TestLongTransfersAndStreamsOutliveTimeouts(t *testing.T) {
 	}, append([]string{"auth.local.username=alice"}, shortTimeouts...)...)
 	files := base + "/api/v1/projects/user-alice/files/content?path=user-alice/"
 
-	// An upload in ten pieces 150 ms apart: 1.5 s in all, each pause under the timeout.
-	slow := &pausingReader{pause: 150 * time.Millisecond}
+	// An upload in ten pieces 330 ms apart: 3.3 s in all, each pause under the timeout.
+	slow := &pausingReader{pause: 330 * time.Millisecond}
 	for range 10 {
 		slow.chunks = append(slow.chunks, bytes.Repeat([]byte("u"), 1000))
 	}
@@ -115,7 +116,7 @@ func TestLongTransfersAndStreamsOutliveTimeouts(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("an upload that keeps moving for 1.5 s: %d, want 201", resp.StatusCode)
+		t.Fatalf("an upload that keeps moving for 3.3 s: %d, want 201", resp.StatusCode)
 	}
 
 	// A download larger than every buffer between the server and the client.
@@ -143,11 +144,11 @@ func TestLongTransfersAndStreamsOutliveTimeouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond) // the client stops reading
+	time.Sleep(3 * time.Second) // the client stops reading
 	n64, _ := io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if n64 == int64(len(big)) {
-		t.Fatal("a client that stopped reading for 1.5 s still got the whole download")
+		t.Fatal("a client that stopped reading for 3 s still got the whole download")
 	}
 
 	// An event stream open for longer than every timeout gets the next event.
@@ -170,7 +171,7 @@ func TestLongTransfersAndStreamsOutliveTimeouts(t *testing.T) {
 			lines <- scan.Text()
 		}
 	}()
-	time.Sleep(1200 * time.Millisecond)
+	time.Sleep(2500 * time.Millisecond)
 	if resp, body := do(t, http.MethodPost, services+"jupyter-1/suspend", nil); resp.StatusCode != 200 {
 		t.Fatalf("suspend: %d %s", resp.StatusCode, body)
 	}
