@@ -210,11 +210,11 @@ func (id identity) must(t *testing.T, method, path, body string, out any) {
 	}
 }
 
-// eventually repeats a request for a few seconds until it answers want, for rights that
+// eventually repeats a request, for up to a minute, until it answers want, for rights that
 // the cluster's controllers put in place after the install.
 func (id identity) eventually(t *testing.T, want int, method, path, body string, header http.Header) (int, string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		code, answer := id.do(t, method, path, body, header)
 		if code == want || time.Now().After(deadline) {

@@ -159,7 +159,7 @@ func chartRBACInForce(t *testing.T, admin k8s.Interface, kubeconfig string) {
 	}
 	plugin := k8s.NewForConfigOrDie(rc)
 	unlabelled := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: unique("unlabelled-")}}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(250 * time.Millisecond) {
 		_, err := plugin.CoreV1().Namespaces().Create(t.Context(), unlabelled, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		role, rerr := admin.RbacV1().ClusterRoles().Get(t.Context(), "admin", metav1.GetOptions{})
 		aggregated := rerr == nil && slices.ContainsFunc(role.Rules, func(r rbacv1.PolicyRule) bool {
@@ -169,7 +169,7 @@ func chartRBACInForce(t *testing.T, admin k8s.Interface, kubeconfig string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("30 s after the install: a namespace without the label is refused? %v; admin aggregates impersonate-on? %v", err, aggregated)
+			t.Fatalf("60 s after the install: a namespace without the label is refused? %v; admin aggregates impersonate-on? %v", err, aggregated)
 		}
 	}
 }
