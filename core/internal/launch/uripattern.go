@@ -23,7 +23,7 @@ func CompileURIPattern(pattern string) (*regexp.Regexp, error) {
 	}
 	re, err := regexp.Compile(translated)
 	if err != nil {
-		return nil, fmt.Errorf("Go's regular expressions cannot read it: %v", err)
+		return nil, fmt.Errorf("not a regular expression Go can read: %v", err)
 	}
 	return re, nil
 }
