@@ -284,10 +284,7 @@ func TestFixture(t *testing.T) {
 
 // TestReferenceExamples converts the Onyxia example files of the shared reference, read in place.
 func TestReferenceExamples(t *testing.T) {
-	dir := "/work/shared/reference/onyxia-config-examples"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("the shared reference is not on this machine")
-	}
+	dir := shared(t, "reference/onyxia-config-examples")
 	cfg, res := load(t, Input{Regions: readFile(t, dir+"/regions.json"), Catalogs: readFile(t, dir+"/catalogs.json")})
 	checkPluginSchemas(t, cfg)
 	catalogs := cfg.Plugins["catalogs"].Config["catalogs"].([]any)

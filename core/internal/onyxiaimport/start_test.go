@@ -20,21 +20,29 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// localCharts is a Helm repository of Onyxia's interactive charts on this machine: the test
-// points the imported catalogs at it, having no internet.
-const localCharts = "/work/shared/catalogs/interactive"
+// shared finds a path of the shared folder that lies beside the repository, made absolute
+// for the processes the tests start elsewhere.
+func shared(t *testing.T, rel string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", "..", "..", "shared", rel))
+	if err == nil {
+		_, err = os.Stat(p)
+	}
+	if err != nil {
+		t.Fatalf("the shared folder must lie beside the repository: %v", err)
+	}
+	return p
+}
 
 // TestImportedConfigStarts runs `basalt import onyxia` (the built binary) on the reference's
 // Onyxia files and our chart values, then `basalt serve` on the result against the test
 // environment's Hydra and Kubernetes, and lists the imported catalogs through the API.
 func TestImportedConfigStarts(t *testing.T) {
 	env := testenv.Require(t)
-	ref := "/work/shared/reference/onyxia-config-examples"
-	for _, need := range []string{ref, localCharts} {
-		if _, err := os.Stat(need); err != nil {
-			t.Skipf("%s is not on this machine", need)
-		}
-	}
+	ref := shared(t, "reference/onyxia-config-examples")
+	// A Helm repository of Onyxia's interactive charts: the imported catalogs point at it, the
+	// test having no internet.
+	localCharts := shared(t, "catalogs/interactive")
 	dir := basalttest.Build(t,
 		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo",
 		"github.com/basalt-dev/basalt/plugins/kubernetes/cmd/basalt-plugin-kubernetes")
