@@ -1,18 +1,13 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/basalt-dev/basalt/config"
-	"github.com/basalt-dev/basalt/core/internal/authn"
-	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
@@ -57,15 +52,7 @@ func replica(t *testing.T, env *testenv.Env, sets ...string) string {
 	t.Helper()
 	cfg, ln, base := oidcConfig(t, env, sets...)
 	withoutPlugins(cfg)
-	log := logscan.Logger(t, "core-replica")
-	a, err := authn.New(t.Context(), cfg.Auth, base, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, _ := pluginhost.New(nil, log, pluginhost.NewMetrics(nil))
-	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authn: a, Authz: newAuthz(t, cfg)})
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	serveOIDC(t, cfg, ln, base, logscan.Logger(t, "core-replica"))
 	return base
 }
 

@@ -19,22 +19,12 @@ import (
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/sdk"
-	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // start serves a real server on a loopback port and returns its base URL.
 func start(t *testing.T, portal fstest.MapFS, sets ...string) string {
 	t.Helper()
-	cfg, err := config.Load(config.Sources{Sets: sets})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := logscan.Logger(t, "core")
-	host, err := pluginhost.New(nil, log, pluginhost.NewMetrics(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authz: newAuthz(t, cfg)}
+	opts := testOptions(t, sets...)
 	if portal != nil {
 		opts.Portal = portal
 	}
