@@ -88,6 +88,9 @@ type prepared struct {
 	release string
 	name    string
 	shared  bool
+	// secretsHome is the project's home as the secrets plugin reported it for the launch
+	// context; "" when it was not asked.
+	secretsHome string
 }
 
 // newLauncher loads the administrator's schemas and every region's settings.
@@ -217,10 +220,11 @@ func (s *Server) prepare(c echo.Context, req LaunchRequest, planValues bool) (*p
 	// The launch context asks the storage and secrets plugins while the catalog is asked for
 	// the chart: a form request waits for the slower of the two, not for their sum.
 	var lctx *launch.Context
+	var secretsHome string
 	lctxErr := make(chan error, 1)
 	go func() {
 		var err error
-		lctx, err = s.launchContext(c, sc, req.S3)
+		lctx, secretsHome, err = s.launchContext(c, sc, req.S3)
 		lctxErr <- err
 	}()
 	cat, chartResp, err := s.catalogs.CatalogChart(c.Request().Context(), sc.user, sc.project,
@@ -242,7 +246,7 @@ func (s *Server) prepare(c echo.Context, req LaunchRequest, planValues bool) (*p
 	if req.Values != nil {
 		lr.Values = []map[string]any{req.Values}
 	}
-	p := &prepared{scope: sc, catalog: cat, chart: chartResp, request: lr, shared: req.Shared}
+	p := &prepared{scope: sc, catalog: cat, chart: chartResp, request: lr, shared: req.Shared, secretsHome: secretsHome}
 	p.name = req.Name
 	if p.name == "" {
 		p.name = req.Chart
@@ -262,11 +266,11 @@ func (s *Server) prepare(c echo.Context, req LaunchRequest, planValues bool) (*p
 
 // launchContext gathers what belongs to the user for pre-filling: claims, project, region
 // settings, S3 credentials and the secrets token.
-func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string) (*launch.Context, error) {
+func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string) (*launch.Context, string, error) {
 	ctx := c.Request().Context()
 	r, err := s.region(c)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	in := launch.ContextInput{
 		User: launch.UserInfo{Username: sc.user.Username, DisplayName: sc.user.Name, Email: sc.user.Email,
@@ -349,17 +353,17 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 			in.SecretsToken = tok.Token
 		case !errors.Is(err, sdk.ErrUnimplemented):
 			<-done
-			return nil, fmt.Errorf("secrets token for the launch: %w", err)
+			return nil, "", fmt.Errorf("secrets token for the launch: %w", err)
 		}
 	}
 	<-done
 	if credsErr != nil {
-		return nil, credsErr
+		return nil, "", credsErr
 	}
 	<-personalDone
 	<-groupHomeDone
 	if groupHomeErr != nil {
-		return nil, groupHomeErr
+		return nil, "", groupHomeErr
 	}
 	in.SecretsHome = groupHome
 	if sc.project.Personal() {
@@ -373,7 +377,7 @@ func (s *Server) launchContext(c echo.Context, sc serviceScope, s3Profile string
 	if in.S3Profile == "" {
 		in.S3Profile = chosen
 	}
-	return launch.NewContext(in), nil
+	return launch.NewContext(in), in.SecretsHome, nil
 }
 
 func (s *Server) launchForm(c echo.Context) error {

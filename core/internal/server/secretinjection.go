@@ -69,11 +69,15 @@ func (s *Server) injectSecret(c echo.Context, p *prepared, asked string) (inject
 	}
 	ctx := c.Request().Context()
 	caller, project := p.scope.user.Caller(), p.scope.project.SDK()
-	home, err := store.Home(ctx, sdk.SecretsHomeRequest{Caller: caller, Project: project})
-	if err != nil {
-		return injected{}, err
+	home := p.secretsHome // found with the launch context, else asked now
+	if home == "" {
+		h, err := store.Home(ctx, sdk.SecretsHomeRequest{Caller: caller, Project: project})
+		if err != nil {
+			return injected{}, err
+		}
+		home = h.Path
 	}
-	path := strings.Trim(home.Path, "/") + "/" + chosen
+	path := strings.Trim(home, "/") + "/" + chosen
 
 	if r.SecretInjection == config.SecretInjectionKubernetesSecret {
 		return s.secretAsEnv(c, p, store, path, field)
@@ -93,7 +97,7 @@ func (s *Server) injectSecret(c echo.Context, p *prepared, asked string) (inject
 	}
 	lctx := p.request.Context
 	if lctx.Vault == nil {
-		lctx.Vault = &launch.ContextVault{VaultAddr: tok.Address, VaultMount: tok.Mount, VaultTopDir: strings.Trim(home.Path, "/")}
+		lctx.Vault = &launch.ContextVault{VaultAddr: tok.Address, VaultMount: tok.Mount, VaultTopDir: strings.Trim(home, "/")}
 	}
 	lctx.Vault.VaultToken = tok.Token
 	revoke := func() {
