@@ -108,6 +108,16 @@ func (s *Server) project(c echo.Context) (*identity.User, identity.Project, erro
 	return s.enter(c, c.QueryParam("project"))
 }
 
+// CatalogList is the catalogs a caller may launch from.
+type CatalogList struct {
+	Catalogs []CatalogView `json:"catalogs"`
+}
+
+// ChartList is the charts of one catalog.
+type ChartList struct {
+	Charts []ChartView `json:"charts"`
+}
+
 func (s *Server) listCatalogs(c echo.Context) error {
 	u, p, err := s.project(c)
 	if err != nil {
@@ -121,7 +131,7 @@ func (s *Server) listCatalogs(c echo.Context) error {
 	for i, cat := range cats {
 		out[i] = catalogView(cat)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"catalogs": out})
+	return c.JSON(http.StatusOK, CatalogList{Catalogs: out})
 }
 
 func (s *Server) getCatalog(c echo.Context) error {
@@ -149,7 +159,7 @@ func (s *Server) listCharts(c echo.Context) error {
 	for i, ch := range charts {
 		out[i] = chartView(ch)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"charts": out})
+	return c.JSON(http.StatusOK, ChartList{Charts: out})
 }
 
 func (s *Server) getChart(c echo.Context) error {
@@ -213,5 +223,5 @@ func (s *Server) refreshCatalogs(c echo.Context) error {
 	for i, cat := range cats {
 		out[i] = catalogView(cat)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"catalogs": out})
+	return c.JSON(http.StatusOK, CatalogList{Catalogs: out})
 }

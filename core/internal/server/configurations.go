@@ -28,6 +28,11 @@ type SavedConfiguration struct {
 	Extra  map[string]any `json:"extra,omitempty"` // the portal's own fields, kept as given
 }
 
+// ConfigurationList is the caller's saved configurations, by name.
+type ConfigurationList struct {
+	Configurations []SavedConfiguration `json:"configurations"`
+}
+
 func (s *Server) listConfigurations(c echo.Context) error {
 	sc, err := s.secretScope(c)
 	if err != nil {
@@ -36,7 +41,7 @@ func (s *Server) listConfigurations(c echo.Context) error {
 	ctx := c.Request().Context()
 	resp, err := sc.store.List(ctx, sdk.ListSecretsRequest{Path: sc.home + "/" + configsFolder})
 	if errors.Is(err, sdk.ErrNotFound) {
-		return c.JSON(http.StatusOK, map[string]any{"configurations": []SavedConfiguration{}})
+		return c.JSON(http.StatusOK, ConfigurationList{Configurations: []SavedConfiguration{}})
 	}
 	if err != nil {
 		return err
@@ -53,7 +58,7 @@ func (s *Server) listConfigurations(c echo.Context) error {
 		out = append(out, cfg)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return c.JSON(http.StatusOK, map[string]any{"configurations": out})
+	return c.JSON(http.StatusOK, ConfigurationList{Configurations: out})
 }
 
 func (s *Server) readConfiguration(c echo.Context, sc secretScope, name string) (SavedConfiguration, error) {

@@ -226,6 +226,43 @@ func parseRange(header string) (offset, length int64, ranged bool, err error) {
 	return offset, length, true, nil
 }
 
+// UploadedFile is the file an upload stored.
+type UploadedFile struct {
+	File     ObjectView `json:"file"`
+	Commands []string   `json:"commands"`
+}
+
+// DeletedFiles counts the objects a delete removed.
+type DeletedFiles struct {
+	Deleted  int64    `json:"deleted"`
+	Commands []string `json:"commands"`
+}
+
+// CreatedFolder is the folder a create made.
+type CreatedFolder struct {
+	Folder   FolderView `json:"folder"`
+	Commands []string   `json:"commands"`
+}
+
+// ShareLink is a download link to one file, valid until ExpiresAt.
+type ShareLink struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Commands  []string  `json:"commands"`
+}
+
+// FolderPolicy is whether anyone may download a folder's files.
+type FolderPolicy struct {
+	Path     string   `json:"path"`
+	Public   bool     `json:"public"`
+	Commands []string `json:"commands"`
+}
+
+// PublicFolderList is the public folders under the caller's home.
+type PublicFolderList struct {
+	Folders []FolderView `json:"folders"`
+}
+
 func (s *Server) uploadFile(c echo.Context) error {
 	f, err := s.fileScope(c)
 	if err != nil {
@@ -246,9 +283,9 @@ func (s *Server) uploadFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{
-		"file":     objectView(resp.Object),
-		"commands": []string{shell.Command("mc", "cp", "./"+baseName(ref.Key), mcPath(ref))},
+	return c.JSON(http.StatusCreated, UploadedFile{
+		File:     objectView(resp.Object),
+		Commands: []string{shell.Command("mc", "cp", "./"+baseName(ref.Key), mcPath(ref))},
 	})
 }
 
@@ -273,7 +310,7 @@ func (s *Server) deleteFile(c echo.Context) error {
 	if recursive {
 		cmd = shell.Command("mc", "rm", "--recursive", "--force", mcPath(ref))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"deleted": resp.Deleted, "commands": []string{cmd}})
+	return c.JSON(http.StatusOK, DeletedFiles{Deleted: resp.Deleted, Commands: []string{cmd}})
 }
 
 // FolderRequest creates a folder.
@@ -310,9 +347,9 @@ func (s *Server) createFolder(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{
-		"folder":   FolderView{Path: ref.Bucket + "/" + folder, Name: baseName(folder)},
-		"commands": []string{shell.Command("mc", "cp", "/dev/null", mcPath(marker))},
+	return c.JSON(http.StatusCreated, CreatedFolder{
+		Folder:   FolderView{Path: ref.Bucket + "/" + folder, Name: baseName(folder)},
+		Commands: []string{shell.Command("mc", "cp", "/dev/null", mcPath(marker))},
 	})
 }
 
@@ -348,9 +385,9 @@ func (s *Server) shareFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"url": resp.URL, "expiresAt": resp.ExpiresAt,
-		"commands": []string{shell.Command("mc", "share", "download", "--expire", expiry.String(), mcPath(ref))},
+	return c.JSON(http.StatusOK, ShareLink{
+		URL: resp.URL, ExpiresAt: resp.ExpiresAt,
+		Commands: []string{shell.Command("mc", "share", "download", "--expire", expiry.String(), mcPath(ref))},
 	})
 }
 
@@ -381,9 +418,9 @@ func (s *Server) setFilePolicy(c echo.Context) error {
 	if req.Public {
 		policy = "download"
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"path": ref.Bucket + "/" + ref.Key, "public": req.Public,
-		"commands": []string{shell.Command("mc", "anonymous", "set", policy, mcPath(ref))},
+	return c.JSON(http.StatusOK, FolderPolicy{
+		Path: ref.Bucket + "/" + ref.Key, Public: req.Public,
+		Commands: []string{shell.Command("mc", "anonymous", "set", policy, mcPath(ref))},
 	})
 }
 
@@ -402,5 +439,5 @@ func (s *Server) listPublicFolders(c echo.Context) error {
 			out = append(out, FolderView{Path: p.Bucket + "/" + p.Key, Name: baseName(p.Key)})
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"folders": out})
+	return c.JSON(http.StatusOK, PublicFolderList{Folders: out})
 }

@@ -25,6 +25,11 @@ func (s *Server) changeS3Profiles(c echo.Context, u *identity.User, change func(
 	return changePersonal(s, c, u, s3ProfilesSecret, true, change)
 }
 
+// S3ProfileList is the caller's S3 profiles.
+type S3ProfileList struct {
+	Profiles []s3profile.View `json:"profiles"`
+}
+
 func (s *Server) listS3Profiles(c echo.Context) error {
 	u, err := currentUser(c)
 	if err != nil {
@@ -35,7 +40,7 @@ func (s *Server) listS3Profiles(c echo.Context) error {
 		return err
 	}
 	noStore(c)
-	return c.JSON(http.StatusOK, map[string]any{"profiles": set.Views()})
+	return c.JSON(http.StatusOK, S3ProfileList{Profiles: set.Views()})
 }
 
 func (s *Server) createS3Profile(c echo.Context) error {

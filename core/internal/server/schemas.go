@@ -21,6 +21,11 @@ type SchemaView struct {
 	Schema json.RawMessage `json:"schema,omitempty"`
 }
 
+// SchemaList is the names of the schemas a caller can use, without their content.
+type SchemaList struct {
+	Schemas []SchemaView `json:"schemas"`
+}
+
 // schemaCaller is the caller of the registry's endpoints, who must be able to read catalogs
 // in the project they act in: the schemas are what the catalogs' charts pull in.
 func (s *Server) schemaCaller(c echo.Context) (*identity.User, error) {
@@ -46,7 +51,7 @@ func (s *Server) listSchemas(c echo.Context) error {
 	for i, e := range entries {
 		out[i] = SchemaView{Name: e.Name, Source: e.Source, Role: e.Role}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"schemas": out})
+	return c.JSON(http.StatusOK, SchemaList{Schemas: out})
 }
 
 // getSchema returns the schema a name gives the caller, role-specific first, with its

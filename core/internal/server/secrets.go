@@ -156,6 +156,18 @@ func (s *Server) readSecret(c echo.Context) error {
 	return c.JSON(http.StatusOK, view)
 }
 
+// SecretWritten is the version a write stored.
+type SecretWritten struct {
+	Path     string   `json:"path"`
+	Version  int      `json:"version"`
+	Commands []string `json:"commands"`
+}
+
+// ActionResult answers an action that returns nothing but the commands doing the same.
+type ActionResult struct {
+	Commands []string `json:"commands"`
+}
+
 // WriteSecretRequest stores a new version of a secret. With checkVersion, the write fails with
 // 409 unless the current version is that one (0: the secret must not exist yet).
 type WriteSecretRequest struct {
@@ -207,9 +219,9 @@ func (s *Server) writeSecret(c echo.Context) error {
 		keys = append(keys, k+"=…")
 	}
 	sort.Strings(keys)
-	return c.JSON(http.StatusOK, map[string]any{
-		"path": sc.relative(path), "version": resp.Version,
-		"commands": []string{shell.Command(append([]string{"vault", "kv", "put", path}, keys...)...)},
+	return c.JSON(http.StatusOK, SecretWritten{
+		Path: sc.relative(path), Version: resp.Version,
+		Commands: []string{shell.Command(append([]string{"vault", "kv", "put", path}, keys...)...)},
 	})
 }
 
@@ -239,7 +251,7 @@ func (s *Server) deleteSecret(c echo.Context) error {
 	case len(versions) > 0:
 		cmd = shell.Command("vault", "kv", "delete", "-versions="+joinInts(versions), path)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"commands": []string{cmd}})
+	return c.JSON(http.StatusOK, ActionResult{Commands: []string{cmd}})
 }
 
 func (s *Server) undeleteSecret(c echo.Context) error {
@@ -257,7 +269,7 @@ func (s *Server) undeleteSecret(c echo.Context) error {
 	if _, err := sc.store.Undelete(c.Request().Context(), sdk.UndeleteSecretRequest{Caller: sc.user.Caller(), Path: path, Versions: versions}); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"commands": []string{shell.Command("vault", "kv", "undelete", "-versions="+joinInts(versions), path)}})
+	return c.JSON(http.StatusOK, ActionResult{Commands: []string{shell.Command("vault", "kv", "undelete", "-versions="+joinInts(versions), path)}})
 }
 
 // VersionInfo is one version in a secret's history.
@@ -266,6 +278,14 @@ type VersionInfo struct {
 	Created   *time.Time `json:"created,omitempty"`
 	Deleted   *time.Time `json:"deleted,omitempty"`
 	Destroyed bool       `json:"destroyed"`
+}
+
+// SecretVersions is a secret's history.
+type SecretVersions struct {
+	Path           string        `json:"path"`
+	CurrentVersion int           `json:"currentVersion"`
+	Versions       []VersionInfo `json:"versions"`
+	Commands       []string      `json:"commands"`
 }
 
 func (s *Server) secretVersions(c echo.Context) error {
@@ -281,9 +301,9 @@ func (s *Server) secretVersions(c echo.Context) error {
 	for _, v := range resp.Versions {
 		out = append(out, VersionInfo{Version: v.Version, Created: timeOrNil(v.Created), Deleted: timeOrNil(v.Deleted), Destroyed: v.Destroyed})
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"path": sc.relative(path), "currentVersion": resp.CurrentVersion, "versions": out,
-		"commands": []string{shell.Command("vault", "kv", "metadata", "get", path)},
+	return c.JSON(http.StatusOK, SecretVersions{
+		Path: sc.relative(path), CurrentVersion: resp.CurrentVersion, Versions: out,
+		Commands: []string{shell.Command("vault", "kv", "metadata", "get", path)},
 	})
 }
 

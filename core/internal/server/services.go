@@ -103,6 +103,39 @@ func serviceView(r sdk.Release, now time.Time) ServiceView {
 	return v
 }
 
+// ServiceList is the services of a project the caller may see.
+type ServiceList struct {
+	Services []ServiceView `json:"services"`
+	Commands []string      `json:"commands"`
+}
+
+// ServiceDetails is one service with its values (secrets masked) and manifest.
+type ServiceDetails struct {
+	Service  ServiceView     `json:"service"`
+	Values   json.RawMessage `json:"values"`
+	Manifest string          `json:"manifest"`
+	Commands []string        `json:"commands"`
+}
+
+// ServiceUpdated is a service after a rename or a change of sharing.
+type ServiceUpdated struct {
+	Service  ServiceView `json:"service"`
+	Commands []string    `json:"commands"`
+}
+
+// DeletedServices names the services a bulk delete removed.
+type DeletedServices struct {
+	Deleted  []string `json:"deleted"`
+	Commands []string `json:"commands"`
+}
+
+// Quota is a project's resource quota: its limits and what is used.
+type Quota struct {
+	Hard     map[string]string `json:"hard"`
+	Used     map[string]string `json:"used"`
+	Commands []string          `json:"commands"`
+}
+
 func (s *Server) listServices(c echo.Context) error {
 	sc, err := s.serviceScope(c)
 	if err != nil {
@@ -119,8 +152,8 @@ func (s *Server) listServices(c echo.Context) error {
 			out = append(out, serviceView(r, now))
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"services": out, "commands": []string{shell.Command("helm", "list", "--namespace", sc.ns)},
+	return c.JSON(http.StatusOK, ServiceList{
+		Services: out, Commands: []string{shell.Command("helm", "list", "--namespace", sc.ns)},
 	})
 }
 
@@ -151,9 +184,9 @@ func (s *Server) getService(c echo.Context) error {
 	if json.Valid(resp.Values) {
 		values = resp.Values
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"service": serviceView(resp.Release, time.Now()), "values": values, "manifest": resp.Manifest,
-		"commands": []string{
+	return c.JSON(http.StatusOK, ServiceDetails{
+		Service: serviceView(resp.Release, time.Now()), Values: values, Manifest: resp.Manifest,
+		Commands: []string{
 			shell.Command("helm", "status", name, "--namespace", ns),
 			shell.Command("helm", "get", "notes", name, "--namespace", ns),
 			shell.Command("helm", "get", "values", name, "--namespace", ns),
@@ -210,7 +243,7 @@ func (s *Server) patchService(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"service": serviceView(resp.Release, time.Now()), "commands": []string{}})
+	return c.JSON(http.StatusOK, ServiceUpdated{Service: serviceView(resp.Release, time.Now()), Commands: []string{}})
 }
 
 func (s *Server) suspendService(c echo.Context) error { return s.lifecycle(c, true) }
@@ -239,7 +272,7 @@ func (s *Server) lifecycle(c echo.Context, suspend bool) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"commands": []string{shell.Command(
+	return c.JSON(http.StatusOK, ActionResult{Commands: []string{shell.Command(
 		"helm", "upgrade", rel.Name, "--namespace", sc.ns, "--reuse-values", "--set", "global.suspend="+value, "<chart>")}})
 }
 
@@ -256,7 +289,7 @@ func (s *Server) deleteService(c echo.Context) error {
 		return err
 	}
 	s.revokeReleaseToken(c, sc, rel)
-	return c.JSON(http.StatusOK, map[string]any{"commands": []string{shell.Command("helm", "uninstall", rel.Name, "--namespace", sc.ns)}})
+	return c.JSON(http.StatusOK, ActionResult{Commands: []string{shell.Command("helm", "uninstall", rel.Name, "--namespace", sc.ns)}})
 }
 
 // deleteServices deletes every service the caller owns in the project; other members'
@@ -287,7 +320,7 @@ func (s *Server) deleteServices(c echo.Context) error {
 	if deleted == nil {
 		deleted, commands = []string{}, []string{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"deleted": deleted, "commands": commands})
+	return c.JSON(http.StatusOK, DeletedServices{Deleted: deleted, Commands: commands})
 }
 
 func (s *Server) quota(c echo.Context) error {
@@ -306,8 +339,8 @@ func (s *Server) quota(c echo.Context) error {
 	if used == nil {
 		used = map[string]string{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"hard": hard, "used": used,
-		"commands": []string{shell.Command("kubectl", "get", "resourcequota", "--namespace", sc.ns)}})
+	return c.JSON(http.StatusOK, Quota{Hard: hard, Used: used,
+		Commands: []string{shell.Command("kubectl", "get", "resourcequota", "--namespace", sc.ns)}})
 }
 
 // streamSSE writes server-sent events until the stream ends or the client goes away.
