@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 
@@ -71,4 +72,15 @@ func scalar(v any) string {
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// WithoutUserinfo is a catalog's location as users may see it: credentials in its URL stay
+// with the plugin.
+func WithoutUserinfo(location string) string {
+	u, err := url.Parse(location)
+	if err != nil || u.User == nil {
+		return location
+	}
+	u.User = nil
+	return u.String()
 }

@@ -39,16 +39,29 @@ func New(sources []Source, log *slog.Logger) *Service {
 	return &Service{sources: sources, log: log}
 }
 
-// entry is a catalog and the plugin that serves it.
-type entry struct {
-	info   sdk.CatalogInfo
+// Entry is a catalog and the plugin that serves it: what a launch resolves once, then asks
+// for the chart and its archive.
+type Entry struct {
+	Info   sdk.CatalogInfo
 	plugin sdk.Catalog
+}
+
+// Chart returns what a launch needs of one of the catalog's chart versions (without the
+// archive).
+func (e Entry) Chart(ctx context.Context, chart, version string) (sdk.GetChartResponse, error) {
+	return e.plugin.GetChart(ctx, sdk.GetChartRequest{Chart: sdk.ChartRef{CatalogID: e.Info.ID, Chart: chart, Version: version}})
+}
+
+// Archive streams one of the catalog's chart versions, for installation.
+func (e Entry) Archive(ctx context.Context, ref sdk.ChartRef) (sdk.GetArchiveResponse, error) {
+	ref.CatalogID = e.Info.ID
+	return e.plugin.GetArchive(ctx, sdk.GetArchiveRequest{Chart: ref})
 }
 
 // all gathers every catalog of every source. A failing source is logged and skipped so that
 // the others keep working; a catalog id served twice keeps its first source.
-func (s *Service) all(ctx context.Context) ([]entry, error) {
-	var out []entry
+func (s *Service) all(ctx context.Context) ([]Entry, error) {
+	var out []Entry
 	seen := map[string]string{}
 	var errs []error
 	for _, src := range s.sources {
@@ -68,7 +81,7 @@ func (s *Service) all(ctx context.Context) ([]entry, error) {
 				continue
 			}
 			seen[c.ID] = src.Name
-			out = append(out, entry{info: c, plugin: src.Plugin})
+			out = append(out, Entry{Info: c, plugin: src.Plugin})
 		}
 	}
 	if len(out) == 0 && len(errs) > 0 {
@@ -86,31 +99,31 @@ func (s *Service) Catalogs(ctx context.Context, u *identity.User, p identity.Pro
 	}
 	var out []sdk.CatalogInfo
 	for _, e := range entries {
-		if Allowed(e.info, u, p) && (withUnlisted || e.info.Status == StatusProd) {
-			out = append(out, e.info)
+		if Allowed(e.Info, u, p) && (withUnlisted || e.Info.Status == StatusProd) {
+			out = append(out, e.Info)
 		}
 	}
 	return out, nil
 }
 
-// find returns a catalog the user may use in the project, whatever its status.
-func (s *Service) find(ctx context.Context, u *identity.User, p identity.Project, id string) (entry, error) {
+// Open returns a catalog the user may use in the project, whatever its status.
+func (s *Service) Open(ctx context.Context, u *identity.User, p identity.Project, id string) (Entry, error) {
 	entries, err := s.all(ctx)
 	if err != nil {
-		return entry{}, err
+		return Entry{}, err
 	}
 	for _, e := range entries {
-		if e.info.ID == id && Allowed(e.info, u, p) {
+		if e.Info.ID == id && Allowed(e.Info, u, p) {
 			return e, nil
 		}
 	}
-	return entry{}, sdk.Errorf(sdk.ErrNotFound, "no catalog %q", id)
+	return Entry{}, sdk.Errorf(sdk.ErrNotFound, "no catalog %q", id)
 }
 
 // Catalog returns one catalog the user may use.
 func (s *Service) Catalog(ctx context.Context, u *identity.User, p identity.Project, id string) (sdk.CatalogInfo, error) {
-	e, err := s.find(ctx, u, p, id)
-	return e.info, err
+	e, err := s.Open(ctx, u, p, id)
+	return e.Info, err
 }
 
 // Chart is a chart with the catalog it belongs to.
@@ -122,30 +135,30 @@ type Chart struct {
 // Charts lists a catalog's charts matching search: highlighted ones first in their order,
 // then by name. For AllID, the charts of every PROD catalog the user may see.
 func (s *Service) Charts(ctx context.Context, u *identity.User, p identity.Project, id, search string) ([]Chart, error) {
-	var entries []entry
+	var entries []Entry
 	if id == AllID {
 		all, err := s.all(ctx)
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range all {
-			if e.info.Status == StatusProd && Allowed(e.info, u, p) {
+			if e.Info.Status == StatusProd && Allowed(e.Info, u, p) {
 				entries = append(entries, e)
 			}
 		}
 	} else {
-		e, err := s.find(ctx, u, p, id)
+		e, err := s.Open(ctx, u, p, id)
 		if err != nil {
 			return nil, err
 		}
-		entries = []entry{e}
+		entries = []Entry{e}
 	}
 	var out []Chart
 	for _, e := range entries {
-		resp, err := e.plugin.ListCharts(ctx, sdk.ListChartsRequest{CatalogID: e.info.ID})
+		resp, err := e.plugin.ListCharts(ctx, sdk.ListChartsRequest{CatalogID: e.Info.ID})
 		if err != nil {
 			if id == AllID {
-				s.log.Warn("catalog skipped from the all view", "catalog", e.info.ID, "error", err)
+				s.log.Warn("catalog skipped from the all view", "catalog", e.Info.ID, "error", err)
 				continue
 			}
 			return nil, err
@@ -153,10 +166,10 @@ func (s *Service) Charts(ctx context.Context, u *identity.User, p identity.Proje
 		charts := make([]Chart, 0, len(resp.Charts))
 		for _, c := range resp.Charts {
 			if matches(c, search) {
-				charts = append(charts, Chart{Catalog: e.info.ID, ChartSummary: c})
+				charts = append(charts, Chart{Catalog: e.Info.ID, ChartSummary: c})
 			}
 		}
-		sortCharts(charts, e.info.Highlighted)
+		sortCharts(charts, e.Info.Highlighted)
 		out = append(out, charts...)
 	}
 	return out, nil
@@ -207,28 +220,11 @@ func (s *Service) ChartVersions(ctx context.Context, u *identity.User, p identit
 
 // ChartVersion returns what a launch needs of one chart version (without the archive).
 func (s *Service) ChartVersion(ctx context.Context, u *identity.User, p identity.Project, ref sdk.ChartRef) (sdk.GetChartResponse, error) {
-	_, resp, err := s.CatalogChart(ctx, u, p, ref)
-	return resp, err
-}
-
-// CatalogChart is Catalog and ChartVersion with one lookup of the catalogs: what a launch
-// asks first.
-func (s *Service) CatalogChart(ctx context.Context, u *identity.User, p identity.Project, ref sdk.ChartRef) (sdk.CatalogInfo, sdk.GetChartResponse, error) {
-	e, err := s.find(ctx, u, p, ref.CatalogID)
+	e, err := s.Open(ctx, u, p, ref.CatalogID)
 	if err != nil {
-		return sdk.CatalogInfo{}, sdk.GetChartResponse{}, err
+		return sdk.GetChartResponse{}, err
 	}
-	resp, err := e.plugin.GetChart(ctx, sdk.GetChartRequest{Chart: ref})
-	return e.info, resp, err
-}
-
-// Archive streams a chart version's archive, for installation.
-func (s *Service) Archive(ctx context.Context, u *identity.User, p identity.Project, ref sdk.ChartRef) (sdk.GetArchiveResponse, error) {
-	e, err := s.find(ctx, u, p, ref.CatalogID)
-	if err != nil {
-		return sdk.GetArchiveResponse{}, err
-	}
-	return e.plugin.GetArchive(ctx, sdk.GetArchiveRequest{Chart: ref})
+	return e.Chart(ctx, ref.Chart, ref.Version)
 }
 
 // Refresh reloads one catalog (or all, id ""), for administrators: it bypasses user filters.

@@ -8,12 +8,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/bookmark"
+	"github.com/basalt-dev/basalt/core/internal/documents"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
 // The user's bookmarks of storage folders follow them from browser to browser: they are a
 // personal document of their reserved folder.
-const bookmarksSecret = basaltFolder + "/bookmarks"
 
 // decodeStrict reads a JSON body into v, refusing unknown fields so that a misspelt one is
 // named rather than ignored.
@@ -26,11 +26,7 @@ func decodeStrict(c echo.Context, v any, what string) error {
 }
 
 func (s *Server) listBookmarks(c echo.Context) error {
-	u, err := currentUser(c)
-	if err != nil {
-		return err
-	}
-	list, _, err := readPersonal[bookmark.List](s, c, u, bookmarksSecret)
+	list, _, err := readPersonal[bookmark.List](c, documents.Bookmarks)
 	if err != nil {
 		return err
 	}
@@ -41,16 +37,12 @@ func (s *Server) listBookmarks(c echo.Context) error {
 }
 
 func (s *Server) addBookmark(c echo.Context) error {
-	u, err := currentUser(c)
-	if err != nil {
-		return err
-	}
 	var in bookmark.Bookmark
 	if err := decodeStrict(c, &in, "a bookmark {name, path}"); err != nil {
 		return err
 	}
 	var added bookmark.Bookmark
-	if err := changePersonal(s, c, u, bookmarksSecret, false, func(l *bookmark.List) (err error) {
+	if err := changePersonal(s, c, documents.Bookmarks, false, func(l *bookmark.List) (err error) {
 		added, err = l.Add(in)
 		return err
 	}); err != nil {
@@ -61,16 +53,12 @@ func (s *Server) addBookmark(c echo.Context) error {
 }
 
 func (s *Server) removeBookmark(c echo.Context) error {
-	u, err := currentUser(c)
-	if err != nil {
-		return err
-	}
 	path := c.QueryParam("path")
 	if path == "" {
 		return sdk.InvalidFields("no bookmark named", sdk.FieldViolation{Field: "path", Rule: "is required: the bookmarked folder"})
 	}
 	c.Set(auditTarget, path)
-	if err := changePersonal(s, c, u, bookmarksSecret, false, func(l *bookmark.List) error { return l.Remove(path) }); err != nil {
+	if err := changePersonal(s, c, documents.Bookmarks, false, func(l *bookmark.List) error { return l.Remove(path) }); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

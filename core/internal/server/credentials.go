@@ -42,10 +42,7 @@ func noStore(c echo.Context) {
 }
 
 func (s *Server) storageCredentials(c echo.Context) error {
-	f, err := s.fileScope(c)
-	if err != nil {
-		return err
-	}
+	f := inFiles(c)
 	creds, err := f.store.Credentials(c.Request().Context(), sdk.CredentialsRequest{Caller: f.user.Caller(), Project: f.project.SDK()})
 	if err != nil {
 		return err
@@ -65,10 +62,7 @@ func (s *Server) storageCredentials(c echo.Context) error {
 }
 
 func (s *Server) secretsCredentials(c echo.Context) error {
-	sc, err := s.secretScope(c)
-	if err != nil {
-		return err
-	}
+	sc := inSecrets(c)
 	tok, err := sc.store.Token(c.Request().Context(), sdk.SecretsTokenRequest{Caller: sc.user.Caller()})
 	if err != nil {
 		return err

@@ -25,26 +25,17 @@ type fileScope struct {
 	home    sdk.ObjectRef
 }
 
-func (s *Server) fileScope(c echo.Context) (fileScope, error) {
-	u, p, err := s.enter(c, c.Param("project"))
-	if err != nil {
-		return fileScope{}, err
-	}
-	store, err := s.storage(c)
-	if err != nil {
-		return fileScope{}, err
-	}
-	home, err := store.Home(c.Request().Context(), sdk.HomeRequest{Caller: u.Caller(), Project: p.SDK()})
-	if err != nil {
-		return fileScope{}, err
-	}
-	return fileScope{user: u, project: p, store: store, home: home.Home}, nil
+// inFiles is the request's file scope, from the scope the files routes resolved.
+func inFiles(c echo.Context) fileScope {
+	sc := scopeOf(c)
+	store, _ := sc.Storage() // withStorageHome has checked it
+	return fileScope{user: sc.User, project: sc.Project, store: store, home: sc.StorageHome}
 }
 
-// ref reads ?path=bucket/key and keeps it inside the project's home: anything else is not
+// ref reads a path, bucket/key, and keeps it inside the project's home: anything else is not
 // found, whatever the store would allow.
-func (f fileScope) ref(c echo.Context) (sdk.ObjectRef, error) {
-	path := strings.TrimPrefix(c.QueryParam("path"), "/")
+func (f fileScope) ref(path string) (sdk.ObjectRef, error) {
+	path = strings.TrimPrefix(path, "/")
 	if path == "" {
 		return f.home, nil
 	}
@@ -116,11 +107,8 @@ type FileList struct {
 }
 
 func (s *Server) listFiles(c echo.Context) error {
-	f, err := s.fileScope(c)
-	if err != nil {
-		return err
-	}
-	ref, err := f.ref(c)
+	f := inFiles(c)
+	ref, err := f.ref(c.QueryParam("path"))
 	if err != nil {
 		return err
 	}
@@ -152,11 +140,8 @@ func (s *Server) listFiles(c echo.Context) error {
 }
 
 func (s *Server) downloadFile(c echo.Context) error {
-	f, err := s.fileScope(c)
-	if err != nil {
-		return err
-	}
-	ref, err := f.ref(c)
+	f := inFiles(c)
+	ref, err := f.ref(c.QueryParam("path"))
 	if err != nil {
 		return err
 	}
@@ -264,11 +249,8 @@ type PublicFolderList struct {
 }
 
 func (s *Server) uploadFile(c echo.Context) error {
-	f, err := s.fileScope(c)
-	if err != nil {
-		return err
-	}
-	ref, err := f.ref(c)
+	f := inFiles(c)
+	ref, err := f.ref(c.QueryParam("path"))
 	if err != nil {
 		return err
 	}
@@ -290,11 +272,8 @@ func (s *Server) uploadFile(c echo.Context) error {
 }
 
 func (s *Server) deleteFile(c echo.Context) error {
-	f, err := s.fileScope(c)
-	if err != nil {
-		return err
-	}
-	ref, err := f.ref(c)
+	f := inFiles(c)
+	ref, err := f.ref(c.QueryParam("path"))
 	if err != nil {
 		return err
 	}
@@ -319,10 +298,7 @@ type FolderRequest struct {
 }
 
 func (s *Server) createFolder(c echo.Context) error {
-	f, err := s.fileScope(c)
-	if err != nil {
-		return err
-	}
+	f := inFiles(c)
 	var req FolderRequest
 	if err := c.Bind(&req); err != nil {
 		return err
@@ -330,8 +306,7 @@ func (s *Server) createFolder(c echo.Context) error {
 	if req.Path == "" {
 		return sdk.InvalidFields("cannot create the folder", sdk.FieldViolation{Field: "path", Rule: "is required: bucket/prefix/name"})
 	}
-	c.QueryParams().Set("path", req.Path)
-	ref, err := f.ref(c)
+	ref, err := f.ref(req.Path)
 	if err != nil {
 		return err
 	}
@@ -360,10 +335,7 @@ type ShareRequest struct {
 }
 
 func (s *Server) shareFile(c echo.Context) error {
-	f, err := s.fileScope(c)
-	if err != nil {
-		return err
-	}
+	f := inFiles(c)
 	var req ShareRequest
 	if err := c.Bind(&req); err != nil {
 		return err
@@ -372,8 +344,7 @@ func (s *Server) shareFile(c echo.Context) error {
 	if err != nil || expiry <= 0 {
 		return sdk.InvalidFields("cannot share", sdk.FieldViolation{Field: "expiry", Rule: "must be a positive duration such as 1h or 168h"})
 	}
-	c.QueryParams().Set("path", req.Path)
-	ref, err := f.ref(c)
+	ref, err := f.ref(req.Path)
 	if err != nil {
 		return err
 	}
@@ -398,16 +369,12 @@ type PolicyRequest struct {
 }
 
 func (s *Server) setFilePolicy(c echo.Context) error {
-	f, err := s.fileScope(c)
-	if err != nil {
-		return err
-	}
+	f := inFiles(c)
 	var req PolicyRequest
 	if err := c.Bind(&req); err != nil {
 		return err
 	}
-	c.QueryParams().Set("path", req.Path)
-	ref, err := f.ref(c)
+	ref, err := f.ref(req.Path)
 	if err != nil {
 		return err
 	}
@@ -425,10 +392,7 @@ func (s *Server) setFilePolicy(c echo.Context) error {
 }
 
 func (s *Server) listPublicFolders(c echo.Context) error {
-	f, err := s.fileScope(c)
-	if err != nil {
-		return err
-	}
+	f := inFiles(c)
 	resp, err := f.store.ListPublicPrefixes(c.Request().Context(), sdk.ListPublicPrefixesRequest{Caller: f.user.Caller(), Bucket: f.home.Bucket})
 	if err != nil {
 		return err

@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/core/internal/sharelink"
 	"github.com/basalt-dev/basalt/sdk"
@@ -47,10 +46,7 @@ func (s *Server) signLink(c echo.Context, f fileScope, ref sdk.ObjectRef, expiry
 	if _, err := f.store.Stat(c.Request().Context(), sdk.StatObjectRequest{Object: ref}); err != nil {
 		return sdk.PresignResponse{}, err
 	}
-	r, err := s.region(c)
-	if err != nil {
-		return sdk.PresignResponse{}, err
-	}
+	r := scopeOf(c).Region
 	expires := time.Now().Add(expiry).Truncate(time.Second)
 	token, err := s.links.Sign(sharelink.Link{Region: r.ID, Bucket: ref.Bucket, Key: ref.Key,
 		User: f.user.Username, Groups: f.user.Groups, Expires: expires})
@@ -67,17 +63,19 @@ func (s *Server) presigned(c echo.Context) error {
 	if err != nil {
 		return sdk.Errorf(sdk.ErrNotFound, "this link does not exist or has expired")
 	}
-	c.QueryParams().Set("region", link.Region)
-	store, err := s.storage(c)
-	if err != nil {
-		return err
-	}
 	// Act as the link's author, in the project whose home holds the object.
 	u := &identity.User{Username: link.User, Groups: link.Groups}
-	projects := identity.Projects(u, s.opts.Config.Projects)
 	ctx := c.Request().Context()
-	for _, p := range projects {
-		scoped := authz.WithScope(ctx, authz.Scope{User: u, Project: p, Projects: projects})
+	for _, p := range s.scopes.Projects(u) {
+		sc, err := s.scopes.Resolve(u, p.ID, link.Region)
+		if err != nil {
+			return err
+		}
+		store, err := sc.Storage()
+		if err != nil {
+			return err
+		}
+		scoped := sc.Context(ctx)
 		home, err := store.Home(scoped, sdk.HomeRequest{})
 		if err != nil || home.Home.Bucket != link.Bucket {
 			continue

@@ -1,84 +1,38 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/basalt-dev/basalt/core/internal/identity"
-	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/core/internal/documents"
 )
 
-// A personal document is one JSON value in a secret of the caller's reserved folder (their
-// bookmarks, their S3 profiles): read whole and written whole with check-and-set, so that two
-// tabs saving at once do not lose each other's change.
-const (
-	documentKey      = "document.json"
-	documentAttempts = 3
-)
-
-// readPersonal returns the caller's document and its version; none saved yet is the zero
-// value at version 0.
-func readPersonal[T any](s *Server, c echo.Context, u *identity.User, name string) (T, int, error) {
-	p, err := s.personalSecrets(c, u)
+// readPersonal returns one of the caller's personal documents and its version; none saved
+// yet is the zero value at version 0.
+func readPersonal[T any](c echo.Context, name string) (T, int, error) {
+	ctx := c.Request().Context()
+	home, err := documents.Personal(ctx, scopeOf(c))
 	if err != nil {
 		var zero T
 		return zero, 0, err
 	}
-	return readDocument[T](p, name)
+	return documents.Read[T](ctx, home, name)
 }
 
-// readDocument is readPersonal in a home already found.
-func readDocument[T any](p personalHome, name string) (T, int, error) {
-	var doc T
-	resp, err := p.store.Read(p.ctx, sdk.ReadSecretRequest{Path: p.home + "/" + name})
-	if errors.Is(err, sdk.ErrNotFound) {
-		return doc, 0, nil
-	}
-	if err != nil {
-		return doc, 0, err
-	}
-	if err := json.Unmarshal([]byte(resp.Data[documentKey]), &doc); err != nil {
-		return doc, 0, sdk.Errorf(sdk.ErrConflict, "the saved %s are not readable", name)
-	}
-	return doc, resp.Version, nil
-}
-
-// changePersonal applies change to the caller's document and saves it, starting again from
-// a fresh read when another request saved meanwhile. With forget, the version replaced is
-// destroyed, so that secrets taken out of the document do not live on in its history.
-func changePersonal[T any](s *Server, c echo.Context, u *identity.User, name string, forget bool, change func(*T) error) error {
-	p, err := s.personalSecrets(c, u)
+// changePersonal changes one of the caller's personal documents (documents.Change). A
+// replaced version that stays readable is logged: the change itself is saved.
+func changePersonal[T any](s *Server, c echo.Context, name string, forget bool, change func(*T) error) error {
+	ctx := c.Request().Context()
+	sc := scopeOf(c)
+	home, err := documents.Personal(ctx, sc)
 	if err != nil {
 		return err
 	}
-	ctx, store := p.ctx, p.store
-	path := p.home + "/" + name
-	for attempt := 1; ; attempt++ {
-		doc, version, err := readDocument[T](p, name)
-		if err != nil {
-			return err
-		}
-		if err := change(&doc); err != nil {
-			return err
-		}
-		raw, err := json.Marshal(doc)
-		if err != nil {
-			return err
-		}
-		_, err = store.Write(ctx, sdk.WriteSecretRequest{Path: path, Data: map[string]string{documentKey: string(raw)}, CheckVersion: &version})
-		if errors.Is(err, sdk.ErrConflict) && attempt < documentAttempts {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if forget && version > 0 {
-			if _, err := store.Delete(ctx, sdk.DeleteSecretRequest{Path: path, Versions: []int{version}, Destroy: true}); err != nil {
-				s.opts.Log.Warn("the previous version of a personal document stays readable", "user", u.Username, "document", name, "error", err)
-			}
-		}
+	err = documents.Change(ctx, home, name, forget, change)
+	if errors.Is(err, documents.ErrHistoryKept) {
+		s.opts.Log.Warn("the previous version of a personal document stays readable", "user", sc.User.Username, "document", name, "error", err)
 		return nil
 	}
+	return err
 }

@@ -5,8 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/basalt-dev/basalt/core/internal/identity"
-	"github.com/basalt-dev/basalt/core/internal/launch"
+	"github.com/basalt-dev/basalt/core/internal/documents"
 	"github.com/basalt-dev/basalt/core/internal/s3profile"
 	"github.com/basalt-dev/basalt/core/internal/snippets"
 	"github.com/basalt-dev/basalt/sdk"
@@ -14,15 +13,14 @@ import (
 
 // The user's own S3 profiles are a personal document of their reserved folder: their keys
 // are secrets, kept only in the secrets store, and a replaced version is destroyed.
-const s3ProfilesSecret = basaltFolder + "/s3-profiles"
 
-func (s *Server) readS3Profiles(c echo.Context, u *identity.User) (s3profile.Set, error) {
-	set, _, err := readPersonal[s3profile.Set](s, c, u, s3ProfilesSecret)
+func (s *Server) readS3Profiles(c echo.Context) (s3profile.Set, error) {
+	set, _, err := readPersonal[s3profile.Set](c, documents.S3Profiles)
 	return set, err
 }
 
-func (s *Server) changeS3Profiles(c echo.Context, u *identity.User, change func(*s3profile.Set) error) error {
-	return changePersonal(s, c, u, s3ProfilesSecret, true, change)
+func (s *Server) changeS3Profiles(c echo.Context, change func(*s3profile.Set) error) error {
+	return changePersonal(s, c, documents.S3Profiles, true, change)
 }
 
 // S3ProfileList is the caller's S3 profiles.
@@ -31,11 +29,7 @@ type S3ProfileList struct {
 }
 
 func (s *Server) listS3Profiles(c echo.Context) error {
-	u, err := currentUser(c)
-	if err != nil {
-		return err
-	}
-	set, err := s.readS3Profiles(c, u)
+	set, err := s.readS3Profiles(c)
 	if err != nil {
 		return err
 	}
@@ -59,16 +53,12 @@ func (s *Server) updateS3Profile(c echo.Context) error {
 // saveS3Profile reads a profile from the body, applies it to the caller's set with save and
 // answers the profile without its secrets.
 func (s *Server) saveS3Profile(c echo.Context, status int, save func(*s3profile.Set, s3profile.Input) (s3profile.Profile, error)) error {
-	u, err := currentUser(c)
-	if err != nil {
-		return err
-	}
 	var in s3profile.Input
 	if err := decodeStrict(c, &in, "an S3 profile"); err != nil {
 		return err
 	}
 	var saved s3profile.Profile
-	if err := s.changeS3Profiles(c, u, func(set *s3profile.Set) (err error) {
+	if err := s.changeS3Profiles(c, func(set *s3profile.Set) (err error) {
 		saved, err = save(set, in)
 		return err
 	}); err != nil {
@@ -79,11 +69,7 @@ func (s *Server) saveS3Profile(c echo.Context, status int, save func(*s3profile.
 }
 
 func (s *Server) deleteS3Profile(c echo.Context) error {
-	u, err := currentUser(c)
-	if err != nil {
-		return err
-	}
-	if err := s.changeS3Profiles(c, u, func(set *s3profile.Set) error { return set.Delete(c.Param("name")) }); err != nil {
+	if err := s.changeS3Profiles(c, func(set *s3profile.Set) error { return set.Delete(c.Param("name")) }); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -92,11 +78,7 @@ func (s *Server) deleteS3Profile(c echo.Context) error {
 // s3ProfileCredentials reveals a profile's keys, with the snippets that use them: the one
 // place its secret key leaves the server.
 func (s *Server) s3ProfileCredentials(c echo.Context) error {
-	u, err := currentUser(c)
-	if err != nil {
-		return err
-	}
-	set, err := s.readS3Profiles(c, u)
+	set, err := s.readS3Profiles(c)
 	if err != nil {
 		return err
 	}
@@ -110,16 +92,4 @@ func (s *Server) s3ProfileCredentials(c echo.Context) error {
 			SessionToken: p.SessionToken, Endpoint: p.URL, Region: p.Region, PathStyle: p.PathStyleAccess})}
 	noStore(c)
 	return c.JSON(http.StatusOK, out)
-}
-
-// launchProfiles are the user's profiles as a launch context takes them, and the one they
-// chose for their services ("" when none).
-func launchProfiles(set s3profile.Set) ([]launch.S3Profile, string) {
-	var out []launch.S3Profile
-	for _, p := range set.Profiles {
-		out = append(out, launch.S3Profile{Name: p.Name, URL: p.URL, Region: p.Region, PathStyleAccess: p.PathStyleAccess,
-			AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey, SessionToken: p.SessionToken, Personal: true})
-	}
-	chosen, _ := set.ForServices()
-	return out, chosen.Name
 }

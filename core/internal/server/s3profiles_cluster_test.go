@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/documents"
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
@@ -49,7 +50,7 @@ func TestS3ProfileForServicesOnTheCluster(t *testing.T) {
 			} `json:"versions"`
 		} `json:"data"`
 	}
-	if err := w.env.Vault(ctx, "", "GET", "/v1/"+w.env.VaultKVMount+"/metadata/"+testenv.UserVaultPath("dave")+"/"+s3ProfilesSecret, nil, &meta); err != nil {
+	if err := w.env.Vault(ctx, "", "GET", "/v1/"+w.env.VaultKVMount+"/metadata/"+testenv.UserVaultPath("dave")+"/"+documents.S3Profiles, nil, &meta); err != nil {
 		t.Fatal(err)
 	}
 	// Vault keeps the last versions only, so the latest is the current one, not the count:

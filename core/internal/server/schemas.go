@@ -46,7 +46,7 @@ func (s *Server) listSchemas(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	entries := s.launcher.planner.Registry().List(u.Roles)
+	entries := s.launcher.Planner.Registry().List(u.Roles)
 	out := make([]SchemaView, len(entries))
 	for i, e := range entries {
 		out[i] = SchemaView{Name: e.Name, Source: e.Source, Role: e.Role}
@@ -65,7 +65,7 @@ func (s *Server) getSchema(c echo.Context) error {
 	if err != nil {
 		return sdk.InvalidFields("invalid schema name", sdk.FieldViolation{Field: "name", Rule: "must be percent-encoded"})
 	}
-	doc, src, ok := s.launcher.planner.Registry().Lookup(name, u.Roles)
+	doc, src, ok := s.launcher.Planner.Registry().Lookup(name, u.Roles)
 	if !ok {
 		return sdk.Errorf(sdk.ErrNotFound, "no schema named %q", name)
 	}
@@ -75,7 +75,7 @@ func (s *Server) getSchema(c echo.Context) error {
 	}
 	v := SchemaView{Name: name, Source: src, Schema: raw}
 	if src == schema.SourceRole {
-		v.Role = s.launcher.planner.Registry().RoleOf(name, u.Roles)
+		v.Role = s.launcher.Planner.Registry().RoleOf(name, u.Roles)
 	}
 	return c.JSON(http.StatusOK, v)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/basalt-dev/basalt/core/internal/documents"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/core/internal/shell"
 	"github.com/basalt-dev/basalt/sdk"
@@ -22,27 +23,18 @@ type secretScope struct {
 	home  string
 }
 
-func (s *Server) secretScope(c echo.Context) (secretScope, error) {
-	u, p, err := s.enter(c, c.Param("project"))
-	if err != nil {
-		return secretScope{}, err
-	}
-	store, err := s.secrets(c)
-	if err != nil {
-		return secretScope{}, err
-	}
-	home, err := store.Home(c.Request().Context(), sdk.SecretsHomeRequest{Caller: u.Caller(), Project: p.SDK()})
-	if err != nil {
-		return secretScope{}, err
-	}
-	return secretScope{user: u, store: store, home: strings.Trim(home.Path, "/")}, nil
+// inSecrets is the request's secrets scope, from the scope the secrets routes resolved.
+func inSecrets(c echo.Context) secretScope {
+	sc := scopeOf(c)
+	store, _ := sc.Secrets() // withSecretsHome has checked it
+	return secretScope{user: sc.User, store: store, home: sc.SecretsHome}
 }
 
-// path reads ?path= relative to the project's home; ".." and absolute paths cannot leave it.
-func (sc secretScope) path(c echo.Context) (string, error) {
-	rel := strings.Trim(c.QueryParam("path"), "/")
+// path reads a path relative to the project's home; ".." and absolute paths cannot leave it.
+func (sc secretScope) path(rel string) (string, error) {
+	rel = strings.Trim(rel, "/")
 	for i, part := range strings.Split(rel, "/") {
-		if i == 0 && part == basaltFolder {
+		if i == 0 && part == documents.Folder {
 			return "", sdk.Errorf(sdk.ErrNotFound, "no secret %q", rel)
 		}
 		if part == ".." || part == "." || strings.ContainsRune(part, 0) {
@@ -57,11 +49,8 @@ func (sc secretScope) path(c echo.Context) (string, error) {
 
 // secretAt resolves a request's scope and the store path its ?path= names.
 func (s *Server) secretAt(c echo.Context) (secretScope, string, error) {
-	sc, err := s.secretScope(c)
-	if err != nil {
-		return secretScope{}, "", err
-	}
-	path, err := sc.path(c)
+	sc := inSecrets(c)
+	path, err := sc.path(c.QueryParam("path"))
 	return sc, path, err
 }
 
@@ -105,7 +94,7 @@ func (s *Server) listSecrets(c echo.Context) error {
 		Commands: []string{shell.Command("vault", "kv", "list", path)}}
 	for _, e := range resp.Entries {
 		name := strings.TrimSuffix(e.Name, "/")
-		if path == sc.home && name == basaltFolder {
+		if path == sc.home && name == documents.Folder {
 			continue // Basalt's own data: saved configurations, settings
 		}
 		rel := strings.TrimPrefix(sc.relative(path)+"/"+name, "/")

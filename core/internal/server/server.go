@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -23,7 +22,9 @@ import (
 	"github.com/basalt-dev/basalt/core/internal/authn"
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/catalog"
+	"github.com/basalt-dev/basalt/core/internal/launch/action"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
+	"github.com/basalt-dev/basalt/core/internal/scope"
 	"github.com/basalt-dev/basalt/core/internal/sharelink"
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -49,13 +50,12 @@ type Server struct {
 	http     *http.Server
 	metrics  *http.Server // on server.metrics_address; nil: /metrics is an API route
 	catalogs *catalog.Service
+	scopes   *scope.Resolver
 	links    *sharelink.Signer
-	launcher *launcher
+	launcher *action.Config
+	actions  launchActions
 	launches *launchMetrics
 	audit    *audit.Recorder
-	// onboarded remembers the projects this process has onboarded (region/project ->
-	// namespace), so that onboarding runs once per project, not at every request.
-	onboarded sync.Map
 }
 
 // New builds the server and its routes.
@@ -70,10 +70,12 @@ func New(opts Options) (*Server, error) {
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(true))
 	s := &Server{opts: opts, echo: e, catalogs: catalog.New(catalogSources(opts.Plugins, opts.Authz), opts.Log),
 		links: newLinkSigner(opts.Config.Auth.Session.Key)}
+	s.scopes = scope.NewResolver(opts.Config, opts.Plugins, opts.Authz)
 	var err error
-	if s.launcher, err = newLauncher(opts.Config); err != nil {
+	if s.launcher, err = action.NewConfig(opts.Config, s.catalogs, opts.Log); err != nil {
 		return nil, err
 	}
+	s.actions = newLaunchActions(s.launcher)
 	a := opts.Config.Audit
 	s.audit = audit.New(opts.Log, audit.Webhook{URL: a.WebhookURL, Headers: a.WebhookHeaders, Timeout: a.WebhookTimeout})
 
@@ -197,17 +199,6 @@ func (s *Server) routes() {
 	public.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
 
 	v1 := e.Group("/api/v1", withoutNil(s.authenticate, s.auditTrail, s.launchLimit())...)
-	v1.GET("/me", s.me)
-	v1.GET("/me/settings", s.getSettings)
-	v1.PUT("/me/settings", s.putSettings)
-	v1.GET("/me/bookmarks", s.listBookmarks)
-	v1.POST("/me/bookmarks", s.addBookmark)
-	v1.DELETE("/me/bookmarks", s.removeBookmark)
-	v1.GET("/me/s3-profiles", s.listS3Profiles)
-	v1.POST("/me/s3-profiles", s.createS3Profile)
-	v1.PUT("/me/s3-profiles/:name", s.updateS3Profile)
-	v1.DELETE("/me/s3-profiles/:name", s.deleteS3Profile)
-	v1.GET("/me/s3-profiles/:name/credentials", s.s3ProfileCredentials)
 	v1.GET("/plugins", s.plugins)
 	v1.GET("/catalogs", s.listCatalogs)
 	v1.POST("/catalogs/refresh", s.refreshCatalogs)
@@ -218,7 +209,22 @@ func (s *Server) routes() {
 	v1.GET("/schemas", s.listSchemas)
 	v1.GET("/schemas/:name", s.getSchema)
 
-	files := v1.Group("/projects/:project/files")
+	me := v1.Group("/me", s.inScope) // the caller in their personal project
+	me.GET("", s.me)
+	me.GET("/settings", s.getSettings)
+	me.PUT("/settings", s.putSettings)
+	me.GET("/bookmarks", s.listBookmarks)
+	me.POST("/bookmarks", s.addBookmark)
+	me.DELETE("/bookmarks", s.removeBookmark)
+	me.GET("/s3-profiles", s.listS3Profiles)
+	me.POST("/s3-profiles", s.createS3Profile)
+	me.PUT("/s3-profiles/:name", s.updateS3Profile)
+	me.DELETE("/s3-profiles/:name", s.deleteS3Profile)
+	me.GET("/s3-profiles/:name/credentials", s.s3ProfileCredentials)
+
+	project := v1.Group("/projects/:project", s.inScope)
+
+	files := project.Group("/files", s.withStorageHome)
 	files.GET("", s.listFiles)
 	files.DELETE("", s.deleteFile)
 	files.GET("/content", s.downloadFile)
@@ -227,36 +233,39 @@ func (s *Server) routes() {
 	files.POST("/share", s.shareFile)
 	files.PUT("/policy", s.setFilePolicy)
 	files.GET("/public", s.listPublicFolders)
+	project.GET("/credentials/storage", s.storageCredentials, s.withStorageHome)
 
-	services := v1.Group("/projects/:project/services")
-	services.GET("", s.listServices)
-	services.POST("", s.launchService)
-	services.DELETE("", s.deleteServices)
-	services.GET("/:service", s.getService)
-	services.PATCH("/:service", s.patchService)
-	services.DELETE("/:service", s.deleteService)
-	services.POST("/:service/suspend", s.suspendService)
-	services.POST("/:service/resume", s.resumeService)
-	streams := withoutNil(s.streamCap())
+	services := project.Group("/services")
+	// A launch is read and checked before the region says it runs no services.
+	services.POST("", s.launchService, s.withNamespaceIfAny)
+	onboarded := []echo.MiddlewareFunc{s.withNamespace}
+	services.GET("", s.listServices, onboarded...)
+	services.DELETE("", s.deleteServices, onboarded...)
+	services.GET("/:service", s.getService, onboarded...)
+	services.PATCH("/:service", s.patchService, onboarded...)
+	services.DELETE("/:service", s.deleteService, onboarded...)
+	services.POST("/:service/suspend", s.suspendService, onboarded...)
+	services.POST("/:service/resume", s.resumeService, onboarded...)
+	streams := append(onboarded, withoutNil(s.streamCap())...)
 	services.GET("/:service/logs", s.serviceLogs, streams...)
 	services.GET("/:service/events", s.serviceEvents, streams...)
-	v1.GET("/projects/:project/quota", s.quota)
-	v1.GET("/projects/:project/credentials/storage", s.storageCredentials)
-	v1.GET("/projects/:project/credentials/secrets", s.secretsCredentials)
-	v1.GET("/projects/:project/launch/form", s.launchForm)
-	v1.POST("/projects/:project/launch/plan", s.planLaunch)
-	v1.GET("/projects/:project/configurations", s.listConfigurations)
-	v1.GET("/projects/:project/configurations/:name", s.getConfiguration)
-	v1.PUT("/projects/:project/configurations/:name", s.saveConfiguration)
-	v1.DELETE("/projects/:project/configurations/:name", s.deleteConfiguration)
+	project.GET("/quota", s.quota, s.withNamespace)
+	project.GET("/launch/form", s.launchForm, s.withNamespaceIfAny)
+	project.POST("/launch/plan", s.planLaunch, s.withNamespaceIfAny)
 
-	secrets := v1.Group("/projects/:project/secrets")
+	secrets := project.Group("/secrets", s.withSecretsHome)
 	secrets.GET("", s.listSecrets)
 	secrets.GET("/secret", s.readSecret)
 	secrets.PUT("/secret", s.writeSecret)
 	secrets.DELETE("/secret", s.deleteSecret)
 	secrets.POST("/secret/undelete", s.undeleteSecret)
 	secrets.GET("/secret/versions", s.secretVersions)
+	project.GET("/credentials/secrets", s.secretsCredentials, s.withSecretsHome)
+	configurations := project.Group("/configurations", s.withSecretsHome)
+	configurations.GET("", s.listConfigurations)
+	configurations.GET("/:name", s.getConfiguration)
+	configurations.PUT("/:name", s.saveConfiguration)
+	configurations.DELETE("/:name", s.deleteConfiguration)
 
 	s.authRoutes()
 	s.portal()

@@ -9,45 +9,17 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/basalt-dev/basalt/core/internal/identity"
+	"github.com/basalt-dev/basalt/core/internal/scope"
 	"github.com/basalt-dev/basalt/core/internal/shell"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
-// serviceScope is what every services request resolves first.
-type serviceScope struct {
-	user    *identity.User
-	project identity.Project
-	region  sdk.Region
-	ns      string
-}
-
-func (s *Server) serviceScope(c echo.Context) (serviceScope, error) {
-	u, p, err := s.enter(c, c.Param("project"))
-	if err != nil {
-		return serviceScope{}, err
-	}
-	r, region, err := s.regionPlugin(c)
-	if err != nil {
-		return serviceScope{}, err
-	}
-	key := r.ID + "/" + p.ID
-	ns, ok := s.onboarded.Load(key)
-	if !ok {
-		resp, err := region.Onboard(c.Request().Context(), sdk.OnboardRequest{})
-		if err != nil {
-			return serviceScope{}, err
-		}
-		ns = resp.Namespace
-		s.onboarded.Store(key, ns)
-	}
-	return serviceScope{user: u, project: p, region: region, ns: ns.(string)}, nil
-}
-
-// visible applies the sharing rule: in a group project, a member sees the services they own
-// and the shared ones.
-func (sc serviceScope) visible(r sdk.Release) bool {
-	return sc.project.Personal() || r.Metadata.Shared || r.Metadata.Owner == sc.user.Username
+// inServices is the request's scope and its region's services plugin, which the services
+// routes' middleware has checked while onboarding the project.
+func inServices(c echo.Context) (*scope.Scope, sdk.Region) {
+	sc := scopeOf(c)
+	region, _ := sc.Services()
+	return sc, region
 }
 
 // ServiceView is a service as the API shows it.
@@ -137,49 +109,43 @@ type Quota struct {
 }
 
 func (s *Server) listServices(c echo.Context) error {
-	sc, err := s.serviceScope(c)
-	if err != nil {
-		return err
-	}
-	resp, err := sc.region.ListReleases(c.Request().Context(), sdk.ListReleasesRequest{})
+	sc, region := inServices(c)
+	resp, err := region.ListReleases(c.Request().Context(), sdk.ListReleasesRequest{})
 	if err != nil {
 		return err
 	}
 	now := time.Now()
 	out := []ServiceView{}
 	for _, r := range resp.Releases {
-		if sc.visible(r) {
+		if sc.Visible(r) {
 			out = append(out, serviceView(r, now))
 		}
 	}
 	return c.JSON(http.StatusOK, ServiceList{
-		Services: out, Commands: []string{shell.Command("helm", "list", "--namespace", sc.ns)},
+		Services: out, Commands: []string{shell.Command("helm", "list", "--namespace", sc.Namespace)},
 	})
 }
 
 // release returns one release the caller may see; the others are not found.
-func (s *Server) release(c echo.Context, sc serviceScope, withValues bool) (sdk.GetReleaseResponse, error) {
+func (s *Server) release(c echo.Context, sc *scope.Scope, region sdk.Region, withValues bool) (sdk.GetReleaseResponse, error) {
 	ref := sdk.ReleaseRef{Name: c.Param("service")}
-	resp, err := sc.region.GetRelease(c.Request().Context(), sdk.GetReleaseRequest{ReleaseRef: ref, IncludeValues: withValues})
+	resp, err := region.GetRelease(c.Request().Context(), sdk.GetReleaseRequest{ReleaseRef: ref, IncludeValues: withValues})
 	if err != nil {
 		return resp, err
 	}
-	if !sc.visible(resp.Release) {
+	if !sc.Visible(resp.Release) {
 		return sdk.GetReleaseResponse{}, sdk.Errorf(sdk.ErrNotFound, "no service %q", ref.Name)
 	}
 	return resp, nil
 }
 
 func (s *Server) getService(c echo.Context) error {
-	sc, err := s.serviceScope(c)
+	sc, region := inServices(c)
+	resp, err := s.release(c, sc, region, true)
 	if err != nil {
 		return err
 	}
-	resp, err := s.release(c, sc, true)
-	if err != nil {
-		return err
-	}
-	name, ns := resp.Release.Name, sc.ns
+	name, ns := resp.Release.Name, sc.Namespace
 	values := json.RawMessage("{}")
 	if json.Valid(resp.Values) {
 		values = resp.Values
@@ -202,27 +168,24 @@ type ServicePatch struct {
 }
 
 // owned returns the caller's own release: changing a service is its owner's business.
-func (s *Server) owned(c echo.Context, sc serviceScope) (sdk.Release, error) {
-	resp, err := s.release(c, sc, false)
+func (s *Server) owned(c echo.Context, sc *scope.Scope, region sdk.Region) (sdk.Release, error) {
+	resp, err := s.release(c, sc, region, false)
 	if err != nil {
 		return sdk.Release{}, err
 	}
-	if o := resp.Release.Metadata.Owner; o != "" && o != sc.user.Username {
+	if o := resp.Release.Metadata.Owner; o != "" && o != sc.User.Username {
 		return sdk.Release{}, sdk.Errorf(sdk.ErrPermissionDenied, "only %s, who launched it, can change this service", o)
 	}
 	return resp.Release, nil
 }
 
 func (s *Server) patchService(c echo.Context) error {
-	sc, err := s.serviceScope(c)
-	if err != nil {
-		return err
-	}
+	sc, region := inServices(c)
 	var patch ServicePatch
 	if err := c.Bind(&patch); err != nil {
 		return err
 	}
-	rel, err := s.owned(c, sc)
+	rel, err := s.owned(c, sc, region)
 	if err != nil {
 		return err
 	}
@@ -230,14 +193,14 @@ func (s *Server) patchService(c echo.Context) error {
 		return sdk.InvalidFields("cannot rename", sdk.FieldViolation{Field: "friendlyName", Rule: "must be 1 to 100 characters"})
 	}
 	if patch.Shared != nil && *patch.Shared {
-		if sc.project.Personal() {
+		if sc.Project.Personal() {
 			return sdk.InvalidFields("cannot share", sdk.FieldViolation{Field: "shared", Rule: "only services of a group project can be shared"})
 		}
-		if cat, err := s.catalogs.Catalog(c.Request().Context(), sc.user, sc.project, rel.Metadata.Catalog); err == nil && !cat.AllowSharing {
+		if cat, err := s.catalogs.Catalog(c.Request().Context(), sc.User, sc.Project, rel.Metadata.Catalog); err == nil && !cat.AllowSharing {
 			return sdk.InvalidFields("cannot share", sdk.FieldViolation{Field: "shared", Rule: fmt.Sprintf("catalog %q does not allow sharing", cat.ID)})
 		}
 	}
-	resp, err := sc.region.UpdateRelease(c.Request().Context(), sdk.UpdateReleaseRequest{
+	resp, err := region.UpdateRelease(c.Request().Context(), sdk.UpdateReleaseRequest{
 		ReleaseRef: sdk.ReleaseRef{Name: rel.Name}, FriendlyName: patch.FriendlyName, Shared: patch.Shared,
 	})
 	if err != nil {
@@ -250,11 +213,8 @@ func (s *Server) suspendService(c echo.Context) error { return s.lifecycle(c, tr
 func (s *Server) resumeService(c echo.Context) error  { return s.lifecycle(c, false) }
 
 func (s *Server) lifecycle(c echo.Context, suspend bool) error {
-	sc, err := s.serviceScope(c)
-	if err != nil {
-		return err
-	}
-	rel, err := s.owned(c, sc)
+	sc, region := inServices(c)
+	rel, err := s.owned(c, sc, region)
 	if err != nil {
 		return err
 	}
@@ -264,58 +224,52 @@ func (s *Server) lifecycle(c echo.Context, suspend bool) error {
 	ctx, ref := c.Request().Context(), sdk.ReleaseRef{Name: rel.Name}
 	value := "true"
 	if suspend {
-		_, err = sc.region.Suspend(ctx, sdk.SuspendRequest{ReleaseRef: ref})
+		_, err = region.Suspend(ctx, sdk.SuspendRequest{ReleaseRef: ref})
 	} else {
 		value = "false"
-		_, err = sc.region.Resume(ctx, sdk.ResumeRequest{ReleaseRef: ref})
+		_, err = region.Resume(ctx, sdk.ResumeRequest{ReleaseRef: ref})
 	}
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, ActionResult{Commands: []string{shell.Command(
-		"helm", "upgrade", rel.Name, "--namespace", sc.ns, "--reuse-values", "--set", "global.suspend="+value, "<chart>")}})
+		"helm", "upgrade", rel.Name, "--namespace", sc.Namespace, "--reuse-values", "--set", "global.suspend="+value, "<chart>")}})
 }
 
 func (s *Server) deleteService(c echo.Context) error {
-	sc, err := s.serviceScope(c)
+	sc, region := inServices(c)
+	rel, err := s.owned(c, sc, region)
 	if err != nil {
 		return err
 	}
-	rel, err := s.owned(c, sc)
-	if err != nil {
+	if _, err := region.Uninstall(c.Request().Context(), sdk.UninstallRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Name}}); err != nil {
 		return err
 	}
-	if _, err := sc.region.Uninstall(c.Request().Context(), sdk.UninstallRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Name}}); err != nil {
-		return err
-	}
-	s.revokeReleaseToken(c, sc, rel)
-	return c.JSON(http.StatusOK, ActionResult{Commands: []string{shell.Command("helm", "uninstall", rel.Name, "--namespace", sc.ns)}})
+	s.launcher.RevokeServiceToken(c.Request().Context(), sc, rel)
+	return c.JSON(http.StatusOK, ActionResult{Commands: []string{shell.Command("helm", "uninstall", rel.Name, "--namespace", sc.Namespace)}})
 }
 
 // deleteServices deletes every service the caller owns in the project; other members'
 // services stay (Onyxia's bulk delete removes them too).
 func (s *Server) deleteServices(c echo.Context) error {
-	sc, err := s.serviceScope(c)
-	if err != nil {
-		return err
-	}
+	sc, region := inServices(c)
 	ctx := c.Request().Context()
-	resp, err := sc.region.ListReleases(ctx, sdk.ListReleasesRequest{})
+	resp, err := region.ListReleases(ctx, sdk.ListReleasesRequest{})
 	if err != nil {
 		return err
 	}
 	var deleted []string
 	var commands []string
 	for _, r := range resp.Releases {
-		if r.Metadata.Owner != sc.user.Username && !(sc.project.Personal() && r.Metadata.Owner == "") {
+		if r.Metadata.Owner != sc.User.Username && !(sc.Project.Personal() && r.Metadata.Owner == "") {
 			continue
 		}
-		if _, err := sc.region.Uninstall(ctx, sdk.UninstallRequest{ReleaseRef: sdk.ReleaseRef{Name: r.Name}}); err != nil {
+		if _, err := region.Uninstall(ctx, sdk.UninstallRequest{ReleaseRef: sdk.ReleaseRef{Name: r.Name}}); err != nil {
 			return err
 		}
-		s.revokeReleaseToken(c, sc, r)
+		s.launcher.RevokeServiceToken(ctx, sc, r)
 		deleted = append(deleted, r.Name)
-		commands = append(commands, shell.Command("helm", "uninstall", r.Name, "--namespace", sc.ns))
+		commands = append(commands, shell.Command("helm", "uninstall", r.Name, "--namespace", sc.Namespace))
 	}
 	if deleted == nil {
 		deleted, commands = []string{}, []string{}
@@ -324,11 +278,8 @@ func (s *Server) deleteServices(c echo.Context) error {
 }
 
 func (s *Server) quota(c echo.Context) error {
-	sc, err := s.serviceScope(c)
-	if err != nil {
-		return err
-	}
-	resp, err := sc.region.Quota(c.Request().Context(), sdk.QuotaRequest{})
+	sc, region := inServices(c)
+	resp, err := region.Quota(c.Request().Context(), sdk.QuotaRequest{})
 	if err != nil {
 		return err
 	}
@@ -340,7 +291,7 @@ func (s *Server) quota(c echo.Context) error {
 		used = map[string]string{}
 	}
 	return c.JSON(http.StatusOK, Quota{Hard: hard, Used: used,
-		Commands: []string{shell.Command("kubectl", "get", "resourcequota", "--namespace", sc.ns)}})
+		Commands: []string{shell.Command("kubectl", "get", "resourcequota", "--namespace", sc.Namespace)}})
 }
 
 // streamSSE writes server-sent events until the stream ends or the client goes away.
@@ -391,11 +342,8 @@ type EventView struct {
 }
 
 func (s *Server) serviceLogs(c echo.Context) error {
-	sc, err := s.serviceScope(c)
-	if err != nil {
-		return err
-	}
-	rel, err := s.release(c, sc, false)
+	sc, region := inServices(c)
+	rel, err := s.release(c, sc, region, false)
 	if err != nil {
 		return err
 	}
@@ -406,24 +354,21 @@ func (s *Server) serviceLogs(c echo.Context) error {
 	req := sdk.LogsRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Release.Name}, Pod: c.QueryParam("pod"),
 		Container: c.QueryParam("container"), TailLines: tail, Follow: c.QueryParam("follow") == "true"}
 	return streamSSE(c, "log", func(send func(LogView) error) error {
-		return sc.region.Logs(c.Request().Context(), req, func(l sdk.LogLine) error {
+		return region.Logs(c.Request().Context(), req, func(l sdk.LogLine) error {
 			return send(LogView{Pod: l.Pod, Container: l.Container, Time: l.Time, Line: l.Line})
 		})
 	})
 }
 
 func (s *Server) serviceEvents(c echo.Context) error {
-	sc, err := s.serviceScope(c)
-	if err != nil {
-		return err
-	}
-	rel, err := s.release(c, sc, false)
+	sc, region := inServices(c)
+	rel, err := s.release(c, sc, region, false)
 	if err != nil {
 		return err
 	}
 	req := sdk.EventsRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Release.Name}, Follow: c.QueryParam("follow") != "false"}
 	return streamSSE(c, "event", func(send func(EventView) error) error {
-		return sc.region.Events(c.Request().Context(), req, func(e sdk.Event) error {
+		return region.Events(c.Request().Context(), req, func(e sdk.Event) error {
 			return send(EventView{Time: e.Time, Type: e.Type, Reason: e.Reason, Object: e.Object, Message: e.Message, Count: e.Count})
 		})
 	})

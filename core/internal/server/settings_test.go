@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/documents"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 )
 
@@ -31,7 +32,7 @@ func TestSettingsReachLaunches(t *testing.T) {
 	}
 	base := startWithPlugins(t, plugins, "auth.local.username=alice", "auth.local.groups=[data-team]") + "/api/v1"
 
-	var empty UserSettings
+	var empty documents.Settings
 	if code := getJSON(t, base+"/me/settings", &empty); code != 200 || empty.GitName != "" || empty.Profile == nil {
 		t.Fatalf("settings before any save: %d %+v", code, empty)
 	}
@@ -42,7 +43,7 @@ func TestSettingsReachLaunches(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("save: %d %s (Cache-Control %q)", resp.StatusCode, body, resp.Header.Get("Cache-Control"))
 	}
-	var got UserSettings
+	var got documents.Settings
 	if code := getJSON(t, base+"/me/settings", &got); code != 200 || got.GitEmail != "alice@example.org" || got.Profile["team"] != "x" {
 		t.Fatalf("read back: %d %+v", code, got)
 	}
