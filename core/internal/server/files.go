@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,52 +10,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/basalt-dev/basalt/core/internal/filepolicy"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/core/internal/shell"
 	"github.com/basalt-dev/basalt/sdk"
 )
-
-// fileScope is what every files request resolves first: who, in which project, with which
-// store, and where that project's files live.
-type fileScope struct {
-	user    *identity.User
-	project identity.Project
-	store   sdk.Storage
-	home    sdk.ObjectRef
-}
-
-// inFiles is the request's file scope, from the scope the files routes resolved.
-func inFiles(c echo.Context) fileScope {
-	sc := scopeOf(c)
-	store, _ := sc.Storage() // withStorageHome has checked it
-	return fileScope{user: sc.User, project: sc.Project, store: store, home: sc.StorageHome}
-}
-
-// ref reads a path, bucket/key, and keeps it inside the project's home: anything else is not
-// found, whatever the store would allow.
-func (f fileScope) ref(path string) (sdk.ObjectRef, error) {
-	path = strings.TrimPrefix(path, "/")
-	if path == "" {
-		return f.home, nil
-	}
-	for _, part := range strings.Split(path, "/") {
-		if part == ".." || part == "." {
-			return sdk.ObjectRef{}, sdk.InvalidFields("invalid path", sdk.FieldViolation{Field: "path", Rule: "must be a path inside the project's files, without . or .."})
-		}
-	}
-	bucket, key, _ := strings.Cut(path, "/")
-	ref := sdk.ObjectRef{Bucket: bucket, Key: key}
-	if strings.Contains(path, "\x00") || ref.Bucket != f.home.Bucket || !strings.HasPrefix(ref.Key, f.home.Key) {
-		return sdk.ObjectRef{}, sdk.Errorf(sdk.ErrNotFound, "no such file or folder: %s", path)
-	}
-	return ref, nil
-}
-
-// mcPath names an object or a prefix for mc, whose alias for the store is s3.
-func mcPath(ref sdk.ObjectRef) string { return "s3/" + ref.Bucket + "/" + ref.Key }
-
-// folderMarker is the empty object that makes an empty folder exist.
-const folderMarker = ".keep"
 
 // ObjectView is a file as the API shows it.
 type ObjectView struct {
@@ -68,26 +26,12 @@ type ObjectView struct {
 }
 
 func objectView(o sdk.ObjectInfo) ObjectView {
-	v := ObjectView{Path: o.Ref.Bucket + "/" + o.Ref.Key, Name: baseName(o.Ref.Key), Size: o.Size, ContentType: o.ContentType}
+	v := ObjectView{Path: o.Ref.Bucket + "/" + o.Ref.Key, Name: filepolicy.BaseName(o.Ref.Key), Size: o.Size, ContentType: o.ContentType}
 	if !o.LastModified.IsZero() {
 		t := o.LastModified
 		v.LastModified = &t
 	}
 	return v
-}
-
-func baseName(key string) string {
-	key = strings.TrimSuffix(key, "/")
-	return key[strings.LastIndexByte(key, '/')+1:]
-}
-
-// attachment is the Content-Disposition that downloads an object under its own name; a name
-// beyond ASCII is encoded as RFC 2231 says, which browsers read.
-func attachment(key string) string {
-	if d := mime.FormatMediaType("attachment", map[string]string{"filename": baseName(key)}); d != "" {
-		return d
-	}
-	return "attachment" // a name FormatMediaType cannot encode: the browser picks one
 }
 
 // FolderView is a sub-folder in a listing.
@@ -128,10 +72,10 @@ func (s *Server) listFiles(c echo.Context) error {
 		Commands: []string{shell.Command("mc", "ls", mcPath(ref))},
 	}
 	for _, d := range resp.Folders {
-		out.Folders = append(out.Folders, FolderView{Path: d.Bucket + "/" + d.Key, Name: baseName(d.Key)})
+		out.Folders = append(out.Folders, FolderView{Path: d.Bucket + "/" + d.Key, Name: filepolicy.BaseName(d.Key)})
 	}
 	for _, o := range resp.Objects {
-		if o.Ref.Key == ref.Key || baseName(o.Ref.Key) == folderMarker {
+		if o.Ref.Key == ref.Key || filepolicy.BaseName(o.Ref.Key) == folderMarker {
 			continue
 		}
 		out.Files = append(out.Files, objectView(o))
@@ -146,32 +90,29 @@ func (s *Server) downloadFile(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	offset, length, ranged, err := parseRange(c.Request().Header.Get("Range"))
+	offset, length, ranged, err := filepolicy.ParseRange(c.Request().Header.Get("Range"))
 	if err != nil {
 		return err
 	}
-	signs := true // until the store says it signs no links
+	viaPlugin := false // until the store says it signs no links
 	if c.QueryParam("redirect") == "true" {
-		handled, err := redirectToStore(c, f.store, f.user.Caller(), ref)
-		if handled {
+		url, err := filepolicy.RedirectURL(ctx, f.store, f.user.Caller(), ref)
+		if err != nil {
 			return err
 		}
-		signs = false
-	}
-	read := sdk.ReadObjectRequest{Caller: f.user.Caller(), Object: ref, Offset: offset, Length: length}
-	var resp sdk.ReadObjectResponse
-	direct := false
-	if signs {
-		resp, direct = readThroughLink(ctx, f.store, read)
-	}
-	if !direct {
-		if resp, err = f.store.Read(ctx, read); err != nil {
-			return err
+		if url != "" {
+			c.Response().Header().Set("Cache-Control", "no-store")
+			return c.Redirect(http.StatusTemporaryRedirect, url)
 		}
+		viaPlugin = true
+	}
+	resp, err := filepolicy.Read(ctx, f.store, sdk.ReadObjectRequest{Caller: f.user.Caller(), Object: ref, Offset: offset, Length: length}, viaPlugin)
+	if err != nil {
+		return err
 	}
 	defer resp.Body.Close()
 	h := c.Response().Header()
-	setUserContentHeaders(h, ref.Key, resp.Object.ContentType, c.QueryParam("download") != "")
+	filepolicy.SetUserContentHeaders(h, ref.Key, resp.Object.ContentType, c.QueryParam("download") != "")
 	h.Set("Accept-Ranges", "bytes")
 	status, size := http.StatusOK, resp.Object.Size
 	if ranged {
@@ -184,31 +125,7 @@ func (s *Server) downloadFile(c echo.Context) error {
 	}
 	h.Set("Content-Length", strconv.FormatInt(size, 10))
 	c.Response().WriteHeader(status)
-	return copyBody(c.Response(), resp.Body)
-}
-
-// parseRange reads a single "bytes=a-b" or "bytes=a-" range; other forms are served whole.
-func parseRange(header string) (offset, length int64, ranged bool, err error) {
-	spec, ok := strings.CutPrefix(header, "bytes=")
-	if !ok || strings.Contains(spec, ",") {
-		return 0, 0, false, nil
-	}
-	from, to, _ := strings.Cut(spec, "-")
-	if from == "" {
-		return 0, 0, false, nil // suffix ranges are rare; serve the whole object
-	}
-	offset, err = strconv.ParseInt(from, 10, 64)
-	if err != nil || offset < 0 {
-		return 0, 0, false, sdk.InvalidFields("bad range", sdk.FieldViolation{Field: "Range", Rule: "must read bytes=<start>-[<end>]"})
-	}
-	if to != "" {
-		end, err := strconv.ParseInt(to, 10, 64)
-		if err != nil || end < offset {
-			return 0, 0, false, sdk.InvalidFields("bad range", sdk.FieldViolation{Field: "Range", Rule: "the end must not come before the start"})
-		}
-		length = end - offset + 1
-	}
-	return offset, length, true, nil
+	return filepolicy.CopyBody(c.Response(), resp.Body)
 }
 
 // UploadedFile is the file an upload stored.
@@ -260,14 +177,14 @@ func (s *Server) uploadFile(c echo.Context) error {
 	r := c.Request()
 	resp, err := f.store.Write(r.Context(), sdk.WriteObjectRequest{
 		Caller: f.user.Caller(), Object: ref, Size: r.ContentLength,
-		ContentType: storedType(r.Header.Get("Content-Type")), Body: r.Body,
+		ContentType: filepolicy.StoredType(r.Header.Get("Content-Type")), Body: r.Body,
 	})
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, UploadedFile{
 		File:     objectView(resp.Object),
-		Commands: []string{shell.Command("mc", "cp", "./"+baseName(ref.Key), mcPath(ref))},
+		Commands: []string{shell.Command("mc", "cp", "./"+filepolicy.BaseName(ref.Key), mcPath(ref))},
 	})
 }
 
@@ -323,7 +240,7 @@ func (s *Server) createFolder(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, CreatedFolder{
-		Folder:   FolderView{Path: ref.Bucket + "/" + folder, Name: baseName(folder)},
+		Folder:   FolderView{Path: ref.Bucket + "/" + folder, Name: filepolicy.BaseName(folder)},
 		Commands: []string{shell.Command("mc", "cp", "/dev/null", mcPath(marker))},
 	})
 }
@@ -348,7 +265,7 @@ func (s *Server) shareFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	resp, err := f.store.Presign(c.Request().Context(), downloadLink(f.user.Caller(), ref, expiry))
+	resp, err := f.store.Presign(c.Request().Context(), filepolicy.DownloadLink(f.user.Caller(), ref, expiry))
 	if errors.Is(err, sdk.ErrUnimplemented) {
 		// The store cannot presign (local files): Basalt signs the link and serves it.
 		resp, err = s.signLink(c, f, ref, expiry)
@@ -400,8 +317,33 @@ func (s *Server) listPublicFolders(c echo.Context) error {
 	out := []FolderView{}
 	for _, p := range resp.Prefixes {
 		if strings.HasPrefix(p.Key, f.home.Key) {
-			out = append(out, FolderView{Path: p.Bucket + "/" + p.Key, Name: baseName(p.Key)})
+			out = append(out, FolderView{Path: p.Bucket + "/" + p.Key, Name: filepolicy.BaseName(p.Key)})
 		}
 	}
 	return c.JSON(http.StatusOK, PublicFolderList{Folders: out})
 }
+
+// fileScope is what every files request resolves first: who, in which project, with which
+// store, and where that project's files live.
+type fileScope struct {
+	user    *identity.User
+	project identity.Project
+	store   sdk.Storage
+	home    sdk.ObjectRef
+}
+
+// inFiles is the request's file scope, from the scope the files routes resolved.
+func inFiles(c echo.Context) fileScope {
+	sc := scopeOf(c)
+	store, _ := sc.Storage() // withStorageHome has checked it
+	return fileScope{user: sc.User, project: sc.Project, store: store, home: sc.StorageHome}
+}
+
+// ref reads a path the request names, confined to the project's files.
+func (f fileScope) ref(path string) (sdk.ObjectRef, error) { return filepolicy.Confine(f.home, path) }
+
+// mcPath names an object or a prefix for mc, whose alias for the store is s3.
+func mcPath(ref sdk.ObjectRef) string { return "s3/" + ref.Bucket + "/" + ref.Key }
+
+// folderMarker is the empty object that makes an empty folder exist.
+const folderMarker = ".keep"

@@ -208,4 +208,3 @@ func TestRegionResourcesFillTheForm(t *testing.T) {
 		t.Fatalf("plan: %d, memory %v; want the region's 4Gi", code, plan.Values["memory"])
 	}
 }
-

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/basalt-dev/basalt/core/internal/filepolicy"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/core/internal/sharelink"
 	"github.com/basalt-dev/basalt/sdk"
@@ -86,7 +87,7 @@ func (s *Server) presigned(c echo.Context) error {
 		}
 		defer resp.Body.Close()
 		h := c.Response().Header()
-		setUserContentHeaders(h, link.Key, resp.Object.ContentType, true)
+		filepolicy.SetUserContentHeaders(h, link.Key, resp.Object.ContentType, true)
 		h.Set("Content-Length", strconv.FormatInt(resp.Object.Size, 10))
 		h.Set("Cache-Control", "private, no-store")
 		c.Response().WriteHeader(http.StatusOK)

@@ -1,4 +1,4 @@
-package server
+package filepolicy
 
 import (
 	"context"
@@ -10,18 +10,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/basalt-dev/basalt/sdk"
 )
 
 // Downloads skip the plugin hop when the store can sign links: the core reads the object from
 // the store's own HTTP endpoint through a link the storage plugin signs for the caller, so the
-// bytes cross one process instead of two. BenchmarkFiles/download, 1 GiB, three alternated
-// runs each on this shared 2-core machine (load 13-16): through the plugin 220-304 MB/s, 0.51-0.63
-// of minio-go's direct throughput; through a link 382-570 MB/s, 0.68-0.79; the core and the
-// plugin spend 0.6-0.7 ns of processor time per byte instead of 1.9-2.4. With no other work
-// on the machine (load under 2 before the runs): through a link 689-858 MB/s, 0.85-0.89.
+// bytes cross one process instead of two (README, "Benchmarks", has the figures).
 
 // storeLinkExpiry is how long a download link is valid: the store checks it once, when the
 // request starts, so it only needs to outlive the request's first byte.
@@ -31,30 +25,29 @@ const storeLinkExpiry = time.Minute
 // a client to follow it, short enough that a copied link soon stops working.
 const redirectLinkExpiry = 5 * time.Minute
 
-// redirectToStore answers a download with a redirect to a link the store signs for the caller
-// (files/content?redirect=true): a client that reaches the store itself then reads at the
+// RedirectURL is a link the store signs for the caller to download an object from the store
+// itself (files/content?redirect=true): a client that reaches the store then reads at the
 // store's own speed. The client asked for the link, so it may see it; it is still never
-// logged. The store's response is a download of opaque bytes under the object's name (a store
+// logged. The store's answer is a download of opaque bytes under the object's name (a store
 // cannot sandbox what it serves, see usercontent.go). A store that signs no links (local
-// files) makes handled false: the caller then serves the content itself, which a client
+// files) gives "" and no error: the caller then serves the content itself, which a client
 // following redirects gets the same.
-func redirectToStore(c echo.Context, store sdk.Storage, caller sdk.Caller, ref sdk.ObjectRef) (handled bool, err error) {
-	link, err := store.Presign(c.Request().Context(), downloadLink(caller, ref, redirectLinkExpiry))
+func RedirectURL(ctx context.Context, store sdk.Storage, caller sdk.Caller, ref sdk.ObjectRef) (string, error) {
+	link, err := store.Presign(ctx, DownloadLink(caller, ref, redirectLinkExpiry))
 	if errors.Is(err, sdk.ErrUnimplemented) {
-		return false, nil
+		return "", nil
 	}
 	if err != nil {
-		return true, err
+		return "", err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return true, c.Redirect(http.StatusTemporaryRedirect, link.URL)
+	return link.URL, nil
 }
 
-// downloadLink asks a store for a link whose answer is an attachment of opaque bytes, which a
+// DownloadLink asks a store for a link whose answer is an attachment of opaque bytes, which a
 // browser saves and never runs, whatever type the object was stored with.
-func downloadLink(caller sdk.Caller, ref sdk.ObjectRef, expiry time.Duration) sdk.PresignRequest {
+func DownloadLink(caller sdk.Caller, ref sdk.ObjectRef, expiry time.Duration) sdk.PresignRequest {
 	return sdk.PresignRequest{Caller: caller, Object: ref, Method: http.MethodGet, Expiry: expiry,
-		ContentDisposition: attachment(ref.Key), ContentType: opaqueType}
+		ContentDisposition: Attachment(ref.Key), ContentType: OpaqueType}
 }
 
 // storeClient fetches signed links. It follows no redirect: a signed link is the object.
@@ -67,6 +60,17 @@ var storeClient = &http.Client{
 		DisableCompression:    true,
 	},
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// Read opens an object, or a range of it, the fastest way the store allows: through a link
+// it signs (readThroughLink) unless viaPlugin, else through the plugin, which names any error.
+func Read(ctx context.Context, store sdk.Storage, req sdk.ReadObjectRequest, viaPlugin bool) (sdk.ReadObjectResponse, error) {
+	if !viaPlugin {
+		if resp, ok := readThroughLink(ctx, store, req); ok {
+			return resp, nil
+		}
+	}
+	return store.Read(ctx, req)
 }
 
 // readThroughLink opens the object, or the range of it, straight from the store. ok is false
@@ -130,8 +134,8 @@ func rangeTotal(contentRange string) (int64, bool) {
 // through WriteTo and need no buffer).
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
 
-// copyBody sends body to w in large writes.
-func copyBody(w io.Writer, body io.Reader) error {
+// CopyBody sends body to w in large writes.
+func CopyBody(w io.Writer, body io.Reader) error {
 	buf := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(buf)
 	_, err := io.CopyBuffer(w, body, *buf)

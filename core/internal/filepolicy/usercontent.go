@@ -1,8 +1,9 @@
-package server
+package filepolicy
 
 import (
 	"mime"
 	"net/http"
+	"strings"
 )
 
 // Files are user content: a member of a group could upload a page and its script, then send
@@ -26,7 +27,7 @@ var dataTypes = map[string]bool{
 }
 
 const (
-	opaqueType = "application/octet-stream"
+	OpaqueType = "application/octet-stream"
 	// textType is how plain text is shown: in UTF-8, so that no browser guesses an encoding.
 	textType = "text/plain; charset=utf-8"
 	// contentSandbox is the Content-Security-Policy of every file Basalt serves.
@@ -42,25 +43,25 @@ func mediaType(contentType string) string {
 	return kind
 }
 
-// storedType is the Content-Type an upload is stored with: the uploader's when it is inert,
+// StoredType is the Content-Type an upload is stored with: the uploader's when it is inert,
 // else application/octet-stream, so that a store serving the object itself (a public folder,
 // a link it signs) never answers with a page or a script either.
-func storedType(uploaded string) string {
+func StoredType(uploaded string) string {
 	if kind := mediaType(uploaded); inlineTypes[kind] || dataTypes[kind] {
 		return uploaded
 	}
-	return opaqueType
+	return OpaqueType
 }
 
-// setUserContentHeaders makes h the headers of the object at key, stored with the type
+// SetUserContentHeaders makes h the headers of the object at key, stored with the type
 // stored: inline with its type when that is inert and the caller did not ask for a download,
 // else an attachment of opaque bytes; sandboxed and never sniffed, either way.
-func setUserContentHeaders(h http.Header, key, stored string, download bool) {
+func SetUserContentHeaders(h http.Header, key, stored string, download bool) {
 	kind := mediaType(stored)
 	switch {
 	case download || !inlineTypes[kind]:
-		h.Set("Content-Type", opaqueType)
-		h.Set("Content-Disposition", attachment(key))
+		h.Set("Content-Type", OpaqueType)
+		h.Set("Content-Disposition", Attachment(key))
 	case kind == "text/plain":
 		h.Set("Content-Type", textType)
 	default:
@@ -68,4 +69,19 @@ func setUserContentHeaders(h http.Header, key, stored string, download bool) {
 	}
 	h.Set("Content-Security-Policy", contentSandbox)
 	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// BaseName is the last element of a key, without its trailing slash.
+func BaseName(key string) string {
+	key = strings.TrimSuffix(key, "/")
+	return key[strings.LastIndexByte(key, '/')+1:]
+}
+
+// Attachment is the Content-Disposition that downloads an object under its own name; a name
+// beyond ASCII is encoded as RFC 2231 says, which browsers read.
+func Attachment(key string) string {
+	if d := mime.FormatMediaType("attachment", map[string]string{"filename": BaseName(key)}); d != "" {
+		return d
+	}
+	return "attachment" // a name FormatMediaType cannot encode: the browser picks one
 }
