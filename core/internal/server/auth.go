@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/authn"
 	"github.com/basalt-dev/basalt/core/internal/authz"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -127,23 +127,7 @@ func (s *Server) me(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, Me{
 		Username: u.Username, Name: u.Name, Email: u.Email,
-		Groups: nonNil(u.Groups), Roles: nonNil(u.Roles),
+		Groups: httpapi.NonNil(u.Groups), Roles: httpapi.NonNil(u.Roles),
 		Projects: identity.Projects(u, s.opts.Config.Projects),
 	})
-}
-
-// timeOrNil makes a zero time (one a plugin did not give) null in JSON.
-func timeOrNil(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-// nonNil makes a nil list an empty one, so that JSON has [] rather than null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }

@@ -1,29 +1,18 @@
 package server
 
 import (
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/bookmark"
 	"github.com/basalt-dev/basalt/core/internal/documents"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
 // The user's bookmarks of storage folders follow them from browser to browser: they are a
 // personal document of their reserved folder.
-
-// decodeStrict reads a JSON body into v, refusing unknown fields so that a misspelt one is
-// named rather than ignored.
-func decodeStrict(c echo.Context, v any, what string) error {
-	err := readJSON(c.Request().Body, v, true)
-	if errors.Is(err, io.EOF) {
-		return sdk.InvalidFields("the body is empty", sdk.FieldViolation{Field: "body", Rule: "must be " + what + " as JSON"})
-	}
-	return err
-}
 
 func (s *Server) listBookmarks(c echo.Context) error {
 	list, _, err := readPersonal[bookmark.List](c, documents.Bookmarks)
@@ -38,7 +27,7 @@ func (s *Server) listBookmarks(c echo.Context) error {
 
 func (s *Server) addBookmark(c echo.Context) error {
 	var in bookmark.Bookmark
-	if err := decodeStrict(c, &in, "a bookmark {name, path}"); err != nil {
+	if err := httpapi.DecodeStrict(c, &in, "a bookmark {name, path}"); err != nil {
 		return err
 	}
 	var added bookmark.Bookmark

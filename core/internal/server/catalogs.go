@@ -3,12 +3,12 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/catalog"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -29,22 +29,12 @@ type CatalogView struct {
 
 func catalogView(c sdk.CatalogInfo) CatalogView {
 	v := CatalogView{
-		ID: c.ID, Name: c.Name, Description: c.Description, Location: withoutUserinfo(c.Location),
-		Status: c.Status, Highlighted: nonNil(c.Highlighted), AllowSharing: c.AllowSharing,
+		ID: c.ID, Name: c.Name, Description: c.Description, Location: catalog.WithoutUserinfo(c.Location),
+		Status: c.Status, Highlighted: httpapi.NonNil(c.Highlighted), AllowSharing: c.AllowSharing,
 		ChartCount: c.ChartCount, Error: c.Error,
 	}
-	v.LastRefresh = timeOrNil(c.LastRefresh)
+	v.LastRefresh = httpapi.TimeOrNil(c.LastRefresh)
 	return v
-}
-
-// withoutUserinfo keeps credentials written into a repository URL out of responses.
-func withoutUserinfo(location string) string {
-	u, err := url.Parse(location)
-	if err != nil || u.User == nil {
-		return location
-	}
-	u.User = nil
-	return u.String()
 }
 
 // VersionView is one version of a chart.
@@ -71,10 +61,10 @@ type ChartView struct {
 func chartView(c catalog.Chart) ChartView {
 	v := ChartView{
 		Catalog: c.Catalog, Name: c.Name, Description: c.Description, Icon: c.Icon, Home: c.Home,
-		Keywords: nonNil(c.Keywords), Annotations: c.Annotations, Versions: []VersionView{}, Error: c.Error,
+		Keywords: httpapi.NonNil(c.Keywords), Annotations: c.Annotations, Versions: []VersionView{}, Error: c.Error,
 	}
 	for _, cv := range c.Versions {
-		v.Versions = append(v.Versions, VersionView{Version: cv.Version, AppVersion: cv.AppVersion, Deprecated: cv.Deprecated, Created: timeOrNil(cv.Created)})
+		v.Versions = append(v.Versions, VersionView{Version: cv.Version, AppVersion: cv.AppVersion, Deprecated: cv.Deprecated, Created: httpapi.TimeOrNil(cv.Created)})
 	}
 	return v
 }

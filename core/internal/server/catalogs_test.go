@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
@@ -158,7 +159,7 @@ func TestCatalogAPI(t *testing.T) {
 
 	for _, path := range []string{"/catalogs/nope", "/catalogs/nope/charts", "/catalogs/ide/charts/nope",
 		"/catalogs/ide/charts/jupyter/versions/9.9.9", "/catalogs/ide/charts?project=project-not-mine"} {
-		var e ErrorBody
+		var e httpapi.ErrorBody
 		if code := getJSON(t, base+path, &e); code != 404 || e.Error.Code != "not_found" {
 			t.Errorf("%s: want 404 not_found, got %d %+v", path, code, e)
 		}

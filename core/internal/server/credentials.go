@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/snippets"
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -35,12 +36,6 @@ type SecretsCredentials struct {
 	Snippets   []snippets.Snippet `json:"snippets"`
 }
 
-// noStore keeps credentials out of caches and browser history.
-func noStore(c echo.Context) {
-	c.Response().Header().Set("Cache-Control", "no-store")
-	c.Response().Header().Set("Pragma", "no-cache")
-}
-
 func (s *Server) storageCredentials(c echo.Context) error {
 	f := inFiles(c)
 	creds, err := f.store.Credentials(c.Request().Context(), sdk.CredentialsRequest{Caller: f.user.Caller(), Project: f.project.SDK()})
@@ -56,8 +51,8 @@ func (s *Server) storageCredentials(c echo.Context) error {
 		Snippets: snippets.S3Snippets(snippets.S3{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey,
 			SessionToken: creds.SessionToken, Endpoint: creds.Endpoint, Region: creds.Region, PathStyle: creds.PathStyle,
 			Bucket: bucket, Prefix: prefix})}
-	out.Expiration = timeOrNil(creds.Expiration)
-	noStore(c)
+	out.Expiration = httpapi.TimeOrNil(creds.Expiration)
+	httpapi.NoStore(c)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -69,7 +64,7 @@ func (s *Server) secretsCredentials(c echo.Context) error {
 	}
 	out := SecretsCredentials{Token: tok.Token, Address: tok.Address, Mount: tok.Mount, Home: sc.home,
 		Snippets: snippets.VaultSnippets(snippets.Vault{Address: tok.Address, Token: tok.Token, Mount: tok.Mount, Home: sc.home})}
-	out.Expiration = timeOrNil(tok.Expiration)
-	noStore(c)
+	out.Expiration = httpapi.TimeOrNil(tok.Expiration)
+	httpapi.NoStore(c)
 	return c.JSON(http.StatusOK, out)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 )
 
@@ -126,7 +127,7 @@ func TestFilesAPI(t *testing.T) {
 		base + "/api/v1/projects/user-bob/files",
 		base + "/api/v1/projects/project-finance/files",
 	} {
-		var e ErrorBody
+		var e httpapi.ErrorBody
 		if code := getJSON(t, url, &e); code != 404 {
 			t.Errorf("%s: want 404, got %d %+v", url, code, e)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/basalt-dev/basalt/core/api"
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/buildinfo"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 )
 
@@ -89,9 +90,9 @@ func (s *Server) uiConfig(c echo.Context) error {
 	ui := s.opts.Config.UI
 	// Lists are never null, so that the portal iterates without checks.
 	links := ui.Links
-	links.Header, links.Footer, links.SideBar = nonNil(links.Header), nonNil(links.Footer), nonNil(links.SideBar)
+	links.Header, links.Footer, links.SideBar = httpapi.NonNil(links.Header), httpapi.NonNil(links.Footer), httpapi.NonNil(links.SideBar)
 	home := ui.Home
-	home.Cards = nonNil(home.Cards)
+	home.Cards = httpapi.NonNil(home.Cards)
 	return c.JSON(http.StatusOK, UIConfig{
 		Branding: Branding{
 			Name: ui.Name, HeaderText: ui.HeaderText, LogoURL: ui.LogoURL, FaviconURL: ui.FaviconURL, TabTitle: ui.TabTitle,
@@ -105,7 +106,7 @@ func (s *Server) uiConfig(c echo.Context) error {
 		Alert:     ui.Alert,
 		Terms:     ui.Terms,
 		Features:  ui.Features,
-		Bookmarks: nonNil(ui.Bookmarks),
+		Bookmarks: httpapi.NonNil(ui.Bookmarks),
 		Regions:   s.regionInfos(),
 	})
 }

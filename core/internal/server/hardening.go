@@ -19,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/basalt-dev/basalt/core/internal/audit"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 )
 
@@ -168,7 +169,7 @@ func (s *Server) metricsHandler() http.Handler {
 		return metrics
 	}
 	want := sha256.Sum256([]byte(token)) // equal lengths, so that the comparison's time tells nothing
-	refusal, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: "unauthenticated",
+	refusal, _ := json.Marshal(httpapi.ErrorBody{Error: httpapi.ErrorDetail{Code: "unauthenticated",
 		Message: "/metrics needs the metrics token (server.metrics_token) as a bearer token"}})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -320,7 +321,7 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 		err := next(c)
 		status := c.Response().Status
 		if err != nil {
-			status, _ = describe(err)
+			status, _ = httpapi.Describe(err)
 		}
 		e := audit.Event{Project: c.Param("project"), Action: action, Status: status,
 			RequestID: c.Response().Header().Get(echo.HeaderXRequestID), Outcome: audit.Success}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/audit"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 )
@@ -48,7 +49,7 @@ func TestCrossOriginStateChangesAreRefused(t *testing.T) {
 	}
 	for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example.org"}} {
 		resp, body := mkdir("from-elsewhere", h...)
-		var e ErrorBody
+		var e httpapi.ErrorBody
 		if resp.StatusCode != 403 || json.Unmarshal(body, &e) != nil || e.Error.Code != "permission_denied" {
 			t.Errorf("%v: %d %s, want 403 permission_denied", h, resp.StatusCode, body)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -21,9 +22,9 @@ func startForLimits(t *testing.T) string {
 }
 
 // refusal reads a 400's error and fails unless it names field with a rule containing rule.
-func refusal(t *testing.T, what string, status int, body []byte, field, rule string) ErrorBody {
+func refusal(t *testing.T, what string, status int, body []byte, field, rule string) httpapi.ErrorBody {
 	t.Helper()
-	var e ErrorBody
+	var e httpapi.ErrorBody
 	if err := json.Unmarshal(body, &e); err != nil {
 		t.Fatalf("%s: %d, not the error shape: %.300s", what, status, body)
 	}
@@ -70,7 +71,7 @@ func TestInputLengthsAreBounded(t *testing.T) {
 // TestErrorsEchoNothingWhole: whatever an error quotes, it quotes at most a hundred
 // characters of it.
 func TestErrorsEchoNothingWhole(t *testing.T) {
-	status, body := describe(sdk.Errorf(sdk.ErrNotFound, "no chart %q in catalog ide", strings.Repeat("x", 100_000)))
+	status, body := httpapi.Describe(sdk.Errorf(sdk.ErrNotFound, "no chart %q in catalog ide", strings.Repeat("x", 100_000)))
 	if status != http.StatusNotFound || len(body.Error.Message) > 300 || !strings.Contains(body.Error.Message, "…") {
 		t.Fatalf("want a 404 quoting a shortened name, got %d %.300q", status, body.Error.Message)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 )
 
@@ -61,7 +62,7 @@ func TestLaunch(t *testing.T) {
 	}
 
 	code, body := postJSON(t, p+"/launch/plan", `{"catalog":"ide","chart":"notebook","values":{"cpu":"many","flavour":"julia","owner":"bob"}}`)
-	var e ErrorBody
+	var e httpapi.ErrorBody
 	_ = json.Unmarshal(body, &e)
 	details, _ := json.Marshal(e.Error.Details)
 	for _, field := range []string{"cpu", "flavour", "owner"} {

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 )
 
 // launchMetrics are the Prometheus series of launches. Charts label only launches that were
@@ -46,6 +48,6 @@ func (m *launchMetrics) failed(err error) {
 	if err == nil {
 		return
 	}
-	_, body := describe(err)
+	_, body := httpapi.Describe(err)
 	m.failures.WithLabelValues(body.Error.Code).Inc()
 }

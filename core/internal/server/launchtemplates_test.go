@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk/plugintest"
 )
@@ -58,7 +59,7 @@ func TestTemplateLookupRefusedAtPlan(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, body := postJSON(t, p+c.path, c.body)
-			var e ErrorBody
+			var e httpapi.ErrorBody
 			_ = json.Unmarshal(body, &e)
 			details, _ := json.Marshal(e.Error.Details)
 			if code != http.StatusBadRequest || !strings.Contains(string(details), `"field":"extraEnvVars[0].value"`) ||

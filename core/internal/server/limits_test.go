@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
@@ -218,7 +219,7 @@ func TestStreamsPerUserAreCapped(t *testing.T) {
 			t.Fatal(err)
 		}
 		if resp.StatusCode != http.StatusOK {
-			var e ErrorBody
+			var e httpapi.ErrorBody
 			_ = json.NewDecoder(resp.Body).Decode(&e)
 			resp.Body.Close()
 			cancel()

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/documents"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/s3profile"
 	"github.com/basalt-dev/basalt/core/internal/snippets"
 	"github.com/basalt-dev/basalt/sdk"
@@ -33,7 +34,7 @@ func (s *Server) listS3Profiles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	noStore(c)
+	httpapi.NoStore(c)
 	return c.JSON(http.StatusOK, S3ProfileList{Profiles: set.Views()})
 }
 
@@ -54,7 +55,7 @@ func (s *Server) updateS3Profile(c echo.Context) error {
 // answers the profile without its secrets.
 func (s *Server) saveS3Profile(c echo.Context, status int, save func(*s3profile.Set, s3profile.Input) (s3profile.Profile, error)) error {
 	var in s3profile.Input
-	if err := decodeStrict(c, &in, "an S3 profile"); err != nil {
+	if err := httpapi.DecodeStrict(c, &in, "an S3 profile"); err != nil {
 		return err
 	}
 	var saved s3profile.Profile
@@ -64,7 +65,7 @@ func (s *Server) saveS3Profile(c echo.Context, status int, save func(*s3profile.
 	}); err != nil {
 		return err
 	}
-	noStore(c)
+	httpapi.NoStore(c)
 	return c.JSON(status, saved.View())
 }
 
@@ -90,6 +91,6 @@ func (s *Server) s3ProfileCredentials(c echo.Context) error {
 		Endpoint: p.URL, Region: p.Region, PathStyle: p.PathStyleAccess,
 		Snippets: snippets.S3Snippets(snippets.S3{AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey,
 			SessionToken: p.SessionToken, Endpoint: p.URL, Region: p.Region, PathStyle: p.PathStyleAccess})}
-	noStore(c)
+	httpapi.NoStore(c)
 	return c.JSON(http.StatusOK, out)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/documents"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/core/internal/shell"
 	"github.com/basalt-dev/basalt/sdk"
@@ -141,7 +142,7 @@ func (s *Server) readSecret(c echo.Context) error {
 	if view.Data == nil {
 		view.Data = map[string]string{}
 	}
-	view.Created = timeOrNil(resp.Created)
+	view.Created = httpapi.TimeOrNil(resp.Created)
 	return c.JSON(http.StatusOK, view)
 }
 
@@ -288,7 +289,7 @@ func (s *Server) secretVersions(c echo.Context) error {
 	}
 	out := []VersionInfo{}
 	for _, v := range resp.Versions {
-		out = append(out, VersionInfo{Version: v.Version, Created: timeOrNil(v.Created), Deleted: timeOrNil(v.Deleted), Destroyed: v.Destroyed})
+		out = append(out, VersionInfo{Version: v.Version, Created: httpapi.TimeOrNil(v.Created), Deleted: httpapi.TimeOrNil(v.Deleted), Destroyed: v.Destroyed})
 	}
 	return c.JSON(http.StatusOK, SecretVersions{
 		Path: sc.relative(path), CurrentVersion: resp.CurrentVersion, Versions: out,

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 )
 
@@ -30,7 +31,7 @@ func TestSecretsAPI(t *testing.T) {
 		t.Fatalf("a stale checkVersion must conflict: %d %s", code, body)
 	}
 	code, body := put("apis/bad", `{"data":{"1X":"a","ok_key":"b","has-dash":"c"}}`)
-	var e ErrorBody
+	var e httpapi.ErrorBody
 	_ = json.Unmarshal([]byte(body), &e)
 	fields, _ := json.Marshal(e.Error.Details)
 	if code != 400 || !strings.Contains(string(fields), "data.1X") || !strings.Contains(string(fields), "data.has-dash") || strings.Contains(string(fields), "ok_key") {

@@ -22,6 +22,7 @@ import (
 	"github.com/basalt-dev/basalt/core/internal/authn"
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/catalog"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/launch/action"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/scope"
@@ -62,8 +63,8 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = errorHandler(opts.Log)
-	e.Binder = &bodyBinder{}
+	e.HTTPErrorHandler = httpapi.ErrorHandler(opts.Log)
+	e.Binder = &httpapi.Binder{}
 	// A client's address (sign-in rate limits, logs) comes from X-Forwarded-For only when the
 	// peer is a proxy on a loopback or private network (an ingress); anyone else could write
 	// that header to dodge the limits.
@@ -91,7 +92,7 @@ func New(opts Options) (*Server, error) {
 		e.Use(traceRequests())
 	}
 	e.Use(middleware.RequestID())
-	e.Use(limitInputs)
+	e.Use(httpapi.LimitInputs)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			opts.Log.Error("panic in handler", "error", err, "stack", string(stack))

@@ -17,6 +17,7 @@ import (
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/api"
 	"github.com/basalt-dev/basalt/core/internal/authz"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -81,7 +82,7 @@ func TestErrorsHaveOneShape(t *testing.T) {
 	base := start(t, nil)
 	for _, path := range []string{"/api/v1/no-such-thing", "/api/v1/"} {
 		resp, body := get(t, base+path)
-		var e ErrorBody
+		var e httpapi.ErrorBody
 		if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != 404 || e.Error.Code != "not_found" {
 			t.Errorf("%s: %d %s", path, resp.StatusCode, body)
 		}
@@ -91,7 +92,7 @@ func TestErrorsHaveOneShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var e ErrorBody
+	var e httpapi.ErrorBody
 	if json.NewDecoder(resp.Body).Decode(&e) != nil || resp.StatusCode != 405 || e.Error.Code != "method_not_allowed" {
 		t.Errorf("POST /healthz: %d %+v", resp.StatusCode, e)
 	}
@@ -112,7 +113,7 @@ func TestDescribeMapsErrorKinds(t *testing.T) {
 		{errors.New("secret token abc leaked in text"), 500, "internal"},
 	}
 	for _, c := range cases {
-		status, body := describe(c.err)
+		status, body := httpapi.Describe(c.err)
 		if status != c.status || body.Error.Code != c.code {
 			t.Errorf("%v: got %d %s, want %d %s", c.err, status, body.Error.Code, c.status, c.code)
 		}
@@ -120,8 +121,8 @@ func TestDescribeMapsErrorKinds(t *testing.T) {
 			t.Errorf("an internal error's text must not reach the client: %q", body.Error.Message)
 		}
 	}
-	_, body := describe(cases[1].err)
-	fields, _ := body.Error.Details.(map[string]any)["fields"].([]FieldDetail)
+	_, body := httpapi.Describe(cases[1].err)
+	fields, _ := body.Error.Details.(map[string]any)["fields"].([]httpapi.FieldDetail)
 	if len(fields) != 1 || fields[0].Field != "a.b" || body.Error.Message != "invalid values" {
 		t.Errorf("invalid fields must be listed as details: %+v", body.Error)
 	}
@@ -216,7 +217,7 @@ func TestPluginsAreForAdministrators(t *testing.T) {
 	}
 	user := start(t, nil, "auth.local.roles=[]")
 	resp, body := get(t, user+"/api/v1/plugins")
-	var e ErrorBody
+	var e httpapi.ErrorBody
 	if json.Unmarshal([]byte(body), &e) != nil || resp.StatusCode != 403 || e.Error.Code != "permission_denied" {
 		t.Fatalf("non-admin: %d %s", resp.StatusCode, body)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/scope"
 	"github.com/basalt-dev/basalt/core/internal/shell"
 	"github.com/basalt-dev/basalt/sdk"
@@ -314,7 +315,7 @@ func streamSSE[T any](c echo.Context, event string, run func(send func(T) error)
 		return nil
 	})
 	if err != nil && c.Request().Context().Err() == nil {
-		_, desc := describe(err)
+		_, desc := httpapi.Describe(err)
 		data, _ := json.Marshal(desc)
 		fmt.Fprintf(w, "event: error\ndata: %s\n\n", data)
 	}

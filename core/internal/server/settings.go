@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/documents"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 )
 
 func (s *Server) getSettings(c echo.Context) error {
@@ -18,13 +19,13 @@ func (s *Server) getSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	noStore(c)
+	httpapi.NoStore(c)
 	return c.JSON(http.StatusOK, settings)
 }
 
 func (s *Server) putSettings(c echo.Context) error {
 	var in documents.Settings
-	if err := decodeStrict(c, &in, "the settings object"); err != nil {
+	if err := httpapi.DecodeStrict(c, &in, "the settings object"); err != nil {
 		return err
 	}
 	if err := in.Validate(); err != nil {
@@ -39,6 +40,6 @@ func (s *Server) putSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	noStore(c)
+	httpapi.NoStore(c)
 	return c.JSON(http.StatusOK, saved)
 }

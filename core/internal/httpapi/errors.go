@@ -1,4 +1,6 @@
-package server
+// Package httpapi is the API's plumbing shared by every handler: reading bodies and
+// parameters within their limits, and writing answers and errors in the one shape.
+package httpapi
 
 import (
 	"errors"
@@ -15,6 +17,7 @@ type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
 
+// ErrorDetail is what went wrong: a code, a message, and details such as the failing fields.
 type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
@@ -54,14 +57,14 @@ var statusCodes = map[int]string{
 	http.StatusServiceUnavailable:    "unavailable",
 }
 
-// errorHandler writes every error, from handlers, plugins or echo itself, in the one shape.
+// ErrorHandler writes every error, from handlers, plugins or echo itself, in the one shape.
 // Errors of unknown kind are logged with the request id and answered without their text.
-func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
-		status, body := describe(err)
+		status, body := Describe(err)
 		if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusNotImplemented {
 			log.Error("request failed", "error", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 				"method", c.Request().Method, "path", c.Path())
@@ -74,7 +77,8 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	}
 }
 
-func describe(err error) (int, ErrorBody) {
+// Describe is the status and the body an error is answered with.
+func Describe(err error) (int, ErrorBody) {
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		code, ok := statusCodes[he.Code]

@@ -1,4 +1,4 @@
-package server
+package httpapi
 
 import (
 	"bytes"
@@ -52,9 +52,9 @@ func tooLong(field, value string) *sdk.FieldViolation {
 	return nil
 }
 
-// limitInputs refuses an API request whose path or query parameters are too long, before
+// LimitInputs refuses an API request whose path or query parameters are too long, before
 // any handler reads, logs or echoes them.
-func limitInputs(next echo.HandlerFunc) echo.HandlerFunc {
+func LimitInputs(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !strings.HasPrefix(c.Path(), "/api/") {
 			return next(c)
@@ -87,11 +87,12 @@ func violationsMessage(bad []sdk.FieldViolation) string {
 	return bad[0].Field + ": " + bad[0].Rule
 }
 
-// bodyBinder is echo's binder with JSON bodies read by readJSON: errors in the product's words
+// Binder is echo's binder with JSON bodies read by readJSON: errors in the product's words
 // and lengths checked.
-type bodyBinder struct{ echo.DefaultBinder }
+type Binder struct{ echo.DefaultBinder }
 
-func (b *bodyBinder) Bind(i any, c echo.Context) error {
+// Bind binds path and query parameters and a JSON body into i.
+func (b *Binder) Bind(i any, c echo.Context) error {
 	if err := b.BindPathParams(c, i); err != nil {
 		return sdk.Errorf(sdk.ErrInvalidArgument, "invalid path parameters")
 	}
@@ -269,4 +270,14 @@ func shorten(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// DecodeStrict reads a JSON body into v, refusing unknown fields so that a misspelt one is
+// named rather than ignored.
+func DecodeStrict(c echo.Context, v any, what string) error {
+	err := readJSON(c.Request().Body, v, true)
+	if errors.Is(err, io.EOF) {
+		return sdk.InvalidFields("the body is empty", sdk.FieldViolation{Field: "body", Rule: "must be " + what + " as JSON"})
+	}
+	return err
 }
