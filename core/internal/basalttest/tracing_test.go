@@ -67,6 +67,10 @@ func TestLaunchTrace(t *testing.T) {
 	secret := "trace-secret-" + randomHex(8)
 	p, services := startTraced(t, collector, true, secret)
 
+	catalogCalls := func() [3]int {
+		return [3]int{p.PluginCalls("catalogs", "ListCatalogs"), p.PluginCalls("catalogs", "GetChart"), p.PluginCalls("catalogs", "GetArchive")}
+	}
+	before := catalogCalls()
 	traceID, callerID := randomHex(16), randomHex(8)
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, services,
 		strings.NewReader(`{"catalog":"ide","chart":"jupyter",`+noVolume+`}`))
@@ -83,6 +87,11 @@ func TestLaunchTrace(t *testing.T) {
 		t.Fatalf("launch: %s %v", resp.Status, err)
 	}
 	t.Cleanup(func() { deleteQuietly(services + "/" + launched.Service.ID) })
+	// One launch lists the catalogs once, and reads the chart and its archive once each.
+	if after := catalogCalls(); after[0]-before[0] != 1 || after[1]-before[1] != 1 || after[2]-before[2] != 1 {
+		t.Errorf("one launch made %d ListCatalogs, %d GetChart and %d GetArchive calls; want 1 each",
+			after[0]-before[0], after[1]-before[1], after[2]-before[2])
+	}
 
 	var trace map[string]tracingtest.Span // by name
 	deadline := time.Now().Add(90 * time.Second)
@@ -100,6 +109,16 @@ func TestLaunchTrace(t *testing.T) {
 			t.Fatalf("no helm.install span in trace %s after 90s; spans of the trace: %v", traceID, trace)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+
+	plans := 0
+	for _, s := range collector.Spans() {
+		if s.TraceID == traceID && s.Name == "launch.plan" {
+			plans++
+		}
+	}
+	if plans != 1 {
+		t.Errorf("one launch planned %d times, want once", plans)
 	}
 
 	const install = "basalt.region.v1.Region/Install"
