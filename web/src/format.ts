@@ -1,8 +1,9 @@
 // Formatting of sizes, dates, durations and Kubernetes quantities for display.
-import type { LocalizedText } from "./api/types";
+/** Language code to text, as the API writes localized strings. */
+export type LocalizedText = Record<string, string>;
 
 /** The text in the language, else English, else the first there is. */
-export function localize(text: LocalizedText | undefined, lang: string): string {
+export function localize(text: LocalizedText | null | undefined, lang: string): string {
   if (!text) return "";
   return text[lang] ?? text.en ?? Object.values(text)[0] ?? "";
 }

@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect } from "react";
-import type { Features, InstanceConfig, LocalizedText } from "./api/types";
-import { localize } from "./format";
+import type { Features, UIConfig as InstanceConfig } from "./api/types";
+import { localize, type LocalizedText } from "./format";
 import { useI18n } from "./i18n";
 
 /** The instance configuration, present everywhere under the shell. */

@@ -149,6 +149,11 @@ func TestCatalogAPI(t *testing.T) {
 		t.Fatalf("the all view gathers PROD catalogs only: %+v", charts.Charts)
 	}
 
+	var chart ChartView
+	if code := getJSON(t, base+"/catalogs/ide/charts/jupyter", &chart); code != 200 || chart.Name != "jupyter" || len(chart.Versions) != 3 {
+		t.Fatalf("one chart with its versions: %d %+v", code, chart)
+	}
+
 	var version ChartVersionView
 	if code := getJSON(t, base+"/catalogs/ide/charts/jupyter/versions/1.2.0", &version); code != 200 {
 		t.Fatalf("chart version: %d", code)

@@ -229,5 +229,6 @@ func mustNew(t testing.TB, opts Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.http.Handler = checkAnswers(t, srv.http.Handler)
 	return srv
 }

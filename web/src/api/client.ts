@@ -1,40 +1,51 @@
 import { ApiError, CLIENT_CODES, decodeError } from "./errors";
 import { savedRegion } from "./region";
 import type {
-  Catalog,
-  Chart,
-  ChartVersion,
-  FileEntry,
+  CatalogView as Catalog,
+  ChartView as Chart,
+  ChartVersionView as ChartVersion,
+  ObjectView as FileEntry,
   FileList,
-  FileRange,
-  FolderEntry,
-  InstanceConfig,
-  LaunchAccepted,
-  LaunchFormResponse,
-  LaunchPlan,
+  FolderView as FolderEntry,
+  UIConfig as InstanceConfig,
+  LaunchResult as LaunchAccepted,
+  LaunchForm as LaunchFormResponse,
+  PlanView as LaunchPlan,
   LaunchRequest,
-  LogLine,
+  LogView as LogLine,
   Me,
   Quota,
   SavedConfiguration,
-  Secret,
+  SecretView as Secret,
   SecretList,
   SecretsCredentials,
   StorageCredentials,
-  S3Profile,
+  S3ProfileView as S3Profile,
   S3ProfileInput,
   SecretVersions,
   SecretWritten,
-  Service,
+  ServiceView as Service,
   ServiceDetails,
-  ServiceEvent,
+  EventView as ServiceEvent,
   ServiceList,
   ShareLink,
-  UserBookmark,
+  Bookmark as UserBookmark,
   UserSettings,
-  VersionInfo,
-  WithCommands,
+  Version as VersionInfo,
 } from "./types";
+
+/** Every answer of an action carries the equivalent command-line commands. */
+interface WithCommands {
+  commands?: string[];
+}
+
+/** A byte range of a file, read for a preview. */
+export interface FileRange {
+  blob: Blob;
+  contentType: string;
+  /** The file's whole size when the server said it (Content-Range), else the bytes received. */
+  totalSize: number;
+}
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 

@@ -1,4 +1,4 @@
-import type { ErrorBody, FieldViolation } from "./types";
+import type { ErrorBody, FieldDetail as FieldViolation } from "./types";
 
 /** Codes the client itself gives when the server did not send a decodable error. */
 export const CLIENT_CODES = {

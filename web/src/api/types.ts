@@ -1,572 +1,3133 @@
-// Types of Basalt's /api/v1 responses, as core/api/openapi.yaml and the handlers document them.
-
-/** GET /api/v1/config: what the portal needs to brand and localise itself (config.UI). */
-export interface InstanceConfig {
-  branding: Branding;
-  /** Language codes the instance offers, e.g. ["en", "fr"]. */
-  languages: string[];
-  version: string;
-  /** How users sign in; absent on servers older than the identity work (treated as local). */
-  auth?: AuthInfo;
-  // The parts below are absent on servers older than theming: each reader has a default.
-  links?: InstanceLinks;
-  home?: HomeContent;
-  alert?: AlertBanner;
-  terms?: TermsOfService;
-  features?: Features;
-  bookmarks?: Bookmark[];
-  /** Where services run and data lives, the default first; the portal sends the chosen id as ?region=. */
-  regions?: RegionInfo[];
-}
-
-export interface RegionInfo {
-  id: string;
-  name: string;
-  description?: string;
-  /** Whether the region runs services, has a file browser, has a secrets store. */
-  services: boolean;
-  files: boolean;
-  secrets: boolean;
-  /** Downloads go from the store to the browser, through a redirect (regions[].download_from_store). */
-  downloadFromStore?: boolean;
-}
-
-export interface AuthInfo {
-  /** local: one configured user, no sign-in; oidc: sign in through the identity provider. */
-  mode: "local" | "oidc";
-  loginUrl?: string;
-  logoutUrl?: string;
-}
-
-export interface Branding {
-  name: string;
-  headerText?: LocalizedText;
-  /** Empty when the instance has no logo. */
-  logoUrl: string;
-  faviconUrl?: string;
-  /** The tab title after the page's; absent: the name. */
-  tabTitle?: string;
-  palette: Palette;
-  darkPalette?: Palette;
-  font?: { family?: string; cssUrl?: string };
-}
-
-/** CSS colours; an empty or absent one keeps the portal's. */
-export interface Palette {
-  primary: string;
-  secondary?: string;
-  background?: string;
-  surface?: string;
-  text?: string;
-}
-
-export interface InstanceLink {
-  label: LocalizedText;
-  url: string;
-}
-
-export interface InstanceLinks {
-  header: InstanceLink[];
-  footer: InstanceLink[];
-  sideBar: InstanceLink[];
-}
-
-export interface HomeCard {
-  title: LocalizedText;
-  description?: LocalizedText;
-  url: string;
-  /** A portal icon name or an image URL. */
-  icon?: string;
-}
-
-export interface HomeContent {
-  title?: LocalizedText;
-  subtitle?: LocalizedText;
-  callToAction?: InstanceLink;
-  cards: HomeCard[];
-}
-
-export interface AlertBanner {
-  severity: "info" | "success" | "warning" | "error";
-  text?: LocalizedText;
-  dismissible: boolean;
-}
-
-export interface TermsOfService {
-  version?: string;
-  url?: string;
-  markdown?: LocalizedText;
-}
-
-export interface Features {
-  commandPanel: boolean;
-  autoLaunch: boolean;
-  allCatalogs: boolean;
-}
-
-export interface Bookmark {
-  label: LocalizedText;
-  /** A storage path, bucket first. */
-  path: string;
-}
-
-/** One ready-to-paste use of credentials: AWS CLI, mc, Python, R, DuckDB, vault… */
-export interface Snippet {
-  id: string;
-  label: string;
-  language: string;
-  code: string;
-}
-
-/** GET /projects/{project}/credentials/storage */
-export interface StorageCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  /** Absent for keys that do not expire. */
-  expiration?: string;
-  endpoint: string;
-  region: string;
-  pathStyle: boolean;
-  defaultBucket: string;
-  defaultPrefix: string;
-  snippets: Snippet[];
-}
-
-/** GET /projects/{project}/credentials/secrets */
-export interface SecretsCredentials {
-  token: string;
-  expiration?: string;
-  address: string;
-  mount?: string;
-  home: string;
-  snippets: Snippet[];
-}
-
-/** GET /api/v1/version */
-export interface VersionInfo {
-  version: string;
-  commit: string;
-}
-
-/** The body of every error response: {"error": {...}}. */
-export interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    details?: unknown;
-  };
-}
-
-/** One rule a field broke, from an error's details.fields. */
-export interface FieldViolation {
-  field: string;
-  rule: string;
-}
-
-/** Every response of an action carries the equivalent command-line commands. */
-export interface WithCommands {
-  commands?: string[];
-}
-
-// --- identity ---------------------------------------------------------------------------
-
-export interface Project {
-  /** e.g. user-alice or project-data-team */
-  id: string;
-  name: string;
-  /** The group's name; absent for the personal project. */
-  group?: string;
-}
-
-/** GET /me */
-export interface Me {
-  username: string;
-  name: string;
-  email?: string;
-  groups: string[];
-  roles: string[];
-  /** The personal project first. */
-  projects: Project[];
-}
-
-// --- catalogs ---------------------------------------------------------------------------
-
-/** Language code to text. */
-export type LocalizedText = Record<string, string>;
-
-export interface Catalog {
-  id: string;
-  name: LocalizedText;
-  description?: LocalizedText;
-  location: string;
-  status: "PROD" | "TEST" | "INTERNAL";
-  highlightedCharts: string[];
-  allowSharing: boolean;
-  chartCount: number;
-  lastRefresh?: string;
-  error?: string;
-}
-
-export interface ChartVersionSummary {
-  version: string;
-  appVersion?: string;
-  created?: string;
-  deprecated?: boolean;
-}
-
-export interface Chart {
-  catalog: string;
-  name: string;
-  description?: string;
-  icon?: string;
-  home?: string;
-  keywords: string[];
-  annotations?: Record<string, string>;
-  /** Newest first, pre-releases last. */
-  versions: ChartVersionSummary[];
-  error?: string;
-}
-
-export interface ChartDependency {
-  name?: string;
-  version?: string;
-  repository?: string;
-  condition?: string;
-  alias?: string;
-}
-
-export interface ChartVersion {
-  catalog: string;
-  chart: string;
-  version: string;
-  description?: string;
-  icon?: string;
-  readme: string;
-  /** values.yaml */
-  values: string;
-  /** values.schema.json, or null when the chart has none. */
-  schema: unknown;
-  dependencies: ChartDependency[];
-  digest?: string;
-}
-
-// --- files ------------------------------------------------------------------------------
-
-export interface FileEntry {
-  /** bucket/key */
-  path: string;
-  name: string;
-  size: number;
-  lastModified?: string;
-  contentType?: string;
-}
-
-export interface FolderEntry {
-  /** bucket/prefix/ */
-  path: string;
-  name: string;
-}
-
-export interface FileList extends WithCommands {
-  path: string;
-  /** The project's home, bucket/prefix/. */
-  home: string;
-  folders: FolderEntry[];
-  files: FileEntry[];
-  nextPageToken?: string;
-}
-
-export interface ShareLink extends WithCommands {
-  url: string;
-  expiresAt: string;
-}
-
-/** A byte range of a file, read for a preview. */
-export interface FileRange {
-  blob: Blob;
-  contentType: string;
-  /** The file's whole size when the server said it (Content-Range), else the bytes received. */
-  totalSize: number;
-}
-
-// --- secrets ----------------------------------------------------------------------------
-
-export interface SecretEntry {
-  name: string;
-  /** Relative to the project's top folder of secrets. */
-  path: string;
-  folder: boolean;
-}
-
-export interface SecretList extends WithCommands {
-  path: string;
-  /** The project's top folder in the secrets store. */
-  home: string;
-  /** Folders first. */
-  entries: SecretEntry[];
-}
-
-export interface Secret extends WithCommands {
-  path: string;
-  data: Record<string, string>;
-  version: number;
-  created?: string;
-}
-
-export interface SecretVersion {
-  version: number;
-  created?: string;
-  deleted?: string;
-  destroyed: boolean;
-}
-
-export interface SecretVersions extends WithCommands {
-  path: string;
-  currentVersion: number;
-  /** Oldest first. */
-  versions: SecretVersion[];
-}
-
-export interface SecretWritten extends WithCommands {
-  path: string;
-  version: number;
-}
-
-// --- services ---------------------------------------------------------------------------
-
-export interface Workload {
-  kind: string;
-  name: string;
-  desired: number;
-  ready: number;
-}
-
-export interface Service {
-  /** The release name. */
-  id: string;
-  friendlyName: string;
-  catalog?: string;
-  chart: string;
-  version: string;
-  appVersion?: string;
-  status: "pending" | "deployed" | "failed" | "suspended" | "unknown";
-  reason?: string;
-  ready: boolean;
-  workloads: Workload[];
-  urls: string[];
-  notes?: string;
-  owner: string;
-  shared: boolean;
-  started?: string;
-  runningFor?: string;
-  suspendable: boolean;
-  suspended: boolean;
-}
-
-export interface ServiceList extends WithCommands {
-  services: Service[];
-}
-
-export interface ServiceDetails extends WithCommands {
-  service: Service;
-  /** The values the service runs with, secrets masked. */
-  values: unknown;
-  manifest?: string;
-}
-
-export interface Quota extends WithCommands {
-  /** Resource name to Kubernetes quantity, e.g. {"requests.cpu": "4"}. */
-  hard: Record<string, string>;
-  used: Record<string, string>;
-}
-
-/** One line of a service's logs (server-sent event "log"). */
-export interface LogLine {
-  pod: string;
-  container: string;
-  time?: string;
-  line: string;
-}
-
-/** One Kubernetes event of a service's objects (server-sent event "event"). */
-export interface ServiceEvent {
-  time?: string;
-  /** Normal or Warning. */
-  type: string;
-  reason: string;
-  /** Kind/name */
-  object: string;
-  message: string;
-  count: number;
-}
-
-// --- launch -----------------------------------------------------------------------------
-
-/** What a form field is drawn with (core/internal/launch/form). */
-export type FieldWidget =
-  | "group"
-  | "list"
-  | "checkbox"
-  | "text"
-  | "textArea"
-  | "password"
-  | "select"
-  | "slider"
-  | "rangeSlider"
-  | "number"
-  | "integer"
-  | "yaml";
-
-/** A slider; two fields with the same rangeId form one range slider (down: requests, up: limits). */
-export interface FieldSlider {
-  min: number;
-  max: number;
-  step?: number;
-  /** With a unit, the value is a string ending in it ("2Gi"); without, a number. */
-  unit?: string;
-  rangeId?: string;
-  extremity?: "down" | "up" | string;
-  semantic?: string;
-}
-
 /**
- * Hides a field while the value at path equals value. The server resolves Onyxia's relative
- * paths into absolute dotted ones; isPathRelative ('/'-separated, from the field's parent) is
- * still understood.
+ * This file was auto-generated by openapi-typescript.
+ * Do not make direct changes to the file.
  */
-export interface FieldCondition {
-  path: string;
-  value: unknown;
-  isPathRelative?: boolean;
-}
 
-/** One node of a launch form. */
-export interface FormField {
-  /** Dotted, [n] for indices; "" for the root, "list[]" for an array's item. */
-  path: string;
-  key?: string;
-  type?: string;
-  title?: string;
-  description?: string;
-  /** The pre-filled value (context, schema default or values.yaml); absent on groups and items. */
-  value?: unknown;
-  default?: unknown;
-  widget: FieldWidget;
-  options?: unknown[];
-  slider?: FieldSlider;
-  pattern?: string;
-  minimum?: number;
-  maximum?: number;
-  /** Always hidden (the value is still sent). */
-  hidden?: boolean;
-  hiddenWhen?: FieldCondition;
-  readonly?: boolean;
-  fields?: FormField[];
-  items?: FormField;
+export interface paths {
+    "/openapi.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document. */
+        get: operations["getOpenAPI"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The version of the running server. */
+        get: operations["getVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the portal needs first: branding, languages, sign-in, home content, banner, terms, feature switches and bookmarks. */
+        get: operations["getUIConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/presigned/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download through a link Basalt signed (for stores that cannot presign); no sign-in needed, valid until it expires. */
+        get: operations["downloadSharedLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller, their roles and their projects (personal first). */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's saved settings (git identity and token, profile), kept in their personal secrets under Basalt's reserved folder; every launch's context takes its git and user.profile fields from them. Sent with Cache-Control no-store. */
+        get: operations["getSettings"];
+        /** Save the caller's settings (the whole object; unknown fields and bad values are refused by field). */
+        put: operations["putSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/bookmarks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's bookmarks of storage folders, kept in their personal secrets under Basalt's reserved folder (never in the browser). */
+        get: operations["listBookmarks"];
+        put?: never;
+        /** Bookmark a folder. The name defaults to the folder's; a path already bookmarked, a path with empty, . or .. elements, or a name of more than one line is refused by field. At most 200. */
+        post: operations["addBookmark"];
+        /** Remove the bookmark of a folder (404 when there is none). */
+        delete: operations["removeBookmark"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/s3-profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The S3 profiles the caller brought (endpoint, region, addressing style, static keys), kept in their personal secrets under Basalt's reserved folder. The secret key and session token are never listed: see .../credentials. Sent with Cache-Control no-store. */
+        get: operations["listS3Profiles"];
+        put?: never;
+        /** Create a profile. Refused by field: a name that is not unique, not 1-63 letters, digits, dots, dashes or underscores, or "default" (the instance's own profile); a URL that is not http(s) with a host alone; a missing access or secret key. With defaultForServices, launches take their s3 context from it instead of the region's credentials (a launch naming a profile with s3 still wins); only one profile is. */
+        post: operations["createS3Profile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/s3-profiles/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a profile (renaming it when the body names another). An empty secretAccessKey keeps the saved one; an absent sessionToken keeps the saved one, an empty one removes it. The replaced version of the caller's profiles is destroyed in the secrets store. */
+        put: operations["updateS3Profile"];
+        post?: never;
+        /** Delete a profile (404 when the caller has none of that name). */
+        delete: operations["deleteS3Profile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/s3-profiles/{name}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reveal a profile's keys, with the same snippets as the project's storage credentials; without a bucket of Basalt's, they list the profile's buckets. Sent with Cache-Control no-store. */
+        get: operations["s3ProfileCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every configured plugin with its health (administrators). */
+        get: operations["listPlugins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/catalogs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The PROD catalogs the caller may use in the project (visibility and claim restrictions applied). */
+        get: operations["listCatalogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/catalogs/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reload one catalog, or all (administrators). */
+        post: operations["refreshCatalogs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/catalogs/{catalog}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One catalog, whatever its status, if the caller may use it. */
+        get: operations["getCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/catalogs/{catalog}/charts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The charts of a catalog, highlighted first; the catalog "all" gathers every PROD catalog. */
+        get: operations["listCharts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/catalogs/{catalog}/charts/{chart}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One chart with its versions, newest first, pre-releases last. */
+        get: operations["getChart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/catalogs/{catalog}/charts/{chart}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the launcher needs of one chart version - README, values.yaml, values.schema.json, dependencies. */
+        get: operations["getChartVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schemas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The named schemas x-onyxia.overwriteSchemaWith can use for the caller - built-in, the administrator's, and their roles' (read-only). */
+        get: operations["listSchemas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schemas/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The schema a name gives the caller - a role's first, then the administrator's, then Basalt's built-in one. */
+        get: operations["getSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One page of a folder of the project's files (its home when path is absent). */
+        get: operations["listFiles"];
+        put?: never;
+        post?: never;
+        /** Delete a file, or a folder with everything in it (recursive=true). */
+        delete: operations["deleteFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/files/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file, whole or a byte range (Range header). */
+        get: operations["downloadFile"];
+        /** Upload a file, streamed; all or nothing (a failed or cancelled upload leaves nothing). Its Content-Type is kept when inert (PNG, JPEG, GIF, WebP, AVIF, PDF, plain text, CSV, TSV, JSON, Parquet, zip, gzip), else stored as application/octet-stream. */
+        put: operations["uploadFile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/files/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an empty folder. */
+        post: operations["createFolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/files/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A link to a file that works without credentials until it expires. */
+        post: operations["shareFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/files/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Make a folder public (anonymous read) or private again. */
+        put: operations["setFilePolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/files/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's public folders. */
+        get: operations["listPublicFolders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A folder of the project's secrets (its top folder when path is absent), folders first. */
+        get: operations["listSecrets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/secrets/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One secret, latest version or the one asked for. */
+        get: operations["readSecret"];
+        /** Store a new version. Keys must be valid environment variable names. */
+        put: operations["writeSecret"];
+        post?: never;
+        /** Soft-delete the latest version or the versions named, destroy them, or remove the secret (all=true). */
+        delete: operations["deleteSecret"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/secrets/secret/undelete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bring soft-deleted versions back. */
+        post: operations["undeleteSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/secrets/secret/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A secret's versions, oldest first. */
+        get: operations["secretVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/launch/form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The launch form of a chart version for the caller - the resolved schema pre-filled with their values, with rendering hints. */
+        get: operations["getLaunchForm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/launch/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Validate a launch and return the values it would install and the equivalent commands; installs nothing. */
+        post: operations["planLaunch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/configurations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's saved launch configurations (kept in the secrets store, under Basalt's reserved folder). */
+        get: operations["listConfigurations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/configurations/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saved configuration. */
+        get: operations["getConfiguration"];
+        /** Save a launch (catalog, chart, version, name, share, values, link) under a name. */
+        put: operations["saveConfiguration"];
+        post?: never;
+        /** Delete a saved configuration. */
+        delete: operations["deleteConfiguration"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's services the caller may see (in a group project, their own and the shared ones); onboards the project on first use. */
+        get: operations["listServices"];
+        put?: never;
+        /** Launch a service. Answers 202 as soon as the region has recorded it; follow its status and events. */
+        post: operations["launchService"];
+        /** Delete every service the caller owns in the project (other members' services stay). */
+        delete: operations["deleteServices"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/services/{service}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One service with its values (secrets masked), manifest and commands. */
+        get: operations["getService"];
+        put?: never;
+        post?: never;
+        /** Delete a service (its owner only). */
+        delete: operations["deleteService"];
+        options?: never;
+        head?: never;
+        /** Rename or share a service (its owner only; sharing in group projects whose catalog allows it). */
+        patch: operations["patchService"];
+        trace?: never;
+    };
+    "/projects/{project}/services/{service}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a service (global.suspend), keeping its values and volumes. */
+        post: operations["suspendService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/services/{service}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused service. */
+        post: operations["resumeService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/services/{service}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The logs of a service's pods, as server-sent events: event log with data {pod, container, time, line}, then end (or error). */
+        get: operations["serviceLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/services/{service}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The events of the service's objects only, as server-sent events (event with data {time, type, reason, object, message, count}); follows unless follow=false. */
+        get: operations["serviceEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's resource quota, limits and usage. */
+        get: operations["getQuota"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/credentials/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own keys to the project's object store (temporary when the store has STS), with ready-to-paste snippets for the AWS CLI, mc, Python (boto3, s3fs, pyarrow, polars), DuckDB and R (aws.s3, arrow, paws). Sent with Cache-Control no-store; 501 when the region has no storage or the store hands out no keys. */
+        get: operations["storageCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/credentials/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own token to the secrets store, where the project's secrets are, and snippets for the vault CLI and Python (hvac). Sent with Cache-Control no-store; 501 when the region has no secrets store or it hands out no tokens. */
+        get: operations["secretsCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-
-export interface LaunchFormDescription {
-  chart: string;
-  version: string;
-  /** Absent for a chart without values.schema.json: its values are edited as a whole. */
-  root?: FormField;
-  /** With a launch link only: what it changes from the pre-filled values. */
-  linkChanges?: LinkChange[];
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        ErrorBody: {
+            error: components["schemas"]["ErrorDetail"];
+        };
+        ErrorDetail: {
+            /** @description not_found, invalid_argument, unauthenticated, permission_denied, conflict, already_exists, unavailable, not_implemented, internal... */
+            code: string;
+            message: string;
+            /** @description with invalid_argument: the fields that broke a rule */
+            details?: {
+                fields: components["schemas"]["FieldDetail"][];
+            };
+        };
+        FieldDetail: {
+            /** @description dotted, as the request names it */
+            field: string;
+            rule: string;
+        };
+        /** @description The answer of an action that returns nothing but the commands doing the same. */
+        ActionResult: {
+            commands: string[];
+        };
+        Version: {
+            version: string;
+            commit: string;
+        };
+        UIConfig: {
+            branding: components["schemas"]["Branding"];
+            /** @description language codes, the default first */
+            languages: string[];
+            version: string;
+            auth: components["schemas"]["AuthInfo"];
+            links: components["schemas"]["Links"];
+            home: components["schemas"]["Home"];
+            alert: components["schemas"]["Alert"];
+            terms: components["schemas"]["Terms"];
+            features: components["schemas"]["Features"];
+            bookmarks: components["schemas"]["ConfigBookmark"][];
+            /** @description the configured regions, the default first; the portal sends the chosen id as the region query parameter */
+            regions: components["schemas"]["RegionInfo"][];
+        };
+        AuthInfo: {
+            /**
+             * @description local: one configured user, no sign-in; oidc: through the identity provider
+             * @enum {string}
+             */
+            mode: "local" | "oidc";
+            loginUrl?: string;
+            logoutUrl?: string;
+        };
+        Branding: {
+            name: string;
+            /** @description language code to text */
+            headerText?: {
+                [key: string]: string;
+            };
+            /** @description empty: Basalt's */
+            logoUrl: string;
+            faviconUrl?: string;
+            /** @description after the page's title in the browser tab; absent: the name */
+            tabTitle?: string;
+            palette: components["schemas"]["Colors"];
+            darkPalette: components["schemas"]["Colors"];
+            font: components["schemas"]["Font"];
+        };
+        /** @description CSS colours; an absent or empty one keeps the portal's */
+        Colors: {
+            primary: string;
+            secondary?: string;
+            background?: string;
+            surface?: string;
+            text?: string;
+        };
+        Font: {
+            /** @description a CSS font-family list */
+            family?: string;
+            /** @description a style sheet declaring the font */
+            cssUrl?: string;
+        };
+        Links: {
+            header: components["schemas"]["Link"][];
+            footer: components["schemas"]["Link"][];
+            sideBar: components["schemas"]["Link"][];
+        };
+        Link: {
+            /** @description language code to text */
+            label: {
+                [key: string]: string;
+            };
+            url: string;
+        };
+        Home: {
+            title?: {
+                [key: string]: string;
+            };
+            subtitle?: {
+                [key: string]: string;
+            };
+            callToAction: components["schemas"]["Link"];
+            cards: components["schemas"]["HomeCard"][];
+        };
+        HomeCard: {
+            title: {
+                [key: string]: string;
+            };
+            description?: {
+                [key: string]: string;
+            };
+            url: string;
+            /** @description a portal icon name or an image URL */
+            icon?: string;
+        };
+        Alert: {
+            /** @enum {string} */
+            severity: "info" | "success" | "warning" | "error";
+            text?: {
+                [key: string]: string;
+            };
+            dismissible: boolean;
+        };
+        /** @description terms of service; none when neither url nor markdown is set */
+        Terms: {
+            version?: string;
+            url?: string;
+            markdown?: {
+                [key: string]: string;
+            };
+        };
+        Features: {
+            commandPanel: boolean;
+            autoLaunch: boolean;
+            allCatalogs: boolean;
+        };
+        /** @description a folder the instance offers every user (config.Bookmark) */
+        ConfigBookmark: {
+            label: {
+                [key: string]: string;
+            };
+            /** @description a storage path, bucket first */
+            path: string;
+        };
+        RegionInfo: {
+            id: string;
+            name: string;
+            description?: string;
+            /** @description the region runs services */
+            services: boolean;
+            /** @description the region has a file browser */
+            files: boolean;
+            /** @description the region has a secrets store */
+            secrets: boolean;
+            /** @description the portal's downloads ask for a redirect to the store (regions[].download_from_store) */
+            downloadFromStore?: boolean;
+        };
+        Me: {
+            username: string;
+            name: string;
+            email?: string;
+            groups: string[];
+            roles: string[];
+            /** @description the personal project first */
+            projects: components["schemas"]["Project"][];
+        };
+        Project: {
+            /** @description e.g. user-alice or project-data-team */
+            id: string;
+            name: string;
+            /** @description the group's name; absent for the personal project */
+            group?: string;
+        };
+        UserSettings: {
+            gitName: string;
+            gitEmail: string;
+            gitToken: string;
+            gitProject: string;
+            /** @description seconds git keeps the credentials; 0 leaves git's default */
+            gitCredentialsCacheTTL: number;
+            profile: Record<string, unknown>;
+        };
+        BookmarkList: {
+            bookmarks: components["schemas"]["Bookmark"][];
+        };
+        Bookmark: {
+            /** @description shown in the bookmark bar; the folder's name when empty */
+            name: string;
+            /**
+             * @description bucket/folder/ as the files API names it
+             * @example user-alice/data/
+             */
+            path: string;
+        };
+        S3ProfileList: {
+            profiles: components["schemas"]["S3ProfileView"][];
+        };
+        /** @description an S3 profile without its secrets (s3profile.View) */
+        S3ProfileView: {
+            /** @example other-store */
+            name: string;
+            /** @example https://s3.example.org */
+            url: string;
+            /** @description empty: us-east-1 */
+            region: string;
+            pathStyleAccess: boolean;
+            accessKeyId: string;
+            hasSessionToken: boolean;
+            /** @description launches take their s3 context from this profile */
+            defaultForServices: boolean;
+        };
+        /** @description s3profile.Input */
+        S3ProfileInput: {
+            name?: string;
+            /** @description http(s)://host[:port], nothing else */
+            url?: string;
+            region?: string;
+            pathStyleAccess?: boolean;
+            accessKeyId?: string;
+            /** @description required on creation; empty on replacement keeps the saved one */
+            secretAccessKey?: string;
+            /** @description absent on replacement keeps the saved one; empty removes it */
+            sessionToken?: string;
+            defaultForServices?: boolean;
+        };
+        StorageCredentials: {
+            accessKeyId: string;
+            secretAccessKey: string;
+            sessionToken?: string;
+            /**
+             * Format: date-time
+             * @description absent for keys that do not expire
+             */
+            expiration?: string;
+            endpoint: string;
+            region: string;
+            pathStyle: boolean;
+            defaultBucket: string;
+            defaultPrefix: string;
+            snippets: components["schemas"]["Snippet"][];
+        };
+        SecretsCredentials: {
+            token: string;
+            /** Format: date-time */
+            expiration?: string;
+            address: string;
+            mount?: string;
+            home: string;
+            snippets: components["schemas"]["Snippet"][];
+        };
+        /** @description one ready-to-paste use of credentials: AWS CLI, mc, Python, R, DuckDB, vault... */
+        Snippet: {
+            /** @example python-boto3 */
+            id: string;
+            /** @example Python (boto3) */
+            label: string;
+            /** @enum {string} */
+            language: "shell" | "python" | "r" | "sql";
+            code: string;
+        };
+        PluginList: {
+            plugins: components["schemas"]["PluginStatus"][];
+        };
+        /** @description pluginhost.Status */
+        PluginStatus: {
+            name: string;
+            /** @enum {string} */
+            kind: "storage" | "secrets" | "catalog" | "region";
+            path?: string;
+            running: boolean;
+            pid?: number;
+            plugin?: string;
+            version?: string;
+            protocol?: number;
+            restarts: number;
+            error?: string;
+            uptime?: string;
+        };
+        CatalogList: {
+            catalogs: components["schemas"]["CatalogView"][];
+        };
+        CatalogView: {
+            id: string;
+            /** @description localized: language code to text; null when the catalog has none */
+            name: {
+                [key: string]: string;
+            } | null;
+            description?: {
+                [key: string]: string;
+            };
+            location: string;
+            /** @enum {string} */
+            status: "PROD" | "TEST" | "INTERNAL";
+            highlightedCharts: string[];
+            allowSharing: boolean;
+            chartCount: number;
+            /** Format: date-time */
+            lastRefresh?: string;
+            /** @description why the last refresh failed; the last good state is served */
+            error?: string;
+        };
+        ChartList: {
+            charts: components["schemas"]["ChartView"][];
+        };
+        ChartView: {
+            catalog: string;
+            name: string;
+            description?: string;
+            icon?: string;
+            home?: string;
+            keywords: string[];
+            annotations?: {
+                [key: string]: string;
+            };
+            /** @description newest first, pre-releases last */
+            versions: components["schemas"]["VersionView"][];
+            error?: string;
+        };
+        VersionView: {
+            version: string;
+            appVersion?: string;
+            /** Format: date-time */
+            created?: string;
+            deprecated?: boolean;
+        };
+        ChartVersionView: {
+            catalog: string;
+            chart: string;
+            version: string;
+            description?: string;
+            icon?: string;
+            readme: string;
+            /** @description values.yaml */
+            values: string;
+            /** @description values.schema.json, or null when the chart has none */
+            schema: unknown;
+            dependencies: components["schemas"]["DependencyView"][];
+            digest?: string;
+        };
+        DependencyView: {
+            name: string;
+            version: string;
+            repository?: string;
+            condition?: string;
+            alias?: string;
+        };
+        SchemaList: {
+            schemas: components["schemas"]["SchemaView"][];
+        };
+        SchemaView: {
+            /** @example ide/resources.json */
+            name: string;
+            /** @enum {string} */
+            source: "role" | "admin" | "builtin";
+            /** @description the role whose schema this is, when source is role */
+            role?: string;
+            /** @description the JSON Schema (one schema only) */
+            schema?: Record<string, unknown>;
+        };
+        FileList: {
+            path: string;
+            /** @description the project's home, bucket/prefix/ */
+            home: string;
+            folders: components["schemas"]["FolderView"][];
+            files: components["schemas"]["ObjectView"][];
+            nextPageToken?: string;
+            commands: string[];
+        };
+        FolderView: {
+            /** @description bucket/prefix/ */
+            path: string;
+            name: string;
+        };
+        ObjectView: {
+            /** @description bucket/key */
+            path: string;
+            name: string;
+            size: number;
+            /** Format: date-time */
+            lastModified?: string;
+            contentType?: string;
+        };
+        UploadedFile: {
+            file: components["schemas"]["ObjectView"];
+            commands: string[];
+        };
+        DeletedFiles: {
+            /** @description how many objects were deleted */
+            deleted: number;
+            commands: string[];
+        };
+        CreatedFolder: {
+            folder: components["schemas"]["FolderView"];
+            commands: string[];
+        };
+        ShareLink: {
+            url: string;
+            /** Format: date-time */
+            expiresAt: string;
+            commands: string[];
+        };
+        FolderPolicy: {
+            path: string;
+            public: boolean;
+            commands: string[];
+        };
+        PublicFolderList: {
+            folders: components["schemas"]["FolderView"][];
+        };
+        SecretList: {
+            path: string;
+            /** @description the project's top folder in the secrets store */
+            home: string;
+            /** @description folders first */
+            entries: components["schemas"]["SecretEntry"][];
+            commands: string[];
+        };
+        SecretEntry: {
+            name: string;
+            /** @description relative to the project's top folder of secrets */
+            path: string;
+            folder: boolean;
+        };
+        SecretView: {
+            path: string;
+            data: {
+                [key: string]: string;
+            };
+            version: number;
+            /** Format: date-time */
+            created?: string;
+            commands: string[];
+        };
+        SecretWritten: {
+            path: string;
+            version: number;
+            commands: string[];
+        };
+        SecretVersions: {
+            path: string;
+            currentVersion: number;
+            /** @description oldest first */
+            versions: components["schemas"]["VersionInfo"][];
+            commands: string[];
+        };
+        /** @description one version in a secret's history */
+        VersionInfo: {
+            version: number;
+            /** Format: date-time */
+            created?: string;
+            /** Format: date-time */
+            deleted?: string;
+            destroyed: boolean;
+        };
+        ServiceList: {
+            services: components["schemas"]["ServiceView"][];
+            commands: string[];
+        };
+        ServiceView: {
+            /** @description the release name */
+            id: string;
+            friendlyName: string;
+            catalog: string;
+            chart: string;
+            version: string;
+            appVersion?: string;
+            /** @enum {string} */
+            status: "pending" | "deployed" | "failed" | "suspended" | "unknown";
+            reason?: string;
+            ready: boolean;
+            workloads: components["schemas"]["WorkloadView"][];
+            urls: string[];
+            notes?: string;
+            owner: string;
+            shared: boolean;
+            /** Format: date-time */
+            started?: string;
+            runningFor?: string;
+            suspendable: boolean;
+            suspended: boolean;
+        };
+        WorkloadView: {
+            kind: string;
+            name: string;
+            desired: number;
+            ready: number;
+        };
+        ServiceDetails: {
+            service: components["schemas"]["ServiceView"];
+            /** @description the values the service runs with, secrets masked */
+            values: Record<string, unknown>;
+            manifest: string;
+            commands: string[];
+        };
+        ServiceUpdated: {
+            service: components["schemas"]["ServiceView"];
+            commands: string[];
+        };
+        DeletedServices: {
+            /** @description the ids of the deleted services */
+            deleted: string[];
+            commands: string[];
+        };
+        Quota: {
+            /** @description resource name to Kubernetes quantity, e.g. requests.cpu: "4" */
+            hard: {
+                [key: string]: string;
+            };
+            used: {
+                [key: string]: string;
+            };
+            commands: string[];
+        };
+        /** @description one log line of a service's pod (server-sent event log) */
+        LogView: {
+            pod: string;
+            container: string;
+            /** Format: date-time */
+            time: string;
+            line: string;
+        };
+        /** @description one Kubernetes event about a service's objects (server-sent event event) */
+        EventView: {
+            /** Format: date-time */
+            time: string;
+            /** @description Normal or Warning */
+            type: string;
+            reason: string;
+            /** @description Kind/name */
+            object: string;
+            message: string;
+            count: number;
+        };
+        /** @description the data of a stream's last event, end */
+        StreamEnd: Record<string, unknown>;
+        LaunchForm: {
+            form: components["schemas"]["Form"];
+            catalog: string;
+            /** @description whether the launch may be shared with the project's members */
+            allowSharing: boolean;
+        };
+        /** @description form.Form: a chart version's launch form, pre-filled for the caller */
+        Form: {
+            chart: string;
+            version: string;
+            /** @description absent for a chart without values.schema.json: its values are edited as a whole */
+            root?: components["schemas"]["FormField"];
+            /** @description only with a link: each value it sets or removes that differs from the pre-filled one (the portal asks the user to confirm them before launching from a link) */
+            linkChanges?: components["schemas"]["FormChange"][];
+        };
+        /** @description form.Change */
+        FormChange: {
+            /** @description dotted, [n] for indices, as the form's field paths */
+            path: string;
+            /** @description the value the link gives; null when removed */
+            value: unknown;
+            removed?: boolean;
+        };
+        /** @description form.Field: one node of a launch form */
+        FormField: {
+            /** @description dotted, [n] for indices; empty for the root, list[] for an array's item */
+            path: string;
+            key?: string;
+            type?: string;
+            title?: string;
+            description?: string;
+            /** @description the pre-filled value (context, schema default or values.yaml); absent on groups and items */
+            value?: unknown;
+            default?: unknown;
+            /** @enum {string} */
+            widget: "group" | "list" | "checkbox" | "text" | "textArea" | "password" | "select" | "slider" | "rangeSlider" | "number" | "integer" | "yaml";
+            options?: unknown[];
+            slider?: components["schemas"]["FormSlider"];
+            pattern?: string;
+            minimum?: number;
+            maximum?: number;
+            /** @description always hidden (the value is still sent) */
+            hidden?: boolean;
+            hiddenWhen?: components["schemas"]["FormCondition"];
+            readonly?: boolean;
+            /** @description an object's properties, in the schema file's order */
+            fields?: components["schemas"]["FormField"][];
+            /** @description an array's item */
+            items?: components["schemas"]["FormField"];
+        };
+        /** @description form.Slider; two fields with the same rangeId form one range slider (down: requests, up: limits) */
+        FormSlider: {
+            min: number;
+            max: number;
+            step?: number;
+            /** @description with a unit, the value is a string ending in it (2Gi); without, a number */
+            unit?: string;
+            rangeId?: string;
+            extremity?: string;
+            semantic?: string;
+        };
+        /** @description form.Condition: hides a field while the value at path (absolute, dotted) equals value */
+        FormCondition: {
+            path: string;
+            value: unknown;
+        };
+        LaunchRequest: {
+            catalog: string;
+            chart: string;
+            /** @description empty - the newest stable version */
+            version?: string;
+            /** @description the friendly name; the chart's name when empty */
+            name?: string;
+            /** @description group projects, from catalogs that allow sharing */
+            shared?: boolean;
+            /** @description the user's values, over the pre-filled ones */
+            values?: Record<string, unknown>;
+            /** @description a launch link's query string; its overrides apply last */
+            link?: string;
+            /** @description the S3 profile; the default when empty */
+            s3?: string;
+            /** @description the secret the service gets, relative to the project's secrets home (the chart's vault.secret when empty), delivered the region's way (regions[].secret_injection) */
+            secret?: string;
+        };
+        PlanView: {
+            release: string;
+            chart: string;
+            version: string;
+            values: Record<string, unknown>;
+            commands: string[];
+        };
+        LaunchResult: {
+            service: components["schemas"]["ServiceView"];
+            commands: string[];
+        };
+        ConfigurationList: {
+            configurations: components["schemas"]["SavedConfiguration"][];
+        };
+        SavedConfiguration: {
+            /** @description ignored in a request: the path names it */
+            name: string;
+            launch: components["schemas"]["LaunchRequest"];
+            /** @description the portal's own fields, kept as given */
+            extra?: Record<string, unknown>;
+        };
+        RefreshRequest: {
+            /** @description the catalog's id; absent for all */
+            catalog?: string;
+        };
+        FolderRequest: {
+            /** @description bucket/prefix/name */
+            path: string;
+        };
+        ShareRequest: {
+            path: string;
+            /** @description a duration such as 1h or 168h */
+            expiry: string;
+        };
+        PolicyRequest: {
+            path: string;
+            public: boolean;
+        };
+        WriteSecretRequest: {
+            data: {
+                [key: string]: string;
+            };
+            /** @description fail with 409 unless this is the current version (0: must not exist) */
+            checkVersion?: number;
+        };
+        ServicePatch: {
+            friendlyName?: string;
+            shared?: boolean;
+        };
+    };
+    responses: {
+        /** @description An error. */
+        Error: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+    };
+    parameters: {
+        ConfigName: string;
+        /** @description The service's id (its release name). */
+        Service: string;
+        /** @description A secret or folder, relative to the project's top folder of secrets. */
+        SecretPath: string;
+        /** @description A project id of the caller's (from /me); another's is not found. */
+        ProjectPath: string;
+        /** @description bucket/key of a file or folder inside the project's home. */
+        FilePath: string;
+        /** @description The region's id; the first configured region when absent. */
+        Region: string;
+        /** @description The project the caller acts in (an id from /me); the personal project when absent. */
+        Project: string;
+        /** @description One of the caller's S3 profiles; another user's is not found. */
+        ProfileName: string;
+        Catalog: string;
+    };
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
-
-/** A value a launch link sets, or removes, where it differs from the pre-filled one. */
-export interface LinkChange {
-  /** Written as FormField.path is. */
-  path: string;
-  value: unknown;
-  removed?: boolean;
-}
-
-/** GET /projects/{project}/launch/form */
-export interface LaunchFormResponse {
-  form: LaunchFormDescription;
-  catalog: string;
-  /** Whether the launch may be shared with the project's members. */
-  allowSharing: boolean;
-}
-
-/** What the launcher, a launch link or an API client asks to launch. */
-export interface LaunchRequest {
-  catalog: string;
-  chart: string;
-  /** Empty: the newest stable version. */
-  version?: string;
-  name?: string;
-  shared?: boolean;
-  values?: Record<string, unknown>;
-  /** A launch link's query string; its overrides apply last. */
-  link?: string;
-  s3?: string;
-}
-
-/** POST /projects/{project}/launch/plan */
-export interface LaunchPlan extends WithCommands {
-  release: string;
-  chart: string;
-  version: string;
-  values: Record<string, unknown>;
-}
-
-/** POST /projects/{project}/services: 202 */
-export interface LaunchAccepted extends WithCommands {
-  service: Service;
-}
-
-/** GET/PUT /me/settings: what every launch takes as the user's git identity and profile. */
-export interface UserSettings {
-  gitName: string;
-  gitEmail: string;
-  gitToken: string;
-  gitProject: string;
-  /** Seconds git keeps the credentials; 0 leaves git's default. */
-  gitCredentialsCacheTTL: number;
-  profile: Record<string, unknown>;
-}
-
-/** /me/bookmarks: a folder the user bookmarked, kept by the server. */
-export interface UserBookmark {
-  name: string;
-  /** bucket/folder/ as the files API names it. */
-  path: string;
-}
-
-/** GET /me/s3-profiles: an S3 profile the user brought, without its secrets. */
-export interface S3Profile {
-  name: string;
-  url: string;
-  region: string;
-  pathStyleAccess: boolean;
-  accessKeyId: string;
-  hasSessionToken: boolean;
-  /** Launches take their s3 values from this profile instead of the instance's keys. */
-  defaultForServices: boolean;
-}
-
-/**
- * POST /me/s3-profiles and PUT /me/s3-profiles/{name}. On a replacement an empty
- * secretAccessKey keeps the saved one; an absent sessionToken keeps it, "" removes it.
- */
-export interface S3ProfileInput {
-  name: string;
-  url: string;
-  region: string;
-  pathStyleAccess: boolean;
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  defaultForServices: boolean;
-}
-
-/** /projects/{project}/configurations: a launch saved under a name. */
-export interface SavedConfiguration {
-  name: string;
-  launch: LaunchRequest;
-  /** The portal's own fields, kept by the server as given. */
-  extra?: Record<string, unknown>;
+export type ErrorBody = components['schemas']['ErrorBody'];
+export type ErrorDetail = components['schemas']['ErrorDetail'];
+export type FieldDetail = components['schemas']['FieldDetail'];
+export type ActionResult = components['schemas']['ActionResult'];
+export type Version = components['schemas']['Version'];
+export type UIConfig = components['schemas']['UIConfig'];
+export type AuthInfo = components['schemas']['AuthInfo'];
+export type Branding = components['schemas']['Branding'];
+export type Colors = components['schemas']['Colors'];
+export type Font = components['schemas']['Font'];
+export type Links = components['schemas']['Links'];
+export type Link = components['schemas']['Link'];
+export type Home = components['schemas']['Home'];
+export type HomeCard = components['schemas']['HomeCard'];
+export type Alert = components['schemas']['Alert'];
+export type Terms = components['schemas']['Terms'];
+export type Features = components['schemas']['Features'];
+export type ConfigBookmark = components['schemas']['ConfigBookmark'];
+export type RegionInfo = components['schemas']['RegionInfo'];
+export type Me = components['schemas']['Me'];
+export type Project = components['schemas']['Project'];
+export type UserSettings = components['schemas']['UserSettings'];
+export type BookmarkList = components['schemas']['BookmarkList'];
+export type Bookmark = components['schemas']['Bookmark'];
+export type S3ProfileList = components['schemas']['S3ProfileList'];
+export type S3ProfileView = components['schemas']['S3ProfileView'];
+export type S3ProfileInput = components['schemas']['S3ProfileInput'];
+export type StorageCredentials = components['schemas']['StorageCredentials'];
+export type SecretsCredentials = components['schemas']['SecretsCredentials'];
+export type Snippet = components['schemas']['Snippet'];
+export type PluginList = components['schemas']['PluginList'];
+export type PluginStatus = components['schemas']['PluginStatus'];
+export type CatalogList = components['schemas']['CatalogList'];
+export type CatalogView = components['schemas']['CatalogView'];
+export type ChartList = components['schemas']['ChartList'];
+export type ChartView = components['schemas']['ChartView'];
+export type VersionView = components['schemas']['VersionView'];
+export type ChartVersionView = components['schemas']['ChartVersionView'];
+export type DependencyView = components['schemas']['DependencyView'];
+export type SchemaList = components['schemas']['SchemaList'];
+export type SchemaView = components['schemas']['SchemaView'];
+export type FileList = components['schemas']['FileList'];
+export type FolderView = components['schemas']['FolderView'];
+export type ObjectView = components['schemas']['ObjectView'];
+export type UploadedFile = components['schemas']['UploadedFile'];
+export type DeletedFiles = components['schemas']['DeletedFiles'];
+export type CreatedFolder = components['schemas']['CreatedFolder'];
+export type ShareLink = components['schemas']['ShareLink'];
+export type FolderPolicy = components['schemas']['FolderPolicy'];
+export type PublicFolderList = components['schemas']['PublicFolderList'];
+export type SecretList = components['schemas']['SecretList'];
+export type SecretEntry = components['schemas']['SecretEntry'];
+export type SecretView = components['schemas']['SecretView'];
+export type SecretWritten = components['schemas']['SecretWritten'];
+export type SecretVersions = components['schemas']['SecretVersions'];
+export type VersionInfo = components['schemas']['VersionInfo'];
+export type ServiceList = components['schemas']['ServiceList'];
+export type ServiceView = components['schemas']['ServiceView'];
+export type WorkloadView = components['schemas']['WorkloadView'];
+export type ServiceDetails = components['schemas']['ServiceDetails'];
+export type ServiceUpdated = components['schemas']['ServiceUpdated'];
+export type DeletedServices = components['schemas']['DeletedServices'];
+export type Quota = components['schemas']['Quota'];
+export type LogView = components['schemas']['LogView'];
+export type EventView = components['schemas']['EventView'];
+export type StreamEnd = components['schemas']['StreamEnd'];
+export type LaunchForm = components['schemas']['LaunchForm'];
+export type Form = components['schemas']['Form'];
+export type FormChange = components['schemas']['FormChange'];
+export type FormField = components['schemas']['FormField'];
+export type FormSlider = components['schemas']['FormSlider'];
+export type FormCondition = components['schemas']['FormCondition'];
+export type LaunchRequest = components['schemas']['LaunchRequest'];
+export type PlanView = components['schemas']['PlanView'];
+export type LaunchResult = components['schemas']['LaunchResult'];
+export type ConfigurationList = components['schemas']['ConfigurationList'];
+export type SavedConfiguration = components['schemas']['SavedConfiguration'];
+export type RefreshRequest = components['schemas']['RefreshRequest'];
+export type FolderRequest = components['schemas']['FolderRequest'];
+export type ShareRequest = components['schemas']['ShareRequest'];
+export type PolicyRequest = components['schemas']['PolicyRequest'];
+export type WriteSecretRequest = components['schemas']['WriteSecretRequest'];
+export type ServicePatch = components['schemas']['ServicePatch'];
+export type ResponseError = components['responses']['Error'];
+export type ParameterConfigName = components['parameters']['ConfigName'];
+export type ParameterService = components['parameters']['Service'];
+export type ParameterSecretPath = components['parameters']['SecretPath'];
+export type ParameterProjectPath = components['parameters']['ProjectPath'];
+export type ParameterFilePath = components['parameters']['FilePath'];
+export type ParameterRegion = components['parameters']['Region'];
+export type ParameterProject = components['parameters']['Project'];
+export type ParameterProfileName = components['parameters']['ProfileName'];
+export type ParameterCatalog = components['parameters']['Catalog'];
+export type $defs = Record<string, never>;
+export interface operations {
+    getOpenAPI: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": unknown;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Version and commit. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Version"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getUIConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The portal's configuration. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UIConfig"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    downloadSharedLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, an attachment of application/octet-stream with Content-Security-Policy: sandbox. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getSettings: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings (empty before the first save). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSettings"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    putSettings: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserSettings"];
+            };
+        };
+        responses: {
+            /** @description The saved settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSettings"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listBookmarks: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bookmarks, in the order they were added. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookmarkList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    addBookmark: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Bookmark"];
+            };
+        };
+        responses: {
+            /** @description The bookmark as kept. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bookmark"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    removeBookmark: {
+        parameters: {
+            query: {
+                /** @description the bookmarked bucket/folder/ */
+                path: string;
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listS3Profiles: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profiles, in the order they were created. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["S3ProfileList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createS3Profile: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["S3ProfileInput"];
+            };
+        };
+        responses: {
+            /** @description The profile, without its secrets. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["S3ProfileView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateS3Profile: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description One of the caller's S3 profiles; another user's is not found. */
+                name: components["parameters"]["ProfileName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["S3ProfileInput"];
+            };
+        };
+        responses: {
+            /** @description The profile, without its secrets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["S3ProfileView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteS3Profile: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description One of the caller's S3 profiles; another user's is not found. */
+                name: components["parameters"]["ProfileName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    s3ProfileCredentials: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description One of the caller's S3 profiles; another user's is not found. */
+                name: components["parameters"]["ProfileName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile's keys and snippets (defaultBucket and defaultPrefix are empty). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageCredentials"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listPlugins: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plugins. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listCatalogs: {
+        parameters: {
+            query?: {
+                /** @description The project the caller acts in (an id from /me); the personal project when absent. */
+                project?: components["parameters"]["Project"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalogs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    refreshCatalogs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description The catalogs after the refresh. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getCatalog: {
+        parameters: {
+            query?: {
+                /** @description The project the caller acts in (an id from /me); the personal project when absent. */
+                project?: components["parameters"]["Project"];
+            };
+            header?: never;
+            path: {
+                catalog: components["parameters"]["Catalog"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalog. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listCharts: {
+        parameters: {
+            query?: {
+                /** @description The project the caller acts in (an id from /me); the personal project when absent. */
+                project?: components["parameters"]["Project"];
+                /** @description case-insensitive, over name, description and keywords */
+                search?: string;
+            };
+            header?: never;
+            path: {
+                catalog: components["parameters"]["Catalog"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The charts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChartList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getChart: {
+        parameters: {
+            query?: {
+                /** @description The project the caller acts in (an id from /me); the personal project when absent. */
+                project?: components["parameters"]["Project"];
+            };
+            header?: never;
+            path: {
+                catalog: components["parameters"]["Catalog"];
+                chart: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chart. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChartView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getChartVersion: {
+        parameters: {
+            query?: {
+                /** @description The project the caller acts in (an id from /me); the personal project when absent. */
+                project?: components["parameters"]["Project"];
+            };
+            header?: never;
+            path: {
+                catalog: components["parameters"]["Catalog"];
+                chart: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chart version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChartVersionView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listSchemas: {
+        parameters: {
+            query?: {
+                /** @description The project the caller acts in (an id from /me); the personal project when absent. */
+                project?: components["parameters"]["Project"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The names, sorted, each with where the caller's copy comes from. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getSchema: {
+        parameters: {
+            query?: {
+                /** @description The project the caller acts in (an id from /me); the personal project when absent. */
+                project?: components["parameters"]["Project"];
+            };
+            header?: never;
+            path: {
+                /** @description the name as charts write it, percent-encoded (ide%2Fresources.json) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schema, its properties in the order of its file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listFiles: {
+        parameters: {
+            query?: {
+                /** @description bucket/key of a file or folder inside the project's home. */
+                path?: components["parameters"]["FilePath"];
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                pageSize?: number;
+                pageToken?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The folder's sub-folders and files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteFile: {
+        parameters: {
+            query?: {
+                /** @description bucket/key of a file or folder inside the project's home. */
+                path?: components["parameters"]["FilePath"];
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                recursive?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many objects were deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedFiles"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    downloadFile: {
+        parameters: {
+            query?: {
+                /** @description bucket/key of a file or folder inside the project's home. */
+                path?: components["parameters"]["FilePath"];
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                /** @description any value: served as an attachment under the file's name */
+                download?: string;
+                /** @description true: answer 307 to a signed link on the store valid for 5 minutes, for clients that reach the store themselves (the bytes then skip Basalt); the store's answer is an attachment of application/octet-stream; a store that signs no links (local files) answers with the content */
+                redirect?: boolean;
+            };
+            header?: {
+                /** @description bytes=<start>-[<end>] */
+                Range?: string;
+            };
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file: shown inline only when it is a PNG, JPEG, GIF, WebP or AVIF image, a PDF or plain text (as text/plain; charset=utf-8), else an attachment of application/octet-stream; always with Content-Security-Policy: sandbox and nosniff. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The byte range asked for. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description With redirect=true: the signed link, in Location. */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    uploadFile: {
+        parameters: {
+            query?: {
+                /** @description bucket/key of a file or folder inside the project's home. */
+                path?: components["parameters"]["FilePath"];
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": unknown;
+            };
+        };
+        responses: {
+            /** @description The stored file. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadedFile"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createFolder: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderRequest"];
+            };
+        };
+        responses: {
+            /** @description The folder. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedFolder"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    shareFile: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareRequest"];
+            };
+        };
+        responses: {
+            /** @description The link. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLink"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    setFilePolicy: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyRequest"];
+            };
+        };
+        responses: {
+            /** @description The folder's new policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPolicy"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listPublicFolders: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The public folders under the caller's home. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicFolderList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listSecrets: {
+        parameters: {
+            query?: {
+                /** @description A secret or folder, relative to the project's top folder of secrets. */
+                path?: components["parameters"]["SecretPath"];
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The folder. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    readSecret: {
+        parameters: {
+            query?: {
+                /** @description A secret or folder, relative to the project's top folder of secrets. */
+                path?: components["parameters"]["SecretPath"];
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                version?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    writeSecret: {
+        parameters: {
+            query?: {
+                /** @description A secret or folder, relative to the project's top folder of secrets. */
+                path?: components["parameters"]["SecretPath"];
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WriteSecretRequest"];
+            };
+        };
+        responses: {
+            /** @description The new version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretWritten"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteSecret: {
+        parameters: {
+            query?: {
+                /** @description A secret or folder, relative to the project's top folder of secrets. */
+                path?: components["parameters"]["SecretPath"];
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                /** @description comma-separated versions */
+                versions?: string;
+                destroy?: boolean;
+                all?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    undeleteSecret: {
+        parameters: {
+            query: {
+                /** @description A secret or folder, relative to the project's top folder of secrets. */
+                path?: components["parameters"]["SecretPath"];
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                versions: string;
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    secretVersions: {
+        parameters: {
+            query?: {
+                /** @description A secret or folder, relative to the project's top folder of secrets. */
+                path?: components["parameters"]["SecretPath"];
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretVersions"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getLaunchForm: {
+        parameters: {
+            query: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                catalog: string;
+                chart: string;
+                /** @description empty - the newest stable version */
+                version?: string;
+                /** @description a launch link's query string (Onyxia's format) */
+                link?: string;
+                s3?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form; with a link, form.linkChanges lists what the link changes from the pre-filled values. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaunchForm"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    planLaunch: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LaunchRequest"];
+            };
+        };
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listConfigurations: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The saved configurations, by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigurationList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getConfiguration: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                name: components["parameters"]["ConfigName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configuration. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedConfiguration"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    saveConfiguration: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                name: components["parameters"]["ConfigName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedConfiguration"];
+            };
+        };
+        responses: {
+            /** @description The saved configuration. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedConfiguration"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteConfiguration: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                name: components["parameters"]["ConfigName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listServices: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The services. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    launchService: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LaunchRequest"];
+            };
+        };
+        responses: {
+            /** @description The service, being installed. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaunchResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteServices: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deleted services. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedServices"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getService: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceDetails"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteService: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    patchService: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServicePatch"];
+            };
+        };
+        responses: {
+            /** @description The service. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceUpdated"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    suspendService: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paused. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    resumeService: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resumed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    serviceLogs: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                pod?: string;
+                container?: string;
+                tail?: number;
+                follow?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The log lines. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    serviceEvents: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                follow?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getQuota: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The quota. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quota"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    storageCredentials: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credentials. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageCredentials"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    secretsCredentials: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretsCredentials"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
 }

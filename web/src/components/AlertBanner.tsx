@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { AlertBanner as Alert } from "../api/types";
+import type { Alert } from "../api/types";
 import { useT } from "../i18n";
 import { useInstance, useLocalized } from "../instance";
 import { Icon } from "./Icon";

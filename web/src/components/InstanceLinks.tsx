@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import type { InstanceLink } from "../api/types";
+import type { Link as InstanceLink } from "../api/types";
 import { useLocalized } from "../instance";
 import { Icon } from "./Icon";
 

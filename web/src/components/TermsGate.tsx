@@ -1,5 +1,5 @@
 import { lazy, Suspense, useState, type ReactNode } from "react";
-import type { TermsOfService } from "../api/types";
+import type { Terms as TermsOfService } from "../api/types";
 import { useT } from "../i18n";
 import { useInstance, useLocalized } from "../instance";
 import { Dialog } from "./Dialog";

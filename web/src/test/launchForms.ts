@@ -1,5 +1,5 @@
 // The captured form descriptions, by name (see fixtures/README.md).
-import type { LaunchFormDescription } from "../api/types";
+import type { Form as LaunchFormDescription } from "../api/types";
 
 const files = import.meta.glob<LaunchFormDescription>("../pages/launcher/fixtures/*.json", { eager: true, import: "default" });
 

@@ -1,12 +1,20 @@
 import { vi } from "vitest";
 import { createApiClient, type ApiClient, type EventSourceLike } from "../api/client";
-import type { InstanceConfig, Me } from "../api/types";
+import type { UIConfig as InstanceConfig, Me } from "../api/types";
 
+// What a server with config/default.yaml's ui part sends, under another name and colour.
 export const testConfig: InstanceConfig = {
-  branding: { name: "Datalab Test", logoUrl: "/logo.svg", palette: { primary: "#0a7d55" } },
+  branding: { name: "Datalab Test", logoUrl: "/logo.svg", palette: { primary: "#0a7d55" }, darkPalette: { primary: "" }, font: {} },
   languages: ["en", "fr"],
   version: "1.2.3",
   auth: { mode: "local" },
+  links: { header: [], footer: [], sideBar: [] },
+  home: { callToAction: { label: {}, url: "" }, cards: [] },
+  alert: { severity: "info", dismissible: true },
+  terms: {},
+  features: { commandPanel: true, autoLaunch: false, allCatalogs: true },
+  bookmarks: [],
+  regions: [],
 };
 
 export const testMe: Me = {

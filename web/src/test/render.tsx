@@ -2,7 +2,7 @@ import { render } from "@testing-library/react";
 import { createMemoryRouter } from "react-router";
 import { App, newQueryClient } from "../App";
 import type { ApiClient } from "../api/client";
-import type { InstanceConfig, VersionInfo } from "../api/types";
+import type { UIConfig as InstanceConfig, Version as VersionInfo } from "../api/types";
 import { routes } from "../routes";
 import { mockApi, testConfig } from "./mockApi";
 

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { InstanceConfig } from "../api/types";
+import type { UIConfig as InstanceConfig } from "../api/types";
 import { mockApi, testConfig } from "../test/mockApi";
 import { renderApp } from "../test/render";
 import { applyBranding, fontFamily, paletteVariables } from "./theme";

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import type { Branding, Palette } from "../api/types";
+import type { Branding, Colors as Palette } from "../api/types";
 
 export type ThemePreference = "system" | "light" | "dark";
 export type Scheme = "light" | "dark";

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { S3Profile } from "../../api/types";
+import type { S3ProfileView as S3Profile } from "../../api/types";
 import { apiError, mockApi, reply } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
 

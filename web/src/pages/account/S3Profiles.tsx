@@ -3,7 +3,7 @@ import { useState } from "react";
 import { useApi } from "../../api/ApiProvider";
 import { ApiError, fieldViolations } from "../../api/errors";
 import { queryKeys } from "../../api/queries";
-import type { S3Profile, S3ProfileInput } from "../../api/types";
+import type { S3ProfileView as S3Profile, S3ProfileInput } from "../../api/types";
 import { ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";
 import { useT } from "../../i18n";

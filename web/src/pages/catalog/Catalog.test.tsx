@@ -3,7 +3,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Catalog, Chart } from "../../api/types";
+import type { CatalogView as Catalog, ChartView as Chart } from "../../api/types";
 import { apiError, mockApi } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
 

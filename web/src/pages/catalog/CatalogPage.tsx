@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { useCatalogs, useCharts } from "../../api/queries";
-import type { Catalog, Chart } from "../../api/types";
+import type { CatalogView as Catalog, ChartView as Chart } from "../../api/types";
 import { EmptyState, ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";
 import { localize } from "../../format";

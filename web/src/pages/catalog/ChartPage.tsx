@@ -1,6 +1,6 @@
 import { Link, useParams, useSearchParams } from "react-router";
 import { useCatalogs, useChart, useChartVersion } from "../../api/queries";
-import type { Chart } from "../../api/types";
+import type { ChartView as Chart } from "../../api/types";
 import { Breadcrumbs } from "../../components/Breadcrumbs";
 import { EmptyState, ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";

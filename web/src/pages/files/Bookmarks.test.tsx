@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { UserBookmark } from "../../api/types";
+import type { Bookmark as UserBookmark } from "../../api/types";
 import { apiError, mockApi, reply, testConfig } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
 

@@ -5,7 +5,7 @@ import { useApi } from "../../api/ApiProvider";
 import type { ApiClient } from "../../api/client";
 import { ApiError } from "../../api/errors";
 import { queryKeys } from "../../api/queries";
-import type { UserBookmark } from "../../api/types";
+import type { Bookmark as UserBookmark } from "../../api/types";
 import { ErrorNotice } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";
 import { useT } from "../../i18n";

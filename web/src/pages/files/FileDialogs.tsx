@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useApi } from "../../api/ApiProvider";
 import { fieldViolations } from "../../api/errors";
-import type { FileEntry } from "../../api/types";
+import type { ObjectView as FileEntry } from "../../api/types";
 import { Dialog } from "../../components/Dialog";
 import { CopyButton, ErrorNotice, Loading } from "../../components/Feedback";
 import { formatBytes, formatDateTime, formatNumber } from "../../format";

@@ -3,7 +3,7 @@ import { useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import { queryKeys, useFolder, usePublicFolders } from "../../api/queries";
-import type { FileEntry, FolderEntry } from "../../api/types";
+import type { ObjectView as FileEntry, FolderView as FolderEntry } from "../../api/types";
 import { Breadcrumbs } from "../../components/Breadcrumbs";
 import { ConfirmDialog } from "../../components/Dialog";
 import { EmptyState, ErrorNotice, Loading } from "../../components/Feedback";

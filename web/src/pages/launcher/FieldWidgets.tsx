@@ -68,7 +68,7 @@ const asText = (v: unknown) => (v === undefined || v === null ? "" : typeof v ==
 /** One field of the form, drawn with its widget; nothing while hidden. */
 export function FieldView({ field, at }: { field: FormField; at: readonly Segment[] }) {
   const { values, pairs } = useLaunchFormState();
-  if (isHidden(field, values, at) || inPair(field, pairs)) return null;
+  if (isHidden(field, values) || inPair(field, pairs)) return null;
   switch (field.widget) {
     case "group":
       return <GroupView field={field} at={at} />;
@@ -325,7 +325,7 @@ export function RangeSliderField({ pair }: { pair: RangePair }) {
   const { values, set, disabled, errors } = useLaunchFormState();
   const downAt = parsePath(pair.down.path);
   const upAt = parsePath(pair.up.path);
-  if (isHidden(pair.down, values, downAt) && isHidden(pair.up, values, upAt)) return null;
+  if (isHidden(pair.down, values) && isHidden(pair.up, values)) return null;
   const s = pair.up.slider ?? pair.down.slider ?? { min: 0, max: 100 };
   const min = Math.min(pair.down.slider?.min ?? s.min, s.min);
   const max = Math.max(pair.down.slider?.max ?? s.max, s.max);

@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import type { ApiError } from "../../api/errors";
 import { useService } from "../../api/queries";
-import type { Service, ServiceEvent } from "../../api/types";
+import type { ServiceView as Service, EventView as ServiceEvent } from "../../api/types";
 import { ErrorNotice } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";
 import { Markdown } from "../../components/Markdown";

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Chart, FormField, Service } from "../../api/types";
+import type { ChartView as Chart, FormField, ServiceView as Service } from "../../api/types";
 import { fixture } from "../../test/launchForms";
 import { apiError, mockApi, testConfig, type MockRoutes } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
@@ -17,6 +17,7 @@ const chart: Chart = {
 const service = (over: Partial<Service> = {}): Service => ({
   id: "jupyter-42",
   friendlyName: "nb",
+  catalog: "ide",
   chart: "jupyter",
   version: "1.0.0",
   status: "pending",

@@ -4,7 +4,7 @@ import { useLocation, useNavigate, useParams } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import { ApiError, fieldViolations } from "../../api/errors";
 import { queryKeys, useChart, useLaunchForm } from "../../api/queries";
-import type { LaunchFormResponse, LaunchRequest, Service } from "../../api/types";
+import type { LaunchForm as LaunchFormResponse, LaunchRequest, ServiceView as Service } from "../../api/types";
 import { Breadcrumbs } from "../../components/Breadcrumbs";
 import { Dialog } from "../../components/Dialog";
 import { CopyButton, ErrorNotice, Loading } from "../../components/Feedback";

@@ -1,5 +1,5 @@
 import { useId } from "react";
-import type { FormField, LinkChange } from "../../api/types";
+import type { FormField, FormChange as LinkChange } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { useT } from "../../i18n";
 import { changeText, reviewChanges, type ChangeFlag } from "./linkChanges";

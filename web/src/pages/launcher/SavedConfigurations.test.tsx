@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Chart, SavedConfiguration } from "../../api/types";
+import type { ChartView as Chart, SavedConfiguration } from "../../api/types";
 import { fixture } from "../../test/launchForms";
 import { apiError, mockApi, reply, type MockRoutes } from "../../test/mockApi";
 import { renderApp } from "../../test/render";

@@ -59,19 +59,19 @@ export function newItem(items: FormField | undefined): unknown {
 /**
  * Whether a field is hidden for the current values: always (x-onyxia hidden, hidden: true),
  * or while the value at its condition's path deep-equals the condition's value. The path is
- * absolute and dotted as the server sends it; with isPathRelative it is '/'-separated from
- * the field's parent, as Onyxia writes it.
+ * absolute and dotted as the server sends it (it resolves Onyxia's relative ones); an
+ * absolute '/'-separated one is understood too.
  */
-export function isHidden(f: FormField, values: Values, at: readonly Segment[] = parsePath(f.path)): boolean {
+export function isHidden(f: FormField, values: Values): boolean {
   if (f.hidden) return true;
   const c = f.hiddenWhen;
   if (!c) return false;
-  return deepEqual(getIn(values, conditionPath(c.path, c.isPathRelative, at)), c.value);
+  return deepEqual(getIn(values, conditionPath(c.path)), c.value);
 }
 
-function conditionPath(path: string, relative: boolean | undefined, at: readonly Segment[]): Segment[] {
-  if (!relative && !path.includes("/")) return parsePath(path);
-  const out: Segment[] = relative ? at.slice(0, -1) : [];
+function conditionPath(path: string): Segment[] {
+  if (!path.includes("/")) return parsePath(path);
+  const out: Segment[] = [];
   for (const seg of path.split("/")) {
     if (seg === "" || seg === ".") continue;
     if (seg === "..") out.pop();
@@ -124,7 +124,7 @@ export function inPair(f: FormField, pairs: Map<string, RangePair>): boolean {
 
 /** Whether anything of a field would be drawn for the current values. */
 export function isVisible(f: FormField, values: Values, pairs: Map<string, RangePair>, at = parsePath(f.path)): boolean {
-  if (isHidden(f, values, at)) return false;
+  if (isHidden(f, values)) return false;
   if (f.widget !== "group") return !inPair(f, pairs);
   const here = formatPath(at);
   for (const p of pairs.values()) if (p.anchor === here && !(isHidden(p.down, values) && isHidden(p.up, values))) return true;
@@ -193,7 +193,7 @@ export function errorsUnder(errors: FieldErrors, path: string): number {
 export function unplacedErrors(errors: FieldErrors, root: FormField | undefined, values: Values): [string, string[]][] {
   const shown = new Set<string>();
   const walk = (f: FormField, at: Segment[], value: unknown) => {
-    if (at.length > 0 && isHidden(f, values, at)) return;
+    if (at.length > 0 && isHidden(f, values)) return;
     const here = formatPath(at);
     if (f.widget === "group") {
       for (const c of f.fields ?? []) if (c.key) walk(c, [...at, c.key], getIn(value, [c.key]));

@@ -1,7 +1,7 @@
 // What a launch link changes, as the confirmation screen shows it: each change with the form's
 // field it lands in, and flags for what deserves a second look before launching.
 
-import type { FormField, LinkChange } from "../../api/types";
+import type { FormField, FormChange as LinkChange } from "../../api/types";
 
 /** Why a change deserves a second look. */
 export type ChangeFlag = "script" | "url" | "hidden";

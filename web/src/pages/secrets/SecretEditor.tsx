@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { FieldViolation } from "../../api/types";
+import type { FieldDetail as FieldViolation } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { useI18n } from "../../i18n";
 import styles from "./Secrets.module.css";

@@ -4,7 +4,7 @@ import { Link, useSearchParams } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import { ApiError, fieldViolations } from "../../api/errors";
 import { queryKeys, useSecret, useSecretFolder, useSecretVersions } from "../../api/queries";
-import type { Secret } from "../../api/types";
+import type { SecretView as Secret } from "../../api/types";
 import { Breadcrumbs } from "../../components/Breadcrumbs";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { CopyButton, EmptyState, ErrorNotice, Loading } from "../../components/Feedback";

@@ -3,7 +3,7 @@ import { useParams, useSearchParams } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import type { ApiError } from "../../api/errors";
 import { useService } from "../../api/queries";
-import type { LogLine, ServiceEvent } from "../../api/types";
+import type { LogView as LogLine, EventView as ServiceEvent } from "../../api/types";
 import { Breadcrumbs } from "../../components/Breadcrumbs";
 import { CopyButton, EmptyState, ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { Service } from "../../api/types";
+import type { ServiceView as Service } from "../../api/types";
 import { splitDuration } from "../../format";
 import { useI18n } from "../../i18n";
 import { RUNNING_TIME_WARNING_HOURS, serviceState } from "./serviceState";

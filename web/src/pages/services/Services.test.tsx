@@ -1,7 +1,7 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Service } from "../../api/types";
+import type { ServiceView as Service } from "../../api/types";
 import { apiError, mockApi } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
 

@@ -4,7 +4,7 @@ import { Link } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import { fieldViolations } from "../../api/errors";
 import { queryKeys, useCatalogs, useServices } from "../../api/queries";
-import type { Service } from "../../api/types";
+import type { ServiceView as Service } from "../../api/types";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { EmptyState, ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";

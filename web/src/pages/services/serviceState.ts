@@ -1,4 +1,4 @@
-import type { Service } from "../../api/types";
+import type { ServiceView as Service } from "../../api/types";
 
 /** What a card shows: the four states of Onyxia's service list. */
 export type ServiceState = "ready" | "progress" | "failed" | "paused";
