@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/basalt-dev/basalt/core/internal/launch"
-	"github.com/basalt-dev/basalt/core/internal/launch/link"
+	"github.com/basalt-dev/basalt/core/internal/launch/action"
 	"github.com/basalt-dev/basalt/core/internal/launch/schema"
 	"github.com/basalt-dev/basalt/core/internal/launch/values"
 	"github.com/basalt-dev/basalt/sdk"
@@ -77,42 +78,32 @@ func (f *renderFlags) run(stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	req := launch.Request{Chart: chart, Context: ctx, Roles: f.roles}
+	in := action.Offline{Chart: chart, Context: ctx, Roles: f.roles, Link: f.link}
 	for _, path := range f.values {
 		v, err := readValues(path)
 		if err != nil {
 			return err
 		}
-		req.Values = append(req.Values, v)
+		in.Values = append(in.Values, v)
 	}
 	if len(f.sets) > 0 {
 		sets, err := parseSets(f.sets)
 		if err != nil {
 			return err
 		}
-		req.Values = append(req.Values, sets)
+		in.Values = append(in.Values, sets)
 	}
-	if f.link != "" {
-		q := f.link
-		if _, after, ok := strings.Cut(q, "?"); ok {
-			q = after
-		}
-		l, err := link.Parse(q)
-		if err != nil {
-			return err
-		}
-		req.Overrides = l.Overrides
-	}
+	render := action.NewRender(planner)
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if f.form {
-		form, err := planner.Form(req)
+		form, err := render.Form(context.Background(), in)
 		if err != nil {
 			return err
 		}
 		return enc.Encode(form)
 	}
-	plan, err := planner.Plan(req)
+	plan, err := render.Plan(context.Background(), in)
 	if fields := sdk.FieldsOf(err); len(fields) > 0 {
 		for _, v := range fields {
 			fmt.Fprintf(stderr, "%s: %s\n", v.Field, v.Rule)
