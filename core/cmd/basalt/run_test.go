@@ -128,12 +128,8 @@ func binDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := basalttest.Build(t,
-		"github.com/basalt-dev/basalt/plugins/fs/cmd/basalt-plugin-fs",
-		"github.com/basalt-dev/basalt/plugins/localsecrets/cmd/basalt-plugin-localsecrets",
-		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo",
-		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-catalog",
-		"github.com/basalt-dev/basalt/plugins/kubernetes/cmd/basalt-plugin-kubernetes")
+	dir := basalttest.Build(t, "basalt-plugin-fs", "basalt-plugin-localsecrets", "basalt-plugin-helmrepo", "basalt-catalog",
+		"basalt-plugin-kubernetes")
 	if _, err := os.Stat(filepath.Join(dir, "catalog")); err == nil {
 		return dir
 	}

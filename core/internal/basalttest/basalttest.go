@@ -9,11 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/sdk/plugintest"
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
@@ -21,15 +24,18 @@ import (
 // Basalt is the main package of the basalt command.
 const Basalt = "github.com/basalt-dev/basalt/core/cmd/basalt"
 
-// Build compiles basalt and the given plugin commands (import paths) into one directory, once
-// per test process, so that basalt finds its plugins beside it by their bare names. The
-// directory is removed by RemoveBuilds.
+// Build compiles basalt and the named binaries (testplugin's names, e.g. basalt-plugin-s3)
+// into one directory, once per test process, so that basalt finds its plugins beside it by
+// their bare names. The directory is removed by RemoveBuilds.
 //
 // Under `make test`, $BASALT_TEST_BIN_DIR names bin/, which `make build` has just filled: when
 // every binary asked for is there, that directory is used and nothing is built.
-func Build(tb testing.TB, pkgs ...string) string {
+func Build(tb testing.TB, binaries ...string) string {
 	tb.Helper()
-	all := append([]string{Basalt}, pkgs...)
+	all := []string{Basalt}
+	for _, name := range binaries {
+		all = append(all, testplugin.Package(tb, name))
+	}
 	if dir := os.Getenv(BinDirVar); dir != "" && len(plugintest.MissingBinaries(dir, all...)) == 0 {
 		return dir
 	}
@@ -166,6 +172,28 @@ func (p *Process) Restart() {
 	p.tb.Helper()
 	p.Stop()
 	p.start()
+}
+
+// PID is the process's id while it runs.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
+// PluginCalls reads from the process's metrics how many calls it made to the method of the
+// plugin named in its configuration.
+func (p *Process) PluginCalls(plugin, method string) int {
+	p.tb.Helper()
+	resp, err := http.Get(p.URL + "/metrics")
+	if err != nil {
+		p.tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`basalt_plugin_call_duration_seconds_count\{[^}]*method="` + regexp.QuoteMeta(method) +
+		`"[^}]*plugin="` + regexp.QuoteMeta(plugin) + `"[^}]*\} (\d+)`).FindSubmatch(text)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }
 
 // Output is what the process wrote so far.

@@ -151,10 +151,7 @@ func TestTwoRegionsTwoClusters(t *testing.T) {
 // default catalog: the binaries' directory, a temporary one for the test, and the catalog.
 func withDefaultCatalog(t *testing.T) (dir, work, catalog string) {
 	t.Helper()
-	dir = Build(t,
-		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo",
-		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-catalog",
-		"github.com/basalt-dev/basalt/plugins/kubernetes/cmd/basalt-plugin-kubernetes")
+	dir = Build(t, "basalt-plugin-helmrepo", "basalt-catalog", "basalt-plugin-kubernetes")
 	work = t.TempDir()
 	return dir, work, packageDefaultCatalog(t, dir, filepath.Join(work, "catalog"))
 }

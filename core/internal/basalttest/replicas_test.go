@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 // knows them. A replica with another key does not.
 func TestTwoReplicasServeOneUser(t *testing.T) {
 	env := testenv.Require(t)
-	dir := Build(t, "github.com/basalt-dev/basalt/plugins/fs/cmd/basalt-plugin-fs")
+	dir := Build(t, "basalt-plugin-fs")
 
 	addrA, addrB := FreeAddress(t), FreeAddress(t)
 	public := "http://" + addrA // the address users reach, here replica A's
@@ -58,11 +58,11 @@ func TestTwoReplicasServeOneUser(t *testing.T) {
 	}
 	// Local files have no store of their own to redirect to: redirect=true gets the content,
 	// asking the plugin for a link once and then reading through it.
-	presigns, reads := storageCalls(t, b.URL, "files", "Presign"), storageCalls(t, b.URL, "files", "Read")
+	presigns, reads := b.PluginCalls("files", "Presign"), b.PluginCalls("files", "Read")
 	if got := send(t, browser, http.MethodGet, b.URL+"/api/v1/projects/user-alice/files/content?path=user-alice/replicas.txt&redirect=true&download=1", "", http.StatusOK); got != body {
 		t.Errorf("a redirected download from local files reads %q", got)
 	}
-	if p, r := storageCalls(t, b.URL, "files", "Presign")-presigns, storageCalls(t, b.URL, "files", "Read")-reads; p != 1 || r != 1 {
+	if p, r := b.PluginCalls("files", "Presign")-presigns, b.PluginCalls("files", "Read")-reads; p != 1 || r != 1 {
 		t.Errorf("a redirected download from local files made %d Presign and %d Read calls, want 1 and 1", p, r)
 	}
 

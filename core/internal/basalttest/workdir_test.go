@@ -12,7 +12,7 @@ import (
 // defaults have (data/files): it must land in the process's own directory, never beside the
 // binaries, which under make test are bin/, where `make run` keeps its files and secrets.
 func TestServeKeepsItsFilesToItself(t *testing.T) {
-	dir := Build(t, "github.com/basalt-dev/basalt/plugins/fs/cmd/basalt-plugin-fs")
+	dir := Build(t, "basalt-plugin-fs")
 	root := fmt.Sprintf("data/serve-test-%d", time.Now().UnixNano())
 	p := Serve(t, dir, FreeAddress(t), nil, "--set", "plugins.catalogs.enabled=false", "--set", "plugins.secrets.enabled=false",
 		"--set", "plugins.files.config.root="+root)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/basalt-dev/basalt/sdk/plugintest"
+	"github.com/basalt-dev/basalt/core/internal/testplugin"
 )
 
 // TestCatalogCheckOnyxiaCharts checks Onyxia's real charts: every version is read, and the
@@ -15,7 +15,7 @@ import (
 // without its ".json" (fixed in later versions), so its password field keeps the chart's own
 // schema.
 func TestCatalogCheckOnyxiaCharts(t *testing.T) {
-	helmrepo := plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo")
+	helmrepo := testplugin.Path(t, "basalt-plugin-helmrepo")
 	code, out, errOut := run(t, "catalog", "check", sharedCatalog, "--plugin", helmrepo)
 	want := "jupyter-python 2.1.11: error: security.password: x-onyxia.overwriteSchemaWith ide/password names no schema"
 	if code != 1 || !strings.Contains(out, want) || !strings.Contains(out, "6 charts, 8 versions: 1 errors, 0 warnings") {
@@ -26,8 +26,8 @@ func TestCatalogCheckOnyxiaCharts(t *testing.T) {
 // TestCatalogCheckFindsProblems packages charts with one problem each into a repository
 // and expects each problem reported against its chart, and exit status 1.
 func TestCatalogCheckFindsProblems(t *testing.T) {
-	helmrepo := plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo")
-	packager := plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-catalog")
+	helmrepo := testplugin.Path(t, "basalt-plugin-helmrepo")
+	packager := testplugin.Path(t, "basalt-catalog")
 	src, repo := t.TempDir(), t.TempDir()
 	chart := func(name, schema, values string, withDocs bool) {
 		dir := filepath.Join(src, name)
@@ -94,7 +94,7 @@ func TestCatalogCheckFindsProblems(t *testing.T) {
 // version selection, with one archive replaced: each chart or version left out on purpose is
 // a warning with its reason, the broken one an error.
 func TestCatalogCheckReportsSkipped(t *testing.T) {
-	helmrepo := plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo")
+	helmrepo := testplugin.Path(t, "basalt-plugin-helmrepo")
 	repo := t.TempDir()
 	files, _ := filepath.Glob(filepath.Join(sharedCatalog, "*"))
 	for _, f := range files {

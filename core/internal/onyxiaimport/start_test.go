@@ -43,9 +43,7 @@ func TestImportedConfigStarts(t *testing.T) {
 	// A Helm repository of Onyxia's interactive charts: the imported catalogs point at it, the
 	// test having no internet.
 	localCharts := shared(t, "catalogs/interactive")
-	dir := basalttest.Build(t,
-		"github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo",
-		"github.com/basalt-dev/basalt/plugins/kubernetes/cmd/basalt-plugin-kubernetes")
+	dir := basalttest.Build(t, "basalt-plugin-helmrepo", "basalt-plugin-kubernetes")
 
 	work := t.TempDir()
 	var catalogs map[string][]map[string]any

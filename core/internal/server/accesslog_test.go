@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/basalt-dev/basalt/config"
-	"github.com/basalt-dev/basalt/sdk/plugintest"
+	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
@@ -17,7 +17,7 @@ import (
 func localFiles(t *testing.T) map[string]config.Plugin {
 	t.Helper()
 	return map[string]config.Plugin{"files": {Kind: "storage",
-		Path:   plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/fs/cmd/basalt-plugin-fs"),
+		Path:   testplugin.Path(t, "basalt-plugin-fs"),
 		Config: map[string]any{"root": t.TempDir()}}}
 }
 

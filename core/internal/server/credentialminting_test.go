@@ -17,7 +17,6 @@ import (
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/deploy/testenv"
-	"github.com/basalt-dev/basalt/sdk/plugintest"
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
@@ -64,7 +63,7 @@ func TestFormsAndPlansMintCredentialsOnce(t *testing.T) {
 	})
 
 	build := func(name string) string {
-		return plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/"+name+"/cmd/basalt-plugin-"+name)
+		return testplugin.Path(t, "basalt-plugin-"+name)
 	}
 	charts := map[string]any{"catalogs": []any{map[string]any{"id": "ide", "status": "PROD",
 		"charts": []any{onyxiaChart(t, "jupyter-python-2.5.2.tgz")}}}}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/httpapi"
+	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/deploy/testenv"
-	"github.com/basalt-dev/basalt/sdk/plugintest"
 )
 
 // TestTemplateLookupRefusedAtPlan is the cross-tenant lookup of issue 16 on the sandbox
@@ -28,7 +28,7 @@ func TestTemplateLookupRefusedAtPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	build := func(name string) string {
-		return plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/"+name+"/cmd/basalt-plugin-"+name)
+		return testplugin.Path(t, "basalt-plugin-"+name)
 	}
 	user := fmt.Sprintf("tpl%d", time.Now().UnixNano()%1_000_000)
 	base := startWithPlugins(t, map[string]config.Plugin{

@@ -8,7 +8,6 @@ import (
 
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
-	"github.com/basalt-dev/basalt/sdk/plugintest"
 )
 
 // TestRestrictedCatalogThroughHelmrepo serves Onyxia's charts twice through the real Helm
@@ -16,7 +15,7 @@ import (
 // without the claim neither sees the restricted catalog nor reaches it by any route (404,
 // as for what does not exist); a user with it lists it and gets its launch form.
 func TestRestrictedCatalogThroughHelmrepo(t *testing.T) {
-	helmrepo := plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo")
+	helmrepo := testplugin.Path(t, "basalt-plugin-helmrepo")
 	mem := testplugin.Memory(t)
 	repo, err := filepath.Abs(sharedCatalog)
 	if err != nil {

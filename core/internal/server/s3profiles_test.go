@@ -9,7 +9,6 @@ import (
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/deploy/testenv"
-	"github.com/basalt-dev/basalt/sdk/plugintest"
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
@@ -42,7 +41,7 @@ func newPersonalWorld(t *testing.T) *personalWorld {
 	cfg, ln, base := oidcConfig(t, env, "log.level=debug")
 	cfg.Plugins = map[string]config.Plugin{
 		"charts": {Kind: "catalog", Path: testplugin.Memory(t), Args: []string{"catalog"}, Config: s3Catalog},
-		"secrets": {Kind: "secrets", Path: plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/localsecrets/cmd/basalt-plugin-localsecrets"),
+		"secrets": {Kind: "secrets", Path: testplugin.Path(t, "basalt-plugin-localsecrets"),
 			Config: map[string]any{"file": filepath.Join(t.TempDir(), "secrets.enc")}},
 	}
 	r := &cfg.Regions[0]

@@ -17,7 +17,6 @@ import (
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
-	"github.com/basalt-dev/basalt/sdk/plugintest"
 	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
@@ -41,7 +40,7 @@ func newInjectionWorld(t *testing.T) *injectionWorld {
 		t.Fatal(err)
 	}
 	build := func(name string) string {
-		return plugintest.Build(t, "github.com/basalt-dev/basalt/plugins/"+name+"/cmd/basalt-plugin-"+name)
+		return testplugin.Path(t, "basalt-plugin-"+name)
 	}
 	work := t.TempDir()
 	issuer := filepath.Join(work, "vault-issuer")

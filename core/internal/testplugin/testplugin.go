@@ -1,15 +1,48 @@
-// Package testplugin gives the core's tests the sdk's in-memory test plugin binary, which they
-// run as a real subprocess.
+// Package testplugin is the one list of the binaries the core's tests run as real subprocesses:
+// Basalt's plugins, its catalog packager and the sdk's in-memory test plugin. Tests ask for a
+// binary by the name an operator's configuration gives it (path: basalt-plugin-s3), never by
+// its import path.
 package testplugin
 
 import (
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/basalt-dev/basalt/sdk/plugintest"
 )
 
-const memoryPkg = "github.com/basalt-dev/basalt/sdk/plugintest/memory/cmd/basalt-plugin-memory"
+// packages maps each binary to its main package; a binary is named after the package's last
+// element, as go build names it. Every main package under plugins/*/cmd/ is listed
+// (TestEveryPluginCommandIsListed).
+var packages = map[string]string{
+	"basalt-catalog":             "github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-catalog",
+	"basalt-plugin-fs":           "github.com/basalt-dev/basalt/plugins/fs/cmd/basalt-plugin-fs",
+	"basalt-plugin-helmrepo":     "github.com/basalt-dev/basalt/plugins/helmrepo/cmd/basalt-plugin-helmrepo",
+	"basalt-plugin-kubernetes":   "github.com/basalt-dev/basalt/plugins/kubernetes/cmd/basalt-plugin-kubernetes",
+	"basalt-plugin-localsecrets": "github.com/basalt-dev/basalt/plugins/localsecrets/cmd/basalt-plugin-localsecrets",
+	"basalt-plugin-memory":       "github.com/basalt-dev/basalt/sdk/plugintest/memory/cmd/basalt-plugin-memory",
+	"basalt-plugin-s3":           "github.com/basalt-dev/basalt/plugins/s3/cmd/basalt-plugin-s3",
+	"basalt-plugin-vault":        "github.com/basalt-dev/basalt/plugins/vault/cmd/basalt-plugin-vault",
+}
+
+// Package returns the main package of the named binary. An unknown name fails the test.
+func Package(tb testing.TB, name string) string {
+	tb.Helper()
+	pkg, ok := packages[name]
+	if !ok {
+		tb.Fatalf("testplugin: no binary named %q; known: %s", name, strings.Join(slices.Sorted(maps.Keys(packages)), ", "))
+	}
+	return pkg
+}
+
+// Path returns the path of the named binary, built once per test process (plugintest.Build).
+func Path(tb testing.TB, name string) string {
+	tb.Helper()
+	return plugintest.Build(tb, Package(tb, name))
+}
 
 // Memory returns the path of the basalt-plugin-memory binary, built once per test process.
 // Its first argument picks the kind it serves: storage, secrets, catalog or region.
@@ -19,5 +52,5 @@ func Memory(tb testing.TB) string {
 	if prebuilt := os.Getenv("BASALT_MEMORY_PLUGIN"); prebuilt != "" {
 		return prebuilt
 	}
-	return plugintest.Build(tb, memoryPkg)
+	return Path(tb, "basalt-plugin-memory")
 }

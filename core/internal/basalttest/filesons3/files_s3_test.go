@@ -1,12 +1,12 @@
-package basalttest
+package filesons3
 
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -56,7 +56,7 @@ func TestDownloadsSkipThePlugin(t *testing.T) {
 	if resp, body := get("bytes=3145700-"); resp.StatusCode != 206 || !bytes.Equal(body, payload[3145700:]) || resp.Header.Get("Content-Range") != "bytes 3145700-3145727/3145728" {
 		t.Fatalf("tail: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Range"), len(body))
 	}
-	if presigns, reads := storageCalls(t, f.basalt.URL, "s3", "Presign"), storageCalls(t, f.basalt.URL, "s3", "Read"); presigns != 3 || reads != 0 {
+	if presigns, reads := f.basalt.PluginCalls("s3", "Presign"), f.basalt.PluginCalls("s3", "Read"); presigns != 3 || reads != 0 {
 		t.Fatalf("three downloads made %d Presign and %d Read calls, want 3 and 0", presigns, reads)
 	}
 
@@ -64,7 +64,7 @@ func TestDownloadsSkipThePlugin(t *testing.T) {
 	if resp, _ := get(""); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("missing file: %d, want 404", resp.StatusCode)
 	}
-	if reads := storageCalls(t, f.basalt.URL, "s3", "Read"); reads != 1 {
+	if reads := f.basalt.PluginCalls("s3", "Read"); reads != 1 {
 		t.Fatalf("the missing file made %d Read calls, want 1 (the fallback)", reads)
 	}
 	// redirect=true: a 307 to a link on the store, which serves the object without Basalt's
@@ -109,7 +109,11 @@ func TestDownloadsSkipThePlugin(t *testing.T) {
 			DownloadFromStore bool
 		}
 	}
-	if getJSON(t, f.basalt.URL+"/api/v1/config", &config); len(config.Regions) != 1 || !config.Regions[0].DownloadFromStore {
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, f.basalt.URL+"/api/v1/config", nil)
+	if resp, body := roundTrip(t, http.DefaultClient, req); resp.StatusCode != 200 || json.Unmarshal(body, &config) != nil {
+		t.Fatalf("/api/v1/config: %d %s", resp.StatusCode, body)
+	}
+	if len(config.Regions) != 1 || !config.Regions[0].DownloadFromStore {
 		t.Fatalf("/api/v1/config regions %+v; want downloadFromStore", config.Regions)
 	}
 	// With download, the store's answer names the file, as Basalt's own download does.
@@ -134,21 +138,4 @@ func TestDownloadsSkipThePlugin(t *testing.T) {
 			t.Errorf("the log shows a signed link (%s)", secret)
 		}
 	}
-}
-
-// storageCalls reads from basalt's metrics how many calls the core made to the s3 plugin's method.
-func storageCalls(t *testing.T, base, plugin, method string) int {
-	t.Helper()
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	text, _ := io.ReadAll(resp.Body)
-	m := regexp.MustCompile(`basalt_plugin_call_duration_seconds_count\{[^}]*method="` + method + `"[^}]*plugin="` + plugin + `"[^}]*\} (\d+)`).FindSubmatch(text)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(string(m[1]))
-	return n
 }

@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/basalt-dev/basalt/core/internal/benchfmt"
+	"github.com/basalt-dev/basalt/tools/internal/benchfmt"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-package basalttest
+package filesons3
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/basalt-dev/basalt/core/internal/basalttest"
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk/plugintest"
 )
@@ -57,7 +58,7 @@ func BenchmarkFiles(b *testing.B) {
 	b.Cleanup(func() { removePrefix(mc, bucket, prefix) })
 	body := plugintest.NewRepeatReader(0)
 	apiKey, directKey := bucket+"/"+prefix+"api.bin", prefix+"direct.bin"
-	procs := processes{core: f.basalt.cmd.Process.Pid, plugin: pluginPID(b, f.basalt.cmd.Process.Pid, "basalt-plugin-s3")}
+	procs := processes{core: f.basalt.PID(), plugin: pluginPID(b, f.basalt.PID(), "basalt-plugin-s3")}
 
 	b.Run("upload", func(b *testing.B) {
 		sideBySide(b, size, procs, func() (int64, error) {
@@ -99,20 +100,20 @@ func BenchmarkFiles(b *testing.B) {
 // filesOnS3Setup is a running basalt whose files are the s3 plugin's, alice's API client,
 // and a minio-go client with her STS credentials.
 type filesOnS3Setup struct {
-	basalt *Process
+	basalt *basalttest.Process
 	api    *filesAPI
 	mc     *minio.Client
 }
 
 func serveFilesOnS3(tb testing.TB, args ...string) filesOnS3Setup {
 	env := testenv.Require(tb)
-	dir := Build(tb, "github.com/basalt-dev/basalt/plugins/s3/cmd/basalt-plugin-s3")
+	dir := basalttest.Build(tb, "basalt-plugin-s3")
 	cfg := filepath.Join(tb.TempDir(), "basalt.yaml")
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, filesOnS3, env.OIDCIssuer, env.ServicesClientID, env.S3Endpoint, env.S3Region), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	addr := FreeAddress(tb)
-	p := Serve(tb, dir, addr, []string{
+	addr := basalttest.FreeAddress(tb)
+	p := basalttest.Serve(tb, dir, addr, []string{
 		"BASALT_AUTH__OIDC__CLIENT_SECRET=" + env.ServicesClientSecret, "BASALT_AUTH__SESSION__KEY=" + strings.Repeat("bench-files-", 4)},
 		append([]string{"--config", cfg, "--set", "server.public_url=http://" + addr}, args...)...)
 	token, err := env.IDToken(tb.Context(), "alice")

@@ -1,4 +1,4 @@
-package basalttest
+package filesons3
 
 import (
 	"encoding/json"
