@@ -107,8 +107,9 @@ func (l *answerLog) report(wholeSuite bool) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	// Coverage is known only when every test ran.
-	whole := flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" &&
+	// Coverage is known only when every test ran, and ran through: a test that failed may have
+	// stopped before its calls.
+	whole := code == 0 && flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" &&
 		flag.Lookup("test.list").Value.String() == "" && !testing.Short()
 	if msg := apiAnswers.report(whole); msg != "" {
 		fmt.Fprint(os.Stderr, msg)
