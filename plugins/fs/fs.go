@@ -17,10 +17,8 @@
 package fs
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	iofs "io/fs"
@@ -32,6 +30,8 @@ import (
 	"time"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/configschema"
+	"github.com/basalt-dev/basalt/sdk/pluginbase"
 )
 
 // Version is the plugin's own version.
@@ -40,7 +40,10 @@ const Version = "0.1.0"
 //go:embed schema.json
 var configSchema []byte
 
-// Config is the plugin's configuration section (schema.json documents each field).
+var schema = configschema.MustCompile(configSchema)
+
+// Config is the plugin's configuration section (schema.json documents each field and holds
+// its defaults and bounds).
 type Config struct {
 	Root        string `json:"root"`
 	UserPrefix  string `json:"userPrefix"`
@@ -49,25 +52,18 @@ type Config struct {
 	QuotaBytes  int64  `json:"quotaBytes"`
 }
 
-// Defaults of the configuration.
-const (
-	DefaultUserPrefix  = "user-"
-	DefaultGroupPrefix = "project-"
-	DefaultMaxPageSize = 1000
-	// MaxPresignExpiry is the longest validity a Presign request may ask, as on S3.
-	MaxPresignExpiry = 7 * 24 * time.Hour
-)
+// MaxPresignExpiry is the longest validity a Presign request may ask, as on S3.
+const MaxPresignExpiry = 7 * 24 * time.Hour
 
 // Store is the local-files storage plugin. Its methods are safe for concurrent use.
 type Store struct {
+	*pluginbase.Base[*state]
 	log *slog.Logger
-
-	mu sync.RWMutex
-	st *state // nil until Configure succeeds
 }
 
 // state is what a configuration opens. A new Configure replaces it whole; calls in flight
-// finish on the one they started with.
+// finish on the one they started with, and the previous state's roots are left to the
+// garbage collector for them.
 type state struct {
 	cfg      Config
 	root     *os.Root // the configured root
@@ -85,75 +81,38 @@ func New(log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{log: log}
+	s := &Store{log: log}
+	s.Base = pluginbase.New(sdk.InfoResponse{Kind: sdk.KindStorage, Name: "fs", Version: Version}, schema, s.newState)
+	return s
 }
 
-func (s *Store) Info(context.Context, sdk.InfoRequest) (sdk.InfoResponse, error) {
-	return sdk.InfoResponse{Kind: sdk.KindStorage, Name: "fs", Version: Version, ProtocolVersions: []int{sdk.ProtocolVersion}}, nil
-}
-
-func (s *Store) ConfigSchema(context.Context, sdk.ConfigSchemaRequest) (sdk.ConfigSchemaResponse, error) {
-	return sdk.ConfigSchemaResponse{Schema: configSchema}, nil
-}
-
-func (s *Store) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
-	cfg, err := parseConfig(req.Config)
+func (s *Store) newState(_ context.Context, raw []byte) (*state, error) {
+	cfg, err := parseConfig(raw)
 	if err != nil {
-		return sdk.ConfigureResponse{}, err
+		return nil, err
 	}
 	st, err := openState(cfg)
 	if err != nil {
-		return sdk.ConfigureResponse{}, err
+		return nil, err
 	}
-	s.mu.Lock()
-	// The previous state's roots are left to the garbage collector: calls in flight may
-	// still be using them.
-	s.st = st
-	s.mu.Unlock()
 	s.log.Info("configured", "root", cfg.Root, "userPrefix", cfg.UserPrefix, "groupPrefix", cfg.GroupPrefix, "quotaBytes", cfg.QuotaBytes)
-	return sdk.ConfigureResponse{}, nil
+	return st, nil
 }
 
-// parseConfig decodes a configuration strictly, fills in the defaults and checks what the
-// schema cannot say.
+// parseConfig decodes a configuration by the schema, which fills in the defaults and checks
+// each field, then checks what the schema cannot say.
 func parseConfig(raw []byte) (Config, error) {
 	var cfg Config
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return Config{}, sdk.Errorf(sdk.ErrInvalidArgument, "invalid configuration: %v", err)
-	}
-	if cfg.UserPrefix == "" {
-		cfg.UserPrefix = DefaultUserPrefix
-	}
-	if cfg.GroupPrefix == "" {
-		cfg.GroupPrefix = DefaultGroupPrefix
-	}
-	if cfg.MaxPageSize == 0 {
-		cfg.MaxPageSize = DefaultMaxPageSize
-	}
-	var bad []sdk.FieldViolation
-	if cfg.Root == "" {
-		bad = append(bad, sdk.FieldViolation{Field: "root", Rule: "is required"})
-	}
-	for field, prefix := range map[string]string{"userPrefix": cfg.UserPrefix, "groupPrefix": cfg.GroupPrefix} {
-		if !validName(prefix) || strings.HasPrefix(prefix, ".") {
-			bad = append(bad, sdk.FieldViolation{Field: field, Rule: "must be a file name that does not start with a dot"})
-		}
+	bad, err := schema.Decode(raw, &cfg)
+	if err != nil {
+		return Config{}, err
 	}
 	// A user named like a group's bucket would otherwise own that bucket.
 	if strings.HasPrefix(cfg.UserPrefix, cfg.GroupPrefix) || strings.HasPrefix(cfg.GroupPrefix, cfg.UserPrefix) {
-		bad = append(bad, sdk.FieldViolation{Field: "groupPrefix", Rule: "neither prefix may start the other"})
+		bad.Add("groupPrefix", "neither prefix may start the other")
 	}
-	if cfg.QuotaBytes < 0 {
-		bad = append(bad, sdk.FieldViolation{Field: "quotaBytes", Rule: "must not be negative (0: no quota)"})
-	}
-	if cfg.MaxPageSize < 1 || cfg.MaxPageSize > 10000 {
-		bad = append(bad, sdk.FieldViolation{Field: "maxPageSize", Rule: "must be between 1 and 10000"})
-	}
-	if len(bad) > 0 {
-		slices.SortFunc(bad, func(a, b sdk.FieldViolation) int { return strings.Compare(a.Field, b.Field) })
-		return Config{}, sdk.InvalidFields("invalid configuration", bad...)
+	if err := bad.Err("invalid configuration"); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
 }
@@ -190,18 +149,8 @@ func openState(cfg Config) (*state, error) {
 // internalDir is the store's own folder in the root; no bucket name starts with a dot.
 const internalDir = ".basalt"
 
-// state returns the current configuration's state.
-func (s *Store) state() (*state, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.st == nil {
-		return nil, sdk.Errorf(sdk.ErrUnavailable, "the local-files store is not configured")
-	}
-	return s.st, nil
-}
-
 func (s *Store) Home(_ context.Context, req sdk.HomeRequest) (sdk.HomeResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.HomeResponse{}, err
 	}

@@ -119,7 +119,7 @@ func (h *entryHeap) Pop() any {
 }
 
 func (s *Store) List(_ context.Context, req sdk.ListObjectsRequest) (sdk.ListObjectsResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.ListObjectsResponse{}, err
 	}

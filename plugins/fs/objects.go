@@ -60,7 +60,7 @@ func (st *state) openObject(c sdk.Caller, ref sdk.ObjectRef) (*os.File, os.FileI
 }
 
 func (s *Store) Stat(_ context.Context, req sdk.StatObjectRequest) (sdk.StatObjectResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.StatObjectResponse{}, err
 	}
@@ -81,7 +81,7 @@ type body struct {
 func (b body) Close() error { return b.f.Close() }
 
 func (s *Store) Read(_ context.Context, req sdk.ReadObjectRequest) (sdk.ReadObjectResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.ReadObjectResponse{}, err
 	}
@@ -105,7 +105,7 @@ func (s *Store) Read(_ context.Context, req sdk.ReadObjectRequest) (sdk.ReadObje
 }
 
 func (s *Store) Write(ctx context.Context, req sdk.WriteObjectRequest) (sdk.WriteObjectResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.WriteObjectResponse{}, err
 	}
@@ -261,7 +261,7 @@ func (c contextReader) Read(p []byte) (int, error) {
 }
 
 func (s *Store) Delete(_ context.Context, req sdk.DeleteObjectRequest) (sdk.DeleteObjectResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.DeleteObjectResponse{}, err
 	}
@@ -383,7 +383,7 @@ func (st *state) deleteEntries(b *bucket, entries []entry) (int64, error) {
 }
 
 func (s *Store) Copy(ctx context.Context, req sdk.CopyObjectRequest) (sdk.CopyObjectResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.CopyObjectResponse{}, err
 	}

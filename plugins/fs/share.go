@@ -15,7 +15,7 @@ import (
 // itself (its share links and downloads). An invalid or forbidden request still gets its own
 // error, so that a caller learns the same from this store as from one that signs.
 func (s *Store) Presign(_ context.Context, req sdk.PresignRequest) (sdk.PresignResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.PresignResponse{}, err
 	}
@@ -61,7 +61,7 @@ func (st *state) readPolicy(bucket string) (policy, error) {
 }
 
 func (s *Store) SetPrefixPolicy(_ context.Context, req sdk.SetPrefixPolicyRequest) (sdk.SetPrefixPolicyResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.SetPrefixPolicyResponse{}, err
 	}
@@ -96,7 +96,7 @@ func (s *Store) SetPrefixPolicy(_ context.Context, req sdk.SetPrefixPolicyReques
 }
 
 func (s *Store) ListPublicPrefixes(_ context.Context, req sdk.ListPublicPrefixesRequest) (sdk.ListPublicPrefixesResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.ListPublicPrefixesResponse{}, err
 	}

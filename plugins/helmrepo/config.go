@@ -13,13 +13,17 @@ import (
 	"time"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/configschema"
 )
 
 //go:embed schema.json
 var configSchema []byte
 
-// Config is the plugin's configuration section. Catalog fields keep the names and meanings
-// of Onyxia's catalog configuration, so that an Onyxia catalogs.json can be pasted in.
+var schema = configschema.MustCompile(configSchema)
+
+// Config is the plugin's configuration section (schema.json documents each field and holds
+// its defaults and bounds). Catalog fields keep the names and meanings of Onyxia's catalog
+// configuration, so that an Onyxia catalogs.json can be pasted in.
 type Config struct {
 	CacheDir        string          `json:"cacheDir"`
 	RefreshInterval string          `json:"refreshInterval"`
@@ -47,8 +51,8 @@ type CatalogConfig struct {
 	MultipleServicesMode string            `json:"multipleServicesMode"`
 	MaxNumberOfVersions  int               `json:"maxNumberOfVersions"`
 	Timeout              string            `json:"timeout"`
-	AllowSharing         *bool             `json:"allowSharing"`
-	Visible              *Visibility       `json:"visible"`
+	AllowSharing         bool              `json:"allowSharing"`
+	Visible              Visibility        `json:"visible"`
 	Restrictions         []Restriction     `json:"restrictions"`
 	Username             *string           `json:"username"`
 	Password             *string           `json:"password"`
@@ -58,8 +62,8 @@ type CatalogConfig struct {
 
 // Visibility says in which kinds of project a catalog is shown.
 type Visibility struct {
-	User    *bool `json:"user"`
-	Project *bool `json:"project"`
+	User    bool `json:"user"`
+	Project bool `json:"project"`
 }
 
 // Restriction keeps a catalog for users whose claim matches.
@@ -100,12 +104,6 @@ const (
 	modeMaxNumber   = "maxNumber"
 )
 
-const (
-	defaultRefreshInterval = 5 * time.Minute
-	defaultTimeout         = 5 * time.Minute // helm's --timeout default
-	defaultMaxVersions     = 5
-)
-
 // settings is a validated configuration with every default applied.
 type settings struct {
 	cacheDir        string
@@ -135,43 +133,31 @@ const (
 	sourceOCI
 )
 
-// parseConfig decodes and checks a configuration section. The core has validated it against
-// the schema already; this catches what a schema cannot say and fills the defaults.
+// parseConfig decodes a configuration section by the schema, which fills in the defaults and
+// checks each field, then checks what the schema cannot say.
 func parseConfig(raw []byte) (settings, error) {
 	var cfg Config
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return settings{}, sdk.Errorf(sdk.ErrInvalidArgument, "helmrepo configuration: %v", err)
+	bad, err := schema.Decode(raw, &cfg)
+	if err != nil {
+		return settings{}, err
 	}
-	var bad []sdk.FieldViolation
-	violate := func(field, format string, args ...any) {
-		bad = append(bad, sdk.FieldViolation{Field: field, Rule: fmt.Sprintf(format, args...)})
-	}
-
-	s := settings{cacheDir: cfg.CacheDir, refreshInterval: defaultRefreshInterval}
+	s := settings{cacheDir: cfg.CacheDir}
 	if s.cacheDir == "" {
 		dir, err := os.UserCacheDir()
 		if err != nil {
-			violate("cacheDir", "no default cache directory (%v): set one", err)
+			bad.Add("cacheDir", fmt.Sprintf("no default cache directory (%v): set one", err))
 		}
 		s.cacheDir = filepath.Join(dir, "basalt", "helmrepo")
 	}
-	if cfg.RefreshInterval != "" {
-		d, err := time.ParseDuration(cfg.RefreshInterval)
-		if err != nil || d < 0 {
-			violate("refreshInterval", "not a duration such as 5m")
-		}
-		s.refreshInterval = d
+	if s.refreshInterval, err = time.ParseDuration(cfg.RefreshInterval); err != nil {
+		bad.Add("refreshInterval", "not a duration such as 5m")
 	}
 
 	seen := map[string]bool{}
 	for i, c := range cfg.Catalogs {
 		at := func(field string) string { return fmt.Sprintf("catalogs[%d].%s", i, field) }
-		if c.ID == "" {
-			violate(at("id"), "missing")
-		} else if seen[c.ID] {
-			violate(at("id"), "%q is used by another catalog", c.ID)
+		if seen[c.ID] {
+			bad.Add(at("id"), fmt.Sprintf("%q is used by another catalog", c.ID))
 		}
 		seen[c.ID] = true
 
@@ -190,53 +176,38 @@ func parseConfig(raw []byte) (settings, error) {
 				Location:          c.Location,
 				Status:            c.Status,
 				Highlighted:       c.HighlightedCharts,
-				Timeout:           defaultTimeout,
-				AllowSharing:      c.AllowSharing == nil || *c.AllowSharing,
-				VisibleInPersonal: c.Visible == nil || c.Visible.User == nil || *c.Visible.User,
-				VisibleInGroup:    c.Visible == nil || c.Visible.Project == nil || *c.Visible.Project,
+				AllowSharing:      c.AllowSharing,
+				VisibleInPersonal: c.Visible.User,
+				VisibleInGroup:    c.Visible.Project,
 			},
 		}
 		if len(o.info.Name) == 0 {
 			o.info.Name = sdk.LocalizedString{"": c.ID}
 		}
-		switch o.info.Status {
-		case "":
-			o.info.Status = "PROD"
-		case "PROD", "TEST", "INTERNAL":
-		default:
-			violate(at("status"), "one of PROD, TEST, INTERNAL")
-		}
-		if c.Timeout != "" {
-			d, err := time.ParseDuration(c.Timeout)
-			if err != nil || d <= 0 {
-				violate(at("timeout"), "not a duration such as 5m")
-			}
-			o.info.Timeout = d
+		if o.info.Timeout, err = time.ParseDuration(c.Timeout); err != nil || o.info.Timeout <= 0 {
+			bad.Add(at("timeout"), "not a duration such as 5m")
 		}
 		for j, r := range c.Restrictions {
-			if r.UserAttribute.Key == "" {
-				violate(fmt.Sprintf("catalogs[%d].restrictions[%d].userAttribute.key", i, j), "missing")
-			}
 			if _, err := regexp.Compile(r.UserAttribute.Matches); err != nil {
-				violate(fmt.Sprintf("catalogs[%d].restrictions[%d].userAttribute.matches", i, j), "not a regular expression: %v", err)
+				bad.Add(fmt.Sprintf("catalogs[%d].restrictions[%d].userAttribute.matches", i, j), "not a regular expression: "+err.Error())
 			}
 			o.info.Restrictions = append(o.info.Restrictions, sdk.ClaimRestriction{Key: r.UserAttribute.Key, Match: r.UserAttribute.Matches})
 		}
 
 		kind, location, err := parseLocation(c.Location)
 		if err != nil {
-			violate(at("location"), "%v", err)
+			bad.Add(at("location"), err.Error())
 		}
 		o.source, o.location = kind, location
 		if kind == sourceOCI && len(c.Charts) == 0 {
-			violate(at("charts"), "an oci:// location needs the names of its charts")
+			bad.Add(at("charts"), "an oci:// location needs the names of its charts")
 		}
 		if kind != sourceOCI && len(c.Charts) > 0 {
-			violate(at("charts"), "only for an oci:// location; a Helm repository lists its charts in index.yaml")
+			bad.Add(at("charts"), "only for an oci:// location; a Helm repository lists its charts in index.yaml")
 		}
 		if o.caFile != "" {
 			if _, err := os.Stat(o.caFile); err != nil {
-				violate(at("caFile"), "%v", err)
+				bad.Add(at("caFile"), err.Error())
 			}
 		}
 
@@ -253,21 +224,11 @@ func parseConfig(raw []byte) (settings, error) {
 		for _, name := range c.ExcludedCharts {
 			f.excluded[strings.ToLower(name)] = true
 		}
-		switch f.mode {
-		case "":
-			f.mode = modeLatest
-		case modeLatest, modeAll, modeSkipPatches, modeMaxNumber:
-		default:
-			violate(at("multipleServicesMode"), "one of latest, all, skipPatches, maxNumber")
-		}
-		if f.maxVersions <= 0 {
-			f.maxVersions = defaultMaxVersions
-		}
 		o.filter = f
 		s.catalogs = append(s.catalogs, o)
 	}
-	if len(bad) > 0 {
-		return settings{}, sdk.InvalidFields("helmrepo configuration", bad...)
+	if err := bad.Err("helmrepo configuration"); err != nil {
+		return settings{}, err
 	}
 	return s, nil
 }

@@ -8,7 +8,7 @@ func IndexRepository(path, mode string) (charts, versions int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	l := newListing(filter{mode: mode, maxVersions: defaultMaxVersions, excluded: map[string]bool{}}, idx)
+	l := newListing(filter{mode: mode, maxVersions: 5 /* the schema's default */, excluded: map[string]bool{}}, idx)
 	for _, e := range l.charts {
 		versions += len(e.versions)
 	}

@@ -221,6 +221,9 @@ func configure(t testing.TB, cacheDir string, catalogs ...config) (*helmrepo.Plu
 	if cacheDir == "" {
 		cacheDir = t.TempDir()
 	}
+	if catalogs == nil {
+		catalogs = []config{} // the schema wants a list, not null
+	}
 	raw, err := json.Marshal(config{"cacheDir": cacheDir, "refreshInterval": "0s", "catalogs": catalogs})
 	if err != nil {
 		t.Fatal(err)

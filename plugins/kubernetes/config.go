@@ -1,9 +1,7 @@
 package kubernetes
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -11,13 +9,16 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
-	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/configschema"
 )
 
 //go:embed schema.json
 var configSchema []byte
 
-// Config is the plugin's configuration section, as the schema describes it.
+var schema = configschema.MustCompile(configSchema)
+
+// Config is the plugin's configuration section (schema.json documents each field and holds
+// its defaults and bounds).
 type Config struct {
 	Kubeconfig     string           `json:"kubeconfig"`
 	Context        string           `json:"context"`
@@ -31,15 +32,15 @@ type Config struct {
 	DefaultTimeout string           `json:"defaultTimeout"`
 	HistoryMax     int              `json:"historyMax"`
 	// ValidateManifests checks rendered manifests against the cluster's OpenAPI schemas before
-	// sending them, as helm does without --disable-openapi-validation. It costs about a quarter
-	// of a second per install; without it the API server still refuses invalid objects and
-	// drops unknown fields with a warning.
+	// sending them, as helm does without --disable-openapi-validation. It is off by default
+	// because it slows every install (docs/configuration.md); without it the API server still
+	// refuses invalid objects and drops unknown fields with a warning.
 	ValidateManifests bool `json:"validateManifests"`
 }
 
 type NamespacesConfig struct {
-	NamespacePrefix       *string           `json:"namespacePrefix"`
-	GroupNamespacePrefix  *string           `json:"groupNamespacePrefix"`
+	NamespacePrefix       string            `json:"namespacePrefix"`
+	GroupNamespacePrefix  string            `json:"groupNamespacePrefix"`
 	SingleNamespace       string            `json:"singleNamespace"`
 	IncludedGroupPattern  string            `json:"includedGroupPattern"`
 	ExcludedGroupPattern  string            `json:"excludedGroupPattern"`
@@ -63,7 +64,7 @@ type AccessConfig struct {
 	RoleBindingName    string `json:"roleBindingName"`
 	// ReleaseServiceAccount is the ServiceAccount of each project namespace that Helm renders
 	// and installs as (serviceAccount mode); "" makes Helm act as the plugin itself.
-	ReleaseServiceAccount *string `json:"releaseServiceAccount"`
+	ReleaseServiceAccount string `json:"releaseServiceAccount"`
 }
 
 type QuotasConfig struct {
@@ -80,7 +81,7 @@ type ExposeConfig struct {
 	Domain           string      `json:"domain"`
 	IngressClassName string      `json:"ingressClassName"`
 	IngressPort      int         `json:"ingressPort"`
-	Ingress          *bool       `json:"ingress"`
+	Ingress          bool        `json:"ingress"`
 	Route            bool        `json:"route"`
 	Istio            IstioConfig `json:"istio"`
 	GatewayAPI       bool        `json:"gatewayAPI"`
@@ -91,53 +92,32 @@ type IstioConfig struct {
 	Gateways []string `json:"gateways"`
 }
 
-// settings is a Config checked and with its defaults filled in.
+// settings is a Config checked, with what is derived from it.
 type settings struct {
 	Config
-	userPrefix, groupPrefix string
-	include, exclude        *regexp.Regexp
-	timeout                 time.Duration
-	ingress                 bool
-	userQuota, groupQuota   bool
-	releaseSA               string
+	include, exclude      *regexp.Regexp
+	timeout               time.Duration
+	userQuota, groupQuota bool
 }
 
+// parseConfig decodes a configuration by the schema, which fills in the defaults and checks
+// each field, then checks what the schema cannot say.
 func parseConfig(raw []byte) (*settings, error) {
-	var c Config
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if len(bytes.TrimSpace(raw)) > 0 {
-		if err := dec.Decode(&c); err != nil {
-			return nil, sdk.Errorf(sdk.ErrInvalidArgument, "kubernetes region configuration: %v", err)
-		}
+	s := &settings{}
+	bad, err := schema.Decode(raw, &s.Config)
+	if err != nil {
+		return nil, err
 	}
-	s := &settings{Config: c, userPrefix: "user-", groupPrefix: "project-", timeout: 5 * time.Minute, ingress: true}
-	var bad []sdk.FieldViolation
-	fail := func(field, format string, args ...any) {
-		bad = append(bad, sdk.FieldViolation{Field: field, Rule: fmt.Sprintf(format, args...)})
-	}
-	if c.QPS == 0 {
-		s.QPS = 100
-	}
-	if c.Burst == 0 {
-		s.Burst = 200
-	}
-	if c.InCluster && c.Kubeconfig != "" {
-		fail("inCluster", "excludes kubeconfig")
+	if s.InCluster && s.Kubeconfig != "" {
+		bad.Add("inCluster", "excludes kubeconfig")
 	}
 	n := &s.Namespaces
-	if n.NamespacePrefix != nil {
-		s.userPrefix = *n.NamespacePrefix
-	}
-	if n.GroupNamespacePrefix != nil {
-		s.groupPrefix = *n.GroupNamespacePrefix
-	}
-	if strings.HasPrefix(s.userPrefix, s.groupPrefix) || strings.HasPrefix(s.groupPrefix, s.userPrefix) {
+	if strings.HasPrefix(n.NamespacePrefix, n.GroupNamespacePrefix) || strings.HasPrefix(n.GroupNamespacePrefix, n.NamespacePrefix) {
 		// user- and user-g-: the user g-x and the group x would share the namespace user-g-x.
-		fail("namespaces.groupNamespacePrefix", "%q and namespacePrefix %q: neither may start the other, or a user and a group could share a namespace", s.groupPrefix, s.userPrefix)
+		bad.Add("namespaces.groupNamespacePrefix", fmt.Sprintf("%q and namespacePrefix %q: neither may start the other, or a user and a group could share a namespace", n.GroupNamespacePrefix, n.NamespacePrefix))
 	}
 	if n.SingleNamespace != "" && !dnsLabel.MatchString(n.SingleNamespace) {
-		fail("namespaces.singleNamespace", "must be a DNS label")
+		bad.Add("namespaces.singleNamespace", "must be a DNS label")
 	}
 	for field, p := range map[string]struct {
 		src string
@@ -148,45 +128,18 @@ func parseConfig(raw []byte) (*settings, error) {
 		}
 		re, err := regexp.Compile(p.src)
 		if err != nil {
-			fail("namespaces."+field, "not a regular expression: %v", err)
+			bad.Add("namespaces."+field, "not a regular expression: "+err.Error())
 			continue
 		}
 		*p.dst = re
 	}
 	if n.TransformGroupPattern != "" && n.IncludedGroupPattern == "" {
-		fail("namespaces.transformGroupPattern", "needs includedGroupPattern, whose groups it rewrites")
+		bad.Add("namespaces.transformGroupPattern", "needs includedGroupPattern, whose groups it rewrites")
 	}
-	if n.OwnerLabel == "" {
-		n.OwnerLabel = "onyxia_owner"
-	}
-	a := &s.Access
-	switch a.AuthenticationMode {
-	case "":
-		a.AuthenticationMode = ModeServiceAccount
-	case ModeServiceAccount, ModeImpersonate:
-	default:
-		fail("access.authenticationMode", "must be serviceAccount or impersonate")
-	}
-	if a.ClusterRole == "" {
-		a.ClusterRole = "admin"
-	}
-	if a.RoleBindingName == "" {
-		a.RoleBindingName = "full_control_namespace"
-	}
-	s.releaseSA = "basalt-release"
-	if a.ReleaseServiceAccount != nil {
-		s.releaseSA = *a.ReleaseServiceAccount
-		if s.releaseSA != "" && !dnsLabel.MatchString(s.releaseSA) {
-			fail("access.releaseServiceAccount", "must be a DNS label (a ServiceAccount name), or empty")
-		}
+	if sa := s.Access.ReleaseServiceAccount; sa != "" && !dnsLabel.MatchString(sa) {
+		bad.Add("access.releaseServiceAccount", "must be a DNS label (a ServiceAccount name), or empty")
 	}
 	q := &s.Quotas
-	if q.Name == "" {
-		q.Name = "basalt-quota"
-	}
-	if q.ManualMarker == "" {
-		q.ManualMarker = "onyxia_ignore"
-	}
 	s.userQuota = len(q.User) > 0 || len(q.Roles) > 0
 	if q.UserEnabled != nil {
 		s.userQuota = *q.UserEnabled
@@ -198,7 +151,7 @@ func parseConfig(raw []byte) (*settings, error) {
 	checkQuota := func(field string, hard map[string]string) {
 		for key, v := range hard {
 			if _, err := resource.ParseQuantity(v); err != nil {
-				fail(field+"."+key, "not a quantity: %v", err)
+				bad.Add(field+"."+key, "not a quantity: "+err.Error())
 			}
 		}
 	}
@@ -207,21 +160,14 @@ func parseConfig(raw []byte) (*settings, error) {
 	for role, hard := range q.Roles {
 		checkQuota("quotas.roles."+role, hard)
 	}
-	if c.Expose.Ingress != nil {
-		s.ingress = *c.Expose.Ingress
+	if s.timeout, err = time.ParseDuration(s.DefaultTimeout); err != nil || s.timeout <= 0 {
+		bad.Add("defaultTimeout", "must be a positive Go duration")
 	}
-	if c.DefaultTimeout != "" {
-		d, err := time.ParseDuration(c.DefaultTimeout)
-		if err != nil || d <= 0 {
-			fail("defaultTimeout", "must be a positive Go duration")
-		}
-		s.timeout = d
+	if s.HistoryMax == 1 {
+		bad.Add("historyMax", "must be 0 (keep all) or at least 2")
 	}
-	if c.HistoryMax < 0 || c.HistoryMax == 1 {
-		fail("historyMax", "must be 0 (keep all) or at least 2")
-	}
-	if len(bad) > 0 {
-		return nil, sdk.InvalidFields("invalid kubernetes region configuration", bad...)
+	if err := bad.Err("invalid kubernetes region configuration"); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

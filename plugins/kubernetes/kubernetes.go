@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/pluginbase"
 )
 
 // Version is the plugin's own version.
@@ -17,11 +18,8 @@ const Version = "0.1.0"
 
 // Plugin is the Kubernetes region.
 type Plugin struct {
+	*pluginbase.Base[*connection]
 	log *slog.Logger
-
-	mu      sync.RWMutex
-	s       *settings
-	cluster *cluster
 
 	locks    releaseLocks
 	inFlight inFlight
@@ -31,65 +29,60 @@ type Plugin struct {
 	base   context.Context
 }
 
+// connection is what one configuration opens: the settings and the cluster they reach.
+type connection struct {
+	s       *settings
+	cluster *cluster
+}
+
+// Close stops the caches of a connection a new configuration replaced.
+func (c *connection) Close() error {
+	c.cluster.spaces.close()
+	return nil
+}
+
 // New returns an unconfigured plugin that logs to log.
 func New(log *slog.Logger) *Plugin {
 	base, cancel := context.WithCancel(context.Background())
-	return &Plugin{log: log, base: base, cancel: cancel, locks: releaseLocks{m: map[string]*releaseLock{}}}
+	p := &Plugin{log: log, base: base, cancel: cancel, locks: releaseLocks{m: map[string]*releaseLock{}}}
+	p.Base = pluginbase.New(sdk.InfoResponse{Kind: sdk.KindRegion, Name: "kubernetes", Version: Version}, schema, p.connect)
+	return p
 }
 
-func (p *Plugin) Info(context.Context, sdk.InfoRequest) (sdk.InfoResponse, error) {
-	return sdk.InfoResponse{Kind: sdk.KindRegion, Name: "kubernetes", Version: Version, ProtocolVersions: []int{sdk.ProtocolVersion}}, nil
-}
-
-func (p *Plugin) ConfigSchema(context.Context, sdk.ConfigSchemaRequest) (sdk.ConfigSchemaResponse, error) {
-	return sdk.ConfigSchemaResponse{Schema: configSchema}, nil
-}
-
-// Configure connects to the cluster and checks that it answers.
-func (p *Plugin) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
-	s, err := parseConfig(req.Config)
+// connect connects to the cluster and checks that it answers.
+func (p *Plugin) connect(ctx context.Context, raw []byte) (*connection, error) {
+	s, err := parseConfig(raw)
 	if err != nil {
-		return sdk.ConfigureResponse{}, err
+		return nil, err
 	}
 	c, err := newCluster(s, p.log)
 	if err != nil {
-		return sdk.ConfigureResponse{}, err
+		return nil, err
 	}
 	if err := c.ping(ctx); err != nil {
 		c.spaces.close()
-		return sdk.ConfigureResponse{}, err
+		return nil, err
 	}
-	p.mu.Lock()
-	old := p.cluster
-	p.s, p.cluster = s, c
-	p.mu.Unlock()
-	if old != nil {
-		old.spaces.close()
-	}
-	return sdk.ConfigureResponse{}, nil
+	return &connection{s: s, cluster: c}, nil
 }
 
 // Close cancels the installs still running and stops the caches.
 func (p *Plugin) Close() error {
 	p.cancel()
 	p.work.Wait()
-	p.mu.RLock()
-	c := p.cluster
-	p.mu.RUnlock()
-	if c != nil {
-		c.spaces.close()
+	if live, err := p.Live(); err == nil {
+		return live.Close()
 	}
 	return nil
 }
 
 // configured returns the current settings and cluster, or an error before Configure.
 func (p *Plugin) configured() (*settings, *cluster, error) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	if p.cluster == nil {
-		return nil, nil, sdk.Errorf(sdk.ErrUnavailable, "the kubernetes region is not configured")
+	live, err := p.Live()
+	if err != nil {
+		return nil, nil, err
 	}
-	return p.s, p.cluster, nil
+	return live.s, live.cluster, nil
 }
 
 // releaseLocks serialises the changes of one release in this process: Helm refuses a second

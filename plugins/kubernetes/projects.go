@@ -29,7 +29,7 @@ func (s *settings) namespaceOf(caller sdk.Caller, project sdk.Project) (string, 
 	var ns string
 	var ok bool
 	if project.Personal() {
-		ns, ok = sdk.ProjectName(s.userPrefix, caller.Username)
+		ns, ok = sdk.ProjectName(s.Namespaces.NamespacePrefix, caller.Username)
 	} else {
 		group := project.Group
 		if s.exclude != nil && s.exclude.MatchString(group) {
@@ -43,7 +43,7 @@ func (s *settings) namespaceOf(caller sdk.Caller, project sdk.Project) (string, 
 				group = s.include.ReplaceAllString(group, s.Namespaces.TransformGroupPattern)
 			}
 		}
-		ns, ok = sdk.ProjectName(s.groupPrefix, group)
+		ns, ok = sdk.ProjectName(s.Namespaces.GroupNamespacePrefix, group)
 	}
 	if !ok {
 		return "", sdk.InvalidFields("invalid project", sdk.FieldViolation{Field: "project", Rule: "its name makes no namespace (a DNS label of at most 63 characters) with the region's prefix"})

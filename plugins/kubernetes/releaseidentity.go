@@ -28,10 +28,10 @@ func (c *cluster) releaseIdentity(ns string, caller sdk.Caller) rest.Impersonati
 	if c.s.Access.AuthenticationMode == ModeImpersonate {
 		return c.identity(caller)
 	}
-	if c.s.releaseSA == "" {
+	if c.s.Access.ReleaseServiceAccount == "" {
 		return rest.ImpersonationConfig{}
 	}
-	return rest.ImpersonationConfig{UserName: "system:serviceaccount:" + ns + ":" + c.s.releaseSA}
+	return rest.ImpersonationConfig{UserName: "system:serviceaccount:" + ns + ":" + c.s.Access.ReleaseServiceAccount}
 }
 
 // releaseAccounts remembers the namespaces whose release ServiceAccount exists and is bound.
@@ -45,7 +45,7 @@ type releaseAccounts struct {
 // does it; Helm's first use of a namespace does it again for namespaces onboarded by an older
 // plugin.
 func (c *cluster) ensureReleaseAccount(ctx context.Context, ns string) error {
-	name := c.s.releaseSA
+	name := c.s.Access.ReleaseServiceAccount
 	if name == "" || c.s.Access.AuthenticationMode == ModeImpersonate {
 		return nil
 	}

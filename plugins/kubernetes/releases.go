@@ -93,7 +93,7 @@ func latestRecords(objs []any) map[string]*corev1.Secret {
 }
 
 func (s *settings) urlKinds() urlKinds {
-	return urlKinds{ingress: s.ingress, route: s.Expose.Route, istio: s.Expose.Istio.Enabled, gatewayAPI: s.Expose.GatewayAPI}
+	return urlKinds{ingress: s.Expose.Ingress, route: s.Expose.Route, istio: s.Expose.Istio.Enabled, gatewayAPI: s.Expose.GatewayAPI}
 }
 
 // visible says whether the caller sees a release of the project, given its metadata Secret

@@ -12,7 +12,7 @@ import (
 
 // Helm's lookup function, which Onyxia's charts call a dozen times per render to find
 // discovery Secrets, builds a discovery client and lists the namespace's Secrets on every
-// call: 29 requests per jupyter-python install, a third of its time. The configuration Helm
+// call, which makes those requests a large share of an install's time. The configuration Helm
 // gets therefore remembers discovery documents for a while, and the Secret and ConfigMap
 // lists of one render for a moment.
 

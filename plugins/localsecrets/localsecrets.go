@@ -11,15 +11,14 @@
 package localsecrets
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/base64"
-	"encoding/json"
 	"log/slog"
 	"sync"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/configschema"
 	"github.com/basalt-dev/basalt/sdk/secrethome"
 )
 
@@ -29,7 +28,10 @@ const Version = "0.1.0"
 //go:embed schema.json
 var configSchema []byte
 
-// Config is the plugin's configuration section (schema.json documents each field).
+var schema = configschema.MustCompile(configSchema)
+
+// Config is the plugin's configuration section (schema.json documents each field and holds
+// its defaults and bounds).
 type Config struct {
 	File        string `json:"file"`
 	Key         string `json:"key"`
@@ -38,13 +40,6 @@ type Config struct {
 	GroupHome   string `json:"groupHome"`
 	MaxVersions int    `json:"maxVersions"`
 }
-
-// Defaults of the configuration.
-const (
-	DefaultUserHome    = "{username}"
-	DefaultGroupHome   = "project-{group}"
-	DefaultMaxVersions = 10
-)
 
 // Store is the local secrets plugin. Its methods are safe for concurrent use.
 type Store struct {
@@ -117,51 +112,35 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// parseConfig decodes a configuration strictly, fills in the defaults and checks what the
-// schema cannot say. It returns the key when the configuration gives it inline.
+// parseConfig decodes a configuration by the schema, which fills in the defaults and checks
+// each field, then checks what the schema cannot say. It returns the key when the
+// configuration gives it inline.
 func parseConfig(raw []byte) (Config, []byte, error) {
 	var cfg Config
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return Config{}, nil, sdk.Errorf(sdk.ErrInvalidArgument, "invalid configuration: %v", err)
-	}
-	if cfg.UserHome == "" {
-		cfg.UserHome = DefaultUserHome
-	}
-	if cfg.GroupHome == "" {
-		cfg.GroupHome = DefaultGroupHome
-	}
-	if cfg.MaxVersions == 0 {
-		cfg.MaxVersions = DefaultMaxVersions
-	}
-	var bad []sdk.FieldViolation
-	if cfg.File == "" {
-		bad = append(bad, sdk.FieldViolation{Field: "file", Rule: "is required"})
+	bad, err := schema.Decode(raw, &cfg)
+	if err != nil {
+		return Config{}, nil, err
 	}
 	var key []byte
 	switch {
 	case cfg.Key != "" && cfg.KeyFile != "":
-		bad = append(bad, sdk.FieldViolation{Field: "keyFile", Rule: "give key or keyFile, not both"})
+		bad.Add("keyFile", "give key or keyFile, not both")
 	case cfg.Key != "":
 		k, err := base64.StdEncoding.DecodeString(cfg.Key)
 		if err != nil || len(k) != keySize {
-			bad = append(bad, sdk.FieldViolation{Field: "key", Rule: "must be 32 bytes in standard base64"})
+			bad.Add("key", "must be 32 bytes in standard base64")
 		}
 		key = k
-	case cfg.File != "":
-		if cfg.KeyFile == "" {
-			cfg.KeyFile = cfg.File + ".key"
-		}
+	case cfg.KeyFile == "":
+		cfg.KeyFile = cfg.File + ".key"
 	}
 	cfg.Key = "" // the key stays out of the configuration kept in memory
-	bad = append(bad, cfg.layout().Validate("userHome", "groupHome")...)
-	if cfg.MaxVersions < 1 || cfg.MaxVersions > 1000 {
-		bad = append(bad, sdk.FieldViolation{Field: "maxVersions", Rule: "must be between 1 and 1000"})
+	for _, f := range cfg.layout().Validate("userHome", "groupHome") {
+		bad.Add(f.Field, f.Rule)
 	}
-	if len(bad) > 0 {
+	if err := bad.Err("invalid configuration"); err != nil {
 		clear(key)
-		return Config{}, nil, sdk.InvalidFields("invalid configuration", bad...)
+		return Config{}, nil, err
 	}
 	return cfg, key, nil
 }

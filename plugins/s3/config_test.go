@@ -16,7 +16,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Endpoint != "http://127.0.0.1:9000" || cfg.Region != "us-east-1" || !*cfg.PathStyle || cfg.STS.DurationSeconds != 3600 {
+	if cfg.Endpoint != "http://127.0.0.1:9000" || cfg.Region != "us-east-1" || !cfg.PathStyle || cfg.STS.DurationSeconds != 3600 {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	h, err := cfg.userHome("alice")

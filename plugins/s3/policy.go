@@ -68,7 +68,7 @@ func (s *Store) SetPrefixPolicy(ctx context.Context, req sdk.SetPrefixPolicyRequ
 
 // ListPublicPrefixes reports the public prefixes of a bucket that lie in the caller's homes.
 func (s *Store) ListPublicPrefixes(ctx context.Context, req sdk.ListPublicPrefixesRequest) (sdk.ListPublicPrefixesResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.ListPublicPrefixesResponse{}, err
 	}

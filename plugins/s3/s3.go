@@ -25,6 +25,8 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/configschema"
+	"github.com/basalt-dev/basalt/sdk/pluginbase"
 )
 
 // Version is the plugin's own version.
@@ -33,12 +35,12 @@ const Version = "0.1.0"
 //go:embed schema.json
 var configSchema []byte
 
+var schema = configschema.MustCompile(configSchema)
+
 // Store is the S3 storage plugin. Its methods are safe for concurrent use.
 type Store struct {
+	*pluginbase.Base[*state]
 	log *slog.Logger
-
-	mu sync.RWMutex
-	st *state // nil until Configure succeeds
 }
 
 // state is what one configuration opens. A new Configure replaces it whole; calls in flight
@@ -55,37 +57,28 @@ func New(log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{log: log}
+	s := &Store{log: log}
+	s.Base = pluginbase.New(sdk.InfoResponse{Kind: sdk.KindStorage, Name: "s3", Version: Version}, schema, s.newState)
+	return s
 }
 
-func (s *Store) Info(context.Context, sdk.InfoRequest) (sdk.InfoResponse, error) {
-	return sdk.InfoResponse{Kind: sdk.KindStorage, Name: "s3", Version: Version, ProtocolVersions: []int{sdk.ProtocolVersion}}, nil
-}
-
-func (s *Store) ConfigSchema(context.Context, sdk.ConfigSchemaRequest) (sdk.ConfigSchemaResponse, error) {
-	return sdk.ConfigSchemaResponse{Schema: configSchema}, nil
-}
-
-// Configure checks the configuration without reaching the store, so that the plugin starts
+// newState checks the configuration without reaching the store, so that the plugin starts
 // while the store is down; calls then fail as unavailable until it is back.
-func (s *Store) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
-	cfg, err := parseConfig(req.Config)
+func (s *Store) newState(_ context.Context, raw []byte) (*state, error) {
+	cfg, err := parseConfig(raw)
 	if err != nil {
-		return sdk.ConfigureResponse{}, err
+		return nil, err
 	}
 	transport, err := newTransport(cfg)
 	if err != nil {
-		return sdk.ConfigureResponse{}, err
+		return nil, err
 	}
 	ss, err := newSessions(cfg, transport)
 	if err != nil {
-		return sdk.ConfigureResponse{}, err
+		return nil, err
 	}
-	s.mu.Lock()
-	s.st = &state{cfg: cfg, sessions: ss}
-	s.mu.Unlock()
 	s.log.Info("configured", "endpoint", cfg.Endpoint, "region", cfg.Region, "sts", cfg.STS != nil, "bucketMode", cfg.WorkingDirectory.BucketMode)
-	return sdk.ConfigureResponse{}, nil
+	return &state{cfg: cfg, sessions: ss}, nil
 }
 
 // newTransport is the one HTTP transport of every client of a configuration, so that
@@ -118,19 +111,10 @@ func newTransport(cfg Config) (*http.Transport, error) {
 	return t, nil
 }
 
-func (s *Store) state() (*state, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.st == nil {
-		return nil, sdk.Errorf(sdk.ErrUnavailable, "the S3 store is not configured")
-	}
-	return s.st, nil
-}
-
 // open checks that ref lies in the caller's homes and returns the state and the caller's
 // session.
 func (s *Store) open(ctx context.Context, caller sdk.Caller, ref sdk.ObjectRef, field string) (*state, *session, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -145,7 +129,7 @@ func (s *Store) open(ctx context.Context, caller sdk.Caller, ref sdk.ObjectRef, 
 }
 
 func (s *Store) Home(_ context.Context, req sdk.HomeRequest) (sdk.HomeResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.HomeResponse{}, err
 	}
@@ -160,7 +144,7 @@ func (s *Store) Home(_ context.Context, req sdk.HomeRequest) (sdk.HomeResponse, 
 // the requested duration (at most sts.durationSeconds), or the static keys when the
 // configuration allows sharing them.
 func (s *Store) Credentials(ctx context.Context, req sdk.CredentialsRequest) (sdk.CredentialsResponse, error) {
-	st, err := s.state()
+	st, err := s.Live()
 	if err != nil {
 		return sdk.CredentialsResponse{}, err
 	}
@@ -182,7 +166,7 @@ func (s *Store) Credentials(ctx context.Context, req sdk.CredentialsRequest) (sd
 		Expiration:      sess.keys.Expiration,
 		Endpoint:        st.cfg.Endpoint,
 		Region:          st.cfg.Region,
-		PathStyle:       *st.cfg.PathStyle,
+		PathStyle:       st.cfg.PathStyle,
 		DefaultBucket:   h.Bucket,
 		DefaultPrefix:   h.Key,
 	}, nil

@@ -63,7 +63,7 @@ func newSessions(cfg Config, transport http.RoundTripper) (*sessions, error) {
 func (ss *sessions) client(keys credentials.Value) (*minio.Client, error) {
 	endpoint, secure := hostOf(ss.cfg.Endpoint)
 	lookup := minio.BucketLookupDNS
-	if *ss.cfg.PathStyle {
+	if ss.cfg.PathStyle {
 		lookup = minio.BucketLookupPath
 	}
 	client, err := minio.New(endpoint, &minio.Options{

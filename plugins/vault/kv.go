@@ -21,7 +21,7 @@ func (set *settings) kvPath(endpoint, path string) string {
 
 // resolve checks that the caller may use path (see secrethome.Layout.Resolve).
 func (s *Store) resolve(c sdk.Caller, path string, folder bool) (string, error) {
-	set, err := s.current()
+	set, err := s.Live()
 	if err != nil {
 		return "", err
 	}
@@ -32,7 +32,7 @@ func (s *Store) List(ctx context.Context, req sdk.ListSecretsRequest) (sdk.ListS
 	var resp sdk.ListSecretsResponse
 	if strings.Trim(req.Path, "/") == "" {
 		// The root shows the caller's homes, and nothing of anyone else's.
-		set, err := s.current()
+		set, err := s.Live()
 		if err != nil {
 			return resp, err
 		}

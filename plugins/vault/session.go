@@ -233,7 +233,7 @@ func withToken(token string) vaultapi.RequestCallback {
 // asCaller runs call with a client acting as the caller. A refusal with a cached token may
 // mean that Vault revoked it: the call is tried once more with a new login.
 func (s *Store) asCaller(ctx context.Context, c sdk.Caller, call func(set *settings, vc *vaultapi.Client) error) error {
-	set, err := s.current()
+	set, err := s.Live()
 	if err != nil {
 		return err
 	}

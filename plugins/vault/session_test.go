@@ -23,7 +23,7 @@ func onAClock(t *testing.T, clock *time.Time) (*Store, *settings, sdk.Caller) {
 	if _, err := s.Configure(t.Context(), sdk.ConfigureRequest{Config: raw}); err != nil {
 		t.Fatal(err)
 	}
-	set, _ := s.current()
+	set, _ := s.Live()
 	s.sessions.now = func() time.Time { return *clock }
 	return s, set, sdk.Caller{Subject: "alice", Username: "alice", Groups: []string{"data-team"}, IDToken: idToken}
 }

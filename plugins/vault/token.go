@@ -30,7 +30,7 @@ const metaUser = "basalt-user"
 // that reads only those secrets, lives for TTL and is not renewable, minted with the issuer
 // token after the caller's own token has shown that it may read each path.
 func (s *Store) Token(ctx context.Context, req sdk.SecretsTokenRequest) (sdk.SecretsTokenResponse, error) {
-	set, err := s.current()
+	set, err := s.Live()
 	if err != nil {
 		return sdk.SecretsTokenResponse{}, err
 	}
@@ -167,7 +167,7 @@ func limitedPolicy(mount string, paths []string) (name, policy string) {
 // RevokeToken revokes a token that Token handed out to the caller, named by its accessor.
 // A token already gone is not an error; a token of someone else is not found.
 func (s *Store) RevokeToken(ctx context.Context, req sdk.RevokeSecretsTokenRequest) (sdk.RevokeSecretsTokenResponse, error) {
-	set, err := s.current()
+	set, err := s.Live()
 	if err != nil {
 		return sdk.RevokeSecretsTokenResponse{}, err
 	}

@@ -13,20 +13,19 @@
 package vault
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	vaultapi "github.com/hashicorp/vault/api"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/configschema"
+	"github.com/basalt-dev/basalt/sdk/pluginbase"
 	"github.com/basalt-dev/basalt/sdk/secrethome"
 )
 
@@ -36,7 +35,10 @@ const Version = "0.1.0"
 //go:embed schema.json
 var configSchema []byte
 
-// Config is the plugin's configuration section (schema.json documents each field).
+var schema = configschema.MustCompile(configSchema)
+
+// Config is the plugin's configuration section (schema.json documents each field and holds
+// its defaults and bounds).
 type Config struct {
 	Address         string `json:"address"`
 	ServiceAddress  string `json:"serviceAddress"`
@@ -54,18 +56,6 @@ type Config struct {
 	MaxTokenTTL     string `json:"maxTokenTTL"`
 }
 
-// Defaults of the configuration.
-const (
-	DefaultKVMount        = "secret"
-	DefaultJWTMount       = "jwt"
-	DefaultUserHome       = "{username}"
-	DefaultGroupHome      = "project-{group}"
-	DefaultReservedFolder = ".basalt/"
-	DefaultTokenRole      = "basalt-secret"
-	DefaultTokenTTL       = "24h"
-	DefaultMaxTokenTTL    = "720h"
-)
-
 // settings is a parsed configuration with the client built from it.
 type settings struct {
 	cfg         Config
@@ -78,11 +68,9 @@ type settings struct {
 
 // Store is the Vault secrets plugin. Its methods are safe for concurrent use.
 type Store struct {
+	*pluginbase.Base[*settings]
 	log      *slog.Logger
 	sessions sessions
-
-	mu  sync.RWMutex
-	set *settings // nil until Configure succeeds
 }
 
 // New returns an unconfigured store that logs to log.
@@ -90,96 +78,64 @@ func New(log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{log: log, sessions: sessions{m: map[string]*session{}, busy: map[string]chan struct{}{}, now: time.Now}}
+	s := &Store{log: log, sessions: sessions{m: map[string]*session{}, busy: map[string]chan struct{}{}, now: time.Now}}
+	s.Base = pluginbase.New(sdk.InfoResponse{Kind: sdk.KindSecrets, Name: "vault", Version: Version}, schema, s.newSettings)
+	return s
 }
 
-func (s *Store) Info(context.Context, sdk.InfoRequest) (sdk.InfoResponse, error) {
-	return sdk.InfoResponse{Kind: sdk.KindSecrets, Name: "vault", Version: Version, ProtocolVersions: []int{sdk.ProtocolVersion}}, nil
-}
-
-func (s *Store) ConfigSchema(context.Context, sdk.ConfigSchemaRequest) (sdk.ConfigSchemaResponse, error) {
-	return sdk.ConfigSchemaResponse{Schema: configSchema}, nil
-}
-
-func (s *Store) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
-	set, err := parseConfig(req.Config)
-	if err != nil {
-		return sdk.ConfigureResponse{}, err
+func (s *Store) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
+	resp, err := s.Base.Configure(ctx, req)
+	if err == nil {
+		// Tokens of the previous configuration may belong to another Vault or role.
+		s.sessions.clear()
 	}
-	s.mu.Lock()
-	s.set = set
-	s.mu.Unlock()
-	// Tokens of the previous configuration may belong to another Vault or role.
-	s.sessions.clear()
+	return resp, err
+}
+
+func (s *Store) newSettings(_ context.Context, raw []byte) (*settings, error) {
+	set, err := parseConfig(raw)
+	if err != nil {
+		return nil, err
+	}
 	s.log.Info("configured", "address", set.cfg.Address, "kvMount", set.cfg.KVMount, "jwtMount", set.cfg.JWTMount,
 		"jwtRole", set.cfg.JWTRole, "userHome", set.cfg.UserHome, "groupHome", set.cfg.GroupHome, "limitedTokens", set.issuerToken != "")
-	return sdk.ConfigureResponse{}, nil
+	return set, nil
 }
 
-// parseConfig decodes a configuration strictly, fills in the defaults, checks what the
-// schema cannot say and builds the Vault client.
+// parseConfig decodes a configuration by the schema, which fills in the defaults and checks
+// each field, checks what the schema cannot say and builds the Vault client.
 func parseConfig(raw []byte) (*settings, error) {
 	var cfg Config
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return nil, sdk.Errorf(sdk.ErrInvalidArgument, "invalid configuration: %v", err)
+	bad, err := schema.Decode(raw, &cfg)
+	if err != nil {
+		return nil, err
 	}
-	defaults := []struct {
-		field *string
-		value string
-	}{
-		{&cfg.KVMount, DefaultKVMount}, {&cfg.JWTMount, DefaultJWTMount},
-		{&cfg.UserHome, DefaultUserHome}, {&cfg.GroupHome, DefaultGroupHome},
-		{&cfg.ReservedFolder, DefaultReservedFolder}, {&cfg.TokenRole, DefaultTokenRole},
-		{&cfg.TokenTTL, DefaultTokenTTL}, {&cfg.MaxTokenTTL, DefaultMaxTokenTTL},
-		{&cfg.ServiceAddress, cfg.Address},
+	if cfg.ServiceAddress == "" {
+		cfg.ServiceAddress = cfg.Address
 	}
-	for _, d := range defaults {
-		if *d.field == "" {
-			*d.field = d.value
-		}
-	}
-	cfg.KVMount, cfg.JWTMount = strings.Trim(cfg.KVMount, "/"), strings.Trim(cfg.JWTMount, "/")
 	set := &settings{cfg: cfg, layout: secrethome.Layout{User: cfg.UserHome, Group: cfg.GroupHome}}
-
-	var bad []sdk.FieldViolation
-	if !strings.HasPrefix(cfg.Address, "http://") && !strings.HasPrefix(cfg.Address, "https://") {
-		bad = append(bad, sdk.FieldViolation{Field: "address", Rule: "is required, an http:// or https:// URL"})
+	for _, f := range set.layout.Validate("userHome", "groupHome") {
+		bad.Add(f.Field, f.Rule)
 	}
-	if !strings.HasPrefix(cfg.ServiceAddress, "http://") && !strings.HasPrefix(cfg.ServiceAddress, "https://") {
-		bad = append(bad, sdk.FieldViolation{Field: "serviceAddress", Rule: "must be an http:// or https:// URL"})
+	if f := strings.TrimSuffix(cfg.ReservedFolder, "/"); f == "." || f == ".." {
+		bad.Add("reservedFolder", "must be one folder name followed by /")
 	}
-	if cfg.JWTRole == "" {
-		bad = append(bad, sdk.FieldViolation{Field: "jwtRole", Rule: "is required"})
-	}
-	if cfg.KVMount == "" {
-		bad = append(bad, sdk.FieldViolation{Field: "kvMount", Rule: "must not be empty"})
-	}
-	if cfg.JWTMount == "" {
-		bad = append(bad, sdk.FieldViolation{Field: "jwtMount", Rule: "must not be empty"})
-	}
-	bad = append(bad, set.layout.Validate("userHome", "groupHome")...)
-	if f := strings.TrimSuffix(cfg.ReservedFolder, "/"); f == "" || strings.ContainsRune(f, '/') || f == "." || f == ".." {
-		bad = append(bad, sdk.FieldViolation{Field: "reservedFolder", Rule: "must be one folder name followed by /"})
-	}
-	var err error
 	if set.tokenTTL, err = time.ParseDuration(cfg.TokenTTL); err != nil || set.tokenTTL < time.Minute {
-		bad = append(bad, sdk.FieldViolation{Field: "tokenTTL", Rule: "must be a duration of at least 1m, e.g. 24h"})
+		bad.Add("tokenTTL", "must be a duration of at least 1m, e.g. 24h")
 	}
 	if set.maxTokenTTL, err = time.ParseDuration(cfg.MaxTokenTTL); err != nil || set.maxTokenTTL < set.tokenTTL {
-		bad = append(bad, sdk.FieldViolation{Field: "maxTokenTTL", Rule: "must be a duration no shorter than tokenTTL"})
+		bad.Add("maxTokenTTL", "must be a duration no shorter than tokenTTL")
 	}
 	if cfg.IssuerTokenFile != "" {
 		data, err := os.ReadFile(cfg.IssuerTokenFile)
 		set.issuerToken = strings.TrimSpace(string(data))
 		if err != nil || set.issuerToken == "" {
 			// The error names the file, never what it holds.
-			bad = append(bad, sdk.FieldViolation{Field: "issuerTokenFile", Rule: fmt.Sprintf("must be a readable file holding a token (%v)", errorOrEmpty(err))})
+			bad.Add("issuerTokenFile", fmt.Sprintf("must be a readable file holding a token (%v)", errorOrEmpty(err)))
 		}
 	}
-	if len(bad) > 0 {
-		return nil, sdk.InvalidFields("invalid configuration", bad...)
+	if err := bad.Err("invalid configuration"); err != nil {
+		return nil, err
 	}
 	if set.client, err = newClient(cfg); err != nil {
 		return nil, sdk.InvalidFields("invalid configuration", sdk.FieldViolation{Field: "caFile", Rule: err.Error()})
@@ -217,18 +173,8 @@ func newClient(cfg Config) (*vaultapi.Client, error) {
 	return c, nil
 }
 
-// current returns the settings of the last successful Configure.
-func (s *Store) current() (*settings, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.set == nil {
-		return nil, sdk.Errorf(sdk.ErrUnavailable, "the Vault secrets plugin is not configured")
-	}
-	return s.set, nil
-}
-
 func (s *Store) Home(_ context.Context, req sdk.SecretsHomeRequest) (sdk.SecretsHomeResponse, error) {
-	set, err := s.current()
+	set, err := s.Live()
 	if err != nil {
 		return sdk.SecretsHomeResponse{}, err
 	}

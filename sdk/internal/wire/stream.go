@@ -7,10 +7,9 @@ import (
 )
 
 // ChunkSize is the size of the data messages of streamed bodies: big enough that per-message
-// costs vanish, small enough to stay well below gRPC's default 4 MiB message limit. Since
-// received chunks are pooled (Codec), 256 KiB, 1 MiB and 2 MiB cost the same processor time
-// per byte within the noise of BenchmarkPluginStream (sdk/plugintest/memory); 64 KiB was
-// slower when last measured.
+// costs vanish, small enough to stay well below gRPC's default 4 MiB message limit. Received
+// chunks are pooled (Codec); BenchmarkPluginStream (sdk/plugintest/memory) is how a change
+// of size is judged.
 const ChunkSize = 1 << 20
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, ChunkSize); return &b }}
