@@ -24,6 +24,11 @@ type ErrorDetail struct {
 	Details any    `json:"details,omitempty"`
 }
 
+// ErrorFields are the details of an invalid request: each failing field with its rule.
+type ErrorFields struct {
+	Fields []FieldDetail `json:"fields"`
+}
+
 // FieldDetail is one failing field of an invalid request.
 type FieldDetail struct {
 	Field string `json:"field"`
@@ -99,7 +104,7 @@ func Describe(err error) (int, ErrorBody) {
 				for n, f := range fields {
 					list[n] = FieldDetail{Field: shorten(f.Field), Rule: shorten(f.Rule)}
 				}
-				detail.Details = map[string]any{"fields": list}
+				detail.Details = ErrorFields{Fields: list}
 			}
 			return ks.status, ErrorBody{detail}
 		}
