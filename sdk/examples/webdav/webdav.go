@@ -95,7 +95,9 @@ func (s *Store) open(caller sdk.Caller, refs ...sdk.ObjectRef) (*Config, error) 
 // tempPrefix starts the name of a file being written; no key may use it, listings skip it.
 const tempPrefix = ".basalt-upload-"
 
-func badName(n string) bool { return n == "" || n == "." || n == ".." || strings.HasPrefix(n, tempPrefix) }
+func badName(n string) bool {
+	return n == "" || n == "." || n == ".." || strings.HasPrefix(n, tempPrefix)
+}
 
 // List lists every file under the prefix's folder at once (PROPFIND with Depth: infinity) and
 // pages through them by key; a non-recursive listing shows a folder for the files below one.
@@ -178,7 +180,9 @@ func (s *Store) Write(ctx context.Context, req sdk.WriteObjectRequest) (sdk.Writ
 		func() error { return c.mkdirs(ctx, req.Object) },
 		func() error { return c.call(ctx, "PUT", temp, req.Body) },
 		func() error { return c.call(ctx, "PROPPATCH", temp, strings.NewReader(set)) },
-		func() error { return c.call(ctx, "MOVE", temp, nil, "Destination", c.url(req.Object), "Overwrite", "T") },
+		func() error {
+			return c.call(ctx, "MOVE", temp, nil, "Destination", c.url(req.Object), "Overwrite", "T")
+		},
 	} {
 		if err := step(); err != nil {
 			return sdk.WriteObjectResponse{}, err
