@@ -66,7 +66,7 @@ async function startBasalt(name, flags) {
     `plugins.catalogs.config.cacheDir=${data}/cache`,
   ].flatMap((s) => ["--set", s]);
   // Under make test, the debug log goes to the run's log directory too, which it scans for
-  // secrets and tokens (core/cmd/logscan).
+  // secrets and tokens (tools/cmd/logscan).
   const logDir = process.env.BASALT_TEST_LOG_DIR;
   const debug = logDir ? ["--set", "log.level=debug"] : [];
   // Its own cache, configuration, data and state homes too, for what a plugin keeps there.

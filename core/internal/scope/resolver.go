@@ -14,10 +14,10 @@ import (
 // Resolver makes scopes from the configuration's projects and regions and the running
 // plugins, each wrapped by the authorizer.
 type Resolver struct {
-	projects  config.Projects
-	regions   []config.Region
-	plugins   *pluginhost.Host
-	authz     *authz.Authorizer
+	projects config.Projects
+	regions  []config.Region
+	plugins  *pluginhost.Host
+	authz    *authz.Authorizer
 	// onboarded remembers the namespace of each project this process has onboarded
 	// (region/project -> namespace), so that onboarding runs once per project.
 	onboarded sync.Map

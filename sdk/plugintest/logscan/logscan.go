@@ -2,7 +2,7 @@
 //
 // When $BASALT_TEST_LOG_DIR names a directory, every Basalt process a test starts writes its
 // log there (Create, Logger), at debug level where it can; `make test` scans the directory at
-// the end (core/cmd/logscan) for the test environment's secrets, for anything shaped like a
+// the end (tools/cmd/logscan) for the test environment's secrets, for anything shaped like a
 // token and for canaries: the values tests write as secrets (Canary), recognisable wherever
 // they end up.
 package logscan
