@@ -9,12 +9,14 @@ import { Breadcrumbs } from "../../components/Breadcrumbs";
 import { Dialog } from "../../components/Dialog";
 import { CopyButton, ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";
-import { isOne, useI18n, useT } from "../../i18n";
+import { useT } from "../../i18n";
 import { useDocumentTitle, useFeatures } from "../../instance";
 import { useProject } from "../../project";
 import { ChartIcon } from "../catalog/CatalogPage";
 import { VersionPicker } from "../catalog/ChartPage";
-import { errorsByPath, errorsUnder, GENERAL, initialValues, rangePairs, sections, unplacedErrors, type FieldErrors } from "./formModel";
+import { errorsByPath, firstSectionWithErrors, initialValues, rangePairs, type FieldErrors } from "./formModel";
+import { FormErrorSummary } from "./FormErrorSummary";
+import { FreeValues } from "./FreeValues";
 import { diffValues, launchLinkQuery, launchLinkUrl, linkOverridePairs, readLinkParams, withParam } from "./launchLink";
 import { LaunchForm } from "./LaunchForm";
 import { LaunchProgress } from "./LaunchProgress";
@@ -125,7 +127,7 @@ function LaunchEditor({
   /** The link's autoLaunch is done with: it leaves the address. */
   onAutoLaunched(): void;
 }) {
-  const { t, language } = useI18n();
+  const t = useT();
   const api = useApi();
   const qc = useQueryClient();
   const { project } = useProject();
@@ -158,12 +160,8 @@ function LaunchEditor({
   const showErrors = (err: unknown) => {
     const map = errorsByPath(fieldViolations(err));
     setErrors(map);
-    if (map.size > 0) {
-      const first = sections(root, values, pairs).find((s) =>
-        s.id === GENERAL ? s.fields.some((f) => errorsUnder(map, f.path) > 0) : errorsUnder(map, s.id) > 0,
-      );
-      if (first) setTab(first.id);
-    }
+    const first = firstSectionWithErrors(root, values, pairs, map);
+    if (first) setTab(first);
   };
 
   const launch = useMutation({
@@ -211,8 +209,6 @@ function LaunchEditor({
   const linkUrl = launchLinkUrl(window.location.origin, catalog, chart, linkQuery);
   const busy = launch.isPending || plan.isPending;
   const error = launch.error ?? plan.error;
-  const orphanErrors = unplacedErrors(errors, root, values);
-  const errorCount = [...errors.values()].reduce((a, r) => a + r.length, 0);
 
   if (confirming) {
     return (
@@ -296,20 +292,7 @@ function LaunchEditor({
             title={error instanceof ApiError && error.status === 501 ? t("launcher.unavailable") : t("launcher.launchError")}
           />
         ) : null}
-        {errors.size > 0 ? (
-          <div role="alert" className={styles.box} style={{ borderColor: "var(--danger)", marginBottom: "1rem" }}>
-            <strong>{t(isOne(language, errorCount) ? "launcher.invalid.one" : "launcher.invalid.other", { n: errorCount })}</strong>
-            {orphanErrors.length > 0 ? (
-              <ul style={{ margin: "0.4rem 0 0" }}>
-                {orphanErrors.map(([k, rules]) => (
-                  <li key={k}>
-                    <code>{k}</code>: {rules.join("; ")}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-          </div>
-        ) : null}
+        <FormErrorSummary errors={errors} root={root} values={values} />
 
         {root ? (
           <LaunchForm
@@ -388,39 +371,6 @@ function LaunchEditor({
           </pre>
         </Dialog>
       ) : null}
-    </div>
-  );
-}
-
-/** A chart without values.schema.json: its values as JSON, sent as they are. */
-function FreeValues({ values, onChange }: { values: Values; onChange(v: Values): void }) {
-  const t = useT();
-  const [text, setText] = useState(() => JSON.stringify(values, null, 2));
-  const [bad, setBad] = useState(false);
-  return (
-    <div className={styles.box}>
-      <label className={styles.field}>
-        <span className={styles.label}>{t("launcher.noSchema")}</span>
-        <textarea
-          rows={14}
-          className={styles.code}
-          spellCheck={false}
-          value={text}
-          onChange={(e) => {
-            setText(e.target.value);
-            try {
-              const v: unknown = JSON.parse(e.target.value || "{}");
-              if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-                onChange(v as Values);
-                setBad(false);
-              } else setBad(true);
-            } catch {
-              setBad(true);
-            }
-          }}
-        />
-        {bad ? <span className={styles.fieldError}>{t("launcher.field.badJson")}</span> : null}
-      </label>
     </div>
   );
 }

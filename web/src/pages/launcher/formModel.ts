@@ -186,6 +186,19 @@ export function errorsUnder(errors: FieldErrors, path: string): number {
   return n;
 }
 
+/** The tab holding the first field with an error, to select after a refusal. */
+export function firstSectionWithErrors(
+  root: FormField | undefined,
+  values: Values,
+  pairs: Map<string, RangePair>,
+  errors: FieldErrors,
+): string | undefined {
+  if (errors.size === 0) return undefined;
+  return sections(root, values, pairs).find((s) =>
+    s.id === GENERAL ? s.fields.some((f) => errorsUnder(errors, f.path) > 0) : errorsUnder(errors, s.id) > 0,
+  )?.id;
+}
+
 /**
  * The errors that no visible field shows (hidden fields, the request's own fields such as
  * `shared` or `link`): they are listed above the form.
