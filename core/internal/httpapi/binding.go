@@ -33,7 +33,8 @@ var inputLimits = map[string]int{
 	"gitName": nameLength, "gitProject": nameLength, "search": nameLength,
 	"path": pathLength, "secret": pathLength, "gitEmail": 254, "expiry": 32,
 	"redirect": 2048, "gitToken": 4096, "token": 4096, "pageToken": 4096,
-	"link": 8192, // a launch link carries every override of a form
+	"link": 8192,  // a launch link carries every override of a form
+	"sql":  10000, // a query of the data explorer kept in the history (documents.MaxQueryLength)
 }
 
 // limitOf is the maximum length of the field whose last name is field.

@@ -195,6 +195,8 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", "/api/v1/me/settings", "", anyone},
 		{"POST", "/api/v1/me/bookmarks", `{"path":"user-alice/data/"}`, expect{"*": 201}}, // each caller their own
 		{"GET", "/api/v1/me/bookmarks", "", anyone},
+		{"POST", "/api/v1/me/query-history", `{"sql":"SELECT 1"}`, expect{"*": 201}}, // each caller their own
+		{"GET", "/api/v1/me/query-history", "", anyone},
 		{"POST", "/api/v1/me/s3-profiles", profileBody("mine"), expect{"*": 201}},
 		{"GET", "/api/v1/me/s3-profiles", "", anyone},
 		{"GET", "/api/v1/me/s3-profiles/alice-only/credentials", "", own(200)},

@@ -24,6 +24,7 @@ import (
 var answerTypes = map[string]any{
 	"ErrorBody": httpapi.ErrorBody{}, "FieldDetail": httpapi.FieldDetail{}, "ActionResult": ActionResult{}, "Version": Version{}, "UIConfig": UIConfig{},
 	"Me": Me{}, "UserSettings": documents.Settings{}, "BookmarkList": bookmark.List{}, "Bookmark": bookmark.Bookmark{},
+	"QueryList": documents.QueryList{}, "SavedQuery": documents.SavedQuery{},
 	"S3ProfileList": S3ProfileList{}, "S3ProfileView": s3profile.View{}, "StorageCredentials": StorageCredentials{},
 	"SecretsCredentials": SecretsCredentials{}, "PluginList": PluginList{}, "CatalogList": CatalogList{},
 	"CatalogView": CatalogView{}, "ChartList": ChartList{}, "ChartView": ChartView{}, "ChartVersionView": ChartVersionView{},
@@ -42,7 +43,7 @@ var answerTypes = map[string]any{
 var requestTypes = map[string]any{
 	"RefreshRequest": RefreshRequest{}, "FolderRequest": FolderRequest{}, "ShareRequest": ShareRequest{},
 	"PolicyRequest": PolicyRequest{}, "WriteSecretRequest": WriteSecretRequest{}, "ServicePatch": ServicePatch{},
-	"S3ProfileInput": s3profile.Input{}, "LaunchRequest": action.Request{},
+	"S3ProfileInput": s3profile.Input{}, "QueryInput": documents.QueryInput{}, "LaunchRequest": action.Request{},
 }
 
 // TestOpenAPISchemasMatchGoTypes fails when a schema of core/api/openapi.yaml and the Go type

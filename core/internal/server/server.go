@@ -217,6 +217,8 @@ func (s *Server) routes() {
 	me.GET("/bookmarks", s.listBookmarks)
 	me.POST("/bookmarks", s.addBookmark)
 	me.DELETE("/bookmarks", s.removeBookmark)
+	me.GET("/query-history", s.listQueryHistory)
+	me.POST("/query-history", s.addQueryHistory)
 	me.GET("/s3-profiles", s.listS3Profiles)
 	me.POST("/s3-profiles", s.createS3Profile)
 	me.PUT("/s3-profiles/:name", s.updateS3Profile)

@@ -126,6 +126,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/query-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SQL queries the caller ran in the data explorer, the latest first (at most 50), kept in their personal secrets under Basalt's reserved folder. The queries run in the browser: the server never runs them. Sent with Cache-Control no-store. */
+        get: operations["listQueryHistory"];
+        put?: never;
+        /** Keep a query that ran: it goes first, a query already kept moves up instead of appearing twice, and beyond 50 the oldest is forgotten. An empty query or one of more than 10,000 characters is refused at its field. */
+        post: operations["addQueryHistory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/s3-profiles": {
         parameters: {
             query?: never;
@@ -927,6 +945,21 @@ export interface components {
              */
             path: string;
         };
+        QueryList: {
+            queries: components["schemas"]["SavedQuery"][];
+        };
+        SavedQuery: {
+            sql: string;
+            /**
+             * Format: date-time
+             * @description when it last ran, to the second
+             */
+            ranAt: string;
+        };
+        QueryInput: {
+            /** @example SELECT count(*) FROM 's3://user-alice/data/*.parquet' */
+            sql: string;
+        };
         S3ProfileList: {
             profiles: components["schemas"]["S3ProfileView"][];
         };
@@ -1459,6 +1492,9 @@ export type Project = components['schemas']['Project'];
 export type UserSettings = components['schemas']['UserSettings'];
 export type BookmarkList = components['schemas']['BookmarkList'];
 export type Bookmark = components['schemas']['Bookmark'];
+export type QueryList = components['schemas']['QueryList'];
+export type SavedQuery = components['schemas']['SavedQuery'];
+export type QueryInput = components['schemas']['QueryInput'];
 export type S3ProfileList = components['schemas']['S3ProfileList'];
 export type S3ProfileView = components['schemas']['S3ProfileView'];
 export type S3ProfileInput = components['schemas']['S3ProfileInput'];
@@ -1759,6 +1795,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listQueryHistory: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history, the latest query first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    addQueryHistory: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueryInput"];
+            };
+        };
+        responses: {
+            /** @description The query as kept. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedQuery"];
+                };
             };
             default: components["responses"]["Error"];
         };
