@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"io"
+	"regexp"
 	"time"
 )
 
@@ -30,6 +31,12 @@ type Region interface {
 	// Events sends the events of a release's objects, the same way as Logs.
 	Events(ctx context.Context, req EventsRequest, send func(Event) error) error
 	Quota(ctx context.Context, req QuotaRequest) (QuotaResponse, error)
+	// History lists a release's revisions, the newest first.
+	History(ctx context.Context, req HistoryRequest) (HistoryResponse, error)
+	// Rollback makes an earlier revision's chart and values the release's new revision. It
+	// returns once that revision is recorded and applied; readiness shows through GetRelease.
+	// A revision that does not exist is ErrNotFound, a release being changed ErrConflict.
+	Rollback(ctx context.Context, req RollbackRequest) (RollbackResponse, error)
 }
 
 type OnboardRequest struct {
@@ -64,18 +71,58 @@ type InstallRequest struct {
 	Metadata ReleaseMetadata
 	Timeout  time.Duration
 	Upgrade  bool // allow replacing an existing release
+	// DryRun renders the chart and checks it against the cluster, changing nothing: the
+	// response's Manifest is what the install would apply, and its Release what it would
+	// record. SecretData is not written: the chart renders against the secret object as it
+	// is.
+	DryRun bool
 	// SecretData, when set, is kept by the region as a secret object named
 	// ReleaseSecretName(ReleaseName) in the project's namespace, written before the chart
 	// renders (so that the chart can read it) and deleted with the release. It carries a secret
-	// of the user's to a service without a token for the secrets store.
+	// of the user's to a service without a token for the secrets store. An upgrade rewrites it,
+	// and deletes it when it gives none.
 	SecretData map[string]string
 }
 
 // ReleaseSecretName names the secret object that holds a release's InstallRequest.SecretData.
 func ReleaseSecretName(release string) string { return "basalt.env." + release }
 
+// Masked stands for a secret value where a region shows values or manifests.
+const Masked = "********"
+
+// secretName is the regions' rule for what a user would not want shown over their shoulder.
+var secretName = regexp.MustCompile(`(?i)(password|secret|token|privatekey)`)
+
+// SecretName reports whether a value's key, or an environment variable's name, looks secret:
+// regions mask what it names unless asked for the values unmasked.
+func SecretName(name string) bool { return secretName.MatchString(name) }
+
+// MaskValues copies a release's values with the strings under secret-looking keys replaced
+// by Masked, as GetRelease shows them.
+func MaskValues(values map[string]any) map[string]any {
+	out := make(map[string]any, len(values))
+	for k, v := range values {
+		switch v := v.(type) {
+		case map[string]any:
+			out[k] = MaskValues(v)
+		case string:
+			if v != "" && SecretName(k) {
+				out[k] = Masked
+			} else {
+				out[k] = v
+			}
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
 type InstallResponse struct {
 	Release Release
+	// Manifest is the rendered manifest of a dry run ("" otherwise), secrets masked as
+	// GetRelease masks them.
+	Manifest string
 }
 
 type ReleaseRef struct {
@@ -114,6 +161,14 @@ type GetReleaseRequest struct {
 	ReleaseRef
 	// IncludeValues adds the release's values (secrets masked) and manifest.
 	IncludeValues bool
+	// Unmasked gives the values as installed, secrets included: what the core needs to
+	// change a running release (reconfigure, upgrade), never what it shows. It implies
+	// IncludeValues; the manifest stays masked.
+	Unmasked bool
+	// Revision asks for an earlier revision's values and manifest (it implies IncludeValues);
+	// 0 is the current one. The response's Release stays the current one; a revision that
+	// does not exist, or no longer does, is ErrNotFound.
+	Revision int
 }
 
 type GetReleaseResponse struct {
@@ -193,6 +248,36 @@ type Event struct {
 	Object  string // Kind/name
 	Message string
 	Count   int
+}
+
+type HistoryRequest struct{ ReleaseRef }
+
+type HistoryResponse struct {
+	Revisions []Revision // the newest first
+}
+
+// Revision is one installed version of a release: each install, upgrade, suspend, resume or
+// rollback makes one.
+type Revision struct {
+	Revision     int
+	Chart        string
+	ChartVersion string
+	AppVersion   string
+	Status       string // Helm's: deployed, superseded, failed, pending-upgrade...
+	Updated      time.Time
+	Description  string // what made it: "Install complete", "Upgrade complete", "Rollback to 2"...
+}
+
+// A rollback keeps Basalt's metadata (owner, friendly name, sharing) and the secret data as
+// they are: only Helm's chart, values and manifest come back.
+type RollbackRequest struct {
+	ReleaseRef
+	Revision int // the revision whose chart and values come back; 0: the previous one
+	Timeout  time.Duration
+}
+
+type RollbackResponse struct {
+	Release Release
 }
 
 type QuotaRequest struct {

@@ -81,9 +81,18 @@ func (c *cluster) keepArchive(ctx context.Context, ns, digest string, data []byt
 		Data: map[string][]byte{"chart.tgz": data},
 	}, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
-		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"ownerReferences": []metav1.OwnerReference{owner}}})
-		_, err = secrets.Patch(ctx, archiveName(digest), types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+		err = c.ownArchive(ctx, ns, digest, record)
 	}
+	return err
+}
+
+// ownArchive adds a record to the owners of the archive its revision runs from: every revision
+// owns its archive, so that a rollback finds it and it goes when no revision is left.
+func (c *cluster) ownArchive(ctx context.Context, ns, digest string, record *corev1.Secret) error {
+	owner := recordOwner(record)
+	owner.Controller = nil
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"ownerReferences": []metav1.OwnerReference{owner}}})
+	_, err := c.client.CoreV1().Secrets(ns).Patch(ctx, archiveName(digest), types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 	return err
 }
 

@@ -172,10 +172,3 @@ func TestSummarize(t *testing.T) {
 		}
 	}
 }
-
-func TestMaskSecrets(t *testing.T) {
-	got := maskSecrets(map[string]any{"s3": map[string]any{"secretKey": "abc", "endpoint": "x"}, "password": "", "cpu": 2})
-	if got["s3"].(map[string]any)["secretKey"] != "********" || got["s3"].(map[string]any)["endpoint"] != "x" || got["password"] != "" {
-		t.Errorf("maskSecrets: %v", got)
-	}
-}

@@ -17,8 +17,9 @@ import (
 // release's first Helm record so that the garbage collector removes it with the release.
 const envSecretType = "basalt.dev/release-env.v1"
 
-// writeEnvSecret creates or replaces the Secret holding a release's secret data.
-func (c *cluster) writeEnvSecret(ctx context.Context, ns, release string, data map[string]string) error {
+// writeEnvSecret creates or replaces the Secret holding a release's secret data, and says
+// whether a record of the release already owns it.
+func (c *cluster) writeEnvSecret(ctx context.Context, ns, release string, data map[string]string) (owned bool, err error) {
 	want := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: sdk.ReleaseSecretName(release), Namespace: ns,
@@ -28,15 +29,16 @@ func (c *cluster) writeEnvSecret(ctx context.Context, ns, release string, data m
 		StringData: data,
 	}
 	secrets := c.client.CoreV1().Secrets(ns)
-	_, err := secrets.Create(ctx, want, metav1.CreateOptions{})
+	_, err = secrets.Create(ctx, want, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		var old *corev1.Secret
 		if old, err = secrets.Get(ctx, want.Name, metav1.GetOptions{}); err == nil {
 			want.ResourceVersion, want.OwnerReferences = old.ResourceVersion, old.OwnerReferences
 			_, err = secrets.Update(ctx, want, metav1.UpdateOptions{})
+			owned = len(old.OwnerReferences) > 0
 		}
 	}
-	return kubeError("writing the secret data of "+release, err)
+	return owned, kubeError("writing the secret data of "+release, err)
 }
 
 // ownEnvSecret hands the release's secret data Secret to the release's Helm record.

@@ -77,6 +77,9 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 			return sdk.InstallResponse{}, err
 		}
 	}
+	if req.DryRun {
+		return p.dryRun(ctx, cfg, s, ns, req, ch, values, last != nil)
+	}
 	revision := 1
 	if last != nil {
 		revision = last.Version + 1
@@ -89,8 +92,11 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	recorded, stopWaiting := sp.expect(req.ReleaseName, revision)
 	defer stopWaiting()
 
+	// The secret data is what the last install said: an upgrade rewrites it, or deletes it
+	// once recorded when it gives none.
+	envOwned := false
 	if len(req.SecretData) > 0 {
-		if err := c.writeEnvSecret(ctx, ns, req.ReleaseName, req.SecretData); err != nil {
+		if envOwned, err = c.writeEnvSecret(ctx, ns, req.ReleaseName, req.SecretData); err != nil {
 			return sdk.InstallResponse{}, err
 		}
 	}
@@ -138,8 +144,13 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		return sdk.InstallResponse{}, ctx.Err()
 	}
 
-	if len(req.SecretData) > 0 && last == nil {
+	switch {
+	case len(req.SecretData) > 0 && !envOwned:
 		if err := c.ownEnvSecret(context.WithoutCancel(ctx), ns, req.ReleaseName, rec); err != nil {
+			return sdk.InstallResponse{}, err
+		}
+	case len(req.SecretData) == 0 && last != nil:
+		if err := c.deleteEnvSecret(context.WithoutCancel(ctx), ns, req.ReleaseName); err != nil {
 			return sdk.InstallResponse{}, err
 		}
 	}

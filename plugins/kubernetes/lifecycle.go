@@ -55,15 +55,25 @@ func (p *Plugin) setSuspended(ctx context.Context, ref sdk.ReleaseRef, suspend b
 	if err != nil {
 		return err
 	}
-	if ch == nil { // installed without Basalt: Helm's copy serves charts without subcharts
+	archived := ch != nil
+	if !archived { // installed without Basalt: Helm's copy serves charts without subcharts
 		ch = last.Chart
 	}
 	up := action.NewUpgrade(cfg)
 	up.Namespace, up.Timeout, up.MaxHistory, up.ReuseValues = f.ns, s.timeout, s.HistoryMax, true
 	up.DisableOpenAPIValidation = !s.ValidateManifests
-	_, err = up.RunWithContext(ctx, ref.Name, ch, map[string]any{"global": map[string]any{"suspend": suspend}})
+	rel, err := up.RunWithContext(ctx, ref.Name, ch, map[string]any{"global": map[string]any{"suspend": suspend}})
 	if err != nil {
 		return installError(ref.Name, err)
+	}
+	if archived { // the new revision runs from the same archive: a rollback to it finds it
+		record, err := c.client.CoreV1().Secrets(f.ns).Get(ctx, helmRecord(ref.Name, rel.Version), metav1.GetOptions{})
+		if err == nil {
+			err = c.ownArchive(ctx, f.ns, f.digest, record)
+		}
+		if err != nil {
+			p.log.Warn("handing the chart archive to the new revision", "namespace", f.ns, "release", ref.Name, "error", err)
+		}
 	}
 	return nil
 }

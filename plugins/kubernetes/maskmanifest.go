@@ -4,9 +4,9 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
-)
 
-const masked = "********"
+	"github.com/basalt-dev/basalt/sdk"
+)
 
 // maskManifest copies a release's manifest for showing: the data of its Secrets and literal
 // environment values under secret-looking names (JUPYTER_TOKEN, PASSWORD...) are replaced. A
@@ -30,7 +30,7 @@ func maskManifest(manifest string) string {
 			for _, field := range []string{"data", "stringData"} {
 				if data, ok := obj[field].(map[string]any); ok {
 					for k := range data {
-						data[k] = masked
+						data[k] = sdk.Masked
 					}
 				}
 			}
@@ -54,9 +54,9 @@ func maskEnv(v any) {
 				if list, ok := child.([]any); ok {
 					for _, e := range list {
 						if e, ok := e.(map[string]any); ok {
-							if name, _ := e["name"].(string); secretKey.MatchString(name) {
+							if name, _ := e["name"].(string); sdk.SecretName(name) {
 								if _, literal := e["value"].(string); literal {
-									e["value"] = masked
+									e["value"] = sdk.Masked
 								}
 							}
 						}

@@ -3,6 +3,8 @@ package kubernetes
 import (
 	"strings"
 	"testing"
+
+	"github.com/basalt-dev/basalt/sdk"
 )
 
 func TestMaskManifest(t *testing.T) {
@@ -50,7 +52,7 @@ spec:
 			t.Errorf("%q lost:\n%s", kept, got)
 		}
 	}
-	if strings.Count(got, masked) != 3 {
+	if strings.Count(got, sdk.Masked) != 3 {
 		t.Errorf("want 3 masked values:\n%s", got)
 	}
 }

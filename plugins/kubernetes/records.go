@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+
+	"github.com/basalt-dev/basalt/sdk"
 )
 
 // recordedSecrets is the Secrets client Helm stores releases with. It tells the namespace's
@@ -98,18 +100,24 @@ func (sp *space) recorded(s *corev1.Secret) {
 	}
 }
 
-// reanchor moves the metadata Secret's owner from a revision record Helm is about to prune
-// to the release's latest record, so that a capped history does not take Basalt's metadata
-// with it (Onyxia keeps every revision for that reason). When the release itself is going,
-// nothing newer is left and the metadata goes with the last record.
+// reanchor moves the owner of the metadata Secret and of the secret data Secret from a
+// revision record Helm is about to prune to the release's latest record, so that a capped
+// history does not take them with it (Onyxia keeps every revision for that reason). When the
+// release itself is going, nothing newer is left and they go with the last record.
 func (sp *space) reanchor(ctx context.Context, record string) {
 	release, _, ok := parseRecordName(record)
 	if !ok {
 		return
 	}
 	secrets := sp.c.client.CoreV1().Secrets(sp.name)
-	md, err := secrets.Get(ctx, metadataName(release), metav1.GetOptions{})
-	if err != nil || len(md.OwnerReferences) == 0 || md.OwnerReferences[0].Name != record {
+	var owned []*corev1.Secret
+	for _, name := range []string{metadataName(release), sdk.ReleaseSecretName(release)} {
+		s, err := secrets.Get(ctx, name, metav1.GetOptions{})
+		if err == nil && len(s.OwnerReferences) > 0 && s.OwnerReferences[0].Name == record {
+			owned = append(owned, s)
+		}
+	}
+	if len(owned) == 0 {
 		return
 	}
 	records, err := secrets.List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + release})
@@ -127,9 +135,11 @@ func (sp *space) reanchor(ctx context.Context, record string) {
 	if latest == nil {
 		return
 	}
-	md.OwnerReferences = []metav1.OwnerReference{recordOwner(latest)}
-	if out, err := secrets.Update(ctx, md, metav1.UpdateOptions{}); err == nil {
-		sp.wrote(out.Name, out.ResourceVersion)
+	for _, s := range owned {
+		s.OwnerReferences = []metav1.OwnerReference{recordOwner(latest)}
+		if out, err := secrets.Update(ctx, s, metav1.UpdateOptions{}); err == nil && out.Type == metadataType {
+			sp.wrote(out.Name, out.ResourceVersion) // the caches hold the metadata, not the secret data
+		}
 	}
 }
 

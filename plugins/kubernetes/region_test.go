@@ -31,9 +31,12 @@ import (
 // catalogs is the shared charts, laid beside the repository.
 const catalogs = "../../../shared/catalogs/interactive"
 
-func jupyterArchive(t testing.TB) []byte {
+func jupyterArchive(t testing.TB) []byte { return jupyterVersion(t, "2.5.2") }
+
+// jupyterVersion reads one version of Onyxia's jupyter-python chart.
+func jupyterVersion(t testing.TB, version string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(catalogs, "jupyter-python-2.5.2.tgz"))
+	data, err := os.ReadFile(filepath.Join(catalogs, "jupyter-python-"+version+".tgz"))
 	if err != nil {
 		t.Fatalf("the shared catalogs must lie beside the repository: %v", err)
 	}
@@ -107,14 +110,15 @@ func dropNamespace(t testing.TB, client k8s.Interface, ns string) {
 }
 
 func TestConformance(t *testing.T) {
-	archive := jupyterArchive(t)
+	archive, other := jupyterArchive(t), jupyterVersion(t, "2.3.19")
 	p, client := newRegion(t, nil)
 	caller := sdk.Caller{Username: unique("kit-"), Roles: []string{"user"}}
 	dropNamespace(t, client, "user-"+caller.Username)
 	plugintest.TestRegion(t, func(t *testing.T) plugintest.RegionSetup {
 		return plugintest.RegionSetup{
-			Region: p, Caller: caller, Archive: archive,
+			Region: p, Caller: caller, Archive: archive, OtherArchive: other,
 			Values:       []byte(`{"global":{"suspend":false},"resources":{"requests":{"cpu":"100m","memory":"256Mi"}}}`),
+			SecretValues: []byte(`{"security":{"password":""}}`),
 			ReadyTimeout: 90 * time.Second,
 		}
 	})

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -317,46 +316,20 @@ func (p *Plugin) find(ctx context.Context, ref sdk.ReleaseRef) (*found, error) {
 }
 
 func (p *Plugin) GetRelease(ctx context.Context, req sdk.GetReleaseRequest) (sdk.GetReleaseResponse, error) {
+	if req.Revision < 0 {
+		return sdk.GetReleaseResponse{}, sdk.InvalidFields("invalid release request", invalidRevision)
+	}
 	f, err := p.find(ctx, req.ReleaseRef)
 	if err != nil {
 		return sdk.GetReleaseResponse{}, err
 	}
 	resp := sdk.GetReleaseResponse{Release: f.inf.view(f.ns, f.d, f.md)}
-	if req.IncludeValues {
-		values := f.d.rel.Config
-		if values == nil {
-			values = map[string]any{}
-		}
-		resp.Values, err = json.Marshal(maskSecrets(values))
-		if err != nil {
+	if req.IncludeValues || req.Unmasked || req.Revision != 0 {
+		if resp.Values, resp.Manifest, err = p.values(ctx, f, req); err != nil {
 			return sdk.GetReleaseResponse{}, err
 		}
-		resp.Manifest = maskManifest(f.d.rel.Manifest)
 	}
 	return resp, nil
-}
-
-// secretKey names values a user would not want shown over their shoulder.
-var secretKey = regexp.MustCompile(`(?i)(password|secret|token|privatekey)`)
-
-// maskSecrets copies values with the strings under secret-looking keys replaced.
-func maskSecrets(values map[string]any) map[string]any {
-	out := make(map[string]any, len(values))
-	for k, v := range values {
-		switch v := v.(type) {
-		case map[string]any:
-			out[k] = maskSecrets(v)
-		case string:
-			if secretKey.MatchString(k) && v != "" {
-				out[k] = "********"
-			} else {
-				out[k] = v
-			}
-		default:
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // isNotFound reports whether err says an object is gone.

@@ -29,6 +29,13 @@ type RegionSetup struct {
 	Archive []byte
 	// Values are the install's values, a JSON object.
 	Values []byte
+	// OtherArchive is another version of the same chart, which the history, rollback and dry
+	// run cases install over Archive.
+	OtherArchive []byte
+	// SecretValues is a JSON object of values the chart accepts whose string leaves are
+	// secrets (a password): the kit fills them with fresh strings, merges them into Values,
+	// and checks that the region masks them unless asked for the values unmasked.
+	SecretValues []byte
 	// ReadyTimeout bounds the wait for a release to be ready; 0 means two minutes.
 	ReadyTimeout time.Duration
 }
@@ -50,6 +57,11 @@ func TestRegion(t *testing.T, setup func(t *testing.T) RegionSetup) {
 	run("Quota", testRegionQuota)
 	run("Uninstall", testRegionUninstall)
 	run("NotFound", testRegionNotFound)
+	run("MaskedValues", testRegionMaskedValues)
+	run("History", testRegionHistory)
+	run("RevisionValues", testRegionRevisionValues)
+	run("Rollback", testRegionRollback)
+	run("DryRun", testRegionDryRun)
 }
 
 type regionKit struct {
@@ -471,4 +483,8 @@ func testRegionNotFound(t *testing.T, k *regionKit) {
 	wantKind(t, "Logs of an unknown release", err, sdk.ErrNotFound)
 	err = k.r.Events(k.ctx, sdk.EventsRequest{ReleaseRef: ref}, func(sdk.Event) error { return nil })
 	wantKind(t, "Events of an unknown release", err, sdk.ErrNotFound)
+	_, err = k.r.History(k.ctx, sdk.HistoryRequest{ReleaseRef: ref})
+	wantKind(t, "History of an unknown release", err, sdk.ErrNotFound)
+	_, err = k.r.Rollback(k.ctx, sdk.RollbackRequest{ReleaseRef: ref})
+	wantKind(t, "Rollback of an unknown release", err, sdk.ErrNotFound)
 }

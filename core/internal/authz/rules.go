@@ -58,6 +58,8 @@ var rules = map[sdk.Kind]map[string]rule{
 		"Logs":          {"", ObjServices, ActRead},
 		"Events":        {"", ObjServices, ActRead},
 		"Quota":         {"", ObjQuota, ActRead},
+		"History":       {"", ObjServices, ActRead},
+		"Rollback":      {"", ObjServices, ActLaunch}, // it changes what runs, as Install does
 	}),
 }
 

@@ -262,6 +262,11 @@ func (g guardedRegion) ListReleases(ctx context.Context, req sdk.ListReleasesReq
 }
 func (g guardedRegion) GetRelease(ctx context.Context, req sdk.GetReleaseRequest) (sdk.GetReleaseResponse, error) {
 	return guard(ctx, g.a, re, "GetRelease", func(s Scope) (sdk.GetReleaseResponse, error) {
+		// Unmasked values carry the release's secrets: only who may launch (Install's rule)
+		// reads them, to change the release.
+		if req.Unmasked && !g.a.Allowed(s.User, s.Projects, s.Project.ID, ObjServices, ActLaunch) {
+			return sdk.GetReleaseResponse{}, sdk.Errorf(sdk.ErrPermissionDenied, "the values of a service with its secrets need the right to launch services")
+		}
 		req.ReleaseRef = ref(s, req.ReleaseRef)
 		return g.r.GetRelease(ctx, req)
 	})
@@ -284,6 +289,18 @@ func (g guardedRegion) Quota(ctx context.Context, req sdk.QuotaRequest) (sdk.Quo
 	return guard(ctx, g.a, re, "Quota", func(s Scope) (sdk.QuotaResponse, error) {
 		req.Caller, req.Project = s.User.Caller(), s.Project.SDK()
 		return g.r.Quota(ctx, req)
+	})
+}
+func (g guardedRegion) History(ctx context.Context, req sdk.HistoryRequest) (sdk.HistoryResponse, error) {
+	return guard(ctx, g.a, re, "History", func(s Scope) (sdk.HistoryResponse, error) {
+		req.ReleaseRef = ref(s, req.ReleaseRef)
+		return g.r.History(ctx, req)
+	})
+}
+func (g guardedRegion) Rollback(ctx context.Context, req sdk.RollbackRequest) (sdk.RollbackResponse, error) {
+	return guard(ctx, g.a, re, "Rollback", func(s Scope) (sdk.RollbackResponse, error) {
+		req.ReleaseRef = ref(s, req.ReleaseRef)
+		return g.r.Rollback(ctx, req)
 	})
 }
 

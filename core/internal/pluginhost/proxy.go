@@ -173,6 +173,12 @@ func (p regionProxy) Events(ctx context.Context, req sdk.EventsRequest, send fun
 func (p regionProxy) Quota(ctx context.Context, req sdk.QuotaRequest) (sdk.QuotaResponse, error) {
 	return call(ctx, p.i, "Quota", func(s sdk.Region) (sdk.QuotaResponse, error) { return s.Quota(ctx, req) })
 }
+func (p regionProxy) History(ctx context.Context, req sdk.HistoryRequest) (sdk.HistoryResponse, error) {
+	return call(ctx, p.i, "History", func(s sdk.Region) (sdk.HistoryResponse, error) { return s.History(ctx, req) })
+}
+func (p regionProxy) Rollback(ctx context.Context, req sdk.RollbackRequest) (sdk.RollbackResponse, error) {
+	return call(ctx, p.i, "Rollback", func(s sdk.Region) (sdk.RollbackResponse, error) { return s.Rollback(ctx, req) })
+}
 
 var (
 	_ sdk.Storage = storageProxy{}

@@ -83,12 +83,12 @@ func (s *regionServer) Install(stream grpc.ClientStreamingServer[pb.InstallChunk
 		Caller: fromCaller(h.GetCaller()), Project: fromProject(h.GetProject()), ReleaseName: h.GetReleaseName(),
 		Archive: recvBody(stream.Recv, (*pb.InstallChunk).GetArchive), Values: h.GetValues(),
 		Metadata: fromReleaseMetadata(h.GetMetadata()), Timeout: fromDuration(h.GetTimeout()), Upgrade: h.GetUpgrade(),
-		SecretData: h.GetSecretData(),
+		DryRun: h.GetDryRun(), SecretData: h.GetSecretData(),
 	})
 	if err != nil {
 		return toStatus(err)
 	}
-	return stream.SendAndClose(&pb.InstallResponse{Release: toRelease(resp.Release)})
+	return stream.SendAndClose(&pb.InstallResponse{Release: toRelease(resp.Release), Manifest: resp.Manifest})
 }
 
 func (s *regionServer) Uninstall(ctx context.Context, req *pb.ReleaseRef) (*pb.UninstallResponse, error) {
@@ -131,7 +131,10 @@ func (s *regionServer) ListReleases(ctx context.Context, req *pb.ListReleasesReq
 }
 
 func (s *regionServer) GetRelease(ctx context.Context, req *pb.GetReleaseRequest) (*pb.GetReleaseResponse, error) {
-	resp, err := s.impl.GetRelease(ctx, sdk.GetReleaseRequest{ReleaseRef: fromReleaseRef(req.GetRef()), IncludeValues: req.GetIncludeValues()})
+	resp, err := s.impl.GetRelease(ctx, sdk.GetReleaseRequest{
+		ReleaseRef: fromReleaseRef(req.GetRef()), IncludeValues: req.GetIncludeValues(),
+		Unmasked: req.GetUnmasked(), Revision: int(req.GetRevision()),
+	})
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -165,6 +168,29 @@ func (s *regionServer) Quota(ctx context.Context, req *pb.QuotaRequest) (*pb.Quo
 	return &pb.QuotaResponse{Hard: resp.Hard, Used: resp.Used}, nil
 }
 
+func (s *regionServer) History(ctx context.Context, req *pb.ReleaseRef) (*pb.HistoryResponse, error) {
+	resp, err := s.impl.History(ctx, sdk.HistoryRequest{ReleaseRef: fromReleaseRef(req)})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pb.HistoryResponse{Revisions: mapSlice(resp.Revisions, func(r sdk.Revision) *pb.Revision {
+		return &pb.Revision{
+			Revision: int32(r.Revision), Chart: r.Chart, ChartVersion: r.ChartVersion, AppVersion: r.AppVersion,
+			Status: r.Status, Updated: toTimestamp(r.Updated), Description: r.Description,
+		}
+	})}, nil
+}
+
+func (s *regionServer) Rollback(ctx context.Context, req *pb.RollbackRequest) (*pb.RollbackResponse, error) {
+	resp, err := s.impl.Rollback(ctx, sdk.RollbackRequest{
+		ReleaseRef: fromReleaseRef(req.GetRef()), Revision: int(req.GetRevision()), Timeout: fromDuration(req.GetTimeout()),
+	})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pb.RollbackResponse{Release: toRelease(resp.Release)}, nil
+}
+
 // ---- client ----
 
 type regionClient struct {
@@ -194,7 +220,7 @@ func (c *regionClient) Install(ctx context.Context, req sdk.InstallRequest) (sdk
 	header := &pb.InstallHeader{
 		Caller: toCaller(req.Caller), Project: toProject(req.Project), ReleaseName: req.ReleaseName, Values: req.Values,
 		Metadata: toReleaseMetadata(req.Metadata), Timeout: toDuration(req.Timeout), Upgrade: req.Upgrade,
-		SecretData: req.SecretData,
+		DryRun: req.DryRun, SecretData: req.SecretData,
 	}
 	send := func(msg *pb.InstallChunk) error {
 		if err := stream.Send(msg); err != nil {
@@ -228,7 +254,7 @@ func (c *regionClient) Install(ctx context.Context, req sdk.InstallRequest) (sdk
 	if err != nil {
 		return sdk.InstallResponse{}, fromStatus(err)
 	}
-	return sdk.InstallResponse{Release: fromRelease(resp.GetRelease())}, nil
+	return sdk.InstallResponse{Release: fromRelease(resp.GetRelease()), Manifest: resp.GetManifest()}, nil
 }
 
 func (c *regionClient) Uninstall(ctx context.Context, req sdk.UninstallRequest) (sdk.UninstallResponse, error) {
@@ -271,7 +297,9 @@ func (c *regionClient) ListReleases(ctx context.Context, req sdk.ListReleasesReq
 }
 
 func (c *regionClient) GetRelease(ctx context.Context, req sdk.GetReleaseRequest) (sdk.GetReleaseResponse, error) {
-	resp, err := c.client.GetRelease(ctx, &pb.GetReleaseRequest{Ref: toReleaseRef(req.ReleaseRef), IncludeValues: req.IncludeValues})
+	resp, err := c.client.GetRelease(ctx, &pb.GetReleaseRequest{
+		Ref: toReleaseRef(req.ReleaseRef), IncludeValues: req.IncludeValues, Unmasked: req.Unmasked, Revision: int32(req.Revision),
+	})
 	if err != nil {
 		return sdk.GetReleaseResponse{}, fromStatus(err)
 	}
@@ -330,6 +358,29 @@ func (c *regionClient) Quota(ctx context.Context, req sdk.QuotaRequest) (sdk.Quo
 		return sdk.QuotaResponse{}, fromStatus(err)
 	}
 	return sdk.QuotaResponse{Hard: resp.GetHard(), Used: resp.GetUsed()}, nil
+}
+
+func (c *regionClient) History(ctx context.Context, req sdk.HistoryRequest) (sdk.HistoryResponse, error) {
+	resp, err := c.client.History(ctx, toReleaseRef(req.ReleaseRef))
+	if err != nil {
+		return sdk.HistoryResponse{}, fromStatus(err)
+	}
+	return sdk.HistoryResponse{Revisions: mapSlice(resp.GetRevisions(), func(r *pb.Revision) sdk.Revision {
+		return sdk.Revision{
+			Revision: int(r.GetRevision()), Chart: r.GetChart(), ChartVersion: r.GetChartVersion(), AppVersion: r.GetAppVersion(),
+			Status: r.GetStatus(), Updated: fromTimestamp(r.GetUpdated()), Description: r.GetDescription(),
+		}
+	})}, nil
+}
+
+func (c *regionClient) Rollback(ctx context.Context, req sdk.RollbackRequest) (sdk.RollbackResponse, error) {
+	resp, err := c.client.Rollback(ctx, &pb.RollbackRequest{
+		Ref: toReleaseRef(req.ReleaseRef), Revision: int32(req.Revision), Timeout: toDuration(req.Timeout),
+	})
+	if err != nil {
+		return sdk.RollbackResponse{}, fromStatus(err)
+	}
+	return sdk.RollbackResponse{Release: fromRelease(resp.GetRelease())}, nil
 }
 
 var (

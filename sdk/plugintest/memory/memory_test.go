@@ -81,10 +81,12 @@ func TestCatalogConformance(t *testing.T) {
 	})
 }
 
-func regionArchive(t *testing.T) []byte {
+func regionArchive(t *testing.T) []byte { return regionArchiveOf(t, "1.0.0") }
+
+func regionArchiveOf(t *testing.T, version string) []byte {
 	t.Helper()
 	archive, err := memory.PackageChart(memory.Chart{
-		Name: "jupyter", Version: "1.0.0", AppVersion: "4.0",
+		Name: "jupyter", Version: version, AppVersion: "4.0",
 		Values: "global:\n  suspend: false\nservice:\n  image: jupyter/base\n",
 	})
 	if err != nil {
@@ -96,8 +98,9 @@ func regionArchive(t *testing.T) []byte {
 func TestRegionConformance(t *testing.T) {
 	plugintest.TestRegion(t, func(t *testing.T) plugintest.RegionSetup {
 		return plugintest.RegionSetup{
-			Region: memory.NewRegion(), Caller: alice, Archive: regionArchive(t),
+			Region: memory.NewRegion(), Caller: alice, Archive: regionArchive(t), OtherArchive: regionArchiveOf(t, "1.1.0"),
 			Values:       []byte(`{"service":{"image":"jupyter/custom"},"resources":{"cpu":"1"}}`),
+			SecretValues: []byte(`{"security":{"password":"","token":""}}`),
 			ReadyTimeout: 5 * time.Second,
 		}
 	})

@@ -22,7 +22,9 @@ import (
 
 // Region keeps releases in memory. A release is deployed, with its one Deployment ready, as
 // soon as it is installed; its logs and events are what happened to it. Following logs or
-// events waits for new ones until the call is cancelled or the release is uninstalled.
+// events waits for new ones until the call is cancelled or the release is uninstalled. Every
+// install, upgrade, suspend, resume and rollback is a revision of its history, as with Helm;
+// values under secret-looking keys are masked as the Kubernetes region masks them.
 type Region struct {
 	mu         sync.Mutex
 	namespaces map[string]*namespace
@@ -41,6 +43,16 @@ type release struct {
 	changed  chan struct{} // closed and replaced whenever logs or events grow
 	gone     chan struct{} // closed when the release is uninstalled
 	manifest string
+	history  []revision // the oldest first
+}
+
+// revision is what a release was at one revision: enough to roll back to it.
+type revision struct {
+	info     sdk.Revision
+	chart    chartInfo
+	values   map[string]any // a copy, never changed
+	manifest string
+	notes    string
 }
 
 // NewRegion returns a region with no project onboarded.
@@ -227,9 +239,16 @@ func (r *Region) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	case rel == nil:
 		rel = &release{changed: make(chan struct{}), gone: make(chan struct{})}
 		rel.rel = sdk.Release{Name: req.ReleaseName, Namespace: req.Project.ID, Started: now}
-		ns.releases[req.ReleaseName] = rel
+	case req.DryRun:
+		// A dry run works on a copy: the release and its history stay as they are.
+		dry := *rel
+		dry.rel = rel.snapshot()
+		rel = &dry
 	}
-	suspended := suspendOf(values)
+	description := "Install complete"
+	if rel.rel.Revision > 0 {
+		description = "Upgrade complete"
+	}
 	rel.values = values
 	rel.rel.Chart, rel.rel.ChartVersion, rel.rel.AppVersion = chart.name, chart.version, chart.appVersion
 	rel.rel.Revision++
@@ -244,11 +263,47 @@ func (r *Region) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		rel.manifest += fmt.Sprintf("---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n  namespace: %s\n# keys: %s\n",
 			sdk.ReleaseSecretName(req.ReleaseName), req.Project.ID, strings.Join(keys, ", "))
 	}
-	rel.setSuspended(suspended)
+	rel.setSuspended(suspendOf(values))
+	if req.DryRun {
+		return sdk.InstallResponse{Release: rel.snapshot(), Manifest: rel.manifest}, nil
+	}
+	ns.releases[req.ReleaseName] = rel
+	rel.commit(now, chart, description)
 	rel.record(now, "Normal", "Scheduled", "Pod/"+rel.pod(), fmt.Sprintf("Successfully assigned %s/%s", req.Project.ID, rel.pod()),
 		fmt.Sprintf("starting %s %s (revision %d)", chart.name, chart.version, rel.rel.Revision))
 	rel.record(now, "Normal", "Started", "Pod/"+rel.pod(), "Started container main", "ready")
 	return sdk.InstallResponse{Release: rel.snapshot()}, nil
+}
+
+// commit adds the release as it now is to its history, superseding the revision before.
+func (rel *release) commit(at time.Time, chart chartInfo, description string) {
+	if n := len(rel.history); n > 0 {
+		rel.history[n-1].info.Status = "superseded"
+	}
+	rel.history = append(rel.history, revision{
+		info: sdk.Revision{
+			Revision: rel.rel.Revision, Chart: chart.name, ChartVersion: chart.version, AppVersion: chart.appVersion,
+			Status: "deployed", Updated: at, Description: description,
+		},
+		chart: chart, values: cloneValues(rel.values), manifest: rel.manifest, notes: rel.rel.Notes,
+	})
+}
+
+// current is the revision the release runs.
+func (rel *release) current() chartInfo { return rel.history[len(rel.history)-1].chart }
+
+// cloneValues deep-copies JSON values.
+func cloneValues(values map[string]any) map[string]any {
+	out := make(map[string]any, len(values))
+	for k, v := range values {
+		if m, ok := v.(map[string]any); ok {
+			v = cloneValues(m)
+		} else if l, ok := v.([]any); ok {
+			v = slices.Clone(l)
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func suspendOf(values map[string]any) bool {
@@ -330,6 +385,7 @@ func (r *Region) setSuspended(ref sdk.ReleaseRef, suspended bool) error {
 	rel.rel.Revision++
 	rel.setSuspended(suspended)
 	now := time.Now().UTC()
+	rel.commit(now, rel.current(), "Upgrade complete")
 	if suspended {
 		rel.record(now, "Normal", "Killing", "Pod/"+rel.pod(), "Stopping container main", "suspended")
 	} else {
@@ -375,6 +431,9 @@ func (r *Region) ListReleases(_ context.Context, req sdk.ListReleasesRequest) (s
 }
 
 func (r *Region) GetRelease(_ context.Context, req sdk.GetReleaseRequest) (sdk.GetReleaseResponse, error) {
+	if req.Revision < 0 {
+		return sdk.GetReleaseResponse{}, sdk.InvalidFields("invalid revision", sdk.FieldViolation{Field: "revision", Rule: "must be 0 (the current one) or a revision number"})
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rel, err := r.find(req.ReleaseRef)
@@ -382,14 +441,82 @@ func (r *Region) GetRelease(_ context.Context, req sdk.GetReleaseRequest) (sdk.G
 		return sdk.GetReleaseResponse{}, err
 	}
 	resp := sdk.GetReleaseResponse{Release: rel.snapshot()}
-	if req.IncludeValues {
-		values, err := json.Marshal(rel.values)
-		if err != nil {
-			return sdk.GetReleaseResponse{}, err
+	if !req.IncludeValues && !req.Unmasked && req.Revision == 0 {
+		return resp, nil
+	}
+	rev, err := rel.revision(req.Revision)
+	if err != nil {
+		return sdk.GetReleaseResponse{}, err
+	}
+	values := rev.values
+	if !req.Unmasked {
+		values = sdk.MaskValues(values)
+	}
+	if resp.Values, err = json.Marshal(values); err != nil {
+		return sdk.GetReleaseResponse{}, err
+	}
+	resp.Manifest = rev.manifest
+	return resp, nil
+}
+
+// revision returns one revision of the release's history; 0 is the current one.
+func (rel *release) revision(n int) (revision, error) {
+	if n == 0 {
+		return rel.history[len(rel.history)-1], nil
+	}
+	for _, rev := range rel.history {
+		if rev.info.Revision == n {
+			return rev, nil
 		}
-		resp.Values, resp.Manifest = values, rel.manifest
+	}
+	return revision{}, sdk.Errorf(sdk.ErrNotFound, "release %q has no revision %d", rel.rel.Name, n)
+}
+
+func (r *Region) History(_ context.Context, req sdk.HistoryRequest) (sdk.HistoryResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rel, err := r.find(req.ReleaseRef)
+	if err != nil {
+		return sdk.HistoryResponse{}, err
+	}
+	resp := sdk.HistoryResponse{Revisions: make([]sdk.Revision, 0, len(rel.history))}
+	for i := len(rel.history) - 1; i >= 0; i-- {
+		resp.Revisions = append(resp.Revisions, rel.history[i].info)
 	}
 	return resp, nil
+}
+
+// Rollback brings back an earlier revision's chart, values and manifest as a new revision;
+// Basalt's metadata stays as it is.
+func (r *Region) Rollback(_ context.Context, req sdk.RollbackRequest) (sdk.RollbackResponse, error) {
+	if req.Revision < 0 {
+		return sdk.RollbackResponse{}, sdk.InvalidFields("invalid revision", sdk.FieldViolation{Field: "revision", Rule: "must be 0 (the previous one) or a revision number"})
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rel, err := r.find(req.ReleaseRef)
+	if err != nil {
+		return sdk.RollbackResponse{}, err
+	}
+	target := req.Revision
+	if target == 0 {
+		target = rel.rel.Revision - 1
+	}
+	rev, err := rel.revision(target)
+	if err != nil || target == 0 {
+		return sdk.RollbackResponse{}, sdk.Errorf(sdk.ErrNotFound, "release %q has no revision %d to roll back to", req.Name, target)
+	}
+	rel.values = cloneValues(rev.values)
+	rel.manifest = rev.manifest
+	rel.rel.Chart, rel.rel.ChartVersion, rel.rel.AppVersion = rev.chart.name, rev.chart.version, rev.chart.appVersion
+	rel.rel.Suspendable, rel.rel.Notes = rev.chart.suspendable, rev.notes
+	rel.rel.Revision++
+	rel.setSuspended(suspendOf(rel.values))
+	now := time.Now().UTC()
+	rel.commit(now, rev.chart, fmt.Sprintf("Rollback to %d", target))
+	rel.record(now, "Normal", "Started", "Pod/"+rel.pod(), "Started container main",
+		fmt.Sprintf("rolled back to revision %d (%s %s)", target, rev.chart.name, rev.chart.version))
+	return sdk.RollbackResponse{Release: rel.snapshot()}, nil
 }
 
 // follow sends what items returns from index next on, then, when following, waits for more

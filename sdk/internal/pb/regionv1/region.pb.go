@@ -222,6 +222,7 @@ type InstallHeader struct {
 	Timeout       *durationpb.Duration   `protobuf:"bytes,6,opt,name=timeout,proto3" json:"timeout,omitempty"`
 	Upgrade       bool                   `protobuf:"varint,7,opt,name=upgrade,proto3" json:"upgrade,omitempty"`
 	SecretData    map[string]string      `protobuf:"bytes,8,rep,name=secret_data,json=secretData,proto3" json:"secret_data,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	DryRun        bool                   `protobuf:"varint,9,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -312,6 +313,13 @@ func (x *InstallHeader) GetSecretData() map[string]string {
 	return nil
 }
 
+func (x *InstallHeader) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
 type InstallChunk struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Part:
@@ -397,6 +405,7 @@ func (*InstallChunk_Archive) isInstallChunk_Part() {}
 type InstallResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Release       *Release               `protobuf:"bytes,1,opt,name=release,proto3" json:"release,omitempty"`
+	Manifest      string                 `protobuf:"bytes,2,opt,name=manifest,proto3" json:"manifest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -436,6 +445,13 @@ func (x *InstallResponse) GetRelease() *Release {
 		return x.Release
 	}
 	return nil
+}
+
+func (x *InstallResponse) GetManifest() string {
+	if x != nil {
+		return x.Manifest
+	}
+	return ""
 }
 
 type ReleaseRef struct {
@@ -810,6 +826,8 @@ type GetReleaseRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Ref           *ReleaseRef            `protobuf:"bytes,1,opt,name=ref,proto3" json:"ref,omitempty"`
 	IncludeValues bool                   `protobuf:"varint,2,opt,name=include_values,json=includeValues,proto3" json:"include_values,omitempty"`
+	Unmasked      bool                   `protobuf:"varint,3,opt,name=unmasked,proto3" json:"unmasked,omitempty"`
+	Revision      int32                  `protobuf:"varint,4,opt,name=revision,proto3" json:"revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -856,6 +874,20 @@ func (x *GetReleaseRequest) GetIncludeValues() bool {
 		return x.IncludeValues
 	}
 	return false
+}
+
+func (x *GetReleaseRequest) GetUnmasked() bool {
+	if x != nil {
+		return x.Unmasked
+	}
+	return false
+}
+
+func (x *GetReleaseRequest) GetRevision() int32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
 }
 
 type GetReleaseResponse struct {
@@ -1422,6 +1454,246 @@ func (x *Event) GetCount() int32 {
 	return 0
 }
 
+type Revision struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Revision      int32                  `protobuf:"varint,1,opt,name=revision,proto3" json:"revision,omitempty"`
+	Chart         string                 `protobuf:"bytes,2,opt,name=chart,proto3" json:"chart,omitempty"`
+	ChartVersion  string                 `protobuf:"bytes,3,opt,name=chart_version,json=chartVersion,proto3" json:"chart_version,omitempty"`
+	AppVersion    string                 `protobuf:"bytes,4,opt,name=app_version,json=appVersion,proto3" json:"app_version,omitempty"`
+	Status        string                 `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
+	Updated       *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated,proto3" json:"updated,omitempty"`
+	Description   string                 `protobuf:"bytes,7,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Revision) Reset() {
+	*x = Revision{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Revision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Revision) ProtoMessage() {}
+
+func (x *Revision) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Revision.ProtoReflect.Descriptor instead.
+func (*Revision) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *Revision) GetRevision() int32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *Revision) GetChart() string {
+	if x != nil {
+		return x.Chart
+	}
+	return ""
+}
+
+func (x *Revision) GetChartVersion() string {
+	if x != nil {
+		return x.ChartVersion
+	}
+	return ""
+}
+
+func (x *Revision) GetAppVersion() string {
+	if x != nil {
+		return x.AppVersion
+	}
+	return ""
+}
+
+func (x *Revision) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Revision) GetUpdated() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Updated
+	}
+	return nil
+}
+
+func (x *Revision) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+type HistoryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Revisions     []*Revision            `protobuf:"bytes,1,rep,name=revisions,proto3" json:"revisions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryResponse) Reset() {
+	*x = HistoryResponse{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryResponse) ProtoMessage() {}
+
+func (x *HistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryResponse.ProtoReflect.Descriptor instead.
+func (*HistoryResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *HistoryResponse) GetRevisions() []*Revision {
+	if x != nil {
+		return x.Revisions
+	}
+	return nil
+}
+
+type RollbackRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ref           *ReleaseRef            `protobuf:"bytes,1,opt,name=ref,proto3" json:"ref,omitempty"`
+	Revision      int32                  `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	Timeout       *durationpb.Duration   `protobuf:"bytes,3,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RollbackRequest) Reset() {
+	*x = RollbackRequest{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RollbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RollbackRequest) ProtoMessage() {}
+
+func (x *RollbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RollbackRequest.ProtoReflect.Descriptor instead.
+func (*RollbackRequest) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RollbackRequest) GetRef() *ReleaseRef {
+	if x != nil {
+		return x.Ref
+	}
+	return nil
+}
+
+func (x *RollbackRequest) GetRevision() int32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *RollbackRequest) GetTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.Timeout
+	}
+	return nil
+}
+
+type RollbackResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Release       *Release               `protobuf:"bytes,1,opt,name=release,proto3" json:"release,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RollbackResponse) Reset() {
+	*x = RollbackResponse{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RollbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RollbackResponse) ProtoMessage() {}
+
+func (x *RollbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RollbackResponse.ProtoReflect.Descriptor instead.
+func (*RollbackResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *RollbackResponse) GetRelease() *Release {
+	if x != nil {
+		return x.Release
+	}
+	return nil
+}
+
 type QuotaRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Caller        *pluginv1.Caller       `protobuf:"bytes,1,opt,name=caller,proto3" json:"caller,omitempty"`
@@ -1432,7 +1704,7 @@ type QuotaRequest struct {
 
 func (x *QuotaRequest) Reset() {
 	*x = QuotaRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[22]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1444,7 +1716,7 @@ func (x *QuotaRequest) String() string {
 func (*QuotaRequest) ProtoMessage() {}
 
 func (x *QuotaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[22]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1457,7 +1729,7 @@ func (x *QuotaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotaRequest.ProtoReflect.Descriptor instead.
 func (*QuotaRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{22}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *QuotaRequest) GetCaller() *pluginv1.Caller {
@@ -1484,7 +1756,7 @@ type QuotaResponse struct {
 
 func (x *QuotaResponse) Reset() {
 	*x = QuotaResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[23]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1496,7 +1768,7 @@ func (x *QuotaResponse) String() string {
 func (*QuotaResponse) ProtoMessage() {}
 
 func (x *QuotaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[23]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1509,7 +1781,7 @@ func (x *QuotaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotaResponse.ProtoReflect.Descriptor instead.
 func (*QuotaResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{23}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *QuotaResponse) GetHard() map[string]string {
@@ -1543,7 +1815,7 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x05owner\x18\x03 \x01(\tR\x05owner\x12#\n" +
 	"\rfriendly_name\x18\x04 \x01(\tR\ffriendlyName\x12\x16\n" +
 	"\x06shared\x18\x05 \x01(\bR\x06shared\x124\n" +
-	"\x16secrets_token_accessor\x18\x06 \x01(\tR\x14secretsTokenAccessor\"\xd0\x03\n" +
+	"\x16secrets_token_accessor\x18\x06 \x01(\tR\x14secretsTokenAccessor\"\xe9\x03\n" +
 	"\rInstallHeader\x120\n" +
 	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x123\n" +
 	"\aproject\x18\x02 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\x12!\n" +
@@ -1553,16 +1825,18 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\atimeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12\x18\n" +
 	"\aupgrade\x18\a \x01(\bR\aupgrade\x12P\n" +
 	"\vsecret_data\x18\b \x03(\v2/.basalt.region.v1.InstallHeader.SecretDataEntryR\n" +
-	"secretData\x1a=\n" +
+	"secretData\x12\x17\n" +
+	"\adry_run\x18\t \x01(\bR\x06dryRun\x1a=\n" +
 	"\x0fSecretDataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"m\n" +
 	"\fInstallChunk\x129\n" +
 	"\x06header\x18\x01 \x01(\v2\x1f.basalt.region.v1.InstallHeaderH\x00R\x06header\x12\x1a\n" +
 	"\aarchive\x18\x02 \x01(\fH\x00R\aarchiveB\x06\n" +
-	"\x04part\"F\n" +
+	"\x04part\"b\n" +
 	"\x0fInstallResponse\x123\n" +
-	"\arelease\x18\x01 \x01(\v2\x19.basalt.region.v1.ReleaseR\arelease\"\x87\x01\n" +
+	"\arelease\x18\x01 \x01(\v2\x19.basalt.region.v1.ReleaseR\arelease\x12\x1a\n" +
+	"\bmanifest\x18\x02 \x01(\tR\bmanifest\"\x87\x01\n" +
 	"\n" +
 	"ReleaseRef\x120\n" +
 	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x123\n" +
@@ -1583,10 +1857,12 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x123\n" +
 	"\aproject\x18\x02 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\"M\n" +
 	"\x14ListReleasesResponse\x125\n" +
-	"\breleases\x18\x01 \x03(\v2\x19.basalt.region.v1.ReleaseR\breleases\"j\n" +
+	"\breleases\x18\x01 \x03(\v2\x19.basalt.region.v1.ReleaseR\breleases\"\xa2\x01\n" +
 	"\x11GetReleaseRequest\x12.\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.basalt.region.v1.ReleaseRefR\x03ref\x12%\n" +
-	"\x0einclude_values\x18\x02 \x01(\bR\rincludeValues\"}\n" +
+	"\x0einclude_values\x18\x02 \x01(\bR\rincludeValues\x12\x1a\n" +
+	"\bunmasked\x18\x03 \x01(\bR\bunmasked\x12\x1a\n" +
+	"\brevision\x18\x04 \x01(\x05R\brevision\"}\n" +
 	"\x12GetReleaseResponse\x123\n" +
 	"\arelease\x18\x01 \x01(\v2\x19.basalt.region.v1.ReleaseR\arelease\x12\x16\n" +
 	"\x06values\x18\x02 \x01(\fR\x06values\x12\x1a\n" +
@@ -1635,7 +1911,24 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x16\n" +
 	"\x06object\x18\x04 \x01(\tR\x06object\x12\x18\n" +
 	"\amessage\x18\x05 \x01(\tR\amessage\x12\x14\n" +
-	"\x05count\x18\x06 \x01(\x05R\x05count\"u\n" +
+	"\x05count\x18\x06 \x01(\x05R\x05count\"\xf2\x01\n" +
+	"\bRevision\x12\x1a\n" +
+	"\brevision\x18\x01 \x01(\x05R\brevision\x12\x14\n" +
+	"\x05chart\x18\x02 \x01(\tR\x05chart\x12#\n" +
+	"\rchart_version\x18\x03 \x01(\tR\fchartVersion\x12\x1f\n" +
+	"\vapp_version\x18\x04 \x01(\tR\n" +
+	"appVersion\x12\x16\n" +
+	"\x06status\x18\x05 \x01(\tR\x06status\x124\n" +
+	"\aupdated\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\aupdated\x12 \n" +
+	"\vdescription\x18\a \x01(\tR\vdescription\"K\n" +
+	"\x0fHistoryResponse\x128\n" +
+	"\trevisions\x18\x01 \x03(\v2\x1a.basalt.region.v1.RevisionR\trevisions\"\x92\x01\n" +
+	"\x0fRollbackRequest\x12.\n" +
+	"\x03ref\x18\x01 \x01(\v2\x1c.basalt.region.v1.ReleaseRefR\x03ref\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x05R\brevision\x123\n" +
+	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"G\n" +
+	"\x10RollbackResponse\x123\n" +
+	"\arelease\x18\x01 \x01(\v2\x19.basalt.region.v1.ReleaseR\arelease\"u\n" +
 	"\fQuotaRequest\x120\n" +
 	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x123\n" +
 	"\aproject\x18\x02 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\"\xff\x01\n" +
@@ -1647,7 +1940,7 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a7\n" +
 	"\tUsedEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x012\xfc\x06\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x012\x9b\b\n" +
 	"\x06Region\x12N\n" +
 	"\aOnboard\x12 .basalt.region.v1.OnboardRequest\x1a!.basalt.region.v1.OnboardResponse\x12N\n" +
 	"\aInstall\x12\x1e.basalt.region.v1.InstallChunk\x1a!.basalt.region.v1.InstallResponse(\x01\x12N\n" +
@@ -1660,7 +1953,9 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"GetRelease\x12#.basalt.region.v1.GetReleaseRequest\x1a$.basalt.region.v1.GetReleaseResponse\x12B\n" +
 	"\x04Logs\x12\x1d.basalt.region.v1.LogsRequest\x1a\x19.basalt.region.v1.LogLine0\x01\x12D\n" +
 	"\x06Events\x12\x1f.basalt.region.v1.EventsRequest\x1a\x17.basalt.region.v1.Event0\x01\x12H\n" +
-	"\x05Quota\x12\x1e.basalt.region.v1.QuotaRequest\x1a\x1f.basalt.region.v1.QuotaResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
+	"\x05Quota\x12\x1e.basalt.region.v1.QuotaRequest\x1a\x1f.basalt.region.v1.QuotaResponse\x12J\n" +
+	"\aHistory\x12\x1c.basalt.region.v1.ReleaseRef\x1a!.basalt.region.v1.HistoryResponse\x12Q\n" +
+	"\bRollback\x12!.basalt.region.v1.RollbackRequest\x1a\".basalt.region.v1.RollbackResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
 
 var (
 	file_basalt_region_v1_region_proto_rawDescOnce sync.Once
@@ -1674,7 +1969,7 @@ func file_basalt_region_v1_region_proto_rawDescGZIP() []byte {
 	return file_basalt_region_v1_region_proto_rawDescData
 }
 
-var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*OnboardRequest)(nil),        // 0: basalt.region.v1.OnboardRequest
 	(*OnboardResponse)(nil),       // 1: basalt.region.v1.OnboardResponse
@@ -1698,73 +1993,86 @@ var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*LogLine)(nil),               // 19: basalt.region.v1.LogLine
 	(*EventsRequest)(nil),         // 20: basalt.region.v1.EventsRequest
 	(*Event)(nil),                 // 21: basalt.region.v1.Event
-	(*QuotaRequest)(nil),          // 22: basalt.region.v1.QuotaRequest
-	(*QuotaResponse)(nil),         // 23: basalt.region.v1.QuotaResponse
-	nil,                           // 24: basalt.region.v1.InstallHeader.SecretDataEntry
-	nil,                           // 25: basalt.region.v1.QuotaResponse.HardEntry
-	nil,                           // 26: basalt.region.v1.QuotaResponse.UsedEntry
-	(*pluginv1.Caller)(nil),       // 27: basalt.plugin.v1.Caller
-	(*pluginv1.Project)(nil),      // 28: basalt.plugin.v1.Project
-	(*durationpb.Duration)(nil),   // 29: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 30: google.protobuf.Timestamp
+	(*Revision)(nil),              // 22: basalt.region.v1.Revision
+	(*HistoryResponse)(nil),       // 23: basalt.region.v1.HistoryResponse
+	(*RollbackRequest)(nil),       // 24: basalt.region.v1.RollbackRequest
+	(*RollbackResponse)(nil),      // 25: basalt.region.v1.RollbackResponse
+	(*QuotaRequest)(nil),          // 26: basalt.region.v1.QuotaRequest
+	(*QuotaResponse)(nil),         // 27: basalt.region.v1.QuotaResponse
+	nil,                           // 28: basalt.region.v1.InstallHeader.SecretDataEntry
+	nil,                           // 29: basalt.region.v1.QuotaResponse.HardEntry
+	nil,                           // 30: basalt.region.v1.QuotaResponse.UsedEntry
+	(*pluginv1.Caller)(nil),       // 31: basalt.plugin.v1.Caller
+	(*pluginv1.Project)(nil),      // 32: basalt.plugin.v1.Project
+	(*durationpb.Duration)(nil),   // 33: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 34: google.protobuf.Timestamp
 }
 var file_basalt_region_v1_region_proto_depIdxs = []int32{
-	27, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
-	28, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
-	27, // 2: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
-	28, // 3: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
+	31, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
+	32, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
+	31, // 2: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
+	32, // 3: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
 	2,  // 4: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	29, // 5: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
-	24, // 6: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
+	33, // 5: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
+	28, // 6: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
 	3,  // 7: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
 	17, // 8: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
-	27, // 9: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
-	28, // 10: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
+	31, // 9: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
+	32, // 10: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
 	6,  // 11: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
 	17, // 12: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
-	27, // 13: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
-	28, // 14: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
+	31, // 13: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
+	32, // 14: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
 	17, // 15: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
 	6,  // 16: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
 	17, // 17: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
 	2,  // 18: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
 	16, // 19: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
-	30, // 20: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
+	34, // 20: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
 	6,  // 21: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	30, // 22: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	34, // 22: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
 	6,  // 23: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	30, // 24: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
-	27, // 25: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
-	28, // 26: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	25, // 27: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
-	26, // 28: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
-	0,  // 29: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
-	4,  // 30: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
-	6,  // 31: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
-	6,  // 32: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
-	6,  // 33: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
-	10, // 34: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
-	12, // 35: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
-	14, // 36: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
-	18, // 37: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
-	20, // 38: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
-	22, // 39: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
-	1,  // 40: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
-	5,  // 41: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
-	7,  // 42: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
-	8,  // 43: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
-	9,  // 44: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
-	11, // 45: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
-	13, // 46: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
-	15, // 47: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
-	19, // 48: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
-	21, // 49: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
-	23, // 50: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
-	40, // [40:51] is the sub-list for method output_type
-	29, // [29:40] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	34, // 24: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
+	34, // 25: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
+	22, // 26: basalt.region.v1.HistoryResponse.revisions:type_name -> basalt.region.v1.Revision
+	6,  // 27: basalt.region.v1.RollbackRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	33, // 28: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
+	17, // 29: basalt.region.v1.RollbackResponse.release:type_name -> basalt.region.v1.Release
+	31, // 30: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
+	32, // 31: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	29, // 32: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
+	30, // 33: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
+	0,  // 34: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
+	4,  // 35: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
+	6,  // 36: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
+	6,  // 37: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
+	6,  // 38: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
+	10, // 39: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
+	12, // 40: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
+	14, // 41: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
+	18, // 42: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
+	20, // 43: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
+	26, // 44: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
+	6,  // 45: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
+	24, // 46: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
+	1,  // 47: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
+	5,  // 48: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
+	7,  // 49: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
+	8,  // 50: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
+	9,  // 51: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
+	11, // 52: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
+	13, // 53: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
+	15, // 54: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
+	19, // 55: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
+	21, // 56: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
+	27, // 57: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
+	23, // 58: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
+	25, // 59: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
+	47, // [47:60] is the sub-list for method output_type
+	34, // [34:47] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_basalt_region_v1_region_proto_init() }
@@ -1783,7 +2091,7 @@ func file_basalt_region_v1_region_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_region_v1_region_proto_rawDesc), len(file_basalt_region_v1_region_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,8 @@ const (
 	Region_Logs_FullMethodName          = "/basalt.region.v1.Region/Logs"
 	Region_Events_FullMethodName        = "/basalt.region.v1.Region/Events"
 	Region_Quota_FullMethodName         = "/basalt.region.v1.Region/Quota"
+	Region_History_FullMethodName       = "/basalt.region.v1.Region/History"
+	Region_Rollback_FullMethodName      = "/basalt.region.v1.Region/Rollback"
 )
 
 // RegionClient is the client API for Region service.
@@ -48,6 +50,8 @@ type RegionClient interface {
 	Logs(ctx context.Context, in *LogsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[LogLine], error)
 	Events(ctx context.Context, in *EventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Event], error)
 	Quota(ctx context.Context, in *QuotaRequest, opts ...grpc.CallOption) (*QuotaResponse, error)
+	History(ctx context.Context, in *ReleaseRef, opts ...grpc.CallOption) (*HistoryResponse, error)
+	Rollback(ctx context.Context, in *RollbackRequest, opts ...grpc.CallOption) (*RollbackResponse, error)
 }
 
 type regionClient struct {
@@ -189,6 +193,26 @@ func (c *regionClient) Quota(ctx context.Context, in *QuotaRequest, opts ...grpc
 	return out, nil
 }
 
+func (c *regionClient) History(ctx context.Context, in *ReleaseRef, opts ...grpc.CallOption) (*HistoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HistoryResponse)
+	err := c.cc.Invoke(ctx, Region_History_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *regionClient) Rollback(ctx context.Context, in *RollbackRequest, opts ...grpc.CallOption) (*RollbackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RollbackResponse)
+	err := c.cc.Invoke(ctx, Region_Rollback_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RegionServer is the server API for Region service.
 // All implementations must embed UnimplementedRegionServer
 // for forward compatibility.
@@ -205,6 +229,8 @@ type RegionServer interface {
 	Logs(*LogsRequest, grpc.ServerStreamingServer[LogLine]) error
 	Events(*EventsRequest, grpc.ServerStreamingServer[Event]) error
 	Quota(context.Context, *QuotaRequest) (*QuotaResponse, error)
+	History(context.Context, *ReleaseRef) (*HistoryResponse, error)
+	Rollback(context.Context, *RollbackRequest) (*RollbackResponse, error)
 	mustEmbedUnimplementedRegionServer()
 }
 
@@ -247,6 +273,12 @@ func (UnimplementedRegionServer) Events(*EventsRequest, grpc.ServerStreamingServ
 }
 func (UnimplementedRegionServer) Quota(context.Context, *QuotaRequest) (*QuotaResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Quota not implemented")
+}
+func (UnimplementedRegionServer) History(context.Context, *ReleaseRef) (*HistoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method History not implemented")
+}
+func (UnimplementedRegionServer) Rollback(context.Context, *RollbackRequest) (*RollbackResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Rollback not implemented")
 }
 func (UnimplementedRegionServer) mustEmbedUnimplementedRegionServer() {}
 func (UnimplementedRegionServer) testEmbeddedByValue()                {}
@@ -442,6 +474,42 @@ func _Region_Quota_Handler(srv interface{}, ctx context.Context, dec func(interf
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Region_History_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleaseRef)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegionServer).History(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Region_History_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegionServer).History(ctx, req.(*ReleaseRef))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Region_Rollback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RollbackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegionServer).Rollback(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Region_Rollback_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegionServer).Rollback(ctx, req.(*RollbackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Region_ServiceDesc is the grpc.ServiceDesc for Region service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -480,6 +548,14 @@ var Region_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Quota",
 			Handler:    _Region_Quota_Handler,
+		},
+		{
+			MethodName: "History",
+			Handler:    _Region_History_Handler,
+		},
+		{
+			MethodName: "Rollback",
+			Handler:    _Region_Rollback_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
