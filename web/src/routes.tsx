@@ -12,6 +12,7 @@ const LauncherPage = lazy(() => import("./pages/launcher/LauncherPage").then((m)
 const ServicesPage = lazy(() => import("./pages/services/ServicesPage").then((m) => ({ default: m.ServicesPage })));
 const ServicePage = lazy(() => import("./pages/services/ServicePage").then((m) => ({ default: m.ServicePage })));
 const FilesPage = lazy(() => import("./pages/files/FilesPage").then((m) => ({ default: m.FilesPage })));
+const ExplorerPage = lazy(() => import("./pages/explorer/ExplorerPage").then((m) => ({ default: m.ExplorerPage })));
 const SecretsPage = lazy(() => import("./pages/secrets/SecretsPage").then((m) => ({ default: m.SecretsPage })));
 const AccountPage = lazy(() => import("./pages/account/AccountPage").then((m) => ({ default: m.AccountPage })));
 
@@ -29,6 +30,7 @@ export const routes: RouteObject[] = [
       { path: "my-services", element: gated(<ServicesPage />) },
       { path: "my-services/:service", element: gated(<ServicePage />) },
       { path: "my-files", element: gated(<FilesPage />) },
+      { path: "explorer", element: gated(<ExplorerPage />) },
       { path: "my-secrets", element: gated(<SecretsPage />) },
       { path: "account", element: gated(<AccountPage />) },
       { path: "*", element: <NotFoundPage /> },

@@ -30,6 +30,8 @@ import type {
   ServiceList,
   ShareLink,
   Bookmark as UserBookmark,
+  QueryList,
+  SavedQuery,
   UserSettings,
   Version as VersionInfo,
 } from "./types";
@@ -152,6 +154,10 @@ export interface ApiClient {
   listBookmarks(signal?: AbortSignal): Promise<UserBookmark[]>;
   addBookmark(bookmark: UserBookmark): Promise<UserBookmark>;
   removeBookmark(path: string): Promise<void>;
+  /** The SQL queries the user ran in the data explorer, the latest first. */
+  listQueryHistory(signal?: AbortSignal): Promise<SavedQuery[]>;
+  /** Keeps a query that ran in the user's history. */
+  addQueryHistory(sql: string): Promise<SavedQuery>;
   listS3Profiles(signal?: AbortSignal): Promise<S3Profile[]>;
   createS3Profile(profile: S3ProfileInput): Promise<S3Profile>;
   updateS3Profile(name: string, profile: S3ProfileInput): Promise<S3Profile>;
@@ -359,6 +365,8 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     removeBookmark: async (path) => {
       await call("/me/bookmarks", { method: "DELETE", query: { path } });
     },
+    listQueryHistory: async (signal) => (await call<QueryList>("/me/query-history", { signal })).queries,
+    addQueryHistory: (sql) => call("/me/query-history", { method: "POST", body: { sql } }),
     listS3Profiles: async (signal) => (await call<{ profiles: S3Profile[] }>("/me/s3-profiles", { signal })).profiles,
     createS3Profile: (profile) => call("/me/s3-profiles", { method: "POST", body: profile }),
     updateS3Profile: (name, profile) => call(`/me/s3-profiles/${seg(name)}`, { method: "PUT", body: profile }),

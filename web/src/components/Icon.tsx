@@ -34,6 +34,7 @@ const paths = {
   signIn: "M10 17l5-5-5-5M15 12H3M14 4h6v16h-6",
   signOut: "M9 17l-5-5 5-5M4 12h12M14 4h6v16h-6",
   search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM20 20l-4-4",
+  chart: "M4 20V11M10 20V5M16 20v-8M3 20h18",
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -18,6 +18,7 @@ import { NewFolderDialog, PreviewDialog, ShareDialog } from "./FileDialogs";
 import { BookmarkBar, useBookmarks } from "./Bookmarks";
 import { UploadList } from "./UploadList";
 import { itemsFromDrop, itemsFromInput, useUploads } from "./uploads";
+import { encodeLink, explorable, fileQuery } from "../explorer/shareLink";
 import styles from "./Files.module.css";
 
 type Pending =
@@ -236,6 +237,16 @@ export function FilesPage() {
                   <td className="num">{formatBytes(f.size, language)}</td>
                   <td className={styles.date}>{formatDateTime(f.lastModified, language)}</td>
                   <td className="actions">
+                    {explorable(f.name) ? (
+                      <Link
+                        className="icon-button"
+                        to={`/explorer?${encodeLink({ project: project.id, file: f.path, sql: fileQuery(f.path), view: { sorts: [], filters: [] } })}`}
+                        aria-label={t("files.explore", { name: f.name })}
+                        title={t("files.explore", { name: f.name })}
+                      >
+                        <Icon name="chart" size={18} />
+                      </Link>
+                    ) : null}
                     <a
                       className="icon-button"
                       href={api.fileUrl(project.id, f.path, { download: true, fromStore })}
