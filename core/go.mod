@@ -3,6 +3,7 @@ module github.com/basalt-dev/basalt/core
 go 1.26.0
 
 require (
+	github.com/aymanbagabas/go-udiff v0.4.2
 	github.com/basalt-dev/basalt/config v0.0.0-00010101000000-000000000000
 	github.com/basalt-dev/basalt/deploy/testenv v0.0.0-00010101000000-000000000000
 	github.com/basalt-dev/basalt/sdk v0.0.0

@@ -66,6 +66,10 @@ type Request struct {
 	Values []map[string]any
 	// Overrides come last, from a launch link or a saved configuration.
 	Overrides []link.Override
+	// Base, when set, is what the values start from instead of the chart's values pre-filled
+	// from the context: a running service's values when it is changed. Read-only and hidden
+	// fields keep their value there.
+	Base map[string]any
 }
 
 // Plan is a planned launch.
@@ -183,6 +187,9 @@ func (p *Planner) prefill(ctx context.Context, req Request) (_ *Plan, _ *compile
 	lctx := req.Context.Map()
 	plan := &Plan{Chart: req.Chart.Name, Version: req.Chart.Version}
 	base := values.Clone(req.Chart.Values).(map[string]any)
+	if req.Base != nil {
+		base = values.Clone(req.Base).(map[string]any)
+	}
 	if req.Chart.Schema == nil {
 		plan.Prefilled = base
 		return plan, nil, lctx, nil
@@ -192,9 +199,20 @@ func (p *Planner) prefill(ctx context.Context, req Request) (_ *Plan, _ *compile
 		return nil, nil, nil, err
 	}
 	plan.Schema = prefill.Personalize(cs.resolved, lctx)
+	if req.Base != nil {
+		plan.Prefilled = base
+		return plan, cs, lctx, nil
+	}
 	computed := prefill.Defaults(plan.Schema, lctx, req.Chart.Values)
 	plan.Prefilled = values.Merge(base, computed).(map[string]any)
 	return plan, cs, lctx, nil
+}
+
+// Prefill is the chart's values pre-filled for the request's context, with its personalised
+// schema, before any value of the user's: what a launch starts from.
+func (p *Planner) Prefill(ctx context.Context, req Request) (*Plan, error) {
+	plan, _, _, err := p.prefill(ctx, req)
+	return plan, err
 }
 
 func (p *Planner) compiled(c *Chart, roles []string) (*compiledSchema, error) {

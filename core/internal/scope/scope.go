@@ -108,3 +108,12 @@ func From(ctx context.Context) *Scope {
 	s, _ := ctx.Value(scopeKey{}).(*Scope)
 	return s
 }
+
+// MayChange refuses a release the scope's user may see but not change: changing a service
+// is its owner's business.
+func (s *Scope) MayChange(r sdk.Release) error {
+	if o := r.Metadata.Owner; o != "" && o != s.User.Username {
+		return sdk.Errorf(sdk.ErrPermissionDenied, "only %s, who launched it, can change this service", o)
+	}
+	return nil
+}

@@ -266,9 +266,10 @@ func (s *Server) launchLimit() echo.MiddlewareFunc {
 		limitedLaunch, limitedPreview := launches(next), previews(next)
 		return func(c echo.Context) error {
 			switch c.Request().Method + " " + c.Path() {
-			case "POST /api/v1/projects/:project/services":
+			case "POST /api/v1/projects/:project/services", "POST /api/v1/projects/:project/services/:service/change":
 				return limitedLaunch(c)
-			case "GET /api/v1/projects/:project/launch/form", "POST /api/v1/projects/:project/launch/plan":
+			case "GET /api/v1/projects/:project/launch/form", "POST /api/v1/projects/:project/launch/plan",
+				"GET /api/v1/projects/:project/services/:service/change/form", "POST /api/v1/projects/:project/services/:service/change/plan":
 				return limitedPreview(c)
 			}
 			return next(c)
@@ -280,30 +281,34 @@ func (s *Server) launchLimit() echo.MiddlewareFunc {
 // route mapped to "" changes nothing although its method could (a POST that only computes).
 // A test fails when a state-changing route is missing here.
 var auditActions = map[string]string{
-	"PUT /api/v1/me/settings":                                  "settings.write",
-	"POST /api/v1/me/bookmarks":                                "bookmarks.add",
-	"DELETE /api/v1/me/bookmarks":                              "bookmarks.remove",
-	"POST /api/v1/me/s3-profiles":                              "s3profiles.create",
-	"PUT /api/v1/me/s3-profiles/:name":                         "s3profiles.update",
-	"DELETE /api/v1/me/s3-profiles/:name":                      "s3profiles.delete",
-	"POST /api/v1/catalogs/refresh":                            "catalogs.refresh",
-	"DELETE /api/v1/projects/:project/files":                   "files.delete",
-	"PUT /api/v1/projects/:project/files/content":              "files.upload",
-	"POST /api/v1/projects/:project/files/folders":             "files.mkdir",
-	"POST /api/v1/projects/:project/files/share":               "files.share",
-	"PUT /api/v1/projects/:project/files/policy":               "files.policy",
-	"POST /api/v1/projects/:project/services":                  "services.launch",
-	"DELETE /api/v1/projects/:project/services":                "services.delete_all",
-	"PATCH /api/v1/projects/:project/services/:service":        "services.update",
-	"DELETE /api/v1/projects/:project/services/:service":       "services.delete",
-	"POST /api/v1/projects/:project/services/:service/suspend": "services.suspend",
-	"POST /api/v1/projects/:project/services/:service/resume":  "services.resume",
-	"POST /api/v1/projects/:project/launch/plan":               "",
-	"PUT /api/v1/projects/:project/configurations/:name":       "configurations.save",
-	"DELETE /api/v1/projects/:project/configurations/:name":    "configurations.delete",
-	"PUT /api/v1/projects/:project/secrets/secret":             "secrets.write",
-	"DELETE /api/v1/projects/:project/secrets/secret":          "secrets.delete",
-	"POST /api/v1/projects/:project/secrets/secret/undelete":   "secrets.undelete",
+	"PUT /api/v1/me/settings":                                        "settings.write",
+	"POST /api/v1/me/bookmarks":                                      "bookmarks.add",
+	"DELETE /api/v1/me/bookmarks":                                    "bookmarks.remove",
+	"POST /api/v1/me/s3-profiles":                                    "s3profiles.create",
+	"PUT /api/v1/me/s3-profiles/:name":                               "s3profiles.update",
+	"DELETE /api/v1/me/s3-profiles/:name":                            "s3profiles.delete",
+	"POST /api/v1/catalogs/refresh":                                  "catalogs.refresh",
+	"DELETE /api/v1/projects/:project/files":                         "files.delete",
+	"PUT /api/v1/projects/:project/files/content":                    "files.upload",
+	"POST /api/v1/projects/:project/files/folders":                   "files.mkdir",
+	"POST /api/v1/projects/:project/files/share":                     "files.share",
+	"PUT /api/v1/projects/:project/files/policy":                     "files.policy",
+	"POST /api/v1/projects/:project/services":                        "services.launch",
+	"DELETE /api/v1/projects/:project/services":                      "services.delete_all",
+	"PATCH /api/v1/projects/:project/services/:service":              "services.update",
+	"DELETE /api/v1/projects/:project/services/:service":             "services.delete",
+	"POST /api/v1/projects/:project/services/:service/suspend":       "services.suspend",
+	"POST /api/v1/projects/:project/services/:service/resume":        "services.resume",
+	"POST /api/v1/projects/:project/services/:service/change":        "services.change",
+	"POST /api/v1/projects/:project/services/:service/change/plan":   "",
+	"POST /api/v1/projects/:project/services/:service/rollback":      "services.rollback",
+	"POST /api/v1/projects/:project/services/:service/rollback/plan": "",
+	"POST /api/v1/projects/:project/launch/plan":                     "",
+	"PUT /api/v1/projects/:project/configurations/:name":             "configurations.save",
+	"DELETE /api/v1/projects/:project/configurations/:name":          "configurations.delete",
+	"PUT /api/v1/projects/:project/secrets/secret":                   "secrets.write",
+	"DELETE /api/v1/projects/:project/secrets/secret":                "secrets.delete",
+	"POST /api/v1/projects/:project/secrets/secret/undelete":         "secrets.undelete",
 }
 
 // auditTarget lets a handler name what it acted on when the path does not (a launch names

@@ -36,6 +36,8 @@ var answerTypes = map[string]any{
 	"Quota": Quota{}, "LogView": LogView{}, "EventView": EventView{}, "StreamEnd": struct{}{},
 	"LaunchForm": LaunchForm{}, "PlanView": PlanView{}, "LaunchResult": LaunchResult{},
 	"ConfigurationList": ConfigurationList{}, "SavedConfiguration": SavedConfiguration{},
+	"ChangeForm": ChangeForm{}, "ChangeView": ChangeView{}, "DiffView": DiffView{}, "ValueChangeView": ValueChangeView{},
+	"RevisionList": RevisionList{}, "RevisionView": RevisionView{}, "RollbackView": RollbackView{},
 }
 
 // requestTypes are the bodies the handlers read. A request's schema says which fields a
@@ -44,6 +46,7 @@ var requestTypes = map[string]any{
 	"RefreshRequest": RefreshRequest{}, "FolderRequest": FolderRequest{}, "ShareRequest": ShareRequest{},
 	"PolicyRequest": PolicyRequest{}, "WriteSecretRequest": WriteSecretRequest{}, "ServicePatch": ServicePatch{},
 	"S3ProfileInput": s3profile.Input{}, "QueryInput": documents.QueryInput{}, "LaunchRequest": action.Request{},
+	"ChangeRequest": action.ChangeRequest{}, "RollbackRequest": RollbackRequest{},
 }
 
 // TestOpenAPISchemasMatchGoTypes fails when a schema of core/api/openapi.yaml and the Go type

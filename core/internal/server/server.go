@@ -55,6 +55,7 @@ type Server struct {
 	links    *sharelink.Signer
 	launcher *action.Config
 	actions  launchActions
+	changes  changeActions
 	launches *launchMetrics
 	audit    *audit.Recorder
 }
@@ -77,6 +78,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.actions = newLaunchActions(s.launcher)
+	s.changes = changeActions{change: action.NewChange(s.launcher), rollback: action.NewRollback(s.launcher)}
 	a := opts.Config.Audit
 	s.audit = audit.New(opts.Log, audit.Webhook{URL: a.WebhookURL, Headers: a.WebhookHeaders, Timeout: a.WebhookTimeout})
 
@@ -249,6 +251,12 @@ func (s *Server) routes() {
 	services.DELETE("/:service", s.deleteService, onboarded...)
 	services.POST("/:service/suspend", s.suspendService, onboarded...)
 	services.POST("/:service/resume", s.resumeService, onboarded...)
+	services.GET("/:service/change/form", s.changeForm, onboarded...)
+	services.POST("/:service/change/plan", s.planChange, onboarded...)
+	services.POST("/:service/change", s.changeService, onboarded...)
+	services.GET("/:service/history", s.serviceHistory, onboarded...)
+	services.POST("/:service/rollback/plan", s.planRollback, onboarded...)
+	services.POST("/:service/rollback", s.rollbackService, onboarded...)
 	streams := append(onboarded, withoutNil(s.streamCap())...)
 	services.GET("/:service/logs", s.serviceLogs, streams...)
 	services.GET("/:service/events", s.serviceEvents, streams...)

@@ -174,8 +174,8 @@ func (s *Server) owned(c echo.Context, sc *scope.Scope, region sdk.Region) (sdk.
 	if err != nil {
 		return sdk.Release{}, err
 	}
-	if o := resp.Release.Metadata.Owner; o != "" && o != sc.User.Username {
-		return sdk.Release{}, sdk.Errorf(sdk.ErrPermissionDenied, "only %s, who launched it, can change this service", o)
+	if err := sc.MayChange(resp.Release); err != nil {
+		return sdk.Release{}, err
 	}
 	return resp.Release, nil
 }

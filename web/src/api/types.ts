@@ -666,6 +666,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project}/services/{service}/change/form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The launch form of a running service, filled with its values carried over to the version asked (its own by default): what the user set and what the platform chose at launch stay, the credentials are renewed, the new version's defaults replace the old ones. */
+        get: operations["changeForm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/services/{service}/change/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A dry run of a change: the values and the rendered manifests it would change (secrets masked), checked against the cluster; nothing changes and no token is made. */
+        post: operations["planChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/services/{service}/change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reconfigure a running service or upgrade its chart, through the launch pipeline (validation, x-onyxia rules, the chosen secret injected anew); answered once the region has recorded the new revision. */
+        post: operations["changeService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/services/{service}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service's revisions (each launch, change, pause, resume or rollback makes one), the newest first. */
+        get: operations["serviceHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/services/{service}/rollback/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What bringing an earlier revision back would change (values and manifests, secrets masked); changes nothing. */
+        post: operations["planRollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/services/{service}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bring an earlier revision's chart and values back, as a new revision. */
+        post: operations["rollbackService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project}/services/{service}/logs": {
         parameters: {
             query?: never;
@@ -1396,6 +1498,76 @@ export interface components {
             service: components["schemas"]["ServiceView"];
             commands: string[];
         };
+        ChangeRequest: {
+            /** @description the chart version to run; empty: the service's own */
+            version?: string;
+            /** @description the user's values, over the carried ones */
+            values?: Record<string, unknown>;
+            /** @description the secret the service gets, relative to the project's secrets home; empty: the one it has */
+            secret?: string;
+            /** @description the S3 profile; empty: the default */
+            s3?: string;
+        };
+        ChangeForm: {
+            form: components["schemas"]["Form"];
+            catalog: string;
+            allowSharing: boolean;
+            service: string;
+            currentVersion: string;
+            /** @description the version the form is for */
+            version: string;
+            /** @description the chart's versions in the catalog, the newest first */
+            versions: string[];
+        };
+        ValueChangeView: {
+            path: string;
+            /** @description the value before (secrets masked) */
+            before?: unknown;
+            /** @description the value after (secrets masked) */
+            after?: unknown;
+            removed?: boolean;
+        };
+        DiffView: {
+            values: components["schemas"]["ValueChangeView"][];
+            /** @description unified diff of the rendered manifests, secrets masked; empty when nothing was rendered */
+            manifest: string;
+            /** @description values of the service the target version has no place for */
+            dropped: string[];
+        };
+        ChangeView: {
+            release: string;
+            fromVersion: string;
+            toVersion: string;
+            diff: components["schemas"]["DiffView"];
+            service?: components["schemas"]["ServiceView"];
+            commands: string[];
+        };
+        RevisionView: {
+            revision: number;
+            chart: string;
+            chartVersion: string;
+            appVersion?: string;
+            status: string;
+            /** Format: date-time */
+            updated?: string;
+            description: string;
+        };
+        RevisionList: {
+            revisions: components["schemas"]["RevisionView"][];
+            commands: string[];
+        };
+        RollbackRequest: {
+            /** @description the revision to bring back; 0: the previous one */
+            revision?: number;
+        };
+        RollbackView: {
+            revision: number;
+            fromVersion: string;
+            toVersion: string;
+            diff: components["schemas"]["DiffView"];
+            service?: components["schemas"]["ServiceView"];
+            commands: string[];
+        };
         ConfigurationList: {
             configurations: components["schemas"]["SavedConfiguration"][];
         };
@@ -1546,6 +1718,15 @@ export type FormCondition = components['schemas']['FormCondition'];
 export type LaunchRequest = components['schemas']['LaunchRequest'];
 export type PlanView = components['schemas']['PlanView'];
 export type LaunchResult = components['schemas']['LaunchResult'];
+export type ChangeRequest = components['schemas']['ChangeRequest'];
+export type ChangeForm = components['schemas']['ChangeForm'];
+export type ValueChangeView = components['schemas']['ValueChangeView'];
+export type DiffView = components['schemas']['DiffView'];
+export type ChangeView = components['schemas']['ChangeView'];
+export type RevisionView = components['schemas']['RevisionView'];
+export type RevisionList = components['schemas']['RevisionList'];
+export type RollbackRequest = components['schemas']['RollbackRequest'];
+export type RollbackView = components['schemas']['RollbackView'];
 export type ConfigurationList = components['schemas']['ConfigurationList'];
 export type SavedConfiguration = components['schemas']['SavedConfiguration'];
 export type RefreshRequest = components['schemas']['RefreshRequest'];
@@ -3069,6 +3250,200 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    changeForm: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                /** @description the chart version to change to; empty: the service's own */
+                version?: string;
+                /** @description the S3 profile; empty: the default */
+                s3?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The form. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeForm"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    planChange: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The change's difference. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    changeService: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed; the service's status and events tell the rest. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    serviceHistory: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevisionList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    planRollback: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackRequest"];
+            };
+        };
+        responses: {
+            /** @description The rollback's difference. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollbackView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    rollbackService: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackRequest"];
+            };
+        };
+        responses: {
+            /** @description Rolled back. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollbackView"];
                 };
             };
             default: components["responses"]["Error"];

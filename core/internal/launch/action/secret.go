@@ -32,8 +32,9 @@ type injection struct {
 }
 
 // chosenSecret is the secret a launch gives its service: the request's, else the chart's
-// vault.secret as the launch link, the user's values and the chart's values.yaml set it
-// (the last of them that does). field names where it came from, for errors.
+// vault.secret as the launch link, the user's values and the chart's values.yaml (or the
+// running service's values) set it (the last of them that does). field names where it came
+// from, for errors.
 func chosenSecret(g *gathered) (chosen, field string) {
 	if asked := strings.Trim(g.req.Secret, "/"); asked != "" {
 		return asked, "secret"
@@ -53,7 +54,11 @@ func chosenSecret(g *gathered) (chosen, field string) {
 			}
 		}
 	}
-	vault, _ := g.request.Chart.Values["vault"].(map[string]any)
+	base := g.request.Chart.Values
+	if g.request.Base != nil { // a running service's
+		base = g.request.Base
+	}
+	vault, _ := base["vault"].(map[string]any)
 	s, _ := vault["secret"].(string)
 	return strings.Trim(s, "/"), field
 }
