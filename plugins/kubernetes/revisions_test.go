@@ -13,8 +13,13 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 	k8s "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/basalt-dev/basalt/deploy/testenv"
+	"github.com/basalt-dev/basalt/plugins/kubernetes"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
@@ -30,57 +35,46 @@ func jupyterLaunch(t *testing.T, name, password string) []byte {
 	return raw
 }
 
-// objects maps every object a release's change could touch in a namespace to its resource
-// version: Helm's records, the metadata, secret data and chart archives among the Secrets.
-func objects(t *testing.T, client k8s.Interface, ns string) map[string]string {
-	t.Helper()
-	ctx, out := t.Context(), map[string]string{}
-	add := func(kind string, err error, items ...metav1.Object) {
-		if err != nil {
-			t.Fatalf("listing %s: %v", kind, err)
-		}
-		for _, o := range items {
-			out[kind+"/"+o.GetName()] = o.GetResourceVersion()
-		}
-	}
-	secrets, err := client.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{})
-	add("Secret", err, ptrs(secrets.Items)...)
-	configMaps, err := client.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
-	add("ConfigMap", err, ptrs(configMaps.Items)...)
-	services, err := client.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
-	add("Service", err, ptrs(services.Items)...)
-	accounts, err := client.CoreV1().ServiceAccounts(ns).List(ctx, metav1.ListOptions{})
-	add("ServiceAccount", err, ptrs(accounts.Items)...)
-	claims, err := client.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{})
-	add("PersistentVolumeClaim", err, ptrs(claims.Items)...)
-	sets, err := client.AppsV1().StatefulSets(ns).List(ctx, metav1.ListOptions{})
-	add("StatefulSet", err, ptrs(sets.Items)...)
-	ingresses, err := client.NetworkingV1().Ingresses(ns).List(ctx, metav1.ListOptions{})
-	add("Ingress", err, ptrs(ingresses.Items)...)
-	bindings, err := client.RbacV1().RoleBindings(ns).List(ctx, metav1.ListOptions{})
-	add("RoleBinding", err, ptrs(bindings.Items)...)
-	return out
+// touchable are the kinds of object a release's change could touch in its namespace: Helm's
+// records, the metadata, secret data and chart archives among the Secrets, and what
+// jupyter-python renders.
+var touchable = []schema.GroupVersionResource{
+	{Version: "v1", Resource: "secrets"}, {Version: "v1", Resource: "configmaps"},
+	{Version: "v1", Resource: "services"}, {Version: "v1", Resource: "serviceaccounts"},
+	{Version: "v1", Resource: "persistentvolumeclaims"},
+	{Group: "apps", Version: "v1", Resource: "statefulsets"},
+	{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings"},
 }
 
-func ptrs[T any, P interface {
-	*T
-	metav1.Object
-}](items []T) []metav1.Object {
-	out := make([]metav1.Object, len(items))
-	for i := range items {
-		out[i] = P(&items[i])
+// objects maps every touchable object of a namespace to its resource version.
+func objects(t *testing.T, ns string) map[string]string {
+	t.Helper()
+	rc, err := clientcmd.BuildConfigFromFlags("", testenv.Require(t).Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dyn, out := dynamic.NewForConfigOrDie(rc), map[string]string{}
+	for _, gvr := range touchable {
+		list, err := dyn.Resource(gvr).Namespace(ns).List(t.Context(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatalf("listing %s: %v", gvr.Resource, err)
+		}
+		for _, o := range list.Items {
+			out[gvr.Resource+"/"+o.GetName()] = o.GetResourceVersion()
+		}
 	}
 	return out
 }
 
 // settled waits until the namespace's objects stop changing (the chart archive is kept after
 // Install returns, controllers write statuses) and returns them.
-func settled(t *testing.T, client k8s.Interface, ns string) map[string]string {
+func settled(t *testing.T, ns string) map[string]string {
 	t.Helper()
-	last := objects(t, client, ns)
+	last := objects(t, ns)
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		time.Sleep(500 * time.Millisecond)
-		now := objects(t, client, ns)
+		now := objects(t, ns)
 		if maps.Equal(now, last) {
 			return now
 		}
@@ -91,18 +85,25 @@ func settled(t *testing.T, client k8s.Interface, ns string) map[string]string {
 	}
 }
 
+// personalProject onboards a new user's personal project, deleted when the test ends.
+func personalProject(t *testing.T, p *kubernetes.Plugin, client k8s.Interface) (sdk.Caller, sdk.Project) {
+	t.Helper()
+	user := sdk.Caller{Username: unique("alice-")}
+	project := sdk.Project{ID: "user-" + user.Username}
+	dropNamespace(t, client, project.ID)
+	if _, err := p.Onboard(t.Context(), sdk.OnboardRequest{Caller: user, Project: project}); err != nil {
+		t.Fatal(err)
+	}
+	return user, project
+}
+
 // TestUpgradeAndRollBackJupyter upgrades Onyxia's jupyter-python from 2.1.11 to 2.5.2 after a
 // dry run that changes nothing in the cluster, then rolls back: the chart, the values and the
 // objects come back, Basalt's metadata stays as it was, and pausing re-renders 2.1.11.
 func TestUpgradeAndRollBackJupyter(t *testing.T) {
 	p, client := newRegion(t, nil)
 	ctx := t.Context()
-	alice := sdk.Caller{Username: unique("alice-")}
-	project := sdk.Project{ID: "user-" + alice.Username}
-	dropNamespace(t, client, project.ID)
-	if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
-		t.Fatal(err)
-	}
+	alice, project := personalProject(t, p, client)
 	ns := project.ID
 	name := "jupyter-python-" + unique("")
 	ref := sdk.ReleaseRef{Caller: alice, Project: project, Name: name}
@@ -137,7 +138,7 @@ func TestUpgradeAndRollBackJupyter(t *testing.T) {
 
 	// A dry run of the upgrade shows what it would apply and changes nothing.
 	second := jupyterLaunch(t, name, "second-password-"+unique(""))
-	before := settled(t, client, ns)
+	before := settled(t, ns)
 	dry, err := install(current, second, map[string]string{"API_KEY": "two"}, true, true)
 	if err != nil {
 		t.Fatalf("dry run of the upgrade to 2.5.2: %v", err)
@@ -151,7 +152,7 @@ func TestUpgradeAndRollBackJupyter(t *testing.T) {
 	if strings.Contains(dry.Manifest, "second-password-") || !strings.Contains(dry.Manifest, "PASSWORD: '********'") {
 		t.Errorf("dry run: the manifest's Secret is not masked:\n%s", dry.Manifest)
 	}
-	if after := objects(t, client, ns); !maps.Equal(before, after) {
+	if after := objects(t, ns); !maps.Equal(before, after) {
 		t.Errorf("the dry run changed the namespace:\nbefore %v\nafter  %v", before, after)
 	}
 	if h, err := p.History(ctx, sdk.HistoryRequest{ReleaseRef: ref}); err != nil || len(h.Revisions) != 1 {
@@ -288,12 +289,7 @@ func isKind(err, kind error) bool { return err != nil && sdk.KindOf(err) == kind
 func TestCappedHistoryKeepsWhatTheReleaseNeeds(t *testing.T) {
 	p, client := newRegion(t, map[string]any{"historyMax": 2})
 	ctx := t.Context()
-	alice := sdk.Caller{Username: unique("alice-")}
-	project := sdk.Project{ID: "user-" + alice.Username}
-	dropNamespace(t, client, project.ID)
-	if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
-		t.Fatal(err)
-	}
+	alice, project := personalProject(t, p, client)
 	ns, name := project.ID, "jupyter-python-"+unique("")
 	ref := sdk.ReleaseRef{Caller: alice, Project: project, Name: name}
 	for i, version := range []string{"2.1.11", "2.3.19", "2.5.2"} {
