@@ -11,6 +11,7 @@ const ChartPage = lazy(() => import("./pages/catalog/ChartPage").then((m) => ({ 
 const LauncherPage = lazy(() => import("./pages/launcher/LauncherPage").then((m) => ({ default: m.LauncherPage })));
 const ServicesPage = lazy(() => import("./pages/services/ServicesPage").then((m) => ({ default: m.ServicesPage })));
 const ServicePage = lazy(() => import("./pages/services/ServicePage").then((m) => ({ default: m.ServicePage })));
+const ChangePage = lazy(() => import("./pages/services/ChangePage").then((m) => ({ default: m.ChangePage })));
 const FilesPage = lazy(() => import("./pages/files/FilesPage").then((m) => ({ default: m.FilesPage })));
 const ExplorerPage = lazy(() => import("./pages/explorer/ExplorerPage").then((m) => ({ default: m.ExplorerPage })));
 const SecretsPage = lazy(() => import("./pages/secrets/SecretsPage").then((m) => ({ default: m.SecretsPage })));
@@ -29,6 +30,7 @@ export const routes: RouteObject[] = [
       { path: "launcher/:catalog/:chart", element: gated(<LauncherPage />) },
       { path: "my-services", element: gated(<ServicesPage />) },
       { path: "my-services/:service", element: gated(<ServicePage />) },
+      { path: "my-services/:service/change", element: gated(<ChangePage />) },
       { path: "my-files", element: gated(<FilesPage />) },
       { path: "explorer", element: gated(<ExplorerPage />) },
       { path: "my-secrets", element: gated(<SecretsPage />) },

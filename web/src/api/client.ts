@@ -2,6 +2,9 @@ import { ApiError, CLIENT_CODES, decodeError } from "./errors";
 import { savedRegion } from "./region";
 import type {
   CatalogView as Catalog,
+  ChangeForm,
+  ChangeRequest,
+  ChangeView,
   ChartView as Chart,
   ChartVersionView as ChartVersion,
   ObjectView as FileEntry,
@@ -15,6 +18,8 @@ import type {
   LogView as LogLine,
   Me,
   Quota,
+  RevisionList,
+  RollbackView,
   SavedConfiguration,
   SecretView as Secret,
   SecretList,
@@ -95,7 +100,12 @@ export type CommandAction =
   | "servicesDelete"
   | "quota"
   | "launchPlan"
-  | "launch";
+  | "launch"
+  | "changePlan"
+  | "change"
+  | "serviceHistory"
+  | "rollbackPlan"
+  | "rollback";
 
 export interface ApiClientOptions {
   /** Prefix of every path; "/api/v1" on the server that serves the portal. */
@@ -215,6 +225,18 @@ export interface ApiClient {
   deleteService(project: string, service: string): Promise<void>;
   deleteMyServices(project: string): Promise<string[]>;
   getQuota(project: string, signal?: AbortSignal): Promise<Quota>;
+  /** The launch form of a running service, filled with its values carried over to version (its own when absent). */
+  getChangeForm(project: string, service: string, version?: string, signal?: AbortSignal): Promise<ChangeForm>;
+  /** What a change would change (values, rendered manifests); changes nothing. */
+  planChange(project: string, service: string, req: ChangeRequest): Promise<ChangeView>;
+  /** Reconfigures or upgrades a service; the new revision is recorded when this resolves. */
+  changeService(project: string, service: string, req: ChangeRequest): Promise<ChangeView>;
+  /** The service's revisions, the newest first. */
+  serviceHistory(project: string, service: string, signal?: AbortSignal): Promise<RevisionList>;
+  /** What bringing revision back would change; changes nothing. */
+  planRollback(project: string, service: string, revision: number): Promise<RollbackView>;
+  /** Brings revision back, as a new revision. */
+  rollbackService(project: string, service: string, revision: number): Promise<RollbackView>;
   /** Streams a service's logs; returns the function that stops it. */
   streamLogs(project: string, service: string, opts: LogsOptions, h: StreamHandlers<LogLine>): () => void;
   /** Streams a service's events, live; returns the function that stops it. */
@@ -547,6 +569,23 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
         })
       ).deleted,
     getQuota: (project, signal) => call(`${p(project)}/quota`, { signal, action: "quota", target: project }),
+    getChangeForm: (project, service, version, signal) =>
+      call(`${p(project)}/services/${seg(service)}/change/form`, { query: { version }, signal }),
+    planChange: (project, service, req) =>
+      call(`${p(project)}/services/${seg(service)}/change/plan`, { method: "POST", body: req, action: "changePlan", target: service }),
+    changeService: (project, service, req) =>
+      call(`${p(project)}/services/${seg(service)}/change`, { method: "POST", body: req, action: "change", target: service }),
+    serviceHistory: (project, service, signal) =>
+      call(`${p(project)}/services/${seg(service)}/history`, { signal, action: "serviceHistory", target: service }),
+    planRollback: (project, service, revision) =>
+      call(`${p(project)}/services/${seg(service)}/rollback/plan`, {
+        method: "POST",
+        body: { revision },
+        action: "rollbackPlan",
+        target: service,
+      }),
+    rollbackService: (project, service, revision) =>
+      call(`${p(project)}/services/${seg(service)}/rollback`, { method: "POST", body: { revision }, action: "rollback", target: service }),
     streamLogs: (project, service, o, h) =>
       stream(
         `${p(project)}/services/${seg(service)}/logs`,

@@ -26,6 +26,8 @@ export const queryKeys = {
   secretVersions: (project: string, path: string) => ["project", project, "secrets", "versions", path] as const,
   services: (project: string) => ["project", project, "services"] as const,
   service: (project: string, id: string) => ["project", project, "services", id] as const,
+  serviceHistory: (project: string, id: string) => ["project", project, "services", id, "history"] as const,
+  changeForm: (project: string, id: string, version: string) => ["project", project, "change-form", id, version] as const,
   quota: (project: string) => ["project", project, "quota"] as const,
   storageCredentials: (project: string) => ["project", project, "credentials", "storage"] as const,
   secretsCredentials: (project: string) => ["project", project, "credentials", "secrets"] as const,
@@ -164,6 +166,35 @@ export function useService(project: string, id: string) {
     queryKey: queryKeys.service(project, id),
     queryFn: ({ signal }) => api.getService(project, id, signal),
     refetchInterval: (q) => (q.state.data && !q.state.data.service.ready && !q.state.data.service.suspended ? 3_000 : 15_000),
+  });
+}
+
+/** A service's revisions, the newest first. */
+export function useServiceHistory(project: string, id: string, enabled = true) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.serviceHistory(project, id),
+    queryFn: ({ signal }) => api.serviceHistory(project, id, signal),
+    enabled,
+  });
+}
+
+/**
+ * The launch form of a running service at a chart version ("" for its own). Fetched once, as
+ * the launch form is: the form being edited must not change under the user; forgotten when
+ * left, as it holds the service's credentials.
+ */
+export function useChangeForm(project: string, id: string, version: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.changeForm(project, id, version),
+    queryFn: ({ signal }) => api.getChangeForm(project, id, version || undefined, signal),
+    // Another version's form keeps the previous one meanwhile (the version picker stays).
+    placeholderData: (prev) => prev,
+    staleTime: Infinity,
+    gcTime: 0,
+    refetchOnWindowFocus: false,
+    retry: false,
   });
 }
 

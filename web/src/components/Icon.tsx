@@ -35,6 +35,7 @@ const paths = {
   signOut: "M9 17l-5-5 5-5M4 12h12M14 4h6v16h-6",
   search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM20 20l-4-4",
   chart: "M4 20V11M10 20V5M16 20v-8M3 20h18",
+  sliders: "M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1M15 4v4M9 10v4M17 16v4",
 } as const;
 
 export type IconName = keyof typeof paths;

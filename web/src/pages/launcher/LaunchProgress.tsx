@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import type { ApiError } from "../../api/errors";
@@ -16,11 +16,38 @@ import styles from "./Launcher.module.css";
 
 const MAX_EVENTS = 200;
 
+/** What the service is on its way from: a launch, a change or a rollback. */
+export type ProgressVerb = "launch" | "change" | "rollback";
+
+const TITLES = {
+  launch: { progress: "launcher.progress.title", failed: "launcher.progress.failed" },
+  change: { progress: "change.progress.title", failed: "change.progress.failed" },
+  rollback: { progress: "rollback.progress.title", failed: "rollback.progress.failed" },
+} as const;
+
 /**
- * A launched service on its way: its status (polled) and its events (live) until it is
- * ready, then its addresses and notes; a failure with its reason.
+ * A launched (or changed, or rolled back) service on its way: its status (polled) and its
+ * events (live) until it is ready, then its addresses and notes; a failure with its reason,
+ * and what the caller offers then (children).
  */
-export function LaunchProgress({ launched, onAgain }: { launched: Service; onAgain(): void }) {
+export function LaunchProgress({
+  launched,
+  onAgain,
+  verb = "launch",
+  serviceLink = true,
+  focus = false,
+  children,
+}: {
+  launched: Service;
+  /** "Launch another": only after a launch. */
+  onAgain?(): void;
+  verb?: ProgressVerb;
+  /** A link to the service's page, for pages other than that one. */
+  serviceLink?: boolean;
+  /** Take the focus when shown, for the control that led here is gone. */
+  focus?: boolean;
+  children?: ReactNode;
+}) {
   const { t, language } = useI18n();
   const api = useApi();
   const { project } = useProject();
@@ -29,6 +56,12 @@ export function LaunchProgress({ launched, onAgain }: { launched: Service; onAga
   const state = serviceState(s);
   const [events, setEvents] = useState<ServiceEvent[]>([]);
   const [streamError, setStreamError] = useState<ApiError | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focus) heading.current?.focus();
+    // Once, when shown.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   useEffect(
     () =>
@@ -44,13 +77,15 @@ export function LaunchProgress({ launched, onAgain }: { launched: Service; onAga
     state === "ready"
       ? t("launcher.progress.ready", { name: s.friendlyName })
       : state === "failed"
-        ? t("launcher.progress.failed", { name: s.friendlyName })
-        : t("launcher.progress.title", { name: s.friendlyName });
+        ? t(TITLES[verb].failed, { name: s.friendlyName })
+        : t(TITLES[verb].progress, { name: s.friendlyName });
 
   return (
     <section className={`${styles.box} ${styles.progress}`} aria-labelledby="launch-progress" aria-live="polite">
       <div className={styles.progressHead}>
-        <h2 id="launch-progress">{title}</h2>
+        <h2 id="launch-progress" ref={heading} tabIndex={focus ? -1 : undefined}>
+          {title}
+        </h2>
         <StatusBadge service={s} />
         <span className="mono field-hint">{s.id}</span>
       </div>
@@ -62,6 +97,7 @@ export function LaunchProgress({ launched, onAgain }: { launched: Service; onAga
         </p>
       ) : null}
       {state === "failed" ? <ErrorNotice error={new Error(s.reason || t("launcher.progress.noReason"))} title={t("launcher.progress.failedTitle")} /> : null}
+      {children}
       {details.isError ? <ErrorNotice error={details.error} onRetry={() => void details.refetch()} /> : null}
       {state === "ready" && s.urls.length > 0 ? (
         <div className={styles.urls}>
@@ -93,14 +129,20 @@ export function LaunchProgress({ launched, onAgain }: { launched: Service; onAga
         </ol>
       ) : null}
 
-      <div className={styles.urls}>
-        <Link className="button button-secondary" to={`/my-services/${encodeURIComponent(s.id)}`}>
-          {t("launcher.progress.open")}
-        </Link>
-        <button type="button" className="button button-secondary" onClick={onAgain}>
-          {t("launcher.progress.again")}
-        </button>
-      </div>
+      {serviceLink || onAgain ? (
+        <div className={styles.urls}>
+          {serviceLink ? (
+            <Link className="button button-secondary" to={`/my-services/${encodeURIComponent(s.id)}`}>
+              {t("launcher.progress.open")}
+            </Link>
+          ) : null}
+          {onAgain ? (
+            <button type="button" className="button button-secondary" onClick={onAgain}>
+              {t("launcher.progress.again")}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
     </section>
   );
 }

@@ -38,14 +38,20 @@ export function changeFlags(change: LinkChange, field?: FormField): ChangeFlag[]
   return flags;
 }
 
-/** The link's changes with their fields and flags, those with a flag first. */
-export function reviewChanges(changes: LinkChange[], root: FormField | undefined): ReviewedChange[] {
+/** The form's fields by their dotted path. */
+export function fieldsByPath(root: FormField | undefined): Map<string, FormField> {
   const fields = new Map<string, FormField>();
   const walk = (f: FormField) => {
     fields.set(f.path, f);
     f.fields?.forEach(walk);
   };
   if (root) walk(root);
+  return fields;
+}
+
+/** The link's changes with their fields and flags, those with a flag first. */
+export function reviewChanges(changes: LinkChange[], root: FormField | undefined): ReviewedChange[] {
+  const fields = fieldsByPath(root);
   const reviewed = changes.map((c) => {
     const field = fields.get(c.path);
     return { ...c, field, flags: changeFlags(c, field) };

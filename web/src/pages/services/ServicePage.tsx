@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
-import { useParams, useSearchParams } from "react-router";
+import { Link, useParams, useSearchParams } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import type { ApiError } from "../../api/errors";
 import { useService } from "../../api/queries";
@@ -13,16 +13,18 @@ import { formatDateTime } from "../../format";
 import { useI18n } from "../../i18n";
 import { useDocumentTitle } from "../../instance";
 import { useProject } from "../../project";
-import { RunningTime, StatusBadge } from "./ServiceWidgets";
+import { FailedChangeOffer, HistoryPanel } from "./ServiceHistory";
+import { canManage } from "./serviceState";
+import { RunningTime, StatusBadge, UpdateBadge } from "./ServiceWidgets";
 import styles from "./Services.module.css";
 
-const TABS = ["overview", "logs", "events", "values", "notes"] as const;
+const TABS = ["overview", "logs", "events", "history", "values", "notes"] as const;
 type Tab = (typeof TABS)[number];
 
-/** One service: its state and URLs, logs (followed), events (live), values and notes. */
+/** One service: its state and URLs, logs (followed), events (live), values, notes and history. */
 export function ServicePage() {
   const { t, language } = useI18n();
-  const { project, isGroup } = useProject();
+  const { me, project, isGroup } = useProject();
   const { service: id = "" } = useParams();
   const [searchParams, setSearchParams] = useSearchParams();
   const tab = (TABS as readonly string[]).includes(searchParams.get("tab") ?? "") ? (searchParams.get("tab") as Tab) : "overview";
@@ -36,7 +38,9 @@ export function ServicePage() {
     events: t("service.tab.events"),
     values: t("service.tab.values"),
     notes: t("service.tab.notes"),
+    history: t("service.tab.history"),
   };
+  const manage = !!s && canManage(s, me.username);
 
   return (
     <div className={styles.page}>
@@ -57,9 +61,16 @@ export function ServicePage() {
                 <RunningTime service={s} />
                 {isGroup && s.owner ? <span className="pill">{t("services.owner", { owner: s.owner })}</span> : null}
                 {isGroup && s.shared ? <span className="pill pill-info">{t("services.shared")}</span> : null}
+                {manage ? <UpdateBadge service={s} /> : null}
               </div>
             </div>
             <div className={styles.pageActions}>
+              {manage ? (
+                <Link className="button button-secondary" to={`/my-services/${encodeURIComponent(s.id)}/change`}>
+                  <Icon name="sliders" size={16} />
+                  {t("services.change")}
+                </Link>
+              ) : null}
               {s.urls.map((u) => (
                 <a key={u} className="button" href={u} target="_blank" rel="noopener noreferrer" aria-label={t("services.open", { url: u })}>
                   <Icon name="external" size={16} />
@@ -80,6 +91,7 @@ export function ServicePage() {
             {tab === "overview" ? (
               <>
                 {s.reason ? <ErrorNotice error={new Error(s.reason)} title={t("service.reason")} /> : null}
+                {manage ? <FailedChangeOffer service={s} /> : null}
                 {s.urls.length > 0 ? (
                   <>
                     <h2 className={styles.h2}>{t("service.urls")}</h2>
@@ -140,6 +152,7 @@ export function ServicePage() {
               </>
             ) : null}
             {tab === "notes" ? s.notes?.trim() ? <Markdown source={s.notes} /> : <EmptyState title={t("service.noNotes")} /> : null}
+            {tab === "history" ? <HistoryPanel service={s} manage={manage} /> : null}
           </div>
         </>
       ) : null}

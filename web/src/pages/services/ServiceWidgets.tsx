@@ -1,8 +1,12 @@
 import { useEffect, useState } from "react";
+import { Link } from "react-router";
+import { useChart } from "../../api/queries";
 import type { ServiceView as Service } from "../../api/types";
 import { splitDuration } from "../../format";
 import { useI18n } from "../../i18n";
+import { useProject } from "../../project";
 import { RUNNING_TIME_WARNING_HOURS, serviceState } from "./serviceState";
+import { updateAvailable } from "./versions";
 
 /** The current time, refreshed every interval. */
 export function useNow(interval = 30_000): number {
@@ -53,5 +57,22 @@ export function RunningTime({ service }: { service: Service }) {
       {t("services.running", { time: text })}
       {long ? <span className="visually-hidden"> {t("services.running.long", { hours: RUNNING_TIME_WARNING_HOURS })}</span> : null}
     </span>
+  );
+}
+
+/** "Update available" when the service's catalog has a newer version of its chart: a link to the change at that version. */
+export function UpdateBadge({ service }: { service: Service }) {
+  const { t } = useI18n();
+  const { project } = useProject();
+  const chart = useChart(project.id, service.catalog, service.chart);
+  const newest = chart.data ? updateAvailable(service.version, chart.data.versions.map((v) => v.version)) : undefined;
+  if (!newest) return null;
+  return (
+    <Link
+      className="pill pill-info"
+      to={`/my-services/${encodeURIComponent(service.id)}/change?version=${encodeURIComponent(newest)}`}
+    >
+      {t("change.version.available", { version: newest })}
+    </Link>
   );
 }

@@ -14,7 +14,7 @@ import { useProject } from "../../project";
 import pageStyles from "../Page.module.css";
 import { QuotaPanel } from "./QuotaPanel";
 import { canManage } from "./serviceState";
-import { RunningTime, StatusBadge } from "./ServiceWidgets";
+import { RunningTime, StatusBadge, UpdateBadge } from "./ServiceWidgets";
 import styles from "./Services.module.css";
 
 type Pending = { kind: "delete"; service: Service } | { kind: "deleteAll" } | { kind: "rename"; service: Service } | null;
@@ -211,6 +211,7 @@ function ServiceCard({
           <span className="pill">{s.owner === username ? t("services.owner.me") : t("services.owner", { owner: s.owner })}</span>
         ) : null}
         {isGroup && s.shared ? <span className="pill pill-info">{t("services.shared")}</span> : null}
+        {manage ? <UpdateBadge service={s} /> : null}
       </div>
 
       {s.status === "failed" && s.reason ? <p className={styles.reason}>{s.reason}</p> : null}
@@ -250,6 +251,10 @@ function ServiceCard({
               </button>
             )
           ) : null}
+          <Link className="button button-secondary button-small" to={`/my-services/${encodeURIComponent(s.id)}/change`}>
+            <Icon name="sliders" size={16} />
+            {t("services.change")}
+          </Link>
           <button type="button" className="button button-secondary button-small" onClick={onRename} disabled={busy}>
             <Icon name="edit" size={16} />
             {t("services.rename")}
