@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/net/webdav"
@@ -21,8 +23,17 @@ var (
 
 // serveDAV starts a WebDAV server on loopback, its root at /dav/, that keeps its files in
 // memory, properties included (as Apache's mod_dav keeps them on disk), and returns the root.
+// Like mod_dav by default, it refuses to list a whole tree at once (PROPFIND with Depth:
+// infinity, or no Depth).
 func serveDAV(t *testing.T) string {
-	srv := httptest.NewServer(&webdav.Handler{Prefix: "/dav", FileSystem: webdav.NewMemFS(), LockSystem: webdav.NewMemLS()})
+	dav := &webdav.Handler{Prefix: "/dav", FileSystem: webdav.NewMemFS(), LockSystem: webdav.NewMemLS()}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if depth := r.Header.Get("Depth"); r.Method == "PROPFIND" && (depth == "" || depth == "infinity") {
+			http.Error(w, "PROPFIND with Depth: infinity is disabled", http.StatusForbidden)
+			return
+		}
+		dav.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/dav/"
 }
@@ -61,6 +72,38 @@ func TestGroupHome(t *testing.T) {
 	}
 	if _, err := s.Home(t.Context(), sdk.HomeRequest{Caller: bob, Project: team}); !errors.Is(err, sdk.ErrNotFound) {
 		t.Errorf("bob's home in team: %v, want not found", err)
+	}
+}
+
+// TestFolders: a folder is on the server as long as an object is in it, as on S3.
+func TestFolders(t *testing.T) {
+	url := serveDAV(t)
+	s := New()
+	if err := configure(t, s, map[string]any{"url": url}); err != nil {
+		t.Fatal(err)
+	}
+	ref := sdk.ObjectRef{Bucket: "user-alice", Key: "a/b/c.txt"}
+	if _, err := s.Write(t.Context(), sdk.WriteObjectRequest{Caller: alice, Object: ref, Size: 1, Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	folder := func() int {
+		req, _ := http.NewRequestWithContext(t.Context(), "PROPFIND", url+"user-alice/a/", nil)
+		req.Header.Set("Depth", "0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := folder(); code != http.StatusMultiStatus {
+		t.Fatalf("PROPFIND of the folder a/ after a write in a/b/: %d", code)
+	}
+	if _, err := s.Delete(t.Context(), sdk.DeleteObjectRequest{Caller: alice, Object: ref}); err != nil {
+		t.Fatal(err)
+	}
+	if code := folder(); code != http.StatusNotFound {
+		t.Errorf("PROPFIND of the folder a/ after deleting its last object: %d, want 404", code)
 	}
 }
 
