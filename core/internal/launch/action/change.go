@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -40,7 +41,7 @@ type changing struct {
 	current  sdk.Release
 	values   map[string]any // as installed, secrets included
 	manifest string         // as installed, secrets masked
-	old      *launch.Chart
+	old      *launch.Chart  // the running version; nil when the catalog no longer offers it
 	dropped  []values.Path
 }
 
@@ -85,23 +86,23 @@ func (c *Change) gather(ctx context.Context, sc *scope.Scope, service string, re
 	if err != nil {
 		return nil, err
 	}
-	oldResp, err := entry.Chart(ctx, chartName, rel.ChartVersion)
-	if err != nil {
-		return nil, fmt.Errorf("the running version %s of chart %s: %w", rel.ChartVersion, chartName, err)
-	}
-	newResp := oldResp
-	if version != rel.ChartVersion {
-		if newResp, err = entry.Chart(ctx, chartName, version); err != nil {
-			return nil, err
-		}
-	}
-	old, err := c.cfg.chart(oldResp)
+	newResp, err := entry.Chart(ctx, chartName, version)
 	if err != nil {
 		return nil, err
 	}
 	next, err := c.cfg.chart(newResp)
 	if err != nil {
 		return nil, err
+	}
+	// The running version, when the catalog still offers it, tells the user's values from its
+	// defaults; without it, the service's values are carried whole.
+	var old *launch.Chart
+	if oldResp, err := entry.Chart(ctx, chartName, rel.ChartVersion); err == nil {
+		if old, err = c.cfg.chart(oldResp); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, sdk.ErrNotFound) {
+		return nil, fmt.Errorf("the running version %s of chart %s: %w", rel.ChartVersion, chartName, err)
 	}
 	lreq := Request{Catalog: entry.Info.ID, Chart: chartName, Version: version, Name: rel.Metadata.FriendlyName,
 		Shared: rel.Metadata.Shared, S3: req.S3, Secret: req.Secret, ClientIP: req.ClientIP}
@@ -112,14 +113,16 @@ func (c *Change) gather(ctx context.Context, sc *scope.Scope, service string, re
 	if i := strings.LastIndexByte(rel.Name, '-'); i >= 0 {
 		lctx.K8s.RandomSubdomain = rel.Name[i+1:]
 	}
-	probe := *lctx
-	probe.Service.OneTimePassword = "probe-" + randomHex()
-	probed, err := c.cfg.Planner.Prefill(ctx, launch.Request{Chart: old, Context: &probe, Roles: sc.User.Roles})
-	if err != nil {
-		return nil, err
-	}
-	if password, ok := valueSeeded(probed.Prefilled, current, probe.Service.OneTimePassword); ok {
-		lctx.Service.OneTimePassword = password
+	if old != nil {
+		probe := *lctx
+		probe.Service.OneTimePassword = "probe-" + randomHex()
+		probed, err := c.cfg.Planner.Prefill(ctx, launch.Request{Chart: old, Context: &probe, Roles: sc.User.Roles})
+		if err != nil {
+			return nil, err
+		}
+		if password, ok := valueSeeded(probed.Prefilled, current, probe.Service.OneTimePassword); ok {
+			lctx.Service.OneTimePassword = password
+		}
 	}
 	g := &gathered{scope: sc, req: lreq, catalog: entry, chartResp: newResp, release: rel.Name, name: lreq.Name,
 		secretsHome: secretsHome,
@@ -146,11 +149,15 @@ func randomHex() string {
 // that come fresh.
 func (c *Change) carry(ctx context.Context, ch *changing, renew []string) error {
 	g := ch.g
-	oldPrefilled, err := c.cfg.Planner.Prefill(ctx, launch.Request{Chart: ch.old, Context: g.request.Context, Roles: g.request.Roles})
+	newPrefilled, err := c.cfg.Planner.Prefill(ctx, launch.Request{Chart: g.request.Chart, Context: g.request.Context, Roles: g.request.Roles})
 	if err != nil {
 		return err
 	}
-	newPrefilled, err := c.cfg.Planner.Prefill(ctx, launch.Request{Chart: g.request.Chart, Context: g.request.Context, Roles: g.request.Roles})
+	if ch.old == nil {
+		g.request.Base, ch.dropped = carryOver(map[string]any{}, ch.values, newPrefilled.Prefilled, nil)
+		return nil
+	}
+	oldPrefilled, err := c.cfg.Planner.Prefill(ctx, launch.Request{Chart: ch.old, Context: g.request.Context, Roles: g.request.Roles})
 	if err != nil {
 		return err
 	}
