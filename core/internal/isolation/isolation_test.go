@@ -182,6 +182,12 @@ func TestIsolationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// And a service of hers she shares with the group: its members see it, only she changes it.
+	if _, err := region.Install(ctx, sdk.InstallRequest{Caller: sdk.Caller{Username: "alice", Groups: []string{"data-team"}},
+		Project: sdk.Project{ID: "project-data-team", Group: "data-team"}, ReleaseName: "shared", Archive: bytes.NewReader(archive),
+		Values: []byte(`{"global":{"suspend":false}}`), Metadata: sdk.ReleaseMetadata{Catalog: "ide", Chart: "jupyter", Owner: "alice", Shared: true}}); err != nil {
+		t.Fatal(err)
+	}
 
 	own := func(ok int) expect { return expect{"alice": ok, "*": 404} }
 	member := expect{"alice": 200, "bob": 200, "*": 404}
@@ -248,6 +254,13 @@ func TestIsolationMatrix(t *testing.T) {
 		{"PATCH", p + "/services/nb", `{"friendlyName":"mine"}`, own(200)},
 		{"POST", g + "/services/nb/suspend", "", expect{"alice": 200, "*": 404}},
 		{"POST", g + "/services/nb/resume", "", expect{"alice": 200, "*": 404}},
+		{"GET", g + "/services/shared/history", "", member},
+		{"GET", g + "/services/nb/history", "", expect{"alice": 200, "*": 404}},
+		{"GET", g + "/services/shared/change/form", "", expect{"alice": 200, "bob": 403, "*": 404}},
+		{"POST", g + "/services/shared/change/plan", `{}`, expect{"alice": 200, "bob": 403, "*": 404}},
+		{"POST", g + "/services/shared/change", `{}`, expect{"alice": 202, "bob": 403, "*": 404}},
+		{"POST", g + "/services/shared/rollback/plan", `{"revision":1}`, expect{"alice": 200, "bob": 403, "*": 404}},
+		{"POST", g + "/services/shared/rollback", `{"revision":1}`, expect{"alice": 202, "bob": 403, "*": 404}},
 		{"DELETE", p + "/files?path=user-alice/other.txt", "", own(200)},
 		{"DELETE", p + "/secrets/secret?path=api&all=true", "", own(200)},
 		{"DELETE", g + "/services/nb", "", expect{"alice": 200, "*": 404}},
