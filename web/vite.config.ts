@@ -19,6 +19,9 @@ const keepGitkeep: Plugin = {
 
 export default defineConfig({
   plugins: [react(), keepGitkeep],
+  // Web Workers get names of their own: Basalt lets them, and only them, compile WebAssembly
+  // (the data explorer's SQL engine runs in one; core/internal/server/portal.go).
+  worker: { rolldownOptions: { output: { entryFileNames: "assets/worker-[name]-[hash].js" } } },
   server: {
     proxy: { "/api": { target: backend, changeOrigin: true } },
   },

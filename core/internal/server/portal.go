@@ -15,6 +15,16 @@ const notBuiltPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"
 <p>The portal has not been built into this binary. Run <code>make run</code>, which builds it, or use the API under <a href="/api/v1/openapi.yaml">/api/v1</a>.</p>
 </body></html>`
 
+// workerPrefix starts the names of the portal's Web Workers in its build (web/vite.config.ts).
+const workerPrefix = "assets/worker-"
+
+// workerPolicy is the portal's policy for a Web Worker's script, which governs the worker:
+// it may also compile WebAssembly (the data explorer's SQL engine, DuckDB-Wasm, runs in one).
+// 'wasm-unsafe-eval' allows WebAssembly only, not eval; the portal's pages do without it.
+func workerPolicy(pagePolicy string) string {
+	return strings.Replace(pagePolicy, "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1)
+}
+
 // portal serves the embedded front end; any path that is not a file gets index.html so the
 // portal's own router handles it.
 func (s *Server) portal() {
@@ -38,6 +48,10 @@ func (s *Server) portal() {
 		if strings.HasPrefix(name, "assets/") {
 			// Vite names assets by content hash: they never change.
 			c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
+		if strings.HasPrefix(name, workerPrefix) {
+			h := c.Response().Header()
+			h.Set("Content-Security-Policy", workerPolicy(h.Get("Content-Security-Policy")))
 		}
 		files.ServeHTTP(c.Response(), c.Request())
 		return nil

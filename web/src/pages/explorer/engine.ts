@@ -156,7 +156,10 @@ export function startEngine(): Promise<Engine> {
       import("@duckdb/duckdb-wasm"),
       import("@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url"),
     ]);
-    const worker = new Worker(new URL("./duckdbWorker.ts", import.meta.url), { type: "module" });
+    // The built portal's worker is a classic script; the development server only serves modules.
+    const worker = import.meta.env.DEV
+      ? new Worker(new URL("./duckdbWorker.dev.ts", import.meta.url), { type: "module" })
+      : new Worker(new URL("./duckdbWorker.ts", import.meta.url));
     const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
     await db.instantiate(wasm.default);
     await db.open({
