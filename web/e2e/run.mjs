@@ -328,6 +328,74 @@ try {
     await commands.getByRole("button", { name: /Commands/ }).click(); // closed again for the next captures
   });
 
+  await step("change the running service: a value changed, its difference reviewed and applied; history of 2 revisions; rolled back", async () => {
+    const [{ id }] = await services();
+    const values = async () =>
+      (await (await fetch(`${base}/api/v1/projects/user-e2e/services/${encodeURIComponent(id)}`)).json()).values;
+    const history = page.getByRole("table", { name: "Revisions of the service, the newest first" });
+    await page.goto(`/my-services/${encodeURIComponent(id)}`);
+    await page.getByRole("heading", { level: 1, name: "e2e-nb" }).waitFor();
+    await page.getByRole("link", { name: "Change", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "Change e2e-nb" }).waitFor();
+    await page.getByRole("tablist", { name: "Settings" }).waitFor();
+    assert.match(await page.getByLabel("Chart version").locator("option:checked").textContent(), /\(running\)$/);
+    // The form holds the service's values: the launch link's memory limit.
+    await page.getByRole("tab", { name: /Resources/ }).click();
+    const memory = page.getByLabel("Memory limit, exact value");
+    assert.equal(await memory.inputValue(), "8", "the service's memory limit in the form");
+    await memory.fill("6");
+    await shot("19a-change-form");
+
+    await page.getByRole("button", { name: "Review the changes" }).click();
+    const review = page.getByRole("region", { name: "Review the changes" });
+    await review.waitFor({ timeout: 60_000 });
+    const row = (scope, path) => scope.getByRole("row").filter({ has: page.getByText(path, { exact: true }) });
+    const cells = async (r) => (await r.getByRole("cell").allTextContents()).map((c) => c.trim());
+    assert.deepEqual(await cells(row(review, "resources.limits.memory")), ["8Gi", "6Gi"]);
+    for (const text of await review.getByRole("row").allTextContents()) {
+      assert.ok(!/password/i.test(text) || /\*{8}/.test(text), `a secret shown in the difference: ${text}`);
+    }
+    await review.getByText(/^Rendered manifests \(lines \+\d+ −\d+\)$/).click();
+    const manifest = review.getByLabel("Difference of the rendered manifests");
+    assert.ok(((await manifest.textContent()) ?? "").includes("memory: 6Gi"), "the manifests' difference has the new limit");
+    await shot("19b-change-review");
+    assert.equal((await values()).resources.limits.memory, "8Gi", "nothing changed by the review");
+
+    await review.getByRole("button", { name: "Apply" }).click();
+    await page.getByRole("heading", { name: "e2e-nb is ready" }).waitFor({ timeout: 90_000 });
+    assert.equal((await values()).resources.limits.memory, "6Gi", "changed on the server");
+    await shot("19c-change-applied");
+
+    // Within the portal from here, so that the command panel keeps every step's commands.
+    await page.getByRole("link", { name: "Open the service page" }).click();
+    await page.getByRole("tab", { name: "History" }).click();
+    await history.waitFor();
+    assert.equal(await history.locator("tbody tr").count(), 2, "the launch and the change");
+    await shot("19d-service-history");
+    await history.getByRole("button", { name: "Roll back to revision 1" }).click();
+    const dialog = page.getByRole("dialog", { name: "Roll back to revision 1?" });
+    await row(dialog, "resources.limits.memory").waitFor({ timeout: 60_000 });
+    assert.deepEqual(await cells(row(dialog, "resources.limits.memory")), ["6Gi", "8Gi"]);
+    await shot("19e-rollback-review");
+    await dialog.getByRole("button", { name: "Roll back to revision 1" }).click();
+    const done = page.getByRole("dialog", { name: "Rolled back to revision 1" });
+    await done.getByRole("heading", { name: "e2e-nb is ready" }).waitFor({ timeout: 90_000 });
+    await page.keyboard.press("Escape");
+    await done.waitFor({ state: "detached" });
+    await page.waitForFunction(() => document.querySelectorAll("table tbody tr").length === 3);
+    assert.equal((await values()).resources.limits.memory, "8Gi", "rolled back on the server");
+
+    const commands = page.getByRole("region", { name: "Commands" });
+    await commands.getByRole("button", { name: /Commands/ }).click();
+    const text = (await commands.textContent()) ?? "";
+    for (const c of ["Review the change of", "Change service", "History of service", "Review the rollback of", "Roll back service"]) {
+      assert.ok(text.includes(`${c} ${id}`), `${c} ${id} in the command panel: ${text.slice(0, 500)}`);
+    }
+    for (const c of ["helm upgrade", "helm history", `helm rollback ${id} 1`]) assert.ok(text.includes(c), `${c} in the command panel`);
+    await shot("19f-rolled-back-commands");
+    await commands.getByRole("button", { name: /Commands/ }).click();
+  });
+
   await step("my services: the launched service paused, then resumed", async () => {
     await page.getByRole("navigation").first().getByRole("link", { name: "My services" }).click();
     await card.locator('[data-state="ready"]').waitFor();

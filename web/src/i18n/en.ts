@@ -324,7 +324,7 @@ export const en = {
   "change.diff.after": "After",
   "change.diff.unset": "not set",
   "change.diff.removed": "removed",
-  "change.manifest.summary": "Rendered manifests: {added} lines added, {removed} removed",
+  "change.manifest.summary": "Rendered manifests (lines +{added} −{removed})",
   "change.manifest.hint": "The difference of the Kubernetes objects, as helm diff shows it.",
   "change.manifest.copy": "Copy the difference",
   "change.manifest.label": "Difference of the rendered manifests",

@@ -323,7 +323,7 @@ export const fr: Messages = {
   "change.diff.after": "Après",
   "change.diff.unset": "non défini",
   "change.diff.removed": "supprimé",
-  "change.manifest.summary": "Manifestes rendus : {added} lignes ajoutées, {removed} supprimées",
+  "change.manifest.summary": "Manifestes rendus (lignes +{added} −{removed})",
   "change.manifest.hint": "La différence des objets Kubernetes, comme helm diff la montre.",
   "change.manifest.copy": "Copier la différence",
   "change.manifest.label": "Différence des manifestes rendus",

@@ -183,7 +183,7 @@ describe("changing a running service", () => {
     expect(within(row).getAllByRole("cell").map((c) => c.textContent)).toEqual(["John Doe", "Ada"]);
     expect(within(within(review).getByRole("row", { name: /s3\.secretAccessKey/ })).getAllByRole("cell").map((c) => c.textContent)).toEqual(["********", "********"]);
     expect(within(review).getByText(/legacy\.flag/)).toBeTruthy();
-    await user.click(within(review).getByText("Rendered manifests: 1 lines added, 1 removed"));
+    await user.click(within(review).getByText("Rendered manifests (lines +1 −1)"));
     expect(within(review).getByLabelText("Difference of the rendered manifests").textContent).toContain("+  GIT_USER_NAME: Ada");
     const planned = m.find("POST", "/projects/user-alice/services/jupyter-123/change/plan")[0]!.body as ChangeRequest;
     expect(planned.version).toBe("2.0.0");

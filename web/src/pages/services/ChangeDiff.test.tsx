@@ -61,7 +61,7 @@ describe("the difference of a change", () => {
     const user = userEvent.setup();
     renderIn("en", <ChangeDiff diff={diff} fromVersion="1.0.0" toVersion="1.0.0" />);
     expect(screen.getByText("Chart version 1.0.0, unchanged")).toBeTruthy();
-    const summary = screen.getByText("Rendered manifests: 1 lines added, 1 removed");
+    const summary = screen.getByText("Rendered manifests (lines +1 −1)");
     const details = summary.closest("details")!;
     expect(details.open).toBe(false);
     await user.click(summary);
