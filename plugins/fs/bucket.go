@@ -11,71 +11,8 @@ import (
 	"strings"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/filetree"
 )
-
-// tempPrefix starts the name of a file being written. Listings skip such files and no key
-// may contain one.
-const tempPrefix = ".basalt-upload-"
-
-// Bounds of a key, as on S3, and of one of its names, so that a name with the metadata
-// file's suffix still fits a file system's limit of 255 bytes.
-const (
-	maxKeyLen  = 1024
-	maxNameLen = 250
-)
-
-// validName reports whether s can be one element of a path: not empty, not . or .., no
-// slash, no NUL.
-func validName(s string) bool {
-	return s != "" && s != "." && s != ".." && len(s) <= maxNameLen && !strings.ContainsAny(s, "/\x00")
-}
-
-func checkCaller(c sdk.Caller) error {
-	if c.Username == "" {
-		return sdk.Errorf(sdk.ErrUnauthenticated, "no caller")
-	}
-	if !validName(c.Username) {
-		return sdk.Errorf(sdk.ErrInvalidArgument, "the username %q cannot name a bucket", c.Username)
-	}
-	return nil
-}
-
-// checkFolder checks a folder's key: empty (the bucket itself) or names ending in "/".
-func checkFolder(field, key string) error {
-	if key == "" {
-		return nil
-	}
-	if !strings.HasSuffix(key, "/") {
-		return sdk.InvalidFields("invalid folder", sdk.FieldViolation{Field: field, Rule: "must be empty or end in /"})
-	}
-	return checkNames(field, strings.TrimSuffix(key, "/"))
-}
-
-// checkObject checks an object's key.
-func checkObject(field, key string) error {
-	if key == "" || strings.HasSuffix(key, "/") {
-		return sdk.InvalidFields("invalid object", sdk.FieldViolation{Field: field, Rule: "must name an object: not empty, not ending in /"})
-	}
-	return checkNames(field, key)
-}
-
-// checkNames checks the slash-separated names of a key: nothing that a file system would
-// read as another place (., .., an absolute path, an empty element, NUL) and none of the
-// store's own names.
-func checkNames(field, key string) error {
-	if len(key) > maxKeyLen {
-		return sdk.InvalidFields("invalid key", sdk.FieldViolation{Field: field, Rule: "must be at most 1024 bytes"})
-	}
-	for name := range strings.SplitSeq(key, "/") {
-		if !validName(name) {
-			return sdk.InvalidFields("invalid key", sdk.FieldViolation{Field: field, Rule: "must be names of at most 250 bytes separated by single slashes: no leading slash, no . or .., no NUL"})
-		}
-		if strings.HasPrefix(name, tempPrefix) {
-			return sdk.InvalidFields("invalid key", sdk.FieldViolation{Field: field, Rule: "must not use a name starting with " + tempPrefix})
-		}
-	}
-	return nil
-}
 
 // bucket is a bucket opened for one call.
 type bucket struct {
@@ -94,7 +31,7 @@ func (b *bucket) close() {
 func (st *state) buckets(c sdk.Caller) []string {
 	owned := []string{st.cfg.UserPrefix + c.Username}
 	for _, g := range c.Groups {
-		if validName(g) {
+		if filetree.ValidName(g) {
 			owned = append(owned, st.cfg.GroupPrefix+g)
 		}
 	}
@@ -104,7 +41,7 @@ func (st *state) buckets(c sdk.Caller) []string {
 // open opens a bucket the caller owns, creating its directory when create is set. Any
 // other bucket is not found: a caller cannot even learn that it exists.
 func (st *state) open(c sdk.Caller, name string, create bool) (*bucket, error) {
-	if err := checkCaller(c); err != nil {
+	if err := filetree.CheckCaller(c); err != nil {
 		return nil, err
 	}
 	if !slices.Contains(st.buckets(c), name) {
@@ -213,7 +150,7 @@ func (b *bucket) prune(dir string) {
 func tempName(dir string) string {
 	r := make([]byte, 12)
 	_, _ = rand.Read(r)
-	return dir + tempPrefix + hex.EncodeToString(r)
+	return dir + filetree.TempPrefix + hex.EncodeToString(r)
 }
 
 // split cuts a key into its folder (ending in "/", or empty) and its last name.

@@ -31,6 +31,7 @@ import (
 
 	"github.com/basalt-dev/basalt/sdk"
 	"github.com/basalt-dev/basalt/sdk/configschema"
+	"github.com/basalt-dev/basalt/sdk/filetree"
 	"github.com/basalt-dev/basalt/sdk/pluginbase"
 )
 
@@ -154,13 +155,13 @@ func (s *Store) Home(_ context.Context, req sdk.HomeRequest) (sdk.HomeResponse, 
 	if err != nil {
 		return sdk.HomeResponse{}, err
 	}
-	if err := checkCaller(req.Caller); err != nil {
+	if err := filetree.CheckCaller(req.Caller); err != nil {
 		return sdk.HomeResponse{}, err
 	}
 	if req.Project.Personal() {
 		return sdk.HomeResponse{Home: sdk.ObjectRef{Bucket: st.cfg.UserPrefix + req.Caller.Username}}, nil
 	}
-	if !slices.Contains(req.Caller.Groups, req.Project.Group) || !validName(req.Project.Group) {
+	if !slices.Contains(req.Caller.Groups, req.Project.Group) || !filetree.ValidName(req.Project.Group) {
 		return sdk.HomeResponse{}, sdk.Errorf(sdk.ErrNotFound, "project %q not found", req.Project.ID)
 	}
 	return sdk.HomeResponse{Home: sdk.ObjectRef{Bucket: st.cfg.GroupPrefix + req.Project.Group}}, nil

@@ -10,19 +10,8 @@ import (
 	"strings"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/filetree"
 )
-
-// checkPrefix checks a listing's prefix: a folder, then possibly the start of a name.
-func checkPrefix(field, prefix string) error {
-	dir, start := split(prefix)
-	if err := checkFolder(field, dir); err != nil {
-		return err
-	}
-	if strings.ContainsRune(start, 0) || len(prefix) > maxKeyLen {
-		return sdk.InvalidFields("invalid prefix", sdk.FieldViolation{Field: field, Rule: "must be at most 1024 bytes, without NUL"})
-	}
-	return nil
-}
 
 // entry is one name of a folder: an object, a folder, or something else the store does not
 // show (a symbolic link, a device...).
@@ -67,7 +56,7 @@ func (b *bucket) readDir(dir string, q dirQuery) ([]entry, error) {
 		ds, err := f.ReadDir(1024)
 		for _, d := range ds {
 			name := d.Name()
-			if !strings.HasPrefix(name, q.start) || strings.HasPrefix(name, tempPrefix) {
+			if !strings.HasPrefix(name, q.start) || strings.HasPrefix(name, filetree.TempPrefix) {
 				continue
 			}
 			e := entry{key: dir + name, d: d}
@@ -123,7 +112,7 @@ func (s *Store) List(_ context.Context, req sdk.ListObjectsRequest) (sdk.ListObj
 	if err != nil {
 		return sdk.ListObjectsResponse{}, err
 	}
-	if err := checkPrefix("prefix.key", req.Prefix.Key); err != nil {
+	if err := filetree.CheckPrefix("prefix.key", req.Prefix.Key); err != nil {
 		return sdk.ListObjectsResponse{}, err
 	}
 	b, err := st.open(req.Caller, req.Prefix.Bucket, false)

@@ -21,6 +21,7 @@ type meta struct {
 	Metadata    map[string]string `json:"metadata,omitempty"`
 }
 
+// metaName fits a file system's 255 bytes a name: filetree.ValidName keeps a key's names to 250.
 func metaName(bucket, key string) string { return "meta/" + bucket + "/" + key + ".json" }
 
 // etag identifies a version of a file by its modification time and size: a rewrite

@@ -10,12 +10,13 @@ import (
 	"sync"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/filetree"
 )
 
 // object opens the bucket of ref for the caller and describes the object's file. A key
 // that leads to anything but a regular file, or crosses a symbolic link, is not found.
 func (st *state) object(c sdk.Caller, ref sdk.ObjectRef) (*bucket, os.FileInfo, error) {
-	if err := checkObject("object.key", ref.Key); err != nil {
+	if err := filetree.CheckObject("object.key", ref.Key); err != nil {
 		return nil, nil, err
 	}
 	b, err := st.open(c, ref.Bucket, false)
@@ -109,7 +110,7 @@ func (s *Store) Write(ctx context.Context, req sdk.WriteObjectRequest) (sdk.Writ
 	if err != nil {
 		return sdk.WriteObjectResponse{}, err
 	}
-	if err := checkObject("object.key", req.Object.Key); err != nil {
+	if err := filetree.CheckObject("object.key", req.Object.Key); err != nil {
 		return sdk.WriteObjectResponse{}, err
 	}
 	// Access is checked before a byte is read: a refused upload must not cost its body.
@@ -267,12 +268,12 @@ func (s *Store) Delete(_ context.Context, req sdk.DeleteObjectRequest) (sdk.Dele
 	}
 	ref := req.Object
 	if req.Recursive {
-		if err := checkPrefix("object.key", ref.Key); err != nil {
+		if err := filetree.CheckPrefix("object.key", ref.Key); err != nil {
 			return sdk.DeleteObjectResponse{}, err
 		}
-	} else if err := checkObject("object.key", ref.Key); err != nil {
+	} else if err := filetree.CheckObject("object.key", ref.Key); err != nil {
 		// A folder holds objects; deleting it alone removes nothing, as on S3.
-		if checkFolder("object.key", ref.Key) == nil {
+		if filetree.CheckFolder("object.key", ref.Key) == nil {
 			return sdk.DeleteObjectResponse{}, nil
 		}
 		return sdk.DeleteObjectResponse{}, err
@@ -387,7 +388,7 @@ func (s *Store) Copy(ctx context.Context, req sdk.CopyObjectRequest) (sdk.CopyOb
 	if err != nil {
 		return sdk.CopyObjectResponse{}, err
 	}
-	if err := checkObject("destination.key", req.Destination.Key); err != nil {
+	if err := filetree.CheckObject("destination.key", req.Destination.Key); err != nil {
 		return sdk.CopyObjectResponse{}, err
 	}
 	src, fi, err := st.object(req.Caller, req.Source)

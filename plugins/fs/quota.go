@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/filetree"
 )
 
 // quotas hold each bucket to at most limit bytes of objects. A bucket's usage is the size of
@@ -119,7 +120,7 @@ func bucketSize(b *bucket) (int64, error) {
 			}
 			return err
 		}
-		if !d.Type().IsRegular() || strings.HasPrefix(d.Name(), tempPrefix) {
+		if !d.Type().IsRegular() || strings.HasPrefix(d.Name(), filetree.TempPrefix) {
 			return nil
 		}
 		fi, err := d.Info()

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/filetree"
 )
 
 // Presign checks the request as a store that signs links would, then declines: nothing but
@@ -25,7 +26,7 @@ func (s *Store) Presign(_ context.Context, req sdk.PresignRequest) (sdk.PresignR
 	if req.Expiry <= 0 || req.Expiry > MaxPresignExpiry {
 		return sdk.PresignResponse{}, sdk.InvalidFields("invalid presign request", sdk.FieldViolation{Field: "expiry", Rule: "must be positive and at most " + MaxPresignExpiry.String()})
 	}
-	if err := checkObject("object.key", req.Object.Key); err != nil {
+	if err := filetree.CheckObject("object.key", req.Object.Key); err != nil {
 		return sdk.PresignResponse{}, err
 	}
 	var b *bucket
@@ -65,7 +66,7 @@ func (s *Store) SetPrefixPolicy(_ context.Context, req sdk.SetPrefixPolicyReques
 	if err != nil {
 		return sdk.SetPrefixPolicyResponse{}, err
 	}
-	if err := checkFolder("prefix.key", req.Prefix.Key); err != nil {
+	if err := filetree.CheckFolder("prefix.key", req.Prefix.Key); err != nil {
 		return sdk.SetPrefixPolicyResponse{}, err
 	}
 	b, err := st.open(req.Caller, req.Prefix.Bucket, false)

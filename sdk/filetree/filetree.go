@@ -125,7 +125,7 @@ func (s *Store[B]) Home(_ context.Context, req sdk.HomeRequest) (sdk.HomeRespons
 	if err != nil {
 		return sdk.HomeResponse{}, err
 	}
-	if err := checkCaller(req.Caller); err != nil {
+	if err := CheckCaller(req.Caller); err != nil {
 		return sdk.HomeResponse{}, err
 	}
 	home, ok := b.Layout().home(req.Caller, req.Project)
@@ -161,7 +161,7 @@ func (s *Store[B]) Credentials(context.Context, sdk.CredentialsRequest) (sdk.Cre
 func (s *Store[B]) open(c sdk.Caller, bucket string) (B, error) {
 	b, err := s.Live()
 	if err == nil {
-		err = checkCaller(c)
+		err = CheckCaller(c)
 	}
 	if err == nil && !b.Layout().owns(c, bucket) {
 		err = sdk.Errorf(sdk.ErrNotFound, "bucket %q not found", bucket)

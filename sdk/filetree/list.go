@@ -20,7 +20,7 @@ type entry struct {
 func (s *Store[B]) List(ctx context.Context, req sdk.ListObjectsRequest) (sdk.ListObjectsResponse, error) {
 	b, err := s.open(req.Caller, req.Prefix.Bucket)
 	if err == nil {
-		err = checkPrefix("prefix.key", req.Prefix.Key)
+		err = CheckPrefix("prefix.key", req.Prefix.Key)
 	}
 	if err != nil {
 		return sdk.ListObjectsResponse{}, err
@@ -76,7 +76,7 @@ func (s *Store[B]) entries(ctx context.Context, b B, bucket, dir, start string) 
 	}
 	entries := make([]entry, 0, len(files))
 	for _, f := range files {
-		if !validName(f.Name) || !strings.HasPrefix(f.Name, start) || strings.HasPrefix(f.Name, TempPrefix) {
+		if !ValidName(f.Name) || !strings.HasPrefix(f.Name, start) || strings.HasPrefix(f.Name, TempPrefix) {
 			continue
 		}
 		e := entry{ref: sdk.ObjectRef{Bucket: bucket, Key: dir + f.Name}, file: f}

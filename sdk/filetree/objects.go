@@ -20,7 +20,7 @@ import (
 func (s *Store[B]) object(ctx context.Context, c sdk.Caller, field string, ref sdk.ObjectRef) (B, File, error) {
 	b, err := s.open(c, ref.Bucket)
 	if err == nil {
-		err = checkObject(field, ref.Key)
+		err = CheckObject(field, ref.Key)
 	}
 	if err != nil {
 		return b, File{}, err
@@ -72,7 +72,7 @@ func (s *Store[B]) Write(ctx context.Context, req sdk.WriteObjectRequest) (sdk.W
 	// Access is checked before a byte is read: a refused upload must not cost its body.
 	b, err := s.open(req.Caller, req.Object.Bucket)
 	if err == nil {
-		err = checkObject("object.key", req.Object.Key)
+		err = CheckObject("object.key", req.Object.Key)
 	}
 	if err != nil {
 		return sdk.WriteObjectResponse{}, err
@@ -178,13 +178,13 @@ func (s *Store[B]) Delete(ctx context.Context, req sdk.DeleteObjectRequest) (sdk
 		return sdk.DeleteObjectResponse{}, err
 	}
 	if req.Recursive {
-		if err := checkPrefix("object.key", ref.Key); err != nil {
+		if err := CheckPrefix("object.key", ref.Key); err != nil {
 			return sdk.DeleteObjectResponse{}, err
 		}
 		n, err := s.deleteUnder(ctx, b, ref)
 		return sdk.DeleteObjectResponse{Deleted: n}, err
 	}
-	if checkFolder("object.key", ref.Key) == nil {
+	if CheckFolder("object.key", ref.Key) == nil {
 		return sdk.DeleteObjectResponse{}, nil // a folder holds objects; alone it is nothing to delete, as on S3
 	}
 	if _, _, err := s.object(ctx, req.Caller, "object.key", ref); errors.Is(err, sdk.ErrNotFound) {
@@ -226,7 +226,7 @@ func (s *Store[B]) deleteUnder(ctx context.Context, b B, prefix sdk.ObjectRef) (
 }
 
 func (s *Store[B]) Copy(ctx context.Context, req sdk.CopyObjectRequest) (sdk.CopyObjectResponse, error) {
-	if err := checkObject("destination.key", req.Destination.Key); err != nil {
+	if err := CheckObject("destination.key", req.Destination.Key); err != nil {
 		return sdk.CopyObjectResponse{}, err
 	}
 	b, src, err := s.object(ctx, req.Caller, "source.key", req.Source)
@@ -289,7 +289,7 @@ func (s *Store[B]) Presign(ctx context.Context, req sdk.PresignRequest) (sdk.Pre
 	if req.Method == "GET" {
 		_, _, err = s.object(ctx, req.Caller, "object.key", req.Object)
 	} else if _, err = s.open(req.Caller, req.Object.Bucket); err == nil {
-		err = checkObject("object.key", req.Object.Key)
+		err = CheckObject("object.key", req.Object.Key)
 	}
 	if err != nil {
 		return sdk.PresignResponse{}, err

@@ -95,5 +95,5 @@ func (f *inFlight) removeEmpty(ctx context.Context, t Tree, dir string) bool {
 	}
 	// A file being written that no write here counts is another's, or left by a crash: it
 	// keeps the folder too.
-	return err == nil && !slices.ContainsFunc(held, func(f File) bool { return validName(f.Name) }) && t.Remove(ctx, dir) == nil
+	return err == nil && !slices.ContainsFunc(held, func(f File) bool { return ValidName(f.Name) }) && t.Remove(ctx, dir) == nil
 }
