@@ -16,13 +16,12 @@ import { ChartIcon } from "../catalog/CatalogPage";
 import { VersionPicker } from "../catalog/ChartPage";
 import { errorsByPath, firstSectionWithErrors, initialValues, rangePairs, type FieldErrors } from "./formModel";
 import { FormErrorSummary } from "./FormErrorSummary";
-import { FreeValues } from "./FreeValues";
 import { diffValues, launchLinkQuery, launchLinkUrl, linkOverridePairs, readLinkParams, withParam } from "./launchLink";
-import { LaunchForm } from "./LaunchForm";
 import { LaunchProgress } from "./LaunchProgress";
 import { LinkConfirmation } from "./LinkConfirmation";
 import { SaveConfigurationButton } from "./SaveConfiguration";
-import { deepEqual, setIn, type Segment, type Values } from "./paths";
+import { deepEqual, type Values } from "./paths";
+import { ValuesEditor } from "./ValuesEditor";
 import styles from "./Launcher.module.css";
 
 /**
@@ -294,20 +293,7 @@ function LaunchEditor({
         ) : null}
         <FormErrorSummary errors={errors} root={root} values={values} />
 
-        {root ? (
-          <LaunchForm
-            key={resets}
-            root={root}
-            values={values}
-            onChange={(path: readonly Segment[], v: unknown) => setValues((prev) => setIn(prev, path, v))}
-            errors={errors}
-            disabled={busy}
-            tab={tab}
-            onTab={setTab}
-          />
-        ) : (
-          <FreeValues key={resets} values={values} onChange={setValues} />
-        )}
+        <ValuesEditor key={resets} root={root} values={values} onValues={setValues} errors={errors} disabled={busy} tab={tab} onTab={setTab} />
       </div>
 
       <aside className={styles.aside}>

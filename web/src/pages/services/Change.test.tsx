@@ -248,6 +248,31 @@ describe("changing a running service", () => {
     await waitFor(() => expect(document.activeElement).toBe(screen.getByRole("button", { name: "Review the changes" })));
   });
 
+  it("upgrades Onyxia's jupyter-python from 2.1.11 to 2.5.2 with the new version's form", async () => {
+    const m = api(
+      {
+        "GET /projects/:project/services/:service/change/form": ({ query }) => {
+          const version = query.get("version") || "2.1.11";
+          const form = fixture(`onyxia-jupyter-python-${version}`);
+          return { form, catalog: "interactive", allowSharing: false, service: "jupyter-python-7", currentVersion: "2.1.11", version, versions: ["2.5.2", "2.3.19", "2.1.11"] };
+        },
+      },
+      { id: "jupyter-python-7", catalog: "interactive", chart: "jupyter-python", version: "2.1.11" },
+    );
+    const user = userEvent.setup();
+    renderApp("/my-services/jupyter-python-7/change", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    expect(screen.queryByRole("tab", { name: "AI providers" })).toBeNull();
+    expect(screen.getByText("jupyter-python version 2.1.11, the one running. Nothing changes until you apply.")).toBeTruthy();
+    await user.selectOptions(screen.getByLabelText("Chart version"), "2.5.2");
+    // 2.5.2 has a section 2.1.11 had not.
+    expect(await screen.findByRole("tab", { name: "AI providers" })).toBeTruthy();
+    expect(screen.getByText(/Upgrade of jupyter-python from 2.1.11 to 2.5.2/)).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Review the changes" }));
+    await screen.findByRole("region", { name: "Review the changes" });
+    expect((m.find("POST", "/projects/user-alice/services/jupyter-python-7/change/plan")[0]!.body as ChangeRequest).version).toBe("2.5.2");
+  });
+
   it("is offered from the service card, with the update", async () => {
     const m = api();
     const user = userEvent.setup();

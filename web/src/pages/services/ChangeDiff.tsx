@@ -5,6 +5,7 @@ import { Icon } from "../../components/Icon";
 import { useT } from "../../i18n";
 import { fieldsByPath } from "../launcher/linkChanges";
 import { parseUnifiedDiff, type DiffLineKind } from "./manifestDiff";
+import launcherStyles from "../launcher/Launcher.module.css";
 import styles from "./Change.module.css";
 
 /** A value as the table shows it: strings as they are, anything else as JSON. */
@@ -76,12 +77,12 @@ export function ChangeDiff({
                     {title ? <span className={styles.fieldTitle}>{title}</span> : null}
                     <code>{v.path}</code>
                   </th>
-                  <td>{v.before === undefined ? <em className={styles.unset}>{t("change.diff.unset")}</em> : <pre className={styles.value}>{valueText(v.before)}</pre>}</td>
+                  <td>{v.before === undefined ? <em className={styles.unset}>{t("change.diff.unset")}</em> : <pre className={launcherStyles.confirmValue}>{valueText(v.before)}</pre>}</td>
                   <td>
                     {v.removed ? (
                       <em className={styles.unset}>{t("change.diff.removed")}</em>
                     ) : (
-                      <pre className={styles.value}>{valueText(v.after)}</pre>
+                      <pre className={launcherStyles.confirmValue}>{valueText(v.after)}</pre>
                     )}
                   </td>
                 </tr>

@@ -13,10 +13,9 @@ import { useDocumentTitle } from "../../instance";
 import { useProject } from "../../project";
 import { errorsByPath, firstSectionWithErrors, initialValues, rangePairs, type FieldErrors } from "../launcher/formModel";
 import { FormErrorSummary } from "../launcher/FormErrorSummary";
-import { FreeValues } from "../launcher/FreeValues";
-import { LaunchForm } from "../launcher/LaunchForm";
 import { LaunchProgress } from "../launcher/LaunchProgress";
-import { deepEqual, setIn, type Segment, type Values } from "../launcher/paths";
+import { deepEqual, type Values } from "../launcher/paths";
+import { ValuesEditor } from "../launcher/ValuesEditor";
 import launcherStyles from "../launcher/Launcher.module.css";
 import { ChangeDiff } from "./ChangeDiff";
 import { ChangeVersionPicker } from "./ChangeVersionPicker";
@@ -163,20 +162,7 @@ function ChangeEditor({ id, data, current }: { id: string; data: ChangeForm; cur
           <ErrorNotice error={error} title={t("change.planError")} />
         ) : null}
         <FormErrorSummary errors={errors} root={root} values={values} />
-        {root ? (
-          <LaunchForm
-            key={resets}
-            root={root}
-            values={values}
-            onChange={(path: readonly Segment[], v: unknown) => setValues((prev) => setIn(prev, path, v))}
-            errors={errors}
-            disabled={busy}
-            tab={tab}
-            onTab={setTab}
-          />
-        ) : (
-          <FreeValues key={resets} values={values} onChange={setValues} />
-        )}
+        <ValuesEditor key={resets} root={root} values={values} onValues={setValues} errors={errors} disabled={busy} tab={tab} onTab={setTab} />
       </div>
 
       <aside className={launcherStyles.aside}>
