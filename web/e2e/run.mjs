@@ -344,7 +344,7 @@ try {
     const memory = page.getByLabel("Memory limit, exact value");
     assert.equal(await memory.inputValue(), "8", "the service's memory limit in the form");
     await memory.fill("6");
-    await shot("19a-change-form");
+    await shot("07h-change-form");
 
     await page.getByRole("button", { name: "Review the changes" }).click();
     const review = page.getByRole("region", { name: "Review the changes" });
@@ -358,25 +358,25 @@ try {
     await review.getByText(/^Rendered manifests \(lines \+\d+ −\d+\)$/).click();
     const manifest = review.getByLabel("Difference of the rendered manifests");
     assert.ok(((await manifest.textContent()) ?? "").includes("memory: 6Gi"), "the manifests' difference has the new limit");
-    await shot("19b-change-review");
+    await shot("07i-change-review");
     assert.equal((await values()).resources.limits.memory, "8Gi", "nothing changed by the review");
 
     await review.getByRole("button", { name: "Apply" }).click();
     await page.getByRole("heading", { name: "e2e-nb is ready" }).waitFor({ timeout: 90_000 });
     assert.equal((await values()).resources.limits.memory, "6Gi", "changed on the server");
-    await shot("19c-change-applied");
+    await shot("07j-change-applied");
 
     // Within the portal from here, so that the command panel keeps every step's commands.
     await page.getByRole("link", { name: "Open the service page" }).click();
     await page.getByRole("tab", { name: "History" }).click();
     await history.waitFor();
     assert.equal(await history.locator("tbody tr").count(), 2, "the launch and the change");
-    await shot("19d-service-history");
+    await shot("07k-service-history");
     await history.getByRole("button", { name: "Roll back to revision 1" }).click();
     const dialog = page.getByRole("dialog", { name: "Roll back to revision 1?" });
     await row(dialog, "resources.limits.memory").waitFor({ timeout: 60_000 });
     assert.deepEqual(await cells(row(dialog, "resources.limits.memory")), ["6Gi", "8Gi"]);
-    await shot("19e-rollback-review");
+    await shot("07l-rollback-review");
     await dialog.getByRole("button", { name: "Roll back to revision 1" }).click();
     const done = page.getByRole("dialog", { name: "Rolled back to revision 1" });
     await done.getByRole("heading", { name: "e2e-nb is ready" }).waitFor({ timeout: 90_000 });
@@ -392,7 +392,7 @@ try {
       assert.ok(text.includes(`${c} ${id}`), `${c} ${id} in the command panel: ${text.slice(0, 500)}`);
     }
     for (const c of ["helm upgrade", "helm history", `helm rollback ${id} 1`]) assert.ok(text.includes(c), `${c} in the command panel`);
-    await shot("19f-rolled-back-commands");
+    await shot("07m-rolled-back-commands");
     await commands.getByRole("button", { name: /Commands/ }).click();
   });
 
