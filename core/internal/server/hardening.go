@@ -284,6 +284,7 @@ var auditActions = map[string]string{
 	"PUT /api/v1/me/settings":                                        "settings.write",
 	"POST /api/v1/me/bookmarks":                                      "bookmarks.add",
 	"DELETE /api/v1/me/bookmarks":                                    "bookmarks.remove",
+	"POST /api/v1/me/query-history":                                  "queryhistory.add",
 	"POST /api/v1/me/s3-profiles":                                    "s3profiles.create",
 	"PUT /api/v1/me/s3-profiles/:name":                               "s3profiles.update",
 	"DELETE /api/v1/me/s3-profiles/:name":                            "s3profiles.delete",
