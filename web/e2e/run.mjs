@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { explorerSteps } from "./explorer.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -517,6 +518,9 @@ try {
     assert.equal(res.status, 200);
     assert.deepEqual((await res.json()).data, { user: "analyst", password });
   });
+
+  // The data explorer, on a Basalt whose files are on the environment's MinIO (e2e/explorer.mjs).
+  await explorerSteps({ step, context, startBasalt, testenv, scratch, shots, checkAccessibility });
 
   await step("switch to French", async () => {
     await page.goto("/");

@@ -19,7 +19,7 @@ describe("the app shell", () => {
 
     const nav = screen.getByRole("navigation", { name: en["nav.label"] });
     const links = within(nav).getAllByRole("link").map((a) => a.textContent);
-    expect(links).toEqual(["Home", "Catalog", "My services", "My files", "My secrets", "Account"]);
+    expect(links).toEqual(["Home", "Catalog", "My services", "My files", "Data explorer", "My secrets", "Account"]);
     expect(within(nav).getByRole("link", { name: "Home" }).getAttribute("aria-current")).toBe("page");
 
     await waitFor(() => expect(screen.getByText("abc1234")).toBeTruthy());

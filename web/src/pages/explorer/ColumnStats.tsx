@@ -65,7 +65,7 @@ export function ColumnStats({
   const n = (v: number) => v.toLocaleString(language);
   const top = Math.max(1, ...(summary?.bars.map((b) => b.n) ?? [1]));
   return (
-    <Dialog title={t("explorer.stats.title", { column: column.name })} onClose={onClose}>
+    <Dialog title={t("explorer.stats.title", { column: column.name })} onClose={onClose} wide>
       {error ? <ErrorNotice error={error} /> : null}
       {!summary && !error ? <Loading label={t("explorer.stats.loading")} /> : null}
       {summary ? (
@@ -99,8 +99,10 @@ export function ColumnStats({
                 <tr key={b.label}>
                   <th scope="row">{b.label}</th>
                   <td>
-                    <span className={styles.bar} style={{ width: `${(100 * b.n) / top}%` }} aria-hidden="true" />
-                    <span className={styles.barValue}>{n(b.n)}</span>
+                    <span className={styles.barCell}>
+                      <span className={styles.bar} style={{ width: `${(80 * b.n) / top}%` }} aria-hidden="true" />
+                      <span className={styles.barValue}>{n(b.n)}</span>
+                    </span>
                   </td>
                 </tr>
               ))}

@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link, useLocation, useSearchParams } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import { ApiError } from "../../api/errors";
 import { ErrorNotice, Loading } from "../../components/Feedback";
@@ -67,11 +67,22 @@ function useEngine(): { engine?: Engine; error?: unknown } {
 const numericOf = (r: Rows) => new Set(r.columns.filter((c) => c.numeric).map((c) => c.name));
 
 /**
+ * The explorer at its address: a link followed to it (Open it in the explorer, a shared link)
+ * opens its view afresh; the page's own changes to the address (marked in its state) keep it.
+ */
+export function ExplorerPage() {
+  const location = useLocation();
+  const opened = useRef(location.key);
+  if (!(location.state as { explorer?: boolean } | null)?.explorer) opened.current = location.key;
+  return <Explorer key={opened.current} />;
+}
+
+/**
  * The data explorer: SQL over the user's files, run in the browser by DuckDB-Wasm (the server
  * never runs it), the result as a table that sorts, filters and describes its columns, as a
  * chart, saved back to storage, as code, and as a link that opens the same view.
  */
-export function ExplorerPage() {
+function Explorer() {
   const { t, language } = useI18n();
   const api = useApi();
   const qc = useQueryClient();
@@ -119,16 +130,38 @@ export function ExplorerPage() {
     [t],
   );
 
+  // DuckDB says where a name is wrong only for the statement as written, not once it is
+  // wrapped for the table: such an error is asked again of the statement alone (prepared,
+  // never run).
+  const locate = useCallback(
+    async (err: unknown, text: string, engineText: string): Promise<RunError> => {
+      const first = describe(err, text, RESULT_LINE_SHIFT);
+      if (first.offset !== null || !session || err instanceof SourceError || err instanceof ApiError) return first;
+      const again = await session.engine.bindError(engineText);
+      return again ? describe(new Error(again), text, 0) : first;
+    },
+    [describe, session],
+  );
+
+  // A run asked for before the engine is ready waits for it.
+  const waiting = useRef<{ text: string; v: TableView; record: boolean } | null>(null);
+
   const run = useCallback(
     async (text: string, v: TableView, record: boolean) => {
-      if (!session || !text.trim()) return;
+      if (!text.trim()) return;
+      if (!session) {
+        waiting.current = { text, v, record };
+        return;
+      }
       setRunning(true);
       setCancelled(false);
       setError(null);
       const started = performance.now();
       const query = isQuery(text);
+      let engineText = "";
       try {
         const prepared = await session.prepare(text);
+        engineText = prepared.sql;
         let first: Rows;
         if (query) {
           let numeric = result && result.userSql === text ? numericOf(result.first) : new Set<string>();
@@ -148,7 +181,7 @@ export function ExplorerPage() {
           fromStore: prepared.fromStore,
           files: prepared.files.length,
         });
-        setParams(link(v, chart, text), { replace: true });
+        setParams(link(v, chart, text), { replace: true, state: { explorer: true } });
         if (record && lastRecorded.current !== text) {
           lastRecorded.current = text;
           api.addQueryHistory(text).then(
@@ -159,7 +192,7 @@ export function ExplorerPage() {
       } catch (err) {
         if (err instanceof QueryCancelled) setCancelled(true);
         else {
-          const e = describe(err, text, query ? RESULT_LINE_SHIFT : 0);
+          const e = query && engineText ? await locate(err, text, engineText) : describe(err, text, 0);
           setError(e);
           if (e.offset !== null) editor.current?.select(e.offset);
         }
@@ -167,8 +200,16 @@ export function ExplorerPage() {
         setRunning(false);
       }
     },
-    [session, result, api, qc, describe, link, chart, setParams],
+    [session, result, api, qc, describe, locate, link, chart, setParams],
   );
+
+  useEffect(() => {
+    const w = waiting.current;
+    if (session && w) {
+      waiting.current = null;
+      void run(w.text, w.v, w.record);
+    }
+  }, [session, run]);
 
   // A link or a file opened from My files runs at once.
   const ranInitial = useRef(false);
@@ -185,7 +226,7 @@ export function ExplorerPage() {
   };
   const changeChart = (c: ChartChoice) => {
     setChart(c);
-    if (result) setParams(link(view, c, result.userSql), { replace: true });
+    if (result) setParams(link(view, c, result.userSql), { replace: true, state: { explorer: true } });
   };
 
   const completions: Completions = useMemo(
@@ -236,7 +277,10 @@ export function ExplorerPage() {
             ref={editor}
             value={sql}
             onChange={setSql}
-            onRun={() => void run(sql, view, true)}
+            onRun={(text) => {
+              setSql(text);
+              void run(text, view, true);
+            }}
             label={t("explorer.sql")}
             describedBy="explorer-sql-hint"
             completions={completions}

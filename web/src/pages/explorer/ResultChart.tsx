@@ -97,6 +97,10 @@ export function ResultChart({
         ariaDescription: t("explorer.chart.description", { n: rows.length }),
         style: { background: "transparent", fontSize: "12px" },
       });
+      // Plot names its marks' groups with aria-label, which a plain group may not have: the
+      // chart is one image, named and described as a whole.
+      svg.setAttribute("role", "img");
+      for (const g of svg.querySelectorAll("g[aria-label]")) g.removeAttribute("aria-label");
       figure.current.replaceChildren(svg);
       setState(rows.length ? "done" : "empty");
     })().catch((err) => {

@@ -2,7 +2,7 @@ import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap, t
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { PostgreSQL, sql, type SQLNamespace } from "@codemirror/lang-sql";
 import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
-import { Compartment, EditorSelection, EditorState } from "@codemirror/state";
+import { Compartment, EditorSelection, EditorState, Prec } from "@codemirror/state";
 import { EditorView, keymap, placeholder as placeholderExt } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
 import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
@@ -69,7 +69,15 @@ function schemaOf(c: Completions): SQLNamespace {
  */
 export const SqlEditor = forwardRef<
   SqlEditorHandle,
-  { value: string; onChange(v: string): void; onRun(): void; label: string; describedBy?: string; completions: Completions }
+  {
+    value: string;
+    onChange(v: string): void;
+    /** Runs the text as it is in the editor (the last change may not have reached the page yet). */
+    onRun(text: string): void;
+    label: string;
+    describedBy?: string;
+    completions: Completions;
+  }
 >(function SqlEditor({ value, onChange, onRun, label, describedBy, completions }, ref) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -105,8 +113,9 @@ export const SqlEditor = forwardRef<
           EditorState.languageData.of(() => [
             { autocomplete: (ctx: CompletionContext) => columnsOf(ctx, latest.current.completions.columns) },
           ]),
+          // Running wins over every other binding of the key (the completion list's included).
+          Prec.highest(keymap.of([{ key: "Mod-Enter", run: (v) => (latest.current.onRun(v.state.doc.toString()), true) }])),
           keymap.of([
-            { key: "Mod-Enter", run: () => (latest.current.onRun(), true) },
             ...closeBracketsKeymap,
             ...defaultKeymap,
             ...historyKeymap,

@@ -105,6 +105,19 @@ export class Engine {
     });
   }
 
+  /** The error of binding a statement (prepared, never run), or null when it binds. */
+  bindError(sql: string): Promise<string | null> {
+    return this.inTurn(async () => {
+      try {
+        const statement = await this.conn.prepare(sql);
+        await statement.close();
+        return null;
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+    });
+  }
+
   /** Stops the running query, if any. */
   async cancel(): Promise<void> {
     if (this.running === 0) return;
