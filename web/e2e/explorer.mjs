@@ -106,6 +106,8 @@ export async function explorerSteps({ step, context, startBasalt, testenv, scrat
     s3 = await startOnMinio(startBasalt, testenv, scratch);
     await upload(s3.base, "user-alice", `${folder}/cities.csv`, csv, "text/csv");
     await upload(s3.base, "user-alice", `${folder}/measures.parquet`, citiesParquet());
+    const jsonl = csv.trim().split("\n").slice(1).map((l) => l.split(",")).map(([city, population]) => JSON.stringify({ city, population: Number(population) }));
+    await upload(s3.base, "user-alice", `${folder}/cities.jsonl`, jsonl.join("\n") + "\n", "application/x-ndjson");
     for (const [i, first] of [0, 1000, 2000].entries()) await upload(s3.base, "user-alice", `${folder}/parts/part-${i + 1}.parquet`, partParquet(first, 1000));
     p = await context.newPage();
     p.on("pageerror", (e) => pageErrors.push(String(e)));
@@ -246,6 +248,20 @@ export async function explorerSteps({ step, context, startBasalt, testenv, scrat
     await history.getByText(/GROUP BY key ORDER BY key/).first().waitFor();
     await history.getByText(/GROUP BY key ORDER BY key/).first().click();
     assert.ok((await p.locator(".cm-content").textContent()).includes("parts/*.parquet"), "a past query back in the editor");
+  });
+
+  await step("explorer: a JSON-lines file read into a table; no sideways scrolling on a small laptop screen", async () => {
+    await p.goto(`${s3.base}/explorer`);
+    await runSql(p, `SELECT city, population FROM 's3://${folder}/cities.jsonl' ORDER BY population DESC`);
+    await p.waitForFunction(() => document.querySelector("tbody tr[aria-rowindex] td")?.textContent === "Oslo", null, { timeout: 30_000 });
+    assert.match(await rowCount(), /^5 rows\.$/);
+    await p.setViewportSize({ width: 1280, height: 720 });
+    try {
+      const [scroll, width] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(scroll <= width, `the explorer is ${scroll}px wide in a ${width}px window`);
+    } finally {
+      await p.setViewportSize({ width: 1366, height: 900 });
+    }
   });
 
   await step("explorer: in French", async () => {

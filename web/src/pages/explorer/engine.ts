@@ -41,7 +41,7 @@ export class Engine {
 
   /** Makes a file of the user's storage readable under name, through url (ranges), size bytes. */
   async registerUrl(name: string, url: string, size: number): Promise<void> {
-    await this.db.registerFileURL(name, withKnownSize(url, size), this.protocolHttp, false);
+    await this.db.registerFileURL(name, withKnownSize(url, size), this.protocolHttp, true);
   }
 
   async registerText(name: string, text: string): Promise<void> {
