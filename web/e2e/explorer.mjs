@@ -274,5 +274,7 @@ export async function explorerSteps({ step, context, startBasalt, testenv, scrat
   });
 
   await p?.close();
+  // The run's files go: the environment's MinIO outlives a local run.
+  if (s3) await fetch(`${s3.base}/api/v1/projects/user-alice/files?path=${encodeURIComponent(`${folder}/`)}&recursive=true`, { method: "DELETE" }).catch(() => {});
   return s3;
 }

@@ -18,7 +18,7 @@ import { PAGE_ROWS, ResultTable } from "./ResultTable";
 import { SaveResultDialog } from "./SaveResultDialog";
 import { ExplorerSession, SourceError } from "./session";
 import { decodeLink, encodeLink, fileQuery, type ChartChoice } from "./shareLink";
-import { errorOffset, userMessage } from "./sqlSources";
+import { ENGINE_PREFIX, errorOffset, userMessage } from "./sqlSources";
 import { SqlEditor, type Completions, type SqlEditorHandle } from "./SqlEditor";
 import { EMPTY_VIEW, isQuery, pageSql, resultSql, RESULT_LINE_SHIFT, viewSql, type TableView } from "./tableQuery";
 import styles from "./Explorer.module.css";
@@ -229,16 +229,36 @@ function Explorer() {
     if (result) setParams(link(view, c, result.userSql), { replace: true, state: { explorer: true } });
   };
 
+  // The tables a query made (CREATE TABLE, JSON files), for the editor's completion.
+  const [tables, setTables] = useState<Record<string, string[]>>({});
+  useEffect(() => {
+    if (!engine || !result) return;
+    let live = true;
+    engine
+      .rows("SELECT table_name, column_name FROM information_schema.columns ORDER BY table_name, ordinal_position")
+      .then((r) => {
+        const out: Record<string, string[]> = {};
+        for (const [table, column] of r.rows) {
+          if (!String(table).startsWith(ENGINE_PREFIX)) (out[String(table)] ??= []).push(String(column)); // files are named by their s3:// string
+        }
+        if (live) setTables(out);
+      })
+      .catch(() => undefined); // completion is a help: the page works without it
+    return () => {
+      live = false;
+    };
+  }, [engine, result]);
+
   const completions: Completions = useMemo(
     () => ({
-      tables: {},
+      tables,
       columns: result?.first.columns.map((c) => c.name) ?? [],
       listFolder: async (path: string) => {
         const page = await api.listFiles(project.id, path);
         return { folders: page.folders.map((f) => f.name), files: page.files.map((f) => f.name) };
       },
     }),
-    [api, project.id, result],
+    [api, project.id, result, tables],
   );
 
   const numeric = useMemo(() => (result ? numericOf(result.first) : new Set<string>()), [result]);
