@@ -26,7 +26,7 @@ func BenchmarkExplorer(b *testing.B) {
 	}
 	run(b, root, "make", "--no-print-directory", "web-build", "web-chromium")
 	bin := b.TempDir()
-	run(b, root, "go", "build", "-o", bin+string(filepath.Separator), "./core/cmd/basalt", "./plugins/s3/cmd/basalt-plugin-s3")
+	run(b, root, "go", "build", "-o", bin+string(filepath.Separator), "./core/cmd/basalt", "./plugins/s3/cmd/basalt-plugin-s3", "./plugins/localsecrets/cmd/basalt-plugin-localsecrets")
 	for b.Loop() {
 		cmd := exec.CommandContext(b.Context(), "node", "e2e/explorer-bench.mjs")
 		cmd.Env = append(os.Environ(), "E2E_BASALT_BIN="+bin)

@@ -38,29 +38,27 @@ export async function startOnMinio(startBasalt, testenv, dir, name = "s3") {
   return startBasalt(name, () => ["--config", config]);
 }
 
-/** Rows of the folder's parts: key k0..k3 in turn, value i/10 (so each key's mean is known). */
-export function partParquet(first, rows) {
+/** A Parquet file of `rows` rows, each column made by value(i) for i = first, first+1... */
+function parquetOf(first, rows, columns) {
   const ids = Array.from({ length: rows }, (_, i) => first + i);
-  return parquetWriteBuffer({
-    columnData: [
-      { name: "id", data: ids, type: "INT32" },
-      { name: "key", data: ids.map((i) => `k${i % 4}`), type: "STRING" },
-      { name: "value", data: ids.map((i) => i / 10), type: "DOUBLE" },
-    ],
-  });
+  return parquetWriteBuffer({ columnData: columns.map(([name, type, value]) => ({ name, type, data: ids.map(value) })) });
 }
 
-/** 250 rows of id, city and population (id × 1000). */
-export function citiesParquet(rows = 250) {
-  const ids = Array.from({ length: rows }, (_, i) => i + 1);
-  return parquetWriteBuffer({
-    columnData: [
-      { name: "id", data: ids, type: "INT32" },
-      { name: "city", data: ids.map((i) => `city-${i}`), type: "STRING" },
-      { name: "population", data: ids.map((i) => BigInt(i) * 1000n), type: "INT64" },
-    ],
-  });
-}
+/** Rows of the folder's parts: key k0..k3 in turn, value i/10 (so each key's mean is known). */
+export const partParquet = (first, rows) =>
+  parquetOf(first, rows, [
+    ["id", "INT32", (i) => i],
+    ["key", "STRING", (i) => `k${i % 4}`],
+    ["value", "DOUBLE", (i) => i / 10],
+  ]);
+
+/** 250 rows of id (1..250), city and population (id × 1000). */
+export const citiesParquet = () =>
+  parquetOf(1, 250, [
+    ["id", "INT32", (i) => i],
+    ["city", "STRING", (i) => `city-${i}`],
+    ["population", "INT64", (i) => BigInt(i) * 1000n],
+  ]);
 
 export async function upload(base, project, path, body, type = "application/octet-stream") {
   const res = await fetch(`${base}/api/v1/projects/${project}/files/content?path=${encodeURIComponent(path)}`, {

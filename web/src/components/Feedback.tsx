@@ -85,7 +85,12 @@ export function CopyButton({ text, label, small = true }: { text: string; label?
 
 /** Offers text as a file to save. */
 export function downloadText(filename: string, text: string, type = "text/x-shellscript") {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+  downloadBlob(filename, new Blob([text], { type }));
+}
+
+/** Offers bytes as a file to save. */
+export function downloadBlob(filename: string, blob: Blob) {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;
   a.download = filename;

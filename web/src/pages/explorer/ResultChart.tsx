@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from "react";
-import { ErrorNotice, Loading } from "../../components/Feedback";
+import { downloadBlob, downloadText, ErrorNotice, Loading } from "../../components/Feedback";
 import { useI18n, type MessageKey } from "../../i18n";
 import type { Column, Engine } from "./engine";
 import { CHART_TYPES, type ChartChoice, type ChartType } from "./shareLink";
@@ -176,20 +176,9 @@ function standaloneSvg(host: HTMLElement | null): string | null {
   return new XMLSerializer().serializeToString(copy).replaceAll("var(--accent)", accent);
 }
 
-function save(blob: Blob, name: string) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 function exportSvg(host: HTMLElement | null) {
   const text = standaloneSvg(host);
-  if (text) save(new Blob([text], { type: "image/svg+xml" }), "chart.svg");
+  if (text) downloadText("chart.svg", text, "image/svg+xml");
 }
 
 /** Draws the SVG on a canvas at twice its size and saves it as PNG. */
@@ -210,5 +199,5 @@ async function exportPng(host: HTMLElement | null) {
   ctx.scale(scale, scale);
   ctx.drawImage(img, 0, 0);
   const blob = await new Promise<Blob | null>((ok) => canvas.toBlob(ok, "image/png"));
-  if (blob) save(blob, "chart.png");
+  if (blob) downloadBlob("chart.png", blob);
 }
