@@ -79,10 +79,11 @@ async function runSql(p, sql) {
 }
 
 /**
- * The explorer's steps. step, shotOf and checkAccessibility are run.mjs's; context the browser's.
+ * The explorer's steps. step, startBasalt and shotOf (a page's screenshot and axe check) are
+ * run.mjs's; context is the browser's.
  * Returns the Basalt it started, for run.mjs to stop.
  */
-export async function explorerSteps({ step, context, startBasalt, testenv, scratch, shots, checkAccessibility }) {
+export async function explorerSteps({ step, context, startBasalt, testenv, scratch, shotOf }) {
   let s3;
   let p;
   const folder = `user-alice/e2e-explorer-${Date.now()}`;
@@ -90,13 +91,7 @@ export async function explorerSteps({ step, context, startBasalt, testenv, scrat
   const minio = testenv.BASALT_TESTENV_S3_ENDPOINT;
   const ranged = []; // requests to MinIO with a Range header
   const pageErrors = [];
-  const shot = async (name) => {
-    const height = await p.evaluate(() => document.documentElement.scrollHeight);
-    if (height > 900) await p.setViewportSize({ width: 1366, height });
-    await p.screenshot({ path: join(shots, `${name}.png`) });
-    if (height > 900) await p.setViewportSize({ width: 1366, height: 900 });
-    await checkAccessibility(p, name);
-  };
+  const shot = (name) => shotOf(p)(name);
   const table = () => p.getByRole("region", { name: /rows/ });
   const rowCount = () => p.locator("[aria-live=polite]").filter({ hasText: /rows/ }).first().textContent();
 

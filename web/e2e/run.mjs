@@ -179,13 +179,14 @@ try {
   // would paint them mid-page. The viewport grows to the page's height for the capture instead.
   // Every captured page is also checked by axe-core (WCAG 2.1 A and AA rules); the last step
   // fails on any serious or critical violation found on the way.
-  const shot = async (name) => {
-    const height = await page.evaluate(() => document.documentElement.scrollHeight);
-    if (height > 900) await page.setViewportSize({ width: 1366, height });
-    await page.screenshot({ path: join(shots, `${name}.png`) });
-    if (height > 900) await page.setViewportSize({ width: 1366, height: 900 });
-    await checkAccessibility(page, name);
+  const shotOf = (pg) => async (name) => {
+    const height = await pg.evaluate(() => document.documentElement.scrollHeight);
+    if (height > 900) await pg.setViewportSize({ width: 1366, height });
+    await pg.screenshot({ path: join(shots, `${name}.png`) });
+    if (height > 900) await pg.setViewportSize({ width: 1366, height: 900 });
+    await checkAccessibility(pg, name);
   };
+  const shot = shotOf(page);
   const services = async () => (await (await fetch(`${base}/api/v1/projects/user-e2e/services`)).json()).services;
 
   await step("home", async () => {
@@ -509,7 +510,7 @@ try {
   });
 
   // The data explorer, on a Basalt whose files are on the environment's MinIO (e2e/explorer.mjs).
-  await explorerSteps({ step, context, startBasalt, testenv, scratch, shots, checkAccessibility });
+  await explorerSteps({ step, context, startBasalt, testenv, scratch, shotOf });
 
   await step("switch to French", async () => {
     await page.goto("/");
