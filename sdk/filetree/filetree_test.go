@@ -352,3 +352,33 @@ func TestPresign(t *testing.T) {
 		}
 	}
 }
+
+// lockingTree refuses a folder's first request, as a WebDAV server refuses a request on a
+// folder another request holds (423 Locked); made says whether the other request made it.
+type lockingTree struct {
+	*memTree
+	made    bool
+	refused map[string]bool
+}
+
+func (t *lockingTree) Mkdir(ctx context.Context, dir string) error {
+	if !t.refused[dir] {
+		t.refused[dir] = true
+		if t.made {
+			_ = t.memTree.Mkdir(ctx, dir)
+		}
+		return sdk.Errorf(sdk.ErrUnavailable, "MKCOL %s: 423 Locked", dir)
+	}
+	return t.memTree.Mkdir(ctx, dir)
+}
+
+// TestWritesWhileAFolderIsLocked: a folder the tree refuses for a moment, made by another
+// request or not, does not fail the write.
+func TestWritesWhileAFolderIsLocked(t *testing.T) {
+	for _, made := range []bool{true, false} {
+		s, _ := newStore(t, `{}`, func(m *memTree) *lockingTree { return &lockingTree{memTree: m, made: made, refused: map[string]bool{}} })
+		if err := write(t, s, "deep/er/file", "x"); err != nil {
+			t.Errorf("made by the other request %v: %v", made, err)
+		}
+	}
+}

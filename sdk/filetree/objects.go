@@ -111,11 +111,36 @@ func (s *Store[B]) placeCounted(ctx context.Context, b B, name string, put func(
 		return sdk.Errorf(sdk.ErrConflict, "%s is a folder, it cannot be an object too", name)
 	}
 	for _, dir := range folders(name) {
-		if err := kind(b.Mkdir(ctx, dir)); err != nil && !errors.Is(err, sdk.ErrAlreadyExists) {
+		if err := mkdir(ctx, b, dir); err != nil {
 			return err
 		}
 	}
 	return put()
+}
+
+// mkdirAttempts bounds how often a folder is asked for while concurrent writes make it: a
+// server may refuse a request on a folder another request holds (WebDAV's 423 Locked).
+const mkdirAttempts = 5
+
+// mkdir makes dir, or finds it made: by this write, or by another one meanwhile.
+func mkdir(ctx context.Context, t Tree, dir string) error {
+	for attempt := 1; ; attempt++ {
+		err := kind(t.Mkdir(ctx, dir))
+		if err == nil || errors.Is(err, sdk.ErrAlreadyExists) {
+			return nil
+		}
+		if f, statErr := t.Stat(ctx, dir); statErr == nil && f.Dir {
+			return nil
+		}
+		if attempt == mkdirAttempts || errors.Is(err, sdk.ErrPermissionDenied) || errors.Is(err, sdk.ErrConflict) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 10 * time.Millisecond):
+		}
+	}
 }
 
 // writeAtomic writes body to a file of its own beside name, then moves it over name once
