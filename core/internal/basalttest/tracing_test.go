@@ -102,11 +102,15 @@ func TestLaunchTrace(t *testing.T) {
 				trace[s.Name] = s
 			}
 		}
-		if _, ok := trace["helm.install"]; ok {
+		// The core and the plugin export in batches of their own: wait for both ends.
+		_, plugin := trace["helm.install"]
+		_, core := trace["launch.install"]
+		_, request := trace["POST /api/v1/projects/:project/services"]
+		if plugin && core && request {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no helm.install span in trace %s after 90s; spans of the trace: %v", traceID, trace)
+			t.Fatalf("no helm.install, launch.install and request spans in trace %s after 90s; spans of the trace: %v", traceID, trace)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
