@@ -52,6 +52,24 @@ func (e Entry) Chart(ctx context.Context, chart, version string) (sdk.GetChartRe
 	return e.plugin.GetChart(ctx, sdk.GetChartRequest{Chart: sdk.ChartRef{CatalogID: e.Info.ID, Chart: chart, Version: version}})
 }
 
+// Versions lists the versions the catalog offers of one of its charts, the newest first.
+func (e Entry) Versions(ctx context.Context, chart string) ([]string, error) {
+	resp, err := e.plugin.ListCharts(ctx, sdk.ListChartsRequest{CatalogID: e.Info.ID})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range resp.Charts {
+		if c.Name == chart {
+			out := make([]string, 0, len(c.Versions))
+			for _, v := range c.Versions {
+				out = append(out, v.Version)
+			}
+			return out, nil
+		}
+	}
+	return nil, sdk.Errorf(sdk.ErrNotFound, "no chart %q in catalog %q", chart, e.Info.ID)
+}
+
 // Archive streams one of the catalog's chart versions, for installation.
 func (e Entry) Archive(ctx context.Context, ref sdk.ChartRef) (sdk.GetArchiveResponse, error) {
 	ref.CatalogID = e.Info.ID

@@ -70,20 +70,13 @@ func diffView(d action.Diff) DiffView {
 }
 
 func (s *Server) changeForm(c echo.Context) error {
-	sc := scopeOf(c)
-	opened, err := s.changes.change.Form(c.Request().Context(), sc, c.Param("service"),
+	opened, err := s.changes.change.Form(c.Request().Context(), scopeOf(c), c.Param("service"),
 		action.ChangeRequest{Version: c.QueryParam("version"), S3: c.QueryParam("s3"), ClientIP: c.RealIP()})
 	if err != nil {
 		return err
 	}
-	out := ChangeForm{Form: opened.Form, Catalog: opened.Catalog.ID, AllowSharing: opened.AllowSharing, Service: opened.Service,
-		CurrentVersion: opened.CurrentVersion, Version: opened.Version, Versions: []string{}}
-	if chart, err := s.catalogs.ChartVersions(c.Request().Context(), sc.User, sc.Project, opened.Catalog.ID, opened.Form.Chart); err == nil {
-		for _, v := range chart.Versions {
-			out.Versions = append(out.Versions, v.Version)
-		}
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, ChangeForm{Form: opened.Form, Catalog: opened.Catalog.ID, AllowSharing: opened.AllowSharing,
+		Service: opened.Service, CurrentVersion: opened.CurrentVersion, Version: opened.Version, Versions: httpapi.NonNil(opened.Versions)})
 }
 
 func bindChange(c echo.Context) (action.ChangeRequest, error) {

@@ -28,9 +28,6 @@ func (s *Server) putSettings(c echo.Context) error {
 	if err := httpapi.DecodeStrict(c, &in, "the settings object"); err != nil {
 		return err
 	}
-	if err := in.Validate(); err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
 	home, err := documents.Personal(ctx, scopeOf(c))
 	if err != nil {

@@ -180,6 +180,8 @@ type ChangeForm struct {
 	Service        string
 	CurrentVersion string
 	Version        string
+	// Versions are the chart's versions the catalog offers, the newest first.
+	Versions []string
 }
 
 // Form opens the form of a change: the target version's form filled with the service's
@@ -197,8 +199,12 @@ func (c *Change) Form(ctx context.Context, sc *scope.Scope, service string, req 
 	if err != nil {
 		return nil, err
 	}
+	versions, err := ch.g.catalog.Versions(ctx, ch.g.req.Chart)
+	if err != nil {
+		return nil, err
+	}
 	return &ChangeForm{Opened: Opened{Form: fm, Catalog: ch.g.catalog.Info, AllowSharing: ch.g.catalog.Info.AllowSharing && !sc.Project.Personal()},
-		Service: service, CurrentVersion: ch.current.ChartVersion, Version: ch.g.chartResp.Chart.Version}, nil
+		Service: service, CurrentVersion: ch.current.ChartVersion, Version: ch.g.chartResp.Chart.Version, Versions: versions}, nil
 }
 
 // Changed is a change planned (a dry run) or applied.

@@ -19,7 +19,7 @@ func NewRollback(cfg *Config) *Rollback { return &Rollback{cfg: cfg} }
 
 // History lists the service's revisions, the newest first.
 func (r *Rollback) History(ctx context.Context, sc *scope.Scope, service string) ([]sdk.Revision, error) {
-	region, err := r.visible(ctx, sc, service, false)
+	region, _, err := r.release(ctx, sc, service, false)
 	if err != nil {
 		return nil, err
 	}
@@ -38,16 +38,12 @@ type RolledBack struct {
 
 // Plan shows what bringing revision back would change, changing nothing.
 func (r *Rollback) Plan(ctx context.Context, sc *scope.Scope, service string, revision int) (*RolledBack, error) {
-	region, err := r.visible(ctx, sc, service, true)
+	region, now, err := r.release(ctx, sc, service, true)
 	if err != nil {
 		return nil, err
 	}
 	ctx = sc.Context(ctx)
 	ref := sdk.ReleaseRef{Name: service}
-	now, err := region.GetRelease(ctx, sdk.GetReleaseRequest{ReleaseRef: ref, IncludeValues: true})
-	if err != nil {
-		return nil, err
-	}
 	if revision == 0 {
 		revision = now.Release.Revision - 1
 	}
@@ -96,25 +92,26 @@ func (r *Rollback) Run(ctx context.Context, sc *scope.Scope, service string, rev
 	return planned, nil
 }
 
-// visible returns the region of a service the caller may see (and change, when change).
-func (r *Rollback) visible(ctx context.Context, sc *scope.Scope, service string, change bool) (sdk.Region, error) {
+// release reads a service the caller may see, and change when change, with its values
+// and manifest (masked) when it is to be changed.
+func (r *Rollback) release(ctx context.Context, sc *scope.Scope, service string, change bool) (sdk.Region, sdk.GetReleaseResponse, error) {
 	region, err := sc.Services()
 	if err != nil {
-		return nil, err
+		return nil, sdk.GetReleaseResponse{}, err
 	}
-	got, err := region.GetRelease(sc.Context(ctx), sdk.GetReleaseRequest{ReleaseRef: sdk.ReleaseRef{Name: service}})
+	got, err := region.GetRelease(sc.Context(ctx), sdk.GetReleaseRequest{ReleaseRef: sdk.ReleaseRef{Name: service}, IncludeValues: change})
 	if err != nil {
-		return nil, err
+		return nil, sdk.GetReleaseResponse{}, err
 	}
 	if !sc.Visible(got.Release) {
-		return nil, sdk.Errorf(sdk.ErrNotFound, "no service %q", service)
+		return nil, sdk.GetReleaseResponse{}, sdk.Errorf(sdk.ErrNotFound, "no service %q", service)
 	}
 	if change {
 		if err := sc.MayChange(got.Release); err != nil {
-			return nil, err
+			return nil, sdk.GetReleaseResponse{}, err
 		}
 	}
-	return region, nil
+	return region, got, nil
 }
 
 func decodeValues(raw []byte, into *map[string]any) error {
