@@ -52,9 +52,12 @@ func TestChangeUpgradeAndRollBack(t *testing.T) {
 	if len(form.Versions) != 2 || form.Versions[0] != "2.0.0" {
 		t.Errorf("versions offered: %v, want 2.0.0 first", form.Versions)
 	}
-	root, _ := json.Marshal(form.Form.Root)
-	if !strings.Contains(string(root), `"notebook:2"`) || !strings.Contains(string(root), `"default":2`) && !strings.Contains(string(root), `"value":2`) {
-		t.Errorf("the form must carry the user's cpu (2) and show the new image: %s", root)
+	filled := map[string]any{}
+	for _, f := range form.Form.Root.Fields {
+		filled[f.Path] = f.Value
+	}
+	if filled["cpu"] != float64(2) || filled["image"] != "notebook:2" || filled["theme"] != "light" {
+		t.Errorf("the form must carry the user's cpu (2) and show the new version's image and theme: %v", filled)
 	}
 
 	code, body = postJSON(t, svc+"/change/plan", `{"version":"2.0.0"}`)
