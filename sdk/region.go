@@ -37,6 +37,10 @@ type Region interface {
 	// returns once that revision is recorded and applied; readiness shows through GetRelease.
 	// A revision that does not exist is ErrNotFound, a release being changed ErrConflict.
 	Rollback(ctx context.Context, req RollbackRequest) (RollbackResponse, error)
+	// Fleet lists every release Basalt manages in the region, in every project, with its
+	// owner's group and the resources it uses now. It is the core's own call (the lifecycle
+	// engine's and administrators'), never made on a user's behalf: its request has no Caller.
+	Fleet(ctx context.Context, req FleetRequest) (FleetResponse, error)
 }
 
 type OnboardRequest struct {
@@ -59,6 +63,61 @@ type ReleaseMetadata struct {
 	// SecretsTokenAccessor names the secrets store token made for the release (not the token):
 	// the core revokes it when the release is deleted.
 	SecretsTokenAccessor string
+	// Lifecycle is the core's lifecycle state of the release (when it was last used, what
+	// its owner asked to keep, which notice is pending), kept by the region as it is given:
+	// keys match LifecycleKey, values are at most MaxLifecycleValue bytes.
+	Lifecycle map[string]string
+}
+
+// Limits on ReleaseMetadata.Lifecycle, which regions keep beside the release.
+const (
+	MaxLifecycleKeys  = 16
+	MaxLifecycleValue = 256
+)
+
+// LifecycleKey is the rule for the keys of ReleaseMetadata.Lifecycle: a region may store each
+// under a prefix of its own (e.g. as a Secret's data key).
+var LifecycleKey = regexp.MustCompile(`^[a-z][a-zA-Z0-9]{0,31}$`)
+
+// CheckLifecycle checks a change of lifecycle keys against the limits, given the keys the
+// release holds: what a region calls before storing it.
+func CheckLifecycle(have, change map[string]string) error {
+	n := len(have)
+	for k, v := range change {
+		if !LifecycleKey.MatchString(k) {
+			return InvalidFields("invalid lifecycle state", FieldViolation{Field: "lifecycle." + k, Rule: "a key is a letter and at most 31 letters or digits"})
+		}
+		if len(v) > MaxLifecycleValue {
+			return InvalidFields("invalid lifecycle state", FieldViolation{Field: "lifecycle." + k, Rule: "at most 256 bytes"})
+		}
+		_, had := have[k]
+		switch {
+		case v == "" && had:
+			n--
+		case v != "" && !had:
+			n++
+		}
+	}
+	if n > MaxLifecycleKeys {
+		return InvalidFields("invalid lifecycle state", FieldViolation{Field: "lifecycle", Rule: "at most 16 keys"})
+	}
+	return nil
+}
+
+// MergeLifecycle applies a change to lifecycle keys: an empty value removes its key.
+func MergeLifecycle(have, change map[string]string) map[string]string {
+	out := make(map[string]string, len(have)+len(change))
+	for k, v := range have {
+		out[k] = v
+	}
+	for k, v := range change {
+		if v == "" {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 type InstallRequest struct {
@@ -68,6 +127,8 @@ type InstallRequest struct {
 	// Archive is the chart's .tgz as the catalog returned it: nothing is fetched at launch.
 	Archive  io.Reader
 	Values   []byte // JSON object
+	// Metadata replaces the release's; on an upgrade, a nil Metadata.Lifecycle keeps the
+	// release's lifecycle state.
 	Metadata ReleaseMetadata
 	Timeout  time.Duration
 	Upgrade  bool // allow replacing an existing release
@@ -142,6 +203,10 @@ type UpdateReleaseRequest struct {
 	ReleaseRef
 	FriendlyName *string
 	Shared       *bool
+	// Lifecycle sets these keys of the release's lifecycle state and leaves the others; an
+	// empty value removes its key. The change is atomic: keys set by two callers at once are
+	// both kept.
+	Lifecycle map[string]string
 }
 
 type UpdateReleaseResponse struct {
@@ -288,4 +353,29 @@ type QuotaRequest struct {
 type QuotaResponse struct {
 	Hard map[string]string
 	Used map[string]string
+}
+
+// FleetRequest asks for every release of the region.
+type FleetRequest struct{}
+
+type FleetResponse struct {
+	Releases []FleetRelease
+}
+
+// FleetRelease is one release of the region with where it belongs.
+type FleetRelease struct {
+	// Group is the group whose project holds the release; "" for its owner's personal project
+	// (Release.Metadata.Owner).
+	Group   string
+	Release Release
+	Usage   Usage
+}
+
+// Usage is what a release's pods use at one moment, as the cluster's metrics report it.
+type Usage struct {
+	CPUMillicores int64
+	MemoryBytes   int64
+	// Measured is when the measure was taken; zero when the region has none (no metrics API,
+	// or no pod of the release measured yet).
+	Measured time.Time
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,6 +54,8 @@ func TestRegion(t *testing.T, setup func(t *testing.T) RegionSetup) {
 	run("Ready", testRegionReady)
 	run("SuspendResume", testRegionSuspendResume)
 	run("UpdateRelease", testRegionUpdate)
+	run("Lifecycle", testRegionLifecycle)
+	run("Fleet", testRegionFleet)
 	run("Logs", testRegionLogs)
 	run("Events", testRegionEvents)
 	run("Quota", testRegionQuota)
@@ -239,7 +243,7 @@ func testRegionInstall(t *testing.T, k *regionKit) {
 	got := k.get(t, name, true)
 	want := kitMetadata
 	want.Owner = k.setup.Caller.Username
-	if got.Release.Metadata != want {
+	if !reflect.DeepEqual(got.Release.Metadata, want) {
 		t.Errorf("GetRelease: metadata %+v, want %+v", got.Release.Metadata, want)
 	}
 	if got.Release.Chart == "" || got.Release.ChartVersion == "" || got.Release.Namespace == "" {
@@ -341,6 +345,94 @@ func testRegionUpdate(t *testing.T, k *regionKit) {
 	}
 	if md := k.get(t, name, false).Release.Metadata; md.FriendlyName != friendly || md.Shared {
 		t.Errorf("UpdateRelease of Shared alone: metadata %+v, want the name kept and not shared", md)
+	}
+}
+
+// testRegionLifecycle checks that the lifecycle state is kept as given, that changes merge
+// key by key (the engine and the owner write different keys), survive an upgrade, and that
+// keys or values beyond the limits are refused.
+func testRegionLifecycle(t *testing.T, k *regionKit) {
+	name := k.installed(t)
+	update := func(change map[string]string) error {
+		_, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), Lifecycle: change})
+		return err
+	}
+	if err := update(map[string]string{"lastActive": "2026-12-06T10:00:00Z", "notice": "suspend"}); err != nil {
+		t.Fatalf("UpdateRelease (lifecycle): %v", err)
+	}
+	if err := update(map[string]string{"keepUntil": "2026-12-11T18:00:00Z", "notice": ""}); err != nil {
+		t.Fatalf("UpdateRelease (lifecycle, second writer): %v", err)
+	}
+	want := map[string]string{"lastActive": "2026-12-06T10:00:00Z", "keepUntil": "2026-12-11T18:00:00Z"}
+	if got := k.get(t, name, false).Release.Metadata.Lifecycle; !reflect.DeepEqual(got, want) {
+		t.Errorf("lifecycle after two changes: %v, want %v (keys merged, the emptied one removed)", got, want)
+	}
+	friendly := "Renamed with its lifecycle"
+	if _, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), FriendlyName: &friendly}); err != nil {
+		t.Fatalf("UpdateRelease (rename): %v", err)
+	}
+	if _, err := k.install(t, name, true); err != nil {
+		t.Fatalf("Install (upgrade): %v", err)
+	}
+	if got := k.get(t, name, false).Release.Metadata.Lifecycle; !reflect.DeepEqual(got, want) {
+		t.Errorf("lifecycle after a rename and an upgrade: %v, want %v", got, want)
+	}
+	for _, bad := range []map[string]string{
+		{"Not-a-key": "x"},
+		{"lastActive": strings.Repeat("x", sdk.MaxLifecycleValue+1)},
+	} {
+		if err := update(bad); !errors.Is(err, sdk.ErrInvalidArgument) {
+			t.Errorf("UpdateRelease with lifecycle %.40v: %v, want ErrInvalidArgument", bad, err)
+		}
+	}
+	many := map[string]string{}
+	for i := range sdk.MaxLifecycleKeys {
+		many[fmt.Sprintf("key%d", i)] = "x"
+	}
+	if err := update(many); !errors.Is(err, sdk.ErrInvalidArgument) {
+		t.Errorf("UpdateRelease past %d lifecycle keys: %v, want ErrInvalidArgument", sdk.MaxLifecycleKeys, err)
+	}
+}
+
+// testRegionFleet checks that the fleet lists a release with its owner, its project's group
+// and its lifecycle state, and stops listing it once uninstalled.
+func testRegionFleet(t *testing.T, k *regionKit) {
+	name := k.installed(t)
+	if _, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), Lifecycle: map[string]string{"keepUntil": "soon"}}); err != nil {
+		t.Fatalf("UpdateRelease: %v", err)
+	}
+	find := func() (sdk.FleetRelease, bool) {
+		t.Helper()
+		resp, err := k.r.Fleet(k.ctx, sdk.FleetRequest{})
+		if err != nil {
+			t.Fatalf("Fleet: %v", err)
+		}
+		for _, f := range resp.Releases {
+			if f.Release.Name == name && f.Release.Metadata.Owner == k.setup.Caller.Username && f.Group == k.project.Group {
+				return f, true
+			}
+		}
+		return sdk.FleetRelease{}, false
+	}
+	f, ok := find()
+	if !ok {
+		t.Fatalf("Fleet does not list %s of %s (group %q)", name, k.setup.Caller.Username, k.project.Group)
+	}
+	if f.Release.Metadata.Lifecycle["keepUntil"] != "soon" || f.Release.Namespace == "" {
+		t.Errorf("Fleet: %s with lifecycle %v in namespace %q", name, f.Release.Metadata.Lifecycle, f.Release.Namespace)
+	}
+	if _, err := k.r.Uninstall(k.ctx, sdk.UninstallRequest{ReleaseRef: k.ref(name)}); err != nil {
+		t.Fatalf("Uninstall: %v", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, ok := find(); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Fleet still lists %s 30 s after its uninstall", name)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

@@ -59,7 +59,8 @@ var rules = map[sdk.Kind]map[string]rule{
 		"Events":        {"", ObjServices, ActRead},
 		"Quota":         {"", ObjQuota, ActRead},
 		"History":       {"", ObjServices, ActRead},
-		"Rollback":      {"", ObjServices, ActLaunch}, // it changes what runs, as Install does
+		"Rollback":      {"", ObjServices, ActLaunch},     // it changes what runs, as Install does
+		"Fleet":         {Platform, ObjServices, ActRead}, // every project's services
 	}),
 }
 

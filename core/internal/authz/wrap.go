@@ -254,6 +254,9 @@ func (g guardedRegion) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseR
 		return g.r.UpdateRelease(ctx, req)
 	})
 }
+func (g guardedRegion) Fleet(ctx context.Context, req sdk.FleetRequest) (sdk.FleetResponse, error) {
+	return guard(ctx, g.a, re, "Fleet", func(Scope) (sdk.FleetResponse, error) { return g.r.Fleet(ctx, req) })
+}
 func (g guardedRegion) ListReleases(ctx context.Context, req sdk.ListReleasesRequest) (sdk.ListReleasesResponse, error) {
 	return guard(ctx, g.a, re, "ListReleases", func(s Scope) (sdk.ListReleasesResponse, error) {
 		req.Caller, req.Project = s.User.Caller(), s.Project.SDK()

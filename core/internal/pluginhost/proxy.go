@@ -176,6 +176,10 @@ func (p regionProxy) Quota(ctx context.Context, req sdk.QuotaRequest) (sdk.Quota
 func (p regionProxy) History(ctx context.Context, req sdk.HistoryRequest) (sdk.HistoryResponse, error) {
 	return call(ctx, p.i, "History", func(s sdk.Region) (sdk.HistoryResponse, error) { return s.History(ctx, req) })
 }
+func (p regionProxy) Fleet(ctx context.Context, req sdk.FleetRequest) (sdk.FleetResponse, error) {
+	return call(ctx, p.i, "Fleet", func(s sdk.Region) (sdk.FleetResponse, error) { return s.Fleet(ctx, req) })
+}
+
 func (p regionProxy) Rollback(ctx context.Context, req sdk.RollbackRequest) (sdk.RollbackResponse, error) {
 	return call(ctx, p.i, "Rollback", func(s sdk.Region) (sdk.RollbackResponse, error) { return s.Rollback(ctx, req) })
 }

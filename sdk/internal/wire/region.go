@@ -13,12 +13,12 @@ import (
 
 func toReleaseMetadata(m sdk.ReleaseMetadata) *pb.ReleaseMetadata {
 	return &pb.ReleaseMetadata{Catalog: m.Catalog, Chart: m.Chart, Owner: m.Owner, FriendlyName: m.FriendlyName, Shared: m.Shared,
-		SecretsTokenAccessor: m.SecretsTokenAccessor}
+		SecretsTokenAccessor: m.SecretsTokenAccessor, Lifecycle: m.Lifecycle}
 }
 
 func fromReleaseMetadata(m *pb.ReleaseMetadata) sdk.ReleaseMetadata {
 	return sdk.ReleaseMetadata{Catalog: m.GetCatalog(), Chart: m.GetChart(), Owner: m.GetOwner(), FriendlyName: m.GetFriendlyName(), Shared: m.GetShared(),
-		SecretsTokenAccessor: m.GetSecretsTokenAccessor()}
+		SecretsTokenAccessor: m.GetSecretsTokenAccessor(), Lifecycle: m.GetLifecycle()}
 }
 
 func toRelease(r sdk.Release) *pb.Release {
@@ -49,6 +49,19 @@ func toReleaseRef(r sdk.ReleaseRef) *pb.ReleaseRef {
 
 func fromReleaseRef(r *pb.ReleaseRef) sdk.ReleaseRef {
 	return sdk.ReleaseRef{Caller: fromCaller(r.GetCaller()), Project: fromProject(r.GetProject()), Name: r.GetName()}
+}
+
+func toFleetRelease(r sdk.FleetRelease) *pb.FleetRelease {
+	return &pb.FleetRelease{Group: r.Group, Release: toRelease(r.Release), Usage: &pb.Usage{
+		CpuMillicores: r.Usage.CPUMillicores, MemoryBytes: r.Usage.MemoryBytes, Measured: toTimestamp(r.Usage.Measured),
+	}}
+}
+
+func fromFleetRelease(r *pb.FleetRelease) sdk.FleetRelease {
+	u := r.GetUsage()
+	return sdk.FleetRelease{Group: r.GetGroup(), Release: fromRelease(r.GetRelease()), Usage: sdk.Usage{
+		CPUMillicores: u.GetCpuMillicores(), MemoryBytes: u.GetMemoryBytes(), Measured: fromTimestamp(u.GetMeasured()),
+	}}
 }
 
 // ---- server ----
@@ -114,7 +127,7 @@ func (s *regionServer) Resume(ctx context.Context, req *pb.ReleaseRef) (*pb.Resu
 
 func (s *regionServer) UpdateRelease(ctx context.Context, req *pb.UpdateReleaseRequest) (*pb.UpdateReleaseResponse, error) {
 	resp, err := s.impl.UpdateRelease(ctx, sdk.UpdateReleaseRequest{
-		ReleaseRef: fromReleaseRef(req.GetRef()), FriendlyName: req.FriendlyName, Shared: req.Shared,
+		ReleaseRef: fromReleaseRef(req.GetRef()), FriendlyName: req.FriendlyName, Shared: req.Shared, Lifecycle: req.GetLifecycle(),
 	})
 	if err != nil {
 		return nil, toStatus(err)
@@ -189,6 +202,14 @@ func (s *regionServer) Rollback(ctx context.Context, req *pb.RollbackRequest) (*
 		return nil, toStatus(err)
 	}
 	return &pb.RollbackResponse{Release: toRelease(resp.Release)}, nil
+}
+
+func (s *regionServer) Fleet(ctx context.Context, _ *pb.FleetRequest) (*pb.FleetResponse, error) {
+	resp, err := s.impl.Fleet(ctx, sdk.FleetRequest{})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pb.FleetResponse{Releases: mapSlice(resp.Releases, toFleetRelease)}, nil
 }
 
 // ---- client ----
@@ -280,7 +301,7 @@ func (c *regionClient) Resume(ctx context.Context, req sdk.ResumeRequest) (sdk.R
 
 func (c *regionClient) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseRequest) (sdk.UpdateReleaseResponse, error) {
 	resp, err := c.client.UpdateRelease(ctx, &pb.UpdateReleaseRequest{
-		Ref: toReleaseRef(req.ReleaseRef), FriendlyName: req.FriendlyName, Shared: req.Shared,
+		Ref: toReleaseRef(req.ReleaseRef), FriendlyName: req.FriendlyName, Shared: req.Shared, Lifecycle: req.Lifecycle,
 	})
 	if err != nil {
 		return sdk.UpdateReleaseResponse{}, fromStatus(err)
@@ -387,3 +408,11 @@ var (
 	_ sdk.Region      = (*regionClient)(nil)
 	_ pb.RegionServer = (*regionServer)(nil)
 )
+
+func (c *regionClient) Fleet(ctx context.Context, _ sdk.FleetRequest) (sdk.FleetResponse, error) {
+	resp, err := c.client.Fleet(ctx, &pb.FleetRequest{})
+	if err != nil {
+		return sdk.FleetResponse{}, fromStatus(err)
+	}
+	return sdk.FleetResponse{Releases: mapSlice(resp.GetReleases(), fromFleetRelease)}, nil
+}

@@ -32,6 +32,7 @@ type Region struct {
 }
 
 type namespace struct {
+	project  sdk.Project
 	releases map[string]*release
 }
 
@@ -44,6 +45,7 @@ type release struct {
 	gone     chan struct{} // closed when the release is uninstalled
 	manifest string
 	history  []revision // the oldest first
+	usage    sdk.Usage
 }
 
 // revision is what a release was at one revision: enough to roll back to it.
@@ -112,7 +114,7 @@ func (r *Region) Onboard(_ context.Context, req sdk.OnboardRequest) (sdk.Onboard
 	if r.namespaces[req.Project.ID] != nil {
 		return sdk.OnboardResponse{Namespace: req.Project.ID}, nil
 	}
-	r.namespaces[req.Project.ID] = &namespace{releases: map[string]*release{}}
+	r.namespaces[req.Project.ID] = &namespace{project: req.Project, releases: map[string]*release{}}
 	return sdk.OnboardResponse{Namespace: req.Project.ID, Created: true}, nil
 }
 
@@ -252,7 +254,11 @@ func (r *Region) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	rel.values = values
 	rel.rel.Chart, rel.rel.ChartVersion, rel.rel.AppVersion = chart.name, chart.version, chart.appVersion
 	rel.rel.Revision++
+	kept := rel.rel.Metadata.Lifecycle
 	rel.rel.Metadata = req.Metadata
+	if req.Metadata.Lifecycle == nil {
+		rel.rel.Metadata.Lifecycle = kept
+	}
 	rel.rel.Suspendable = chart.suspendable
 	rel.rel.Notes = fmt.Sprintf("%s runs %s %s.", req.ReleaseName, chart.name, chart.version)
 	rel.manifest = fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n  namespace: %s\n", req.ReleaseName, req.Project.ID)
@@ -346,6 +352,7 @@ func (rel *release) snapshot() sdk.Release {
 	out := rel.rel
 	out.Workloads = slices.Clone(rel.rel.Workloads)
 	out.URLs = slices.Clone(rel.rel.URLs)
+	out.Metadata.Lifecycle = maps.Clone(rel.rel.Metadata.Lifecycle)
 	return out
 }
 
@@ -415,7 +422,41 @@ func (r *Region) UpdateRelease(_ context.Context, req sdk.UpdateReleaseRequest) 
 	if req.Shared != nil {
 		rel.rel.Metadata.Shared = *req.Shared
 	}
+	if len(req.Lifecycle) > 0 {
+		if err := sdk.CheckLifecycle(rel.rel.Metadata.Lifecycle, req.Lifecycle); err != nil {
+			return sdk.UpdateReleaseResponse{}, err
+		}
+		rel.rel.Metadata.Lifecycle = sdk.MergeLifecycle(rel.rel.Metadata.Lifecycle, req.Lifecycle)
+	}
 	return sdk.UpdateReleaseResponse{Release: rel.snapshot()}, nil
+}
+
+// Fleet lists the releases of every project, with the usage SetUsage last gave each.
+func (r *Region) Fleet(context.Context, sdk.FleetRequest) (sdk.FleetResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var resp sdk.FleetResponse
+	for _, id := range slices.Sorted(maps.Keys(r.namespaces)) {
+		ns := r.namespaces[id]
+		for _, name := range slices.Sorted(maps.Keys(ns.releases)) {
+			rel := ns.releases[name]
+			resp.Releases = append(resp.Releases, sdk.FleetRelease{Group: ns.project.Group, Release: rel.snapshot(), Usage: rel.usage})
+		}
+	}
+	return resp, nil
+}
+
+// SetUsage sets what a release uses, as a cluster's metrics would report it: the memory region
+// has no pods to measure.
+func (r *Region) SetUsage(ref sdk.ReleaseRef, u sdk.Usage) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rel, err := r.find(ref)
+	if err != nil {
+		return err
+	}
+	rel.usage = u
+	return nil
 }
 
 func (r *Region) ListReleases(_ context.Context, req sdk.ListReleasesRequest) (sdk.ListReleasesResponse, error) {

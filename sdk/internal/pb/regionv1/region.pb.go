@@ -136,6 +136,7 @@ type ReleaseMetadata struct {
 	FriendlyName         string                 `protobuf:"bytes,4,opt,name=friendly_name,json=friendlyName,proto3" json:"friendly_name,omitempty"`
 	Shared               bool                   `protobuf:"varint,5,opt,name=shared,proto3" json:"shared,omitempty"`
 	SecretsTokenAccessor string                 `protobuf:"bytes,6,opt,name=secrets_token_accessor,json=secretsTokenAccessor,proto3" json:"secrets_token_accessor,omitempty"`
+	Lifecycle            map[string]string      `protobuf:"bytes,7,rep,name=lifecycle,proto3" json:"lifecycle,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
 }
@@ -210,6 +211,13 @@ func (x *ReleaseMetadata) GetSecretsTokenAccessor() string {
 		return x.SecretsTokenAccessor
 	}
 	return ""
+}
+
+func (x *ReleaseMetadata) GetLifecycle() map[string]string {
+	if x != nil {
+		return x.Lifecycle
+	}
+	return nil
 }
 
 type InstallHeader struct {
@@ -623,10 +631,12 @@ func (*ResumeResponse) Descriptor() ([]byte, []int) {
 }
 
 type UpdateReleaseRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ref           *ReleaseRef            `protobuf:"bytes,1,opt,name=ref,proto3" json:"ref,omitempty"`
-	FriendlyName  *string                `protobuf:"bytes,2,opt,name=friendly_name,json=friendlyName,proto3,oneof" json:"friendly_name,omitempty"`
-	Shared        *bool                  `protobuf:"varint,3,opt,name=shared,proto3,oneof" json:"shared,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Ref          *ReleaseRef            `protobuf:"bytes,1,opt,name=ref,proto3" json:"ref,omitempty"`
+	FriendlyName *string                `protobuf:"bytes,2,opt,name=friendly_name,json=friendlyName,proto3,oneof" json:"friendly_name,omitempty"`
+	Shared       *bool                  `protobuf:"varint,3,opt,name=shared,proto3,oneof" json:"shared,omitempty"`
+	// Keys to set; an empty value removes its key.
+	Lifecycle     map[string]string `protobuf:"bytes,4,rep,name=lifecycle,proto3" json:"lifecycle,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -680,6 +690,13 @@ func (x *UpdateReleaseRequest) GetShared() bool {
 		return *x.Shared
 	}
 	return false
+}
+
+func (x *UpdateReleaseRequest) GetLifecycle() map[string]string {
+	if x != nil {
+		return x.Lifecycle
+	}
+	return nil
 }
 
 type UpdateReleaseResponse struct {
@@ -1798,6 +1815,206 @@ func (x *QuotaResponse) GetUsed() map[string]string {
 	return nil
 }
 
+type FleetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FleetRequest) Reset() {
+	*x = FleetRequest{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FleetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FleetRequest) ProtoMessage() {}
+
+func (x *FleetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FleetRequest.ProtoReflect.Descriptor instead.
+func (*FleetRequest) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{28}
+}
+
+type Usage struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CpuMillicores int64                  `protobuf:"varint,1,opt,name=cpu_millicores,json=cpuMillicores,proto3" json:"cpu_millicores,omitempty"`
+	MemoryBytes   int64                  `protobuf:"varint,2,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
+	Measured      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=measured,proto3" json:"measured,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Usage) Reset() {
+	*x = Usage{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Usage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Usage) ProtoMessage() {}
+
+func (x *Usage) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Usage.ProtoReflect.Descriptor instead.
+func (*Usage) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *Usage) GetCpuMillicores() int64 {
+	if x != nil {
+		return x.CpuMillicores
+	}
+	return 0
+}
+
+func (x *Usage) GetMemoryBytes() int64 {
+	if x != nil {
+		return x.MemoryBytes
+	}
+	return 0
+}
+
+func (x *Usage) GetMeasured() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Measured
+	}
+	return nil
+}
+
+type FleetRelease struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         string                 `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	Release       *Release               `protobuf:"bytes,2,opt,name=release,proto3" json:"release,omitempty"`
+	Usage         *Usage                 `protobuf:"bytes,3,opt,name=usage,proto3" json:"usage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FleetRelease) Reset() {
+	*x = FleetRelease{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FleetRelease) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FleetRelease) ProtoMessage() {}
+
+func (x *FleetRelease) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FleetRelease.ProtoReflect.Descriptor instead.
+func (*FleetRelease) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *FleetRelease) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *FleetRelease) GetRelease() *Release {
+	if x != nil {
+		return x.Release
+	}
+	return nil
+}
+
+func (x *FleetRelease) GetUsage() *Usage {
+	if x != nil {
+		return x.Usage
+	}
+	return nil
+}
+
+type FleetResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Releases      []*FleetRelease        `protobuf:"bytes,1,rep,name=releases,proto3" json:"releases,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FleetResponse) Reset() {
+	*x = FleetResponse{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FleetResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FleetResponse) ProtoMessage() {}
+
+func (x *FleetResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FleetResponse.ProtoReflect.Descriptor instead.
+func (*FleetResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *FleetResponse) GetReleases() []*FleetRelease {
+	if x != nil {
+		return x.Releases
+	}
+	return nil
+}
+
 var File_basalt_region_v1_region_proto protoreflect.FileDescriptor
 
 const file_basalt_region_v1_region_proto_rawDesc = "" +
@@ -1808,14 +2025,18 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\aproject\x18\x02 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\"I\n" +
 	"\x0fOnboardResponse\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x18\n" +
-	"\acreated\x18\x02 \x01(\bR\acreated\"\xca\x01\n" +
+	"\acreated\x18\x02 \x01(\bR\acreated\"\xd8\x02\n" +
 	"\x0fReleaseMetadata\x12\x18\n" +
 	"\acatalog\x18\x01 \x01(\tR\acatalog\x12\x14\n" +
 	"\x05chart\x18\x02 \x01(\tR\x05chart\x12\x14\n" +
 	"\x05owner\x18\x03 \x01(\tR\x05owner\x12#\n" +
 	"\rfriendly_name\x18\x04 \x01(\tR\ffriendlyName\x12\x16\n" +
 	"\x06shared\x18\x05 \x01(\bR\x06shared\x124\n" +
-	"\x16secrets_token_accessor\x18\x06 \x01(\tR\x14secretsTokenAccessor\"\xe9\x03\n" +
+	"\x16secrets_token_accessor\x18\x06 \x01(\tR\x14secretsTokenAccessor\x12N\n" +
+	"\tlifecycle\x18\a \x03(\v20.basalt.region.v1.ReleaseMetadata.LifecycleEntryR\tlifecycle\x1a<\n" +
+	"\x0eLifecycleEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe9\x03\n" +
 	"\rInstallHeader\x120\n" +
 	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x123\n" +
 	"\aproject\x18\x02 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\x12!\n" +
@@ -1844,11 +2065,15 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x04name\x18\x03 \x01(\tR\x04name\"\x13\n" +
 	"\x11UninstallResponse\"\x11\n" +
 	"\x0fSuspendResponse\"\x10\n" +
-	"\x0eResumeResponse\"\xaa\x01\n" +
+	"\x0eResumeResponse\"\xbd\x02\n" +
 	"\x14UpdateReleaseRequest\x12.\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.basalt.region.v1.ReleaseRefR\x03ref\x12(\n" +
 	"\rfriendly_name\x18\x02 \x01(\tH\x00R\ffriendlyName\x88\x01\x01\x12\x1b\n" +
-	"\x06shared\x18\x03 \x01(\bH\x01R\x06shared\x88\x01\x01B\x10\n" +
+	"\x06shared\x18\x03 \x01(\bH\x01R\x06shared\x88\x01\x01\x12S\n" +
+	"\tlifecycle\x18\x04 \x03(\v25.basalt.region.v1.UpdateReleaseRequest.LifecycleEntryR\tlifecycle\x1a<\n" +
+	"\x0eLifecycleEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x10\n" +
 	"\x0e_friendly_nameB\t\n" +
 	"\a_shared\"L\n" +
 	"\x15UpdateReleaseResponse\x123\n" +
@@ -1940,7 +2165,18 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a7\n" +
 	"\tUsedEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x012\x9b\b\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x0e\n" +
+	"\fFleetRequest\"\x89\x01\n" +
+	"\x05Usage\x12%\n" +
+	"\x0ecpu_millicores\x18\x01 \x01(\x03R\rcpuMillicores\x12!\n" +
+	"\fmemory_bytes\x18\x02 \x01(\x03R\vmemoryBytes\x126\n" +
+	"\bmeasured\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bmeasured\"\x88\x01\n" +
+	"\fFleetRelease\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x123\n" +
+	"\arelease\x18\x02 \x01(\v2\x19.basalt.region.v1.ReleaseR\arelease\x12-\n" +
+	"\x05usage\x18\x03 \x01(\v2\x17.basalt.region.v1.UsageR\x05usage\"K\n" +
+	"\rFleetResponse\x12:\n" +
+	"\breleases\x18\x01 \x03(\v2\x1e.basalt.region.v1.FleetReleaseR\breleases2\xe5\b\n" +
 	"\x06Region\x12N\n" +
 	"\aOnboard\x12 .basalt.region.v1.OnboardRequest\x1a!.basalt.region.v1.OnboardResponse\x12N\n" +
 	"\aInstall\x12\x1e.basalt.region.v1.InstallChunk\x1a!.basalt.region.v1.InstallResponse(\x01\x12N\n" +
@@ -1955,7 +2191,8 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x06Events\x12\x1f.basalt.region.v1.EventsRequest\x1a\x17.basalt.region.v1.Event0\x01\x12H\n" +
 	"\x05Quota\x12\x1e.basalt.region.v1.QuotaRequest\x1a\x1f.basalt.region.v1.QuotaResponse\x12J\n" +
 	"\aHistory\x12\x1c.basalt.region.v1.ReleaseRef\x1a!.basalt.region.v1.HistoryResponse\x12Q\n" +
-	"\bRollback\x12!.basalt.region.v1.RollbackRequest\x1a\".basalt.region.v1.RollbackResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
+	"\bRollback\x12!.basalt.region.v1.RollbackRequest\x1a\".basalt.region.v1.RollbackResponse\x12H\n" +
+	"\x05Fleet\x12\x1e.basalt.region.v1.FleetRequest\x1a\x1f.basalt.region.v1.FleetResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
 
 var (
 	file_basalt_region_v1_region_proto_rawDescOnce sync.Once
@@ -1969,7 +2206,7 @@ func file_basalt_region_v1_region_proto_rawDescGZIP() []byte {
 	return file_basalt_region_v1_region_proto_rawDescData
 }
 
-var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*OnboardRequest)(nil),        // 0: basalt.region.v1.OnboardRequest
 	(*OnboardResponse)(nil),       // 1: basalt.region.v1.OnboardResponse
@@ -1999,80 +2236,94 @@ var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*RollbackResponse)(nil),      // 25: basalt.region.v1.RollbackResponse
 	(*QuotaRequest)(nil),          // 26: basalt.region.v1.QuotaRequest
 	(*QuotaResponse)(nil),         // 27: basalt.region.v1.QuotaResponse
-	nil,                           // 28: basalt.region.v1.InstallHeader.SecretDataEntry
-	nil,                           // 29: basalt.region.v1.QuotaResponse.HardEntry
-	nil,                           // 30: basalt.region.v1.QuotaResponse.UsedEntry
-	(*pluginv1.Caller)(nil),       // 31: basalt.plugin.v1.Caller
-	(*pluginv1.Project)(nil),      // 32: basalt.plugin.v1.Project
-	(*durationpb.Duration)(nil),   // 33: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 34: google.protobuf.Timestamp
+	(*FleetRequest)(nil),          // 28: basalt.region.v1.FleetRequest
+	(*Usage)(nil),                 // 29: basalt.region.v1.Usage
+	(*FleetRelease)(nil),          // 30: basalt.region.v1.FleetRelease
+	(*FleetResponse)(nil),         // 31: basalt.region.v1.FleetResponse
+	nil,                           // 32: basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	nil,                           // 33: basalt.region.v1.InstallHeader.SecretDataEntry
+	nil,                           // 34: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	nil,                           // 35: basalt.region.v1.QuotaResponse.HardEntry
+	nil,                           // 36: basalt.region.v1.QuotaResponse.UsedEntry
+	(*pluginv1.Caller)(nil),       // 37: basalt.plugin.v1.Caller
+	(*pluginv1.Project)(nil),      // 38: basalt.plugin.v1.Project
+	(*durationpb.Duration)(nil),   // 39: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 40: google.protobuf.Timestamp
 }
 var file_basalt_region_v1_region_proto_depIdxs = []int32{
-	31, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
-	32, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
-	31, // 2: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
-	32, // 3: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
-	2,  // 4: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	33, // 5: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
-	28, // 6: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
-	3,  // 7: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
-	17, // 8: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
-	31, // 9: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
-	32, // 10: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
-	6,  // 11: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	17, // 12: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
-	31, // 13: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
-	32, // 14: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
-	17, // 15: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
-	6,  // 16: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	17, // 17: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
-	2,  // 18: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	16, // 19: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
-	34, // 20: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
-	6,  // 21: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	34, // 22: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
-	6,  // 23: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	34, // 24: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
-	34, // 25: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
-	22, // 26: basalt.region.v1.HistoryResponse.revisions:type_name -> basalt.region.v1.Revision
-	6,  // 27: basalt.region.v1.RollbackRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	33, // 28: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
-	17, // 29: basalt.region.v1.RollbackResponse.release:type_name -> basalt.region.v1.Release
-	31, // 30: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
-	32, // 31: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	29, // 32: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
-	30, // 33: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
-	0,  // 34: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
-	4,  // 35: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
-	6,  // 36: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
-	6,  // 37: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
-	6,  // 38: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
-	10, // 39: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
-	12, // 40: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
-	14, // 41: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
-	18, // 42: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
-	20, // 43: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
-	26, // 44: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
-	6,  // 45: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
-	24, // 46: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
-	1,  // 47: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
-	5,  // 48: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
-	7,  // 49: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
-	8,  // 50: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
-	9,  // 51: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
-	11, // 52: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
-	13, // 53: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
-	15, // 54: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
-	19, // 55: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
-	21, // 56: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
-	27, // 57: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
-	23, // 58: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
-	25, // 59: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
-	47, // [47:60] is the sub-list for method output_type
-	34, // [34:47] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	37, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
+	38, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
+	32, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	37, // 3: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
+	38, // 4: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
+	2,  // 5: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
+	39, // 6: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
+	33, // 7: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
+	3,  // 8: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
+	17, // 9: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
+	37, // 10: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
+	38, // 11: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
+	6,  // 12: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	34, // 13: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	17, // 14: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
+	37, // 15: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
+	38, // 16: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
+	17, // 17: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
+	6,  // 18: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	17, // 19: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
+	2,  // 20: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
+	16, // 21: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
+	40, // 22: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
+	6,  // 23: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	40, // 24: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	6,  // 25: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	40, // 26: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
+	40, // 27: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
+	22, // 28: basalt.region.v1.HistoryResponse.revisions:type_name -> basalt.region.v1.Revision
+	6,  // 29: basalt.region.v1.RollbackRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	39, // 30: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
+	17, // 31: basalt.region.v1.RollbackResponse.release:type_name -> basalt.region.v1.Release
+	37, // 32: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
+	38, // 33: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	35, // 34: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
+	36, // 35: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
+	40, // 36: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
+	17, // 37: basalt.region.v1.FleetRelease.release:type_name -> basalt.region.v1.Release
+	29, // 38: basalt.region.v1.FleetRelease.usage:type_name -> basalt.region.v1.Usage
+	30, // 39: basalt.region.v1.FleetResponse.releases:type_name -> basalt.region.v1.FleetRelease
+	0,  // 40: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
+	4,  // 41: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
+	6,  // 42: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
+	6,  // 43: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
+	6,  // 44: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
+	10, // 45: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
+	12, // 46: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
+	14, // 47: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
+	18, // 48: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
+	20, // 49: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
+	26, // 50: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
+	6,  // 51: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
+	24, // 52: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
+	28, // 53: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
+	1,  // 54: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
+	5,  // 55: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
+	7,  // 56: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
+	8,  // 57: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
+	9,  // 58: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
+	11, // 59: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
+	13, // 60: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
+	15, // 61: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
+	19, // 62: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
+	21, // 63: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
+	27, // 64: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
+	23, // 65: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
+	25, // 66: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
+	31, // 67: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
+	54, // [54:68] is the sub-list for method output_type
+	40, // [40:54] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_basalt_region_v1_region_proto_init() }
@@ -2091,7 +2342,7 @@ func file_basalt_region_v1_region_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_region_v1_region_proto_rawDesc), len(file_basalt_region_v1_region_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   31,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

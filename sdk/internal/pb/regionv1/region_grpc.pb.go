@@ -32,6 +32,7 @@ const (
 	Region_Quota_FullMethodName         = "/basalt.region.v1.Region/Quota"
 	Region_History_FullMethodName       = "/basalt.region.v1.Region/History"
 	Region_Rollback_FullMethodName      = "/basalt.region.v1.Region/Rollback"
+	Region_Fleet_FullMethodName         = "/basalt.region.v1.Region/Fleet"
 )
 
 // RegionClient is the client API for Region service.
@@ -52,6 +53,7 @@ type RegionClient interface {
 	Quota(ctx context.Context, in *QuotaRequest, opts ...grpc.CallOption) (*QuotaResponse, error)
 	History(ctx context.Context, in *ReleaseRef, opts ...grpc.CallOption) (*HistoryResponse, error)
 	Rollback(ctx context.Context, in *RollbackRequest, opts ...grpc.CallOption) (*RollbackResponse, error)
+	Fleet(ctx context.Context, in *FleetRequest, opts ...grpc.CallOption) (*FleetResponse, error)
 }
 
 type regionClient struct {
@@ -213,6 +215,16 @@ func (c *regionClient) Rollback(ctx context.Context, in *RollbackRequest, opts .
 	return out, nil
 }
 
+func (c *regionClient) Fleet(ctx context.Context, in *FleetRequest, opts ...grpc.CallOption) (*FleetResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FleetResponse)
+	err := c.cc.Invoke(ctx, Region_Fleet_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RegionServer is the server API for Region service.
 // All implementations must embed UnimplementedRegionServer
 // for forward compatibility.
@@ -231,6 +243,7 @@ type RegionServer interface {
 	Quota(context.Context, *QuotaRequest) (*QuotaResponse, error)
 	History(context.Context, *ReleaseRef) (*HistoryResponse, error)
 	Rollback(context.Context, *RollbackRequest) (*RollbackResponse, error)
+	Fleet(context.Context, *FleetRequest) (*FleetResponse, error)
 	mustEmbedUnimplementedRegionServer()
 }
 
@@ -279,6 +292,9 @@ func (UnimplementedRegionServer) History(context.Context, *ReleaseRef) (*History
 }
 func (UnimplementedRegionServer) Rollback(context.Context, *RollbackRequest) (*RollbackResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Rollback not implemented")
+}
+func (UnimplementedRegionServer) Fleet(context.Context, *FleetRequest) (*FleetResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Fleet not implemented")
 }
 func (UnimplementedRegionServer) mustEmbedUnimplementedRegionServer() {}
 func (UnimplementedRegionServer) testEmbeddedByValue()                {}
@@ -510,6 +526,24 @@ func _Region_Rollback_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Region_Fleet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FleetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegionServer).Fleet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Region_Fleet_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegionServer).Fleet(ctx, req.(*FleetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Region_ServiceDesc is the grpc.ServiceDesc for Region service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -556,6 +590,10 @@ var Region_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Rollback",
 			Handler:    _Region_Rollback_Handler,
+		},
+		{
+			MethodName: "Fleet",
+			Handler:    _Region_Fleet_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
