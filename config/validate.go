@@ -78,6 +78,7 @@ func (c *Config) Validate() error {
 		bad("audit.webhook_timeout", "must be positive")
 	}
 	c.UI.validate(bad)
+	c.Lifecycle.validate(c.Regions, bad)
 	c.Telemetry.Tracing.validate(bad)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		bad("log.level", "must be one of debug, info, warn, error; got %q", c.Log.Level)

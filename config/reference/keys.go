@@ -162,7 +162,11 @@ func defaultOf(defaults map[string]any, path string) string {
 				var ids []string
 				for _, item := range v {
 					if m, ok := item.(map[string]any); ok {
-						ids = append(ids, fmt.Sprint(m["id"]))
+						id, ok := m["id"]
+						if !ok {
+							id = m["name"] // entries named rather than identified (lifecycle policies)
+						}
+						ids = append(ids, fmt.Sprint(id))
 					}
 				}
 				return "entries " + strings.Join(ids, ", ")

@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"github.com/basalt-dev/basalt/core/internal/catalog"
+	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/core/internal/launch"
 	"github.com/basalt-dev/basalt/core/internal/launch/form"
+	"github.com/basalt-dev/basalt/core/internal/lifecycle"
 	"github.com/basalt-dev/basalt/core/internal/scope"
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -147,7 +149,7 @@ func (l *Launch) Run(ctx context.Context, sc *scope.Scope, req Request) (_ *Laun
 	resp, err := region.Install(ctx, sdk.InstallRequest{
 		ReleaseName: p.Release, Archive: archive.Body, Values: valuesJSON, Timeout: p.Catalog.Timeout,
 		Metadata: sdk.ReleaseMetadata{Catalog: p.Catalog.ID, Chart: g.chartResp.Chart.Chart, Owner: sc.User.Username,
-			FriendlyName: p.Name, Shared: p.Shared, SecretsTokenAccessor: inj.accessor},
+			FriendlyName: p.Name, Shared: p.Shared, SecretsTokenAccessor: inj.accessor, Lifecycle: ownerLifecycle(sc.User)},
 		SecretData: inj.secretData,
 	})
 	if err != nil {
@@ -156,4 +158,13 @@ func (l *Launch) Run(ctx context.Context, sc *scope.Scope, req Request) (_ *Laun
 	l.cfg.Log.Info("service launched", "user", sc.User.Username, "project", sc.Project.ID,
 		"catalog", p.Catalog.ID, "chart", p.Plan.Chart, "version", p.Plan.Version, "service", p.Release)
 	return &Launched{Planned: *p, Service: resp.Release, Took: time.Since(start)}, nil
+}
+
+// ownerLifecycle is the lifecycle state a launch starts: where the engine's notices reach the
+// owner, since Basalt keeps no directory of users.
+func ownerLifecycle(u *identity.User) map[string]string {
+	if u.Email == "" || len(u.Email) > sdk.MaxLifecycleValue {
+		return nil
+	}
+	return map[string]string{lifecycle.KeyOwnerEmail: u.Email}
 }
