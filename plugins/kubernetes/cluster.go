@@ -62,6 +62,10 @@ type cluster struct {
 	// self is who the plugin is in the cluster, to which onboarding gives each project
 	// namespace: nothing more than that and namespace creation is needed cluster-wide.
 	self *rbacv1.Subject
+	// usage reads what pods use, for Fleet.
+	usage *podUsage
+	// unreadable holds the namespaces Fleet left out, so that it warns once about each.
+	unreadable sync.Map
 }
 
 type helmKey struct{ namespace, identity string }
@@ -92,12 +96,17 @@ func newCluster(s *settings, log *slog.Logger) (*cluster, error) {
 	if err != nil {
 		return nil, sdk.Errorf(sdk.ErrInvalidArgument, "kubernetes client: %v", err)
 	}
+	usage, err := newPodUsage(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	disco := memory.NewMemCacheClient(client.Discovery())
 	c := &cluster{
 		log: log, s: s, base: cfg, client: client, disco: disco, loader: loader,
 		mapper:  restmapper.NewDeferredDiscoveryRESTMapper(disco),
 		helm:    map[helmKey]*action.Configuration{},
 		getters: map[string]*restGetter{},
+		usage:   usage,
 	}
 	c.spaces = newSpaces(c)
 	return c, nil

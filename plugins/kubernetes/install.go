@@ -42,6 +42,9 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	if req.Archive == nil {
 		return sdk.InstallResponse{}, sdk.InvalidFields("invalid chart", sdk.FieldViolation{Field: "archive", Rule: "missing"})
 	}
+	if err := sdk.CheckLifecycle(nil, req.Metadata.Lifecycle); err != nil {
+		return sdk.InstallResponse{}, err
+	}
 	data, digest, err := readArchive(req.Archive)
 	if err != nil {
 		return sdk.InstallResponse{}, err
@@ -154,8 +157,8 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 			return sdk.InstallResponse{}, err
 		}
 	}
-	md := req.Metadata
-	if err := c.writeMetadata(context.WithoutCancel(ctx), sp, req.Project, req.ReleaseName, rec, md, digest); err != nil {
+	md, err := c.writeMetadata(context.WithoutCancel(ctx), sp, req.Project, req.ReleaseName, rec, req.Metadata, digest)
+	if err != nil {
 		return sdk.InstallResponse{}, err
 	}
 	c.archives.put(digest, data)

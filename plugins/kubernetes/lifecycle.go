@@ -117,8 +117,10 @@ func (p *Plugin) Uninstall(ctx context.Context, req sdk.UninstallRequest) (sdk.U
 	return sdk.UninstallResponse{}, nil
 }
 
-// UpdateRelease renames or (un)shares a release by changing its metadata Secret, created for
-// a release installed without Basalt.
+// UpdateRelease renames or (un)shares a release and changes its lifecycle state, in its
+// metadata Secret, created for a release installed without Basalt. Each change is made to the
+// Secret as the API server holds it, so that two callers changing different keys at once keep
+// both.
 func (p *Plugin) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseRequest) (sdk.UpdateReleaseResponse, error) {
 	f, err := p.find(ctx, req.ReleaseRef)
 	if err != nil {
@@ -128,25 +130,41 @@ func (p *Plugin) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseRequest
 	if err != nil {
 		return sdk.UpdateReleaseResponse{}, err
 	}
-	md := f.md
-	if req.FriendlyName != nil {
-		md.FriendlyName = *req.FriendlyName
+	if err := sdk.CheckLifecycle(f.md.Lifecycle, req.Lifecycle); err != nil {
+		return sdk.UpdateReleaseResponse{}, err
 	}
-	if req.Shared != nil {
-		md.Shared = *req.Shared
-	}
-	if f.has {
-		err = c.updateMetadata(ctx, f.sp, req.Name, func(s *corev1.Secret) {
-			delete(s.Data, "friendlyName")
-			maps.Copy(s.Data, metadataData(md))
-		})
-	} else {
+	if !f.has {
 		first, ferr := c.client.CoreV1().Secrets(f.ns).Get(ctx, helmRecord(req.Name, 1), metav1.GetOptions{})
 		if ferr != nil {
 			first = f.rec
 		}
-		err = c.writeMetadata(ctx, f.sp, req.Project, req.Name, first, md, "")
+		if _, err := c.writeMetadata(ctx, f.sp, req.Project, req.Name, first, f.md, ""); err != nil {
+			return sdk.UpdateReleaseResponse{}, err
+		}
 	}
+	err = c.updateMetadata(ctx, f.sp, req.Name, func(s *corev1.Secret) error {
+		if req.FriendlyName != nil {
+			delete(s.Data, "friendlyName")
+		}
+		if req.FriendlyName != nil || req.Shared != nil {
+			md := metadataOf(s)
+			if req.FriendlyName != nil {
+				md.FriendlyName = *req.FriendlyName
+			}
+			if req.Shared != nil {
+				md.Shared = *req.Shared
+			}
+			maps.Copy(s.Data, metadataData(md))
+		}
+		if len(req.Lifecycle) > 0 {
+			have := lifecycleOf(s.Data)
+			if err := sdk.CheckLifecycle(have, req.Lifecycle); err != nil {
+				return err
+			}
+			setLifecycle(s.Data, sdk.MergeLifecycle(have, req.Lifecycle))
+		}
+		return nil
+	})
 	if err != nil {
 		return sdk.UpdateReleaseResponse{}, err
 	}

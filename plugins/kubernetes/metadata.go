@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"context"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -34,6 +35,38 @@ func groupOf(s *corev1.Secret) string {
 // accessorKey is Basalt's addition to Onyxia's keys: the accessor of the secrets store token
 // made for the release, revoked when it is deleted.
 const accessorKey = "secretsTokenAccessor"
+
+// lifecyclePrefix is Basalt's addition to Onyxia's keys: the core's lifecycle state of the
+// release, one data key per state key (lifecycle.keepUntil), which Onyxia ignores.
+const lifecyclePrefix = "lifecycle."
+
+// lifecycleOf returns the lifecycle state a metadata Secret's data holds, nil when none.
+func lifecycleOf(data map[string][]byte) map[string]string {
+	var state map[string]string
+	for k, v := range data {
+		if key, ok := strings.CutPrefix(k, lifecyclePrefix); ok {
+			if state == nil {
+				state = map[string]string{}
+			}
+			state[key] = string(v)
+		}
+	}
+	return state
+}
+
+// setLifecycle replaces the lifecycle state held in a metadata Secret's data.
+func setLifecycle(data map[string][]byte, state map[string]string) {
+	for k := range data {
+		if strings.HasPrefix(k, lifecyclePrefix) {
+			delete(data, k)
+		}
+	}
+	for k, v := range state {
+		if v != "" {
+			data[lifecyclePrefix+k] = []byte(v)
+		}
+	}
+}
 
 func metadataName(release string) string { return metadataPrefix + release }
 
@@ -71,15 +104,18 @@ func metadataOf(s *corev1.Secret) sdk.ReleaseMetadata {
 		Shared:       string(s.Data["share"]) == "true",
 
 		SecretsTokenAccessor: string(s.Data[accessorKey]),
+		Lifecycle:            lifecycleOf(s.Data),
 	}
 }
 
-// writeMetadata creates the release's metadata Secret, owned by its Helm record, or replaces
-// its data when it exists.
 // digestKey is Basalt's addition to Onyxia's keys: the archive the release was installed from.
 const digestKey = "chartDigest"
 
-func (c *cluster) writeMetadata(ctx context.Context, sp *space, project sdk.Project, release string, owner *corev1.Secret, md sdk.ReleaseMetadata, digest string) error {
+// writeMetadata creates the release's metadata Secret, owned by its Helm record, or replaces
+// its data when it exists, and returns the metadata written. A nil md.Lifecycle keeps the
+// lifecycle state the Secret holds: an upgrade does not end what the lifecycle engine knows
+// of the release.
+func (c *cluster) writeMetadata(ctx context.Context, sp *space, project sdk.Project, release string, owner *corev1.Secret, md sdk.ReleaseMetadata, digest string) (sdk.ReleaseMetadata, error) {
 	secrets := c.client.CoreV1().Secrets(sp.name)
 	want := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
@@ -96,27 +132,34 @@ func (c *cluster) writeMetadata(ctx context.Context, sp *space, project sdk.Proj
 	if !project.Personal() {
 		want.Data[groupKey] = []byte(project.Group)
 	}
+	setLifecycle(want.Data, md.Lifecycle)
 	if owner != nil {
 		want.OwnerReferences = []metav1.OwnerReference{recordOwner(owner)}
 	}
 	out, err := secrets.Create(ctx, want, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
-		return c.updateMetadata(ctx, sp, release, func(s *corev1.Secret) {
+		err = c.updateMetadata(ctx, sp, release, func(s *corev1.Secret) error {
+			if md.Lifecycle == nil {
+				setLifecycle(want.Data, lifecycleOf(s.Data))
+			}
 			s.Data = want.Data
 			if owner != nil && len(s.OwnerReferences) == 0 {
 				s.OwnerReferences = want.OwnerReferences
 			}
+			return nil
 		})
+		return metadataOf(want), err
 	}
 	if err != nil {
-		return kubeError("recording the release's metadata", err)
+		return sdk.ReleaseMetadata{}, kubeError("recording the release's metadata", err)
 	}
 	sp.wrote(out.Name, out.ResourceVersion)
-	return nil
+	return metadataOf(out), nil
 }
 
-// updateMetadata changes the metadata Secret of a release, retrying on conflicts.
-func (c *cluster) updateMetadata(ctx context.Context, sp *space, release string, change func(*corev1.Secret)) error {
+// updateMetadata changes the metadata Secret of a release, retrying on conflicts; an error
+// from change ends it unchanged.
+func (c *cluster) updateMetadata(ctx context.Context, sp *space, release string, change func(*corev1.Secret) error) error {
 	secrets := c.client.CoreV1().Secrets(sp.name)
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		s, err := secrets.Get(ctx, metadataName(release), metav1.GetOptions{})
@@ -126,7 +169,9 @@ func (c *cluster) updateMetadata(ctx context.Context, sp *space, release string,
 		if s.Data == nil {
 			s.Data = map[string][]byte{}
 		}
-		change(s)
+		if err := change(s); err != nil {
+			return err
+		}
 		out, err := secrets.Update(ctx, s, metav1.UpdateOptions{})
 		if err == nil {
 			sp.wrote(out.Name, out.ResourceVersion)

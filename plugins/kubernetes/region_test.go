@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -175,7 +176,7 @@ func TestJupyterLifecycle(t *testing.T) {
 		t.Fatalf("Install: %v", err)
 	}
 	t.Logf("Install returned in %v with status %s", time.Since(began), inst.Release.Status)
-	if inst.Release.Revision != 1 || inst.Release.Metadata != md {
+	if inst.Release.Revision != 1 || !reflect.DeepEqual(inst.Release.Metadata, md) {
 		t.Errorf("Install: %+v", inst.Release)
 	}
 	// Onyxia's metadata Secret, owned by Helm's first record.

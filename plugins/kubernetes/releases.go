@@ -235,26 +235,42 @@ func (p *Plugin) ListReleases(ctx context.Context, req sdk.ListReleasesRequest) 
 	if err != nil {
 		return sdk.ListReleasesResponse{}, err
 	}
+	var resp sdk.ListReleasesResponse
+	for _, r := range p.current(sp, inf, s.urlKinds()) {
+		if s.visible(req.Caller, req.Project, r.meta) {
+			resp.Releases = append(resp.Releases, inf.view(sp.name, r.d, metadataOf(r.meta)))
+		}
+	}
+	if resp.Releases == nil {
+		resp.Releases = []sdk.Release{}
+	}
+	return resp, nil
+}
+
+// installed is a release of a namespace as its caches hold it.
+type installed struct {
+	d    *decodedRelease
+	meta *corev1.Secret // Basalt's metadata; nil for a release installed without Basalt
+}
+
+// current returns the releases of a namespace that are installed, by name; superseded and
+// uninstalled records are history.
+func (p *Plugin) current(sp *space, inf *informersOf, kinds urlKinds) []installed {
 	latest := latestRecords(inf.releases.GetStore().List())
-	resp := sdk.ListReleasesResponse{Releases: make([]sdk.Release, 0, len(latest))}
-	kinds := s.urlKinds()
+	out := make([]installed, 0, len(latest))
 	for _, rec := range latest {
 		d, err := sp.decode(rec, kinds)
 		if err != nil {
-			p.log.Warn("unreadable helm record", "namespace", ns, "secret", rec.Name, "error", err)
+			p.log.Warn("unreadable helm record", "namespace", sp.name, "secret", rec.Name, "error", err)
 			continue
 		}
 		if d.rel.Info.Status == release.StatusUninstalled || d.rel.Info.Status == release.StatusSuperseded {
 			continue
 		}
-		meta := inf.metadataSecret(ns, d.rel.Name)
-		if !s.visible(req.Caller, req.Project, meta) {
-			continue
-		}
-		resp.Releases = append(resp.Releases, inf.view(ns, d, metadataOf(meta)))
+		out = append(out, installed{d: d, meta: inf.metadataSecret(sp.name, d.rel.Name)})
 	}
-	slices.SortFunc(resp.Releases, func(a, b sdk.Release) int { return strings.Compare(a.Name, b.Name) })
-	return resp, nil
+	slices.SortFunc(out, func(a, b installed) int { return strings.Compare(a.d.rel.Name, b.d.rel.Name) })
+	return out
 }
 
 // found is one release, read from the namespace's caches.

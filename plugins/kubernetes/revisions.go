@@ -211,12 +211,13 @@ func (c *cluster) followArchive(ctx context.Context, f *found, digest string, ar
 	if !f.has || digest == f.digest {
 		return nil
 	}
-	return c.updateMetadata(ctx, f.sp, f.d.rel.Name, func(s *corev1.Secret) {
+	return c.updateMetadata(ctx, f.sp, f.d.rel.Name, func(s *corev1.Secret) error {
 		if digest == "" {
 			delete(s.Data, digestKey)
 		} else {
 			s.Data[digestKey] = []byte(digest)
 		}
+		return nil
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -143,7 +144,7 @@ func TestUpgradeAndRollBackJupyter(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dry run of the upgrade to 2.5.2: %v", err)
 	}
-	if dry.Release.ChartVersion != "2.5.2" || dry.Release.Revision != 2 || dry.Release.Metadata != md {
+	if dry.Release.ChartVersion != "2.5.2" || dry.Release.Revision != 2 || !reflect.DeepEqual(dry.Release.Metadata, md) {
 		t.Errorf("dry run: release %s revision %d, metadata %+v; want 2.5.2 revision 2 with the request's metadata", dry.Release.ChartVersion, dry.Release.Revision, dry.Release.Metadata)
 	}
 	if !strings.Contains(dry.Manifest, "helm.sh/chart: jupyter-python-2.5.2") || !strings.Contains(dry.Manifest, "kind: StatefulSet") {

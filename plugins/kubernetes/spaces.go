@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	appslisters "k8s.io/client-go/listers/apps/v1"
@@ -130,6 +131,14 @@ func (sp *space) ready(ctx context.Context) (*informersOf, error) {
 		return nil, ctx.Err()
 	}
 	if inf.err != nil {
+		// Dropped, so that the next read tries again rather than repeat this failure until
+		// the caches idle.
+		sp.mu.Lock()
+		if sp.running == inf {
+			inf.stop()
+			sp.running = nil
+		}
+		sp.mu.Unlock()
 		return nil, inf.err
 	}
 	sp.awaitWrites(ctx, inf)
@@ -140,6 +149,16 @@ func (sp *space) start() *informersOf {
 	ctx, cancel := context.WithCancel(context.Background())
 	inf := &informersOf{stop: cancel, synced: make(chan struct{})}
 	client := sp.c.client
+	// A namespace the plugin may not read fails at once, not after the minute of retries
+	// waiting for the caches would take.
+	refusable, refuse := context.WithCancelCause(ctx)
+	syncCtx, endSync := context.WithTimeout(refusable, time.Minute)
+	onError := func(ctx context.Context, r *cache.Reflector, err error) {
+		if refused(err) {
+			refuse(err)
+		}
+		cache.DefaultWatchErrorHandler(ctx, r, err)
+	}
 	secrets := func(tweak func(*metav1.ListOptions)) cache.SharedIndexInformer {
 		lw := cache.NewFilteredListWatchFromClient(client.CoreV1().RESTClient(), "secrets", sp.name, tweak)
 		i := cache.NewSharedIndexInformer(lw, &corev1.Secret{}, 0, cache.Indexers{byRelease: func(obj any) ([]string, error) {
@@ -150,6 +169,7 @@ func (sp *space) start() *informersOf {
 			return []string{s.Labels["name"]}, nil
 		}})
 		_ = i.SetTransform(dropManagedFields)
+		_ = i.SetWatchErrorHandlerWithContext(onError)
 		return i
 	}
 	inf.releases = secrets(func(o *metav1.ListOptions) { o.LabelSelector = "owner=helm" })
@@ -159,26 +179,41 @@ func (sp *space) start() *informersOf {
 	inf.deployments = apps.Deployments().Lister()
 	inf.statefuls = apps.StatefulSets().Lister()
 	inf.daemons = apps.DaemonSets().Lister()
+	for _, i := range []cache.SharedIndexInformer{apps.Deployments().Informer(), apps.StatefulSets().Informer(), apps.DaemonSets().Informer()} {
+		_ = i.SetWatchErrorHandlerWithContext(onError)
+	}
 	go inf.releases.Run(ctx.Done())
 	go inf.metas.Run(ctx.Done())
 	factory.Start(ctx.Done())
 	go func() {
 		defer close(inf.synced)
-		syncCtx, done := context.WithTimeout(ctx, time.Minute)
-		defer done()
+		defer func() {
+			if endSync(); inf.err != nil {
+				cancel() // they stop retrying; the next read starts them again
+			}
+		}()
+		failed := func(what string) error {
+			if cause := context.Cause(syncCtx); refused(cause) {
+				return kubeError(what+" of namespace "+sp.name, cause)
+			}
+			return unavailable(what+" of namespace "+sp.name, syncCtx.Err())
+		}
 		if !cache.WaitForCacheSync(syncCtx.Done(), inf.releases.HasSynced, inf.metas.HasSynced) {
-			inf.err = unavailable("listing the releases of namespace "+sp.name, syncCtx.Err())
+			inf.err = failed("listing the releases")
 			return
 		}
 		for typ, ok := range factory.WaitForCacheSync(syncCtx.Done()) {
 			if !ok {
-				inf.err = unavailable("listing the "+typ.String()+" of namespace "+sp.name, syncCtx.Err())
+				inf.err = failed("listing the " + typ.String())
 				return
 			}
 		}
 	}()
 	return inf
 }
+
+// refused says the API server will not let the plugin read: retrying does not help.
+func refused(err error) bool { return apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) }
 
 // halt stops the caches; the next read starts them again.
 func (sp *space) halt() {
