@@ -92,7 +92,7 @@ func newServe(stderr io.Writer) *cobra.Command {
 				}
 			}
 
-			done := make(chan error, 2)
+			done := make(chan error, 3)
 			if addr := cfg.Server.MetricsAddress; addr != "" {
 				mln, err := net.Listen("tcp", addr)
 				if err != nil {
@@ -102,6 +102,15 @@ func newServe(stderr io.Writer) *cobra.Command {
 				go func() { done <- srv.ServeMetrics(mln) }()
 			}
 			go func() { done <- srv.Serve(ln) }()
+			// The lifecycle engine stops with the server; a failure to start it (its Lease's
+			// cluster unreachable) stops Basalt rather than leave services untended unseen.
+			engineCtx, stopEngine := context.WithCancel(ctx)
+			defer stopEngine()
+			go func() {
+				if err := srv.RunLifecycle(engineCtx); err != nil {
+					done <- fmt.Errorf("lifecycle engine: %w", err)
+				}
+			}()
 			select {
 			case err := <-done:
 				return err

@@ -303,6 +303,8 @@ var auditActions = map[string]string{
 	"POST /api/v1/projects/:project/services/:service/change":        "services.change",
 	"POST /api/v1/projects/:project/services/:service/change/plan":   "",
 	"POST /api/v1/projects/:project/services/:service/rollback":      "services.rollback",
+	"PUT /api/v1/projects/:project/services/:service/lifecycle":      "services.lifecycle",
+	"POST /api/v1/admin/services/actions":                            "fleet.action",
 	"POST /api/v1/projects/:project/services/:service/rollback/plan": "",
 	"POST /api/v1/projects/:project/launch/plan":                     "",
 	"PUT /api/v1/projects/:project/configurations/:name":             "configurations.save",

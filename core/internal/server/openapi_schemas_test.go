@@ -38,6 +38,9 @@ var answerTypes = map[string]any{
 	"ConfigurationList": ConfigurationList{}, "SavedConfiguration": SavedConfiguration{},
 	"ChangeForm": ChangeForm{}, "ChangeView": ChangeView{}, "DiffView": DiffView{}, "ValueChangeView": ValueChangeView{},
 	"RevisionList": RevisionList{}, "RevisionView": RevisionView{}, "RollbackView": RollbackView{},
+	"LifecycleView": LifecycleView{}, "ScheduleView": ScheduleView{}, "NoticeView": NoticeView{}, "LifecyclePolicy": LifecyclePolicy{},
+	"Notices": Notices{}, "ServiceNotice": ServiceNotice{}, "FleetList": FleetList{}, "FleetService": FleetService{},
+	"FleetActionResult": FleetActionResult{}, "FleetActionOutcome": FleetActionOutcome{},
 }
 
 // requestTypes are the bodies the handlers read. A request's schema says which fields a
@@ -47,6 +50,7 @@ var requestTypes = map[string]any{
 	"PolicyRequest": PolicyRequest{}, "WriteSecretRequest": WriteSecretRequest{}, "ServicePatch": ServicePatch{},
 	"S3ProfileInput": s3profile.Input{}, "QueryInput": documents.QueryInput{}, "LaunchRequest": action.Request{},
 	"ChangeRequest": action.ChangeRequest{}, "RollbackRequest": RollbackRequest{},
+	"LifecycleChange": LifecycleChange{}, "FleetActionRequest": FleetActionRequest{}, "FleetFilter": FleetFilter{},
 }
 
 // TestOpenAPISchemasMatchGoTypes fails when a schema of core/api/openapi.yaml and the Go type

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -24,6 +25,7 @@ import (
 	"github.com/basalt-dev/basalt/core/internal/catalog"
 	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/launch/action"
+	"github.com/basalt-dev/basalt/core/internal/lifecycle"
 	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/scope"
 	"github.com/basalt-dev/basalt/core/internal/sharelink"
@@ -42,6 +44,8 @@ type Options struct {
 	Authz *authz.Authorizer
 	// Portal is the built front end; nil or empty serves a page saying it is not built.
 	Portal fs.FS
+	// LifecycleClock is the lifecycle engine's clock; nil: time.Now. Tests drive it.
+	LifecycleClock func() time.Time
 }
 
 // Server is a configured HTTP server, ready to serve on a listener.
@@ -58,6 +62,7 @@ type Server struct {
 	changes  changeActions
 	launches *launchMetrics
 	audit    *audit.Recorder
+	engine   *lifecycle.Engine // nil when lifecycle.enabled is false
 }
 
 // New builds the server and its routes.
@@ -81,6 +86,9 @@ func New(opts Options) (*Server, error) {
 	s.changes = changeActions{change: action.NewChange(s.launcher), rollback: action.NewRollback(s.launcher)}
 	a := opts.Config.Audit
 	s.audit = audit.New(opts.Log, audit.Webhook{URL: a.WebhookURL, Headers: a.WebhookHeaders, Timeout: a.WebhookTimeout})
+	if s.engine, err = s.newEngine(opts); err != nil {
+		return nil, err
+	}
 
 	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "basalt_http_request_duration_seconds",
@@ -219,6 +227,7 @@ func (s *Server) routes() {
 	me.GET("/bookmarks", s.listBookmarks)
 	me.POST("/bookmarks", s.addBookmark)
 	me.DELETE("/bookmarks", s.removeBookmark)
+	me.GET("/notices", s.notices)
 	me.GET("/query-history", s.listQueryHistory)
 	me.POST("/query-history", s.addQueryHistory)
 	me.GET("/s3-profiles", s.listS3Profiles)
@@ -257,10 +266,12 @@ func (s *Server) routes() {
 	services.GET("/:service/history", s.serviceHistory, onboarded...)
 	services.POST("/:service/rollback/plan", s.planRollback, onboarded...)
 	services.POST("/:service/rollback", s.rollbackService, onboarded...)
+	services.PUT("/:service/lifecycle", s.setServiceLifecycle, onboarded...)
 	streams := append(onboarded, withoutNil(s.streamCap())...)
 	services.GET("/:service/logs", s.serviceLogs, streams...)
 	services.GET("/:service/events", s.serviceEvents, streams...)
 	project.GET("/quota", s.quota, s.withNamespace)
+	project.GET("/lifecycle", s.lifecyclePolicy)
 	project.GET("/launch/form", s.launchForm, s.withNamespaceIfAny)
 	project.POST("/launch/plan", s.planLaunch, s.withNamespaceIfAny)
 
@@ -277,6 +288,10 @@ func (s *Server) routes() {
 	configurations.GET("/:name", s.getConfiguration)
 	configurations.PUT("/:name", s.saveConfiguration)
 	configurations.DELETE("/:name", s.deleteConfiguration)
+
+	admin := v1.Group("/admin") // each handler requires the platform's rights
+	admin.GET("/services", s.fleet)
+	admin.POST("/services/actions", s.fleetAction)
 
 	s.authRoutes()
 	s.portal()

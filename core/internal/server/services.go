@@ -43,6 +43,9 @@ type ServiceView struct {
 	RunningFor   string         `json:"runningFor,omitempty"`
 	Suspendable  bool           `json:"suspendable"`
 	Suspended    bool           `json:"suspended"`
+	// Lifecycle is what the lifecycle engine does with the service; absent without an
+	// engine or a policy for it.
+	Lifecycle *LifecycleView `json:"lifecycle,omitempty"`
 }
 
 // WorkloadView is the health of one Deployment, StatefulSet or DaemonSet of a service.
@@ -119,7 +122,9 @@ func (s *Server) listServices(c echo.Context) error {
 	out := []ServiceView{}
 	for _, r := range resp.Releases {
 		if sc.Visible(r) {
-			out = append(out, serviceView(r, now))
+			v := serviceView(r, now)
+			v.Lifecycle = s.lifecycleOf(sc.Region.ID, sc.Project.ID, r)
+			out = append(out, v)
 		}
 	}
 	return c.JSON(http.StatusOK, ServiceList{
@@ -151,8 +156,10 @@ func (s *Server) getService(c echo.Context) error {
 	if json.Valid(resp.Values) {
 		values = resp.Values
 	}
+	view := serviceView(resp.Release, time.Now())
+	view.Lifecycle = s.lifecycleOf(sc.Region.ID, sc.Project.ID, resp.Release)
 	return c.JSON(http.StatusOK, ServiceDetails{
-		Service: serviceView(resp.Release, time.Now()), Values: values, Manifest: resp.Manifest,
+		Service: view, Values: values, Manifest: resp.Manifest,
 		Commands: []string{
 			shell.Command("helm", "status", name, "--namespace", ns),
 			shell.Command("helm", "get", "notes", name, "--namespace", ns),

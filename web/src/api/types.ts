@@ -853,6 +853,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The steps the lifecycle engine announced on the caller's own services (a suspension, a deletion), in every project and region, for the portal's notification area. Empty when the engine is off. */
+        get: operations["listNotices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/services/{service}/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** The owner keeps a service from every step of the lifecycle engine until a time (within the policy's max_keep), stops keeping it, or chooses how long it may stay idle (within max_suspend_after_idle). A pending notice is withdrawn. 501 when the engine is off. */
+        put: operations["setServiceLifecycle"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project}/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lifecycle policy a service of a catalog launched in the project would get, for the launcher ("suspends after 8 h idle"). */
+        get: operations["getLifecyclePolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Administrators: every service of every region (or those the filter matches) with its lifecycle and the CPU it uses. 403 for others. */
+        get: operations["listFleet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/services/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Administrators: suspend, resume or upgrade every service a filter matches, each in its owner's name and audited as the administrator's; with dryRun, nothing changes and the answer says what would (an upgrade is planned against the cluster). One service's failure does not stop the others. */
+        post: operations["fleetAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1348,6 +1433,7 @@ export interface components {
             runningFor?: string;
             suspendable: boolean;
             suspended: boolean;
+            lifecycle?: components["schemas"]["LifecycleView"];
         };
         WorkloadView: {
             kind: string;
@@ -1606,6 +1692,114 @@ export interface components {
             friendlyName?: string;
             shared?: boolean;
         };
+        /** @description What the lifecycle engine does with a service. Durations in seconds; 0 turns a step off. */
+        LifecycleView: {
+            /** @description the policy's name */
+            policy: string;
+            /** @description idle time before a suspension, the owner's choice or the policy's */
+            suspendAfterIdleSeconds: number;
+            /** @description the longest idle time an owner may choose; 0: they may not */
+            maxSuspendAfterIdleSeconds: number;
+            deleteAfterSuspendedSeconds: number;
+            maxLifetimeSeconds: number;
+            /** @description how far ahead an owner may keep the service; 0: they may not */
+            maxKeepSeconds: number;
+            schedule?: components["schemas"]["ScheduleView"];
+            ownerChoseIdle: boolean;
+            /** Format: date-time */
+            lastActive?: string;
+            /** Format: date-time */
+            keepUntil?: string;
+            /** @description why the engine suspended it: idle, lifetime, schedule, fleet */
+            suspendedBy?: string;
+            notice?: components["schemas"]["NoticeView"];
+        };
+        ScheduleView: {
+            /** @description HH:MM */
+            suspendAt: string;
+            resumeAt?: string;
+            /** @description empty: every day */
+            days: string[];
+            timeZone: string;
+        };
+        NoticeView: {
+            /** @enum {string} */
+            action: "suspend" | "delete";
+            /** @enum {string} */
+            reason: "idle" | "lifetime" | "schedule" | "suspended";
+            /** Format: date-time */
+            due: string;
+        };
+        LifecycleChange: {
+            /**
+             * Format: date-time
+             * @description keep the service from every step until then
+             */
+            keepUntil?: string;
+            stopKeeping?: boolean;
+            /** @description 0: the policy's idle time */
+            suspendAfterIdleSeconds?: number;
+        };
+        LifecyclePolicy: {
+            lifecycle?: components["schemas"]["LifecycleView"];
+            noticeBeforeSuspendSeconds: number;
+            noticeBeforeDeleteSeconds: number;
+        };
+        Notices: {
+            notices: components["schemas"]["ServiceNotice"][];
+        };
+        ServiceNotice: {
+            /** @enum {string} */
+            action: "suspend" | "delete";
+            /** @enum {string} */
+            reason: "idle" | "lifetime" | "schedule" | "suspended";
+            /** Format: date-time */
+            due: string;
+            region: string;
+            project: string;
+            service: string;
+            friendlyName: string;
+        };
+        FleetList: {
+            services: components["schemas"]["FleetService"][];
+        };
+        FleetService: {
+            region: string;
+            project: string;
+            service: components["schemas"]["ServiceView"];
+            /** @description CPU its pods use now; absent without a measure */
+            cpuMillicores?: number;
+            lifecycle?: components["schemas"]["LifecycleView"];
+        };
+        FleetFilter: {
+            region?: string;
+            project?: string;
+            owner?: string;
+            catalog?: string;
+            chart?: string;
+            version?: string;
+            /** Format: date-time */
+            idleSince?: string;
+        };
+        FleetActionRequest: {
+            /** @enum {string} */
+            action: "suspend" | "resume" | "upgrade";
+            filter?: components["schemas"]["FleetFilter"];
+            /** @description the chart version an upgrade runs */
+            version?: string;
+            dryRun?: boolean;
+        };
+        FleetActionResult: {
+            dryRun: boolean;
+            results: components["schemas"]["FleetActionOutcome"][];
+            commands: string[];
+        };
+        FleetActionOutcome: {
+            service: components["schemas"]["FleetService"];
+            /** @description what changes; empty when nothing does */
+            change: string;
+            error?: string;
+        };
     };
     responses: {
         /** @description An error. */
@@ -1735,6 +1929,19 @@ export type ShareRequest = components['schemas']['ShareRequest'];
 export type PolicyRequest = components['schemas']['PolicyRequest'];
 export type WriteSecretRequest = components['schemas']['WriteSecretRequest'];
 export type ServicePatch = components['schemas']['ServicePatch'];
+export type LifecycleView = components['schemas']['LifecycleView'];
+export type ScheduleView = components['schemas']['ScheduleView'];
+export type NoticeView = components['schemas']['NoticeView'];
+export type LifecycleChange = components['schemas']['LifecycleChange'];
+export type LifecyclePolicy = components['schemas']['LifecyclePolicy'];
+export type Notices = components['schemas']['Notices'];
+export type ServiceNotice = components['schemas']['ServiceNotice'];
+export type FleetList = components['schemas']['FleetList'];
+export type FleetService = components['schemas']['FleetService'];
+export type FleetFilter = components['schemas']['FleetFilter'];
+export type FleetActionRequest = components['schemas']['FleetActionRequest'];
+export type FleetActionResult = components['schemas']['FleetActionResult'];
+export type FleetActionOutcome = components['schemas']['FleetActionOutcome'];
 export type ResponseError = components['responses']['Error'];
 export type ParameterConfigName = components['parameters']['ConfigName'];
 export type ParameterService = components['parameters']['Service'];
@@ -3588,6 +3795,144 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SecretsCredentials"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listNotices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notices"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    setServiceLifecycle: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LifecycleChange"];
+            };
+        };
+        responses: {
+            /** @description The service, with its lifecycle. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceUpdated"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getLifecyclePolicy: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                /** @description the catalog's id */
+                catalog?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy; lifecycle is absent when none applies or the engine is off. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecyclePolicy"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listFleet: {
+        parameters: {
+            query?: {
+                region?: string;
+                project?: string;
+                owner?: string;
+                catalog?: string;
+                chart?: string;
+                version?: string;
+                /** @description services last used before this time */
+                idleSince?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The services. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    fleetAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FleetActionRequest"];
+            };
+        };
+        responses: {
+            /** @description What happened, or would happen, to each service. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetActionResult"];
                 };
             };
             default: components["responses"]["Error"];
