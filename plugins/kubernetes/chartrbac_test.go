@@ -76,6 +76,9 @@ func TestUnderTheChartsRBAC(t *testing.T) {
 				if err != nil || len(list.Releases) != 1 {
 					t.Errorf("ListReleases in %s: %+v, %v", project.ID, list.Releases, err)
 				}
+				if _, ok := fleetRelease(t, p, project.ID, name, func(f sdk.FleetRelease) bool { return f.Group == project.Group }); !ok {
+					t.Errorf("Fleet does not list %s of %s with group %q", name, project.ID, project.Group)
+				}
 				var lines int
 				if err := p.Logs(ctx, sdk.LogsRequest{ReleaseRef: ref, TailLines: 1}, func(sdk.LogLine) error { lines++; return nil }); err != nil || lines != 1 {
 					t.Errorf("Logs in %s: %d lines, %v", project.ID, lines, err)

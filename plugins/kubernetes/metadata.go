@@ -3,10 +3,12 @@ package kubernetes
 import (
 	"context"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/retry"
 
 	"github.com/basalt-dev/basalt/sdk"
@@ -157,11 +159,15 @@ func (c *cluster) writeMetadata(ctx context.Context, sp *space, project sdk.Proj
 	return metadataOf(out), nil
 }
 
+// metadataRetry gives writers of the same metadata Secret at once (the lifecycle engine, the
+// owner, a rollback) more tries than client-go's default five, spread by jitter.
+var metadataRetry = wait.Backoff{Steps: 10, Duration: 10 * time.Millisecond, Factor: 1.5, Jitter: 1}
+
 // updateMetadata changes the metadata Secret of a release, retrying on conflicts; an error
 // from change ends it unchanged.
 func (c *cluster) updateMetadata(ctx context.Context, sp *space, release string, change func(*corev1.Secret) error) error {
 	secrets := c.client.CoreV1().Secrets(sp.name)
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	err := retry.RetryOnConflict(metadataRetry, func() error {
 		s, err := secrets.Get(ctx, metadataName(release), metav1.GetOptions{})
 		if err != nil {
 			return err

@@ -18,7 +18,7 @@ import (
 // serviceAccount (the README lists it): onboarding gives the plugin ClusterRole admin in each
 // project namespace, which covers Helm, the caches, logs and events there.
 var leastPrivilege = []rbacv1.PolicyRule{
-	{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "create", "update"}},
+	{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "list", "create", "update"}},
 	{APIGroups: []string{""}, Resources: []string{"resourcequotas"}, Verbs: []string{"get", "list", "create", "update"}},
 	{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"rolebindings"}, Verbs: []string{"get", "create"}},
 	{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"}, Verbs: []string{"bind"}, ResourceNames: []string{"admin"}},
@@ -83,6 +83,9 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 	if _, err := p.Quota(ctx, sdk.QuotaRequest{Caller: alice, Project: project}); err != nil {
 		t.Errorf("Quota: %v", err)
+	}
+	if _, ok := fleetRelease(t, p, project.ID, rel, func(f sdk.FleetRelease) bool { return f.Release.Metadata.Owner == alice.Username }); !ok {
+		t.Errorf("Fleet does not list %s of %s", rel, alice.Username)
 	}
 	if _, err := p.Uninstall(ctx, sdk.UninstallRequest{ReleaseRef: ref}); err != nil {
 		t.Errorf("Uninstall: %v", err)

@@ -1,0 +1,146 @@
+package kubernetes_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/basalt-dev/basalt/plugins/kubernetes"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// webArchive is a one-Deployment chart that Onyxia's global.suspend pauses.
+func webArchive(t *testing.T) []byte {
+	return chartArchive(t, "web", map[string]string{
+		"Chart.yaml":            "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"values.yaml":           "global: {suspend: false}\n",
+		"templates/deploy.yaml": pausableChart,
+	})
+}
+
+// installWeb installs webArchive as caller in project, owned by caller, and uninstalls it
+// when t ends.
+func installWeb(t *testing.T, p *kubernetes.Plugin, caller sdk.Caller, project sdk.Project, archive []byte) sdk.ReleaseRef {
+	t.Helper()
+	ref := sdk.ReleaseRef{Caller: caller, Project: project, Name: unique("web-")}
+	_, err := p.Install(t.Context(), sdk.InstallRequest{
+		Caller: caller, Project: project, ReleaseName: ref.Name, Archive: bytes.NewReader(archive),
+		Values:   []byte(`{"global":{"suspend":false}}`),
+		Metadata: sdk.ReleaseMetadata{Catalog: "test", Chart: "web", Owner: caller.Username},
+	})
+	if err != nil {
+		t.Fatalf("Install %s in %s: %v", ref.Name, project.ID, err)
+	}
+	t.Cleanup(func() { _, _ = p.Uninstall(t.Context(), sdk.UninstallRequest{ReleaseRef: ref}) })
+	return ref
+}
+
+// fleetRelease polls the region's fleet, 30 s at most, until it lists the release of that
+// namespace and name so that cond holds, and returns it; false when it never did.
+func fleetRelease(t *testing.T, p *kubernetes.Plugin, namespace, name string, cond func(sdk.FleetRelease) bool) (sdk.FleetRelease, bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := p.Fleet(t.Context(), sdk.FleetRequest{})
+		if err != nil {
+			t.Fatalf("Fleet: %v", err)
+		}
+		var last sdk.FleetRelease
+		for _, f := range resp.Releases {
+			if f.Release.Namespace == namespace && f.Release.Name == name {
+				if last = f; cond(f) {
+					return f, true
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return last, false
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// The fleet holds every project's releases: a personal one with no group, a group's with the
+// group, each with its owner and lifecycle state, and a release whose metadata is gone
+// (installed without Basalt) with neither owner nor group.
+func TestFleetOwnersAndGroups(t *testing.T) {
+	p, client := newRegion(t, nil)
+	ctx := t.Context()
+	team := unique("team-")
+	alice := sdk.Caller{Username: unique("alice-"), Groups: []string{team}}
+	personal := sdk.Project{ID: "user-" + alice.Username}
+	group := sdk.Project{ID: "project-" + team, Group: team}
+	for _, project := range []sdk.Project{personal, group} {
+		dropNamespace(t, client, project.ID)
+		if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
+			t.Fatalf("Onboard %s: %v", project.ID, err)
+		}
+	}
+	archive := webArchive(t)
+	mine, teams, bare := installWeb(t, p, alice, personal, archive), installWeb(t, p, alice, group, archive), installWeb(t, p, alice, group, archive)
+	if _, err := p.UpdateRelease(ctx, sdk.UpdateReleaseRequest{ReleaseRef: teams, Lifecycle: map[string]string{"lastActive": "2026-12-06T10:00:00Z"}}); err != nil {
+		t.Fatalf("UpdateRelease: %v", err)
+	}
+	if err := client.CoreV1().Secrets(group.ID).Delete(ctx, "sh.onyxia.release.v1."+bare.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct {
+		ref          sdk.ReleaseRef
+		group, owner string
+		lastActive   string
+	}{
+		{mine, "", alice.Username, ""},
+		{teams, team, alice.Username, "2026-12-06T10:00:00Z"},
+		{bare, "", "", ""},
+	} {
+		got, ok := fleetRelease(t, p, want.ref.Project.ID, want.ref.Name, func(f sdk.FleetRelease) bool {
+			md := f.Release.Metadata
+			return f.Group == want.group && md.Owner == want.owner && md.Lifecycle["lastActive"] == want.lastActive && f.Release.Chart == "web"
+		})
+		if !ok {
+			t.Errorf("Fleet lists %s of %s with group %q, owner %q, lifecycle %v, chart %q; want group %q, owner %q, lastActive %q",
+				want.ref.Name, want.ref.Project.ID, got.Group, got.Release.Metadata.Owner, got.Release.Metadata.Lifecycle, got.Release.Chart,
+				want.group, want.owner, want.lastActive)
+		}
+	}
+}
+
+// A single-namespace region's fleet is that namespace's releases, each project's told apart
+// by the group its metadata records.
+func TestFleetInASingleNamespace(t *testing.T) {
+	shared := unique("shared-")
+	p, client := newRegion(t, map[string]any{"namespaces": map[string]any{
+		"singleNamespace": shared, "namespaceLabels": map[string]string{"basalt.dev/test": "true"},
+	}})
+	dropNamespace(t, client, shared)
+	ctx := t.Context()
+	team := unique("team-")
+	alice := sdk.Caller{Username: unique("alice-"), Groups: []string{team}}
+	personal := sdk.Project{ID: "user-" + alice.Username}
+	group := sdk.Project{ID: "project-" + team, Group: team}
+	for _, project := range []sdk.Project{personal, group} {
+		if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
+			t.Fatalf("Onboard %s: %v", project.ID, err)
+		}
+	}
+	archive := webArchive(t)
+	mine, teams := installWeb(t, p, alice, personal, archive), installWeb(t, p, alice, group, archive)
+	for _, want := range []struct {
+		ref   sdk.ReleaseRef
+		group string
+	}{{mine, ""}, {teams, team}} {
+		got, ok := fleetRelease(t, p, shared, want.ref.Name, func(f sdk.FleetRelease) bool {
+			return f.Group == want.group && f.Release.Metadata.Owner == alice.Username
+		})
+		if !ok {
+			t.Errorf("Fleet lists %s with group %q and owner %q, want group %q and owner %s",
+				want.ref.Name, got.Group, got.Release.Metadata.Owner, want.group, alice.Username)
+		}
+	}
+	resp, err := p.Fleet(ctx, sdk.FleetRequest{})
+	if err != nil || len(resp.Releases) != 2 {
+		t.Errorf("Fleet of a single-namespace region with two releases: %d releases, %v", len(resp.Releases), err)
+	}
+}
