@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/klog/v2"
 )
 
 // Run tends services every interval until ctx ends. With leader election, only while this
@@ -31,6 +32,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// client-go's elector reports through klog: into Basalt's log, not bare stderr.
+	klog.SetSlogLogger(e.o.Log.With("component", "lifecycle-lease"))
 	for ctx.Err() == nil {
 		elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 			Lock: lock, ReleaseOnCancel: true, Name: le.Name,
