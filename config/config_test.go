@@ -76,6 +76,14 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"unknown secret injection", "regions:\n  - id: eu\n    secret_injection: env\n", nil, "regions[0].secret_injection"},
 		{"a memory limit that is no quantity", "regions:\n  - id: eu\n    resources:\n      memory_limit: 4 GB\n", nil, "regions[0].resources.memory_limit"},
 		{"a CPU request with a unit Kubernetes lacks", "regions:\n  - id: eu\n    resources:\n      cpu_request: 2cores\n", nil, "regions[0].resources.cpu_request"},
+		{"a deletion without notice", "", []string{"lifecycle.notices.before_delete=0s"}, "lifecycle.notices"},
+		{"a schedule with no time of day", "lifecycle:\n  policies:\n    - schedule: {suspend_at: \"7pm\"}\n", nil, "lifecycle.policies[0].schedule.suspend_at"},
+		{"a schedule on no known day", "lifecycle:\n  policies:\n    - schedule: {suspend_at: \"19:00\", days: [monday]}\n", nil, "lifecycle.policies[0].schedule.days"},
+		{"a schedule in an unknown zone", "lifecycle:\n  policies:\n    - schedule: {suspend_at: \"19:00\", time_zone: Mars/Olympus}\n", nil, "lifecycle.policies[0].schedule.time_zone"},
+		{"an owners' idle maximum under the policy's", "lifecycle:\n  policies:\n    - {suspend_after_idle: 8h, max_suspend_after_idle: 2h}\n", nil, "lifecycle.policies[0].max_suspend_after_idle"},
+		{"a policy for a missing region", "lifecycle:\n  policies:\n    - {regions: [mars]}\n", nil, "lifecycle.policies[0].regions"},
+		{"a notice e-mail with no sender", "", []string{"lifecycle.notices.email.smtp=127.0.0.1:25"}, "lifecycle.notices.email.from"},
+		{"a leader election out of order", "", []string{"lifecycle.leader_election.enabled=true", "lifecycle.leader_election.renew_deadline=30s"}, "lifecycle.leader_election"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -232,6 +232,28 @@ func TestLifecycleNoticeKeepAndSuspend(t *testing.T) {
 	if code := getJSON(t, api+"/admin/services?version=9.9.9", &fleet); code != 200 || len(fleet.Services) != 0 {
 		t.Errorf("a filter matching nothing: %d %+v", code, fleet)
 	}
+	// Upgrading every notebook 1.0.0 to 2.0.0: planned first (nothing changes), then applied.
+	code, body = postJSON(t, api+"/admin/services/actions", `{"action":"upgrade","version":"2.0.0","filter":{"version":"1.0.0"},"dryRun":true}`)
+	if code != 200 || json.Unmarshal(body, &dry) != nil || len(dry.Results) != 1 || dry.Results[0].Change != "notebook 1.0.0 → 2.0.0" || dry.Results[0].Error != "" {
+		t.Fatalf("upgrade dry run: %d %s", code, body)
+	}
+	if v := service(); v.Version != "1.0.0" {
+		t.Fatalf("a dry run upgraded the service to %s", v.Version)
+	}
+	code, body = postJSON(t, api+"/admin/services/actions", `{"action":"upgrade","version":"2.0.0","filter":{"version":"1.0.0"}}`)
+	if v := service(); code != 200 || v.Version != "2.0.0" {
+		t.Fatalf("fleet upgrade: %d %s; the service runs %s", code, body, v.Version)
+	}
+	for _, bad := range []struct{ body, field string }{
+		{`{"action":"reboot"}`, "action"},
+		{`{"action":"upgrade"}`, "version"},
+		{`{"action":"suspend","filter":{"chart":"` + strings.Repeat("x", 200) + `"}}`, "chart"},
+	} {
+		if code, body := postJSON(t, api+"/admin/services/actions", bad.body); code != 400 || !strings.Contains(string(body), bad.field) {
+			t.Errorf("fleet action %.60s: %d %s, want 400 naming %s", bad.body, code, body, bad.field)
+		}
+	}
+
 	// Resumed: the engine counts its lifetime anew rather than suspending it at once.
 	tick()
 	if v := service(); v.Suspended || v.Lifecycle.Notice != nil {
