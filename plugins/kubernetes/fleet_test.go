@@ -2,6 +2,7 @@ package kubernetes_test
 
 import (
 	"bytes"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 )
 
 // webArchive is a one-Deployment chart that Onyxia's global.suspend pauses.
-func webArchive(t *testing.T) []byte {
+func webArchive(t testing.TB) []byte {
 	return chartArchive(t, "web", map[string]string{
 		"Chart.yaml":            "apiVersion: v2\nname: web\nversion: 0.1.0\n",
 		"values.yaml":           "global: {suspend: false}\n",
@@ -143,4 +144,58 @@ func TestFleetInASingleNamespace(t *testing.T) {
 	if err != nil || len(resp.Releases) != 2 {
 		t.Errorf("Fleet of a single-namespace region with two releases: %d releases, %v", len(resp.Releases), err)
 	}
+}
+
+// BenchmarkFleet measures Fleet over 20 personal namespaces of 5 releases each: the first
+// call, by a plugin just started, starts every namespace's caches; the next ones read them.
+func BenchmarkFleet(b *testing.B) {
+	const namespaces, perNamespace = 20, 5
+	p, client := newRegion(b, nil)
+	ctx := b.Context()
+	archive := webArchive(b)
+	// Every namespace onboarded before the installs: the API server's RBAC takes a moment to
+	// let a new namespace's release identity in.
+	var projects []sdk.Project
+	var owners []sdk.Caller
+	for range namespaces {
+		owner := sdk.Caller{Username: unique("fleet-")}
+		project := sdk.Project{ID: "user-" + owner.Username}
+		dropNamespace(b, client, project.ID)
+		if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: owner, Project: project}); err != nil {
+			b.Fatalf("Onboard: %v", err)
+		}
+		projects, owners = append(projects, project), append(owners, owner)
+	}
+	var wg sync.WaitGroup
+	installs := make(chan struct{}, 8)
+	for i, project := range projects {
+		for range perNamespace {
+			wg.Go(func() {
+				installs <- struct{}{}
+				defer func() { <-installs }()
+				_, err := p.Install(ctx, sdk.InstallRequest{
+					Caller: owners[i], Project: project, ReleaseName: unique("web-"), Archive: bytes.NewReader(archive),
+					Values: []byte(`{"global":{"suspend":false}}`), Metadata: sdk.ReleaseMetadata{Chart: "web", Owner: owners[i].Username},
+				})
+				if err != nil {
+					b.Errorf("Install: %v", err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	started, _ := newRegion(b, nil)
+	began := time.Now()
+	resp, err := started.Fleet(ctx, sdk.FleetRequest{})
+	if err != nil || len(resp.Releases) < namespaces*perNamespace {
+		b.Fatalf("Fleet: %d releases, %v", len(resp.Releases), err)
+	}
+	first := time.Since(began)
+	for b.Loop() {
+		if _, err := started.Fleet(ctx, sdk.FleetRequest{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(ms(first), "ms-first")
+	b.ReportMetric(float64(len(resp.Releases)), "releases")
 }

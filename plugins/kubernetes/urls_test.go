@@ -168,7 +168,7 @@ spec: {hostnames: ["gw-{{ .Release.Name }}.example.test"], parentRefs: [{name: g
 `
 
 // chartArchive packs files into a chart .tgz under the chart's directory.
-func chartArchive(t *testing.T, name string, files map[string]string) []byte {
+func chartArchive(t testing.TB, name string, files map[string]string) []byte {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(zw)
