@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,32 @@ func TestInstallOnTheSandboxCluster(t *testing.T) {
 	kube.get(t, "/apis/rbac.authorization.k8s.io/v1/clusterroles/"+rel, &role)
 	if len(role.Rules) != len(documentedRules(t)) {
 		t.Errorf("the installed ClusterRole has %d rules, the README documents %d", len(role.Rules), len(documentedRules(t)))
+	}
+
+	// The pods' ServiceAccount takes and renews the lifecycle engines' Lease, and no other.
+	admin := kube.as(env.KubeToken)
+	sa := impersonate("system:serviceaccount:"+ns+":"+rel, "system:serviceaccounts", "system:serviceaccounts:"+ns, "system:authenticated")
+	lease := func(name string) string {
+		return fmt.Sprintf(`{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":%q},"spec":{"holderIdentity":"pod-a"}}`, name)
+	}
+	leases := "/apis/coordination.k8s.io/v1/namespaces/" + ns + "/leases"
+	if code, answer := admin.do(t, http.MethodPost, leases, lease(rel+"-lifecycle"), sa); code != http.StatusCreated {
+		t.Fatalf("the ServiceAccount creates its Lease: %d %s", code, brief(answer))
+	}
+	code, held := admin.do(t, http.MethodGet, leases+"/"+rel+"-lifecycle", "", sa)
+	if code != http.StatusOK {
+		t.Fatalf("the ServiceAccount reads its Lease: %d %s", code, brief(held))
+	}
+	renewed := strings.Replace(held, `"pod-a"`, `"pod-b"`, 1)
+	if code, answer := admin.do(t, http.MethodPut, leases+"/"+rel+"-lifecycle", renewed, sa); code != http.StatusOK || !strings.Contains(answer, "pod-b") {
+		t.Errorf("the ServiceAccount renews its Lease: %d %s", code, brief(answer))
+	}
+	admin.must(t, http.MethodPost, leases, lease("someone-elses"), nil)
+	if code, _ := admin.do(t, http.MethodGet, leases+"/someone-elses", "", sa); code != http.StatusForbidden {
+		t.Errorf("the ServiceAccount reads another Lease of its namespace: %d, want 403", code)
+	}
+	if code, _ := admin.do(t, http.MethodPost, "/apis/coordination.k8s.io/v1/namespaces/default/leases", lease(rel+"-lifecycle"), sa); code != http.StatusForbidden {
+		t.Errorf("the ServiceAccount creates a Lease in another namespace: %d, want 403", code)
 	}
 
 	upgrade := []string{"upgrade", rel, chartDir, "--namespace", ns, "--reuse-values", "--wait", "--timeout", "2m",

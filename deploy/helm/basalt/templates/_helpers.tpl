@@ -78,3 +78,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and (eq $kind "region") $enabled (not ($p.config | default dict).kubeconfig) -}}true{{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The Lease of the lifecycle engines (lifecycle.leader_election.name). */}}
+{{- define "basalt.leaseName" -}}
+{{- printf "%s-lifecycle" (include "basalt.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
