@@ -57,8 +57,16 @@ func (p *Plugin) dryRun(ctx context.Context, cfg *action.Configuration, s *setti
 	if err != nil {
 		return sdk.InstallResponse{}, installError(req.ReleaseName, err)
 	}
+	md := req.Metadata
+	if upgrade && md.Lifecycle == nil { // as the upgrade would keep it
+		if _, c, err := p.configured(); err == nil {
+			if inf, err := c.spaces.get(ns).ready(ctx); err == nil {
+				md.Lifecycle = metadataOf(inf.metadataSecret(ns, req.ReleaseName)).Lifecycle
+			}
+		}
+	}
 	d := &decodedRelease{rel: rel, sum: summarize(rel.Manifest, s.urlKinds())}
-	return sdk.InstallResponse{Release: (*informersOf)(nil).view(ns, d, req.Metadata), Manifest: maskManifest(rel.Manifest)}, nil
+	return sdk.InstallResponse{Release: (*informersOf)(nil).view(ns, d, md), Manifest: maskManifest(rel.Manifest)}, nil
 }
 
 // values returns the values and manifest of a release's revision, as GetRelease shows them.
