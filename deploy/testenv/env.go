@@ -50,6 +50,9 @@ type Env struct {
 	Registry string // host:port of the OCI registry (plain HTTP)
 	Helm     string // path of the helm binary built with the environment
 
+	SMTPAddr string // host:port of the mail catcher's SMTP server: no authentication, no TLS
+	MailAPI  string // base URL of the mail catcher's HTTP API (mailpit; Messages reads it)
+
 	// Setup is the version of what `testenv up` configured (stack.SetupVersion); up restarts
 	// an environment an older testenv set up. Empty in env files written before it existed.
 	Setup string
@@ -90,6 +93,8 @@ func (e *Env) fields() []struct {
 		{"BASALT_TESTENV_VAULT_KV_MOUNT", &e.VaultKVMount},
 		{"BASALT_TESTENV_REGISTRY", &e.Registry},
 		{"BASALT_TESTENV_HELM", &e.Helm},
+		{"BASALT_TESTENV_SMTP_ADDR", &e.SMTPAddr},
+		{"BASALT_TESTENV_MAIL_API", &e.MailAPI},
 	}
 }
 
@@ -222,6 +227,9 @@ func (e *Env) Check(ctx context.Context) error {
 		{"minio", e.S3Endpoint, "/minio/health/ready", "", http.DefaultClient},
 		{"vault", e.VaultAddr, "/v1/sys/health", "", http.DefaultClient},
 		{"registry", registry, "/v2/", "", http.DefaultClient},
+		// metrics-server, through the API server's aggregation
+		{"metrics API", e.KubeServer, "/apis/metrics.k8s.io/v1beta1", e.KubeToken, kube},
+		{"mailpit", e.MailAPI, "/readyz", "", http.DefaultClient},
 	}
 	var errs []error
 	for _, p := range probes {

@@ -41,7 +41,7 @@ func main() {
 		"comma-separated redirect URLs of the portal's OIDC clients")
 	listen := fs.String("listen", "127.0.0.1:0", "login-ui: address to listen on")
 	admin := fs.String("admin", "", "login-ui: Hydra's admin URL")
-	only := fs.String("only", "", "up: start only these parts (kube,oidc,s3,vault,registry)")
+	only := fs.String("only", "", "up: start only these parts (kube,oidc,s3,vault,registry,mail)")
 	state := fs.String("state", "", "the state directory: env file, kubeconfig, logs (default: .cache/testenv under the root)")
 	_ = fs.Parse(args)
 

@@ -52,8 +52,8 @@ func namespaces() []string {
 	return ns
 }
 
-// kube starts etcd, the control plane and kwok, then creates the nodes and
-// namespaces.
+// kube starts etcd, the control plane, kwok and metrics-server, creates the
+// nodes and namespaces, and registers the metrics API.
 func (r *run) kube(ctx context.Context) error {
 	bin := r.bins["kube"]
 	t0 := time.Now()
@@ -103,6 +103,15 @@ func (r *run) kube(ctx context.Context) error {
 		"--profiling=false",
 		"--enable-priority-and-fairness=false",
 		"--cert-dir=" + filepath.Join(r.l.State, "pki"),
+		// API aggregation, for metrics-server's metrics.k8s.io: the API server proxies with the
+		// front proxy's client certificate and names the caller in these headers.
+		"--requestheader-client-ca-file=" + r.pki.frontProxyCACert,
+		"--requestheader-allowed-names=" + frontProxyClientName,
+		"--requestheader-username-headers=X-Remote-User",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+		"--proxy-client-cert-file=" + r.pki.frontProxyCert,
+		"--proxy-client-key-file=" + r.pki.frontProxyKey,
 		"--v=0",
 	}, nil)
 	if err != nil {
@@ -117,6 +126,15 @@ func (r *run) kube(ctx context.Context) error {
 	}
 	r.ready("kube-apiserver", t0)
 	if err := r.writeKubeconfig(); err != nil {
+		return err
+	}
+	kube := &kubeAPI{client: kc, server: r.env.KubeServer, token: r.env.KubeToken}
+	// kwok watches ResourceUsage objects (Env.SetPodCPU) once their definition is served.
+	crd, err := r.resourceUsageCRD(ctx)
+	if err != nil {
+		return err
+	}
+	if err := kube.createRaw(ctx, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", "application/yaml", crd); err != nil {
 		return err
 	}
 
@@ -147,8 +165,15 @@ func (r *run) kube(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	metrics, err := r.startMetricsServer()
+	if err != nil {
+		return err
+	}
 	stagesFile, err := writeStages(r.l.State)
 	if err != nil {
+		return err
+	}
+	if err := api.waitFor(ctx, 30*time.Second, kube.exists("/apis/kwok.x-k8s.io/v1alpha1/resourceusages")); err != nil {
 		return err
 	}
 	kwok, err := r.l.start("kwok", r.bins["kwok"], []string{
@@ -165,6 +190,7 @@ func (r *run) kube(ctx context.Context) error {
 		"--cidr=10.244.0.0/16",
 		"--node-lease-duration-seconds=40",
 		"--config=" + stagesFile,
+		"--enable-crds=ResourceUsage",
 	}, nil)
 	if err != nil {
 		return err
@@ -180,7 +206,6 @@ func (r *run) kube(ctx context.Context) error {
 	r.ready("kube-scheduler", t0)
 
 	t0 = time.Now()
-	kube := &kubeAPI{client: kc, server: r.env.KubeServer, token: r.env.KubeToken}
 	for _, n := range fakeNodes {
 		if err := kube.create(ctx, "/api/v1/nodes", n.object()); err != nil {
 			return err
@@ -199,6 +224,17 @@ func (r *run) kube(ctx context.Context) error {
 		return err
 	}
 	r.ready(fmt.Sprintf("kwok (%d nodes)", len(fakeNodes)), t0)
+	t0 = time.Now()
+	if err := api.waitFor(ctx, 30*time.Second, kube.exists("/api/v1/namespaces/"+metricsNamespace)); err != nil {
+		return err
+	}
+	if err := r.registerMetricsAPI(ctx, kube); err != nil {
+		return err
+	}
+	if err := metrics.waitFor(ctx, 60*time.Second, metricsAPIAvailable(kube)); err != nil {
+		return err
+	}
+	r.ready("metrics-server (API)", t0)
 	// Pods are refused until the service account controller made "default".
 	for _, ns := range append([]string{"default"}, namespaces()...) {
 		if err := kcm.waitFor(ctx, 60*time.Second, kube.exists("/api/v1/namespaces/"+ns+"/serviceaccounts/default")); err != nil {
@@ -237,9 +273,14 @@ func (n fakeNode) object() map[string]any {
 		"apiVersion": "v1",
 		"kind":       "Node",
 		"metadata": map[string]any{
-			"name":        n.name,
-			"labels":      labels,
-			"annotations": map[string]string{"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+			"name":   n.name,
+			"labels": labels,
+			"annotations": map[string]string{
+				"kwok.x-k8s.io/node":           "fake",
+				"node.alpha.kubernetes.io/ttl": "0",
+				// metrics-server scrapes kwok's per-node metrics instead of a kubelet's.
+				"metrics.k8s.io/resource-metrics-path": resourceMetricsPath(n.name),
+			},
 		},
 		"status": map[string]any{"capacity": n.capacity, "allocatable": n.capacity},
 	}
@@ -283,6 +324,7 @@ func writeStages(dir string) (string, error) {
 		return "", err
 	}
 	fmt.Fprintf(&b, "---\nkind: ClusterLogs\napiVersion: kwok.x-k8s.io/v1alpha1\nmetadata:\n  name: basalt-testenv-logs\nspec:\n  logs:\n  - logsFile: %s\n", logFile)
+	b.WriteString(kwokMetricsConfig())
 	path := filepath.Join(dir, "kwok-stages.yaml")
 	return path, os.WriteFile(path, b.Bytes(), 0o644)
 }
@@ -322,20 +364,27 @@ type kubeAPI struct {
 }
 
 func (k *kubeAPI) do(ctx context.Context, method, path string, body any) (int, []byte, error) {
-	var rd io.Reader
+	var data []byte
 	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
 			return 0, nil, err
 		}
-		rd = bytes.NewReader(data)
+	}
+	return k.doRaw(ctx, method, path, "application/json", data)
+}
+
+func (k *kubeAPI) doRaw(ctx context.Context, method, path, contentType string, body []byte) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, k.server+path, rd)
 	if err != nil {
 		return 0, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+k.token)
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := k.client.Do(req)
 	if err != nil {
 		return 0, nil, err
@@ -346,7 +395,16 @@ func (k *kubeAPI) do(ctx context.Context, method, path string, body any) (int, [
 }
 
 func (k *kubeAPI) create(ctx context.Context, path string, obj any) error {
-	status, body, err := k.do(ctx, http.MethodPost, path, obj)
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return k.createRaw(ctx, path, "application/json", data)
+}
+
+// createRaw creates obj, in JSON or YAML (contentType); one that exists already is left as it is.
+func (k *kubeAPI) createRaw(ctx context.Context, path, contentType string, obj []byte) error {
+	status, body, err := k.doRaw(ctx, http.MethodPost, path, contentType, obj)
 	if err != nil {
 		return err
 	}

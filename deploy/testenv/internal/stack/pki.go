@@ -19,7 +19,20 @@ type pki struct {
 	caCert, caKey         string // the cluster CA (also --root-ca-file)
 	serverCert, serverKey string // kube-apiserver's serving certificate
 	saKey                 string // service account token signing key
+
+	// API aggregation: the API server proxies metrics.k8s.io to metrics-server with a client
+	// certificate of its own CA (the front proxy's), which metrics-server trusts for the
+	// user names in the request headers.
+	frontProxyCACert              string
+	frontProxyCert, frontProxyKey string
+	// metrics-server's serving certificate, of the cluster CA: the aggregator checks it against
+	// the APIService's CA bundle and the name metrics-server.kube-system.svc.
+	metricsCert, metricsKey string
 }
+
+// frontProxyClientName is the front proxy certificate's common name, the one name
+// --requestheader-allowed-names lets set the request headers.
+const frontProxyClientName = "front-proxy-client"
 
 func newPKI(dir string) (*pki, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -28,42 +41,41 @@ func newPKI(dir string) (*pki, error) {
 	p := &pki{
 		caCert: filepath.Join(dir, "ca.crt"), caKey: filepath.Join(dir, "ca.key"),
 		serverCert: filepath.Join(dir, "apiserver.crt"), serverKey: filepath.Join(dir, "apiserver.key"),
-		saKey: filepath.Join(dir, "sa.key"),
+		saKey:            filepath.Join(dir, "sa.key"),
+		frontProxyCACert: filepath.Join(dir, "front-proxy-ca.crt"),
+		frontProxyCert:   filepath.Join(dir, "front-proxy-client.crt"), frontProxyKey: filepath.Join(dir, "front-proxy-client.key"),
+		metricsCert: filepath.Join(dir, "metrics-server.crt"), metricsKey: filepath.Join(dir, "metrics-server.key"),
 	}
-	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := newCA("basalt-testenv-ca")
 	if err != nil {
 		return nil, err
 	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "basalt-testenv-ca"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(365 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	frontProxyCA, err := newCA("basalt-testenv-front-proxy-ca")
 	if err != nil {
 		return nil, err
 	}
-	ca, _ := x509.ParseCertificate(caDER)
-	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	server, err := ca.issue(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: "kube-apiserver"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback, net.IPv4(10, 96, 0, 1)},
+	})
 	if err != nil {
 		return nil, err
 	}
-	srvTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "kube-apiserver"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(365 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback, net.IPv4(10, 96, 0, 1)},
+	frontProxy, err := frontProxyCA.issue(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: frontProxyClientName},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	if err != nil {
+		return nil, err
 	}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, ca, &srvKey.PublicKey, caKey)
+	metrics, err := ca.issue(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: "metrics-server"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"localhost", metricsServiceName + "." + metricsNamespace + ".svc"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -72,17 +84,76 @@ func newPKI(dir string) (*pki, error) {
 		return nil, err
 	}
 	for path, block := range map[string]*pem.Block{
-		p.caCert:     {Type: "CERTIFICATE", Bytes: caDER},
-		p.caKey:      ecBlock(caKey),
-		p.serverCert: {Type: "CERTIFICATE", Bytes: srvDER},
-		p.serverKey:  ecBlock(srvKey),
-		p.saKey:      ecBlock(saKey),
+		p.caCert:           certBlock(ca.cert),
+		p.caKey:            ecBlock(ca.key),
+		p.serverCert:       certBlock(server.cert),
+		p.serverKey:        ecBlock(server.key),
+		p.saKey:            ecBlock(saKey),
+		p.frontProxyCACert: certBlock(frontProxyCA.cert),
+		p.frontProxyCert:   certBlock(frontProxy.cert),
+		p.frontProxyKey:    ecBlock(frontProxy.key),
+		p.metricsCert:      certBlock(metrics.cert),
+		p.metricsKey:       ecBlock(metrics.key),
 	} {
 		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
+}
+
+// keyPair is a certificate and its private key.
+type keyPair struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+}
+
+func newCA(name string) (keyPair, error) {
+	return issue(&x509.Certificate{
+		Subject:               pkix.Name{CommonName: name},
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}, keyPair{})
+}
+
+// issue signs a certificate made from tmpl with the CA ca.
+func (ca keyPair) issue(tmpl *x509.Certificate) (keyPair, error) {
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	return issue(tmpl, ca)
+}
+
+// issue makes a key and a certificate from tmpl, valid for a year, signed by parent or, when
+// parent is empty, by itself.
+func issue(tmpl *x509.Certificate, parent keyPair) (keyPair, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return keyPair{}, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return keyPair{}, err
+	}
+	now := time.Now()
+	tmpl.SerialNumber = serial
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(365*24*time.Hour)
+	signer, signerKey := tmpl, key
+	if parent.cert != nil {
+		signer, signerKey = parent.cert, parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
+	if err != nil {
+		return keyPair{}, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return keyPair{}, err
+	}
+	return keyPair{cert: cert, key: key}, nil
+}
+
+func certBlock(c *x509.Certificate) *pem.Block {
+	return &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}
 }
 
 func ecBlock(k *ecdsa.PrivateKey) *pem.Block {

@@ -22,7 +22,7 @@ type Options struct {
 	PortalRedirectURLs []string
 	Out                io.Writer // progress lines
 	// Only, if not empty, starts only these parts ("kube", "oidc", "s3",
-	// "vault", "registry"), to debug one of them; "s3" and "vault" need
+	// "vault", "registry", "mail"), to debug one of them; "s3" and "vault" need
 	// "oidc". The env file is then incomplete.
 	Only []string
 }
@@ -30,7 +30,8 @@ type Options struct {
 // SetupVersion changes whenever what Up starts or configures changes, so that `testenv up`
 // restarts an environment an older testenv set up instead of reusing it.
 // 2: default StorageClass and the host-path provisioner.
-const SetupVersion = "2"
+// 3: the mail catcher, and the metrics API (metrics-server, kwok's resource metrics).
+const SetupVersion = "3"
 
 // DefaultPortalRedirectURLs are registered when Options names none.
 var DefaultPortalRedirectURLs = []string{
@@ -72,7 +73,8 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 	}
 	r := &run{l: l, bins: bins, opts: opts, self: self, ports: map[string]int{}}
 	names := []string{"etcd", "etcd-peer", "apiserver", "controller-manager", "scheduler", "kwok",
-		"hydra-public", "hydra-admin", "login", "minio", "minio-console", "registry"}
+		"hydra-public", "hydra-admin", "login", "minio", "minio-console", "registry",
+		"metrics-server", "smtp", "mail-api"}
 	ports, err := freePorts(len(names))
 	if err != nil {
 		return nil, err
@@ -113,14 +115,16 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 		VaultKVMount:  "secret",
 
 		Registry: fmt.Sprintf("127.0.0.1:%d", r.ports["registry"]),
+		SMTPAddr: fmt.Sprintf("127.0.0.1:%d", r.ports["smtp"]),
+		MailAPI:  fmt.Sprintf("http://127.0.0.1:%d", r.ports["mail-api"]),
 		Helm:     bins["helm"],
 		Setup:    SetupVersion,
 	}
 
-	// Three independent chains, run side by side: Kubernetes, the identity
-	// provider with what trusts it (MinIO, Vault), and the registry.
+	// Independent chains, run side by side: Kubernetes, the identity provider
+	// with what trusts it (MinIO, Vault), the registry and the mail catcher.
 	start := time.Now()
-	chains := map[string]func(context.Context) error{"kube": r.kube, "oidc": r.identity, "registry": r.registry}
+	chains := map[string]func(context.Context) error{"kube": r.kube, "oidc": r.identity, "registry": r.registry, "mail": r.mail}
 	for name := range chains {
 		if !r.wants(name) {
 			delete(chains, name)
@@ -172,6 +176,9 @@ func (r *run) forgetUnstarted() {
 	}
 	if !r.wants("registry") {
 		e.Registry = ""
+	}
+	if !r.wants("mail") {
+		e.SMTPAddr, e.MailAPI = "", ""
 	}
 }
 
