@@ -1,7 +1,8 @@
 // Package testenv gives Basalt's tests the real servers they talk to: a sandbox
 // Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
-// kube-scheduler, kwok nodes), MinIO with STS, Vault, the Ory Hydra OIDC
-// provider and a distribution OCI registry, all on 127.0.0.1.
+// kube-scheduler, kwok nodes, metrics-server), MinIO with STS, Vault, the Ory
+// Hydra OIDC provider, a distribution OCI registry and a mail catcher (mailpit),
+// all on 127.0.0.1.
 //
 // `make testenv-up` builds what is missing (tool modules under tools/, cached in
 // .cache/bin by version) and starts everything; it writes the env file

@@ -1,7 +1,8 @@
 # The local test environment (deploy/testenv): sandbox Kubernetes (etcd,
-# kube-apiserver, kube-controller-manager, kube-scheduler, kwok nodes), MinIO
-# with STS, Vault, Ory Hydra and an OCI registry, built from Go modules into
-# .cache/bin and started on 127.0.0.1. Included by the root Makefile.
+# kube-apiserver, kube-controller-manager, kube-scheduler, kwok nodes,
+# metrics-server), MinIO with STS, Vault, Ory Hydra, an OCI registry and a mail
+# catcher, built from Go modules into .cache/bin and started on 127.0.0.1.
+# Included by the root Makefile.
 #
 # Other targets depend on `testenv-up` and pass $(TESTENV_GO_ENV) to `go test`
 # so that testenv.Require reads the running environment instead of starting one.
@@ -35,6 +36,6 @@ testenv-status: $(TESTENV_BIN)
 testenv-env: $(TESTENV_BIN)
 	@$(LOCAL_GO) $(TESTENV_BIN) env -root $(ROOT)
 
-## testenv-test: the environment's own proofs (Deployment, Helm, STS, Vault)
+## testenv-test: the environment's own proofs (Deployment, Helm, STS, Vault, mail, metrics)
 testenv-test: testenv-up
 	cd $(ROOT)/deploy/testenv && GOWORK=off $(TESTENV_GO_ENV) go test -count=1 ./...
