@@ -8,6 +8,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/plugins/kubernetes"
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -42,7 +43,12 @@ func installWeb(t *testing.T, p *kubernetes.Plugin, caller sdk.Caller, project s
 // namespace and name so that cond holds, and returns it; false when it never did.
 func fleetRelease(t *testing.T, p *kubernetes.Plugin, namespace, name string, cond func(sdk.FleetRelease) bool) (sdk.FleetRelease, bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	return fleetReleaseWithin(t, p, 30*time.Second, namespace, name, cond)
+}
+
+func fleetReleaseWithin(t *testing.T, p *kubernetes.Plugin, within time.Duration, namespace, name string, cond func(sdk.FleetRelease) bool) (sdk.FleetRelease, bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for {
 		resp, err := p.Fleet(t.Context(), sdk.FleetRequest{})
 		if err != nil {
@@ -198,4 +204,49 @@ func BenchmarkFleet(b *testing.B) {
 	}
 	b.ReportMetric(ms(first), "ms-first")
 	b.ReportMetric(float64(len(resp.Releases)), "releases")
+}
+
+// The fleet shows what a release's pods use, as the cluster's metrics API reports it, read
+// with no more than the plugin's least privilege (admin in the namespace lists pod metrics):
+// a pod told to use 750 millicores shows as its release's CPU, an idle one as kwok's idle use.
+func TestFleetUsage(t *testing.T) {
+	env := testenv.Require(t)
+	_, admin := newRegion(t, nil)
+	p, _ := newRegion(t, map[string]any{"kubeconfig": leastPrivilegeKubeconfig(t, env, admin)})
+	ctx := t.Context()
+	alice := sdk.Caller{Username: unique("alice-")}
+	project := sdk.Project{ID: "user-" + alice.Username}
+	dropNamespace(t, admin, project.ID)
+	if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
+		t.Fatalf("Onboard: %v", err)
+	}
+	archive := webArchive(t)
+	busy, idle := installWeb(t, p, alice, project, archive), installWeb(t, p, alice, project, archive)
+	waitFor(t, p, busy, "ready", sdk.Release.Ready)
+	pods, err := admin.CoreV1().Pods(project.ID).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + busy.Name})
+	if err != nil || len(pods.Items) != 1 {
+		t.Fatalf("the pods of %s: %d, %v", busy.Name, len(pods.Items), err)
+	}
+	const millicores = 750
+	if err := env.SetPodCPU(ctx, project.ID, pods.Items[0].Name, millicores); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	// The pod's first two scrapes, then the change at the next one.
+	within := 2 * testenv.MetricsDelay
+	for _, want := range []struct {
+		ref sdk.ReleaseRef
+		cpu int64
+	}{{busy, millicores}, {idle, testenv.IdleContainerCPUMillicores}} {
+		got, ok := fleetReleaseWithin(t, p, within, project.ID, want.ref.Name, func(f sdk.FleetRelease) bool { return f.Usage.CPUMillicores == want.cpu })
+		if !ok {
+			t.Errorf("Fleet: %s uses %+v after %v, want %d millicores", want.ref.Name, got.Usage, time.Since(began).Round(time.Second), want.cpu)
+			continue
+		}
+		t.Logf("Fleet shows %s using %d millicores %v after SetPodCPU", want.ref.Name, want.cpu, time.Since(began).Round(100*time.Millisecond))
+		if u := got.Usage; u.MemoryBytes != testenv.IdleContainerMemoryBytes || u.Measured.Before(began.Add(-within)) || u.Measured.After(time.Now()) {
+			t.Errorf("Fleet: %s uses %d bytes measured at %v, want %d bytes measured in the last %v",
+				want.ref.Name, u.MemoryBytes, u.Measured, testenv.IdleContainerMemoryBytes, within)
+		}
+	}
 }

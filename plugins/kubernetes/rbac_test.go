@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8s "k8s.io/client-go/kubernetes"
 
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
@@ -30,32 +31,7 @@ func TestLeastPrivilege(t *testing.T) {
 	env := testenv.Require(t)
 	_, admin := newRegion(t, nil)
 	ctx := t.Context()
-	name := unique("basalt-region-")
-	sa, err := admin.CoreV1().ServiceAccounts("default").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = admin.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: leastPrivilege}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = admin.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: "default", Name: sa.Name}},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		bg := context.Background()
-		_ = admin.RbacV1().ClusterRoleBindings().Delete(bg, name, metav1.DeleteOptions{})
-		_ = admin.RbacV1().ClusterRoles().Delete(bg, name, metav1.DeleteOptions{})
-		_ = admin.CoreV1().ServiceAccounts("default").Delete(bg, name, metav1.DeleteOptions{})
-	})
-	kubeconfig := serviceAccountKubeconfig(t, env, admin, "default", sa.Name)
-
-	p, _ := newRegion(t, map[string]any{"kubeconfig": kubeconfig})
+	p, _ := newRegion(t, map[string]any{"kubeconfig": leastPrivilegeKubeconfig(t, env, admin)})
 	alice := sdk.Caller{Username: unique("alice-")}
 	project := sdk.Project{ID: "user-" + alice.Username}
 	dropNamespace(t, admin, project.ID)
@@ -64,7 +40,7 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 	rel := "jupyter-" + unique("")
 	ref := sdk.ReleaseRef{Caller: alice, Project: project, Name: rel}
-	_, err = p.Install(ctx, sdk.InstallRequest{
+	_, err := p.Install(ctx, sdk.InstallRequest{
 		Caller: alice, Project: project, ReleaseName: rel, Archive: strings.NewReader(string(jupyterArchive(t))),
 		Values: values(rel), Metadata: sdk.ReleaseMetadata{Catalog: "interactive", Chart: "jupyter-python", Owner: alice.Username}, Timeout: time.Minute,
 	})
@@ -90,4 +66,35 @@ func TestLeastPrivilege(t *testing.T) {
 	if _, err := p.Uninstall(ctx, sdk.UninstallRequest{ReleaseRef: ref}); err != nil {
 		t.Errorf("Uninstall: %v", err)
 	}
+}
+
+// leastPrivilegeKubeconfig makes a service account that holds only leastPrivilege
+// cluster-wide, removed when t ends, and returns a kubeconfig that acts as it.
+func leastPrivilegeKubeconfig(t *testing.T, env *testenv.Env, admin k8s.Interface) string {
+	t.Helper()
+	ctx := t.Context()
+	name := unique("basalt-region-")
+	sa, err := admin.CoreV1().ServiceAccounts("default").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = admin.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: leastPrivilege}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = admin.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: "default", Name: sa.Name}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		bg := context.Background()
+		_ = admin.RbacV1().ClusterRoleBindings().Delete(bg, name, metav1.DeleteOptions{})
+		_ = admin.RbacV1().ClusterRoles().Delete(bg, name, metav1.DeleteOptions{})
+		_ = admin.CoreV1().ServiceAccounts("default").Delete(bg, name, metav1.DeleteOptions{})
+	})
+	return serviceAccountKubeconfig(t, env, admin, "default", sa.Name)
 }
