@@ -1,8 +1,8 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useSyncExternalStore } from "react";
 import type { RegionInfo } from "./api/types";
 import { useInstance } from "./instance";
-import { saveRegion, savedRegion } from "./api/region";
+import { onRegionSaved, saveRegion, savedRegion } from "./api/region";
 
 export interface RegionState {
   /** The configured regions, the default first; empty on servers that list none. */
@@ -20,21 +20,19 @@ export interface RegionState {
 export function useRegion(): RegionState {
   const regions = useInstance().regions ?? [];
   const queryClient = useQueryClient();
-  const [chosen, setChosen] = useState(savedRegion);
+  const chosen = useSyncExternalStore(onRegionSaved, savedRegion);
   const region = regions.find((r) => r.id === chosen) ?? regions[0];
   const stale = chosen !== undefined && regions.length > 0 && !regions.some((r) => r.id === chosen);
 
   useEffect(() => {
     if (!stale) return;
     saveRegion(undefined);
-    setChosen(undefined);
     void queryClient.resetQueries();
   }, [stale, queryClient]);
 
   const setRegion = useCallback(
     (id: string) => {
       saveRegion(id);
-      setChosen(id);
       void queryClient.resetQueries();
     },
     [queryClient],

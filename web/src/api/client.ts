@@ -7,6 +7,13 @@ import type {
   ChangeView,
   ChartView as Chart,
   ChartVersionView as ChartVersion,
+  FleetActionRequest,
+  FleetActionResult,
+  FleetFilter,
+  FleetList,
+  LifecycleChange,
+  LifecyclePolicy,
+  Notices,
   ObjectView as FileEntry,
   FileList,
   FolderView as FolderEntry,
@@ -33,6 +40,8 @@ import type {
   ServiceDetails,
   EventView as ServiceEvent,
   ServiceList,
+  ServiceNotice,
+  ServiceUpdated,
   ShareLink,
   Bookmark as UserBookmark,
   QueryList,
@@ -105,7 +114,13 @@ export type CommandAction =
   | "change"
   | "serviceHistory"
   | "rollbackPlan"
-  | "rollback";
+  | "rollback"
+  | "fleetSuspendPlan"
+  | "fleetSuspend"
+  | "fleetResumePlan"
+  | "fleetResume"
+  | "fleetUpgradePlan"
+  | "fleetUpgrade";
 
 export interface ApiClientOptions {
   /** Prefix of every path; "/api/v1" on the server that serves the portal. */
@@ -218,7 +233,8 @@ export interface ApiClient {
   deleteConfiguration(project: string, name: string): Promise<void>;
 
   listServices(project: string, signal?: AbortSignal): Promise<Service[]>;
-  getService(project: string, service: string, signal?: AbortSignal): Promise<ServiceDetails>;
+  /** region: another region than the chosen one (a notice's service). */
+  getService(project: string, service: string, signal?: AbortSignal, region?: string): Promise<ServiceDetails>;
   updateService(project: string, service: string, patch: { friendlyName?: string; shared?: boolean }): Promise<Service>;
   suspendService(project: string, service: string): Promise<void>;
   resumeService(project: string, service: string): Promise<void>;
@@ -237,6 +253,16 @@ export interface ApiClient {
   planRollback(project: string, service: string, revision: number): Promise<RollbackView>;
   /** Brings revision back, as a new revision. */
   rollbackService(project: string, service: string, revision: number): Promise<RollbackView>;
+  /** Keeps a service from the lifecycle engine's steps, stops keeping it, or sets its idle time; region as getService's. */
+  setServiceLifecycle(project: string, service: string, change: LifecycleChange, region?: string): Promise<Service>;
+  /** The lifecycle policy a launch of the catalog's charts would get in the project. */
+  getLifecyclePolicy(project: string, catalog: string, signal?: AbortSignal): Promise<LifecyclePolicy>;
+  /** The steps the lifecycle engine announced on the caller's services, in every project and region. */
+  listNotices(signal?: AbortSignal): Promise<ServiceNotice[]>;
+  /** Administrators: every service of every region the filter matches (403 for others). */
+  listFleet(filter: FleetFilter, signal?: AbortSignal): Promise<FleetList>;
+  /** Administrators: suspends, resumes or upgrades what the filter matches, or says what would change (dryRun). */
+  fleetAction(req: FleetActionRequest): Promise<FleetActionResult>;
   /** Streams a service's logs; returns the function that stops it. */
   streamLogs(project: string, service: string, opts: LogsOptions, h: StreamHandlers<LogLine>): () => void;
   /** Streams a service's events, live; returns the function that stops it. */
@@ -274,8 +300,8 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
   const newEventSource: EventSourceFactory = opts.eventSource ?? ((url) => new EventSource(url, { withCredentials: true }));
   const newXhr: XhrFactory = opts.xhr ?? (() => new XMLHttpRequest());
   const region = opts.region ?? savedRegion;
-  // Every URL names the chosen region; none leaves the server's default.
-  const withRegion = (q?: Query): string => queryString({ ...q, region: region() });
+  // Every URL names the chosen region, or the call's own; none leaves the server's default.
+  const withRegion = (q?: Query, own?: string): string => queryString({ ...q, region: own ?? region() });
   const listeners = new Set<(r: CommandRecord) => void>();
 
   function emit(action: CommandAction, target: string, change: boolean, body: unknown) {
@@ -290,6 +316,8 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     body?: unknown;
     headers?: Record<string, string>;
     signal?: AbortSignal;
+    /** The region asked instead of the chosen one; "" for none (the administrator's calls across regions). */
+    region?: string;
     /** Record the response's commands under this action. */
     action?: CommandAction;
     target?: string;
@@ -303,7 +331,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
       body = JSON.stringify(call.body);
     }
     try {
-      return await doFetch(baseUrl + path + withRegion(call.query), {
+      return await doFetch(baseUrl + path + withRegion(call.query, call.region), {
         method: call.method ?? "GET",
         headers,
         body,
@@ -540,8 +568,8 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
 
     listServices: async (project, signal) =>
       (await call<ServiceList>(`${p(project)}/services`, { signal, action: "servicesList", target: project })).services,
-    getService: (project, service, signal) =>
-      call(`${p(project)}/services/${seg(service)}`, { signal, action: "serviceRead", target: service }),
+    getService: (project, service, signal, region) =>
+      call(`${p(project)}/services/${seg(service)}`, { signal, region, action: "serviceRead", target: service }),
     updateService: async (project, service, patch) =>
       (
         await call<{ service: Service }>(`${p(project)}/services/${seg(service)}`, {
@@ -586,6 +614,21 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
       }),
     rollbackService: (project, service, revision) =>
       call(`${p(project)}/services/${seg(service)}/rollback`, { method: "POST", body: { revision }, action: "rollback", target: service }),
+    // The lifecycle has no helm equivalent: its answers carry no commands.
+    setServiceLifecycle: async (project, service, change, region) =>
+      (await call<ServiceUpdated>(`${p(project)}/services/${seg(service)}/lifecycle`, { method: "PUT", body: change, region })).service,
+    getLifecyclePolicy: (project, catalog, signal) => call(`${p(project)}/lifecycle`, { query: { catalog }, signal }),
+    listNotices: async (signal) => (await call<Notices>("/me/notices", { signal })).notices,
+    // The filter's region, not the chosen one: administrators look across regions.
+    listFleet: (filter, signal) => call("/admin/services", { query: { ...filter }, region: filter.region ?? "", signal }),
+    fleetAction: (req) =>
+      call("/admin/services/actions", {
+        method: "POST",
+        body: req,
+        region: "",
+        action: fleetCommandAction(req),
+        target: describeFleetFilter(req.filter ?? {}, req.version),
+      }),
     streamLogs: (project, service, o, h) =>
       stream(
         `${p(project)}/services/${seg(service)}/logs`,
@@ -608,4 +651,24 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
       return () => listeners.delete(listener);
     },
   };
+}
+
+const FLEET_ACTIONS: Record<FleetActionRequest["action"], [CommandAction, CommandAction]> = {
+  suspend: ["fleetSuspendPlan", "fleetSuspend"],
+  resume: ["fleetResumePlan", "fleetResume"],
+  upgrade: ["fleetUpgradePlan", "fleetUpgrade"],
+};
+
+function fleetCommandAction(req: FleetActionRequest): CommandAction {
+  const [plan, act] = FLEET_ACTIONS[req.action];
+  return req.dryRun ? plan : act;
+}
+
+/** What a fleet action acted on, as the command panel names it: "chart=jupyter version=1.2", or "*". */
+export function describeFleetFilter(filter: FleetFilter, version?: string): string {
+  const parts = Object.entries(filter)
+    .filter(([, v]) => v !== undefined && v !== "")
+    .map(([k, v]) => `${k}=${v}`);
+  if (version) parts.push(`→ ${version}`);
+  return parts.length > 0 ? parts.join(" ") : "*";
 }

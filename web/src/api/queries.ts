@@ -1,6 +1,8 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useApi } from "./ApiProvider";
+import { ApiError } from "./errors";
 import type { LaunchFormQuery } from "./client";
+import type { FleetFilter } from "./types";
 
 /** Query keys: everything of a project starts with ["project", id], so a switch refetches it. */
 export const queryKeys = {
@@ -11,6 +13,8 @@ export const queryKeys = {
   bookmarks: ["me", "bookmarks"] as const,
   s3Profiles: ["me", "s3-profiles"] as const,
   s3ProfileCredentials: (name: string) => ["me", "s3-profiles", name, "credentials"] as const,
+  notices: ["me", "notices"] as const,
+  fleet: (filter: FleetFilter) => ["admin", "fleet", filter] as const,
   catalogs: (project: string) => ["project", project, "catalogs"] as const,
   charts: (project: string, catalog: string, search: string) => ["project", project, "charts", catalog, search] as const,
   chart: (project: string, catalog: string, chart: string) => ["project", project, "chart", catalog, chart] as const,
@@ -32,6 +36,7 @@ export const queryKeys = {
   storageCredentials: (project: string) => ["project", project, "credentials", "storage"] as const,
   secretsCredentials: (project: string) => ["project", project, "credentials", "secrets"] as const,
   configurations: (project: string) => ["project", project, "configurations"] as const,
+  lifecyclePolicy: (project: string, catalog: string) => ["project", project, "lifecycle-policy", catalog] as const,
   launchForm: (project: string, q: LaunchFormQuery) =>
     ["project", project, "launch-form", q.catalog, q.chart, q.version ?? "", q.link ?? "", q.s3 ?? ""] as const,
 };
@@ -239,4 +244,47 @@ export function useConfigurations(project: string) {
     queryKey: queryKeys.configurations(project),
     queryFn: ({ signal }) => api.listConfigurations(project, signal),
   });
+}
+
+/** The lifecycle engine's notices on the caller's services, asked again every minute. */
+export function useNotices(enabled = true) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.notices,
+    queryFn: ({ signal }) => api.listNotices(signal),
+    refetchInterval: 60_000,
+    enabled,
+  });
+}
+
+/** The lifecycle policy a launch from the catalog would get. */
+export function useLifecyclePolicy(project: string, catalog: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.lifecyclePolicy(project, catalog),
+    queryFn: ({ signal }) => api.getLifecyclePolicy(project, catalog, signal),
+    staleTime: 5 * 60_000,
+  });
+}
+
+/** Administrators: the services the filter matches, in every region. */
+export function useFleet(filter: FleetFilter, enabled = true) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.fleet(filter),
+    queryFn: ({ signal }) => api.listFleet(filter, signal),
+    enabled,
+    staleTime: 30_000,
+    retry: false,
+  });
+}
+
+/**
+ * Whether the signed-in user administers the fleet: the server alone knows (its policy), and
+ * answers the fleet's listing with 403 to others, 501 when the instance runs no lifecycle engine.
+ * The answer is the administration page's first listing.
+ */
+export function useFleetAccess(signedIn: boolean): boolean {
+  const fleet = useFleet({}, signedIn);
+  return signedIn && (fleet.isSuccess || (fleet.isError && !(fleet.error instanceof ApiError && [401, 403, 404, 501].includes(fleet.error.status))));
 }
