@@ -7,6 +7,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8s "k8s.io/client-go/kubernetes"
 
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/plugins/kubernetes"
@@ -20,6 +21,25 @@ func webArchive(t testing.TB) []byte {
 		"values.yaml":           "global: {suspend: false}\n",
 		"templates/deploy.yaml": pausableChart,
 	})
+}
+
+// teamMember is a new user of a new group, with her personal project and the group's.
+func teamMember() (sdk.Caller, sdk.Project, sdk.Project) {
+	team := unique("team-")
+	alice := sdk.Caller{Username: unique("alice-"), Groups: []string{team}}
+	return alice, sdk.Project{ID: "user-" + alice.Username}, sdk.Project{ID: "project-" + team, Group: team}
+}
+
+// onboard onboards the caller's projects, their namespaces deleted when t ends.
+func onboard(t testing.TB, p *kubernetes.Plugin, client k8s.Interface, caller sdk.Caller, projects ...sdk.Project) {
+	t.Helper()
+	for _, project := range projects {
+		resp, err := p.Onboard(t.Context(), sdk.OnboardRequest{Caller: caller, Project: project})
+		if err != nil {
+			t.Fatalf("Onboard %s: %v", project.ID, err)
+		}
+		dropNamespace(t, client, resp.Namespace)
+	}
 }
 
 // installWeb installs webArchive as caller in project, owned by caller, and uninstalls it
@@ -75,16 +95,9 @@ func fleetReleaseWithin(t *testing.T, p *kubernetes.Plugin, within time.Duration
 func TestFleetOwnersAndGroups(t *testing.T) {
 	p, client := newRegion(t, nil)
 	ctx := t.Context()
-	team := unique("team-")
-	alice := sdk.Caller{Username: unique("alice-"), Groups: []string{team}}
-	personal := sdk.Project{ID: "user-" + alice.Username}
-	group := sdk.Project{ID: "project-" + team, Group: team}
-	for _, project := range []sdk.Project{personal, group} {
-		dropNamespace(t, client, project.ID)
-		if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
-			t.Fatalf("Onboard %s: %v", project.ID, err)
-		}
-	}
+	alice, personal, group := teamMember()
+	team := group.Group
+	onboard(t, p, client, alice, personal, group)
 	archive := webArchive(t)
 	mine, teams, bare := installWeb(t, p, alice, personal, archive), installWeb(t, p, alice, group, archive), installWeb(t, p, alice, group, archive)
 	if _, err := p.UpdateRelease(ctx, sdk.UpdateReleaseRequest{ReleaseRef: teams, Lifecycle: map[string]string{"lastActive": "2026-12-06T10:00:00Z"}}); err != nil {
@@ -121,17 +134,10 @@ func TestFleetInASingleNamespace(t *testing.T) {
 	p, client := newRegion(t, map[string]any{"namespaces": map[string]any{
 		"singleNamespace": shared, "namespaceLabels": map[string]string{"basalt.dev/test": "true"},
 	}})
-	dropNamespace(t, client, shared)
 	ctx := t.Context()
-	team := unique("team-")
-	alice := sdk.Caller{Username: unique("alice-"), Groups: []string{team}}
-	personal := sdk.Project{ID: "user-" + alice.Username}
-	group := sdk.Project{ID: "project-" + team, Group: team}
-	for _, project := range []sdk.Project{personal, group} {
-		if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
-			t.Fatalf("Onboard %s: %v", project.ID, err)
-		}
-	}
+	alice, personal, group := teamMember()
+	team := group.Group
+	onboard(t, p, client, alice, personal, group)
 	archive := webArchive(t)
 	mine, teams := installWeb(t, p, alice, personal, archive), installWeb(t, p, alice, group, archive)
 	for _, want := range []struct {
@@ -166,10 +172,7 @@ func BenchmarkFleet(b *testing.B) {
 	for range namespaces {
 		owner := sdk.Caller{Username: unique("fleet-")}
 		project := sdk.Project{ID: "user-" + owner.Username}
-		dropNamespace(b, client, project.ID)
-		if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: owner, Project: project}); err != nil {
-			b.Fatalf("Onboard: %v", err)
-		}
+		onboard(b, p, client, owner, project)
 		projects, owners = append(projects, project), append(owners, owner)
 	}
 	var wg sync.WaitGroup
@@ -214,12 +217,8 @@ func TestFleetUsage(t *testing.T) {
 	_, admin := newRegion(t, nil)
 	p, _ := newRegion(t, map[string]any{"kubeconfig": leastPrivilegeKubeconfig(t, env, admin)})
 	ctx := t.Context()
-	alice := sdk.Caller{Username: unique("alice-")}
-	project := sdk.Project{ID: "user-" + alice.Username}
-	dropNamespace(t, admin, project.ID)
-	if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
-		t.Fatalf("Onboard: %v", err)
-	}
+	alice, project, _ := teamMember()
+	onboard(t, p, admin, alice, project)
 	archive := webArchive(t)
 	busy, idle := installWeb(t, p, alice, project, archive), installWeb(t, p, alice, project, archive)
 	waitFor(t, p, busy, "ready", sdk.Release.Ready)

@@ -18,12 +18,8 @@ import (
 func TestLifecycleStateWritersAtOnce(t *testing.T) {
 	p, client := newRegion(t, nil)
 	ctx := t.Context()
-	alice := sdk.Caller{Username: unique("alice-")}
-	project := sdk.Project{ID: "user-" + alice.Username}
-	dropNamespace(t, client, project.ID)
-	if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
-		t.Fatalf("Onboard: %v", err)
-	}
+	alice, project, _ := teamMember()
+	onboard(t, p, client, alice, project)
 	ref := installWeb(t, p, alice, project, webArchive(t))
 	const writers = 8
 	var wg sync.WaitGroup
@@ -60,12 +56,8 @@ func TestLifecycleStateWritersAtOnce(t *testing.T) {
 func TestLifecycleStateAcrossUpgrades(t *testing.T) {
 	p, client := newRegion(t, nil)
 	ctx := t.Context()
-	alice := sdk.Caller{Username: unique("alice-")}
-	project := sdk.Project{ID: "user-" + alice.Username}
-	dropNamespace(t, client, project.ID)
-	if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
-		t.Fatalf("Onboard: %v", err)
-	}
+	alice, project, _ := teamMember()
+	onboard(t, p, client, alice, project)
 	archive := webArchive(t)
 	ref := installWeb(t, p, alice, project, archive)
 	if _, err := p.UpdateRelease(ctx, sdk.UpdateReleaseRequest{ReleaseRef: ref, Lifecycle: map[string]string{"keepUntil": "friday"}}); err != nil {
