@@ -41,6 +41,10 @@ type Region interface {
 	// owner's group and the resources it uses now. It is the core's own call (the lifecycle
 	// engine's and administrators'), never made on a user's behalf: its request has no Caller.
 	Fleet(ctx context.Context, req FleetRequest) (FleetResponse, error)
+	// Backends lists where a release serves HTTP inside the cluster: for each host and path
+	// its Ingresses route, the Service and its ready endpoints. The lifecycle engine probes
+	// them; a release without Ingress has none.
+	Backends(ctx context.Context, req BackendsRequest) (BackendsResponse, error)
 }
 
 type OnboardRequest struct {
@@ -125,8 +129,8 @@ type InstallRequest struct {
 	Project     Project
 	ReleaseName string // a DNS label
 	// Archive is the chart's .tgz as the catalog returned it: nothing is fetched at launch.
-	Archive  io.Reader
-	Values   []byte // JSON object
+	Archive io.Reader
+	Values  []byte // JSON object
 	// Metadata replaces the release's; on an upgrade, a nil Metadata.Lifecycle keeps the
 	// release's lifecycle state.
 	Metadata ReleaseMetadata
@@ -378,4 +382,19 @@ type Usage struct {
 	// Measured is when the measure was taken; zero when the region has none (no metrics API,
 	// or no pod of the release measured yet).
 	Measured time.Time
+}
+
+type BackendsRequest struct{ ReleaseRef }
+
+type BackendsResponse struct {
+	Backends []Backend
+}
+
+// Backend is one route of a release's Ingress and what serves it.
+type Backend struct {
+	Host      string   // the host the Ingress rule names; "" for any
+	Path      string   // its path prefix, "/" for all
+	Service   string   // the Service it routes to, in the release's namespace
+	Port      int32    // the Service's port
+	Endpoints []string // the ready endpoints serving that port, as "ip:port"
 }

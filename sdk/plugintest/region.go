@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"slices"
 	"strings"
@@ -56,6 +57,7 @@ func TestRegion(t *testing.T, setup func(t *testing.T) RegionSetup) {
 	run("UpdateRelease", testRegionUpdate)
 	run("Lifecycle", testRegionLifecycle)
 	run("Fleet", testRegionFleet)
+	run("Backends", testRegionBackends)
 	run("Logs", testRegionLogs)
 	run("Events", testRegionEvents)
 	run("Quota", testRegionQuota)
@@ -433,6 +435,29 @@ func testRegionFleet(t *testing.T, k *regionKit) {
 			t.Fatalf("Fleet still lists %s 30 s after its uninstall", name)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// testRegionBackends checks that a release's backends are well formed (a Service, its port,
+// endpoints as ip:port) and that a release that does not exist has none to give.
+func testRegionBackends(t *testing.T, k *regionKit) {
+	name := k.installed(t)
+	resp, err := k.r.Backends(k.ctx, sdk.BackendsRequest{ReleaseRef: k.ref(name)})
+	if err != nil {
+		t.Fatalf("Backends: %v", err)
+	}
+	for _, b := range resp.Backends {
+		if b.Service == "" || b.Port <= 0 || !strings.HasPrefix(b.Path, "/") {
+			t.Errorf("Backends: %+v needs a Service, its port and a path", b)
+		}
+		for _, e := range b.Endpoints {
+			if host, port, err := net.SplitHostPort(e); err != nil || net.ParseIP(host) == nil || port == "" {
+				t.Errorf("Backends: endpoint %q is not ip:port", e)
+			}
+		}
+	}
+	if _, err := k.r.Backends(k.ctx, sdk.BackendsRequest{ReleaseRef: k.ref(unique("kit-missing-"))}); !errors.Is(err, sdk.ErrNotFound) {
+		t.Errorf("Backends of a release that does not exist: %v, want ErrNotFound", err)
 	}
 }
 

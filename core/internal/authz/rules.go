@@ -61,6 +61,7 @@ var rules = map[sdk.Kind]map[string]rule{
 		"History":       {"", ObjServices, ActRead},
 		"Rollback":      {"", ObjServices, ActLaunch},     // it changes what runs, as Install does
 		"Fleet":         {Platform, ObjServices, ActRead}, // every project's services
+		"Backends":      {"", ObjServices, ActRead},
 	}),
 }
 

@@ -257,6 +257,12 @@ func (g guardedRegion) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseR
 func (g guardedRegion) Fleet(ctx context.Context, req sdk.FleetRequest) (sdk.FleetResponse, error) {
 	return guard(ctx, g.a, re, "Fleet", func(Scope) (sdk.FleetResponse, error) { return g.r.Fleet(ctx, req) })
 }
+func (g guardedRegion) Backends(ctx context.Context, req sdk.BackendsRequest) (sdk.BackendsResponse, error) {
+	return guard(ctx, g.a, re, "Backends", func(s Scope) (sdk.BackendsResponse, error) {
+		req.ReleaseRef = ref(s, req.ReleaseRef)
+		return g.r.Backends(ctx, req)
+	})
+}
 func (g guardedRegion) ListReleases(ctx context.Context, req sdk.ListReleasesRequest) (sdk.ListReleasesResponse, error) {
 	return guard(ctx, g.a, re, "ListReleases", func(s Scope) (sdk.ListReleasesResponse, error) {
 		req.Caller, req.Project = s.User.Caller(), s.Project.SDK()

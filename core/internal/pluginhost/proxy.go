@@ -180,6 +180,10 @@ func (p regionProxy) Fleet(ctx context.Context, req sdk.FleetRequest) (sdk.Fleet
 	return call(ctx, p.i, "Fleet", func(s sdk.Region) (sdk.FleetResponse, error) { return s.Fleet(ctx, req) })
 }
 
+func (p regionProxy) Backends(ctx context.Context, req sdk.BackendsRequest) (sdk.BackendsResponse, error) {
+	return call(ctx, p.i, "Backends", func(s sdk.Region) (sdk.BackendsResponse, error) { return s.Backends(ctx, req) })
+}
+
 func (p regionProxy) Rollback(ctx context.Context, req sdk.RollbackRequest) (sdk.RollbackResponse, error) {
 	return call(ctx, p.i, "Rollback", func(s sdk.Region) (sdk.RollbackResponse, error) { return s.Rollback(ctx, req) })
 }

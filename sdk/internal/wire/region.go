@@ -212,6 +212,16 @@ func (s *regionServer) Fleet(ctx context.Context, _ *pb.FleetRequest) (*pb.Fleet
 	return &pb.FleetResponse{Releases: mapSlice(resp.Releases, toFleetRelease)}, nil
 }
 
+func (s *regionServer) Backends(ctx context.Context, req *pb.ReleaseRef) (*pb.BackendsResponse, error) {
+	resp, err := s.impl.Backends(ctx, sdk.BackendsRequest{ReleaseRef: fromReleaseRef(req)})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pb.BackendsResponse{Backends: mapSlice(resp.Backends, func(b sdk.Backend) *pb.Backend {
+		return &pb.Backend{Host: b.Host, Path: b.Path, Service: b.Service, Port: b.Port, Endpoints: b.Endpoints}
+	})}, nil
+}
+
 // ---- client ----
 
 type regionClient struct {
@@ -415,4 +425,14 @@ func (c *regionClient) Fleet(ctx context.Context, _ sdk.FleetRequest) (sdk.Fleet
 		return sdk.FleetResponse{}, fromStatus(err)
 	}
 	return sdk.FleetResponse{Releases: mapSlice(resp.GetReleases(), fromFleetRelease)}, nil
+}
+
+func (c *regionClient) Backends(ctx context.Context, req sdk.BackendsRequest) (sdk.BackendsResponse, error) {
+	resp, err := c.client.Backends(ctx, toReleaseRef(req.ReleaseRef))
+	if err != nil {
+		return sdk.BackendsResponse{}, fromStatus(err)
+	}
+	return sdk.BackendsResponse{Backends: mapSlice(resp.GetBackends(), func(b *pb.Backend) sdk.Backend {
+		return sdk.Backend{Host: b.GetHost(), Path: b.GetPath(), Service: b.GetService(), Port: b.GetPort(), Endpoints: b.GetEndpoints()}
+	})}, nil
 }

@@ -446,6 +446,29 @@ func (r *Region) Fleet(context.Context, sdk.FleetRequest) (sdk.FleetResponse, er
 	return resp, nil
 }
 
+// Backends are what a release's values name under ingress: hostname (and path), and
+// endpoint, standing for the pod that would serve it: the memory region runs none. A release
+// without ingress.endpoint has no backends.
+func (r *Region) Backends(_ context.Context, req sdk.BackendsRequest) (sdk.BackendsResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rel, err := r.find(req.ReleaseRef)
+	if err != nil {
+		return sdk.BackendsResponse{}, err
+	}
+	ingress, _ := rel.values["ingress"].(map[string]any)
+	endpoint, _ := ingress["endpoint"].(string)
+	if endpoint == "" || rel.rel.Suspended {
+		return sdk.BackendsResponse{}, nil
+	}
+	host, _ := ingress["hostname"].(string)
+	p, _ := ingress["path"].(string)
+	if p == "" {
+		p = "/"
+	}
+	return sdk.BackendsResponse{Backends: []sdk.Backend{{Host: host, Path: p, Service: req.Name, Port: 80, Endpoints: []string{endpoint}}}}, nil
+}
+
 // SetUsage sets what a release uses, as a cluster's metrics would report it: the memory region
 // has no pods to measure.
 func (r *Region) SetUsage(ref sdk.ReleaseRef, u sdk.Usage) error {

@@ -2015,6 +2015,126 @@ func (x *FleetResponse) GetReleases() []*FleetRelease {
 	return nil
 }
 
+type Backend struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Host          string                 `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Service       string                 `protobuf:"bytes,3,opt,name=service,proto3" json:"service,omitempty"`
+	Port          int32                  `protobuf:"varint,4,opt,name=port,proto3" json:"port,omitempty"`
+	Endpoints     []string               `protobuf:"bytes,5,rep,name=endpoints,proto3" json:"endpoints,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Backend) Reset() {
+	*x = Backend{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Backend) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Backend) ProtoMessage() {}
+
+func (x *Backend) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Backend.ProtoReflect.Descriptor instead.
+func (*Backend) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *Backend) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *Backend) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *Backend) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *Backend) GetPort() int32 {
+	if x != nil {
+		return x.Port
+	}
+	return 0
+}
+
+func (x *Backend) GetEndpoints() []string {
+	if x != nil {
+		return x.Endpoints
+	}
+	return nil
+}
+
+type BackendsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Backends      []*Backend             `protobuf:"bytes,1,rep,name=backends,proto3" json:"backends,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BackendsResponse) Reset() {
+	*x = BackendsResponse{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BackendsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BackendsResponse) ProtoMessage() {}
+
+func (x *BackendsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BackendsResponse.ProtoReflect.Descriptor instead.
+func (*BackendsResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *BackendsResponse) GetBackends() []*Backend {
+	if x != nil {
+		return x.Backends
+	}
+	return nil
+}
+
 var File_basalt_region_v1_region_proto protoreflect.FileDescriptor
 
 const file_basalt_region_v1_region_proto_rawDesc = "" +
@@ -2176,7 +2296,15 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\arelease\x18\x02 \x01(\v2\x19.basalt.region.v1.ReleaseR\arelease\x12-\n" +
 	"\x05usage\x18\x03 \x01(\v2\x17.basalt.region.v1.UsageR\x05usage\"K\n" +
 	"\rFleetResponse\x12:\n" +
-	"\breleases\x18\x01 \x03(\v2\x1e.basalt.region.v1.FleetReleaseR\breleases2\xe5\b\n" +
+	"\breleases\x18\x01 \x03(\v2\x1e.basalt.region.v1.FleetReleaseR\breleases\"}\n" +
+	"\aBackend\x12\x12\n" +
+	"\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x18\n" +
+	"\aservice\x18\x03 \x01(\tR\aservice\x12\x12\n" +
+	"\x04port\x18\x04 \x01(\x05R\x04port\x12\x1c\n" +
+	"\tendpoints\x18\x05 \x03(\tR\tendpoints\"I\n" +
+	"\x10BackendsResponse\x125\n" +
+	"\bbackends\x18\x01 \x03(\v2\x19.basalt.region.v1.BackendR\bbackends2\xb3\t\n" +
 	"\x06Region\x12N\n" +
 	"\aOnboard\x12 .basalt.region.v1.OnboardRequest\x1a!.basalt.region.v1.OnboardResponse\x12N\n" +
 	"\aInstall\x12\x1e.basalt.region.v1.InstallChunk\x1a!.basalt.region.v1.InstallResponse(\x01\x12N\n" +
@@ -2192,7 +2320,8 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x05Quota\x12\x1e.basalt.region.v1.QuotaRequest\x1a\x1f.basalt.region.v1.QuotaResponse\x12J\n" +
 	"\aHistory\x12\x1c.basalt.region.v1.ReleaseRef\x1a!.basalt.region.v1.HistoryResponse\x12Q\n" +
 	"\bRollback\x12!.basalt.region.v1.RollbackRequest\x1a\".basalt.region.v1.RollbackResponse\x12H\n" +
-	"\x05Fleet\x12\x1e.basalt.region.v1.FleetRequest\x1a\x1f.basalt.region.v1.FleetResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
+	"\x05Fleet\x12\x1e.basalt.region.v1.FleetRequest\x1a\x1f.basalt.region.v1.FleetResponse\x12L\n" +
+	"\bBackends\x12\x1c.basalt.region.v1.ReleaseRef\x1a\".basalt.region.v1.BackendsResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
 
 var (
 	file_basalt_region_v1_region_proto_rawDescOnce sync.Once
@@ -2206,7 +2335,7 @@ func file_basalt_region_v1_region_proto_rawDescGZIP() []byte {
 	return file_basalt_region_v1_region_proto_rawDescData
 }
 
-var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*OnboardRequest)(nil),        // 0: basalt.region.v1.OnboardRequest
 	(*OnboardResponse)(nil),       // 1: basalt.region.v1.OnboardResponse
@@ -2240,90 +2369,95 @@ var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*Usage)(nil),                 // 29: basalt.region.v1.Usage
 	(*FleetRelease)(nil),          // 30: basalt.region.v1.FleetRelease
 	(*FleetResponse)(nil),         // 31: basalt.region.v1.FleetResponse
-	nil,                           // 32: basalt.region.v1.ReleaseMetadata.LifecycleEntry
-	nil,                           // 33: basalt.region.v1.InstallHeader.SecretDataEntry
-	nil,                           // 34: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
-	nil,                           // 35: basalt.region.v1.QuotaResponse.HardEntry
-	nil,                           // 36: basalt.region.v1.QuotaResponse.UsedEntry
-	(*pluginv1.Caller)(nil),       // 37: basalt.plugin.v1.Caller
-	(*pluginv1.Project)(nil),      // 38: basalt.plugin.v1.Project
-	(*durationpb.Duration)(nil),   // 39: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 40: google.protobuf.Timestamp
+	(*Backend)(nil),               // 32: basalt.region.v1.Backend
+	(*BackendsResponse)(nil),      // 33: basalt.region.v1.BackendsResponse
+	nil,                           // 34: basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	nil,                           // 35: basalt.region.v1.InstallHeader.SecretDataEntry
+	nil,                           // 36: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	nil,                           // 37: basalt.region.v1.QuotaResponse.HardEntry
+	nil,                           // 38: basalt.region.v1.QuotaResponse.UsedEntry
+	(*pluginv1.Caller)(nil),       // 39: basalt.plugin.v1.Caller
+	(*pluginv1.Project)(nil),      // 40: basalt.plugin.v1.Project
+	(*durationpb.Duration)(nil),   // 41: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 42: google.protobuf.Timestamp
 }
 var file_basalt_region_v1_region_proto_depIdxs = []int32{
-	37, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
-	38, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
-	32, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
-	37, // 3: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
-	38, // 4: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
+	39, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
+	40, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
+	34, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	39, // 3: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
+	40, // 4: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
 	2,  // 5: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	39, // 6: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
-	33, // 7: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
+	41, // 6: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
+	35, // 7: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
 	3,  // 8: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
 	17, // 9: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
-	37, // 10: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
-	38, // 11: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
+	39, // 10: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
+	40, // 11: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
 	6,  // 12: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	34, // 13: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	36, // 13: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
 	17, // 14: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
-	37, // 15: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
-	38, // 16: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
+	39, // 15: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
+	40, // 16: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
 	17, // 17: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
 	6,  // 18: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
 	17, // 19: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
 	2,  // 20: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
 	16, // 21: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
-	40, // 22: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
+	42, // 22: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
 	6,  // 23: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	40, // 24: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	42, // 24: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
 	6,  // 25: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	40, // 26: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
-	40, // 27: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
+	42, // 26: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
+	42, // 27: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
 	22, // 28: basalt.region.v1.HistoryResponse.revisions:type_name -> basalt.region.v1.Revision
 	6,  // 29: basalt.region.v1.RollbackRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	39, // 30: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
+	41, // 30: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
 	17, // 31: basalt.region.v1.RollbackResponse.release:type_name -> basalt.region.v1.Release
-	37, // 32: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
-	38, // 33: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	35, // 34: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
-	36, // 35: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
-	40, // 36: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
+	39, // 32: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
+	40, // 33: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	37, // 34: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
+	38, // 35: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
+	42, // 36: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
 	17, // 37: basalt.region.v1.FleetRelease.release:type_name -> basalt.region.v1.Release
 	29, // 38: basalt.region.v1.FleetRelease.usage:type_name -> basalt.region.v1.Usage
 	30, // 39: basalt.region.v1.FleetResponse.releases:type_name -> basalt.region.v1.FleetRelease
-	0,  // 40: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
-	4,  // 41: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
-	6,  // 42: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
-	6,  // 43: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
-	6,  // 44: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
-	10, // 45: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
-	12, // 46: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
-	14, // 47: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
-	18, // 48: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
-	20, // 49: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
-	26, // 50: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
-	6,  // 51: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
-	24, // 52: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
-	28, // 53: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
-	1,  // 54: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
-	5,  // 55: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
-	7,  // 56: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
-	8,  // 57: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
-	9,  // 58: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
-	11, // 59: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
-	13, // 60: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
-	15, // 61: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
-	19, // 62: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
-	21, // 63: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
-	27, // 64: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
-	23, // 65: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
-	25, // 66: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
-	31, // 67: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
-	54, // [54:68] is the sub-list for method output_type
-	40, // [40:54] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	32, // 40: basalt.region.v1.BackendsResponse.backends:type_name -> basalt.region.v1.Backend
+	0,  // 41: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
+	4,  // 42: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
+	6,  // 43: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
+	6,  // 44: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
+	6,  // 45: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
+	10, // 46: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
+	12, // 47: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
+	14, // 48: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
+	18, // 49: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
+	20, // 50: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
+	26, // 51: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
+	6,  // 52: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
+	24, // 53: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
+	28, // 54: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
+	6,  // 55: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
+	1,  // 56: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
+	5,  // 57: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
+	7,  // 58: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
+	8,  // 59: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
+	9,  // 60: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
+	11, // 61: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
+	13, // 62: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
+	15, // 63: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
+	19, // 64: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
+	21, // 65: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
+	27, // 66: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
+	23, // 67: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
+	25, // 68: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
+	31, // 69: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
+	33, // 70: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
+	56, // [56:71] is the sub-list for method output_type
+	41, // [41:56] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_basalt_region_v1_region_proto_init() }
@@ -2342,7 +2476,7 @@ func file_basalt_region_v1_region_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_region_v1_region_proto_rawDesc), len(file_basalt_region_v1_region_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   37,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

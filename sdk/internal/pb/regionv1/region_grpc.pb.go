@@ -33,6 +33,7 @@ const (
 	Region_History_FullMethodName       = "/basalt.region.v1.Region/History"
 	Region_Rollback_FullMethodName      = "/basalt.region.v1.Region/Rollback"
 	Region_Fleet_FullMethodName         = "/basalt.region.v1.Region/Fleet"
+	Region_Backends_FullMethodName      = "/basalt.region.v1.Region/Backends"
 )
 
 // RegionClient is the client API for Region service.
@@ -54,6 +55,7 @@ type RegionClient interface {
 	History(ctx context.Context, in *ReleaseRef, opts ...grpc.CallOption) (*HistoryResponse, error)
 	Rollback(ctx context.Context, in *RollbackRequest, opts ...grpc.CallOption) (*RollbackResponse, error)
 	Fleet(ctx context.Context, in *FleetRequest, opts ...grpc.CallOption) (*FleetResponse, error)
+	Backends(ctx context.Context, in *ReleaseRef, opts ...grpc.CallOption) (*BackendsResponse, error)
 }
 
 type regionClient struct {
@@ -225,6 +227,16 @@ func (c *regionClient) Fleet(ctx context.Context, in *FleetRequest, opts ...grpc
 	return out, nil
 }
 
+func (c *regionClient) Backends(ctx context.Context, in *ReleaseRef, opts ...grpc.CallOption) (*BackendsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BackendsResponse)
+	err := c.cc.Invoke(ctx, Region_Backends_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RegionServer is the server API for Region service.
 // All implementations must embed UnimplementedRegionServer
 // for forward compatibility.
@@ -244,6 +256,7 @@ type RegionServer interface {
 	History(context.Context, *ReleaseRef) (*HistoryResponse, error)
 	Rollback(context.Context, *RollbackRequest) (*RollbackResponse, error)
 	Fleet(context.Context, *FleetRequest) (*FleetResponse, error)
+	Backends(context.Context, *ReleaseRef) (*BackendsResponse, error)
 	mustEmbedUnimplementedRegionServer()
 }
 
@@ -295,6 +308,9 @@ func (UnimplementedRegionServer) Rollback(context.Context, *RollbackRequest) (*R
 }
 func (UnimplementedRegionServer) Fleet(context.Context, *FleetRequest) (*FleetResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Fleet not implemented")
+}
+func (UnimplementedRegionServer) Backends(context.Context, *ReleaseRef) (*BackendsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Backends not implemented")
 }
 func (UnimplementedRegionServer) mustEmbedUnimplementedRegionServer() {}
 func (UnimplementedRegionServer) testEmbeddedByValue()                {}
@@ -544,6 +560,24 @@ func _Region_Fleet_Handler(srv interface{}, ctx context.Context, dec func(interf
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Region_Backends_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleaseRef)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegionServer).Backends(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Region_Backends_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegionServer).Backends(ctx, req.(*ReleaseRef))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Region_ServiceDesc is the grpc.ServiceDesc for Region service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -594,6 +628,10 @@ var Region_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Fleet",
 			Handler:    _Region_Fleet_Handler,
+		},
+		{
+			MethodName: "Backends",
+			Handler:    _Region_Backends_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
