@@ -15,6 +15,7 @@ const ChangePage = lazy(() => import("./pages/services/ChangePage").then((m) => 
 const FilesPage = lazy(() => import("./pages/files/FilesPage").then((m) => ({ default: m.FilesPage })));
 const ExplorerPage = lazy(() => import("./pages/explorer/ExplorerPage").then((m) => ({ default: m.ExplorerPage })));
 const SecretsPage = lazy(() => import("./pages/secrets/SecretsPage").then((m) => ({ default: m.SecretsPage })));
+const FleetPage = lazy(() => import("./pages/admin/FleetPage").then((m) => ({ default: m.FleetPage })));
 const AccountPage = lazy(() => import("./pages/account/AccountPage").then((m) => ({ default: m.AccountPage })));
 
 const gated = (page: ReactNode) => <ProjectGate>{page}</ProjectGate>;
@@ -35,6 +36,7 @@ export const routes: RouteObject[] = [
       { path: "explorer", element: gated(<ExplorerPage />) },
       { path: "my-secrets", element: gated(<SecretsPage />) },
       { path: "account", element: gated(<AccountPage />) },
+      { path: "admin/services", element: gated(<FleetPage />) },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -6,6 +6,7 @@ import { useProjectState } from "../project";
 import { useRegion } from "../region";
 import { themePreferences, useTheme, type ThemePreference } from "../theme/theme";
 import { Icon } from "./Icon";
+import { Notifications } from "./Notifications";
 import styles from "./Shell.module.css";
 
 export function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav(): void }) {
@@ -59,6 +60,7 @@ export function Header({ navOpen, onToggleNav }: { navOpen: boolean; onToggleNav
             ))}
           </select>
         </label>
+        <Notifications />
         <SignInOut />
       </div>
     </header>

@@ -1,7 +1,8 @@
 import { NavLink } from "react-router";
-import { useVersion } from "../api/queries";
+import { useFleetAccess, useVersion } from "../api/queries";
 import { useT } from "../i18n";
 import { useInstance } from "../instance";
+import { useProjectState } from "../project";
 import { sections } from "../sections";
 import { Icon } from "./Icon";
 import { InstanceLinkList } from "./InstanceLinks";
@@ -11,6 +12,8 @@ export function SideNav({ open, onNavigate }: { open: boolean; onNavigate(): voi
   const t = useT();
   const config = useInstance();
   const version = useVersion().data?.version ?? config.version;
+  // Only for those the server lets administer services.
+  const admin = useFleetAccess(useProjectState().status === "ready");
   const linkClass = ({ isActive }: { isActive: boolean }) =>
     isActive ? `${styles.navLink} ${styles.navLinkActive}` : styles.navLink;
 
@@ -31,6 +34,14 @@ export function SideNav({ open, onNavigate }: { open: boolean; onNavigate(): voi
             </NavLink>
           </li>
         ))}
+        {admin ? (
+          <li>
+            <NavLink to="/admin/services" className={linkClass} onClick={onNavigate}>
+              <Icon name="shield" />
+              {t("nav.admin")}
+            </NavLink>
+          </li>
+        ) : null}
       </ul>
       <InstanceLinkList
         links={config.links?.sideBar}

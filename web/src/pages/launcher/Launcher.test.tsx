@@ -322,3 +322,35 @@ describe("the launcher", () => {
     expect(screen.getByRole("tablist", { name: "Réglages" })).toBeTruthy();
   });
 });
+
+describe("the launcher's lifecycle line", () => {
+  it("says under the launch button what the policy of the catalog will do", async () => {
+    const m = api({
+      "GET /projects/:project/lifecycle": {
+        lifecycle: {
+          policy: "Default",
+          suspendAfterIdleSeconds: 8 * 3600,
+          maxSuspendAfterIdleSeconds: 0,
+          deleteAfterSuspendedSeconds: 0,
+          maxLifetimeSeconds: 0,
+          maxKeepSeconds: 0,
+          ownerChoseIdle: false,
+        },
+        noticeBeforeSuspendSeconds: 1800,
+        noticeBeforeDeleteSeconds: 86_400,
+      },
+    });
+    renderApp("/launcher/ide/jupyter", m.client);
+    const line = await screen.findByText("This service will be suspended after 8 h without use; you will be told 30 min before.");
+    expect(line.closest("aside")).toBeTruthy();
+    expect(m.find("GET", "/projects/user-alice/lifecycle")[0]!.query.get("catalog")).toBe("ide");
+  });
+
+  it("says nothing when no policy applies", async () => {
+    const m = api({ "GET /projects/:project/lifecycle": { noticeBeforeSuspendSeconds: 1800, noticeBeforeDeleteSeconds: 86_400 } });
+    renderApp("/launcher/ide/jupyter", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    await waitFor(() => expect(m.find("GET", "/projects/user-alice/lifecycle")).toHaveLength(1));
+    expect(screen.queryByText(/This service will be/)).toBeNull();
+  });
+});

@@ -17,6 +17,7 @@ import { VersionPicker } from "../catalog/ChartPage";
 import { errorsByPath, firstSectionWithErrors, initialValues, rangePairs, type FieldErrors } from "./formModel";
 import { FormErrorSummary } from "./FormErrorSummary";
 import { diffValues, launchLinkQuery, launchLinkUrl, linkOverridePairs, readLinkParams, withParam } from "./launchLink";
+import { LaunchPolicy } from "./LaunchPolicy";
 import { LaunchProgress } from "./LaunchProgress";
 import { LinkConfirmation } from "./LinkConfirmation";
 import { SaveConfigurationButton } from "./SaveConfiguration";
@@ -304,6 +305,7 @@ function LaunchEditor({
               <Icon name="play" size={16} />
               {launch.isPending ? t("launcher.launching") : t("launcher.launch")}
             </button>
+            <LaunchPolicy catalog={catalog} />
             <CopyButton text={linkUrl} label={t("launcher.copyLink")} small={false} />
             <button
               type="button"

@@ -12,7 +12,9 @@ import { Tabs } from "../../components/Tabs";
 import { formatDateTime } from "../../format";
 import { useI18n } from "../../i18n";
 import { useDocumentTitle } from "../../instance";
-import { useProject } from "../../project";
+import { useProject, useProjectState } from "../../project";
+import { useRegion } from "../../region";
+import { KeepDialog, LifecyclePanel, NoticeBanner } from "./Lifecycle";
 import { FailedChangeOffer, HistoryPanel } from "./ServiceHistory";
 import { canManage } from "./serviceState";
 import { RunningTime, StatusBadge, UpdateBadge } from "./ServiceWidgets";
@@ -21,8 +23,45 @@ import styles from "./Services.module.css";
 const TABS = ["overview", "logs", "events", "history", "values", "notes"] as const;
 type Tab = (typeof TABS)[number];
 
-/** One service: its state and URLs, logs (followed), events (live), values, notes and history. */
+/**
+ * One service: its state and URLs, lifecycle, logs (followed), events (live), values, notes
+ * and history. A link naming a project and a region (a notice's, ?project=&region=) switches
+ * to them first; ?keep=1 then offers to keep the service, which one click confirms.
+ */
 export function ServicePage() {
+  const switched = useScopeFromLink();
+  return switched ? <ServiceDetailsPage /> : <Loading />;
+}
+
+/**
+ * Switches to the project and region the address names, when the user has them, then takes
+ * them out of the address; false until then.
+ */
+function useScopeFromLink(): boolean {
+  const [params, setParams] = useSearchParams();
+  const { project, projects, setProject } = useProjectState();
+  const { region, regions, setRegion } = useRegion();
+  const wantProject = params.get("project");
+  const wantRegion = params.get("region");
+  const pending = wantProject !== null || wantRegion !== null;
+  useEffect(() => {
+    if (!pending) return;
+    if (wantProject && wantProject !== project?.id && projects.some((p) => p.id === wantProject)) setProject(wantProject);
+    if (wantRegion && wantRegion !== region?.id && regions.some((r) => r.id === wantRegion)) setRegion(wantRegion);
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        next.delete("project");
+        next.delete("region");
+        return next;
+      },
+      { replace: true },
+    );
+  }, [pending, wantProject, wantRegion, project, projects, setProject, region, regions, setRegion, setParams]);
+  return !pending;
+}
+
+function ServiceDetailsPage() {
   const { t, language } = useI18n();
   const { me, project, isGroup } = useProject();
   const { service: id = "" } = useParams();
@@ -31,6 +70,22 @@ export function ServicePage() {
   const details = useService(project.id, id);
   const s = details.data?.service;
   useDocumentTitle(s?.friendlyName ?? id);
+  const [keeping, setKeeping] = useState(false);
+  // A notice's link asks to keep the service: the dialog opens, and only its button acts.
+  const keepAsked = searchParams.get("keep") === "1";
+  const closeKeep = () => {
+    setKeeping(false);
+    if (keepAsked) {
+      setSearchParams(
+        (prev) => {
+          const next = new URLSearchParams(prev);
+          next.delete("keep");
+          return next;
+        },
+        { replace: true },
+      );
+    }
+  };
 
   const labels: Record<Tab, string> = {
     overview: t("service.tab.overview"),
@@ -80,6 +135,9 @@ export function ServicePage() {
             </div>
           </div>
 
+          <NoticeBanner service={s} onKeep={manage ? () => setKeeping(true) : undefined} />
+          {manage && (keeping || keepAsked) ? <KeepDialog service={s} onClose={closeKeep} /> : null}
+
           <Tabs
             label={t("service.tabs")}
             idPrefix="service"
@@ -107,6 +165,7 @@ export function ServicePage() {
                     </ul>
                   </>
                 ) : null}
+                <LifecyclePanel service={s} manage={manage} onKeep={() => setKeeping(true)} />
                 <h2 className={styles.h2}>{t("service.workloads")}</h2>
                 {s.workloads.length === 0 ? (
                   <p className="field-hint">{t("service.noWorkloads")}</p>

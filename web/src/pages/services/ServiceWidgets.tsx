@@ -1,22 +1,12 @@
-import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { useChart } from "../../api/queries";
+import { useNow } from "../../clock";
 import type { ServiceView as Service } from "../../api/types";
 import { splitDuration } from "../../format";
 import { useI18n } from "../../i18n";
 import { useProject } from "../../project";
 import { RUNNING_TIME_WARNING_HOURS, serviceState } from "./serviceState";
 import { updateAvailable } from "./versions";
-
-/** The current time, refreshed every interval. */
-export function useNow(interval = 30_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), interval);
-    return () => clearInterval(id);
-  }, [interval]);
-  return now;
-}
 
 const STATE_CLASS = { ready: "pill pill-success", progress: "pill pill-info", failed: "pill pill-danger", paused: "pill" };
 

@@ -12,12 +12,18 @@ import { isOne, useI18n } from "../../i18n";
 import { useDocumentTitle } from "../../instance";
 import { useProject } from "../../project";
 import pageStyles from "../Page.module.css";
+import { KeepDialog, LifecycleSummary, NoticeBanner } from "./Lifecycle";
 import { QuotaPanel } from "./QuotaPanel";
 import { canManage } from "./serviceState";
 import { RunningTime, StatusBadge, UpdateBadge } from "./ServiceWidgets";
 import styles from "./Services.module.css";
 
-type Pending = { kind: "delete"; service: Service } | { kind: "deleteAll" } | { kind: "rename"; service: Service } | null;
+type Pending =
+  | { kind: "delete"; service: Service }
+  | { kind: "deleteAll" }
+  | { kind: "rename"; service: Service }
+  | { kind: "keep"; service: Service }
+  | null;
 
 /** The project's services as cards, the quota, and what can be done to them. */
 export function ServicesPage() {
@@ -30,7 +36,11 @@ export function ServicesPage() {
   const [pending, setPending] = useState<Pending>(null);
   useDocumentTitle(t("page.myServices.title"));
 
-  const refresh = () => qc.invalidateQueries({ queryKey: queryKeys.services(project.id) });
+  const refresh = () => {
+    // A step the engine announced may no longer be due: the notification area asks again too.
+    void qc.invalidateQueries({ queryKey: queryKeys.notices });
+    return qc.invalidateQueries({ queryKey: queryKeys.services(project.id) });
+  };
   const action = useMutation({
     mutationFn: async (a: { kind: "suspend" | "resume" | "delete" | "share"; service: Service; shared?: boolean }) => {
       if (a.kind === "suspend") return api.suspendService(project.id, a.service.id);
@@ -102,6 +112,7 @@ export function ServicesPage() {
                 onResume={() => action.mutate({ kind: "resume", service: s })}
                 onShare={(shared) => action.mutate({ kind: "share", service: s, shared })}
                 onRename={() => setPending({ kind: "rename", service: s })}
+                onKeep={() => setPending({ kind: "keep", service: s })}
                 onDelete={() => setPending({ kind: "delete", service: s })}
               />
             </li>
@@ -151,6 +162,7 @@ export function ServicesPage() {
           }}
         />
       ) : null}
+      {pending?.kind === "keep" ? <KeepDialog service={pending.service} onClose={() => setPending(null)} /> : null}
       {pending?.kind === "rename" ? (
         <RenameDialog
           service={pending.service}
@@ -175,6 +187,7 @@ function ServiceCard({
   onResume,
   onShare,
   onRename,
+  onKeep,
   onDelete,
 }: {
   service: Service;
@@ -186,6 +199,7 @@ function ServiceCard({
   onResume(): void;
   onShare(shared: boolean): void;
   onRename(): void;
+  onKeep(): void;
   onDelete(): void;
 }) {
   const { t } = useI18n();
@@ -215,6 +229,8 @@ function ServiceCard({
       </div>
 
       {s.status === "failed" && s.reason ? <p className={styles.reason}>{s.reason}</p> : null}
+      <NoticeBanner service={s} onKeep={manage ? onKeep : undefined} />
+      <LifecycleSummary service={s} />
 
       {s.urls.length > 0 ? (
         <ul className={styles.urls}>

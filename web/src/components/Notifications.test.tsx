@@ -1,0 +1,113 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { LifecycleView, RegionInfo, ServiceNotice, ServiceView as Service } from "../api/types";
+import { mockApi, testConfig } from "../test/mockApi";
+import { renderApp } from "../test/render";
+
+const region = (id: string, name: string): RegionInfo => ({ id, name, services: true, files: true, secrets: true });
+const twoRegions = { ...testConfig, regions: [region("paris", "Paris"), region("lyon", "Lyon")] };
+const DAY = 86_400;
+
+const lifecycle: LifecycleView = {
+  policy: "Default",
+  suspendAfterIdleSeconds: 8 * 3600,
+  maxSuspendAfterIdleSeconds: 0,
+  deleteAfterSuspendedSeconds: 0,
+  maxLifetimeSeconds: 0,
+  maxKeepSeconds: 7 * DAY,
+  ownerChoseIdle: false,
+};
+
+const service: Service = {
+  id: "jupyter-1",
+  friendlyName: "Team notebook",
+  catalog: "ide",
+  chart: "jupyter",
+  version: "2.1.0",
+  status: "deployed",
+  ready: true,
+  workloads: [],
+  urls: [],
+  owner: "alice",
+  shared: false,
+  suspendable: true,
+  suspended: false,
+  lifecycle,
+};
+
+// A notice in another project and region than the ones the portal shows.
+const notice: ServiceNotice = {
+  action: "suspend",
+  reason: "idle",
+  due: new Date(Date.now() + 25 * 60_000).toISOString(),
+  region: "lyon",
+  project: "project-data-team",
+  service: "jupyter-1",
+  friendlyName: "Team notebook",
+};
+
+function api() {
+  let notices = [notice];
+  let kept: string | undefined;
+  return mockApi({
+    "GET /config": twoRegions,
+    "GET /me/notices": () => ({ notices }),
+    "GET /projects/:project/services/:service": () => ({ service: { ...service, lifecycle: { ...lifecycle, keepUntil: kept } }, values: {}, manifest: "", commands: [] }),
+    "PUT /projects/:project/services/:service/lifecycle": ({ body }) => {
+      kept = (body as { keepUntil: string }).keepUntil;
+      notices = [];
+      return { service: { ...service, lifecycle: { ...lifecycle, keepUntil: kept } }, commands: [] };
+    },
+  });
+}
+
+describe("the notification area", () => {
+  beforeEach(() => localStorage.setItem("basalt.language", "en"));
+
+  it("counts the notices, lists them, and keeps a service of another project and region in one click", async () => {
+    const m = api();
+    const user = userEvent.setup();
+    renderApp("/", m.client);
+    const bell = await screen.findByRole("button", { name: "Notifications: 1 notice" });
+    expect(bell.getAttribute("aria-expanded")).toBe("false");
+    await user.click(bell);
+    const panel = screen.getByRole("region", { name: "Notifications" });
+    expect(within(panel).getByText(/^Team notebook will be suspended (today|tomorrow) at \d\d:\d\d: idle$/)).toBeTruthy();
+    expect(within(panel).getByText("(in 25 minutes)")).toBeTruthy();
+    expect(within(panel).getByRole("link", { name: "Open" }).getAttribute("href")).toBe(
+      "/my-services/jupyter-1?project=project-data-team&region=lyon",
+    );
+
+    const before = Date.now();
+    await user.click(within(panel).getByRole("button", { name: "Keep it" }));
+    await within(panel).findByText(/^Team notebook is kept until /);
+    // The service's policy is read where the service is, then the keep asked there.
+    const read = m.find("GET", "/projects/project-data-team/services/jupyter-1")[0]!;
+    expect(read.query.get("region")).toBe("lyon");
+    const put = m.find("PUT", "/projects/project-data-team/services/jupyter-1/lifecycle")[0]!;
+    expect(put.query.get("region")).toBe("lyon");
+    // The policy allows a week: the keep is for 24 h, to the minute.
+    const until = Date.parse((put.body as { keepUntil: string }).keepUntil);
+    expect(until).toBeGreaterThan(before + DAY * 1000 - 61_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + DAY * 1000);
+    // The notices are asked again: none is left.
+    await waitFor(() => expect(screen.getByRole("button", { name: "Notifications" })).toBeTruthy());
+    expect(within(panel).getByText("Nothing is about to happen to your services.")).toBeTruthy();
+    // Where the portal was: the paris region, the personal project.
+    expect(localStorage.getItem("basalt.region")).toBeNull();
+  });
+
+  it("closes with Escape, and speaks French", async () => {
+    localStorage.setItem("basalt.language", "fr");
+    const m = api();
+    const user = userEvent.setup();
+    renderApp("/", m.client);
+    await user.click(await screen.findByRole("button", { name: "Notifications : 1 avis" }));
+    const panel = screen.getByRole("region", { name: "Notifications" });
+    expect(within(panel).getByText(/^Team notebook sera suspendu (aujourd’hui|demain) à \d\d:\d\d : inactif$/)).toBeTruthy();
+    expect(within(panel).getByText("(dans 25 minutes)")).toBeTruthy();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("region", { name: "Notifications" })).toBeNull();
+  });
+});

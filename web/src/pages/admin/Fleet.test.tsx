@@ -1,0 +1,149 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { FleetActionRequest, FleetService, ServiceView as Service } from "../../api/types";
+import { apiError, mockApi, type MockRoutes } from "../../test/mockApi";
+import { renderApp } from "../../test/render";
+
+const member = (project: string, id: string, over: Partial<Service> = {}, cpu?: number): FleetService => ({
+  region: "local",
+  project,
+  cpuMillicores: cpu,
+  service: {
+    id,
+    friendlyName: id,
+    catalog: "ide",
+    chart: "jupyter",
+    version: "2.1.0",
+    status: "deployed",
+    ready: true,
+    workloads: [],
+    urls: [],
+    owner: project.replace(/^user-/, ""),
+    shared: false,
+    suspendable: true,
+    suspended: false,
+    ...over,
+  },
+  lifecycle: {
+    policy: "Default",
+    suspendAfterIdleSeconds: 8 * 3600,
+    maxSuspendAfterIdleSeconds: 0,
+    deleteAfterSuspendedSeconds: 0,
+    maxLifetimeSeconds: 0,
+    maxKeepSeconds: 0,
+    ownerChoseIdle: false,
+    lastActive: new Date(Date.now() - 2 * 3600_000).toISOString(),
+    notice: { action: "suspend", reason: "idle", due: new Date(Date.now() + 20 * 60_000).toISOString() },
+  },
+});
+
+const fleet = [
+  member("user-bob", "jupyter-1", {}, 120),
+  member("user-carol", "jupyter-2", { suspended: true, status: "suspended", ready: false }),
+  member("user-bob", "rstudio-3", { chart: "rstudio", version: "1.0.0" }),
+];
+
+function api(routes: MockRoutes = {}) {
+  return mockApi({
+    "GET /me/notices": { notices: [] },
+    "GET /catalogs": { catalogs: [] },
+    "GET /admin/services": ({ query }) => ({
+      services: fleet.filter((s) => !query.get("chart") || s.service.chart === query.get("chart")),
+    }),
+    "POST /admin/services/actions": ({ body }) => {
+      const req = body as FleetActionRequest;
+      const matched = fleet.filter((s) => !req.filter?.chart || s.service.chart === req.filter.chart);
+      return {
+        dryRun: !!req.dryRun,
+        results: matched.map((s) => ({
+          service: s,
+          change: s.service.suspended ? "" : "running → suspended",
+          // One service fails when applied, as with a cluster that refuses one release.
+          error: !req.dryRun && s.service.id === "jupyter-1" ? "the cluster refused the upgrade" : undefined,
+        })),
+        commands: matched
+          .filter((s) => !s.service.suspended)
+          .map((s) => `helm upgrade ${s.service.id} ide/jupyter --namespace ${s.project} --reuse-values --set global.suspend=true`),
+      };
+    },
+    ...routes,
+  });
+}
+
+describe("the administration of services", () => {
+  beforeEach(() => localStorage.setItem("basalt.language", "en"));
+
+  it("is in the navigation only for those the server lets in", async () => {
+    const admin = api();
+    renderApp("/", admin.client);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    expect(await within(nav).findByRole("link", { name: "Administration" })).toBeTruthy();
+  });
+
+  it("is not in the navigation for others, and the page says why", async () => {
+    const m = api({ "GET /admin/services": apiError(403, "permission_denied", "read services is for administrators") });
+    renderApp("/admin/services", m.client);
+    expect(await screen.findByText("This page is for administrators.")).toBeTruthy();
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    expect(within(nav).queryByRole("link", { name: "Administration" })).toBeNull();
+  });
+
+  it("lists the fleet, filters it, runs a dry run, then applies after a confirmation, with each service's outcome", async () => {
+    const m = api();
+    const user = userEvent.setup();
+    renderApp("/admin/services", m.client);
+    const table = await screen.findByRole("table", { name: "3 services match the filter" });
+    const row = within(table).getByRole("row", { name: /jupyter-1/ });
+    const cells = within(row).getAllByRole("cell").map((c) => c.textContent);
+    expect(cells).toEqual(["local", "user-bob", "bob", "jupyter (ide)", "2.1.0", "Ready", "120 millicores", "2 hours ago", "Suspension in 20 minutes"]);
+    expect(within(within(table).getByRole("row", { name: /jupyter-2/ })).getByText("unknown")).toBeTruthy();
+    // The fleet is every region's: no region is asked unless the filter names one.
+    expect(m.find("GET", "/admin/services")[0]!.query.get("region")).toBeNull();
+
+    await user.type(screen.getByLabelText("Chart"), "jupyter");
+    await user.click(screen.getByRole("button", { name: "Apply the filter" }));
+    await screen.findByRole("table", { name: "2 services match the filter" });
+    expect(m.find("GET", "/admin/services").at(-1)!.query.get("chart")).toBe("jupyter");
+
+    await user.click(screen.getByRole("button", { name: "Dry run" }));
+    const plan = await screen.findByRole("region", { name: "What would change" });
+    expect(m.find("POST", "/admin/services/actions")[0]!.body).toEqual({ action: "suspend", filter: { chart: "jupyter" }, dryRun: true });
+    expect(within(plan).getByText("1 service would change; nothing has changed yet.")).toBeTruthy();
+    expect(within(within(plan).getByRole("row", { name: /jupyter-1/ })).getByText("running → suspended")).toBeTruthy();
+    expect(within(within(plan).getByRole("row", { name: /jupyter-2/ })).getByText("no change")).toBeTruthy();
+    expect(m.find("POST", "/admin/services/actions")).toHaveLength(1);
+
+    await user.click(within(plan).getByRole("button", { name: "Apply" }));
+    const dialog = screen.getByRole("dialog", { name: "Apply to 1 service?" });
+    expect(within(dialog).getByText("jupyter-1 (user-bob): running → suspended")).toBeTruthy();
+    await user.click(within(dialog).getByRole("button", { name: "Apply" }));
+    const done = await screen.findByRole("region", { name: "Result" });
+    expect(m.find("POST", "/admin/services/actions")[1]!.body).toEqual({ action: "suspend", filter: { chart: "jupyter" }, dryRun: false });
+    expect(within(done).getByText("0 services changed. 1 failed: see below.")).toBeTruthy();
+    expect(within(within(done).getByRole("row", { name: /jupyter-1/ })).getByText("Failed: the cluster refused the upgrade")).toBeTruthy();
+
+    // The dry run's and the action's commands are in the command panel.
+    const panel = screen.getByRole("region", { name: "Commands" });
+    await user.click(within(panel).getByRole("button", { name: /Commands/ }));
+    expect(within(panel).getByText("Dry run: suspend chart=jupyter")).toBeTruthy();
+    expect(within(panel).getByText("Suspend chart=jupyter")).toBeTruthy();
+    expect(within(panel).getAllByText(/helm upgrade jupyter-1 ide\/jupyter --namespace user-bob/)).toHaveLength(2);
+  });
+
+  it("asks an upgrade's version, and a changed action drops the dry run", async () => {
+    const m = api();
+    const user = userEvent.setup();
+    localStorage.setItem("basalt.language", "fr");
+    renderApp("/admin/services", m.client);
+    await screen.findByRole("table", { name: "3 services correspondent au filtre" });
+    await user.click(screen.getByRole("button", { name: "Essai à blanc" }));
+    await screen.findByRole("region", { name: "Ce qui changerait" });
+    await user.selectOptions(screen.getByLabelText("Action"), "upgrade");
+    expect(screen.queryByRole("region", { name: "Ce qui changerait" })).toBeNull();
+    await user.type(screen.getByLabelText("Version du chart"), "2.5.2");
+    await user.click(screen.getByRole("button", { name: "Essai à blanc" }));
+    await waitFor(() => expect(m.find("POST", "/admin/services/actions")).toHaveLength(2));
+    expect(m.find("POST", "/admin/services/actions")[1]!.body).toEqual({ action: "upgrade", filter: {}, version: "2.5.2", dryRun: true });
+  });
+});
