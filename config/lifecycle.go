@@ -19,6 +19,7 @@ type Lifecycle struct {
 	// A pod using less CPU than this is doing nothing a user waits for.
 	BusyMillicores int64                   `koanf:"busy_millicores" doc:"A service whose pods use more CPU than this, in millicores (the cluster's metrics API), is in use, whether or not a browser is open."`
 	Policies       []LifecyclePolicy       `koanf:"policies" doc:"The rules, the first one that matches a service applies; a service no policy matches is never suspended nor deleted by the engine."`
+	Probes         []LifecycleProbe        `koanf:"probes" doc:"Applications asked whether they are in use, beside their CPU: a service of a chart listed here is in use while the application says so."`
 	Notices        LifecycleNotices        `koanf:"notices" doc:"How owners are told of a step before the engine takes it."`
 	LeaderElection LifecycleLeaderElection `koanf:"leader_election" doc:"With several replicas of Basalt, one engine acts at a time: the holder of a Kubernetes Lease."`
 }
@@ -38,6 +39,16 @@ type LifecyclePolicy struct {
 	MaxKeep              time.Duration     `koanf:"max_keep" doc:"How far ahead an owner may keep a service from every step (\"keep until Friday\"); 0: owners cannot keep services."`
 	Schedule             LifecycleSchedule `koanf:"schedule" doc:"Working hours: services suspended every evening, and optionally started again in the morning."`
 }
+
+// LifecycleProbe asks an application itself whether it is in use.
+type LifecycleProbe struct {
+	Charts     []string `koanf:"charts" doc:"Names of the charts whose services answer this probe."`
+	Kind       string   `koanf:"kind" doc:"jupyter: Jupyter Server's REST API (/api/kernels): in use while a kernel is busy or ran something within the last two intervals; an open tab on idle kernels is not use."`
+	TokenValue string   `koanf:"token_value" doc:"Path of the chart's value holding the application's token, e.g. security.password (Onyxia's Jupyter charts start Jupyter with it); empty: no token."`
+}
+
+// Probe kinds.
+const ProbeJupyter = "jupyter"
 
 // LifecycleSchedule suspends services at a time of day and may resume them at another.
 type LifecycleSchedule struct {
@@ -83,6 +94,8 @@ type LifecycleLeaderElection struct {
 	RenewDeadline time.Duration `koanf:"renew_deadline" doc:"How long the holder tries to renew before it gives up acting."`
 	RetryPeriod   time.Duration `koanf:"retry_period" doc:"How often replicas try to take or renew the Lease."`
 }
+
+var valuePath = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
 
 var clock = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
@@ -131,6 +144,18 @@ func (l *Lifecycle) validate(regions []Region, bad func(key, format string, args
 		}
 		if le.RetryPeriod <= 0 || le.RenewDeadline <= le.RetryPeriod || le.LeaseDuration <= le.RenewDeadline {
 			bad("lifecycle.leader_election", "needs 0 < retry_period < renew_deadline < lease_duration")
+		}
+	}
+	for i, p := range l.Probes {
+		key := fmt.Sprintf("lifecycle.probes[%d]", i)
+		if p.Kind != ProbeJupyter {
+			bad(key+".kind", "must be %s", ProbeJupyter)
+		}
+		if len(p.Charts) == 0 {
+			bad(key+".charts", "must name at least one chart")
+		}
+		if p.TokenValue != "" && !valuePath.MatchString(p.TokenValue) {
+			bad(key+".token_value", "must be a value's path such as security.password")
 		}
 	}
 	for i, p := range l.Policies {

@@ -164,10 +164,18 @@ func defaultOf(defaults map[string]any, path string) string {
 					if m, ok := item.(map[string]any); ok {
 						id, ok := m["id"]
 						if !ok {
-							id = m["name"] // entries named rather than identified (lifecycle policies)
+							id, ok = m["name"] // entries named rather than identified (lifecycle policies)
 						}
-						ids = append(ids, fmt.Sprint(id))
+						if ok {
+							ids = append(ids, fmt.Sprint(id))
+						}
 					}
+				}
+				if len(ids) < len(v) {
+					if len(v) == 1 {
+						return "1 entry"
+					}
+					return fmt.Sprintf("%d entries", len(v))
 				}
 				return "entries " + strings.Join(ids, ", ")
 			}

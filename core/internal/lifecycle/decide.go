@@ -6,11 +6,13 @@ import (
 	"github.com/basalt-dev/basalt/sdk"
 )
 
-// Service is what Decide looks at: a release, its lifecycle state and what its pods use.
+// Service is what Decide looks at: a release, its lifecycle state, what its pods use and
+// what its application said of its use.
 type Service struct {
-	Release sdk.Release
-	State   State
-	Usage   sdk.Usage
+	Release  sdk.Release
+	State    State
+	Usage    sdk.Usage
+	Activity Activity
 }
 
 // Leads are how long before a step its notice must go out.
@@ -45,7 +47,8 @@ type step struct {
 // Decide is the lifecycle rule. A destructive step (suspend, delete) is taken only once its
 // notice has been out for the lead time and its due time has come, and only if it is still
 // due: a service used again, kept by its owner or resumed has its notice withdrawn. Only a
-// measure of CPU makes a service idle: with none, idleness suspends nothing.
+// measure (its pods' CPU, or its application's answer) makes a service idle: with none,
+// idleness suspends nothing; either one saying it is in use keeps it.
 func Decide(now time.Time, svc Service, p Policy, busyMillicores int64, leads Leads) Decision {
 	d := Decision{Set: map[string]string{}}
 	st, rel := svc.State, svc.Release
@@ -84,8 +87,9 @@ func Decide(now time.Time, svc Service, p Policy, busyMillicores int64, leads Le
 			}
 			d.Set[keyRunningSince], d.Set[keySuspendedAt], d.Set[keySuspendedBy] = formatTime(st.RunningSince), "", ""
 		}
-		measured := !svc.Usage.Measured.IsZero()
-		if (measured && svc.Usage.CPUMillicores > busyMillicores) || st.LastActive.IsZero() || st.LastActive.Before(st.RunningSince) {
+		measured := !svc.Usage.Measured.IsZero() || !svc.Activity.Measured.IsZero()
+		busy := (!svc.Usage.Measured.IsZero() && svc.Usage.CPUMillicores > busyMillicores) || svc.Activity.Busy
+		if busy || st.LastActive.IsZero() || st.LastActive.Before(st.RunningSince) {
 			st.LastActive = now
 			d.Set[keyLastActive] = formatTime(now)
 		}

@@ -250,3 +250,46 @@ func TestFirstMatchingPolicyApplies(t *testing.T) {
 		}
 	}
 }
+
+func TestApplicationSaysItIsInUse(t *testing.T) {
+	w := newWorld(t, config.LifecyclePolicy{SuspendAfterIdle: time.Hour})
+	w.cpu = -1 // no metrics API: the application's answer alone measures
+	busy := true
+	for end := w.now.Add(5 * time.Hour); w.now.Before(end); w.now = w.now.Add(5 * time.Minute) {
+		d := Decide(w.now, Service{Release: w.rel, State: ReadState(w.keys), Activity: Activity{Measured: w.now, Busy: busy}}, w.policy, 50, w.leads)
+		if d.Send != nil || d.Act != "" {
+			t.Fatalf("a kernel computing for hours: %+v at %v", d, w.now)
+		}
+		w.keys = sdk.MergeLifecycle(w.keys, d.Set)
+	}
+	busy = false
+	sent := false
+	for end := w.now.Add(2 * time.Hour); w.now.Before(end) && !sent; w.now = w.now.Add(5 * time.Minute) {
+		d := Decide(w.now, Service{Release: w.rel, State: ReadState(w.keys), Activity: Activity{Measured: w.now, Busy: busy}}, w.policy, 50, w.leads)
+		sent = d.Send != nil
+		w.keys = sdk.MergeLifecycle(w.keys, d.Set)
+	}
+	if !sent {
+		t.Fatal("an application idle for two hours (idle 1 h) was not announced")
+	}
+}
+
+func TestJupyterRuleOfUse(t *testing.T) {
+	now := monday9
+	window := 2 * time.Minute
+	for _, c := range []struct {
+		name    string
+		kernels []kernel
+		busy    bool
+	}{
+		{"no kernel", nil, false},
+		{"a kernel computing, no browser", []kernel{{ExecutionState: "busy", LastActivity: now.Add(-time.Hour)}}, true},
+		{"a tab open on an idle kernel", []kernel{{ExecutionState: "idle", LastActivity: now.Add(-time.Hour), Connections: 1}}, false},
+		{"a cell run a minute ago", []kernel{{ExecutionState: "idle", LastActivity: now.Add(-time.Minute)}}, true},
+		{"one kernel of two computing", []kernel{{ExecutionState: "idle", LastActivity: now.Add(-time.Hour)}, {ExecutionState: "busy"}}, true},
+	} {
+		if got := jupyterBusy(c.kernels, now, window); got != c.busy {
+			t.Errorf("%s: in use %v, want %v", c.name, got, c.busy)
+		}
+	}
+}

@@ -55,6 +55,7 @@ type Engine struct {
 	o        Options
 	cfg      config.Lifecycle
 	policies Policies
+	probes   *prober
 	leads    Leads
 	portal   string // the portal's base URL, for links in notices
 
@@ -74,7 +75,7 @@ func New(o Options) *Engine {
 		o.Notifier = Notifiers{}
 	}
 	cfg := o.Config.Lifecycle
-	e := &Engine{o: o, cfg: cfg, policies: NewPolicies(cfg.Policies),
+	e := &Engine{o: o, cfg: cfg, policies: NewPolicies(cfg.Policies), probes: newProber(cfg),
 		leads: Leads{Suspend: cfg.Notices.BeforeSuspend, Delete: cfg.Notices.BeforeDelete}, portal: portalURL(o.Config.Server)}
 	e.actions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "basalt_lifecycle_actions_total",
@@ -207,7 +208,14 @@ func (e *Engine) tend(ctx context.Context, now time.Time, reg config.Region, f s
 	rel := f.Release
 	st := ReadState(rel.Metadata.Lifecycle)
 	policy := e.policies.For(reg.ID, rel.Metadata.Catalog, sc.Project.ID)
-	d := Decide(now, Service{Release: rel, State: st, Usage: f.Usage}, policy, e.cfg.BusyMillicores, e.leads)
+	var activity Activity
+	if policy.Matched {
+		if activity, err = e.probes.probe(ctx, sc, rel, now); err != nil {
+			// The application did not answer: its CPU alone tells.
+			e.o.Log.Debug("lifecycle: probing a service", "service", rel.Name, "error", err)
+		}
+	}
+	d := Decide(now, Service{Release: rel, State: st, Usage: f.Usage, Activity: activity}, policy, e.cfg.BusyMillicores, e.leads)
 	if d.Send != nil {
 		ev := e.event(EventNotice, sc, rel, *d.Send)
 		if err := e.o.Notifier.Notify(ctx, ev); err != nil {

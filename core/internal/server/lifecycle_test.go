@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 var suspendable = map[string]any{"catalogs": []any{map[string]any{"id": "ide", "status": "PROD", "charts": []any{
 	map[string]any{"name": "notebook", "version": "1.0.0", "values": "global:\n  suspend: false\nimage: notebook:1\n"},
 	map[string]any{"name": "notebook", "version": "2.0.0", "values": "global:\n  suspend: false\nimage: notebook:2\n"},
+	map[string]any{"name": "jupyter", "version": "1.0.0", "values": "global:\n  suspend: false\nsecurity:\n  password: \"\"\ningress:\n  endpoint: \"\"\n"},
 }}}}
 
 // clock is a time the test moves.
@@ -283,4 +285,88 @@ func lifecycleActions(t *testing.T, registry *prometheus.Registry, action, reaso
 		}
 	}
 	return 0
+}
+
+// jupyterKernels stands for Jupyter Server's /api/kernels behind a service's endpoint: the
+// kernels it reports, to callers with its token only.
+type jupyterKernels struct {
+	token string
+	mu    sync.Mutex
+	body  string
+	asked int
+}
+
+func (j *jupyterKernels) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/api/kernels" || r.Header.Get("Authorization") != "token "+j.token {
+		http.Error(w, "403 Forbidden", http.StatusForbidden)
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.asked++
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, j.body)
+}
+
+func (j *jupyterKernels) set(body string) { j.mu.Lock(); j.body = body; j.mu.Unlock() }
+
+// TestJupyterAskedWhetherItIsInUse: in a region without a metrics API, a Jupyter whose kernel
+// computes for hours is never announced; once its kernels idle, an open tab notwithstanding,
+// it is announced and suspended. The engine reaches Jupyter at the endpoint the region gives
+// for the service, with the token the service was launched with.
+func TestJupyterAskedWhetherItIsInUse(t *testing.T) {
+	jupyter := &jupyterKernels{token: "launch-time-password"}
+	backend := httptest.NewServer(jupyter)
+	defer backend.Close()
+	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+	base, srv, _ := startLifecycle(t, clk, config.LifecyclePolicy{Name: "Idle", SuspendAfterIdle: time.Hour}, "auth.local.username=alice",
+		"lifecycle.notices.before_suspend=10m")
+	services := base + "/api/v1/projects/user-alice/services"
+	endpoint := strings.TrimPrefix(backend.URL, "http://")
+	code, body := postJSON(t, services, `{"catalog":"ide","chart":"jupyter","values":{"security":{"password":"launch-time-password"},"ingress":{"endpoint":"`+endpoint+`"}}}`)
+	var launched LaunchResult
+	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
+		t.Fatalf("launch: %d %s", code, body)
+	}
+	svc := services + "/" + launched.Service.ID
+	engine := srv.Lifecycle()
+	service := func() ServiceView {
+		t.Helper()
+		var d ServiceDetails
+		if code := getJSON(t, svc, &d); code != 200 {
+			t.Fatalf("get service: %d", code)
+		}
+		return d.Service
+	}
+	tickFor := func(d time.Duration) {
+		t.Helper()
+		for end := clk.Now().Add(d); clk.Now().Before(end); clk.advance(5 * time.Minute) {
+			jupyter.mu.Lock()
+			if strings.Contains(jupyter.body, "busy") { // a kernel computing reports its last message as now
+				jupyter.body = fmt.Sprintf(`[{"id":"k1","execution_state":"busy","last_activity":%q,"connections":0}]`, clk.Now().Format(time.RFC3339))
+			}
+			jupyter.mu.Unlock()
+			if err := engine.Tick(t.Context()); err != nil {
+				t.Fatalf("tick: %v", err)
+			}
+		}
+	}
+	jupyter.set(`[{"id":"k1","execution_state":"busy"}]`)
+	tickFor(4 * time.Hour)
+	if v := service(); v.Suspended || v.Lifecycle.Notice != nil {
+		t.Fatalf("a kernel computing for 4 h (idle 1 h): suspended %v, notice %+v", v.Suspended, v.Lifecycle.Notice)
+	}
+	if jupyter.asked < 40 {
+		t.Fatalf("Jupyter was asked %d times in 48 passes", jupyter.asked)
+	}
+	// The computation ends; a tab stays open on the idle kernel.
+	jupyter.set(fmt.Sprintf(`[{"id":"k1","execution_state":"idle","last_activity":%q,"connections":1}]`, clk.Now().Format(time.RFC3339)))
+	tickFor(55 * time.Minute)
+	if v := service(); v.Lifecycle.Notice == nil || v.Lifecycle.Notice.Reason != "idle" {
+		t.Fatalf("idle kernels for 55 min (idle 1 h, notice 10 min before): notice %+v", v.Lifecycle.Notice)
+	}
+	tickFor(10 * time.Minute)
+	if v := service(); !v.Suspended || v.Lifecycle.SuspendedBy != "idle" {
+		t.Fatalf("idle kernels for 65 min: suspended %v, lifecycle %+v", v.Suspended, v.Lifecycle)
+	}
 }

@@ -1,0 +1,144 @@
+package lifecycle
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/scope"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// Activity is what an application said of its use.
+type Activity struct {
+	Measured time.Time // zero: no answer
+	Busy     bool
+}
+
+// prober asks applications whether they are in use, through their release's backends.
+type prober struct {
+	probes []config.LifecycleProbe
+	client *http.Client
+	window time.Duration // how recent a kernel's activity still counts as use
+}
+
+func newProber(cfg config.Lifecycle) *prober {
+	return &prober{probes: cfg.Probes, client: &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // an application that redirects is not answering
+	}}, window: max(2*cfg.Interval, 2*time.Minute)}
+}
+
+func (p *prober) probeOf(chart string) (config.LifecycleProbe, bool) {
+	for _, pr := range p.probes {
+		if slices.Contains(pr.Charts, chart) {
+			return pr, true
+		}
+	}
+	return config.LifecycleProbe{}, false
+}
+
+// probe asks a running release's application, in its owner's scope, whether it is in use.
+// A release with no probe, no backend or no answer has no activity to tell.
+func (p *prober) probe(ctx context.Context, sc *scope.Scope, rel sdk.Release, now time.Time) (Activity, error) {
+	pr, ok := p.probeOf(rel.Chart)
+	if !ok || rel.Suspended {
+		return Activity{}, nil
+	}
+	region, err := sc.Services()
+	if err != nil {
+		return Activity{}, err
+	}
+	ctx = sc.Context(ctx)
+	ref := sdk.ReleaseRef{Name: rel.Name}
+	backends, err := region.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref})
+	if err != nil {
+		return Activity{}, err
+	}
+	var endpoint string
+	for _, b := range backends.Backends {
+		if len(b.Endpoints) > 0 && endpoint == "" {
+			endpoint = b.Endpoints[0]
+		}
+	}
+	if endpoint == "" {
+		return Activity{}, nil
+	}
+	token := ""
+	if pr.TokenValue != "" {
+		got, err := region.GetRelease(ctx, sdk.GetReleaseRequest{ReleaseRef: ref, Unmasked: true})
+		if err != nil {
+			return Activity{}, err
+		}
+		token = valueAt(got.Values, pr.TokenValue)
+	}
+	kernels, err := p.jupyterKernels(ctx, endpoint, token)
+	if err != nil {
+		return Activity{}, fmt.Errorf("asking %s whether it is in use: %w", rel.Name, err)
+	}
+	return Activity{Measured: now, Busy: jupyterBusy(kernels, now, p.window)}, nil
+}
+
+// valueAt reads a string at a dotted path of a values document.
+func valueAt(values []byte, path string) string {
+	var v any
+	if json.Unmarshal(values, &v) != nil {
+		return ""
+	}
+	for _, part := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[part]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// kernel is what Jupyter Server's /api/kernels says of one kernel.
+type kernel struct {
+	ExecutionState string    `json:"execution_state"`
+	LastActivity   time.Time `json:"last_activity"`
+	Connections    int       `json:"connections"`
+}
+
+func (p *prober) jupyterKernels(ctx context.Context, endpoint, token string) ([]kernel, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+endpoint+"/api/kernels", nil)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "token "+token)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("Jupyter answered %s", resp.Status)
+	}
+	var kernels []kernel
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&kernels); err != nil {
+		return nil, fmt.Errorf("Jupyter's kernels: %w", err)
+	}
+	return kernels, nil
+}
+
+// jupyterBusy is the rule of use for Jupyter: a kernel computing, or one that ran something
+// within the window. A browser tab left open on idle kernels keeps a connection but sends
+// them nothing: that is not use.
+func jupyterBusy(kernels []kernel, now time.Time, window time.Duration) bool {
+	for _, k := range kernels {
+		if k.ExecutionState == "busy" || now.Sub(k.LastActivity) < window {
+			return true
+		}
+	}
+	return false
+}
