@@ -73,7 +73,7 @@ describe("the notification area", () => {
     expect(bell.getAttribute("aria-expanded")).toBe("false");
     await user.click(bell);
     const panel = screen.getByRole("region", { name: "Notifications" });
-    expect(within(panel).getByText(/^Team notebook will be suspended (today|tomorrow) at \d\d:\d\d: idle$/)).toBeTruthy();
+    expect(await within(panel).findByText(/^Team notebook will be suspended (today|tomorrow) at \d\d:\d\d: idle$/)).toBeTruthy();
     expect(within(panel).getByText("(in 25 minutes)")).toBeTruthy();
     expect(within(panel).getByRole("link", { name: "Open" }).getAttribute("href")).toBe(
       "/my-services/jupyter-1?project=project-data-team&region=lyon",
@@ -105,7 +105,7 @@ describe("the notification area", () => {
     renderApp("/", m.client);
     await user.click(await screen.findByRole("button", { name: "Notifications : 1 avis" }));
     const panel = screen.getByRole("region", { name: "Notifications" });
-    expect(within(panel).getByText(/^Team notebook sera suspendu (aujourd’hui|demain) à \d\d:\d\d : inactif$/)).toBeTruthy();
+    expect(await within(panel).findByText(/^Team notebook sera suspendu (aujourd’hui|demain) à \d\d:\d\d : inactif$/)).toBeTruthy();
     expect(within(panel).getByText("(dans 25 minutes)")).toBeTruthy();
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("region", { name: "Notifications" })).toBeNull();
