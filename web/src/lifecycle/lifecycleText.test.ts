@@ -36,6 +36,7 @@ describe("durations", () => {
   it("says a duration in at most two units, in both languages", () => {
     const cases: [number, string, string][] = [
       [45, "45 s", "45 s"],
+      [70, "1 min 10 s", "1 min 10 s"],
       [30 * 60, "30 min", "30 min"],
       [8 * H, "8 h", "8 h"],
       [90 * 60, "1 h 30 min", "1 h 30 min"],

@@ -19,17 +19,21 @@ const MINUTE = 60;
 const HOUR = 3600;
 const DAY = 86_400;
 
-/** A duration in seconds as people say it: "8 h", "30 min", "7 days", "1 day 12 h" (two units at most). */
+/**
+ * A duration in seconds as people say it, in its two largest units: "8 h", "30 min",
+ * "7 days", "1 day 12 h", "1 min 10 s".
+ */
 export function formatDuration(seconds: number, { t, lang }: Words): string {
-  if (seconds < MINUTE) return t("duration.seconds", { n: Math.max(0, Math.round(seconds)) });
-  const minutes = Math.round(seconds / MINUTE);
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  const mins = minutes % 60;
+  const total = Math.max(0, Math.round(seconds));
+  const days = Math.floor(total / DAY);
+  const hours = Math.floor((total % DAY) / HOUR);
+  const minutes = Math.floor((total % HOUR) / MINUTE);
+  const secs = total % MINUTE;
   const parts: string[] = [];
   if (days > 0) parts.push(t(isOne(lang, days) ? "duration.days.one" : "duration.days.other", { n: days }));
   if (hours > 0) parts.push(t("duration.hours", { n: hours }));
-  if (mins > 0) parts.push(t("duration.minutes", { n: mins }));
+  if (minutes > 0) parts.push(t("duration.minutes", { n: minutes }));
+  if (secs > 0 || total === 0) parts.push(t("duration.seconds", { n: secs }));
   return parts.slice(0, 2).join(" ");
 }
 
