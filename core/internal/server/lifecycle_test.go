@@ -156,6 +156,11 @@ func TestLifecycleNoticeKeepAndSuspend(t *testing.T) {
 		return n.Notices
 	}
 
+	var launcherPolicy LifecyclePolicy
+	if code := getJSON(t, api+"/projects/user-alice/lifecycle?catalog=ide", &launcherPolicy); code != 200 || launcherPolicy.Lifecycle == nil ||
+		launcherPolicy.Lifecycle.Policy != "Short" || launcherPolicy.Lifecycle.MaxLifetimeSeconds != 7200 || launcherPolicy.NoticeBeforeSuspendSeconds != 1800 {
+		t.Fatalf("the launcher's policy: %d %+v", code, launcherPolicy)
+	}
 	tick()
 	if v := service(); v.Lifecycle == nil || v.Lifecycle.MaxLifetimeSeconds != 7200 || v.Lifecycle.Notice != nil {
 		t.Fatalf("a fresh service's lifecycle: %+v", v.Lifecycle)
