@@ -22,10 +22,12 @@ type manifestObject struct {
 			Host string `json:"host"`
 			HTTP *struct {
 				Paths []struct {
-					Path string `json:"path"`
+					Path    string         `json:"path"`
+					Backend ingressBackend `json:"backend"`
 				} `json:"paths"`
 			} `json:"http"`
 		} `json:"rules"`
+		DefaultBackend *ingressBackend `json:"defaultBackend"`
 		// OpenShift Route
 		Host string `json:"host"`
 		Path string `json:"path"`
@@ -33,6 +35,25 @@ type manifestObject struct {
 		Hosts     []string `json:"hosts"`
 		Hostnames []string `json:"hostnames"`
 	} `json:"spec"`
+}
+
+// ingressBackend is where an Ingress sends a path: a Service port by number or by name, or a
+// resource (no Service).
+type ingressBackend struct {
+	Service *struct {
+		Name string `json:"name"`
+		Port struct {
+			Name   string `json:"name"`
+			Number int32  `json:"number"`
+		} `json:"port"`
+	} `json:"service"`
+}
+
+// ingressRoute is one host and path of an Ingress and the Service port it sends them to: by
+// name when portName is set.
+type ingressRoute struct {
+	host, path, service, portName string
+	port                          int32
 }
 
 // workloadRef is a controller of the release whose readiness counts.
@@ -45,6 +66,7 @@ type workloadRef struct {
 type manifestSummary struct {
 	workloads []workloadRef
 	urls      []string
+	routes    []ingressRoute  // of every Ingress, whatever urlKinds says, for Backends
 	objects   map[string]bool // "Kind/name" of every object
 }
 
@@ -90,6 +112,7 @@ func summarize(manifest string, kinds urlKinds) manifestSummary {
 		case "DaemonSet":
 			sum.workloads = append(sum.workloads, workloadRef{o.Kind, o.Metadata.Name, 1})
 		case "Ingress":
+			sum.routes = append(sum.routes, o.ingressRoutes()...)
 			if kinds.ingress {
 				for _, r := range o.Spec.Rules {
 					if r.HTTP == nil || len(r.HTTP.Paths) == 0 {
@@ -120,6 +143,33 @@ func summarize(manifest string, kinds urlKinds) manifestSummary {
 		}
 	}
 	return sum
+}
+
+// ingressRoutes lists an Ingress's paths that go to a Service, in order, then its default
+// backend, which takes every host and path.
+func (o *manifestObject) ingressRoutes() []ingressRoute {
+	var routes []ingressRoute
+	add := func(host, p string, b ingressBackend) {
+		if b.Service == nil || b.Service.Name == "" {
+			return
+		}
+		if p == "" {
+			p = "/"
+		}
+		routes = append(routes, ingressRoute{host: host, path: p, service: b.Service.Name, portName: b.Service.Port.Name, port: b.Service.Port.Number})
+	}
+	for _, r := range o.Spec.Rules {
+		if r.HTTP == nil {
+			continue
+		}
+		for _, p := range r.HTTP.Paths {
+			add(r.Host, p.Path, p.Backend)
+		}
+	}
+	if o.Spec.DefaultBackend != nil {
+		add("", "/", *o.Spec.DefaultBackend)
+	}
+	return routes
 }
 
 // splitManifest cuts a multi-document YAML stream as Helm writes it.
