@@ -3,10 +3,12 @@ package kubernetes_test
 import (
 	"errors"
 	"net"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
 
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/basalt-dev/basalt/sdk"
@@ -90,5 +92,95 @@ func TestBackends(t *testing.T) {
 	}
 	if _, err := p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: sdk.ReleaseRef{Caller: alice, Project: project, Name: "missing"}}); !errors.Is(err, sdk.ErrNotFound) {
 		t.Errorf("Backends of a release that does not exist: %v, want ErrNotFound", err)
+	}
+}
+
+// routedChart is a Service without selector, whose endpoints someone else keeps (the test,
+// as a controller would), of two named ports, and an Ingress that routes to it by name and
+// by number, to a Service the chart does not make (by number, then by name) and, by default,
+// to its second port.
+const routedChart = `apiVersion: v1
+kind: Service
+metadata: {name: "{{ .Release.Name }}"}
+spec:
+  ports: [{name: web, port: 80, targetPort: 8080}, {name: admin, port: 9000, targetPort: 9100}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: "{{ .Release.Name }}"}
+spec:
+  defaultBackend: {service: {name: "{{ .Release.Name }}", port: {name: admin}}}
+  rules:
+    - host: "{{ .Release.Name }}.example.test"
+      http:
+        paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: "{{ .Release.Name }}", port: {name: web}}}}
+          - {path: /admin, pathType: Prefix, backend: {service: {name: "{{ .Release.Name }}", port: {number: 9000}}}}
+          - {path: /gone, pathType: Prefix, backend: {service: {name: "{{ .Release.Name }}-gone", port: {number: 80}}}}
+          - {path: /unnamed, pathType: Prefix, backend: {service: {name: "{{ .Release.Name }}-gone", port: {name: web}}}}
+`
+
+// TestBackendsOfEndpointSlices reads, as the caller, the EndpointSlices that serve a Service
+// without selector: the ready address (or of unknown readiness) at the port of the slice that
+// bears the Service port's name, never the one not ready; a route to a missing Service has no
+// endpoints, or is left out when it names its port.
+func TestBackendsOfEndpointSlices(t *testing.T) {
+	access := map[string]any{"authenticationMode": "impersonate", "usernamePrefix": "oidc:", "groupPrefix": "oidc:"}
+	p, client := newRegion(t, map[string]any{"access": access})
+	ctx := t.Context()
+	alice, project, _ := teamMember()
+	onboard(t, p, client, alice, project)
+	archive := chartArchive(t, "routed", map[string]string{
+		"Chart.yaml":            "apiVersion: v2\nname: routed\nversion: 0.1.0\n",
+		"values.yaml":           "global: {suspend: false}\n",
+		"templates/routed.yaml": routedChart,
+	})
+	ref := installWeb(t, p, alice, project, archive)
+	waitFor(t, p, ref, "ready", sdk.Release.Ready)
+
+	name := func(s string) *string { return &s }
+	port := func(n int32) *int32 { return &n }
+	ready := func(b bool) *bool { return &b }
+	slice := &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{Name: ref.Name + "-kept", Labels: map[string]string{
+			discoveryv1.LabelServiceName: ref.Name, discoveryv1.LabelManagedBy: "basalt-test",
+		}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Ports:       []discoveryv1.EndpointPort{{Name: name("admin"), Port: port(9100)}, {Name: name("web"), Port: port(8080)}},
+		Endpoints: []discoveryv1.Endpoint{
+			{Addresses: []string{"10.20.0.7"}, Conditions: discoveryv1.EndpointConditions{Ready: ready(true)}},
+			{Addresses: []string{"10.20.0.8"}, Conditions: discoveryv1.EndpointConditions{Ready: ready(false)}},
+		},
+	}
+	if _, err := client.DiscoveryV1().EndpointSlices(project.ID).Create(ctx, slice, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating the EndpointSlice: %v", err)
+	}
+	// A second slice of unknown readiness, as a controller may write it.
+	other := slice.DeepCopy()
+	other.Name, other.Endpoints = ref.Name+"-more", []discoveryv1.Endpoint{{Addresses: []string{"10.20.0.9"}}}
+	other.Ports = other.Ports[1:]
+	if _, err := client.DiscoveryV1().EndpointSlices(project.ID).Create(ctx, other, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating the second EndpointSlice: %v", err)
+	}
+
+	got, err := p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref})
+	if err != nil {
+		t.Fatalf("Backends: %v", err)
+	}
+	host := ref.Name + ".example.test"
+	want := []sdk.Backend{
+		{Host: host, Path: "/", Service: ref.Name, Port: 80, Endpoints: []string{"10.20.0.7:8080", "10.20.0.9:8080"}},
+		{Host: host, Path: "/admin", Service: ref.Name, Port: 9000, Endpoints: []string{"10.20.0.7:9100"}},
+		{Host: host, Path: "/gone", Service: ref.Name + "-gone", Port: 80},
+		{Host: "", Path: "/", Service: ref.Name, Port: 9000, Endpoints: []string{"10.20.0.7:9100"}},
+	}
+	if !reflect.DeepEqual(got.Backends, want) {
+		t.Errorf("Backends:\n %+v\nwant\n %+v", got.Backends, want)
+	}
+
+	// Someone outside the project (as if the core let him) reads nothing of it.
+	bob := sdk.Caller{Username: unique("bob-")}
+	if _, err := p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: sdk.ReleaseRef{Caller: bob, Project: project, Name: ref.Name}}); !errors.Is(err, sdk.ErrPermissionDenied) {
+		t.Errorf("Backends by %s in %s: %v, want ErrPermissionDenied", bob.Username, project.ID, err)
 	}
 }
