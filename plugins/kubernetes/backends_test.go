@@ -11,6 +11,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/basalt-dev/basalt/plugins/kubernetes"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
@@ -57,20 +58,12 @@ func TestBackends(t *testing.T) {
 	want := []string{net.JoinHostPort(pods.Items[0].Status.PodIP, "8080")}
 	host := ref.Name + ".example.test"
 	// The endpoint controller follows the pod's readiness a moment later.
-	var got sdk.BackendsResponse
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		if got, err = p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref}); err != nil {
-			t.Fatalf("Backends: %v", err)
-		}
-		if len(got.Backends) == 2 && slices.Equal(got.Backends[0].Endpoints, want) || time.Now().After(deadline) {
-			break
-		}
-	}
-	if len(got.Backends) != 2 {
-		t.Fatalf("Backends: %+v, want the Ingress's two paths", got.Backends)
+	got := backendsWhen(t, p, ref, func(b []sdk.Backend) bool { return len(b) == 2 && slices.Equal(b[0].Endpoints, want) })
+	if len(got) != 2 {
+		t.Fatalf("Backends: %+v, want the Ingress's two paths", got)
 	}
 	for i, path := range []string{"/", "/api"} {
-		b := got.Backends[i]
+		b := got[i]
 		if b.Host != host || b.Path != path || b.Service != ref.Name || b.Port != 80 || !slices.Equal(b.Endpoints, want) {
 			t.Errorf("backend %d: %+v, want %s%s to Service %s port 80 served at %v", i, b, host, path, ref.Name, want)
 		}
@@ -79,19 +72,29 @@ func TestBackends(t *testing.T) {
 	if _, err := p.Suspend(ctx, sdk.SuspendRequest{ReleaseRef: ref}); err != nil {
 		t.Fatalf("Suspend: %v", err)
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		if got, err = p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref}); err != nil {
-			t.Fatalf("Backends: %v", err)
-		}
-		if len(got.Backends) == 2 && len(got.Backends[0].Endpoints) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Backends of a paused release: %+v, want no endpoints", got.Backends)
-		}
+	paused := func(b []sdk.Backend) bool { return len(b) == 2 && len(b[0].Endpoints) == 0 }
+	if got := backendsWhen(t, p, ref, paused); !paused(got) {
+		t.Fatalf("Backends of a paused release: %+v, want no endpoints", got)
 	}
 	if _, err := p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: sdk.ReleaseRef{Caller: alice, Project: project, Name: "missing"}}); !errors.Is(err, sdk.ErrNotFound) {
 		t.Errorf("Backends of a release that does not exist: %v, want ErrNotFound", err)
+	}
+}
+
+// backendsWhen asks the release's backends until cond holds of them, 30 s at most, and
+// returns the last.
+func backendsWhen(t *testing.T, p *kubernetes.Plugin, ref sdk.ReleaseRef, cond func([]sdk.Backend) bool) []sdk.Backend {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := p.Backends(t.Context(), sdk.BackendsRequest{ReleaseRef: ref})
+		if err != nil {
+			t.Fatalf("Backends of %s: %v", ref.Name, err)
+		}
+		if cond(got.Backends) || time.Now().After(deadline) {
+			return got.Backends
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

@@ -47,7 +47,7 @@ func TestUnderTheChartsRBAC(t *testing.T) {
 	archive := chartArchive(t, "web", map[string]string{
 		"Chart.yaml":            "apiVersion: v2\nname: web\nversion: 0.1.0\n",
 		"values.yaml":           "global: {suspend: false}\n",
-		"templates/deploy.yaml": pausableChart,
+		"templates/deploy.yaml": servedChart,
 	})
 
 	for _, mode := range []string{"serviceAccount", "impersonate"} {
@@ -82,6 +82,9 @@ func TestUnderTheChartsRBAC(t *testing.T) {
 				var lines int
 				if err := p.Logs(ctx, sdk.LogsRequest{ReleaseRef: ref, TailLines: 1}, func(sdk.LogLine) error { lines++; return nil }); err != nil || lines != 1 {
 					t.Errorf("Logs in %s: %d lines, %v", project.ID, lines, err)
+				}
+				if b, err := p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref}); err != nil || len(b.Backends) != 2 {
+					t.Errorf("Backends in %s: %+v, %v, want the Ingress's two routes", project.ID, b.Backends, err)
 				}
 				if err := p.Events(ctx, sdk.EventsRequest{ReleaseRef: ref}, func(sdk.Event) error { return nil }); err != nil {
 					t.Errorf("Events in %s: %v", project.ID, err)

@@ -74,6 +74,7 @@ func TestImpersonation(t *testing.T) {
 	_, denied["Suspend"] = p.Suspend(ctx, sdk.SuspendRequest{ReleaseRef: ref})
 	_, denied["Uninstall"] = p.Uninstall(ctx, sdk.UninstallRequest{ReleaseRef: ref})
 	_, denied["Quota"] = p.Quota(ctx, sdk.QuotaRequest{Caller: dave, Project: group})
+	_, denied["Backends"] = p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref})
 	denied["Logs"] = p.Logs(ctx, sdk.LogsRequest{ReleaseRef: ref}, func(sdk.LogLine) error { return nil })
 	denied["Install"] = install(dave, group, unique("web-"))
 	for call, err := range denied {

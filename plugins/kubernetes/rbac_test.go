@@ -48,6 +48,10 @@ func TestLeastPrivilege(t *testing.T) {
 		t.Fatalf("Install: %v", err)
 	}
 	waitFor(t, p, ref, "ready", sdk.Release.Ready)
+	// Reading the Service and its EndpointSlices comes with admin.
+	if b, err := p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref}); err != nil || len(b.Backends) != 1 || b.Backends[0].Port != 8888 {
+		t.Errorf("Backends: %+v, %v, want the notebook's route", b.Backends, err)
+	}
 	if _, err := p.Suspend(ctx, sdk.SuspendRequest{ReleaseRef: ref}); err != nil {
 		t.Fatalf("Suspend: %v", err)
 	}

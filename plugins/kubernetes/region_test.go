@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -218,7 +219,13 @@ func TestJupyterLifecycle(t *testing.T) {
 		return l.Items
 	}
 	if len(pods()) == 0 {
-		t.Errorf("a ready release has no pods")
+		t.Fatalf("a ready release has no pods")
+	}
+	// The Ingress routes to the notebook's headless Service, served by the pod; Onyxia's chart
+	// drops its Ingress when paused, and with it the backends.
+	backend := []sdk.Backend{{Host: "jupyter-" + name + ".example.test", Path: "/", Service: name, Port: 8888, Endpoints: []string{net.JoinHostPort(pods()[0].Status.PodIP, "8888")}}}
+	if got := backendsWhen(t, p, ref, func(b []sdk.Backend) bool { return reflect.DeepEqual(b, backend) }); !reflect.DeepEqual(got, backend) {
+		t.Errorf("Backends: %+v, want %+v", got, backend)
 	}
 
 	// Pause: no pods, global.suspend true in the values.
@@ -234,6 +241,9 @@ func TestJupyterLifecycle(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("pods still there a minute after Suspend")
 		}
+	}
+	if got, err := p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref}); err != nil || len(got.Backends) != 0 {
+		t.Errorf("Backends of a paused notebook: %+v, %v, want none", got.Backends, err)
 	}
 	// Resumed by a plugin just started: the chart archive comes from the namespace.
 	restarted, _ := newRegion(t, nil)
