@@ -10,6 +10,7 @@ import (
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8s "k8s.io/client-go/kubernetes"
 
 	"github.com/basalt-dev/basalt/plugins/kubernetes"
 	"github.com/basalt-dev/basalt/sdk"
@@ -42,16 +43,8 @@ spec:
 func TestBackends(t *testing.T) {
 	p, client := newRegion(t, nil)
 	ctx := t.Context()
-	alice, project, _ := teamMember()
-	onboard(t, p, client, alice, project)
-	archive := chartArchive(t, "web", map[string]string{
-		"Chart.yaml":            "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-		"values.yaml":           "global: {suspend: false}\n",
-		"templates/served.yaml": servedChart,
-	})
-	ref := installWeb(t, p, alice, project, archive)
-	waitFor(t, p, ref, "ready", sdk.Release.Ready)
-	pods, err := client.CoreV1().Pods(project.ID).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + ref.Name})
+	ref := installReady(t, p, client, servedChart)
+	pods, err := client.CoreV1().Pods(ref.Project.ID).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + ref.Name})
 	if err != nil || len(pods.Items) != 1 || pods.Items[0].Status.PodIP == "" {
 		t.Fatalf("the pods of %s: %+v, %v", ref.Name, pods.Items, err)
 	}
@@ -76,9 +69,27 @@ func TestBackends(t *testing.T) {
 	if got := backendsWhen(t, p, ref, paused); !paused(got) {
 		t.Fatalf("Backends of a paused release: %+v, want no endpoints", got)
 	}
-	if _, err := p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: sdk.ReleaseRef{Caller: alice, Project: project, Name: "missing"}}); !errors.Is(err, sdk.ErrNotFound) {
+	missing := ref
+	missing.Name = "missing"
+	if _, err := p.Backends(ctx, sdk.BackendsRequest{ReleaseRef: missing}); !errors.Is(err, sdk.ErrNotFound) {
 		t.Errorf("Backends of a release that does not exist: %v, want ErrNotFound", err)
 	}
+}
+
+// installReady installs a chart of one template for a new user in her project, and waits
+// until it is ready.
+func installReady(t *testing.T, p *kubernetes.Plugin, client k8s.Interface, template string) sdk.ReleaseRef {
+	t.Helper()
+	alice, project, _ := teamMember()
+	onboard(t, p, client, alice, project)
+	archive := chartArchive(t, "web", map[string]string{
+		"Chart.yaml":         "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		"values.yaml":        "global: {suspend: false}\n",
+		"templates/all.yaml": template,
+	})
+	ref := installWeb(t, p, alice, project, archive)
+	waitFor(t, p, ref, "ready", sdk.Release.Ready)
+	return ref
 }
 
 // backendsWhen asks the release's backends until cond holds of them, 30 s at most, and
@@ -131,15 +142,8 @@ func TestBackendsOfEndpointSlices(t *testing.T) {
 	access := map[string]any{"authenticationMode": "impersonate", "usernamePrefix": "oidc:", "groupPrefix": "oidc:"}
 	p, client := newRegion(t, map[string]any{"access": access})
 	ctx := t.Context()
-	alice, project, _ := teamMember()
-	onboard(t, p, client, alice, project)
-	archive := chartArchive(t, "routed", map[string]string{
-		"Chart.yaml":            "apiVersion: v2\nname: routed\nversion: 0.1.0\n",
-		"values.yaml":           "global: {suspend: false}\n",
-		"templates/routed.yaml": routedChart,
-	})
-	ref := installWeb(t, p, alice, project, archive)
-	waitFor(t, p, ref, "ready", sdk.Release.Ready)
+	ref := installReady(t, p, client, routedChart)
+	project := ref.Project
 
 	name := func(s string) *string { return &s }
 	port := func(n int32) *int32 { return &n }
