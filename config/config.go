@@ -25,6 +25,7 @@ type Config struct {
 	Regions   []Region          `koanf:"regions" doc:"Where services run and data lives; the first region is the default."`
 	Launch    Launch            `koanf:"launch" doc:"The launch pipeline."`
 	Audit     Audit             `koanf:"audit" doc:"Audit events of state-changing actions: always in the log, and to a webhook when set."`
+	Gateway   Gateway           `koanf:"gateway" doc:"The service gateway: services' web pages served by Basalt on an apps domain, signed in by Basalt."`
 	Lifecycle Lifecycle         `koanf:"lifecycle" doc:"What happens to services after launch: idle suspension, schedules, deletion of forgotten ones, and the notices before each step."`
 	Telemetry Telemetry         `koanf:"telemetry" doc:"Traces of Basalt's own work, for operators."`
 }

@@ -79,6 +79,15 @@ func (c *Config) Validate() error {
 	}
 	c.UI.validate(bad)
 	c.Lifecycle.validate(c.Regions, bad)
+	c.Gateway.validate(bad)
+	if c.Gateway.Enabled && c.Server.PublicURL != "" {
+		if u, err := url.Parse(c.Server.PublicURL); err == nil {
+			domain, _ := c.Gateway.Apps(c.Server)
+			if strings.EqualFold(u.Host, domain) || strings.HasSuffix(strings.ToLower(u.Host), "."+domain) {
+				bad("gateway.apps_domain", "must be another site than server.public_url's: a service's pages would reach the portal's API with the user's session")
+			}
+		}
+	}
 	c.Telemetry.Tracing.validate(bad)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		bad("log.level", "must be one of debug, info, warn, error; got %q", c.Log.Level)

@@ -116,7 +116,7 @@ func TestIdleServiceSuspendedBusyOneKept(t *testing.T) {
 
 	// Idle, the first notebook is announced: a measure of its CPU, 17 s idle, then the notice.
 	var due time.Time
-	for deadline := time.Now().Add(2 * time.Minute + testenv.MetricsDelay); due.IsZero(); time.Sleep(time.Second) {
+	for deadline := time.Now().Add(2*time.Minute + testenv.MetricsDelay); due.IsZero(); time.Sleep(time.Second) {
 		if s := get(idle); s.Service.Lifecycle.Notice != nil {
 			n := s.Service.Lifecycle.Notice
 			if n.Action != "suspend" || n.Reason != "idle" {

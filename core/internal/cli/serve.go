@@ -106,6 +106,7 @@ func newServe(stderr io.Writer) *cobra.Command {
 			// cluster unreachable) stops Basalt rather than leave services untended unseen.
 			engineCtx, stopEngine := context.WithCancel(ctx)
 			defer stopEngine()
+			go srv.RunGateway(engineCtx)
 			go func() {
 				if err := srv.RunLifecycle(engineCtx); err != nil {
 					done <- fmt.Errorf("lifecycle engine: %w", err)

@@ -147,7 +147,7 @@ func TestIsolationMatrix(t *testing.T) {
 		if tok := tokens[caller]; tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := noRedirects.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,6 +155,9 @@ func TestIsolationMatrix(t *testing.T) {
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return resp.StatusCode, string(raw)
 	}
+	// The apps domain of the gateway: localhost's subdomains on the core's port.
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	apps := "localhost:" + port
 
 	// The expired caller's token lives a second; on a quiet machine everything above can take
 	// less than that.
@@ -178,14 +181,14 @@ func TestIsolationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := region.Install(ctx, sdk.InstallRequest{Caller: alice, Project: p, ReleaseName: "nb", Archive: bytes.NewReader(archive),
-			Values: []byte(`{"global":{"suspend":false}}`), Metadata: sdk.ReleaseMetadata{Catalog: "ide", Chart: "jupyter", Owner: "alice"}}); err != nil {
+			Values: []byte(`{"global":{"suspend":false},"ingress":{"endpoint":"127.0.0.1:9"}}`), Metadata: sdk.ReleaseMetadata{Catalog: "ide", Chart: "jupyter", Owner: "alice"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// And a service of hers she shares with the group: its members see it, only she changes it.
 	if _, err := region.Install(ctx, sdk.InstallRequest{Caller: sdk.Caller{Username: "alice", Groups: []string{"data-team"}},
 		Project: sdk.Project{ID: "project-data-team", Group: "data-team"}, ReleaseName: "shared", Archive: bytes.NewReader(archive),
-		Values: []byte(`{"global":{"suspend":false}}`), Metadata: sdk.ReleaseMetadata{Catalog: "ide", Chart: "jupyter", Owner: "alice", Shared: true}}); err != nil {
+		Values: []byte(`{"global":{"suspend":false},"ingress":{"endpoint":"127.0.0.1:9"}}`), Metadata: sdk.ReleaseMetadata{Catalog: "ide", Chart: "jupyter", Owner: "alice", Shared: true}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -209,6 +212,11 @@ func TestIsolationMatrix(t *testing.T) {
 		{"PUT", "/api/v1/me/s3-profiles/alice-only", `{"url":"https://s3.example.org","accessKeyId":"AK2"}`, own(200)},
 		{"GET", "/api/v1/plugins", "", adminOnly},
 		{"GET", "/api/v1/me/notices", "", anyone},
+		// The gateway's sign-in: the owner, and members for a shared service, are sent on with a
+		// ticket; a browser without a session signs in first; the others find no such service.
+		{"GET", "/api/v1/gateway/authorize?host=nb--user-alice." + apps, "", expect{"alice": 302, "anonymous": 302, "*": 404}},
+		{"GET", "/api/v1/gateway/authorize?host=shared--project-data-team." + apps, "", expect{"alice": 302, "bob": 302, "anonymous": 302, "*": 404}},
+		{"GET", "/api/v1/gateway/authorize?host=nb--project-data-team." + apps, "", expect{"alice": 302, "anonymous": 302, "*": 404}},
 		{"GET", p + "/lifecycle?catalog=ide", "", own(200)},
 		{"GET", g + "/lifecycle", "", member},
 		{"PUT", g + "/services/shared/lifecycle", fmt.Sprintf(`{"keepUntil":%q}`, time.Now().Add(time.Hour).UTC().Format(time.RFC3339)),
@@ -350,6 +358,9 @@ func TestIsolationMatrix(t *testing.T) {
 }
 
 // public are the endpoints open to everyone, signed in or not.
+// noRedirects answers a redirect as it is: the matrix checks who is sent where, not what is there.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 var public = map[string]bool{"/api/v1/openapi.yaml": true, "/api/v1/version": true, "/api/v1/config": true}
 
 // template turns a concrete path back into its route: the project and the identifiers.

@@ -186,7 +186,7 @@ func TestResumedServiceLosesItsDeletionNotice(t *testing.T) {
 func TestWorkingHours(t *testing.T) {
 	w := newWorld(t, config.LifecyclePolicy{Schedule: config.LifecycleSchedule{
 		SuspendAt: "19:00", ResumeAt: "08:00", Days: []string{"mon", "tue", "wed", "thu", "fri"}, TimeZone: "Europe/Paris"}})
-	w.cpu = 500 // busy: the schedule applies anyway
+	w.cpu = 500                        // busy: the schedule applies anyway
 	w.run(10*time.Hour, 5*time.Minute) // Monday 9:00 to 19:00 UTC, 10:00 to 20:00 in Paris
 	if len(w.taken) != 1 || w.taken[0] != "suspend schedule" {
 		t.Fatalf("steps on Monday: %v, want the evening suspension", w.taken)

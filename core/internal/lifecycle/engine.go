@@ -214,6 +214,11 @@ func (e *Engine) tend(ctx context.Context, now time.Time, reg config.Region, f s
 			// The application did not answer: its CPU alone tells.
 			e.o.Log.Debug("lifecycle: probing a service", "service", rel.Name, "error", err)
 		}
+		// Requests through the gateway are use, unless the application itself says otherwise
+		// (a notebook's open tab polls without anyone working).
+		if activity.Measured.IsZero() && now.Sub(st.LastRequest) < e.probes.window {
+			activity.Busy = true
+		}
 	}
 	d := Decide(now, Service{Release: rel, State: st, Usage: f.Usage, Activity: activity}, policy, e.cfg.BusyMillicores, e.leads)
 	if d.Send != nil {

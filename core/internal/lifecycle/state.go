@@ -17,6 +17,9 @@ const (
 	keyNotice       = "notice"
 	keyKeepUntil    = "keepUntil"
 	keyIdleAfter    = "idleAfter"
+	// KeyLastRequest is when the service gateway last served the service (written at most
+	// once a minute by each replica's gateway).
+	KeyLastRequest = "lastRequest"
 	// KeyOwnerEmail is where a launch keeps the owner's address for notices: Basalt has no
 	// directory of users.
 	KeyOwnerEmail = "ownerEmail"
@@ -57,6 +60,7 @@ type State struct {
 	KeepUntil    time.Time
 	IdleAfter    time.Duration // the owner's choice; 0: the policy's
 	OwnerEmail   string
+	LastRequest  time.Time
 }
 
 // ReadState parses a release's lifecycle keys; a value that does not parse counts as unset
@@ -69,6 +73,7 @@ func ReadState(keys map[string]string) State {
 		SuspendedBy:  keys[keySuspendedBy],
 		KeepUntil:    parseTime(keys[keyKeepUntil]),
 		OwnerEmail:   keys[KeyOwnerEmail],
+		LastRequest:  parseTime(keys[KeyLastRequest]),
 	}
 	if d, err := time.ParseDuration(keys[keyIdleAfter]); err == nil && d > 0 {
 		s.IdleAfter = d
@@ -89,6 +94,9 @@ func parseTime(v string) time.Time {
 	}
 	return t
 }
+
+// FormatTime is how lifecycle keys hold times.
+func FormatTime(t time.Time) string { return formatTime(t) }
 
 func formatTime(t time.Time) string {
 	if t.IsZero() {

@@ -40,7 +40,7 @@ var answerTypes = map[string]any{
 	"RevisionList": RevisionList{}, "RevisionView": RevisionView{}, "RollbackView": RollbackView{},
 	"LifecycleView": LifecycleView{}, "ScheduleView": ScheduleView{}, "NoticeView": NoticeView{}, "LifecyclePolicy": LifecyclePolicy{},
 	"Notices": Notices{}, "ServiceNotice": ServiceNotice{}, "FleetList": FleetList{}, "FleetService": FleetService{},
-	"FleetActionResult": FleetActionResult{}, "FleetActionOutcome": FleetActionOutcome{},
+	"FleetActionResult": FleetActionResult{}, "FleetActionOutcome": FleetActionOutcome{}, "AccessView": AccessView{},
 }
 
 // requestTypes are the bodies the handlers read. A request's schema says which fields a

@@ -23,6 +23,7 @@ import (
 	"github.com/basalt-dev/basalt/core/internal/authn"
 	"github.com/basalt-dev/basalt/core/internal/authz"
 	"github.com/basalt-dev/basalt/core/internal/catalog"
+	"github.com/basalt-dev/basalt/core/internal/gateway"
 	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/launch/action"
 	"github.com/basalt-dev/basalt/core/internal/lifecycle"
@@ -44,7 +45,8 @@ type Options struct {
 	Authz *authz.Authorizer
 	// Portal is the built front end; nil or empty serves a page saying it is not built.
 	Portal fs.FS
-	// LifecycleClock is the lifecycle engine's clock; nil: time.Now. Tests drive it.
+	// LifecycleClock is the clock of the lifecycle engine and of the gateway (passes, last
+	// requests); nil: time.Now. Tests drive it.
 	LifecycleClock func() time.Time
 }
 
@@ -63,6 +65,7 @@ type Server struct {
 	launches *launchMetrics
 	audit    *audit.Recorder
 	engine   *lifecycle.Engine // nil when lifecycle.enabled is false
+	gateway  *gateway.Gateway  // nil when gateway.enabled is false
 }
 
 // New builds the server and its routes.
@@ -89,6 +92,9 @@ func New(opts Options) (*Server, error) {
 	if s.engine, err = s.newEngine(opts); err != nil {
 		return nil, err
 	}
+	s.gateway = s.newGateway(opts)
+	// A service's host is another site: none of the portal's routes, headers or limits.
+	e.Pre(s.serveApps)
 
 	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "basalt_http_request_duration_seconds",
@@ -158,6 +164,9 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // Serve serves HTTP on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
+	if s.gateway != nil {
+		s.gateway.Listening(ln.Addr().String())
+	}
 	err := s.http.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -207,6 +216,7 @@ func (s *Server) routes() {
 	public.GET("/version", s.version)
 	public.GET("/config", s.uiConfig)
 	public.GET("/presigned/:token", s.presigned)
+	public.GET("/gateway/authorize", s.gatewayAuthorize) // it authenticates itself: a browser may have to sign in first
 	public.Any("/*", func(echo.Context) error { return echo.ErrNotFound })
 
 	v1 := e.Group("/api/v1", withoutNil(s.authenticate, s.auditTrail, s.launchLimit())...)

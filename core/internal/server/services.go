@@ -46,6 +46,9 @@ type ServiceView struct {
 	// Lifecycle is what the lifecycle engine does with the service; absent without an
 	// engine or a policy for it.
 	Lifecycle *LifecycleView `json:"lifecycle,omitempty"`
+	// Access is the service's address through the gateway and its traffic there; absent
+	// without a gateway.
+	Access *AccessView `json:"access,omitempty"`
 }
 
 // WorkloadView is the health of one Deployment, StatefulSet or DaemonSet of a service.
@@ -124,6 +127,7 @@ func (s *Server) listServices(c echo.Context) error {
 		if sc.Visible(r) {
 			v := serviceView(r, now)
 			v.Lifecycle = s.lifecycleOf(sc.Region.ID, sc.Project.ID, r)
+			v.Access = s.accessOf(sc.Region.ID, sc.Project.ID, r)
 			out = append(out, v)
 		}
 	}
@@ -158,15 +162,17 @@ func (s *Server) getService(c echo.Context) error {
 	}
 	view := serviceView(resp.Release, time.Now())
 	view.Lifecycle = s.lifecycleOf(sc.Region.ID, sc.Project.ID, resp.Release)
-	return c.JSON(http.StatusOK, ServiceDetails{
-		Service: view, Values: values, Manifest: resp.Manifest,
-		Commands: []string{
-			shell.Command("helm", "status", name, "--namespace", ns),
-			shell.Command("helm", "get", "notes", name, "--namespace", ns),
-			shell.Command("helm", "get", "values", name, "--namespace", ns),
-			shell.Command("kubectl", "get", "pods", "--namespace", ns, "-l", "app.kubernetes.io/instance="+name),
-		},
-	})
+	view.Access = s.accessOf(sc.Region.ID, sc.Project.ID, resp.Release)
+	commands := []string{
+		shell.Command("helm", "status", name, "--namespace", ns),
+		shell.Command("helm", "get", "notes", name, "--namespace", ns),
+		shell.Command("helm", "get", "values", name, "--namespace", ns),
+		shell.Command("kubectl", "get", "pods", "--namespace", ns, "-l", "app.kubernetes.io/instance="+name),
+	}
+	if forward := s.portForward(c, sc, region, name); forward != "" {
+		commands = append(commands, forward)
+	}
+	return c.JSON(http.StatusOK, ServiceDetails{Service: view, Values: values, Manifest: resp.Manifest, Commands: commands})
 }
 
 // ServicePatch renames or shares a service.

@@ -431,7 +431,20 @@ func (r *Region) UpdateRelease(_ context.Context, req sdk.UpdateReleaseRequest) 
 	return sdk.UpdateReleaseResponse{Release: rel.snapshot()}, nil
 }
 
-// Fleet lists the releases of every project, with the usage SetUsage last gave each.
+// usageNow is what a release uses: what SetUsage gave, else what its values say under
+// usage.cpuMillicores (standing for its pods' measure), else nothing measured.
+func (rel *release) usageNow() sdk.Usage {
+	if !rel.usage.Measured.IsZero() {
+		return rel.usage
+	}
+	u, _ := rel.values["usage"].(map[string]any)
+	if cpu, ok := u["cpuMillicores"].(float64); ok && !rel.rel.Suspended {
+		return sdk.Usage{CPUMillicores: int64(cpu), Measured: time.Now()}
+	}
+	return sdk.Usage{}
+}
+
+// Fleet lists the releases of every project, with what each uses (usageNow).
 func (r *Region) Fleet(context.Context, sdk.FleetRequest) (sdk.FleetResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -440,7 +453,7 @@ func (r *Region) Fleet(context.Context, sdk.FleetRequest) (sdk.FleetResponse, er
 		ns := r.namespaces[id]
 		for _, name := range slices.Sorted(maps.Keys(ns.releases)) {
 			rel := ns.releases[name]
-			resp.Releases = append(resp.Releases, sdk.FleetRelease{Group: ns.project.Group, Release: rel.snapshot(), Usage: rel.usage})
+			resp.Releases = append(resp.Releases, sdk.FleetRelease{Group: ns.project.Group, Release: rel.snapshot(), Usage: rel.usageNow()})
 		}
 	}
 	return resp, nil

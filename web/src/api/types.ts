@@ -853,6 +853,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/gateway/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sign the caller's browser in at a service's host on the apps domain: a redirect there with a one-time ticket bound to that host, when the caller may use the service (its owner; in a group project, its members when it is shared). A browser not signed in to the portal is sent to sign in first and comes back. The service's host sends browsers here by itself. */
+        get: operations["gatewayAuthorize"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/notices": {
         parameters: {
             query?: never;
@@ -1434,6 +1451,7 @@ export interface components {
             suspendable: boolean;
             suspended: boolean;
             lifecycle?: components["schemas"]["LifecycleView"];
+            access?: components["schemas"]["AccessView"];
         };
         WorkloadView: {
             kind: string;
@@ -1800,6 +1818,18 @@ export interface components {
             change: string;
             error?: string;
         };
+        /** @description A service's address through the service gateway and its traffic there (this replica's, since it started). */
+        AccessView: {
+            /** @description the service's address on the apps domain; absent when its name and project make no host */
+            url?: string;
+            /** Format: date-time */
+            lastRequest?: string;
+            requests: number;
+            /** @description bytes from browsers to the service */
+            bytesIn: number;
+            bytesOut: number;
+            openWebSockets: number;
+        };
     };
     responses: {
         /** @description An error. */
@@ -1942,6 +1972,7 @@ export type FleetFilter = components['schemas']['FleetFilter'];
 export type FleetActionRequest = components['schemas']['FleetActionRequest'];
 export type FleetActionResult = components['schemas']['FleetActionResult'];
 export type FleetActionOutcome = components['schemas']['FleetActionOutcome'];
+export type AccessView = components['schemas']['AccessView'];
 export type ResponseError = components['responses']['Error'];
 export type ParameterConfigName = components['parameters']['ConfigName'];
 export type ParameterService = components['parameters']['Service'];
@@ -3796,6 +3827,31 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SecretsCredentials"];
                 };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    gatewayAuthorize: {
+        parameters: {
+            query: {
+                /** @description the service's host, <service>--<project>.<apps domain> */
+                host: string;
+                /** @description where to go on the service's host once signed in; / when absent */
+                path?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the service's host with a ticket, or to the sign-in. */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["Error"];
         };

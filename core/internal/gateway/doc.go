@@ -1,0 +1,9 @@
+// Package gateway serves services' own web pages through Basalt, on an apps domain that is
+// another site than the portal's: each service at <service>--<project>.<apps domain>. A
+// browser is signed in there by the portal: the portal hands the service's host a one-time
+// ticket, bound to that host, which the host exchanges for a cookie of its own. Every request
+// is then checked against the service's current rights (its owner; in a group project, the
+// members when it is shared) and proxied to the endpoint the region gives for it, HTTP and
+// WebSocket alike, with Basalt's cookie and any Authorization header kept from the service.
+// Traffic is metered per service: when it was last used, requests, bytes, open WebSockets.
+package gateway

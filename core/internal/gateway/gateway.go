@@ -1,0 +1,378 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/basalt-dev/basalt/core/internal/identity"
+	"github.com/basalt-dev/basalt/core/internal/scope"
+	"github.com/basalt-dev/basalt/sdk"
+)
+
+// Scopes make users' scopes (a *scope.Resolver).
+type Scopes interface {
+	Resolve(u *identity.User, projectID, regionID string) (*scope.Scope, error)
+	Projects(u *identity.User) []identity.Project
+}
+
+// Options are what a Gateway is built from.
+type Options struct {
+	Apps Apps
+	// OnListener puts the apps domain on the listener's port (localhost's subdomains, when
+	// the configuration names no apps domain).
+	OnListener bool
+	// Key signs tickets and sessions; every replica needs the same.
+	Key        []byte
+	TicketTTL  time.Duration
+	SessionTTL time.Duration
+	// Portal is the portal's base URL, where a browser without a session is sent to sign in;
+	// empty until Listening when Basalt has no public URL.
+	Portal   string
+	Regions  []string // region ids, the default first
+	Scopes   Scopes
+	Log      *slog.Logger
+	Registry prometheus.Registerer
+	Now      func() time.Time
+}
+
+// Gateway serves the apps domain.
+type Gateway struct {
+	o      Options
+	sign   signer
+	spent  spent
+	meter  *Meter
+	routes sync.Map // session route key -> *route
+	proxy  *httputil.ReverseProxy
+}
+
+// cookieName is the session's cookie on each service's host.
+const cookieName = "basalt_app"
+
+// ticketPath receives tickets on every service's host; services cannot serve it.
+const ticketPath = "/_basalt/ticket"
+
+// routeTTL is how long a decision (may this user use this service, and where it is served)
+// stands before the region is asked again.
+const routeTTL = 3 * time.Second
+
+// New builds a gateway.
+func New(o Options) *Gateway {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	g := &Gateway{o: o, sign: signer{key: o.Key}, meter: newMeter(o.Registry)}
+	g.proxy = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			rt := pr.In.Context().Value(routeKey{}).(*route)
+			pr.SetURL(&url.URL{Scheme: "http", Host: rt.endpoint})
+			pr.Out.Host = pr.In.Host // the service builds its links for the host it is served at
+			pr.SetXForwarded()
+			pr.Out.Header.Set("X-Forwarded-Proto", g.o.Apps.Scheme)
+			pr.Out.Header.Del("Authorization")
+			keepCookies(pr.Out)
+			pr.Out.Header.Set("X-Basalt-User", rt.user)
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			g.o.Log.Warn("gateway: the service did not answer", "host", r.Host, "error", err)
+			page(w, http.StatusBadGateway, "This service is not answering", "It may be starting, paused or stopped. Open it again from the portal in a moment.")
+		},
+		FlushInterval: -1, // stream: notebooks and terminals send as they go
+	}
+	return g
+}
+
+// Listening completes the options that depend on the listener, before it serves: the portal's
+// address when Basalt has no public URL, and the port of an apps domain on localhost.
+func (g *Gateway) Listening(addr string) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return
+	}
+	if g.o.Portal == "" {
+		g.o.Portal = "http://" + addr
+	}
+	if g.o.OnListener {
+		g.o.Apps.Domain = "localhost"
+		if port != "80" {
+			g.o.Apps.Domain += ":" + port
+		}
+	}
+}
+
+// Meter is the gateway's traffic per service.
+func (g *Gateway) Meter() *Meter { return g.meter }
+
+// Apps is the apps domain.
+func (g *Gateway) Apps() Apps { return g.o.Apps }
+
+// Handles reports whether a request's host is on the apps domain.
+func (g *Gateway) Handles(host string) bool {
+	_, _, ok := g.o.Apps.Parse(host)
+	return ok
+}
+
+// keepCookies drops Basalt's session cookie from what the service receives.
+func keepCookies(r *http.Request) {
+	cookies := r.Cookies()
+	r.Header.Del("Cookie")
+	for _, c := range cookies {
+		if c.Name != cookieName {
+			r.AddCookie(c)
+		}
+	}
+}
+
+// Authorize is the portal's side of a sign-in: if the user may use the service a host names,
+// the address that signs their browser in there (with a one-time ticket) and then opens path.
+func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path string) (string, error) {
+	service, project, ok := g.o.Apps.Parse(host)
+	if !ok {
+		return "", sdk.InvalidFields("invalid host", sdk.FieldViolation{Field: "host", Rule: "a service's host on the apps domain, <service>--<project>." + g.o.Apps.Domain})
+	}
+	if path == "" {
+		path = "/"
+	}
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || len(path) > 2048 {
+		return "", sdk.InvalidFields("invalid path", sdk.FieldViolation{Field: "path", Rule: "a path on the service's host, starting with one /, at most 2048 characters"})
+	}
+	var lastErr error
+	for _, region := range g.o.Regions {
+		_, err := g.decide(ctx, u.Username, u.Groups, region, project, service)
+		if err == nil {
+			now := g.o.Now()
+			ticket := g.sign.seal(pass{Kind: kindTicket, Host: strings.ToLower(host), User: u.Username, Groups: u.Groups, Region: region,
+				Path: path, Nonce: nonce(), Expires: now.Add(g.o.TicketTTL)})
+			return (&url.URL{Scheme: g.o.Apps.Scheme, Host: host, Path: ticketPath, RawQuery: url.Values{"t": {ticket}}.Encode()}).String(), nil
+		}
+		lastErr = err
+	}
+	if lastErr == nil {
+		lastErr = sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", service, project)
+	}
+	return "", lastErr
+}
+
+// route is a decision: the user may use the service, served at endpoint.
+type route struct {
+	user, region, project, service string
+	endpoint                       string
+	decided                        time.Time
+	err                            error
+}
+
+type routeKey struct{}
+
+// decide checks, as the user, that they may use the service (its owner; a member when it is
+// shared in a group project) and finds where it is served. Decisions stand routeTTL.
+func (g *Gateway) decide(ctx context.Context, user string, groups []string, region, project, service string) (*route, error) {
+	k := user + "\x00" + strings.Join(groups, ",") + "\x00" + key(region, project, service)
+	now := g.o.Now()
+	if v, ok := g.routes.Load(k); ok {
+		if rt := v.(*route); now.Sub(rt.decided) < routeTTL {
+			return rt, rt.err
+		}
+	}
+	rt := &route{user: user, region: region, project: project, service: service, decided: now}
+	rt.endpoint, rt.err = g.find(ctx, &identity.User{Username: user, Groups: groups}, region, project, service)
+	g.routes.Store(k, rt)
+	return rt, rt.err
+}
+
+func (g *Gateway) find(ctx context.Context, u *identity.User, region, project, service string) (string, error) {
+	sc, err := g.o.Scopes.Resolve(u, project, region)
+	if err != nil {
+		return "", err
+	}
+	services, err := sc.Services()
+	if err != nil {
+		return "", err
+	}
+	ctx = sc.Context(ctx)
+	ref := sdk.ReleaseRef{Name: service}
+	got, err := services.GetRelease(ctx, sdk.GetReleaseRequest{ReleaseRef: ref})
+	if err != nil {
+		return "", err
+	}
+	rel := got.Release
+	if !sc.Visible(rel) {
+		return "", sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", service, project)
+	}
+	if rel.Suspended {
+		return "", sdk.Errorf(sdk.ErrConflict, "service %q is paused: resume it from the portal", service)
+	}
+	backends, err := services.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref})
+	if err != nil {
+		return "", err
+	}
+	for _, b := range backends.Backends {
+		if len(b.Endpoints) > 0 {
+			return b.Endpoints[0], nil
+		}
+	}
+	return "", sdk.Errorf(sdk.ErrUnavailable, "service %q has no endpoint ready", service)
+}
+
+// ServeHTTP serves a request to a service's host.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	service, project, ok := g.o.Apps.Parse(r.Host)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	now := g.o.Now()
+	if r.URL.Path == ticketPath {
+		g.exchange(w, r, now)
+		return
+	}
+	c, err := r.Cookie(cookieName)
+	var p pass
+	if err == nil {
+		p, err = g.sign.open(c.Value, kindSession, r.Host, now)
+	}
+	if err != nil {
+		g.signIn(w, r)
+		return
+	}
+	rt, err := g.decide(r.Context(), p.User, p.Groups, p.Region, project, service)
+	if err != nil {
+		g.refuse(w, err)
+		return
+	}
+	counters := g.meter.of(key(p.Region, project, service))
+	counters.requests.Add(1)
+	counters.last.Store(now.UnixNano())
+	counters.by.Store(&requester{user: p.User, groups: p.Groups})
+	g.meter.reqs.WithLabelValues(p.Region).Inc()
+	mw := &metered{ResponseWriter: w, c: counters, m: g.meter, region: p.Region}
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = countedBody{ReadCloser: r.Body, w: mw}
+	}
+	g.proxy.ServeHTTP(mw, r.WithContext(context.WithValue(r.Context(), routeKey{}, rt)))
+}
+
+// exchange trades a ticket for the host's session cookie, once.
+func (g *Gateway) exchange(w http.ResponseWriter, r *http.Request, now time.Time) {
+	t, err := g.sign.open(r.URL.Query().Get("t"), kindTicket, r.Host, now)
+	if err != nil || !g.spent.use(t.Nonce, t.Expires, now) {
+		page(w, http.StatusForbidden, "This sign-in link has expired", "Open the service again from the portal.")
+		return
+	}
+	session := g.sign.seal(pass{Kind: kindSession, Host: t.Host, User: t.User, Groups: t.Groups, Region: t.Region, Expires: now.Add(g.o.SessionTTL)})
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: session, Path: "/", HttpOnly: true, Secure: g.o.Apps.Scheme == "https",
+		SameSite: http.SameSiteLaxMode, Expires: now.Add(g.o.SessionTTL)})
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, t.Path, http.StatusFound)
+}
+
+// signIn sends a browser without a session to the portal, which signs it in here; other
+// clients are told to.
+func (g *Gateway) signIn(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || r.Header.Get("Upgrade") != "" {
+		page(w, http.StatusUnauthorized, "Sign in first", "Open this service from the portal.")
+		return
+	}
+	to := g.o.Portal + "/api/v1/gateway/authorize?" + url.Values{"host": {r.Host}, "path": {r.URL.RequestURI()}}.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, to, http.StatusFound)
+}
+
+func (g *Gateway) refuse(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, sdk.ErrNotFound), errors.Is(err, sdk.ErrPermissionDenied):
+		page(w, http.StatusForbidden, "You may not open this service", "It is not yours and has not been shared with you, or it no longer exists.")
+	case errors.Is(err, sdk.ErrConflict):
+		page(w, http.StatusServiceUnavailable, "This service is paused", "Resume it from the portal to open it.")
+	case errors.Is(err, sdk.ErrUnavailable):
+		page(w, http.StatusServiceUnavailable, "This service is not ready", "It is starting: try again in a moment.")
+	default:
+		g.o.Log.Warn("gateway: deciding a request", "error", err)
+		page(w, http.StatusBadGateway, "This service cannot be reached", "Try again in a moment.")
+	}
+}
+
+// page answers with a short HTML page in Basalt's words.
+func page(w http.ResponseWriter, status int, title, text string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<!doctype html><html lang=en><meta charset=utf-8><title>%s</title><body style=\"font-family:sans-serif;max-width:40em;margin:4em auto\"><h1>%s</h1><p>%s</p></body></html>",
+		html.EscapeString(title), html.EscapeString(title), html.EscapeString(text))
+}
+
+// flushEvery is how often the time of each service's last request is written with its
+// release, where the lifecycle engine of any replica reads it.
+const flushEvery = time.Minute
+
+// Run writes, until ctx ends, each service's last request with its release, once a minute
+// at most per service and replica.
+func (g *Gateway) Run(ctx context.Context) {
+	t := time.NewTicker(flushEvery / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			g.Flush(ctx)
+		}
+	}
+}
+
+// Flush writes the last requests not written yet, as the user who made each: their rights
+// to the service let them through the gateway, and let them write its lifecycle state.
+func (g *Gateway) Flush(ctx context.Context) {
+	g.meter.mu.Lock()
+	pending := map[string]*counters{}
+	for k, c := range g.meter.m {
+		last, flushed := c.last.Load(), c.flushed.Load()
+		if last > 0 && (flushed == 0 || time.Duration(last-flushed) >= flushEvery) {
+			pending[k] = c
+		}
+	}
+	g.meter.mu.Unlock()
+	for k, c := range pending {
+		region, rest, _ := strings.Cut(k, "/")
+		project, service, _ := strings.Cut(rest, "/")
+		who := c.by.Load()
+		if who == nil {
+			continue
+		}
+		last := c.last.Load()
+		if err := g.writeLastRequest(ctx, who, region, project, service, time.Unix(0, last)); err != nil {
+			g.o.Log.Debug("gateway: recording a service's last request", "service", service, "error", err)
+			continue
+		}
+		c.flushed.Store(last)
+	}
+}
+
+func (g *Gateway) writeLastRequest(ctx context.Context, who *requester, region, project, service string, at time.Time) error {
+	sc, err := g.o.Scopes.Resolve(&identity.User{Username: who.user, Groups: who.groups}, project, region)
+	if err != nil {
+		return err
+	}
+	services, err := sc.Services()
+	if err != nil {
+		return err
+	}
+	_, err = services.UpdateRelease(sc.Context(ctx), sdk.UpdateReleaseRequest{ReleaseRef: sdk.ReleaseRef{Name: service},
+		Lifecycle: map[string]string{lastRequestKey: at.UTC().Format(time.RFC3339)}})
+	return err
+}
+
+// lastRequestKey is the lifecycle state's key the engine reads (lifecycle.KeyLastRequest).
+const lastRequestKey = "lastRequest"

@@ -1,0 +1,248 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/basalt-dev/basalt/config"
+)
+
+// appBackend stands for a service's pod: it tells what it received, and echoes WebSocket
+// messages.
+func appBackend(t *testing.T) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ws" {
+			c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+			if err != nil {
+				return
+			}
+			defer c.CloseNow()
+			for {
+				kind, msg, err := c.Read(r.Context())
+				if err != nil {
+					return
+				}
+				if err := c.Write(r.Context(), kind, append([]byte("echo: "), msg...)); err != nil {
+					return
+				}
+			}
+		}
+		body, _ := io.ReadAll(r.Body)
+		json.NewEncoder(w).Encode(map[string]any{"path": r.URL.Path, "host": r.Host, "authorization": r.Header.Get("Authorization"),
+			"cookie": r.Header.Get("Cookie"), "user": r.Header.Get("X-Basalt-User"), "body": string(body)})
+	}))
+}
+
+// appBrowser reaches every host at Basalt's listener, as a browser resolves *.localhost, and keeps
+// cookies per host.
+func appBrowser(t *testing.T, listener string) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, listener)
+	}
+	return &http.Client{Jar: jar, Transport: &http.Transport{DialContext: dial}, Timeout: 10 * time.Second}
+}
+
+// TestGatewayOpensTheOwnersService: a browser opening a service's host is signed in through
+// the portal (a one-time ticket bound to the host, traded for the host's own cookie) and
+// reaches the service, HTTP and WebSocket, without Basalt's cookie or any Authorization
+// header; a ticket replayed, forged or taken to another host is refused; the service's page
+// shows its address and traffic.
+func TestGatewayOpensTheOwnersService(t *testing.T) {
+	backend := appBackend(t)
+	defer backend.Close()
+	clk := &clock{now: time.Now()}
+	base, _, _ := startLifecycle(t, clk, config.LifecyclePolicy{}, "auth.local.username=alice")
+	listener := strings.TrimPrefix(base, "http://")
+	_, port, _ := net.SplitHostPort(listener)
+	services := base + "/api/v1/projects/user-alice/services"
+	endpoint := strings.TrimPrefix(backend.URL, "http://")
+	code, body := postJSON(t, services, `{"catalog":"ide","chart":"jupyter","values":{"ingress":{"endpoint":"`+endpoint+`"}}}`)
+	var launched LaunchResult
+	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
+		t.Fatalf("launch: %d %s", code, body)
+	}
+	id := launched.Service.ID
+	var details ServiceDetails
+	getJSON(t, services+"/"+id, &details)
+	app := fmt.Sprintf("http://%s--user-alice.localhost:%s", id, port)
+	if details.Service.Access == nil || details.Service.Access.URL != app+"/" {
+		t.Fatalf("the service's address: %+v, want %s/", details.Service.Access, app)
+	}
+	if !strings.Contains(strings.Join(details.Commands, "\n"), "kubectl port-forward --namespace user-alice service/"+id+" 8080:80") {
+		t.Errorf("the commands lack the port-forward: %v", details.Commands)
+	}
+
+	b := appBrowser(t, listener)
+	var tickets []string
+	b.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Path == "/_basalt/ticket" {
+			tickets = append(tickets, req.URL.String())
+		}
+		return nil
+	}
+	req, _ := http.NewRequest(http.MethodGet, app+"/lab?x=1", nil)
+	req.Header.Set("Authorization", "Bearer for-basalt-only")
+	resp, err := b.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen map[string]string
+	json.NewDecoder(resp.Body).Decode(&seen)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || seen["path"] != "/lab" || seen["user"] != "alice" {
+		t.Fatalf("opening the service: %d %v", resp.StatusCode, seen)
+	}
+	if seen["authorization"] != "" || strings.Contains(seen["cookie"], "basalt_app") {
+		t.Errorf("the service received Basalt's credentials: %v", seen)
+	}
+	if seen["host"] != strings.TrimPrefix(app, "http://") {
+		t.Errorf("the service saw host %q, want its own", seen["host"])
+	}
+	if len(tickets) != 1 {
+		t.Fatalf("tickets: %v", tickets)
+	}
+
+	fresh := appBrowser(t, listener)
+	fresh.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	refused := func(what, u string) {
+		t.Helper()
+		resp, err := fresh.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+			t.Errorf("%s: %d with cookies %v, want 403 and none", what, resp.StatusCode, resp.Cookies())
+		}
+	}
+	refused("a ticket replayed", tickets[0])
+	u, _ := url.Parse(tickets[0])
+	q := u.Query()
+	q.Set("t", q.Get("t")[:len(q.Get("t"))-2]+"xx")
+	u.RawQuery = q.Encode()
+	refused("a forged ticket", u.String())
+	other := strings.Replace(tickets[0], id+"--user-alice", "other--user-alice", 1)
+	refused("a ticket taken to another host", other)
+	if resp, err := fresh.Get(app + "/lab"); err != nil || resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), base+"/api/v1/gateway/authorize?") {
+		t.Errorf("a browser without the host's cookie: %v %v, want a redirect to the portal's sign-in", resp, err)
+	}
+
+	// A WebSocket through the gateway, counted while open.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, strings.Replace(app, "http://", "ws://", 1)+"/ws", &websocket.DialOptions{HTTPClient: b})
+	if err != nil {
+		t.Fatalf("websocket: %v", err)
+	}
+	if err := ws.Write(ctx, websocket.MessageText, []byte("print(1)")); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := ws.Read(ctx); err != nil || string(msg) != "echo: print(1)" {
+		t.Fatalf("websocket echo: %q %v", msg, err)
+	}
+	getJSON(t, services+"/"+id, &details)
+	if a := details.Service.Access; a.OpenWebSockets != 1 || a.Requests < 2 || a.LastRequest == nil || a.BytesOut == 0 || a.BytesIn == 0 {
+		t.Errorf("traffic with a WebSocket open: %+v", a)
+	}
+	ws.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for getJSON(t, services+"/"+id, &details); details.Service.Access.OpenWebSockets != 0; getJSON(t, services+"/"+id, &details) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the closed WebSocket is still counted: %+v", details.Service.Access)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Paused, the service answers so, in Basalt's words.
+	if code, body := postJSON(t, services+"/"+id+"/suspend", ""); code != 200 {
+		t.Fatalf("pause: %d %s", code, body)
+	}
+	clk.advance(routeTTLForTests) // past the gateway's cached decision
+	resp, err = b.Get(app + "/lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(page), "paused") {
+		t.Errorf("a paused service: %d %s", resp.StatusCode, page)
+	}
+}
+
+// routeTTLForTests outlasts the gateway's cached decisions.
+const routeTTLForTests = 3100 * time.Millisecond
+
+// TestTrafficThroughTheGatewayIsUse: a service whose pods idle (the region measures them) but
+// which its owner keeps using through the gateway is never announced; once the requests stop,
+// it is, after its idle time.
+func TestTrafficThroughTheGatewayIsUse(t *testing.T) {
+	backend := appBackend(t)
+	defer backend.Close()
+	clk := &clock{now: time.Now()}
+	base, srv, _ := startLifecycle(t, clk, config.LifecyclePolicy{Name: "Idle", SuspendAfterIdle: time.Hour}, "auth.local.username=alice",
+		"lifecycle.notices.before_suspend=10m")
+	listener := strings.TrimPrefix(base, "http://")
+	_, port, _ := net.SplitHostPort(listener)
+	services := base + "/api/v1/projects/user-alice/services"
+	endpoint := strings.TrimPrefix(backend.URL, "http://")
+	code, body := postJSON(t, services, `{"catalog":"ide","chart":"notebook","values":{"ingress":{"endpoint":"`+endpoint+`"},"usage":{"cpuMillicores":2}}}`)
+	var launched LaunchResult
+	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
+		t.Fatalf("launch: %d %s", code, body)
+	}
+	id := launched.Service.ID
+	app := fmt.Sprintf("http://%s--user-alice.localhost:%s", id, port)
+	b := appBrowser(t, listener)
+	notice := func() *NoticeView {
+		t.Helper()
+		var d ServiceDetails
+		getJSON(t, services+"/"+id, &d)
+		return d.Service.Lifecycle.Notice
+	}
+	step := func(use bool) {
+		t.Helper()
+		if use {
+			resp, err := b.Get(app + "/lab/tree")
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("using the service at %v: %v %v", clk.Now(), resp, err)
+			}
+			resp.Body.Close()
+		}
+		srv.gateway.Flush(t.Context())
+		if err := srv.Lifecycle().Tick(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		clk.advance(10 * time.Minute)
+	}
+	for range 18 { // three hours of use, every ten minutes
+		step(true)
+		if n := notice(); n != nil {
+			t.Fatalf("a service in use through the gateway was announced at %v: %+v", clk.Now(), n)
+		}
+	}
+	for range 5 { // passes 10 to 50 min after the last request: the notice at 50, 10 min before the hour
+		step(false)
+	}
+	var d ServiceDetails
+	getJSON(t, services+"/"+id, &d)
+	if n := d.Service.Lifecycle.Notice; n == nil || n.Reason != "idle" || d.Service.Suspended {
+		t.Fatalf("50 min without requests (idle 1 h): notice %+v, suspended %v", n, d.Service.Suspended)
+	}
+	step(false)
+	if getJSON(t, services+"/"+id, &d); !d.Service.Suspended || d.Service.Lifecycle.SuspendedBy != "idle" {
+		t.Fatalf("an hour without requests: suspended %v by %q", d.Service.Suspended, d.Service.Lifecycle.SuspendedBy)
+	}
+}
