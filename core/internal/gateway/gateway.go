@@ -54,6 +54,7 @@ type Gateway struct {
 	spent  spent
 	meter  *Meter
 	routes sync.Map // session route key -> *route
+	conns  conns
 	proxy  *httputil.ReverseProxy
 }
 
@@ -255,7 +256,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	counters.last.Store(now.UnixNano())
 	counters.by.Store(&requester{user: p.User, groups: p.Groups})
 	g.meter.reqs.WithLabelValues(p.Region).Inc()
-	mw := &metered{ResponseWriter: w, c: counters, m: g.meter, region: p.Region}
+	mw := &metered{ResponseWriter: w, c: counters, m: g.meter, region: p.Region, onConn: func(c net.Conn) func() {
+		return g.conns.add(&openConn{conn: c, user: p.User, groups: p.Groups, region: p.Region, project: project, service: service})
+	}}
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = countedBody{ReadCloser: r.Body, w: mw}
 	}
@@ -312,67 +315,3 @@ func page(w http.ResponseWriter, status int, title, text string) {
 	fmt.Fprintf(w, "<!doctype html><html lang=en><meta charset=utf-8><title>%s</title><body style=\"font-family:sans-serif;max-width:40em;margin:4em auto\"><h1>%s</h1><p>%s</p></body></html>",
 		html.EscapeString(title), html.EscapeString(title), html.EscapeString(text))
 }
-
-// flushEvery is how often the time of each service's last request is written with its
-// release, where the lifecycle engine of any replica reads it.
-const flushEvery = time.Minute
-
-// Run writes, until ctx ends, each service's last request with its release, once a minute
-// at most per service and replica.
-func (g *Gateway) Run(ctx context.Context) {
-	t := time.NewTicker(flushEvery / 2)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			g.Flush(ctx)
-		}
-	}
-}
-
-// Flush writes the last requests not written yet, as the user who made each: their rights
-// to the service let them through the gateway, and let them write its lifecycle state.
-func (g *Gateway) Flush(ctx context.Context) {
-	g.meter.mu.Lock()
-	pending := map[string]*counters{}
-	for k, c := range g.meter.m {
-		last, flushed := c.last.Load(), c.flushed.Load()
-		if last > 0 && (flushed == 0 || time.Duration(last-flushed) >= flushEvery) {
-			pending[k] = c
-		}
-	}
-	g.meter.mu.Unlock()
-	for k, c := range pending {
-		region, rest, _ := strings.Cut(k, "/")
-		project, service, _ := strings.Cut(rest, "/")
-		who := c.by.Load()
-		if who == nil {
-			continue
-		}
-		last := c.last.Load()
-		if err := g.writeLastRequest(ctx, who, region, project, service, time.Unix(0, last)); err != nil {
-			g.o.Log.Debug("gateway: recording a service's last request", "service", service, "error", err)
-			continue
-		}
-		c.flushed.Store(last)
-	}
-}
-
-func (g *Gateway) writeLastRequest(ctx context.Context, who *requester, region, project, service string, at time.Time) error {
-	sc, err := g.o.Scopes.Resolve(&identity.User{Username: who.user, Groups: who.groups}, project, region)
-	if err != nil {
-		return err
-	}
-	services, err := sc.Services()
-	if err != nil {
-		return err
-	}
-	_, err = services.UpdateRelease(sc.Context(ctx), sdk.UpdateReleaseRequest{ReleaseRef: sdk.ReleaseRef{Name: service},
-		Lifecycle: map[string]string{lastRequestKey: at.UTC().Format(time.RFC3339)}})
-	return err
-}
-
-// lastRequestKey is the lifecycle state's key the engine reads (lifecycle.KeyLastRequest).
-const lastRequestKey = "lastRequest"

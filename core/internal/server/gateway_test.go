@@ -64,7 +64,7 @@ func TestGatewayOpensTheOwnersService(t *testing.T) {
 	backend := appBackend(t)
 	defer backend.Close()
 	clk := &clock{now: time.Now()}
-	base, _, _ := startLifecycle(t, clk, config.LifecyclePolicy{}, "auth.local.username=alice")
+	base, srv, _ := startLifecycle(t, clk, config.LifecyclePolicy{}, "auth.local.username=alice")
 	listener := strings.TrimPrefix(base, "http://")
 	_, port, _ := net.SplitHostPort(listener)
 	services := base + "/api/v1/projects/user-alice/services"
@@ -166,9 +166,27 @@ func TestGatewayOpensTheOwnersService(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	// Paused, the service answers so, in Basalt's words.
+	// Paused, the service closes the WebSockets open to it within 5 s, and answers so, in
+	// Basalt's words.
+	runCtx, stopRun := context.WithCancel(t.Context())
+	defer stopRun()
+	go srv.RunGateway(runCtx)
+	ws, _, err = websocket.Dial(ctx, strings.Replace(app, "http://", "ws://", 1)+"/ws", &websocket.DialOptions{HTTPClient: b})
+	if err != nil {
+		t.Fatalf("websocket: %v", err)
+	}
+	defer ws.CloseNow()
 	if code, body := postJSON(t, services+"/"+id+"/suspend", ""); code != 200 {
 		t.Fatalf("pause: %d %s", code, body)
+	}
+	paused := time.Now()
+	readCtx, stopRead := context.WithTimeout(t.Context(), 10*time.Second)
+	defer stopRead()
+	if _, _, err := ws.Read(readCtx); err == nil || readCtx.Err() != nil {
+		t.Fatalf("the WebSocket to a paused service stayed open: %v", err)
+	}
+	if took := time.Since(paused); took > 5*time.Second {
+		t.Errorf("the WebSocket closed %v after the pause, want within 5 s", took)
 	}
 	clk.advance(routeTTLForTests) // past the gateway's cached decision
 	resp, err = b.Get(app + "/lab")

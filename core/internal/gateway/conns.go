@@ -1,0 +1,75 @@
+package gateway
+
+import (
+	"context"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/basalt-dev/basalt/core/internal/identity"
+)
+
+// recheckEvery is how often the rights behind open connections are checked again: a
+// service paused, deleted or no longer shared closes them within it and a decision's time.
+const recheckEvery = 2 * time.Second
+
+// openConn is an upgraded connection (a WebSocket) and who opened it to which service.
+type openConn struct {
+	conn                     net.Conn
+	user                     string
+	groups                   []string
+	region, project, service string
+}
+
+// conns are the upgraded connections open through this replica.
+type conns struct {
+	mu   sync.Mutex
+	open map[*openConn]struct{}
+}
+
+func (cs *conns) add(c *openConn) func() {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.open == nil {
+		cs.open = map[*openConn]struct{}{}
+	}
+	cs.open[c] = struct{}{}
+	return func() {
+		cs.mu.Lock()
+		delete(cs.open, c)
+		cs.mu.Unlock()
+	}
+}
+
+func (cs *conns) list() []*openConn {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	out := make([]*openConn, 0, len(cs.open))
+	for c := range cs.open {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Recheck decides anew, for each user and service with connections open, whether the user may
+// still use the service, and closes their connections when not.
+func (g *Gateway) Recheck(ctx context.Context) {
+	verdicts := map[string]bool{}
+	for _, c := range g.conns.list() {
+		k := c.user + "\x00" + strings.Join(c.groups, ",") + "\x00" + key(c.region, c.project, c.service)
+		allowed, seen := verdicts[k]
+		if !seen {
+			_, err := g.find(ctx, &identity.User{Username: c.user, Groups: c.groups}, c.region, c.project, c.service)
+			allowed = err == nil
+			verdicts[k] = allowed
+			if !allowed {
+				g.routes.Delete(k) // the next request decides anew too
+			}
+		}
+		if !allowed {
+			g.o.Log.Info("gateway: closing a connection its user may no longer keep", "service", c.service, "project", c.project, "user", c.user)
+			_ = c.conn.Close()
+		}
+	}
+}
