@@ -18,6 +18,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { explorerSteps } from "./explorer.mjs";
+import { lifecycleFlags, lifecycleSteps } from "./lifecycle.mjs";
 import { freePort } from "./net.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -139,6 +140,7 @@ try {
     "--set", "plugins.cluster.enabled=true",
     "--set", `plugins.cluster.config.kubeconfig=${testenv.KUBECONFIG}`,
     "--set", "auth.local.username=e2e",
+    ...lifecycleFlags(), // a group project whose policy announces a suspension within seconds
   ]);
   const base = local.base;
   console.log(`basalt on ${base} (${Date.now() - started} ms)`);
@@ -512,6 +514,9 @@ try {
   // The data explorer, on a Basalt whose files are on the environment's MinIO (e2e/explorer.mjs).
   await explorerSteps({ step, context, startBasalt, testenv, scratch, shotOf });
 
+  // The service lifecycle: notices, keep, the administrators' page (e2e/lifecycle.mjs).
+  await lifecycleSteps({ step, page, base, shot });
+
   await step("switch to French", async () => {
     await page.goto("/");
     await page.getByRole("banner").getByLabel("Language").selectOption("fr");
@@ -600,10 +605,14 @@ try {
       await p.getByRole("banner").getByRole("link", { name: "Sign in" }).click();
       await p.waitForURL((u) => u.href.startsWith(testenv.BASALT_TESTENV_OIDC_LOGIN_URL));
       await p.screenshot({ path: join(shots, "12-oidc-login-page.png") });
+      // The portal asks the fleet whether alice administers services: she does not.
+      const fleetProbe = p.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/admin/services");
       await p.getByRole("button", { name: "alice" }).click();
       await p.waitForURL((u) => u.href.startsWith(oidc.base) && !u.pathname.startsWith("/auth/"));
       const banner = p.getByRole("banner");
       await banner.getByRole("link", { name: "alice" }).waitFor();
+      assert.equal((await fleetProbe).status(), 403);
+      assert.equal(await p.getByRole("navigation").first().getByRole("link", { name: "Administration" }).count(), 0, "no administration for alice");
       const projects = await banner.getByLabel("Project").locator("option").allTextContents();
       assert.deepEqual(projects.sort(), ["alice (personal)", "data-team"], String(projects));
       assert.equal(await me(), 200);

@@ -53,7 +53,7 @@ export function NoticeList({ notices, onOpen }: { notices: ServiceNotice[]; onOp
           {notices.map((n) => (
             <li key={noticeKey(n)} className={styles.noticeItem}>
               <p id={`notice-${noticeKey(n)}`}>
-                <Icon name="clock" size={16} /> {noticeSentence(n.friendlyName, n, now, words)}{" "}
+                <Icon name="clock" size={16} /> <span>{noticeSentence(n.friendlyName, n, now, words)}</span>{" "}
                 <span className="field-hint">({formatRelative(n.due, now, words)})</span>
               </p>
               <div className={styles.noticeActions}>

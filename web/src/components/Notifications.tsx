@@ -21,14 +21,23 @@ export function Notifications() {
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLDivElement>(null);
 
-  // Closed by a click elsewhere or Escape, as menus are.
+  // Closed by a click elsewhere or Escape, as menus are; Escape gives the focus back to the bell.
   useEffect(() => {
     if (!open) return;
     const away = (e: MouseEvent) => {
       if (box.current && !box.current.contains(e.target as Node)) setOpen(false);
     };
+    const escape = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      setOpen(false);
+      box.current?.querySelector("button")?.focus();
+    };
     document.addEventListener("mousedown", away);
-    return () => document.removeEventListener("mousedown", away);
+    document.addEventListener("keydown", escape);
+    return () => {
+      document.removeEventListener("mousedown", away);
+      document.removeEventListener("keydown", escape);
+    };
   }, [open]);
 
   if (status !== "ready") return null;
@@ -37,17 +46,7 @@ export function Notifications() {
   const label =
     count === 0 ? t("notices.button.none") : t(isOne(language, count) ? "notices.button.one" : "notices.button.other", { count });
   return (
-    <div
-      className={styles.notices}
-      ref={box}
-      onKeyDown={(e) => {
-        if (e.key === "Escape" && open) {
-          e.stopPropagation();
-          setOpen(false);
-          box.current?.querySelector("button")?.focus();
-        }
-      }}
-    >
+    <div className={styles.notices} ref={box}>
       <button
         type="button"
         className={styles.bell}

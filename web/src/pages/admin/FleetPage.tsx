@@ -229,7 +229,9 @@ function FleetTable({ services }: { services: FleetService[] }) {
                 <StatusBadge service={s.service} />
               </td>
               <td className="num">
-                {s.cpuMillicores === undefined ? t("fleet.unknown") : t("fleet.cpu", { n: formatNumber(s.cpuMillicores, language) })}
+                {s.cpuMillicores === undefined
+                  ? t("fleet.unknown")
+                  : t(isOne(language, s.cpuMillicores) ? "fleet.cpu.one" : "fleet.cpu.other", { n: formatNumber(s.cpuMillicores, language) })}
               </td>
               <td>{s.lifecycle?.lastActive ? formatRelative(s.lifecycle.lastActive, now, words) : t("fleet.unknown")}</td>
               <td>
