@@ -251,11 +251,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.refuse(w, err)
 		return
 	}
-	counters := g.meter.of(key(p.Region, project, service))
-	counters.requests.Add(1)
-	counters.last.Store(now.UnixNano())
-	counters.by.Store(&requester{user: p.User, groups: p.Groups})
-	g.meter.reqs.WithLabelValues(p.Region).Inc()
+	counters := g.record(p, project, service, now)
 	mw := &metered{ResponseWriter: w, c: counters, m: g.meter, region: p.Region, onConn: func(c net.Conn) func() {
 		return g.conns.add(&openConn{conn: c, user: p.User, groups: p.Groups, region: p.Region, project: project, service: service})
 	}}
@@ -314,4 +310,14 @@ func page(w http.ResponseWriter, status int, title, text string) {
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "<!doctype html><html lang=en><meta charset=utf-8><title>%s</title><body style=\"font-family:sans-serif;max-width:40em;margin:4em auto\"><h1>%s</h1><p>%s</p></body></html>",
 		html.EscapeString(title), html.EscapeString(title), html.EscapeString(text))
+}
+
+// record counts a request of a session to a service.
+func (g *Gateway) record(p pass, project, service string, now time.Time) *counters {
+	c := g.meter.of(key(p.Region, project, service))
+	c.requests.Add(1)
+	c.last.Store(now.UnixNano())
+	c.by.Store(&requester{user: p.User, groups: p.Groups})
+	g.meter.reqs.WithLabelValues(p.Region).Inc()
+	return c
 }

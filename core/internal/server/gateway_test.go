@@ -264,3 +264,82 @@ func TestTrafficThroughTheGatewayIsUse(t *testing.T) {
 		t.Fatalf("an hour without requests: suspended %v by %q", d.Service.Suspended, d.Service.Lifecycle.SuspendedBy)
 	}
 }
+
+// TestGatewayForwardAuth answers an ingress controller's subrequests as nginx (X-Original-URL)
+// and Traefik or Envoy (X-Forwarded-Host and -Uri) send them: a browser with the service
+// host's session goes through with its user named, one without is sent to sign in (nginx by a
+// 401, which its auth-signin turns into the redirect; the others by the redirect itself), and
+// a session of one host does not open another.
+func TestGatewayForwardAuth(t *testing.T) {
+	backend := appBackend(t)
+	defer backend.Close()
+	clk := &clock{now: time.Now()}
+	base, _, _ := startLifecycle(t, clk, config.LifecyclePolicy{}, "auth.local.username=alice")
+	listener := strings.TrimPrefix(base, "http://")
+	_, port, _ := net.SplitHostPort(listener)
+	services := base + "/api/v1/projects/user-alice/services"
+	endpoint := strings.TrimPrefix(backend.URL, "http://")
+	launch := func() string {
+		code, body := postJSON(t, services, `{"catalog":"ide","chart":"jupyter","values":{"ingress":{"endpoint":"`+endpoint+`"}}}`)
+		var launched LaunchResult
+		if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
+			t.Fatalf("launch: %d %s", code, body)
+		}
+		return launched.Service.ID
+	}
+	id, other := launch(), launch()
+	host := fmt.Sprintf("%s--user-alice.localhost:%s", id, port)
+
+	// The browser signs in at the service's host as with the proxy: the ingress sends
+	// /_basalt/ to Basalt.
+	b := appBrowser(t, listener)
+	resp, err := b.Get("http://" + host + "/")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("signing in at %s: %v %v", host, resp, err)
+	}
+	resp.Body.Close()
+	u, _ := url.Parse("http://" + host + "/")
+	var session string
+	for _, c := range b.Jar.Cookies(u) {
+		if c.Name == "basalt_app" {
+			session = c.Value
+		}
+	}
+	if session == "" {
+		t.Fatal("no session cookie at the service's host")
+	}
+	ask := func(headers map[string]string, cookie string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base+"/_basalt/auth", nil)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		if cookie != "" {
+			req.AddCookie(&http.Cookie{Name: "basalt_app", Value: cookie})
+		}
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	nginx := map[string]string{"X-Original-URL": "http://" + host + "/lab?x=1", "X-Original-Method": "GET"}
+	traefik := map[string]string{"X-Forwarded-Host": host, "X-Forwarded-Uri": "/lab?x=1", "X-Forwarded-Proto": "http", "X-Forwarded-Method": "GET"}
+	for name, headers := range map[string]map[string]string{"nginx": nginx, "traefik": traefik} {
+		if resp := ask(headers, session); resp.StatusCode != 200 || resp.Header.Get("X-Basalt-User") != "alice" {
+			t.Errorf("%s, with the session: %d, user %q", name, resp.StatusCode, resp.Header.Get("X-Basalt-User"))
+		}
+	}
+	if resp := ask(nginx, ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("nginx, without a session: %d, want 401", resp.StatusCode)
+	}
+	resp = ask(traefik, "")
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, base+"/api/v1/gateway/authorize?") || !strings.Contains(loc, url.QueryEscape("/lab?x=1")) {
+		t.Errorf("traefik, without a session: %d to %q", resp.StatusCode, loc)
+	}
+	elsewhere := map[string]string{"X-Forwarded-Host": fmt.Sprintf("%s--user-alice.localhost:%s", other, port), "X-Forwarded-Uri": "/"}
+	if resp := ask(elsewhere, session); resp.StatusCode == 200 {
+		t.Errorf("the session of one service's host opened another: %d", resp.StatusCode)
+	}
+}

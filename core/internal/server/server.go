@@ -303,6 +303,10 @@ func (s *Server) routes() {
 	admin.GET("/services", s.fleet)
 	admin.POST("/services/actions", s.fleetAction)
 
+	if s.gateway != nil {
+		// Forward-auth mode: the ingress controller asks before proxying to a service itself.
+		e.GET(gateway.AuthPath, echo.WrapHandler(http.HandlerFunc(s.gateway.ServeAuth)))
+	}
 	s.authRoutes()
 	s.portal()
 }

@@ -1,0 +1,64 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// AuthPath answers the ingress controller's question in forward-auth mode: may this request
+// to a service's host go through? The controller keeps proxying to the service itself.
+const AuthPath = "/_basalt/auth"
+
+// forwarded is the request an ingress controller asks about: its host and path, from
+// Traefik's and Envoy's X-Forwarded-Host and X-Forwarded-Uri, or nginx's X-Original-URL.
+func forwarded(r *http.Request) (host, uri string, nginx bool) {
+	if raw := r.Header.Get("X-Original-URL"); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "", "", true
+		}
+		return u.Host, u.RequestURI(), true
+	}
+	uri = r.Header.Get("X-Forwarded-Uri")
+	if uri == "" {
+		uri = "/"
+	}
+	return r.Header.Get("X-Forwarded-Host"), uri, false
+}
+
+// ServeAuth answers an ingress controller's subrequest: 200 with X-Basalt-User when the
+// browser's session at the service's host may use the service; otherwise the browser is to
+// sign in through the portal, which nginx does with its auth-signin URL on a 401 and other
+// controllers by passing on the 302; 403 when it may not.
+func (g *Gateway) ServeAuth(w http.ResponseWriter, r *http.Request) {
+	host, uri, nginx := forwarded(r)
+	service, project, ok := g.o.Apps.Parse(host)
+	if !ok {
+		http.Error(w, "not a service's host on the apps domain", http.StatusForbidden)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	now := g.o.Now()
+	c, err := r.Cookie(cookieName)
+	var p pass
+	if err == nil {
+		p, err = g.sign.open(c.Value, kindSession, host, now)
+	}
+	if err != nil {
+		if nginx {
+			http.Error(w, "sign in first", http.StatusUnauthorized)
+			return
+		}
+		to := g.o.Portal + "/api/v1/gateway/authorize?" + url.Values{"host": {host}, "path": {uri}}.Encode()
+		http.Redirect(w, r, to, http.StatusFound)
+		return
+	}
+	if _, err := g.decide(r.Context(), p.User, p.Groups, p.Region, project, service); err != nil {
+		http.Error(w, strings.TrimSpace(err.Error()), http.StatusForbidden)
+		return
+	}
+	g.record(p, project, service, now)
+	w.Header().Set("X-Basalt-User", p.User)
+	w.WriteHeader(http.StatusOK)
+}
