@@ -233,8 +233,12 @@ export interface ApiClient {
   deleteConfiguration(project: string, name: string): Promise<void>;
 
   listServices(project: string, signal?: AbortSignal): Promise<Service[]>;
-  /** region: another region than the chosen one (a notice's service). */
-  getService(project: string, service: string, signal?: AbortSignal, region?: string): Promise<ServiceDetails>;
+  /**
+   * A service with its values and manifest. elsewhere: a service of a notice, in its own
+   * region, read for what its policy allows: not an action of the user's, so its commands do
+   * not go to the command panel.
+   */
+  getService(project: string, service: string, signal?: AbortSignal, elsewhere?: { region: string }): Promise<ServiceDetails>;
   updateService(project: string, service: string, patch: { friendlyName?: string; shared?: boolean }): Promise<Service>;
   suspendService(project: string, service: string): Promise<void>;
   resumeService(project: string, service: string): Promise<void>;
@@ -568,8 +572,13 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
 
     listServices: async (project, signal) =>
       (await call<ServiceList>(`${p(project)}/services`, { signal, action: "servicesList", target: project })).services,
-    getService: (project, service, signal, region) =>
-      call(`${p(project)}/services/${seg(service)}`, { signal, region, action: "serviceRead", target: service }),
+    getService: (project, service, signal, elsewhere) =>
+      call(`${p(project)}/services/${seg(service)}`, {
+        signal,
+        region: elsewhere?.region,
+        action: elsewhere ? undefined : "serviceRead",
+        target: service,
+      }),
     updateService: async (project, service, patch) =>
       (
         await call<{ service: Service }>(`${p(project)}/services/${seg(service)}`, {

@@ -26,7 +26,7 @@ export function NoticeList({ notices, onOpen }: { notices: ServiceNotice[]; onOp
   const keep = useMutation({
     // The notice does not say how far the policy lets its service be kept: its service does.
     mutationFn: async (n: ServiceNotice) => {
-      const details = await api.getService(n.project, n.service, undefined, n.region);
+      const details = await api.getService(n.project, n.service, undefined, { region: n.region });
       const max = details.service.lifecycle?.maxKeepSeconds ?? 0;
       if (max <= 0) throw new Error(t("keep.notAllowed", { name: n.friendlyName }));
       const until = defaultKeep(Date.now(), max).toISOString();

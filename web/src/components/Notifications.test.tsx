@@ -53,7 +53,12 @@ function api() {
   return mockApi({
     "GET /config": twoRegions,
     "GET /me/notices": () => ({ notices }),
-    "GET /projects/:project/services/:service": () => ({ service: { ...service, lifecycle: { ...lifecycle, keepUntil: kept } }, values: {}, manifest: "", commands: [] }),
+    "GET /projects/:project/services/:service": () => ({
+      service: { ...service, lifecycle: { ...lifecycle, keepUntil: kept } },
+      values: {},
+      manifest: "",
+      commands: ["helm status jupyter-1 --namespace project-data-team"],
+    }),
     "PUT /projects/:project/services/:service/lifecycle": ({ body }) => {
       kept = (body as { keepUntil: string }).keepUntil;
       notices = [];
@@ -96,6 +101,10 @@ describe("the notification area", () => {
     expect(within(panel).getByText("Nothing is about to happen to your services.")).toBeTruthy();
     // Where the portal was: the paris region, the personal project.
     expect(localStorage.getItem("basalt.region")).toBeNull();
+    // The keep has no command-line equivalent, and the read of its policy is not the user's action.
+    const commands = screen.getByRole("region", { name: "Commands" });
+    await user.click(within(commands).getByRole("button", { name: /Commands/ }));
+    expect(within(commands).queryByText(/jupyter-1/)).toBeNull();
   });
 
   it("closes with Escape, and speaks French", async () => {
