@@ -76,6 +76,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"unknown secret injection", "regions:\n  - id: eu\n    secret_injection: env\n", nil, "regions[0].secret_injection"},
 		{"a memory limit that is no quantity", "regions:\n  - id: eu\n    resources:\n      memory_limit: 4 GB\n", nil, "regions[0].resources.memory_limit"},
 		{"a CPU request with a unit Kubernetes lacks", "regions:\n  - id: eu\n    resources:\n      cpu_request: 2cores\n", nil, "regions[0].resources.cpu_request"},
+		{"an apps domain under the portal's host", "", []string{"server.public_url=https://lab.example.org", "gateway.apps_domain=apps.lab.example.org"}, "gateway.apps_domain"},
+		{"an apps domain with a scheme", "", []string{"gateway.apps_domain=https://apps.example.org"}, "gateway.apps_domain"},
 		{"a deletion without notice", "", []string{"lifecycle.notices.before_delete=0s"}, "lifecycle.notices"},
 		{"a schedule with no time of day", "lifecycle:\n  policies:\n    - schedule: {suspend_at: \"7pm\"}\n", nil, "lifecycle.policies[0].schedule.suspend_at"},
 		{"a schedule on no known day", "lifecycle:\n  policies:\n    - schedule: {suspend_at: \"19:00\", days: [monday]}\n", nil, "lifecycle.policies[0].schedule.days"},

@@ -10,7 +10,7 @@ import (
 // apps domain, to their owner (and those they are shared with) signed in by Basalt.
 type Gateway struct {
 	Enabled    bool   `koanf:"enabled" doc:"Serve services through Basalt at <service>--<project>.<apps_domain>, signed in by Basalt, with no password of their own to hand out."`
-	AppsDomain string `koanf:"apps_domain" doc:"The apps domain, with its port when not the scheme's default, e.g. apps.example.org (a wildcard DNS record and certificate for *.apps.example.org point at Basalt). It must be another site than the portal's, so that a service's pages never reach Basalt's API with the user's session. Empty: localhost with server.address's port (browsers resolve *.localhost to this machine)."`
+	AppsDomain string `koanf:"apps_domain" doc:"The apps domain, with its port when not the scheme's default, e.g. apps.example.org (a wildcard DNS record and certificate for *.apps.example.org point at Basalt). It must not be the portal's host nor under it, so that a service's pages never carry the portal's session; a registrable domain of its own (apps.example-lab.org for a portal at example.org) is safest. Empty: localhost with server.address's port (browsers resolve *.localhost to this machine)."`
 	Scheme     string `koanf:"scheme" doc:"https, or http for localhost apps domains; empty: https, http for localhost."`
 	// Tickets carry a sign-in from the portal's site to a service's.
 	TicketTTL  time.Duration `koanf:"ticket_ttl" doc:"How long the one-time ticket that signs a browser in at a service's host is valid."`

@@ -83,8 +83,10 @@ func (c *Config) Validate() error {
 	if c.Gateway.Enabled && c.Server.PublicURL != "" {
 		if u, err := url.Parse(c.Server.PublicURL); err == nil {
 			domain, _ := c.Gateway.Apps(c.Server)
-			if strings.EqualFold(u.Host, domain) || strings.HasSuffix(strings.ToLower(u.Host), "."+domain) {
-				bad("gateway.apps_domain", "must be another site than server.public_url's: a service's pages would reach the portal's API with the user's session")
+			apps, _, _ := strings.Cut(domain, ":")
+			portal := strings.ToLower(u.Hostname())
+			if apps == portal || strings.HasSuffix(apps, "."+portal) {
+				bad("gateway.apps_domain", "must be neither server.public_url's host nor under it: a service's pages would carry the portal's session")
 			}
 		}
 	}

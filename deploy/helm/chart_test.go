@@ -292,7 +292,9 @@ func TestProductionValuesRenderEveryObject(t *testing.T) {
 		} `yaml:"spec"`
 	}
 	ms.decode(t, "Ingress", &ingress)
-	if len(ingress.Spec.Rules) != 1 || ingress.Spec.Rules[0].Host != "datalab.example.org" || len(ingress.Spec.TLS) != 1 || ingress.Spec.TLS[0].SecretName != "datalab-tls" {
+	// The portal's host, and the service gateway's apps domain (proxy mode), each with its certificate.
+	if len(ingress.Spec.Rules) != 2 || ingress.Spec.Rules[0].Host != "datalab.example.org" || ingress.Spec.Rules[1].Host != "*.lab-apps.example.org" ||
+		len(ingress.Spec.TLS) != 2 || ingress.Spec.TLS[0].SecretName != "datalab-tls" || ingress.Spec.TLS[1].SecretName != "lab-apps-wildcard-tls" {
 		t.Errorf("ingress %+v", ingress.Spec)
 	}
 }
