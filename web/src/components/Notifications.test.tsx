@@ -1,40 +1,14 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { LifecycleView, RegionInfo, ServiceNotice, ServiceView as Service } from "../api/types";
-import { mockApi, testConfig } from "../test/mockApi";
+import type { ServiceNotice } from "../api/types";
+import { testLifecycle, testService, twoRegionsConfig } from "../test/fixtures";
+import { mockApi } from "../test/mockApi";
 import { renderApp } from "../test/render";
 
-const region = (id: string, name: string): RegionInfo => ({ id, name, services: true, files: true, secrets: true });
-const twoRegions = { ...testConfig, regions: [region("paris", "Paris"), region("lyon", "Lyon")] };
 const DAY = 86_400;
-
-const lifecycle: LifecycleView = {
-  policy: "Default",
-  suspendAfterIdleSeconds: 8 * 3600,
-  maxSuspendAfterIdleSeconds: 0,
-  deleteAfterSuspendedSeconds: 0,
-  maxLifetimeSeconds: 0,
-  maxKeepSeconds: 7 * DAY,
-  ownerChoseIdle: false,
-};
-
-const service: Service = {
-  id: "jupyter-1",
-  friendlyName: "Team notebook",
-  catalog: "ide",
-  chart: "jupyter",
-  version: "2.1.0",
-  status: "deployed",
-  ready: true,
-  workloads: [],
-  urls: [],
-  owner: "alice",
-  shared: false,
-  suspendable: true,
-  suspended: false,
-  lifecycle,
-};
+const lifecycle = testLifecycle({ maxKeepSeconds: 7 * DAY });
+const service = testService({ friendlyName: "Team notebook", lifecycle });
 
 // A notice in another project and region than the ones the portal shows.
 const notice: ServiceNotice = {
@@ -51,7 +25,7 @@ function api() {
   let notices = [notice];
   let kept: string | undefined;
   return mockApi({
-    "GET /config": twoRegions,
+    "GET /config": twoRegionsConfig,
     "GET /me/notices": () => ({ notices }),
     "GET /projects/:project/services/:service": () => ({
       service: { ...service, lifecycle: { ...lifecycle, keepUntil: kept } },

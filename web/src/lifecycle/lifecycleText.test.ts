@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LifecycleView } from "../api/types";
 import { translate, type Language } from "../i18n";
+import { testLifecycle } from "../test/fixtures";
 import {
   formatDuration,
   formatRelative,
@@ -21,16 +22,8 @@ const D = 86_400;
 // Friday 14 March 2025, 11:00 in Paris.
 const now = Date.parse("2025-03-14T10:00:00Z");
 
-const view = (over: Partial<LifecycleView>): LifecycleView => ({
-  policy: "Default",
-  suspendAfterIdleSeconds: 0,
-  maxSuspendAfterIdleSeconds: 0,
-  deleteAfterSuspendedSeconds: 0,
-  maxLifetimeSeconds: 0,
-  maxKeepSeconds: 0,
-  ownerChoseIdle: false,
-  ...over,
-});
+// A policy that takes no step unless the test gives one.
+const view = (over: Partial<LifecycleView>): LifecycleView => testLifecycle({ suspendAfterIdleSeconds: 0, ...over });
 
 describe("durations", () => {
   it("says a duration in at most two units, in both languages", () => {

@@ -2,6 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { FleetActionRequest, FleetService, ServiceView as Service } from "../../api/types";
+import { testLifecycle, testService } from "../../test/fixtures";
 import { apiError, mockApi, type MockRoutes } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
 
@@ -9,33 +10,11 @@ const member = (project: string, id: string, over: Partial<Service> = {}, cpu?: 
   region: "local",
   project,
   cpuMillicores: cpu,
-  service: {
-    id,
-    friendlyName: id,
-    catalog: "ide",
-    chart: "jupyter",
-    version: "2.1.0",
-    status: "deployed",
-    ready: true,
-    workloads: [],
-    urls: [],
-    owner: project.replace(/^user-/, ""),
-    shared: false,
-    suspendable: true,
-    suspended: false,
-    ...over,
-  },
-  lifecycle: {
-    policy: "Default",
-    suspendAfterIdleSeconds: 8 * 3600,
-    maxSuspendAfterIdleSeconds: 0,
-    deleteAfterSuspendedSeconds: 0,
-    maxLifetimeSeconds: 0,
-    maxKeepSeconds: 0,
-    ownerChoseIdle: false,
+  service: testService({ id, friendlyName: id, owner: project.replace(/^user-/, ""), ...over }),
+  lifecycle: testLifecycle({
     lastActive: new Date(Date.now() - 2 * 3600_000).toISOString(),
     notice: { action: "suspend", reason: "idle", due: new Date(Date.now() + 20 * 60_000).toISOString() },
-  },
+  }),
 });
 
 const fleet = [

@@ -169,6 +169,34 @@ function FilterForm({
   );
 }
 
+/** The columns that say which service a row is: the fleet's and an action's outcomes. */
+function MemberHeads() {
+  const { t } = useI18n();
+  return (
+    <>
+      <th scope="col">{t("fleet.col.service")}</th>
+      <th scope="col">{t("fleet.col.region")}</th>
+      <th scope="col">{t("fleet.col.project")}</th>
+      <th scope="col">{t("fleet.col.owner")}</th>
+    </>
+  );
+}
+
+function MemberCells({ s }: { s: FleetService }) {
+  return (
+    <>
+      <th scope="row">
+        {s.service.friendlyName}
+        <br />
+        <span className="mono field-hint">{s.service.id}</span>
+      </th>
+      <td>{s.region}</td>
+      <td className="mono">{s.project}</td>
+      <td>{s.service.owner}</td>
+    </>
+  );
+}
+
 /** A notice in the table: "Suspension in 25 minutes". */
 function NoticeCell({ s, now }: { s: FleetService; now: number }) {
   const { t } = useI18n();
@@ -195,10 +223,7 @@ function FleetTable({ services }: { services: FleetService[] }) {
         </caption>
         <thead>
           <tr>
-            <th scope="col">{t("fleet.col.service")}</th>
-            <th scope="col">{t("fleet.col.region")}</th>
-            <th scope="col">{t("fleet.col.project")}</th>
-            <th scope="col">{t("fleet.col.owner")}</th>
+            <MemberHeads />
             <th scope="col">{t("fleet.col.chart")}</th>
             <th scope="col">{t("fleet.col.version")}</th>
             <th scope="col">{t("fleet.col.status")}</th>
@@ -212,14 +237,7 @@ function FleetTable({ services }: { services: FleetService[] }) {
         <tbody>
           {services.map((s) => (
             <tr key={`${s.region}/${s.project}/${s.service.id}`}>
-              <th scope="row">
-                {s.service.friendlyName}
-                <br />
-                <span className="mono field-hint">{s.service.id}</span>
-              </th>
-              <td>{s.region}</td>
-              <td className="mono">{s.project}</td>
-              <td>{s.service.owner}</td>
+              <MemberCells s={s} />
               <td>
                 {s.service.chart}
                 <span className="field-hint"> ({s.service.catalog})</span>
@@ -410,22 +428,14 @@ function OutcomeTable({ result }: { result: FleetActionResult }) {
     <table className="data-table">
       <thead>
         <tr>
-          <th scope="col">{t("fleet.col.service")}</th>
-          <th scope="col">{t("fleet.col.region")}</th>
-          <th scope="col">{t("fleet.col.project")}</th>
-          <th scope="col">{t("fleet.col.owner")}</th>
+          <MemberHeads />
           <th scope="col">{t("fleet.col.change")}</th>
         </tr>
       </thead>
       <tbody>
         {result.results.map((o) => (
           <tr key={`${o.service.region}/${o.service.project}/${o.service.service.id}`}>
-            <th scope="row">
-              {o.service.service.friendlyName} <span className="mono field-hint">{o.service.service.id}</span>
-            </th>
-            <td>{o.service.region}</td>
-            <td className="mono">{o.service.project}</td>
-            <td>{o.service.service.owner}</td>
+            <MemberCells s={o.service} />
             <td>
               {o.error ? (
                 <span className={styles.failed}>{t("fleet.result.failed", { error: o.error })}</span>

@@ -2,6 +2,7 @@ import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ChartView as Chart, FormField, ServiceView as Service } from "../../api/types";
+import { testLifecycle } from "../../test/fixtures";
 import { fixture } from "../../test/launchForms";
 import { apiError, mockApi, testConfig, type MockRoutes } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
@@ -327,15 +328,7 @@ describe("the launcher's lifecycle line", () => {
   it("says under the launch button what the policy of the catalog will do", async () => {
     const m = api({
       "GET /projects/:project/lifecycle": {
-        lifecycle: {
-          policy: "Default",
-          suspendAfterIdleSeconds: 8 * 3600,
-          maxSuspendAfterIdleSeconds: 0,
-          deleteAfterSuspendedSeconds: 0,
-          maxLifetimeSeconds: 0,
-          maxKeepSeconds: 0,
-          ownerChoseIdle: false,
-        },
+        lifecycle: testLifecycle(),
         noticeBeforeSuspendSeconds: 1800,
         noticeBeforeDeleteSeconds: 86_400,
       },

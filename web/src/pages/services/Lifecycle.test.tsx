@@ -1,45 +1,28 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { LifecycleView, RegionInfo, ServiceView as Service } from "../../api/types";
+import type { LifecycleView } from "../../api/types";
 import { fromLocalInput, toLocalInput } from "../../lifecycle/keepTime";
+import { testLifecycle, testService, twoRegionsConfig } from "../../test/fixtures";
 import { apiError, mockApi, testConfig, type MockRoutes } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
 
 const H = 3600;
 const DAY = 86_400;
-const region = (id: string, name: string): RegionInfo => ({ id, name, services: true, files: true, secrets: true });
-const twoRegions = { ...testConfig, regions: [region("paris", "Paris"), region("lyon", "Lyon")] };
 
-const lifecycle = (over: Partial<LifecycleView> = {}): LifecycleView => ({
-  policy: "Working hours",
-  suspendAfterIdleSeconds: 8 * H,
-  maxSuspendAfterIdleSeconds: DAY,
-  deleteAfterSuspendedSeconds: 7 * DAY,
-  maxLifetimeSeconds: 0,
-  maxKeepSeconds: 2 * H,
-  ownerChoseIdle: false,
-  lastActive: new Date(Date.now() - 3 * H * 1000).toISOString(),
-  notice: { action: "suspend", reason: "idle", due: new Date(Date.now() + 25 * 60_000).toISOString() },
-  ...over,
-});
+/** Working hours: 8 h idle (the owner may choose up to a day), deleted a week after, kept 2 h at most; used 3 h ago, a notice out. */
+const lifecycle = (over: Partial<LifecycleView> = {}): LifecycleView =>
+  testLifecycle({
+    policy: "Working hours",
+    maxSuspendAfterIdleSeconds: DAY,
+    deleteAfterSuspendedSeconds: 7 * DAY,
+    maxKeepSeconds: 2 * H,
+    lastActive: new Date(Date.now() - 3 * H * 1000).toISOString(),
+    notice: { action: "suspend", reason: "idle", due: new Date(Date.now() + 25 * 60_000).toISOString() },
+    ...over,
+  });
 
-const service = (l: LifecycleView): Service => ({
-  id: "jupyter-1",
-  friendlyName: "My notebook",
-  catalog: "ide",
-  chart: "jupyter",
-  version: "2.1.0",
-  status: "deployed",
-  ready: true,
-  workloads: [],
-  urls: [],
-  owner: "alice",
-  shared: false,
-  suspendable: true,
-  suspended: false,
-  lifecycle: l,
-});
+const service = (l: LifecycleView) => testService({ lifecycle: l });
 
 /** A server whose service has the lifecycle given; PUT …/lifecycle applies as the server would, or answers what refuse says. */
 function api(l: LifecycleView, routes: MockRoutes = {}, refuse?: (body: Record<string, unknown>) => unknown) {
@@ -179,7 +162,7 @@ describe("a notice's keep link", () => {
   beforeEach(() => localStorage.setItem("basalt.language", "en"));
 
   it("switches to the link's project and region, and keeps only on the user's click", async () => {
-    const m = api(lifecycle({ maxKeepSeconds: 7 * DAY }), { "GET /config": twoRegions });
+    const m = api(lifecycle({ maxKeepSeconds: 7 * DAY }), { "GET /config": twoRegionsConfig });
     const user = userEvent.setup();
     const { router } = renderApp("/my-services/jupyter-1?project=project-data-team&region=lyon&keep=1", m.client);
     const dialog = await screen.findByRole("dialog", { name: "Keep My notebook until…" });
