@@ -129,7 +129,7 @@ func me(t *testing.T, c *http.Client, base string) (int, string) {
 	return resp.StatusCode, who.Username
 }
 
-func send(t *testing.T, c *http.Client, method, u, body string, want ...int) string {
+func send(t testing.TB, c *http.Client, method, u, body string, want ...int) string {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), method, u, strings.NewReader(body))
 	resp, err := c.Do(req)
