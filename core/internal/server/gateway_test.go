@@ -45,6 +45,40 @@ func appBackend(t *testing.T) *httptest.Server {
 	}))
 }
 
+// appRig is a Basalt on the memory plugins with a backend standing for services' pods.
+type appRig struct {
+	base, listener, port, services, endpoint string
+	srv                                      *Server
+	clk                                      *clock
+}
+
+func newAppRig(t *testing.T, backend *httptest.Server, policy config.LifecyclePolicy, sets ...string) *appRig {
+	t.Helper()
+	r := &appRig{clk: &clock{now: time.Now()}, endpoint: strings.TrimPrefix(backend.URL, "http://")}
+	r.base, r.srv, _ = startLifecycle(t, r.clk, policy, append([]string{"auth.local.username=alice"}, sets...)...)
+	r.listener = strings.TrimPrefix(r.base, "http://")
+	_, r.port, _ = net.SplitHostPort(r.listener)
+	r.services = r.base + "/api/v1/projects/user-alice/services"
+	return r
+}
+
+// launch launches a chart whose pages the backend serves, with more values as JSON members.
+func (r *appRig) launch(t *testing.T, chart, values string) string {
+	t.Helper()
+	if values != "" {
+		values = "," + values
+	}
+	code, body := postJSON(t, r.services, `{"catalog":"ide","chart":"`+chart+`","values":{"ingress":{"endpoint":"`+r.endpoint+`"}`+values+`}}`)
+	var launched LaunchResult
+	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
+		t.Fatalf("launch: %d %s", code, body)
+	}
+	return launched.Service.ID
+}
+
+// host is a service's host on the apps domain.
+func (r *appRig) host(id string) string { return fmt.Sprintf("%s--user-alice.localhost:%s", id, r.port) }
+
 // appBrowser reaches every host at Basalt's listener, as a browser resolves *.localhost, and keeps
 // cookies per host.
 func appBrowser(t *testing.T, listener string) *http.Client {
@@ -63,21 +97,12 @@ func appBrowser(t *testing.T, listener string) *http.Client {
 func TestGatewayOpensTheOwnersService(t *testing.T) {
 	backend := appBackend(t)
 	defer backend.Close()
-	clk := &clock{now: time.Now()}
-	base, srv, _ := startLifecycle(t, clk, config.LifecyclePolicy{}, "auth.local.username=alice")
-	listener := strings.TrimPrefix(base, "http://")
-	_, port, _ := net.SplitHostPort(listener)
-	services := base + "/api/v1/projects/user-alice/services"
-	endpoint := strings.TrimPrefix(backend.URL, "http://")
-	code, body := postJSON(t, services, `{"catalog":"ide","chart":"jupyter","values":{"ingress":{"endpoint":"`+endpoint+`"}}}`)
-	var launched LaunchResult
-	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
-		t.Fatalf("launch: %d %s", code, body)
-	}
-	id := launched.Service.ID
+	rig := newAppRig(t, backend, config.LifecyclePolicy{})
+	base, srv, listener, services, clk := rig.base, rig.srv, rig.listener, rig.services, rig.clk
+	id := rig.launch(t, "jupyter", "")
 	var details ServiceDetails
 	getJSON(t, services+"/"+id, &details)
-	app := fmt.Sprintf("http://%s--user-alice.localhost:%s", id, port)
+	app := "http://" + rig.host(id)
 	if details.Service.Access == nil || details.Service.Access.URL != app+"/" {
 		t.Fatalf("the service's address: %+v, want %s/", details.Service.Access, app)
 	}
@@ -209,27 +234,12 @@ const routeTTLForTests = 3100 * time.Millisecond
 func TestTrafficThroughTheGatewayIsUse(t *testing.T) {
 	backend := appBackend(t)
 	defer backend.Close()
-	clk := &clock{now: time.Now()}
-	base, srv, _ := startLifecycle(t, clk, config.LifecyclePolicy{Name: "Idle", SuspendAfterIdle: time.Hour}, "auth.local.username=alice",
-		"lifecycle.notices.before_suspend=10m")
-	listener := strings.TrimPrefix(base, "http://")
-	_, port, _ := net.SplitHostPort(listener)
-	services := base + "/api/v1/projects/user-alice/services"
-	endpoint := strings.TrimPrefix(backend.URL, "http://")
-	code, body := postJSON(t, services, `{"catalog":"ide","chart":"notebook","values":{"ingress":{"endpoint":"`+endpoint+`"},"usage":{"cpuMillicores":2}}}`)
-	var launched LaunchResult
-	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
-		t.Fatalf("launch: %d %s", code, body)
-	}
-	id := launched.Service.ID
-	app := fmt.Sprintf("http://%s--user-alice.localhost:%s", id, port)
+	rig := newAppRig(t, backend, config.LifecyclePolicy{Name: "Idle", SuspendAfterIdle: time.Hour}, "lifecycle.notices.before_suspend=10m")
+	srv, listener, services, clk := rig.srv, rig.listener, rig.services, rig.clk
+	id := rig.launch(t, "notebook", `"usage":{"cpuMillicores":2}`)
+	app := "http://" + rig.host(id)
 	b := appBrowser(t, listener)
-	notice := func() *NoticeView {
-		t.Helper()
-		var d ServiceDetails
-		getJSON(t, services+"/"+id, &d)
-		return d.Service.Lifecycle.Notice
-	}
+	notice := func() *NoticeView { t.Helper(); return serviceAt(t, services+"/"+id).Lifecycle.Notice }
 	step := func(use bool) {
 		t.Helper()
 		if use {
@@ -273,22 +283,10 @@ func TestTrafficThroughTheGatewayIsUse(t *testing.T) {
 func TestGatewayForwardAuth(t *testing.T) {
 	backend := appBackend(t)
 	defer backend.Close()
-	clk := &clock{now: time.Now()}
-	base, _, _ := startLifecycle(t, clk, config.LifecyclePolicy{}, "auth.local.username=alice")
-	listener := strings.TrimPrefix(base, "http://")
-	_, port, _ := net.SplitHostPort(listener)
-	services := base + "/api/v1/projects/user-alice/services"
-	endpoint := strings.TrimPrefix(backend.URL, "http://")
-	launch := func() string {
-		code, body := postJSON(t, services, `{"catalog":"ide","chart":"jupyter","values":{"ingress":{"endpoint":"`+endpoint+`"}}}`)
-		var launched LaunchResult
-		if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
-			t.Fatalf("launch: %d %s", code, body)
-		}
-		return launched.Service.ID
-	}
-	id, other := launch(), launch()
-	host := fmt.Sprintf("%s--user-alice.localhost:%s", id, port)
+	rig := newAppRig(t, backend, config.LifecyclePolicy{})
+	base, listener := rig.base, rig.listener
+	id, other := rig.launch(t, "jupyter", ""), rig.launch(t, "jupyter", "")
+	host := rig.host(id)
 
 	// The browser signs in at the service's host as with the proxy: the ingress sends
 	// /_basalt/ to Basalt.
@@ -338,7 +336,7 @@ func TestGatewayForwardAuth(t *testing.T) {
 	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, base+"/api/v1/gateway/authorize?") || !strings.Contains(loc, url.QueryEscape("/lab?x=1")) {
 		t.Errorf("traefik, without a session: %d to %q", resp.StatusCode, loc)
 	}
-	elsewhere := map[string]string{"X-Forwarded-Host": fmt.Sprintf("%s--user-alice.localhost:%s", other, port), "X-Forwarded-Uri": "/"}
+	elsewhere := map[string]string{"X-Forwarded-Host": rig.host(other), "X-Forwarded-Uri": "/"}
 	if resp := ask(elsewhere, session); resp.StatusCode == 200 {
 		t.Errorf("the session of one service's host opened another: %d", resp.StatusCode)
 	}

@@ -139,14 +139,7 @@ func TestLifecycleNoticeKeepAndSuspend(t *testing.T) {
 			t.Fatalf("tick at %v: %v", clk.Now(), err)
 		}
 	}
-	service := func() ServiceView {
-		t.Helper()
-		var d ServiceDetails
-		if code := getJSON(t, svc, &d); code != 200 {
-			t.Fatalf("get service: %d", code)
-		}
-		return d.Service
-	}
+	service := func() ServiceView { t.Helper(); return serviceAt(t, svc) }
 	notices := func() []ServiceNotice {
 		t.Helper()
 		var n Notices
@@ -335,14 +328,7 @@ func TestJupyterAskedWhetherItIsInUse(t *testing.T) {
 	}
 	svc := services + "/" + launched.Service.ID
 	engine := srv.Lifecycle()
-	service := func() ServiceView {
-		t.Helper()
-		var d ServiceDetails
-		if code := getJSON(t, svc, &d); code != 200 {
-			t.Fatalf("get service: %d", code)
-		}
-		return d.Service
-	}
+	service := func() ServiceView { t.Helper(); return serviceAt(t, svc) }
 	tickFor := func(d time.Duration) {
 		t.Helper()
 		for end := clk.Now().Add(d); clk.Now().Before(end); clk.advance(5 * time.Minute) {
@@ -374,4 +360,14 @@ func TestJupyterAskedWhetherItIsInUse(t *testing.T) {
 	if v := service(); !v.Suspended || v.Lifecycle.SuspendedBy != "idle" {
 		t.Fatalf("idle kernels for 65 min: suspended %v, lifecycle %+v", v.Suspended, v.Lifecycle)
 	}
+}
+
+// serviceAt reads one service through the API.
+func serviceAt(t *testing.T, url string) ServiceView {
+	t.Helper()
+	var d ServiceDetails
+	if code := getJSON(t, url, &d); code != 200 {
+		t.Fatalf("get service %s: %d", url, code)
+	}
+	return d.Service
 }
