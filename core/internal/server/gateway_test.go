@@ -77,7 +77,9 @@ func (r *appRig) launch(t *testing.T, chart, values string) string {
 }
 
 // host is a service's host on the apps domain.
-func (r *appRig) host(id string) string { return fmt.Sprintf("%s--user-alice.localhost:%s", id, r.port) }
+func (r *appRig) host(id string) string {
+	return fmt.Sprintf("%s--user-alice.localhost:%s", id, r.port)
+}
 
 // appBrowser reaches every host at Basalt's listener, as a browser resolves *.localhost, and keeps
 // cookies per host.
