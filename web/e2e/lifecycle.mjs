@@ -71,17 +71,22 @@ export async function lifecycleSteps({ step, page, base, shot }) {
     await bell.click();
     const panel = page.getByRole("region", { name: "Notifications" });
     await panel.getByText(/^e2e-lc will be suspended (today|tomorrow) at \d\d:\d\d: longest running time reached$/).waitFor();
+    await shot("24-notifications");
     await panel.getByRole("link", { name: "Open" }).click();
     await page.getByRole("heading", { level: 1, name: "e2e-lc" }).waitFor();
     assert.equal(await banner.getByLabel("Project").inputValue(), lifecycleProject, "the notice's link switched project");
     await page.getByText(/^e2e-lc will be suspended (today|tomorrow) at/).waitFor();
     const section = page.getByRole("region", { name: /^Lifecycle/ });
     await section.getByText("Suspended after 1 min 10 s of running").waitFor();
-    await shot("24-service-notice");
+    await shot("24a-service-notice");
     await banner.getByLabel("Language").selectOption("fr");
     await page.getByText(/^e2e-lc sera suspendu (aujourd’hui|demain) à/).waitFor();
-    await shot("24a-service-notice-fr");
+    await shot("24b-service-notice-fr");
     await banner.getByLabel("Langue").selectOption("en");
+    await banner.getByLabel("Colour scheme").selectOption("dark");
+    await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+    await shot("24c-service-notice-dark");
+    await banner.getByLabel("Colour scheme").selectOption("system");
 
     await banner.getByRole("button", { name: "Notifications: 1 notice" }).click();
     await panel.getByRole("button", { name: "Keep it" }).click();
