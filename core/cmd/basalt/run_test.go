@@ -173,7 +173,9 @@ func start(t *testing.T, bin, dir string, env []string, args ...string) string {
 	addr := l.Addr().String()
 	l.Close()
 	var out bytes.Buffer
-	cmd := exec.Command(filepath.Join(bin, "basalt"), append([]string{"serve", "--set", "server.address=" + addr}, args...)...)
+	// No lifecycle engine: the suite shares the test environment's cluster, and its lifecycle
+	// tests run an engine of their own there.
+	cmd := exec.Command(filepath.Join(bin, "basalt"), append([]string{"serve", "--set", "server.address=" + addr, "--set", "lifecycle.enabled=false"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	basalttest.KeepLog(cmd, &out, logscan.Create(t, "basalt"))

@@ -100,14 +100,15 @@ func FreeAddress(tb testing.TB) string {
 }
 
 // Serve starts `basalt serve` from dir (made by Build) on addr with args (e.g. --config,
-// --set) and env added to the test's environment, and waits until /readyz answers 200. It
+// --set) and env added to the test's environment, and waits until /readyz answers 200. Its
+// lifecycle engine is off unless args turn it on. It
 // runs in a working directory of its own (WorkDir), kept across restarts. The process is
 // stopped when the test ends; its output is logged if the test failed.
 func Serve(tb testing.TB, dir, addr string, env []string, args ...string) *Process {
 	tb.Helper()
 	work, homes := WorkDir(tb, dir)
 	p := &Process{URL: "http://" + addr, Addr: addr, Dir: work, tb: tb, bin: filepath.Join(dir, "basalt"),
-		args: append([]string{"serve", "--set", "server.address=" + addr}, args...), env: append(homes, env...)}
+		args: append([]string{"serve", "--set", "server.address=" + addr, "--set", "lifecycle.enabled=" + lifecycleOn(args)}, args...), env: append(homes, env...)}
 	p.start()
 	tb.Cleanup(func() {
 		p.Stop()
@@ -116,6 +117,18 @@ func Serve(tb testing.TB, dir, addr string, env []string, args ...string) *Proce
 		}
 	})
 	return p
+}
+
+// lifecycleOn keeps the lifecycle engine off in a test's Basalt unless the test turns it on
+// (--set lifecycle.enabled=true): the test environment's cluster is shared by the suite, and
+// two engines on one cluster would tend each other's services.
+func lifecycleOn(args []string) string {
+	for i, a := range args {
+		if a == "lifecycle.enabled=true" && i > 0 && args[i-1] == "--set" {
+			return "true"
+		}
+	}
+	return "false"
 }
 
 func (p *Process) start() {

@@ -293,3 +293,17 @@ func TestJupyterRuleOfUse(t *testing.T) {
 		}
 	}
 }
+
+func TestUnansweringApplicationIsLeftAlone(t *testing.T) {
+	p := newProber(config.Lifecycle{Interval: time.Minute})
+	if p.resting("ns/jupyter", monday9) {
+		t.Fatal("a release never probed is resting")
+	}
+	p.fail("ns/jupyter", monday9)
+	if !p.resting("ns/jupyter", monday9.Add(4*time.Minute)) {
+		t.Error("asked again 4 min after it did not answer (back-off 5 intervals)")
+	}
+	if p.resting("ns/jupyter", monday9.Add(5*time.Minute)) || p.resting("ns/other", monday9) {
+		t.Error("still left alone after the back-off, or another release left alone")
+	}
+}

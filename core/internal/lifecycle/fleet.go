@@ -98,10 +98,12 @@ const (
 // Outcome is what a fleet action did, or would do, to one service.
 type Outcome struct {
 	Member Member
-	// Change is what happens: "running → suspended", "2.1.11 → 2.5.2"; empty when nothing
-	// would change (already suspended, already at that version).
-	Change string
-	Err    error
+	// Change is what happens: "running → suspended", "notebook 2.1.11 → 2.5.2"; empty when
+	// nothing would change (already suspended, already at that version). From and To are its
+	// two sides: a state (running, suspended) or a chart version.
+	Change   string
+	From, To string
+	Err      error
 }
 
 // FleetAction suspends, resumes or upgrades (to version) every service the filter matches,
@@ -131,21 +133,21 @@ func (e *Engine) FleetAction(ctx context.Context, actor, action string, f Filter
 		switch action {
 		case FleetSuspend:
 			if !r.Suspended && r.Suspendable {
-				o.Change = "running → suspended"
+				o.Change, o.From, o.To = "running → suspended", "running", "suspended"
 				if !dryRun {
 					o.Err = e.Act(ctx, m.scope, r, ActSuspend, ReasonFleet, actor)
 				}
 			}
 		case FleetResume:
 			if r.Suspended {
-				o.Change = "suspended → running"
+				o.Change, o.From, o.To = "suspended → running", "suspended", "running"
 				if !dryRun {
 					o.Err = e.Act(ctx, m.scope, r, ActResume, ReasonFleet, actor)
 				}
 			}
 		case FleetUpgrade:
 			if r.ChartVersion != version {
-				o.Change = fmt.Sprintf("%s %s → %s", r.Chart, r.ChartVersion, version)
+				o.Change, o.From, o.To = fmt.Sprintf("%s %s → %s", r.Chart, r.ChartVersion, version), r.ChartVersion, version
 				o.Err = e.o.Upgrade(ctx, m.scope, r.Name, version, dryRun)
 				if !dryRun {
 					outcome := "success"

@@ -79,10 +79,10 @@ func (p Policy) CheckIdleAfter(d time.Duration) error {
 		return nil
 	}
 	if p.SuspendAfterIdle == 0 || p.MaxSuspendAfterIdle == 0 {
-		return sdk.InvalidFields("invalid idle time", sdk.FieldViolation{Field: "suspendAfterIdle", Rule: "this service's policy lets no one change its idle time"})
+		return sdk.InvalidFields("invalid idle time", sdk.FieldViolation{Field: "suspendAfterIdleSeconds", Rule: "this service's policy lets no one change its idle time"})
 	}
 	if d < 10*time.Minute || d > p.MaxSuspendAfterIdle {
-		return sdk.InvalidFields("invalid idle time", sdk.FieldViolation{Field: "suspendAfterIdle",
+		return sdk.InvalidFields("invalid idle time", sdk.FieldViolation{Field: "suspendAfterIdleSeconds",
 			Rule: "between 10m and " + p.MaxSuspendAfterIdle.String()})
 	}
 	return nil
@@ -94,10 +94,10 @@ func (p Policy) CheckKeep(now, until time.Time) error {
 		return nil
 	}
 	if p.MaxKeep == 0 {
-		return sdk.InvalidFields("cannot keep", sdk.FieldViolation{Field: "until", Rule: "this service's policy lets no one keep it"})
+		return sdk.InvalidFields("cannot keep", sdk.FieldViolation{Field: "keepUntil", Rule: "this service's policy lets no one keep it"})
 	}
 	if !until.After(now) || until.Sub(now) > p.MaxKeep {
-		return sdk.InvalidFields("cannot keep", sdk.FieldViolation{Field: "until", Rule: "a time in the future, at most " + p.MaxKeep.String() + " from now"})
+		return sdk.InvalidFields("cannot keep", sdk.FieldViolation{Field: "keepUntil", Rule: "a time in the future, at most " + p.MaxKeep.String() + " from now"})
 	}
 	return nil
 }

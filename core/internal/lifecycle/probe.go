@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/basalt-dev/basalt/config"
@@ -23,15 +24,38 @@ type Activity struct {
 
 // prober asks applications whether they are in use, through their release's backends.
 type prober struct {
-	probes []config.LifecycleProbe
-	client *http.Client
-	window time.Duration // how recent a kernel's activity still counts as use
+	probes  []config.LifecycleProbe
+	client  *http.Client
+	window  time.Duration // how recent a kernel's activity still counts as use
+	backoff time.Duration // how long an application that did not answer is left alone
+
+	mu     sync.Mutex
+	failed map[string]time.Time // release namespace/name -> when it last did not answer
 }
 
 func newProber(cfg config.Lifecycle) *prober {
-	return &prober{probes: cfg.Probes, client: &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &prober{probes: cfg.Probes, client: &http.Client{Timeout: 2 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // an application that redirects is not answering
-	}}, window: max(2*cfg.Interval, 2*time.Minute)}
+	}}, window: max(2*cfg.Interval, 2*time.Minute), backoff: max(5*cfg.Interval, time.Minute), failed: map[string]time.Time{}}
+}
+
+// resting reports whether a release's application failed to answer lately: a pass of the
+// engine does not wait on it again before the back-off ends.
+func (p *prober) resting(k string, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at, ok := p.failed[k]
+	if ok && now.Sub(at) >= p.backoff {
+		delete(p.failed, k)
+		return false
+	}
+	return ok
+}
+
+func (p *prober) fail(k string, now time.Time) {
+	p.mu.Lock()
+	p.failed[k] = now
+	p.mu.Unlock()
 }
 
 func (p *prober) probeOf(chart string) (config.LifecycleProbe, bool) {
@@ -47,7 +71,8 @@ func (p *prober) probeOf(chart string) (config.LifecycleProbe, bool) {
 // A release with no probe, no backend or no answer has no activity to tell.
 func (p *prober) probe(ctx context.Context, sc *scope.Scope, rel sdk.Release, now time.Time) (Activity, error) {
 	pr, ok := p.probeOf(rel.Chart)
-	if !ok || rel.Suspended {
+	k := rel.Namespace + "/" + rel.Name
+	if !ok || rel.Suspended || p.resting(k, now) {
 		return Activity{}, nil
 	}
 	region, err := sc.Services()
@@ -79,6 +104,7 @@ func (p *prober) probe(ctx context.Context, sc *scope.Scope, rel sdk.Release, no
 	}
 	kernels, err := p.jupyterKernels(ctx, endpoint, token)
 	if err != nil {
+		p.fail(k, now)
 		return Activity{}, fmt.Errorf("asking %s whether it is in use: %w", rel.Name, err)
 	}
 	return Activity{Measured: now, Busy: jupyterBusy(kernels, now, p.window)}, nil

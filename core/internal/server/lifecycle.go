@@ -231,6 +231,8 @@ type ServiceNotice struct {
 	Project      string    `json:"project"`
 	Service      string    `json:"service"`
 	FriendlyName string    `json:"friendlyName"`
+	// MaxKeepSeconds is how far ahead the owner may keep the service (0: not at all).
+	MaxKeepSeconds int64 `json:"maxKeepSeconds"`
 }
 
 func (s *Server) notices(c echo.Context) error {
@@ -272,8 +274,9 @@ func (s *Server) notices(c echo.Context) error {
 				if name == "" {
 					name = r.Chart
 				}
+				policy := s.engine.Policies().For(reg.ID, r.Metadata.Catalog, p.ID)
 				out.Notices = append(out.Notices, ServiceNotice{Action: n.Action, Reason: n.Reason, Due: n.Due,
-					Region: reg.ID, Project: p.ID, Service: r.Name, FriendlyName: name})
+					Region: reg.ID, Project: p.ID, Service: r.Name, FriendlyName: name, MaxKeepSeconds: seconds(policy.MaxKeep)})
 			}
 		}
 	}
@@ -379,6 +382,8 @@ type FleetActionResult struct {
 type FleetActionOutcome struct {
 	Service FleetService `json:"service"`
 	Change  string       `json:"change"`
+	From    string       `json:"from,omitempty"`
+	To      string       `json:"to,omitempty"`
 	Error   string       `json:"error,omitempty"`
 }
 
@@ -409,7 +414,7 @@ func (s *Server) fleetAction(c echo.Context) error {
 	}
 	out := FleetActionResult{DryRun: req.DryRun, Results: []FleetActionOutcome{}, Commands: []string{}}
 	for _, o := range outcomes {
-		r := FleetActionOutcome{Service: s.fleetService(o.Member), Change: o.Change}
+		r := FleetActionOutcome{Service: s.fleetService(o.Member), Change: o.Change, From: o.From, To: o.To}
 		if o.Err != nil {
 			r.Error = o.Err.Error()
 		}

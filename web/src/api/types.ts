@@ -1777,6 +1777,8 @@ export interface components {
             project: string;
             service: string;
             friendlyName: string;
+            /** @description how far ahead the owner may keep the service; 0: not at all */
+            maxKeepSeconds: number;
         };
         FleetList: {
             services: components["schemas"]["FleetService"][];
@@ -1814,8 +1816,11 @@ export interface components {
         };
         FleetActionOutcome: {
             service: components["schemas"]["FleetService"];
-            /** @description what changes; empty when nothing does */
+            /** @description what changes, in English; empty when nothing does */
             change: string;
+            /** @description the change's first side: running, suspended, or a chart version */
+            from?: string;
+            to?: string;
             error?: string;
         };
         /** @description A service's address through the service gateway and its traffic there (this replica's, since it started). */
