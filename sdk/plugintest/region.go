@@ -373,6 +373,8 @@ func testRegionLifecycle(t *testing.T, k *regionKit) {
 	if _, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), FriendlyName: &friendly}); err != nil {
 		t.Fatalf("UpdateRelease (rename): %v", err)
 	}
+	// A region may install in the background: the upgrade waits for the install to be done.
+	k.waitFor(t, name, "deployed", func(r sdk.Release) bool { return r.Status == sdk.StatusDeployed })
 	if _, err := k.install(t, name, true); err != nil {
 		t.Fatalf("Install (upgrade): %v", err)
 	}
