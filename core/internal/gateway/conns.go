@@ -60,7 +60,7 @@ func (g *Gateway) Recheck(ctx context.Context) {
 		k := c.user + "\x00" + strings.Join(c.groups, ",") + "\x00" + key(c.region, c.project, c.service)
 		allowed, seen := verdicts[k]
 		if !seen {
-			_, err := g.find(ctx, &identity.User{Username: c.user, Groups: c.groups}, c.region, c.project, c.service)
+			_, _, err := g.find(ctx, &identity.User{Username: c.user, Groups: c.groups}, c.region, c.project, c.service)
 			allowed = err == nil
 			verdicts[k] = allowed
 			if !allowed {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/basalt-dev/basalt/core/internal/audit"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/core/internal/scope"
 	"github.com/basalt-dev/basalt/sdk"
@@ -39,9 +40,11 @@ type Options struct {
 	SessionTTL time.Duration
 	// Portal is the portal's base URL, where a browser without a session is sent to sign in;
 	// empty until Listening when Basalt has no public URL.
-	Portal   string
-	Regions  []string // region ids, the default first
-	Scopes   Scopes
+	Portal  string
+	Regions []string // region ids, the default first
+	Scopes  Scopes
+	// Audit records each sign-in at a service by someone other than its owner.
+	Audit    *audit.Recorder
 	Log      *slog.Logger
 	Registry prometheus.Registerer
 	Now      func() time.Time
@@ -171,6 +174,7 @@ func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path st
 // route is a decision: the user may use the service, served at endpoint.
 type route struct {
 	user, region, project, service string
+	owner                          string
 	endpoint                       string
 	decided                        time.Time
 	err                            error
@@ -189,43 +193,44 @@ func (g *Gateway) decide(ctx context.Context, user string, groups []string, regi
 		}
 	}
 	rt := &route{user: user, region: region, project: project, service: service, decided: now}
-	rt.endpoint, rt.err = g.find(ctx, &identity.User{Username: user, Groups: groups}, region, project, service)
+	rt.endpoint, rt.owner, rt.err = g.find(ctx, &identity.User{Username: user, Groups: groups}, region, project, service)
 	g.routes.Store(k, rt)
 	return rt, rt.err
 }
 
-func (g *Gateway) find(ctx context.Context, u *identity.User, region, project, service string) (string, error) {
+func (g *Gateway) find(ctx context.Context, u *identity.User, region, project, service string) (endpoint, owner string, err error) {
 	sc, err := g.o.Scopes.Resolve(u, project, region)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	services, err := sc.Services()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	ctx = sc.Context(ctx)
 	ref := sdk.ReleaseRef{Name: service}
 	got, err := services.GetRelease(ctx, sdk.GetReleaseRequest{ReleaseRef: ref})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	rel := got.Release
+	owner = rel.Metadata.Owner
 	if !sc.Visible(rel) {
-		return "", sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", service, project)
+		return "", "", sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", service, project)
 	}
 	if rel.Suspended {
-		return "", sdk.Errorf(sdk.ErrConflict, "service %q is paused: resume it from the portal", service)
+		return "", owner, sdk.Errorf(sdk.ErrConflict, "service %q is paused: resume it from the portal", service)
 	}
 	backends, err := services.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref})
 	if err != nil {
-		return "", err
+		return "", owner, err
 	}
 	for _, b := range backends.Backends {
 		if len(b.Endpoints) > 0 {
-			return b.Endpoints[0], nil
+			return b.Endpoints[0], owner, nil
 		}
 	}
-	return "", sdk.Errorf(sdk.ErrUnavailable, "service %q has no endpoint ready", service)
+	return "", owner, sdk.Errorf(sdk.ErrUnavailable, "service %q has no endpoint ready", service)
 }
 
 // ServeHTTP serves a request to a service's host.
@@ -270,6 +275,12 @@ func (g *Gateway) exchange(w http.ResponseWriter, r *http.Request, now time.Time
 	if err != nil || !g.spent.use(t.Nonce, t.Expires, now) {
 		page(w, http.StatusForbidden, "This sign-in link has expired", "Open the service again from the portal.")
 		return
+	}
+	if service, project, ok := g.o.Apps.Parse(t.Host); ok && g.o.Audit != nil {
+		// Someone other than the owner opening a service is an audit event, once per sign-in.
+		if rt, err := g.decide(r.Context(), t.User, t.Groups, t.Region, project, service); err == nil && rt.owner != t.User {
+			g.o.Audit.Record(r.Context(), audit.Event{Actor: t.User, Project: project, Action: "gateway.open", Target: service + " (owner " + rt.owner + ")", Outcome: audit.Success})
+		}
 	}
 	session := g.sign.seal(pass{Kind: kindSession, Host: t.Host, User: t.User, Groups: t.Groups, Region: t.Region, Expires: now.Add(g.o.SessionTTL)})
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: session, Path: "/", HttpOnly: true, Secure: g.o.Apps.Scheme == "https",

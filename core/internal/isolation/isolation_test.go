@@ -333,6 +333,39 @@ func TestIsolationMatrix(t *testing.T) {
 	t.Logf("isolation matrix: %d cells asserted (%d endpoints x %d callers, plus public endpoints)", cells, len(rows), len(callers))
 	fmt.Printf("isolation matrix: %d cells\n", cells)
 
+	// Signing in at a service's host: bob, a member, opening alice's shared service is an
+	// audit event; alice opening her own is not.
+	appClient := &http.Client{
+		Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, ln.Addr().String())
+		}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	signIn := func(caller, host string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/gateway/authorize?host="+host, nil)
+		req.Header.Set("Authorization", "Bearer "+tokens[caller])
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		ticket := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusFound || !strings.Contains(ticket, "/_basalt/ticket?") {
+			t.Fatalf("%s signing in at %s: %d to %q", caller, host, resp.StatusCode, ticket)
+		}
+		resp, err = appClient.Get(ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusFound || len(resp.Cookies()) != 1 {
+			t.Fatalf("%s trading the ticket at %s: %d, cookies %v", caller, host, resp.StatusCode, resp.Cookies())
+		}
+	}
+	signIn("bob", "shared--project-data-team."+apps)
+	signIn("alice", "nb--user-alice."+apps)
+
 	// No token, client secret, session key or secret value reached the log.
 	srv.Shutdown(context.Background())
 	leaks := map[string]string{"client secret": secret, "session key": sessionKey, "secret value": secretValue,
@@ -346,6 +379,18 @@ func TestIsolationMatrix(t *testing.T) {
 	text := logs.String()
 	if len(text) < 1000 {
 		t.Fatalf("the log is nearly empty (%d bytes): the scan would prove nothing", len(text))
+	}
+	opened := 0
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, "gateway.open") {
+			opened++
+			if !strings.Contains(line, `"actor":"bob"`) || !strings.Contains(line, "owner alice") {
+				t.Errorf("an audit event of opening a service: %s", line)
+			}
+		}
+	}
+	if opened != 1 {
+		t.Errorf("audit events of someone other than the owner opening a service: %d, want bob's alone", opened)
 	}
 	var scan logscan.Scanner
 	for what, value := range leaks {

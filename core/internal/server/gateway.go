@@ -41,7 +41,7 @@ func (s *Server) newGateway(opts Options) *gateway.Gateway {
 	}
 	return gateway.New(gateway.Options{Apps: gateway.Apps{Domain: domain, Scheme: scheme}, OnListener: cfg.Gateway.AppsDomain == "", Key: key,
 		TicketTTL: cfg.Gateway.TicketTTL, SessionTTL: cfg.Gateway.SessionTTL, Portal: strings.TrimSuffix(cfg.Server.PublicURL, "/"),
-		Regions: regions, Scopes: s.scopes, Log: opts.Log, Registry: opts.Registry, Now: opts.LifecycleClock})
+		Regions: regions, Scopes: s.scopes, Audit: s.audit, Log: opts.Log, Registry: opts.Registry, Now: opts.LifecycleClock})
 }
 
 // serveApps hands requests to a service's host to the gateway, before any route of the
