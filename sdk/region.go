@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"regexp"
 	"time"
@@ -71,6 +72,45 @@ type ReleaseMetadata struct {
 	// its owner asked to keep, which notice is pending), kept by the region as it is given:
 	// keys match LifecycleKey, values are at most MaxLifecycleValue bytes.
 	Lifecycle map[string]string
+	// Grants let others than the owner use the release's pages through the service gateway.
+	Grants []Grant
+}
+
+// Grant lets someone other than a release's owner use its pages through the service gateway.
+type Grant struct {
+	Kind    string    // GrantUser, GrantGroup or GrantProject
+	Name    string    // the user's or group's name, or the project's id
+	Expires time.Time // zero: until revoked
+	By      string    // who granted it
+	Created time.Time
+}
+
+// Grant kinds.
+const (
+	GrantUser    = "user"
+	GrantGroup   = "group"
+	GrantProject = "project"
+)
+
+// MaxGrants bounds a release's grants, which regions keep beside it.
+const MaxGrants = 32
+
+// CheckGrants checks grants against the contract's rules: what a region calls before storing
+// them.
+func CheckGrants(grants []Grant) error {
+	if len(grants) > MaxGrants {
+		return InvalidFields("invalid grants", FieldViolation{Field: "grants", Rule: "at most 32"})
+	}
+	for i, g := range grants {
+		field := fmt.Sprintf("grants[%d]", i)
+		if g.Kind != GrantUser && g.Kind != GrantGroup && g.Kind != GrantProject {
+			return InvalidFields("invalid grants", FieldViolation{Field: field + ".kind", Rule: "one of user, group, project"})
+		}
+		if g.Name == "" || len(g.Name) > 256 {
+			return InvalidFields("invalid grants", FieldViolation{Field: field + ".name", Rule: "1 to 256 characters"})
+		}
+	}
+	return nil
 }
 
 // Limits on ReleaseMetadata.Lifecycle, which regions keep beside the release.
@@ -211,6 +251,8 @@ type UpdateReleaseRequest struct {
 	// empty value removes its key. The change is atomic: keys set by two callers at once are
 	// both kept.
 	Lifecycle map[string]string
+	// Grants, when not nil, replace the release's grants (an empty list: no one else).
+	Grants *[]Grant
 }
 
 type UpdateReleaseResponse struct {

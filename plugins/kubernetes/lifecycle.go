@@ -133,6 +133,11 @@ func (p *Plugin) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseRequest
 	if err := sdk.CheckLifecycle(f.md.Lifecycle, req.Lifecycle); err != nil {
 		return sdk.UpdateReleaseResponse{}, err
 	}
+	if req.Grants != nil {
+		if err := sdk.CheckGrants(*req.Grants); err != nil {
+			return sdk.UpdateReleaseResponse{}, err
+		}
+	}
 	if !f.has {
 		first, ferr := c.client.CoreV1().Secrets(f.ns).Get(ctx, helmRecord(req.Name, 1), metav1.GetOptions{})
 		if ferr != nil {
@@ -155,6 +160,12 @@ func (p *Plugin) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseRequest
 				md.Shared = *req.Shared
 			}
 			maps.Copy(s.Data, metadataData(md))
+		}
+		if req.Grants != nil {
+			delete(s.Data, grantsKey)
+			if len(*req.Grants) > 0 {
+				s.Data[grantsKey] = grantsData(*req.Grants)
+			}
 		}
 		if len(req.Lifecycle) > 0 {
 			have := lifecycleOf(s.Data)

@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -91,7 +92,28 @@ func metadataData(md sdk.ReleaseMetadata) map[string][]byte {
 	if md.SecretsTokenAccessor != "" {
 		data[accessorKey] = []byte(md.SecretsTokenAccessor)
 	}
+	if len(md.Grants) > 0 {
+		data[grantsKey] = grantsData(md.Grants)
+	}
 	return data
+}
+
+// grantsKey is Basalt's addition to Onyxia's keys: who else may use the release's pages
+// through the service gateway, as JSON.
+const grantsKey = "grants"
+
+func grantsData(grants []sdk.Grant) []byte {
+	b, _ := json.Marshal(grants)
+	return b
+}
+
+// grantsOf reads the grants a metadata Secret keeps; unreadable ones grant nothing.
+func grantsOf(data map[string][]byte) []sdk.Grant {
+	var grants []sdk.Grant
+	if raw := data[grantsKey]; len(raw) > 0 && json.Unmarshal(raw, &grants) != nil {
+		return nil
+	}
+	return grants
 }
 
 func metadataOf(s *corev1.Secret) sdk.ReleaseMetadata {
@@ -107,6 +129,7 @@ func metadataOf(s *corev1.Secret) sdk.ReleaseMetadata {
 
 		SecretsTokenAccessor: string(s.Data[accessorKey]),
 		Lifecycle:            lifecycleOf(s.Data),
+		Grants:               grantsOf(s.Data),
 	}
 }
 

@@ -58,6 +58,7 @@ func TestRegion(t *testing.T, setup func(t *testing.T) RegionSetup) {
 	run("Lifecycle", testRegionLifecycle)
 	run("Fleet", testRegionFleet)
 	run("Backends", testRegionBackends)
+	run("Grants", testRegionGrants)
 	run("Logs", testRegionLogs)
 	run("Events", testRegionEvents)
 	run("Quota", testRegionQuota)
@@ -460,6 +461,42 @@ func testRegionBackends(t *testing.T, k *regionKit) {
 	}
 	if _, err := k.r.Backends(k.ctx, sdk.BackendsRequest{ReleaseRef: k.ref(unique("kit-missing-"))}); !errors.Is(err, sdk.ErrNotFound) {
 		t.Errorf("Backends of a release that does not exist: %v, want ErrNotFound", err)
+	}
+}
+
+// testRegionGrants checks that grants are kept as given, replaced whole, left alone by other
+// changes, emptied, and refused beyond the contract's rules.
+func testRegionGrants(t *testing.T, k *regionKit) {
+	name := k.installed(t)
+	expires := time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC)
+	grants := []sdk.Grant{
+		{Kind: sdk.GrantUser, Name: "bob", By: k.setup.Caller.Username, Created: expires.Add(-time.Hour)},
+		{Kind: sdk.GrantGroup, Name: "data-team", Expires: expires, By: k.setup.Caller.Username, Created: expires.Add(-time.Hour)},
+	}
+	if _, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), Grants: &grants}); err != nil {
+		t.Fatalf("UpdateRelease (grants): %v", err)
+	}
+	friendly := "Renamed with its grants"
+	if _, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), FriendlyName: &friendly,
+		Lifecycle: map[string]string{"lastActive": "x"}}); err != nil {
+		t.Fatalf("UpdateRelease (rename): %v", err)
+	}
+	got := k.get(t, name, false).Release.Metadata.Grants
+	if len(got) != 2 || got[0].Kind != sdk.GrantUser || got[0].Name != "bob" || !got[0].Expires.IsZero() ||
+		got[1].Name != "data-team" || !got[1].Expires.Equal(expires) || got[1].By != k.setup.Caller.Username || !got[1].Created.Equal(expires.Add(-time.Hour)) {
+		t.Fatalf("grants after a rename: %+v, want %+v", got, grants)
+	}
+	none := []sdk.Grant{}
+	if _, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), Grants: &none}); err != nil {
+		t.Fatalf("UpdateRelease (no grants): %v", err)
+	}
+	if got := k.get(t, name, false).Release.Metadata.Grants; len(got) != 0 {
+		t.Errorf("grants after emptying them: %+v", got)
+	}
+	for _, bad := range [][]sdk.Grant{{{Kind: "everyone", Name: "x"}}, {{Kind: sdk.GrantUser}}} {
+		if _, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), Grants: &bad}); !errors.Is(err, sdk.ErrInvalidArgument) {
+			t.Errorf("UpdateRelease with grants %+v: %v, want ErrInvalidArgument", bad, err)
+		}
 	}
 }
 

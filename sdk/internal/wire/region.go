@@ -13,12 +13,20 @@ import (
 
 func toReleaseMetadata(m sdk.ReleaseMetadata) *pb.ReleaseMetadata {
 	return &pb.ReleaseMetadata{Catalog: m.Catalog, Chart: m.Chart, Owner: m.Owner, FriendlyName: m.FriendlyName, Shared: m.Shared,
-		SecretsTokenAccessor: m.SecretsTokenAccessor, Lifecycle: m.Lifecycle}
+		SecretsTokenAccessor: m.SecretsTokenAccessor, Lifecycle: m.Lifecycle, Grants: mapSlice(m.Grants, toGrant)}
+}
+
+func toGrant(g sdk.Grant) *pb.Grant {
+	return &pb.Grant{Kind: g.Kind, Name: g.Name, Expires: toTimestamp(g.Expires), By: g.By, Created: toTimestamp(g.Created)}
+}
+
+func fromGrant(g *pb.Grant) sdk.Grant {
+	return sdk.Grant{Kind: g.GetKind(), Name: g.GetName(), Expires: fromTimestamp(g.GetExpires()), By: g.GetBy(), Created: fromTimestamp(g.GetCreated())}
 }
 
 func fromReleaseMetadata(m *pb.ReleaseMetadata) sdk.ReleaseMetadata {
 	return sdk.ReleaseMetadata{Catalog: m.GetCatalog(), Chart: m.GetChart(), Owner: m.GetOwner(), FriendlyName: m.GetFriendlyName(), Shared: m.GetShared(),
-		SecretsTokenAccessor: m.GetSecretsTokenAccessor(), Lifecycle: m.GetLifecycle()}
+		SecretsTokenAccessor: m.GetSecretsTokenAccessor(), Lifecycle: m.GetLifecycle(), Grants: mapSlice(m.GetGrants(), fromGrant)}
 }
 
 func toRelease(r sdk.Release) *pb.Release {
@@ -126,9 +134,17 @@ func (s *regionServer) Resume(ctx context.Context, req *pb.ReleaseRef) (*pb.Resu
 }
 
 func (s *regionServer) UpdateRelease(ctx context.Context, req *pb.UpdateReleaseRequest) (*pb.UpdateReleaseResponse, error) {
-	resp, err := s.impl.UpdateRelease(ctx, sdk.UpdateReleaseRequest{
+	update := sdk.UpdateReleaseRequest{
 		ReleaseRef: fromReleaseRef(req.GetRef()), FriendlyName: req.FriendlyName, Shared: req.Shared, Lifecycle: req.GetLifecycle(),
-	})
+	}
+	if req.GetReplaceGrants() {
+		grants := mapSlice(req.GetGrants(), fromGrant)
+		if grants == nil {
+			grants = []sdk.Grant{}
+		}
+		update.Grants = &grants
+	}
+	resp, err := s.impl.UpdateRelease(ctx, update)
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -310,9 +326,13 @@ func (c *regionClient) Resume(ctx context.Context, req sdk.ResumeRequest) (sdk.R
 }
 
 func (c *regionClient) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseRequest) (sdk.UpdateReleaseResponse, error) {
-	resp, err := c.client.UpdateRelease(ctx, &pb.UpdateReleaseRequest{
+	update := &pb.UpdateReleaseRequest{
 		Ref: toReleaseRef(req.ReleaseRef), FriendlyName: req.FriendlyName, Shared: req.Shared, Lifecycle: req.Lifecycle,
-	})
+	}
+	if req.Grants != nil {
+		update.ReplaceGrants, update.Grants = true, mapSlice(*req.Grants, toGrant)
+	}
+	resp, err := c.client.UpdateRelease(ctx, update)
 	if err != nil {
 		return sdk.UpdateReleaseResponse{}, fromStatus(err)
 	}

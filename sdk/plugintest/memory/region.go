@@ -353,6 +353,7 @@ func (rel *release) snapshot() sdk.Release {
 	out.Workloads = slices.Clone(rel.rel.Workloads)
 	out.URLs = slices.Clone(rel.rel.URLs)
 	out.Metadata.Lifecycle = maps.Clone(rel.rel.Metadata.Lifecycle)
+	out.Metadata.Grants = slices.Clone(rel.rel.Metadata.Grants)
 	return out
 }
 
@@ -421,6 +422,12 @@ func (r *Region) UpdateRelease(_ context.Context, req sdk.UpdateReleaseRequest) 
 	}
 	if req.Shared != nil {
 		rel.rel.Metadata.Shared = *req.Shared
+	}
+	if req.Grants != nil {
+		if err := sdk.CheckGrants(*req.Grants); err != nil {
+			return sdk.UpdateReleaseResponse{}, err
+		}
+		rel.rel.Metadata.Grants = slices.Clone(*req.Grants)
 	}
 	if len(req.Lifecycle) > 0 {
 		if err := sdk.CheckLifecycle(rel.rel.Metadata.Lifecycle, req.Lifecycle); err != nil {

@@ -137,6 +137,7 @@ type ReleaseMetadata struct {
 	Shared               bool                   `protobuf:"varint,5,opt,name=shared,proto3" json:"shared,omitempty"`
 	SecretsTokenAccessor string                 `protobuf:"bytes,6,opt,name=secrets_token_accessor,json=secretsTokenAccessor,proto3" json:"secrets_token_accessor,omitempty"`
 	Lifecycle            map[string]string      `protobuf:"bytes,7,rep,name=lifecycle,proto3" json:"lifecycle,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Grants               []*Grant               `protobuf:"bytes,8,rep,name=grants,proto3" json:"grants,omitempty"`
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
 }
@@ -220,6 +221,89 @@ func (x *ReleaseMetadata) GetLifecycle() map[string]string {
 	return nil
 }
 
+func (x *ReleaseMetadata) GetGrants() []*Grant {
+	if x != nil {
+		return x.Grants
+	}
+	return nil
+}
+
+type Grant struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Expires       *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expires,proto3" json:"expires,omitempty"`
+	By            string                 `protobuf:"bytes,4,opt,name=by,proto3" json:"by,omitempty"`
+	Created       *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created,proto3" json:"created,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Grant) Reset() {
+	*x = Grant{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Grant) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Grant) ProtoMessage() {}
+
+func (x *Grant) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Grant.ProtoReflect.Descriptor instead.
+func (*Grant) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Grant) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Grant) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Grant) GetExpires() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Expires
+	}
+	return nil
+}
+
+func (x *Grant) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+func (x *Grant) GetCreated() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Created
+	}
+	return nil
+}
+
 type InstallHeader struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Caller        *pluginv1.Caller       `protobuf:"bytes,1,opt,name=caller,proto3" json:"caller,omitempty"`
@@ -237,7 +321,7 @@ type InstallHeader struct {
 
 func (x *InstallHeader) Reset() {
 	*x = InstallHeader{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[3]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -249,7 +333,7 @@ func (x *InstallHeader) String() string {
 func (*InstallHeader) ProtoMessage() {}
 
 func (x *InstallHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[3]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -262,7 +346,7 @@ func (x *InstallHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InstallHeader.ProtoReflect.Descriptor instead.
 func (*InstallHeader) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{3}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *InstallHeader) GetCaller() *pluginv1.Caller {
@@ -341,7 +425,7 @@ type InstallChunk struct {
 
 func (x *InstallChunk) Reset() {
 	*x = InstallChunk{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[4]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -353,7 +437,7 @@ func (x *InstallChunk) String() string {
 func (*InstallChunk) ProtoMessage() {}
 
 func (x *InstallChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[4]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -366,7 +450,7 @@ func (x *InstallChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InstallChunk.ProtoReflect.Descriptor instead.
 func (*InstallChunk) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{4}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *InstallChunk) GetPart() isInstallChunk_Part {
@@ -420,7 +504,7 @@ type InstallResponse struct {
 
 func (x *InstallResponse) Reset() {
 	*x = InstallResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[5]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -432,7 +516,7 @@ func (x *InstallResponse) String() string {
 func (*InstallResponse) ProtoMessage() {}
 
 func (x *InstallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[5]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -445,7 +529,7 @@ func (x *InstallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InstallResponse.ProtoReflect.Descriptor instead.
 func (*InstallResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{5}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *InstallResponse) GetRelease() *Release {
@@ -473,7 +557,7 @@ type ReleaseRef struct {
 
 func (x *ReleaseRef) Reset() {
 	*x = ReleaseRef{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[6]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -485,7 +569,7 @@ func (x *ReleaseRef) String() string {
 func (*ReleaseRef) ProtoMessage() {}
 
 func (x *ReleaseRef) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[6]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -498,7 +582,7 @@ func (x *ReleaseRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseRef.ProtoReflect.Descriptor instead.
 func (*ReleaseRef) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{6}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ReleaseRef) GetCaller() *pluginv1.Caller {
@@ -530,7 +614,7 @@ type UninstallResponse struct {
 
 func (x *UninstallResponse) Reset() {
 	*x = UninstallResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[7]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -542,7 +626,7 @@ func (x *UninstallResponse) String() string {
 func (*UninstallResponse) ProtoMessage() {}
 
 func (x *UninstallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[7]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -555,7 +639,7 @@ func (x *UninstallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UninstallResponse.ProtoReflect.Descriptor instead.
 func (*UninstallResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{7}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{8}
 }
 
 type SuspendResponse struct {
@@ -566,7 +650,7 @@ type SuspendResponse struct {
 
 func (x *SuspendResponse) Reset() {
 	*x = SuspendResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[8]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -578,7 +662,7 @@ func (x *SuspendResponse) String() string {
 func (*SuspendResponse) ProtoMessage() {}
 
 func (x *SuspendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[8]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -591,7 +675,7 @@ func (x *SuspendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendResponse.ProtoReflect.Descriptor instead.
 func (*SuspendResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{8}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{9}
 }
 
 type ResumeResponse struct {
@@ -602,7 +686,7 @@ type ResumeResponse struct {
 
 func (x *ResumeResponse) Reset() {
 	*x = ResumeResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[9]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -614,7 +698,7 @@ func (x *ResumeResponse) String() string {
 func (*ResumeResponse) ProtoMessage() {}
 
 func (x *ResumeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[9]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -627,7 +711,7 @@ func (x *ResumeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeResponse.ProtoReflect.Descriptor instead.
 func (*ResumeResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{9}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{10}
 }
 
 type UpdateReleaseRequest struct {
@@ -636,14 +720,17 @@ type UpdateReleaseRequest struct {
 	FriendlyName *string                `protobuf:"bytes,2,opt,name=friendly_name,json=friendlyName,proto3,oneof" json:"friendly_name,omitempty"`
 	Shared       *bool                  `protobuf:"varint,3,opt,name=shared,proto3,oneof" json:"shared,omitempty"`
 	// Keys to set; an empty value removes its key.
-	Lifecycle     map[string]string `protobuf:"bytes,4,rep,name=lifecycle,proto3" json:"lifecycle,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Lifecycle map[string]string `protobuf:"bytes,4,rep,name=lifecycle,proto3" json:"lifecycle,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// With replace_grants, grants replace the release's (none: no one else).
+	ReplaceGrants bool     `protobuf:"varint,5,opt,name=replace_grants,json=replaceGrants,proto3" json:"replace_grants,omitempty"`
+	Grants        []*Grant `protobuf:"bytes,6,rep,name=grants,proto3" json:"grants,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateReleaseRequest) Reset() {
 	*x = UpdateReleaseRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[10]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -655,7 +742,7 @@ func (x *UpdateReleaseRequest) String() string {
 func (*UpdateReleaseRequest) ProtoMessage() {}
 
 func (x *UpdateReleaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[10]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -668,7 +755,7 @@ func (x *UpdateReleaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateReleaseRequest.ProtoReflect.Descriptor instead.
 func (*UpdateReleaseRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{10}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdateReleaseRequest) GetRef() *ReleaseRef {
@@ -699,6 +786,20 @@ func (x *UpdateReleaseRequest) GetLifecycle() map[string]string {
 	return nil
 }
 
+func (x *UpdateReleaseRequest) GetReplaceGrants() bool {
+	if x != nil {
+		return x.ReplaceGrants
+	}
+	return false
+}
+
+func (x *UpdateReleaseRequest) GetGrants() []*Grant {
+	if x != nil {
+		return x.Grants
+	}
+	return nil
+}
+
 type UpdateReleaseResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Release       *Release               `protobuf:"bytes,1,opt,name=release,proto3" json:"release,omitempty"`
@@ -708,7 +809,7 @@ type UpdateReleaseResponse struct {
 
 func (x *UpdateReleaseResponse) Reset() {
 	*x = UpdateReleaseResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[11]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -720,7 +821,7 @@ func (x *UpdateReleaseResponse) String() string {
 func (*UpdateReleaseResponse) ProtoMessage() {}
 
 func (x *UpdateReleaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[11]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -733,7 +834,7 @@ func (x *UpdateReleaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateReleaseResponse.ProtoReflect.Descriptor instead.
 func (*UpdateReleaseResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{11}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpdateReleaseResponse) GetRelease() *Release {
@@ -753,7 +854,7 @@ type ListReleasesRequest struct {
 
 func (x *ListReleasesRequest) Reset() {
 	*x = ListReleasesRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[12]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -765,7 +866,7 @@ func (x *ListReleasesRequest) String() string {
 func (*ListReleasesRequest) ProtoMessage() {}
 
 func (x *ListReleasesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[12]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -778,7 +879,7 @@ func (x *ListReleasesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReleasesRequest.ProtoReflect.Descriptor instead.
 func (*ListReleasesRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{12}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListReleasesRequest) GetCaller() *pluginv1.Caller {
@@ -804,7 +905,7 @@ type ListReleasesResponse struct {
 
 func (x *ListReleasesResponse) Reset() {
 	*x = ListReleasesResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[13]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -816,7 +917,7 @@ func (x *ListReleasesResponse) String() string {
 func (*ListReleasesResponse) ProtoMessage() {}
 
 func (x *ListReleasesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[13]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -829,7 +930,7 @@ func (x *ListReleasesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReleasesResponse.ProtoReflect.Descriptor instead.
 func (*ListReleasesResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{13}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListReleasesResponse) GetReleases() []*Release {
@@ -851,7 +952,7 @@ type GetReleaseRequest struct {
 
 func (x *GetReleaseRequest) Reset() {
 	*x = GetReleaseRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[14]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -863,7 +964,7 @@ func (x *GetReleaseRequest) String() string {
 func (*GetReleaseRequest) ProtoMessage() {}
 
 func (x *GetReleaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[14]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -876,7 +977,7 @@ func (x *GetReleaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReleaseRequest.ProtoReflect.Descriptor instead.
 func (*GetReleaseRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{14}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetReleaseRequest) GetRef() *ReleaseRef {
@@ -918,7 +1019,7 @@ type GetReleaseResponse struct {
 
 func (x *GetReleaseResponse) Reset() {
 	*x = GetReleaseResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[15]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -930,7 +1031,7 @@ func (x *GetReleaseResponse) String() string {
 func (*GetReleaseResponse) ProtoMessage() {}
 
 func (x *GetReleaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[15]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -943,7 +1044,7 @@ func (x *GetReleaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReleaseResponse.ProtoReflect.Descriptor instead.
 func (*GetReleaseResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{15}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetReleaseResponse) GetRelease() *Release {
@@ -979,7 +1080,7 @@ type WorkloadHealth struct {
 
 func (x *WorkloadHealth) Reset() {
 	*x = WorkloadHealth{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[16]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -991,7 +1092,7 @@ func (x *WorkloadHealth) String() string {
 func (*WorkloadHealth) ProtoMessage() {}
 
 func (x *WorkloadHealth) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[16]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1004,7 +1105,7 @@ func (x *WorkloadHealth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkloadHealth.ProtoReflect.Descriptor instead.
 func (*WorkloadHealth) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{16}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *WorkloadHealth) GetKind() string {
@@ -1058,7 +1159,7 @@ type Release struct {
 
 func (x *Release) Reset() {
 	*x = Release{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[17]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1070,7 +1171,7 @@ func (x *Release) String() string {
 func (*Release) ProtoMessage() {}
 
 func (x *Release) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[17]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1083,7 +1184,7 @@ func (x *Release) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Release.ProtoReflect.Descriptor instead.
 func (*Release) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{17}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Release) GetName() string {
@@ -1204,7 +1305,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[18]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1216,7 +1317,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[18]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1229,7 +1330,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{18}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *LogsRequest) GetRef() *ReleaseRef {
@@ -1279,7 +1380,7 @@ type LogLine struct {
 
 func (x *LogLine) Reset() {
 	*x = LogLine{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[19]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1291,7 +1392,7 @@ func (x *LogLine) String() string {
 func (*LogLine) ProtoMessage() {}
 
 func (x *LogLine) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[19]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1304,7 +1405,7 @@ func (x *LogLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogLine.ProtoReflect.Descriptor instead.
 func (*LogLine) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{19}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *LogLine) GetPod() string {
@@ -1345,7 +1446,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[20]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1357,7 +1458,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[20]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1370,7 +1471,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{20}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *EventsRequest) GetRef() *ReleaseRef {
@@ -1401,7 +1502,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[21]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1413,7 +1514,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[21]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1426,7 +1527,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{21}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Event) GetTime() *timestamppb.Timestamp {
@@ -1486,7 +1587,7 @@ type Revision struct {
 
 func (x *Revision) Reset() {
 	*x = Revision{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[22]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1498,7 +1599,7 @@ func (x *Revision) String() string {
 func (*Revision) ProtoMessage() {}
 
 func (x *Revision) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[22]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1511,7 +1612,7 @@ func (x *Revision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Revision.ProtoReflect.Descriptor instead.
 func (*Revision) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{22}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Revision) GetRevision() int32 {
@@ -1572,7 +1673,7 @@ type HistoryResponse struct {
 
 func (x *HistoryResponse) Reset() {
 	*x = HistoryResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[23]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1584,7 +1685,7 @@ func (x *HistoryResponse) String() string {
 func (*HistoryResponse) ProtoMessage() {}
 
 func (x *HistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[23]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1597,7 +1698,7 @@ func (x *HistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryResponse.ProtoReflect.Descriptor instead.
 func (*HistoryResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{23}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *HistoryResponse) GetRevisions() []*Revision {
@@ -1618,7 +1719,7 @@ type RollbackRequest struct {
 
 func (x *RollbackRequest) Reset() {
 	*x = RollbackRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[24]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1630,7 +1731,7 @@ func (x *RollbackRequest) String() string {
 func (*RollbackRequest) ProtoMessage() {}
 
 func (x *RollbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[24]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1643,7 +1744,7 @@ func (x *RollbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RollbackRequest.ProtoReflect.Descriptor instead.
 func (*RollbackRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{24}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RollbackRequest) GetRef() *ReleaseRef {
@@ -1676,7 +1777,7 @@ type RollbackResponse struct {
 
 func (x *RollbackResponse) Reset() {
 	*x = RollbackResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[25]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1688,7 +1789,7 @@ func (x *RollbackResponse) String() string {
 func (*RollbackResponse) ProtoMessage() {}
 
 func (x *RollbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[25]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1701,7 +1802,7 @@ func (x *RollbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RollbackResponse.ProtoReflect.Descriptor instead.
 func (*RollbackResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{25}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RollbackResponse) GetRelease() *Release {
@@ -1721,7 +1822,7 @@ type QuotaRequest struct {
 
 func (x *QuotaRequest) Reset() {
 	*x = QuotaRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[26]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1733,7 +1834,7 @@ func (x *QuotaRequest) String() string {
 func (*QuotaRequest) ProtoMessage() {}
 
 func (x *QuotaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[26]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1746,7 +1847,7 @@ func (x *QuotaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotaRequest.ProtoReflect.Descriptor instead.
 func (*QuotaRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{26}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *QuotaRequest) GetCaller() *pluginv1.Caller {
@@ -1773,7 +1874,7 @@ type QuotaResponse struct {
 
 func (x *QuotaResponse) Reset() {
 	*x = QuotaResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[27]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1785,7 +1886,7 @@ func (x *QuotaResponse) String() string {
 func (*QuotaResponse) ProtoMessage() {}
 
 func (x *QuotaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[27]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1798,7 +1899,7 @@ func (x *QuotaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotaResponse.ProtoReflect.Descriptor instead.
 func (*QuotaResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{27}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *QuotaResponse) GetHard() map[string]string {
@@ -1823,7 +1924,7 @@ type FleetRequest struct {
 
 func (x *FleetRequest) Reset() {
 	*x = FleetRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[28]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1835,7 +1936,7 @@ func (x *FleetRequest) String() string {
 func (*FleetRequest) ProtoMessage() {}
 
 func (x *FleetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[28]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1848,7 +1949,7 @@ func (x *FleetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FleetRequest.ProtoReflect.Descriptor instead.
 func (*FleetRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{28}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{29}
 }
 
 type Usage struct {
@@ -1862,7 +1963,7 @@ type Usage struct {
 
 func (x *Usage) Reset() {
 	*x = Usage{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[29]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1874,7 +1975,7 @@ func (x *Usage) String() string {
 func (*Usage) ProtoMessage() {}
 
 func (x *Usage) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[29]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1887,7 +1988,7 @@ func (x *Usage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Usage.ProtoReflect.Descriptor instead.
 func (*Usage) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{29}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Usage) GetCpuMillicores() int64 {
@@ -1922,7 +2023,7 @@ type FleetRelease struct {
 
 func (x *FleetRelease) Reset() {
 	*x = FleetRelease{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[30]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1934,7 +2035,7 @@ func (x *FleetRelease) String() string {
 func (*FleetRelease) ProtoMessage() {}
 
 func (x *FleetRelease) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[30]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1947,7 +2048,7 @@ func (x *FleetRelease) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FleetRelease.ProtoReflect.Descriptor instead.
 func (*FleetRelease) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{30}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *FleetRelease) GetGroup() string {
@@ -1980,7 +2081,7 @@ type FleetResponse struct {
 
 func (x *FleetResponse) Reset() {
 	*x = FleetResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[31]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1992,7 +2093,7 @@ func (x *FleetResponse) String() string {
 func (*FleetResponse) ProtoMessage() {}
 
 func (x *FleetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[31]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2005,7 +2106,7 @@ func (x *FleetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FleetResponse.ProtoReflect.Descriptor instead.
 func (*FleetResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{31}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *FleetResponse) GetReleases() []*FleetRelease {
@@ -2028,7 +2129,7 @@ type Backend struct {
 
 func (x *Backend) Reset() {
 	*x = Backend{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[32]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2040,7 +2141,7 @@ func (x *Backend) String() string {
 func (*Backend) ProtoMessage() {}
 
 func (x *Backend) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[32]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2053,7 +2154,7 @@ func (x *Backend) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Backend.ProtoReflect.Descriptor instead.
 func (*Backend) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{32}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Backend) GetHost() string {
@@ -2100,7 +2201,7 @@ type BackendsResponse struct {
 
 func (x *BackendsResponse) Reset() {
 	*x = BackendsResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[33]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2112,7 +2213,7 @@ func (x *BackendsResponse) String() string {
 func (*BackendsResponse) ProtoMessage() {}
 
 func (x *BackendsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[33]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2125,7 +2226,7 @@ func (x *BackendsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackendsResponse.ProtoReflect.Descriptor instead.
 func (*BackendsResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{33}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *BackendsResponse) GetBackends() []*Backend {
@@ -2145,7 +2246,7 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\aproject\x18\x02 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\"I\n" +
 	"\x0fOnboardResponse\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x18\n" +
-	"\acreated\x18\x02 \x01(\bR\acreated\"\xd8\x02\n" +
+	"\acreated\x18\x02 \x01(\bR\acreated\"\x89\x03\n" +
 	"\x0fReleaseMetadata\x12\x18\n" +
 	"\acatalog\x18\x01 \x01(\tR\acatalog\x12\x14\n" +
 	"\x05chart\x18\x02 \x01(\tR\x05chart\x12\x14\n" +
@@ -2153,10 +2254,17 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\rfriendly_name\x18\x04 \x01(\tR\ffriendlyName\x12\x16\n" +
 	"\x06shared\x18\x05 \x01(\bR\x06shared\x124\n" +
 	"\x16secrets_token_accessor\x18\x06 \x01(\tR\x14secretsTokenAccessor\x12N\n" +
-	"\tlifecycle\x18\a \x03(\v20.basalt.region.v1.ReleaseMetadata.LifecycleEntryR\tlifecycle\x1a<\n" +
+	"\tlifecycle\x18\a \x03(\v20.basalt.region.v1.ReleaseMetadata.LifecycleEntryR\tlifecycle\x12/\n" +
+	"\x06grants\x18\b \x03(\v2\x17.basalt.region.v1.GrantR\x06grants\x1a<\n" +
 	"\x0eLifecycleEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe9\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xab\x01\n" +
+	"\x05Grant\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x124\n" +
+	"\aexpires\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aexpires\x12\x0e\n" +
+	"\x02by\x18\x04 \x01(\tR\x02by\x124\n" +
+	"\acreated\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\acreated\"\xe9\x03\n" +
 	"\rInstallHeader\x120\n" +
 	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x123\n" +
 	"\aproject\x18\x02 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\x12!\n" +
@@ -2185,12 +2293,14 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x04name\x18\x03 \x01(\tR\x04name\"\x13\n" +
 	"\x11UninstallResponse\"\x11\n" +
 	"\x0fSuspendResponse\"\x10\n" +
-	"\x0eResumeResponse\"\xbd\x02\n" +
+	"\x0eResumeResponse\"\x95\x03\n" +
 	"\x14UpdateReleaseRequest\x12.\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.basalt.region.v1.ReleaseRefR\x03ref\x12(\n" +
 	"\rfriendly_name\x18\x02 \x01(\tH\x00R\ffriendlyName\x88\x01\x01\x12\x1b\n" +
 	"\x06shared\x18\x03 \x01(\bH\x01R\x06shared\x88\x01\x01\x12S\n" +
-	"\tlifecycle\x18\x04 \x03(\v25.basalt.region.v1.UpdateReleaseRequest.LifecycleEntryR\tlifecycle\x1a<\n" +
+	"\tlifecycle\x18\x04 \x03(\v25.basalt.region.v1.UpdateReleaseRequest.LifecycleEntryR\tlifecycle\x12%\n" +
+	"\x0ereplace_grants\x18\x05 \x01(\bR\rreplaceGrants\x12/\n" +
+	"\x06grants\x18\x06 \x03(\v2\x17.basalt.region.v1.GrantR\x06grants\x1a<\n" +
 	"\x0eLifecycleEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x10\n" +
@@ -2335,129 +2445,134 @@ func file_basalt_region_v1_region_proto_rawDescGZIP() []byte {
 	return file_basalt_region_v1_region_proto_rawDescData
 }
 
-var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*OnboardRequest)(nil),        // 0: basalt.region.v1.OnboardRequest
 	(*OnboardResponse)(nil),       // 1: basalt.region.v1.OnboardResponse
 	(*ReleaseMetadata)(nil),       // 2: basalt.region.v1.ReleaseMetadata
-	(*InstallHeader)(nil),         // 3: basalt.region.v1.InstallHeader
-	(*InstallChunk)(nil),          // 4: basalt.region.v1.InstallChunk
-	(*InstallResponse)(nil),       // 5: basalt.region.v1.InstallResponse
-	(*ReleaseRef)(nil),            // 6: basalt.region.v1.ReleaseRef
-	(*UninstallResponse)(nil),     // 7: basalt.region.v1.UninstallResponse
-	(*SuspendResponse)(nil),       // 8: basalt.region.v1.SuspendResponse
-	(*ResumeResponse)(nil),        // 9: basalt.region.v1.ResumeResponse
-	(*UpdateReleaseRequest)(nil),  // 10: basalt.region.v1.UpdateReleaseRequest
-	(*UpdateReleaseResponse)(nil), // 11: basalt.region.v1.UpdateReleaseResponse
-	(*ListReleasesRequest)(nil),   // 12: basalt.region.v1.ListReleasesRequest
-	(*ListReleasesResponse)(nil),  // 13: basalt.region.v1.ListReleasesResponse
-	(*GetReleaseRequest)(nil),     // 14: basalt.region.v1.GetReleaseRequest
-	(*GetReleaseResponse)(nil),    // 15: basalt.region.v1.GetReleaseResponse
-	(*WorkloadHealth)(nil),        // 16: basalt.region.v1.WorkloadHealth
-	(*Release)(nil),               // 17: basalt.region.v1.Release
-	(*LogsRequest)(nil),           // 18: basalt.region.v1.LogsRequest
-	(*LogLine)(nil),               // 19: basalt.region.v1.LogLine
-	(*EventsRequest)(nil),         // 20: basalt.region.v1.EventsRequest
-	(*Event)(nil),                 // 21: basalt.region.v1.Event
-	(*Revision)(nil),              // 22: basalt.region.v1.Revision
-	(*HistoryResponse)(nil),       // 23: basalt.region.v1.HistoryResponse
-	(*RollbackRequest)(nil),       // 24: basalt.region.v1.RollbackRequest
-	(*RollbackResponse)(nil),      // 25: basalt.region.v1.RollbackResponse
-	(*QuotaRequest)(nil),          // 26: basalt.region.v1.QuotaRequest
-	(*QuotaResponse)(nil),         // 27: basalt.region.v1.QuotaResponse
-	(*FleetRequest)(nil),          // 28: basalt.region.v1.FleetRequest
-	(*Usage)(nil),                 // 29: basalt.region.v1.Usage
-	(*FleetRelease)(nil),          // 30: basalt.region.v1.FleetRelease
-	(*FleetResponse)(nil),         // 31: basalt.region.v1.FleetResponse
-	(*Backend)(nil),               // 32: basalt.region.v1.Backend
-	(*BackendsResponse)(nil),      // 33: basalt.region.v1.BackendsResponse
-	nil,                           // 34: basalt.region.v1.ReleaseMetadata.LifecycleEntry
-	nil,                           // 35: basalt.region.v1.InstallHeader.SecretDataEntry
-	nil,                           // 36: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
-	nil,                           // 37: basalt.region.v1.QuotaResponse.HardEntry
-	nil,                           // 38: basalt.region.v1.QuotaResponse.UsedEntry
-	(*pluginv1.Caller)(nil),       // 39: basalt.plugin.v1.Caller
-	(*pluginv1.Project)(nil),      // 40: basalt.plugin.v1.Project
-	(*durationpb.Duration)(nil),   // 41: google.protobuf.Duration
+	(*Grant)(nil),                 // 3: basalt.region.v1.Grant
+	(*InstallHeader)(nil),         // 4: basalt.region.v1.InstallHeader
+	(*InstallChunk)(nil),          // 5: basalt.region.v1.InstallChunk
+	(*InstallResponse)(nil),       // 6: basalt.region.v1.InstallResponse
+	(*ReleaseRef)(nil),            // 7: basalt.region.v1.ReleaseRef
+	(*UninstallResponse)(nil),     // 8: basalt.region.v1.UninstallResponse
+	(*SuspendResponse)(nil),       // 9: basalt.region.v1.SuspendResponse
+	(*ResumeResponse)(nil),        // 10: basalt.region.v1.ResumeResponse
+	(*UpdateReleaseRequest)(nil),  // 11: basalt.region.v1.UpdateReleaseRequest
+	(*UpdateReleaseResponse)(nil), // 12: basalt.region.v1.UpdateReleaseResponse
+	(*ListReleasesRequest)(nil),   // 13: basalt.region.v1.ListReleasesRequest
+	(*ListReleasesResponse)(nil),  // 14: basalt.region.v1.ListReleasesResponse
+	(*GetReleaseRequest)(nil),     // 15: basalt.region.v1.GetReleaseRequest
+	(*GetReleaseResponse)(nil),    // 16: basalt.region.v1.GetReleaseResponse
+	(*WorkloadHealth)(nil),        // 17: basalt.region.v1.WorkloadHealth
+	(*Release)(nil),               // 18: basalt.region.v1.Release
+	(*LogsRequest)(nil),           // 19: basalt.region.v1.LogsRequest
+	(*LogLine)(nil),               // 20: basalt.region.v1.LogLine
+	(*EventsRequest)(nil),         // 21: basalt.region.v1.EventsRequest
+	(*Event)(nil),                 // 22: basalt.region.v1.Event
+	(*Revision)(nil),              // 23: basalt.region.v1.Revision
+	(*HistoryResponse)(nil),       // 24: basalt.region.v1.HistoryResponse
+	(*RollbackRequest)(nil),       // 25: basalt.region.v1.RollbackRequest
+	(*RollbackResponse)(nil),      // 26: basalt.region.v1.RollbackResponse
+	(*QuotaRequest)(nil),          // 27: basalt.region.v1.QuotaRequest
+	(*QuotaResponse)(nil),         // 28: basalt.region.v1.QuotaResponse
+	(*FleetRequest)(nil),          // 29: basalt.region.v1.FleetRequest
+	(*Usage)(nil),                 // 30: basalt.region.v1.Usage
+	(*FleetRelease)(nil),          // 31: basalt.region.v1.FleetRelease
+	(*FleetResponse)(nil),         // 32: basalt.region.v1.FleetResponse
+	(*Backend)(nil),               // 33: basalt.region.v1.Backend
+	(*BackendsResponse)(nil),      // 34: basalt.region.v1.BackendsResponse
+	nil,                           // 35: basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	nil,                           // 36: basalt.region.v1.InstallHeader.SecretDataEntry
+	nil,                           // 37: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	nil,                           // 38: basalt.region.v1.QuotaResponse.HardEntry
+	nil,                           // 39: basalt.region.v1.QuotaResponse.UsedEntry
+	(*pluginv1.Caller)(nil),       // 40: basalt.plugin.v1.Caller
+	(*pluginv1.Project)(nil),      // 41: basalt.plugin.v1.Project
 	(*timestamppb.Timestamp)(nil), // 42: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 43: google.protobuf.Duration
 }
 var file_basalt_region_v1_region_proto_depIdxs = []int32{
-	39, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
-	40, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
-	34, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
-	39, // 3: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
-	40, // 4: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
-	2,  // 5: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	41, // 6: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
-	35, // 7: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
-	3,  // 8: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
-	17, // 9: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
-	39, // 10: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
-	40, // 11: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
-	6,  // 12: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	36, // 13: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
-	17, // 14: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
-	39, // 15: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
-	40, // 16: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
-	17, // 17: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
-	6,  // 18: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	17, // 19: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
-	2,  // 20: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	16, // 21: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
-	42, // 22: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
-	6,  // 23: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	42, // 24: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
-	6,  // 25: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	42, // 26: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
-	42, // 27: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
-	22, // 28: basalt.region.v1.HistoryResponse.revisions:type_name -> basalt.region.v1.Revision
-	6,  // 29: basalt.region.v1.RollbackRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	41, // 30: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
-	17, // 31: basalt.region.v1.RollbackResponse.release:type_name -> basalt.region.v1.Release
-	39, // 32: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
-	40, // 33: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	37, // 34: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
-	38, // 35: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
-	42, // 36: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
-	17, // 37: basalt.region.v1.FleetRelease.release:type_name -> basalt.region.v1.Release
-	29, // 38: basalt.region.v1.FleetRelease.usage:type_name -> basalt.region.v1.Usage
-	30, // 39: basalt.region.v1.FleetResponse.releases:type_name -> basalt.region.v1.FleetRelease
-	32, // 40: basalt.region.v1.BackendsResponse.backends:type_name -> basalt.region.v1.Backend
-	0,  // 41: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
-	4,  // 42: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
-	6,  // 43: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
-	6,  // 44: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
-	6,  // 45: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
-	10, // 46: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
-	12, // 47: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
-	14, // 48: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
-	18, // 49: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
-	20, // 50: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
-	26, // 51: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
-	6,  // 52: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
-	24, // 53: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
-	28, // 54: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
-	6,  // 55: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
-	1,  // 56: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
-	5,  // 57: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
-	7,  // 58: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
-	8,  // 59: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
-	9,  // 60: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
-	11, // 61: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
-	13, // 62: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
-	15, // 63: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
-	19, // 64: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
-	21, // 65: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
-	27, // 66: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
-	23, // 67: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
-	25, // 68: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
-	31, // 69: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
-	33, // 70: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
-	56, // [56:71] is the sub-list for method output_type
-	41, // [41:56] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	40, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
+	41, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
+	35, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	3,  // 3: basalt.region.v1.ReleaseMetadata.grants:type_name -> basalt.region.v1.Grant
+	42, // 4: basalt.region.v1.Grant.expires:type_name -> google.protobuf.Timestamp
+	42, // 5: basalt.region.v1.Grant.created:type_name -> google.protobuf.Timestamp
+	40, // 6: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
+	41, // 7: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
+	2,  // 8: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
+	43, // 9: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
+	36, // 10: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
+	4,  // 11: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
+	18, // 12: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
+	40, // 13: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
+	41, // 14: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
+	7,  // 15: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	37, // 16: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	3,  // 17: basalt.region.v1.UpdateReleaseRequest.grants:type_name -> basalt.region.v1.Grant
+	18, // 18: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
+	40, // 19: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
+	41, // 20: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
+	18, // 21: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
+	7,  // 22: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	18, // 23: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
+	2,  // 24: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
+	17, // 25: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
+	42, // 26: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
+	7,  // 27: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	42, // 28: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	7,  // 29: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	42, // 30: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
+	42, // 31: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
+	23, // 32: basalt.region.v1.HistoryResponse.revisions:type_name -> basalt.region.v1.Revision
+	7,  // 33: basalt.region.v1.RollbackRequest.ref:type_name -> basalt.region.v1.ReleaseRef
+	43, // 34: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
+	18, // 35: basalt.region.v1.RollbackResponse.release:type_name -> basalt.region.v1.Release
+	40, // 36: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
+	41, // 37: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	38, // 38: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
+	39, // 39: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
+	42, // 40: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
+	18, // 41: basalt.region.v1.FleetRelease.release:type_name -> basalt.region.v1.Release
+	30, // 42: basalt.region.v1.FleetRelease.usage:type_name -> basalt.region.v1.Usage
+	31, // 43: basalt.region.v1.FleetResponse.releases:type_name -> basalt.region.v1.FleetRelease
+	33, // 44: basalt.region.v1.BackendsResponse.backends:type_name -> basalt.region.v1.Backend
+	0,  // 45: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
+	5,  // 46: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
+	7,  // 47: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
+	7,  // 48: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
+	7,  // 49: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
+	11, // 50: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
+	13, // 51: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
+	15, // 52: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
+	19, // 53: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
+	21, // 54: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
+	27, // 55: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
+	7,  // 56: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
+	25, // 57: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
+	29, // 58: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
+	7,  // 59: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
+	1,  // 60: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
+	6,  // 61: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
+	8,  // 62: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
+	9,  // 63: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
+	10, // 64: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
+	12, // 65: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
+	14, // 66: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
+	16, // 67: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
+	20, // 68: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
+	22, // 69: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
+	28, // 70: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
+	24, // 71: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
+	26, // 72: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
+	32, // 73: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
+	34, // 74: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
+	60, // [60:75] is the sub-list for method output_type
+	45, // [45:60] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_basalt_region_v1_region_proto_init() }
@@ -2465,18 +2580,18 @@ func file_basalt_region_v1_region_proto_init() {
 	if File_basalt_region_v1_region_proto != nil {
 		return
 	}
-	file_basalt_region_v1_region_proto_msgTypes[4].OneofWrappers = []any{
+	file_basalt_region_v1_region_proto_msgTypes[5].OneofWrappers = []any{
 		(*InstallChunk_Header)(nil),
 		(*InstallChunk_Archive)(nil),
 	}
-	file_basalt_region_v1_region_proto_msgTypes[10].OneofWrappers = []any{}
+	file_basalt_region_v1_region_proto_msgTypes[11].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_region_v1_region_proto_rawDesc), len(file_basalt_region_v1_region_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   39,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
