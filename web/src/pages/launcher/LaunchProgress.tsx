@@ -5,11 +5,11 @@ import type { ApiError } from "../../api/errors";
 import { useService } from "../../api/queries";
 import type { ServiceView as Service, EventView as ServiceEvent } from "../../api/types";
 import { ErrorNotice } from "../../components/Feedback";
-import { Icon } from "../../components/Icon";
 import { Markdown } from "../../components/Markdown";
 import { formatDateTime } from "../../format";
 import { useI18n } from "../../i18n";
 import { useProject } from "../../project";
+import { DirectAddresses, OpenService } from "../services/ServiceAccess";
 import { StatusBadge } from "../services/ServiceWidgets";
 import { serviceState } from "../services/serviceState";
 import styles from "./Launcher.module.css";
@@ -99,14 +99,10 @@ export function LaunchProgress({
       {state === "failed" ? <ErrorNotice error={new Error(s.reason || t("launcher.progress.noReason"))} title={t("launcher.progress.failedTitle")} /> : null}
       {children}
       {details.isError ? <ErrorNotice error={details.error} onRetry={() => void details.refetch()} /> : null}
-      {state === "ready" && s.urls.length > 0 ? (
+      {state === "ready" ? (
         <div className={styles.urls}>
-          {s.urls.map((u) => (
-            <a key={u} className="button" href={u} target="_blank" rel="noopener noreferrer" aria-label={t("services.open", { url: u })}>
-              <Icon name="external" size={16} />
-              {u}
-            </a>
-          ))}
+          <OpenService service={s} withAddress />
+          <DirectAddresses service={s} />
         </div>
       ) : null}
       {state === "ready" && s.notes?.trim() ? <Markdown source={s.notes} /> : null}

@@ -106,6 +106,27 @@ describe("the launcher", () => {
     expect(await screen.findByText("Security")).toBeTruthy();
   });
 
+  it("opens a ready service through Basalt, the chart's address listed as a direct one", async () => {
+    const gateway = "http://nb-42--user-alice.localhost:8080/";
+    const ready = service({
+      status: "deployed",
+      ready: true,
+      urls: ["https://nb.lab.example.org"],
+      access: { url: gateway, requests: 0, bytesIn: 0, bytesOut: 0, openWebSockets: 0 },
+    });
+    const m = api({ "GET /projects/:project/services/:service": { service: ready, values: {} } });
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+    expect(await screen.findByRole("heading", { name: "nb is ready" })).toBeTruthy();
+    const open = screen.getByRole("link", { name: `Open ${gateway}` });
+    expect(open.getAttribute("href")).toBe(gateway);
+    expect(open.getAttribute("target")).toBe("_blank");
+    expect(screen.getByText("Direct addresses")).toBeTruthy();
+    expect(screen.getByRole("link", { name: "https://nb.lab.example.org" }).getAttribute("href")).toBe("https://nb.lab.example.org");
+  });
+
   it("says why a service failed", async () => {
     const failed = service({ status: "failed", reason: "ImagePullBackOff: no such image" });
     const m = api({ "GET /projects/:project/services/:service": { service: failed, values: {} } });

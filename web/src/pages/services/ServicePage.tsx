@@ -15,6 +15,7 @@ import { useDocumentTitle } from "../../instance";
 import { useProject, useProjectState } from "../../project";
 import { useRegion } from "../../region";
 import { KeepDialog, LifecyclePanel, NoticeBanner } from "./Lifecycle";
+import { AddressesSection, OpenService } from "./ServiceAccess";
 import { FailedChangeOffer, HistoryPanel } from "./ServiceHistory";
 import { canManage } from "./serviceState";
 import { RunningTime, StatusBadge, UpdateBadge } from "./ServiceWidgets";
@@ -126,12 +127,7 @@ function ServiceDetailsPage() {
                   {t("services.change")}
                 </Link>
               ) : null}
-              {s.urls.map((u) => (
-                <a key={u} className="button" href={u} target="_blank" rel="noopener noreferrer" aria-label={t("services.open", { url: u })}>
-                  <Icon name="external" size={16} />
-                  {t("services.openShort")}
-                </a>
-              ))}
+              <OpenService service={s} />
             </div>
           </div>
 
@@ -150,21 +146,7 @@ function ServiceDetailsPage() {
               <>
                 {s.reason ? <ErrorNotice error={new Error(s.reason)} title={t("service.reason")} /> : null}
                 {manage ? <FailedChangeOffer service={s} /> : null}
-                {s.urls.length > 0 ? (
-                  <>
-                    <h2 className={styles.h2}>{t("service.urls")}</h2>
-                    <ul className={styles.urls}>
-                      {s.urls.map((u) => (
-                        <li key={u}>
-                          <a href={u} target="_blank" rel="noopener noreferrer">
-                            {u}
-                          </a>
-                          <CopyButton text={u} />
-                        </li>
-                      ))}
-                    </ul>
-                  </>
-                ) : null}
+                <AddressesSection service={s} />
                 <LifecyclePanel service={s} manage={manage} onKeep={() => setKeeping(true)} />
                 <h2 className={styles.h2}>{t("service.workloads")}</h2>
                 {s.workloads.length === 0 ? (

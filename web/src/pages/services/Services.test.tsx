@@ -267,3 +267,69 @@ describe("a service's page", () => {
     expect(await screen.findByText("no service")).toBeTruthy();
   });
 });
+
+describe("opening a service through Basalt", () => {
+  const gateway = "http://jupyter-123--user-alice.localhost:8080/";
+  const through = (over: Partial<Service> = {}) =>
+    service({ access: { url: gateway, requests: 40, bytesIn: 1000, bytesOut: 90_000, openWebSockets: 0 }, ...over });
+  const withDetails = (s: Service) =>
+    api([s], { "GET /projects/:project/services/:service": { service: s, values: {}, manifest: "", commands: [] } });
+
+  beforeEach(() => localStorage.setItem("basalt.language", "en"));
+
+  it("opens the gateway's address from the card, the chart's own listed as direct addresses", async () => {
+    renderApp("/my-services", api([through()]).client);
+    const card = await screen.findByRole("article", { name: "My notebook" });
+    const open = within(card).getByRole("link", { name: `Open ${gateway}` });
+    expect(open.getAttribute("href")).toBe(gateway);
+    expect(open.getAttribute("target")).toBe("_blank");
+    expect(open.getAttribute("rel")).toContain("noopener");
+    expect(within(card).queryByRole("link", { name: "Open https://jupyter-123.lab.example.org" })).toBeNull();
+    expect(within(card).getByText("Direct addresses")).toBeTruthy();
+    expect(within(card).getByRole("link", { name: "https://jupyter-123.lab.example.org" }).getAttribute("href")).toBe("https://jupyter-123.lab.example.org");
+  });
+
+  it("disables a paused service's Open, with the reason, from both servers", async () => {
+    const paused = { suspended: true, status: "suspended" as const, ready: false };
+    renderApp("/my-services", api([through(paused), service({ id: "old-1", friendlyName: "Older server", ...paused })]).client);
+    for (const [name, url] of [["My notebook", gateway], ["Older server", "https://jupyter-123.lab.example.org"]]) {
+      const card = await screen.findByRole("article", { name });
+      expect(within(card).queryByRole("link", { name: `Open ${url}` })).toBeNull();
+      const open = within(card).getByRole("button", { name: `Open ${url}` }) as HTMLButtonElement;
+      expect(open.disabled).toBe(true);
+      expect(document.getElementById(open.getAttribute("aria-describedby")!)?.textContent).toBe("Paused: resume it to open it.");
+    }
+  });
+
+  it("opens the gateway's address from the service's page, which says what the gateway saw", async () => {
+    const s = through({ access: { url: gateway, lastRequest: new Date(Date.now() - 3 * 60_000).toISOString(), requests: 40, bytesIn: 1000, bytesOut: 90_000, openWebSockets: 2 } });
+    renderApp("/my-services/jupyter-123", withDetails(s).client);
+    await screen.findByRole("heading", { level: 1, name: "My notebook" });
+    expect(screen.getByRole("link", { name: `Open ${gateway}` }).getAttribute("href")).toBe(gateway);
+    const panel = screen.getByRole("tabpanel");
+    expect(within(panel).getByRole("heading", { name: "Address" })).toBeTruthy();
+    expect(within(panel).getByRole("link", { name: gateway }).getAttribute("href")).toBe(gateway);
+    expect(within(panel).getByText("Last opened 3 minutes ago · 2 open connections")).toBeTruthy();
+    expect(within(panel).getByRole("heading", { name: "Direct addresses" })).toBeTruthy();
+    expect(within(panel).getByRole("link", { name: "https://jupyter-123.lab.example.org" })).toBeTruthy();
+  });
+
+  it("says what the gateway saw in French", async () => {
+    localStorage.setItem("basalt.language", "fr");
+    const s = through({ access: { url: gateway, lastRequest: new Date(Date.now() - 3 * 60_000).toISOString(), requests: 1, bytesIn: 0, bytesOut: 0, openWebSockets: 1 } });
+    renderApp("/my-services/jupyter-123", withDetails(s).client);
+    await screen.findByRole("heading", { level: 1, name: "My notebook" });
+    expect(screen.getByRole("link", { name: `Ouvrir ${gateway}` }).getAttribute("href")).toBe(gateway);
+    expect(screen.getByText("Dernière ouverture il y a 3 minutes · 1 connexion ouverte")).toBeTruthy();
+    expect(screen.getByRole("heading", { name: "Adresses directes" })).toBeTruthy();
+  });
+
+  it("keeps the chart's addresses under Addresses when the server has no gateway", async () => {
+    renderApp("/my-services/jupyter-123", withDetails(service({})).client);
+    await screen.findByRole("heading", { level: 1, name: "My notebook" });
+    expect(screen.getByRole("link", { name: "Open https://jupyter-123.lab.example.org" }).getAttribute("href")).toBe("https://jupyter-123.lab.example.org");
+    expect(screen.getByRole("heading", { name: "Addresses" })).toBeTruthy();
+    expect(screen.queryByRole("heading", { name: "Direct addresses" })).toBeNull();
+    expect(screen.queryByText(/Last opened/)).toBeNull();
+  });
+});

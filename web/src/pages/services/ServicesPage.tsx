@@ -14,6 +14,7 @@ import { useProject } from "../../project";
 import pageStyles from "../Page.module.css";
 import { KeepDialog, LifecycleSummary, NoticeBanner } from "./Lifecycle";
 import { QuotaPanel } from "./QuotaPanel";
+import { DirectAddresses, OpenService } from "./ServiceAccess";
 import { canManage } from "./serviceState";
 import { RunningTime, StatusBadge, UpdateBadge } from "./ServiceWidgets";
 import styles from "./Services.module.css";
@@ -232,25 +233,8 @@ function ServiceCard({
       <NoticeBanner service={s} onKeep={manage ? onKeep : undefined} />
       <LifecycleSummary service={s} />
 
-      {s.urls.length > 0 ? (
-        <ul className={styles.urls}>
-          {s.urls.map((u) => (
-            <li key={u}>
-              <a
-                className={s.ready && !s.suspended ? "button button-small" : "button button-small button-secondary"}
-                href={u}
-                target="_blank"
-                rel="noopener noreferrer"
-                aria-label={t("services.open", { url: u })}
-              >
-                <Icon name="external" size={16} />
-                {t("services.openShort")}
-              </a>
-              <span className={styles.url}>{u}</span>
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <OpenService service={s} small withAddress />
+      <DirectAddresses service={s} />
 
       {manage ? (
         <div className={styles.actions}>

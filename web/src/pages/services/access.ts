@@ -1,0 +1,36 @@
+// How the portal opens a service: through Basalt's service gateway, which signs the browser in
+// at the service's own host, when the server offers it; else (an older server) at the chart's
+// own addresses. And the gateway's traffic in words, for the service page.
+import type { AccessView, ServiceView as Service } from "../../api/types";
+import { isOne } from "../../i18n";
+import { formatRelative, type Words } from "../../lifecycle/lifecycleText";
+import { serviceState } from "./serviceState";
+
+/** What the Open action offers. */
+export interface OpenTargets {
+  /** The addresses Open goes to: the gateway's alone, else the chart's. */
+  open: string[];
+  /** The chart's own addresses, listed apart when Open goes through the gateway. */
+  direct: string[];
+  /** A paused service answers nowhere: its Open is disabled. */
+  paused: boolean;
+}
+
+export function openTargets(s: Service): OpenTargets {
+  const gateway = s.access?.url;
+  return {
+    open: gateway ? [gateway] : s.urls,
+    direct: gateway ? s.urls : [],
+    paused: serviceState(s) === "paused",
+  };
+}
+
+/** "Last opened 3 minutes ago", "2 open connections": what the gateway saw of the service. */
+export function trafficSentences(access: AccessView | undefined, now: number, w: Words): string[] {
+  if (!access) return [];
+  const out: string[] = [];
+  if (access.lastRequest) out.push(w.t("access.lastOpened", { ago: formatRelative(access.lastRequest, now, w) }));
+  const open = access.openWebSockets;
+  if (open > 0) out.push(w.t(isOne(w.lang, open) ? "access.connections.one" : "access.connections.other", { count: open }));
+  return out;
+}
