@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -57,7 +56,7 @@ func (cs *conns) list() []*openConn {
 func (g *Gateway) Recheck(ctx context.Context) {
 	verdicts := map[string]bool{}
 	for _, c := range g.conns.list() {
-		k := c.user + "\x00" + strings.Join(c.groups, ",") + "\x00" + key(c.region, c.project, c.service)
+		k := routeKeyOf(c.user, c.groups, c.region, c.project, c.service)
 		allowed, seen := verdicts[k]
 		if !seen {
 			_, _, err := g.find(ctx, &identity.User{Username: c.user, Groups: c.groups}, c.region, c.project, c.service)

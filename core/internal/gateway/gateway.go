@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/audit"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/core/internal/scope"
@@ -43,6 +44,8 @@ type Options struct {
 	Portal  string
 	Regions []string // region ids, the default first
 	Scopes  Scopes
+	// Projects are how project ids are made: a grantee reads a service in its project's name.
+	Projects config.Projects
 	// Audit records each sign-in at a service by someone other than its owner.
 	Audit    *audit.Recorder
 	Log      *slog.Logger
@@ -156,6 +159,7 @@ func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path st
 	}
 	var lastErr error
 	for _, region := range g.o.Regions {
+		g.forget(u.Username, u.Groups, region, project, service) // a sign-in sees grants given a moment ago
 		_, err := g.decide(ctx, u.Username, u.Groups, region, project, service)
 		if err == nil {
 			now := g.o.Now()
@@ -169,6 +173,15 @@ func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path st
 		lastErr = sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", service, project)
 	}
 	return "", lastErr
+}
+
+func routeKeyOf(user string, groups []string, region, project, service string) string {
+	return user + "\x00" + strings.Join(groups, ",") + "\x00" + key(region, project, service)
+}
+
+// forget drops a cached decision, so that the next one asks the region.
+func (g *Gateway) forget(user string, groups []string, region, project, service string) {
+	g.routes.Delete(routeKeyOf(user, groups, region, project, service))
 }
 
 // route is a decision: the user may use the service, served at endpoint.
@@ -185,7 +198,7 @@ type routeKey struct{}
 // decide checks, as the user, that they may use the service (its owner; a member when it is
 // shared in a group project) and finds where it is served. Decisions stand routeTTL.
 func (g *Gateway) decide(ctx context.Context, user string, groups []string, region, project, service string) (*route, error) {
-	k := user + "\x00" + strings.Join(groups, ",") + "\x00" + key(region, project, service)
+	k := routeKeyOf(user, groups, region, project, service)
 	now := g.o.Now()
 	if v, ok := g.routes.Load(k); ok {
 		if rt := v.(*route); now.Sub(rt.decided) < routeTTL {
@@ -199,28 +212,20 @@ func (g *Gateway) decide(ctx context.Context, user string, groups []string, regi
 }
 
 func (g *Gateway) find(ctx context.Context, u *identity.User, region, project, service string) (endpoint, owner string, err error) {
-	sc, err := g.o.Scopes.Resolve(u, project, region)
+	sc, rel, err := g.release(ctx, u, region, project, service)
 	if err != nil {
 		return "", "", err
 	}
-	services, err := sc.Services()
-	if err != nil {
-		return "", "", err
-	}
-	ctx = sc.Context(ctx)
-	ref := sdk.ReleaseRef{Name: service}
-	got, err := services.GetRelease(ctx, sdk.GetReleaseRequest{ReleaseRef: ref})
-	if err != nil {
-		return "", "", err
-	}
-	rel := got.Release
 	owner = rel.Metadata.Owner
-	if !sc.Visible(rel) {
-		return "", "", sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", service, project)
-	}
 	if rel.Suspended {
 		return "", owner, sdk.Errorf(sdk.ErrConflict, "service %q is paused: resume it from the portal", service)
 	}
+	services, err := sc.Services()
+	if err != nil {
+		return "", owner, err
+	}
+	ctx = sc.Context(ctx)
+	ref := sdk.ReleaseRef{Name: service}
 	backends, err := services.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref})
 	if err != nil {
 		return "", owner, err

@@ -9,10 +9,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
@@ -219,6 +224,8 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", "/api/v1/gateway/authorize?host=nb--project-data-team." + apps, "", expect{"alice": 302, "anonymous": 302, "*": 404}},
 		{"GET", p + "/lifecycle?catalog=ide", "", own(200)},
 		{"GET", g + "/lifecycle", "", member},
+		{"GET", g + "/services/shared/access", "", expect{"alice": 200, "bob": 403, "*": 404}},
+		{"PUT", g + "/services/shared/access", `{"grants":[]}`, expect{"alice": 200, "bob": 403, "*": 404}},
 		{"PUT", g + "/services/shared/lifecycle", fmt.Sprintf(`{"keepUntil":%q}`, time.Now().Add(time.Hour).UTC().Format(time.RFC3339)),
 			expect{"alice": 200, "bob": 403, "*": 404}},
 		{"GET", "/api/v1/admin/services", "", adminOnly},
@@ -334,14 +341,14 @@ func TestIsolationMatrix(t *testing.T) {
 	fmt.Printf("isolation matrix: %d cells\n", cells)
 
 	// Signing in at a service's host: bob, a member, opening alice's shared service is an
-	// audit event; alice opening her own is not.
+	// audit event; alice opening her own (below) is not.
 	appClient := &http.Client{
 		Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, network, ln.Addr().String())
 		}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	signIn := func(caller, host string) {
+	signIn := func(caller, host string) *http.Cookie {
 		t.Helper()
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/gateway/authorize?host="+host, nil)
 		req.Header.Set("Authorization", "Bearer "+tokens[caller])
@@ -362,9 +369,95 @@ func TestIsolationMatrix(t *testing.T) {
 		if resp.StatusCode != http.StatusFound || len(resp.Cookies()) != 1 {
 			t.Fatalf("%s trading the ticket at %s: %d, cookies %v", caller, host, resp.StatusCode, resp.Cookies())
 		}
+		return resp.Cookies()[0]
 	}
 	signIn("bob", "shared--project-data-team."+apps)
-	signIn("alice", "nb--user-alice."+apps)
+
+	// Grants: alice lets bob, who is no member of her personal project, open one of her
+	// services; dave's grant has expired; carol has none. Taking bob's away closes his open
+	// WebSocket within 5 s, and his next request is refused, the service untouched.
+	go srv.RunGateway(ctx)
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			io.WriteString(w, "the service")
+			return
+		}
+		defer c.CloseNow()
+		for {
+			kind, msg, err := c.Read(r.Context())
+			if err != nil || c.Write(r.Context(), kind, msg) != nil {
+				return
+			}
+		}
+	}))
+	defer echo.Close()
+	if _, err := region.Install(ctx, sdk.InstallRequest{Caller: sdk.Caller{Username: "alice"}, Project: sdk.Project{ID: "user-alice"}, ReleaseName: "web",
+		Archive: bytes.NewReader(archive), Values: []byte(`{"global":{"suspend":false},"ingress":{"endpoint":"` + strings.TrimPrefix(echo.URL, "http://") + `"}}`),
+		Metadata: sdk.ReleaseMetadata{Catalog: "ide", Chart: "jupyter", Owner: "alice"}}); err != nil {
+		t.Fatal(err)
+	}
+	web := "web--user-alice." + apps
+	signIn("alice", web) // her own: no audit event
+	authorize := func(caller string) int {
+		t.Helper()
+		code, _ := call(caller, http.MethodGet, "/api/v1/gateway/authorize?host="+web, "")
+		return code
+	}
+	if code := authorize("bob"); code != 404 {
+		t.Fatalf("bob before any grant: %d, want 404", code)
+	}
+	if code, body := call("alice", http.MethodPut, "/api/v1/projects/user-alice/services/web/access", `{"grants":[{"kind":"user","name":"bob"}]}`); code != 200 {
+		t.Fatalf("alice granting bob: %d %s", code, body)
+	}
+	if code, _ := call("bob", http.MethodPut, "/api/v1/projects/user-alice/services/web/access", `{"grants":[]}`); code != 404 {
+		t.Errorf("bob changing alice's grants: %d, want 404", code)
+	}
+	expired := []sdk.Grant{{Kind: sdk.GrantUser, Name: "bob", By: "alice"}, {Kind: sdk.GrantUser, Name: "dave", By: "alice", Expires: time.Now().Add(-time.Minute)}}
+	if _, err := region.UpdateRelease(ctx, sdk.UpdateReleaseRequest{ReleaseRef: sdk.ReleaseRef{Caller: sdk.Caller{Username: "alice"}, Project: sdk.Project{ID: "user-alice"}, Name: "web"}, Grants: &expired}); err != nil {
+		t.Fatal(err)
+	}
+	for caller, want := range map[string]int{"bob": 302, "dave": 404, "carol": 404, "alice": 302} {
+		if code := authorize(caller); code != want {
+			t.Errorf("%s opening alice's service with bob's grant and dave's expired one: %d, want %d", caller, code, want)
+		}
+	}
+	cookie := signIn("bob", web)
+	jar, _ := cookiejar.New(nil)
+	webURL, _ := url.Parse("http://" + web + "/")
+	jar.SetCookies(webURL, []*http.Cookie{cookie})
+	bobsBrowser := &http.Client{Jar: jar, Transport: appClient.Transport}
+	wsCtx, stopWS := context.WithTimeout(ctx, 20*time.Second)
+	defer stopWS()
+	ws, _, err := websocket.Dial(wsCtx, "ws://"+web+"/kernel", &websocket.DialOptions{HTTPClient: bobsBrowser})
+	if err != nil {
+		t.Fatalf("bob's WebSocket through his grant: %v", err)
+	}
+	defer ws.CloseNow()
+	if ws.Write(wsCtx, websocket.MessageText, []byte("1+1")) != nil {
+		t.Fatal("bob's WebSocket: write")
+	}
+	if _, msg, err := ws.Read(wsCtx); err != nil || string(msg) != "1+1" {
+		t.Fatalf("bob's WebSocket: %q %v", msg, err)
+	}
+	if code, body := call("alice", http.MethodPut, "/api/v1/projects/user-alice/services/web/access", `{"grants":[]}`); code != 200 {
+		t.Fatalf("alice taking bob's grant away: %d %s", code, body)
+	}
+	revoked := time.Now()
+	if _, _, err := ws.Read(wsCtx); err == nil || wsCtx.Err() != nil {
+		t.Fatalf("bob's WebSocket stayed open after his grant was taken away: %v", err)
+	}
+	if took := time.Since(revoked); took > 5*time.Second {
+		t.Errorf("bob's WebSocket closed %v after the revocation, want within 5 s", took)
+	}
+	if resp, err := bobsBrowser.Get("http://" + web + "/"); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("bob's next request after the revocation: %v %v, want 403", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if code := authorize("alice"); code != 302 {
+		t.Errorf("alice opening her service after the revocation: %d", code)
+	}
 
 	// No token, client secret, session key or secret value reached the log.
 	srv.Shutdown(context.Background())
@@ -389,8 +482,8 @@ func TestIsolationMatrix(t *testing.T) {
 			}
 		}
 	}
-	if opened != 1 {
-		t.Errorf("audit events of someone other than the owner opening a service: %d, want bob's alone", opened)
+	if opened != 2 {
+		t.Errorf("audit events of someone other than the owner opening a service: %d, want bob's two (a shared service, a grant)", opened)
 	}
 	var scan logscan.Scanner
 	for what, value := range leaks {

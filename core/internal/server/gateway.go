@@ -41,7 +41,7 @@ func (s *Server) newGateway(opts Options) *gateway.Gateway {
 	}
 	return gateway.New(gateway.Options{Apps: gateway.Apps{Domain: domain, Scheme: scheme}, OnListener: cfg.Gateway.AppsDomain == "", Key: key,
 		TicketTTL: cfg.Gateway.TicketTTL, SessionTTL: cfg.Gateway.SessionTTL, Portal: strings.TrimSuffix(cfg.Server.PublicURL, "/"),
-		Regions: regions, Scopes: s.scopes, Audit: s.audit, Log: opts.Log, Registry: opts.Registry, Now: opts.LifecycleClock})
+		Regions: regions, Scopes: s.scopes, Projects: cfg.Projects, Audit: s.audit, Log: opts.Log, Registry: opts.Registry, Now: opts.LifecycleClock})
 }
 
 // serveApps hands requests to a service's host to the gateway, before any route of the
@@ -124,4 +124,105 @@ func (s *Server) RunGateway(ctx context.Context) {
 	if s.gateway != nil {
 		s.gateway.Run(ctx)
 	}
+}
+
+// AccessGrant is one grant of a service's pages to someone other than its owner.
+type AccessGrant struct {
+	Kind    string     `json:"kind"`
+	Name    string     `json:"name"`
+	Expires *time.Time `json:"expires,omitempty"`
+	By      string     `json:"by,omitempty"`
+	Created *time.Time `json:"created,omitempty"`
+}
+
+// AccessGrants are who else may open a service through the gateway.
+type AccessGrants struct {
+	Grants []AccessGrant `json:"grants"`
+}
+
+// AccessGrantsInput replaces a service's grants: by and created are Basalt's.
+type AccessGrantsInput struct {
+	Grants []AccessGrantInput `json:"grants"`
+}
+
+// AccessGrantInput is one grant as its owner gives it.
+type AccessGrantInput struct {
+	Kind    string     `json:"kind"`
+	Name    string     `json:"name"`
+	Expires *time.Time `json:"expires"`
+}
+
+// maxGrantValidity bounds a grant's expiry.
+const maxGrantValidity = 366 * 24 * time.Hour
+
+func grantsView(grants []sdk.Grant) AccessGrants {
+	out := AccessGrants{Grants: []AccessGrant{}}
+	for _, g := range grants {
+		out.Grants = append(out.Grants, AccessGrant{Kind: g.Kind, Name: g.Name, Expires: timeOrNil(g.Expires), By: g.By, Created: timeOrNil(g.Created)})
+	}
+	return out
+}
+
+// serviceAccess lists who else may open the service: its owner's business.
+func (s *Server) serviceAccess(c echo.Context) error {
+	sc, region := inServices(c)
+	rel, err := s.owned(c, sc, region)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, grantsView(rel.Metadata.Grants))
+}
+
+// setServiceAccess replaces who else may open the service. A grant taken away closes its
+// holder's open connections within seconds (the gateway checks them again).
+func (s *Server) setServiceAccess(c echo.Context) error {
+	sc, region := inServices(c)
+	var in AccessGrantsInput
+	if err := c.Bind(&in); err != nil {
+		return err
+	}
+	rel, err := s.owned(c, sc, region)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	had := map[string]sdk.Grant{}
+	for _, g := range rel.Metadata.Grants {
+		had[g.Kind+"\x00"+g.Name] = g
+	}
+	if len(in.Grants) > sdk.MaxGrants {
+		return sdk.InvalidFields("invalid grants", sdk.FieldViolation{Field: "grants", Rule: fmt.Sprintf("at most %d", sdk.MaxGrants)})
+	}
+	grants := []sdk.Grant{}
+	seen := map[string]bool{}
+	for i, g := range in.Grants {
+		field := fmt.Sprintf("grants[%d]", i)
+		switch {
+		case g.Kind != sdk.GrantUser && g.Kind != sdk.GrantGroup && g.Kind != sdk.GrantProject:
+			return sdk.InvalidFields("invalid grants", sdk.FieldViolation{Field: field + ".kind", Rule: "one of user, group, project"})
+		case g.Name == "" || len(g.Name) > 128 || strings.ContainsAny(g.Name, "\x00\n"):
+			return sdk.InvalidFields("invalid grants", sdk.FieldViolation{Field: field + ".name", Rule: "1 to 128 characters on one line"})
+		case g.Kind == sdk.GrantUser && g.Name == rel.Metadata.Owner:
+			return sdk.InvalidFields("invalid grants", sdk.FieldViolation{Field: field + ".name", Rule: "the owner needs no grant"})
+		case g.Expires != nil && (!g.Expires.After(now) || g.Expires.Sub(now) > maxGrantValidity):
+			return sdk.InvalidFields("invalid grants", sdk.FieldViolation{Field: field + ".expires", Rule: "a time in the future, within a year"})
+		case seen[g.Kind+"\x00"+g.Name]:
+			return sdk.InvalidFields("invalid grants", sdk.FieldViolation{Field: field, Rule: "given twice"})
+		}
+		k := g.Kind + "\x00" + g.Name
+		seen[k] = true
+		grant := sdk.Grant{Kind: g.Kind, Name: g.Name, By: sc.User.Username, Created: now}
+		if old, ok := had[k]; ok {
+			grant.By, grant.Created = old.By, old.Created
+		}
+		if g.Expires != nil {
+			grant.Expires = g.Expires.UTC()
+		}
+		grants = append(grants, grant)
+	}
+	resp, err := region.UpdateRelease(c.Request().Context(), sdk.UpdateReleaseRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Name}, Grants: &grants})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, grantsView(resp.Release.Metadata.Grants))
 }

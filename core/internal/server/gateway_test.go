@@ -343,3 +343,38 @@ func TestGatewayForwardAuth(t *testing.T) {
 		t.Errorf("the session of one service's host opened another: %d", resp.StatusCode)
 	}
 }
+
+// TestServiceAccessGrants: the owner lists and replaces who else may open a service; grants
+// keep who made them and when across a replacement, and bad ones are refused at their field.
+func TestServiceAccessGrants(t *testing.T) {
+	backend := appBackend(t)
+	defer backend.Close()
+	rig := newAppRig(t, backend, config.LifecyclePolicy{})
+	access := rig.services + "/" + rig.launch(t, "jupyter", "") + "/access"
+	var got AccessGrants
+	if code := getJSON(t, access, &got); code != 200 || len(got.Grants) != 0 {
+		t.Fatalf("a new service's grants: %d %+v", code, got)
+	}
+	until := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+	code, body := putJSON(t, access, `{"grants":[{"kind":"user","name":"bob"},{"kind":"group","name":"data-team","expires":"`+until+`"}]}`)
+	if code != 200 || json.Unmarshal(body, &got) != nil || len(got.Grants) != 2 || got.Grants[0].By != "alice" || got.Grants[0].Created == nil ||
+		got.Grants[1].Expires == nil || got.Grants[1].Expires.Format(time.RFC3339) != until {
+		t.Fatalf("granting: %d %s", code, body)
+	}
+	created := *got.Grants[0].Created
+	code, body = putJSON(t, access, `{"grants":[{"kind":"user","name":"bob"}]}`)
+	if code != 200 || json.Unmarshal(body, &got) != nil || len(got.Grants) != 1 || !got.Grants[0].Created.Equal(created) {
+		t.Fatalf("keeping bob's grant alone: %d %s", code, body)
+	}
+	for _, bad := range []struct{ body, field string }{
+		{`{"grants":[{"kind":"everyone","name":"x"}]}`, "grants[0].kind"},
+		{`{"grants":[{"kind":"user","name":""}]}`, "grants[0].name"},
+		{`{"grants":[{"kind":"user","name":"alice"}]}`, "grants[0].name"},
+		{`{"grants":[{"kind":"user","name":"bob","expires":"2020-01-01T00:00:00Z"}]}`, "grants[0].expires"},
+		{`{"grants":[{"kind":"user","name":"bob"},{"kind":"user","name":"bob"}]}`, "grants[1]"},
+	} {
+		if code, body := putJSON(t, access, bad.body); code != 400 || !strings.Contains(string(body), bad.field) {
+			t.Errorf("%s: %d %s, want 400 naming %s", bad.body, code, body, bad.field)
+		}
+	}
+}

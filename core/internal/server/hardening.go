@@ -304,6 +304,7 @@ var auditActions = map[string]string{
 	"POST /api/v1/projects/:project/services/:service/change/plan":   "",
 	"POST /api/v1/projects/:project/services/:service/rollback":      "services.rollback",
 	"PUT /api/v1/projects/:project/services/:service/lifecycle":      "services.lifecycle",
+	"PUT /api/v1/projects/:project/services/:service/access":         "services.access",
 	"POST /api/v1/admin/services/actions":                            "fleet.action",
 	"POST /api/v1/projects/:project/services/:service/rollback/plan": "",
 	"POST /api/v1/projects/:project/launch/plan":                     "",

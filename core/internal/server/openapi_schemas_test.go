@@ -41,6 +41,7 @@ var answerTypes = map[string]any{
 	"LifecycleView": LifecycleView{}, "ScheduleView": ScheduleView{}, "NoticeView": NoticeView{}, "LifecyclePolicy": LifecyclePolicy{},
 	"Notices": Notices{}, "ServiceNotice": ServiceNotice{}, "FleetList": FleetList{}, "FleetService": FleetService{},
 	"FleetActionResult": FleetActionResult{}, "FleetActionOutcome": FleetActionOutcome{}, "AccessView": AccessView{},
+	"AccessGrants": AccessGrants{}, "AccessGrant": AccessGrant{},
 }
 
 // requestTypes are the bodies the handlers read. A request's schema says which fields a
@@ -51,6 +52,7 @@ var requestTypes = map[string]any{
 	"S3ProfileInput": s3profile.Input{}, "QueryInput": documents.QueryInput{}, "LaunchRequest": action.Request{},
 	"ChangeRequest": action.ChangeRequest{}, "RollbackRequest": RollbackRequest{},
 	"LifecycleChange": LifecycleChange{}, "FleetActionRequest": FleetActionRequest{}, "FleetFilter": FleetFilter{},
+	"AccessGrantsInput": AccessGrantsInput{}, "AccessGrantInput": AccessGrantInput{},
 }
 
 // TestOpenAPISchemasMatchGoTypes fails when a schema of core/api/openapi.yaml and the Go type

@@ -277,6 +277,8 @@ func (s *Server) routes() {
 	services.POST("/:service/rollback/plan", s.planRollback, onboarded...)
 	services.POST("/:service/rollback", s.rollbackService, onboarded...)
 	services.PUT("/:service/lifecycle", s.setServiceLifecycle, onboarded...)
+	services.GET("/:service/access", s.serviceAccess, onboarded...)
+	services.PUT("/:service/access", s.setServiceAccess, onboarded...)
 	streams := append(onboarded, withoutNil(s.streamCap())...)
 	services.GET("/:service/logs", s.serviceLogs, streams...)
 	services.GET("/:service/events", s.serviceEvents, streams...)

@@ -904,6 +904,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project}/services/{service}/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who else may open the service's pages through the gateway (the owner only may ask). */
+        get: operations["serviceAccess"];
+        /** Replace who else may open the service's pages through the gateway: users, groups or projects, each until an optional expiry within a year. A grant taken away closes its holder's open connections within seconds, without restarting the service. The owner only; grants work on services of personal projects named after their user, and on shared services of group projects named after their group. */
+        put: operations["setServiceAccess"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project}/lifecycle": {
         parameters: {
             query?: never;
@@ -1835,6 +1853,33 @@ export interface components {
             bytesOut: number;
             openWebSockets: number;
         };
+        AccessGrants: {
+            grants: components["schemas"]["AccessGrant"][];
+        };
+        AccessGrant: {
+            /** @enum {string} */
+            kind: "user" | "group" | "project";
+            /** @description the user's or group's name, or the project's id */
+            name: string;
+            /** Format: date-time */
+            expires?: string;
+            by?: string;
+            /** Format: date-time */
+            created?: string;
+        };
+        AccessGrantsInput: {
+            grants: components["schemas"]["AccessGrantInput"][];
+        };
+        AccessGrantInput: {
+            /** @enum {string} */
+            kind: "user" | "group" | "project";
+            name: string;
+            /**
+             * Format: date-time
+             * @description until when; absent: until taken away
+             */
+            expires?: string;
+        };
     };
     responses: {
         /** @description An error. */
@@ -1978,6 +2023,10 @@ export type FleetActionRequest = components['schemas']['FleetActionRequest'];
 export type FleetActionResult = components['schemas']['FleetActionResult'];
 export type FleetActionOutcome = components['schemas']['FleetActionOutcome'];
 export type AccessView = components['schemas']['AccessView'];
+export type AccessGrants = components['schemas']['AccessGrants'];
+export type AccessGrant = components['schemas']['AccessGrant'];
+export type AccessGrantsInput = components['schemas']['AccessGrantsInput'];
+export type AccessGrantInput = components['schemas']['AccessGrantInput'];
 export type ResponseError = components['responses']['Error'];
 export type ParameterConfigName = components['parameters']['ConfigName'];
 export type ParameterService = components['parameters']['Service'];
@@ -3910,6 +3959,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceUpdated"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    serviceAccess: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The grants. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessGrants"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    setServiceAccess: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccessGrantsInput"];
+            };
+        };
+        responses: {
+            /** @description The grants now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessGrants"];
                 };
             };
             default: components["responses"]["Error"];
