@@ -89,9 +89,14 @@ func Decide(now time.Time, svc Service, p Policy, busyMillicores int64, leads Le
 		}
 		measured := !svc.Usage.Measured.IsZero() || !svc.Activity.Measured.IsZero()
 		busy := (!svc.Usage.Measured.IsZero() && svc.Usage.CPUMillicores > busyMillicores) || svc.Activity.Busy
-		if busy || st.LastActive.IsZero() || st.LastActive.Before(st.RunningSince) {
+		// A busy service's last use is written once per grain, not at every pass: a release's
+		// state is an API write, and a tenth of the idle time is well within its tolerance.
+		grain := min(5*time.Minute, p.IdleAfter(st)/10)
+		if (busy && now.Sub(st.LastActive) >= grain) || st.LastActive.IsZero() || st.LastActive.Before(st.RunningSince) {
 			st.LastActive = now
 			d.Set[keyLastActive] = formatTime(now)
+		} else if busy {
+			st.LastActive = now // for this decision; the stored one is fresh enough
 		}
 		if rel.Suspendable {
 			consider := func(s step) {

@@ -307,3 +307,20 @@ func TestUnansweringApplicationIsLeftAlone(t *testing.T) {
 		t.Error("still left alone after the back-off, or another release left alone")
 	}
 }
+
+func TestBusyServiceWritesItsLastUseSparingly(t *testing.T) {
+	w := newWorld(t, config.LifecyclePolicy{SuspendAfterIdle: time.Hour})
+	w.cpu = 400
+	writes := 0
+	for end := w.now.Add(time.Hour); w.now.Before(end); w.now = w.now.Add(time.Minute) {
+		if _, ok := w.tick().Set[keyLastActive]; ok {
+			writes++
+		}
+	}
+	if writes < 12 || writes > 13 {
+		t.Errorf("a busy service looked at every minute for an hour wrote its last use %d times, want once per 5 min", writes)
+	}
+	if got := ReadState(w.keys).LastActive; w.now.Sub(got) > 5*time.Minute {
+		t.Errorf("the last use kept is %v old", w.now.Sub(got))
+	}
+}
