@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { FormField } from "../../api/types";
 import { I18nProvider } from "../../i18n";
 import { fixture, fixtures } from "../../test/launchForms";
-import { errorsByPath, initialValues, isHidden, rangePairs, sections, type FieldErrors } from "./formModel";
+import { errorsByPath, initialValues, isHidden, launchValues, rangePairs, sections, type FieldErrors } from "./formModel";
 import { LaunchForm } from "./LaunchForm";
 import { getIn, setIn, type Values } from "./paths";
 
@@ -184,6 +184,32 @@ describe("hidden conditions", () => {
     expect(isHidden(dotted, values)).toBe(true);
     expect(isHidden({ ...dotted, hiddenWhen: { path: "s3", value: { enabled: false, endpoint: "x" } } }, values)).toBe(true);
     expect(isHidden({ path: "a", widget: "text", hidden: true }, {})).toBe(true);
+  });
+
+  it("leave out of a launch the platform's values the user left as they were", () => {
+    const root: FormField = {
+      path: "",
+      widget: "group",
+      fields: [
+        {
+          path: "ingress",
+          key: "ingress",
+          widget: "group",
+          fields: [
+            { path: "ingress.hostname", key: "hostname", widget: "text", value: "user-a-42-0.lab.example.org", hidden: true },
+            { path: "ingress.class", key: "class", widget: "text", value: "nginx", readonly: true },
+          ],
+        },
+        { path: "token", key: "token", widget: "text", value: "t0", hidden: true },
+        { path: "s3", key: "s3", widget: "group", fields: [{ path: "s3.endpoint", key: "endpoint", widget: "text", value: "x", hiddenWhen: { path: "s3.endpoint", value: "x" } }] },
+        { path: "cpu", key: "cpu", widget: "text", value: "1" },
+      ],
+    };
+    const initial = initialValues(root);
+    expect(launchValues(root, initial, initial)).toEqual({ ingress: {}, s3: { endpoint: "x" }, cpu: "1" });
+    // A platform's value the user changed (in the values' YAML) goes, for the server to refuse.
+    const changed = setIn(setIn(initial, ["token"], "mine"), ["cpu"], "2");
+    expect(launchValues(root, changed, initial)).toEqual({ ingress: {}, token: "mine", s3: { endpoint: "x" }, cpu: "2" });
   });
 
   it("drop a tab whose fields are all hidden", () => {

@@ -14,7 +14,7 @@ import { useDocumentTitle, useFeatures } from "../../instance";
 import { useProject } from "../../project";
 import { ChartIcon } from "../catalog/CatalogPage";
 import { VersionPicker } from "../catalog/ChartPage";
-import { errorsByPath, firstSectionWithErrors, initialValues, rangePairs, type FieldErrors } from "./formModel";
+import { errorsByPath, firstSectionWithErrors, initialValues, launchValues, rangePairs, type FieldErrors } from "./formModel";
 import { FormErrorSummary } from "./FormErrorSummary";
 import { diffValues, launchLinkQuery, launchLinkUrl, linkOverridePairs, readLinkParams, withParam } from "./launchLink";
 import { LaunchPolicy } from "./LaunchPolicy";
@@ -152,7 +152,7 @@ function LaunchEditor({
     version: data.form.version,
     name: friendlyName.trim() || chart,
     shared: data.allowSharing ? shared : undefined,
-    values,
+    values: launchValues(root, values, initial),
     s3: params.s3,
   });
 

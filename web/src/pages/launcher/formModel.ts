@@ -24,6 +24,26 @@ function fieldValue(f: FormField): unknown {
   return f.value === undefined ? undefined : structuredClone(f.value);
 }
 
+/**
+ * The values a launch sends: the form's, less those of the fields the platform sets (always
+ * hidden or read-only) that the user left as pre-filled. The server fills those in itself,
+ * some with what it draws anew for each launch (the random part of an Ingress's host name),
+ * which the form's copy would contradict; one the user did change still goes, to be refused.
+ */
+export function launchValues(root: FormField | undefined, values: Values, initial: Values): Values {
+  let out = values;
+  const visit = (f: FormField, at: Segment[]) => {
+    if (f.hidden || f.readonly) {
+      if (deepEqual(getIn(out, at), getIn(initial, at))) out = setIn(out, at, undefined);
+      return;
+    }
+    if (f.widget !== "group" || !f.fields) return;
+    for (const c of f.fields) if (c.key) visit(c, [...at, c.key]);
+  };
+  if (root?.fields) for (const c of root.fields) if (c.key) visit(c, [c.key]);
+  return out;
+}
+
 /** The value of a new item of a list: its defaults, field by field for an object. */
 export function newItem(items: FormField | undefined): unknown {
   if (!items) return "";
