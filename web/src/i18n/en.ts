@@ -269,6 +269,7 @@ export const en = {
   "service.address": "Address",
   "service.directUrls": "Direct addresses",
   "access.lastOpened": "Last opened {ago}",
+  "access.lastOpened.recent": "Last opened less than a minute ago",
   "access.connections.one": "{count} open connection",
   "access.connections.other": "{count} open connections",
   "service.workloads": "Workloads",

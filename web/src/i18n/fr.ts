@@ -268,6 +268,7 @@ export const fr: Messages = {
   "service.address": "Adresse",
   "service.directUrls": "Adresses directes",
   "access.lastOpened": "Dernière ouverture {ago}",
+  "access.lastOpened.recent": "Dernière ouverture il y a moins d’une minute",
   "access.connections.one": "{count} connexion ouverte",
   "access.connections.other": "{count} connexions ouvertes",
   "service.workloads": "Charges de travail",

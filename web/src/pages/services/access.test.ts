@@ -42,6 +42,12 @@ describe("the gateway's traffic in words", () => {
     expect(trafficSentences(a, now, words("fr"))[1]).toBe("1 connexion ouverte");
   });
 
+  it("says less than a minute rather than a count of seconds", () => {
+    const a = access({ lastRequest: new Date(now - 4_000).toISOString() });
+    expect(trafficSentences(a, now, words("en"))).toEqual(["Last opened less than a minute ago"]);
+    expect(trafficSentences(a, now, words("fr"))).toEqual(["Dernière ouverture il y a moins d’une minute"]);
+  });
+
   it("says nothing the gateway did not see", () => {
     expect(trafficSentences(access(), now, words("en"))).toEqual([]);
     expect(trafficSentences(undefined, now, words("en"))).toEqual([]);

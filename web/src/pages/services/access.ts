@@ -29,7 +29,11 @@ export function openTargets(s: Service): OpenTargets {
 export function trafficSentences(access: AccessView | undefined, now: number, w: Words): string[] {
   if (!access) return [];
   const out: string[] = [];
-  if (access.lastRequest) out.push(w.t("access.lastOpened", { ago: formatRelative(access.lastRequest, now, w) }));
+  if (access.lastRequest) {
+    // "now" or "3 seconds ago" would change under the reader's eyes.
+    const recent = now - new Date(access.lastRequest).getTime() < 60_000;
+    out.push(recent ? w.t("access.lastOpened.recent") : w.t("access.lastOpened", { ago: formatRelative(access.lastRequest, now, w) }));
+  }
   const open = access.openWebSockets;
   if (open > 0) out.push(w.t(isOne(w.lang, open) ? "access.connections.one" : "access.connections.other", { count: open }));
   return out;
