@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -136,10 +136,17 @@ let context;
 try {
   // As `make run` starts it (the Makefile's cluster_args), on the test environment's cluster,
   // for a local user of its own so that its namespace holds only what this run launches.
+  // Unlike make run, its region exposes services under a domain (config/default.yaml's region
+  // with a settings file): each launch gets an Ingress, which is where the service gateway finds
+  // a service's pods, and the chart's own address the portal lists as a direct one.
+  const settings = join(scratch, "region-settings.yaml");
+  writeFileSync(settings, "services:\n  expose:\n    domain: e2e.invalid\n");
+  const region = `{id: local, name: This machine, description: Services and files on the machine Basalt runs on., region: cluster, storage: files, secrets: secrets, settings: ${settings}, resources: {cpu_request: 100m, cpu_limit: 2000m, memory_request: 1Gi, memory_limit: 4Gi}}`;
   const local = await startBasalt("local", () => [
     "--set", "plugins.cluster.enabled=true",
     "--set", `plugins.cluster.config.kubeconfig=${testenv.KUBECONFIG}`,
     "--set", "auth.local.username=e2e",
+    "--set", `regions=[${region}]`,
     ...lifecycleFlags(), // a group project whose policy announces a suspension within seconds
   ]);
   const base = local.base;
@@ -319,6 +326,61 @@ try {
     assert.ok(text.includes("helm status"), "the service page's commands in the panel");
     await shot("07g-command-panel");
     await commands.getByRole("button", { name: /Commands/ }).click(); // closed again for the next captures
+  });
+
+  // The service gateway (core/internal/gateway): Open goes to the service's own host on
+  // localhost's apps domain, which Chromium resolves to the loopback itself; the browser is
+  // signed in there through the portal (a one-time ticket traded for the host's cookie).
+  await step("open the service through Basalt: its host on the apps domain, signed in through the portal", async () => {
+    const [svc] = await services();
+    const host = `${svc.id}--user-e2e.localhost:${new URL(base).port}`;
+    assert.equal(svc.access?.url, `http://${host}/`, "the service's address through Basalt");
+    await page.goto(`/my-services/${encodeURIComponent(svc.id)}`);
+    const open = page.getByRole("main").getByRole("link", { name: `Open http://${host}/`, exact: true });
+    assert.equal(await open.getAttribute("href"), `http://${host}/`);
+    // The chart's own address (its Ingress's host) stays listed, apart.
+    assert.equal(svc.urls.length, 1, JSON.stringify(svc.urls));
+    const panel = page.getByRole("tabpanel");
+    await panel.getByRole("heading", { name: "Direct addresses" }).waitFor();
+    assert.equal(await panel.getByRole("link", { name: svc.urls[0], exact: true }).getAttribute("href"), svc.urls[0]);
+    // The sign-in's responses, redirects included (not the portal's own requests meanwhile).
+    const hops = [];
+    const onResponse = (r) => {
+      const u = new URL(r.url());
+      if (u.host === host || u.pathname.startsWith("/api/v1/gateway/")) hops.push(`${r.status()} ${u.host}${u.pathname}`);
+    };
+    context.on("response", onResponse);
+    const [tab] = await Promise.all([context.waitForEvent("page"), open.click()]);
+    try {
+      await tab.waitForLoadState("load");
+      const portal = new URL(base).host;
+      // The portal signs the browser in, the host trades the ticket for its cookie and sends it
+      // on to the page asked for, which the gateway proxies.
+      const chain = [`302 ${portal}/api/v1/gateway/authorize`, `302 ${host}/_basalt/ticket`];
+      const at = hops.indexOf(chain[0]);
+      assert.ok(at >= 0 && hops[at + 1] === chain[1], `${chain.join(", then ")} in the hops: ${hops.join(", ")}`);
+      const landed = hops[at + 2] ?? "";
+      assert.ok(landed.endsWith(` ${host}/`), `then the service's page: ${hops.join(", ")}`);
+      const cookies = await context.cookies(`http://${host}/`);
+      assert.ok(cookies.some((c) => c.name === "basalt_app" && c.httpOnly), "the host's own session cookie");
+      assert.ok(!(await context.cookies(base)).some((c) => c.name === "basalt_app"), "not the portal's");
+      // No pod answers on the simulated cluster: the gateway says so in its own page. (Where
+      // the network answers for any address, as some sandboxes' do, that answer is shown
+      // instead, with Chromium's page for an empty error; the gateway still counted it.)
+      if (landed.startsWith("502 ")) {
+        assert.equal(new URL(tab.url()).host, host, tab.url());
+        assert.equal(await tab.title(), "This service is not answering");
+        await tab.screenshot({ path: join(shots, "07c3-service-not-answering.png") });
+      }
+      const after = (await services()).find((s) => s.id === svc.id);
+      assert.ok(after.access.requests >= 1 && after.access.lastRequest, `the gateway counted the request: ${JSON.stringify(after.access)}`);
+    } finally {
+      context.off("response", onResponse);
+      await tab.close();
+    }
+    await page.reload();
+    await page.getByRole("tabpanel").getByText(/^Last opened (less than a minute|\d+ minutes?) ago$/).waitFor();
+    await shot("07c2-service-opened");
   });
 
   await step("change the running service: a value changed, its difference reviewed and applied; history of 2 revisions; rolled back", async () => {
