@@ -98,14 +98,19 @@ describe("the launcher", () => {
     expect(screen.getByText(/StatefulSet\/jupyter-42: 0 of 1 ready/)).toBeTruthy();
   });
 
-  it("shows the address and the notes of a ready service", async () => {
-    const ready = service({ status: "deployed", ready: true, urls: ["https://nb.lab.example.org"], notes: "Your password is in the **Security** tab." });
+  /** Launches from the form; the service the server then reports is ready. */
+  async function launchUntilReady(ready: Service) {
     const m = api({ "GET /projects/:project/services/:service": { service: ready, values: {} } });
     const user = userEvent.setup();
     renderApp("/launcher/ide/jupyter", m.client);
     await screen.findByRole("tablist", { name: "Settings" });
     await user.click(screen.getByRole("button", { name: "Launch" }));
     expect(await screen.findByRole("heading", { name: "nb is ready" })).toBeTruthy();
+  }
+
+  it("shows the address and the notes of a ready service", async () => {
+    const ready = service({ status: "deployed", ready: true, urls: ["https://nb.lab.example.org"], notes: "Your password is in the **Security** tab." });
+    await launchUntilReady(ready);
     expect(screen.getByRole("link", { name: /nb\.lab\.example\.org/ }).getAttribute("href")).toBe("https://nb.lab.example.org");
     expect(await screen.findByText("Security")).toBeTruthy();
   });
@@ -118,12 +123,7 @@ describe("the launcher", () => {
       urls: ["https://nb.lab.example.org"],
       access: { url: gateway, requests: 0, bytesIn: 0, bytesOut: 0, openWebSockets: 0 },
     });
-    const m = api({ "GET /projects/:project/services/:service": { service: ready, values: {} } });
-    const user = userEvent.setup();
-    renderApp("/launcher/ide/jupyter", m.client);
-    await screen.findByRole("tablist", { name: "Settings" });
-    await user.click(screen.getByRole("button", { name: "Launch" }));
-    expect(await screen.findByRole("heading", { name: "nb is ready" })).toBeTruthy();
+    await launchUntilReady(ready);
     const open = screen.getByRole("link", { name: `Open ${gateway}` });
     expect(open.getAttribute("href")).toBe(gateway);
     expect(open.getAttribute("target")).toBe("_blank");
