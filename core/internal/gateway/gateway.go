@@ -97,7 +97,9 @@ func New(o Options) *Gateway {
 		},
 		// Answers of unknown length (event streams, terminals) are flushed as they come; the
 		// others through large buffers, as fast as a direct download.
-		Transport:  &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: false},
+		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second,
+			// A pod that does not answer is reported in seconds, not when the system gives up.
+			DialContext: (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext},
 		BufferPool: bufferPool{},
 	}
 	return g
@@ -320,6 +322,9 @@ func (g *Gateway) refuse(w http.ResponseWriter, err error) {
 		page(w, http.StatusBadGateway, "This service cannot be reached", "Try again in a moment.")
 	}
 }
+
+// Refuse answers a browser's sign-in that cannot go on with Basalt's page for it.
+func (g *Gateway) Refuse(w http.ResponseWriter, err error) { g.refuse(w, err) }
 
 // page answers with a short HTML page in Basalt's words.
 func page(w http.ResponseWriter, status int, title, text string) {

@@ -79,6 +79,12 @@ func (s *Server) gatewayAuthorize(c echo.Context) error {
 	if errors.Is(err, sdk.ErrUnauthenticated) && s.opts.Authn != nil && c.Request().Header.Get("Authorization") == "" {
 		return c.Redirect(http.StatusFound, "/auth/login?"+url.Values{"return_to": {c.Request().URL.RequestURI()}}.Encode())
 	}
+	// A browser that followed Open gets a page in Basalt's words, not the API's JSON.
+	if err != nil && !errors.Is(err, sdk.ErrInvalidArgument) && !errors.Is(err, sdk.ErrUnauthenticated) &&
+		strings.Contains(c.Request().Header.Get("Accept"), "text/html") {
+		s.gateway.Refuse(c.Response(), err)
+		return nil
+	}
 	return err
 }
 

@@ -378,3 +378,24 @@ func TestServiceAccessGrants(t *testing.T) {
 		}
 	}
 }
+
+// TestGatewaySignInRefusedInWords: a browser that follows Open to a paused service gets a
+// page saying so, an API client the error's JSON.
+func TestGatewaySignInRefusedInWords(t *testing.T) {
+	backend := appBackend(t)
+	defer backend.Close()
+	rig := newAppRig(t, backend, config.LifecyclePolicy{})
+	id := rig.launch(t, "jupyter", "")
+	if code, body := postJSON(t, rig.services+"/"+id+"/suspend", ""); code != 200 {
+		t.Fatalf("pause: %d %s", code, body)
+	}
+	authorize := rig.base + "/api/v1/gateway/authorize?host=" + url.QueryEscape(rig.host(id))
+	resp, body := do(t, http.MethodGet, authorize, nil, "Accept", "text/html,application/xhtml+xml")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "paused") {
+		t.Errorf("a browser opening a paused service: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	resp, body = do(t, http.MethodGet, authorize, nil)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(body), `"error"`) {
+		t.Errorf("an API client opening a paused service: %d %s", resp.StatusCode, body)
+	}
+}

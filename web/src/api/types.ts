@@ -1891,6 +1891,13 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
+        /** @description An error: a page in Basalt's words (text/html) to a browser (Accept text/html), the error's JSON (ErrorBody) to others. */
+        ErrorOrPage: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
     };
     parameters: {
         ConfigName: string;
@@ -2028,6 +2035,7 @@ export type AccessGrant = components['schemas']['AccessGrant'];
 export type AccessGrantsInput = components['schemas']['AccessGrantsInput'];
 export type AccessGrantInput = components['schemas']['AccessGrantInput'];
 export type ResponseError = components['responses']['Error'];
+export type ResponseErrorOrPage = components['responses']['ErrorOrPage'];
 export type ParameterConfigName = components['parameters']['ConfigName'];
 export type ParameterService = components['parameters']['Service'];
 export type ParameterSecretPath = components['parameters']['SecretPath'];
@@ -3907,6 +3915,9 @@ export interface operations {
                 };
                 content?: never;
             };
+            403: components["responses"]["ErrorOrPage"];
+            502: components["responses"]["ErrorOrPage"];
+            503: components["responses"]["ErrorOrPage"];
             default: components["responses"]["Error"];
         };
     };

@@ -19,6 +19,7 @@ const notice: ServiceNotice = {
   project: "project-data-team",
   service: "jupyter-1",
   friendlyName: "Team notebook",
+  maxKeepSeconds: 7 * DAY,
 };
 
 function api() {
