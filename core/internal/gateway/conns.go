@@ -52,8 +52,16 @@ func (cs *conns) list() []*openConn {
 }
 
 // Recheck decides anew, for each user and service with connections open, whether the user may
-// still use the service, and closes their connections when not.
+// still use the service, and closes their connections when not. Decisions long past are
+// dropped on the way, so that the cache holds what is in use.
 func (g *Gateway) Recheck(ctx context.Context) {
+	now := g.o.Now()
+	g.routes.Range(func(k, v any) bool {
+		if now.Sub(v.(*route).decided) > 10*routeTTL {
+			g.routes.Delete(k)
+		}
+		return true
+	})
 	verdicts := map[string]bool{}
 	for _, c := range g.conns.list() {
 		k := routeKeyOf(c.user, c.groups, c.region, c.project, c.service)

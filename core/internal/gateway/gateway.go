@@ -159,7 +159,7 @@ func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path st
 	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || len(path) > 2048 {
 		return "", sdk.InvalidFields("invalid path", sdk.FieldViolation{Field: "path", Rule: "a path on the service's host, starting with one /, at most 2048 characters"})
 	}
-	var lastErr error
+	var refused error
 	for _, region := range g.o.Regions {
 		g.forget(u.Username, u.Groups, region, project, service) // a sign-in sees grants given a moment ago
 		_, err := g.decide(ctx, u.Username, u.Groups, region, project, service)
@@ -169,12 +169,15 @@ func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path st
 				Path: path, Nonce: nonce(), Expires: now.Add(g.o.TicketTTL)})
 			return (&url.URL{Scheme: g.o.Apps.Scheme, Host: host, Path: ticketPath, RawQuery: url.Values{"t": {ticket}}.Encode()}).String(), nil
 		}
-		lastErr = err
+		// The region that has the service says why it cannot be opened; the others have none.
+		if refused == nil || !errors.Is(err, sdk.ErrNotFound) {
+			refused = err
+		}
 	}
-	if lastErr == nil {
-		lastErr = sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", service, project)
+	if refused == nil {
+		refused = sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", service, project)
 	}
-	return "", lastErr
+	return "", refused
 }
 
 func routeKeyOf(user string, groups []string, region, project, service string) string {
