@@ -3,7 +3,9 @@ package kubernetes
 import (
 	"context"
 	"sync"
+	"time"
 
+	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -67,6 +69,9 @@ func (c *cluster) ensureReleaseAccount(ctx context.Context, ns string) error {
 	if err := c.ensureRoleBinding(ctx, ns, releaseBinding, rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: name}); err != nil {
 		return err
 	}
+	if err := c.awaitReleaseAccess(ctx, ns, name); err != nil {
+		return err
+	}
 	c.releaseAccounts.mu.Lock()
 	if c.releaseAccounts.done == nil {
 		c.releaseAccounts.done = map[string]bool{}
@@ -78,3 +83,32 @@ func (c *cluster) ensureReleaseAccount(ctx context.Context, ns string) error {
 
 // releaseBinding names the RoleBinding that gives the release ServiceAccount its namespace.
 const releaseBinding = "basalt-release"
+
+// awaitReleaseAccess waits until the API server's authorizer has the release ServiceAccount's
+// new RoleBinding: right after it is made, a request of the account may still be refused for a
+// moment, and Helm's first read of a fresh namespace's releases failed so. The account asks
+// itself, as Helm would act.
+func (c *cluster) awaitReleaseAccess(ctx context.Context, ns, name string) error {
+	g, err := c.getterAs(rest.ImpersonationConfig{UserName: "system:serviceaccount:" + ns + ":" + name})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	for {
+		review, err := g.client.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authzv1.SelfSubjectAccessReview{
+			Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authzv1.ResourceAttributes{Namespace: ns, Verb: "list", Resource: "secrets"}},
+		}, metav1.CreateOptions{})
+		if err == nil && review.Status.Allowed {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = sdk.Errorf(sdk.ErrUnavailable, "the release identity of namespace %s is not allowed in yet", ns)
+			}
+			return kubeError("waiting for the release identity of namespace "+ns, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
