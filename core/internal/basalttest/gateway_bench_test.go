@@ -200,4 +200,3 @@ func residentMB(b *testing.B, pid int) float64 {
 	b.Fatal("no VmRSS")
 	return 0
 }
-
