@@ -148,11 +148,11 @@ func (p *prober) jupyterKernels(ctx context.Context, endpoint, token string) ([]
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("Jupyter answered %s", resp.Status)
+		return nil, fmt.Errorf("its kernels list answered %s", resp.Status)
 	}
 	var kernels []kernel
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&kernels); err != nil {
-		return nil, fmt.Errorf("Jupyter's kernels: %w", err)
+		return nil, fmt.Errorf("its kernels list: %w", err)
 	}
 	return kernels, nil
 }
