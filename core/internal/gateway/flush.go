@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/basalt-dev/basalt/core/internal/identity"
+	"github.com/basalt-dev/basalt/core/internal/lifecycle"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
@@ -71,9 +72,6 @@ func (g *Gateway) writeLastRequest(ctx context.Context, who *requester, region, 
 		return err
 	}
 	_, err = services.UpdateRelease(sc.Context(ctx), sdk.UpdateReleaseRequest{ReleaseRef: sdk.ReleaseRef{Name: service},
-		Lifecycle: map[string]string{lastRequestKey: at.UTC().Format(time.RFC3339)}})
+		Lifecycle: map[string]string{lifecycle.KeyLastRequest: at.UTC().Format(time.RFC3339)}})
 	return err
 }
-
-// lastRequestKey is the lifecycle state's key the engine reads (lifecycle.KeyLastRequest).
-const lastRequestKey = "lastRequest"

@@ -95,9 +95,6 @@ func parseTime(v string) time.Time {
 	return t
 }
 
-// FormatTime is how lifecycle keys hold times.
-func FormatTime(t time.Time) string { return formatTime(t) }
-
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""

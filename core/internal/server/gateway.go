@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/gateway"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/scope"
 	"github.com/basalt-dev/basalt/core/internal/shell"
 	"github.com/basalt-dev/basalt/sdk"
@@ -105,7 +106,7 @@ func (s *Server) accessOf(region, project string, r sdk.Release) *AccessView {
 		return nil
 	}
 	u := s.gateway.Meter().Of(region, project, r.Name)
-	return &AccessView{URL: s.gateway.Apps().URL(r.Name, project, "/"), LastRequest: timeOrNil(u.LastRequest), Requests: u.Requests,
+	return &AccessView{URL: s.gateway.Apps().URL(r.Name, project, "/"), LastRequest: httpapi.TimeOrNil(u.LastRequest), Requests: u.Requests,
 		BytesIn: u.BytesIn, BytesOut: u.BytesOut, OpenWebSockets: u.OpenWebSockets}
 }
 
@@ -164,7 +165,7 @@ const maxGrantValidity = 366 * 24 * time.Hour
 func grantsView(grants []sdk.Grant) AccessGrants {
 	out := AccessGrants{Grants: []AccessGrant{}}
 	for _, g := range grants {
-		out.Grants = append(out.Grants, AccessGrant{Kind: g.Kind, Name: g.Name, Expires: timeOrNil(g.Expires), By: g.By, Created: timeOrNil(g.Created)})
+		out.Grants = append(out.Grants, AccessGrant{Kind: g.Kind, Name: g.Name, Expires: httpapi.TimeOrNil(g.Expires), By: g.By, Created: httpapi.TimeOrNil(g.Created)})
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/authz"
+	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/launch/action"
 	"github.com/basalt-dev/basalt/core/internal/lifecycle"
 	"github.com/basalt-dev/basalt/core/internal/scope"
@@ -87,13 +88,6 @@ type NoticeView struct {
 
 func seconds(d time.Duration) int64 { return int64(d / time.Second) }
 
-func timeOrNil(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
 // policyView is a policy as the launcher and the service page show it, for an owner's state.
 func policyView(p lifecycle.Policy, st lifecycle.State) *LifecycleView {
 	if !p.Matched {
@@ -103,19 +97,12 @@ func policyView(p lifecycle.Policy, st lifecycle.State) *LifecycleView {
 		DeleteAfterSuspendedSeconds: seconds(p.DeleteAfterSuspended), MaxLifetimeSeconds: seconds(p.MaxLifetime), MaxKeepSeconds: seconds(p.MaxKeep),
 		OwnerChoseIdle: st.IdleAfter > 0 && p.MaxSuspendAfterIdle > 0}
 	if sch := p.Schedule; sch.SuspendAt != "" {
-		v.Schedule = &ScheduleView{SuspendAt: sch.SuspendAt, ResumeAt: sch.ResumeAt, Days: sdkNonNil(sch.Days), TimeZone: sch.TimeZone}
+		v.Schedule = &ScheduleView{SuspendAt: sch.SuspendAt, ResumeAt: sch.ResumeAt, Days: httpapi.NonNil(sch.Days), TimeZone: sch.TimeZone}
 		if v.Schedule.TimeZone == "" {
 			v.Schedule.TimeZone = "UTC"
 		}
 	}
 	return v
-}
-
-func sdkNonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // lifecycleOf is a service's lifecycle view; nil without an engine or a policy.
@@ -128,7 +115,7 @@ func (s *Server) lifecycleOf(regionID, projectID string, r sdk.Release) *Lifecyc
 	if v == nil {
 		return nil
 	}
-	v.LastActive, v.KeepUntil, v.SuspendedBy = timeOrNil(st.LastActive), timeOrNil(st.KeepUntil), st.SuspendedBy
+	v.LastActive, v.KeepUntil, v.SuspendedBy = httpapi.TimeOrNil(st.LastActive), httpapi.TimeOrNil(st.KeepUntil), st.SuspendedBy
 	if st.KeepUntil.Before(s.engine.Now()) {
 		v.KeepUntil = nil
 	}
