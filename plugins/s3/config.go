@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"cmp"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 // its defaults and bounds).
 type Config struct {
 	Endpoint          string             `json:"endpoint"`
+	ServiceEndpoint   string             `json:"serviceEndpoint"`
 	Region            string             `json:"region"`
 	PathStyle         bool               `json:"pathStyle"`
 	TLS               TLSConfig          `json:"tls"`
@@ -88,6 +90,8 @@ func parseConfig(raw []byte) (Config, error) {
 		return Config{}, err
 	}
 	cfg.Endpoint = strings.TrimSuffix(cfg.Endpoint, "/")
+	// Services may reach the store at another address than the plugin does (a pod network).
+	cfg.ServiceEndpoint = cmp.Or(strings.TrimSuffix(cfg.ServiceEndpoint, "/"), cfg.Endpoint)
 	switch {
 	case cfg.STS == nil && cfg.StaticCredentials == nil:
 		bad.Add("sts", "either sts or staticCredentials is required")

@@ -16,7 +16,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Endpoint != "http://127.0.0.1:9000" || cfg.Region != "us-east-1" || !cfg.PathStyle || cfg.STS.DurationSeconds != 3600 {
+	if cfg.Endpoint != "http://127.0.0.1:9000" || cfg.ServiceEndpoint != cfg.Endpoint || cfg.Region != "us-east-1" || !cfg.PathStyle || cfg.STS.DurationSeconds != 3600 {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	h, err := cfg.userHome("alice")
@@ -28,12 +28,23 @@ func TestParseConfigDefaults(t *testing.T) {
 	}
 }
 
+func TestParseConfigServiceEndpoint(t *testing.T) {
+	cfg, err := parseConfig([]byte(`{"endpoint": "http://127.0.0.1:9000", "serviceEndpoint": "http://10.88.0.1:9000/", "sts": {}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Endpoint != "http://127.0.0.1:9000" || cfg.ServiceEndpoint != "http://10.88.0.1:9000" {
+		t.Errorf("endpoint %q, serviceEndpoint %q", cfg.Endpoint, cfg.ServiceEndpoint)
+	}
+}
+
 func TestParseConfigErrorsNameFields(t *testing.T) {
 	for _, tc := range []struct {
 		config string
 		fields []string
 	}{
 		{`{"endpoint": "minio:9000", "sts": {}}`, []string{"endpoint"}},
+		{`{"endpoint": "http://m", "serviceEndpoint": "http://10.0.0.1:9000/data", "sts": {}}`, []string{"serviceEndpoint"}},
 		{`{"endpoint": "http://m"}`, []string{"sts"}},
 		{`{"endpoint": "http://m", "sts": {}, "staticCredentials": {"accessKeyID": "a", "secretAccessKey": "b"}}`, []string{"staticCredentials"}},
 		{`{"endpoint": "http://m", "sts": {"durationSeconds": 60, "roles": [{"roleARN": "r", "claimName": "groups", "includedClaimPattern": "("}]}}`,

@@ -77,7 +77,7 @@ func (s *Store) newState(_ context.Context, raw []byte) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("configured", "endpoint", cfg.Endpoint, "region", cfg.Region, "sts", cfg.STS != nil, "bucketMode", cfg.WorkingDirectory.BucketMode)
+	s.log.Info("configured", "endpoint", cfg.Endpoint, "serviceEndpoint", cfg.ServiceEndpoint, "region", cfg.Region, "sts", cfg.STS != nil, "bucketMode", cfg.WorkingDirectory.BucketMode)
 	return &state{cfg: cfg, sessions: ss}, nil
 }
 
@@ -142,7 +142,7 @@ func (s *Store) Home(_ context.Context, req sdk.HomeRequest) (sdk.HomeResponse, 
 
 // Credentials hands out a fresh session of the caller's for a service to use: STS keys of
 // the requested duration (at most sts.durationSeconds), or the static keys when the
-// configuration allows sharing them.
+// configuration allows sharing them, with the store's address as services reach it.
 func (s *Store) Credentials(ctx context.Context, req sdk.CredentialsRequest) (sdk.CredentialsResponse, error) {
 	st, err := s.Live()
 	if err != nil {
@@ -164,7 +164,7 @@ func (s *Store) Credentials(ctx context.Context, req sdk.CredentialsRequest) (sd
 		SecretAccessKey: sess.keys.SecretAccessKey,
 		SessionToken:    sess.keys.SessionToken,
 		Expiration:      sess.keys.Expiration,
-		Endpoint:        st.cfg.Endpoint,
+		Endpoint:        st.cfg.ServiceEndpoint,
 		Region:          st.cfg.Region,
 		PathStyle:       st.cfg.PathStyle,
 		DefaultBucket:   h.Bucket,

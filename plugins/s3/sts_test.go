@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
@@ -360,6 +361,53 @@ func TestCancelledUpload(t *testing.T) {
 			}
 			if _, err := rootClient.StatObject(context.Background(), ref.Bucket, ref.Key, minio.StatObjectOptions{}); minio.ToErrorResponse(err).Code != "NoSuchKey" {
 				t.Errorf("Stat of the cancelled object: %v, want NoSuchKey", err)
+			}
+		})
+	}
+}
+
+// TestServiceEndpoint: services get the store's address as they reach it (serviceEndpoint),
+// and the keys handed with it work there.
+func TestServiceEndpoint(t *testing.T) {
+	env := needEnv(t)
+	// The same MinIO under another name, as a pod would reach it at the bridge's address.
+	serviceEndpoint := strings.Replace(env.S3Endpoint, "127.0.0.1", "localhost", 1)
+	if serviceEndpoint == env.S3Endpoint {
+		t.Fatalf("the test environment's S3 endpoint %s is not on 127.0.0.1", env.S3Endpoint)
+	}
+	ctx := t.Context()
+	for name, cfg := range map[string]map[string]any{"sts": stsConfig(env), "static": staticConfig(env)} {
+		t.Run(name, func(t *testing.T) {
+			cfg["serviceEndpoint"] = serviceEndpoint + "/"
+			s := spawn(t, cfg)
+			alice := caller(t, env, "alice")
+			resp, err := s.Credentials(ctx, sdk.CredentialsRequest{Caller: alice, Project: sdk.Project{ID: "user-alice"}})
+			if err != nil {
+				t.Fatalf("Credentials: %v", err)
+			}
+			if resp.Endpoint != serviceEndpoint {
+				t.Fatalf("Credentials: endpoint %q, want the service endpoint %q", resp.Endpoint, serviceEndpoint)
+			}
+			// What a service does with them: write its home at the endpoint it was given.
+			mc, err := minio.New(strings.TrimPrefix(resp.Endpoint, "http://"), &minio.Options{
+				Creds:        credentials.NewStaticV4(resp.AccessKeyID, resp.SecretAccessKey, resp.SessionToken),
+				Region:       resp.Region,
+				BucketLookup: minio.BucketLookupPath,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := uniqueKey("service-endpoint-") + "f"
+			if _, err := mc.PutObject(ctx, resp.DefaultBucket, key, strings.NewReader("from a service"), 14, minio.PutObjectOptions{}); err != nil {
+				t.Fatalf("writing %s/%s at %s: %v", resp.DefaultBucket, key, resp.Endpoint, err)
+			}
+			t.Cleanup(func() {
+				_ = mc.RemoveObject(context.Background(), resp.DefaultBucket, key, minio.RemoveObjectOptions{})
+			})
+			// The plugin, at its own endpoint, sees what the service wrote.
+			st, err := s.Stat(ctx, sdk.StatObjectRequest{Caller: alice, Object: sdk.ObjectRef{Bucket: resp.DefaultBucket, Key: key}})
+			if err != nil || st.Object.Size != 14 {
+				t.Errorf("Stat through the plugin: %+v, %v", st, err)
 			}
 		})
 	}
