@@ -313,6 +313,11 @@ type Release struct {
 	Started      time.Time
 	Suspendable  bool
 	Suspended    bool
+	// Simulated says that every pod of the release that is scheduled runs on a simulated
+	// node (a kwok node of a test cluster), where pods turn ready but nothing runs: there is
+	// nothing to open. False while no pod is scheduled (a paused release) and where the
+	// region cannot tell.
+	Simulated bool
 }
 
 // Ready reports whether every workload of the release has all its replicas ready.

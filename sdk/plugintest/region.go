@@ -41,6 +41,10 @@ type RegionSetup struct {
 	SecretValues []byte
 	// ReadyTimeout bounds the wait for a release to be ready; 0 means two minutes.
 	ReadyTimeout time.Duration
+	// Simulated says where the region runs the setup's chart: on simulated nodes only (a
+	// test cluster's kwok nodes, Values pinning the chart there), or on real ones. The kit
+	// expects a ready release to report it, and a paused one, which has no pod, never to.
+	Simulated bool
 }
 
 // TestRegion runs the region conformance kit. setup is called once per subtest.
@@ -54,6 +58,7 @@ func TestRegion(t *testing.T, setup func(t *testing.T) RegionSetup) {
 	run("InstallInvalid", testRegionInstallInvalid)
 	run("Ready", testRegionReady)
 	run("SuspendResume", testRegionSuspendResume)
+	run("Simulated", testRegionSimulated)
 	run("UpdateRelease", testRegionUpdate)
 	run("Lifecycle", testRegionLifecycle)
 	run("Fleet", testRegionFleet)
@@ -181,7 +186,7 @@ func (k *regionKit) waitFor(t *testing.T, name, what string, cond func(sdk.Relea
 			t.Fatalf("release %s failed while waiting until %s: %s", name, what, rel.Reason)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("release %s not %s after %v: status %s, workloads %+v", name, what, k.timeout, rel.Status, rel.Workloads)
+			t.Fatalf("release %s not %s after %v: status %s, workloads %+v, simulated %v", name, what, k.timeout, rel.Status, rel.Workloads, rel.Simulated)
 		}
 		time.Sleep(delay)
 		delay = min(2*delay, 2*time.Second)
@@ -309,6 +314,19 @@ func testRegionReady(t *testing.T, k *regionKit) {
 	if rel.Started.IsZero() || rel.Suspended {
 		t.Errorf("ready release: started %v, suspended %v", rel.Started, rel.Suspended)
 	}
+}
+
+func testRegionSimulated(t *testing.T, k *regionKit) {
+	name := k.installed(t)
+	where := "ready on real nodes"
+	if k.setup.Simulated {
+		where = "ready on simulated nodes"
+	}
+	k.waitFor(t, name, where, func(r sdk.Release) bool { return r.Ready() && r.Simulated == k.setup.Simulated })
+	if _, err := k.r.Suspend(k.ctx, sdk.SuspendRequest{ReleaseRef: k.ref(name)}); err != nil {
+		t.Fatalf("Suspend: %v", err)
+	}
+	k.waitFor(t, name, "suspended, not simulated", func(r sdk.Release) bool { return r.Suspended && !r.Simulated })
 }
 
 func testRegionSuspendResume(t *testing.T, k *regionKit) {

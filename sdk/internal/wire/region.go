@@ -37,6 +37,7 @@ func toRelease(r sdk.Release) *pb.Release {
 			return &pb.WorkloadHealth{Kind: w.Kind, Name: w.Name, Desired: int32(w.Desired), Ready: int32(w.Ready)}
 		}),
 		Urls: r.URLs, Notes: r.Notes, Started: toTimestamp(r.Started), Suspendable: r.Suspendable, Suspended: r.Suspended,
+		Simulated: r.Simulated,
 	}
 }
 
@@ -48,6 +49,7 @@ func fromRelease(r *pb.Release) sdk.Release {
 			return sdk.WorkloadHealth{Kind: w.GetKind(), Name: w.GetName(), Desired: int(w.GetDesired()), Ready: int(w.GetReady())}
 		}),
 		URLs: r.GetUrls(), Notes: r.GetNotes(), Started: fromTimestamp(r.GetStarted()), Suspendable: r.GetSuspendable(), Suspended: r.GetSuspended(),
+		Simulated: r.GetSimulated(),
 	}
 }
 

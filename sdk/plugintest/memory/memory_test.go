@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -96,14 +97,23 @@ func regionArchiveOf(t *testing.T, version string) []byte {
 }
 
 func TestRegionConformance(t *testing.T) {
-	plugintest.TestRegion(t, func(t *testing.T) plugintest.RegionSetup {
-		return plugintest.RegionSetup{
-			Region: memory.NewRegion(), Caller: alice, Archive: regionArchive(t), OtherArchive: regionArchiveOf(t, "1.1.0"),
-			Values:       []byte(`{"service":{"image":"jupyter/custom"},"resources":{"cpu":"1"}}`),
-			SecretValues: []byte(`{"security":{"password":"","token":""}}`),
-			ReadyTimeout: 5 * time.Second,
-		}
-	})
+	for _, simulated := range []bool{false, true} {
+		t.Run(fmt.Sprintf("simulated=%v", simulated), func(t *testing.T) {
+			plugintest.TestRegion(t, func(t *testing.T) plugintest.RegionSetup {
+				r := memory.NewRegion()
+				if _, err := r.Configure(t.Context(), sdk.ConfigureRequest{Config: fmt.Appendf(nil, `{"simulated": %v}`, simulated)}); err != nil {
+					t.Fatal(err)
+				}
+				return plugintest.RegionSetup{
+					Region: r, Caller: alice, Archive: regionArchive(t), OtherArchive: regionArchiveOf(t, "1.1.0"),
+					Values:       []byte(`{"service":{"image":"jupyter/custom"},"resources":{"cpu":"1"}}`),
+					SecretValues: []byte(`{"security":{"password":"","token":""}}`),
+					ReadyTimeout: 5 * time.Second,
+					Simulated:    simulated,
+				}
+			})
+		})
+	}
 }
 
 func TestPresignedURLs(t *testing.T) {

@@ -24,11 +24,13 @@ import (
 // soon as it is installed; its logs and events are what happened to it. Following logs or
 // events waits for new ones until the call is cancelled or the release is uninstalled. Every
 // install, upgrade, suspend, resume and rollback is a revision of its history, as with Helm;
-// values under secret-looking keys are masked as the Kubernetes region masks them.
+// values under secret-looking keys are masked as the Kubernetes region masks them. Configured
+// with simulated, its releases say they run on simulated nodes while they are not paused.
 type Region struct {
 	mu         sync.Mutex
 	namespaces map[string]*namespace
 	quota      map[string]string
+	simulated  bool
 }
 
 type namespace struct {
@@ -38,6 +40,7 @@ type namespace struct {
 
 type release struct {
 	rel      sdk.Release
+	onFakes  bool // its pod lands on a simulated node: Simulated while it runs
 	values   map[string]any
 	logs     []sdk.LogLine
 	events   []sdk.Event
@@ -78,6 +81,10 @@ const regionSchema = `{
       "type": "object",
       "description": "The ResourceQuota every project gets, as Kubernetes resource names and quantities.",
       "additionalProperties": {"type": "string"}
+    },
+    "simulated": {
+      "type": "boolean",
+      "description": "Releases installed from now on say that they run on simulated nodes (Simulated), as a Kubernetes region's kwok nodes would, until paused."
     }
   },
   "additionalProperties": false
@@ -89,11 +96,15 @@ func (r *Region) ConfigSchema(context.Context, sdk.ConfigSchemaRequest) (sdk.Con
 
 func (r *Region) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.ConfigureResponse, error) {
 	var cfg struct {
-		Quota map[string]string `json:"quota"`
+		Quota     map[string]string `json:"quota"`
+		Simulated bool              `json:"simulated"`
 	}
 	if err := decodeConfig(req.Config, &cfg); err != nil {
 		return sdk.ConfigureResponse{}, err
 	}
+	r.mu.Lock()
+	r.simulated = cfg.Simulated
+	r.mu.Unlock()
 	if cfg.Quota != nil {
 		r.mu.Lock()
 		r.quota = cfg.Quota
@@ -239,7 +250,7 @@ func (r *Region) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	case rel != nil && !req.Upgrade:
 		return sdk.InstallResponse{}, sdk.Errorf(sdk.ErrAlreadyExists, "release %q already exists", req.ReleaseName)
 	case rel == nil:
-		rel = &release{changed: make(chan struct{}), gone: make(chan struct{})}
+		rel = &release{changed: make(chan struct{}), gone: make(chan struct{}), onFakes: r.simulated}
 		rel.rel = sdk.Release{Name: req.ReleaseName, Namespace: req.Project.ID, Started: now}
 	case req.DryRun:
 		// A dry run works on a copy: the release and its history stay as they are.
@@ -335,6 +346,7 @@ func (rel *release) setSuspended(suspended bool) {
 		rel.rel.Status = sdk.StatusSuspended
 	}
 	rel.rel.Suspended = suspended
+	rel.rel.Simulated = rel.onFakes && !suspended // a paused release has no pod anywhere
 	rel.rel.Workloads = []sdk.WorkloadHealth{{Kind: "Deployment", Name: rel.rel.Name, Desired: replicas, Ready: replicas}}
 }
 

@@ -1137,22 +1137,24 @@ func (x *WorkloadHealth) GetReady() int32 {
 }
 
 type Release struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Namespace     string                 `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
-	Chart         string                 `protobuf:"bytes,3,opt,name=chart,proto3" json:"chart,omitempty"`
-	ChartVersion  string                 `protobuf:"bytes,4,opt,name=chart_version,json=chartVersion,proto3" json:"chart_version,omitempty"`
-	AppVersion    string                 `protobuf:"bytes,5,opt,name=app_version,json=appVersion,proto3" json:"app_version,omitempty"`
-	Revision      int32                  `protobuf:"varint,6,opt,name=revision,proto3" json:"revision,omitempty"`
-	Status        string                 `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
-	Reason        string                 `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
-	Metadata      *ReleaseMetadata       `protobuf:"bytes,9,opt,name=metadata,proto3" json:"metadata,omitempty"`
-	Workloads     []*WorkloadHealth      `protobuf:"bytes,10,rep,name=workloads,proto3" json:"workloads,omitempty"`
-	Urls          []string               `protobuf:"bytes,11,rep,name=urls,proto3" json:"urls,omitempty"`
-	Notes         string                 `protobuf:"bytes,12,opt,name=notes,proto3" json:"notes,omitempty"`
-	Started       *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=started,proto3" json:"started,omitempty"`
-	Suspendable   bool                   `protobuf:"varint,14,opt,name=suspendable,proto3" json:"suspendable,omitempty"`
-	Suspended     bool                   `protobuf:"varint,15,opt,name=suspended,proto3" json:"suspended,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Name         string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Namespace    string                 `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Chart        string                 `protobuf:"bytes,3,opt,name=chart,proto3" json:"chart,omitempty"`
+	ChartVersion string                 `protobuf:"bytes,4,opt,name=chart_version,json=chartVersion,proto3" json:"chart_version,omitempty"`
+	AppVersion   string                 `protobuf:"bytes,5,opt,name=app_version,json=appVersion,proto3" json:"app_version,omitempty"`
+	Revision     int32                  `protobuf:"varint,6,opt,name=revision,proto3" json:"revision,omitempty"`
+	Status       string                 `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	Reason       string                 `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
+	Metadata     *ReleaseMetadata       `protobuf:"bytes,9,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	Workloads    []*WorkloadHealth      `protobuf:"bytes,10,rep,name=workloads,proto3" json:"workloads,omitempty"`
+	Urls         []string               `protobuf:"bytes,11,rep,name=urls,proto3" json:"urls,omitempty"`
+	Notes        string                 `protobuf:"bytes,12,opt,name=notes,proto3" json:"notes,omitempty"`
+	Started      *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=started,proto3" json:"started,omitempty"`
+	Suspendable  bool                   `protobuf:"varint,14,opt,name=suspendable,proto3" json:"suspendable,omitempty"`
+	Suspended    bool                   `protobuf:"varint,15,opt,name=suspended,proto3" json:"suspended,omitempty"`
+	// Every scheduled pod of the release runs on a simulated node (kwok's): nothing runs.
+	Simulated     bool `protobuf:"varint,16,opt,name=simulated,proto3" json:"simulated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1288,6 +1290,13 @@ func (x *Release) GetSuspendable() bool {
 func (x *Release) GetSuspended() bool {
 	if x != nil {
 		return x.Suspended
+	}
+	return false
+}
+
+func (x *Release) GetSimulated() bool {
+	if x != nil {
+		return x.Simulated
 	}
 	return false
 }
@@ -2326,7 +2335,7 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
 	"\adesired\x18\x03 \x01(\x05R\adesired\x12\x14\n" +
-	"\x05ready\x18\x04 \x01(\x05R\x05ready\"\x82\x04\n" +
+	"\x05ready\x18\x04 \x01(\x05R\x05ready\"\xa0\x04\n" +
 	"\aRelease\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x14\n" +
@@ -2344,7 +2353,8 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x05notes\x18\f \x01(\tR\x05notes\x124\n" +
 	"\astarted\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\astarted\x12 \n" +
 	"\vsuspendable\x18\x0e \x01(\bR\vsuspendable\x12\x1c\n" +
-	"\tsuspended\x18\x0f \x01(\bR\tsuspended\"\xa4\x01\n" +
+	"\tsuspended\x18\x0f \x01(\bR\tsuspended\x12\x1c\n" +
+	"\tsimulated\x18\x10 \x01(\bR\tsimulated\"\xa4\x01\n" +
 	"\vLogsRequest\x12.\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.basalt.region.v1.ReleaseRefR\x03ref\x12\x10\n" +
 	"\x03pod\x18\x02 \x01(\tR\x03pod\x12\x1c\n" +
