@@ -64,6 +64,8 @@ type cluster struct {
 	self *rbacv1.Subject
 	// usage reads what pods use, for Fleet.
 	usage *podUsage
+	// nodes tells the simulated nodes (nil when none are marked).
+	nodes *simulatedNodes
 	// unreadable holds the namespaces Fleet left out, so that it warns once about each.
 	unreadable sync.Map
 }
@@ -100,6 +102,10 @@ func newCluster(s *settings, log *slog.Logger) (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	nodes, err := newSimulatedNodes(cfg, s.SimulatedNodeAnnotation, log)
+	if err != nil {
+		return nil, err
+	}
 	disco := memory.NewMemCacheClient(client.Discovery())
 	c := &cluster{
 		log: log, s: s, base: cfg, client: client, disco: disco, loader: loader,
@@ -107,6 +113,7 @@ func newCluster(s *settings, log *slog.Logger) (*cluster, error) {
 		helm:    map[helmKey]*action.Configuration{},
 		getters: map[string]*restGetter{},
 		usage:   usage,
+		nodes:   nodes,
 	}
 	c.spaces = newSpaces(c)
 	return c, nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/basalt-dev/basalt/sdk/configschema"
 )
@@ -36,6 +37,9 @@ type Config struct {
 	// because it slows every install (docs/configuration.md); without it the API server still
 	// refuses invalid objects and drops unknown fields with a warning.
 	ValidateManifests bool `json:"validateManifests"`
+	// SimulatedNodeAnnotation (name=value) marks the nodes where nothing really runs;
+	// "" reads no node.
+	SimulatedNodeAnnotation string `json:"simulatedNodeAnnotation"`
 }
 
 type NamespacesConfig struct {
@@ -165,6 +169,12 @@ func parseConfig(raw []byte) (*settings, error) {
 	}
 	if s.HistoryMax == 1 {
 		bad.Add("historyMax", "must be 0 (keep all) or at least 2")
+	}
+	if a := s.SimulatedNodeAnnotation; a != "" {
+		name, _, ok := strings.Cut(a, "=")
+		if !ok || len(validation.IsQualifiedName(name)) > 0 {
+			bad.Add("simulatedNodeAnnotation", "must be an annotation's name, = and its value (e.g. "+DefaultSimulatedNodeAnnotation+"), or empty")
+		}
 	}
 	if err := bad.Err("invalid kubernetes region configuration"); err != nil {
 		return nil, err

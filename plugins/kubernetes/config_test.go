@@ -58,6 +58,11 @@ func TestSchemaAcceptsWhatConfigureAccepts(t *testing.T) {
 		{`{"historyMax": 1}`, false},
 		{`{"access": {"authenticationMode": "tokenPassthrough"}}`, false},
 		{`{"defaultTimeout": "ten minutes"}`, false},
+		{`{"simulatedNodeAnnotation": ""}`, true},
+		{`{"simulatedNodeAnnotation": "example.org/simulated=yes"}`, true},
+		{`{"simulatedNodeAnnotation": "kwok.x-k8s.io/node"}`, false},
+		{`{"simulatedNodeAnnotation": "=fake"}`, false},
+		{`{"simulatedNodeAnnotation": "Not A Name=fake"}`, false},
 	} {
 		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(tc.config))
 		if err != nil {

@@ -38,6 +38,7 @@ type connection struct {
 // Close stops the caches of a connection a new configuration replaced.
 func (c *connection) Close() error {
 	c.cluster.spaces.close()
+	c.cluster.nodes.close()
 	return nil
 }
 

@@ -119,9 +119,11 @@ func TestConformance(t *testing.T) {
 	plugintest.TestRegion(t, func(t *testing.T) plugintest.RegionSetup {
 		return plugintest.RegionSetup{
 			Region: p, Caller: caller, Archive: archive, OtherArchive: other,
-			Values:       []byte(`{"global":{"suspend":false},"resources":{"requests":{"cpu":"100m","memory":"256Mi"}}}`),
+			// On the kwok nodes, whatever else the cluster runs.
+			Values:       []byte(onKwok),
 			SecretValues: []byte(`{"security":{"password":""}}`),
 			ReadyTimeout: 90 * time.Second,
+			Simulated:    true,
 		}
 	})
 }

@@ -162,6 +162,7 @@ func (inf *informersOf) view(ns string, d *decodedRelease, md sdk.ReleaseMetadat
 	for _, w := range d.sum.workloads {
 		out.Workloads = append(out.Workloads, inf.health(ns, w))
 	}
+	out.Simulated = inf.simulated(rel.Name)
 	return out
 }
 

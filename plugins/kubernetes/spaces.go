@@ -102,6 +102,10 @@ type informersOf struct {
 	deployments appslisters.DeploymentLister
 	statefuls   appslisters.StatefulSetLister
 	daemons     appslisters.DaemonSetLister
+	// pods are the namespace's pods by release, slimmed to their nodes, and nodes tells the
+	// simulated ones; both nil when no annotation marks simulated nodes.
+	pods  cache.SharedIndexInformer
+	nodes *simulatedNodes
 }
 
 const byRelease = "release"
@@ -142,6 +146,9 @@ func (sp *space) ready(ctx context.Context) (*informersOf, error) {
 		return nil, inf.err
 	}
 	sp.awaitWrites(ctx, inf)
+	if inf.nodes != nil {
+		inf.nodes.ensure(ctx)
+	}
 	return inf, nil
 }
 
@@ -179,7 +186,17 @@ func (sp *space) start() *informersOf {
 	inf.deployments = apps.Deployments().Lister()
 	inf.statefuls = apps.StatefulSets().Lister()
 	inf.daemons = apps.DaemonSets().Lister()
-	for _, i := range []cache.SharedIndexInformer{apps.Deployments().Informer(), apps.StatefulSets().Informer(), apps.DaemonSets().Informer()} {
+	watched := []cache.SharedIndexInformer{apps.Deployments().Informer(), apps.StatefulSets().Informer(), apps.DaemonSets().Informer()}
+	if sp.c.nodes != nil {
+		inf.nodes = sp.c.nodes
+		inf.pods = factory.Core().V1().Pods().Informer()
+		_ = inf.pods.SetTransform(slimPod)
+		_ = inf.pods.AddIndexers(cache.Indexers{byRelease: func(obj any) ([]string, error) {
+			return []string{obj.(*corev1.Pod).Labels[instanceLabel]}, nil
+		}})
+		watched = append(watched, inf.pods)
+	}
+	for _, i := range watched {
 		_ = i.SetWatchErrorHandlerWithContext(onError)
 	}
 	go inf.releases.Run(ctx.Done())
