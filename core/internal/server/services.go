@@ -43,6 +43,9 @@ type ServiceView struct {
 	RunningFor   string         `json:"runningFor,omitempty"`
 	Suspendable  bool           `json:"suspendable"`
 	Suspended    bool           `json:"suspended"`
+	// Simulated: the service's pods run on simulated nodes, where nothing runs (a sandbox's
+	// kwok nodes); it has nothing to open.
+	Simulated bool `json:"simulated"`
 	// Lifecycle is what the lifecycle engine does with the service; absent without an
 	// engine or a policy for it.
 	Lifecycle *LifecycleView `json:"lifecycle,omitempty"`
@@ -64,7 +67,7 @@ func serviceView(r sdk.Release, now time.Time) ServiceView {
 		ID: r.Name, FriendlyName: r.Metadata.FriendlyName, Catalog: r.Metadata.Catalog, Chart: r.Chart,
 		Version: r.ChartVersion, AppVersion: r.AppVersion, Status: r.Status, Reason: r.Reason, Ready: r.Ready(),
 		Workloads: []WorkloadView{}, URLs: r.URLs, Notes: r.Notes, Owner: r.Metadata.Owner, Shared: r.Metadata.Shared,
-		Suspendable: r.Suspendable, Suspended: r.Suspended,
+		Suspendable: r.Suspendable, Suspended: r.Suspended, Simulated: r.Simulated,
 	}
 	if v.FriendlyName == "" {
 		v.FriendlyName = r.Chart

@@ -142,6 +142,55 @@ func TestServicesLifecycle(t *testing.T) {
 	}
 }
 
+// TestSimulatedServices: a service whose pods run on simulated nodes says so in the list and
+// on its page, until it is paused (no pod at all); another region's services do not.
+func TestSimulatedServices(t *testing.T) {
+	base, host := startHost(t, map[string]config.Plugin{"k8s": {Kind: "region", Path: testplugin.Memory(t), Args: []string{"region"},
+		Config: map[string]any{"simulated": true}}}, "auth.local.username=alice")
+	region, _ := host.Region("k8s")
+	services := base + "/api/v1/projects/user-alice/services"
+	serviceIDs(t, services) // onboards the project
+	install(t, region, "alice", nil, sdk.Project{ID: "user-alice"}, "jupyter-1", false)
+
+	simulated := func(url string) any {
+		t.Helper()
+		var body struct {
+			Services []map[string]any
+			Service  map[string]any
+		}
+		if code := getJSON(t, url, &body); code != 200 {
+			t.Fatalf("%s: %d", url, code)
+		}
+		if body.Service != nil {
+			return body.Service["simulated"]
+		}
+		if len(body.Services) != 1 {
+			t.Fatalf("%s: %d services, want 1", url, len(body.Services))
+		}
+		return body.Services[0]["simulated"]
+	}
+	if got := simulated(services); got != true {
+		t.Errorf("listed: simulated %v, want true", got)
+	}
+	if got := simulated(services + "/jupyter-1"); got != true {
+		t.Errorf("service page: simulated %v, want true", got)
+	}
+	if resp, body := do(t, http.MethodPost, services+"/jupyter-1/suspend", nil); resp.StatusCode != 200 {
+		t.Fatalf("suspend: %d %s", resp.StatusCode, body)
+	}
+	if got := simulated(services + "/jupyter-1"); got != false {
+		t.Errorf("paused: simulated %v, want false", got)
+	}
+
+	realBase, realRegion := servicesServer(t, "alice", "[]")
+	realServices := realBase + "/projects/user-alice/services"
+	serviceIDs(t, realServices)
+	install(t, realRegion, "alice", nil, sdk.Project{ID: "user-alice"}, "jupyter-2", false)
+	if got := simulated(realServices); got != false {
+		t.Errorf("a service of a region without simulated nodes: simulated %v, want false", got)
+	}
+}
+
 func TestGroupServicesSharing(t *testing.T) {
 	base, region := servicesServer(t, "bob", "[data-team]")
 	group := sdk.Project{ID: "project-data-team", Group: "data-team"}
