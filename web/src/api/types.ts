@@ -1468,6 +1468,8 @@ export interface components {
             runningFor?: string;
             suspendable: boolean;
             suspended: boolean;
+            /** @description every scheduled pod of the service runs on a simulated node (a sandbox's kwok nodes), where nothing runs: there is nothing to open */
+            simulated: boolean;
             lifecycle?: components["schemas"]["LifecycleView"];
             access?: components["schemas"]["AccessView"];
         };

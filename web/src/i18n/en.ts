@@ -237,6 +237,7 @@ export const en = {
   "services.open": "Open {url}",
   "services.openShort": "Open",
   "services.open.paused": "Paused: resume it to open it.",
+  "services.simulated": "Simulated: runs on a simulated node, nothing to open.",
   "services.pause": "Pause",
   "services.resume": "Resume",
   "services.rename": "Rename",

@@ -236,6 +236,7 @@ export const fr: Messages = {
   "services.open": "Ouvrir {url}",
   "services.openShort": "Ouvrir",
   "services.open.paused": "En pause : reprenez-le pour l’ouvrir.",
+  "services.simulated": "Simulé : tourne sur un nœud simulé, rien à ouvrir.",
   "services.pause": "Mettre en pause",
   "services.resume": "Reprendre",
   "services.rename": "Renommer",

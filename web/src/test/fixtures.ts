@@ -37,6 +37,7 @@ export function testService(over: Partial<Service> = {}): Service {
     shared: false,
     suspendable: true,
     suspended: false,
+    simulated: false,
     ...over,
   };
 }

@@ -29,6 +29,7 @@ const service = (over: Partial<Service> = {}): Service => ({
   shared: false,
   suspendable: true,
   suspended: false,
+  simulated: false,
   ...over,
 });
 

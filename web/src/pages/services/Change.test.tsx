@@ -23,6 +23,7 @@ function service(over: Partial<Service> = {}): Service {
     shared: false,
     suspendable: true,
     suspended: false,
+    simulated: false,
     ...over,
   };
 }

@@ -11,13 +11,15 @@ import styles from "./Services.module.css";
 
 /**
  * The Open action: the service's address through Basalt (or, from an older server, each of
- * the chart's) in a new tab; disabled, with why, while the service is paused. withAddress
- * writes the address beside its button, as the service cards do.
+ * the chart's) in a new tab; disabled, with why, while the service is paused; in its place,
+ * why there is nothing to open when the service runs on simulated nodes. withAddress writes
+ * the address beside its button, as the service cards do.
  */
 export function OpenService({ service, small = false, withAddress = false }: { service: Service; small?: boolean; withAddress?: boolean }) {
   const { t } = useI18n();
   const reasonId = useId();
-  const { open, paused } = openTargets(service);
+  const { open, paused, simulated } = openTargets(service);
+  if (simulated) return <p className={styles.openReason}>{t("services.simulated")}</p>;
   if (open.length === 0) return null;
   // Starting or failed: still offered, but not as the page's main action.
   const primary = serviceState(service) === "ready";
@@ -78,13 +80,15 @@ export function DirectAddresses({ service }: { service: Service }) {
 
 /**
  * The service page's addresses: Basalt's, with what the gateway saw of the traffic, then the
- * chart's; from an older server, the chart's alone, as they always were.
+ * chart's; from an older server, the chart's alone, as they always were. None for a service
+ * on simulated nodes: none of them answers.
  */
 export function AddressesSection({ service }: { service: Service }) {
   const { t } = useI18n();
   const words = useWords();
   const now = useNow();
-  const { direct } = openTargets(service);
+  const { direct, simulated } = openTargets(service);
+  if (simulated) return null;
   const gateway = service.access?.url;
   if (!gateway) {
     if (service.urls.length === 0) return null;

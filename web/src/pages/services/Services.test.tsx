@@ -24,6 +24,7 @@ function service(over: Partial<Service>): Service {
     started: new Date(Date.now() - 2 * hour - 5 * 60_000).toISOString(),
     suspendable: true,
     suspended: false,
+    simulated: false,
     ...over,
   };
 }
@@ -322,6 +323,38 @@ describe("opening a service through Basalt", () => {
     expect(screen.getByRole("link", { name: `Ouvrir ${gateway}` }).getAttribute("href")).toBe(gateway);
     expect(screen.getByText("Dernière ouverture il y a 3 minutes · 1 connexion ouverte")).toBeTruthy();
     expect(screen.getByRole("heading", { name: "Adresses directes" })).toBeTruthy();
+  });
+
+  it("says a service on simulated nodes has nothing to open, on its card and its page, and keeps its port-forward command", async () => {
+    const simulated = through({ simulated: true });
+    const forward = "kubectl port-forward --namespace user-alice service/jupyter-123 8888:8888";
+    const m = api([simulated], { "GET /projects/:project/services/:service": { service: simulated, values: {}, manifest: "", commands: [forward] } });
+    const user = userEvent.setup();
+    renderApp("/my-services", m.client);
+    const card = await screen.findByRole("article", { name: "My notebook" });
+    expect(within(card).getByText("Simulated: runs on a simulated node, nothing to open.")).toBeTruthy();
+    expect(within(card).queryByRole("link", { name: /^Open / })).toBeNull();
+    expect(within(card).queryByRole("button", { name: /^Open / })).toBeNull();
+    expect(within(card).queryByText("Direct addresses")).toBeNull();
+    expect(within(card).queryByRole("link", { name: "https://jupyter-123.lab.example.org" })).toBeNull();
+
+    await user.click(within(card).getByRole("link", { name: "My notebook" }));
+    await screen.findByRole("heading", { level: 1, name: "My notebook" });
+    expect(screen.getByText("Simulated: runs on a simulated node, nothing to open.")).toBeTruthy();
+    expect(screen.queryByRole("link", { name: /^Open / })).toBeNull();
+    const panel = screen.getByRole("tabpanel");
+    expect(within(panel).queryByRole("heading", { name: "Address" })).toBeNull();
+    expect(within(panel).queryByRole("link", { name: gateway })).toBeNull();
+    const commands = screen.getByRole("region", { name: "Commands" });
+    await user.click(within(commands).getByRole("button", { name: /Commands/ }));
+    expect(within(commands).getByText(forward)).toBeTruthy();
+  });
+
+  it("says so in French", async () => {
+    localStorage.setItem("basalt.language", "fr");
+    renderApp("/my-services", api([through({ simulated: true })]).client);
+    const card = await screen.findByRole("article", { name: "My notebook" });
+    expect(within(card).getByText("Simulé : tourne sur un nœud simulé, rien à ouvrir.")).toBeTruthy();
   });
 
   it("keeps the chart's addresses under Addresses when the server has no gateway", async () => {

@@ -13,12 +13,16 @@ const access = (over: Partial<AccessView> = {}): AccessView => ({ url: gateway, 
 
 describe("where Open goes", () => {
   it("goes through the gateway, the chart's addresses listed apart", () => {
-    expect(openTargets(testService({ urls: [direct], access: access() }))).toEqual({ open: [gateway], direct: [direct], paused: false });
+    expect(openTargets(testService({ urls: [direct], access: access() }))).toEqual({ open: [gateway], direct: [direct], paused: false, simulated: false });
   });
 
   it("goes to the chart's addresses when the server has no gateway, or the service no host on it", () => {
-    expect(openTargets(testService({ urls: [direct] }))).toEqual({ open: [direct], direct: [], paused: false });
-    expect(openTargets(testService({ urls: [direct], access: access({ url: undefined }) }))).toEqual({ open: [direct], direct: [], paused: false });
+    expect(openTargets(testService({ urls: [direct] }))).toEqual({ open: [direct], direct: [], paused: false, simulated: false });
+    expect(openTargets(testService({ urls: [direct], access: access({ url: undefined }) }))).toEqual({ open: [direct], direct: [], paused: false, simulated: false });
+  });
+
+  it("goes nowhere when the service runs on simulated nodes", () => {
+    expect(openTargets(testService({ simulated: true, urls: [direct], access: access() }))).toEqual({ open: [], direct: [], paused: false, simulated: true });
   });
 
   it("is disabled while the service is paused", () => {

@@ -1,6 +1,7 @@
 // How the portal opens a service: through Basalt's service gateway, which signs the browser in
 // at the service's own host, when the server offers it; else (an older server) at the chart's
-// own addresses. And the gateway's traffic in words, for the service page.
+// own addresses; a service on simulated nodes nowhere. And the gateway's traffic in words, for
+// the service page.
 import type { AccessView, ServiceView as Service } from "../../api/types";
 import { isOne } from "../../i18n";
 import { formatRelative, type Words } from "../../lifecycle/lifecycleText";
@@ -14,14 +15,19 @@ export interface OpenTargets {
   direct: string[];
   /** A paused service answers nowhere: its Open is disabled. */
   paused: boolean;
+  /** Its pods run on simulated nodes (a sandbox's kwok nodes), where nothing runs: nothing to open. */
+  simulated: boolean;
 }
 
 export function openTargets(s: Service): OpenTargets {
+  const paused = serviceState(s) === "paused";
+  if (s.simulated) return { open: [], direct: [], paused, simulated: true };
   const gateway = s.access?.url;
   return {
     open: gateway ? [gateway] : s.urls,
     direct: gateway ? s.urls : [],
-    paused: serviceState(s) === "paused",
+    paused,
+    simulated: false,
   };
 }
 
