@@ -38,8 +38,11 @@ func allSimulated(nodes []string, simulated func(node string) bool) bool {
 	return scheduled
 }
 
-// nodesRecheck is how long a plugin refused the nodes takes that answer as given.
-const nodesRecheck = 10 * time.Minute
+// How long a plugin takes a refusal to list nodes as given, and a failure to list them.
+const (
+	nodesRecheck = 10 * time.Minute
+	nodesRetry   = 10 * time.Second
+)
 
 // simulatedNodes tells the cluster's simulated nodes from a cache of the nodes' metadata,
 // started on first use. Reading nodes is optional (a cluster-wide right): a plugin that may
@@ -52,8 +55,8 @@ type simulatedNodes struct {
 	mu      sync.Mutex
 	running cache.SharedIndexInformer // nil until started, and after a refusal
 	stop    context.CancelFunc
-	refused time.Time // when listing nodes was last refused or failed
-	said    bool      // whether the log said so since
+	retryAt time.Time // after a refusal or a failure, when to ask again
+	said    bool      // whether the log said nodes are refused since they were last read
 }
 
 // newSimulatedNodes returns nil when no annotation marks simulated nodes: then no pod or
@@ -78,7 +81,7 @@ var nodesResource = corev1.SchemeGroupVersion.WithResource("nodes")
 func (n *simulatedNodes) ensure(ctx context.Context) {
 	n.mu.Lock()
 	inf := n.running
-	if inf == nil && (n.refused.IsZero() || time.Since(n.refused) > nodesRecheck) {
+	if inf == nil && time.Now().After(n.retryAt) {
 		inf = n.startLocked(ctx)
 	}
 	n.mu.Unlock()
@@ -95,12 +98,21 @@ func (n *simulatedNodes) ensure(ctx context.Context) {
 func (n *simulatedNodes) startLocked(ctx context.Context) cache.SharedIndexInformer {
 	probe, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := n.client.Resource(nodesResource).List(probe, metav1.ListOptions{Limit: 1}); err != nil {
-		n.refused = time.Now()
+	_, err := n.client.Resource(nodesResource).List(probe, metav1.ListOptions{Limit: 1})
+	switch {
+	case err == nil:
+	case refused(err):
+		n.retryAt = time.Now().Add(nodesRecheck)
 		if !n.said {
 			n.said = true
 			n.log.Info("the plugin cannot list the cluster's nodes: no service is said to run on simulated nodes (grant list and watch on nodes to tell them)", "error", err)
 		}
+		return nil
+	case ctx.Err() != nil: // the caller left: ask at the next read
+		return nil
+	default:
+		n.retryAt = time.Now().Add(nodesRetry)
+		n.log.Debug("listing the cluster's nodes", "error", err)
 		return nil
 	}
 	inf := metadatainformer.NewFilteredMetadataInformer(n.client, nodesResource, "", 0, cache.Indexers{}, nil).Informer()
@@ -124,17 +136,17 @@ func (n *simulatedNodes) startLocked(ctx context.Context) cache.SharedIndexInfor
 	})
 	run, stop := context.WithCancel(context.Background())
 	go inf.Run(run.Done())
-	n.running, n.stop, n.refused, n.said = inf, stop, time.Time{}, false
+	n.running, n.stop, n.said = inf, stop, false
 	return inf
 }
 
-// halt stops the cache inf if it still runs, noting a refusal.
+// halt stops the cache inf if it still runs, after a refusal.
 func (n *simulatedNodes) halt(inf cache.SharedIndexInformer) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.running == inf {
 		n.stop()
-		n.running, n.refused = nil, time.Now()
+		n.running, n.retryAt = nil, time.Now().Add(nodesRecheck)
 	}
 }
 
