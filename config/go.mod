@@ -1,8 +1,11 @@
 module github.com/basalt-dev/basalt/config
 
-go 1.26
+go 1.26.0
+
+replace github.com/basalt-dev/basalt/deploy/testenv => ../deploy/testenv
 
 require (
+	github.com/basalt-dev/basalt/deploy/testenv v0.0.0-00010101000000-000000000000
 	github.com/go-viper/mapstructure/v2 v2.5.0
 	github.com/knadh/koanf/parsers/yaml v1.1.1
 	github.com/knadh/koanf/providers/confmap v1.0.1
