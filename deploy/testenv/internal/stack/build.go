@@ -48,6 +48,7 @@ var components = []component{
 	{name: "registry", part: "registry", version: "v3.1.2", pkg: "github.com/distribution/distribution/v3/cmd/registry"},
 	{name: "mailpit", part: "mail", version: "v1.33.1", pkg: "github.com/axllent/mailpit",
 		ldflags: "-X github.com/axllent/mailpit/config.Version=v1.33.1"},
+	imagebuildComponent, // writes and pushes the node's images (images.go), and is their pause
 	{name: "helm", part: "helm", version: "v3.22.0", pkg: "helm.sh/helm/v3/cmd/helm",
 		ldflags: "-X helm.sh/helm/v3/internal/version.version=v3.22.0"},
 }
@@ -113,6 +114,11 @@ func Build(ctx context.Context, l Layout, out io.Writer, parts ...string) (Binar
 	}
 	if built > 0 {
 		fmt.Fprintf(out, "testenv: built %d components in %s\n", built, time.Since(start).Round(time.Second))
+	}
+	if len(parts) == 0 || slices.Contains(parts, "node") {
+		if err := BuildImages(ctx, l, bins, out); err != nil {
+			return nil, err
+		}
 	}
 	return bins, nil
 }
