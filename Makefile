@@ -62,14 +62,15 @@ run: build $(if $(RUN_KUBECONFIG),,sandbox-up)
 # The flags that give the default region its Kubernetes cluster (config/default.yaml: plugins.cluster).
 cluster_args = --set plugins.cluster.enabled=true --set plugins.cluster.config.kubeconfig=$(1)
 
-# The sandbox cluster of `make run`: the test environment's Kubernetes part alone (etcd, API
-# server, controller manager, scheduler, kwok nodes), in its own state directory so that
+# The sandbox cluster of `make run`: the test environment's Kubernetes part (etcd, API server,
+# controller manager, scheduler, kwok nodes), its registry and its real node, where every pod
+# whose images the sandbox builds runs for real; in its own state directory so that
 # `make test` (which stops its environment when done) and `make run` never stop each other.
 SANDBOX            := $(CACHE)/sandbox
 SANDBOX_KUBECONFIG := $(SANDBOX)/kubeconfig
 .PHONY: sandbox-up run-down
-sandbox-up: $(TESTENV_BIN)
-	@$(LOCAL_GO) $(TESTENV_BIN) up -root $(ROOT) -only kube -state $(SANDBOX)
+sandbox-up: $(TESTENV_BIN) testenv-deps
+	@$(LOCAL_GO) $(TESTENV_BIN) up -root $(ROOT) -only kube,registry,node -real-workloads everywhere -state $(SANDBOX)
 
 ## run-down: stop the sandbox cluster make run left running
 run-down: $(TESTENV_BIN)

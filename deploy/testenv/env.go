@@ -50,6 +50,14 @@ type Env struct {
 	Registry string // host:port of the OCI registry (plain HTTP)
 	Helm     string // path of the helm binary built with the environment
 
+	// The real node (part "node"): a kubelet with containerd beside the kwok nodes. Pods on it
+	// reach the host only at PodHostIP, the pod network bridge's address, where MinIO and Vault
+	// are relayed at PodS3Endpoint and PodVaultAddr (the addresses to hand to services).
+	RealNode      string // the node's name; empty when the node part is not started
+	PodHostIP     string
+	PodS3Endpoint string
+	PodVaultAddr  string
+
 	SMTPAddr string // host:port of the mail catcher's SMTP server: no authentication, no TLS
 	MailAPI  string // base URL of the mail catcher's HTTP API (mailpit; Messages reads it)
 
@@ -68,6 +76,10 @@ func (e *Env) fields() []struct {
 		val *string
 	}{
 		{"BASALT_TESTENV_DIR", &e.Dir},
+		{"BASALT_TESTENV_REAL_NODE", &e.RealNode},
+		{"BASALT_TESTENV_POD_HOST_IP", &e.PodHostIP},
+		{"BASALT_TESTENV_POD_S3_ENDPOINT", &e.PodS3Endpoint},
+		{"BASALT_TESTENV_POD_VAULT_ADDR", &e.PodVaultAddr},
 		{"KUBECONFIG", &e.Kubeconfig},
 		{"BASALT_TESTENV_KUBE_SERVER", &e.KubeServer},
 		{"BASALT_TESTENV_KUBE_TOKEN", &e.KubeToken},
@@ -199,6 +211,14 @@ func (e *Env) KubeHTTPClient() (*http.Client, error) {
 	}, nil
 }
 
+// nodePath is the API URL of the real node, or "" when there is none.
+func nodePath(server, node string) string {
+	if server == "" || node == "" {
+		return ""
+	}
+	return server + "/api/v1/nodes/" + node
+}
+
 // Check reports whether every server of e answers its readiness probe. A
 // server whose address is empty was not started (`testenv up -only`) and is
 // not probed.
@@ -230,6 +250,9 @@ func (e *Env) Check(ctx context.Context) error {
 		// metrics-server, through the API server's aggregation
 		{"metrics API", e.KubeServer, "/apis/metrics.k8s.io/v1beta1", e.KubeToken, kube},
 		{"mailpit", e.MailAPI, "/readyz", "", http.DefaultClient},
+		{"real node", nodePath(e.KubeServer, e.RealNode), "", e.KubeToken, kube},
+		{"MinIO for pods", e.PodS3Endpoint, "/minio/health/ready", "", http.DefaultClient},
+		{"Vault for pods", e.PodVaultAddr, "/v1/sys/health", "", http.DefaultClient},
 	}
 	var errs []error
 	for _, p := range probes {

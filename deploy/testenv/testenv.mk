@@ -15,14 +15,22 @@ TESTENV_SRC    := $(shell find $(ROOT)/deploy/testenv -path '*/tools' -prune -o 
 $(TESTENV_BIN): $(TESTENV_SRC)
 	cd $(ROOT)/deploy/testenv && $(LOCAL_GO) GOWORK=off go build -o $(TESTENV_BIN) ./cmd/testenv
 
-.PHONY: testenv-build testenv-up testenv-down testenv-status testenv-env testenv-test
+.PHONY: testenv-deps testenv-build testenv-up testenv-down testenv-status testenv-env testenv-test
+
+# What the real node needs from Debian: ip (iproute2) for its bridge, libseccomp for runc's
+# seccomp (cgo), mmdebstrap for the images it runs. Installed once, when missing.
+TESTENV_DEBS := iproute2 libseccomp-dev pkg-config mmdebstrap
+testenv-deps:
+	@missing=$$(for p in $(TESTENV_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+		if [ -n "$$missing" ]; then echo "testenv: installing $$missing"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing >/dev/null; fi
 
 ## testenv-build: build the missing components (cold: about 20 minutes on 2 cores)
-testenv-build: $(TESTENV_BIN)
+testenv-build: $(TESTENV_BIN) testenv-deps
 	$(LOCAL_GO) $(TESTENV_BIN) build -root $(ROOT)
 
 ## testenv-up: build what is missing, start everything, write $(TESTENV_ENV)
-testenv-up: $(TESTENV_BIN)
+testenv-up: $(TESTENV_BIN) testenv-deps
 	$(LOCAL_GO) $(TESTENV_BIN) up -root $(ROOT)
 
 ## testenv-down: stop every process testenv-up started

@@ -6,6 +6,9 @@
 //	testenv env            print the env file (eval-able by a shell)
 //	testenv status         check that every server answers
 //	testenv login-ui       the login and consent app (started by up)
+//	testenv placement      the webhook placing pods on the real node (started by up)
+//	testenv relay          lets pods reach MinIO and Vault (started by up)
+//	testenv volumes        the provisioner of the default StorageClass (started by up)
 //
 // -state puts a second environment's files elsewhere than .cache/testenv:
 // `make run` keeps its sandbox cluster (-only kube) in .cache/sandbox, so that
@@ -41,14 +44,30 @@ func main() {
 		"comma-separated redirect URLs of the portal's OIDC clients")
 	listen := fs.String("listen", "127.0.0.1:0", "login-ui: address to listen on")
 	admin := fs.String("admin", "", "login-ui: Hydra's admin URL")
-	only := fs.String("only", "", "up: start only these parts (kube,oidc,s3,vault,registry,mail)")
+	only := fs.String("only", "", "up: start only these parts (kube,node,oidc,s3,vault,registry,mail)")
+	realWorkloads := fs.String("real-workloads", stack.RealWorkloadsLabelled,
+		"up: whose pods may run on the real node: labelled (namespaces labelled "+stack.RealWorkloadsLabel+"=true) or everywhere")
+	registry := fs.String("registry", "", "placement: the sandbox registry (host:port)")
+	cert := fs.String("cert", "", "placement: serving certificate")
+	key := fs.String("key", "", "placement: serving key")
+	pairs := fs.String("pairs", "", "relay: comma-separated listen=target address pairs")
+	server := fs.String("server", "", "volumes: the API server's URL (its token in $BASALT_TESTENV_KUBE_TOKEN)")
+	ca := fs.String("ca", "", "volumes: the API server's CA")
+	dir := fs.String("dir", "", "volumes: where the volumes' directories are made")
 	state := fs.String("state", "", "the state directory: env file, kubeconfig, logs (default: .cache/testenv under the root)")
 	_ = fs.Parse(args)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if cmd == "login-ui" {
+	switch cmd {
+	case "login-ui":
 		exit(serveLoginUI(ctx, *listen, *admin))
+	case "placement":
+		exit(servePlacement(ctx, *listen, *registry, *cert, *key))
+	case "relay":
+		exit(stack.Relay(ctx, strings.Split(*pairs, ",")))
+	case "volumes":
+		exit(stack.Volumes(ctx, *server, *ca, os.Getenv("BASALT_TESTENV_KUBE_TOKEN"), *dir))
 	}
 	l, err := layout(*root, *state)
 	if err != nil {
@@ -62,7 +81,7 @@ func main() {
 		if *redirects != "" {
 			urls = strings.Split(*redirects, ",")
 		}
-		opts := stack.Options{PortalRedirectURLs: urls, Out: os.Stdout}
+		opts := stack.Options{PortalRedirectURLs: urls, Out: os.Stdout, RealWorkloads: *realWorkloads}
 		if *only != "" {
 			opts.Only = strings.Split(*only, ",")
 		}
@@ -136,7 +155,7 @@ func down(l stack.Layout) error {
 		return err
 	}
 	fmt.Println("testenv: down")
-	return os.RemoveAll(filepath.Join(l.State, "data"))
+	return stack.RemoveData(l)
 }
 
 // lock serialises up and down between concurrent callers (parallel test
@@ -183,14 +202,31 @@ func serveLoginUI(ctx context.Context, listen, admin string) error {
 	if admin == "" {
 		return errors.New("login-ui: -admin is required")
 	}
-	srv := &http.Server{Addr: listen, Handler: stack.LoginUI(admin), ReadHeaderTimeout: 10 * time.Second}
+	return serve(ctx, &http.Server{Addr: listen, Handler: stack.LoginUI(admin), ReadHeaderTimeout: 10 * time.Second}, "", "")
+}
+
+func servePlacement(ctx context.Context, listen, registry, cert, key string) error {
+	if registry == "" || cert == "" || key == "" {
+		return errors.New("placement: -registry, -cert and -key are required")
+	}
+	return serve(ctx, &http.Server{Addr: listen, Handler: stack.Placement(registry), ReadHeaderTimeout: 10 * time.Second}, cert, key)
+}
+
+// serve runs srv until ctx ends, over TLS when cert is set.
+func serve(ctx context.Context, srv *http.Server, cert, key string) error {
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+	var err error
+	if cert != "" {
+		err = srv.ListenAndServeTLS(cert, key)
+	} else {
+		err = srv.ListenAndServe()
+	}
+	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

@@ -24,6 +24,9 @@ type component struct {
 	part    string // the part of the environment that runs it (Options.Only)
 	version string // what the binary is, as shown in progress lines and cache keys
 	pkg     string // package to build, inside the tool module
+	// pkgs, instead of pkg, builds several programs into one directory (binPath names the
+	// directory): programs found by name, as containerd finds its shim and CNI plugins.
+	pkgs    []string
 	tags    string
 	cgo     bool // needs cgo (Hydra's SQLite); others take the go command's default
 	ldflags string
@@ -48,6 +51,19 @@ var components = []component{
 	{name: "registry", part: "registry", version: "v3.1.2", pkg: "github.com/distribution/distribution/v3/cmd/registry"},
 	{name: "mailpit", part: "mail", version: "v1.33.1", pkg: "github.com/axllent/mailpit",
 		ldflags: "-X github.com/axllent/mailpit/config.Version=v1.33.1"},
+	// The real node: a kubelet (in the kube binary), containerd with its runc shim, runc (with
+	// seccomp, through cgo and Debian's libseccomp), and the CNI plugins of its pod network.
+	{name: "containerd", part: "node", version: "v2.4.2", pkgs: []string{
+		"github.com/containerd/containerd/v2/cmd/containerd",
+		"github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2",
+	}, ldflags: "-X github.com/containerd/containerd/v2/version.Version=v2.4.2"},
+	{name: "runc", part: "node", version: "v1.5.3", pkg: "github.com/opencontainers/runc", tags: "seccomp", cgo: true,
+		ldflags: "-X main.version=1.5.3"},
+	{name: "cni", part: "node", version: "v1.10.0", pkgs: []string{
+		"github.com/containernetworking/plugins/plugins/main/bridge",
+		"github.com/containernetworking/plugins/plugins/ipam/host-local",
+		"github.com/containernetworking/plugins/plugins/main/loopback",
+	}},
 	imagebuildComponent, // writes and pushes the node's images (images.go), and is their pause
 	{name: "helm", part: "helm", version: "v3.22.0", pkg: "helm.sh/helm/v3/cmd/helm",
 		ldflags: "-X helm.sh/helm/v3/internal/version.version=v3.22.0"},
@@ -61,6 +77,9 @@ type Binaries map[string]string
 func (l Layout) binPath(c component) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s|%s|%s|%v|%s\n", c.pkg, c.tags, c.ldflags, c.cgo, c.version)
+	if len(c.pkgs) > 0 {
+		fmt.Fprintf(h, "%s\n", strings.Join(c.pkgs, ","))
+	}
 	dir := filepath.Join(l.Root, "deploy/testenv/tools", c.name)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -82,7 +101,11 @@ func (l Layout) binPath(c component) (string, error) {
 		h.Write(data)
 	}
 	key := hex.EncodeToString(h.Sum(nil))[:12]
-	return filepath.Join(l.Root, ".cache/bin", c.name+"-"+c.version+"-"+key, c.name), nil
+	dir = filepath.Join(l.Root, ".cache/bin", c.name+"-"+c.version+"-"+key)
+	if len(c.pkgs) > 0 {
+		return filepath.Join(dir, "bin"), nil
+	}
+	return filepath.Join(dir, c.name), nil
 }
 
 // Build builds every component whose binary is not cached yet, printing a line
@@ -137,11 +160,22 @@ func buildOne(ctx context.Context, l Layout, c component, path string) error {
 	}
 	defer logf.Close()
 	tmp := path + ".tmp"
-	args := []string{"build", "-trimpath", "-ldflags", strings.TrimSpace("-s -w " + c.ldflags), "-o", tmp}
+	out := tmp
+	if len(c.pkgs) > 0 {
+		if err := os.RemoveAll(tmp); err != nil {
+			return err
+		}
+		out = tmp + "/" // the go command then writes one program per package into it
+	}
+	args := []string{"build", "-trimpath", "-ldflags", strings.TrimSpace("-s -w " + c.ldflags), "-o", out}
 	if c.tags != "" {
 		args = append(args, "-tags", c.tags)
 	}
-	args = append(args, c.pkg)
+	if len(c.pkgs) > 0 {
+		args = append(args, c.pkgs...)
+	} else {
+		args = append(args, c.pkg)
+	}
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = filepath.Join(l.Root, "deploy/testenv/tools", c.name)
 	// The tool modules stay out of Basalt's workspace; see tools/*/go.mod.

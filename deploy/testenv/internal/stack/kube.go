@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -112,6 +113,10 @@ func (r *run) kube(ctx context.Context) error {
 		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 		"--proxy-client-cert-file=" + r.pki.frontProxyCert,
 		"--proxy-client-key-file=" + r.pki.frontProxyKey,
+		// Logs, exec and port-forward on the real node: the kubelet knows the API server by this.
+		"--kubelet-client-certificate=" + r.pki.kubeletClientCert,
+		"--kubelet-client-key=" + r.pki.kubeletClientKey,
+		"--kubelet-preferred-address-types=InternalIP", // no name lookup: nodes have no DNS names here
 		"--v=0",
 	}, nil)
 	if err != nil {
@@ -148,9 +153,6 @@ func (r *run) kube(ctx context.Context) error {
 		"--root-ca-file=" + r.pki.caCert,
 		"--cluster-name=basalt-testenv",
 		"--profiling=false",
-		// Charts ask for volumes: the in-tree host-path provisioner (directories under /tmp,
-		// removed with their claim) binds them, through the default StorageClass made below.
-		"--enable-hostpath-provisioner",
 	}, nil)
 	if err != nil {
 		return err
@@ -220,6 +222,10 @@ func (r *run) kube(ctx context.Context) error {
 	if err := kube.create(ctx, "/apis/storage.k8s.io/v1/storageclasses", defaultStorageClass); err != nil {
 		return err
 	}
+	if _, err := r.l.start("volumes", r.self, []string{"volumes", "-server", r.env.KubeServer, "-ca", r.pki.caCert,
+		"-dir", r.l.dataDir("volumes")}, []string{tokenVariable + "=" + r.env.KubeToken}); err != nil {
+		return err
+	}
 	if err := kwok.waitFor(ctx, 60*time.Second, kube.nodesReady); err != nil {
 		return err
 	}
@@ -252,7 +258,7 @@ var defaultStorageClass = map[string]any{
 		"name":        "standard",
 		"annotations": map[string]string{"storageclass.kubernetes.io/is-default-class": "true"},
 	},
-	"provisioner":       "kubernetes.io/host-path",
+	"provisioner":       volumeProvisioner, // Volumes
 	"reclaimPolicy":     "Delete",
 	"volumeBindingMode": "Immediate",
 }
@@ -447,7 +453,12 @@ func (k *kubeAPI) nodesReady(ctx context.Context) error {
 		return err
 	}
 	var notReady []string
+	fake := 0
 	for _, n := range list.Items {
+		if !slices.ContainsFunc(fakeNodes, func(f fakeNode) bool { return f.name == n.Metadata.Name }) {
+			continue // the real node has a wait of its own
+		}
+		fake++
 		ok := false
 		for _, c := range n.Status.Conditions {
 			ok = ok || (c.Type == "Ready" && c.Status == "True")
@@ -456,7 +467,7 @@ func (k *kubeAPI) nodesReady(ctx context.Context) error {
 			notReady = append(notReady, n.Metadata.Name)
 		}
 	}
-	if len(notReady) > 0 || len(list.Items) < len(fakeNodes) {
+	if len(notReady) > 0 || fake < len(fakeNodes) {
 		return fmt.Errorf("nodes not ready: %s", strings.Join(notReady, ", "))
 	}
 	return nil

@@ -28,13 +28,18 @@ type pki struct {
 	// metrics-server's serving certificate, of the cluster CA: the aggregator checks it against
 	// the APIService's CA bundle and the name metrics-server.kube-system.svc.
 	metricsCert, metricsKey string
+	// The real node's kubelet: its serving certificate (for its bridge address; metrics-server
+	// checks it against the cluster CA), and the client certificate the API server shows it
+	// for logs and exec (the kubelet trusts the cluster CA for clients).
+	kubeletCert, kubeletKey             string
+	kubeletClientCert, kubeletClientKey string
 }
 
 // frontProxyClientName is the front proxy certificate's common name, the one name
 // --requestheader-allowed-names lets set the request headers.
 const frontProxyClientName = "front-proxy-client"
 
-func newPKI(dir string) (*pki, error) {
+func newPKI(dir string, nodeIP net.IP) (*pki, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -45,6 +50,8 @@ func newPKI(dir string) (*pki, error) {
 		frontProxyCACert: filepath.Join(dir, "front-proxy-ca.crt"),
 		frontProxyCert:   filepath.Join(dir, "front-proxy-client.crt"), frontProxyKey: filepath.Join(dir, "front-proxy-client.key"),
 		metricsCert: filepath.Join(dir, "metrics-server.crt"), metricsKey: filepath.Join(dir, "metrics-server.key"),
+		kubeletCert: filepath.Join(dir, "kubelet.crt"), kubeletKey: filepath.Join(dir, "kubelet.key"),
+		kubeletClientCert: filepath.Join(dir, "apiserver-kubelet-client.crt"), kubeletClientKey: filepath.Join(dir, "apiserver-kubelet-client.key"),
 	}
 	ca, err := newCA("basalt-testenv-ca")
 	if err != nil {
@@ -79,21 +86,41 @@ func newPKI(dir string) (*pki, error) {
 	if err != nil {
 		return nil, err
 	}
+	kubelet, err := ca.issue(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: RealNodeName},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{RealNodeName},
+		IPAddresses: []net.IP{nodeIP},
+	})
+	if err != nil {
+		return nil, err
+	}
+	kubeletClient, err := ca.issue(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: "kube-apiserver-kubelet-client", Organization: []string{"system:masters"}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	if err != nil {
+		return nil, err
+	}
 	saKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
 	for path, block := range map[string]*pem.Block{
-		p.caCert:           certBlock(ca.cert),
-		p.caKey:            ecBlock(ca.key),
-		p.serverCert:       certBlock(server.cert),
-		p.serverKey:        ecBlock(server.key),
-		p.saKey:            ecBlock(saKey),
-		p.frontProxyCACert: certBlock(frontProxyCA.cert),
-		p.frontProxyCert:   certBlock(frontProxy.cert),
-		p.frontProxyKey:    ecBlock(frontProxy.key),
-		p.metricsCert:      certBlock(metrics.cert),
-		p.metricsKey:       ecBlock(metrics.key),
+		p.caCert:            certBlock(ca.cert),
+		p.caKey:             ecBlock(ca.key),
+		p.serverCert:        certBlock(server.cert),
+		p.serverKey:         ecBlock(server.key),
+		p.saKey:             ecBlock(saKey),
+		p.frontProxyCACert:  certBlock(frontProxyCA.cert),
+		p.frontProxyCert:    certBlock(frontProxy.cert),
+		p.frontProxyKey:     ecBlock(frontProxy.key),
+		p.metricsCert:       certBlock(metrics.cert),
+		p.metricsKey:        ecBlock(metrics.key),
+		p.kubeletCert:       certBlock(kubelet.cert),
+		p.kubeletKey:        ecBlock(kubelet.key),
+		p.kubeletClientCert: certBlock(kubeletClient.cert),
+		p.kubeletClientKey:  ecBlock(kubeletClient.key),
 	} {
 		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
 			return nil, err

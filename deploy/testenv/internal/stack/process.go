@@ -152,6 +152,9 @@ func Stop(l Layout, out io.Writer) error {
 		}
 		_ = os.Remove(v.file)
 	}
+	if err := stopNode(l, out); err != nil {
+		errs = append(errs, fmt.Errorf("real node: %w", err))
+	}
 	return errors.Join(errs...)
 }
 

@@ -21,17 +21,28 @@ type Options struct {
 	// PortalRedirectURLs are registered with the portal's OIDC clients.
 	PortalRedirectURLs []string
 	Out                io.Writer // progress lines
-	// Only, if not empty, starts only these parts ("kube", "oidc", "s3",
-	// "vault", "registry", "mail"), to debug one of them; "s3" and "vault" need
-	// "oidc". The env file is then incomplete.
+	// Only, if not empty, starts only these parts ("kube", "node", "oidc", "s3",
+	// "vault", "registry", "mail"); "s3" and "vault" need "oidc", "node" needs
+	// "kube" and "registry". The env file is then incomplete.
 	Only []string
+	// RealWorkloads says whose pods may run on the real node: RealWorkloadsLabelled (the
+	// default) or RealWorkloadsEverywhere.
+	RealWorkloads string
 }
+
+const (
+	// RealWorkloadsLabelled: only pods of namespaces labelled RealWorkloadsLabel=true.
+	RealWorkloadsLabelled = "labelled"
+	// RealWorkloadsEverywhere: every pod whose images the sandbox serves (make run).
+	RealWorkloadsEverywhere = "everywhere"
+)
 
 // SetupVersion changes whenever what Up starts or configures changes, so that `testenv up`
 // restarts an environment an older testenv set up instead of reusing it.
 // 2: default StorageClass and the host-path provisioner.
 // 3: the mail catcher, and the metrics API (metrics-server, kwok's resource metrics).
-const SetupVersion = "3"
+// 4: the real node (containerd, kubelet, pod network, images, placement webhook, relays).
+const SetupVersion = "4"
 
 // DefaultPortalRedirectURLs are registered when Options names none.
 var DefaultPortalRedirectURLs = []string{
@@ -61,6 +72,9 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 	if opts.Out == nil {
 		opts.Out = io.Discard
 	}
+	if err := noMountsUnder(l.State); err != nil {
+		return nil, err
+	}
 	for _, d := range []string{"data", "pki", "run", "logs"} {
 		if err := os.RemoveAll(filepath.Join(l.State, d)); err != nil {
 			return nil, err
@@ -74,7 +88,7 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 	r := &run{l: l, bins: bins, opts: opts, self: self, ports: map[string]int{}}
 	names := []string{"etcd", "etcd-peer", "apiserver", "controller-manager", "scheduler", "kwok",
 		"hydra-public", "hydra-admin", "login", "minio", "minio-console", "registry",
-		"metrics-server", "smtp", "mail-api"}
+		"metrics-server", "smtp", "mail-api", "kubelet", "kubelet-healthz", "placement"}
 	ports, err := freePorts(len(names))
 	if err != nil {
 		return nil, err
@@ -85,7 +99,7 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 	if r.ports["vault"], err = freePortPair(); err != nil {
 		return nil, err
 	}
-	if r.pki, err = newPKI(filepath.Join(l.State, "pki")); err != nil {
+	if r.pki, err = newPKI(filepath.Join(l.State, "pki"), l.podNetwork().hostIP); err != nil {
 		return nil, err
 	}
 	r.env = &testenv.Env{
@@ -146,6 +160,14 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 		return nil, err
 	}
 	r.forgetUnstarted()
+	if r.wants("node") {
+		if !r.wants("kube") || !r.wants("registry") {
+			return nil, errors.New(`the part "node" needs "kube" and "registry"`)
+		}
+		if err := r.realNode(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.WriteFile(l.EnvFile(), r.env.Marshal(), 0o600); err != nil {
 		return nil, err
 	}
