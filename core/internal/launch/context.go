@@ -69,13 +69,16 @@ type ContextVault struct {
 }
 
 type ContextS3 struct {
-	ProfileName          string `json:"profileName"`
-	AccessKeyID          string `json:"AWS_ACCESS_KEY_ID,omitempty"`
-	SecretAccessKey      string `json:"AWS_SECRET_ACCESS_KEY,omitempty"`
-	SessionToken         string `json:"AWS_SESSION_TOKEN,omitempty"`
-	DefaultRegion        string `json:"AWS_DEFAULT_REGION"`
-	Endpoint             string `json:"AWS_S3_ENDPOINT"`
-	Port                 int    `json:"port"`
+	ProfileName     string `json:"profileName"`
+	AccessKeyID     string `json:"AWS_ACCESS_KEY_ID,omitempty"`
+	SecretAccessKey string `json:"AWS_SECRET_ACCESS_KEY,omitempty"`
+	SessionToken    string `json:"AWS_SESSION_TOKEN,omitempty"`
+	DefaultRegion   string `json:"AWS_DEFAULT_REGION"`
+	Endpoint        string `json:"AWS_S3_ENDPOINT"` // host only, as Onyxia's charts expect
+	Port            int    `json:"port"`
+	// URL is the whole endpoint, scheme and port included: Onyxia's host-only endpoint
+	// implies HTTPS on 443, which a store on another port or plain HTTP does not meet.
+	URL                  string `json:"url"`
 	PathStyleAccess      bool   `json:"pathStyleAccess"`
 	IsAnonymous          bool   `json:"isAnonymous"`
 	WorkingDirectoryPath string `json:"workingDirectoryPath,omitempty"`
@@ -341,6 +344,7 @@ func s3Context(p S3Profile) ContextS3 {
 		ProfileName: p.Name, AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey,
 		SessionToken: p.SessionToken, DefaultRegion: p.Region, PathStyleAccess: p.PathStyleAccess,
 		IsAnonymous: p.AccessKeyID == "", WorkingDirectoryPath: p.WorkingDirectoryPath, Port: 443,
+		URL: strings.TrimSuffix(p.URL, "/"),
 	}
 	if out.DefaultRegion == "" {
 		out.DefaultRegion = "us-east-1"
