@@ -40,6 +40,15 @@ type Config struct {
 	// SimulatedNodeAnnotation (name=value) marks the nodes where nothing really runs;
 	// "" reads no node.
 	SimulatedNodeAnnotation string `json:"simulatedNodeAnnotation"`
+	// Startup, when set, lets the plugin start before its cluster is ready (startup.go).
+	Startup *StartupConfig `json:"startup"`
+}
+
+// StartupConfig names the files through which a cluster still being set up says how far it
+// got and when it is ready.
+type StartupConfig struct {
+	ReadyFile    string `json:"readyFile"`
+	ProgressFile string `json:"progressFile"`
 }
 
 type NamespacesConfig struct {
@@ -114,6 +123,9 @@ func parseConfig(raw []byte) (*settings, error) {
 	}
 	if s.InCluster && s.Kubeconfig != "" {
 		bad.Add("inCluster", "excludes kubeconfig")
+	}
+	if s.InCluster && s.Startup != nil {
+		bad.Add("startup", "excludes inCluster: the plugin's own pod runs in a cluster that is ready")
 	}
 	n := &s.Namespaces
 	if strings.HasPrefix(n.NamespacePrefix, n.GroupNamespacePrefix) || strings.HasPrefix(n.GroupNamespacePrefix, n.NamespacePrefix) {

@@ -63,6 +63,9 @@ func TestSchemaAcceptsWhatConfigureAccepts(t *testing.T) {
 		{`{"simulatedNodeAnnotation": "kwok.x-k8s.io/node"}`, false},
 		{`{"simulatedNodeAnnotation": "=fake"}`, false},
 		{`{"simulatedNodeAnnotation": "Not A Name=fake"}`, false},
+		{`{"kubeconfig": "/run/sandbox/kubeconfig", "startup": {"readyFile": "/run/sandbox/env", "progressFile": "/run/sandbox/progress"}}`, true},
+		{`{"startup": {"progressFile": "/run/sandbox/progress"}}`, false},
+		{`{"startup": {"readyFile": ""}}`, false},
 	} {
 		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(tc.config))
 		if err != nil {
@@ -80,6 +83,13 @@ func TestParseConfigRefusesBadQuantitiesAndPatterns(t *testing.T) {
 	_, err := parseConfig([]byte(`{"quotas": {"user": {"requests.cpu": "lots"}}, "namespaces": {"includedGroupPattern": "("}}`))
 	if !errors.Is(err, sdk.ErrInvalidArgument) || len(sdk.FieldsOf(err)) != 2 {
 		t.Errorf("parseConfig: %v (fields %v)", err, sdk.FieldsOf(err))
+	}
+}
+
+func TestStartupExcludesInCluster(t *testing.T) {
+	_, err := parseConfig([]byte(`{"inCluster": true, "startup": {"readyFile": "/run/sandbox/env"}}`))
+	if fields := sdk.FieldsOf(err); len(fields) != 1 || fields[0].Field != "startup" {
+		t.Errorf("parseConfig: %v, want the field startup refused", err)
 	}
 }
 

@@ -6,6 +6,7 @@ package kubernetes
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 
@@ -33,13 +34,24 @@ type Plugin struct {
 type connection struct {
 	s       *settings
 	cluster *cluster
+	// awaited stands for cluster when the configuration has a startup (startup.go).
+	awaited *awaitedCluster
 }
 
 // Close stops the caches of a connection a new configuration replaced.
 func (c *connection) Close() error {
-	c.cluster.spaces.close()
-	c.cluster.nodes.close()
+	if c.awaited != nil {
+		c.awaited.close()
+		return nil
+	}
+	c.cluster.close()
 	return nil
+}
+
+// close stops the cluster's caches.
+func (c *cluster) close() {
+	c.spaces.close()
+	c.nodes.close()
 }
 
 // New returns an unconfigured plugin that logs to log.
@@ -50,21 +62,38 @@ func New(log *slog.Logger) *Plugin {
 	return p
 }
 
-// connect connects to the cluster and checks that it answers.
+// connect connects to the cluster and checks that it answers. With a startup, a cluster that
+// is not ready yet, or does not answer yet, is connected at a later call instead.
 func (p *Plugin) connect(ctx context.Context, raw []byte) (*connection, error) {
 	s, err := parseConfig(raw)
 	if err != nil {
 		return nil, err
 	}
-	c, err := newCluster(s, p.log)
+	if s.Startup != nil {
+		awaited := &awaitedCluster{s: s, log: p.log}
+		if _, err := awaited.get(ctx); err != nil && !errors.Is(err, sdk.ErrUnavailable) {
+			return nil, err
+		}
+		return &connection{s: s, awaited: awaited}, nil
+	}
+	c, err := dial(ctx, s, p.log)
+	if err != nil {
+		return nil, err
+	}
+	return &connection{s: s, cluster: c}, nil
+}
+
+// dial makes the cluster of s and checks that it answers.
+func dial(ctx context.Context, s *settings, log *slog.Logger) (*cluster, error) {
+	c, err := newCluster(s, log)
 	if err != nil {
 		return nil, err
 	}
 	if err := c.ping(ctx); err != nil {
-		c.spaces.close()
+		c.close()
 		return nil, err
 	}
-	return &connection{s: s, cluster: c}, nil
+	return c, nil
 }
 
 // Close cancels the installs still running and stops the caches.
@@ -77,11 +106,16 @@ func (p *Plugin) Close() error {
 	return nil
 }
 
-// configured returns the current settings and cluster, or an error before Configure.
+// configured returns the current settings and cluster, or an error before Configure and,
+// with a startup, while the cluster is not ready.
 func (p *Plugin) configured() (*settings, *cluster, error) {
 	live, err := p.Live()
 	if err != nil {
 		return nil, nil, err
+	}
+	if live.awaited != nil {
+		c, err := live.awaited.get(p.base)
+		return live.s, c, err
 	}
 	return live.s, live.cluster, nil
 }
