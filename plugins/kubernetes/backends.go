@@ -19,15 +19,21 @@ import (
 // port it names and that port's ready endpoints from the Service's EndpointSlices: the pods'
 // addresses and the port they serve it on. A route to a Service that does not exist, or has
 // no slices, has no endpoints; one that names by name a port no Service has is left out, as
-// it has no port. The Services and slices are read as the caller, each Service once.
+// it has no port. A release that makes no Ingress (a region exposing nothing, as make run's)
+// is reached at its Services instead: / of each, at its port named http, else its first,
+// with no host. The Services and slices are read as the caller, each Service once.
 func (p *Plugin) Backends(ctx context.Context, req sdk.BackendsRequest) (sdk.BackendsResponse, error) {
 	f, client, err := p.findAsCaller(ctx, req.ReleaseRef)
 	if err != nil {
 		return sdk.BackendsResponse{}, err
 	}
+	routes := f.d.sum.routes
+	if len(routes) == 0 {
+		routes = f.d.sum.services
+	}
 	services := map[string]*serviceEndpoints{}
 	var resp sdk.BackendsResponse
-	for _, r := range f.d.sum.routes {
+	for _, r := range routes {
 		se := services[r.service]
 		if se == nil {
 			if se, err = readServiceEndpoints(ctx, client, f.ns, r.service); err != nil {

@@ -76,6 +76,29 @@ func TestBackends(t *testing.T) {
 	}
 }
 
+// A release that makes no Ingress, as the default catalog's charts in a region that exposes
+// nothing, is reached at its Service: / on its port named http, at the ready pods' addresses.
+func TestBackendsWithoutIngress(t *testing.T) {
+	p, client := newRegion(t, nil)
+	ref := installReady(t, p, client, pausableChart+`---
+apiVersion: v1
+kind: Service
+metadata: {name: "{{ .Release.Name }}"}
+spec:
+  selector: {app.kubernetes.io/instance: "{{ .Release.Name }}"}
+  ports: [{name: metrics, port: 9090, targetPort: 9090}, {name: http, port: 80, targetPort: 8080}]
+`)
+	pods, err := client.CoreV1().Pods(ref.Project.ID).List(t.Context(), metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + ref.Name})
+	if err != nil || len(pods.Items) != 1 || pods.Items[0].Status.PodIP == "" {
+		t.Fatalf("the pods of %s: %+v, %v", ref.Name, pods.Items, err)
+	}
+	want := []string{net.JoinHostPort(pods.Items[0].Status.PodIP, "8080")}
+	got := backendsWhen(t, p, ref, func(b []sdk.Backend) bool { return len(b) == 1 && slices.Equal(b[0].Endpoints, want) })
+	if len(got) != 1 || got[0].Host != "" || got[0].Path != "/" || got[0].Service != ref.Name || got[0].Port != 80 || !slices.Equal(got[0].Endpoints, want) {
+		t.Fatalf("Backends of a release without Ingress: %+v, want / to Service %s port 80 (http) served at %v", got, ref.Name, want)
+	}
+}
+
 // installReady installs a chart of one template for a new user in her project, and waits
 // until it is ready.
 func installReady(t *testing.T, p *kubernetes.Plugin, client k8s.Interface, template string) sdk.ReleaseRef {

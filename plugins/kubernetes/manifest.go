@@ -34,6 +34,11 @@ type manifestObject struct {
 		// Istio VirtualService (hosts), Gateway API HTTPRoute (hostnames)
 		Hosts     []string `json:"hosts"`
 		Hostnames []string `json:"hostnames"`
+		// Service
+		Ports []struct {
+			Name string `json:"name"`
+			Port int32  `json:"port"`
+		} `json:"ports"`
 	} `json:"spec"`
 }
 
@@ -67,6 +72,9 @@ type manifestSummary struct {
 	workloads []workloadRef
 	urls      []string
 	routes    []ingressRoute  // of every Ingress, whatever urlKinds says, for Backends
+	// services routes / to each Service of the manifest, at its port named http (else its
+	// first): Backends' answer for a release that makes no Ingress.
+	services []ingressRoute
 	objects   map[string]bool // "Kind/name" of every object
 }
 
@@ -111,6 +119,17 @@ func summarize(manifest string, kinds urlKinds) manifestSummary {
 			sum.workloads = append(sum.workloads, workloadRef{o.Kind, o.Metadata.Name, replicas})
 		case "DaemonSet":
 			sum.workloads = append(sum.workloads, workloadRef{o.Kind, o.Metadata.Name, 1})
+		case "Service":
+			if len(o.Spec.Ports) > 0 {
+				port := o.Spec.Ports[0]
+				for _, sp := range o.Spec.Ports {
+					if sp.Name == "http" {
+						port = sp
+						break
+					}
+				}
+				sum.services = append(sum.services, ingressRoute{path: "/", service: o.Metadata.Name, portName: port.Name, port: port.Port})
+			}
 		case "Ingress":
 			sum.routes = append(sum.routes, o.ingressRoutes()...)
 			if kinds.ingress {
