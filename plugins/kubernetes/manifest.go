@@ -71,11 +71,11 @@ type workloadRef struct {
 type manifestSummary struct {
 	workloads []workloadRef
 	urls      []string
-	routes    []ingressRoute  // of every Ingress, whatever urlKinds says, for Backends
+	routes    []ingressRoute // of every Ingress, whatever urlKinds says, for Backends
 	// services routes / to each Service of the manifest, at its port named http (else its
 	// first): Backends' answer for a release that makes no Ingress.
 	services []ingressRoute
-	objects   map[string]bool // "Kind/name" of every object
+	objects  map[string]bool // "Kind/name" of every object
 }
 
 // urlKinds says which kinds of object the region reads URLs from.
