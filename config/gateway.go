@@ -9,7 +9,7 @@ import (
 // Gateway configures the service gateway: services' own web pages served by Basalt on the
 // apps domain, to their owner (and those they are shared with) signed in by Basalt.
 type Gateway struct {
-	Enabled    bool   `koanf:"enabled" doc:"Serve services through Basalt at <service>--<project>.<apps_domain>, signed in by Basalt, with no password of their own to hand out."`
+	Enabled    bool   `koanf:"enabled" doc:"Serve services through Basalt at <service>--<project>.<apps_domain>, signed in by Basalt, with no password of their own to hand out. Jupyter services (the charts of lifecycle.probes with a token_value) are handed their token by the gateway in proxy mode and ask for none; the token never reaches the browser."`
 	AppsDomain string `koanf:"apps_domain" doc:"The apps domain, with its port when not the scheme's default, e.g. apps.example.org (a wildcard DNS record and certificate for *.apps.example.org point at Basalt). It must not be the portal's host nor under it, so that a service's pages never carry the portal's session; a registrable domain of its own (apps.example-lab.org for a portal at example.org) is safest. Empty: localhost with server.address's port (browsers resolve *.localhost to this machine)."`
 	Scheme     string `koanf:"scheme" doc:"https, or http for localhost apps domains; empty: https, http for localhost."`
 	// Tickets carry a sign-in from the portal's site to a service's.

@@ -67,7 +67,7 @@ func (g *Gateway) Recheck(ctx context.Context) {
 		k := routeKeyOf(c.user, c.groups, c.region, c.project, c.service)
 		allowed, seen := verdicts[k]
 		if !seen {
-			_, _, err := g.find(ctx, &identity.User{Username: c.user, Groups: c.groups}, c.region, c.project, c.service)
+			_, _, _, err := g.find(ctx, &identity.User{Username: c.user, Groups: c.groups}, c.region, c.project, c.service)
 			allowed = err == nil
 			verdicts[k] = allowed
 			if !allowed {

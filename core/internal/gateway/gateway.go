@@ -46,6 +46,9 @@ type Options struct {
 	Scopes  Scopes
 	// Projects are how project ids are made: a grantee reads a service in its project's name.
 	Projects config.Projects
+	// TrustedApps are the applications the gateway signs its users in to with their own
+	// credential.
+	TrustedApps []TrustedApp
 	// Audit records each sign-in at a service by someone other than its owner.
 	Audit    *audit.Recorder
 	Log      *slog.Logger
@@ -88,8 +91,20 @@ func New(o Options) *Gateway {
 			pr.SetXForwarded()
 			pr.Out.Header.Set("X-Forwarded-Proto", g.o.Apps.Scheme)
 			pr.Out.Header.Del("Authorization")
+			if rt.credential != "" && fromItsOwnPages(pr.In, g.o.Apps.Scheme) {
+				pr.Out.Header.Set("Authorization", "token "+rt.credential)
+				// Without the browser's encodings the transport decodes what comes back, so
+				// that the credential can be taken out of it.
+				pr.Out.Header.Del("Accept-Encoding")
+			}
 			keepCookies(pr.Out)
 			pr.Out.Header.Set("X-Basalt-User", rt.user)
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			if rt := resp.Request.Context().Value(routeKey{}).(*route); rt.credential != "" {
+				withoutCredential(resp, rt.credential)
+			}
+			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			g.o.Log.Warn("gateway: the service did not answer", "host", r.Host, "error", err)
@@ -189,11 +204,13 @@ func (g *Gateway) forget(user string, groups []string, region, project, service 
 	g.routes.Delete(routeKeyOf(user, groups, region, project, service))
 }
 
-// route is a decision: the user may use the service, served at endpoint.
+// route is a decision: the user may use the service, served at endpoint, which takes
+// credential (a trusted application's) in their stead.
 type route struct {
 	user, region, project, service string
 	owner                          string
 	endpoint                       string
+	credential                     string
 	decided                        time.Time
 	err                            error
 }
@@ -211,36 +228,45 @@ func (g *Gateway) decide(ctx context.Context, user string, groups []string, regi
 		}
 	}
 	rt := &route{user: user, region: region, project: project, service: service, decided: now}
-	rt.endpoint, rt.owner, rt.err = g.find(ctx, &identity.User{Username: user, Groups: groups}, region, project, service)
+	var sc *scope.Scope
+	var rel sdk.Release
+	sc, rel, rt.endpoint, rt.err = g.find(ctx, &identity.User{Username: user, Groups: groups}, region, project, service)
+	rt.owner = rel.Metadata.Owner
+	if rt.err == nil {
+		credential, err := g.credentialOf(ctx, sc, rel)
+		if err != nil {
+			// The service asks its own password instead.
+			g.o.Log.Warn("gateway: reading a service's credential", "service", service, "project", project, "error", err)
+		}
+		rt.credential = credential
+	}
 	g.routes.Store(k, rt)
 	return rt, rt.err
 }
 
-func (g *Gateway) find(ctx context.Context, u *identity.User, region, project, service string) (endpoint, owner string, err error) {
+// find reads the service the user may use and where it is served.
+func (g *Gateway) find(ctx context.Context, u *identity.User, region, project, service string) (*scope.Scope, sdk.Release, string, error) {
 	sc, rel, err := g.release(ctx, u, region, project, service)
 	if err != nil {
-		return "", "", err
+		return nil, rel, "", err
 	}
-	owner = rel.Metadata.Owner
 	if rel.Suspended {
-		return "", owner, sdk.Errorf(sdk.ErrConflict, "service %q is paused: resume it from the portal", service)
+		return sc, rel, "", sdk.Errorf(sdk.ErrConflict, "service %q is paused: resume it from the portal", service)
 	}
 	services, err := sc.Services()
 	if err != nil {
-		return "", owner, err
+		return sc, rel, "", err
 	}
-	ctx = sc.Context(ctx)
-	ref := sdk.ReleaseRef{Name: service}
-	backends, err := services.Backends(ctx, sdk.BackendsRequest{ReleaseRef: ref})
+	backends, err := services.Backends(sc.Context(ctx), sdk.BackendsRequest{ReleaseRef: sdk.ReleaseRef{Name: service}})
 	if err != nil {
-		return "", owner, err
+		return sc, rel, "", err
 	}
 	for _, b := range backends.Backends {
 		if len(b.Endpoints) > 0 {
-			return b.Endpoints[0], owner, nil
+			return sc, rel, b.Endpoints[0], nil
 		}
 	}
-	return "", owner, sdk.Errorf(sdk.ErrUnavailable, "service %q has no endpoint ready", service)
+	return sc, rel, "", sdk.Errorf(sdk.ErrUnavailable, "service %q has no endpoint ready", service)
 }
 
 // ServeHTTP serves a request to a service's host.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/gateway"
 	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/scope"
@@ -40,9 +41,17 @@ func (s *Server) newGateway(opts Options) *gateway.Gateway {
 			regions = append(regions, r.ID)
 		}
 	}
+	// The applications the lifecycle asks with their token take it from the gateway too.
+	trusted := []gateway.TrustedApp{}
+	for _, p := range cfg.Lifecycle.Probes {
+		if p.Kind == config.ProbeJupyter && p.TokenValue != "" {
+			trusted = append(trusted, gateway.TrustedApp{Charts: p.Charts, TokenValue: p.TokenValue})
+		}
+	}
 	return gateway.New(gateway.Options{Apps: gateway.Apps{Domain: domain, Scheme: scheme}, OnListener: cfg.Gateway.AppsDomain == "", Key: key,
 		TicketTTL: cfg.Gateway.TicketTTL, SessionTTL: cfg.Gateway.SessionTTL, Portal: strings.TrimSuffix(cfg.Server.PublicURL, "/"),
-		Regions: regions, Scopes: s.scopes, Projects: cfg.Projects, Audit: s.audit, Log: opts.Log, Registry: opts.Registry, Now: opts.LifecycleClock})
+		Regions: regions, Scopes: s.scopes, Projects: cfg.Projects, TrustedApps: trusted, Audit: s.audit, Log: opts.Log, Registry: opts.Registry,
+		Now: opts.LifecycleClock})
 }
 
 // serveApps hands requests to a service's host to the gateway, before any route of the

@@ -277,6 +277,34 @@ func TestTrafficThroughTheGatewayIsUse(t *testing.T) {
 	}
 }
 
+// TestGatewaySignsInToJupyter: with the default configuration, a service of a Jupyter chart
+// (lifecycle.probes' jupyter, token in security.password) is opened through the gateway with
+// no password of its own: the gateway hands Jupyter the token the service was launched with,
+// which the browser never sees. A chart not declared gets none.
+func TestGatewaySignsInToJupyter(t *testing.T) {
+	jupyter := &jupyterKernels{token: "launch-time-password"}
+	jupyter.set(`[{"id":"k1","execution_state":"idle","token":"launch-time-password"}]`)
+	backend := httptest.NewServer(jupyter)
+	defer backend.Close()
+	rig := newAppRig(t, backend, config.LifecyclePolicy{})
+	b := appBrowser(t, rig.listener)
+	for chart, want := range map[string]int{"jupyter": http.StatusOK, "notebook": http.StatusForbidden} {
+		id := rig.launch(t, chart, `"security":{"password":"launch-time-password"}`)
+		resp, err := b.Get("http://" + rig.host(id) + "/api/kernels")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || strings.Contains(string(body), "launch-time-password") {
+			t.Errorf("%s's kernels through the gateway: %s %s, want %d and no token", chart, resp.Status, body, want)
+		}
+		if chart == "jupyter" && !strings.Contains(string(body), `"execution_state":"idle"`) {
+			t.Errorf("Jupyter's answer: %s", body)
+		}
+	}
+}
+
 // TestGatewayForwardAuth answers an ingress controller's subrequests as nginx (X-Original-URL)
 // and Traefik or Envoy (X-Forwarded-Host and -Uri) send them: a browser with the service
 // host's session goes through with its user named, one without is sent to sign in (nginx by a
