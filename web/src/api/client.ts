@@ -1,6 +1,9 @@
 import { ApiError, CLIENT_CODES, decodeError } from "./errors";
 import { savedRegion } from "./region";
 import type {
+  AccessGrant,
+  AccessGrantInput,
+  AccessGrants,
   CatalogView as Catalog,
   ChangeForm,
   ChangeRequest,
@@ -259,6 +262,10 @@ export interface ApiClient {
   rollbackService(project: string, service: string, revision: number): Promise<RollbackView>;
   /** Keeps a service from the lifecycle engine's steps, stops keeping it, or sets its idle time; region as getService's. */
   setServiceLifecycle(project: string, service: string, change: LifecycleChange, region?: string): Promise<Service>;
+  /** Who else may open the service through the gateway (its owner only may ask). */
+  getServiceAccess(project: string, service: string, signal?: AbortSignal): Promise<AccessGrant[]>;
+  /** Replaces who else may open the service: the whole list; answers the grants now. */
+  setServiceAccess(project: string, service: string, grants: AccessGrantInput[]): Promise<AccessGrant[]>;
   /** The lifecycle policy a launch of the catalog's charts would get in the project. */
   getLifecyclePolicy(project: string, catalog: string, signal?: AbortSignal): Promise<LifecyclePolicy>;
   /** The steps the lifecycle engine announced on the caller's services, in every project and region. */
@@ -626,6 +633,11 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     // The lifecycle has no helm equivalent: its answers carry no commands.
     setServiceLifecycle: async (project, service, change, region) =>
       (await call<ServiceUpdated>(`${p(project)}/services/${seg(service)}/lifecycle`, { method: "PUT", body: change, region })).service,
+    // Sharing has no helm equivalent either.
+    getServiceAccess: async (project, service, signal) =>
+      (await call<AccessGrants>(`${p(project)}/services/${seg(service)}/access`, { signal })).grants,
+    setServiceAccess: async (project, service, grants) =>
+      (await call<AccessGrants>(`${p(project)}/services/${seg(service)}/access`, { method: "PUT", body: { grants } })).grants,
     getLifecyclePolicy: (project, catalog, signal) => call(`${p(project)}/lifecycle`, { query: { catalog }, signal }),
     listNotices: async (signal) => (await call<Notices>("/me/notices", { signal })).notices,
     // The filter's region, not the chosen one: administrators look across regions.

@@ -31,6 +31,7 @@ export const queryKeys = {
   services: (project: string) => ["project", project, "services"] as const,
   service: (project: string, id: string) => ["project", project, "services", id] as const,
   serviceHistory: (project: string, id: string) => ["project", project, "services", id, "history"] as const,
+  serviceAccess: (project: string, id: string) => ["project", project, "services", id, "access"] as const,
   changeForm: (project: string, id: string, version: string) => ["project", project, "change-form", id, version] as const,
   quota: (project: string) => ["project", project, "quota"] as const,
   storageCredentials: (project: string) => ["project", project, "credentials", "storage"] as const,
@@ -254,6 +255,15 @@ export function useNotices(enabled = true) {
     queryFn: ({ signal }) => api.listNotices(signal),
     refetchInterval: 60_000,
     enabled,
+  });
+}
+
+/** Who else may open a service through the gateway, for its owner. */
+export function useServiceAccess(project: string, id: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.serviceAccess(project, id),
+    queryFn: ({ signal }) => api.getServiceAccess(project, id, signal),
   });
 }
 

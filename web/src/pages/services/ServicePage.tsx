@@ -17,6 +17,7 @@ import { useRegion } from "../../region";
 import { KeepDialog, LifecyclePanel, NoticeBanner } from "./Lifecycle";
 import { AddressesSection, OpenService } from "./ServiceAccess";
 import { FailedChangeOffer, HistoryPanel } from "./ServiceHistory";
+import { ShareDialog } from "./ShareDialog";
 import { canManage } from "./serviceState";
 import { RunningTime, StatusBadge, UpdateBadge } from "./ServiceWidgets";
 import styles from "./Services.module.css";
@@ -26,7 +27,7 @@ type Tab = (typeof TABS)[number];
 
 /**
  * One service: its state and URLs, lifecycle, logs (followed), events (live), values, notes
- * and history. A link naming a project and a region (a notice's, ?project=&region=) switches
+ * and history; to its owner, with the gateway on, who else may open it (Share). A link naming a project and a region (a notice's, ?project=&region=) switches
  * to them first; ?keep=1 then offers to keep the service, which one click confirms.
  */
 export function ServicePage() {
@@ -72,6 +73,7 @@ function ServiceDetailsPage() {
   const s = details.data?.service;
   useDocumentTitle(s?.friendlyName ?? id);
   const [keeping, setKeeping] = useState(false);
+  const [sharing, setSharing] = useState(false);
   // A notice's link asks to keep the service: the dialog opens, and only its button acts.
   const keepAsked = searchParams.get("keep") === "1";
   const closeKeep = () => {
@@ -97,6 +99,8 @@ function ServiceDetailsPage() {
     history: t("service.tab.history"),
   };
   const manage = !!s && canManage(s, me.username);
+  // Grants open the service through the gateway: without one (no access view), nothing to share.
+  const share = manage && !!s?.access;
 
   return (
     <div className={styles.page}>
@@ -127,12 +131,19 @@ function ServiceDetailsPage() {
                   {t("services.change")}
                 </Link>
               ) : null}
+              {share ? (
+                <button type="button" className="button button-secondary" onClick={() => setSharing(true)}>
+                  <Icon name="share" size={16} />
+                  {t("grants.open")}
+                </button>
+              ) : null}
               <OpenService service={s} />
             </div>
           </div>
 
           <NoticeBanner service={s} onKeep={manage ? () => setKeeping(true) : undefined} />
           {manage && (keeping || keepAsked) ? <KeepDialog service={s} onClose={closeKeep} /> : null}
+          {share && sharing ? <ShareDialog service={s} onClose={() => setSharing(false)} /> : null}
 
           <Tabs
             label={t("service.tabs")}
