@@ -356,15 +356,28 @@ func (w *realWorld) basaltLines(t *testing.T, region, release string) []string {
 	return lines
 }
 
-// logsAreTheContainers reads the service's logs through Basalt: the notebook server's own
-// lines, not the simulated nodes' canned ones.
+// logsAreTheContainers reads the service's logs through Basalt, until they hold the notebook
+// server's own lines (the kubelet may not have read its first lines yet), never the
+// simulated nodes' canned ones.
 func (w *realWorld) logsAreTheContainers(t *testing.T, region, release string) {
 	t.Helper()
-	resp, body := do(t, http.MethodGet, w.base+"/api/v1/projects/"+w.ns+"/services/"+release+"/logs?tail=200&region="+region, nil,
-		"Authorization", "Bearer "+w.token)
-	logs := string(body)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(strings.ToLower(logs), "jupyter") || strings.Contains(logs, "starting the service") {
-		t.Errorf("the service's logs (%d) are not the notebook server's: %.600s", resp.StatusCode, logs)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, body := do(t, http.MethodGet, w.base+"/api/v1/projects/"+w.ns+"/services/"+release+"/logs?tail=200&region="+region, nil,
+			"Authorization", "Bearer "+w.token)
+		logs := string(body)
+		if strings.Contains(logs, "starting the service") {
+			t.Fatalf("the service's logs are the simulated nodes' lines: %.600s", logs)
+		}
+		// The notebook server's logger names itself on every line it writes.
+		if resp.StatusCode == http.StatusOK && strings.Contains(logs, "NotebookApp") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the service's logs (%d) hold no line of the notebook server after 30 s: %.600s", resp.StatusCode, logs)
+			return
+		}
+		time.Sleep(time.Second)
 	}
 }
 

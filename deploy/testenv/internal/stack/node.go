@@ -332,8 +332,10 @@ imageGCLowThresholdPercent: 99
 serializeImagePulls: false
 clusterDomain: cluster.local
 resolvConf: ""
+# Containers' logs stay in the state directory, which down cleans, not in /var/log/pods.
+podLogsDir: %s
 `, n.cgroup, r.l.containerdSocket(), n.hostIP, r.ports["kubelet"], r.ports["kubelet-healthz"],
-		r.pki.kubeletCert, r.pki.kubeletKey, r.pki.caCert, RealNodeTaint)
+		r.pki.kubeletCert, r.pki.kubeletKey, r.pki.caCert, RealNodeTaint, r.l.dataDir("pod-logs"))
 	path := filepath.Join(r.l.State, "node", "kubelet.yaml")
 	return path, os.WriteFile(path, []byte(cfg), 0o644)
 }
