@@ -2,6 +2,7 @@
 //
 //	testenv build [part…]  build the missing components into .cache/bin
 //	testenv up             build, start, configure; write .cache/testenv/env
+//	                       (-detach: in the background, for make run; -local-user: its S3 store)
 //	testenv down           stop every process that up started
 //	testenv env            print the env file (eval-able by a shell)
 //	testenv status         check that every server answers
@@ -55,6 +56,9 @@ func main() {
 	ca := fs.String("ca", "", "volumes: the API server's CA")
 	dir := fs.String("dir", "", "volumes: where the volumes' directories are made")
 	state := fs.String("state", "", "the state directory: env file, kubeconfig, logs (default: .cache/testenv under the root)")
+	localUser := fs.String("local-user", "", "up: make MinIO the store of this system user (make run's): their bucket and keys, kept in <state>/store")
+	detach := fs.Bool("detach", false, "up: go on in the background, output in <state>/up.log, once the local store is settled")
+	settledFD := fs.Int("settled-fd", 0, "up: a descriptor on which to say when the local store is settled (for -detach)")
 	_ = fs.Parse(args)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -85,7 +89,11 @@ func main() {
 		if *only != "" {
 			opts.Only = strings.Split(*only, ",")
 		}
-		err = up(ctx, l, opts)
+		if *detach {
+			err = upInBackground(l, args)
+			break
+		}
+		err = up(ctx, l, opts, *localUser, settledNotice(*settledFD))
 	case "down":
 		err = down(l)
 	case "env":
@@ -107,27 +115,72 @@ func main() {
 	exit(err)
 }
 
-func up(ctx context.Context, l stack.Layout, opts stack.Options) error {
+// up starts the environment, saying what it does in the progress file; settled hears once
+// the local store, if any, is settled (make run configures Basalt from it).
+func up(ctx context.Context, l stack.Layout, opts stack.Options, localUser string, settled *settledNote) error {
+	defer settled.close()
 	unlock, err := lock(l)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	forget, err := stack.RecordUp(l)
+	if err != nil {
+		return err
+	}
+	defer forget()
+	progress := stack.NewProgress(l, os.Stdout)
+	opts.Out = progress
+	err = upLocked(ctx, l, opts, localUser, settled)
+	if err != nil {
+		progress.Failed(err, settled.log(l))
+		return err
+	}
+	return progress.Done()
+}
+
+func upLocked(ctx context.Context, l stack.Layout, opts stack.Options, localUser string, settled *settledNote) error {
+	out := opts.Out
 	if e, err := testenv.Load(l.EnvFile()); err == nil {
 		switch {
 		case e.Setup != stack.SetupVersion:
-			fmt.Println("testenv: the running environment was set up by an older testenv; restarting it")
-		case e.Check(ctx) == nil:
-			fmt.Printf("testenv: already up; env file %s\n", l.EnvFile())
+			fmt.Fprintln(out, "testenv: the running environment was set up by an older testenv; restarting it")
+		case e.Check(ctx) != nil:
+			fmt.Fprintln(out, "testenv: a previous environment does not answer; stopping it")
+		case localUser == "":
+			settled.done()
+			fmt.Fprintf(out, "testenv: already up; env file %s\n", l.EnvFile())
 			return nil
 		default:
-			fmt.Println("testenv: a previous environment does not answer; stopping it")
+			store, err := stack.SettleLocalStore(l, localUser, false)
+			if err != nil {
+				return err
+			}
+			if e.S3Endpoint != store.Endpoint() {
+				fmt.Fprintln(out, "testenv: the running environment does not serve the local store; restarting it")
+				break
+			}
+			if err := stack.ProvisionLocalStore(ctx, e, store); err != nil {
+				return err
+			}
+			settled.done()
+			fmt.Fprintf(out, "testenv: already up; env file %s\n", l.EnvFile())
+			return nil
 		}
 	}
-	if err := stack.Stop(l, os.Stdout); err != nil {
+	if err := stack.Stop(l, out); err != nil {
 		return err
 	}
-	bins, err := stack.Build(ctx, l, os.Stdout, opts.Only...)
+	if localUser != "" {
+		// Nothing of the environment runs: a port taken since the last up may move.
+		store, err := stack.SettleLocalStore(l, localUser, true)
+		if err != nil {
+			return err
+		}
+		opts.LocalStore = &store
+	}
+	settled.done()
+	bins, err := stack.Build(ctx, l, out, stack.BuildFirst(opts.Only)...)
 	if err != nil {
 		return err
 	}
@@ -137,12 +190,17 @@ func up(ctx context.Context, l stack.Layout, opts stack.Options) error {
 		if rmErr := os.Remove(l.EnvFile()); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
 			err = errors.Join(err, rmErr)
 		}
-		return errors.Join(err, stack.Stop(l, os.Stdout))
+		return errors.Join(err, stack.Stop(l, out))
 	}
 	return nil
 }
 
 func down(l stack.Layout) error {
+	// An up still building or starting (make run's, in the background) stops first; the lock
+	// is taken once it has stopped what it had started.
+	if err := stack.StopUp(l, os.Stdout); err != nil {
+		return err
+	}
 	unlock, err := lock(l)
 	if err != nil {
 		return err
@@ -152,6 +210,9 @@ func down(l stack.Layout) error {
 		return err
 	}
 	if err := os.Remove(l.EnvFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := stack.RemoveProgress(l); err != nil {
 		return err
 	}
 	fmt.Println("testenv: down")

@@ -137,23 +137,33 @@ func origins(urls []string) []string {
 	return out
 }
 
+// minio starts MinIO: trusting the identity provider when it runs (STS for every user), with
+// static keys alone otherwise; with a local store, on its port and data, for its user.
 func (r *run) minio(ctx context.Context) error {
 	t0 := time.Now()
-	p, err := r.l.start("minio", r.bins["minio"], []string{"server",
-		"--address", fmt.Sprintf("127.0.0.1:%d", r.ports["minio"]),
-		"--console-address", fmt.Sprintf("127.0.0.1:%d", r.ports["minio-console"]),
-		"--quiet",
-		r.l.dataDir("minio"),
-	}, []string{
+	data := r.l.dataDir("minio")
+	if r.opts.LocalStore != nil {
+		data = r.l.storeData()
+	}
+	env := []string{
 		"MINIO_ROOT_USER=" + r.env.S3AccessKey,
 		"MINIO_ROOT_PASSWORD=" + r.env.S3SecretKey,
 		"MINIO_BROWSER=off",
 		"MINIO_UPDATE=off",
 		"MINIO_REGION=" + r.env.S3Region,
-		"MINIO_IDENTITY_OPENID_CONFIG_URL=" + r.env.OIDCIssuerURL("/.well-known/openid-configuration"),
-		"MINIO_IDENTITY_OPENID_CLIENT_ID=" + r.env.ServicesClientID,
-		"MINIO_IDENTITY_OPENID_CLAIM_NAME=policy",
-	})
+	}
+	if r.wants("oidc") {
+		env = append(env,
+			"MINIO_IDENTITY_OPENID_CONFIG_URL="+r.env.OIDCIssuerURL("/.well-known/openid-configuration"),
+			"MINIO_IDENTITY_OPENID_CLIENT_ID="+r.env.ServicesClientID,
+			"MINIO_IDENTITY_OPENID_CLAIM_NAME=policy")
+	}
+	p, err := r.l.start("minio", r.bins["minio"], []string{"server",
+		"--address", fmt.Sprintf("127.0.0.1:%d", r.ports["minio"]),
+		"--console-address", fmt.Sprintf("127.0.0.1:%d", r.ports["minio-console"]),
+		"--quiet",
+		data,
+	}, env)
 	if err != nil {
 		return err
 	}
@@ -161,6 +171,16 @@ func (r *run) minio(ctx context.Context) error {
 		return err
 	}
 	root := r.env.RootS3()
+	if s := r.opts.LocalStore; s != nil {
+		// MinIO answers its readiness probe before its IAM subsystem is up.
+		if err := p.waitFor(ctx, 60*time.Second, func(ctx context.Context) error { return s.provision(ctx, root) }); err != nil {
+			return fmt.Errorf("minio: the local user's bucket and keys: %w", err)
+		}
+	}
+	if !r.wants("oidc") {
+		r.ready("minio (S3, static keys)", t0)
+		return nil
+	}
 	// A user's policy names the bucket after the token's preferred_username,
 	// so one policy serves every user; each project has its own.
 	policies := map[string][]string{testenv.PolicyUser: {testenv.UserBucket("${jwt:preferred_username}")}}
@@ -168,12 +188,9 @@ func (r *run) minio(ctx context.Context) error {
 		policies[testenv.GroupPolicy(g)] = []string{testenv.GroupBucket(g)}
 	}
 	for name, buckets := range policies {
-		doc, _ := json.Marshal(bucketPolicy(buckets))
-		q := map[string][]string{"name": {name}}
 		// MinIO answers its readiness probe before its IAM subsystem is up.
 		err := p.waitFor(ctx, 60*time.Second, func(ctx context.Context) error {
-			_, err := root.Do(ctx, http.MethodPut, "/minio/admin/v3/add-canned-policy", q, doc)
-			return err
+			return root.PutPolicy(ctx, name, testenv.BucketsPolicy(buckets...))
 		})
 		if err != nil {
 			return fmt.Errorf("minio: policy %s: %w", name, err)
@@ -191,20 +208,6 @@ func (r *run) minio(ctx context.Context) error {
 	}
 	r.ready("minio (S3, STS)", t0)
 	return nil
-}
-
-func bucketPolicy(buckets []string) map[string]any {
-	var resources []string
-	for _, b := range buckets {
-		resources = append(resources, "arn:aws:s3:::"+b, "arn:aws:s3:::"+b+"/*")
-	}
-	return map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{
-			{"Effect": "Allow", "Action": []string{"s3:*"}, "Resource": resources},
-			{"Effect": "Allow", "Action": []string{"s3:ListAllMyBuckets", "s3:GetBucketLocation"}, "Resource": []string{"arn:aws:s3:::*"}},
-		},
-	}
 }
 
 func (r *run) vault(ctx context.Context) error {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,9 +23,13 @@ type Options struct {
 	PortalRedirectURLs []string
 	Out                io.Writer // progress lines
 	// Only, if not empty, starts only these parts ("kube", "node", "oidc", "s3",
-	// "vault", "registry", "mail"); "s3" and "vault" need "oidc", "node" needs
-	// "kube" and "registry". The env file is then incomplete.
+	// "vault", "registry", "mail"); "vault" needs "oidc", "node" needs "kube" and
+	// "registry"; "s3" without "oidc" takes static keys alone. The env file is then
+	// incomplete.
 	Only []string
+	// LocalStore, if set, is make run's store (SettleLocalStore): MinIO keeps its port, root
+	// and data there, and makes the local user's bucket and keys.
+	LocalStore *LocalStore
 	// RealWorkloads says whose pods may run on the real node: RealWorkloadsLabelled (the
 	// default) or RealWorkloadsEverywhere.
 	RealWorkloads string
@@ -134,11 +139,17 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 		Helm:     bins["helm"],
 		Setup:    SetupVersion,
 	}
+	if s := opts.LocalStore; s != nil {
+		r.ports["minio"], r.env.S3Endpoint, r.env.S3SecretKey = s.Port, s.Endpoint(), s.RootSecret
+	}
 
 	// Independent chains, run side by side: Kubernetes, the identity provider
 	// with what trusts it (MinIO, Vault), the registry and the mail catcher.
 	start := time.Now()
 	chains := map[string]func(context.Context) error{"kube": r.kube, "oidc": r.identity, "registry": r.registry, "mail": r.mail}
+	if !r.wants("oidc") {
+		chains["s3"] = r.minio // alone, with static keys (make run's sandbox)
+	}
 	for name := range chains {
 		if !r.wants(name) {
 			delete(chains, name)
@@ -164,6 +175,13 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 		if !r.wants("kube") || !r.wants("registry") {
 			return nil, errors.New(`the part "node" needs "kube" and "registry"`)
 		}
+		// Built now rather than before anything starts (BuildFirst): the stores and the API
+		// server serve while the node's binaries, and its images above all, are built.
+		nodeBins, err := Build(ctx, r.l, r.opts.Out, "node")
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(r.bins, nodeBins)
 		if err := r.realNode(ctx); err != nil {
 			return nil, err
 		}
@@ -173,6 +191,18 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 	}
 	r.logf("testenv: up in %s; env file %s", time.Since(start).Round(100*time.Millisecond), l.EnvFile())
 	return r.env, nil
+}
+
+// BuildFirst are the parts whose binaries must be built before Up: those of only (every
+// part when it is empty) but the real node's, which Up builds once the others run.
+func BuildFirst(only []string) []string {
+	var parts []string
+	for _, c := range components {
+		if c.part != "node" && (len(only) == 0 || slices.Contains(only, c.part)) && !slices.Contains(parts, c.part) {
+			parts = append(parts, c.part)
+		}
+	}
+	return parts
 }
 
 // wants reports whether part is to be started (see Options.Only).
@@ -190,7 +220,7 @@ func (r *run) forgetUnstarted() {
 	if !r.wants("oidc") {
 		e.OIDCAdminURL, e.OIDCLoginURL, e.PortalClientSecret, e.ServicesClientSecret = "", "", "", ""
 	}
-	if !r.wants("oidc") || !r.wants("s3") {
+	if !r.wants("s3") {
 		e.S3Endpoint, e.S3SecretKey = "", ""
 	}
 	if !r.wants("oidc") || !r.wants("vault") {
