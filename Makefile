@@ -47,32 +47,66 @@ go-build:
 	go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./core/cmd/basalt $(addprefix ./,$(PLUGIN_CMDS))
 	@rm -rf $(BIN)/catalog && $(BIN)/basalt-catalog package config/catalog $(BIN)/catalog
 
-## run: start Basalt on the embedded defaults with the sandbox cluster as the local region's
-## Kubernetes; ARGS passes flags, e.g. ARGS="--set log.level=debug". It runs in bin/, where the
-## defaults find the packaged catalog and keep their caches. RUN_KUBECONFIG=path uses that
-## cluster instead of the sandbox. Ctrl-C stops Basalt; the sandbox stays up for the next run.
+## run: start Basalt on the embedded defaults with the sandbox as the local region: services on
+## its cluster, files in its S3 store. Basalt serves as soon as it is built, while the sandbox is
+## built and started in the background (minutes on a fresh clone: .cache/sandbox/progress says
+## the step, .cache/sandbox/up.log has the output); the region takes launches once it is up.
+## ARGS passes flags, e.g. ARGS="--set log.level=debug". It runs in bin/, where the defaults
+## find the packaged catalog and keep their caches. RUN_KUBECONFIG=path uses that cluster
+## instead of the sandbox, with local files in bin/data. Ctrl-C stops Basalt; the sandbox stays
+## up, or goes on starting, for the next run.
 RUN_ADDRESS    ?= 127.0.0.1:8080
 RUN_KUBECONFIG ?=
-run: build $(if $(RUN_KUBECONFIG),,sandbox-up)
+run: build $(if $(RUN_KUBECONFIG),,sandbox-start)
 	@echo; echo "  Basalt portal: http://$(RUN_ADDRESS)/"; \
 		echo "  services run on $(or $(RUN_KUBECONFIG),the sandbox cluster: KUBECONFIG=$(SANDBOX_KUBECONFIG) kubectl get pods -A)"; \
 		echo "  Ctrl-C stops Basalt; make run-down stops the sandbox cluster"; echo
-	cd $(BIN) && ./basalt serve --set server.address=$(RUN_ADDRESS) $(call cluster_args,$(or $(RUN_KUBECONFIG),$(SANDBOX_KUBECONFIG))) $(ARGS)
+ifeq ($(RUN_KUBECONFIG),)
+	@cd $(BIN) && . $(SANDBOX_STORE_ENV) && $(sandbox_store) ./basalt serve --set server.address=$(RUN_ADDRESS) \
+		--set auth.local.username=$$BASALT_TESTENV_LOCAL_USER $(sandbox_cluster_args) $(ARGS)
+else
+	cd $(BIN) && ./basalt serve --set server.address=$(RUN_ADDRESS) $(call cluster_args,$(RUN_KUBECONFIG)) $(ARGS)
+endif
 
 # The flags that give the default region its Kubernetes cluster (config/default.yaml: plugins.cluster).
 cluster_args = --set plugins.cluster.enabled=true --set plugins.cluster.config.kubeconfig=$(1)
 
-# The sandbox cluster of `make run`: the test environment's Kubernetes part (etcd, API server,
+# The sandbox of `make run`: the test environment's Kubernetes part (etcd, API server,
 # controller manager, scheduler, kwok nodes), its registry and its real node, where every pod
-# whose images the sandbox builds runs for real; in its own state directory so that
-# `make test` (which stops its environment when done) and `make run` never stop each other.
+# whose images the sandbox builds runs for real, and MinIO with static keys alone; in its own
+# state directory so that `make test` (which stops its environment when done) and `make run`
+# never stop each other. -local-user gives MinIO the local user's bucket and keys limited to it,
+# kept with MinIO's data in .cache/sandbox/store across downs, and written to store.env before
+# anything is built: `up -detach` returns then.
 SANDBOX            := $(CACHE)/sandbox
 SANDBOX_KUBECONFIG := $(SANDBOX)/kubeconfig
-.PHONY: sandbox-up run-down
-sandbox-up: $(TESTENV_BIN) testenv-deps
-	@$(LOCAL_GO) $(TESTENV_BIN) up -root $(ROOT) -only kube,registry,node -real-workloads everywhere -state $(SANDBOX)
+SANDBOX_STORE_ENV  := $(SANDBOX)/store/store.env
+SANDBOX_UP          = $(LOCAL_GO) $(TESTENV_BIN) up -root $(ROOT) -only kube,registry,node,s3 \
+	-real-workloads everywhere -local-user "$$(id -un)" -state $(SANDBOX)
 
-## run-down: stop the sandbox cluster make run left running
+# The region on the sandbox's cluster before it is up: it answers "still starting" with the
+# step of the progress file, and connects once the env file, written last, appears.
+sandbox_cluster_args = $(call cluster_args,$(SANDBOX_KUBECONFIG)) \
+	--set plugins.cluster.config.startup.readyFile=$(SANDBOX)/env \
+	--set plugins.cluster.config.startup.progressFile=$(SANDBOX)/progress
+
+# The local files of the defaults (plugins.files) become the sandbox's S3 store, as the local
+# user, whose keys reach their bucket alone and are handed to services at the address pods
+# reach. In the environment rather than in flags, so that the secret stays out of the process
+# list; the whole config section in one value, which replaces the defaults' (root: data/files).
+sandbox_store = BASALT_PLUGINS__FILES__PATH=basalt-plugin-s3 BASALT_PLUGINS__FILES__CONFIG="{ \
+	endpoint: '$$BASALT_TESTENV_S3_ENDPOINT', serviceEndpoint: '$$BASALT_TESTENV_POD_S3_ENDPOINT', \
+	region: '$$BASALT_TESTENV_S3_REGION', staticCredentials: {accessKeyID: '$$BASALT_TESTENV_LOCAL_ACCESS_KEY', \
+	secretAccessKey: '$$BASALT_TESTENV_LOCAL_SECRET_KEY', shareWithServices: true}}"
+
+.PHONY: sandbox-start sandbox-up run-down
+## sandbox-start: start the sandbox in the background (what make run does); sandbox-up: and wait
+sandbox-start: $(TESTENV_BIN) testenv-deps
+	@$(SANDBOX_UP) -detach
+sandbox-up: $(TESTENV_BIN) testenv-deps
+	@$(SANDBOX_UP)
+
+## run-down: stop the sandbox make run left running, or still starting (the store's data stays)
 run-down: $(TESTENV_BIN)
 	$(LOCAL_GO) $(TESTENV_BIN) down -root $(ROOT) -state $(SANDBOX)
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,8 +47,21 @@ func TestMakeRunLaunchesOnTheCluster(t *testing.T) {
 	base, own := serve(t, bin,
 		"--set", "plugins.cluster.enabled=true", "--set", "plugins.cluster.config.kubeconfig="+env.Kubeconfig,
 		"--set", "auth.local.username="+user)
-	services := base + "/api/v1/projects/user-" + user + "/services"
+	launchUntilReady(t, ctx, env, base+"/api/v1/projects/user-"+user+"/services", "user-"+user)
+	if _, err := os.Stat(filepath.Join(own, "data", "secrets.enc")); err != nil {
+		t.Errorf("the test's basalt keeps no secrets store of its own: %v", err)
+	}
+	if portal != "" {
+		if code, body := call(t, http.MethodGet, portal+"/readyz", "", nil); code != http.StatusOK {
+			t.Errorf("the make run beside the test no longer serves: %d %s", code, body)
+		}
+	}
+}
 
+// launchUntilReady launches the default catalog's jupyter through services, waits for it to
+// be ready with its pod running on a kwok node of namespace, then deletes it.
+func launchUntilReady(t *testing.T, ctx context.Context, env *testenv.Env, services, namespace string) {
+	t.Helper()
 	var launched struct {
 		Service struct{ ID string }
 	}
@@ -78,9 +92,9 @@ func TestMakeRunLaunchesOnTheCluster(t *testing.T) {
 	if detail.Service.Status != "deployed" || len(detail.Service.Workloads) == 0 || detail.Service.Workloads[0].Ready != 1 {
 		t.Fatalf("ready but: %+v", detail.Service)
 	}
-	pods := runningPods(t, env, "user-"+user)
+	pods := runningPods(t, env, namespace)
 	if len(pods) != 1 || !strings.HasPrefix(pods[0], id+"-") {
-		t.Fatalf("pods running on kwok nodes in user-%s: %v, want one of %s", user, pods, id)
+		t.Fatalf("pods running on kwok nodes in %s: %v, want one of %s", namespace, pods, id)
 	}
 
 	if code, body := call(t, http.MethodDelete, services+"/"+id, "", nil); code != http.StatusOK {
@@ -90,14 +104,122 @@ func TestMakeRunLaunchesOnTheCluster(t *testing.T) {
 	if code, body := call(t, http.MethodGet, services, "", &list); code != http.StatusOK || len(list.Services) != 0 {
 		t.Fatalf("after delete: %d %s", code, body)
 	}
-	if _, err := os.Stat(filepath.Join(own, "data", "secrets.enc")); err != nil {
-		t.Errorf("the test's basalt keeps no secrets store of its own: %v", err)
+}
+
+// TestMakeRunServesBeforeTheSandbox starts basalt as make run does on a fresh clone, while the
+// sandbox is still built: files on the sandbox's S3 store (here the test environment's MinIO)
+// as the local user, with keys limited to their bucket; the cluster's kubeconfig not written
+// yet, and the sandbox's progress file naming a step. Basalt serves the portal, the catalog,
+// launch forms and plans (the S3 tab filled with those keys and the address pods reach),
+// files (in the bucket) and secrets; the services list and a launch answer 503 with the step.
+// Once the test writes the kubeconfig (of the test environment's cluster) and then the env
+// file, the region takes a launch, which gets ready, without a restart.
+func TestMakeRunServesBeforeTheSandbox(t *testing.T) {
+	env := testenv.Require(t)
+	bin := binDir(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+
+	// The local store, as testenv up -local-user makes it.
+	user := fmt.Sprintf("first%d", time.Now().UnixNano()%1_000_000)
+	bucket := testenv.UserBucket(user)
+	root := env.RootS3()
+	access, secret := user, fmt.Sprintf("%x", time.Now().UnixNano())
+	if err := root.PutPolicy(ctx, "local-"+user, testenv.BucketsPolicy(bucket)); err != nil {
+		t.Fatal(err)
 	}
-	if portal != "" {
-		if code, body := call(t, http.MethodGet, portal+"/readyz", "", nil); code != http.StatusOK {
-			t.Errorf("the make run beside the test no longer serves: %d %s", code, body)
+	if err := root.MakeBucket(ctx, bucket); err != nil {
+		t.Fatal(err)
+	}
+	if err := root.AddUser(ctx, access, secret, "local-"+user); err != nil {
+		t.Fatal(err)
+	}
+	podEndpoint := cmp.Or(env.PodS3Endpoint, "http://10.88.0.1:9000")
+
+	sandbox := t.TempDir()
+	kubeconfig, ready, progress := filepath.Join(sandbox, "kubeconfig"), filepath.Join(sandbox, "env"), filepath.Join(sandbox, "progress")
+	if err := os.WriteFile(progress, []byte("building image jupyter ...\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir, workEnv := basalttest.WorkDir(t, bin)
+	// As the Makefile's sandbox_store and sandbox_cluster_args.
+	storeEnv := []string{"BASALT_PLUGINS__FILES__PATH=basalt-plugin-s3", fmt.Sprintf("BASALT_PLUGINS__FILES__CONFIG={ "+
+		"endpoint: '%s', serviceEndpoint: '%s', region: '%s', staticCredentials: {accessKeyID: '%s', "+
+		"secretAccessKey: '%s', shareWithServices: true}}", env.S3Endpoint, podEndpoint, env.S3Region, access, secret)}
+	base := start(t, bin, dir, append(workEnv, storeEnv...), "--set", "auth.local.username="+user,
+		"--set", "plugins.cluster.enabled=true", "--set", "plugins.cluster.config.kubeconfig="+kubeconfig,
+		"--set", "plugins.cluster.config.startup.readyFile="+ready, "--set", "plugins.cluster.config.startup.progressFile="+progress)
+	api := base + "/api/v1/projects/user-" + user
+
+	if code, page := call(t, http.MethodGet, base+"/", "", nil); code != http.StatusOK || !strings.Contains(string(page), "<html") {
+		t.Errorf("the portal: %d %.100s", code, page)
+	}
+	if code, body := call(t, http.MethodGet, base+"/api/v1/catalogs", "", nil); code != http.StatusOK || !strings.Contains(string(body), `"ide"`) {
+		t.Errorf("the catalogs: %d %s", code, body)
+	}
+	if code, body := call(t, http.MethodGet, api+"/launch/form?catalog=ide&chart=jupyter", "", nil); code != http.StatusOK {
+		t.Errorf("a launch form: %d %s", code, body)
+	}
+	var plan struct {
+		Values struct {
+			S3 struct{ AccessKeyID, SecretAccessKey, URL string }
 		}
 	}
+	if code, body := call(t, http.MethodPost, api+"/launch/plan", `{"catalog":"ide","chart":"jupyter"}`, &plan); code != http.StatusOK {
+		t.Errorf("a plan: %d %s", code, body)
+	} else if s3 := plan.Values.S3; s3.AccessKeyID != access || s3.SecretAccessKey != secret || s3.URL != podEndpoint {
+		t.Errorf("the plan's S3 values: %+v, want the local user's key at %s", s3, podEndpoint)
+	}
+	if code, body := call(t, http.MethodPut, api+"/files/content?path="+bucket+"/sales.csv", "day,amount\n1,10\n", nil); code != http.StatusCreated {
+		t.Errorf("an upload: %d %s", code, body)
+	} else if got, err := root.GetObject(ctx, bucket, "sales.csv"); err != nil || string(got) != "day,amount\n1,10\n" {
+		t.Errorf("the upload in the bucket: %q, %v", got, err)
+	}
+	if code, body := call(t, http.MethodPut, api+"/secrets/secret?path=db", `{"data":{"PGPASSWORD":"x"}}`, nil); code != http.StatusOK {
+		t.Errorf("a secret: %d %s", code, body)
+	}
+	var denied *testenv.S3Error
+	if _, err := env.S3(testenv.S3Credentials{AccessKey: access, SecretKey: secret}).GetObject(ctx, testenv.UserBucket("alice"), "x"); !errors.As(err, &denied) || denied.Code != "AccessDenied" {
+		t.Errorf("the handed keys read alice's bucket: %v, want AccessDenied", err)
+	}
+
+	starting := "the cluster is still starting: building image jupyter ...; try again in a minute"
+	var failure struct {
+		Error struct{ Code, Message string }
+	}
+	for what, send := range map[string]func() (int, []byte){
+		"the services": func() (int, []byte) { return call(t, http.MethodGet, api+"/services", "", nil) },
+		"a launch": func() (int, []byte) {
+			return call(t, http.MethodPost, api+"/services", `{"catalog":"ide","chart":"jupyter"}`, nil)
+		},
+	} {
+		code, body := send()
+		if err := json.Unmarshal(body, &failure); err != nil || code != http.StatusServiceUnavailable ||
+			failure.Error.Code != "unavailable" || !strings.Contains(failure.Error.Message, starting) {
+			t.Errorf("%s while the sandbox is built: %d %s, want 503 saying %q", what, code, body, starting)
+		}
+	}
+
+	// The sandbox is up: its kubeconfig, then its env file, last.
+	config, err := os.ReadFile(env.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(kubeconfig, config, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ready, []byte("# up\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	services := api + "/services"
+	for code, body := call(t, http.MethodGet, services, "", nil); code != http.StatusOK; code, body = call(t, http.MethodGet, services, "", nil) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the services once the sandbox is up: %d %s", code, body)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	launchUntilReady(t, ctx, env, services, "user-"+user)
 }
 
 // besideMakeRun makes sure a `make run` serves from bin while the test runs: the developer's,
@@ -129,7 +251,7 @@ func binDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	dir := basalttest.Build(t, "basalt-plugin-fs", "basalt-plugin-localsecrets", "basalt-plugin-helmrepo", "basalt-catalog",
-		"basalt-plugin-kubernetes")
+		"basalt-plugin-kubernetes", "basalt-plugin-s3")
 	if _, err := os.Stat(filepath.Join(dir, "catalog")); err == nil {
 		return dir
 	}

@@ -52,12 +52,29 @@ func (s *Server) withNamespace(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// withNamespaceIfAny is withNamespace for launch forms and plans, which a region that runs
-// no services still gives: their namespace is then the project's id.
+// withNamespaceIfAny is withNamespace for launches, forms and plans, which a region that runs
+// no services still takes: their namespace is then the project's id.
 func (s *Server) withNamespaceIfAny(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		err := s.scopes.Onboard(c.Request().Context(), scopeOf(c))
 		if err != nil && !errors.Is(err, sdk.ErrUnimplemented) {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// withNamespaceToPlan is withNamespaceIfAny for launch forms and plans, which a region whose
+// cluster does not answer gives too (make run's sandbox while it is built): a form needs no
+// cluster, its namespace is then the project's id, and a launch says why it cannot run.
+func (s *Server) withNamespaceToPlan(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sc := scopeOf(c)
+		err := s.scopes.Onboard(c.Request().Context(), sc)
+		switch {
+		case errors.Is(err, sdk.ErrUnavailable):
+			sc.Namespace = sc.Project.ID
+		case err != nil && !errors.Is(err, sdk.ErrUnimplemented):
 			return err
 		}
 		return next(c)

@@ -284,8 +284,8 @@ func (s *Server) routes() {
 	services.GET("/:service/events", s.serviceEvents, streams...)
 	project.GET("/quota", s.quota, s.withNamespace)
 	project.GET("/lifecycle", s.lifecyclePolicy)
-	project.GET("/launch/form", s.launchForm, s.withNamespaceIfAny)
-	project.POST("/launch/plan", s.planLaunch, s.withNamespaceIfAny)
+	project.GET("/launch/form", s.launchForm, s.withNamespaceToPlan)
+	project.POST("/launch/plan", s.planLaunch, s.withNamespaceToPlan)
 
 	secrets := project.Group("/secrets", s.withSecretsHome)
 	secrets.GET("", s.listSecrets)
