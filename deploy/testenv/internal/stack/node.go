@@ -93,7 +93,7 @@ func (r *run) node(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := ctrd.waitFor(ctx, 30*time.Second, socketAnswers(r.l.containerdSocket())); err != nil {
+	if err := ctrd.waitFor(ctx, 30*time.Second, accepts("unix", r.l.containerdSocket())); err != nil {
 		return err
 	}
 	r.ready("containerd", t0)
@@ -115,11 +115,10 @@ func (r *run) node(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	kc, err := r.env.KubeHTTPClient()
+	kube, err := r.kubeAPI()
 	if err != nil {
 		return err
 	}
-	kube := &kubeAPI{client: kc, server: r.env.KubeServer, token: r.env.KubeToken}
 	if err := kubelet.waitFor(ctx, 90*time.Second, kube.nodeReady(RealNodeName)); err != nil {
 		return err
 	}
@@ -340,16 +339,25 @@ podLogsDir: %s
 	return path, os.WriteFile(path, []byte(cfg), 0o644)
 }
 
-// socketAnswers is ready once a Unix socket accepts connections.
-func socketAnswers(path string) func(context.Context) error {
+// accepts is ready once address (of network "unix" or "tcp") accepts connections.
+func accepts(network, address string) func(context.Context) error {
 	return func(ctx context.Context) error {
 		var d net.Dialer
-		c, err := d.DialContext(ctx, "unix", path)
+		c, err := d.DialContext(ctx, network, address)
 		if err != nil {
 			return err
 		}
 		return c.Close()
 	}
+}
+
+// kubeAPI is the API server, as its administrator.
+func (r *run) kubeAPI() (*kubeAPI, error) {
+	kc, err := r.env.KubeHTTPClient()
+	if err != nil {
+		return nil, err
+	}
+	return &kubeAPI{client: kc, server: r.env.KubeServer, token: r.env.KubeToken}, nil
 }
 
 // nodeReady is ready once the node exists and reports the Ready condition.
@@ -388,11 +396,11 @@ func (r *run) placement(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	kc, err := r.env.KubeHTTPClient() // trusts the cluster CA, which signed the webhook's certificate
+	kube, err := r.kubeAPI() // its client trusts the cluster CA, which signed the webhook's certificate
 	if err != nil {
 		return err
 	}
-	if err := p.waitFor(ctx, 30*time.Second, httpOK(kc, "https://"+addr+"/healthz", "")); err != nil {
+	if err := p.waitFor(ctx, 30*time.Second, httpOK(kube.client, "https://"+addr+"/healthz", "")); err != nil {
 		return err
 	}
 	ca, err := os.ReadFile(r.pki.caCert)
@@ -421,7 +429,6 @@ func (r *run) placement(ctx context.Context) error {
 			"timeoutSeconds":          5,
 		}},
 	}
-	kube := &kubeAPI{client: kc, server: r.env.KubeServer, token: r.env.KubeToken}
 	if err := kube.create(ctx, "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", hook); err != nil {
 		return err
 	}
@@ -453,7 +460,7 @@ func (r *run) relays(ctx context.Context) error {
 	}
 	for _, pair := range pairs {
 		listen, _, _ := strings.Cut(pair, "=")
-		if err := p.waitFor(ctx, 10*time.Second, tcpAnswers(listen)); err != nil {
+		if err := p.waitFor(ctx, 10*time.Second, accepts("tcp", listen)); err != nil {
 			return err
 		}
 	}
@@ -469,15 +476,4 @@ func (r *run) relays(ctx context.Context) error {
 func portOf(url string) string {
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(strings.TrimPrefix(url, "http://"), "https://"))
 	return port
-}
-
-func tcpAnswers(addr string) func(context.Context) error {
-	return func(ctx context.Context) error {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return err
-		}
-		return c.Close()
-	}
 }
