@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -71,6 +73,7 @@ func fromItsOwnPages(r *http.Request, scheme string) bool {
 type redacted struct {
 	body    io.ReadCloser
 	secret  []byte
+	buf     []byte
 	pending []byte // read, not yet returned: its end may begin the secret
 	out     []byte // redacted, ready to return
 	eof     bool
@@ -81,19 +84,22 @@ func (r *redacted) Read(p []byte) (int, error) {
 		if r.eof {
 			return 0, io.EOF
 		}
-		buf := make([]byte, 32<<10)
-		n, err := r.body.Read(buf)
-		r.pending = bytes.ReplaceAll(append(r.pending, buf[:n]...), r.secret, nil)
+		if r.buf == nil {
+			r.buf = make([]byte, 32<<10)
+		}
+		n, err := r.body.Read(r.buf)
+		r.pending = bytes.ReplaceAll(append(r.pending, r.buf[:n]...), r.secret, nil)
 		keep := 0
-		if err == nil {
+		switch {
+		case err == nil:
 			keep = min(len(r.pending), len(r.secret)-1)
-		} else if err != io.EOF {
-			return 0, err
-		} else {
+		case err == io.EOF:
 			r.eof = true
+		default:
+			return 0, err
 		}
 		cut := len(r.pending) - keep
-		r.out = append(r.out, r.pending[:cut]...)
+		r.out = append(r.out[:0], r.pending[:cut]...)
 		r.pending = append(r.pending[:0], r.pending[cut:]...)
 	}
 	n := copy(p, r.out)
@@ -103,19 +109,37 @@ func (r *redacted) Read(p []byte) (int, error) {
 
 func (r *redacted) Close() error { return r.body.Close() }
 
+// writtenForms are the ways a page may write a credential: as it is, and escaped in a URL,
+// in HTML and in a JSON string.
+func writtenForms(credential string) []string {
+	quoted, _ := json.Marshal(credential)
+	forms := []string{credential}
+	for _, f := range []string{url.QueryEscape(credential), url.PathEscape(credential), html.EscapeString(credential), string(quoted[1 : len(quoted)-1])} {
+		if !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
+}
+
 // withoutCredential takes the service's credential out of a response, headers and body,
-// whatever the application writes in its pages (JupyterLab puts its token in each page's
-// configuration): the browser gets none.
+// wherever the application writes it (Jupyter's pages carry their token, for their own
+// scripts): the browser gets none, and its scripts go without, through the gateway.
 func withoutCredential(resp *http.Response, credential string) {
+	forms := writtenForms(credential)
 	for _, values := range resp.Header {
-		for i, v := range values {
-			values[i] = strings.ReplaceAll(v, credential, "")
+		for i := range values {
+			for _, f := range forms {
+				values[i] = strings.ReplaceAll(values[i], f, "")
+			}
 		}
 	}
 	if resp.StatusCode == http.StatusSwitchingProtocols || resp.Body == nil || resp.Body == http.NoBody {
 		return // an upgraded connection carries what the user's code prints, as the user may see it
 	}
-	resp.Body = &redacted{body: resp.Body, secret: []byte(credential)}
+	for _, f := range forms {
+		resp.Body = &redacted{body: resp.Body, secret: []byte(f)}
+	}
 	resp.ContentLength = -1
 	resp.Header.Del("Content-Length")
 }

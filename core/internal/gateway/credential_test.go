@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -325,6 +326,25 @@ func TestRedactedStream(t *testing.T) {
 	failing := &redacted{body: io.NopCloser(iotest.ErrReader(io.ErrUnexpectedEOF)), secret: []byte(secret)}
 	if _, err := io.ReadAll(failing); err != io.ErrUnexpectedEOF {
 		t.Errorf("a failed read: %v", err)
+	}
+}
+
+// TestCredentialInEveryForm: a credential a user chose, with characters that pages escape, is
+// taken out as it is and as a URL, HTML or JSON writes it.
+func TestCredentialInEveryForm(t *testing.T) {
+	credential := `my pass&w"rd/+é<`
+	quoted, _ := json.Marshal(credential)
+	forms := []string{credential, url.QueryEscape(credential), url.PathEscape(credential), html.EscapeString(credential), string(quoted)}
+	page := "<a href=\"/tree?token=" + strings.Join(forms, "\">|<x data-token=\"") + "\">"
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Location": {"/tree?token=" + url.QueryEscape(credential)}},
+		Body: io.NopCloser(strings.NewReader(page)), ContentLength: int64(len(page))}
+	withoutCredential(resp, credential)
+	body, _ := io.ReadAll(resp.Body)
+	if want := `<a href="/tree?token=">|<x data-token="">|<x data-token="">|<x data-token="">|<x data-token="""">`; string(body) != want {
+		t.Errorf("body %s, want %s", body, want)
+	}
+	if loc := resp.Header.Get("Location"); loc != "/tree?token=" || resp.ContentLength != -1 {
+		t.Errorf("Location %q, length %d", loc, resp.ContentLength)
 	}
 }
 
