@@ -65,7 +65,7 @@ func chartArchive(t *testing.T, name string) []byte {
 
 // jupyterStandIn stands for a Jupyter server that only answers with its token, as Jupyter
 // does to the gateway: its pages carry the token in their configuration as JupyterLab's do,
-// a redirect names it, and its kernel channels echo what they are sent.
+// a redirect names it, and its kernel channels answer the code they are sent.
 func jupyterStandIn(token string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "token "+token {
@@ -80,14 +80,8 @@ func jupyterStandIn(token string) http.Handler {
 				return
 			}
 			defer c.CloseNow()
-			for {
-				kind, msg, err := c.Read(r.Context())
-				if err != nil {
-					return
-				}
-				if c.Write(r.Context(), kind, append([]byte("executed: "), msg...)) != nil {
-					return
-				}
+			if _, code, err := c.Read(r.Context()); err == nil {
+				_ = c.Write(r.Context(), websocket.MessageText, append([]byte("executed: "), code...))
 			}
 		case "/login":
 			http.Redirect(w, r, "/tree?token="+token, http.StatusFound)
@@ -188,6 +182,22 @@ func (c cookieTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return c.next.RoundTrip(r)
 }
 
+// runOnKernel sends code on the kernel's channels through the gateway, as a page of origin
+// does, and returns the answer.
+func runOnKernel(ctx context.Context, b *http.Client, app, origin, code string) (string, error) {
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(app, "http")+"/api/kernels/k1/channels",
+		&websocket.DialOptions{HTTPClient: b, HTTPHeader: http.Header{"Origin": {origin}}})
+	if err != nil {
+		return "", err
+	}
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageText, []byte(code)); err != nil {
+		return "", err
+	}
+	_, got, err := ws.Read(ctx)
+	return string(got), err
+}
+
 // TestTrustedAppAsksNoPassword: a Jupyter of a trusted chart gets its token from the gateway
 // on pages, API calls and kernel WebSockets, never the browser's own Authorization, and the
 // token reaches no response (page, header) and no log. A request another page of the apps
@@ -230,18 +240,9 @@ func TestTrustedAppAsksNoPassword(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(app, "http")+"/api/kernels/k1/channels", &websocket.DialOptions{HTTPClient: b,
-		HTTPHeader: http.Header{"Origin": {app}}})
-	if err != nil {
-		t.Fatalf("the kernel's WebSocket through the gateway: %v", err)
+	if got, err := runOnKernel(ctx, b, app, app, "1+1"); err != nil || got != "executed: 1+1" {
+		t.Fatalf("the kernel's answer through the gateway: %q %v", got, err)
 	}
-	if err := ws.Write(ctx, websocket.MessageText, []byte("1+1")); err != nil {
-		t.Fatal(err)
-	}
-	if _, got, err := ws.Read(ctx); err != nil || string(got) != "executed: 1+1" {
-		t.Fatalf("the kernel's answer: %q %v", got, err)
-	}
-	ws.Close(websocket.StatusNormalClosure, "")
 
 	// Another service's page on the apps domain (the same site) asking with alice's cookie.
 	req, _ = http.NewRequest(http.MethodPost, app+"/api/kernels", strings.NewReader("{}"))
@@ -253,10 +254,8 @@ func TestTrustedAppAsksNoPassword(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a request from another page of the apps domain: %s, want Jupyter's own 403 (no token)", resp.Status)
 	}
-	_, _, err = websocket.Dial(ctx, "ws"+strings.TrimPrefix(app, "http")+"/api/kernels/k1/channels", &websocket.DialOptions{HTTPClient: b,
-		HTTPHeader: http.Header{"Origin": {"http://evil--user-mallory.apps.test"}}})
-	if err == nil {
-		t.Errorf("another page of the apps domain opened the kernel's WebSocket with the token")
+	if _, err := runOnKernel(ctx, b, app, "http://evil--user-mallory.apps.test", "1+1"); err == nil {
+		t.Errorf("another page of the apps domain ran code on the kernel with the token")
 	}
 
 	// A chart no one declared gets no token: Jupyter asks its own.
