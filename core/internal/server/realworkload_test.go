@@ -32,9 +32,7 @@ func newRealWorld(t *testing.T) *realWorld {
 	if env.RealNode == "" || env.PodS3Endpoint == "" || env.PodVaultAddr == "" {
 		t.Fatalf("the test environment has no real node or no pod addresses for MinIO and Vault (node %q); rerun make testenv-up", env.RealNode)
 	}
-	ctx := t.Context()
-	work := t.TempDir()
-	catalog := filepath.Join(work, "catalog")
+	catalog := filepath.Join(t.TempDir(), "catalog")
 	wd, _ := os.Getwd()
 	root, err := testenv.FindRoot(wd)
 	if err != nil {
@@ -43,42 +41,7 @@ func newRealWorld(t *testing.T) *realWorld {
 	if out, err := exec.Command(testplugin.Path(t, "basalt-catalog"), "package", filepath.Join(root, "config", "catalog"), catalog).CombinedOutput(); err != nil {
 		t.Fatalf("packaging the default catalog: %v\n%s", err, out)
 	}
-	issuer := filepath.Join(work, "vault-issuer")
-	if err := os.WriteFile(issuer, []byte(vaultIssuerToken(t, env)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	settings := filepath.Join(work, "region.yaml")
-	if err := os.WriteFile(settings, fmt.Appendf(nil, "services:\n  expose:\n    domain: example.test\nvault:\n  URL: %s\n  kvEngine: %s\n  prefix: %s/\n",
-		env.PodVaultAddr, env.VaultKVMount, strings.TrimSuffix(testenv.UserVaultPath("x"), "/x")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, ln, base := oidcConfig(t, env)
-	build := func(name string) string { return testplugin.Path(t, "basalt-plugin-"+name) }
-	cfg.Plugins = map[string]config.Plugin{
-		"charts": {Kind: "catalog", Path: build("helmrepo"), Config: map[string]any{"cacheDir": filepath.Join(work, "cache"),
-			"refreshInterval": "0s", "catalogs": []any{map[string]any{"id": "basalt", "location": catalog}}}},
-		"s3": {Kind: "storage", Path: build("s3"), Config: map[string]any{"endpoint": env.S3Endpoint, "serviceEndpoint": env.PodS3Endpoint,
-			"region": env.S3Region, "sts": map[string]any{"durationSeconds": 3600}}},
-		"vault": {Kind: "secrets", Path: build("vault"), Config: map[string]any{"address": env.VaultAddr, "serviceAddress": env.PodVaultAddr,
-			"kvMount": env.VaultKVMount, "jwtMount": env.VaultJWTMount, "jwtRole": env.VaultJWTRole,
-			"userHome": testenv.UserVaultPath("{username}"), "groupHome": testenv.GroupVaultPath("{group}"), "issuerTokenFile": issuer}},
-		"k8s": {Kind: "region", Path: build("kubernetes"), Config: map[string]any{"kubeconfig": env.Kubeconfig}},
-	}
-	cfg.Regions = nil
-	for _, mode := range []string{config.SecretInjectionScopedToken, config.SecretInjectionUserToken, config.SecretInjectionKubernetesSecret} {
-		cfg.Regions = append(cfg.Regions, config.Region{ID: mode, Name: mode, Region: "k8s", Storage: "s3", Secrets: "vault",
-			Settings: settings, SecretInjection: mode, SecretTokenTTL: 10 * time.Minute})
-	}
-	serveOIDC(t, cfg, ln, base, logscan.Logger(t, "core"))
-	token, err := env.IDToken(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kube, err := env.KubeHTTPClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &realWorld{&injectionWorld{env: env, base: base, token: token, ns: "user-alice", kube: kube}}
+	w := &realWorld{startInjectionWorld(t, env, "basalt", catalog, env.PodS3Endpoint, env.PodVaultAddr)}
 	w.labelNamespace(t, "true")
 	t.Cleanup(func() { w.labelNamespace(t, nil) })
 	return w

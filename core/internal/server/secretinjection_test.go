@@ -34,11 +34,18 @@ type injectionWorld struct {
 func newInjectionWorld(t *testing.T) *injectionWorld {
 	t.Helper()
 	env := testenv.Require(t)
-	ctx := t.Context()
 	repo, err := filepath.Abs(sharedCatalog)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startInjectionWorld(t, env, "ide", repo, env.S3Endpoint, env.VaultAddr)
+}
+
+// startInjectionWorld serves the world with the catalog (id, Helm repository) and the
+// addresses at which services reach MinIO and Vault (the launch context's).
+func startInjectionWorld(t *testing.T, env *testenv.Env, catalogID, catalog, s3ForServices, vaultForServices string) *injectionWorld {
+	t.Helper()
+	ctx := t.Context()
 	build := func(name string) string {
 		return testplugin.Path(t, "basalt-plugin-"+name)
 	}
@@ -49,17 +56,17 @@ func newInjectionWorld(t *testing.T) *injectionWorld {
 	}
 	settings := filepath.Join(work, "region.yaml")
 	if err := os.WriteFile(settings, fmt.Appendf(nil, "services:\n  expose:\n    domain: example.test\nvault:\n  URL: %s\n  kvEngine: %s\n  prefix: %s/\n",
-		env.VaultAddr, env.VaultKVMount, strings.TrimSuffix(testenv.UserVaultPath("x"), "/x")), 0o600); err != nil {
+		vaultForServices, env.VaultKVMount, strings.TrimSuffix(testenv.UserVaultPath("x"), "/x")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
 	cfg, ln, base := oidcConfig(t, env)
 	cfg.Plugins = map[string]config.Plugin{
 		"charts": {Kind: "catalog", Path: build("helmrepo"), Config: map[string]any{"cacheDir": filepath.Join(work, "cache"),
-			"refreshInterval": "0s", "catalogs": []any{map[string]any{"id": "ide", "location": repo}}}},
-		"s3": {Kind: "storage", Path: build("s3"), Config: map[string]any{"endpoint": env.S3Endpoint, "region": env.S3Region,
-			"sts": map[string]any{"durationSeconds": 3600}}},
-		"vault": {Kind: "secrets", Path: build("vault"), Config: map[string]any{"address": env.VaultAddr, "kvMount": env.VaultKVMount,
+			"refreshInterval": "0s", "catalogs": []any{map[string]any{"id": catalogID, "location": catalog}}}},
+		"s3": {Kind: "storage", Path: build("s3"), Config: map[string]any{"endpoint": env.S3Endpoint, "serviceEndpoint": s3ForServices,
+			"region": env.S3Region, "sts": map[string]any{"durationSeconds": 3600}}},
+		"vault": {Kind: "secrets", Path: build("vault"), Config: map[string]any{"address": env.VaultAddr, "serviceAddress": vaultForServices, "kvMount": env.VaultKVMount,
 			"jwtMount": env.VaultJWTMount, "jwtRole": env.VaultJWTRole, "userHome": testenv.UserVaultPath("{username}"),
 			"groupHome": testenv.GroupVaultPath("{group}"), "issuerTokenFile": issuer}},
 		"k8s": {Kind: "region", Path: build("kubernetes"), Config: map[string]any{"kubeconfig": env.Kubeconfig}},
