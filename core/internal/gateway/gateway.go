@@ -233,9 +233,13 @@ func (g *Gateway) decide(ctx context.Context, user string, groups []string, regi
 	sc, rel, rt.endpoint, rt.err = g.find(ctx, &identity.User{Username: user, Groups: groups}, region, project, service)
 	rt.owner = rel.Metadata.Owner
 	if rt.err == nil {
+		// Without it, the service asks its own password: expected of a member who may not
+		// read its values (no right to launch), a fault otherwise.
 		credential, err := g.credentialOf(ctx, sc, rel)
-		if err != nil {
-			// The service asks its own password instead.
+		switch {
+		case errors.Is(err, sdk.ErrPermissionDenied):
+			g.o.Log.Debug("gateway: a service's credential is not the user's to read", "service", service, "project", project, "user", user)
+		case err != nil:
 			g.o.Log.Warn("gateway: reading a service's credential", "service", service, "project", project, "error", err)
 		}
 		rt.credential = credential
