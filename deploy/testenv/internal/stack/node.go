@@ -319,12 +319,13 @@ authorization:
 failSwapOn: false
 registerWithTaints:
   - {key: %s, value: "true", effect: NoSchedule}
-# The host's disk is shared with everything else: evict and collect images only when it is
-# really full, not at the usual 10-15%%.
+# The host's disk and memory are shared with everything else, and often nearly full: evict and
+# collect images only when they are really exhausted, not at the usual 10-15%% (on a large disk
+# even 1%% is gigabytes, and a pod evicted for it takes minutes to come back).
 evictionHard:
-  memory.available: 200Mi
-  nodefs.available: 1%%
-  imagefs.available: 1%%
+  memory.available: 100Mi
+  nodefs.available: 100Mi
+  imagefs.available: 100Mi
   nodefs.inodesFree: 1%%
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99

@@ -47,7 +47,8 @@ const (
 // 2: default StorageClass and the host-path provisioner.
 // 3: the mail catcher, and the metrics API (metrics-server, kwok's resource metrics).
 // 4: the real node (containerd, kubelet, pod network, images, placement webhook, relays).
-const SetupVersion = "4"
+// 5: the kubelet's logs in the state directory, its evictions only when the disk is exhausted.
+const SetupVersion = "5"
 
 // DefaultPortalRedirectURLs are registered when Options names none.
 var DefaultPortalRedirectURLs = []string{
