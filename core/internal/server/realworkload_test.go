@@ -133,6 +133,8 @@ type inJupyter struct {
 	// Server and Names say which process was read, and the names (never values) it has.
 	Server string   `json:"server"`
 	Names  []string `json:"names"`
+	// Routes are the destinations of the pod's routes: the bridge's subnet alone, no default.
+	Routes []string `json:"routes"`
 	Error  string   `json:"error"`
 }
 
@@ -164,6 +166,8 @@ try:
         environ[k.decode()] = v
     out["env"] = {k: hashlib.sha256(environ[k]).hexdigest() for k in keys if k in environ}
     out["server"] = open("/proc/%s/cmdline" % server, "rb").read().replace(b"\0", b" ").decode()
+    # The pod's routes (the kernel's table, no packet sent): destinations in hex, 00000000 for a default route.
+    out["routes"] = [line.split()[1] for line in open("/proc/net/route").read().splitlines()[1:]]
     out["names"] = sorted(environ)
     if os.environ.get("VAULT_TOKEN"):
         for name, path in (("mine", mine), ("other", other)):
@@ -219,6 +223,9 @@ func TestLaunchedJupyterReadsTheUsersFilesAndSecrets(t *testing.T) {
 			var got inJupyter
 			if err != nil || json.Unmarshal([]byte(stdout), &got) != nil || got.Error != "" {
 				t.Fatalf("the proof in the container: %v, error %q, stderr %.500s", err, got.Error, stderr)
+			}
+			if len(got.Routes) != 1 || got.Routes[0] == "00000000" {
+				t.Errorf("the pod's routes go to %v, want its bridge's subnet alone (no way out of the machine)", got.Routes)
 			}
 			if got.CSV != sha(csv) {
 				t.Errorf("boto3 in the container read %q bytes' hash %s, want the uploaded file's %s", dir+"/sales.csv", got.CSV, sha(csv))
