@@ -267,20 +267,7 @@ func (w *realWorld) upload(t *testing.T, path, content string) int {
 // launchJupyter launches the default catalog's Jupyter with S3, Vault, a volume and secret.
 func (w *realWorld) launchJupyter(t *testing.T, region, secret string) string {
 	t.Helper()
-	var out struct {
-		Service struct {
-			ID string `json:"id"`
-		} `json:"service"`
-	}
-	body := fmt.Sprintf(`{"catalog":"basalt","chart":"jupyter","secret":%q,"values":{"s3":{"enabled":true},"vault":{"enabled":true},"persistence":{"enabled":true,"size":"1Gi"},"resources":{"requests":{"cpu":"100m","memory":"1Gi"}}}}`, secret)
-	if code := w.call(t, http.MethodPost, "/projects/"+w.ns+"/services?region="+region, body, &out); code != http.StatusAccepted || out.Service.ID == "" {
-		t.Fatalf("launch in %s: %d %+v", region, code, out)
-	}
-	release := out.Service.ID
-	t.Cleanup(func() {
-		w.call(t, http.MethodDelete, "/projects/"+w.ns+"/services/"+release+"?region="+region, "", nil)
-	})
-	return release
+	return w.launchRequest(t, region, fmt.Sprintf(`{"catalog":"basalt","chart":"jupyter","secret":%q,"values":{"s3":{"enabled":true},"vault":{"enabled":true},"persistence":{"enabled":true,"size":"1Gi"},"resources":{"requests":{"cpu":"100m","memory":"1Gi"}}}}`, secret))
 }
 
 func (w *realWorld) pauseResumeKeepsFiles(t *testing.T, region, release string, pod realPod) {

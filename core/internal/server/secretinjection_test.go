@@ -132,21 +132,28 @@ func (w *injectionWorld) call(t *testing.T, method, path, body string, out any) 
 	return resp.StatusCode
 }
 
-// launch starts jupyter-python in the personal project of w.token's user (w.ns) in the region,
-// picking secret, and returns the release's name once Kubernetes has its StatefulSet.
-func (w *injectionWorld) launch(t *testing.T, region, secret string) string {
+// launchRequest launches what body asks in w.ns in the region, deletes it when the test ends,
+// and returns the release's name.
+func (w *injectionWorld) launchRequest(t *testing.T, region, body string) string {
 	t.Helper()
 	var out struct {
 		Service struct {
 			ID string `json:"id"`
 		} `json:"service"`
 	}
-	body := fmt.Sprintf(`{"catalog":"ide","chart":"jupyter-python","version":"2.5.2","secret":%q}`, secret)
 	if code := w.call(t, "POST", "/projects/"+w.ns+"/services?region="+region, body, &out); code != http.StatusAccepted || out.Service.ID == "" {
 		t.Fatalf("launch in %s: %d %+v", region, code, out)
 	}
 	name := out.Service.ID
 	t.Cleanup(func() { w.call(t, "DELETE", "/projects/"+w.ns+"/services/"+name+"?region="+region, "", nil) })
+	return name
+}
+
+// launch starts jupyter-python in the personal project of w.token's user (w.ns) in the region,
+// picking secret, and returns the release's name once Kubernetes has its StatefulSet.
+func (w *injectionWorld) launch(t *testing.T, region, secret string) string {
+	t.Helper()
+	name := w.launchRequest(t, region, fmt.Sprintf(`{"catalog":"ide","chart":"jupyter-python","version":"2.5.2","secret":%q}`, secret))
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		if w.kubeGet(t, "/apis/apps/v1/namespaces/"+w.ns+"/statefulsets/"+name, nil) == http.StatusOK {
