@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -226,6 +227,9 @@ func buildImage(ctx context.Context, l Layout, recipe imageRecipe, imagebuild, d
 	run := func(name string, args ...string) error {
 		fmt.Fprintf(logf, "+ %s %s\n", name, strings.Join(args, " "))
 		cmd := exec.CommandContext(ctx, name, args...)
+		// Stopped (a down during the build), mmdebstrap gets the time to unmount what it mounted.
+		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+		cmd.WaitDelay = 30 * time.Second
 		cmd.Stdout, cmd.Stderr = logf, logf
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("building image %s: %s failed (%v); see %s:\n%s", recipe.name, name, err, logPath, tail(logPath, 20))
@@ -275,7 +279,14 @@ func buildImage(ctx context.Context, l Layout, recipe imageRecipe, imagebuild, d
 	args = append(args, recipe.suite, rootfs, "deb "+debianMirror+" "+recipe.suite+" main",
 		"deb "+debianMirror+" "+recipe.suite+"-updates main",
 		"deb "+debianMirror+"-security "+recipe.suite+"-security main")
-	if err := run("mmdebstrap", args...); err != nil {
+	// Packages come from Debian's mirror over the network: one dropped connection is worth a
+	// second try before the whole environment fails.
+	err = run("mmdebstrap", args...)
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(logf, "testenv: mmdebstrap failed; trying once more\n")
+		err = run("mmdebstrap", args...)
+	}
+	if err != nil {
 		return err
 	}
 	image := []string{"image", "-rootfs", rootfs, "-out", dir, "-user", recipe.user, "-workdir", recipe.workdir,
