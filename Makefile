@@ -120,11 +120,16 @@ run-down: $(TESTENV_BIN)
 # then fails the run on a test environment secret, a token or a canary value found in them.
 TEST_LOGS := $(ROOT)/test-output/logs
 .PHONY: test go-test log-scan
+# The free disk space is printed before and after: MinIO refuses writes, and etcd fails, on a
+# nearly full disk, which shows up as failures far from the cause.
+DISK_FREE = df -Pk $(ROOT) | awk 'NR==2 {printf "%.1f GB", $$4 / 1048576}'
 test: vet-modules build vulncheck-bin web-test web-chromium testenv-up
 	@rm -rf $(TEST_LOGS) && mkdir -p $(TEST_LOGS) && export BASALT_TEST_LOG_DIR=$(TEST_LOGS); \
+		free=$$($(DISK_FREE)); echo "make test: $$free free on disk before the suites"; \
 		status=0; BASALT_TEST_BIN_DIR=$(BIN) $(MAKE) --no-print-directory go-test || status=$$?; \
 		$(MAKE) --no-print-directory web-e2e-run || status=$$?; \
 		$(MAKE) --no-print-directory log-scan || status=$$?; \
+		echo "make test: $$($(DISK_FREE)) free on disk after the suites ($$free before)"; \
 		$(MAKE) --no-print-directory testenv-down >/dev/null || true; \
 		if [ $$status -ne 0 ]; then echo "make test: FAILED"; exit $$status; fi
 	@echo "make test: all suites passed"

@@ -10,9 +10,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	plugintest.RemoveBuilds()
-	os.Exit(code)
+	os.Exit(plugintest.Run(m))
 }
 
 // TestConformanceSubprocess runs the kit against the plugin binary, started as the core

@@ -18,9 +18,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	plugintest.RemoveBuilds()
-	os.Exit(code)
+	os.Exit(plugintest.Run(m))
 }
 
 // spawn starts the plugin binary as the core does (go-plugin, gRPC, AutoMTLS), configures

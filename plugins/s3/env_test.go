@@ -18,9 +18,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	plugintest.RemoveBuilds()
-	os.Exit(code)
+	os.Exit(plugintest.Run(m))
 }
 
 // tokens caches each user's ID token for the test process: logging in through Hydra takes

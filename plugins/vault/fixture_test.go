@@ -46,8 +46,10 @@ func mustNotLog(values ...string) {
 // TestMain runs the tests, then scans the logs of every plugin process they started for a
 // token or a secret value: finding one fails the run.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	plugintest.RemoveBuilds()
+	code := plugintest.Run(m)
+	if shared != nil {
+		os.RemoveAll(filepath.Dir(shared.issuerFile))
+	}
 	pluginLogs.Lock()
 	logs := pluginLogs.buf.String()
 	if pluginLogs.spawned > 0 {

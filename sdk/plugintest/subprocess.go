@@ -19,12 +19,25 @@ import (
 
 var builds = struct {
 	sync.Mutex
-	dir string
+	dir     string
+	running bool // Run called: the folder will be removed
 }{}
+
+// Run runs the package's tests and then deletes what Build and BuildDir made; it returns the
+// exit code, for TestMain: os.Exit(plugintest.Run(m)). Build refuses to work in a test process
+// that did not go through Run, because each run would leave its binaries (hundreds of
+// megabytes) in the temporary folder.
+func Run(m *testing.M) int {
+	builds.Lock()
+	builds.running = true
+	builds.Unlock()
+	code := m.Run()
+	removeBuilds()
+	return code
+}
 
 // Build compiles a plugin's main package (an import path, or a path relative to the test's
 // package such as "./cmd/basalt-plugin-fs") once per test process and returns the binary.
-// RemoveBuilds, from TestMain, deletes what Build made.
 func Build(tb testing.TB, pkg string) string {
 	tb.Helper()
 	return filepath.Join(BuildDir(tb, pkg), path.Base(pkg))
@@ -37,6 +50,9 @@ func BuildDir(tb testing.TB, pkgs ...string) string {
 	tb.Helper()
 	builds.Lock()
 	defer builds.Unlock()
+	if !builds.running {
+		tb.Fatal("plugintest: the package's TestMain must run its tests through plugintest.Run (or basalttest.Run), which removes the binaries Build makes")
+	}
 	if builds.dir == "" {
 		dir, err := os.MkdirTemp("", "basalt-plugintest-")
 		if err != nil {
@@ -64,8 +80,8 @@ func MissingBinaries(dir string, pkgs ...string) []string {
 	return missing
 }
 
-// RemoveBuilds deletes the binaries Build and BuildDir made.
-func RemoveBuilds() {
+// removeBuilds deletes the binaries Build and BuildDir made.
+func removeBuilds() {
 	builds.Lock()
 	defer builds.Unlock()
 	if builds.dir != "" {

@@ -24,9 +24,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	basalttest.RemoveBuilds()
-	os.Exit(code)
+	os.Exit(basalttest.Run(m))
 }
 
 // TestMakeRunLaunchesOnTheCluster starts basalt as `make run` does (in its bin directory,

@@ -26,7 +26,8 @@ const Basalt = "github.com/basalt-dev/basalt/core/cmd/basalt"
 
 // Build compiles basalt and the named binaries (testplugin's names, e.g. basalt-plugin-s3)
 // into one directory, once per test process, so that basalt finds its plugins beside it by
-// their bare names. The directory is removed by RemoveBuilds.
+// their bare names. The package's TestMain runs its tests through Run, which removes the
+// directory.
 //
 // Under `make test`, $BASALT_TEST_BIN_DIR names bin/, which `make build` has just filled: when
 // every binary asked for is there, that directory is used and nothing is built.
@@ -43,10 +44,11 @@ func Build(tb testing.TB, binaries ...string) string {
 }
 
 // BinDirVar names a directory of binaries built beforehand (make test passes bin/).
-const BinDirVar = "BASALT_TEST_BIN_DIR"
+const BinDirVar = testplugin.BinDirVar
 
-// RemoveBuilds deletes what Build made; call it from TestMain.
-func RemoveBuilds() { plugintest.RemoveBuilds() }
+// Run runs the package's tests and removes what Build made: os.Exit(basalttest.Run(m)) from
+// TestMain.
+func Run(m *testing.M) int { return plugintest.Run(m) }
 
 // WorkDir makes a working directory of the test's own for a basalt run from the binaries in
 // bin, and the environment giving it its own cache, configuration, data and state homes.

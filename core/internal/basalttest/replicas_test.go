@@ -16,9 +16,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	RemoveBuilds()
-	os.Exit(code)
+	os.Exit(Run(m))
 }
 
 // TestTwoReplicasServeOneUser runs two basalt processes as two pods behind one Service: same

@@ -15,9 +15,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	basalttest.RemoveBuilds()
-	os.Exit(code)
+	os.Exit(basalttest.Run(m))
 }
 
 // shared finds a path of the shared folder that lies beside the repository, made absolute

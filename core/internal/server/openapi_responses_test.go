@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/basalt-dev/basalt/core/api"
+	"github.com/basalt-dev/basalt/sdk/plugintest"
 )
 
 // Every server the package's tests start (mustNew) checks its /api/v1 answers against
@@ -106,7 +107,7 @@ func (l *answerLog) report(wholeSuite bool) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := plugintest.Run(m)
 	// Coverage is known only when every test ran, and ran through: a test that failed may have
 	// stopped before its calls.
 	whole := code == 0 && flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" &&

@@ -7,6 +7,7 @@ package testplugin
 import (
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -38,10 +39,19 @@ func Package(tb testing.TB, name string) string {
 	return pkg
 }
 
-// Path returns the path of the named binary, built once per test process (plugintest.Build).
+// BinDirVar names a directory of binaries built beforehand: make test passes bin/, which
+// make build has just filled.
+const BinDirVar = "BASALT_TEST_BIN_DIR"
+
+// Path returns the path of the named binary: the one in $BASALT_TEST_BIN_DIR when it is there,
+// else one built once per test process (plugintest.Build).
 func Path(tb testing.TB, name string) string {
 	tb.Helper()
-	return plugintest.Build(tb, Package(tb, name))
+	pkg := Package(tb, name)
+	if dir := os.Getenv(BinDirVar); dir != "" && len(plugintest.MissingBinaries(dir, pkg)) == 0 {
+		return filepath.Join(dir, name)
+	}
+	return plugintest.Build(tb, pkg)
 }
 
 // Memory returns the path of the basalt-plugin-memory binary, built once per test process.

@@ -157,7 +157,5 @@ func TestBinary(t *testing.T) {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	plugintest.RemoveBuilds()
-	os.Exit(code)
+	os.Exit(plugintest.Run(m))
 }

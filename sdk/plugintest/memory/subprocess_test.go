@@ -11,9 +11,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	plugintest.RemoveBuilds()
-	os.Exit(code)
+	os.Exit(plugintest.Run(m))
 }
 
 // pluginBinary is basalt-plugin-memory, built once per test process.

@@ -11,7 +11,5 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	basalttest.RemoveBuilds()
-	os.Exit(code)
+	os.Exit(basalttest.Run(m))
 }
