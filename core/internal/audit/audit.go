@@ -1,5 +1,6 @@
 // Package audit records every state-changing action as one structured event (who, project,
-// what, outcome): always in the log, and to a webhook when one is configured. Delivery to the
+// what, outcome): always in the log, in memory for administrators (the last RecentCapacity
+// events of this replica), and to a webhook when one is configured. Delivery to the
 // webhook is asynchronous so that a slow receiver never slows users down; an event it cannot
 // take after a few tries is logged as lost, never silently dropped.
 package audit
@@ -53,6 +54,8 @@ type Recorder struct {
 	queue chan Event
 	done  chan struct{}
 	once  sync.Once
+	// recent keeps the last events for administrators' pages, webhook or not.
+	recent *recent
 }
 
 // queueSize bounds the events waiting for the webhook; beyond it new events are logged as
@@ -61,7 +64,7 @@ const queueSize = 4096
 
 // New starts a recorder. Close it to deliver the events still queued.
 func New(log *slog.Logger, hook Webhook) *Recorder {
-	r := &Recorder{log: log, hook: hook, done: make(chan struct{})}
+	r := &Recorder{log: log, hook: hook, done: make(chan struct{}), recent: newRecent(RecentCapacity)}
 	if hook.URL == "" {
 		close(r.done)
 		return r
@@ -88,6 +91,7 @@ func (r *Recorder) Record(ctx context.Context, e Event) {
 	r.log.LogAttrs(ctx, slog.LevelInfo, "audit", slog.Bool("audit", true), slog.String("actor", e.Actor),
 		slog.String("project", e.Project), slog.String("action", e.Action), slog.String("target", e.Target),
 		slog.String("outcome", e.Outcome), slog.Int("status", e.Status), slog.String("request_id", e.RequestID))
+	r.recent.add(e)
 	if r.queue == nil {
 		return
 	}

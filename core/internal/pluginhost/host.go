@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/sdk"
@@ -16,11 +17,12 @@ import (
 type Host struct {
 	instances map[string]*Instance
 	names     []string
+	since     time.Time
 }
 
 // New prepares the instances of the configured plugins without starting them.
 func New(plugins map[string]config.Plugin, log *slog.Logger, metrics *Metrics) (*Host, error) {
-	h := &Host{instances: make(map[string]*Instance, len(plugins))}
+	h := &Host{instances: make(map[string]*Instance, len(plugins)), since: time.Now()}
 	var errs []error
 	for name, cfg := range plugins {
 		inst, err := newInstance(name, cfg, log, metrics)
@@ -72,6 +74,10 @@ func (h *Host) Instances() []*Instance {
 	}
 	return out
 }
+
+// Since is when the host began: the plugins' measures (Instance.Calls, restarts) count from
+// then, in this process only.
+func (h *Host) Since() time.Time { return h.since }
 
 // Instance returns the instance of a name, or nil.
 func (h *Host) Instance(name string) *Instance { return h.instances[name] }

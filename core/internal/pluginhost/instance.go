@@ -383,6 +383,19 @@ func (i *Instance) Status() Status {
 	return s
 }
 
+// Calls is what the host measured of the plugin's calls since this process started.
+func (i *Instance) Calls() CallStats { return i.metrics.callsOf(i.Name) }
+
+// Started is when the plugin's running process started; zero when none runs.
+func (i *Instance) Started() time.Time {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.impl == nil {
+		return time.Time{}
+	}
+	return i.startedAt
+}
+
 // PID returns the process id of the running plugin, or 0.
 func (i *Instance) PID() int {
 	i.mu.Lock()
