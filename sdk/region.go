@@ -46,6 +46,10 @@ type Region interface {
 	// its Ingresses route, the Service and its ready endpoints. The lifecycle engine probes
 	// them; a release without Ingress has none.
 	Backends(ctx context.Context, req BackendsRequest) (BackendsResponse, error)
+	// Cluster says what the region runs services on (its platform and version), for
+	// administrators. Like Fleet, it is the core's own call: its request has no Caller. A
+	// region that cannot tell answers ErrUnimplemented.
+	Cluster(ctx context.Context, req ClusterRequest) (ClusterResponse, error)
 }
 
 type OnboardRequest struct {
@@ -429,6 +433,13 @@ type Usage struct {
 	// Measured is when the measure was taken; zero when the region has none (no metrics API,
 	// or no pod of the release measured yet).
 	Measured time.Time
+}
+
+type ClusterRequest struct{}
+
+type ClusterResponse struct {
+	Platform string // what runs services, e.g. "Kubernetes"
+	Version  string // its version as it reports it, e.g. "v1.31.2"
 }
 
 type BackendsRequest struct{ ReleaseRef }

@@ -63,6 +63,7 @@ func TestRegion(t *testing.T, setup func(t *testing.T) RegionSetup) {
 	run("Lifecycle", testRegionLifecycle)
 	run("Fleet", testRegionFleet)
 	run("Backends", testRegionBackends)
+	run("Cluster", testRegionCluster)
 	run("Grants", testRegionGrants)
 	run("Logs", testRegionLogs)
 	run("Events", testRegionEvents)

@@ -62,6 +62,7 @@ var rules = map[sdk.Kind]map[string]rule{
 		"Rollback":      {"", ObjServices, ActLaunch},     // it changes what runs, as Install does
 		"Fleet":         {Platform, ObjServices, ActRead}, // every project's services
 		"Backends":      {"", ObjServices, ActRead},
+		"Cluster":       {Platform, ObjPlugins, ActRead}, // plugin health, for administrators
 	}),
 }
 

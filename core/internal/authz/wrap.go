@@ -257,6 +257,9 @@ func (g guardedRegion) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseR
 func (g guardedRegion) Fleet(ctx context.Context, req sdk.FleetRequest) (sdk.FleetResponse, error) {
 	return guard(ctx, g.a, re, "Fleet", func(Scope) (sdk.FleetResponse, error) { return g.r.Fleet(ctx, req) })
 }
+func (g guardedRegion) Cluster(ctx context.Context, req sdk.ClusterRequest) (sdk.ClusterResponse, error) {
+	return guard(ctx, g.a, re, "Cluster", func(Scope) (sdk.ClusterResponse, error) { return g.r.Cluster(ctx, req) })
+}
 func (g guardedRegion) Backends(ctx context.Context, req sdk.BackendsRequest) (sdk.BackendsResponse, error) {
 	return guard(ctx, g.a, re, "Backends", func(s Scope) (sdk.BackendsResponse, error) {
 		req.ReleaseRef = ref(s, req.ReleaseRef)

@@ -184,6 +184,10 @@ func (p regionProxy) Backends(ctx context.Context, req sdk.BackendsRequest) (sdk
 	return call(ctx, p.i, "Backends", func(s sdk.Region) (sdk.BackendsResponse, error) { return s.Backends(ctx, req) })
 }
 
+func (p regionProxy) Cluster(ctx context.Context, req sdk.ClusterRequest) (sdk.ClusterResponse, error) {
+	return call(ctx, p.i, "Cluster", func(s sdk.Region) (sdk.ClusterResponse, error) { return s.Cluster(ctx, req) })
+}
+
 func (p regionProxy) Rollback(ctx context.Context, req sdk.RollbackRequest) (sdk.RollbackResponse, error) {
 	return call(ctx, p.i, "Rollback", func(s sdk.Region) (sdk.RollbackResponse, error) { return s.Rollback(ctx, req) })
 }

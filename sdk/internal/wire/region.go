@@ -240,6 +240,14 @@ func (s *regionServer) Backends(ctx context.Context, req *pb.ReleaseRef) (*pb.Ba
 	})}, nil
 }
 
+func (s *regionServer) Cluster(ctx context.Context, _ *pb.ClusterRequest) (*pb.ClusterResponse, error) {
+	resp, err := s.impl.Cluster(ctx, sdk.ClusterRequest{})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pb.ClusterResponse{Platform: resp.Platform, Version: resp.Version}, nil
+}
+
 // ---- client ----
 
 type regionClient struct {
@@ -434,6 +442,14 @@ func (c *regionClient) Rollback(ctx context.Context, req sdk.RollbackRequest) (s
 		return sdk.RollbackResponse{}, fromStatus(err)
 	}
 	return sdk.RollbackResponse{Release: fromRelease(resp.GetRelease())}, nil
+}
+
+func (c *regionClient) Cluster(ctx context.Context, _ sdk.ClusterRequest) (sdk.ClusterResponse, error) {
+	resp, err := c.client.Cluster(ctx, &pb.ClusterRequest{})
+	if err != nil {
+		return sdk.ClusterResponse{}, fromStatus(err)
+	}
+	return sdk.ClusterResponse{Platform: resp.GetPlatform(), Version: resp.GetVersion()}, nil
 }
 
 var (

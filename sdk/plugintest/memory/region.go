@@ -501,6 +501,11 @@ func (r *Region) Backends(_ context.Context, req sdk.BackendsRequest) (sdk.Backe
 	return sdk.BackendsResponse{Backends: []sdk.Backend{{Host: host, Path: p, Service: req.Name, Port: 80, Endpoints: []string{endpoint}}}}, nil
 }
 
+// Cluster is the memory region itself: it runs releases in memory, at its own version.
+func (r *Region) Cluster(context.Context, sdk.ClusterRequest) (sdk.ClusterResponse, error) {
+	return sdk.ClusterResponse{Platform: "memory", Version: Version}, nil
+}
+
 // SetUsage sets what a release uses, as a cluster's metrics would report it: the memory region
 // has no pods to measure.
 func (r *Region) SetUsage(ref sdk.ReleaseRef, u sdk.Usage) error {

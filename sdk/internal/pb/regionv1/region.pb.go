@@ -2245,6 +2245,94 @@ func (x *BackendsResponse) GetBackends() []*Backend {
 	return nil
 }
 
+type ClusterRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterRequest) Reset() {
+	*x = ClusterRequest{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterRequest) ProtoMessage() {}
+
+func (x *ClusterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterRequest.ProtoReflect.Descriptor instead.
+func (*ClusterRequest) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{35}
+}
+
+type ClusterResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Platform      string                 `protobuf:"bytes,1,opt,name=platform,proto3" json:"platform,omitempty"`
+	Version       string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterResponse) Reset() {
+	*x = ClusterResponse{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterResponse) ProtoMessage() {}
+
+func (x *ClusterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterResponse.ProtoReflect.Descriptor instead.
+func (*ClusterResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ClusterResponse) GetPlatform() string {
+	if x != nil {
+		return x.Platform
+	}
+	return ""
+}
+
+func (x *ClusterResponse) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
 var File_basalt_region_v1_region_proto protoreflect.FileDescriptor
 
 const file_basalt_region_v1_region_proto_rawDesc = "" +
@@ -2424,7 +2512,12 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x04port\x18\x04 \x01(\x05R\x04port\x12\x1c\n" +
 	"\tendpoints\x18\x05 \x03(\tR\tendpoints\"I\n" +
 	"\x10BackendsResponse\x125\n" +
-	"\bbackends\x18\x01 \x03(\v2\x19.basalt.region.v1.BackendR\bbackends2\xb3\t\n" +
+	"\bbackends\x18\x01 \x03(\v2\x19.basalt.region.v1.BackendR\bbackends\"\x10\n" +
+	"\x0eClusterRequest\"G\n" +
+	"\x0fClusterResponse\x12\x1a\n" +
+	"\bplatform\x18\x01 \x01(\tR\bplatform\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion2\x83\n" +
+	"\n" +
 	"\x06Region\x12N\n" +
 	"\aOnboard\x12 .basalt.region.v1.OnboardRequest\x1a!.basalt.region.v1.OnboardResponse\x12N\n" +
 	"\aInstall\x12\x1e.basalt.region.v1.InstallChunk\x1a!.basalt.region.v1.InstallResponse(\x01\x12N\n" +
@@ -2441,7 +2534,8 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\aHistory\x12\x1c.basalt.region.v1.ReleaseRef\x1a!.basalt.region.v1.HistoryResponse\x12Q\n" +
 	"\bRollback\x12!.basalt.region.v1.RollbackRequest\x1a\".basalt.region.v1.RollbackResponse\x12H\n" +
 	"\x05Fleet\x12\x1e.basalt.region.v1.FleetRequest\x1a\x1f.basalt.region.v1.FleetResponse\x12L\n" +
-	"\bBackends\x12\x1c.basalt.region.v1.ReleaseRef\x1a\".basalt.region.v1.BackendsResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
+	"\bBackends\x12\x1c.basalt.region.v1.ReleaseRef\x1a\".basalt.region.v1.BackendsResponse\x12N\n" +
+	"\aCluster\x12 .basalt.region.v1.ClusterRequest\x1a!.basalt.region.v1.ClusterResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
 
 var (
 	file_basalt_region_v1_region_proto_rawDescOnce sync.Once
@@ -2455,7 +2549,7 @@ func file_basalt_region_v1_region_proto_rawDescGZIP() []byte {
 	return file_basalt_region_v1_region_proto_rawDescData
 }
 
-var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*OnboardRequest)(nil),        // 0: basalt.region.v1.OnboardRequest
 	(*OnboardResponse)(nil),       // 1: basalt.region.v1.OnboardResponse
@@ -2492,58 +2586,60 @@ var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*FleetResponse)(nil),         // 32: basalt.region.v1.FleetResponse
 	(*Backend)(nil),               // 33: basalt.region.v1.Backend
 	(*BackendsResponse)(nil),      // 34: basalt.region.v1.BackendsResponse
-	nil,                           // 35: basalt.region.v1.ReleaseMetadata.LifecycleEntry
-	nil,                           // 36: basalt.region.v1.InstallHeader.SecretDataEntry
-	nil,                           // 37: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
-	nil,                           // 38: basalt.region.v1.QuotaResponse.HardEntry
-	nil,                           // 39: basalt.region.v1.QuotaResponse.UsedEntry
-	(*pluginv1.Caller)(nil),       // 40: basalt.plugin.v1.Caller
-	(*pluginv1.Project)(nil),      // 41: basalt.plugin.v1.Project
-	(*timestamppb.Timestamp)(nil), // 42: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 43: google.protobuf.Duration
+	(*ClusterRequest)(nil),        // 35: basalt.region.v1.ClusterRequest
+	(*ClusterResponse)(nil),       // 36: basalt.region.v1.ClusterResponse
+	nil,                           // 37: basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	nil,                           // 38: basalt.region.v1.InstallHeader.SecretDataEntry
+	nil,                           // 39: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	nil,                           // 40: basalt.region.v1.QuotaResponse.HardEntry
+	nil,                           // 41: basalt.region.v1.QuotaResponse.UsedEntry
+	(*pluginv1.Caller)(nil),       // 42: basalt.plugin.v1.Caller
+	(*pluginv1.Project)(nil),      // 43: basalt.plugin.v1.Project
+	(*timestamppb.Timestamp)(nil), // 44: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 45: google.protobuf.Duration
 }
 var file_basalt_region_v1_region_proto_depIdxs = []int32{
-	40, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
-	41, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
-	35, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	42, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
+	43, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
+	37, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
 	3,  // 3: basalt.region.v1.ReleaseMetadata.grants:type_name -> basalt.region.v1.Grant
-	42, // 4: basalt.region.v1.Grant.expires:type_name -> google.protobuf.Timestamp
-	42, // 5: basalt.region.v1.Grant.created:type_name -> google.protobuf.Timestamp
-	40, // 6: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
-	41, // 7: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
+	44, // 4: basalt.region.v1.Grant.expires:type_name -> google.protobuf.Timestamp
+	44, // 5: basalt.region.v1.Grant.created:type_name -> google.protobuf.Timestamp
+	42, // 6: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
+	43, // 7: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
 	2,  // 8: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	43, // 9: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
-	36, // 10: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
+	45, // 9: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
+	38, // 10: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
 	4,  // 11: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
 	18, // 12: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
-	40, // 13: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
-	41, // 14: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
+	42, // 13: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
+	43, // 14: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
 	7,  // 15: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	37, // 16: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	39, // 16: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
 	3,  // 17: basalt.region.v1.UpdateReleaseRequest.grants:type_name -> basalt.region.v1.Grant
 	18, // 18: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
-	40, // 19: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
-	41, // 20: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
+	42, // 19: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
+	43, // 20: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
 	18, // 21: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
 	7,  // 22: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
 	18, // 23: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
 	2,  // 24: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
 	17, // 25: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
-	42, // 26: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
+	44, // 26: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
 	7,  // 27: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	42, // 28: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	44, // 28: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
 	7,  // 29: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	42, // 30: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
-	42, // 31: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
+	44, // 30: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
+	44, // 31: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
 	23, // 32: basalt.region.v1.HistoryResponse.revisions:type_name -> basalt.region.v1.Revision
 	7,  // 33: basalt.region.v1.RollbackRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	43, // 34: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
+	45, // 34: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
 	18, // 35: basalt.region.v1.RollbackResponse.release:type_name -> basalt.region.v1.Release
-	40, // 36: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
-	41, // 37: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	38, // 38: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
-	39, // 39: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
-	42, // 40: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
+	42, // 36: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
+	43, // 37: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	40, // 38: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
+	41, // 39: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
+	44, // 40: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
 	18, // 41: basalt.region.v1.FleetRelease.release:type_name -> basalt.region.v1.Release
 	30, // 42: basalt.region.v1.FleetRelease.usage:type_name -> basalt.region.v1.Usage
 	31, // 43: basalt.region.v1.FleetResponse.releases:type_name -> basalt.region.v1.FleetRelease
@@ -2563,23 +2659,25 @@ var file_basalt_region_v1_region_proto_depIdxs = []int32{
 	25, // 57: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
 	29, // 58: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
 	7,  // 59: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
-	1,  // 60: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
-	6,  // 61: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
-	8,  // 62: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
-	9,  // 63: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
-	10, // 64: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
-	12, // 65: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
-	14, // 66: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
-	16, // 67: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
-	20, // 68: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
-	22, // 69: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
-	28, // 70: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
-	24, // 71: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
-	26, // 72: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
-	32, // 73: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
-	34, // 74: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
-	60, // [60:75] is the sub-list for method output_type
-	45, // [45:60] is the sub-list for method input_type
+	35, // 60: basalt.region.v1.Region.Cluster:input_type -> basalt.region.v1.ClusterRequest
+	1,  // 61: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
+	6,  // 62: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
+	8,  // 63: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
+	9,  // 64: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
+	10, // 65: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
+	12, // 66: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
+	14, // 67: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
+	16, // 68: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
+	20, // 69: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
+	22, // 70: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
+	28, // 71: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
+	24, // 72: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
+	26, // 73: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
+	32, // 74: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
+	34, // 75: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
+	36, // 76: basalt.region.v1.Region.Cluster:output_type -> basalt.region.v1.ClusterResponse
+	61, // [61:77] is the sub-list for method output_type
+	45, // [45:61] is the sub-list for method input_type
 	45, // [45:45] is the sub-list for extension type_name
 	45, // [45:45] is the sub-list for extension extendee
 	0,  // [0:45] is the sub-list for field type_name
@@ -2601,7 +2699,7 @@ func file_basalt_region_v1_region_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_region_v1_region_proto_rawDesc), len(file_basalt_region_v1_region_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   40,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -34,6 +34,7 @@ const (
 	Region_Rollback_FullMethodName      = "/basalt.region.v1.Region/Rollback"
 	Region_Fleet_FullMethodName         = "/basalt.region.v1.Region/Fleet"
 	Region_Backends_FullMethodName      = "/basalt.region.v1.Region/Backends"
+	Region_Cluster_FullMethodName       = "/basalt.region.v1.Region/Cluster"
 )
 
 // RegionClient is the client API for Region service.
@@ -56,6 +57,7 @@ type RegionClient interface {
 	Rollback(ctx context.Context, in *RollbackRequest, opts ...grpc.CallOption) (*RollbackResponse, error)
 	Fleet(ctx context.Context, in *FleetRequest, opts ...grpc.CallOption) (*FleetResponse, error)
 	Backends(ctx context.Context, in *ReleaseRef, opts ...grpc.CallOption) (*BackendsResponse, error)
+	Cluster(ctx context.Context, in *ClusterRequest, opts ...grpc.CallOption) (*ClusterResponse, error)
 }
 
 type regionClient struct {
@@ -237,6 +239,16 @@ func (c *regionClient) Backends(ctx context.Context, in *ReleaseRef, opts ...grp
 	return out, nil
 }
 
+func (c *regionClient) Cluster(ctx context.Context, in *ClusterRequest, opts ...grpc.CallOption) (*ClusterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ClusterResponse)
+	err := c.cc.Invoke(ctx, Region_Cluster_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RegionServer is the server API for Region service.
 // All implementations must embed UnimplementedRegionServer
 // for forward compatibility.
@@ -257,6 +269,7 @@ type RegionServer interface {
 	Rollback(context.Context, *RollbackRequest) (*RollbackResponse, error)
 	Fleet(context.Context, *FleetRequest) (*FleetResponse, error)
 	Backends(context.Context, *ReleaseRef) (*BackendsResponse, error)
+	Cluster(context.Context, *ClusterRequest) (*ClusterResponse, error)
 	mustEmbedUnimplementedRegionServer()
 }
 
@@ -311,6 +324,9 @@ func (UnimplementedRegionServer) Fleet(context.Context, *FleetRequest) (*FleetRe
 }
 func (UnimplementedRegionServer) Backends(context.Context, *ReleaseRef) (*BackendsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Backends not implemented")
+}
+func (UnimplementedRegionServer) Cluster(context.Context, *ClusterRequest) (*ClusterResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Cluster not implemented")
 }
 func (UnimplementedRegionServer) mustEmbedUnimplementedRegionServer() {}
 func (UnimplementedRegionServer) testEmbeddedByValue()                {}
@@ -578,6 +594,24 @@ func _Region_Backends_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Region_Cluster_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClusterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegionServer).Cluster(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Region_Cluster_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegionServer).Cluster(ctx, req.(*ClusterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Region_ServiceDesc is the grpc.ServiceDesc for Region service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -632,6 +666,10 @@ var Region_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Backends",
 			Handler:    _Region_Backends_Handler,
+		},
+		{
+			MethodName: "Cluster",
+			Handler:    _Region_Cluster_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
