@@ -1,10 +1,11 @@
-import { useId, useState, type ReactNode } from "react";
+import { useId, useState, type InputHTMLAttributes, type ReactNode } from "react";
 import type { FormField } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { useT } from "../../i18n";
 import { useLaunchFormState } from "./formContext";
+import { numberText, readNumberText } from "./formChecks";
 import { inPair, isHidden, isVisible, newItem, type RangePair } from "./formModel";
-import { formatPath, getIn, isPlainObject, parsePath, type Segment } from "./paths";
+import { deepEqual, formatPath, getIn, isPlainObject, parsePath, type Segment } from "./paths";
 import styles from "./Launcher.module.css";
 
 const label = (f: FormField) => f.title || f.key || f.path;
@@ -46,8 +47,8 @@ function FieldFrame({
           {field.description}
         </span>
       ) : null}
-      {rules.map((r) => (
-        <p key={r} className={styles.fieldError} id={`${id}-error`}>
+      {rules.map((r, i) => (
+        <p key={r} className={styles.fieldError} id={`${id}-error-${i}`}>
           <Icon name="alert" size={14} /> {r}
         </p>
       ))}
@@ -58,9 +59,39 @@ function FieldFrame({
 /** aria attributes tying an input to its hint and errors. */
 function useDescribed(field: FormField, at: readonly Segment[], id: string) {
   const { errors } = useLaunchFormState();
-  const invalid = (errors.get(formatPath(at))?.length ?? 0) > 0;
-  const ids = [field.description ? `${id}-hint` : "", invalid ? `${id}-error` : ""].filter(Boolean).join(" ");
-  return { "aria-invalid": invalid || undefined, "aria-describedby": ids || undefined };
+  const n = errors.get(formatPath(at))?.length ?? 0;
+  const ids = [field.description ? `${id}-hint` : "", ...Array.from({ length: n }, (_, i) => `${id}-error-${i}`)].filter(Boolean).join(" ");
+  return { "aria-invalid": n > 0 || undefined, "aria-describedby": ids || undefined };
+}
+
+/**
+ * A number typed as text: what was typed stays as typed ("1." on the way to "1.5", or a
+ * link's "banana", which the checks then refuse at the field), and the value becomes the
+ * number, with its unit ("2Gi"), once the text reads as one.
+ */
+function NumberText({
+  value,
+  unit,
+  onValue,
+  ...input
+}: { value: unknown; unit?: string; onValue(v: unknown): void } & Omit<InputHTMLAttributes<HTMLInputElement>, "value" | "onChange" | "type">) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const text = draft !== null && deepEqual(readNumberText(draft, unit), value) ? draft : numberText(value, unit);
+  return (
+    <input
+      type="text"
+      inputMode="decimal"
+      spellCheck={false}
+      autoComplete="off"
+      {...input}
+      value={text}
+      onChange={(e) => {
+        setDraft(e.target.value);
+        onValue(readNumberText(e.target.value, unit));
+      }}
+      onBlur={() => setDraft(null)}
+    />
+  );
 }
 
 const asText = (v: unknown) => (v === undefined || v === null ? "" : typeof v === "string" ? v : String(v));
@@ -236,29 +267,20 @@ function SelectField({ field, at }: { field: FormField; at: readonly Segment[] }
   );
 }
 
-/** A number as typed: kept as text until it reads as a number, so that "-" or "1." can be typed. */
 function NumberField({ field, at }: { field: FormField; at: readonly Segment[] }) {
   const id = useId();
   const { values, set, disabled } = useLaunchFormState();
   const described = useDescribed(field, at, id);
-  const value = getIn(values, at);
   return (
     <FieldFrame field={field} id={id} at={at}>
-      <input
+      <NumberText
         id={id}
-        type="number"
         className={styles.number}
-        value={asText(value)}
-        step={field.widget === "integer" ? 1 : "any"}
-        min={field.minimum}
-        max={field.maximum}
+        inputMode={field.widget === "integer" ? "numeric" : "decimal"}
+        value={getIn(values, at)}
         readOnly={field.readonly}
         disabled={disabled}
-        onChange={(e) => {
-          const raw = e.target.value;
-          const n = Number(raw);
-          set(at, raw === "" ? undefined : Number.isFinite(n) ? n : raw);
-        }}
+        onValue={(v) => set(at, v)}
         {...described}
       />
     </FieldFrame>
@@ -301,16 +323,14 @@ function SliderField({ field, at }: { field: FormField; at: readonly Segment[] }
           onChange={(e) => set(at, sliderValue(Number(e.target.value), s.unit))}
           {...described}
         />
-        <input
-          type="number"
+        <NumberText
           className={styles.number}
-          aria-label={t("launcher.field.exact", { field: label(field) })}
-          min={s.min}
-          max={s.max}
-          step={s.step || 1}
-          value={n ?? ""}
+          value={getIn(values, at)}
+          unit={s.unit}
           disabled={locked}
-          onChange={(e) => set(at, e.target.value === "" ? undefined : sliderValue(Number(e.target.value), s.unit))}
+          onValue={(v) => set(at, v)}
+          {...described}
+          aria-label={t("launcher.field.exact", { field: label(field) })}
         />
         {s.unit ? <span className={styles.unit}>{s.unit}</span> : null}
       </div>
@@ -318,7 +338,10 @@ function SliderField({ field, at }: { field: FormField; at: readonly Segment[] }
   );
 }
 
-/** The two ends of a sliderRangeId (requests and limits) on one track; the lower never above the upper. */
+/**
+ * The two ends of a sliderRangeId (requests and limits) on one track. Dragging one end pushes
+ * the other along; an exact value typed is kept as typed, and an error says which end it is about.
+ */
 export function RangeSliderField({ pair }: { pair: RangePair }) {
   const t = useT();
   const id = useId();
@@ -331,23 +354,31 @@ export function RangeSliderField({ pair }: { pair: RangePair }) {
   const max = Math.max(pair.down.slider?.max ?? s.max, s.max);
   const step = s.step || 1;
   const unit = s.unit;
-  const lo = sliderNumber(getIn(values, downAt), pair.down.slider?.unit ?? unit) ?? min;
+  const downUnit = pair.down.slider?.unit ?? unit;
+  const lo = sliderNumber(getIn(values, downAt), downUnit) ?? min;
   const hi = sliderNumber(getIn(values, upAt), unit) ?? max;
   const pct = (v: number) => (max > min ? ((Math.min(Math.max(v, min), max) - min) / (max - min)) * 100 : 0);
   const locked = disabled || !!pair.down.readonly || !!pair.up.readonly;
   const setLo = (v: number) => {
-    set(downAt, sliderValue(v, pair.down.slider?.unit ?? unit));
+    set(downAt, sliderValue(v, downUnit));
     if (v > hi) set(upAt, sliderValue(v, unit));
   };
   const setHi = (v: number) => {
     set(upAt, sliderValue(v, unit));
-    if (v < lo) set(downAt, sliderValue(v, pair.down.slider?.unit ?? unit));
+    if (v < lo) set(downAt, sliderValue(v, downUnit));
   };
   const endName = (f: FormField) => f.slider?.semantic || f.title || f.key || "";
-  const rules = [...(errors.get(pair.down.path) ?? []), ...(errors.get(pair.up.path) ?? [])];
+  const ends = [
+    { end: "down", f: pair.down, at: downAt, unit: downUnit, v: lo, on: setLo },
+    { end: "up", f: pair.up, at: upAt, unit, v: hi, on: setHi },
+  ].map((e) => {
+    const rules = errors.get(e.f.path) ?? [];
+    return { ...e, rules, errorIds: rules.map((_, i) => `${id}-${e.end}-error-${i}`) };
+  });
+  const invalid = ends.some((e) => e.rules.length > 0);
   const legend = `${label(pair.down)} – ${label(pair.up)}`;
   return (
-    <fieldset className={`${styles.groupFlat} ${styles.field} ${rules.length > 0 ? styles.invalid : ""}`} data-range={pair.id} data-path={pair.down.path}>
+    <fieldset className={`${styles.groupFlat} ${styles.field} ${invalid ? styles.invalid : ""}`} data-range={pair.id} data-path={pair.down.path}>
       <legend className={styles.label} style={{ padding: 0, marginBottom: "0.3rem" }}>
         {legend}
       </legend>
@@ -355,59 +386,52 @@ export function RangeSliderField({ pair }: { pair: RangePair }) {
         <div className={styles.range}>
           <div className={styles.rangeTrack} />
           <div className={styles.rangeFill} style={{ left: `${pct(lo)}%`, right: `${100 - pct(hi)}%` }} />
-          <input
-            type="range"
-            aria-label={label(pair.down)}
-            min={min}
-            max={max}
-            step={step}
-            value={lo}
-            disabled={locked}
-            onChange={(e) => setLo(Number(e.target.value))}
-          />
-          <input
-            type="range"
-            aria-label={label(pair.up)}
-            min={min}
-            max={max}
-            step={step}
-            value={hi}
-            disabled={locked}
-            onChange={(e) => setHi(Number(e.target.value))}
-          />
-        </div>
-      </div>
-      <div className={styles.rangeEnds}>
-        {[
-          { f: pair.down, v: lo, on: setLo },
-          { f: pair.up, v: hi, on: setHi },
-        ].map(({ f, v, on }) => (
-          <label key={f.path} className={styles.rangeEnd} htmlFor={`${id}-${f.path}`}>
-            {endName(f)}
+          {ends.map((e) => (
             <input
-              id={`${id}-${f.path}`}
-              type="number"
-              className={styles.number}
-              aria-label={t("launcher.field.exact", { field: label(f) })}
+              key={e.end}
+              type="range"
+              aria-label={label(e.f)}
               min={min}
               max={max}
               step={step}
-              value={v}
+              value={e.v}
               disabled={locked}
-              onChange={(e) => e.target.value !== "" && on(Number(e.target.value))}
+              onChange={(ev) => e.on(Number(ev.target.value))}
+              aria-invalid={e.rules.length > 0 || undefined}
+              aria-describedby={e.errorIds.join(" ") || undefined}
             />
-            {unit ? <span className={styles.unit}>{unit}</span> : null}
+          ))}
+        </div>
+      </div>
+      <div className={styles.rangeEnds}>
+        {ends.map((e) => (
+          <label key={e.end} className={styles.rangeEnd} htmlFor={`${id}-${e.end}`}>
+            {endName(e.f)}
+            <NumberText
+              id={`${id}-${e.end}`}
+              className={styles.number}
+              aria-label={t("launcher.field.exact", { field: label(e.f) })}
+              value={getIn(values, e.at)}
+              unit={e.unit}
+              disabled={locked}
+              onValue={(v) => set(e.at, v)}
+              aria-invalid={e.rules.length > 0 || undefined}
+              aria-describedby={e.errorIds.join(" ") || undefined}
+            />
+            {e.unit ? <span className={styles.unit}>{e.unit}</span> : null}
           </label>
         ))}
       </div>
       {pair.down.description || pair.up.description ? (
         <span className="field-hint">{[pair.down.description, pair.up.description].filter(Boolean).join(" · ")}</span>
       ) : null}
-      {rules.map((r) => (
-        <p key={r} className={styles.fieldError}>
-          <Icon name="alert" size={14} /> {r}
-        </p>
-      ))}
+      {ends.map((e) =>
+        e.rules.map((r, i) => (
+          <p key={`${e.end}-${r}`} id={e.errorIds[i]} className={styles.fieldError}>
+            <Icon name="alert" size={14} /> {t("launcher.field.endRule", { end: label(e.f), rule: r })}
+          </p>
+        )),
+      )}
     </fieldset>
   );
 }

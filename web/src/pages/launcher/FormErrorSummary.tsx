@@ -1,21 +1,39 @@
 import type { FormField } from "../../api/types";
 import { isOne, useI18n } from "../../i18n";
+import { mergeErrors } from "./formChecks";
 import { unplacedErrors, type FieldErrors } from "./formModel";
 import type { Values } from "./paths";
 import styles from "./Launcher.module.css";
 
+const NONE: FieldErrors = new Map();
+const count = (errors: FieldErrors) => [...errors.values()].reduce((a, r) => a + r.length, 0);
+
 /**
- * Above a form the server refused: how many values it refused, and those no visible field
- * shows (the others are marked at their fields).
+ * Above a form with errors: how many values the server refused (errors) and the form's own
+ * checks find wrong (checked), and those no visible field shows (the others are marked at
+ * their fields).
  */
-export function FormErrorSummary({ errors, root, values }: { errors: FieldErrors; root?: FormField; values: Values }) {
+export function FormErrorSummary({
+  errors: refused,
+  checked = NONE,
+  root,
+  values,
+}: {
+  errors: FieldErrors;
+  checked?: FieldErrors;
+  root?: FormField;
+  values: Values;
+}) {
   const { t, language } = useI18n();
-  if (errors.size === 0) return null;
-  const orphans = unplacedErrors(errors, root, values);
-  const count = [...errors.values()].reduce((a, r) => a + r.length, 0);
+  if (checked.size === 0 && refused.size === 0) return null;
+  const orphans = unplacedErrors(mergeErrors(checked, refused), root, values);
+  const nRefused = count(refused);
+  const nChecked = count(checked);
   return (
-    <div role="alert" className={styles.box} style={{ borderColor: "var(--danger)", marginBottom: "1rem" }}>
-      <strong>{t(isOne(language, count) ? "launcher.invalid.one" : "launcher.invalid.other", { n: count })}</strong>
+    // The server's refusal is news; the form's own checks are already at the fields as typed.
+    <div role={refused.size > 0 ? "alert" : "status"} className={styles.box} style={{ borderColor: "var(--danger)", marginBottom: "1rem" }}>
+      {nRefused > 0 ? <strong className={styles.summaryLine}>{t(isOne(language, nRefused) ? "launcher.invalid.one" : "launcher.invalid.other", { n: nRefused })}</strong> : null}
+      {nChecked > 0 ? <strong className={styles.summaryLine}>{t(isOne(language, nChecked) ? "launcher.check.one" : "launcher.check.other", { n: nChecked })}</strong> : null}
       {orphans.length > 0 ? (
         <ul style={{ margin: "0.4rem 0 0" }}>
           {orphans.map(([k, rules]) => (

@@ -146,7 +146,7 @@ describe("the launcher", () => {
   it("shows the server's field errors at their fields, on their tab", async () => {
     const m = api({
       "POST /projects/:project/services": apiError(400, "invalid_argument", "invalid values for jupyter 1.0.0", [
-        { field: "persistence.size", rule: "must be at most 100Gi" },
+        { field: "persistence.size", rule: "must be at most the project's quota, 40Gi" },
         { field: "shared", rule: "only in group projects" },
       ]),
     });
@@ -155,7 +155,8 @@ describe("the launcher", () => {
     await screen.findByRole("tablist", { name: "Settings" });
     await user.click(screen.getByRole("tab", { name: "Persistent storage" }));
     await user.clear(screen.getByLabelText("Volume size, exact value"));
-    await user.type(screen.getByLabelText("Volume size, exact value"), "500");
+    // A value the form allows (the form's own checks are below): the server has the last word.
+    await user.type(screen.getByLabelText("Volume size, exact value"), "50");
     await user.click(screen.getByRole("tab", { name: "Git" }));
     await user.click(screen.getByRole("button", { name: "Launch" }));
 
@@ -165,8 +166,8 @@ describe("the launcher", () => {
     // The first tab with an error is selected, the field marked.
     expect(screen.getByRole("tab", { name: /Persistent storage/ }).getAttribute("aria-selected")).toBe("true");
     expect(screen.getByRole("slider", { name: "Volume size" }).getAttribute("aria-invalid")).toBe("true");
-    expect(screen.getByText("must be at most 100Gi")).toBeTruthy();
-    expect((m.find("POST", "/projects/user-alice/services")[0]!.body as { values: { persistence: { size: string } } }).values.persistence.size).toBe("500Gi");
+    expect(screen.getByText("must be at most the project's quota, 40Gi")).toBeTruthy();
+    expect((m.find("POST", "/projects/user-alice/services")[0]!.body as { values: { persistence: { size: string } } }).values.persistence.size).toBe("50Gi");
   });
 
   it("says plainly when the server runs no services", async () => {
@@ -371,5 +372,145 @@ describe("the launcher's lifecycle line", () => {
     await screen.findByRole("tablist", { name: "Settings" });
     await waitFor(() => expect(m.find("GET", "/projects/user-alice/lifecycle")).toHaveLength(1));
     expect(screen.queryByText(/This service will be/)).toBeNull();
+  });
+});
+
+/** The jupyter form as the server answers a link that set these values (leaf by leaf). */
+function linked(changes: { path: string; value: unknown }[]) {
+  return api({
+    "GET /projects/:project/launch/form": () => {
+      const form = fixture("jupyter");
+      const set = (fields: FormField[] | undefined, path: string, value: unknown) => {
+        for (const f of fields ?? []) {
+          if (f.path === path) f.value = value;
+          set(f.fields, path, value);
+        }
+      };
+      for (const c of changes) set(form.root?.fields, c.path, c.value);
+      return { form: { ...form, linkChanges: changes }, catalog: "ide", allowSharing: false };
+    },
+  });
+}
+
+describe("the launcher's checks before sending", () => {
+  it("shows a launch link's rejected value as it was sent, with the error at its field, and sends nothing until it is fixed", async () => {
+    const m = linked([{ path: "resources.limits.cpu", value: "banana" }]);
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter?resources.limits.cpu=%C2%ABbanana%C2%BB", m.client);
+    // The tab of the value to correct is the one open.
+    expect((await screen.findByRole("tab", { name: /Resources/ })).getAttribute("aria-selected")).toBe("true");
+    const cpu = screen.getByRole("group", { name: "CPU request – CPU limit" });
+    const exact = within(cpu).getByLabelText("CPU limit, exact value") as HTMLInputElement;
+    expect(exact.value).toBe("banana");
+    expect(exact.getAttribute("aria-invalid")).toBe("true");
+    const rule = within(cpu).getByText("CPU limit: must be a number followed by m");
+    expect(exact.getAttribute("aria-describedby")).toContain(rule.id);
+    expect(screen.getByText("1 value to correct before launching: see the field marked below.")).toBeTruthy();
+
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+    await user.click(screen.getByRole("button", { name: "Show the commands" }));
+    expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(0);
+    expect(m.find("POST", "/projects/user-alice/launch/plan")).toHaveLength(0);
+
+    await user.clear(exact);
+    await user.type(exact, "2000");
+    expect(within(cpu).queryByText(/must be a number/)).toBeNull();
+    expect(exact.getAttribute("aria-invalid")).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+    await waitFor(() => expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(1));
+    const body = m.find("POST", "/projects/user-alice/services")[0]!.body as { values: { resources: { limits: { cpu: string } } } };
+    expect(body.values.resources.limits.cpu).toBe("2000m");
+  });
+
+  it("checks bounds, list options and emptied numbers as the user types, and launches nothing while one is wrong", async () => {
+    const m = linked([{ path: "service.image.version", value: "evil/notebook:latest" }]);
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter?service.image.version=%C2%ABevil%2Fnotebook%3Alatest%C2%BB", m.client);
+    const image = await screen.findByLabelText("Version", { selector: "[role=tabpanel] select" });
+    expect(within(image.closest("[data-path]") as HTMLElement).getByText(/^must be one of: quay\.io\/jupyter\/base-notebook:python-3\.12, /)).toBeTruthy();
+    await user.selectOptions(image, "quay.io/jupyter/scipy-notebook:python-3.12");
+    expect(screen.queryByText(/must be one of/)).toBeNull();
+
+    await user.click(screen.getByRole("tab", { name: "Persistent storage" }));
+    const size = screen.getByLabelText("Volume size, exact value");
+    await user.clear(size);
+    expect(within(size.closest("[data-path]") as HTMLElement).getByText("a value is required")).toBeTruthy();
+    await user.type(size, "500");
+    expect(within(size.closest("[data-path]") as HTMLElement).getByText("must be between 1Gi and 100Gi")).toBeTruthy();
+    expect(screen.getByRole("slider", { name: "Volume size" }).getAttribute("aria-invalid")).toBe("true");
+    await user.click(screen.getByRole("tab", { name: "Git" }));
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+    // The tab with the value to correct comes back; nothing went to the server.
+    expect(screen.getByRole("tab", { name: /Persistent storage/ }).getAttribute("aria-selected")).toBe("true");
+    expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(0);
+  });
+
+  it("clears the server's error at a field once the field is changed", async () => {
+    const m = api({
+      "POST /projects/:project/services": apiError(400, "invalid_argument", "invalid values for jupyter 1.0.0", [
+        { field: "git.name", rule: "must not be the example's name" },
+      ]),
+    });
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+    expect(await screen.findByText("must not be the example's name")).toBeTruthy();
+    expect(screen.getByText("The server refused 1 value: see the field marked below.")).toBeTruthy();
+    const name = screen.getByLabelText("Author name");
+    expect(name.getAttribute("aria-invalid")).toBe("true");
+    await user.type(name, " Jr");
+    expect(screen.queryByText("must not be the example's name")).toBeNull();
+    expect(screen.queryByText(/The server refused/)).toBeNull();
+    expect(name.getAttribute("aria-invalid")).toBeNull();
+  });
+
+  it("says which end of a request and limit pair each error is about", async () => {
+    const m = api({
+      "POST /projects/:project/services": apiError(400, "invalid_argument", "invalid values for jupyter 1.0.0", [
+        { field: "resources.limits.memory", rule: "must be at most the project's quota, 64Gi" },
+        { field: "resources.requests.memory", rule: "must be at most the project's quota, 64Gi" },
+      ]),
+    });
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter", m.client);
+    await screen.findByRole("tablist", { name: "Settings" });
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+    const memory = await screen.findByRole("group", { name: "Memory request – Memory limit" });
+    const request = within(memory).getByText("Memory request: must be at most the project's quota, 64Gi");
+    const limit = within(memory).getByText("Memory limit: must be at most the project's quota, 64Gi");
+    expect(within(memory).getByLabelText("Memory request, exact value").getAttribute("aria-describedby")).toBe(request.id);
+    expect(within(memory).getByLabelText("Memory limit, exact value").getAttribute("aria-describedby")).toBe(limit.id);
+
+    // A limit typed below the request: the error is the request's, and names the limit.
+    const exactLimit = within(memory).getByLabelText("Memory limit, exact value");
+    await user.clear(exactLimit);
+    await user.type(exactLimit, "1");
+    expect(within(memory).getByText("Memory request: must not exceed Memory limit (1Gi)")).toBeTruthy();
+    expect((within(memory).getByLabelText("Memory request, exact value") as HTMLInputElement).value).toBe("2");
+  });
+
+  it("is in French too", async () => {
+    localStorage.setItem("basalt.language", "fr");
+    const m = linked([{ path: "resources.limits.cpu", value: "banana" }]);
+    renderApp("/launcher/ide/jupyter?resources.limits.cpu=%C2%ABbanana%C2%BB", m.client);
+    expect(await screen.findByText("1 valeur à corriger avant de lancer : voyez le champ signalé ci-dessous.")).toBeTruthy();
+    expect(screen.getByText("CPU limit : doit être un nombre suivi de m")).toBeTruthy();
+  });
+});
+
+describe("a link with autoLaunch=true and a value the form refuses", () => {
+  it("says so on the confirmation, and opens the form at the value instead of launching", async () => {
+    const m = linked([{ path: "resources.limits.cpu", value: "banana" }]);
+    const user = userEvent.setup();
+    renderApp("/launcher/ide/jupyter?resources.limits.cpu=%C2%ABbanana%C2%BB&autoLaunch=true", m.client);
+    const check = await screen.findByRole("region", { name: "Check this launch link" });
+    const row = within(check).getByRole("rowheader", { name: /CPU limit/ }).closest("tr") as HTMLElement;
+    expect(within(row).getByText("must be a number followed by m")).toBeTruthy();
+    await user.click(within(check).getByRole("button", { name: "Launch" }));
+    expect(await screen.findByRole("tablist", { name: "Settings" })).toBeTruthy();
+    expect(screen.getByRole("tab", { name: /Resources/ }).getAttribute("aria-selected")).toBe("true");
+    await waitFor(() => expect(document.activeElement?.getAttribute("aria-label")).toBe("CPU limit"));
+    expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(0);
   });
 });

@@ -14,7 +14,8 @@ import { useDocumentTitle, useFeatures } from "../../instance";
 import { useProject } from "../../project";
 import { ChartIcon } from "../catalog/CatalogPage";
 import { VersionPicker } from "../catalog/ChartPage";
-import { errorsByPath, firstSectionWithErrors, initialValues, launchValues, rangePairs, type FieldErrors } from "./formModel";
+import { checkValues, mergeErrors, standingErrors, type Refusal } from "./formChecks";
+import { errorsByPath, firstSectionWithErrors, initialValues, launchValues, rangePairs } from "./formModel";
 import { FormErrorSummary } from "./FormErrorSummary";
 import { diffValues, launchLinkQuery, launchLinkUrl, linkOverridePairs, readLinkParams, withParam } from "./launchLink";
 import { LaunchPolicy } from "./LaunchPolicy";
@@ -107,6 +108,12 @@ function LaunchUnavailable({ error, onRetry }: { error: unknown; onRetry(): void
   return <ErrorNotice error={error} onRetry={onRetry} title={t("launcher.formError")} />;
 }
 
+/** A launch or a plan on its way, with what the form held, to tell later what the user changed. */
+interface Sending {
+  req: LaunchRequest;
+  sent: Omit<Refusal, "errors">;
+}
+
 function LaunchEditor({
   catalog,
   chart,
@@ -135,11 +142,19 @@ function LaunchEditor({
   const params = readLinkParams(raw);
   const initial = useMemo(() => initialValues(root), [root]);
   const pairs = useMemo(() => rangePairs(root), [root]);
+  const linked = useMemo(() => new Set((data.form.linkChanges ?? []).map((c) => c.path)), [data.form.linkChanges]);
   const [values, setValues] = useState<Values>(initial);
   const [friendlyName, setFriendlyName] = useState(params.name ?? chart);
   const [shared, setShared] = useState(!!params.shared && data.allowSharing);
-  const [errors, setErrors] = useState<FieldErrors>(new Map());
-  const [tab, setTab] = useState<string>();
+  // What the form finds wrong, as the values change; what the server refused, until changed.
+  const checked = useMemo(() => checkValues(root, values, { initial, linked, pairs }, t), [root, values, initial, linked, pairs, t]);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const settings = { name: friendlyName, shared };
+  const refused = standingErrors(refusal, values, settings, pairs);
+  const errors = mergeErrors(checked, refused);
+  // A link's value to correct: its tab is the one open.
+  const [tab, setTab] = useState<string | undefined>(() => firstSectionWithErrors(root, values, pairs, checked));
+  const editor = useRef<HTMLDivElement>(null);
   const [resets, setResets] = useState(0);
   const [commands, setCommands] = useState<string[] | null>(null);
   const [launched, setLaunched] = useState<Service | null>(null);
@@ -156,34 +171,54 @@ function LaunchEditor({
     s3: params.s3,
   });
 
-  /** Field errors at their fields, the first tab with one selected. */
-  const showErrors = (err: unknown) => {
-    const map = errorsByPath(fieldViolations(err));
-    setErrors(map);
+  /** The first tab with an error selected, and the first field with one focused. */
+  const [focusing, setFocusing] = useState(0);
+  const pointAt = (map: typeof errors) => {
     const first = firstSectionWithErrors(root, values, pairs, map);
     if (first) setTab(first);
+    setFocusing((n) => n + 1);
+  };
+  useEffect(() => {
+    if (focusing > 0) editor.current?.querySelector<HTMLElement>("[role=tabpanel] [aria-invalid=true]")?.focus();
+  }, [focusing]);
+
+  /** The server's field errors at their fields, kept with what was sent. */
+  const showRefusal = (err: unknown, sent: Omit<Refusal, "errors">) => {
+    const map = errorsByPath(fieldViolations(err));
+    setRefusal({ ...sent, errors: map });
+    if (map.size > 0) pointAt(map);
   };
 
   const launch = useMutation({
-    mutationFn: (req: LaunchRequest) => api.launchService(project.id, req),
-    onMutate: () => setErrors(new Map()),
+    mutationFn: ({ req }: Sending) => api.launchService(project.id, req),
+    onMutate: () => setRefusal(null),
     onSuccess: (res) => {
       setConfirming(false);
       setLaunched(res.service);
       void qc.invalidateQueries({ queryKey: queryKeys.services(project.id) });
     },
-    onError: (err) => {
+    onError: (err, { sent }) => {
       // The form shows what went wrong, at the fields.
       setConfirming(false);
-      showErrors(err);
+      showRefusal(err, sent);
     },
   });
   const plan = useMutation({
-    mutationFn: (req: LaunchRequest) => api.planLaunch(project.id, req),
-    onMutate: () => setErrors(new Map()),
+    mutationFn: ({ req }: Sending) => api.planLaunch(project.id, req),
+    onMutate: () => setRefusal(null),
     onSuccess: (res) => setCommands(res.commands ?? []),
-    onError: showErrors,
+    onError: (err, { sent }) => showRefusal(err, sent),
   });
+
+  /** Sends the form unless it has values to correct: those are shown instead. */
+  const send = (m: { mutate(s: Sending): void }) => {
+    if (checked.size > 0) {
+      setConfirming(false);
+      pointAt(checked);
+      return;
+    }
+    m.mutate({ req: request(), sent: { values, settings } });
+  };
 
   // autoLaunch=true: launch at once, once; the parameter leaves the address so that a reload
   // shows the form instead of launching again.
@@ -192,7 +227,7 @@ function LaunchEditor({
     if (!autoLaunch || autoLaunched.current) return;
     autoLaunched.current = true;
     onAutoLaunched();
-    launch.mutate(request());
+    send(launch);
     // Once, with the values the form was loaded with.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -220,10 +255,11 @@ function LaunchEditor({
         s3={params.s3}
         changes={data.form.linkChanges ?? []}
         root={root}
+        errors={checked}
         busy={launch.isPending}
         onLaunch={() => {
           onAutoLaunched();
-          launch.mutate(request());
+          send(launch);
         }}
         onCancel={() => {
           onAutoLaunched();
@@ -248,7 +284,7 @@ function LaunchEditor({
 
   return (
     <div className={styles.layout}>
-      <div>
+      <div ref={editor}>
         {cancelled ? (
           <p className="notice" data-severity="info" role="note" style={{ marginBottom: "1rem" }}>
             {t("launcher.confirm.cancelled")}
@@ -292,7 +328,7 @@ function LaunchEditor({
             title={error instanceof ApiError && error.status === 501 ? t("launcher.unavailable") : t("launcher.launchError")}
           />
         ) : null}
-        <FormErrorSummary errors={errors} root={root} values={values} />
+        <FormErrorSummary errors={refused} checked={checked} root={root} values={values} />
 
         <ValuesEditor key={resets} root={root} values={values} onValues={setValues} errors={errors} disabled={busy} tab={tab} onTab={setTab} />
       </div>
@@ -301,7 +337,7 @@ function LaunchEditor({
         <div className={styles.box}>
           <h2>{t("launcher.actions")}</h2>
           <div className={styles.actions}>
-            <button type="button" className="button" disabled={busy} onClick={() => launch.mutate(request())}>
+            <button type="button" className="button" disabled={busy} onClick={() => send(launch)}>
               <Icon name="play" size={16} />
               {launch.isPending ? t("launcher.launching") : t("launcher.launch")}
             </button>
@@ -315,14 +351,14 @@ function LaunchEditor({
                 setValues(initial);
                 setFriendlyName(params.name ?? chart);
                 setShared(!!params.shared && data.allowSharing);
-                setErrors(new Map());
+                setRefusal(null);
                 setResets((n) => n + 1);
               }}
             >
               <Icon name="refresh" size={16} />
               {t("launcher.restore")}
             </button>
-            <button type="button" className="button button-secondary" disabled={busy} onClick={() => plan.mutate(request())}>
+            <button type="button" className="button button-secondary" disabled={busy} onClick={() => send(plan)}>
               <Icon name="terminal" size={16} />
               {plan.isPending ? t("launcher.planning") : t("launcher.commands")}
             </button>

@@ -2,6 +2,7 @@ import { useId } from "react";
 import type { FormField, FormChange as LinkChange } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { useT } from "../../i18n";
+import type { FieldErrors } from "./formModel";
 import { changeText, reviewChanges, type ChangeFlag } from "./linkChanges";
 import styles from "./Launcher.module.css";
 
@@ -21,6 +22,7 @@ export function LinkConfirmation({
   s3,
   changes,
   root,
+  errors,
   busy,
   onLaunch,
   onCancel,
@@ -32,6 +34,8 @@ export function LinkConfirmation({
   s3?: string;
   changes: LinkChange[];
   root?: FormField;
+  /** What the form's checks refuse, by path: launching then opens the form to correct it. */
+  errors?: FieldErrors;
   busy: boolean;
   onLaunch(): void;
   onCancel(): void;
@@ -101,6 +105,11 @@ export function LinkConfirmation({
                   ) : (
                     <pre className={styles.confirmValue}>{changeText(c.value)}</pre>
                   )}
+                  {errors?.get(c.path)?.map((r) => (
+                    <p key={r} className={styles.fieldError}>
+                      <Icon name="alert" size={14} /> {r}
+                    </p>
+                  ))}
                 </td>
               </tr>
             ))}

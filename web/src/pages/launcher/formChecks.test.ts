@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import type { FormField } from "../../api/types";
+import { translate, type MessageKey } from "../../i18n";
+import { fixture, fixtures } from "../../test/launchForms";
+import { checkValues, numberText, readNumberText, standingErrors, unitNumber, type CheckScope } from "./formChecks";
+import { errorsByPath, initialValues, rangePairs } from "./formModel";
+import { setIn, type Values } from "./paths";
+
+const say = (key: MessageKey, vars?: Record<string, string | number>) => translate("en", key, vars);
+
+const root: FormField = {
+  path: "",
+  widget: "group",
+  fields: [
+    { path: "user", key: "user", type: "string", widget: "text", title: "User", value: "jdoe", pattern: "^[a-z_][a-z0-9_]{0,62}$" },
+    { path: "port", key: "port", type: "integer", widget: "integer", title: "Port", value: 5432, minimum: 1, maximum: 65535 },
+    { path: "ratio", key: "ratio", type: "number", widget: "number", title: "Ratio", value: 0.5, minimum: 0 },
+    { path: "mode", key: "mode", type: "string", widget: "select", title: "Mode", value: "a", options: ["a", "b"] },
+    { path: "debug", key: "debug", type: "boolean", widget: "checkbox", title: "Debug", value: false },
+    { path: "gpu", key: "gpu", type: "number", widget: "slider", title: "GPU", value: 1, slider: { min: 0, max: 4 } },
+    { path: "platform", key: "platform", type: "string", widget: "text", value: "x", hidden: true, pattern: "^y$" },
+    {
+      path: "env",
+      key: "env",
+      type: "array",
+      widget: "list",
+      title: "Env",
+      value: [],
+      items: { path: "env[]", type: "string", widget: "text", pattern: "^[A-Z_]+$" },
+    },
+  ],
+};
+
+function check(values: Values, scope: Partial<CheckScope> = {}) {
+  const initial = initialValues(root);
+  return Object.fromEntries(checkValues(root, values, { initial, linked: new Set(), pairs: rangePairs(root), ...scope }, say));
+}
+
+describe("the form's checks", () => {
+  it("find nothing wrong in the pre-filled values", () => {
+    expect(check(initialValues(root))).toEqual({});
+  });
+
+  it("check patterns, bounds, whole numbers, list options, types and emptied numbers, with one rule per field", () => {
+    let v = initialValues(root);
+    v = setIn(v, ["user"], "J Doe");
+    v = setIn(v, ["port"], 70000);
+    v = setIn(v, ["ratio"], undefined);
+    v = setIn(v, ["mode"], "c");
+    v = setIn(v, ["debug"], "yes");
+    v = setIn(v, ["gpu"], 4.5);
+    v = setIn(v, ["env"], ["OK", "not ok"]);
+    expect(check(v)).toEqual({
+      user: ["must match the pattern ^[a-z_][a-z0-9_]{0,62}$"],
+      port: ["must be between 1 and 65535"],
+      ratio: ["a value is required"],
+      mode: ["must be one of: a, b"],
+      debug: ["must be true or false"],
+      gpu: ["must be between 0 and 4"],
+      "env[1]": ["must match the pattern ^[A-Z_]+$"],
+    });
+    expect(check(setIn(setIn(initialValues(root), ["port"], 80.5), ["ratio"], -1))).toEqual({
+      port: ["must be a whole number"],
+      ratio: ["must be at least 0"],
+    });
+    expect(check(setIn(setIn(initialValues(root), ["port"], "eighty"), ["user"], 42))).toEqual({
+      port: ["must be a number"],
+      user: ["must be text"],
+    });
+  });
+
+  it("leave the platform's fields and the chart's own values to the server, but check what a link set", () => {
+    const bad = setIn(initialValues(root), ["platform"], "z");
+    expect(check(bad)).toEqual({});
+    // The link's value is the form's initial one: checked all the same.
+    const linked = setIn(initialValues(root), ["port"], 0);
+    expect(check(linked, { initial: linked })).toEqual({});
+    expect(check(linked, { initial: linked, linked: new Set(["port"]) })).toEqual({ port: ["must be between 1 and 65535"] });
+  });
+
+  it("check slider units and the order of a range's ends, at the request and naming the limit", () => {
+    const jupyter = fixture("jupyter").root!;
+    const initial = initialValues(jupyter);
+    const scope = { initial, linked: new Set<string>(), pairs: rangePairs(jupyter) };
+    let v = setIn(initial, ["resources", "limits", "memory"], "1Gi");
+    expect(Object.fromEntries(checkValues(jupyter, v, scope, say))).toEqual({
+      "resources.requests.memory": ["must not exceed Memory limit (1Gi)"],
+    });
+    v = setIn(initial, ["resources", "limits", "cpu"], "banana");
+    v = setIn(v, ["persistence", "size"], "8");
+    expect(Object.fromEntries(checkValues(jupyter, v, scope, say))).toEqual({
+      "resources.limits.cpu": ["must be a number followed by m"],
+      "persistence.size": ["must be a number followed by Gi"],
+    });
+  });
+
+  it.each(Object.keys(fixtures).sort())("accept every pre-filled value of %s, all taken as changed", (name) => {
+    const form = fixture(name).root!;
+    const initial = initialValues(form);
+    const everything = { has: () => true } as unknown as ReadonlySet<string>;
+    expect(Object.fromEntries(checkValues(form, initial, { initial, linked: everything, pairs: rangePairs(form) }, say))).toEqual({});
+  });
+
+  it("are in French too", () => {
+    const initial = initialValues(root);
+    const errors = checkValues(root, setIn(initial, ["port"], 0), { initial, linked: new Set(), pairs: new Map() }, (k, x) => translate("fr", k, x));
+    expect(errors.get("port")).toEqual(["doit être entre 1 et 65535"]);
+  });
+});
+
+describe("number fields' text", () => {
+  it("reads numbers with their unit, keeps anything else as typed", () => {
+    expect(readNumberText("8", "Gi")).toBe("8Gi");
+    expect(readNumberText(" 1.5 ", "Gi")).toBe("1.5Gi");
+    expect(readNumberText("2000m", "m")).toBe("2000m");
+    expect(readNumberText("12", undefined)).toBe(12);
+    expect(readNumberText("", "Gi")).toBeUndefined();
+    expect(readNumberText("banana", "m")).toBe("banana");
+    expect(readNumberText("0x10", undefined)).toBe("0x10");
+    expect(numberText("8Gi", "Gi")).toBe("8");
+    expect(numberText("banana", "m")).toBe("banana");
+    expect(numberText(8, "Gi")).toBe("8");
+    expect(numberText(undefined, "Gi")).toBe("");
+    expect(unitNumber("8Gi", "Gi")).toBe(8);
+    expect(unitNumber(8, "Gi")).toBeUndefined();
+    expect(unitNumber("8Mi", "Gi")).toBeUndefined();
+    expect(unitNumber(3, undefined)).toBe(3);
+  });
+});
+
+describe("the server's errors", () => {
+  const jupyter = fixture("jupyter").root!;
+  const pairs = rangePairs(jupyter);
+  const sent = initialValues(jupyter);
+  const refusal = {
+    errors: errorsByPath([
+      { field: "git.name", rule: "r1" },
+      { field: "resources.requests.memory", rule: "must not exceed resources.limits.memory" },
+      { field: "name", rule: "too long" },
+    ]),
+    values: sent,
+    settings: { name: "nb", shared: false },
+  };
+  const standing = (values: Values, name = "nb") => [...standingErrors(refusal, values, { name, shared: false }, pairs).keys()];
+
+  it("stand while their field holds what was sent", () => {
+    expect(standing(sent)).toEqual(["git.name", "resources.requests.memory", "name"]);
+  });
+
+  it("go when their field changes, or the other end of a range, or the request's own setting", () => {
+    expect(standing(setIn(sent, ["git", "name"], "Ada"))).toEqual(["resources.requests.memory", "name"]);
+    expect(standing(setIn(sent, ["resources", "limits", "memory"], "64Gi"))).toEqual(["git.name", "name"]);
+    expect(standing(sent, "notebook")).toEqual(["git.name", "resources.requests.memory"]);
+    expect(standingErrors(null, sent, {}, pairs).size).toBe(0);
+  });
+});
