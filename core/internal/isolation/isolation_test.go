@@ -226,6 +226,9 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", g + "/lifecycle", "", member},
 		{"GET", g + "/services/shared/access", "", expect{"alice": 200, "bob": 403, "*": 404}},
 		{"PUT", g + "/services/shared/access", `{"grants":[]}`, expect{"alice": 200, "bob": 403, "*": 404}},
+		// A service's passwords: its owner's alone, even when it is shared with the group.
+		{"GET", p + "/services/nb/credentials", "", own(200)},
+		{"GET", g + "/services/shared/credentials", "", expect{"alice": 200, "bob": 403, "*": 404}},
 		{"PUT", g + "/services/shared/lifecycle", fmt.Sprintf(`{"keepUntil":%q}`, time.Now().Add(time.Hour).UTC().Format(time.RFC3339)),
 			expect{"alice": 200, "bob": 403, "*": 404}},
 		{"GET", "/api/v1/admin/services", "", adminOnly},

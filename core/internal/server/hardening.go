@@ -277,8 +277,9 @@ func (s *Server) launchLimit() echo.MiddlewareFunc {
 	}
 }
 
-// auditActions names the action of every route that changes state, by "METHOD path"; a
-// route mapped to "" changes nothing although its method could (a POST that only computes).
+// auditActions names the action of every route that changes state, and of the reads that
+// reveal a secret of a service's, by "METHOD path"; a route mapped to "" changes nothing
+// although its method could (a POST that only computes).
 // A test fails when a state-changing route is missing here.
 var auditActions = map[string]string{
 	"PUT /api/v1/me/settings":                                        "settings.write",
@@ -305,6 +306,7 @@ var auditActions = map[string]string{
 	"POST /api/v1/projects/:project/services/:service/rollback":      "services.rollback",
 	"PUT /api/v1/projects/:project/services/:service/lifecycle":      "services.lifecycle",
 	"PUT /api/v1/projects/:project/services/:service/access":         "services.access",
+	"GET /api/v1/projects/:project/services/:service/credentials":    "services.credentials",
 	"POST /api/v1/admin/services/actions":                            "fleet.action",
 	"POST /api/v1/projects/:project/services/:service/rollback/plan": "",
 	"POST /api/v1/projects/:project/launch/plan":                     "",

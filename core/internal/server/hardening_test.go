@@ -202,10 +202,10 @@ func TestEveryStateChangingRouteIsAudited(t *testing.T) {
 		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasSuffix(r.Path, "/*") {
 			continue
 		}
+		key := r.Method + " " + r.Path
+		seen[key] = true // a read that reveals a secret is audited too
 		switch r.Method {
 		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-			key := r.Method + " " + r.Path
-			seen[key] = true
 			if _, ok := auditActions[key]; !ok {
 				t.Errorf("%s changes state but has no audit action", key)
 			}

@@ -42,6 +42,7 @@ var answerTypes = map[string]any{
 	"Notices": Notices{}, "ServiceNotice": ServiceNotice{}, "FleetList": FleetList{}, "FleetService": FleetService{},
 	"FleetActionResult": FleetActionResult{}, "FleetActionOutcome": FleetActionOutcome{}, "AccessView": AccessView{},
 	"AccessGrants": AccessGrants{}, "AccessGrant": AccessGrant{},
+	"ServiceCredentials": ServiceCredentials{}, "ServiceCredential": ServiceCredential{},
 }
 
 // requestTypes are the bodies the handlers read. A request's schema says which fields a

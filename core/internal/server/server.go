@@ -279,6 +279,7 @@ func (s *Server) routes() {
 	services.PUT("/:service/lifecycle", s.setServiceLifecycle, onboarded...)
 	services.GET("/:service/access", s.serviceAccess, onboarded...)
 	services.PUT("/:service/access", s.setServiceAccess, onboarded...)
+	services.GET("/:service/credentials", s.serviceCredentials, onboarded...)
 	streams := append(onboarded, withoutNil(s.streamCap())...)
 	services.GET("/:service/logs", s.serviceLogs, streams...)
 	services.GET("/:service/events", s.serviceEvents, streams...)

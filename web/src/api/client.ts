@@ -40,6 +40,7 @@ import type {
   SecretVersions,
   SecretWritten,
   ServiceView as Service,
+  ServiceCredentials,
   ServiceDetails,
   EventView as ServiceEvent,
   ServiceList,
@@ -109,6 +110,7 @@ export type CommandAction =
   | "serviceSuspend"
   | "serviceResume"
   | "serviceDelete"
+  | "serviceCredentials"
   | "servicesDelete"
   | "quota"
   | "launchPlan"
@@ -246,6 +248,8 @@ export interface ApiClient {
   suspendService(project: string, service: string): Promise<void>;
   resumeService(project: string, service: string): Promise<void>;
   deleteService(project: string, service: string): Promise<void>;
+  /** The service's own passwords and token, in clear: its owner's, asked for on demand (audited, never cached). */
+  getServiceCredentials(project: string, service: string): Promise<ServiceCredentials>;
   deleteMyServices(project: string): Promise<string[]>;
   getQuota(project: string, signal?: AbortSignal): Promise<Quota>;
   /** The launch form of a running service, filled with its values carried over to version (its own when absent). */
@@ -604,6 +608,9 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     deleteService: async (project, service) => {
       await call(`${p(project)}/services/${seg(service)}`, { method: "DELETE", action: "serviceDelete", target: service });
     },
+    // Its command reads the values; the passwords themselves never reach the command panel.
+    getServiceCredentials: (project, service) =>
+      call(`${p(project)}/services/${seg(service)}/credentials`, { action: "serviceCredentials", target: service }),
     deleteMyServices: async (project) =>
       (
         await call<{ deleted: string[] }>(`${p(project)}/services`, {

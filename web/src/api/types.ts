@@ -922,6 +922,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project}/services/{service}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service's own passwords and token, in clear, for its owner only (403 for another member, 404 for whoever cannot see the service): the values its launch form asks as passwords (render or format password) that the platform or the user chose for it, not those copied from the user's S3, Vault or git credentials, and the application's token (lifecycle.probes' token_value). Audited (services.credentials); the answer is never cached (Cache-Control: no-store). */
+        get: operations["serviceCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project}/lifecycle": {
         parameters: {
             query?: never;
@@ -1486,6 +1503,24 @@ export interface components {
             manifest: string;
             commands: string[];
         };
+        ServiceCredentials: {
+            /** @description in the launch form's order, the token last */
+            credentials: components["schemas"]["ServiceCredential"][];
+            /** @description the command that reads the values, never a value itself */
+            commands: string[];
+        };
+        ServiceCredential: {
+            /** @description the value's path, e.g. security.password */
+            path: string;
+            /** @description the launch form's title for the value; its path when it has none */
+            title: string;
+            /**
+             * @description token: the application's token, which Basalt presents to it
+             * @enum {string}
+             */
+            kind: "password" | "token";
+            value: string;
+        };
         ServiceUpdated: {
             service: components["schemas"]["ServiceView"];
             commands: string[];
@@ -1986,6 +2021,8 @@ export type ServiceList = components['schemas']['ServiceList'];
 export type ServiceView = components['schemas']['ServiceView'];
 export type WorkloadView = components['schemas']['WorkloadView'];
 export type ServiceDetails = components['schemas']['ServiceDetails'];
+export type ServiceCredentials = components['schemas']['ServiceCredentials'];
+export type ServiceCredential = components['schemas']['ServiceCredential'];
 export type ServiceUpdated = components['schemas']['ServiceUpdated'];
 export type DeletedServices = components['schemas']['DeletedServices'];
 export type Quota = components['schemas']['Quota'];
@@ -4034,6 +4071,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccessGrants"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    serviceCredentials: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+                /** @description The service's id (its release name). */
+                service: components["parameters"]["Service"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The passwords and token, empty when the service has none. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceCredentials"];
                 };
             };
             default: components["responses"]["Error"];

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
-import { Link, useParams, useSearchParams } from "react-router";
+import { useNavigate, useParams, useSearchParams } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import type { ApiError } from "../../api/errors";
 import { useService } from "../../api/queries";
@@ -16,8 +16,10 @@ import { useProject, useProjectState } from "../../project";
 import { useRegion } from "../../region";
 import { KeepDialog, LifecyclePanel, NoticeBanner } from "./Lifecycle";
 import { AddressesSection, OpenService } from "./ServiceAccess";
+import { ServiceActions } from "./ServiceActions";
 import { FailedChangeOffer, HistoryPanel } from "./ServiceHistory";
-import { ShareDialog } from "./ShareDialog";
+import { ServicePasswords } from "./ServicePasswords";
+import { ServiceResources } from "./ServiceResources";
 import { canManage } from "./serviceState";
 import { RunningTime, StatusBadge, UpdateBadge } from "./ServiceWidgets";
 import styles from "./Services.module.css";
@@ -26,9 +28,11 @@ const TABS = ["overview", "logs", "events", "history", "values", "notes"] as con
 type Tab = (typeof TABS)[number];
 
 /**
- * One service: its state and URLs, lifecycle, logs (followed), events (live), values, notes
- * and history; to its owner, with the gateway on, who else may open it (Share). A link naming a project and a region (a notice's, ?project=&region=) switches
- * to them first; ?keep=1 then offers to keep the service, which one click confirms.
+ * One service: its state and URLs, resources, lifecycle, logs (followed), events (live),
+ * values, notes and history; to its owner, its card's actions (pause, resume, change, rename,
+ * share, delete), its passwords on demand and, with the gateway on, who else may open it
+ * (Share). A link naming a project and a region (a notice's, ?project=&region=) switches to
+ * them first; ?keep=1 then offers to keep the service, which one click confirms.
  */
 export function ServicePage() {
   const switched = useScopeFromLink();
@@ -73,7 +77,7 @@ function ServiceDetailsPage() {
   const s = details.data?.service;
   useDocumentTitle(s?.friendlyName ?? id);
   const [keeping, setKeeping] = useState(false);
-  const [sharing, setSharing] = useState(false);
+  const navigate = useNavigate();
   // A notice's link asks to keep the service: the dialog opens, and only its button acts.
   const keepAsked = searchParams.get("keep") === "1";
   const closeKeep = () => {
@@ -99,8 +103,6 @@ function ServiceDetailsPage() {
     history: t("service.tab.history"),
   };
   const manage = !!s && canManage(s, me.username);
-  // Grants open the service through the gateway: without one (no access view), nothing to share.
-  const share = manage && !!s?.access;
 
   return (
     <div className={styles.page}>
@@ -125,25 +127,14 @@ function ServiceDetailsPage() {
               </div>
             </div>
             <div className={styles.pageActions}>
-              {manage ? (
-                <Link className="button button-secondary" to={`/my-services/${encodeURIComponent(s.id)}/change`}>
-                  <Icon name="sliders" size={16} />
-                  {t("services.change")}
-                </Link>
-              ) : null}
-              {share ? (
-                <button type="button" className="button button-secondary" onClick={() => setSharing(true)}>
-                  <Icon name="share" size={16} />
-                  {t("grants.open")}
-                </button>
-              ) : null}
               <OpenService service={s} />
             </div>
           </div>
+          {/* The card's actions; Share (grants through the gateway) here only. */}
+          {manage ? <ServiceActions service={s} withGrants onDeleted={() => void navigate("/my-services")} /> : null}
 
           <NoticeBanner service={s} onKeep={manage ? () => setKeeping(true) : undefined} />
           {manage && (keeping || keepAsked) ? <KeepDialog service={s} onClose={closeKeep} /> : null}
-          {share && sharing ? <ShareDialog service={s} onClose={() => setSharing(false)} /> : null}
 
           <Tabs
             label={t("service.tabs")}
@@ -158,6 +149,8 @@ function ServiceDetailsPage() {
                 {s.reason ? <ErrorNotice error={new Error(s.reason)} title={t("service.reason")} /> : null}
                 {manage ? <FailedChangeOffer service={s} /> : null}
                 <AddressesSection service={s} />
+                {manage ? <ServicePasswords service={s} level={2} /> : null}
+                <ServiceResources values={details.data?.values} manage={manage} service={s} />
                 <LifecyclePanel service={s} manage={manage} onKeep={() => setKeeping(true)} />
                 <h2 className={styles.h2}>{t("service.workloads")}</h2>
                 {s.workloads.length === 0 ? (

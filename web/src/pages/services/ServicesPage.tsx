@@ -1,11 +1,10 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { useApi } from "../../api/ApiProvider";
-import { fieldViolations } from "../../api/errors";
-import { queryKeys, useCatalogs, useServices } from "../../api/queries";
+import { useServices } from "../../api/queries";
 import type { ServiceView as Service } from "../../api/types";
-import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { ConfirmDialog } from "../../components/Dialog";
 import { EmptyState, ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";
 import { isOne, useI18n } from "../../i18n";
@@ -15,45 +14,24 @@ import pageStyles from "../Page.module.css";
 import { KeepDialog, LifecycleSummary, NoticeBanner } from "./Lifecycle";
 import { QuotaPanel } from "./QuotaPanel";
 import { DirectAddresses, OpenService } from "./ServiceAccess";
+import { ServiceActions, useRefreshServices } from "./ServiceActions";
+import { ServicePasswords } from "./ServicePasswords";
 import { canManage } from "./serviceState";
 import { RunningTime, StatusBadge, UpdateBadge } from "./ServiceWidgets";
 import styles from "./Services.module.css";
 
-type Pending =
-  | { kind: "delete"; service: Service }
-  | { kind: "deleteAll" }
-  | { kind: "rename"; service: Service }
-  | { kind: "keep"; service: Service }
-  | null;
+type Pending = { kind: "deleteAll" } | { kind: "keep"; service: Service } | null;
 
 /** The project's services as cards, the quota, and what can be done to them. */
 export function ServicesPage() {
   const { t, language } = useI18n();
   const api = useApi();
-  const qc = useQueryClient();
   const { me, project, isGroup } = useProject();
   const services = useServices(project.id);
-  const catalogs = useCatalogs(project.id);
   const [pending, setPending] = useState<Pending>(null);
   useDocumentTitle(t("page.myServices.title"));
 
-  const refresh = () => {
-    // A step the engine announced may no longer be due: the notification area asks again too.
-    void qc.invalidateQueries({ queryKey: queryKeys.notices });
-    return qc.invalidateQueries({ queryKey: queryKeys.services(project.id) });
-  };
-  const action = useMutation({
-    mutationFn: async (a: { kind: "suspend" | "resume" | "delete" | "share"; service: Service; shared?: boolean }) => {
-      if (a.kind === "suspend") return api.suspendService(project.id, a.service.id);
-      if (a.kind === "resume") return api.resumeService(project.id, a.service.id);
-      if (a.kind === "delete") return api.deleteService(project.id, a.service.id);
-      await api.updateService(project.id, a.service.id, { shared: a.shared });
-    },
-    onSuccess: () => {
-      setPending(null);
-      void refresh();
-    },
-  });
+  const refresh = useRefreshServices();
   const deleteAll = useMutation({
     mutationFn: () => api.deleteMyServices(project.id),
     onSuccess: () => {
@@ -63,8 +41,6 @@ export function ServicesPage() {
   });
 
   const mine = (services.data ?? []).filter((s) => canManage(s, me.username));
-  const sharingAllowed = (s: Service) =>
-    isGroup && (catalogs.data?.find((c) => c.id === s.catalog)?.allowSharing ?? true);
 
   return (
     <div className={styles.page}>
@@ -89,7 +65,6 @@ export function ServicesPage() {
 
       <QuotaPanel project={project.id} />
 
-      {action.isError && !pending ? <ErrorNotice error={action.error} /> : null}
       {services.isPending ? <Loading /> : null}
       {services.isError ? <ErrorNotice error={services.error} onRetry={() => void services.refetch()} /> : null}
       {services.data && services.data.length === 0 ? (
@@ -103,38 +78,12 @@ export function ServicesPage() {
         <ul className={styles.grid} aria-label={t("services.list")}>
           {services.data.map((s) => (
             <li key={s.id}>
-              <ServiceCard
-                service={s}
-                username={me.username}
-                isGroup={isGroup}
-                canShare={sharingAllowed(s)}
-                busy={action.isPending && action.variables?.service.id === s.id}
-                onSuspend={() => action.mutate({ kind: "suspend", service: s })}
-                onResume={() => action.mutate({ kind: "resume", service: s })}
-                onShare={(shared) => action.mutate({ kind: "share", service: s, shared })}
-                onRename={() => setPending({ kind: "rename", service: s })}
-                onKeep={() => setPending({ kind: "keep", service: s })}
-                onDelete={() => setPending({ kind: "delete", service: s })}
-              />
+              <ServiceCard service={s} username={me.username} isGroup={isGroup} onKeep={() => setPending({ kind: "keep", service: s })} />
             </li>
           ))}
         </ul>
       ) : null}
 
-      {pending?.kind === "delete" ? (
-        <ConfirmDialog
-          title={t("services.delete.title", { name: pending.service.friendlyName })}
-          body={<p>{t("services.delete.body")}</p>}
-          confirmLabel={t("services.delete.confirm")}
-          busy={action.isPending}
-          error={action.isError ? <ErrorNotice error={action.error} /> : null}
-          onConfirm={() => action.mutate({ kind: "delete", service: pending.service })}
-          onCancel={() => {
-            action.reset();
-            setPending(null);
-          }}
-        />
-      ) : null}
       {pending?.kind === "deleteAll" ? (
         <ConfirmDialog
           title={t("services.deleteAll.title")}
@@ -164,16 +113,6 @@ export function ServicesPage() {
         />
       ) : null}
       {pending?.kind === "keep" ? <KeepDialog service={pending.service} onClose={() => setPending(null)} /> : null}
-      {pending?.kind === "rename" ? (
-        <RenameDialog
-          service={pending.service}
-          onDone={() => {
-            setPending(null);
-            void refresh();
-          }}
-          onCancel={() => setPending(null)}
-        />
-      ) : null}
     </div>
   );
 }
@@ -182,26 +121,12 @@ function ServiceCard({
   service: s,
   username,
   isGroup,
-  canShare,
-  busy,
-  onSuspend,
-  onResume,
-  onShare,
-  onRename,
   onKeep,
-  onDelete,
 }: {
   service: Service;
   username: string;
   isGroup: boolean;
-  canShare: boolean;
-  busy: boolean;
-  onSuspend(): void;
-  onResume(): void;
-  onShare(shared: boolean): void;
-  onRename(): void;
   onKeep(): void;
-  onDelete(): void;
 }) {
   const { t } = useI18n();
   const manage = canManage(s, username);
@@ -235,103 +160,9 @@ function ServiceCard({
 
       <OpenService service={s} small withAddress />
       <DirectAddresses service={s} />
+      {manage ? <ServicePasswords service={s} /> : null}
 
-      {manage ? (
-        <div className={styles.actions}>
-          {s.suspendable ? (
-            s.suspended ? (
-              <button type="button" className="button button-secondary button-small" onClick={onResume} disabled={busy}>
-                <Icon name="play" size={16} />
-                {t("services.resume")}
-              </button>
-            ) : (
-              <button type="button" className="button button-secondary button-small" onClick={onSuspend} disabled={busy}>
-                <Icon name="pause" size={16} />
-                {t("services.pause")}
-              </button>
-            )
-          ) : null}
-          <Link className="button button-secondary button-small" to={`/my-services/${encodeURIComponent(s.id)}/change`}>
-            <Icon name="sliders" size={16} />
-            {t("services.change")}
-          </Link>
-          <button type="button" className="button button-secondary button-small" onClick={onRename} disabled={busy}>
-            <Icon name="edit" size={16} />
-            {t("services.rename")}
-          </button>
-          {isGroup && canShare ? (
-            <label className={styles.share}>
-              <input type="checkbox" checked={s.shared} disabled={busy} onChange={(e) => onShare(e.target.checked)} />
-              {t("services.shareToggle")}
-            </label>
-          ) : null}
-          <button
-            type="button"
-            className="icon-button"
-            onClick={onDelete}
-            disabled={busy}
-            aria-label={t("services.delete", { name: s.friendlyName })}
-            title={t("services.delete", { name: s.friendlyName })}
-          >
-            <Icon name="trash" size={18} />
-          </button>
-        </div>
-      ) : null}
+      {manage ? <ServiceActions service={s} compact /> : null}
     </article>
-  );
-}
-
-function RenameDialog({ service, onDone, onCancel }: { service: Service; onDone(): void; onCancel(): void }) {
-  const { t } = useI18n();
-  const api = useApi();
-  const { project } = useProject();
-  const [name, setName] = useState(service.friendlyName);
-  const rename = useMutation({
-    mutationFn: () => api.updateService(project.id, service.id, { friendlyName: name.trim() }),
-    onSuccess: onDone,
-  });
-  const fieldError = fieldViolations(rename.error).find((f) => f.field === "friendlyName");
-  return (
-    <Dialog
-      title={t("services.rename.title")}
-      onClose={onCancel}
-      footer={
-        <>
-          <button type="button" className="button button-secondary" onClick={onCancel}>
-            {t("ui.cancel")}
-          </button>
-          <button type="submit" form="rename-form" className="button" disabled={rename.isPending || !name.trim()}>
-            {t("services.rename.save")}
-          </button>
-        </>
-      }
-    >
-      <form
-        id="rename-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          rename.mutate();
-        }}
-      >
-        <div className="field">
-          <label htmlFor="rename-name">{t("services.rename.label")}</label>
-          <input
-            id="rename-name"
-            value={name}
-            maxLength={100}
-            onChange={(e) => setName(e.target.value)}
-            aria-invalid={fieldError ? true : undefined}
-            aria-describedby={fieldError ? "rename-error" : undefined}
-            data-autofocus
-          />
-          {fieldError ? (
-            <span id="rename-error" className={styles.fieldError}>
-              {fieldError.rule}
-            </span>
-          ) : null}
-        </div>
-        {rename.isError && !fieldError ? <ErrorNotice error={rename.error} /> : null}
-      </form>
-    </Dialog>
   );
 }
