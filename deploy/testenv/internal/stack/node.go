@@ -423,11 +423,13 @@ func (r *run) placement(ctx context.Context) error {
 			"rules": []any{map[string]any{"operations": []string{"CREATE"}, "apiGroups": []string{""},
 				"apiVersions": []string{"v1"}, "resources": []string{"pods"}, "scope": "Namespaced"}},
 			"namespaceSelector": namespaces,
-			// Without the webhook, pods stay on the kwok nodes: the real node is tainted.
-			"failurePolicy":           "Ignore",
+			// A pod the webhook could not place is refused, and its controller creates it again:
+			// ignored, it would land on a kwok node (the real node is tainted) and never run, as
+			// happened once on a loaded machine when the webhook answered too late.
+			"failurePolicy":           "Fail",
 			"sideEffects":             "None",
 			"admissionReviewVersions": []string{"v1"},
-			"timeoutSeconds":          5,
+			"timeoutSeconds":          20,
 		}},
 	}
 	if err := kube.create(ctx, "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", hook); err != nil {
