@@ -32,6 +32,7 @@ const (
 	ObjSecrets  = "secrets"
 	ObjQuota    = "quota"
 	ObjPlugins  = "plugins"
+	ObjAudit    = "audit" // the audit trail, on the platform
 
 	ActRead    = "read"
 	ActWrite   = "write"

@@ -268,3 +268,22 @@ func (s *Service) Refresh(ctx context.Context, id string) ([]sdk.CatalogInfo, er
 	}
 	return out, nil
 }
+
+// SourceStatus is what one catalog plugin serves, as administrators see it: every catalog
+// whatever its visibility, with its chart count and last refresh, or why the plugin could
+// not list them.
+type SourceStatus struct {
+	Plugin   string
+	Catalogs []sdk.CatalogInfo
+	Err      error
+}
+
+// Status lists every source's catalogs, for administrators: it bypasses user filters.
+func (s *Service) Status(ctx context.Context) []SourceStatus {
+	out := make([]SourceStatus, 0, len(s.sources))
+	for _, src := range s.sources {
+		resp, err := src.Plugin.ListCatalogs(ctx, sdk.ListCatalogsRequest{})
+		out = append(out, SourceStatus{Plugin: src.Name, Catalogs: resp.Catalogs, Err: err})
+	}
+	return out
+}

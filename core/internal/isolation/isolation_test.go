@@ -233,6 +233,8 @@ func TestIsolationMatrix(t *testing.T) {
 			expect{"alice": 200, "bob": 403, "*": 404}},
 		{"GET", "/api/v1/admin/services", "", adminOnly},
 		{"POST", "/api/v1/admin/services/actions", `{"action":"suspend","dryRun":true}`, adminOnly},
+		{"GET", "/api/v1/admin/platform", "", adminOnly},
+		{"GET", "/api/v1/admin/audit?action=services.", "", adminOnly},
 		{"GET", "/api/v1/catalogs", "", anyone},
 		{"POST", "/api/v1/catalogs/refresh", "", adminOnly},
 		{"GET", "/api/v1/catalogs/ide", "", anyone},

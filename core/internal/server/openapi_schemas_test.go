@@ -42,6 +42,8 @@ var answerTypes = map[string]any{
 	"Notices": Notices{}, "ServiceNotice": ServiceNotice{}, "FleetList": FleetList{}, "FleetService": FleetService{},
 	"FleetActionResult": FleetActionResult{}, "FleetActionOutcome": FleetActionOutcome{}, "AccessView": AccessView{},
 	"AccessGrants": AccessGrants{}, "AccessGrant": AccessGrant{},
+	"PlatformHealth": PlatformHealth{}, "PluginHealth": PluginHealth{}, "CatalogHealth": CatalogHealth{}, "RegionHealth": RegionHealth{},
+	"AuditTrail": AuditTrail{}, "AuditEvent": AuditEventView{},
 	"ServiceCredentials": ServiceCredentials{}, "ServiceCredential": ServiceCredential{},
 }
 

@@ -305,6 +305,8 @@ func (s *Server) routes() {
 	admin := v1.Group("/admin") // each handler requires the platform's rights
 	admin.GET("/services", s.fleet)
 	admin.POST("/services/actions", s.fleetAction)
+	admin.GET("/platform", s.platformHealth)
+	admin.GET("/audit", s.auditTrailOf)
 
 	if s.gateway != nil {
 		// Forward-auth mode: the ingress controller asks before proxying to a service itself.
