@@ -82,8 +82,8 @@ type ReleaseMetadata struct {
 
 // Grant lets someone other than a release's owner use its pages through the service gateway.
 type Grant struct {
-	Kind    string    // GrantUser, GrantGroup or GrantProject
-	Name    string    // the user's or group's name, or the project's id
+	Kind    string    // GrantUser, GrantGroup, GrantProject or GrantLink
+	Name    string    // the user's or group's name, the project's id, or the link's id
 	Expires time.Time // zero: until revoked
 	By      string    // who granted it
 	Created time.Time
@@ -94,7 +94,13 @@ const (
 	GrantUser    = "user"
 	GrantGroup   = "group"
 	GrantProject = "project"
+	// GrantLink lets in whoever presents the link (signed in to Basalt): its Name is the
+	// link's id, which the core makes at random and regions keep as given.
+	GrantLink = "link"
 )
+
+// LinkID is the rule for a link grant's id: at least 128 bits, in URL-safe base64.
+var LinkID = regexp.MustCompile(`^[A-Za-z0-9_-]{22,128}$`)
 
 // MaxGrants bounds a release's grants, which regions keep beside it.
 const MaxGrants = 32
@@ -107,8 +113,11 @@ func CheckGrants(grants []Grant) error {
 	}
 	for i, g := range grants {
 		field := fmt.Sprintf("grants[%d]", i)
-		if g.Kind != GrantUser && g.Kind != GrantGroup && g.Kind != GrantProject {
-			return InvalidFields("invalid grants", FieldViolation{Field: field + ".kind", Rule: "one of user, group, project"})
+		if g.Kind != GrantUser && g.Kind != GrantGroup && g.Kind != GrantProject && g.Kind != GrantLink {
+			return InvalidFields("invalid grants", FieldViolation{Field: field + ".kind", Rule: "one of user, group, project, link"})
+		}
+		if g.Kind == GrantLink && !LinkID.MatchString(g.Name) {
+			return InvalidFields("invalid grants", FieldViolation{Field: field + ".name", Rule: "a link's id: 22 to 128 letters, digits, - or _"})
 		}
 		if g.Name == "" || len(g.Name) > 256 {
 			return InvalidFields("invalid grants", FieldViolation{Field: field + ".name", Rule: "1 to 256 characters"})

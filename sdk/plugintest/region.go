@@ -483,14 +483,15 @@ func testRegionBackends(t *testing.T, k *regionKit) {
 	}
 }
 
-// testRegionGrants checks that grants are kept as given, replaced whole, left alone by other
-// changes, emptied, and refused beyond the contract's rules.
+// testRegionGrants checks that grants of every kind (a link's too) are kept as given, replaced
+// whole, left alone by other changes, emptied, and refused beyond the contract's rules.
 func testRegionGrants(t *testing.T, k *regionKit) {
 	name := k.installed(t)
 	expires := time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC)
 	grants := []sdk.Grant{
 		{Kind: sdk.GrantUser, Name: "bob", By: k.setup.Caller.Username, Created: expires.Add(-time.Hour)},
 		{Kind: sdk.GrantGroup, Name: "data-team", Expires: expires, By: k.setup.Caller.Username, Created: expires.Add(-time.Hour)},
+		{Kind: sdk.GrantLink, Name: "kit-link_0123456789abcdefABCDEF", Expires: expires, By: k.setup.Caller.Username, Created: expires.Add(-time.Hour)},
 	}
 	if _, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), Grants: &grants}); err != nil {
 		t.Fatalf("UpdateRelease (grants): %v", err)
@@ -501,8 +502,9 @@ func testRegionGrants(t *testing.T, k *regionKit) {
 		t.Fatalf("UpdateRelease (rename): %v", err)
 	}
 	got := k.get(t, name, false).Release.Metadata.Grants
-	if len(got) != 2 || got[0].Kind != sdk.GrantUser || got[0].Name != "bob" || !got[0].Expires.IsZero() ||
-		got[1].Name != "data-team" || !got[1].Expires.Equal(expires) || got[1].By != k.setup.Caller.Username || !got[1].Created.Equal(expires.Add(-time.Hour)) {
+	if len(got) != 3 || got[0].Kind != sdk.GrantUser || got[0].Name != "bob" || !got[0].Expires.IsZero() ||
+		got[1].Name != "data-team" || !got[1].Expires.Equal(expires) || got[1].By != k.setup.Caller.Username || !got[1].Created.Equal(expires.Add(-time.Hour)) ||
+		got[2].Kind != sdk.GrantLink || got[2].Name != grants[2].Name || !got[2].Expires.Equal(expires) {
 		t.Fatalf("grants after a rename: %+v, want %+v", got, grants)
 	}
 	none := []sdk.Grant{}
@@ -512,7 +514,7 @@ func testRegionGrants(t *testing.T, k *regionKit) {
 	if got := k.get(t, name, false).Release.Metadata.Grants; len(got) != 0 {
 		t.Errorf("grants after emptying them: %+v", got)
 	}
-	for _, bad := range [][]sdk.Grant{{{Kind: "everyone", Name: "x"}}, {{Kind: sdk.GrantUser}}} {
+	for _, bad := range [][]sdk.Grant{{{Kind: "everyone", Name: "x"}}, {{Kind: sdk.GrantUser}}, {{Kind: sdk.GrantLink, Name: "guessable"}}} {
 		if _, err := k.r.UpdateRelease(k.ctx, sdk.UpdateReleaseRequest{ReleaseRef: k.ref(name), Grants: &bad}); !errors.Is(err, sdk.ErrInvalidArgument) {
 			t.Errorf("UpdateRelease with grants %+v: %v, want ErrInvalidArgument", bad, err)
 		}

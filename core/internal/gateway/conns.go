@@ -5,8 +5,6 @@ import (
 	"net"
 	"sync"
 	"time"
-
-	"github.com/basalt-dev/basalt/core/internal/identity"
 )
 
 // recheckEvery is how often the rights behind open connections are checked again: a
@@ -15,9 +13,8 @@ const recheckEvery = 2 * time.Second
 
 // openConn is an upgraded connection (a WebSocket) and who opened it to which service.
 type openConn struct {
-	conn                     net.Conn
-	user                     string
-	groups                   []string
+	conn net.Conn
+	visitor
 	region, project, service string
 }
 
@@ -64,10 +61,10 @@ func (g *Gateway) Recheck(ctx context.Context) {
 	})
 	verdicts := map[string]bool{}
 	for _, c := range g.conns.list() {
-		k := routeKeyOf(c.user, c.groups, c.region, c.project, c.service)
+		k := routeKeyOf(c.visitor, c.region, c.project, c.service)
 		allowed, seen := verdicts[k]
 		if !seen {
-			_, _, _, err := g.find(ctx, &identity.User{Username: c.user, Groups: c.groups}, c.region, c.project, c.service)
+			_, _, _, err := g.find(ctx, c.visitor, c.region, c.project, c.service)
 			allowed = err == nil
 			verdicts[k] = allowed
 			if !allowed {

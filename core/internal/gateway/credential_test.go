@@ -147,7 +147,7 @@ func (r *trustRig) launch(t *testing.T, sc *scope.Scope, name, chart, endpoint, 
 func (r *trustRig) browser(t *testing.T, service string) (*http.Client, string) {
 	t.Helper()
 	host := service + "--user-alice.apps.test"
-	to, err := r.g.Authorize(t.Context(), r.alice, host, "/")
+	to, err := r.g.Authorize(t.Context(), r.alice, host, "/", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,21 +40,16 @@ func (g *Gateway) ServeAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	now := g.o.Now()
-	c, err := r.Cookie(cookieName)
-	var p pass
-	if err == nil {
-		p, err = g.sign.open(c.Value, kindSession, host, now)
-	}
+	p, err := g.session(r, host, now)
 	if err != nil {
 		if nginx {
 			http.Error(w, "sign in first", http.StatusUnauthorized)
 			return
 		}
-		to := g.o.Portal + "/api/v1/gateway/authorize?" + url.Values{"host": {host}, "path": {uri}}.Encode()
-		http.Redirect(w, r, to, http.StatusFound)
+		http.Redirect(w, r, g.signInURL(host, uri, p.Link), http.StatusFound)
 		return
 	}
-	if _, err := g.decide(r.Context(), p.User, p.Groups, p.Region, project, service); err != nil {
+	if _, err := g.decide(r.Context(), p.visitor(), p.Region, project, service); err != nil {
 		http.Error(w, strings.TrimSpace(err.Error()), http.StatusForbidden)
 		return
 	}

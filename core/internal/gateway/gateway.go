@@ -73,6 +73,10 @@ const cookieName = "basalt_app"
 // ticketPath receives tickets on every service's host; services cannot serve it.
 const ticketPath = "/_basalt/ticket"
 
+// linkPath, followed by a link grant's id, is where a link opens a service; services cannot
+// serve it either.
+const linkPath = "/_basalt/link/"
+
 // routeTTL is how long a decision (may this user use this service, and where it is served)
 // stands before the region is asked again.
 const routeTTL = 3 * time.Second
@@ -161,9 +165,16 @@ func keepCookies(r *http.Request) {
 	}
 }
 
-// Authorize is the portal's side of a sign-in: if the user may use the service a host names,
-// the address that signs their browser in there (with a one-time ticket) and then opens path.
-func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path string) (string, error) {
+// LinkURL is the address of a service's link grant, which opens the service to whoever
+// follows it and signs in; "" when the service has no host.
+func (g *Gateway) LinkURL(service, project, id string) string {
+	return g.o.Apps.URL(service, project, linkPath+id)
+}
+
+// Authorize is the portal's side of a sign-in: if the user may use the service a host names
+// (through link, a link grant's id they presented there, when not ""), the address that signs
+// their browser in there (with a one-time ticket) and then opens path.
+func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path, link string) (string, error) {
 	service, project, ok := g.o.Apps.Parse(host)
 	if !ok {
 		return "", sdk.InvalidFields("invalid host", sdk.FieldViolation{Field: "host", Rule: "a service's host on the apps domain, <service>--<project>." + g.o.Apps.Domain})
@@ -174,13 +185,18 @@ func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path st
 	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || len(path) > 2048 {
 		return "", sdk.InvalidFields("invalid path", sdk.FieldViolation{Field: "path", Rule: "a path on the service's host, starting with one /, at most 2048 characters"})
 	}
+	if link != "" && !sdk.LinkID.MatchString(link) {
+		return "", sdk.InvalidFields("invalid link", sdk.FieldViolation{Field: "link", Rule: "a link's id: 22 to 128 letters, digits, - or _"})
+	}
+	v := visitor{user: u.Username, groups: u.Groups, link: link}
 	var refused error
 	for _, region := range g.o.Regions {
-		g.forget(u.Username, u.Groups, region, project, service) // a sign-in sees grants given a moment ago
-		_, err := g.decide(ctx, u.Username, u.Groups, region, project, service)
+		g.forget(v, region, project, service) // a sign-in sees grants given a moment ago
+		rt, err := g.decide(ctx, v, region, project, service)
 		if err == nil {
 			now := g.o.Now()
-			ticket := g.sign.seal(pass{Kind: kindTicket, Host: strings.ToLower(host), User: u.Username, Groups: u.Groups, Region: region,
+			// The session remembers the link only while it is a grant of this service.
+			ticket := g.sign.seal(pass{Kind: kindTicket, Host: strings.ToLower(host), User: u.Username, Groups: u.Groups, Link: rt.link, Region: region,
 				Path: path, Nonce: nonce(), Expires: now.Add(g.o.TicketTTL)})
 			return (&url.URL{Scheme: g.o.Apps.Scheme, Host: host, Path: ticketPath, RawQuery: url.Values{"t": {ticket}}.Encode()}).String(), nil
 		}
@@ -195,13 +211,23 @@ func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path st
 	return "", refused
 }
 
-func routeKeyOf(user string, groups []string, region, project, service string) string {
-	return user + "\x00" + strings.Join(groups, ",") + "\x00" + key(region, project, service)
+// visitor is who asks for a service: a user, and the link grant's id they presented at its
+// host ("" for none).
+type visitor struct {
+	user   string
+	groups []string
+	link   string
+}
+
+func (p pass) visitor() visitor { return visitor{user: p.User, groups: p.Groups, link: p.Link} }
+
+func routeKeyOf(v visitor, region, project, service string) string {
+	return v.user + "\x00" + strings.Join(v.groups, ",") + "\x00" + v.link + "\x00" + key(region, project, service)
 }
 
 // forget drops a cached decision, so that the next one asks the region.
-func (g *Gateway) forget(user string, groups []string, region, project, service string) {
-	g.routes.Delete(routeKeyOf(user, groups, region, project, service))
+func (g *Gateway) forget(v visitor, region, project, service string) {
+	g.routes.Delete(routeKeyOf(v, region, project, service))
 }
 
 // route is a decision: the user may use the service, served at endpoint, which takes
@@ -209,36 +235,42 @@ func (g *Gateway) forget(user string, groups []string, region, project, service 
 type route struct {
 	user, region, project, service string
 	owner                          string
-	endpoint                       string
-	credential                     string
-	decided                        time.Time
-	err                            error
+	// link is the link presented when it is a grant of the service; "" otherwise.
+	link       string
+	endpoint   string
+	credential string
+	decided    time.Time
+	err        error
 }
 
 type routeKey struct{}
 
 // decide checks, as the user, that they may use the service (its owner; a member when it is
-// shared in a group project) and finds where it is served. Decisions stand routeTTL.
-func (g *Gateway) decide(ctx context.Context, user string, groups []string, region, project, service string) (*route, error) {
-	k := routeKeyOf(user, groups, region, project, service)
+// shared in a group project; a grantee, by name or by the link they presented) and finds
+// where it is served. Decisions stand routeTTL.
+func (g *Gateway) decide(ctx context.Context, v visitor, region, project, service string) (*route, error) {
+	k := routeKeyOf(v, region, project, service)
 	now := g.o.Now()
-	if v, ok := g.routes.Load(k); ok {
-		if rt := v.(*route); now.Sub(rt.decided) < routeTTL {
+	if c, ok := g.routes.Load(k); ok {
+		if rt := c.(*route); now.Sub(rt.decided) < routeTTL {
 			return rt, rt.err
 		}
 	}
-	rt := &route{user: user, region: region, project: project, service: service, decided: now}
+	rt := &route{user: v.user, region: region, project: project, service: service, decided: now}
 	var sc *scope.Scope
 	var rel sdk.Release
-	sc, rel, rt.endpoint, rt.err = g.find(ctx, &identity.User{Username: user, Groups: groups}, region, project, service)
+	sc, rel, rt.endpoint, rt.err = g.find(ctx, v, region, project, service)
 	rt.owner = rel.Metadata.Owner
+	if rt.err == nil && linkGranted(rel.Metadata.Grants, v.link, now) {
+		rt.link = v.link
+	}
 	if rt.err == nil {
 		// Without it, the service asks its own password: expected of a member who may not
 		// read its values (no right to launch), a fault otherwise.
 		credential, err := g.credentialOf(ctx, sc, rel)
 		switch {
 		case errors.Is(err, sdk.ErrPermissionDenied):
-			g.o.Log.Debug("gateway: a service's credential is not the user's to read", "service", service, "project", project, "user", user)
+			g.o.Log.Debug("gateway: a service's credential is not the user's to read", "service", service, "project", project, "user", v.user)
 		case err != nil:
 			g.o.Log.Warn("gateway: reading a service's credential", "service", service, "project", project, "error", err)
 		}
@@ -248,9 +280,9 @@ func (g *Gateway) decide(ctx context.Context, user string, groups []string, regi
 	return rt, rt.err
 }
 
-// find reads the service the user may use and where it is served.
-func (g *Gateway) find(ctx context.Context, u *identity.User, region, project, service string) (*scope.Scope, sdk.Release, string, error) {
-	sc, rel, err := g.release(ctx, u, region, project, service)
+// find reads the service the visitor may use and where it is served.
+func (g *Gateway) find(ctx context.Context, v visitor, region, project, service string) (*scope.Scope, sdk.Release, string, error) {
+	sc, rel, err := g.release(ctx, &identity.User{Username: v.user, Groups: v.groups}, v.link, region, project, service)
 	if err != nil {
 		return nil, rel, "", err
 	}
@@ -285,23 +317,23 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.exchange(w, r, now)
 		return
 	}
-	c, err := r.Cookie(cookieName)
-	var p pass
-	if err == nil {
-		p, err = g.sign.open(c.Value, kindSession, r.Host, now)
-	}
-	if err != nil {
-		g.signIn(w, r)
+	if link, ok := strings.CutPrefix(r.URL.Path, linkPath); ok {
+		g.followLink(w, r, link)
 		return
 	}
-	rt, err := g.decide(r.Context(), p.User, p.Groups, p.Region, project, service)
+	p, err := g.session(r, r.Host, now)
+	if err != nil {
+		g.signIn(w, r, p.Link)
+		return
+	}
+	rt, err := g.decide(r.Context(), p.visitor(), p.Region, project, service)
 	if err != nil {
 		g.refuse(w, err)
 		return
 	}
 	counters := g.record(p, project, service, now)
 	mw := &metered{ResponseWriter: w, c: counters, m: g.meter, region: p.Region, onConn: func(c net.Conn) func() {
-		return g.conns.add(&openConn{conn: c, user: p.User, groups: p.Groups, region: p.Region, project: project, service: service})
+		return g.conns.add(&openConn{conn: c, visitor: p.visitor(), region: p.Region, project: project, service: service})
 	}}
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = countedBody{ReadCloser: r.Body, w: mw}
@@ -318,11 +350,15 @@ func (g *Gateway) exchange(w http.ResponseWriter, r *http.Request, now time.Time
 	}
 	if service, project, ok := g.o.Apps.Parse(t.Host); ok && g.o.Audit != nil {
 		// Someone other than the owner opening a service is an audit event, once per sign-in.
-		if rt, err := g.decide(r.Context(), t.User, t.Groups, t.Region, project, service); err == nil && rt.owner != t.User {
-			g.o.Audit.Record(r.Context(), audit.Event{Actor: t.User, Project: project, Action: "gateway.open", Target: service + " (owner " + rt.owner + ")", Outcome: audit.Success})
+		if rt, err := g.decide(r.Context(), t.visitor(), t.Region, project, service); err == nil && rt.owner != t.User {
+			how := ""
+			if rt.link != "" {
+				how = ", with a link"
+			}
+			g.o.Audit.Record(r.Context(), audit.Event{Actor: t.User, Project: project, Action: "gateway.open", Target: service + " (owner " + rt.owner + how + ")", Outcome: audit.Success})
 		}
 	}
-	session := g.sign.seal(pass{Kind: kindSession, Host: t.Host, User: t.User, Groups: t.Groups, Region: t.Region, Expires: now.Add(g.o.SessionTTL)})
+	session := g.sign.seal(pass{Kind: kindSession, Host: t.Host, User: t.User, Groups: t.Groups, Link: t.Link, Region: t.Region, Expires: now.Add(g.o.SessionTTL)})
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: session, Path: "/", HttpOnly: true, Secure: g.o.Apps.Scheme == "https",
 		SameSite: http.SameSiteLaxMode, Expires: now.Add(g.o.SessionTTL)})
 	w.Header().Set("Cache-Control", "no-store")
@@ -330,16 +366,58 @@ func (g *Gateway) exchange(w http.ResponseWriter, r *http.Request, now time.Time
 	http.Redirect(w, r, t.Path, http.StatusFound)
 }
 
+// session reads the browser's session at a host. When it has expired, or was sealed with
+// another key, the link it held (if any) is still given: the portal checks it anew.
+func (g *Gateway) session(r *http.Request, host string, now time.Time) (pass, error) {
+	c, err := r.Cookie(cookieName)
+	if err != nil {
+		return pass{}, err
+	}
+	p, err := g.sign.open(c.Value, kindSession, host, now)
+	if err != nil {
+		return pass{Link: g.sign.linkOf(c.Value, host)}, err
+	}
+	return p, nil
+}
+
+// signInURL is the portal's address that signs a browser in at a host and sends it on to uri,
+// with the link it presented there ("" for none).
+func (g *Gateway) signInURL(host, uri, link string) string {
+	q := url.Values{"host": {host}, "path": {uri}}
+	if link != "" {
+		q.Set("link", link)
+	}
+	return g.o.Portal + "/api/v1/gateway/authorize?" + q.Encode()
+}
+
 // signIn sends a browser without a session to the portal, which signs it in here; other
 // clients are told to.
-func (g *Gateway) signIn(w http.ResponseWriter, r *http.Request) {
+func (g *Gateway) signIn(w http.ResponseWriter, r *http.Request, link string) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead || r.Header.Get("Upgrade") != "" {
 		page(w, http.StatusUnauthorized, "Sign in first", "Open this service from the portal.")
 		return
 	}
-	to := g.o.Portal + "/api/v1/gateway/authorize?" + url.Values{"host": {r.Host}, "path": {r.URL.RequestURI()}}.Encode()
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, to, http.StatusFound)
+	http.Redirect(w, r, g.signInURL(r.Host, r.URL.RequestURI(), link), http.StatusFound)
+}
+
+// followLink starts a sign-in through a link grant: the portal signs the browser in (a visitor
+// without a Basalt session signs in first, so that every use has a name), checks that the link
+// is a grant of this service and sends the browser to the service's first page, its session
+// remembering the link. The id never reaches the service: this path is Basalt's, and the
+// address the browser ends at does not hold it.
+func (g *Gateway) followLink(w http.ResponseWriter, r *http.Request, link string) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		page(w, http.StatusMethodNotAllowed, "Open this link in your browser", "A service's link opens with a GET.")
+		return
+	}
+	if !sdk.LinkID.MatchString(link) {
+		page(w, http.StatusForbidden, "This link is not valid", "Ask the service's owner for its link again.")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, g.signInURL(r.Host, "/", link), http.StatusFound)
 }
 
 func (g *Gateway) refuse(w http.ResponseWriter, err error) {

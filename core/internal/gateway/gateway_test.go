@@ -43,7 +43,7 @@ func TestOldDecisionsAreDropped(t *testing.T) {
 	now := time.Now()
 	g := New(Options{Apps: Apps{Domain: "localhost"}, Key: []byte("k"), Scopes: noProjects{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { return now }})
-	if _, err := g.decide(context.Background(), "alice", nil, "r", "user-alice", "nb"); !errors.Is(err, sdk.ErrNotFound) {
+	if _, err := g.decide(context.Background(), visitor{user: "alice"}, "r", "user-alice", "nb"); !errors.Is(err, sdk.ErrNotFound) {
 		t.Fatalf("decide: %v", err)
 	}
 	count := func() (n int) { g.routes.Range(func(any, any) bool { n++; return true }); return n }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/subtle"
 	"slices"
 	"strings"
 	"time"
@@ -13,8 +14,9 @@ import (
 
 // release reads a service for a user: as the user when they may see it (its owner; a member
 // when it is shared in a group project), else in its project's name when one of its grants
-// lets the user in. Anything else is not found, whether it exists or not.
-func (g *Gateway) release(ctx context.Context, u *identity.User, region, project, service string) (*scope.Scope, sdk.Release, error) {
+// lets the user in, the link they presented ("" for none) among them. Anything else is not
+// found, whether it exists or not.
+func (g *Gateway) release(ctx context.Context, u *identity.User, link, region, project, service string) (*scope.Scope, sdk.Release, error) {
 	notFound := sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", service, project)
 	if sc, err := g.o.Scopes.Resolve(u, project, region); err == nil {
 		if rel, err := read(ctx, sc, service); err == nil && sc.Visible(rel) {
@@ -26,7 +28,8 @@ func (g *Gateway) release(ctx context.Context, u *identity.User, region, project
 		return nil, sdk.Release{}, notFound
 	}
 	rel, err := read(ctx, sc, service)
-	if err != nil || !sc.Visible(rel) || !granted(rel.Metadata.Grants, u, g.o.Scopes.Projects(u), g.o.Now()) {
+	now := g.o.Now()
+	if err != nil || !sc.Visible(rel) || !granted(rel.Metadata.Grants, u, g.o.Scopes.Projects(u), now) && !linkGranted(rel.Metadata.Grants, link, now) {
 		return nil, sdk.Release{}, notFound
 	}
 	return sc, rel, nil
@@ -88,4 +91,17 @@ func granted(grants []sdk.Grant, u *identity.User, projects []identity.Project, 
 		}
 	}
 	return false
+}
+
+// linkGranted reports whether a link presented is a grant of the release, not expired.
+func linkGranted(grants []sdk.Grant, link string, now time.Time) bool {
+	return slices.ContainsFunc(grants, func(gr sdk.Grant) bool {
+		return gr.Kind == sdk.GrantLink && sameLink(gr.Name, link) && (gr.Expires.IsZero() || now.Before(gr.Expires))
+	})
+}
+
+// sameLink compares a link's id with one presented in constant time: the time taken tells a
+// guesser nothing of how much they got right.
+func sameLink(id, presented string) bool {
+	return presented != "" && subtle.ConstantTimeCompare([]byte(id), []byte(presented)) == 1
 }

@@ -21,6 +21,7 @@ type pass struct {
 	Host    string    `json:"h"`
 	User    string    `json:"u"`
 	Groups  []string  `json:"g,omitempty"`
+	Link    string    `json:"l,omitempty"` // the link grant's id the browser presented at the host
 	Region  string    `json:"r"`
 	Path    string    `json:"p,omitempty"`
 	Nonce   string    `json:"n,omitempty"`
@@ -51,6 +52,15 @@ func (s signer) seal(p pass) string {
 
 // open checks a pass's signature, kind, host and expiry.
 func (s signer) open(token, kind, host string, now time.Time) (pass, error) {
+	p, err := s.verify(token, kind, host)
+	if err != nil || !now.Before(p.Expires) {
+		return pass{}, errPass
+	}
+	return p, nil
+}
+
+// verify checks a pass's signature, kind and host, whatever its expiry.
+func (s signer) verify(token, kind, host string) (pass, error) {
 	payload, sig, ok := strings.Cut(token, ".")
 	if !ok || len(token) > 4096 || !hmac.Equal([]byte(sig), []byte(s.mac(payload))) {
 		return pass{}, errPass
@@ -60,10 +70,21 @@ func (s signer) open(token, kind, host string, now time.Time) (pass, error) {
 		return pass{}, errPass
 	}
 	var p pass
-	if json.Unmarshal(raw, &p) != nil || p.Kind != kind || !strings.EqualFold(p.Host, host) || !now.Before(p.Expires) || p.User == "" {
+	if json.Unmarshal(raw, &p) != nil || p.Kind != kind || !strings.EqualFold(p.Host, host) || p.User == "" {
 		return pass{}, errPass
 	}
 	return p, nil
+}
+
+// linkOf is the link an expired session of the host held: its holder signs in again with it
+// rather than lose the service. "" when the session is not one this gateway sealed for the
+// host, or held none.
+func (s signer) linkOf(token, host string) string {
+	p, err := s.verify(token, kindSession, host)
+	if err != nil {
+		return ""
+	}
+	return p.Link
 }
 
 func nonce() string {

@@ -222,6 +222,8 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", "/api/v1/gateway/authorize?host=nb--user-alice." + apps, "", expect{"alice": 302, "anonymous": 302, "*": 404}},
 		{"GET", "/api/v1/gateway/authorize?host=shared--project-data-team." + apps, "", expect{"alice": 302, "bob": 302, "anonymous": 302, "*": 404}},
 		{"GET", "/api/v1/gateway/authorize?host=nb--project-data-team." + apps, "", expect{"alice": 302, "anonymous": 302, "*": 404}},
+		// A forged link's id lets no one in (the owner needs none).
+		{"GET", "/api/v1/gateway/authorize?host=nb--user-alice." + apps + "&link=forged-link-id-0123456789abcdef", "", expect{"alice": 302, "anonymous": 302, "*": 404}},
 		{"GET", p + "/lifecycle?catalog=ide", "", own(200)},
 		{"GET", g + "/lifecycle", "", member},
 		{"GET", g + "/services/shared/access", "", expect{"alice": 200, "bob": 403, "*": 404}},
@@ -353,9 +355,9 @@ func TestIsolationMatrix(t *testing.T) {
 		}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	signIn := func(caller, host string) *http.Cookie {
+	signIn := func(caller, host, link string) *http.Cookie {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/gateway/authorize?host="+host, nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/gateway/authorize?"+url.Values{"host": {host}, "link": {link}}.Encode(), nil)
 		req.Header.Set("Authorization", "Bearer "+tokens[caller])
 		resp, err := noRedirects.Do(req)
 		if err != nil {
@@ -376,7 +378,7 @@ func TestIsolationMatrix(t *testing.T) {
 		}
 		return resp.Cookies()[0]
 	}
-	signIn("bob", "shared--project-data-team."+apps)
+	signIn("bob", "shared--project-data-team."+apps, "")
 
 	// Grants: alice lets bob, who is no member of her personal project, open one of her
 	// services; dave's grant has expired; carol has none. Taking bob's away closes his open
@@ -397,13 +399,15 @@ func TestIsolationMatrix(t *testing.T) {
 		}
 	}))
 	defer echo.Close()
-	if _, err := region.Install(ctx, sdk.InstallRequest{Caller: sdk.Caller{Username: "alice"}, Project: sdk.Project{ID: "user-alice"}, ReleaseName: "web",
-		Archive: bytes.NewReader(archive), Values: []byte(`{"global":{"suspend":false},"ingress":{"endpoint":"` + strings.TrimPrefix(echo.URL, "http://") + `"}}`),
-		Metadata: sdk.ReleaseMetadata{Catalog: "ide", Chart: "jupyter", Owner: "alice"}}); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"web", "web2"} { // web2: another service of hers, for links
+		if _, err := region.Install(ctx, sdk.InstallRequest{Caller: sdk.Caller{Username: "alice"}, Project: sdk.Project{ID: "user-alice"}, ReleaseName: name,
+			Archive: bytes.NewReader(archive), Values: []byte(`{"global":{"suspend":false},"ingress":{"endpoint":"` + strings.TrimPrefix(echo.URL, "http://") + `"}}`),
+			Metadata: sdk.ReleaseMetadata{Catalog: "ide", Chart: "jupyter", Owner: "alice"}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	web := "web--user-alice." + apps
-	signIn("alice", web) // her own: no audit event
+	signIn("alice", web, "") // her own: no audit event
 	authorize := func(caller string) int {
 		t.Helper()
 		code, _ := call(caller, http.MethodGet, "/api/v1/gateway/authorize?host="+web, "")
@@ -427,41 +431,90 @@ func TestIsolationMatrix(t *testing.T) {
 			t.Errorf("%s opening alice's service with bob's grant and dave's expired one: %d, want %d", caller, code, want)
 		}
 	}
-	cookie := signIn("bob", web)
-	jar, _ := cookiejar.New(nil)
-	webURL, _ := url.Parse("http://" + web + "/")
-	jar.SetCookies(webURL, []*http.Cookie{cookie})
-	bobsBrowser := &http.Client{Jar: jar, Transport: appClient.Transport}
-	wsCtx, stopWS := context.WithTimeout(ctx, 20*time.Second)
+	// browserAt is a browser holding a session cookie at web; kernel, a WebSocket it opens
+	// there, answering; revoke takes grants away, and checks that the WebSocket closes within
+	// 5 s and that the browser's next request is refused.
+	browserAt := func(cookie *http.Cookie) *http.Client {
+		jar, _ := cookiejar.New(nil)
+		webURL, _ := url.Parse("http://" + web + "/")
+		jar.SetCookies(webURL, []*http.Cookie{cookie})
+		return &http.Client{Jar: jar, Transport: appClient.Transport}
+	}
+	wsCtx, stopWS := context.WithTimeout(ctx, 60*time.Second)
 	defer stopWS()
-	ws, _, err := websocket.Dial(wsCtx, "ws://"+web+"/kernel", &websocket.DialOptions{HTTPClient: bobsBrowser})
-	if err != nil {
-		t.Fatalf("bob's WebSocket through his grant: %v", err)
+	kernel := func(who string, b *http.Client) *websocket.Conn {
+		t.Helper()
+		ws, _, err := websocket.Dial(wsCtx, "ws://"+web+"/kernel", &websocket.DialOptions{HTTPClient: b})
+		if err != nil {
+			t.Fatalf("%s's WebSocket: %v", who, err)
+		}
+		if ws.Write(wsCtx, websocket.MessageText, []byte("1+1")) != nil {
+			t.Fatalf("%s's WebSocket: write", who)
+		}
+		if _, msg, err := ws.Read(wsCtx); err != nil || string(msg) != "1+1" {
+			t.Fatalf("%s's WebSocket: %q %v", who, msg, err)
+		}
+		return ws
 	}
+	revoke := func(who, grants string, b *http.Client, ws *websocket.Conn) {
+		t.Helper()
+		if code, body := call("alice", http.MethodPut, "/api/v1/projects/user-alice/services/web/access", grants); code != 200 {
+			t.Fatalf("alice taking %s's grant away: %d %s", who, code, body)
+		}
+		revoked := time.Now()
+		if _, _, err := ws.Read(wsCtx); err == nil || wsCtx.Err() != nil {
+			t.Fatalf("%s's WebSocket stayed open after the grant was taken away: %v", who, err)
+		}
+		if took := time.Since(revoked); took > 5*time.Second {
+			t.Errorf("%s's WebSocket closed %v after the revocation, want within 5 s", who, took)
+		}
+		if resp, err := b.Get("http://" + web + "/"); err != nil || resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s's next request after the revocation: %v %v, want 403", who, resp, err)
+		} else {
+			resp.Body.Close()
+		}
+	}
+	bobsBrowser := browserAt(signIn("bob", web, ""))
+	ws := kernel("bob", bobsBrowser)
 	defer ws.CloseNow()
-	if ws.Write(wsCtx, websocket.MessageText, []byte("1+1")) != nil {
-		t.Fatal("bob's WebSocket: write")
-	}
-	if _, msg, err := ws.Read(wsCtx); err != nil || string(msg) != "1+1" {
-		t.Fatalf("bob's WebSocket: %q %v", msg, err)
-	}
-	if code, body := call("alice", http.MethodPut, "/api/v1/projects/user-alice/services/web/access", `{"grants":[]}`); code != 200 {
-		t.Fatalf("alice taking bob's grant away: %d %s", code, body)
-	}
-	revoked := time.Now()
-	if _, _, err := ws.Read(wsCtx); err == nil || wsCtx.Err() != nil {
-		t.Fatalf("bob's WebSocket stayed open after his grant was taken away: %v", err)
-	}
-	if took := time.Since(revoked); took > 5*time.Second {
-		t.Errorf("bob's WebSocket closed %v after the revocation, want within 5 s", took)
-	}
-	if resp, err := bobsBrowser.Get("http://" + web + "/"); err != nil || resp.StatusCode != http.StatusForbidden {
-		t.Errorf("bob's next request after the revocation: %v %v, want 403", resp, err)
-	} else {
-		resp.Body.Close()
-	}
+	revoke("bob", `{"grants":[]}`, bobsBrowser, ws)
 	if code := authorize("alice"); code != 302 {
 		t.Errorf("alice opening her service after the revocation: %d", code)
+	}
+
+	// A link: whoever signed in holds it opens web (dave, a stranger); an anonymous visitor
+	// signs in first; a forged id, or the link at another service's host, opens nothing.
+	code, body := call("alice", http.MethodPut, "/api/v1/projects/user-alice/services/web/access", `{"grants":[{"kind":"link"}]}`)
+	var links struct {
+		Grants []struct{ Kind, Name, URL string }
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &links) != nil || len(links.Grants) != 1 || links.Grants[0].URL != "http://"+web+"/_basalt/link/"+links.Grants[0].Name {
+		t.Fatalf("alice making a link: %d %s", code, body)
+	}
+	link := links.Grants[0].Name
+	withLink := func(caller, host, link string) int {
+		t.Helper()
+		code, _ := call(caller, http.MethodGet, "/api/v1/gateway/authorize?"+url.Values{"host": {host}, "link": {link}}.Encode(), "")
+		return code
+	}
+	for _, c := range []struct {
+		what, caller, host, link string
+		want                     int
+	}{
+		{"the link", "dave", web, link, 302}, {"the link", "carol", web, link, 302}, {"the link", "anonymous", web, link, 302},
+		{"the link", "expired", web, link, 401}, {"no link", "dave", web, "", 404},
+		{"a forged id", "dave", web, link[:len(link)-4] + "AAAA", 404}, {"the link of another service", "dave", "web2--user-alice." + apps, link, 404},
+	} {
+		if code := withLink(c.caller, c.host, c.link); code != c.want {
+			t.Errorf("%s at %s with %s: %d, want %d", c.caller, c.host, c.what, code, c.want)
+		}
+	}
+	davesBrowser := browserAt(signIn("dave", web, link))
+	ws = kernel("dave", davesBrowser)
+	defer ws.CloseNow()
+	revoke("dave", `{"grants":[]}`, davesBrowser, ws)
+	if code := withLink("dave", web, link); code != 404 {
+		t.Errorf("dave with the link taken away: %d, want 404", code)
 	}
 
 	// No token, client secret, session key or secret value reached the log.
@@ -482,14 +535,16 @@ func TestIsolationMatrix(t *testing.T) {
 	for _, line := range strings.Split(text, "\n") {
 		if strings.Contains(line, "gateway.open") {
 			opened++
-			if !strings.Contains(line, `"actor":"bob"`) || !strings.Contains(line, "owner alice") {
+			if !strings.Contains(line, `"actor":"bob"`) && !strings.Contains(line, `"actor":"dave"`) || !strings.Contains(line, "owner alice") ||
+				strings.Contains(line, `"actor":"dave"`) != strings.Contains(line, "with a link") || strings.Contains(line, link) {
 				t.Errorf("an audit event of opening a service: %s", line)
 			}
 		}
 	}
-	if opened != 2 {
-		t.Errorf("audit events of someone other than the owner opening a service: %d, want bob's two (a shared service, a grant)", opened)
+	if opened != 3 {
+		t.Errorf("audit events of someone other than the owner opening a service: %d, want bob's two (a shared service, a grant) and dave's (a link)", opened)
 	}
+	leaks["link's id"] = link
 	var scan logscan.Scanner
 	for what, value := range leaks {
 		scan.Add("the "+what, value)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -67,8 +68,8 @@ func (s *Server) serveApps(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // gatewayAuthorize signs the caller's browser in at a service's host: a redirect there with a
-// one-time ticket, when they may use the service. A browser not signed in to the portal signs
-// in first and comes back.
+// one-time ticket, when they may use the service (by the link they followed there, if any). A
+// browser not signed in to the portal signs in first and comes back.
 func (s *Server) gatewayAuthorize(c echo.Context) error {
 	if s.gateway == nil {
 		return sdk.Errorf(sdk.ErrUnimplemented, "this instance serves no services' pages (gateway.enabled is false)")
@@ -78,7 +79,7 @@ func (s *Server) gatewayAuthorize(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		to, err := s.gateway.Authorize(c.Request().Context(), u, c.QueryParam("host"), c.QueryParam("path"))
+		to, err := s.gateway.Authorize(c.Request().Context(), u, c.QueryParam("host"), c.QueryParam("path"), c.QueryParam("link"))
 		if err != nil {
 			return err
 		}
@@ -146,6 +147,7 @@ func (s *Server) RunGateway(ctx context.Context) {
 type AccessGrant struct {
 	Kind    string     `json:"kind"`
 	Name    string     `json:"name"`
+	URL     string     `json:"url,omitempty"` // a link's address
 	Expires *time.Time `json:"expires,omitempty"`
 	By      string     `json:"by,omitempty"`
 	Created *time.Time `json:"created,omitempty"`
@@ -161,7 +163,8 @@ type AccessGrantsInput struct {
 	Grants []AccessGrantInput `json:"grants"`
 }
 
-// AccessGrantInput is one grant as its owner gives it.
+// AccessGrantInput is one grant as its owner gives it. A link without a name is a new link,
+// whose id Basalt makes; with one, a link the service has.
 type AccessGrantInput struct {
 	Kind    string     `json:"kind"`
 	Name    string     `json:"name"`
@@ -171,10 +174,15 @@ type AccessGrantInput struct {
 // maxGrantValidity bounds a grant's expiry.
 const maxGrantValidity = 366 * 24 * time.Hour
 
-func grantsView(grants []sdk.Grant) AccessGrants {
+// grantsView is a service's grants for its owner, links with their address.
+func (s *Server) grantsView(project, service string, grants []sdk.Grant) AccessGrants {
 	out := AccessGrants{Grants: []AccessGrant{}}
 	for _, g := range grants {
-		out.Grants = append(out.Grants, AccessGrant{Kind: g.Kind, Name: g.Name, Expires: httpapi.TimeOrNil(g.Expires), By: g.By, Created: httpapi.TimeOrNil(g.Created)})
+		view := AccessGrant{Kind: g.Kind, Name: g.Name, Expires: httpapi.TimeOrNil(g.Expires), By: g.By, Created: httpapi.TimeOrNil(g.Created)}
+		if g.Kind == sdk.GrantLink && s.gateway != nil {
+			view.URL = s.gateway.LinkURL(service, project, g.Name)
+		}
+		out.Grants = append(out.Grants, view)
 	}
 	return out
 }
@@ -186,7 +194,14 @@ func (s *Server) serviceAccess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, grantsView(rel.Metadata.Grants))
+	return c.JSON(http.StatusOK, s.grantsView(sc.Project.ID, rel.Name, rel.Metadata.Grants))
+}
+
+// newLinkID makes a link grant's id: 192 random bits, which no one guesses.
+func newLinkID() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // setServiceAccess replaces who else may open the service. A grant taken away closes its
@@ -213,9 +228,19 @@ func (s *Server) setServiceAccess(c echo.Context) error {
 	seen := map[string]bool{}
 	for i, g := range in.Grants {
 		field := fmt.Sprintf("grants[%d]", i)
+		if g.Kind == sdk.GrantLink {
+			if s.gateway == nil {
+				return sdk.InvalidFields("invalid grants", sdk.FieldViolation{Field: field + ".kind", Rule: "a link needs the service gateway, which this instance does not run"})
+			}
+			if g.Name == "" {
+				g.Name = newLinkID()
+			} else if _, ok := had[g.Kind+"\x00"+g.Name]; !ok {
+				return sdk.InvalidFields("invalid grants", sdk.FieldViolation{Field: field + ".name", Rule: "a link the service has; leave it out for a new link"})
+			}
+		}
 		switch {
-		case g.Kind != sdk.GrantUser && g.Kind != sdk.GrantGroup && g.Kind != sdk.GrantProject:
-			return sdk.InvalidFields("invalid grants", sdk.FieldViolation{Field: field + ".kind", Rule: "one of user, group, project"})
+		case g.Kind != sdk.GrantUser && g.Kind != sdk.GrantGroup && g.Kind != sdk.GrantProject && g.Kind != sdk.GrantLink:
+			return sdk.InvalidFields("invalid grants", sdk.FieldViolation{Field: field + ".kind", Rule: "one of user, group, project, link"})
 		case g.Name == "" || len(g.Name) > 128 || strings.ContainsAny(g.Name, "\x00\n"):
 			return sdk.InvalidFields("invalid grants", sdk.FieldViolation{Field: field + ".name", Rule: "1 to 128 characters on one line"})
 		case g.Kind == sdk.GrantUser && g.Name == rel.Metadata.Owner:
@@ -240,5 +265,5 @@ func (s *Server) setServiceAccess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, grantsView(resp.Release.Metadata.Grants))
+	return c.JSON(http.StatusOK, s.grantsView(sc.Project.ID, rel.Name, resp.Release.Metadata.Grants))
 }

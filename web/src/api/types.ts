@@ -911,9 +911,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who else may open the service's pages through the gateway (the owner only may ask). */
+        /** Who else may open the service's pages through the gateway, links with their address (the owner only may ask). */
         get: operations["serviceAccess"];
-        /** Replace who else may open the service's pages through the gateway: users, groups or projects, each until an optional expiry within a year. A grant taken away closes its holder's open connections within seconds, without restarting the service. The owner only; grants work on services of personal projects named after their user, and on shared services of group projects named after their group. */
+        /** Replace who else may open the service's pages through the gateway: users, groups, projects, or anyone signed in who follows a link, each until an optional expiry within a year. A link without a name is a new link, whose id Basalt makes (the answer gives it and its address); a link with a name keeps one the service has. A grant taken away closes its holder's open connections within seconds, without restarting the service. The owner only; grants work on services of personal projects named after their user, and on shared services of group projects named after their group. */
         put: operations["setServiceAccess"];
         post?: never;
         delete?: never;
@@ -1895,9 +1895,11 @@ export interface components {
         };
         AccessGrant: {
             /** @enum {string} */
-            kind: "user" | "group" | "project";
-            /** @description the user's or group's name, or the project's id */
+            kind: "user" | "group" | "project" | "link";
+            /** @description the user's or group's name, the project's id, or the link's id */
             name: string;
+            /** @description a link's address, <service's host>/_basalt/link/<id>: whoever follows it and signs in may open the service */
+            url?: string;
             /** Format: date-time */
             expires?: string;
             by?: string;
@@ -1909,8 +1911,9 @@ export interface components {
         };
         AccessGrantInput: {
             /** @enum {string} */
-            kind: "user" | "group" | "project";
-            name: string;
+            kind: "user" | "group" | "project" | "link";
+            /** @description the user's or group's name, the project's id (required for these), or the id of a link the service has; absent or empty for a new link */
+            name?: string;
             /**
              * Format: date-time
              * @description until when; absent: until taken away
@@ -3939,6 +3942,8 @@ export interface operations {
                 host: string;
                 /** @description where to go on the service's host once signed in; / when absent */
                 path?: string;
+                /** @description the id of a link grant the browser followed to the service's host (<host>/_basalt/link/<id>): the service opens to the caller while the link is one of its grants, and the host's session remembers it */
+                link?: string;
             };
             header?: never;
             path?: never;

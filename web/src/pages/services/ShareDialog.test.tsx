@@ -1,9 +1,9 @@
 // @vitest-environment jsdom
 // jsdom for axe-core, which happy-dom does not run; colour contrast needs a real layout.
-import { fireEvent, screen, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import axe from "axe-core";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { AccessGrant, AccessGrantInput, ServiceView } from "../../api/types";
 import { formatDateTime } from "../../format";
 import { fromLocalInput, toLocalInput } from "../../lifecycle/keepTime";
@@ -23,13 +23,17 @@ const listed = (): AccessGrant[] => [
   { kind: "user", name: "carol", expires: new Date(Date.now() - 60_000).toISOString(), by: "alice", created },
 ];
 
+const linkURL = (id: string) => `http://jupyter-1--user-alice.localhost:8080/_basalt/link/${id}`;
+const linked = (id: string): AccessGrant => ({ kind: "link", name: id, url: linkURL(id), by: "alice", created });
+
 /**
  * A server whose service, the owner's with the gateway on unless over says otherwise, has the
  * grants given; PUT …/access replaces them as the server does (a kept grant keeps who gave it
- * and when), or answers what refuse says.
+ * and when, a link without a name gets a new id and its address), or answers what refuse says.
  */
 function api(over: Partial<ServiceView> = {}, grants = listed(), refuse?: (sent: AccessGrantInput[]) => unknown) {
   let current = grants;
+  let made = 0;
   const service = testService({ access: gateway, ...over });
   return mockApi({
     "GET /catalogs": { catalogs: [] },
@@ -44,7 +48,8 @@ function api(over: Partial<ServiceView> = {}, grants = listed(), refuse?: (sent:
       const now = new Date().toISOString();
       current = sent.map((g) => {
         const old = current.find((o) => o.kind === g.kind && o.name === g.name);
-        return { ...g, by: old?.by ?? "alice", created: old?.created ?? now };
+        const name = g.name ?? `made-by-the-server-${++made}-0123456789`;
+        return { ...g, name, ...(g.kind === "link" ? { url: linkURL(name) } : {}), by: old?.by ?? "alice", created: old?.created ?? now };
       });
       return { grants: current };
     },
@@ -203,6 +208,77 @@ describe("sharing a service", () => {
     await user.click(within(dialog).getByRole("button", { name: "Give access" }));
     await within(dialog).findByText("no such user");
     expect(await axeViolations(dialog)).toEqual([]);
+  });
+
+  it("makes a link that expires in a week, gives its address the focus and copies it", async () => {
+    const m = api();
+    renderApp("/my-services/jupyter-1", m.client);
+    const { user, dialog } = await openShare();
+    await within(dialog).findByText("bob");
+    await user.selectOptions(within(dialog).getByLabelText("Kind"), "Anyone with the link (signed in)");
+    // No name to give: the server makes the link.
+    expect(within(dialog).queryByLabelText("User name")).toBeNull();
+    expect(within(dialog).getByText(/^Basalt makes a new link\. Anyone who follows it and signs in/)).toBeTruthy();
+    await user.selectOptions(within(dialog).getByLabelText("Expires"), "In 1 week");
+    const before = Date.now();
+    await user.click(within(dialog).getByRole("button", { name: "Make a link" }));
+
+    expect(await within(dialog).findByText(/^Link 1 is ready/)).toBeTruthy();
+    const sent = (m.find("PUT", ACCESS)[0]!.body as { grants: AccessGrantInput[] }).grants;
+    expect(sent).toHaveLength(3);
+    expect(sent[2]).toEqual({ kind: "link", expires: expect.any(String) });
+    expect(Date.parse(sent[2]!.expires!)).toBeGreaterThanOrEqual(before + 7 * DAY);
+    const address = within(dialog).getByLabelText("Link 1") as HTMLInputElement;
+    expect(address.value).toBe(linkURL("made-by-the-server-1-0123456789"));
+    expect(address.readOnly).toBe(true);
+    await waitFor(() => expect(document.activeElement).toBe(address));
+    // Its id is the address's, not shown a second time as a name.
+    expect(within(dialog).queryByText("made-by-the-server-1-0123456789")).toBeNull();
+
+    const writeText = vi.fn().mockResolvedValue(undefined);
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Copy link 1" }));
+    await waitFor(() => expect(writeText).toHaveBeenCalledWith(linkURL("made-by-the-server-1-0123456789")));
+  });
+
+  it("removes a link, the others kept by their id", async () => {
+    const first = "first-link-0123456789abcdef";
+    const second = "second-link-0123456789abcdef";
+    const m = api({}, [linked(first), { kind: "user", name: "bob", by: "alice", created }, linked(second)]);
+    renderApp("/my-services/jupyter-1", m.client);
+    const { user, dialog } = await openShare();
+    expect(((await within(dialog).findByLabelText("Link 2")) as HTMLInputElement).value).toBe(linkURL(second));
+    await user.click(within(dialog).getByRole("button", { name: "Remove link 1" }));
+    expect(await within(dialog).findByText("Link 1 no longer opens it; connections opened with it close within seconds.")).toBeTruthy();
+    expect(m.find("PUT", ACCESS)[0]!.body).toEqual({
+      grants: [
+        { kind: "user", name: "bob" },
+        { kind: "link", name: second },
+      ],
+    });
+    // The link left is now the first.
+    expect((within(dialog).getByLabelText("Link 1") as HTMLInputElement).value).toBe(linkURL(second));
+    expect(within(dialog).queryByLabelText("Link 2")).toBeNull();
+  });
+
+  it("has no accessibility violation with links listed and the link form", async () => {
+    renderApp("/my-services/jupyter-1", api({}, [linked("first-link-0123456789abcdef"), ...listed()]).client);
+    const { user, dialog } = await openShare();
+    await within(dialog).findByLabelText("Link 1");
+    await user.selectOptions(within(dialog).getByLabelText("Kind"), "Anyone with the link (signed in)");
+    expect(await axeViolations(dialog)).toEqual([]);
+  });
+
+  it("offers a link in French", async () => {
+    localStorage.setItem("basalt.language", "fr");
+    const user = userEvent.setup();
+    renderApp("/my-services/jupyter-1", api({}, [linked("first-link-0123456789abcdef")]).client);
+    await user.click(await screen.findByRole("button", { name: "Partager" }));
+    const dialog = screen.getByRole("dialog", { name: "Partager My notebook" });
+    expect(await within(dialog).findByRole("button", { name: "Copier le lien 1" })).toBeTruthy();
+    expect(within(dialog).getByRole("button", { name: "Retirer le lien 1" })).toBeTruthy();
+    await user.selectOptions(within(dialog).getByLabelText("Type"), "Toute personne ayant le lien (connectée)");
+    expect(within(dialog).getByRole("button", { name: "Créer un lien" })).toBeTruthy();
   });
 
   it("is not offered on another member’s service", async () => {

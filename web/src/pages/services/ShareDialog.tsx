@@ -1,11 +1,11 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useApi } from "../../api/ApiProvider";
 import { fieldViolations } from "../../api/errors";
 import { queryKeys, useServiceAccess } from "../../api/queries";
 import type { AccessGrant, ServiceView as Service } from "../../api/types";
 import { Dialog } from "../../components/Dialog";
-import { ErrorNotice, Loading } from "../../components/Feedback";
+import { CopyButton, ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";
 import { formatDateTime } from "../../format";
 import { useI18n, type MessageKey } from "../../i18n";
@@ -18,6 +18,8 @@ import {
   GRANT_KINDS,
   grantsToSend,
   isExpired,
+  linkNumbers,
+  newLink,
   placeRefusal,
   type DraftField,
   type DraftProblem,
@@ -28,9 +30,15 @@ import {
 } from "./grants";
 import styles from "./Services.module.css";
 
-const KIND_LABELS: Record<GrantKind, MessageKey> = { user: "grants.kind.user", group: "grants.kind.group", project: "grants.kind.project" };
-const NAME_LABELS: Record<GrantKind, MessageKey> = { user: "grants.name.user", group: "grants.name.group", project: "grants.name.project" };
-const NAME_HINTS: Record<GrantKind, MessageKey> = { user: "grants.name.hint.user", group: "grants.name.hint.group", project: "grants.name.hint.project" };
+type NamedKind = Exclude<GrantKind, "link">;
+const KIND_LABELS: Record<GrantKind, MessageKey> = {
+  user: "grants.kind.user",
+  group: "grants.kind.group",
+  project: "grants.kind.project",
+  link: "grants.kind.link",
+};
+const NAME_LABELS: Record<NamedKind, MessageKey> = { user: "grants.name.user", group: "grants.name.group", project: "grants.name.project" };
+const NAME_HINTS: Record<NamedKind, MessageKey> = { user: "grants.name.hint.user", group: "grants.name.hint.group", project: "grants.name.hint.project" };
 const EXPIRY_LABELS: Record<ExpiryChoice, MessageKey> = {
   never: "grants.expiry.never",
   day: "grants.expiry.day",
@@ -51,9 +59,10 @@ const emptyDraft = (kind: GrantKind = "user"): GrantDraft => ({ kind, name: "", 
 
 /**
  * "Share <name>": who else may open the service through the gateway, each grant removable, and
- * a form that gives access to a user, a group or a project's members, until an optional
- * expiry within a year. Each change sends the whole list at once; the server's refusal shows
- * at the field it names. The owner's alone: the server answers anyone else 403.
+ * a form that gives access to a user, a group, a project's members or anyone signed in who
+ * follows a link the server makes (shown with a Copy button), until an optional expiry within
+ * a year. Each change sends the whole list at once; the server's refusal shows at the field it
+ * names. The owner's alone: the server answers anyone else 403.
  */
 export function ShareDialog({ service, onClose }: { service: Service; onClose(): void }) {
   const { t, language } = useI18n();
@@ -71,9 +80,22 @@ export function ShareDialog({ service, onClose }: { service: Service; onClose():
   const [opened] = useState(() => Date.now());
   const listTitle = useRef<HTMLHeadingElement>(null);
   const nameInput = useRef<HTMLInputElement>(null);
+  const kindSelect = useRef<HTMLSelectElement>(null);
   const id = useId();
+  // The link just made, whose address takes the focus once listed.
+  const [made, setMade] = useState<number | null>(null);
+  const linkField = (n: number) => `${id}-link-${n}`;
+  useEffect(() => {
+    if (made === null) return;
+    const field = document.getElementById(linkField(made));
+    if (field) {
+      field.focus();
+      setMade(null);
+    }
+  });
 
   const shown = access.data ?? [];
+  const links = linkNumbers(shown);
   const refusal = placeRefusal(fieldViolations(save.error), save.variables ?? []);
   const draftError = (field: DraftField) => (problem?.field === field ? t(PROBLEMS[problem.problem]) : refusal.draft[field]);
   const placedAny = Object.keys(refusal.draft).length > 0 || Object.keys(refusal.rows).length > 0;
@@ -96,9 +118,17 @@ export function ShareDialog({ service, onClose }: { service: Service; onClose():
     const replaces = shown.some((g) => grantKey(g) === grantKey(grant));
     setStatus("");
     save.mutate(grantsToSend(shown, now, { add: grant }), {
-      onSuccess: () => {
+      onSuccess: (answered) => {
         setDraft((d) => emptyDraft(d.kind));
-        setStatus(t(replaces ? "grants.changed" : "grants.added", { name: grant.name }));
+        if (grant.kind === "link") {
+          const link = newLink(shown, answered);
+          const n = link ? linkNumbers(answered).get(link.name) : undefined;
+          setStatus(t("grants.link.made", { n: n ?? "" }));
+          if (n) setMade(n);
+          else kindSelect.current?.focus();
+          return;
+        }
+        setStatus(t(replaces ? "grants.changed" : "grants.added", { name: grant.name ?? "" }));
         nameInput.current?.focus();
       },
     });
@@ -110,7 +140,7 @@ export function ShareDialog({ service, onClose }: { service: Service; onClose():
     setStatus("");
     save.mutate(grantsToSend(shown, Date.now(), { remove: grantKey(g) }), {
       onSuccess: () => {
-        setStatus(t("grants.removed", { name: g.name }));
+        setStatus(g.kind === "link" ? t("grants.link.removed", { n: links.get(g.name) ?? "" }) : t("grants.removed", { name: g.name }));
         // The row and its button are gone: focus stays in the dialog, at the list.
         listTitle.current?.focus();
       },
@@ -179,10 +209,29 @@ export function ShareDialog({ service, onClose }: { service: Service; onClose():
               const key = grantKey(g);
               const rowError = refusal.rows[key];
               const rowErrorId = `${id}-row-${i}`;
+              const n = links.get(g.name);
               return (
                 <tr key={key}>
                   <td>
-                    <span className="pill">{t(KIND_LABELS[g.kind])}</span> <span className="mono">{g.name}</span>
+                    {g.kind === "link" && n ? (
+                      <>
+                        <span className="pill">{t("grants.link.pill")}</span>{" "}
+                        <input
+                          id={linkField(n)}
+                          type="text"
+                          readOnly
+                          className="mono"
+                          value={g.url ?? ""}
+                          aria-label={t("grants.link.address", { n })}
+                          onFocus={(e) => e.currentTarget.select()}
+                        />{" "}
+                        {g.url ? <CopyButton text={g.url} label={t("grants.link.copy", { n })} /> : null}
+                      </>
+                    ) : (
+                      <>
+                        <span className="pill">{t(KIND_LABELS[g.kind])}</span> <span className="mono">{g.name}</span>
+                      </>
+                    )}
                     {rowError ? (
                       <span id={rowErrorId} className={`${styles.fieldError} ${styles.block}`}>
                         {rowError}
@@ -201,7 +250,7 @@ export function ShareDialog({ service, onClose }: { service: Service; onClose():
                     <button
                       type="button"
                       className="button button-secondary button-small"
-                      aria-label={t("grants.remove", { name: g.name })}
+                      aria-label={g.kind === "link" && n ? t("grants.link.remove", { n }) : t("grants.remove", { name: g.name })}
                       aria-describedby={rowError ? rowErrorId : undefined}
                       onClick={() => remove(g)}
                     >
@@ -229,7 +278,13 @@ export function ShareDialog({ service, onClose }: { service: Service; onClose():
           <div className={styles.shareFields}>
             <div className="field">
               <label htmlFor={`${id}-kind`}>{t("grants.kind")}</label>
-              <select id={`${id}-kind`} value={draft.kind} onChange={(e) => edit({ kind: e.target.value as GrantKind })} {...kind.props}>
+              <select
+                ref={kindSelect}
+                id={`${id}-kind`}
+                value={draft.kind}
+                onChange={(e) => edit({ kind: e.target.value as GrantKind })}
+                {...kind.props}
+              >
                 {GRANT_KINDS.map((k) => (
                   <option key={k} value={k}>
                     {t(KIND_LABELS[k])}
@@ -238,33 +293,37 @@ export function ShareDialog({ service, onClose }: { service: Service; onClose():
               </select>
               {kind.message}
             </div>
-            <div className="field">
-              <label htmlFor={`${id}-name`}>{t(NAME_LABELS[draft.kind])}</label>
-              <input
-                ref={nameInput}
-                id={`${id}-name`}
-                type="text"
-                autoComplete="off"
-                spellCheck={false}
-                maxLength={128}
-                value={draft.name}
-                list={draft.kind === "user" ? undefined : `${id}-suggestions`}
-                onChange={(e) => edit({ name: e.target.value })}
-                {...name.props}
-                data-autofocus
-              />
-              <span id={`${id}-name-hint`} className="field-hint">
-                {t(NAME_HINTS[draft.kind])}
-              </span>
-              {name.message}
-              {draft.kind === "user" ? null : (
-                <datalist id={`${id}-suggestions`}>
-                  {(draft.kind === "group" ? me.groups : me.projects.map((p) => p.id)).map((v) => (
-                    <option key={v} value={v} />
-                  ))}
-                </datalist>
-              )}
-            </div>
+            {draft.kind === "link" ? (
+              <p className={`field-hint ${styles.block}`}>{t("grants.link.hint", { name: service.friendlyName })}</p>
+            ) : (
+              <div className="field">
+                <label htmlFor={`${id}-name`}>{t(NAME_LABELS[draft.kind])}</label>
+                <input
+                  ref={nameInput}
+                  id={`${id}-name`}
+                  type="text"
+                  autoComplete="off"
+                  spellCheck={false}
+                  maxLength={128}
+                  value={draft.name}
+                  list={draft.kind === "user" ? undefined : `${id}-suggestions`}
+                  onChange={(e) => edit({ name: e.target.value })}
+                  {...name.props}
+                  data-autofocus
+                />
+                <span id={`${id}-name-hint`} className="field-hint">
+                  {t(NAME_HINTS[draft.kind])}
+                </span>
+                {name.message}
+                {draft.kind === "user" ? null : (
+                  <datalist id={`${id}-suggestions`}>
+                    {(draft.kind === "group" ? me.groups : me.projects.map((p) => p.id)).map((v) => (
+                      <option key={v} value={v} />
+                    ))}
+                  </datalist>
+                )}
+              </div>
+            )}
             <div className="field">
               <label htmlFor={`${id}-expiry`}>{t("grants.expiry")}</label>
               <select
@@ -304,7 +363,7 @@ export function ShareDialog({ service, onClose }: { service: Service; onClose():
             ) : null}
           </div>
           <button type="submit" className="button" aria-disabled={save.isPending || undefined}>
-            {save.isPending ? t("ui.working") : t("grants.addButton")}
+            {save.isPending ? t("ui.working") : t(draft.kind === "link" ? "grants.link.make" : "grants.addButton")}
           </button>
         </fieldset>
       </form>

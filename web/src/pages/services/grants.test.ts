@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AccessGrant } from "../../api/types";
 import { fromLocalInput, toLocalInput } from "../../lifecycle/keepTime";
-import { checkDraft, grantKey, grantsToSend, placeRefusal, type GrantDraft } from "./grants";
+import { checkDraft, grantKey, grantsToSend, linkNumbers, newLink, placeRefusal, type GrantDraft } from "./grants";
 
 const now = Date.parse("2025-03-14T10:00:00Z");
 const DAY = 86_400_000;
@@ -21,6 +21,16 @@ describe("the grant being added", () => {
     const date = toLocalInput(new Date(now + 200 * DAY));
     const got = checkDraft(draft({ expiry: "date", date }), "alice", now);
     expect(got).toEqual({ grant: { kind: "user", name: "bob", expires: fromLocalInput(date)!.toISOString() } });
+  });
+
+  it("is a link without a name, the server's to make, with its expiry", () => {
+    // Whatever the name field held for another kind, a link is sent without one.
+    expect(checkDraft(draft({ kind: "link", name: "bob" }), "alice", now)).toEqual({ grant: { kind: "link" } });
+    expect(checkDraft(draft({ kind: "link", name: "", expiry: "month" }), "alice", now)).toEqual({ grant: { kind: "link", expires: iso(now + 30 * DAY) } });
+    expect(checkDraft(draft({ kind: "link", expiry: "date", date: toLocalInput(new Date(now - DAY)) }), "alice", now)).toEqual({
+      field: "expires",
+      problem: "expires.past",
+    });
   });
 
   it("names the field and the rule it breaks", () => {
@@ -64,6 +74,17 @@ describe("the list sent", () => {
     expect(grantsToSend([bob], now, { add: { kind: "group", name: "bob" } })).toHaveLength(2);
   });
 
+  it("keeps the links shown by their id and adds a new one without", () => {
+    const link: AccessGrant = { kind: "link", name: "link-id-0123456789abcdef", url: "http://x/_basalt/link/link-id-0123456789abcdef", by: "alice" };
+    expect(grantsToSend([link, bob], now, { add: { kind: "link" } })).toEqual([
+      { input: { kind: "link", name: link.name }, keeps: "link/link-id-0123456789abcdef" },
+      { input: { kind: "user", name: "bob", expires: bob.expires }, keeps: "user/bob" },
+      { input: { kind: "link" } },
+    ]);
+    // A second new link is another link, not the first replaced.
+    expect(grantsToSend([link], now, { remove: grantKey(link) })).toEqual([]);
+  });
+
   it("leaves out the grant removed", () => {
     expect(grantsToSend([bob, team, gone], now, { remove: grantKey(bob) })).toEqual([{ input: { kind: "group", name: "data-team" }, keeps: "group/data-team" }]);
   });
@@ -96,5 +117,22 @@ describe("the server's refusal, placed", () => {
   it("at the new grant's name when the grant is refused as a whole", () => {
     expect(placeRefusal([{ field: "grants[1]", rule: "given twice" }], sent).draft).toEqual({ name: "given twice" });
     expect(placeRefusal([], sent)).toEqual({ draft: {}, rows: {}, other: [] });
+  });
+});
+
+describe("the links", () => {
+  const link = (name: string): AccessGrant => ({ kind: "link", name, url: `http://x/_basalt/link/${name}` });
+  const bob: AccessGrant = { kind: "user", name: "bob" };
+
+  it("are numbered from 1 in the order shown, other grants left out", () => {
+    expect([...linkNumbers([link("a"), bob, link("b")])]).toEqual([
+      ["a", 1],
+      ["b", 2],
+    ]);
+  });
+
+  it("made by the server are the ones answered that were not shown", () => {
+    expect(newLink([link("a"), bob], [link("a"), bob, link("c")])).toEqual(link("c"));
+    expect(newLink([link("a")], [link("a"), bob])).toBeUndefined();
   });
 });

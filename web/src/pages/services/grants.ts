@@ -2,12 +2,13 @@
 // server takes the whole list at once, refuses an expiry that is past or more than a year
 // ahead, and names a refused grant by its place in the list it was sent ("grants[2].name"):
 // these functions build that list from the one shown and put each refusal back where the
-// dialog shows it.
+// dialog shows it. A link is a grant too: sent without a name, it is a new one, whose id the
+// server makes; a link shown is sent with its id to keep it.
 import type { AccessGrant, AccessGrantInput, FieldDetail } from "../../api/types";
 import { checkKeep, fromLocalInput, keepBounds, type KeepBounds } from "../../lifecycle/keepTime";
 
 export type GrantKind = AccessGrantInput["kind"];
-export const GRANT_KINDS: readonly GrantKind[] = ["user", "group", "project"];
+export const GRANT_KINDS: readonly GrantKind[] = ["user", "group", "project", "link"];
 
 /** The furthest expiry offered: a year (the server takes a day more, for clocks that differ). */
 export const MAX_GRANT_SECONDS = 365 * 86_400;
@@ -20,6 +21,7 @@ export type ExpiryChoice = "never" | keyof typeof EXPIRY_PRESETS | "date";
 /** The grant being added, as the form holds it. */
 export interface GrantDraft {
   kind: GrantKind;
+  /** Unused for a link: the server names it. */
   name: string;
   expiry: ExpiryChoice;
   /** The chosen date, as a datetime-local field holds it, when expiry is "date". */
@@ -29,8 +31,8 @@ export interface GrantDraft {
 export type DraftField = "kind" | "name" | "expires";
 export type DraftProblem = "name.empty" | "name.long" | "name.owner" | "expires.invalid" | "expires.past" | "expires.beyond";
 
-/** The same kind and name are one grant: a second one replaces the first. */
-export const grantKey = (g: { kind: string; name: string }) => `${g.kind}/${g.name}`;
+/** The same kind and name are one grant: a second one replaces the first. A new link has no name yet. */
+export const grantKey = (g: { kind: string; name?: string }) => `${g.kind}/${g.name ?? ""}`;
 
 export const isExpired = (g: AccessGrant, now: number) => !!g.expires && Date.parse(g.expires) <= now;
 
@@ -44,15 +46,31 @@ export function checkDraft(
   now: number,
 ): { grant: AccessGrantInput } | { field: DraftField; problem: DraftProblem } {
   const name = d.name.trim();
-  if (!name) return { field: "name", problem: "name.empty" };
-  if (name.length > 128 || /[\n\0]/.test(name)) return { field: "name", problem: "name.long" };
-  if (d.kind === "user" && name === owner) return { field: "name", problem: "name.owner" };
-  if (d.expiry === "never") return { grant: { kind: d.kind, name } };
-  if (d.expiry !== "date") return { grant: { kind: d.kind, name, expires: new Date(now + EXPIRY_PRESETS[d.expiry]).toISOString() } };
+  const who: AccessGrantInput = d.kind === "link" ? { kind: "link" } : { kind: d.kind, name };
+  if (d.kind !== "link") {
+    if (!name) return { field: "name", problem: "name.empty" };
+    if (name.length > 128 || /[\n\0]/.test(name)) return { field: "name", problem: "name.long" };
+    if (d.kind === "user" && name === owner) return { field: "name", problem: "name.owner" };
+  }
+  if (d.expiry === "never") return { grant: who };
+  if (d.expiry !== "date") return { grant: { ...who, expires: new Date(now + EXPIRY_PRESETS[d.expiry]).toISOString() } };
   const until = fromLocalInput(d.date);
   const problem = checkKeep(until, now, MAX_GRANT_SECONDS);
   if (problem) return { field: "expires", problem: `expires.${problem}` };
-  return { grant: { kind: d.kind, name, expires: until!.toISOString() } };
+  return { grant: { ...who, expires: until!.toISOString() } };
+}
+
+/** The links among the grants shown, numbered from 1 as the dialog names them. */
+export function linkNumbers(shown: AccessGrant[]): Map<string, number> {
+  const numbers = new Map<string, number>();
+  for (const g of shown) if (g.kind === "link") numbers.set(g.name, numbers.size + 1);
+  return numbers;
+}
+
+/** The link the server made for a list sent with a new one: the link answered that was not shown. */
+export function newLink(shown: AccessGrant[], answered: AccessGrant[]): AccessGrant | undefined {
+  const had = new Set(shown.filter((g) => g.kind === "link").map((g) => g.name));
+  return answered.find((g) => g.kind === "link" && !had.has(g.name));
 }
 
 /** One grant of a list sent: the listed grant it keeps (by key), or none for the one being added. */
