@@ -35,7 +35,6 @@ export function duplicateKeys(rows: Row[]): string[] {
   return [...dup];
 }
 
-/** Key-value rows to edit; the server's rule for a key ("data.KEY") shows at its row. */
 /** The "show the values" switch of a secret's key-value table, when reading or editing it. */
 export function RevealToggle({ reveal, onChange }: { reveal: boolean; onChange(reveal: boolean): void }) {
   const { t } = useI18n();
@@ -63,6 +62,19 @@ export function KeyValueHead() {
   );
 }
 
+/** A secret's value, or dots (read as "hidden value") until the user reveals the values. */
+export function MaskedValue({ value, reveal }: { value: string; reveal: boolean }) {
+  const { t } = useI18n();
+  if (reveal) return <>{value}</>;
+  return (
+    <>
+      <span aria-hidden="true">••••••••</span>
+      <span className="visually-hidden">{t("secrets.masked")}</span>
+    </>
+  );
+}
+
+/** Key-value rows to edit; the server's rule for a key ("data.KEY") shows at its row. */
 export function SecretEditor({ rows, onChange, violations }: { rows: Row[]; onChange(rows: Row[]): void; violations: FieldViolation[] }) {
   const { t } = useI18n();
   const [reveal, setReveal] = useState(false);
