@@ -48,6 +48,7 @@ type Region struct {
 	// Where the portal's downloads go.
 	DownloadFromStore bool      `koanf:"download_from_store" doc:"The portal's download links send browsers to a short-lived link the store signs (a redirect), so the bytes go from the store to the browser without Basalt. Only for stores that users' browsers reach (e.g. an S3 endpoint on their network); a store that signs no links (local files) keeps serving downloads through Basalt."`
 	Resources         Resources `koanf:"resources" doc:"What launch forms propose for CPU and memory in this region (Onyxia's region.resources, which charts' resources sections read). A field set here and in the settings file is an error."`
+	MonitoringURL     string    `koanf:"monitoring_url" doc:"The address of a service's monitoring page, shown on the service's page (Onyxia's monitoring.URLPattern), e.g. https://grafana.example.org/d/pods?var-namespace=$NAMESPACE&var-release=$INSTANCE: $NAMESPACE becomes the namespace of the service's project, $INSTANCE the service's id (its Helm release). An http or https URL; empty: no link."`
 }
 
 // Resources are a region's default resource requests and limits for launched services, as

@@ -206,6 +206,9 @@ func (c *Config) Validate() error {
 				bad(key+".resources."+field, "must be a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi; got %q", q)
 			}
 		}
+		if err := CheckMonitoringURL(r.MonitoringURL); err != nil {
+			bad(key+".monitoring_url", "%s", err)
+		}
 		if r.Settings != "" {
 			if _, err := os.Stat(r.Settings); err != nil {
 				bad(key+".settings", "cannot read %s", r.Settings)

@@ -206,6 +206,9 @@ func TestFixture(t *testing.T) {
 	if r.Region != "datalab-kubernetes" || r.Storage != "datalab-s3" || r.Secrets != "datalab-vault" {
 		t.Errorf("region plugins: %+v", r)
 	}
+	if r.MonitoringURL != "https://grafana.example.org/d/$NAMESPACE-$INSTANCE" || cfg.Regions[1].MonitoringURL != "" {
+		t.Errorf("monitoring_url: %q, %q", r.MonitoringURL, cfg.Regions[1].MonitoringURL)
+	}
 	if _, ok := cfg.Plugins["files"]; ok {
 		t.Error("the local default plugins must be off in an imported instance")
 	}
@@ -257,7 +260,6 @@ func TestFixture(t *testing.T) {
 		"regions.json: regions[0].git",
 		"regions.json: regions[0].services.namespaceAnnotationsDynamic",
 		"regions.json: regions[0].services.k8sPublicEndpoint",
-		"regions.json: regions[0].services.monitoring",
 		"regions.json: regions[0].services.expose.annotations",
 		"regions.json: regions[0].services.expose.useDefaultCertificate",
 		"regions.json: regions[0].data.S3.sts.oidcConfiguration",
@@ -296,10 +298,16 @@ func TestReferenceExamples(t *testing.T) {
 		t.Errorf("kubernetes: %v", k8s)
 	}
 	got := fields(res)
-	for _, want := range []string{"regions.json: regions[0].services.quotas.default", "regions.json: regions[0].services.monitoring", "regions.json: regions[0].auth"} {
+	for _, want := range []string{"regions.json: regions[0].services.quotas.default", "regions.json: regions[0].auth"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("%s not reported; got %v", want, got)
 		}
+	}
+	// Its monitoring pattern is mapped; its placeholder, which Onyxia's web does not fill
+	// either, is noted.
+	if cfg.Regions[0].MonitoringURL != "https://graphana.kub.example.com/$appIdSlug" ||
+		!slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "monitoring.URLPattern: $appIdSlug stays as written") }) {
+		t.Errorf("monitoring_url %q, notes %q", cfg.Regions[0].MonitoringURL, res.Notes)
 	}
 }
 
@@ -353,5 +361,17 @@ api:
 	}
 	if len(res.Unmapped) != 0 {
 		t.Errorf("nothing is unmapped here: %v", res.Unmapped)
+	}
+}
+
+// A pattern Basalt would refuse as monitoring_url is reported, with the rule, not written.
+func TestMonitoringPatternBasaltRefuses(t *testing.T) {
+	cfg, res := load(t, Input{Regions: []byte(`[{"id": "r", "services": {"monitoring": {"URLPattern": "grafana/$NAMESPACE"}}}]`)})
+	if cfg.Regions[0].MonitoringURL != "" {
+		t.Errorf("monitoring_url = %q", cfg.Regions[0].MonitoringURL)
+	}
+	if len(res.Unmapped) != 1 || res.Unmapped[0].Field != "regions.json: regions[0].services.monitoring.URLPattern" ||
+		!strings.Contains(res.Unmapped[0].Reason, "http or https URL") {
+		t.Errorf("unmapped: %v", res.Unmapped)
 	}
 }

@@ -70,6 +70,7 @@ type basaltRegion struct {
 	Secrets                  string `yaml:"secrets,omitempty"`
 	Settings                 string `yaml:"settings,omitempty"`
 	HidePersonalInfoInGroups bool   `yaml:"hide_personal_info_in_groups,omitempty"`
+	MonitoringURL            string `yaml:"monitoring_url,omitempty"`
 }
 
 func newConfig() *basaltConfig {

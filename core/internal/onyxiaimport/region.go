@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/basalt-dev/basalt/config"
 )
 
 // projectPrefix is what Basalt accepts as projects.user_prefix and group_prefix.
@@ -47,6 +49,7 @@ func (c *converter) region(n int, r *object) error {
 	default:
 		*c.report = append(*c.report, Unmapped{Field: svc.at("type"), Value: t, Reason: "Basalt runs services on Kubernetes only"})
 	}
+	out.MonitoringURL = c.monitoring(svc.child("monitoring"))
 	for _, key := range []string{"customValues", "initScript", "openshiftSCC"} {
 		if v, ok := svc.take(key); ok {
 			services[key] = v
@@ -98,6 +101,29 @@ func (c *converter) region(n int, r *object) error {
 	}
 	c.out.Regions = append(c.out.Regions, out)
 	return nil
+}
+
+// onyxiaPlaceholder is a placeholder as Onyxia's URL patterns write them.
+var onyxiaPlaceholder = regexp.MustCompile(`\$[A-Za-z][A-Za-z0-9_]*`)
+
+// monitoring maps services.monitoring.URLPattern to the region's monitoring_url, which fills
+// the same placeholders; a pattern Basalt would refuse is reported instead.
+func (c *converter) monitoring(m *object) string {
+	pattern := m.str("URLPattern")
+	m.rest("Onyxia's monitoring has URLPattern only")
+	if pattern == "" {
+		return ""
+	}
+	if err := config.CheckMonitoringURL(pattern); err != nil {
+		*c.report = append(*c.report, Unmapped{Field: m.at("URLPattern"), Value: pattern, Reason: "monitoring_url " + err.Error()})
+		return ""
+	}
+	for _, p := range onyxiaPlaceholder.FindAllString(pattern, -1) {
+		if p != config.MonitoringNamespace && p != config.MonitoringInstance {
+			c.note("%s: %s stays as written: Basalt fills %s and %s only, as Onyxia's web does", m.at("URLPattern"), p, config.MonitoringNamespace, config.MonitoringInstance)
+		}
+	}
+	return pattern
 }
 
 // kubernetes converts a region's services section into the Kubernetes plugin's configuration,
@@ -165,7 +191,6 @@ func (c *converter) kubernetes(svc *object, namespaces, services map[string]any,
 		cfg["inCluster"] = true
 	}
 	svc.none("k8sPublicEndpoint", "Basalt shows no kubectl configuration")
-	svc.none("monitoring", "Basalt has no monitoring link")
 	if v := svc.str("allowedURIPattern"); v != "" {
 		services["allowedURIPattern"] = v
 	}

@@ -64,7 +64,7 @@ func TestImportedConfigStarts(t *testing.T) {
 	if err := imp.Run(); err != nil {
 		t.Fatalf("basalt import onyxia: %v\n%s%s", err, stdout.String(), stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "no equivalent: regions.json: regions[0].services.monitoring") ||
+	if !strings.Contains(stderr.String(), "no equivalent: regions.json: regions[0].services.namespaceAnnotationsDynamic") ||
 		!strings.Contains(stderr.String(), "no equivalent: values.yaml: web.env.FAVICON") {
 		t.Errorf("the settings without an equivalent must be listed on stderr:\n%s", stderr.String())
 	}

@@ -52,6 +52,8 @@ type ServiceView struct {
 	// Access is the service's address through the gateway and its traffic there; absent
 	// without a gateway.
 	Access *AccessView `json:"access,omitempty"`
+	// MonitoringURL is the service's monitoring page, from its region's monitoring_url.
+	MonitoringURL string `json:"monitoringUrl,omitempty"`
 }
 
 // WorkloadView is the health of one Deployment, StatefulSet or DaemonSet of a service.
@@ -131,6 +133,7 @@ func (s *Server) listServices(c echo.Context) error {
 			v := serviceView(r, now)
 			v.Lifecycle = s.lifecycleOf(sc.Region.ID, sc.Project.ID, r)
 			v.Access = s.accessOf(sc.Region.ID, sc.Project.ID, r)
+			v.MonitoringURL = sc.Region.MonitoringLink(sc.Namespace, r.Name)
 			out = append(out, v)
 		}
 	}
@@ -166,6 +169,7 @@ func (s *Server) getService(c echo.Context) error {
 	view := serviceView(resp.Release, time.Now())
 	view.Lifecycle = s.lifecycleOf(sc.Region.ID, sc.Project.ID, resp.Release)
 	view.Access = s.accessOf(sc.Region.ID, sc.Project.ID, resp.Release)
+	view.MonitoringURL = sc.Region.MonitoringLink(sc.Namespace, resp.Release.Name)
 	commands := []string{
 		shell.Command("helm", "status", name, "--namespace", ns),
 		shell.Command("helm", "get", "notes", name, "--namespace", ns),
