@@ -69,6 +69,12 @@ func (r *appRig) launch(t *testing.T, chart, values string) string {
 		values = "," + values
 	}
 	code, body := postJSON(t, r.services, `{"catalog":"ide","chart":"`+chart+`","values":{"ingress":{"endpoint":"`+r.endpoint+`"}`+values+`}}`)
+	return launchedID(t, code, body)
+}
+
+// launchedID reads the id of the service a launch's answer names.
+func launchedID(t *testing.T, code int, body []byte) string {
+	t.Helper()
 	var launched LaunchResult
 	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
 		t.Fatalf("launch: %d %s", code, body)

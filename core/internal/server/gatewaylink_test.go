@@ -129,11 +129,7 @@ func (w *linkWorld) alice(t *testing.T, method, path, body string) (int, []byte)
 func (w *linkWorld) launch(t *testing.T) string {
 	t.Helper()
 	code, body := w.alice(t, http.MethodPost, "", `{"catalog":"ide","chart":"jupyter","values":{"ingress":{"endpoint":"`+w.endpoint+`"}}}`)
-	var launched LaunchResult
-	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
-		t.Fatalf("launch: %d %s", code, body)
-	}
-	return launched.Service.ID
+	return launchedID(t, code, body)
 }
 
 func (w *linkWorld) app(service string) string {
