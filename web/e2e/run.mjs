@@ -22,6 +22,7 @@ import { runCell } from "./jupyter.mjs";
 import { kubeClient } from "./kube.mjs";
 import { lifecycleFlags, lifecycleSteps } from "./lifecycle.mjs";
 import { freePort } from "./net.mjs";
+import { shareSteps } from "./share.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -100,6 +101,27 @@ async function hydraAdmin(method, path, body) {
   if (!res.ok) throw new Error(`hydra ${method} ${path}: ${res.status} ${await res.text()}`);
 }
 
+/**
+ * Starts a basalt in OIDC mode (startBasalt), signing users in through the test environment's
+ * Hydra with the portal's confidential client, which learns the new basalt's addresses.
+ */
+async function startOidcBasalt(name, flags = []) {
+  const b = await startBasalt(name, (url) => [
+    "--set", "auth.mode=oidc",
+    "--set", `server.public_url=${url}`,
+    "--set", `auth.oidc.issuer_url=${testenv.BASALT_TESTENV_OIDC_ISSUER}`,
+    "--set", `auth.oidc.client_id=${testenv.BASALT_TESTENV_OIDC_PORTAL_CLIENT_ID}`,
+    "--set", `auth.oidc.client_secret=${testenv.BASALT_TESTENV_OIDC_PORTAL_CLIENT_SECRET}`,
+    "--set", `auth.session.key=e2e-${crypto.randomUUID()}`,
+    ...flags,
+  ]);
+  await hydraAdmin("PATCH", `/admin/clients/${testenv.BASALT_TESTENV_OIDC_PORTAL_CLIENT_ID}`, [
+    { op: "add", path: "/redirect_uris/-", value: `${b.base}/auth/callback` },
+    { op: "add", path: "/post_logout_redirect_uris/-", value: b.base },
+  ]);
+  return b;
+}
+
 // axe-core is evaluated through the DevTools protocol, which the portal's CSP does not govern.
 const axeSource = readFileSync(join(here, "..", "node_modules", "axe-core", "axe.min.js"), "utf8");
 const accessibility = [];
@@ -131,6 +153,22 @@ async function step(name, fn) {
     console.log(`FAIL ${name}: ${err instanceof Error ? err.stack : err}`);
   }
 }
+
+// How Chromium is started, here and for the sharing step's own browser.
+const browserOptions = {
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
 
 const servers = [];
 const scratch = mkdtempSync(join(tmpdir(), "basalt-e2e-"));
@@ -172,18 +210,7 @@ try {
   mkdirSync(shots, { recursive: true });
 
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    ...browserOptions,
     viewport: { width: 1366, height: 900 },
     locale: "en-US",
     baseURL: base,
@@ -676,18 +703,7 @@ try {
   // OIDC: a second basalt signs users in through the test environment's Hydra with the
   // portal's confidential client; the environment's login app plays the provider's login page.
   await step("oidc: alice signs in through Hydra, sees her projects, signs out", async () => {
-    const oidc = await startBasalt("oidc", (url) => [
-      "--set", "auth.mode=oidc",
-      "--set", `server.public_url=${url}`,
-      "--set", `auth.oidc.issuer_url=${testenv.BASALT_TESTENV_OIDC_ISSUER}`,
-      "--set", `auth.oidc.client_id=${testenv.BASALT_TESTENV_OIDC_PORTAL_CLIENT_ID}`,
-      "--set", `auth.oidc.client_secret=${testenv.BASALT_TESTENV_OIDC_PORTAL_CLIENT_SECRET}`,
-      "--set", `auth.session.key=e2e-${crypto.randomUUID()}`,
-    ]);
-    await hydraAdmin("PATCH", `/admin/clients/${testenv.BASALT_TESTENV_OIDC_PORTAL_CLIENT_ID}`, [
-      { op: "add", path: "/redirect_uris/-", value: `${oidc.base}/auth/callback` },
-      { op: "add", path: "/post_logout_redirect_uris/-", value: oidc.base },
-    ]);
+    const oidc = await startOidcBasalt("oidc");
     const p = await context.newPage();
     try {
       await p.goto(`${oidc.base}/`);
@@ -717,6 +733,9 @@ try {
       await p.close();
     }
   });
+
+  // Sharing a running service with named people through the gateway, in OIDC mode (e2e/share.mjs).
+  await shareSteps({ step, startOidcBasalt, testenv, kube, shotOf, shots, browserOptions });
 
   // Rebranding from configuration only: a third basalt with the example theme, on the test
   // environment's cluster instead of the in-cluster one the example names.
