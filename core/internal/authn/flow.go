@@ -28,6 +28,18 @@ func safeReturn(to string) string {
 	return to
 }
 
+// returnURL is where a sign-in ends: the page it started from (safeReturn's path, with its
+// query), under the public URL.
+func (a *Authenticator) returnURL(to string) string {
+	ref, err := url.Parse(to)
+	if err != nil {
+		return a.publicURL.JoinPath("/").String()
+	}
+	u := a.publicURL.JoinPath(ref.EscapedPath())
+	u.RawQuery = ref.RawQuery
+	return u.String()
+}
+
 // Login sends the browser to the provider, remembering state, nonce and the PKCE verifier in
 // a short-lived encrypted cookie.
 func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +90,7 @@ func (a *Authenticator) Callback(w http.ResponseWriter, r *http.Request) error {
 	now := a.now()
 	a.writeSession(w, session{ID: random(), IDToken: raw, RefreshToken: tok.RefreshToken, AccessToken: tok.AccessToken,
 		AccessExpiry: tok.Expiry, Created: now, Seen: now, Checked: now})
-	http.Redirect(w, r, a.publicURL.JoinPath(p.ReturnTo).String(), http.StatusFound)
+	http.Redirect(w, r, a.returnURL(p.ReturnTo), http.StatusFound)
 	return nil
 }
 
