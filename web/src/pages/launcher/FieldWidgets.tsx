@@ -375,10 +375,10 @@ export function RangeSliderField({ pair }: { pair: RangePair }) {
     const rules = errors.get(e.f.path) ?? [];
     return { ...e, rules, errorIds: rules.map((_, i) => `${id}-${e.end}-error-${i}`) };
   });
-  const invalid = ends.some((e) => e.rules.length > 0);
   const legend = `${label(pair.down)} – ${label(pair.up)}`;
   return (
-    <fieldset className={`${styles.groupFlat} ${styles.field} ${invalid ? styles.invalid : ""}`} data-range={pair.id} data-path={pair.down.path}>
+    // Each end marks itself invalid: the other one may be right.
+    <fieldset className={`${styles.groupFlat} ${styles.field}`} data-range={pair.id} data-path={pair.down.path}>
       <legend className={styles.label} style={{ padding: 0, marginBottom: "0.3rem" }}>
         {legend}
       </legend>

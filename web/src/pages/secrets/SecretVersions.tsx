@@ -77,10 +77,11 @@ export function SecretVersions({
             <tbody>
               {list.map((v) => (
                 <tr key={v.version} aria-current={v.version === viewing ? "true" : undefined} className={v.version === viewing ? styles.shownRow : undefined}>
-                  <td>
+                  <td className={styles.nowrap}>
                     {v.version}
                     {v.version === versions.data.currentVersion ? <span className="pill pill-info" style={{ marginLeft: "0.4rem" }}>{t("secrets.version.current")}</span> : null}
-                    {v.version === viewing ? <span className="pill" style={{ marginLeft: "0.4rem" }}>{t("secrets.version.shown")}</span> : null}
+                    {/* The row shown above is tinted; said in words for screen readers. */}
+                    {v.version === viewing ? <span className="visually-hidden"> ({t("secrets.version.shown")})</span> : null}
                   </td>
                   <td className={styles.nowrap}>{formatVersionTime(v.created, language)}</td>
                   <td>
@@ -88,8 +89,8 @@ export function SecretVersions({
                       <span className="pill pill-danger">{t("secrets.version.destroyed")}</span>
                     ) : v.deleted ? (
                       <>
-                        <span className="pill pill-warning">{t("secrets.version.deleted")}</span>{" "}
-                        <span className={`field-hint ${styles.nowrap}`}>{formatVersionTime(v.deleted, language)}</span>
+                        <span className="pill pill-warning">{t("secrets.version.deleted")}</span>
+                        <span className={styles.deletedAt}>{formatVersionTime(v.deleted, language)}</span>
                       </>
                     ) : (
                       <span className="pill pill-success">{t("secrets.version.active")}</span>

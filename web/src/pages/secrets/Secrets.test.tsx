@@ -191,12 +191,13 @@ describe("my secrets", () => {
     const row = (n: number) => within(versions).getAllByRole("row").find((r) => r.querySelector("td")?.textContent?.startsWith(String(n)))!;
     await waitFor(() => expect(row(2)).toBeTruthy());
     expect(within(row(2)).getByText("current")).toBeTruthy();
-    expect(within(row(2)).getByText("shown")).toBeTruthy();
+    expect(within(row(2)).getByText(/shown/)).toBeTruthy();
+    expect(row(2).getAttribute("aria-current")).toBe("true");
 
     await user.click(within(versions).getByRole("button", { name: "View version 1" }));
     expect(await screen.findByText(/^Version 1 ·/)).toBeTruthy();
     expect(screen.getByRole("button", { name: "Edit" }).hasAttribute("disabled")).toBe(true);
-    await waitFor(() => expect(within(row(1)).getByText("shown")).toBeTruthy());
+    await waitFor(() => expect(within(row(1)).getByText(/shown/)).toBeTruthy());
 
     // Deleting the version shown goes back to the latest; the version can be restored.
     await user.click(within(versions).getByRole("button", { name: "Delete version 1" }));
