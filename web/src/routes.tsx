@@ -16,6 +16,7 @@ const FilesPage = lazy(() => import("./pages/files/FilesPage").then((m) => ({ de
 const ExplorerPage = lazy(() => import("./pages/explorer/ExplorerPage").then((m) => ({ default: m.ExplorerPage })));
 const SecretsPage = lazy(() => import("./pages/secrets/SecretsPage").then((m) => ({ default: m.SecretsPage })));
 const FleetPage = lazy(() => import("./pages/admin/FleetPage").then((m) => ({ default: m.FleetPage })));
+const PlatformPage = lazy(() => import("./pages/admin/PlatformPage").then((m) => ({ default: m.PlatformPage })));
 const AccountPage = lazy(() => import("./pages/account/AccountPage").then((m) => ({ default: m.AccountPage })));
 
 const gated = (page: ReactNode) => <ProjectGate>{page}</ProjectGate>;
@@ -37,6 +38,7 @@ export const routes: RouteObject[] = [
       { path: "my-secrets", element: gated(<SecretsPage />) },
       { path: "account", element: gated(<AccountPage />) },
       { path: "admin/services", element: gated(<FleetPage />) },
+      { path: "admin/platform", element: gated(<PlatformPage />) },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

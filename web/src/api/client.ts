@@ -4,6 +4,8 @@ import type {
   AccessGrant,
   AccessGrantInput,
   AccessGrants,
+  AuditTrail,
+  CatalogList,
   CatalogView as Catalog,
   ChangeForm,
   ChangeRequest,
@@ -18,6 +20,7 @@ import type {
   LifecyclePolicy,
   Notices,
   ObjectView as FileEntry,
+  PlatformHealth,
   FileList,
   FolderView as FolderEntry,
   UIConfig as InstanceConfig,
@@ -278,6 +281,12 @@ export interface ApiClient {
   listFleet(filter: FleetFilter, signal?: AbortSignal): Promise<FleetList>;
   /** Administrators: suspends, resumes or upgrades what the filter matches, or says what would change (dryRun). */
   fleetAction(req: FleetActionRequest): Promise<FleetActionResult>;
+  /** Administrators: plugins, catalogs and regions as the answering replica sees them (403 for others). */
+  getPlatformHealth(signal?: AbortSignal): Promise<PlatformHealth>;
+  /** Administrators: the answering replica's recent audit events the filter selects, newest first. */
+  listAuditEvents(filter: AuditFilter, signal?: AbortSignal): Promise<AuditTrail>;
+  /** Administrators: reloads one catalog, or all; answers the catalogs reloaded. */
+  refreshCatalogs(catalog?: string): Promise<Catalog[]>;
   /** Streams a service's logs; returns the function that stops it. */
   streamLogs(project: string, service: string, opts: LogsOptions, h: StreamHandlers<LogLine>): () => void;
   /** Streams a service's events, live; returns the function that stops it. */
@@ -285,6 +294,18 @@ export interface ApiClient {
 
   /** Calls listener with the commands of every response that has some; returns the unsubscribe. */
   onCommands(listener: (r: CommandRecord) => void): () => void;
+}
+
+/** The audit trail's filter: only what is set. */
+export interface AuditFilter {
+  actor?: string;
+  project?: string;
+  /** A prefix of the action: "services." selects every action on services. */
+  action?: string;
+  outcome?: "success" | "denied" | "failed";
+  /** RFC 3339. */
+  since?: string;
+  limit?: number;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -657,6 +678,10 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
         action: fleetCommandAction(req),
         target: describeFleetFilter(req.filter ?? {}, req.version),
       }),
+    getPlatformHealth: (signal) => call("/admin/platform", { region: "", signal }),
+    listAuditEvents: (filter, signal) => call("/admin/audit", { query: { ...filter }, region: "", signal }),
+    refreshCatalogs: async (catalog) =>
+      (await call<CatalogList>("/catalogs/refresh", { method: "POST", body: catalog ? { catalog } : {}, region: "" })).catalogs,
     streamLogs: (project, service, o, h) =>
       stream(
         `${p(project)}/services/${seg(service)}/logs`,

@@ -1,7 +1,7 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useApi } from "./ApiProvider";
 import { ApiError } from "./errors";
-import type { LaunchFormQuery } from "./client";
+import type { AuditFilter, LaunchFormQuery } from "./client";
 import type { FleetFilter } from "./types";
 
 /** Query keys: everything of a project starts with ["project", id], so a switch refetches it. */
@@ -15,6 +15,8 @@ export const queryKeys = {
   s3ProfileCredentials: (name: string) => ["me", "s3-profiles", name, "credentials"] as const,
   notices: ["me", "notices"] as const,
   fleet: (filter: FleetFilter) => ["admin", "fleet", filter] as const,
+  platform: ["admin", "platform"] as const,
+  audit: (filter: AuditFilter) => ["admin", "audit", filter] as const,
   catalogs: (project: string) => ["project", project, "catalogs"] as const,
   charts: (project: string, catalog: string, search: string) => ["project", project, "charts", catalog, search] as const,
   chart: (project: string, catalog: string, chart: string) => ["project", project, "chart", catalog, chart] as const,
@@ -297,4 +299,40 @@ export function useFleet(filter: FleetFilter, enabled = true) {
 export function useFleetAccess(signedIn: boolean): boolean {
   const fleet = useFleet({}, signedIn);
   return signedIn && (fleet.isSuccess || (fleet.isError && !(fleet.error instanceof ApiError && [401, 403, 404, 501].includes(fleet.error.status))));
+}
+
+/** Administrators: plugins, catalogs and regions as the answering replica sees them. */
+export function usePlatformHealth(enabled = true) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.platform,
+    queryFn: ({ signal }) => api.getPlatformHealth(signal),
+    enabled,
+    staleTime: 15_000,
+    retry: false,
+  });
+}
+
+/** Administrators: the answering replica's recent audit events the filter selects. */
+export function useAuditEvents(filter: AuditFilter) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.audit(filter),
+    queryFn: ({ signal }) => api.listAuditEvents(filter, signal),
+    staleTime: 15_000,
+    retry: false,
+  });
+}
+
+/**
+ * Whether the signed-in user sees the platform's health: those who administer the fleet, and,
+ * on an instance without a lifecycle engine (whose fleet answers 501), those the platform's
+ * own answer lets in.
+ */
+export function usePlatformAccess(signedIn: boolean): boolean {
+  const fleet = useFleet({}, signedIn);
+  const fleetAccess = useFleetAccess(signedIn);
+  const noEngine = fleet.error instanceof ApiError && fleet.error.status === 501;
+  const platform = usePlatformHealth(signedIn && noEngine);
+  return fleetAccess || (noEngine && platform.isSuccess);
 }

@@ -990,6 +990,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platform": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Administrators (platform plugins read, like /plugins): each plugin's process and the calls this replica made to it since it started (count, errors, median and 99th percentile of their time, from the basalt_plugin_call_duration_seconds histogram), every catalog whatever its visibility with its last refresh and error (POST /catalogs/refresh reloads them), and each region with its plugins and, when its region plugin can tell, its cluster's platform and version. 403 for others. */
+        get: operations["getPlatformHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Administrators (platform audit read): the recent audit events of this replica, newest first: each replica keeps its last 1,000 events in memory, lost when it restarts; the audit webhook (audit.webhook_url) is the durable record. 403 for others. */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1489,6 +1523,8 @@ export interface components {
             simulated: boolean;
             lifecycle?: components["schemas"]["LifecycleView"];
             access?: components["schemas"]["AccessView"];
+            /** @description the service's monitoring page, from its region's monitoring_url (Onyxia's monitoring.URLPattern); absent without one */
+            monitoringUrl?: string;
         };
         WorkloadView: {
             kind: string;
@@ -1878,6 +1914,92 @@ export interface components {
             to?: string;
             error?: string;
         };
+        PlatformHealth: {
+            /** @description the host name of the replica that answers */
+            replica: string;
+            /**
+             * Format: date-time
+             * @description when this replica started measuring plugin calls (its start)
+             */
+            measuredSince: string;
+            plugins: components["schemas"]["PluginHealth"][];
+            catalogs: components["schemas"]["CatalogHealth"][];
+            regions: components["schemas"]["RegionHealth"][];
+        };
+        PluginHealth: {
+            /** @description the plugin instance (a key of plugins) */
+            name: string;
+            /** @enum {string} */
+            kind: "storage" | "secrets" | "catalog" | "region";
+            running: boolean;
+            pid?: number;
+            /** @description the plugin's own name */
+            plugin?: string;
+            /** @description the plugin's own version */
+            version?: string;
+            /** @description how long its process has run; absent when none runs */
+            uptimeSeconds?: number;
+            /** @description processes restarted after they exited on their own, since this replica started */
+            restarts: number;
+            /** @description why it last failed to start or stopped */
+            lastError?: string;
+            /** @description calls from this replica since it started */
+            calls: number;
+            /** @description of those calls, the ones that returned an error */
+            errors: number;
+            /** @description the calls' median time, estimated from the histogram's buckets; absent before the first call */
+            p50Milliseconds?: number;
+            /** @description their 99th percentile, the same way */
+            p99Milliseconds?: number;
+        };
+        CatalogHealth: {
+            /** @description the catalog plugin instance that serves it */
+            plugin: string;
+            catalog?: components["schemas"]["CatalogView"];
+            /** @description why the plugin could not list its catalogs (then no catalog) */
+            error?: string;
+        };
+        RegionHealth: {
+            id: string;
+            name: string;
+            /** @description its region plugin instance; absent when it runs no services */
+            plugin?: string;
+            /** @description its storage plugin instance */
+            storage?: string;
+            /** @description its secrets plugin instance */
+            secrets?: string;
+            /** @description what runs its services, e.g. Kubernetes; absent when the plugin cannot tell */
+            platform?: string;
+            /** @description its version, e.g. v1.31.2 */
+            clusterVersion?: string;
+            /** @description why the region plugin could not answer */
+            error?: string;
+        };
+        AuditTrail: {
+            /** @description the host name of the replica whose events these are */
+            replica: string;
+            /** @description how many events a replica keeps (the oldest go first) */
+            capacity: number;
+            /** @description how many it holds now */
+            held: number;
+            /** @description newest first */
+            events: components["schemas"]["AuditEvent"][];
+        };
+        AuditEvent: {
+            /** Format: date-time */
+            time: string;
+            actor: string;
+            project?: string;
+            /** @description e.g. services.delete */
+            action: string;
+            /** @description what it acted on: a service, a file or secret path */
+            target?: string;
+            /** @enum {string} */
+            outcome: "success" | "denied" | "failed";
+            /** @description the HTTP status answered */
+            status?: number;
+            requestId?: string;
+        };
         /** @description A service's address through the service gateway and its traffic there (this replica's, since it started). */
         AccessView: {
             /** @description the service's address on the apps domain; absent when its name and project make no host */
@@ -2071,6 +2193,12 @@ export type FleetFilter = components['schemas']['FleetFilter'];
 export type FleetActionRequest = components['schemas']['FleetActionRequest'];
 export type FleetActionResult = components['schemas']['FleetActionResult'];
 export type FleetActionOutcome = components['schemas']['FleetActionOutcome'];
+export type PlatformHealth = components['schemas']['PlatformHealth'];
+export type PluginHealth = components['schemas']['PluginHealth'];
+export type CatalogHealth = components['schemas']['CatalogHealth'];
+export type RegionHealth = components['schemas']['RegionHealth'];
+export type AuditTrail = components['schemas']['AuditTrail'];
+export type AuditEvent = components['schemas']['AuditEvent'];
 export type AccessView = components['schemas']['AccessView'];
 export type AccessGrants = components['schemas']['AccessGrants'];
 export type AccessGrant = components['schemas']['AccessGrant'];
@@ -4189,6 +4317,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FleetActionResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getPlatformHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The platform as this replica sees it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformHealth"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description the user who acted */
+                actor?: string;
+                /** @description the project acted in */
+                project?: string;
+                /** @description a prefix of the action: services. selects every action on services */
+                action?: string;
+                outcome?: "success" | "denied" | "failed";
+                /** @description events at this time or later */
+                since?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events the filter selected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditTrail"];
                 };
             };
             default: components["responses"]["Error"];

@@ -1,5 +1,5 @@
 import { NavLink } from "react-router";
-import { useFleetAccess, useVersion } from "../api/queries";
+import { useFleetAccess, usePlatformAccess, useVersion } from "../api/queries";
 import { useT } from "../i18n";
 import { useInstance } from "../instance";
 import { useProjectState } from "../project";
@@ -12,8 +12,10 @@ export function SideNav({ open, onNavigate }: { open: boolean; onNavigate(): voi
   const t = useT();
   const config = useInstance();
   const version = useVersion().data?.version ?? config.version;
-  // Only for those the server lets administer services.
-  const admin = useFleetAccess(useProjectState().status === "ready");
+  // Only for those the server lets administer services, or see the platform's health.
+  const ready = useProjectState().status === "ready";
+  const admin = useFleetAccess(ready);
+  const platform = usePlatformAccess(ready);
   const linkClass = ({ isActive }: { isActive: boolean }) =>
     isActive ? `${styles.navLink} ${styles.navLinkActive}` : styles.navLink;
 
@@ -39,6 +41,14 @@ export function SideNav({ open, onNavigate }: { open: boolean; onNavigate(): voi
             <NavLink to="/admin/services" className={linkClass} onClick={onNavigate}>
               <Icon name="shield" />
               {t("nav.admin")}
+            </NavLink>
+          </li>
+        ) : null}
+        {platform ? (
+          <li>
+            <NavLink to="/admin/platform" className={linkClass} onClick={onNavigate}>
+              <Icon name="chart" />
+              {t("nav.platform")}
             </NavLink>
           </li>
         ) : null}

@@ -128,6 +128,12 @@ function ServiceDetailsPage() {
             </div>
             <div className={styles.pageActions}>
               <OpenService service={s} />
+              {s.monitoringUrl ? (
+                <a className="button button-secondary" href={s.monitoringUrl} target="_blank" rel="noopener noreferrer">
+                  <Icon name="chart" size={16} />
+                  {t("service.monitoring")}
+                </a>
+              ) : null}
             </div>
           </div>
           {/* The card's actions; Share (grants through the gateway) here only. */}
