@@ -80,6 +80,20 @@ func TestSecretsAPI(t *testing.T) {
 		t.Fatalf("versions: %+v", versions)
 	}
 
+	// A version destroyed for good stays in the history, marked, and reads as not found; the
+	// command is Vault's destroy of that version.
+	resp, destroyed := do(t, http.MethodDelete, secrets+"/secret?path=apis/openai&versions=1&destroy=true", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(destroyed), "vault kv destroy -versions=1 ") {
+		t.Fatalf("destroy version 1: %d %s", resp.StatusCode, destroyed)
+	}
+	getJSON(t, secrets+"/secret/versions?path=apis/openai", &versions)
+	if len(versions.Versions) != 2 || !versions.Versions[0].Destroyed || versions.Versions[1].Destroyed {
+		t.Fatalf("versions after destroying version 1: %+v", versions)
+	}
+	if code := getJSON(t, secrets+"/secret?path=apis/openai&version=1", nil); code != 404 {
+		t.Fatalf("a destroyed version reads as not found: %d", code)
+	}
+
 	// Other projects and escapes are not reachable.
 	for _, url := range []string{
 		base + "/api/v1/projects/user-bob/secrets",
