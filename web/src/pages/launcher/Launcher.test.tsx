@@ -55,6 +55,34 @@ function reply202() {
 
 beforeEach(() => localStorage.setItem("basalt.language", "en"));
 
+/** The jupyter form as the server answers a link that set these values (leaf by leaf). */
+function linked(changes: { path: string; value: unknown }[]) {
+  return api({
+    "GET /projects/:project/launch/form": () => {
+      const form = fixture("jupyter");
+      const set = (fields: FormField[] | undefined, path: string, value: unknown) => {
+        for (const f of fields ?? []) {
+          if (f.path === path) f.value = value;
+          set(f.fields, path, value);
+        }
+      };
+      for (const c of changes) set(form.root?.fields, c.path, c.value);
+      return { form: { ...form, linkChanges: changes }, catalog: "ide", allowSharing: false };
+    },
+  });
+}
+
+/** The form opened, then Launch clicked, the server refusing these values. */
+async function launchRefused(fields: { field: string; rule: string }[]) {
+  const m = api({ "POST /projects/:project/services": apiError(400, "invalid_argument", "invalid values for jupyter 1.0.0", fields) });
+  const user = userEvent.setup();
+  renderApp("/launcher/ide/jupyter", m.client);
+  await screen.findByRole("tablist", { name: "Settings" });
+  await user.click(screen.getByRole("button", { name: "Launch" }));
+  return { m, user };
+}
+
+
 describe("the launcher", () => {
   it("passes the launch link's raw query to the server and pre-fills the launch's own settings", async () => {
     const m = api();
@@ -200,26 +228,13 @@ describe("the launcher", () => {
       "&ingress.hostname=%C2%ABnb.evil.example.org%C2%BB&git.enabled=false&autoLaunch=true";
     // The server applies the link and says what it changed from the pre-filled values.
     const linkedForm = () =>
-      api({
-        "GET /projects/:project/launch/form": () => {
-          const form = fixture("jupyter");
-          const set = (fields: FormField[] | undefined, path: string, value: unknown) => {
-            for (const f of fields ?? []) {
-              if (f.path === path) f.value = value;
-              set(f.fields, path, value);
-            }
-          };
-          const changes = [
-            { path: "git.enabled", value: false },
-            { path: "git.repository", value: "https://evil.example.org/repo.git" },
-            { path: "ingress.hostname", value: "nb.evil.example.org" },
-            { path: "resources.limits.memory", value: "8Gi" },
-            { path: "startup.script", value: script },
-          ];
-          for (const c of changes) set(form.root?.fields, c.path, c.value);
-          return { form: { ...form, linkChanges: changes }, catalog: "ide", allowSharing: false };
-        },
-      });
+      linked([
+        { path: "git.enabled", value: false },
+        { path: "git.repository", value: "https://evil.example.org/repo.git" },
+        { path: "ingress.hostname", value: "nb.evil.example.org" },
+        { path: "resources.limits.memory", value: "8Gi" },
+        { path: "startup.script", value: script },
+      ]);
 
     it("lists what the link changes, the script and the addresses flagged, and launches only when asked", async () => {
       const m = linkedForm();
@@ -375,23 +390,6 @@ describe("the launcher's lifecycle line", () => {
   });
 });
 
-/** The jupyter form as the server answers a link that set these values (leaf by leaf). */
-function linked(changes: { path: string; value: unknown }[]) {
-  return api({
-    "GET /projects/:project/launch/form": () => {
-      const form = fixture("jupyter");
-      const set = (fields: FormField[] | undefined, path: string, value: unknown) => {
-        for (const f of fields ?? []) {
-          if (f.path === path) f.value = value;
-          set(f.fields, path, value);
-        }
-      };
-      for (const c of changes) set(form.root?.fields, c.path, c.value);
-      return { form: { ...form, linkChanges: changes }, catalog: "ide", allowSharing: false };
-    },
-  });
-}
-
 describe("the launcher's checks before sending", () => {
   it("shows a launch link's rejected value as it was sent, with the error at its field, and sends nothing until it is fixed", async () => {
     const m = linked([{ path: "resources.limits.cpu", value: "banana" }]);
@@ -446,15 +444,7 @@ describe("the launcher's checks before sending", () => {
   });
 
   it("clears the server's error at a field once the field is changed", async () => {
-    const m = api({
-      "POST /projects/:project/services": apiError(400, "invalid_argument", "invalid values for jupyter 1.0.0", [
-        { field: "git.name", rule: "must not be the example's name" },
-      ]),
-    });
-    const user = userEvent.setup();
-    renderApp("/launcher/ide/jupyter", m.client);
-    await screen.findByRole("tablist", { name: "Settings" });
-    await user.click(screen.getByRole("button", { name: "Launch" }));
+    const { user } = await launchRefused([{ field: "git.name", rule: "must not be the example's name" }]);
     expect(await screen.findByText("must not be the example's name")).toBeTruthy();
     expect(screen.getByText("The server refused 1 value: see the field marked below.")).toBeTruthy();
     const name = screen.getByLabelText("Author name");
@@ -466,16 +456,10 @@ describe("the launcher's checks before sending", () => {
   });
 
   it("says which end of a request and limit pair each error is about", async () => {
-    const m = api({
-      "POST /projects/:project/services": apiError(400, "invalid_argument", "invalid values for jupyter 1.0.0", [
-        { field: "resources.limits.memory", rule: "must be at most the project's quota, 64Gi" },
-        { field: "resources.requests.memory", rule: "must be at most the project's quota, 64Gi" },
-      ]),
-    });
-    const user = userEvent.setup();
-    renderApp("/launcher/ide/jupyter", m.client);
-    await screen.findByRole("tablist", { name: "Settings" });
-    await user.click(screen.getByRole("button", { name: "Launch" }));
+    const { user } = await launchRefused([
+      { field: "resources.limits.memory", rule: "must be at most the project's quota, 64Gi" },
+      { field: "resources.requests.memory", rule: "must be at most the project's quota, 64Gi" },
+    ]);
     const memory = await screen.findByRole("group", { name: "Memory request – Memory limit" });
     const request = within(memory).getByText("Memory request: must be at most the project's quota, 64Gi");
     const limit = within(memory).getByText("Memory limit: must be at most the project's quota, 64Gi");

@@ -15,6 +15,15 @@ type VersionAction = { kind: "delete" | "restore" | "destroy"; version: number }
 
 const readable = (v: VersionInfo) => !v.deleted && !v.destroyed;
 
+/** A version's action: a short word to see, the version named for screen readers. */
+function RowButton({ label, text, danger, disabled, onClick }: { label: string; text: string; danger?: boolean; disabled?: boolean; onClick(): void }) {
+  return (
+    <button type="button" className={`button ${danger ? "button-danger" : "button-secondary"} button-small`} aria-label={label} disabled={disabled} onClick={onClick}>
+      {text}
+    </button>
+  );
+}
+
 /**
  * A secret's versions, newest first, each as the store keeps it: readable ones can be viewed
  * or deleted, deleted ones restored or destroyed for good (after confirmation); below, the
@@ -100,45 +109,34 @@ export function SecretVersions({
                     <div className={styles.rowActions}>
                       {readable(v) ? (
                         <>
-                          <button
-                            type="button"
-                            className="button button-secondary button-small"
-                            aria-label={t("secrets.version.view", { version: v.version })}
+                          <RowButton
+                            label={t("secrets.version.view", { version: v.version })}
+                            text={t("secrets.version.viewShort")}
                             disabled={v.version === viewing}
                             onClick={() => onView(v.version === versions.data.currentVersion ? undefined : v.version)}
-                          >
-                            {t("secrets.version.viewShort")}
-                          </button>
-                          <button
-                            type="button"
-                            className="button button-secondary button-small"
-                            aria-label={t("secrets.version.delete", { version: v.version })}
+                          />
+                          <RowButton
+                            label={t("secrets.version.delete", { version: v.version })}
+                            text={t("secrets.version.deleteShort")}
                             disabled={action.isPending}
                             onClick={() => action.mutate({ kind: "delete", version: v.version })}
-                          >
-                            {t("secrets.version.deleteShort")}
-                          </button>
+                          />
                         </>
                       ) : null}
                       {v.deleted && !v.destroyed ? (
                         <>
-                          <button
-                            type="button"
-                            className="button button-secondary button-small"
-                            aria-label={t("secrets.version.restore", { version: v.version })}
+                          <RowButton
+                            label={t("secrets.version.restore", { version: v.version })}
+                            text={t("secrets.version.restoreShort")}
                             disabled={action.isPending}
                             onClick={() => action.mutate({ kind: "restore", version: v.version })}
-                          >
-                            {t("secrets.version.restoreShort")}
-                          </button>
-                          <button
-                            type="button"
-                            className="button button-danger button-small"
-                            aria-label={t("secrets.version.destroy", { version: v.version })}
+                          />
+                          <RowButton
+                            label={t("secrets.version.destroy", { version: v.version })}
+                            text={t("secrets.version.destroyShort")}
+                            danger
                             onClick={() => setDestroying(v.version)}
-                          >
-                            {t("secrets.version.destroyShort")}
-                          </button>
+                          />
                         </>
                       ) : null}
                     </div>
