@@ -69,9 +69,17 @@ describe("the form's checks", () => {
     });
   });
 
-  it("leave the platform's fields and the chart's own values to the server, but check what a link set", () => {
+  it("leave the platform's fields, hidden ones and the chart's own values to the server, but check what a link set", () => {
     const bad = setIn(initialValues(root), ["platform"], "z");
     expect(check(bad)).toEqual({});
+    // Hidden for the current values: the user cannot see it to correct it.
+    const jupyter = fixture("jupyter").root!;
+    const initial = initialValues(jupyter);
+    const emptied = setIn(setIn(initial, ["persistence", "size"], undefined), ["persistence", "enabled"], false);
+    expect(Object.fromEntries(checkValues(jupyter, emptied, { initial, linked: new Set(), pairs: rangePairs(jupyter) }, say))).toEqual({});
+    expect(Object.fromEntries(checkValues(jupyter, setIn(emptied, ["persistence", "enabled"], true), { initial, linked: new Set(), pairs: rangePairs(jupyter) }, say))).toEqual({
+      "persistence.size": ["a value is required"],
+    });
     // The link's value is the form's initial one: checked all the same.
     const linked = setIn(initialValues(root), ["port"], 0);
     expect(check(linked, { initial: linked })).toEqual({});

@@ -5,7 +5,7 @@
 
 import type { FormField } from "../../api/types";
 import type { MessageKey } from "../../i18n";
-import { type FieldErrors, type RangePair } from "./formModel";
+import { isHidden, type FieldErrors, type RangePair } from "./formModel";
 import { deepEqual, formatPath, getIn, parsePath, type Segment, type Values } from "./paths";
 
 export type Say = (key: MessageKey, vars?: Record<string, string | number>) => string;
@@ -102,14 +102,15 @@ function fieldRule(f: FormField, v: unknown, had: boolean, say: Say): string | u
  * The rules the values break, by the server's dotted paths. Only what the user changed or a
  * link set is checked: the chart's own pre-filled values are the server's business (the form
  * description does not say everything the schema allows, a null in a string field for one).
- * Fields the platform sets (hidden, read-only) and free-form objects are left to the server.
+ * What the user cannot see or change (the platform's fields, those hidden for the current
+ * values) and free-form objects are left to the server.
  */
 export function checkValues(root: FormField | undefined, values: Values, scope: CheckScope, say: Say): FieldErrors {
   const out: FieldErrors = new Map();
   const add = (path: string, rule: string) => out.set(path, [...(out.get(path) ?? []), rule]);
   const touched = (at: readonly Segment[]) => scope.linked.has(formatPath(at)) || !deepEqual(getIn(values, at), getIn(scope.initial, at));
   const walk = (f: FormField, at: Segment[]) => {
-    if (f.hidden || f.readonly || f.widget === "yaml") return;
+    if (isHidden(f, values) || f.readonly || f.widget === "yaml") return;
     if (f.widget === "group") {
       for (const c of f.fields ?? []) if (c.key !== undefined) walk(c, [...at, c.key]);
       return;
@@ -127,7 +128,7 @@ export function checkValues(root: FormField | undefined, values: Values, scope: 
 
   // A request above its limit: said at the request, naming the limit, as the server does.
   for (const p of scope.pairs.values()) {
-    if (p.down.hidden || p.up.hidden || p.down.readonly || p.up.readonly) continue;
+    if (isHidden(p.down, values) || isHidden(p.up, values) || p.down.readonly || p.up.readonly) continue;
     const downAt = parsePath(p.down.path);
     const upAt = parsePath(p.up.path);
     if (!touched(downAt) && !touched(upAt)) continue;
