@@ -75,6 +75,22 @@ function Section({ id, title, children }: { id: string; title: string; children:
   );
 }
 
+/** A table's column heads: numbers' aligned right, a hidden one named for screen readers only. */
+function Heads({ columns }: { columns: [MessageKey, ("num" | "hidden")?][] }) {
+  const { t } = useI18n();
+  return (
+    <thead>
+      <tr>
+        {columns.map(([key, kind]) => (
+          <th key={key} scope="col" className={kind === "num" ? "num" : undefined}>
+            {kind === "hidden" ? <span className="visually-hidden">{t(key)}</span> : t(key)}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 const ms = (v: number | undefined, lang: string) => (v === undefined ? "" : `${formatNumber(Math.round(v * 100) / 100, lang)} ms`);
 
 function PluginsSection({ plugins }: { plugins: PluginHealth[] }) {
@@ -84,33 +100,21 @@ function PluginsSection({ plugins }: { plugins: PluginHealth[] }) {
     <Section id="platform-plugins" title={t("platform.plugins")}>
       <div className={styles.tableBox}>
         <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">{t("platform.col.plugin")}</th>
-              <th scope="col">{t("platform.col.state")}</th>
-              <th scope="col">{t("platform.col.version")}</th>
-              <th scope="col" className="num">
-                {t("platform.col.pid")}
-              </th>
-              <th scope="col">{t("platform.col.uptime")}</th>
-              <th scope="col" className="num">
-                {t("platform.col.restarts")}
-              </th>
-              <th scope="col" className="num">
-                {t("platform.col.calls")}
-              </th>
-              <th scope="col" className="num">
-                {t("platform.col.errors")}
-              </th>
-              <th scope="col" className="num">
-                {t("platform.col.p50")}
-              </th>
-              <th scope="col" className="num">
-                {t("platform.col.p99")}
-              </th>
-              <th scope="col">{t("platform.col.lastError")}</th>
-            </tr>
-          </thead>
+          <Heads
+            columns={[
+              ["platform.col.plugin"],
+              ["platform.col.state"],
+              ["platform.col.version"],
+              ["platform.col.pid", "num"],
+              ["platform.col.uptime"],
+              ["platform.col.restarts", "num"],
+              ["platform.col.calls", "num"],
+              ["platform.col.errors", "num"],
+              ["platform.col.p50", "num"],
+              ["platform.col.p99", "num"],
+              ["platform.col.lastError"],
+            ]}
+          />
           <tbody>
             {plugins.map((p) => (
               <tr key={p.name}>
@@ -163,21 +167,17 @@ function CatalogsSection({ catalogs }: { catalogs: CatalogHealth[] }) {
       ) : (
         <div className={styles.tableBox}>
           <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("platform.col.catalog")}</th>
-                <th scope="col">{t("platform.col.plugin")}</th>
-                <th scope="col">{t("platform.col.status")}</th>
-                <th scope="col" className="num">
-                  {t("platform.col.charts")}
-                </th>
-                <th scope="col">{t("platform.col.lastRefresh")}</th>
-                <th scope="col">{t("platform.col.error")}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t("platform.col.actions")}</span>
-                </th>
-              </tr>
-            </thead>
+            <Heads
+              columns={[
+                ["platform.col.catalog"],
+                ["platform.col.plugin"],
+                ["platform.col.status"],
+                ["platform.col.charts", "num"],
+                ["platform.col.lastRefresh"],
+                ["platform.col.error"],
+                ["platform.col.actions", "hidden"],
+              ]}
+            />
             <tbody>
               {catalogs.map((c, i) => {
                 const cat = c.catalog;
@@ -238,15 +238,15 @@ function RegionsSection({ regions }: { regions: RegionHealth[] }) {
     <Section id="platform-regions" title={t("platform.regions")}>
       <div className={styles.tableBox}>
         <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">{t("platform.col.region")}</th>
-              <th scope="col">{t("platform.col.regionPlugin")}</th>
-              <th scope="col">{t("platform.col.storage")}</th>
-              <th scope="col">{t("platform.col.secrets")}</th>
-              <th scope="col">{t("platform.col.cluster")}</th>
-            </tr>
-          </thead>
+          <Heads
+            columns={[
+              ["platform.col.region"],
+              ["platform.col.regionPlugin"],
+              ["platform.col.storage"],
+              ["platform.col.secrets"],
+              ["platform.col.cluster"],
+            ]}
+          />
           <tbody>
             {regions.map((r) => (
               <tr key={r.id}>
@@ -392,19 +392,17 @@ function AuditTable({ trail }: { trail: AuditTrail }) {
         <caption className={styles.caption}>
           {t(isOne(language, trail.events.length) ? "audit.caption.one" : "audit.caption.other", { count: trail.events.length })}
         </caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("audit.col.time")}</th>
-            <th scope="col">{t("audit.col.actor")}</th>
-            <th scope="col">{t("audit.col.project")}</th>
-            <th scope="col">{t("audit.col.action")}</th>
-            <th scope="col">{t("audit.col.target")}</th>
-            <th scope="col">{t("audit.col.outcome")}</th>
-            <th scope="col" className="num">
-              {t("audit.col.status")}
-            </th>
-          </tr>
-        </thead>
+        <Heads
+          columns={[
+            ["audit.col.time"],
+            ["audit.col.actor"],
+            ["audit.col.project"],
+            ["audit.col.action"],
+            ["audit.col.target"],
+            ["audit.col.outcome"],
+            ["audit.col.status", "num"],
+          ]}
+        />
         <tbody>
           {trail.events.map((e, i) => (
             <tr key={`${e.time}-${e.requestId ?? i}-${i}`}>
