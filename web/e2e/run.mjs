@@ -276,16 +276,27 @@ try {
     await shot("04-launcher-form-resources");
   });
 
-  await step("launch: the server's validation error shown at the field", async () => {
+  await step("launch: a value out of bounds refused at the field, by the form and by the server", async () => {
     await page.getByRole("tab", { name: "Persistent storage" }).click();
     await page.getByLabel("Volume size, exact value").fill("500");
     await page.getByRole("tab", { name: "Git" }).click();
     await page.getByRole("button", { name: "Launch", exact: true }).click();
-    await page.getByText("The server refused 1 value: see the field marked below.").waitFor();
+    // The form checks the schema's bounds before sending anything.
+    await page.getByText("1 value to correct before launching: see the field marked below.").waitFor();
     assert.equal(await page.getByRole("tab", { name: /Persistent storage/ }).getAttribute("aria-selected"), "true");
     await page.getByText("must be between 1Gi and 100Gi").waitFor();
     assert.equal(await page.getByRole("slider", { name: "Volume size" }).getAttribute("aria-invalid"), "true");
     await shot("05-launcher-field-error");
+    // The server checks again whatever a client sends, and names the field and the rule.
+    const refused = await page.evaluate(async () => {
+      const res = await fetch("/api/v1/projects/user-e2e/services", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ catalog: "ide", chart: "jupyter", values: { persistence: { size: "500Gi" } } }),
+      });
+      return { status: res.status, body: await res.text() };
+    });
+    assert.equal(refused.status, 400, refused.body);
+    assert.ok(refused.body.includes("persistence.size") && refused.body.includes("must be between 1Gi and 100Gi"), refused.body);
     assert.deepEqual(await services(), [], "a refused launch installs nothing");
   });
 
