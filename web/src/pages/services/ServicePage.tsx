@@ -20,6 +20,7 @@ import { ServiceActions } from "./ServiceActions";
 import { FailedChangeOffer, HistoryPanel } from "./ServiceHistory";
 import { ServicePasswords } from "./ServicePasswords";
 import { ServiceResources } from "./ServiceResources";
+import { addEvent, formatEventTime } from "./events";
 import { canManage } from "./serviceState";
 import { RunningTime, StatusBadge, UpdateBadge } from "./ServiceWidgets";
 import styles from "./Services.module.css";
@@ -285,7 +286,7 @@ function EventsPanel({ project, service }: { project: string; service: string })
     setState("streaming");
     setError(null);
     return api.streamEvents(project, service, {
-      onItem: (e) => setEvents((prev) => [e, ...prev].slice(0, 1000)),
+      onItem: (e) => setEvents((prev) => addEvent(prev, e)),
       onEnd: () => setState("ended"),
       onError: (e) => {
         setError(e);
@@ -322,7 +323,7 @@ function EventsPanel({ project, service }: { project: string; service: string })
           <tbody>
             {events.map((e, i) => (
               <tr key={i}>
-                <td className={styles.nowrap}>{formatDateTime(e.time, language)}</td>
+                <td className={styles.nowrap}>{formatEventTime(e.time, language)}</td>
                 <td>
                   <span className={e.type === "Warning" ? "pill pill-warning" : "pill"}>{e.type}</span>
                 </td>

@@ -5,7 +5,7 @@ import type { ServiceView as Service } from "../../api/types";
 import { splitDuration } from "../../format";
 import { useI18n } from "../../i18n";
 import { useProject } from "../../project";
-import { RUNNING_TIME_WARNING_HOURS, serviceState } from "./serviceState";
+import { RUNNING_TIME_WARNING_HOURS, runningSince, serviceState } from "./serviceState";
 import { updateAvailable } from "./versions";
 
 const STATE_CLASS = { ready: "pill pill-success", progress: "pill pill-info", failed: "pill pill-danger", paused: "pill" };
@@ -31,8 +31,9 @@ export function StatusBadge({ service }: { service: Service }) {
 export function RunningTime({ service }: { service: Service }) {
   const { t } = useI18n();
   const now = useNow();
-  if (!service.started || service.suspended) return null;
-  const ms = now - new Date(service.started).getTime();
+  const since = runningSince(service);
+  if (!since) return null;
+  const ms = now - new Date(since).getTime();
   if (Number.isNaN(ms)) return null;
   const { days, hours, minutes } = splitDuration(ms);
   const text =

@@ -10,6 +10,15 @@ export function serviceState(s: Service): ServiceState {
   return "progress";
 }
 
+/**
+ * Since when the service has been running, for "Running for…": only once it is ready. Its
+ * start is its release's first deployment, so a service starting again (resumed, or its pods
+ * replaced) would otherwise show a running time beside "Starting".
+ */
+export function runningSince(s: Service): string | undefined {
+  return serviceState(s) === "ready" ? s.started : undefined;
+}
+
 /** Onyxia's default RUNNING_TIME_THRESHOLD_HOURS: past a week, a running service is flagged. */
 export const RUNNING_TIME_WARNING_HOURS = 168;
 
