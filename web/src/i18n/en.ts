@@ -433,6 +433,7 @@ export const en = {
   "upload.cancelled": "Cancelled",
   "upload.progress": "Upload of {name}",
   "upload.cancel": "Cancel the upload of {name}",
+  "upload.dismiss": "Dismiss the failed upload of {name}",
   "share.title": "Share {name}",
   "share.validity": "Valid for",
   "share.validity.hour": "1 hour",

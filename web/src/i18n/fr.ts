@@ -432,6 +432,7 @@ export const fr: Messages = {
   "upload.cancelled": "Annulé",
   "upload.progress": "Dépôt de {name}",
   "upload.cancel": "Annuler le dépôt de {name}",
+  "upload.dismiss": "Retirer le dépôt échoué de {name}",
   "share.title": "Partager {name}",
   "share.validity": "Valable",
   "share.validity.hour": "1 heure",

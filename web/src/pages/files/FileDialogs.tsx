@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useApi } from "../../api/ApiProvider";
 import { fieldViolations } from "../../api/errors";
 import type { ObjectView as FileEntry } from "../../api/types";
@@ -27,6 +27,12 @@ export function ShareDialog({ file, onClose }: { file: FileEntry; onClose(): voi
   const share = useMutation({ mutationFn: () => api.shareFile(project.id, file.path, expiry) });
   // A relative link (signed by Basalt itself) is shown as a full address to paste elsewhere.
   const url = share.data ? new URL(share.data.url, window.location.href).toString() : "";
+  // The link replaces the button that had the focus: the focus goes to the link, selected,
+  // so that it stays in the dialog (Escape still closes it) and is ready to copy.
+  const link = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (url) link.current?.focus();
+  }, [url]);
   return (
     <Dialog title={t("share.title", { name: file.name })} onClose={onClose}>
       <label className="field">
@@ -49,7 +55,7 @@ export function ShareDialog({ file, onClose }: { file: FileEntry; onClose(): voi
         <div className={styles.shareResult}>
           <label className="field">
             {t("share.link")}
-            <input type="text" readOnly value={url} onFocus={(e) => e.target.select()} />
+            <input ref={link} type="text" readOnly value={url} onFocus={(e) => e.target.select()} />
           </label>
           <div className={styles.shareRow}>
             <CopyButton text={url} label={t("share.copy")} small={false} />
@@ -57,7 +63,13 @@ export function ShareDialog({ file, onClose }: { file: FileEntry; onClose(): voi
           </div>
         </div>
       ) : (
-        <button type="button" className="button" onClick={() => share.mutate()} disabled={share.isPending}>
+        // aria-disabled, not disabled: a disabled button loses the focus, and the dialog with it.
+        <button
+          type="button"
+          className={`button ${styles.createLink}`}
+          onClick={() => !share.isPending && share.mutate()}
+          aria-disabled={share.isPending || undefined}
+        >
           {share.isPending ? t("ui.working") : t("share.create")}
         </button>
       )}

@@ -51,7 +51,7 @@ export function FilesPage() {
   const current = first?.path ?? path;
   const refresh = () => qc.invalidateQueries({ queryKey: queryKeys.files(project.id) });
   const marks = useBookmarks();
-  const { uploads, add, cancel, clearFinished } = useUploads(project.id, () => void refresh());
+  const { uploads, add, cancel, dismiss, clearFinished } = useUploads(project.id, () => void refresh());
 
   const remove = useMutation({
     mutationFn: (p: { path: string; folder: boolean }) => api.deleteFile(project.id, p.path, p.folder),
@@ -157,7 +157,7 @@ export function FilesPage() {
       </div>
       {policy.isError ? <ErrorNotice error={policy.error} /> : null}
 
-      <UploadList uploads={uploads} onCancel={cancel} onClear={clearFinished} />
+      <UploadList uploads={uploads} onCancel={cancel} onDismiss={dismiss} onClear={clearFinished} />
 
       <div
         className={styles.dropZone}

@@ -4,8 +4,18 @@ import { Icon } from "../../components/Icon";
 import type { Upload } from "./uploads";
 import styles from "./Files.module.css";
 
-/** Each upload with its progress and a cancel button while it runs. */
-export function UploadList({ uploads, onCancel, onClear }: { uploads: Upload[]; onCancel(id: number): void; onClear(): void }) {
+/** Each upload with its progress and a cancel button while it runs; a failed one with a button to dismiss it. */
+export function UploadList({
+  uploads,
+  onCancel,
+  onDismiss,
+  onClear,
+}: {
+  uploads: Upload[];
+  onCancel(id: number): void;
+  onDismiss(id: number): void;
+  onClear(): void;
+}) {
   const { t, language } = useI18n();
   if (uploads.length === 0) return null;
   const finished = uploads.some((u) => u.state !== "queued" && u.state !== "uploading");
@@ -54,6 +64,16 @@ export function UploadList({ uploads, onCancel, onClear }: { uploads: Upload[]; 
                   onClick={() => onCancel(u.id)}
                   aria-label={t("upload.cancel", { name: u.name })}
                   title={t("upload.cancel", { name: u.name })}
+                >
+                  <Icon name="close" size={16} />
+                </button>
+              ) : u.state === "failed" ? (
+                <button
+                  type="button"
+                  className="icon-button"
+                  onClick={() => onDismiss(u.id)}
+                  aria-label={t("upload.dismiss", { name: u.name })}
+                  title={t("upload.dismiss", { name: u.name })}
                 >
                   <Icon name="close" size={16} />
                 </button>

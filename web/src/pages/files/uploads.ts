@@ -21,10 +21,13 @@ export interface Upload {
 }
 
 const PARALLEL = 3;
+/** How long a finished upload stays in the box; a failed one stays until dismissed. */
+export const FINISHED_SHOWN_MS = 5000;
 
 /**
  * The upload queue: three at a time, each with its progress (XMLHttpRequest upload events)
- * and its own cancel. A cancelled or failed upload leaves nothing on the server.
+ * and its own cancel. A cancelled or failed upload leaves nothing on the server. A finished
+ * upload leaves the list after a moment; a failed one stays, with its error, until dismissed.
  */
 export function useUploads(project: string, onUploaded: () => void) {
   const api = useApi();
@@ -36,10 +39,25 @@ export function useUploads(project: string, onUploaded: () => void) {
   const onUploadedRef = useRef(onUploaded);
   onUploadedRef.current = onUploaded;
   const paths = useRef(new Map<number, string>());
+  const timers = useRef(new Set<ReturnType<typeof setTimeout>>());
 
-  const update = useCallback((id: number, patch: Partial<Upload>) => {
-    setUploads((prev) => prev.map((u) => (u.id === id ? { ...u, ...patch } : u)));
+  const dismiss = useCallback((id: number) => {
+    setUploads((prev) => prev.filter((u) => u.id !== id));
   }, []);
+
+  const update = useCallback(
+    (id: number, patch: Partial<Upload>) => {
+      setUploads((prev) => prev.map((u) => (u.id === id ? { ...u, ...patch } : u)));
+      if (patch.state === "done" || patch.state === "cancelled") {
+        const timer = setTimeout(() => {
+          timers.current.delete(timer);
+          dismiss(id);
+        }, FINISHED_SHOWN_MS);
+        timers.current.add(timer);
+      }
+    },
+    [dismiss],
+  );
 
   const pump = useCallback(() => {
     while (active.current < PARALLEL && queue.current.length > 0) {
@@ -106,12 +124,14 @@ export function useUploads(project: string, onUploaded: () => void) {
   // Leaving the page cancels what is still going.
   useEffect(() => {
     const ctrls = controllers.current;
+    const pending = timers.current;
     return () => {
       for (const c of ctrls.values()) c.abort();
+      for (const t of pending) clearTimeout(t);
     };
   }, []);
 
-  return { uploads, add, cancel, clearFinished };
+  return { uploads, add, cancel, dismiss, clearFinished };
 }
 
 /** The files of a drop, folders walked recursively (keeping their relative paths). */
