@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -134,12 +136,24 @@ func TestAuditTrail(t *testing.T) {
 	}
 }
 
-// Platform health and the audit trail are for administrators only.
+// Platform health and the audit trail are for administrators only; the policy may let an
+// auditor read the trail alone.
 func TestPlatformPagesAreForAdministrators(t *testing.T) {
 	api := startPlatform(t, "auth.local.roles=[]")
 	for _, path := range []string{"/admin/platform", "/admin/audit"} {
 		if resp, body := get(t, api+path); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "permission_denied") {
 			t.Errorf("%s as a user: %d %s", path, resp.StatusCode, body)
 		}
+	}
+	policy := filepath.Join(t.TempDir(), "policy.csv")
+	if err := os.WriteFile(policy, []byte(config.DefaultPolicy+"\np, user:alice, platform, audit, read\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	auditor := startPlatform(t, "auth.local.roles=[]", "authz.policy="+policy)
+	if resp, body := get(t, auditor+"/admin/audit"); resp.StatusCode != http.StatusOK {
+		t.Errorf("the audit trail as an auditor: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, auditor+"/admin/platform"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the platform as an auditor: %d", resp.StatusCode)
 	}
 }
