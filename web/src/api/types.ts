@@ -2298,7 +2298,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            default: components["responses"]["Error"];
+            default: components["responses"]["ErrorOrPage"];
         };
     };
     getMe: {
