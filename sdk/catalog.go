@@ -21,6 +21,11 @@ type Catalog interface {
 	GetArchive(ctx context.Context, req GetArchiveRequest) (GetArchiveResponse, error)
 	// Refresh reloads one catalog, or all when CatalogID is empty.
 	Refresh(ctx context.Context, req RefreshCatalogsRequest) (RefreshCatalogsResponse, error)
+	// GetIcon returns the icon of a chart's newest version, which the plugin fetched with the
+	// chart, so that browsers load icons from Basalt and never from another site. It is the
+	// icon whose digest ChartSummary.IconDigest gives, and checked by sdk/charticon. A chart
+	// without an icon the plugin could fetch is ErrNotFound.
+	GetIcon(ctx context.Context, req GetIconRequest) (GetIconResponse, error)
 }
 
 // LocalizedString maps a language code ("en", "fr") to text; "" is the default.
@@ -81,6 +86,9 @@ type ChartSummary struct {
 	Annotations map[string]string
 	Versions    []ChartVersion // newest first, pre-releases last
 	Error       string         // why this chart is failing, if it is
+	// IconDigest is the hex sha256 of the icon GetIcon returns; "" when the plugin has none
+	// for the chart (Icon names none, or it could not be fetched or was refused).
+	IconDigest string
 }
 
 type ListChartsResponse struct {
@@ -144,4 +152,17 @@ type RefreshCatalogsRequest struct {
 
 type RefreshCatalogsResponse struct {
 	Catalogs []CatalogInfo
+}
+
+type GetIconRequest struct {
+	CatalogID string
+	Chart     string
+}
+
+// GetIconResponse is a chart's icon: at most charticon.MaxSize bytes of one of the types
+// charticon.Types.
+type GetIconResponse struct {
+	Digest      string // hex sha256 of Data
+	ContentType string
+	Data        []byte
 }

@@ -26,10 +26,12 @@ type catalog struct {
 	src   source
 	dir   string // the catalog's own cache: its last good index.yaml and state.json
 	store *archiveStore
+	icons *iconStore
 	log   *slog.Logger
 
-	refreshing sync.Mutex // one refresh of a catalog at a time
-	state      atomic.Pointer[catalogState]
+	refreshing   sync.Mutex           // one refresh of a catalog at a time
+	iconFailures map[string]time.Time // when each icon address last failed; under refreshing
+	state        atomic.Pointer[catalogState]
 }
 
 // catalogState is what readers see; a refresh replaces it whole, never changes it.
@@ -37,6 +39,7 @@ type catalogState struct {
 	listing     *listing // nil until a first good load
 	lastRefresh time.Time
 	err         string
+	icons       map[string]icon // by chart name
 	persisted
 }
 
@@ -45,11 +48,15 @@ type catalogState struct {
 type persisted struct {
 	Validators validators        `json:"validators"`
 	URLDigests map[string]string `json:"urlDigests,omitempty"` // archives the index gives no digest for
+	Icons      map[string]icon   `json:"icons,omitempty"`      // by the address charts name them with
 	Refreshed  time.Time         `json:"refreshed"`
 }
 
-func newCatalog(o catalogOptions, cacheDir string, store *archiveStore, log *slog.Logger) (*catalog, error) {
-	c := &catalog{opts: o, dir: filepath.Join(cacheDir, "catalogs", o.info.ID), store: store, log: log.With("catalog", o.info.ID)}
+func newCatalog(o catalogOptions, cacheDir string, store *archiveStore, icons *iconStore, log *slog.Logger) (*catalog, error) {
+	c := &catalog{
+		opts: o, dir: filepath.Join(cacheDir, "catalogs", o.info.ID), store: store, icons: icons,
+		iconFailures: map[string]time.Time{}, log: log.With("catalog", o.info.ID),
+	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -91,7 +98,9 @@ func (c *catalog) restore() {
 	}
 	l := c.listing(idx, invalid)
 	c.loadArchives(context.Background(), l, nil, &p, false)
-	c.state.Store(&catalogState{listing: l, lastRefresh: p.Refreshed, persisted: p})
+	st := &catalogState{listing: l, lastRefresh: p.Refreshed, persisted: p}
+	c.loadIcons(context.Background(), st, false)
+	c.state.Store(st)
 }
 
 // refresh asks the source for what changed and installs the new state. A failure keeps the
@@ -130,7 +139,9 @@ func (c *catalog) load(ctx context.Context, prev *catalogState) (*catalogState, 
 		path = staging
 		defer os.Remove(staging)
 	} else if prev.listing != nil && !prev.listing.failing() {
-		return next, nil // unchanged, and every chart is fine: nothing to do
+		// Unchanged, and every chart is fine: only icons that failed may be asked for again.
+		c.loadIcons(ctx, next, true)
+		return next, nil
 	}
 	idx, invalid, err := loadIndexFile(path)
 	if err != nil && !changed {
@@ -158,6 +169,7 @@ func (c *catalog) load(ctx context.Context, prev *catalogState) (*catalogState, 
 	}
 	next.listing = l
 	next.Validators = v
+	c.loadIcons(ctx, next, true)
 	return next, nil
 }
 

@@ -55,10 +55,14 @@ func (p *Plugin) Configure(ctx context.Context, req sdk.ConfigureRequest) (sdk.C
 	if err != nil {
 		return sdk.ConfigureResponse{}, sdk.Errorf(sdk.ErrInvalidArgument, "cacheDir: %v", err)
 	}
+	icons, err := newIconStore(filepath.Join(s.cacheDir, "icons", "sha256"))
+	if err != nil {
+		return sdk.ConfigureResponse{}, sdk.Errorf(sdk.ErrInvalidArgument, "cacheDir: %v", err)
+	}
 	catalogs := make([]*catalog, 0, len(s.catalogs))
 	byID := make(map[string]*catalog, len(s.catalogs))
 	for _, o := range s.catalogs {
-		c, err := newCatalog(o, s.cacheDir, store, p.log)
+		c, err := newCatalog(o, s.cacheDir, store, icons, p.log)
 		if err != nil {
 			return sdk.ConfigureResponse{}, sdk.Errorf(sdk.ErrInvalidArgument, "%v", err)
 		}
@@ -151,13 +155,14 @@ func (p *Plugin) ListCharts(_ context.Context, req sdk.ListChartsRequest) (sdk.L
 	if err != nil {
 		return sdk.ListChartsResponse{}, err
 	}
-	l := c.state.Load().listing
+	st := c.state.Load()
+	l := st.listing
 	if l == nil {
 		return sdk.ListChartsResponse{Charts: []sdk.ChartSummary{}}, nil
 	}
 	resp := sdk.ListChartsResponse{Charts: make([]sdk.ChartSummary, len(l.charts))}
 	for i, e := range l.charts {
-		resp.Charts[i] = e.summary()
+		resp.Charts[i] = st.summary(e)
 	}
 	if req.WithSkipped {
 		resp.Skipped = slices.Clone(l.skipped)
@@ -166,7 +171,7 @@ func (p *Plugin) ListCharts(_ context.Context, req sdk.ListChartsRequest) (sdk.L
 }
 
 func (p *Plugin) GetChart(_ context.Context, req sdk.GetChartRequest) (sdk.GetChartResponse, error) {
-	c, e, v, err := p.resolve(req.Chart)
+	c, st, e, v, err := p.resolve(req.Chart)
 	if err != nil {
 		return sdk.GetChartResponse{}, err
 	}
@@ -176,7 +181,7 @@ func (p *Plugin) GetChart(_ context.Context, req sdk.GetChartRequest) (sdk.GetCh
 	}
 	return sdk.GetChartResponse{
 		Chart:        sdk.ChartRef{CatalogID: req.Chart.CatalogID, Chart: e.name, Version: v.cv.Version},
-		Summary:      e.summary(),
+		Summary:      st.summary(e),
 		ChartYAML:    files.chartYAML,
 		ValuesYAML:   files.valuesYAML,
 		ValuesSchema: files.valuesSchema,
@@ -187,7 +192,7 @@ func (p *Plugin) GetChart(_ context.Context, req sdk.GetChartRequest) (sdk.GetCh
 }
 
 func (p *Plugin) GetArchive(_ context.Context, req sdk.GetArchiveRequest) (sdk.GetArchiveResponse, error) {
-	c, e, v, err := p.resolve(req.Chart)
+	c, _, e, v, err := p.resolve(req.Chart)
 	if err != nil {
 		return sdk.GetArchiveResponse{}, err
 	}
@@ -232,25 +237,42 @@ func (p *Plugin) catalog(id string) (*catalog, error) {
 	return c, nil
 }
 
-// resolve finds a listed chart version; an empty version is the newest stable one.
-func (p *Plugin) resolve(ref sdk.ChartRef) (*catalog, *chartEntry, *versionEntry, error) {
+func (p *Plugin) GetIcon(_ context.Context, req sdk.GetIconRequest) (sdk.GetIconResponse, error) {
+	c, st, e, _, err := p.resolve(sdk.ChartRef{CatalogID: req.CatalogID, Chart: req.Chart})
+	if err != nil {
+		return sdk.GetIconResponse{}, err
+	}
+	got, ok := st.iconOf(e.name)
+	if !ok {
+		return sdk.GetIconResponse{}, sdk.Errorf(sdk.ErrNotFound, "chart %s of catalog %s has no icon", e.name, req.CatalogID)
+	}
+	data, err := c.icons.read(got.Digest)
+	if err != nil {
+		return sdk.GetIconResponse{}, sdk.Errorf(sdk.ErrNotFound, "the icon of chart %s of catalog %s: %v", e.name, req.CatalogID, err)
+	}
+	return sdk.GetIconResponse{Digest: got.Digest, ContentType: got.Type, Data: data}, nil
+}
+
+// resolve finds a listed chart version in the catalog's current state; an empty version is
+// the newest stable one.
+func (p *Plugin) resolve(ref sdk.ChartRef) (*catalog, *catalogState, *chartEntry, *versionEntry, error) {
 	c, err := p.catalog(ref.CatalogID)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	st := c.state.Load()
 	e, ok := st.listing.chart(ref.Chart)
 	if !ok {
 		if st.listing == nil && st.err != "" {
-			return nil, nil, nil, sdk.Errorf(sdk.ErrUnavailable, "catalog %s is failing: %s", ref.CatalogID, st.err)
+			return nil, nil, nil, nil, sdk.Errorf(sdk.ErrUnavailable, "catalog %s is failing: %s", ref.CatalogID, st.err)
 		}
-		return nil, nil, nil, sdk.Errorf(sdk.ErrNotFound, "no chart %q in catalog %s", ref.Chart, ref.CatalogID)
+		return nil, nil, nil, nil, sdk.Errorf(sdk.ErrNotFound, "no chart %q in catalog %s", ref.Chart, ref.CatalogID)
 	}
 	v := e.version(ref.Version)
 	if v == nil {
-		return nil, nil, nil, sdk.Errorf(sdk.ErrNotFound, "chart %s of catalog %s has no version %q", ref.Chart, ref.CatalogID, ref.Version)
+		return nil, nil, nil, nil, sdk.Errorf(sdk.ErrNotFound, "chart %s of catalog %s has no version %q", ref.Chart, ref.CatalogID, ref.Version)
 	}
-	return c, e, v, nil
+	return c, st, e, v, nil
 }
 
 var _ sdk.Catalog = (*Plugin)(nil)

@@ -29,6 +29,7 @@ type ociSource struct {
 	filter     filter
 	client     *registry.Client
 	store      *archiveStore
+	web        *httpSource // for icons, which live on the web rather than in the registry
 	knownPath  string
 	known      map[string]ociVersion // by host/path/chart:tag
 }
@@ -62,7 +63,12 @@ func newOCISource(o catalogOptions, dir string, store *archiveStore) (*ociSource
 	if err != nil {
 		return nil, err
 	}
+	web, err := newHTTPSource(catalogOptions{location: "http://", caFile: o.caFile, insecure: o.insecure})
+	if err != nil {
+		return nil, err
+	}
 	s := &ociSource{
+		web:        web,
 		repository: strings.TrimPrefix(o.location, "oci://"),
 		charts:     o.charts,
 		filter:     o.filter,
@@ -173,4 +179,9 @@ func (s *ociSource) openArchive(_ context.Context, cv *repo.ChartVersion) (io.Re
 		return nil, err
 	}
 	return io.NopCloser(bytes.NewReader(result.Chart.Data)), nil
+}
+
+// openIcon fetches an icon from the absolute address a chart names.
+func (s *ociSource) openIcon(ctx context.Context, ref string) (io.ReadCloser, string, error) {
+	return s.web.openWeb(ctx, ref)
 }

@@ -296,6 +296,7 @@ type chartFiles struct {
 	name, version string
 	typ           string // "" is an application
 	schema        string // values.schema.json, if any
+	icon          string // Chart.yaml's icon, if any
 }
 
 // chartArchive packages a chart as helm does: a gzipped tar with the chart's folder.
@@ -311,6 +312,9 @@ func chartArchive(t testing.TB, c chartFiles) []byte {
 	}
 	if c.schema != "" {
 		files["values.schema.json"] = c.schema
+	}
+	if c.icon != "" {
+		files["Chart.yaml"] += "icon: " + c.icon + "\n"
 	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +25,9 @@ type source interface {
 	fetchIndex(ctx context.Context, prev validators, path string) (next validators, changed bool, err error)
 	// openArchive opens the archive of one chart version.
 	openArchive(ctx context.Context, cv *repo.ChartVersion) (io.ReadCloser, error)
+	// openIcon opens the icon a chart names (not a data: URL), with the type its host
+	// declares ("" for none).
+	openIcon(ctx context.Context, ref string) (body io.ReadCloser, declared string, err error)
 }
 
 // validators identify the version of an index a source last served: HTTP's ETag and
@@ -140,6 +144,32 @@ func (s *httpSource) openArchive(ctx context.Context, cv *repo.ChartVersion) (io
 	return resp.Body, nil
 }
 
+// openIcon resolves ref against the repository's address, as archives are.
+func (s *httpSource) openIcon(ctx context.Context, ref string) (io.ReadCloser, string, error) {
+	target, err := repo.ResolveReferenceURL(s.base, ref)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.openWeb(ctx, target)
+}
+
+// openWeb opens an http(s) address, never another scheme an index could name.
+func (s *httpSource) openWeb(ctx context.Context, target string) (io.ReadCloser, string, error) {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, "", errors.New("not an http(s) address")
+	}
+	resp, err := s.get(ctx, target, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, "", fmt.Errorf("GET %s: %s", u.Redacted(), resp.Status)
+	}
+	return resp.Body, resp.Header.Get("Content-Type"), nil
+}
+
 // dirSource is a Helm repository in a local directory: an index.yaml beside the archives.
 type dirSource struct {
 	dir    string
@@ -184,6 +214,23 @@ func (s *dirSource) openArchive(ctx context.Context, cv *repo.ChartVersion) (io.
 		return nil, fmt.Errorf("archive %q is outside the repository's directory", cv.URLs[0])
 	}
 	return os.Open(filepath.Join(s.dir, filepath.FromSlash(ref.Path)))
+}
+
+// openIcon reads a relative address inside the repository's directory; an absolute one is
+// fetched over HTTP(S).
+func (s *dirSource) openIcon(ctx context.Context, ref string) (io.ReadCloser, string, error) {
+	u, err := url.Parse(ref)
+	if err != nil {
+		return nil, "", err
+	}
+	if u.IsAbs() {
+		return s.remote.openWeb(ctx, ref)
+	}
+	if u.Host != "" || !filepath.IsLocal(filepath.FromSlash(u.Path)) {
+		return nil, "", fmt.Errorf("icon %q is outside the repository's directory", ref)
+	}
+	f, err := os.Open(filepath.Join(s.dir, filepath.FromSlash(u.Path)))
+	return f, "", err
 }
 
 // writeFile writes r to path through a temporary file, so that path is never half written.

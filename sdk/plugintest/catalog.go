@@ -17,6 +17,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/charticon"
 )
 
 // CatalogSetup is what the catalog kit needs from the implementation under test.
@@ -44,6 +45,8 @@ type ExpectedChart struct {
 	Versions []string
 	// Schema says the chart versions ship a values.schema.json.
 	Schema bool
+	// Icon says the plugin must serve the chart's icon (GetIcon).
+	Icon bool
 }
 
 // TestCatalog runs the catalog conformance kit. setup is called once per subtest.
@@ -61,6 +64,7 @@ func TestCatalog(t *testing.T, setup func(t *testing.T) CatalogSetup) {
 	run("GetArchive", testCatalogArchive)
 	run("NotFound", testCatalogNotFound)
 	run("Refresh", testCatalogRefresh)
+	run("Icons", testCatalogIcons)
 }
 
 type catalogKit struct {
@@ -425,5 +429,41 @@ func testCatalogRefresh(t *testing.T, k *catalogKit) {
 	_, err = k.c.Refresh(k.ctx, sdk.RefreshCatalogsRequest{CatalogID: unique("no-such-catalog-")})
 	if !errors.Is(err, sdk.ErrNotFound) {
 		t.Errorf("Refresh of an unknown catalog: got %v, want ErrNotFound", err)
+	}
+}
+
+// testCatalogIcons checks that every icon a listing announces is served, is what its digest
+// says and is one charticon accepts, and that a chart without one answers not found.
+func testCatalogIcons(t *testing.T, k *catalogKit) {
+	for _, c := range k.charts(t) {
+		if exp, _ := k.expected(c.Name); exp.Icon && c.IconDigest == "" {
+			t.Errorf("ListCharts: %s has no icon digest: its icon was not fetched", c.Name)
+		}
+		got, err := k.c.GetIcon(k.ctx, sdk.GetIconRequest{CatalogID: k.setup.CatalogID, Chart: c.Name})
+		if c.IconDigest == "" {
+			wantKind(t, "GetIcon of "+c.Name+", which has no icon digest", err, sdk.ErrNotFound)
+			continue
+		}
+		if err != nil {
+			t.Errorf("GetIcon %s: %v", c.Name, err)
+			continue
+		}
+		if got.Digest != c.IconDigest || charticon.Digest(got.Data) != c.IconDigest {
+			t.Errorf("GetIcon %s: digest %s, sha256 of the data %s, the listing says %s", c.Name, got.Digest, charticon.Digest(got.Data), c.IconDigest)
+		}
+		if kind, err := charticon.Check(got.Data, got.ContentType); err != nil || kind != got.ContentType {
+			t.Errorf("GetIcon %s: a %s icon that charticon reads as %q: %v", c.Name, got.ContentType, kind, err)
+		}
+		chart, err := k.c.GetChart(k.ctx, sdk.GetChartRequest{Chart: sdk.ChartRef{CatalogID: k.setup.CatalogID, Chart: c.Name}})
+		if err == nil && chart.Summary.IconDigest != c.IconDigest {
+			t.Errorf("GetChart %s: icon digest %q, the listing says %q", c.Name, chart.Summary.IconDigest, c.IconDigest)
+		}
+	}
+	for _, req := range []sdk.GetIconRequest{
+		{CatalogID: unique("no-such-catalog-"), Chart: k.setup.Charts[0].Name},
+		{CatalogID: k.setup.CatalogID, Chart: unique("no-such-chart-")},
+	} {
+		_, err := k.c.GetIcon(k.ctx, req)
+		wantKind(t, "GetIcon "+req.CatalogID+"/"+req.Chart, err, sdk.ErrNotFound)
 	}
 }

@@ -44,6 +44,7 @@ var rules = map[sdk.Kind]map[string]rule{
 		"ListCharts":   {"", ObjCatalogs, ActRead},
 		"GetChart":     {"", ObjCatalogs, ActRead},
 		"GetArchive":   {"", ObjCatalogs, ActRead},
+		"GetIcon":      {"", ObjCatalogs, ActRead},
 		"Refresh":      {Platform, ObjCatalogs, ActRefresh},
 	}),
 	sdk.KindRegion: with(base, map[string]rule{

@@ -199,6 +199,9 @@ func (g guardedCatalog) GetArchive(ctx context.Context, req sdk.GetArchiveReques
 func (g guardedCatalog) Refresh(ctx context.Context, req sdk.RefreshCatalogsRequest) (sdk.RefreshCatalogsResponse, error) {
 	return guard(ctx, g.a, ca, "Refresh", func(Scope) (sdk.RefreshCatalogsResponse, error) { return g.c.Refresh(ctx, req) })
 }
+func (g guardedCatalog) GetIcon(ctx context.Context, req sdk.GetIconRequest) (sdk.GetIconResponse, error) {
+	return guard(ctx, g.a, ca, "GetIcon", func(Scope) (sdk.GetIconResponse, error) { return g.c.GetIcon(ctx, req) })
+}
 
 // Region wraps a region plugin with authorization.
 func (a *Authorizer) Region(inner sdk.Region) sdk.Region {

@@ -137,6 +137,9 @@ func (p catalogProxy) GetArchive(ctx context.Context, req sdk.GetArchiveRequest)
 func (p catalogProxy) Refresh(ctx context.Context, req sdk.RefreshCatalogsRequest) (sdk.RefreshCatalogsResponse, error) {
 	return call(ctx, p.i, "Refresh", func(s sdk.Catalog) (sdk.RefreshCatalogsResponse, error) { return s.Refresh(ctx, req) })
 }
+func (p catalogProxy) GetIcon(ctx context.Context, req sdk.GetIconRequest) (sdk.GetIconResponse, error) {
+	return call(ctx, p.i, "GetIcon", func(s sdk.Catalog) (sdk.GetIconResponse, error) { return s.GetIcon(ctx, req) })
+}
 
 type regionProxy struct{ baseProxy }
 

@@ -45,14 +45,14 @@ func fromChartVersion(v *pb.ChartVersion) sdk.ChartVersion {
 func toChartSummary(c sdk.ChartSummary) *pb.ChartSummary {
 	return &pb.ChartSummary{
 		Name: c.Name, Description: c.Description, Icon: c.Icon, Home: c.Home, Keywords: c.Keywords,
-		Annotations: c.Annotations, Versions: mapSlice(c.Versions, toChartVersion), Error: c.Error,
+		Annotations: c.Annotations, Versions: mapSlice(c.Versions, toChartVersion), Error: c.Error, IconDigest: c.IconDigest,
 	}
 }
 
 func fromChartSummary(c *pb.ChartSummary) sdk.ChartSummary {
 	return sdk.ChartSummary{
 		Name: c.GetName(), Description: c.GetDescription(), Icon: c.GetIcon(), Home: c.GetHome(), Keywords: c.GetKeywords(),
-		Annotations: c.GetAnnotations(), Versions: mapSlice(c.GetVersions(), fromChartVersion), Error: c.GetError(),
+		Annotations: c.GetAnnotations(), Versions: mapSlice(c.GetVersions(), fromChartVersion), Error: c.GetError(), IconDigest: c.GetIconDigest(),
 	}
 }
 
@@ -136,6 +136,14 @@ func (s *catalogServer) Refresh(ctx context.Context, req *pb.RefreshRequest) (*p
 	return &pb.RefreshResponse{Catalogs: mapSlice(resp.Catalogs, toCatalogInfo)}, nil
 }
 
+func (s *catalogServer) GetIcon(ctx context.Context, req *pb.GetIconRequest) (*pb.GetIconResponse, error) {
+	resp, err := s.impl.GetIcon(ctx, sdk.GetIconRequest{CatalogID: req.GetCatalogId(), Chart: req.GetChart()})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pb.GetIconResponse{Digest: resp.Digest, ContentType: resp.ContentType, Data: resp.Data}, nil
+}
+
 // ---- client ----
 
 type catalogClient struct {
@@ -209,6 +217,14 @@ func (c *catalogClient) Refresh(ctx context.Context, req sdk.RefreshCatalogsRequ
 		return sdk.RefreshCatalogsResponse{}, fromStatus(err)
 	}
 	return sdk.RefreshCatalogsResponse{Catalogs: mapSlice(resp.GetCatalogs(), fromCatalogInfo)}, nil
+}
+
+func (c *catalogClient) GetIcon(ctx context.Context, req sdk.GetIconRequest) (sdk.GetIconResponse, error) {
+	resp, err := c.client.GetIcon(ctx, &pb.GetIconRequest{CatalogId: req.CatalogID, Chart: req.Chart})
+	if err != nil {
+		return sdk.GetIconResponse{}, fromStatus(err)
+	}
+	return sdk.GetIconResponse{Digest: resp.GetDigest(), ContentType: resp.GetContentType(), Data: resp.GetData()}, nil
 }
 
 var (

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/basalt-dev/basalt/sdk"
+	"github.com/basalt-dev/basalt/sdk/charticon"
 )
 
 // Catalog serves chart catalogs described in its configuration. It packages every chart
@@ -45,7 +46,15 @@ type CatalogSource struct {
 	Name        sdk.LocalizedString `json:"name,omitempty"`
 	Description sdk.LocalizedString `json:"description,omitempty"`
 	Status      string              `json:"status,omitempty"`
-	Charts      []Chart             `json:"charts"`
+	// Restrictions keep the catalog for users whose claims match, as sdk.ClaimRestriction.
+	Restrictions []Restriction `json:"restrictions,omitempty"`
+	Charts       []Chart       `json:"charts"`
+}
+
+// Restriction is one sdk.ClaimRestriction of a catalog.
+type Restriction struct {
+	Key   string `json:"key"`
+	Match string `json:"match"`
 }
 
 // Chart is one version of a chart.
@@ -58,7 +67,7 @@ type Chart struct {
 	Deprecated  bool              `json:"deprecated,omitempty"`
 	Keywords    []string          `json:"keywords,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
-	Icon        string            `json:"icon,omitempty"`
+	Icon        string            `json:"icon,omitempty"` // served by GetIcon when a data: URL
 	Home        string            `json:"home,omitempty"`
 	Created     time.Time         `json:"created,omitzero"`
 	Values      string            `json:"values,omitempty"` // values.yaml; "{}" when empty
@@ -69,6 +78,7 @@ type Chart struct {
 type catalog struct {
 	info    sdk.CatalogInfo
 	charts  map[string][]*packaged // by name, versions newest first, pre-releases last
+	icons   map[string]sdk.GetIconResponse
 	skipped []sdk.SkippedChart
 }
 
@@ -101,6 +111,15 @@ const catalogSchema = `{
           "name": {"type": "object", "additionalProperties": {"type": "string"}},
           "description": {"type": "object", "additionalProperties": {"type": "string"}},
           "status": {"enum": ["PROD", "TEST", "INTERNAL"]},
+          "restrictions": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": ["key", "match"],
+              "properties": {"key": {"type": "string"}, "match": {"type": "string"}},
+              "additionalProperties": false
+            }
+          },
           "charts": {
             "type": "array",
             "items": {
@@ -115,7 +134,7 @@ const catalogSchema = `{
                 "deprecated": {"type": "boolean"},
                 "keywords": {"type": "array", "items": {"type": "string"}},
                 "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-                "icon": {"type": "string"},
+                "icon": {"type": "string", "description": "The chart's icon; a data: URL is served by GetIcon, no other is fetched."},
                 "home": {"type": "string"},
                 "created": {"type": "string", "format": "date-time"},
                 "values": {"type": "string", "description": "The chart's values.yaml."},
@@ -192,6 +211,10 @@ func buildCatalog(src CatalogSource, now time.Time, field string) (*catalog, err
 			VisibleInPersonal: true, VisibleInGroup: true, AllowSharing: true, LastRefresh: now,
 		},
 		charts: map[string][]*packaged{},
+		icons:  map[string]sdk.GetIconResponse{},
+	}
+	for _, r := range src.Restrictions {
+		cat.info.Restrictions = append(cat.info.Restrictions, sdk.ClaimRestriction{Key: r.Key, Match: r.Match})
 	}
 	var bad []sdk.FieldViolation
 	for j, ch := range src.Charts {
@@ -210,6 +233,10 @@ func buildCatalog(src CatalogSource, now time.Time, field string) (*catalog, err
 			bad = append(bad, sdk.FieldViolation{Field: f + ".version", Rule: "is listed twice for " + ch.Name})
 			continue
 		}
+		if _, err := iconOf(ch.Icon); err != nil {
+			bad = append(bad, sdk.FieldViolation{Field: f + ".icon", Rule: err.Error()})
+			continue
+		}
 		p, err := pack(ch)
 		if err != nil {
 			bad = append(bad, sdk.FieldViolation{Field: f, Rule: err.Error()})
@@ -224,12 +251,31 @@ func buildCatalog(src CatalogSource, now time.Time, field string) (*catalog, err
 		slices.SortFunc(versions, func(a, b *packaged) int { return compareVersions(a.chart.Version, b.chart.Version) })
 		if versions[0].chart.Type != "library" {
 			cat.info.ChartCount++
+			if icon, _ := iconOf(versions[0].chart.Icon); icon.Data != nil {
+				cat.icons[name] = icon
+			}
 		} else {
 			delete(cat.charts, name) // library charts are never listed
 			cat.skipped = append(cat.skipped, sdk.SkippedChart{Chart: name, Reason: "library chart"})
 		}
 	}
 	return cat, nil
+}
+
+// iconOf reads a chart's icon when it is a data: URL; the memory catalog fetches no other.
+func iconOf(u string) (sdk.GetIconResponse, error) {
+	if !strings.HasPrefix(strings.ToLower(u), "data:") {
+		return sdk.GetIconResponse{}, nil
+	}
+	data, declared, err := charticon.DecodeDataURL(u)
+	if err != nil {
+		return sdk.GetIconResponse{}, err
+	}
+	kind, err := charticon.Check(data, declared)
+	if err != nil {
+		return sdk.GetIconResponse{}, err
+	}
+	return sdk.GetIconResponse{Digest: charticon.Digest(data), ContentType: kind, Data: data}, nil
 }
 
 // compareVersions orders chart versions newest first, pre-releases after every stable one.
@@ -338,11 +384,12 @@ func (c *Catalog) ListCatalogs(context.Context, sdk.ListCatalogsRequest) (sdk.Li
 	return resp, nil
 }
 
-func summaryOf(versions []*packaged) sdk.ChartSummary {
+func (cat *catalog) summary(name string) sdk.ChartSummary {
+	versions := cat.charts[name]
 	latest := versions[0].chart
 	s := sdk.ChartSummary{
 		Name: latest.Name, Description: latest.Description, Icon: latest.Icon, Home: latest.Home,
-		Keywords: latest.Keywords, Annotations: latest.Annotations,
+		Keywords: latest.Keywords, Annotations: latest.Annotations, IconDigest: cat.icons[name].Digest,
 	}
 	for _, p := range versions {
 		s.Versions = append(s.Versions, sdk.ChartVersion{
@@ -362,7 +409,7 @@ func (c *Catalog) ListCharts(_ context.Context, req sdk.ListChartsRequest) (sdk.
 	}
 	var resp sdk.ListChartsResponse
 	for _, name := range slices.Sorted(maps.Keys(cat.charts)) {
-		resp.Charts = append(resp.Charts, summaryOf(cat.charts[name]))
+		resp.Charts = append(resp.Charts, cat.summary(name))
 	}
 	if req.WithSkipped {
 		resp.Skipped = slices.Clone(cat.skipped)
@@ -371,7 +418,7 @@ func (c *Catalog) ListCharts(_ context.Context, req sdk.ListChartsRequest) (sdk.
 }
 
 // find resolves a chart reference; an empty version is the newest stable one.
-func (c *Catalog) find(ref sdk.ChartRef) ([]*packaged, *packaged, error) {
+func (c *Catalog) find(ref sdk.ChartRef) (*catalog, *packaged, error) {
 	cat := c.catalogs[ref.CatalogID]
 	if cat == nil {
 		return nil, nil, sdk.Errorf(sdk.ErrNotFound, "catalog %q not found", ref.CatalogID)
@@ -381,11 +428,11 @@ func (c *Catalog) find(ref sdk.ChartRef) ([]*packaged, *packaged, error) {
 		return nil, nil, sdk.Errorf(sdk.ErrNotFound, "chart %q not found in catalog %q", ref.Chart, ref.CatalogID)
 	}
 	if ref.Version == "" {
-		return versions, versions[0], nil // stable versions sort first
+		return cat, versions[0], nil // stable versions sort first
 	}
 	for _, p := range versions {
 		if p.chart.Version == ref.Version {
-			return versions, p, nil
+			return cat, p, nil
 		}
 	}
 	return nil, nil, sdk.Errorf(sdk.ErrNotFound, "chart %q has no version %q", ref.Chart, ref.Version)
@@ -394,7 +441,7 @@ func (c *Catalog) find(ref sdk.ChartRef) ([]*packaged, *packaged, error) {
 func (c *Catalog) GetChart(_ context.Context, req sdk.GetChartRequest) (sdk.GetChartResponse, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	versions, p, err := c.find(req.Chart)
+	cat, p, err := c.find(req.Chart)
 	if err != nil {
 		return sdk.GetChartResponse{}, err
 	}
@@ -404,7 +451,7 @@ func (c *Catalog) GetChart(_ context.Context, req sdk.GetChartRequest) (sdk.GetC
 	}
 	return sdk.GetChartResponse{
 		Chart:   sdk.ChartRef{CatalogID: req.Chart.CatalogID, Chart: p.chart.Name, Version: p.chart.Version},
-		Summary: summaryOf(versions), ChartYAML: p.chartYAML, ValuesYAML: []byte(values),
+		Summary: cat.summary(p.chart.Name), ChartYAML: p.chartYAML, ValuesYAML: []byte(values),
 		ValuesSchema: p.chart.Schema, Readme: []byte(p.chart.Readme), Digest: p.digest,
 	}, nil
 }
@@ -420,6 +467,20 @@ func (c *Catalog) GetArchive(_ context.Context, req sdk.GetArchiveRequest) (sdk.
 		Chart:  sdk.ChartRef{CatalogID: req.Chart.CatalogID, Chart: p.chart.Name, Version: p.chart.Version},
 		Digest: "sha256:" + p.digest, Size: int64(len(p.archive)), Body: io.NopCloser(bytes.NewReader(p.archive)),
 	}, nil
+}
+
+func (c *Catalog) GetIcon(_ context.Context, req sdk.GetIconRequest) (sdk.GetIconResponse, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	cat, _, err := c.find(sdk.ChartRef{CatalogID: req.CatalogID, Chart: req.Chart})
+	if err != nil {
+		return sdk.GetIconResponse{}, err
+	}
+	icon, ok := cat.icons[req.Chart]
+	if !ok {
+		return sdk.GetIconResponse{}, sdk.Errorf(sdk.ErrNotFound, "chart %q of catalog %q has no icon", req.Chart, req.CatalogID)
+	}
+	return icon, nil
 }
 
 // Refresh repackages the configured catalogs, as a plugin with a remote source would reload

@@ -41,6 +41,9 @@ func TestSecretsConformance(t *testing.T) {
 	})
 }
 
+// jupyterIcon is an icon given inline, which the memory catalog serves.
+const jupyterIcon = "data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%2F%3E"
+
 // catalogConfig holds the traps a catalog must get right: 1.10.0 is newer than 1.9.3, a
 // pre-release newer than every stable version still sorts last, and a library chart is
 // never listed.
@@ -48,7 +51,7 @@ var catalogConfig = memory.CatalogConfig{Catalogs: []memory.CatalogSource{
 	{ID: "ide", Name: sdk.LocalizedString{"en": "IDEs"}, Charts: []memory.Chart{
 		{Name: "jupyter", Version: "1.2.0", AppVersion: "4.0", Values: "global:\n  suspend: false\n"},
 		{Name: "jupyter", Version: "2.0.0-rc.1", AppVersion: "5.0"},
-		{Name: "jupyter", Version: "1.10.0", AppVersion: "4.2", Values: "global:\n  suspend: false\n"},
+		{Name: "jupyter", Version: "1.10.0", AppVersion: "4.2", Values: "global:\n  suspend: false\n", Icon: jupyterIcon},
 		{Name: "jupyter", Version: "1.9.3", AppVersion: "4.1"},
 		{Name: "rstudio", Version: "0.1.0", Values: "resources: {}\n", Schema: json.RawMessage(`{"type":"object"}`), Readme: "# RStudio\n"},
 		{Name: "library-chart", Version: "1.0.0", Type: "library"},
@@ -69,12 +72,24 @@ func configuredCatalog(t *testing.T) *memory.Catalog {
 	return c
 }
 
+// TestCatalogRefusesAnIconWithAScript: a data: icon the catalog would not serve is a fault of
+// its configuration, named.
+func TestCatalogRefusesAnIconWithAScript(t *testing.T) {
+	raw, _ := json.Marshal(memory.CatalogConfig{Catalogs: []memory.CatalogSource{{ID: "ide", Charts: []memory.Chart{
+		{Name: "jupyter", Version: "1.0.0", Icon: "data:image/svg+xml,%3Csvg%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E%3C%2Fsvg%3E"},
+	}}}})
+	_, err := memory.NewCatalog().Configure(t.Context(), sdk.ConfigureRequest{Config: raw})
+	if !errors.Is(err, sdk.ErrInvalidArgument) || !strings.Contains(err.Error(), "catalogs[0].charts[0].icon") || !strings.Contains(err.Error(), "<script>") {
+		t.Errorf("Configure: %v, want catalogs[0].charts[0].icon refused for its script", err)
+	}
+}
+
 func TestCatalogConformance(t *testing.T) {
 	plugintest.TestCatalog(t, func(t *testing.T) plugintest.CatalogSetup {
 		return plugintest.CatalogSetup{
 			Catalog: configuredCatalog(t), CatalogID: "ide",
 			Charts: []plugintest.ExpectedChart{
-				{Name: "jupyter", Versions: []string{"1.10.0", "1.9.3", "1.2.0", "2.0.0-rc.1"}},
+				{Name: "jupyter", Versions: []string{"1.10.0", "1.9.3", "1.2.0", "2.0.0-rc.1"}, Icon: true},
 				{Name: "rstudio", Versions: []string{"0.1.0"}, Schema: true},
 			},
 			Hidden: []string{"library-chart"},

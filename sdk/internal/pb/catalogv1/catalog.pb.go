@@ -433,15 +433,17 @@ func (x *ChartVersion) GetDeprecated() bool {
 }
 
 type ChartSummary struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
-	Icon          string                 `protobuf:"bytes,3,opt,name=icon,proto3" json:"icon,omitempty"`
-	Home          string                 `protobuf:"bytes,4,opt,name=home,proto3" json:"home,omitempty"`
-	Keywords      []string               `protobuf:"bytes,5,rep,name=keywords,proto3" json:"keywords,omitempty"`
-	Annotations   map[string]string      `protobuf:"bytes,6,rep,name=annotations,proto3" json:"annotations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Versions      []*ChartVersion        `protobuf:"bytes,7,rep,name=versions,proto3" json:"versions,omitempty"`
-	Error         string                 `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Name        string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Description string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	Icon        string                 `protobuf:"bytes,3,opt,name=icon,proto3" json:"icon,omitempty"`
+	Home        string                 `protobuf:"bytes,4,opt,name=home,proto3" json:"home,omitempty"`
+	Keywords    []string               `protobuf:"bytes,5,rep,name=keywords,proto3" json:"keywords,omitempty"`
+	Annotations map[string]string      `protobuf:"bytes,6,rep,name=annotations,proto3" json:"annotations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Versions    []*ChartVersion        `protobuf:"bytes,7,rep,name=versions,proto3" json:"versions,omitempty"`
+	Error       string                 `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
+	// Hex sha256 of the icon GetIcon returns; empty when the plugin has none.
+	IconDigest    string `protobuf:"bytes,9,opt,name=icon_digest,json=iconDigest,proto3" json:"icon_digest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -528,6 +530,13 @@ func (x *ChartSummary) GetVersions() []*ChartVersion {
 func (x *ChartSummary) GetError() string {
 	if x != nil {
 		return x.Error
+	}
+	return ""
+}
+
+func (x *ChartSummary) GetIconDigest() string {
+	if x != nil {
+		return x.IconDigest
 	}
 	return ""
 }
@@ -1208,6 +1217,118 @@ func (x *RefreshResponse) GetCatalogs() []*CatalogInfo {
 	return nil
 }
 
+type GetIconRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CatalogId     string                 `protobuf:"bytes,1,opt,name=catalog_id,json=catalogId,proto3" json:"catalog_id,omitempty"`
+	Chart         string                 `protobuf:"bytes,2,opt,name=chart,proto3" json:"chart,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetIconRequest) Reset() {
+	*x = GetIconRequest{}
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetIconRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetIconRequest) ProtoMessage() {}
+
+func (x *GetIconRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetIconRequest.ProtoReflect.Descriptor instead.
+func (*GetIconRequest) Descriptor() ([]byte, []int) {
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetIconRequest) GetCatalogId() string {
+	if x != nil {
+		return x.CatalogId
+	}
+	return ""
+}
+
+func (x *GetIconRequest) GetChart() string {
+	if x != nil {
+		return x.Chart
+	}
+	return ""
+}
+
+type GetIconResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Digest        string                 `protobuf:"bytes,1,opt,name=digest,proto3" json:"digest,omitempty"`
+	ContentType   string                 `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Data          []byte                 `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetIconResponse) Reset() {
+	*x = GetIconResponse{}
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetIconResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetIconResponse) ProtoMessage() {}
+
+func (x *GetIconResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_catalog_v1_catalog_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetIconResponse.ProtoReflect.Descriptor instead.
+func (*GetIconResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_catalog_v1_catalog_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetIconResponse) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *GetIconResponse) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *GetIconResponse) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
 var File_basalt_catalog_v1_catalog_proto protoreflect.FileDescriptor
 
 const file_basalt_catalog_v1_catalog_proto_rawDesc = "" +
@@ -1254,7 +1375,7 @@ const file_basalt_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x06digest\x18\x04 \x01(\tR\x06digest\x12\x1e\n" +
 	"\n" +
 	"deprecated\x18\x05 \x01(\bR\n" +
-	"deprecated\"\xef\x02\n" +
+	"deprecated\"\x90\x03\n" +
 	"\fChartSummary\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x12\n" +
@@ -1263,7 +1384,9 @@ const file_basalt_catalog_v1_catalog_proto_rawDesc = "" +
 	"\bkeywords\x18\x05 \x03(\tR\bkeywords\x12R\n" +
 	"\vannotations\x18\x06 \x03(\v20.basalt.catalog.v1.ChartSummary.AnnotationsEntryR\vannotations\x12;\n" +
 	"\bversions\x18\a \x03(\v2\x1f.basalt.catalog.v1.ChartVersionR\bversions\x12\x14\n" +
-	"\x05error\x18\b \x01(\tR\x05error\x1a>\n" +
+	"\x05error\x18\b \x01(\tR\x05error\x12\x1f\n" +
+	"\vicon_digest\x18\t \x01(\tR\n" +
+	"iconDigest\x1a>\n" +
 	"\x10AnnotationsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"n\n" +
@@ -1315,7 +1438,15 @@ const file_basalt_catalog_v1_catalog_proto_rawDesc = "" +
 	"\n" +
 	"catalog_id\x18\x01 \x01(\tR\tcatalogId\"M\n" +
 	"\x0fRefreshResponse\x12:\n" +
-	"\bcatalogs\x18\x01 \x03(\v2\x1e.basalt.catalog.v1.CatalogInfoR\bcatalogs2\xc3\x03\n" +
+	"\bcatalogs\x18\x01 \x03(\v2\x1e.basalt.catalog.v1.CatalogInfoR\bcatalogs\"E\n" +
+	"\x0eGetIconRequest\x12\x1d\n" +
+	"\n" +
+	"catalog_id\x18\x01 \x01(\tR\tcatalogId\x12\x14\n" +
+	"\x05chart\x18\x02 \x01(\tR\x05chart\"`\n" +
+	"\x0fGetIconResponse\x12\x16\n" +
+	"\x06digest\x18\x01 \x01(\tR\x06digest\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data2\x95\x04\n" +
 	"\aCatalog\x12_\n" +
 	"\fListCatalogs\x12&.basalt.catalog.v1.ListCatalogsRequest\x1a'.basalt.catalog.v1.ListCatalogsResponse\x12Y\n" +
 	"\n" +
@@ -1323,7 +1454,8 @@ const file_basalt_catalog_v1_catalog_proto_rawDesc = "" +
 	"\bGetChart\x12\".basalt.catalog.v1.GetChartRequest\x1a#.basalt.catalog.v1.GetChartResponse\x12U\n" +
 	"\n" +
 	"GetArchive\x12$.basalt.catalog.v1.GetArchiveRequest\x1a\x1f.basalt.catalog.v1.ArchiveChunk0\x01\x12P\n" +
-	"\aRefresh\x12!.basalt.catalog.v1.RefreshRequest\x1a\".basalt.catalog.v1.RefreshResponseB8Z6github.com/basalt-dev/basalt/sdk/internal/pb/catalogv1b\x06proto3"
+	"\aRefresh\x12!.basalt.catalog.v1.RefreshRequest\x1a\".basalt.catalog.v1.RefreshResponse\x12P\n" +
+	"\aGetIcon\x12!.basalt.catalog.v1.GetIconRequest\x1a\".basalt.catalog.v1.GetIconResponseB8Z6github.com/basalt-dev/basalt/sdk/internal/pb/catalogv1b\x06proto3"
 
 var (
 	file_basalt_catalog_v1_catalog_proto_rawDescOnce sync.Once
@@ -1337,7 +1469,7 @@ func file_basalt_catalog_v1_catalog_proto_rawDescGZIP() []byte {
 	return file_basalt_catalog_v1_catalog_proto_rawDescData
 }
 
-var file_basalt_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_basalt_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_basalt_catalog_v1_catalog_proto_goTypes = []any{
 	(*ClaimRestriction)(nil),      // 0: basalt.catalog.v1.ClaimRestriction
 	(*CatalogInfo)(nil),           // 1: basalt.catalog.v1.CatalogInfo
@@ -1357,21 +1489,23 @@ var file_basalt_catalog_v1_catalog_proto_goTypes = []any{
 	(*ArchiveChunk)(nil),          // 15: basalt.catalog.v1.ArchiveChunk
 	(*RefreshRequest)(nil),        // 16: basalt.catalog.v1.RefreshRequest
 	(*RefreshResponse)(nil),       // 17: basalt.catalog.v1.RefreshResponse
-	nil,                           // 18: basalt.catalog.v1.CatalogInfo.NameEntry
-	nil,                           // 19: basalt.catalog.v1.CatalogInfo.DescriptionEntry
-	nil,                           // 20: basalt.catalog.v1.ChartSummary.AnnotationsEntry
-	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 22: google.protobuf.Timestamp
+	(*GetIconRequest)(nil),        // 18: basalt.catalog.v1.GetIconRequest
+	(*GetIconResponse)(nil),       // 19: basalt.catalog.v1.GetIconResponse
+	nil,                           // 20: basalt.catalog.v1.CatalogInfo.NameEntry
+	nil,                           // 21: basalt.catalog.v1.CatalogInfo.DescriptionEntry
+	nil,                           // 22: basalt.catalog.v1.ChartSummary.AnnotationsEntry
+	(*durationpb.Duration)(nil),   // 23: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
 }
 var file_basalt_catalog_v1_catalog_proto_depIdxs = []int32{
-	18, // 0: basalt.catalog.v1.CatalogInfo.name:type_name -> basalt.catalog.v1.CatalogInfo.NameEntry
-	19, // 1: basalt.catalog.v1.CatalogInfo.description:type_name -> basalt.catalog.v1.CatalogInfo.DescriptionEntry
-	21, // 2: basalt.catalog.v1.CatalogInfo.timeout:type_name -> google.protobuf.Duration
+	20, // 0: basalt.catalog.v1.CatalogInfo.name:type_name -> basalt.catalog.v1.CatalogInfo.NameEntry
+	21, // 1: basalt.catalog.v1.CatalogInfo.description:type_name -> basalt.catalog.v1.CatalogInfo.DescriptionEntry
+	23, // 2: basalt.catalog.v1.CatalogInfo.timeout:type_name -> google.protobuf.Duration
 	0,  // 3: basalt.catalog.v1.CatalogInfo.restrictions:type_name -> basalt.catalog.v1.ClaimRestriction
-	22, // 4: basalt.catalog.v1.CatalogInfo.last_refresh:type_name -> google.protobuf.Timestamp
+	24, // 4: basalt.catalog.v1.CatalogInfo.last_refresh:type_name -> google.protobuf.Timestamp
 	1,  // 5: basalt.catalog.v1.ListCatalogsResponse.catalogs:type_name -> basalt.catalog.v1.CatalogInfo
-	22, // 6: basalt.catalog.v1.ChartVersion.created:type_name -> google.protobuf.Timestamp
-	20, // 7: basalt.catalog.v1.ChartSummary.annotations:type_name -> basalt.catalog.v1.ChartSummary.AnnotationsEntry
+	24, // 6: basalt.catalog.v1.ChartVersion.created:type_name -> google.protobuf.Timestamp
+	22, // 7: basalt.catalog.v1.ChartSummary.annotations:type_name -> basalt.catalog.v1.ChartSummary.AnnotationsEntry
 	5,  // 8: basalt.catalog.v1.ChartSummary.versions:type_name -> basalt.catalog.v1.ChartVersion
 	6,  // 9: basalt.catalog.v1.ListChartsResponse.charts:type_name -> basalt.catalog.v1.ChartSummary
 	7,  // 10: basalt.catalog.v1.ListChartsResponse.skipped:type_name -> basalt.catalog.v1.SkippedChart
@@ -1388,13 +1522,15 @@ var file_basalt_catalog_v1_catalog_proto_depIdxs = []int32{
 	10, // 21: basalt.catalog.v1.Catalog.GetChart:input_type -> basalt.catalog.v1.GetChartRequest
 	13, // 22: basalt.catalog.v1.Catalog.GetArchive:input_type -> basalt.catalog.v1.GetArchiveRequest
 	16, // 23: basalt.catalog.v1.Catalog.Refresh:input_type -> basalt.catalog.v1.RefreshRequest
-	3,  // 24: basalt.catalog.v1.Catalog.ListCatalogs:output_type -> basalt.catalog.v1.ListCatalogsResponse
-	8,  // 25: basalt.catalog.v1.Catalog.ListCharts:output_type -> basalt.catalog.v1.ListChartsResponse
-	12, // 26: basalt.catalog.v1.Catalog.GetChart:output_type -> basalt.catalog.v1.GetChartResponse
-	15, // 27: basalt.catalog.v1.Catalog.GetArchive:output_type -> basalt.catalog.v1.ArchiveChunk
-	17, // 28: basalt.catalog.v1.Catalog.Refresh:output_type -> basalt.catalog.v1.RefreshResponse
-	24, // [24:29] is the sub-list for method output_type
-	19, // [19:24] is the sub-list for method input_type
+	18, // 24: basalt.catalog.v1.Catalog.GetIcon:input_type -> basalt.catalog.v1.GetIconRequest
+	3,  // 25: basalt.catalog.v1.Catalog.ListCatalogs:output_type -> basalt.catalog.v1.ListCatalogsResponse
+	8,  // 26: basalt.catalog.v1.Catalog.ListCharts:output_type -> basalt.catalog.v1.ListChartsResponse
+	12, // 27: basalt.catalog.v1.Catalog.GetChart:output_type -> basalt.catalog.v1.GetChartResponse
+	15, // 28: basalt.catalog.v1.Catalog.GetArchive:output_type -> basalt.catalog.v1.ArchiveChunk
+	17, // 29: basalt.catalog.v1.Catalog.Refresh:output_type -> basalt.catalog.v1.RefreshResponse
+	19, // 30: basalt.catalog.v1.Catalog.GetIcon:output_type -> basalt.catalog.v1.GetIconResponse
+	25, // [25:31] is the sub-list for method output_type
+	19, // [19:25] is the sub-list for method input_type
 	19, // [19:19] is the sub-list for extension type_name
 	19, // [19:19] is the sub-list for extension extendee
 	0,  // [0:19] is the sub-list for field type_name
@@ -1415,7 +1551,7 @@ func file_basalt_catalog_v1_catalog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_catalog_v1_catalog_proto_rawDesc), len(file_basalt_catalog_v1_catalog_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

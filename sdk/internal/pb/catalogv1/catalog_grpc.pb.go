@@ -24,6 +24,7 @@ const (
 	Catalog_GetChart_FullMethodName     = "/basalt.catalog.v1.Catalog/GetChart"
 	Catalog_GetArchive_FullMethodName   = "/basalt.catalog.v1.Catalog/GetArchive"
 	Catalog_Refresh_FullMethodName      = "/basalt.catalog.v1.Catalog/Refresh"
+	Catalog_GetIcon_FullMethodName      = "/basalt.catalog.v1.Catalog/GetIcon"
 )
 
 // CatalogClient is the client API for Catalog service.
@@ -36,6 +37,8 @@ type CatalogClient interface {
 	// The first message carries the archive's header, the next ones its bytes.
 	GetArchive(ctx context.Context, in *GetArchiveRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ArchiveChunk], error)
 	Refresh(ctx context.Context, in *RefreshRequest, opts ...grpc.CallOption) (*RefreshResponse, error)
+	// The icon of a chart's newest version, fetched by the plugin with the chart.
+	GetIcon(ctx context.Context, in *GetIconRequest, opts ...grpc.CallOption) (*GetIconResponse, error)
 }
 
 type catalogClient struct {
@@ -105,6 +108,16 @@ func (c *catalogClient) Refresh(ctx context.Context, in *RefreshRequest, opts ..
 	return out, nil
 }
 
+func (c *catalogClient) GetIcon(ctx context.Context, in *GetIconRequest, opts ...grpc.CallOption) (*GetIconResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetIconResponse)
+	err := c.cc.Invoke(ctx, Catalog_GetIcon_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CatalogServer is the server API for Catalog service.
 // All implementations must embed UnimplementedCatalogServer
 // for forward compatibility.
@@ -115,6 +128,8 @@ type CatalogServer interface {
 	// The first message carries the archive's header, the next ones its bytes.
 	GetArchive(*GetArchiveRequest, grpc.ServerStreamingServer[ArchiveChunk]) error
 	Refresh(context.Context, *RefreshRequest) (*RefreshResponse, error)
+	// The icon of a chart's newest version, fetched by the plugin with the chart.
+	GetIcon(context.Context, *GetIconRequest) (*GetIconResponse, error)
 	mustEmbedUnimplementedCatalogServer()
 }
 
@@ -139,6 +154,9 @@ func (UnimplementedCatalogServer) GetArchive(*GetArchiveRequest, grpc.ServerStre
 }
 func (UnimplementedCatalogServer) Refresh(context.Context, *RefreshRequest) (*RefreshResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Refresh not implemented")
+}
+func (UnimplementedCatalogServer) GetIcon(context.Context, *GetIconRequest) (*GetIconResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetIcon not implemented")
 }
 func (UnimplementedCatalogServer) mustEmbedUnimplementedCatalogServer() {}
 func (UnimplementedCatalogServer) testEmbeddedByValue()                 {}
@@ -244,6 +262,24 @@ func _Catalog_Refresh_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Catalog_GetIcon_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetIconRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServer).GetIcon(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Catalog_GetIcon_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServer).GetIcon(ctx, req.(*GetIconRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Catalog_ServiceDesc is the grpc.ServiceDesc for Catalog service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -266,6 +302,10 @@ var Catalog_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Refresh",
 			Handler:    _Catalog_Refresh_Handler,
+		},
+		{
+			MethodName: "GetIcon",
+			Handler:    _Catalog_GetIcon_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
