@@ -243,6 +243,8 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", "/api/v1/catalogs/ide/charts", "", anyone},
 		{"GET", "/api/v1/catalogs/ide/charts/jupyter", "", anyone},
 		{"GET", "/api/v1/catalogs/ide/charts/jupyter/versions/1.0.0", "", anyone},
+		{"GET", "/api/v1/catalogs/ide/charts/jupyter/versions/1.0.0/archive", "", anyone},
+		{"GET", "/api/v1/catalogs/ide/charts/jupyter/versions/1.0.0/archive?project=user-alice", "", own(200)},
 		{"GET", "/api/v1/catalogs/ide/charts?project=user-alice", "", own(200)},
 		{"GET", "/api/v1/schemas", "", anyone},
 		{"GET", "/api/v1/schemas/ide%2Fresources.json", "", anyone},

@@ -328,24 +328,6 @@ func TestBrokenCharts(t *testing.T) {
 	}
 }
 
-func TestCommands(t *testing.T) {
-	script, err := Commands(CommandInput{CatalogID: "ide", RepoURL: "https://inseefrlab.github.io/helm-charts-interactive-services",
-		Release: "jupyter-python-123456", Namespace: "user-jdoe", Chart: "jupyter-python", Version: "2.5.2",
-		Values: map[string]any{"note": "it's EOF"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{
-		"helm repo add ide https://inseefrlab.github.io/helm-charts-interactive-services\n",
-		"cat <<'EOF_' > values.yaml\nnote: it's EOF\nEOF_\n",
-		"helm upgrade --install jupyter-python-123456 ide/jupyter-python --namespace user-jdoe --version 2.5.2 -f values.yaml\n",
-	} {
-		if !strings.Contains(script, want) {
-			t.Errorf("script lacks %q:\n%s", want, script)
-		}
-	}
-}
-
 func TestContextGroupHardening(t *testing.T) {
 	in := contextCases()[1].in
 	c := NewContext(in)

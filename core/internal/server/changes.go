@@ -59,6 +59,8 @@ type ChangeView struct {
 	Diff        DiffView     `json:"diff"`
 	Service     *ServiceView `json:"service,omitempty"` // once applied
 	Commands    []string     `json:"commands"`
+	// CommandsWithSecrets are the commands in clear (PlanView's).
+	CommandsWithSecrets []string `json:"commandsWithSecrets,omitempty"`
 }
 
 func diffView(d action.Diff) DiffView {
@@ -79,18 +81,19 @@ func (s *Server) changeForm(c echo.Context) error {
 		Service: opened.Service, CurrentVersion: opened.CurrentVersion, Version: opened.Version, Versions: httpapi.NonNil(opened.Versions)})
 }
 
-func bindChange(c echo.Context) (action.ChangeRequest, error) {
+func (s *Server) bindChange(c echo.Context) (action.ChangeRequest, error) {
 	var req action.ChangeRequest
 	if err := c.Bind(&req); err != nil {
 		return req, err
 	}
-	req.ClientIP = c.RealIP()
+	req.ClientIP, req.BasaltURL = c.RealIP(), s.publicBase(c)
 	return req, nil
 }
 
 func changeView(ch *action.Changed, applied bool) ChangeView {
+	shown, revealed := scriptCommands(ch.Commands)
 	v := ChangeView{Release: ch.Release, FromVersion: ch.FromVersion, ToVersion: ch.Plan.Version, Diff: diffView(ch.Diff),
-		Commands: []string{ch.Commands}}
+		Commands: shown, CommandsWithSecrets: revealed}
 	if applied {
 		sv := serviceView(ch.Service, time.Now())
 		v.Service = &sv
@@ -99,7 +102,7 @@ func changeView(ch *action.Changed, applied bool) ChangeView {
 }
 
 func (s *Server) planChange(c echo.Context) error {
-	req, err := bindChange(c)
+	req, err := s.bindChange(c)
 	if err != nil {
 		return err
 	}
@@ -113,7 +116,7 @@ func (s *Server) planChange(c echo.Context) error {
 // changeService reconfigures or upgrades a service; like a launch, it answers 202 once the
 // region has recorded the new revision.
 func (s *Server) changeService(c echo.Context) error {
-	req, err := bindChange(c)
+	req, err := s.bindChange(c)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/basalt-dev/basalt/core/internal/helmcommands"
 	"github.com/basalt-dev/basalt/core/internal/launch/action"
 	"github.com/basalt-dev/basalt/core/internal/launch/form"
 )
@@ -26,6 +27,9 @@ type LaunchForm struct {
 	Form         *form.Form `json:"form"`
 	Catalog      string     `json:"catalog"`
 	AllowSharing bool       `json:"allowSharing"`
+	// Release is the service's name this form makes when the plan and the launch requests
+	// give it back: the commands of a preview name the service the launch makes.
+	Release string `json:"release"`
 }
 
 func (s *Server) launchForm(c echo.Context) error {
@@ -35,7 +39,8 @@ func (s *Server) launchForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, LaunchForm{Form: opened.Form, Catalog: opened.Catalog.ID, AllowSharing: opened.AllowSharing})
+	return c.JSON(http.StatusOK, LaunchForm{Form: opened.Form, Catalog: opened.Catalog.ID, AllowSharing: opened.AllowSharing,
+		Release: opened.Release})
 }
 
 // PlanView is a dry run: the values that would be installed and the equivalent commands.
@@ -45,25 +50,37 @@ type PlanView struct {
 	Version  string         `json:"version"`
 	Values   map[string]any `json:"values"`
 	Commands []string       `json:"commands"`
+	// CommandsWithSecrets are the commands with the secrets they mask in clear, for the copy
+	// of whoever reveals them; absent when they mask none.
+	CommandsWithSecrets []string `json:"commandsWithSecrets,omitempty"`
 }
 
 func planView(p *action.Planned) PlanView {
+	shown, revealed := scriptCommands(p.Commands)
 	return PlanView{Release: p.Release, Chart: p.Plan.Chart, Version: p.Plan.Version, Values: p.Plan.Values,
-		Commands: []string{p.Commands}}
+		Commands: shown, CommandsWithSecrets: revealed}
+}
+
+// scriptCommands are a script's commands as shown, and as revealed (nil when it masks nothing).
+func scriptCommands(s helmcommands.Script) (shown, revealed []string) {
+	if s.Revealed != "" {
+		revealed = []string{s.Revealed}
+	}
+	return []string{s.Shown}, revealed
 }
 
 // bindLaunch reads a launch request from the body.
-func bindLaunch(c echo.Context) (action.Request, error) {
+func (s *Server) bindLaunch(c echo.Context) (action.Request, error) {
 	var req action.Request
 	if err := c.Bind(&req); err != nil {
 		return req, err
 	}
-	req.ClientIP = c.RealIP()
+	req.ClientIP, req.BasaltURL = c.RealIP(), s.publicBase(c)
 	return req, nil
 }
 
 func (s *Server) planLaunch(c echo.Context) error {
-	req, err := bindLaunch(c)
+	req, err := s.bindLaunch(c)
 	if err != nil {
 		return err
 	}
@@ -78,13 +95,15 @@ func (s *Server) planLaunch(c echo.Context) error {
 type LaunchResult struct {
 	Service  ServiceView `json:"service"`
 	Commands []string    `json:"commands"`
+	// CommandsWithSecrets are the commands in clear (PlanView's).
+	CommandsWithSecrets []string `json:"commandsWithSecrets,omitempty"`
 }
 
 // launchService installs a launch. It answers 202 as soon as the region has recorded the
 // release; progress is followed through the service's status and events.
 func (s *Server) launchService(c echo.Context) (err error) {
 	defer func() { s.launches.failed(err) }()
-	req, err := bindLaunch(c)
+	req, err := s.bindLaunch(c)
 	if err != nil {
 		return err
 	}
@@ -94,5 +113,6 @@ func (s *Server) launchService(c echo.Context) (err error) {
 	}
 	s.launches.launched(launched.Catalog.ID, launched.Plan.Chart, launched.Took)
 	c.Set(auditTarget, launched.Release) // the audit event (services.launch) names the new service
-	return c.JSON(http.StatusAccepted, LaunchResult{Service: serviceView(launched.Service, time.Now()), Commands: []string{launched.Commands}})
+	shown, revealed := scriptCommands(launched.Commands)
+	return c.JSON(http.StatusAccepted, LaunchResult{Service: serviceView(launched.Service, time.Now()), Commands: shown, CommandsWithSecrets: revealed})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/basalt-dev/basalt/core/internal/helmcommands"
 	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/scope"
 	"github.com/basalt-dev/basalt/core/internal/shell"
@@ -243,18 +244,15 @@ func (s *Server) lifecycle(c echo.Context, suspend bool) error {
 		return sdk.InvalidFields("cannot pause", sdk.FieldViolation{Field: "service", Rule: "its chart has no global.suspend value"})
 	}
 	ctx, ref := c.Request().Context(), sdk.ReleaseRef{Name: rel.Name}
-	value := "true"
 	if suspend {
 		_, err = region.Suspend(ctx, sdk.SuspendRequest{ReleaseRef: ref})
 	} else {
-		value = "false"
 		_, err = region.Resume(ctx, sdk.ResumeRequest{ReleaseRef: ref})
 	}
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ActionResult{Commands: []string{shell.Command(
-		"helm", "upgrade", rel.Name, "--namespace", sc.Namespace, "--reuse-values", "--set", "global.suspend="+value, "<chart>")}})
+	return c.JSON(http.StatusOK, ActionResult{Commands: helmcommands.SetSuspended(s.chartOf(c, sc, rel), rel.Name, sc.Namespace, suspend)})
 }
 
 func (s *Server) deleteService(c echo.Context) error {

@@ -32,6 +32,8 @@ type ChangeRequest struct {
 	S3      string         `json:"s3"`      // the S3 profile; empty for the default
 	// ClientIP is the caller's address, for the launch context's user.ip.
 	ClientIP string `json:"-"`
+	// BasaltURL is the address the caller reaches Basalt at (Request's).
+	BasaltURL string `json:"-"`
 }
 
 // changing is a change gathered: the service as it runs and the launch it becomes.
@@ -105,7 +107,7 @@ func (c *Change) gather(ctx context.Context, sc *scope.Scope, service string, re
 		return nil, fmt.Errorf("the running version %s of chart %s: %w", rel.ChartVersion, chartName, err)
 	}
 	lreq := Request{Catalog: entry.Info.ID, Chart: chartName, Version: version, Name: rel.Metadata.FriendlyName,
-		Shared: rel.Metadata.Shared, S3: req.S3, Secret: req.Secret, ClientIP: req.ClientIP}
+		Shared: rel.Metadata.Shared, S3: req.S3, Secret: req.Secret, ClientIP: req.ClientIP, BasaltURL: req.BasaltURL}
 	lctx, secretsHome, err := c.cfg.launchContext(ctx, sc, lreq)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,9 @@ type Config struct {
 	// regions are the regions' settings (Onyxia's region format), by id; a region without
 	// any is absent.
 	regions map[string]*launch.Region
+	// bearerToken: Basalt's API wants a bearer token from clients (oidc mode), which the
+	// commands that fetch charts from Basalt send.
+	bearerToken bool
 
 	mu     sync.Mutex
 	charts map[string]*launch.Chart // by digest, so that the planner's cache hits
@@ -45,7 +48,8 @@ func NewConfig(cfg *config.Config, catalogs *catalog.Service, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	c := &Config{Planner: planner, Catalogs: catalogs, Log: log, regions: map[string]*launch.Region{}, charts: map[string]*launch.Chart{}}
+	c := &Config{Planner: planner, Catalogs: catalogs, Log: log, regions: map[string]*launch.Region{}, charts: map[string]*launch.Chart{},
+		bearerToken: cfg.Auth.Mode == "oidc"}
 	for i, r := range cfg.Regions {
 		settings := &launch.Region{ID: r.ID}
 		if r.Settings != "" {

@@ -95,6 +95,8 @@ func (c *Config) launchContext(ctx context.Context, sc *scope.Scope, req Request
 		S3Profile:                req.S3,
 		HidePersonalInfoInGroups: r.HidePersonalInfoInGroups,
 	}
+	// A release the form gave keeps the subdomain it was made with (withLink checked it).
+	in.RandomSubdomain, _ = req.subdomain()
 	storage, storageErr := sc.Storage()
 	secrets, secretsErr := sc.Secrets()
 	var wg sync.WaitGroup

@@ -268,7 +268,7 @@ func TestSecretAsEnvironmentIsPlannedOnce(t *testing.T) {
 		t.Errorf("extraEnvVars must name the secret's key and the release's Secret: %s", env)
 	}
 	values, _ := json.Marshal(launched.Plan.Values)
-	if containsAll(string(values)+launched.Commands, "hunter2") {
+	if containsAll(string(values)+launched.Commands.Shown+launched.Commands.Revealed, "hunter2") {
 		t.Error("the secret's value must not be in the values or the commands")
 	}
 	if w.calls.of("Secrets.Token") != 0 {
@@ -304,7 +304,7 @@ func TestPlanMakesNoToken(t *testing.T) {
 	if w.calls.of("Secrets.Token") != 0 || w.calls.of("Region.Install") != 0 || w.calls.of("Catalog.GetArchive") != 0 {
 		t.Errorf("a plan asked for a token, an archive or an install: %v", w.calls.n)
 	}
-	if planned.Namespace != "user-alice" || planned.Release == "" || !containsAll(planned.Commands, "helm upgrade --install", planned.Release) {
+	if planned.Namespace != "user-alice" || planned.Release == "" || !containsAll(planned.Commands.Shown, "helm upgrade --install", planned.Release) {
 		t.Errorf("plan: namespace %q, release %q, commands %q", planned.Namespace, planned.Release, planned.Commands)
 	}
 }

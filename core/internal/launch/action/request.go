@@ -23,8 +23,14 @@ type Request struct {
 	// Secret is the secret the service gets, relative to the project's secrets home; empty:
 	// the chart's vault.secret.
 	Secret string `json:"secret"`
+	// Release is the service's name as the launch form gave it (Form's Opened.Release), so that
+	// the commands a preview shows name the service the launch makes; empty: a new one.
+	Release string `json:"release"`
 	// ClientIP is the caller's address, for the launch context's user.ip.
 	ClientIP string `json:"-"`
+	// BasaltURL is the address the caller reaches Basalt at, where the commands fetch the
+	// charts of catalogs helm cannot reach.
+	BasaltURL string `json:"-"`
 }
 
 // withLink reads the request's launch link: its fixed parameters fill what the request
@@ -51,18 +57,35 @@ func (r Request) withLink() (Request, []link.Override, error) {
 			r.S3 = l.S3
 		}
 	}
-	var missing []sdk.FieldViolation
+	var bad []sdk.FieldViolation
 	if r.Catalog == "" {
-		missing = append(missing, sdk.FieldViolation{Field: "catalog", Rule: "is required"})
+		bad = append(bad, sdk.FieldViolation{Field: "catalog", Rule: "is required"})
 	}
 	if r.Chart == "" {
-		missing = append(missing, sdk.FieldViolation{Field: "chart", Rule: "is required"})
+		bad = append(bad, sdk.FieldViolation{Field: "chart", Rule: "is required"})
+	} else if _, ok := r.subdomain(); !ok {
+		bad = append(bad, sdk.FieldViolation{Field: "release",
+			Rule: "must be " + releaseName(r.Chart, "") + " then 1 to 6 digits, as the launch form gives it, or empty for a new name"})
 	}
-	if len(missing) > 0 {
-		return r, nil, sdk.InvalidFields("invalid launch request", missing...)
+	if len(bad) > 0 {
+		return r, nil, sdk.InvalidFields("invalid launch request", bad...)
 	}
 	return r, overrides, nil
 }
+
+// subdomain returns the launch context's random subdomain the request's release was made with
+// ("" for none: one is drawn), and whether the release is one Basalt makes for the chart.
+func (r Request) subdomain() (string, bool) {
+	if r.Release == "" {
+		return "", true
+	}
+	suffix, ok := strings.CutPrefix(r.Release, releaseName(r.Chart, ""))
+	return suffix, ok && drawnSubdomain.MatchString(suffix)
+}
+
+// drawnSubdomain is what launch.NewContext draws as the random subdomain: a number below a
+// million.
+var drawnSubdomain = regexp.MustCompile(`^(0|[1-9][0-9]{0,5})$`)
 
 var notInReleaseName = regexp.MustCompile(`[^a-z0-9-]+`)
 

@@ -3,9 +3,12 @@ package action
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/basalt-dev/basalt/core/internal/catalog"
+	"github.com/basalt-dev/basalt/core/internal/helmcommands"
 	"github.com/basalt-dev/basalt/core/internal/identity"
 	"github.com/basalt-dev/basalt/core/internal/launch"
 	"github.com/basalt-dev/basalt/core/internal/launch/form"
@@ -28,6 +31,9 @@ type Opened struct {
 	// AllowSharing: the service may be shared with the project (a group project, and a
 	// catalog that allows it).
 	AllowSharing bool
+	// Release is the name a launch of this form gets when its request gives it back: the
+	// form's values (its random subdomain) and its commands name it.
+	Release string
 }
 
 // Run opens the form of the request's chart in the scope.
@@ -40,7 +46,8 @@ func (f *Form) Run(ctx context.Context, sc *scope.Scope, req Request) (*Opened, 
 	if err != nil {
 		return nil, err
 	}
-	return &Opened{Form: fm, Catalog: g.catalog.Info, AllowSharing: g.catalog.Info.AllowSharing && !sc.Project.Personal()}, nil
+	return &Opened{Form: fm, Catalog: g.catalog.Info, AllowSharing: g.catalog.Info.AllowSharing && !sc.Project.Personal(),
+		Release: g.release}, nil
 }
 
 // Plan is a dry run: the values a launch would install and its equivalent commands.
@@ -58,7 +65,7 @@ type Planned struct {
 	Catalog   sdk.CatalogInfo
 	Plan      *launch.Plan
 	// Commands is the shell script that does what the launch does.
-	Commands string
+	Commands helmcommands.Script
 }
 
 // Run plans the request in the scope, without installing anything. The scope's Namespace
@@ -84,8 +91,9 @@ func (c *Config) plan(ctx context.Context, g *gathered, inj injection) (*Planned
 	if ns == "" {
 		ns = g.scope.Project.ID
 	}
-	script, err := launch.Commands(launch.CommandInput{CatalogID: g.catalog.Info.ID, RepoURL: catalog.WithoutUserinfo(g.catalog.Info.Location),
-		Release: g.release, Namespace: ns, Chart: plan.Chart, Version: plan.Version, Values: plan.Values})
+	source := helmcommands.Catalog{ID: g.catalog.Info.ID, Location: catalog.WithoutUserinfo(g.catalog.Info.Location),
+		Basalt: g.req.BasaltURL, Token: c.bearerToken}
+	script, err := helmcommands.Install(helmcommands.Chart{Catalog: source, Name: plan.Chart, Version: plan.Version}, g.release, ns, plan.Values)
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +160,10 @@ func (l *Launch) Run(ctx context.Context, sc *scope.Scope, req Request) (_ *Laun
 			FriendlyName: p.Name, Shared: p.Shared, SecretsTokenAccessor: inj.accessor, Lifecycle: ownerLifecycle(sc.User)},
 		SecretData: inj.secretData,
 	})
+	if errors.Is(err, sdk.ErrAlreadyExists) && req.Release != "" {
+		return nil, &sdk.Error{Kind: sdk.ErrAlreadyExists, Message: "cannot launch",
+			Fields: []sdk.FieldViolation{{Field: "release", Rule: fmt.Sprintf("the name %s is taken: open the launch form again for a new one", p.Release)}}}
+	}
 	if err != nil {
 		return nil, err
 	}
