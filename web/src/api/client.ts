@@ -60,6 +60,8 @@ import type {
 /** Every answer of an action carries the equivalent command-line commands. */
 interface WithCommands {
   commands?: string[];
+  /** The same commands with the secrets they mask in clear, when they mask some. */
+  commandsWithSecrets?: string[];
 }
 
 /** A byte range of a file, read for a preview. */
@@ -90,6 +92,11 @@ export interface CommandRecord {
   action: CommandAction;
   target: string;
   commands: string[];
+  /**
+   * The commands with the secrets they mask in clear, for a copy the user reveals: kept in
+   * memory only, never with the recorded history.
+   */
+  revealed?: string[];
   /** True for calls that change something; reads are recorded once. */
   change: boolean;
 }
@@ -343,7 +350,9 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
   function emit(action: CommandAction, target: string, change: boolean, body: unknown) {
     const commands = (body as WithCommands | null)?.commands;
     if (!Array.isArray(commands) || commands.length === 0) return;
-    for (const l of listeners) l({ action, target, commands, change });
+    const withSecrets = (body as WithCommands).commandsWithSecrets;
+    const revealed = Array.isArray(withSecrets) && withSecrets.length === commands.length ? withSecrets : undefined;
+    for (const l of listeners) l({ action, target, commands, change, ...(revealed ? { revealed } : {}) });
   }
 
   interface Call {

@@ -1,11 +1,12 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { useApi } from "../api/ApiProvider";
 import type { CommandRecord } from "../api/client";
+import { keepRevealed } from "./revealed";
 
 const MAX_ENTRIES = 50;
 const PANEL_KEY = "basalt.commandPanel";
 
-export interface CommandEntry extends CommandRecord {
+export interface CommandEntry extends Omit<CommandRecord, "revealed"> {
   id: number;
   at: Date;
 }
@@ -44,7 +45,10 @@ export function CommandLogProvider({ children }: { children: ReactNode }) {
       setEntries((prev) => {
         const key = r.commands.join("\n");
         if (!r.change && prev.some((e) => e.commands.join("\n") === key)) return prev;
-        return [{ ...r, id: next++, at: new Date() }, ...prev].slice(0, MAX_ENTRIES);
+        const { revealed, ...record } = r;
+        const entry: CommandEntry = { ...record, id: next++, at: new Date() };
+        if (revealed) keepRevealed(entry, revealed);
+        return [entry, ...prev].slice(0, MAX_ENTRIES);
       }),
     );
   }, [api]);
