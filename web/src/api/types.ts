@@ -316,6 +316,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/catalogs/{catalog}/charts/{chart}/versions/{version}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The chart version's archive, as launches install it - where the commands Basalt shows fetch the charts of a catalog in a directory of Basalt's host, which helm cannot reach. */
+        get: operations["getChartArchive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/schemas": {
         parameters: {
             query?: never;
@@ -1603,6 +1620,8 @@ export interface components {
             catalog: string;
             /** @description whether the launch may be shared with the project's members */
             allowSharing: boolean;
+            /** @description the service's name a launch of this form gets when its plan and launch requests give it back as release (the form's values, and the commands its preview shows, are for it) */
+            release?: string;
         };
         /** @description form.Form: a chart version's launch form, pre-filled for the caller */
         Form: {
@@ -1691,17 +1710,25 @@ export interface components {
         };
         LaunchResult: {
             service: components["schemas"]["ServiceView"];
+            /** @description the service's name, as the launch form gave it (<chart>-<1 to 6 digits>); a launch refuses it with 409 at the field release when a service has it already. Empty - a new name is drawn */
+            release?: string;
             commands: string[];
         };
         ChangeRequest: {
             /** @description the chart version to run; empty: the service's own */
             version?: string;
             /** @description the user's values, over the carried ones */
+            /** @description the equivalent commands, the values' secrets masked (********) */
             values?: Record<string, unknown>;
+            /** @description the same commands with the secrets in clear, for whoever reveals them; absent when they mask none */
+            commandsWithSecrets?: string[];
             /** @description the secret the service gets, relative to the project's secrets home; empty: the one it has */
             secret?: string;
             /** @description the S3 profile; empty: the default */
+            /** @description the equivalent commands, the values' secrets masked (********) */
             s3?: string;
+            /** @description the same commands with the secrets in clear; absent when they mask none */
+            commandsWithSecrets?: string[];
         };
         ChangeForm: {
             form: components["schemas"]["Form"];
@@ -1745,7 +1772,10 @@ export interface components {
             status: string;
             /** Format: date-time */
             updated?: string;
+            /** @description the equivalent commands, the values' secrets masked (********) */
             description: string;
+            /** @description the same commands with the secrets in clear; absent when they mask none */
+            commandsWithSecrets?: string[];
         };
         RevisionList: {
             revisions: components["schemas"]["RevisionView"][];
@@ -2826,6 +2856,34 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+    getChartArchive: {
+        parameters: {
+            query?: {
+                /** @description The project the caller acts in (an id from /me); the personal project when absent. */
+                project?: components["parameters"]["Project"];
+            };
+            header?: never;
+            path: {
+                catalog: components["parameters"]["Catalog"];
+                chart: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive (.tgz), an attachment named <chart>-<version>.tgz. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": unknown;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
         requestBody?: never;
         responses: {
             /** @description The names, sorted, each with where the caller's copy comes from. */
