@@ -1700,35 +1700,35 @@ export interface components {
             s3?: string;
             /** @description the secret the service gets, relative to the project's secrets home (the chart's vault.secret when empty), delivered the region's way (regions[].secret_injection) */
             secret?: string;
+            /** @description the service's name, as the launch form gave it (<chart>-<1 to 6 digits>); a launch refuses it with 409 at the field release when a service has it already. Empty - a new name is drawn */
+            release?: string;
         };
         PlanView: {
             release: string;
             chart: string;
             version: string;
             values: Record<string, unknown>;
+            /** @description the equivalent commands, the values' secrets masked (********) */
             commands: string[];
+            /** @description the same commands with the secrets in clear, for whoever reveals them; absent when they mask none */
+            commandsWithSecrets?: string[];
         };
         LaunchResult: {
             service: components["schemas"]["ServiceView"];
-            /** @description the service's name, as the launch form gave it (<chart>-<1 to 6 digits>); a launch refuses it with 409 at the field release when a service has it already. Empty - a new name is drawn */
-            release?: string;
+            /** @description the equivalent commands, the values' secrets masked (********) */
             commands: string[];
+            /** @description the same commands with the secrets in clear; absent when they mask none */
+            commandsWithSecrets?: string[];
         };
         ChangeRequest: {
             /** @description the chart version to run; empty: the service's own */
             version?: string;
             /** @description the user's values, over the carried ones */
-            /** @description the equivalent commands, the values' secrets masked (********) */
             values?: Record<string, unknown>;
-            /** @description the same commands with the secrets in clear, for whoever reveals them; absent when they mask none */
-            commandsWithSecrets?: string[];
             /** @description the secret the service gets, relative to the project's secrets home; empty: the one it has */
             secret?: string;
             /** @description the S3 profile; empty: the default */
-            /** @description the equivalent commands, the values' secrets masked (********) */
             s3?: string;
-            /** @description the same commands with the secrets in clear; absent when they mask none */
-            commandsWithSecrets?: string[];
         };
         ChangeForm: {
             form: components["schemas"]["Form"];
@@ -1762,7 +1762,10 @@ export interface components {
             toVersion: string;
             diff: components["schemas"]["DiffView"];
             service?: components["schemas"]["ServiceView"];
+            /** @description the equivalent commands, the values' secrets masked (********) */
             commands: string[];
+            /** @description the same commands with the secrets in clear; absent when they mask none */
+            commandsWithSecrets?: string[];
         };
         RevisionView: {
             revision: number;
@@ -1772,10 +1775,7 @@ export interface components {
             status: string;
             /** Format: date-time */
             updated?: string;
-            /** @description the equivalent commands, the values' secrets masked (********) */
             description: string;
-            /** @description the same commands with the secrets in clear; absent when they mask none */
-            commandsWithSecrets?: string[];
         };
         RevisionList: {
             revisions: components["schemas"]["RevisionView"][];
@@ -2846,16 +2846,6 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    listSchemas: {
-        parameters: {
-            query?: {
-                /** @description The project the caller acts in (an id from /me); the personal project when absent. */
-                project?: components["parameters"]["Project"];
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
     getChartArchive: {
         parameters: {
             query?: {
@@ -2884,6 +2874,16 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    listSchemas: {
+        parameters: {
+            query?: {
+                /** @description The project the caller acts in (an id from /me); the personal project when absent. */
+                project?: components["parameters"]["Project"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
         requestBody?: never;
         responses: {
             /** @description The names, sorted, each with where the caller's copy comes from. */
