@@ -1,9 +1,10 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useApi } from "../api/ApiProvider";
 import type { CommandRecord } from "../api/client";
+import { useProjectState } from "../project";
+import { historyKey, MAX_KEPT, mergeHistory, readHistory, writeHistory } from "./history";
 import { keepRevealed } from "./revealed";
 
-const MAX_ENTRIES = 50;
 const PANEL_KEY = "basalt.commandPanel";
 
 export interface CommandEntry extends Omit<CommandRecord, "revealed"> {
@@ -33,22 +34,46 @@ function readEnabled(): boolean {
 /**
  * Keeps the commands of the last responses that carried some. Changes are always recorded;
  * a read (a listing refreshed every few seconds) only when its commands are not already shown.
+ * The history is the user's in this browser (localStorage, bounded, without what revealed.ts
+ * keeps): it survives a reload, and follows what the user's other tabs record.
  */
 export function CommandLogProvider({ children }: { children: ReactNode }) {
   const api = useApi();
+  const username = useProjectState().me?.username;
+  const storageKey = username === undefined ? undefined : historyKey(username);
   const [entries, setEntries] = useState<CommandEntry[]>([]);
   const [enabled, setEnabledState] = useState(readEnabled);
+  const nextId = useRef(1);
+  const loadedFor = useRef<string | undefined>(undefined);
+
+  // Declared before the load below, so that it does not write over a history not read yet.
+  useEffect(() => {
+    if (storageKey !== undefined && loadedFor.current === storageKey) writeHistory(storageKey, entries);
+  }, [storageKey, entries]);
 
   useEffect(() => {
-    let next = 1;
+    if (storageKey === undefined) return;
+    const newId = () => nextId.current++;
+    loadedFor.current = storageKey;
+    setEntries((current) => mergeHistory(current, readHistory(storageKey), newId, true));
+    // Another tab recorded or cleared: its history is this one's.
+    const onStorage = (e: StorageEvent) => {
+      if (e.key === storageKey) setEntries((current) => mergeHistory(current, readHistory(storageKey), newId));
+    };
+    window.addEventListener("storage", onStorage);
+    return () => window.removeEventListener("storage", onStorage);
+  }, [storageKey]);
+
+  useEffect(() => {
+    const next = () => nextId.current++;
     return api.onCommands((r) =>
       setEntries((prev) => {
         const key = r.commands.join("\n");
         if (!r.change && prev.some((e) => e.commands.join("\n") === key)) return prev;
         const { revealed, ...record } = r;
-        const entry: CommandEntry = { ...record, id: next++, at: new Date() };
+        const entry: CommandEntry = { ...record, id: next(), at: new Date() };
         if (revealed) keepRevealed(entry, revealed);
-        return [entry, ...prev].slice(0, MAX_ENTRIES);
+        return [entry, ...prev].slice(0, MAX_KEPT);
       }),
     );
   }, [api]);
