@@ -245,6 +245,16 @@ func (s *Service) ChartVersion(ctx context.Context, u *identity.User, p identity
 	return e.Chart(ctx, ref.Chart, ref.Version)
 }
 
+// Icon returns the icon of one of a catalog's charts, which its plugin fetched with the
+// chart, from a catalog the user may use.
+func (s *Service) Icon(ctx context.Context, u *identity.User, p identity.Project, id, chart string) (sdk.GetIconResponse, error) {
+	e, err := s.Open(ctx, u, p, id)
+	if err != nil {
+		return sdk.GetIconResponse{}, err
+	}
+	return e.plugin.GetIcon(ctx, sdk.GetIconRequest{CatalogID: e.Info.ID, Chart: chart})
+}
+
 // Refresh reloads one catalog (or all, id ""), for administrators: it bypasses user filters.
 func (s *Service) Refresh(ctx context.Context, id string) ([]sdk.CatalogInfo, error) {
 	var out []sdk.CatalogInfo

@@ -48,9 +48,19 @@ type row struct {
 	want         expect
 }
 
-var catalogs = map[string]any{"catalogs": []any{map[string]any{"id": "ide", "status": "PROD", "charts": []any{
-	map[string]any{"name": "jupyter", "version": "1.0.0"},
-}}}}
+var catalogs = map[string]any{"catalogs": []any{
+	map[string]any{"id": "ide", "status": "PROD", "charts": []any{
+		map[string]any{"name": "jupyter", "version": "1.0.0", "icon": chartIcon},
+	}},
+	// A catalog kept for the members of data-team: the others find none of it.
+	map[string]any{"id": "team", "status": "PROD", "restrictions": []any{map[string]any{"key": "groups", "match": "data-team"}}, "charts": []any{
+		map[string]any{"name": "notebook", "version": "1.0.0", "icon": chartIcon},
+	}},
+}}
+
+// chartIcon is the charts' icon, inline: the memory catalog serves it.
+const chartIcon = "data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%2F%3E"
+
 
 // client is a Hydra client made for this suite. It first issues one-second ID tokens (for the
 // expired caller), then normal ones.
@@ -243,6 +253,8 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", "/api/v1/catalogs/ide/charts", "", anyone},
 		{"GET", "/api/v1/catalogs/ide/charts/jupyter", "", anyone},
 		{"GET", "/api/v1/catalogs/ide/charts/jupyter/versions/1.0.0", "", anyone},
+		{"GET", "/api/v1/catalogs/ide/charts/jupyter/icon", "", anyone},
+		{"GET", "/api/v1/catalogs/team/charts/notebook/icon", "", member},
 		{"GET", "/api/v1/catalogs/ide/charts/jupyter/versions/1.0.0/archive", "", anyone},
 		{"GET", "/api/v1/catalogs/ide/charts/jupyter/versions/1.0.0/archive?project=user-alice", "", own(200)},
 		{"GET", "/api/v1/catalogs/ide/charts?project=user-alice", "", own(200)},

@@ -227,6 +227,7 @@ func (s *Server) routes() {
 	v1.GET("/catalogs/:catalog/charts", s.listCharts)
 	v1.GET("/catalogs/:catalog/charts/:chart", s.getChart)
 	v1.GET("/catalogs/:catalog/charts/:chart/versions/:version", s.getChartVersion)
+	v1.GET("/catalogs/:catalog/charts/:chart/icon", s.getChartIcon)
 	v1.GET("/catalogs/:catalog/charts/:chart/versions/:version/archive", s.chartArchive)
 	v1.GET("/schemas", s.listSchemas)
 	v1.GET("/schemas/:name", s.getSchema)

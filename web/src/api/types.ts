@@ -299,6 +299,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/catalogs/{catalog}/charts/{chart}/icon": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The chart's icon, served by Basalt (the catalog plugin fetched it with the chart): pages never load an icon from another site. Not found when the chart has none Basalt could fetch (the portal then shows its default icon). */
+        get: operations["getChartIcon"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/catalogs/{catalog}/charts/{chart}/versions/{version}": {
         parameters: {
             query?: never;
@@ -1364,7 +1381,8 @@ export interface components {
             catalog: string;
             name: string;
             description?: string;
-            icon?: string;
+            /** @description the digest of the chart's icon, served at .../charts/{chart}/icon?v=<iconDigest>; absent when Basalt has none for it */
+            iconDigest?: string;
             home?: string;
             keywords: string[];
             annotations?: {
@@ -1386,7 +1404,8 @@ export interface components {
             chart: string;
             version: string;
             description?: string;
-            icon?: string;
+            /** @description as ChartView's */
+            iconDigest?: string;
             readme: string;
             /** @description values.yaml */
             values: string;
@@ -2814,6 +2833,45 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ChartView"];
                 };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getChartIcon: {
+        parameters: {
+            query?: {
+                /** @description The project the caller acts in (an id from /me); the personal project when absent. */
+                project?: components["parameters"]["Project"];
+                /** @description the icon's digest (the chart's iconDigest): with the current one, the answer is kept for good (Cache-Control immutable); with another or none, it is checked again each time (ETag) */
+                v?: string;
+            };
+            header?: never;
+            path: {
+                catalog: components["parameters"]["Catalog"];
+                chart: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The icon: PNG, JPEG, WebP or SVG (without scripts), at most 256 KiB, with a Content-Security-Policy under which nothing in it runs or loads. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                    "image/jpeg": unknown;
+                    "image/webp": unknown;
+                    "image/svg+xml": unknown;
+                };
+            };
+            /** @description The icon of the If-None-Match ETag is still the chart's. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["Error"];
         };

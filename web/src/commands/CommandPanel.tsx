@@ -4,23 +4,39 @@ import { Icon } from "../components/Icon";
 import { useI18n, type MessageKey } from "../i18n";
 import { useFeatures } from "../instance";
 import { toShellScript, useCommandLog, type CommandEntry } from "./commandLog";
+import { RevealSecrets } from "./RevealSecrets";
+import { revealedOf } from "./revealed";
 import styles from "./CommandPanel.module.css";
 
 /**
  * The equivalent helm, kubectl, mc and vault commands of the last actions, taken from the
  * API's responses, to copy or save as a script. Collapsed by default; off in the preferences.
+ * Secrets are masked; an entry whose response gave them in clear reveals them on demand, and
+ * each copy or download holds what is shown.
  */
 export function CommandPanel() {
   const { t, language } = useI18n();
   const { entries, clear, enabled } = useCommandLog();
   const [open, setOpen] = useState(false);
+  const [revealing, setRevealing] = useState<ReadonlySet<CommandEntry>>(new Set());
   const features = useFeatures();
   if (!enabled || !features.commandPanel) return null;
 
   const describe = (e: CommandEntry) =>
     t(`cmd.action.${e.action}` as MessageKey, { target: e.target });
   const time = new Intl.DateTimeFormat(language, { timeStyle: "medium" });
-  const all = toShellScript(entries, describe);
+  const shown = (e: CommandEntry) => (revealing.has(e) ? (revealedOf(e) ?? e.commands) : e.commands);
+  const all = toShellScript(
+    entries.map((e) => ({ ...e, commands: shown(e) })),
+    describe,
+  );
+  const reveal = (e: CommandEntry, on: boolean) =>
+    setRevealing((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(e);
+      else next.delete(e);
+      return next;
+    });
 
   return (
     <section className={styles.panel} aria-label={t("cmd.title")} data-open={open}>
@@ -48,7 +64,14 @@ export function CommandPanel() {
               <Icon name="download" size={16} />
               {t("cmd.download")}
             </button>
-            <button type="button" className="button button-secondary button-small" onClick={clear}>
+            <button
+              type="button"
+              className="button button-secondary button-small"
+              onClick={() => {
+                clear();
+                setRevealing(new Set());
+              }}
+            >
               {t("cmd.clear")}
             </button>
           </div>
@@ -67,11 +90,15 @@ export function CommandPanel() {
                     <time dateTime={e.at.toISOString()} className={styles.time}>
                       {time.format(e.at)}
                     </time>
-                    <CopyButton text={e.commands.join("\n")} label={t("cmd.copy")} />
+                    {revealedOf(e) ? <RevealSecrets revealed={revealing.has(e)} onChange={(on) => reveal(e, on)} /> : null}
+                    <CopyButton text={shown(e).join("\n")} label={t("cmd.copy")} />
                   </div>
                   <pre className={styles.code}>
-                    <code>{e.commands.join("\n")}</code>
+                    <code>{shown(e).join("\n")}</code>
                   </pre>
+                  {!revealedOf(e) && e.commands.some((c) => c.includes(MASKED)) ? (
+                    <p className={styles.note}>{t("cmd.secretsGone")}</p>
+                  ) : null}
                 </li>
               ))}
             </ol>
@@ -81,3 +108,6 @@ export function CommandPanel() {
     </section>
   );
 }
+
+/** What the server shows in place of a secret (sdk.Masked). */
+const MASKED = "********";

@@ -24,6 +24,7 @@ import { LinkConfirmation } from "./LinkConfirmation";
 import { SaveConfigurationButton } from "./SaveConfiguration";
 import { deepEqual, type Values } from "./paths";
 import { ValuesEditor } from "./ValuesEditor";
+import { RevealSecrets } from "../../commands/RevealSecrets";
 import styles from "./Launcher.module.css";
 
 /**
@@ -80,7 +81,7 @@ export function LauncherPage() {
       {form.isError ? <LaunchUnavailable error={form.error} onRetry={() => void form.refetch()} /> : null}
       {form.data ? (
         <LaunchEditor
-          key={`${project.id}/${form.data.form.chart}@${form.data.form.version}?${link}`}
+          key={`${project.id}/${form.data.form.chart}@${form.data.form.version}?${link}#${form.data.release ?? ""}`}
           catalog={catalog}
           chart={name}
           data={form.data}
@@ -93,6 +94,9 @@ export function LauncherPage() {
     </div>
   );
 }
+
+/** The launch forms of a project, whose names a launch may have taken. */
+const launchForms = (project: string) => queryKeys.launchForm(project, { catalog: "", chart: "" }).slice(0, 3);
 
 /** Why this server cannot launch: said plainly, with the server's own words. */
 function LaunchUnavailable({ error, onRetry }: { error: unknown; onRetry(): void }) {
@@ -156,7 +160,8 @@ function LaunchEditor({
   const [tab, setTab] = useState<string | undefined>(() => firstSectionWithErrors(root, values, pairs, checked));
   const editor = useRef<HTMLDivElement>(null);
   const [resets, setResets] = useState(0);
-  const [commands, setCommands] = useState<string[] | null>(null);
+  const [commands, setCommands] = useState<{ shown: string[]; revealed?: string[] } | null>(null);
+  const [revealed, setRevealed] = useState(false);
   const [launched, setLaunched] = useState<Service | null>(null);
   const [confirming, setConfirming] = useState(confirmLink);
   const [cancelled, setCancelled] = useState(false);
@@ -169,6 +174,8 @@ function LaunchEditor({
     shared: data.allowSharing ? shared : undefined,
     values: launchValues(root, values, initial),
     s3: params.s3,
+    // The name the form was made for: the commands of a preview name the service launched.
+    release: data.release,
   });
 
   /** The first tab with an error selected, and the first field with one focused. */
@@ -196,17 +203,23 @@ function LaunchEditor({
       setConfirming(false);
       setLaunched(res.service);
       void qc.invalidateQueries({ queryKey: queryKeys.services(project.id) });
+      // The form's name is taken now: the next form is asked anew, with a name of its own.
+      void qc.invalidateQueries({ queryKey: launchForms(project.id), refetchType: "none" });
     },
     onError: (err, { sent }) => {
       // The form shows what went wrong, at the fields.
       setConfirming(false);
       showRefusal(err, sent);
+      if (err instanceof ApiError && err.status === 409) void qc.invalidateQueries({ queryKey: launchForms(project.id), refetchType: "none" });
     },
   });
   const plan = useMutation({
     mutationFn: ({ req }: Sending) => api.planLaunch(project.id, req),
     onMutate: () => setRefusal(null),
-    onSuccess: (res) => setCommands(res.commands ?? []),
+    onSuccess: (res) => {
+      setRevealed(false);
+      setCommands({ shown: res.commands ?? [], revealed: res.commandsWithSecrets });
+    },
     onError: (err, { sent }) => showRefusal(err, sent),
   });
 
@@ -243,6 +256,7 @@ function LaunchEditor({
   const linkQuery = launchLinkQuery({ ...linkParams, autoLaunch: true }, overrides, linkOverridePairs(raw));
   const linkUrl = launchLinkUrl(window.location.origin, catalog, chart, linkQuery);
   const busy = launch.isPending || plan.isPending;
+  const shownCommands = (revealed ? commands?.revealed : undefined) ?? commands?.shown ?? [];
   const error = launch.error ?? plan.error;
 
   if (confirming) {
@@ -277,6 +291,8 @@ function LaunchEditor({
         onAgain={() => {
           setLaunched(null);
           launch.reset();
+          // A new form, with a new name, replaces this one.
+          void qc.invalidateQueries({ queryKey: launchForms(project.id) });
         }}
       />
     );
@@ -382,7 +398,8 @@ function LaunchEditor({
           wide
           footer={
             <>
-              <CopyButton text={commands.join("\n\n")} small={false} />
+              {commands.revealed ? <RevealSecrets revealed={revealed} onChange={setRevealed} /> : null}
+              <CopyButton text={shownCommands.join("\n\n")} small={false} />
               <button type="button" className="button" onClick={() => setCommands(null)}>
                 {t("ui.close")}
               </button>
@@ -391,7 +408,7 @@ function LaunchEditor({
         >
           <p className="field-hint">{t("launcher.commandsHint")}</p>
           <pre className={styles.commands} tabIndex={0} aria-label={t("launcher.commandsTitle")}>
-            {commands.join("\n\n")}
+            {shownCommands.join("\n\n")}
           </pre>
         </Dialog>
       ) : null}
