@@ -209,6 +209,8 @@ export interface ApiClient {
   listCharts(project: string, catalog: string, search: string, signal?: AbortSignal): Promise<Chart[]>;
   getChart(project: string, catalog: string, chart: string, signal?: AbortSignal): Promise<Chart>;
   getChartVersion(project: string, catalog: string, chart: string, version: string, signal?: AbortSignal): Promise<ChartVersion>;
+  /** Where Basalt serves a chart's icon (never the site the chart names), by its digest, which the browser keeps for good. */
+  chartIconUrl(project: string, catalog: string, chart: string, iconDigest: string): string;
 
   listFiles(project: string, path: string, pageToken?: string, signal?: AbortSignal): Promise<FileList>;
   deleteFile(project: string, path: string, recursive: boolean): Promise<{ deleted: number }>;
@@ -476,6 +478,8 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
       (await call<{ charts: Chart[] }>(`/catalogs/${seg(catalog)}/charts`, { query: { project, search }, signal })).charts,
     getChart: (project, catalog, chart, signal) =>
       call(`/catalogs/${seg(catalog)}/charts/${seg(chart)}`, { query: { project }, signal }),
+    chartIconUrl: (project, catalog, chart, iconDigest) =>
+      `${baseUrl}/catalogs/${seg(catalog)}/charts/${seg(chart)}/icon${queryString({ project, v: iconDigest })}`,
     getChartVersion: (project, catalog, chart, version, signal) =>
       call(`/catalogs/${seg(catalog)}/charts/${seg(chart)}/versions/${seg(version)}`, { query: { project }, signal }),
 

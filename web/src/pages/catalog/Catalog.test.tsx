@@ -4,6 +4,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { CatalogView as Catalog, ChartView as Chart } from "../../api/types";
+import { axeViolations } from "../../test/axe";
 import { apiError, mockApi } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
 
@@ -29,11 +30,12 @@ const catalogs: Catalog[] = [
   },
 ];
 
+// postgresql's icon could not be fetched: the catalog plugin gave it no digest.
 const chart = (catalog: string, name: string, description: string, versions: string[]): Chart => ({
   catalog,
   name,
   description,
-  icon: `https://icons.example.org/${name}.svg`,
+  iconDigest: name === "postgresql" ? undefined : `digest-of-${name}`,
   keywords: [],
   versions: versions.map((v) => ({ version: v, appVersion: "4.1" })),
 });
@@ -87,7 +89,7 @@ describe("the catalog", () => {
     const cards = await screen.findAllByRole("article");
     expect(cards.map((c) => within(c).getByRole("heading").textContent)).toEqual(["jupyter", "rstudio", "postgresql"]);
     const jupyter = cards[0]!;
-    expect(within(jupyter).getByText("Version 2.1.0")).toBeTruthy();
+    expect(within(jupyter).getByText("Chart version 2.1.0")).toBeTruthy();
     expect(within(jupyter).getByText("Notebooks for Python")).toBeTruthy();
     expect(within(jupyter).getByText("Featured")).toBeTruthy();
     expect(within(cards[2]!).getByText("Databases")).toBeTruthy();
@@ -126,7 +128,7 @@ describe("the catalog", () => {
     expect(link.getAttribute("target")).toBe("_blank");
     expect(link.getAttribute("rel")).toContain("noopener");
 
-    await user.selectOptions(screen.getByLabelText("Version"), "2.0.0");
+    await user.selectOptions(screen.getByLabelText("Chart version"), "2.0.0");
     expect(await screen.findByRole("heading", { level: 1, name: "jupyter 2.0.0" })).toBeTruthy();
     expect(router.state.location.search).toBe("?version=2.0.0");
     expect(screen.getByText("library-chart")).toBeTruthy();
@@ -135,6 +137,44 @@ describe("the catalog", () => {
     expect(router.state.location.pathname).toBe("/launcher/ide/jupyter");
     expect(router.state.location.search).toBe("?version=2.0.0");
     expect(await screen.findByRole("heading", { level: 1, name: "Launch jupyter" })).toBeTruthy();
+  });
+
+  it("shows icons from Basalt, never from another site, and the initial when there is none", async () => {
+    const { container } = renderApp("/catalog", api().client);
+    const cards = await screen.findAllByRole("article");
+    const icons = [...container.querySelectorAll("article img")].map((img) => img.getAttribute("src"));
+    expect(icons).toEqual([
+      "/api/v1/catalogs/ide/charts/jupyter/icon?project=user-alice&v=digest-of-jupyter",
+      "/api/v1/catalogs/ide/charts/rstudio/icon?project=user-alice&v=digest-of-rstudio",
+    ]);
+    expect(cards[2]!.querySelector("img")).toBeNull();
+    expect(within(cards[2]!).getByText("P")).toBeTruthy();
+    // An icon the browser cannot load gives the initial too, not a broken image.
+    cards[0]!.querySelector("img")!.dispatchEvent(new Event("error"));
+    await waitFor(() => expect(cards[0]!.querySelector("img")).toBeNull());
+    expect(within(cards[0]!).getByText("J")).toBeTruthy();
+  });
+
+  it("opens the launcher from a card, with the chart's README one click away", async () => {
+    const user = userEvent.setup();
+    const { router, container } = renderApp("/catalog", api().client);
+    const cards = await screen.findAllByRole("article");
+    expect(await axeViolations(container)).toEqual([]);
+    await user.click(within(cards[0]!).getByRole("link", { name: "Launch jupyter" }));
+    expect(router.state.location.pathname).toBe("/launcher/ide/jupyter");
+    expect(await screen.findByRole("heading", { level: 1, name: "Launch jupyter" })).toBeTruthy();
+
+    // From the launcher, the README of the version the form is of.
+    await user.click(await screen.findByRole("link", { name: "Read me: jupyter, chart version 2.1.0" }));
+    expect(router.state.location.pathname).toBe("/catalog/ide/jupyter");
+    expect(router.state.location.search).toBe("?version=2.1.0");
+    expect(await screen.findByRole("heading", { level: 1, name: "jupyter 2.1.0" })).toBeTruthy();
+
+    await router.navigate("/catalog");
+    const again = await screen.findAllByRole("article");
+    await user.click(within(again[1]!).getByRole("link", { name: "Read me: rstudio" }));
+    expect(router.state.location.pathname).toBe("/catalog/ide/rstudio");
+    expect(await screen.findByRole("heading", { level: 1, name: "rstudio 1.5.0" })).toBeTruthy();
   });
 
   it("shows the server's error for a chart it does not know", async () => {
@@ -150,5 +190,9 @@ describe("the catalog", () => {
     await waitFor(() => expect(within(tabs).getByRole("link", { name: "Bases de données" })).toBeTruthy());
     expect(await screen.findByText("3 services")).toBeTruthy();
     expect(screen.getByRole("searchbox", { name: "Rechercher dans le catalogue" })).toBeTruthy();
+    const jupyter = screen.getAllByRole("article")[0]!;
+    expect(within(jupyter).getByText("Version du chart 2.1.0")).toBeTruthy();
+    expect(within(jupyter).getByRole("link", { name: "Lancer jupyter" }).getAttribute("href")).toBe("/launcher/ide/jupyter");
+    expect(within(jupyter).getByRole("link", { name: "Lisez-moi : jupyter" }).getAttribute("href")).toBe("/catalog/ide/jupyter");
   });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
+import { useApi } from "../../api/ApiProvider";
 import { useCatalogs, useCharts } from "../../api/queries";
 import type { CatalogView as Catalog, ChartView as Chart } from "../../api/types";
 import { EmptyState, ErrorNotice, Loading } from "../../components/Feedback";
@@ -48,7 +49,7 @@ export function CatalogPage() {
 
       {catalogs.isError ? <ErrorNotice error={catalogs.error} onRetry={() => void catalogs.refetch()} /> : null}
       {catalogs.data && catalogs.data.length > 0 ? (
-        <nav aria-label={t("catalog.tabs")} className={styles.tabs}>
+        <nav aria-label={t("catalog.tabs")} className={styles.tabs} data-one-line>
           {showAll ? (
             <Link to={`/catalog/${ALL}${tabQuery}`} className={tabClass(catalogId === ALL)} aria-current={catalogId === ALL ? "page" : undefined}>
               {t("catalog.all")}
@@ -115,7 +116,16 @@ function tabClass(active: boolean) {
   return active ? `${styles.tab} ${styles.tabActive}` : styles.tab;
 }
 
-/** One chart: icon, name, description, latest version; highlighted ones say so. */
+/** A chart's launcher, as Onyxia's cards open it. */
+export const launcherPath = (catalog: string, chart: string) => `/launcher/${encodeURIComponent(catalog)}/${encodeURIComponent(chart)}`;
+
+/** A chart's page: its README, its versions. */
+export const chartPath = (catalog: string, chart: string) => `/catalog/${encodeURIComponent(catalog)}/${encodeURIComponent(chart)}`;
+
+/**
+ * One chart: icon, name, description, the chart's newest version; highlighted ones say so.
+ * The card opens the launcher; its README is one click away.
+ */
 export function ChartCard({ chart, catalog, showCatalog }: { chart: Chart; catalog?: Catalog; showCatalog: boolean }) {
   const { t, language } = useI18n();
   const latest = chart.versions[0];
@@ -126,7 +136,9 @@ export function ChartCard({ chart, catalog, showCatalog }: { chart: Chart; catal
         <ChartIcon chart={chart} />
         <div className={styles.cardTitleBox}>
           <h2 className={styles.cardTitle}>
-            <Link to={`/catalog/${encodeURIComponent(chart.catalog)}/${encodeURIComponent(chart.name)}`}>{chart.name}</Link>
+            <Link to={launcherPath(chart.catalog, chart.name)} aria-label={t("launcher.title", { chart: chart.name })}>
+              {chart.name}
+            </Link>
           </h2>
           {latest ? <span className={styles.version}>{t("catalog.version", { version: latest.version })}</span> : null}
         </div>
@@ -136,18 +148,26 @@ export function ChartCard({ chart, catalog, showCatalog }: { chart: Chart; catal
         {highlighted ? <span className="pill pill-info">{t("catalog.highlighted")}</span> : null}
         {showCatalog ? <span className="pill">{catalog ? localize(catalog.name, language) || catalog.id : chart.catalog}</span> : null}
         {chart.error ? <span className="pill pill-danger">{t("catalog.chartError")}</span> : null}
+        <Link className={styles.readmeLink} to={chartPath(chart.catalog, chart.name)} aria-label={t("catalog.readmeOf", { chart: chart.name })}>
+          <Icon name="file" size={14} />
+          {t("catalog.readme")}
+        </Link>
       </div>
     </article>
   );
 }
 
-/** The chart's icon, or its initial when it has none or the image fails. */
-export function ChartIcon({ chart, size = 44 }: { chart: { name: string; icon?: string }; size?: number }) {
-  const [failed, setFailed] = useState(false);
-  if (chart.icon && !failed) {
-    return (
-      <img className={styles.icon} src={chart.icon} alt="" width={size} height={size} onError={() => setFailed(true)} />
-    );
+/**
+ * The chart's icon, from Basalt (never from the site the chart names), or its initial when it
+ * has none or the image fails.
+ */
+export function ChartIcon({ chart, size = 44 }: { chart: { catalog: string; name: string; iconDigest?: string }; size?: number }) {
+  const api = useApi();
+  const { project } = useProject();
+  const src = chart.iconDigest ? api.chartIconUrl(project.id, chart.catalog, chart.name, chart.iconDigest) : undefined;
+  const [failed, setFailed] = useState<string>();
+  if (src && failed !== src) {
+    return <img className={styles.icon} src={src} alt="" width={size} height={size} onError={() => setFailed(src)} />;
   }
   return (
     <span className={styles.iconFallback} style={{ width: size, height: size }} aria-hidden="true">

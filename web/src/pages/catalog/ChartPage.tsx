@@ -9,7 +9,7 @@ import { formatDateTime, localize } from "../../format";
 import { useI18n } from "../../i18n";
 import { useDocumentTitle } from "../../instance";
 import { useProject } from "../../project";
-import { ChartIcon } from "./CatalogPage";
+import { ChartIcon, launcherPath } from "./CatalogPage";
 import styles from "./Catalog.module.css";
 
 /** One chart: its README, its versions (one chosen with ?version=), and the way to launch it. */
@@ -41,14 +41,14 @@ export function ChartPage() {
     );
   }
   const c = chart.data;
-  const launchTo = `/launcher/${encodeURIComponent(catalog)}/${encodeURIComponent(name)}${version ? `?version=${encodeURIComponent(version)}` : ""}`;
+  const launchTo = `${launcherPath(catalog, name)}${version ? `?version=${encodeURIComponent(version)}` : ""}`;
 
   return (
     <div className={styles.page}>
       <Breadcrumbs items={crumbs} />
       <div className={styles.chartHead}>
         <ChartIcon chart={c} size={64} />
-        <div>
+        <div className={styles.chartTitle}>
           <h1>{c.name}</h1>
           <p style={{ margin: 0 }}>{c.description || t("catalog.noDescription")}</p>
           <div className={styles.chartMeta}>
@@ -59,7 +59,7 @@ export function ChartPage() {
             ))}
           </div>
         </div>
-        <div className={styles.chartActions}>
+        <div className={styles.chartActions} data-one-line>
           <VersionPicker chart={c} value={version} onChange={(v) => setSearchParams({ version: v }, { replace: true })} />
           <Link className="button" to={launchTo}>
             <Icon name="play" size={16} />

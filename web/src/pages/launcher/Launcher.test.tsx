@@ -347,8 +347,9 @@ describe("the launcher", () => {
     const { router } = renderApp("/launcher/ide/jupyter?name=nb&shared=true", m.client);
     await screen.findByRole("tablist", { name: "Settings" });
     expect((screen.getByLabelText(/Share with the project/) as HTMLInputElement).checked).toBe(true);
-    // The chart's version picker; the form's first tab has an image "Version" of its own.
-    const picker = screen.getAllByLabelText("Version").find((e) => e.closest("[role=tabpanel]") === null)!;
+    // The chart's version picker, named so: the form's first tab has an image "Version" of its own.
+    const picker = screen.getByLabelText("Chart version");
+    expect(picker.closest("[role=tabpanel]")).toBeNull();
     await user.selectOptions(picker, "0.9.0");
     expect(router.state.location.search).toBe("?name=nb&shared=true&version=0.9.0");
     await waitFor(() => expect(m.find("GET", "/projects/project-data-team/launch/form").some((c) => c.query.get("version") === "0.9.0")).toBe(true));

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { useLocation, useNavigate, useParams } from "react-router";
+import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import { ApiError, fieldViolations } from "../../api/errors";
 import { queryKeys, useChart, useLaunchForm } from "../../api/queries";
@@ -12,7 +12,7 @@ import { Icon } from "../../components/Icon";
 import { useT } from "../../i18n";
 import { useDocumentTitle, useFeatures } from "../../instance";
 import { useProject } from "../../project";
-import { ChartIcon } from "../catalog/CatalogPage";
+import { ChartIcon, chartPath } from "../catalog/CatalogPage";
 import { VersionPicker } from "../catalog/ChartPage";
 import { checkValues, mergeErrors, standingErrors, type Refusal } from "./formChecks";
 import { errorsByPath, firstSectionWithErrors, initialValues, launchValues, rangePairs } from "./formModel";
@@ -50,7 +50,8 @@ export function LauncherPage() {
   useDocumentTitle(t("launcher.title", { chart: name }));
   const features = useFeatures();
 
-  const chartTo = `/catalog/${encodeURIComponent(catalog)}/${encodeURIComponent(name)}`;
+  const chartTo = chartPath(catalog, name);
+  const shownVersion = form.data?.form.version ?? params.version ?? chart.data?.versions[0]?.version;
   const setQuery = (q: string) => navigate({ pathname: location.pathname, search: q ? `?${q}` : "" }, { replace: true });
 
   return (
@@ -64,17 +65,24 @@ export function LauncherPage() {
       />
       <div className="launcher-head" style={{ display: "flex", alignItems: "flex-start", gap: "1rem", marginBottom: "1.25rem" }}>
         {chart.data ? <ChartIcon chart={chart.data} size={56} /> : null}
-        <div style={{ flex: 1 }}>
+        <div style={{ flex: 1, minWidth: 0 }}>
           <h1 style={{ marginBottom: "0.25rem" }}>{t("launcher.title", { chart: name })}</h1>
           {chart.data?.description ? <p style={{ margin: 0 }}>{chart.data.description}</p> : null}
         </div>
-        {chart.data && chart.data.versions.length > 0 ? (
-          <VersionPicker
-            chart={chart.data}
-            value={form.data?.form.version ?? params.version ?? chart.data.versions[0]?.version}
-            onChange={(v) => setQuery(withParam(raw, "version", v))}
-          />
-        ) : null}
+        <div data-one-line style={{ display: "flex", alignItems: "flex-end", gap: "0.75rem", flexShrink: 0, whiteSpace: "nowrap" }}>
+          {chart.data && chart.data.versions.length > 0 ? (
+            <VersionPicker chart={chart.data} value={shownVersion} onChange={(v) => setQuery(withParam(raw, "version", v))} />
+          ) : null}
+          {/* The chart's README, one click away, for the version the form is of. */}
+          <Link
+            className="button button-secondary"
+            to={`${chartTo}${shownVersion ? `?version=${encodeURIComponent(shownVersion)}` : ""}`}
+            aria-label={t("launcher.readmeOf", { chart: name, version: shownVersion ?? "" })}
+          >
+            <Icon name="file" size={16} />
+            {t("launcher.readme")}
+          </Link>
+        </div>
       </div>
       {chart.isError ? <ErrorNotice error={chart.error} onRetry={() => void chart.refetch()} /> : null}
       {form.isPending ? <Loading label={t("launcher.loading")} /> : null}
