@@ -1677,6 +1677,16 @@ export interface components {
             pattern?: string;
             minimum?: number;
             maximum?: number;
+            /** @description the key must be present in its object (the schema's required); an empty text is present */
+            required?: boolean;
+            /** @description the fewest characters (Unicode code points) of a text */
+            minLength?: number;
+            /** @description the most characters (Unicode code points) of a text */
+            maxLength?: number;
+            /** @description the fewest items of a list */
+            minItems?: number;
+            /** @description the most items of a list */
+            maxItems?: number;
             /** @description always hidden (the value is still sent) */
             hidden?: boolean;
             hiddenWhen?: components["schemas"]["FormCondition"];

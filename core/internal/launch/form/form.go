@@ -4,6 +4,7 @@
 package form
 
 import (
+	"math"
 	"strings"
 
 	"github.com/basalt-dev/basalt/core/internal/launch/schema"
@@ -52,12 +53,21 @@ type Field struct {
 	Default any `json:"default,omitempty"`
 	// Widget is what to draw: group, list, checkbox, text, textArea, password, select,
 	// slider, rangeSlider, number, integer or yaml (free-form objects and arrays).
-	Widget     string     `json:"widget"`
-	Options    []any      `json:"options,omitempty"`
-	Slider     *Slider    `json:"slider,omitempty"`
-	Pattern    string     `json:"pattern,omitempty"`
-	Minimum    *float64   `json:"minimum,omitempty"`
-	Maximum    *float64   `json:"maximum,omitempty"`
+	Widget  string   `json:"widget"`
+	Options []any    `json:"options,omitempty"`
+	Slider  *Slider  `json:"slider,omitempty"`
+	Pattern string   `json:"pattern,omitempty"`
+	Minimum *float64 `json:"minimum,omitempty"`
+	Maximum *float64 `json:"maximum,omitempty"`
+	// Required says the key must be present in its object (its parent's JSON Schema
+	// required); an empty text is present.
+	Required bool `json:"required,omitempty"`
+	// MinLength and MaxLength bound a text, in characters (Unicode code points).
+	MinLength *int `json:"minLength,omitempty"`
+	MaxLength *int `json:"maxLength,omitempty"`
+	// MinItems and MaxItems bound the length of a list.
+	MinItems   *int       `json:"minItems,omitempty"`
+	MaxItems   *int       `json:"maxItems,omitempty"`
 	Hidden     bool       `json:"hidden,omitempty"` // always hidden (x-onyxia or hidden: true)
 	HiddenWhen *Condition `json:"hiddenWhen,omitempty"`
 	Readonly   bool       `json:"readonly,omitempty"`
@@ -104,6 +114,8 @@ func field(s map[string]any, p values.Path, key string, prefilled map[string]any
 	if n, ok := values.Number(s["maximum"]); ok {
 		f.Maximum = &n
 	}
+	f.MinLength, f.MaxLength = count(s["minLength"]), count(s["maxLength"])
+	f.MinItems, f.MaxItems = count(s["minItems"]), count(s["maxItems"])
 	x, _ := s["x-onyxia"].(map[string]any)
 	if b, _ := x["hidden"].(bool); b {
 		f.Hidden = true
@@ -123,9 +135,12 @@ func field(s map[string]any, p values.Path, key string, prefilled map[string]any
 	}
 	f.Widget = widget(s, f, hasProps)
 	if hasProps {
+		required := requiredKeys(s)
 		for _, k := range schema.PropertyOrder(s) {
 			if ps, ok := props[k].(map[string]any); ok {
-				f.Fields = append(f.Fields, field(ps, p.Child(k), k, prefilled, withValue))
+				child := field(ps, p.Child(k), k, prefilled, withValue)
+				child.Required = required[k]
+				f.Fields = append(f.Fields, child)
 			}
 		}
 	}
@@ -209,6 +224,29 @@ func condition(h map[string]any, p values.Path) *Condition {
 		}
 	}
 	return &Condition{Path: abs.String(), Value: h["value"]}
+}
+
+// requiredKeys is the set of property names an object schema requires.
+func requiredKeys(s map[string]any) map[string]bool {
+	list, _ := s["required"].([]any)
+	out := make(map[string]bool, len(list))
+	for _, k := range list {
+		if k, ok := k.(string); ok {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// count reads a JSON Schema count (minLength, maxItems...): a non-negative whole number, or
+// nil. A schema with another value there does not compile, so the form need not say it.
+func count(v any) *int {
+	n, ok := values.Number(v)
+	if !ok || n < 0 || n != math.Trunc(n) || n > math.MaxInt32 {
+		return nil
+	}
+	i := int(n)
+	return &i
 }
 
 func firstType(t any) string {
