@@ -439,16 +439,25 @@ export function RangeSliderField({ pair }: { pair: RangePair }) {
 /** An array whose items have a schema: one row per item, with add and remove. */
 function ListField({ field, at }: { field: FormField; at: readonly Segment[] }) {
   const t = useT();
-  const { values, set, disabled } = useLaunchFormState();
+  const id = useId();
+  const { values, set, disabled, errors } = useLaunchFormState();
   const raw = getIn(values, at);
   const items = Array.isArray(raw) ? raw : [];
   const item = field.items;
   const locked = disabled || !!field.readonly;
   const name = label(field);
+  // The list's own rules (its number of items), said under its name.
+  const rules = errors.get(formatPath(at)) ?? [];
+  const errorIds = rules.map((_, i) => `${id}-error-${i}`).join(" ") || undefined;
   return (
-    <fieldset className={styles.group} data-path={formatPath(at)}>
+    <fieldset className={styles.group} data-path={formatPath(at)} aria-describedby={errorIds}>
       <legend>{name}</legend>
       {field.description ? <p className="field-hint" style={{ marginTop: 0 }}>{field.description}</p> : null}
+      {rules.map((r, i) => (
+        <p key={r} className={styles.fieldError} id={`${id}-error-${i}`}>
+          <Icon name="alert" size={14} /> {r}
+        </p>
+      ))}
       {items.length === 0 ? <p className="field-hint">{t("launcher.list.empty")}</p> : null}
       {items.map((_, i) => (
         <div key={i} className={styles.listItem}>
@@ -468,7 +477,14 @@ function ListField({ field, at }: { field: FormField; at: readonly Segment[] }) 
           </button>
         </div>
       ))}
-      <button type="button" className="button button-secondary button-small" disabled={locked} onClick={() => set(at, [...items, newItem(item)])} style={{ marginBottom: "0.9rem" }}>
+      <button
+        type="button"
+        className="button button-secondary button-small"
+        disabled={locked}
+        aria-describedby={errorIds}
+        onClick={() => set(at, [...items, newItem(item)])}
+        style={{ marginBottom: "0.9rem" }}
+      >
         <Icon name="plus" size={16} />
         {t("launcher.list.add", { field: name })}
       </button>

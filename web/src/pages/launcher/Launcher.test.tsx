@@ -444,6 +444,44 @@ describe("the launcher's checks before sending", () => {
     expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(0);
   });
 
+  it("checks a list's number of items under its name and a text's length at its field, in characters", async () => {
+    const m = api({
+      "GET /projects/:project/launch/form": () => {
+        const form = fixture("onyxia-jupyter-python-2.5.2");
+        const vars = form.root!.fields!.find((f) => f.key === "extraEnvVars")!;
+        vars.maxItems = 1;
+        vars.items!.fields!.find((f) => f.key === "value")!.maxLength = 4;
+        return { form, catalog: "interactive", allowSharing: false };
+      },
+    });
+    const user = userEvent.setup();
+    renderApp("/launcher/interactive/jupyter-python", m.client);
+    await user.click(await screen.findByRole("tab", { name: "Environment variables" }));
+    const add = screen.getByRole("button", { name: "Add to Environment variables" });
+    await user.click(add);
+    const value = within(screen.getByRole("group", { name: "Item 1" })).getByLabelText("Value");
+    await user.type(value, "ééééé");
+    expect(within(value.closest("[data-path]") as HTMLElement).getByText("must be at most 4 characters long")).toBeTruthy();
+    await user.type(value, "{Backspace}");
+    expect(screen.queryByText(/characters long/)).toBeNull();
+
+    await user.click(add);
+    const list = screen.getByRole("group", { name: "Environment variables" });
+    const rule = within(list).getByText("must have at most 1 item");
+    expect(list.getAttribute("aria-describedby")).toBe(rule.id);
+    expect(add.getAttribute("aria-describedby")).toBe(rule.id);
+    expect(screen.getByText("1 value to correct before launching: see the field marked below.")).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+    expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(0);
+
+    await user.click(screen.getByRole("button", { name: "Remove item 2 of Environment variables" }));
+    expect(within(list).queryByText("must have at most 1 item")).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Launch" }));
+    await waitFor(() => expect(m.find("POST", "/projects/user-alice/services")).toHaveLength(1));
+    const sent = m.find("POST", "/projects/user-alice/services")[0]!.body as { values: { extraEnvVars: unknown[] } };
+    expect(sent.values.extraEnvVars).toEqual([{ name: "VAR_NAME", value: "éééé" }]);
+  });
+
   it("clears the server's error at a field once the field is changed", async () => {
     const { user } = await launchRefused([{ field: "git.name", rule: "must not be the example's name" }]);
     expect(await screen.findByText("must not be the example's name")).toBeTruthy();

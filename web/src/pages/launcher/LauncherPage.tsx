@@ -15,6 +15,7 @@ import { useProject } from "../../project";
 import { ChartIcon, chartPath } from "../catalog/CatalogPage";
 import { VersionPicker } from "../catalog/ChartPage";
 import { checkValues, mergeErrors, standingErrors, type Refusal } from "./formChecks";
+import { useErrorFocus } from "./errorFocus";
 import { errorsByPath, firstSectionWithErrors, initialValues, launchValues, rangePairs } from "./formModel";
 import { FormErrorSummary } from "./FormErrorSummary";
 import { diffValues, launchLinkQuery, launchLinkUrl, linkOverridePairs, readLinkParams, withParam } from "./launchLink";
@@ -166,7 +167,7 @@ function LaunchEditor({
   const errors = mergeErrors(checked, refused);
   // A link's value to correct: its tab is the one open.
   const [tab, setTab] = useState<string | undefined>(() => firstSectionWithErrors(root, values, pairs, checked));
-  const editor = useRef<HTMLDivElement>(null);
+  const { editor, pointAt } = useErrorFocus(root, values, pairs, setTab);
   const [resets, setResets] = useState(0);
   const [commands, setCommands] = useState<{ shown: string[]; revealed?: string[] } | null>(null);
   const [revealed, setRevealed] = useState(false);
@@ -185,17 +186,6 @@ function LaunchEditor({
     // The name the form was made for: the commands of a preview name the service launched.
     release: data.release,
   });
-
-  /** The first tab with an error selected, and the first field with one focused. */
-  const [focusing, setFocusing] = useState(0);
-  const pointAt = (map: typeof errors) => {
-    const first = firstSectionWithErrors(root, values, pairs, map);
-    if (first) setTab(first);
-    setFocusing((n) => n + 1);
-  };
-  useEffect(() => {
-    if (focusing > 0) editor.current?.querySelector<HTMLElement>("[role=tabpanel] [aria-invalid=true]")?.focus();
-  }, [focusing]);
 
   /** The server's field errors at their fields, kept with what was sent. */
   const showRefusal = (err: unknown, sent: Omit<Refusal, "errors">) => {

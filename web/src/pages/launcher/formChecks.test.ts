@@ -102,6 +102,99 @@ describe("the form's checks", () => {
     });
   });
 
+  it("check required keys, lengths in characters and a list's number of items, and no more than the server does", () => {
+    const form: FormField = {
+      path: "",
+      widget: "group",
+      fields: [
+        { path: "login", key: "login", type: "string", widget: "text", value: "jdoe", required: true, minLength: 3, maxLength: 8 },
+        { path: "motto", key: "motto", type: "string", widget: "text", value: "hi", required: true },
+        { path: "pin", key: "pin", type: "string", widget: "password", value: "1234", minLength: 4 },
+        { path: "workers", key: "workers", type: "integer", widget: "integer", required: true },
+        {
+          path: "tags",
+          key: "tags",
+          type: "array",
+          widget: "list",
+          value: ["a"],
+          minItems: 1,
+          maxItems: 2,
+          items: { path: "tags[]", type: "string", widget: "text", maxLength: 3 },
+        },
+        {
+          path: "env",
+          key: "env",
+          type: "array",
+          widget: "list",
+          value: [{ name: "A", size: 1 }],
+          items: {
+            path: "env[]",
+            type: "object",
+            widget: "group",
+            fields: [
+              { path: "env[0].name", key: "name", type: "string", widget: "text", required: true },
+              { path: "env[0].size", key: "size", type: "integer", widget: "integer", required: true },
+              { path: "env[0].note", key: "note", type: "string", widget: "text" },
+            ],
+          },
+        },
+      ],
+    };
+    const initial = initialValues(form);
+    const run = (v: Values, lang: "en" | "fr" = "en", linked: ReadonlySet<string> = new Set()) =>
+      Object.fromEntries(checkValues(form, v, { initial, linked, pairs: new Map() }, (k, x) => translate(lang, k, x)));
+    expect(run(initial)).toEqual({});
+    // A required key left out of the values (a link unset it) is not missing to the server,
+    // which keeps the chart's value.
+    expect(run(setIn(initial, ["login"], undefined), "en", new Set(["login", "workers"]))).toEqual({});
+
+    let v = setIn(initial, ["login"], "jo");
+    v = setIn(v, ["pin"], "");
+    v = setIn(v, ["tags"], []);
+    v = setIn(v, ["env"], [{ size: 2 }, { name: "B" }, { name: "C", size: 3 }]);
+    expect(run(v)).toEqual({
+      login: ["must be at least 3 characters long"],
+      pin: ["a value is required"],
+      tags: ["must have at least 1 item"],
+      // A list goes whole: what its items lack, the server does not take from elsewhere.
+      "env[0].name": ["a value is required"],
+      "env[1].size": ["a value is required"],
+    });
+
+    v = setIn(initial, ["login"], "jdoe-the-third");
+    v = setIn(v, ["tags"], ["a", "bb", "cccc"]);
+    expect(run(v)).toEqual({
+      login: ["must be at most 8 characters long"],
+      tags: ["must have at most 2 items"],
+      "tags[2]": ["must be at most 3 characters long"],
+    });
+    expect(run(v, "fr")).toEqual({
+      login: ["doit compter au plus 8 caractères"],
+      tags: ["doit compter au plus 2 éléments"],
+      "tags[2]": ["doit compter au plus 3 caractères"],
+    });
+
+    // What the server accepts passes: an empty text where only the key is required, characters
+    // counted as the server counts them (code points, not UTF-16 units), an optional key left
+    // out of an item, an emptied text without a least length.
+    v = setIn(initial, ["motto"], "");
+    v = setIn(v, ["login"], "😀😀😀😀😀😀😀😀");
+    v = setIn(v, ["tags"], ["😀😀😀", "é"]);
+    v = setIn(v, ["env"], [{ name: "", size: 1 }]);
+    expect(run(v)).toEqual({});
+  });
+
+  it("check the required name of an environment variable of Onyxia's jupyter-python", () => {
+    const form = fixture("onyxia-jupyter-python-2.5.2").root!;
+    const initial = initialValues(form);
+    const scope = { initial, linked: new Set<string>(), pairs: rangePairs(form) };
+    const withVars = (vars: unknown[]) => Object.fromEntries(checkValues(form, setIn(initial, ["extraEnvVars"], vars), scope, say));
+    expect(withVars([{ name: "TOKEN", value: "x" }])).toEqual({});
+    expect(withVars([{ value: "x" }])).toEqual({ "extraEnvVars[0].name": ["a value is required"] });
+    // Present but empty: the schema's pattern refuses it, as the server does.
+    expect(withVars([{ name: "", value: "x" }])).toEqual({ "extraEnvVars[0].name": ["must match the pattern ^[a-zA-Z_][a-zA-Z0-9_]*$"] });
+  });
+
   it.each(Object.keys(fixtures).sort())("accept every pre-filled value of %s, all taken as changed", (name) => {
     const form = fixture(name).root!;
     const initial = initialValues(form);

@@ -1,6 +1,6 @@
 // What the launch form checks before anything goes to the server: the constraints the form
-// description carries (types, bounds, slider units, patterns, list options, a request not
-// above its limit), in the user's language. The server checks them again, and more: the form
+// description carries (types, bounds, slider units, lengths, patterns, list options and
+// lengths, required keys, a request not above its limit), in the user's language. The server checks them again, and more: the form
 // spares the round trip and keeps the value as the user (or a link) wrote it.
 
 import type { FormField } from "../../api/types";
@@ -66,15 +66,42 @@ function matches(pattern: string, s: string): boolean {
   }
 }
 
-/** The first rule a field's value breaks, or undefined. */
-function fieldRule(f: FormField, v: unknown, had: boolean, say: Say): string | undefined {
+/** The number of characters of a text as the server counts them: Unicode code points. */
+const characters = (s: string) => [...s].length;
+
+/** What a count breaks of its bounds: one key for a bound of 1, another for the rest. */
+function countRule(n: number, min: number | undefined, max: number | undefined, say: Say, keys: { min: [MessageKey, MessageKey]; max: [MessageKey, MessageKey] }): string | undefined {
+  if (min !== undefined && n < min) return say(keys.min[min === 1 ? 0 : 1], { min });
+  if (max !== undefined && n > max) return say(keys.max[max === 1 ? 0 : 1], { max });
+  return undefined;
+}
+
+const LENGTH = {
+  // Shorter than 1 is empty, which is said as a value required: a least length here is 2 or more.
+  min: ["launcher.check.minLength", "launcher.check.minLength"],
+  max: ["launcher.check.maxLength.one", "launcher.check.maxLength.other"],
+} satisfies Record<string, [MessageKey, MessageKey]>;
+const ITEMS = {
+  min: ["launcher.check.minItems.one", "launcher.check.minItems.other"],
+  max: ["launcher.check.maxItems.one", "launcher.check.maxItems.other"],
+} satisfies Record<string, [MessageKey, MessageKey]>;
+
+/**
+ * The first rule a field's value breaks, or undefined. had: the form opened with a value
+ * there; inList: the field is in a list's item.
+ */
+function fieldRule(f: FormField, v: unknown, had: boolean, inList: boolean, say: Say): string | undefined {
   const empty = v === undefined || v === "";
+  // A key the values leave out, the server takes from the chart's values (or the running
+  // service's), but not in a list's item: a list goes whole, and a required key missing
+  // there is refused.
+  const missing = v === undefined && !!f.required && inList;
   switch (f.widget) {
     case "checkbox":
       return typeof v === "boolean" ? undefined : say("launcher.check.boolean");
     case "number":
     case "integer": {
-      if (empty) return had ? say("launcher.check.required") : undefined;
+      if (empty) return had || missing ? say("launcher.check.required") : undefined;
       if (typeof v !== "number" || !Number.isFinite(v)) return say("launcher.check.number");
       if (f.widget === "integer" && !Number.isInteger(v)) return say("launcher.check.integer");
       if ((f.minimum !== undefined && v < f.minimum) || (f.maximum !== undefined && v > f.maximum)) return bounds(say, f.minimum, f.maximum);
@@ -82,19 +109,25 @@ function fieldRule(f: FormField, v: unknown, had: boolean, say: Say): string | u
     }
     case "slider":
     case "rangeSlider": {
-      if (empty) return had ? say("launcher.check.required") : undefined;
+      if (empty) return had || missing ? say("launcher.check.required") : undefined;
       const s = f.slider ?? { min: 0, max: 100 };
       const n = unitNumber(v, s.unit);
       if (n === undefined) return s.unit ? say("launcher.check.numberWithUnit", { unit: s.unit }) : say("launcher.check.number");
       return n < s.min || n > s.max ? bounds(say, s.min, s.max, s.unit) : undefined;
     }
   }
+  if (missing) return say("launcher.check.required");
   if (f.options && f.options.length > 0 && !f.options.some((o) => deepEqual(o, v))) {
     const listed = f.options.slice(0, MAX_LISTED).map(shown).join(", ");
     return say("launcher.check.oneOf", { options: f.options.length > MAX_LISTED ? `${listed}, …` : listed });
   }
   if (f.type === "string" && v !== null && v !== undefined && typeof v !== "string") return say("launcher.check.text");
-  if (typeof v === "string" && f.pattern && !matches(f.pattern, v)) return say("launcher.check.pattern", { pattern: f.pattern });
+  if (typeof v !== "string") return undefined;
+  // An empty text is a value to JSON Schema's required: only a least length refuses it.
+  if (v === "" && (f.minLength ?? 0) > 0) return say("launcher.check.required");
+  const length = countRule(characters(v), f.minLength, f.maxLength, say, LENGTH);
+  if (length) return length;
+  if (f.pattern && !matches(f.pattern, v)) return say("launcher.check.pattern", { pattern: f.pattern });
   return undefined;
 }
 
@@ -109,19 +142,25 @@ export function checkValues(root: FormField | undefined, values: Values, scope: 
   const out: FieldErrors = new Map();
   const add = (path: string, rule: string) => out.set(path, [...(out.get(path) ?? []), rule]);
   const touched = (at: readonly Segment[]) => scope.linked.has(formatPath(at)) || !deepEqual(getIn(values, at), getIn(scope.initial, at));
-  const walk = (f: FormField, at: Segment[]) => {
+  // list: the field is in an item of a list, which goes to the server whole; changed: the
+  // list was changed (or set by a link), and so is every item's field.
+  const walk = (f: FormField, at: Segment[], list?: { changed: boolean }) => {
     if (isHidden(f, values) || f.readonly || f.widget === "yaml") return;
     if (f.widget === "group") {
-      for (const c of f.fields ?? []) if (c.key !== undefined) walk(c, [...at, c.key]);
+      for (const c of f.fields ?? []) if (c.key !== undefined) walk(c, [...at, c.key], list);
       return;
     }
     const v = getIn(values, at);
     if (f.widget === "list") {
-      if (Array.isArray(v) && f.items) v.forEach((_, i) => walk(f.items!, [...at, i]));
+      if (!Array.isArray(v)) return;
+      const changed = !!list?.changed || touched(at);
+      const rule = changed ? countRule(v.length, f.minItems, f.maxItems, say, ITEMS) : undefined;
+      if (rule) add(formatPath(at), rule);
+      if (f.items) v.forEach((_, i) => walk(f.items!, [...at, i], { changed }));
       return;
     }
-    if (!touched(at)) return;
-    const rule = fieldRule(f, v, getIn(scope.initial, at) !== undefined, say);
+    if (!list?.changed && !touched(at)) return;
+    const rule = fieldRule(f, v, getIn(scope.initial, at) !== undefined, !!list, say);
     if (rule) add(formatPath(at), rule);
   };
   if (root) walk(root, []);

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { ChangeRequest, ChartView as Chart, DiffView, RevisionView, ServiceView as Service } from "../../api/types";
+import type { ChangeRequest, ChartView as Chart, DiffView, Form, RevisionView, ServiceView as Service } from "../../api/types";
 import { fixture } from "../../test/launchForms";
 import { apiError, mockApi, type MockRoutes } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
@@ -45,11 +45,11 @@ function revision(n: number, over: Partial<RevisionView> = {}): RevisionView {
 }
 
 /**
- * A server with one running service: its change form (the fixture's values as the service's),
- * the dry run and the change, its history, and the rollback; changes are kept, so that the
- * history and the service reflect them.
+ * A server with one running service: its change form (the fixture's values as the service's,
+ * the form edited by editForm), the dry run and the change, its history, and the rollback;
+ * changes are kept, so that the history and the service reflect them.
  */
-function api(over: MockRoutes = {}, start: Partial<Service> = {}) {
+function api(over: MockRoutes = {}, start: Partial<Service> = {}, editForm: (form: Form) => void = () => {}) {
   let svc = service(start);
   let revisions: RevisionView[] = [revision(1, { status: "deployed" })];
   const valueDiff = (req: ChangeRequest): DiffView => {
@@ -70,6 +70,7 @@ function api(over: MockRoutes = {}, start: Partial<Service> = {}) {
     "GET /projects/:project/services/:service": () => ({ service: svc, values: {}, manifest: "", commands: [] }),
     "GET /projects/:project/services/:service/change/form": ({ query }) => {
       const form = fixture("jupyter");
+      editForm(form);
       form.version = query.get("version") || svc.version;
       return { form, catalog: "ide", allowSharing: false, service: svc.id, currentVersion: svc.version, version: form.version, versions: ["2.0.0", "1.0.0"] };
     },
@@ -137,6 +138,17 @@ async function openCommands(user: ReturnType<typeof userEvent.setup>) {
   return panel;
 }
 
+/** The change form at url, open on its Git tab, the author's name emptied. */
+async function emptiedAuthor(m: ReturnType<typeof api>, url = "/my-services/jupyter-123/change") {
+  const user = userEvent.setup();
+  renderApp(url, m.client);
+  await screen.findByRole("tablist", { name: "Settings" });
+  await user.click(screen.getByRole("tab", { name: "Git" }));
+  const author = screen.getByLabelText("Author name");
+  await user.clear(author);
+  return { user, author };
+}
+
 beforeEach(() => localStorage.setItem("basalt.language", "en"));
 
 describe("changing a running service", () => {
@@ -168,12 +180,7 @@ describe("changing a running service", () => {
 
   it("reviews the difference, applies it and follows the service; the command panel has the equivalents", async () => {
     const m = api();
-    const user = userEvent.setup();
-    renderApp("/my-services/jupyter-123/change?version=2.0.0", m.client);
-    await screen.findByRole("tablist", { name: "Settings" });
-    await user.click(screen.getByRole("tab", { name: "Git" }));
-    const author = screen.getByLabelText("Author name");
-    await user.clear(author);
+    const { user, author } = await emptiedAuthor(m, "/my-services/jupyter-123/change?version=2.0.0");
     await user.type(author, "Ada");
     await user.click(screen.getByRole("button", { name: "Review the changes" }));
 
@@ -211,11 +218,7 @@ describe("changing a running service", () => {
         { field: "persistence.size", rule: "must be between 1Gi and 100Gi" },
       ]),
     });
-    const user = userEvent.setup();
-    renderApp("/my-services/jupyter-123/change", m.client);
-    await screen.findByRole("tablist", { name: "Settings" });
-    await user.click(screen.getByRole("tab", { name: "Git" }));
-    await user.clear(screen.getByLabelText("Author name"));
+    const { user } = await emptiedAuthor(m);
     await user.click(screen.getByRole("button", { name: "Review the changes" }));
     expect(await screen.findByText("The server refused 1 value: see the field marked below.")).toBeTruthy();
     expect(screen.getByText("must not be empty")).toBeTruthy();
@@ -233,6 +236,46 @@ describe("changing a running service", () => {
     // The user's change is still in the form.
     await user.click(screen.getByRole("tab", { name: "Git" }));
     expect((screen.getByLabelText("Author name") as HTMLInputElement).value).toBe("Ada");
+  });
+
+  it("checks the values before reviewing the changes, as the launcher does, and sends nothing while one is wrong", async () => {
+    const m = api({}, {}, (form) => {
+      const git = form.root!.fields!.find((f) => f.key === "git")!;
+      git.fields!.find((f) => f.key === "name")!.maxLength = 8;
+    });
+    const { user, author } = await emptiedAuthor(m);
+    await user.type(author, "Ada Lovelace");
+    const rule = within(author.closest("[data-path]") as HTMLElement).getByText("must be at most 8 characters long");
+    expect(author.getAttribute("aria-invalid")).toBe("true");
+    expect(author.getAttribute("aria-describedby")).toContain(rule.id);
+    expect(screen.getByText("1 value to correct before reviewing the changes: see the field marked below.")).toBeTruthy();
+
+    // From another tab: the field's tab comes back, the field has the focus, nothing was sent.
+    await user.click(screen.getByRole("tab", { name: "Persistent storage" }));
+    await user.click(screen.getByRole("button", { name: "Review the changes" }));
+    expect(screen.getByRole("tab", { name: /Git/, selected: true })).toBeTruthy();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText("Author name")));
+    expect(m.find("POST", "/projects/user-alice/services/jupyter-123/change/plan")).toHaveLength(0);
+
+    // Fixed: the error and the summary go, and the review comes.
+    await user.clear(screen.getByLabelText("Author name"));
+    await user.type(screen.getByLabelText("Author name"), "Ada");
+    expect(screen.queryByText("must be at most 8 characters long")).toBeNull();
+    expect(screen.queryByText(/to correct before reviewing/)).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Review the changes" }));
+    expect(await screen.findByRole("region", { name: "Review the changes" })).toBeTruthy();
+    expect((m.find("POST", "/projects/user-alice/services/jupyter-123/change/plan")[0]!.body as ChangeRequest).values).toMatchObject({ git: { name: "Ada" } });
+  });
+
+  it("clears the server's error at a field once the field is changed", async () => {
+    const m = api();
+    const { user } = await emptiedAuthor(m);
+    await user.click(screen.getByRole("button", { name: "Review the changes" }));
+    expect(await screen.findByText("must not be empty")).toBeTruthy();
+    await user.type(screen.getByLabelText("Author name"), "A");
+    expect(screen.queryByText("must not be empty")).toBeNull();
+    expect(screen.queryByText(/The server refused/)).toBeNull();
+    expect(screen.getByLabelText("Author name").getAttribute("aria-invalid")).toBeNull();
   });
 
   it("goes back from the review to the form as the user left it, by keyboard", async () => {

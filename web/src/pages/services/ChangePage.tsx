@@ -11,7 +11,9 @@ import { Icon } from "../../components/Icon";
 import { useT } from "../../i18n";
 import { useDocumentTitle } from "../../instance";
 import { useProject } from "../../project";
-import { errorsByPath, firstSectionWithErrors, initialValues, rangePairs, type FieldErrors } from "../launcher/formModel";
+import { checkValues, mergeErrors, standingErrors, type Refusal } from "../launcher/formChecks";
+import { useErrorFocus } from "../launcher/errorFocus";
+import { errorsByPath, initialValues, rangePairs } from "../launcher/formModel";
 import { FormErrorSummary } from "../launcher/FormErrorSummary";
 import { LaunchProgress } from "../launcher/LaunchProgress";
 import { deepEqual, type Values } from "../launcher/paths";
@@ -78,6 +80,9 @@ export function ChangePage() {
   );
 }
 
+/** A running service's form has no launch link: what it checks is what the user changed. */
+const NO_LINK: ReadonlySet<string> = new Set();
+
 function ChangeEditor({ id, data, current }: { id: string; data: ChangeForm; current?: Service }) {
   const t = useT();
   const api = useApi();
@@ -87,8 +92,13 @@ function ChangeEditor({ id, data, current }: { id: string; data: ChangeForm; cur
   const initial = useMemo(() => initialValues(root), [root]);
   const pairs = useMemo(() => rangePairs(root), [root]);
   const [values, setValues] = useState<Values>(initial);
-  const [errors, setErrors] = useState<FieldErrors>(new Map());
+  // What the form finds wrong, as the values change; what the server refused, until changed.
+  const checked = useMemo(() => checkValues(root, values, { initial, linked: NO_LINK, pairs }, t), [root, values, initial, pairs, t]);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const refused = standingErrors(refusal, values, {}, pairs);
+  const errors = mergeErrors(checked, refused);
   const [tab, setTab] = useState<string>();
+  const { editor, pointAt } = useErrorFocus(root, values, pairs, setTab);
   const [resets, setResets] = useState(0);
   const [review, setReview] = useState<ChangeView | null>(null);
   const [applied, setApplied] = useState<Service | null>(null);
@@ -97,22 +107,29 @@ function ChangeEditor({ id, data, current }: { id: string; data: ChangeForm; cur
 
   const request = (): ChangeRequest => ({ version: data.version, values });
 
-  /** Refused values go back to the form, at their fields. */
-  const showErrors = (err: unknown) => {
+  /** Refused values go back to the form, at their fields, kept with what was sent. */
+  const showErrors = (err: unknown, sent: ChangeRequest) => {
     const map = errorsByPath(fieldViolations(err));
-    setErrors(map);
+    setRefusal({ errors: map, values: (sent.values as Values | undefined) ?? {}, settings: {} });
     if (map.size === 0) return;
     setReview(null);
-    const first = firstSectionWithErrors(root, values, pairs, map);
-    if (first) setTab(first);
+    pointAt(map);
   };
 
   const plan = useMutation({
     mutationFn: (req: ChangeRequest) => api.planChange(project.id, id, req),
-    onMutate: () => setErrors(new Map()),
+    onMutate: () => setRefusal(null),
     onSuccess: setReview,
     onError: showErrors,
   });
+  /** Reviews the changes unless the form has values to correct: those are shown instead. */
+  const reviewChanges = () => {
+    if (checked.size > 0) {
+      pointAt(checked);
+      return;
+    }
+    plan.mutate(request());
+  };
   const apply = useMutation({
     mutationFn: (req: ChangeRequest) => api.changeService(project.id, id, req),
     onSuccess: (res) => {
@@ -157,11 +174,11 @@ function ChangeEditor({ id, data, current }: { id: string; data: ChangeForm; cur
   const changed = !deepEqual(values, initial);
   return (
     <div className={launcherStyles.layout}>
-      <div>
+      <div ref={editor}>
         {error && !(error instanceof ApiError && fieldViolations(error).length > 0) ? (
           <ErrorNotice error={error} title={t("change.planError")} />
         ) : null}
-        <FormErrorSummary errors={errors} root={root} values={values} />
+        <FormErrorSummary errors={refused} checked={checked} root={root} values={values} sending="change" />
         <ValuesEditor key={resets} root={root} values={values} onValues={setValues} errors={errors} disabled={busy} tab={tab} onTab={setTab} />
       </div>
 
@@ -169,7 +186,7 @@ function ChangeEditor({ id, data, current }: { id: string; data: ChangeForm; cur
         <div className={launcherStyles.box}>
           <h2>{t("change.actions")}</h2>
           <div className={launcherStyles.actions}>
-            <button ref={reviewButton} type="button" className="button" disabled={busy} onClick={() => plan.mutate(request())}>
+            <button ref={reviewButton} type="button" className="button" disabled={busy} onClick={reviewChanges}>
               <Icon name="eye" size={16} />
               {plan.isPending ? t("change.reviewing") : t("change.review")}
             </button>
@@ -179,7 +196,7 @@ function ChangeEditor({ id, data, current }: { id: string; data: ChangeForm; cur
               disabled={busy || !changed}
               onClick={() => {
                 setValues(initial);
-                setErrors(new Map());
+                setRefusal(null);
                 setResets((n) => n + 1);
               }}
             >
