@@ -39,6 +39,7 @@ type SecretsCredentials struct {
 func (s *Server) storageCredentials(c echo.Context) error {
 	f := inFiles(c)
 	creds, err := f.store.Credentials(c.Request().Context(), sdk.CredentialsRequest{Caller: f.user.Caller(), Project: f.project.SDK()})
+	s.lacks.note(scopeOf(c).Region.Storage, lackStorageCredentials, err)
 	if err != nil {
 		return err
 	}
@@ -59,6 +60,7 @@ func (s *Server) storageCredentials(c echo.Context) error {
 func (s *Server) secretsCredentials(c echo.Context) error {
 	sc := inSecrets(c)
 	tok, err := sc.store.Token(c.Request().Context(), sdk.SecretsTokenRequest{Caller: sc.user.Caller()})
+	s.lacks.note(scopeOf(c).Region.Secrets, lackSecretsToken, err)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ type RegionInfo struct {
 	Secrets     bool   `json:"secrets"`  // it has a secrets store
 	// DownloadFromStore: the portal's downloads ask for a redirect to the store.
 	DownloadFromStore bool `json:"downloadFromStore,omitempty"`
+	// Lacks names what its plugins have answered they do not hand out (lacks.go).
+	Lacks []string `json:"lacks,omitempty"`
 }
 
 // regionInfos lists the configured regions, the default first, each with the features whose
@@ -27,6 +29,7 @@ func (s *Server) regionInfos() []RegionInfo {
 			info.DownloadFromStore = info.Files && r.DownloadFromStore
 			_, err = s.opts.Plugins.Secrets(r.Secrets)
 			info.Secrets = r.Secrets != "" && err == nil
+			info.Lacks = s.lacks.of(r)
 		}
 		out = append(out, info)
 	}

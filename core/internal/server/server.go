@@ -66,6 +66,7 @@ type Server struct {
 	audit    *audit.Recorder
 	engine   *lifecycle.Engine // nil when lifecycle.enabled is false
 	gateway  *gateway.Gateway  // nil when gateway.enabled is false
+	lacks    lacks             // what plugins have answered they do not hand out
 }
 
 // New builds the server and its routes.

@@ -1214,6 +1214,8 @@ export interface components {
             secrets: boolean;
             /** @description the portal's downloads ask for a redirect to the store (regions[].download_from_store) */
             downloadFromStore?: boolean;
+            /** @description what the region's plugins have answered they do not hand out (a matter of their kind or configuration, remembered from the first such answer until Basalt restarts): storageCredentials, the store's keys of the user's own; secretsToken, a token to the secrets store. The portal does not ask for them there. */
+            lacks?: ("storageCredentials" | "secretsToken")[];
         };
         Me: {
             username: string;

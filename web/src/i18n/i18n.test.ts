@@ -44,6 +44,15 @@ describe("catalogues", () => {
   });
 });
 
+describe("wording", () => {
+  it("names an email address one way in each language: courriel in French, email in English", () => {
+    const matching = (cat: Record<string, string>, re: RegExp) => Object.entries(cat).filter(([, text]) => re.test(text));
+    expect(matching(catalogs.fr as Record<string, string>, /e-?mail/i)).toEqual([]);
+    expect(matching(catalogs.fr as Record<string, string>, /courriel/i).length).toBeGreaterThan(0);
+    expect(matching(en, /e-mail/i)).toEqual([]);
+  });
+});
+
 describe("format", () => {
   it("fills placeholders and leaves unknown ones", () => {
     expect(format("Hello {name}, {x}", { name: "Ada" })).toBe("Hello Ada, {x}");

@@ -1,30 +1,78 @@
+import { useSearchParams } from "react-router";
 import { useCommandLog } from "../../commands/commandLog";
-import { useI18n, type Language } from "../../i18n";
+import { Tabs } from "../../components/Tabs";
+import { useI18n, type Language, type MessageKey } from "../../i18n";
 import { useDocumentTitle, useFeatures } from "../../instance";
 import { useProject, useProjectState } from "../../project";
+import { useRegion } from "../../region";
 import { themePreferences, useTheme, type ThemePreference } from "../../theme/theme";
 import pageStyles from "../Page.module.css";
 import styles from "./Account.module.css";
+import { accountTabs, regionOffers, type AccountTab } from "./accountTabs";
 import { SecretsCredentials, StorageCredentials } from "./Credentials";
 import { GitSettings } from "./GitSettings";
 import { KubernetesAccess } from "./KubernetesAccess";
 import { S3Profiles } from "./S3Profiles";
 
-/** Who the user is, their roles and projects, and the interface preferences kept in this browser. */
+const TAB_LABELS: Record<AccountTab, MessageKey> = {
+  profile: "account.tab.profile",
+  git: "account.tab.git",
+  storage: "account.tab.storage",
+  vault: "account.tab.vault",
+  kubernetes: "account.tab.kubernetes",
+  preferences: "account.tab.preferences",
+};
+
+/**
+ * The user's account in tabs (?tab=, so that each is a link): who they are and their
+ * projects, their git identity, storage keys and S3 profiles, Vault token, Kubernetes access,
+ * and the interface preferences kept in this browser. Only the tabs of what the chosen region
+ * has are offered, and each asks the server for its own content when opened.
+ */
 export function AccountPage() {
-  const { t, language, languages, setLanguage } = useI18n();
-  const { me, project } = useProject();
-  const { setProject } = useProjectState();
-  const { preference, setPreference } = useTheme();
-  const { enabled, setEnabled } = useCommandLog();
-  const features = useFeatures();
+  const { t } = useI18n();
+  const offers = regionOffers(useRegion().region);
+  const tabs = accountTabs(offers);
+  const [searchParams, setSearchParams] = useSearchParams();
+  const asked = searchParams.get("tab");
+  const tab = tabs.find((id) => id === asked) ?? "profile";
   useDocumentTitle(t("page.account.title"));
 
   return (
     <div className={styles.page}>
       <h1 className={pageStyles.title}>{t("page.account.title")}</h1>
       <p className={pageStyles.lead}>{t("account.lead")}</p>
+      <Tabs
+        label={t("account.tabs")}
+        idPrefix="account"
+        items={tabs.map((id) => ({ id, label: t(TAB_LABELS[id]) }))}
+        selected={tab}
+        onSelect={(id) => setSearchParams(id === "profile" ? {} : { tab: id }, { replace: true })}
+      />
+      <div id="account-panel" role="tabpanel" aria-labelledby={`account-tab-${tab}`} tabIndex={0} className={styles.panel}>
+        {tab === "profile" ? <Profile /> : null}
+        {tab === "git" ? <GitSettings /> : null}
+        {tab === "storage" ? (
+          <>
+            {offers.files ? <StorageCredentials offered={offers.storageKeys} /> : null}
+            {offers.secrets ? <S3Profiles /> : null}
+          </>
+        ) : null}
+        {tab === "vault" ? <SecretsCredentials offered={offers.secretsToken} /> : null}
+        {tab === "kubernetes" ? <KubernetesAccess /> : null}
+        {tab === "preferences" ? <Preferences /> : null}
+      </div>
+    </div>
+  );
+}
 
+/** Who the user is, and their projects. */
+function Profile() {
+  const { t } = useI18n();
+  const { me, project } = useProject();
+  const { setProject } = useProjectState();
+  return (
+    <>
       <section className={styles.section} aria-labelledby="account-profile">
         <h2 id="account-profile">{t("account.profile")}</h2>
         <dl className={styles.facts}>
@@ -98,40 +146,44 @@ export function AccountPage() {
           </tbody>
         </table>
       </section>
+    </>
+  );
+}
 
-      <GitSettings />
-      <StorageCredentials />
-      <S3Profiles />
-      <SecretsCredentials />
-      <KubernetesAccess />
-
-      <section className={styles.section} aria-labelledby="account-prefs">
-        <h2 id="account-prefs">{t("account.preferences")}</h2>
-        <p className="field-hint">{t("account.preferences.hint")}</p>
-        <div className={styles.prefs}>
-          {languages.length > 1 ? (
-            <label className="field">
-              {t("header.language")}
-              <select value={language} onChange={(e) => setLanguage(e.target.value as Language)}>
-                {languages.map((l) => (
-                  <option key={l} value={l} lang={l}>
-                    {t(`lang.${l}`)}
-                  </option>
-                ))}
-              </select>
-            </label>
-          ) : null}
+/** The interface preferences, kept in this browser. */
+function Preferences() {
+  const { t, language, languages, setLanguage } = useI18n();
+  const { preference, setPreference } = useTheme();
+  const { enabled, setEnabled } = useCommandLog();
+  const features = useFeatures();
+  return (
+    <section className={styles.section} aria-labelledby="account-prefs">
+      <h2 id="account-prefs">{t("account.preferences")}</h2>
+      <p className="field-hint">{t("account.preferences.hint")}</p>
+      <div className={styles.prefs}>
+        {languages.length > 1 ? (
           <label className="field">
-            {t("header.theme")}
-            <select value={preference} onChange={(e) => setPreference(e.target.value as ThemePreference)}>
-              {themePreferences.map((p) => (
-                <option key={p} value={p}>
-                  {t(`header.theme.${p}`)}
+            {t("header.language")}
+            <select value={language} onChange={(e) => setLanguage(e.target.value as Language)}>
+              {languages.map((l) => (
+                <option key={l} value={l} lang={l}>
+                  {t(`lang.${l}`)}
                 </option>
               ))}
             </select>
           </label>
-          {features.commandPanel ? (
+        ) : null}
+        <label className="field">
+          {t("header.theme")}
+          <select value={preference} onChange={(e) => setPreference(e.target.value as ThemePreference)}>
+            {themePreferences.map((p) => (
+              <option key={p} value={p}>
+                {t(`header.theme.${p}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {features.commandPanel ? (
           <label className={styles.switch}>
             <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
             <span>
@@ -141,9 +193,8 @@ export function AccountPage() {
               </span>
             </span>
           </label>
-          ) : null}
-        </div>
-      </section>
-    </div>
+        ) : null}
+      </div>
+    </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useApi } from "../../api/ApiProvider";
 import { ApiError } from "../../api/errors";
@@ -12,22 +12,27 @@ import { useT } from "../../i18n";
 import { useProject } from "../../project";
 import styles from "./Account.module.css";
 
-/** The caller's storage keys for the current project: reveal, copy, expiry, snippets. */
-export function StorageCredentials() {
+/**
+ * The caller's storage keys for the current project: reveal, copy, expiry, snippets. Not asked
+ * for where the region's store hands out none (offered false: /api/v1/config says it lacks them).
+ */
+export function StorageCredentials({ offered }: { offered: boolean }) {
   const t = useT();
   const api = useApi();
   const { project } = useProject();
   const q = useQuery({
     queryKey: queryKeys.storageCredentials(project.id),
     queryFn: ({ signal }) => api.getStorageCredentials(project.id, signal),
+    enabled: offered,
     retry: false,
     staleTime: 60_000,
   });
+  useLackLearnt(q.error);
   return (
     <section className={styles.section} aria-labelledby="account-storage">
       <h2 id="account-storage">{t("account.storage")}</h2>
       <p className="field-hint">{t("account.storage.lead")}</p>
-      <CredentialsBody query={q} unavailable={t("account.storage.unavailable")}>
+      <CredentialsBody query={q} offered={offered} unavailable={t("account.storage.unavailable")}>
         {(c) => (
           <>
             <Expiry expiration={c.expiration} onRenew={() => void q.refetch()} />
@@ -49,22 +54,24 @@ export function StorageCredentials() {
   );
 }
 
-/** The caller's token to the secrets store (Vault), with snippets. */
-export function SecretsCredentials() {
+/** The caller's token to the secrets store (Vault), with snippets; not asked for where the store hands out none. */
+export function SecretsCredentials({ offered }: { offered: boolean }) {
   const t = useT();
   const api = useApi();
   const { project } = useProject();
   const q = useQuery({
     queryKey: queryKeys.secretsCredentials(project.id),
     queryFn: ({ signal }) => api.getSecretsCredentials(project.id, signal),
+    enabled: offered,
     retry: false,
     staleTime: 60_000,
   });
+  useLackLearnt(q.error);
   return (
     <section className={styles.section} aria-labelledby="account-secrets">
       <h2 id="account-secrets">{t("account.secrets")}</h2>
       <p className="field-hint">{t("account.secrets.lead")}</p>
-      <CredentialsBody query={q} unavailable={t("account.secrets.unavailable")}>
+      <CredentialsBody query={q} offered={offered} unavailable={t("account.secrets.unavailable")}>
         {(c) => (
           <>
             <Expiry expiration={c.expiration} onRenew={() => void q.refetch()} />
@@ -81,18 +88,34 @@ export function SecretsCredentials() {
   );
 }
 
-/** Loading, "not in this region" (501), an error, or the credentials. */
+/**
+ * The region's plugin has answered that it does not hand this out (501): the configuration
+ * says so from now on (regions[].lacks), and is read again so that the page stops asking.
+ */
+function useLackLearnt(error: unknown) {
+  const queryClient = useQueryClient();
+  const lacking = isUnimplemented(error);
+  useEffect(() => {
+    if (lacking) void queryClient.invalidateQueries({ queryKey: queryKeys.config });
+  }, [lacking, queryClient]);
+}
+
+const isUnimplemented = (error: unknown) => error instanceof ApiError && error.status === 501;
+
+/** "Not in this region" (not offered, or a 501), loading, an error, or the credentials. */
 function CredentialsBody<T>({
   query,
+  offered,
   unavailable,
   children,
 }: {
   query: { data?: T; error: unknown; isPending: boolean; refetch(): unknown };
+  offered: boolean;
   unavailable: string;
   children(data: T): React.ReactNode;
 }) {
+  if (!offered || isUnimplemented(query.error)) return <p>{unavailable}</p>;
   if (query.isPending) return <Loading />;
-  if (query.error instanceof ApiError && query.error.status === 501) return <p>{unavailable}</p>;
   if (query.error) return <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />;
   return query.data ? <>{children(query.data)}</> : null;
 }

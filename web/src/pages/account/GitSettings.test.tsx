@@ -46,10 +46,10 @@ describe("the git identity form", () => {
       },
     });
     const user = userEvent.setup();
-    renderApp("/account", m.client);
+    renderApp("/account?tab=git", m.client);
     const s = await gitSection();
     expect(s.getByText(/receives these as its git identity/)).toBeTruthy();
-    expect((s.getByLabelText("E-mail for commits") as HTMLInputElement).value).toBe("alice@example.org");
+    expect((s.getByLabelText("Email for commits") as HTMLInputElement).value).toBe("alice@example.org");
     const token = s.getByLabelText("Personal access token") as HTMLInputElement;
     expect(token.type).toBe("password");
     await user.click(s.getByRole("button", { name: "Show Personal access token" }));
@@ -76,14 +76,14 @@ describe("the git identity form", () => {
       ]),
     });
     const user = userEvent.setup();
-    renderApp("/account", m.client);
+    renderApp("/account?tab=git", m.client);
     const s = await gitSection();
     expect((s.getByLabelText("Credentials cache (seconds)") as HTMLInputElement).value).toBe("");
-    await user.type(s.getByLabelText("E-mail for commits"), "not-an-address");
+    await user.type(s.getByLabelText("Email for commits"), "not-an-address");
     await user.type(s.getByLabelText("Credentials cache (seconds)"), "-5");
     await user.click(s.getByRole("button", { name: "Save" }));
 
-    const email = s.getByLabelText("E-mail for commits");
+    const email = s.getByLabelText("Email for commits");
     expect(await s.findByText("must be an e-mail address")).toBeTruthy();
     expect(email.getAttribute("aria-invalid")).toBe("true");
     expect(describedBy(email)).toContain("must be an e-mail address");
@@ -100,7 +100,7 @@ describe("the git identity form", () => {
 describe("the Kubernetes access", () => {
   it("gives the commands for the current project's namespace", async () => {
     const m = mockApi({ ...noCredentials, "GET /me/settings": stored });
-    renderApp("/account", m.client);
+    renderApp("/account?tab=kubernetes", m.client);
     const heading = await screen.findByRole("heading", { name: "Kubernetes access" });
     const s = within(heading.closest("section")!);
     expect(s.getByLabelText("kubectl commands").textContent).toContain("kubectl --namespace user-alice get pods");

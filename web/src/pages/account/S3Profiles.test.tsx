@@ -45,7 +45,7 @@ describe("the S3 profiles of the account page", () => {
       }),
     });
     const user = userEvent.setup();
-    renderApp("/account", m.client);
+    renderApp("/account?tab=storage", m.client);
     const s = await profilesSection();
     const card = within(await s.findByRole("article", { name: "work" }));
     expect(card.getByText("Default for my services")).toBeTruthy();
@@ -80,7 +80,7 @@ describe("the S3 profiles of the account page", () => {
       },
     });
     const user = userEvent.setup();
-    renderApp("/account", m.client);
+    renderApp("/account?tab=storage", m.client);
     const s = await profilesSection();
     expect(await s.findByText("You have no S3 profile of your own.")).toBeTruthy();
     await user.click(s.getByRole("button", { name: "Add an S3 profile" }));
@@ -134,7 +134,7 @@ describe("the S3 profiles of the account page", () => {
       },
     });
     const user = userEvent.setup();
-    renderApp("/account", m.client);
+    renderApp("/account?tab=storage", m.client);
     const s = await profilesSection();
     await user.click(await s.findByRole("button", { name: "Edit work" }));
     const form = within(s.getByRole("form", { name: "Edit work" }));
@@ -154,7 +154,7 @@ describe("the S3 profiles of the account page", () => {
 
   it("says so when the region keeps no secrets", async () => {
     const m = mockApi({ ...noCredentials, "GET /me/s3-profiles": apiError(501, "unimplemented", "no secrets store") });
-    renderApp("/account", m.client);
+    renderApp("/account?tab=storage", m.client);
     const s = await profilesSection();
     expect(await s.findByText("This region keeps no secrets, so it cannot keep S3 profiles of yours.")).toBeTruthy();
     expect(s.queryByRole("button", { name: "Add an S3 profile" })).toBeNull();
