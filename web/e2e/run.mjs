@@ -708,10 +708,27 @@ try {
 
   await step("a small laptop screen (1280x720): no page scrolls sideways", async () => {
     await page.setViewportSize({ width: 1280, height: 720 });
+    // The catalog's, a chart's and the launcher's tab rows and rows of actions ([data-one-line])
+    // stay on one line, and no button's label takes two: in English, then in French.
+    const wrapped = () =>
+      page.evaluate(() => [
+        ...[...document.querySelectorAll("main [data-one-line], main [role=tablist]")].flatMap((row) => {
+          const boxes = [...row.children].map((c) => c.getBoundingClientRect()).filter((b) => b.width > 0);
+          const wraps = boxes.length > 1 && Math.max(...boxes.map((b) => b.top)) >= Math.min(...boxes.map((b) => b.bottom));
+          return wraps ? [`row ${row.getAttribute("aria-label") ?? row.className}`] : [];
+        }),
+        ...[...document.querySelectorAll("main .button, main [role=tab]")].flatMap((b) => {
+          const st = getComputedStyle(b);
+          const text = b.getBoundingClientRect().height - parseFloat(st.paddingTop) - parseFloat(st.paddingBottom) - 2 * parseFloat(st.borderTopWidth);
+          return text > 1.5 * parseFloat(st.lineHeight) ? [`button ${b.textContent.trim()}`] : [];
+        }),
+      ]);
+    const oneLine = ["/catalog", "/catalog/ide/jupyter", "/launcher/ide/jupyter"];
     try {
       for (const [path, ready] of [
         ["/", () => page.getByRole("heading", { level: 1 }).first().waitFor()],
         ["/catalog", () => page.getByRole("article").first().waitFor()],
+        ["/catalog/ide/jupyter", () => page.getByRole("heading", { level: 1, name: "jupyter" }).waitFor()],
         ["/launcher/ide/jupyter", () => page.getByRole("tablist", { name: "Settings" }).waitFor()],
         ["/my-services", () => page.getByRole("heading", { level: 1 }).first().waitFor()],
         ["/my-files", () => page.getByRole("heading", { level: 1 }).first().waitFor()],
@@ -722,7 +739,17 @@ try {
         await ready();
         const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
         assert.ok(scroll <= width, `${path} is ${scroll}px wide in a ${width}px window`);
+        if (oneLine.includes(path)) assert.deepEqual(await wrapped(), [], `${path} at 1280 px: what wraps`);
       }
+      await page.getByRole("banner").getByLabel("Language").selectOption("fr");
+      await page.waitForFunction(() => document.documentElement.lang === "fr");
+      for (const path of oneLine) {
+        await page.goto(path);
+        await page.locator(path.startsWith("/launcher/") ? "main [role=tablist]" : "main [data-one-line]").first().waitFor();
+        assert.deepEqual(await wrapped(), [], `${path} at 1280 px in French: what wraps`);
+      }
+      await page.getByRole("banner").getByLabel("Langue").selectOption("en");
+      await page.waitForFunction(() => document.documentElement.lang === "en");
       await page.goto("/launcher/ide/jupyter");
       await page.getByRole("tablist", { name: "Settings" }).waitFor();
       await page.screenshot({ path: join(shots, "11c-launcher-1280x720.png") });
