@@ -40,6 +40,13 @@ export function UploadList({
       <ul>
         {uploads.map((u) => {
           const pct = u.total > 0 ? Math.round((u.loaded / u.total) * 100) : u.state === "done" ? 100 : 0;
+          // Cancel while it runs; dismiss a failure, which stays until then.
+          const action =
+            u.state === "queued" || u.state === "uploading"
+              ? { label: t("upload.cancel", { name: u.name }), run: () => onCancel(u.id) }
+              : u.state === "failed"
+                ? { label: t("upload.dismiss", { name: u.name }), run: () => onDismiss(u.id) }
+                : undefined;
           return (
             <li key={u.id} data-state={u.state}>
               <span className={styles.uploadName}>{u.name}</span>
@@ -57,24 +64,8 @@ export function UploadList({
                 {u.state === "uploading" ? `${formatBytes(u.loaded, language)} / ${formatBytes(u.total, language)}` : stateLabel(u)}
                 {u.error ? ` — ${u.error}` : ""}
               </span>
-              {u.state === "queued" || u.state === "uploading" ? (
-                <button
-                  type="button"
-                  className="icon-button"
-                  onClick={() => onCancel(u.id)}
-                  aria-label={t("upload.cancel", { name: u.name })}
-                  title={t("upload.cancel", { name: u.name })}
-                >
-                  <Icon name="close" size={16} />
-                </button>
-              ) : u.state === "failed" ? (
-                <button
-                  type="button"
-                  className="icon-button"
-                  onClick={() => onDismiss(u.id)}
-                  aria-label={t("upload.dismiss", { name: u.name })}
-                  title={t("upload.dismiss", { name: u.name })}
-                >
+              {action ? (
+                <button type="button" className="icon-button" onClick={action.run} aria-label={action.label} title={action.label}>
                   <Icon name="close" size={16} />
                 </button>
               ) : (
