@@ -249,6 +249,10 @@ try {
     await page.waitForFunction(() => document.querySelectorAll("article").length >= 4);
     const names = await page.locator("article h2, article h3").allTextContents();
     for (const n of ["jupyter", "vscode", "rstudio", "postgresql"]) assert.ok(names.includes(n), `${n} in ${names}`);
+    // Each card's icon is drawn, from Basalt: the default catalog ships its icons.
+    await page.waitForFunction(() => [...document.querySelectorAll("article img")].filter((i) => i.complete && i.naturalWidth > 0).length >= 4);
+    const icons = await page.locator("article img").evaluateAll((imgs) => imgs.map((i) => new URL(i.src).origin));
+    assert.ok(icons.length >= 4 && icons.every((o) => o === new URL(base).origin), String(icons));
     await shot("02-catalog");
   });
 

@@ -3,10 +3,16 @@
 // catalog (config/catalog):
 //
 //	basalt-catalog package <folder of chart folders> <repository folder>
+//
+// The source's icons/ folder is copied beside the archives, so that charts name their icon
+// by a relative address (icon: icons/jupyter.svg), which the catalog plugin resolves in the
+// repository: a catalog that needs no other site.
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -60,6 +66,9 @@ func pack(src, dst string) error {
 	if len(names) == 0 {
 		return fmt.Errorf("no chart folder in %s", src)
 	}
+	if err := copyIcons(filepath.Join(src, "icons"), filepath.Join(dst, "icons")); err != nil {
+		return err
+	}
 	index, err := repo.IndexDirectory(dst, "")
 	if err != nil {
 		return err
@@ -70,5 +79,32 @@ func pack(src, dst string) error {
 	}
 	sort.Strings(names)
 	fmt.Printf("basalt-catalog: %d charts in %s: %v\n", len(names), dst, names)
+	return nil
+}
+
+// copyIcons copies the files of src, if it exists, into dst.
+func copyIcons(src, dst string) error {
+	entries, err := os.ReadDir(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+			return err
+		}
+	}
 	return nil
 }
