@@ -122,9 +122,18 @@ func hasLine(text []byte, line string) bool {
 // SetSuspended returns the commands that pause (suspend) or resume the release as Basalt's
 // regions do: an upgrade to the same chart version with its values and global.suspend set.
 func SetSuspended(c Chart, release, namespace string, suspend bool) []string {
+	return Upgrade(c, release, namespace, fmt.Sprintf("global.suspend=%t", suspend))
+}
+
+// Upgrade returns the commands that upgrade the release to the chart's version with the
+// values it has, and the values set (key=value, helm's --set) over them.
+func Upgrade(c Chart, release, namespace string, set ...string) []string {
 	fetch, ref, pin := c.source()
 	words := append([]string{"helm", "upgrade", release, ref, "--namespace", namespace}, pin...)
-	words = append(words, "--reuse-values", "--set", fmt.Sprintf("global.suspend=%t", suspend))
+	words = append(words, "--reuse-values")
+	for _, kv := range set {
+		words = append(words, "--set", kv)
+	}
 	return append(fetch, shell.Command(words...))
 }
 

@@ -46,14 +46,19 @@ func (s *Server) chartArchive(c echo.Context) error {
 // or Basalt for a catalog helm cannot reach (or no longer offers to the caller, whose fetch is
 // then refused).
 func (s *Server) chartOf(c echo.Context, sc *scope.Scope, rel sdk.Release) helmcommands.Chart {
+	location := ""
+	if info, err := s.catalogs.Catalog(c.Request().Context(), sc.User, sc.Project, rel.Metadata.Catalog); err == nil {
+		location = info.Location
+	}
+	return s.releaseChart(c, rel, location)
+}
+
+// releaseChart is the chart a release runs, from its catalog at location.
+func (s *Server) releaseChart(c echo.Context, rel sdk.Release, location string) helmcommands.Chart {
 	name := rel.Metadata.Chart
 	if name == "" {
 		name = rel.Chart
 	}
-	ch := helmcommands.Chart{Name: name, Version: rel.ChartVersion,
-		Catalog: helmcommands.Catalog{ID: rel.Metadata.Catalog, Basalt: s.publicBase(c), Token: s.opts.Config.Auth.Mode == "oidc"}}
-	if info, err := s.catalogs.Catalog(c.Request().Context(), sc.User, sc.Project, rel.Metadata.Catalog); err == nil {
-		ch.Catalog.Location = catalog.WithoutUserinfo(info.Location)
-	}
-	return ch
+	return helmcommands.Chart{Name: name, Version: rel.ChartVersion, Catalog: helmcommands.Catalog{ID: rel.Metadata.Catalog,
+		Location: catalog.WithoutUserinfo(location), Basalt: s.publicBase(c), Token: s.opts.Config.Auth.Mode == "oidc"}}
 }

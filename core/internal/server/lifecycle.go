@@ -9,11 +9,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/basalt-dev/basalt/core/internal/authz"
+	"github.com/basalt-dev/basalt/core/internal/helmcommands"
 	"github.com/basalt-dev/basalt/core/internal/httpapi"
 	"github.com/basalt-dev/basalt/core/internal/launch/action"
 	"github.com/basalt-dev/basalt/core/internal/lifecycle"
 	"github.com/basalt-dev/basalt/core/internal/scope"
-	"github.com/basalt-dev/basalt/core/internal/shell"
 	"github.com/basalt-dev/basalt/sdk"
 )
 
@@ -400,6 +400,13 @@ func (s *Server) fleetAction(c echo.Context) error {
 		return err
 	}
 	out := FleetActionResult{DryRun: req.DryRun, Results: []FleetActionOutcome{}, Commands: []string{}}
+	// Every catalog's location, whoever may see it: the services are other users'.
+	locations := map[string]string{}
+	for _, src := range s.catalogs.Status(c.Request().Context()) {
+		for _, info := range src.Catalogs {
+			locations[info.ID] = info.Location
+		}
+	}
 	for _, o := range outcomes {
 		r := FleetActionOutcome{Service: s.fleetService(o.Member), Change: o.Change, From: o.From, To: o.To}
 		if o.Err != nil {
@@ -407,21 +414,21 @@ func (s *Server) fleetAction(c echo.Context) error {
 		}
 		out.Results = append(out.Results, r)
 		if o.Change != "" {
-			out.Commands = append(out.Commands, fleetCommand(req.Action, req.Version, o.Member))
+			ch := s.releaseChart(c, o.Member.Release, locations[o.Member.Release.Metadata.Catalog])
+			out.Commands = append(out.Commands, fleetCommands(req.Action, req.Version, o.Member, ch)...)
 		}
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
-// fleetCommand is the helm command of one service's part of a fleet action.
-func fleetCommand(act, version string, m lifecycle.Member) string {
+// fleetCommands are the helm commands of one service's part of a fleet action, with the chart
+// the service runs.
+func fleetCommands(act, version string, m lifecycle.Member, ch helmcommands.Chart) []string {
 	r := m.Release
-	chart := r.Metadata.Catalog + "/" + r.Chart
 	switch act {
-	case lifecycle.FleetSuspend:
-		return shell.Command("helm", "upgrade", r.Name, chart, "--namespace", r.Namespace, "--reuse-values", "--version", r.ChartVersion, "--set", "global.suspend=true")
-	case lifecycle.FleetResume:
-		return shell.Command("helm", "upgrade", r.Name, chart, "--namespace", r.Namespace, "--reuse-values", "--version", r.ChartVersion, "--set", "global.suspend=false")
+	case lifecycle.FleetSuspend, lifecycle.FleetResume:
+		return helmcommands.SetSuspended(ch, r.Name, r.Namespace, act == lifecycle.FleetSuspend)
 	}
-	return shell.Command("helm", "upgrade", r.Name, chart, "--namespace", r.Namespace, "--reuse-values", "--version", version)
+	ch.Version = version
+	return helmcommands.Upgrade(ch, r.Name, r.Namespace)
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/helmcommands"
 	"github.com/basalt-dev/basalt/core/internal/httpapi"
+	"github.com/basalt-dev/basalt/core/internal/lifecycle"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
+	"github.com/basalt-dev/basalt/sdk"
 )
 
 // commandsCatalog has one chart with Onyxia's one-time password and pause conventions.
@@ -131,5 +133,37 @@ func hasChartYAML(t *testing.T, tgz []byte, chart string) bool {
 		if h.Name == chart+"/Chart.yaml" {
 			return true
 		}
+	}
+}
+
+// TestFleetCommandsNameTheChart: an administrator's fleet action on another user's service
+// gives the commands that fetch the chart it runs (or the version it is upgraded to) where
+// helm reaches it.
+func TestFleetCommandsNameTheChart(t *testing.T) {
+	m := lifecycle.Member{Release: sdk.Release{Name: "jupyter-7", Namespace: "user-bob", Chart: "jupyter", ChartVersion: "1.0.0",
+		Metadata: sdk.ReleaseMetadata{Catalog: "ide", Chart: "jupyter"}}}
+	dir := helmcommands.Chart{Name: "jupyter", Version: "1.0.0",
+		Catalog: helmcommands.Catalog{ID: "ide", Location: "/srv/catalog", Basalt: "https://basalt.test"}}
+	fetch := func(version string) string {
+		return "curl -fsSL -o jupyter-" + version + ".tgz https://basalt.test" + helmcommands.ArchivePath("ide", "jupyter", version)
+	}
+	for _, tc := range []struct {
+		act  string
+		want []string
+	}{
+		{lifecycle.FleetSuspend, []string{fetch("1.0.0"), "helm upgrade jupyter-7 ./jupyter-1.0.0.tgz --namespace user-bob --reuse-values --set global.suspend=true"}},
+		{lifecycle.FleetResume, []string{fetch("1.0.0"), "helm upgrade jupyter-7 ./jupyter-1.0.0.tgz --namespace user-bob --reuse-values --set global.suspend=false"}},
+		{lifecycle.FleetUpgrade, []string{fetch("2.0.0"), "helm upgrade jupyter-7 ./jupyter-2.0.0.tgz --namespace user-bob --reuse-values"}},
+	} {
+		if got := fleetCommands(tc.act, "2.0.0", m, dir); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%s: %q, want %q", tc.act, got, tc.want)
+		}
+	}
+	repo := dir
+	repo.Catalog.Location = "https://charts.example.org"
+	want := []string{"helm repo add --force-update ide https://charts.example.org",
+		"helm upgrade jupyter-7 ide/jupyter --namespace user-bob --version 2.0.0 --reuse-values"}
+	if got := fleetCommands(lifecycle.FleetUpgrade, "2.0.0", m, repo); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("upgrade from a repository: %q, want %q", got, want)
 	}
 }
