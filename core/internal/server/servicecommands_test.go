@@ -12,6 +12,7 @@ import (
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/helmcommands"
 	"github.com/basalt-dev/basalt/core/internal/httpapi"
+	"github.com/basalt-dev/basalt/core/internal/launch/form"
 	"github.com/basalt-dev/basalt/core/internal/lifecycle"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/sdk"
@@ -90,6 +91,13 @@ func TestCommandsNameWhatRuns(t *testing.T) {
 	if len(launched.CommandsWithSecrets) != 1 || !strings.Contains(launched.Commands[0], "password: '********'") {
 		t.Errorf("launch commands %q, with secrets %d", launched.Commands, len(launched.CommandsWithSecrets))
 	}
+	// The preview ran as shown: the same commands, the password the form showed included.
+	if len(launched.CommandsWithSecrets) == 1 && launched.CommandsWithSecrets[0] != plan.CommandsWithSecrets[0] {
+		t.Errorf("the launch's commands are not the preview's:\n%s\n---\n%s", launched.Commands[0], plan.Commands[0])
+	}
+	if got := formValue(form.Form.Root, "security.password"); got != password {
+		t.Errorf("the form showed the password %q, the preview and the launch have %q", got, password)
+	}
 	code, body = postJSON(t, p+"/services", request)
 	var e httpapi.ErrorBody
 	_ = json.Unmarshal(body, &e)
@@ -111,6 +119,22 @@ func TestCommandsNameWhatRuns(t *testing.T) {
 			t.Errorf("%s: %d %s, want the commands %q", action, code, body, want)
 		}
 	}
+}
+
+// formValue is the pre-filled value of the form's field at path.
+func formValue(f *form.Field, path string) any {
+	if f == nil {
+		return nil
+	}
+	if f.Path == path {
+		return f.Value
+	}
+	for _, child := range f.Fields {
+		if v := formValue(child, path); v != nil {
+			return v
+		}
+	}
+	return nil
 }
 
 // hasChartYAML reports whether a .tgz holds <chart>/Chart.yaml, as helm expects a chart

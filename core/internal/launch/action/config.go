@@ -30,6 +30,8 @@ type Config struct {
 	// bearerToken: Basalt's API wants a bearer token from clients (oidc mode), which the
 	// commands that fetch charts from Basalt send.
 	bearerToken bool
+	// passwordKey makes the one-time password of a release the form gave (passwords.go).
+	passwordKey []byte
 
 	mu     sync.Mutex
 	charts map[string]*launch.Chart // by digest, so that the planner's cache hits
@@ -49,7 +51,7 @@ func NewConfig(cfg *config.Config, catalogs *catalog.Service, log *slog.Logger) 
 		return nil, err
 	}
 	c := &Config{Planner: planner, Catalogs: catalogs, Log: log, regions: map[string]*launch.Region{}, charts: map[string]*launch.Chart{},
-		bearerToken: cfg.Auth.Mode == "oidc"}
+		bearerToken: cfg.Auth.Mode == "oidc", passwordKey: passwordKey(cfg.Auth.Session.Key)}
 	for i, r := range cfg.Regions {
 		settings := &launch.Region{ID: r.ID}
 		if r.Settings != "" {

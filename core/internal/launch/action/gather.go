@@ -95,8 +95,12 @@ func (c *Config) launchContext(ctx context.Context, sc *scope.Scope, req Request
 		S3Profile:                req.S3,
 		HidePersonalInfoInGroups: r.HidePersonalInfoInGroups,
 	}
-	// A release the form gave keeps the subdomain it was made with (withLink checked it).
-	in.RandomSubdomain, _ = req.subdomain()
+	// The release is named here, so that its one-time password is made from it: a release the
+	// form gave (withLink checked it) keeps its subdomain and the password its form showed.
+	if in.RandomSubdomain, _ = req.subdomain(); in.RandomSubdomain == "" {
+		in.RandomSubdomain = drawSubdomain()
+	}
+	in.OneTimePassword = c.oneTimePassword(sc.User.Username, sc.Project.ID, releaseName(req.Chart, in.RandomSubdomain))
 	storage, storageErr := sc.Storage()
 	secrets, secretsErr := sc.Secrets()
 	var wg sync.WaitGroup

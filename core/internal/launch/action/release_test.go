@@ -68,3 +68,20 @@ func TestTheFormsReleaseIsTheOneLaunched(t *testing.T) {
 		}
 	}
 }
+
+// TestOneTimePasswordOfARelease: a release's password is the same for its form, previews and
+// launch, and another user, project, release or instance key gives another.
+func TestOneTimePasswordOfARelease(t *testing.T) {
+	c := &Config{passwordKey: passwordKey("a session key of at least 32 characters")}
+	p := c.oneTimePassword("alice", "user-alice", "jupyter-42")
+	if len(p) != 20 || strings.Trim(p, passwordAlphabet) != "" || p != c.oneTimePassword("alice", "user-alice", "jupyter-42") {
+		t.Fatalf("password %q: want 20 characters of the alphabet, the same each time", p)
+	}
+	other := &Config{passwordKey: passwordKey("")}
+	for _, q := range []string{c.oneTimePassword("bob", "user-alice", "jupyter-42"), c.oneTimePassword("alice", "project-x", "jupyter-42"),
+		c.oneTimePassword("alice", "user-alice", "jupyter-43"), other.oneTimePassword("alice", "user-alice", "jupyter-42")} {
+		if q == p {
+			t.Errorf("two releases share the password %q", p)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package action
 
 import (
+	"crypto/rand"
+	"math/big"
 	"regexp"
 	"strings"
 
@@ -83,9 +85,14 @@ func (r Request) subdomain() (string, bool) {
 	return suffix, ok && drawnSubdomain.MatchString(suffix)
 }
 
-// drawnSubdomain is what launch.NewContext draws as the random subdomain: a number below a
+// drawnSubdomain is what drawSubdomain draws, as launch.NewContext would: a number below a
 // million.
 var drawnSubdomain = regexp.MustCompile(`^(0|[1-9][0-9]{0,5})$`)
+
+func drawSubdomain() string {
+	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	return n.String()
+}
 
 var notInReleaseName = regexp.MustCompile(`[^a-z0-9-]+`)
 
