@@ -66,7 +66,7 @@ describe("the account page", () => {
 
   it("keeps the interface preferences locally", async () => {
     const user = userEvent.setup();
-    renderApp("/account", mockApi().client);
+    renderApp("/account?tab=preferences", mockApi().client);
     const main = await screen.findByRole("main");
     expect(await screen.findByRole("region", { name: "Commands" })).toBeTruthy();
     await user.click(within(main).getByRole("checkbox", { name: /Show the command panel/ }));
