@@ -1642,7 +1642,7 @@ export interface components {
             /** @description whether the launch may be shared with the project's members */
             allowSharing: boolean;
             /** @description the service's name a launch of this form gets when its plan and launch requests give it back as release (the form's values, and the commands its preview shows, are for it) */
-            release?: string;
+            release: string;
         };
         /** @description form.Form: a chart version's launch form, pre-filled for the caller */
         Form: {

@@ -90,7 +90,7 @@ export function LauncherPage() {
       {form.isError ? <LaunchUnavailable error={form.error} onRetry={() => void form.refetch()} /> : null}
       {form.data ? (
         <LaunchEditor
-          key={`${project.id}/${form.data.form.chart}@${form.data.form.version}?${link}#${form.data.release ?? ""}`}
+          key={`${project.id}/${form.data.form.chart}@${form.data.form.version}?${link}#${form.data.release}`}
           catalog={catalog}
           chart={name}
           data={form.data}
