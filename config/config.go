@@ -28,6 +28,7 @@ type Config struct {
 	Gateway   Gateway           `koanf:"gateway" doc:"The service gateway: services' web pages served by Basalt on an apps domain, signed in by Basalt."`
 	Lifecycle Lifecycle         `koanf:"lifecycle" doc:"What happens to services after launch: idle suspension, schedules, deletion of forgotten ones, and the notices before each step."`
 	Telemetry Telemetry         `koanf:"telemetry" doc:"Traces of Basalt's own work, for operators."`
+	Profile   Profile           `koanf:"profile" doc:"The user profile form: fields the administrator declares, users fill on their account page and every launch reads (user.profile.team for a field team)."`
 }
 
 // Region is where users' services run and their data lives: each names the plugin instances

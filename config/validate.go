@@ -91,6 +91,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.Telemetry.Tracing.validate(bad)
+	if _, err := c.Profile.Load(); err != nil {
+		errs = append(errs, err)
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		bad("log.level", "must be one of debug, info, warn, error; got %q", c.Log.Level)
 	}

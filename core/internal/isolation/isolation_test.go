@@ -217,6 +217,8 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", "/api/v1/me", "", anyone},
 		{"PUT", "/api/v1/me/settings", `{"gitName":"mine"}`, anyone}, // each caller their own
 		{"GET", "/api/v1/me/settings", "", anyone},
+		{"PUT", "/api/v1/me/profile", `{"values":{}}`, anyone}, // each caller their own
+		{"GET", "/api/v1/me/profile", "", anyone},
 		{"POST", "/api/v1/me/bookmarks", `{"path":"user-alice/data/"}`, expect{"*": 201}}, // each caller their own
 		{"GET", "/api/v1/me/bookmarks", "", anyone},
 		{"POST", "/api/v1/me/query-history", `{"sql":"SELECT 1"}`, expect{"*": 201}}, // each caller their own

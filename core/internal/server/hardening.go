@@ -283,6 +283,7 @@ func (s *Server) launchLimit() echo.MiddlewareFunc {
 // A test fails when a state-changing route is missing here.
 var auditActions = map[string]string{
 	"PUT /api/v1/me/settings":                                        "settings.write",
+	"PUT /api/v1/me/profile":                                         "profile.write",
 	"POST /api/v1/me/bookmarks":                                      "bookmarks.add",
 	"DELETE /api/v1/me/bookmarks":                                    "bookmarks.remove",
 	"POST /api/v1/me/query-history":                                  "queryhistory.add",

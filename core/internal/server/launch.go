@@ -35,7 +35,7 @@ type LaunchForm struct {
 func (s *Server) launchForm(c echo.Context) error {
 	opened, err := s.actions.form.Run(c.Request().Context(), scopeOf(c), action.Request{Catalog: c.QueryParam("catalog"),
 		Chart: c.QueryParam("chart"), Version: c.QueryParam("version"), Link: c.QueryParam("link"), S3: c.QueryParam("s3"),
-		ClientIP: c.RealIP()})
+		ProfileOptOut: optOutList(c.QueryParam("profileOptOut")), ClientIP: c.RealIP()})
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,7 @@ var answerTypes = map[string]any{
 	"PlatformHealth": PlatformHealth{}, "PluginHealth": PluginHealth{}, "CatalogHealth": CatalogHealth{}, "RegionHealth": RegionHealth{},
 	"AuditTrail": AuditTrail{}, "AuditEvent": AuditEventView{},
 	"ServiceCredentials": ServiceCredentials{}, "ServiceCredential": ServiceCredential{},
+	"ProfileView": ProfileView{},
 }
 
 // requestTypes are the bodies the handlers read. A request's schema says which fields a
@@ -56,6 +57,7 @@ var requestTypes = map[string]any{
 	"ChangeRequest": action.ChangeRequest{}, "RollbackRequest": RollbackRequest{},
 	"LifecycleChange": LifecycleChange{}, "FleetActionRequest": FleetActionRequest{}, "FleetFilter": FleetFilter{},
 	"AccessGrantsInput": AccessGrantsInput{}, "AccessGrantInput": AccessGrantInput{},
+	"ProfileUpdate": ProfileUpdate{},
 }
 
 // TestOpenAPISchemasMatchGoTypes fails when a schema of core/api/openapi.yaml and the Go type

@@ -237,6 +237,8 @@ func (s *Server) routes() {
 	me.GET("", s.me)
 	me.GET("/settings", s.getSettings)
 	me.PUT("/settings", s.putSettings)
+	me.GET("/profile", s.getProfile)
+	me.PUT("/profile", s.putProfile)
 	me.GET("/bookmarks", s.listBookmarks)
 	me.POST("/bookmarks", s.addBookmark)
 	me.DELETE("/bookmarks", s.removeBookmark)

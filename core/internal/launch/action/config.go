@@ -24,6 +24,8 @@ type Config struct {
 	Planner  *launch.Planner
 	Catalogs *catalog.Service
 	Log      *slog.Logger
+	// Profile is the declared user profile; nil when the configuration declares none.
+	Profile *config.ProfileSchema
 	// regions are the regions' settings (Onyxia's region format), by id; a region without
 	// any is absent.
 	regions map[string]*launch.Region
@@ -52,6 +54,9 @@ func NewConfig(cfg *config.Config, catalogs *catalog.Service, log *slog.Logger) 
 	}
 	c := &Config{Planner: planner, Catalogs: catalogs, Log: log, regions: map[string]*launch.Region{}, charts: map[string]*launch.Chart{},
 		bearerToken: cfg.Auth.Mode == "oidc", passwordKey: passwordKey(cfg.Auth.Session.Key)}
+	if c.Profile, err = cfg.Profile.Load(); err != nil {
+		return nil, err
+	}
 	for i, r := range cfg.Regions {
 		settings := &launch.Region{ID: r.ID}
 		if r.Settings != "" {

@@ -123,6 +123,7 @@ func (c *Config) launchContext(ctx context.Context, sc *scope.Scope, req Request
 	}
 	var settings documents.Settings
 	var profiles s3profile.Set
+	var saved UserProfile
 	var personalHome string
 	if secretsErr == nil {
 		if !sc.Project.Personal() {
@@ -136,7 +137,7 @@ func (c *Config) launchContext(ctx context.Context, sc *scope.Scope, req Request
 				}
 			})
 		}
-		wg.Go(func() { personalHome, settings, profiles = c.personal(ctx, sc) })
+		wg.Go(func() { personalHome, settings, profiles, saved = c.personal(ctx, sc) })
 		if userTokenAtPlan(r) {
 			wg.Go(func() {
 				tok, err := secrets.Token(ctx, sdk.SecretsTokenRequest{})
@@ -158,6 +159,10 @@ func (c *Config) launchContext(ctx context.Context, sc *scope.Scope, req Request
 		in.SecretsHome = personalHome // found once with the user's settings
 	}
 	in.Settings = settings.Launch()
+	var err error
+	if in.Settings.Profile, err = c.launchProfile(in.Settings.Profile, saved, req.ProfileOptOut); err != nil {
+		return nil, "", err
+	}
 	// The profile the user chose for their services replaces the region's credentials,
 	// unless the launch names one.
 	own, chosen := launchProfiles(profiles)
@@ -168,16 +173,19 @@ func (c *Config) launchContext(ctx context.Context, sc *scope.Scope, req Request
 	return launch.NewContext(in), in.SecretsHome, nil
 }
 
-// personal reads the user's saved settings (git identity, profile) and the S3 profiles they
-// brought themselves, from their personal home (one home for both). A launch needs neither:
-// it goes on without, and says why in the log.
-func (c *Config) personal(ctx context.Context, sc *scope.Scope) (home string, settings documents.Settings, profiles s3profile.Set) {
+// personal reads the user's saved settings (git identity, profile), the S3 profiles they
+// brought themselves and their answers to the profile form, from their personal home (one
+// home for all). A launch needs none: it goes on without, and says why in the log.
+func (c *Config) personal(ctx context.Context, sc *scope.Scope) (home string, settings documents.Settings, profiles s3profile.Set, saved UserProfile) {
 	h, err := documents.Personal(ctx, sc)
-	settingsErr, profilesErr := err, err
+	settingsErr, profilesErr, savedErr := err, err, error(nil)
 	if err == nil {
 		home = h.Path()
 		var wg sync.WaitGroup
 		wg.Go(func() { profiles, _, profilesErr = documents.Read[s3profile.Set](ctx, h, documents.S3Profiles) })
+		if c.Profile != nil {
+			wg.Go(func() { saved, _, savedErr = documents.Read[UserProfile](ctx, h, ProfileDocument) })
+		}
 		settings, settingsErr = h.Settings(ctx)
 		wg.Wait()
 	}
@@ -187,7 +195,10 @@ func (c *Config) personal(ctx context.Context, sc *scope.Scope) (home string, se
 	if profilesErr != nil && !errors.Is(profilesErr, sdk.ErrUnimplemented) {
 		c.Log.Warn("launch without the user's S3 profiles", "user", sc.User.Username, "error", profilesErr)
 	}
-	return home, settings, profiles
+	if savedErr != nil && !errors.Is(savedErr, sdk.ErrUnimplemented) {
+		c.Log.Warn("launch with the profile's defaults only", "user", sc.User.Username, "error", savedErr)
+	}
+	return home, settings, profiles, saved
 }
 
 // launchProfiles are the user's profiles as a launch context takes them, and the one they

@@ -25,6 +25,9 @@ type Request struct {
 	// Secret is the secret the service gets, relative to the project's secrets home; empty:
 	// the chart's vault.secret.
 	Secret string `json:"secret"`
+	// ProfileOptOut names fields of the user's profile this launch leaves out of
+	// user.profile: the chart's defaults apply instead.
+	ProfileOptOut []string `json:"profileOptOut"`
 	// Release is the service's name as the launch form gave it (Form's Opened.Release), so that
 	// the commands a preview shows name the service the launch makes; empty: a new one.
 	Release string `json:"release"`

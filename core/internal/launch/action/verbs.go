@@ -46,6 +46,7 @@ func (f *Form) Run(ctx context.Context, sc *scope.Scope, req Request) (*Opened, 
 	if err != nil {
 		return nil, err
 	}
+	fm.Profile = f.cfg.profileUsed(g.request.Chart.Schema)
 	return &Opened{Form: fm, Catalog: g.catalog.Info, AllowSharing: g.catalog.Info.AllowSharing && !sc.Project.Personal(),
 		Release: g.release}, nil
 }

@@ -20,6 +20,9 @@ type Form struct {
 	// LinkChanges are what a launch link changed from the pre-filled values: the portal lists
 	// them for the user to confirm before it launches from a link.
 	LinkChanges []Change `json:"linkChanges,omitempty"`
+	// Profile names the fields of the user's profile the chart reads (user.profile.<field>):
+	// the portal offers to leave each out of the launch.
+	Profile []string `json:"profile,omitempty"`
 }
 
 // Change is a value a launch link set (or, with Removed, took away) at Path.
