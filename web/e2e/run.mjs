@@ -618,8 +618,9 @@ try {
     assert.equal(await page.evaluate(() => localStorage.getItem("e2e-pwned")), null, "a script wrote to the portal's storage");
   });
 
+  const secretName = `e2e-db-${Date.now()}`; // kept for the layout step
   await step("secrets: a secret of two keys created, read back, on the server", async () => {
-    const name = `e2e-db-${Date.now()}`;
+    const name = secretName;
     // A canary (sdk/plugintest/logscan): make test fails if it reaches a log.
     const password = `basalt-canary-${randomBytes(8).toString("hex")}`;
     await page.goto("/my-secrets");
@@ -732,7 +733,7 @@ try {
       for (const [path, ready] of [
         ["/", () => page.getByRole("heading", { level: 1 }).first().waitFor()],
         ["/catalog", () => page.getByRole("article").first().waitFor()],
-        ["/catalog/ide/jupyter", () => page.getByRole("heading", { level: 1, name: "jupyter" }).waitFor()],
+        ["/catalog/ide/jupyter", () => page.getByRole("heading", { level: 1, name: "jupyter" }).first().waitFor()],
         ["/launcher/ide/jupyter", () => page.getByRole("tablist", { name: "Settings" }).waitFor()],
         ["/my-services", () => page.getByRole("heading", { level: 1 }).first().waitFor()],
         ["/my-files", () => page.getByRole("heading", { level: 1 }).first().waitFor()],
@@ -760,6 +761,60 @@ try {
       await checkAccessibility(page, "11c-launcher-1280x720");
     } finally {
       await page.setViewportSize({ width: 1366, height: 900 });
+    }
+  });
+  // The pages people spend their time on, at both laptop sizes and in both languages: no page
+  // scrolls sideways, no tab row or one-line row wraps, no button label takes two lines.
+  await step("launcher, service, secrets and account pages at 1280x720 and 1440x900, English and French: nothing wraps or overflows", async () => {
+    // A service to show: vscode, whose image the sandbox does not serve, runs on a kwok node.
+    const res = await fetch(`${base}/api/v1/projects/user-e2e/services`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ catalog: "ide", chart: "vscode" }),
+    });
+    assert.equal(res.status, 202, await res.clone().text());
+    const { service } = await res.json();
+    const overflow = () =>
+      page.evaluate(() => {
+        const found = [];
+        if (document.documentElement.scrollWidth > window.innerWidth) found.push(`page ${document.documentElement.scrollWidth}px wide`);
+        for (const row of document.querySelectorAll("main [data-one-line], main [role=tablist]")) {
+          const boxes = [...row.children].map((c) => c.getBoundingClientRect()).filter((b) => b.width > 0);
+          if (boxes.length > 1 && Math.max(...boxes.map((b) => b.top)) >= Math.min(...boxes.map((b) => b.bottom))) found.push(`row ${row.getAttribute("aria-label") ?? row.className}`);
+        }
+        for (const b of document.querySelectorAll("main .button, main [role=tab]")) {
+          const st = getComputedStyle(b);
+          const text = b.getBoundingClientRect().height - parseFloat(st.paddingTop) - parseFloat(st.paddingBottom) - 2 * parseFloat(st.borderTopWidth);
+          if (text > 1.5 * parseFloat(st.lineHeight)) found.push(`button ${b.textContent.trim()}`);
+        }
+        return found;
+      });
+    const pages = [
+      ["launcher", "/launcher/ide/jupyter", () => page.locator("main [role=tablist]").first().waitFor()],
+      ["service", `/my-services/${encodeURIComponent(service.id)}`, () => page.locator("main h1").first().waitFor()],
+      ["secrets", `/my-secrets?secret=${encodeURIComponent(secretName)}`, () => page.locator("main h1").first().waitFor()],
+      ["account", "/account", () => page.locator("main [role=tablist]").first().waitFor()],
+    ];
+    try {
+      for (const [width, height] of [[1280, 720], [1440, 900]]) {
+        await page.setViewportSize({ width, height });
+        for (const lang of ["en", "fr"]) {
+          await page.goto("/");
+          const picker = page.getByRole("banner").getByLabel(/^(Language|Langue)\b/);
+          await picker.selectOption(lang);
+          await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+          for (const [name, path, ready] of pages) {
+            await page.goto(path);
+            await ready();
+            await page.waitForLoadState("networkidle");
+            assert.deepEqual(await overflow(), [], `${name} at ${width}x${height} in ${lang}: what wraps or overflows`);
+            await page.screenshot({ path: join(shots, `11d-${name}-${width}x${height}-${lang}.png`) });
+            if (width === 1280) await checkAccessibility(page, `11d-${name}-${lang}`);
+          }
+        }
+      }
+    } finally {
+      await page.getByRole("banner").getByLabel(/^(Language|Langue)\b/).selectOption("en").catch(() => {});
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await fetch(`${base}/api/v1/projects/user-e2e/services/${encodeURIComponent(service.id)}`, { method: "DELETE" });
     }
   });
   assert.deepEqual(consoleErrors, [], "no uncaught error in the page");
