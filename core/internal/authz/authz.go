@@ -33,6 +33,7 @@ const (
 	ObjQuota    = "quota"
 	ObjPlugins  = "plugins"
 	ObjAudit    = "audit" // the audit trail, on the platform
+	ObjUsage    = "usage" // usage and showback of every project, on the platform
 
 	ActRead    = "read"
 	ActWrite   = "write"

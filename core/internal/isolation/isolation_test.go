@@ -249,6 +249,7 @@ func TestIsolationMatrix(t *testing.T) {
 		{"POST", "/api/v1/admin/services/actions", `{"action":"suspend","dryRun":true}`, adminOnly},
 		{"GET", "/api/v1/admin/platform", "", adminOnly},
 		{"GET", "/api/v1/admin/audit?action=services.", "", adminOnly},
+		{"GET", "/api/v1/admin/usage?by=project", "", adminOnly},
 		{"GET", "/api/v1/catalogs", "", anyone},
 		{"POST", "/api/v1/catalogs/refresh", "", adminOnly},
 		{"GET", "/api/v1/catalogs/ide", "", anyone},

@@ -44,6 +44,7 @@ var answerTypes = map[string]any{
 	"AccessGrants": AccessGrants{}, "AccessGrant": AccessGrant{},
 	"PlatformHealth": PlatformHealth{}, "PluginHealth": PluginHealth{}, "CatalogHealth": CatalogHealth{}, "RegionHealth": RegionHealth{},
 	"AuditTrail": AuditTrail{}, "AuditEvent": AuditEventView{},
+	"UsageReport": UsageReport{}, "UsageRow": UsageRow{}, "UsageTotal": UsageTotal{}, "UsageHours": UsageHours{}, "UsageSkip": UsageSkip{},
 	"ServiceCredentials": ServiceCredentials{}, "ServiceCredential": ServiceCredential{},
 	"ProfileView": ProfileView{},
 }

@@ -312,6 +312,7 @@ func (s *Server) routes() {
 	admin.POST("/services/actions", s.fleetAction)
 	admin.GET("/platform", s.platformHealth)
 	admin.GET("/audit", s.auditTrailOf)
+	admin.GET("/usage", s.usageReport)
 
 	if s.gateway != nil {
 		// Forward-auth mode: the ingress controller asks before proxying to a service itself.

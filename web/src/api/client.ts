@@ -53,6 +53,7 @@ import type {
   Bookmark as UserBookmark,
   QueryList,
   SavedQuery,
+  UsageReport,
   UserSettings,
   Version as VersionInfo,
 } from "./types";
@@ -294,6 +295,10 @@ export interface ApiClient {
   getPlatformHealth(signal?: AbortSignal): Promise<PlatformHealth>;
   /** Administrators: the answering replica's recent audit events the filter selects, newest first. */
   listAuditEvents(filter: AuditFilter, signal?: AbortSignal): Promise<AuditTrail>;
+  /** Administrators: usage by day (UTC) and by user or project, as requests × running time (403 for others). */
+  getUsage(query: UsageQuery, signal?: AbortSignal): Promise<UsageReport>;
+  /** The same usage as CSV, to save. */
+  getUsageCsv(query: UsageQuery): Promise<Blob>;
   /** Administrators: reloads one catalog, or all; answers the catalogs reloaded. */
   refreshCatalogs(catalog?: string): Promise<Catalog[]>;
   /** Streams a service's logs; returns the function that stops it. */
@@ -315,6 +320,13 @@ export interface AuditFilter {
   /** RFC 3339. */
   since?: string;
   limit?: number;
+}
+
+/** A usage report's period (days as YYYY-MM-DD, both included) and grouping. */
+export interface UsageQuery {
+  from?: string;
+  to?: string;
+  by?: "user" | "project";
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -693,6 +705,12 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
       }),
     getPlatformHealth: (signal) => call("/admin/platform", { region: "", signal }),
     listAuditEvents: (filter, signal) => call("/admin/audit", { query: { ...filter }, region: "", signal }),
+    getUsage: (query, signal) => call("/admin/usage", { query: { ...query }, region: "", signal }),
+    getUsageCsv: async (query) => {
+      const res = await send("/admin/usage", { query: { ...query, format: "csv" }, headers: { Accept: "text/csv" }, region: "" });
+      if (!res.ok) throw decodeError(res.status, res.statusText, await res.text());
+      return await res.blob();
+    },
     refreshCatalogs: async (catalog) =>
       (await call<CatalogList>("/catalogs/refresh", { method: "POST", body: catalog ? { catalog } : {}, region: "" })).catalogs,
     streamLogs: (project, service, o, h) =>

@@ -1,7 +1,7 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useApi } from "./ApiProvider";
 import { ApiError } from "./errors";
-import type { AuditFilter, LaunchFormQuery } from "./client";
+import type { AuditFilter, LaunchFormQuery, UsageQuery } from "./client";
 import type { FleetFilter } from "./types";
 
 /** Query keys: everything of a project starts with ["project", id], so a switch refetches it. */
@@ -17,6 +17,7 @@ export const queryKeys = {
   fleet: (filter: FleetFilter) => ["admin", "fleet", filter] as const,
   platform: ["admin", "platform"] as const,
   audit: (filter: AuditFilter) => ["admin", "audit", filter] as const,
+  usage: (query: UsageQuery) => ["admin", "usage", query] as const,
   catalogs: (project: string) => ["project", project, "catalogs"] as const,
   charts: (project: string, catalog: string, search: string) => ["project", project, "charts", catalog, search] as const,
   chart: (project: string, catalog: string, chart: string) => ["project", project, "chart", catalog, chart] as const,
@@ -320,6 +321,17 @@ export function useAuditEvents(filter: AuditFilter) {
     queryKey: queryKeys.audit(filter),
     queryFn: ({ signal }) => api.listAuditEvents(filter, signal),
     staleTime: 15_000,
+    retry: false,
+  });
+}
+
+/** Administrators: usage by day and by user or project, in a period. */
+export function useUsage(query: UsageQuery) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.usage(query),
+    queryFn: ({ signal }) => api.getUsage(query, signal),
+    staleTime: 60_000,
     retry: false,
   });
 }

@@ -107,6 +107,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user profile form the administrator declares (configuration profile.schema) and the caller's answers, kept in their personal secrets under Basalt's reserved folder. Every launch context reads them as user.profile.<field> (a field left unanswered takes its default); a launch may leave fields out (LaunchRequest.profileOptOut). Sent with Cache-Control no-store. */
+        get: operations["getProfile"];
+        /** Save the caller's answers, whole. Each value is checked against its field (type, enum, bounds, lengths, pattern; required fields present; no unknown field): a refusal is 400 naming each field as values.<field> with its rule. At most 16 KiB as JSON. A null clears a field (its default applies). */
+        put: operations["putProfile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/bookmarks": {
         parameters: {
             query?: never;
@@ -1058,6 +1076,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Administrators (platform usage read): usage and showback of every service of every region, by day (UTC) and by user (the owner) or project: hours running, and CPU core-hours, memory GiB-hours, GPU-hours and storage GiB-hours, computed as requests × running time from each service's release history (a pause ends a running time, a resume starts one; each revision's requests come from its manifest), not measured use. Storage counts while a service exists, paused or not (a paused service keeps its volumes). Services deleted before now are not counted: their history went with them. A report examines at most serviceCap services, and says when there were more (capReached). JSON, or CSV with Accept: text/csv or format=csv (a header line, then one line per day and user or project). 403 for others. */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1241,6 +1276,18 @@ export interface components {
             /** @description seconds git keeps the credentials; 0 leaves git's default */
             gitCredentialsCacheTTL: number;
             profile: Record<string, unknown>;
+        };
+        ProfileView: {
+            /** @description the JSON Schema of the profile's fields as declared (x-basalt-order: their order); absent when the instance declares no profile */
+            schema?: Record<string, unknown>;
+            /** @description the schema as a launch form's root group, one field per profile field; absent without a profile */
+            form?: components["schemas"]["FormField"];
+            /** @description the caller's saved answers by field; a field absent takes its default */
+            values: Record<string, unknown>;
+        };
+        ProfileUpdate: {
+            /** @description every answer, by field name; null clears one */
+            values: Record<string, unknown>;
         };
         BookmarkList: {
             bookmarks: components["schemas"]["Bookmark"][];
@@ -1652,6 +1699,8 @@ export interface components {
             root?: components["schemas"]["FormField"];
             /** @description only with a link: each value it sets or removes that differs from the pre-filled one (the portal asks the user to confirm them before launching from a link) */
             linkChanges?: components["schemas"]["FormChange"][];
+            /** @description the fields of the caller's profile the chart reads (user.profile.<field>), in the profile's order; a launch may leave any out with profileOptOut */
+            profile?: string[];
         };
         /** @description form.Change */
         FormChange: {
@@ -1733,6 +1782,8 @@ export interface components {
             secret?: string;
             /** @description the service's name, as the launch form gave it (<chart>-<1 to 6 digits>); a launch refuses it with 409 at the field release when a service has it already. Empty - a new name is drawn */
             release?: string;
+            /** @description fields of the caller's profile left out of user.profile for this launch (the chart's defaults apply); a name that is no field of the profile is refused at profileOptOut[n] */
+            profileOptOut?: string[];
         };
         PlanView: {
             release: string;
@@ -2061,6 +2112,70 @@ export interface components {
             status?: number;
             requestId?: string;
         };
+        /** @description Usage by day and by user or project: requests × running time, from the services' release histories, not measured use. */
+        UsageReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            /** @enum {string} */
+            by: "user" | "project";
+            /**
+             * @description what the hours are: requests, requests × running time (not measured use)
+             * @enum {string}
+             */
+            basis: "requests";
+            /** @description the same, and that services deleted before now are not counted, in a sentence */
+            note: string;
+            /**
+             * Format: date-time
+             * @description the time up to which usage is counted
+             */
+            asOf: string;
+            /** @description by day, then user or project; only those with some usage */
+            rows: components["schemas"]["UsageRow"][];
+            total: components["schemas"]["UsageHours"];
+            /** @description each user's or project's over the period */
+            totals: components["schemas"]["UsageTotal"][];
+            servicesExamined: number;
+            /** @description the most services one report examines */
+            serviceCap: number;
+            /** @description there were more services than serviceCap: the others are not counted */
+            capReached: boolean;
+            /** @description services whose oldest revisions the cluster no longer keeps (Helm's history limit), counted from their oldest kept revision */
+            shortHistories: number;
+            /** @description regions and services that could not be read, not counted */
+            skipped: components["schemas"]["UsageSkip"][];
+        };
+        UsageRow: {
+            /** Format: date */
+            day: string;
+            /** @description the user (the service's owner) or the project id */
+            key: string;
+            hours: components["schemas"]["UsageHours"];
+        };
+        UsageTotal: {
+            key: string;
+            hours: components["schemas"]["UsageHours"];
+        };
+        UsageHours: {
+            /** @description hours running (not paused) */
+            running: number;
+            /** @description CPU core-hours requested while running */
+            cpu: number;
+            /** @description memory GiB-hours requested while running */
+            memoryGiB: number;
+            /** @description GPU-hours requested while running */
+            gpu: number;
+            /** @description GiB-hours of the volumes requested, paused or not */
+            storageGiB: number;
+        };
+        UsageSkip: {
+            region: string;
+            project?: string;
+            service?: string;
+            reason: string;
+        };
         /** @description A service's address through the service gateway and its traffic there (this replica's, since it started). */
         AccessView: {
             /** @description the service's address on the apps domain; absent when its name and project make no host */
@@ -2166,6 +2281,8 @@ export type RegionInfo = components['schemas']['RegionInfo'];
 export type Me = components['schemas']['Me'];
 export type Project = components['schemas']['Project'];
 export type UserSettings = components['schemas']['UserSettings'];
+export type ProfileView = components['schemas']['ProfileView'];
+export type ProfileUpdate = components['schemas']['ProfileUpdate'];
 export type BookmarkList = components['schemas']['BookmarkList'];
 export type Bookmark = components['schemas']['Bookmark'];
 export type QueryList = components['schemas']['QueryList'];
@@ -2260,6 +2377,11 @@ export type CatalogHealth = components['schemas']['CatalogHealth'];
 export type RegionHealth = components['schemas']['RegionHealth'];
 export type AuditTrail = components['schemas']['AuditTrail'];
 export type AuditEvent = components['schemas']['AuditEvent'];
+export type UsageReport = components['schemas']['UsageReport'];
+export type UsageRow = components['schemas']['UsageRow'];
+export type UsageTotal = components['schemas']['UsageTotal'];
+export type UsageHours = components['schemas']['UsageHours'];
+export type UsageSkip = components['schemas']['UsageSkip'];
 export type AccessView = components['schemas']['AccessView'];
 export type AccessGrants = components['schemas']['AccessGrants'];
 export type AccessGrant = components['schemas']['AccessGrant'];
@@ -2430,6 +2552,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserSettings"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getProfile: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schema (absent when none is declared), its form and the caller's values (empty before the first save). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileView"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    putProfile: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileUpdate"];
+            };
+        };
+        responses: {
+            /** @description The profile as saved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileView"];
                 };
             };
             default: components["responses"]["Error"];
@@ -3453,6 +3627,8 @@ export interface operations {
                 /** @description a launch link's query string (Onyxia's format) */
                 link?: string;
                 s3?: string;
+                /** @description fields of the caller's profile to leave out of the form's pre-filling, separated by commas (the launch request's profileOptOut) */
+                profileOptOut?: string;
             };
             header?: never;
             path: {
@@ -4498,6 +4674,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditTrail"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: {
+                /** @description the period's first day, YYYY-MM-DD (UTC); default: 29 days before to */
+                from?: string;
+                /** @description the period's last day, included; default: today (UTC). At most 92 days from from to to, both included. */
+                to?: string;
+                by?: "user" | "project";
+                /** @description csv: the same as Accept: text/csv */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The usage in the period, up to now (asOf). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                    "text/csv": string;
                 };
             };
             default: components["responses"]["Error"];

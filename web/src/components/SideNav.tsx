@@ -12,7 +12,8 @@ export function SideNav({ open, onNavigate }: { open: boolean; onNavigate(): voi
   const t = useT();
   const config = useInstance();
   const version = useVersion().data?.version ?? config.version;
-  // Only for those the server lets administer services, or see the platform's health.
+  // Only for those the server lets administer services, or see the platform's health; usage
+  // is shown to the same (asking for it would add up every service's history).
   const ready = useProjectState().status === "ready";
   const admin = useFleetAccess(ready);
   const platform = usePlatformAccess(ready);
@@ -49,6 +50,14 @@ export function SideNav({ open, onNavigate }: { open: boolean; onNavigate(): voi
             <NavLink to="/admin/platform" className={linkClass} onClick={onNavigate}>
               <Icon name="chart" />
               {t("nav.platform")}
+            </NavLink>
+          </li>
+        ) : null}
+        {admin || platform ? (
+          <li>
+            <NavLink to="/admin/usage" className={linkClass} onClick={onNavigate}>
+              <Icon name="clock" />
+              {t("nav.usage")}
             </NavLink>
           </li>
         ) : null}
