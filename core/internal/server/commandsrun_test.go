@@ -29,12 +29,10 @@ import (
 // catalog twice: from a directory (ide, fetched through Basalt) and from a Helm repository
 // over HTTP (web). The user's helm runs with a kubeconfig that impersonates the same user.
 type commandsWorld struct {
-	env        *testenv.Env
-	api        string // Basalt's /api/v1
-	ns         string
-	kube       *http.Client
-	helm       string
-	kubeconfig string // the user's: the cluster's address and CA, as basalt:helmcmd
+	*injectionWorld        // its env, ns and kube (token unused: local mode)
+	api             string // Basalt's /api/v1
+	helm            string
+	kubeconfig      string // the user's: the cluster's address and CA, as basalt:helmcmd
 }
 
 const commandsUser = "helmcmd"
@@ -84,7 +82,8 @@ current-context: %[3]s
 `, env.KubeServer, env.KubeCAFile, commandsUser, env.KubeToken), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &commandsWorld{env: env, api: base + "/api/v1", ns: "user-" + commandsUser, kube: kube, helm: env.Helm, kubeconfig: kubeconfig}
+	return &commandsWorld{injectionWorld: &injectionWorld{env: env, base: base, ns: "user-" + commandsUser, kube: kube},
+		api: base + "/api/v1", helm: env.Helm, kubeconfig: kubeconfig}
 }
 
 // call sends a request to Basalt's API and decodes a JSON answer into out.
@@ -163,7 +162,9 @@ func (w *commandsWorld) state(t *testing.T, release string) *releaseState {
 				Data map[string]string
 			}
 		}
-		w.kubeGet(t, prefix+"/namespaces/"+w.ns+"/"+resource+"?labelSelector=app.kubernetes.io/instance%3D"+release, &items)
+		if code := w.kubeGet(t, prefix+"/namespaces/"+w.ns+"/"+resource+"?labelSelector=app.kubernetes.io/instance%3D"+release, &items); code != http.StatusOK {
+			t.Fatalf("listing %s: %d", resource, code)
+		}
 		for _, it := range items.Items {
 			o := resource + "/" + it.Metadata.Name
 			if it.Spec.Replicas != nil {
@@ -193,23 +194,6 @@ func (w *commandsWorld) state(t *testing.T, release string) *releaseState {
 		t.Fatal(err)
 	}
 	return &releaseState{Chart: list[0].Chart, Status: list[0].Status, Values: digest(values), ValuesKeys: leafPaths(values, ""), Objects: objects}
-}
-
-func (w *commandsWorld) kubeGet(t *testing.T, path string, out any) {
-	t.Helper()
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, w.env.KubeServer+path, nil)
-	req.Header.Set("Authorization", "Bearer "+w.env.KubeToken)
-	resp, err := w.kube.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", path, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // settle waits until the release's state is stable and done (deployed, or gone) and
