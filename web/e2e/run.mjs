@@ -377,7 +377,10 @@ try {
     }
     const text = (await commands.textContent()) ?? "";
     // The release is named after the chart (jupyter-<number>); the friendly name is a label.
-    assert.ok(/helm upgrade --install '?jupyter-\d+'? '?ide\/jupyter/.test(text), `the launch's helm command in the panel: ${text.slice(0, 300)}`);
+    // The default catalog is a directory: the commands fetch the chart from Basalt, and mask the password.
+    assert.ok(/helm upgrade --install '?jupyter-\d+'? '?\.\/jupyter-[0-9.]+\.tgz/.test(text) && text.includes("/api/v1/catalogs/ide/charts/jupyter/versions/"),
+      `the launch's commands in the panel: ${text.slice(0, 300)}`);
+    assert.ok(text.includes("password: '********'"), "the launch's commands mask the password");
     assert.ok(text.includes("helm status"), "the service page's commands in the panel");
     await shot("07g-command-panel");
     await commands.getByRole("button", { name: /Commands/ }).click(); // closed again for the next captures
