@@ -61,7 +61,6 @@ var catalogs = map[string]any{"catalogs": []any{
 // chartIcon is the charts' icon, inline: the memory catalog serves it.
 const chartIcon = "data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%2F%3E"
 
-
 // client is a Hydra client made for this suite. It first issues one-second ID tokens (for the
 // expired caller), then normal ones.
 func client(t *testing.T, env *testenv.Env, redirect string) (string, string) {
