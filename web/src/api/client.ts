@@ -30,6 +30,8 @@ import type {
   LaunchRequest,
   LogView as LogLine,
   Me,
+  ProfileUpdate,
+  ProfileView,
   Quota,
   RevisionList,
   RollbackView,
@@ -177,6 +179,8 @@ export interface LaunchFormQuery {
   /** The launch link's raw query string (Onyxia's format): the server parses it. */
   link?: string;
   s3?: string;
+  /** Fields of the user's profile left out of the form's pre-filling. */
+  profileOptOut?: string[];
 }
 
 export interface DeleteSecretOptions {
@@ -192,6 +196,9 @@ export interface ApiClient {
   getMe(signal?: AbortSignal): Promise<Me>;
   getSettings(signal?: AbortSignal): Promise<UserSettings>;
   putSettings(settings: UserSettings): Promise<UserSettings>;
+  /** The profile form the administrator declares, and the user's answers. */
+  getProfile(signal?: AbortSignal): Promise<ProfileView>;
+  putProfile(profile: ProfileUpdate): Promise<ProfileView>;
   listBookmarks(signal?: AbortSignal): Promise<UserBookmark[]>;
   addBookmark(bookmark: UserBookmark): Promise<UserBookmark>;
   removeBookmark(path: string): Promise<void>;
@@ -469,6 +476,8 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     getMe: (signal) => call("/me", { signal }),
     getSettings: (signal) => call("/me/settings", { signal }),
     putSettings: (settings) => call("/me/settings", { method: "PUT", body: settings }),
+    getProfile: (signal) => call("/me/profile", { signal }),
+    putProfile: (profile) => call("/me/profile", { method: "PUT", body: profile }),
     listBookmarks: async (signal) => (await call<{ bookmarks: UserBookmark[] }>("/me/bookmarks", { signal })).bookmarks,
     addBookmark: (bookmark) => call("/me/bookmarks", { method: "POST", body: bookmark }),
     removeBookmark: async (path) => {
@@ -612,7 +621,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
 
     getLaunchForm: (project, q, signal) =>
       call(`${p(project)}/launch/form`, {
-        query: { catalog: q.catalog, chart: q.chart, version: q.version, link: q.link, s3: q.s3 },
+        query: { catalog: q.catalog, chart: q.chart, version: q.version, link: q.link, s3: q.s3, profileOptOut: q.profileOptOut?.join(",") || undefined },
         signal,
       }),
     planLaunch: (project, req) =>

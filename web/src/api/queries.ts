@@ -10,6 +10,7 @@ export const queryKeys = {
   version: ["version"] as const,
   me: ["me"] as const,
   settings: ["me", "settings"] as const,
+  profile: ["me", "profile"] as const,
   bookmarks: ["me", "bookmarks"] as const,
   s3Profiles: ["me", "s3-profiles"] as const,
   s3ProfileCredentials: (name: string) => ["me", "s3-profiles", name, "credentials"] as const,
@@ -42,7 +43,7 @@ export const queryKeys = {
   configurations: (project: string) => ["project", project, "configurations"] as const,
   lifecyclePolicy: (project: string, catalog: string) => ["project", project, "lifecycle-policy", catalog] as const,
   launchForm: (project: string, q: LaunchFormQuery) =>
-    ["project", project, "launch-form", q.catalog, q.chart, q.version ?? "", q.link ?? "", q.s3 ?? ""] as const,
+    ["project", project, "launch-form", q.catalog, q.chart, q.version ?? "", q.link ?? "", q.s3 ?? "", q.profileOptOut?.join(",") ?? ""] as const,
 };
 
 /** The instance configuration; it changes only when the server restarts. */
@@ -239,6 +240,17 @@ export function useSettings() {
     queryFn: ({ signal }) => api.getSettings(signal),
     gcTime: 0,
     refetchOnWindowFocus: false,
+  });
+}
+
+/** The profile form and the user's answers to it. */
+export function useProfile() {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.profile,
+    queryFn: ({ signal }) => api.getProfile(signal),
+    refetchOnWindowFocus: false,
+    retry: false,
   });
 }
 

@@ -12,6 +12,7 @@ import { accountTabs, regionOffers, type AccountTab } from "./accountTabs";
 import { SecretsCredentials, StorageCredentials } from "./Credentials";
 import { GitSettings } from "./GitSettings";
 import { KubernetesAccess } from "./KubernetesAccess";
+import { ProfileForm } from "./ProfileForm";
 import { S3Profiles } from "./S3Profiles";
 
 const TAB_LABELS: Record<AccountTab, MessageKey> = {
@@ -112,6 +113,8 @@ function Profile() {
           </dd>
         </dl>
       </section>
+
+      <ProfileForm />
 
       <section className={styles.section} aria-labelledby="account-projects">
         <h2 id="account-projects">{t("account.projects")}</h2>

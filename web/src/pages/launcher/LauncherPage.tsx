@@ -22,6 +22,7 @@ import { diffValues, launchLinkQuery, launchLinkUrl, linkOverridePairs, readLink
 import { LaunchPolicy } from "./LaunchPolicy";
 import { LaunchProgress } from "./LaunchProgress";
 import { LinkConfirmation } from "./LinkConfirmation";
+import { ProfileOptOut } from "./ProfileOptOut";
 import { SaveConfigurationButton } from "./SaveConfiguration";
 import { deepEqual, type Values } from "./paths";
 import { ValuesEditor } from "./ValuesEditor";
@@ -47,7 +48,10 @@ export function LauncherPage() {
   // the launch must not reload the form.
   const link = withParam(raw, "autoLaunch", undefined);
   const chart = useChart(project.id, catalog, name);
-  const form = useLaunchForm(project.id, { catalog, chart: name, version: params.version, link: link || undefined, s3: params.s3 });
+  // Profile fields left out of this launch: the form is made again without them.
+  const [profileOptOut, setProfileOptOut] = useState<string[]>([]);
+  const form = useLaunchForm(project.id, { catalog, chart: name, version: params.version, link: link || undefined, s3: params.s3, profileOptOut });
+  const profileUsed = useLastProfileFields(form.data?.form.profile);
   useDocumentTitle(t("launcher.title", { chart: name }));
   const features = useFeatures();
 
@@ -88,13 +92,15 @@ export function LauncherPage() {
       {chart.isError ? <ErrorNotice error={chart.error} onRetry={() => void chart.refetch()} /> : null}
       {form.isPending ? <Loading label={t("launcher.loading")} /> : null}
       {form.isError ? <LaunchUnavailable error={form.error} onRetry={() => void form.refetch()} /> : null}
+      {profileUsed.length > 0 ? <ProfileOptOut used={profileUsed} optOut={profileOptOut} onChange={setProfileOptOut} /> : null}
       {form.data ? (
         <LaunchEditor
-          key={`${project.id}/${form.data.form.chart}@${form.data.form.version}?${link}#${form.data.release}`}
+          key={`${project.id}/${form.data.form.chart}@${form.data.form.version}?${link}#${form.data.release}-${profileOptOut.join(",")}`}
           catalog={catalog}
           chart={name}
           data={form.data}
           raw={raw}
+          profileOptOut={profileOptOut}
           autoLaunch={!!params.autoLaunch && features.autoLaunch}
           confirmLink={!!params.autoLaunch && !features.autoLaunch}
           onAutoLaunched={() => setQuery(withParam(raw, "autoLaunch", undefined))}
@@ -102,6 +108,15 @@ export function LauncherPage() {
       ) : null}
     </div>
   );
+}
+
+/** The profile fields the chart reads, as the last form loaded said (kept while the next loads). */
+function useLastProfileFields(fields: string[] | undefined): string[] {
+  const [last, setLast] = useState<string[]>([]);
+  useEffect(() => {
+    if (fields && fields.join(",") !== last.join(",")) setLast(fields);
+  }, [fields, last]);
+  return fields ?? last;
 }
 
 /** The launch forms of a project, whose names a launch may have taken. */
@@ -132,6 +147,7 @@ function LaunchEditor({
   chart,
   data,
   raw,
+  profileOptOut,
   autoLaunch,
   confirmLink,
   onAutoLaunched,
@@ -140,6 +156,8 @@ function LaunchEditor({
   chart: string;
   data: LaunchFormResponse;
   raw: string;
+  /** Profile fields this launch leaves out. */
+  profileOptOut: string[];
   /** Launch at once (the link asks for it and the instance allows it). */
   autoLaunch: boolean;
   /** Show what the link changes and launch only when the user confirms. */
@@ -183,6 +201,7 @@ function LaunchEditor({
     shared: data.allowSharing ? shared : undefined,
     values: launchValues(root, values, initial),
     s3: params.s3,
+    profileOptOut: profileOptOut.length > 0 ? profileOptOut : undefined,
     // The name the form was made for: the commands of a preview name the service launched.
     release: data.release,
   });
