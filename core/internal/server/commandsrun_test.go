@@ -264,12 +264,13 @@ func TestCommandsRunAsShown(t *testing.T) {
 				t.Fatalf("launched %q, want the form's %q", launched.Service.ID, release)
 			}
 			deleted := false
+			home := t.TempDir() // helm's own files, not in the shared temporary folder
 			t.Cleanup(func() {
 				if !deleted {
 					do(t, "DELETE", w.api+p+"/services/"+release, nil)
 				}
 				cmd := exec.Command(w.helm, "uninstall", release, "--ignore-not-found", "--namespace", w.ns, "--kubeconfig", w.env.Kubeconfig)
-				cmd.Env = []string{"HOME=" + os.TempDir(), "PATH=/usr/bin:/bin"}
+				cmd.Env = []string{"HOME=" + home, "PATH=/usr/bin:/bin"}
 				_ = cmd.Run()
 			})
 			shown := strings.Join(launched.Commands, "\n")
