@@ -7,7 +7,7 @@ import type { UsageReport } from "../../api/types";
 import { axeViolations } from "../../test/axe";
 import { apiError, mockApi, type MockRequest, type MockRoutes } from "../../test/mockApi";
 import { renderApp } from "../../test/render";
-import { chartData, daysOf } from "./UsagePage";
+import { chartData, daysOf, formatHours } from "./UsagePage";
 
 const hours = (running: number, cpu: number, memoryGiB: number, gpu: number, storageGiB: number) => ({ running, cpu, memoryGiB, gpu, storageGiB });
 
@@ -86,7 +86,7 @@ describe("the usage page", () => {
 
     expect(cellsOf(within(totals).getByRole("row", { name: /alice/ }))).toEqual(["21", "10.5", "42", "0", "230"]);
     expect(cellsOf(within(totals).getByRole("row", { name: /Everyone/ }))).toEqual(["23", "14.5", "50", "2", "230"]);
-    const days = screen.getByRole("table", { name: "3 rows, by day" });
+    const days = screen.getByRole("table", { name: "3 rows, by day (UTC)" });
     const rows = within(days).getAllByRole("row").slice(1);
     expect(rows.map((r) => within(r).getByRole("rowheader").textContent)).toEqual(["alice", "bob", "alice"]);
     expect(cellsOf(rows[1]!)).toEqual(["2026-05-19", "2", "4", "8", "2", "0"]);
@@ -99,11 +99,11 @@ describe("the usage page", () => {
       return svg!;
     });
     expect(chart.getAttribute("aria-label")).toMatch(/^CPU core-hours per day, /);
-    await userEvent.setup().click(screen.getByRole("radio", { name: "Storage GiB-hours" }));
+    await userEvent.setup().click(screen.getByRole("radio", { name: "Storage (GiB·h)" }));
     await waitFor(() =>
       expect(screen.getByTestId("usage-chart").querySelector("svg[role=img]")!.getAttribute("aria-label")).toMatch(/^Storage GiB-hours per day, /),
     );
-    expect(screen.getByRole("radio", { name: "Storage GiB-hours" }).getAttribute("aria-checked")).toBe("true");
+    expect(screen.getByRole("radio", { name: "Storage (GiB·h)" }).getAttribute("aria-checked")).toBe("true");
     expect(await axeViolations(container)).toEqual([]);
   });
 
@@ -215,6 +215,10 @@ describe("the usage chart's data", () => {
     const data = chartData(report, "cpu", "others");
     expect(data.map((d) => d.key).sort()).toEqual(["others", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"]);
     expect(data.find((d) => d.key === "others")!.value).toBe(1 + 2);
+  });
+
+  it("shows usage too small for two decimals as such, not as none", () => {
+    expect([formatHours(0.004, "en"), formatHours(0, "en"), formatHours(0.006, "en"), formatHours(1234.5, "fr")]).toEqual(["< 0.01", "0", "0.01", "1\u202f234,5"]);
   });
 
   it("lists every day of the period, the month's end crossed", () => {

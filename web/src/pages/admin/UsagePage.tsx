@@ -30,6 +30,14 @@ const METRIC_NAMES: Record<Metric, MessageKey> = {
   gpu: "usage.metric.gpu",
   storageGiB: "usage.metric.storageGiB",
 };
+/** The same, short, as the tables' column heads. */
+const METRIC_HEADS: Record<Metric, MessageKey> = {
+  running: "usage.col.running",
+  cpu: "usage.col.cpu",
+  memoryGiB: "usage.col.memoryGiB",
+  gpu: "usage.col.gpu",
+  storageGiB: "usage.col.storageGiB",
+};
 
 /** YYYY-MM-DD of a time, in UTC as the server counts days. */
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -57,6 +65,12 @@ function periodProblem(from: string, to: string): { field: "from" | "to"; key: M
 }
 
 const hoursFormat = (lang: string) => new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+
+/** Hours to two decimals; some usage too small to show so is "< 0.01", not 0. */
+export function formatHours(v: number, lang: string): string {
+  const f = hoursFormat(lang);
+  return v > 0 && v < 0.005 ? `< ${f.format(0.01)}` : f.format(v);
+}
 
 /**
  * Administrators: usage and showback, by day and by user or project, as requests × running
@@ -211,7 +225,7 @@ function Report({ report, query }: { report: UsageReport; query: UsageQuery }) {
               className={metric === m ? chartStyles.segmentOn : chartStyles.segment}
               onClick={() => setMetric(m)}
             >
-              {t(METRIC_NAMES[m])}
+              {t(METRIC_HEADS[m])}
             </button>
           ))}
         </div>
@@ -239,7 +253,7 @@ function Report({ report, query }: { report: UsageReport; query: UsageQuery }) {
               <tbody>
                 {report.totals.map((k) => (
                   <tr key={k.key}>
-                    <th scope="row" className="mono">
+                    <th scope="row" className={`mono ${styles.key}`}>
                       {k.key}
                     </th>
                     <HoursCells hours={k.hours} lang={language} />
@@ -270,8 +284,8 @@ function Report({ report, query }: { report: UsageReport; query: UsageQuery }) {
               <tbody>
                 {report.rows.map((r) => (
                   <tr key={`${r.day} ${r.key}`}>
-                    <td className="mono">{r.day}</td>
-                    <th scope="row" className="mono">
+                    <td className={`mono ${styles.key}`}>{r.day}</td>
+                    <th scope="row" className={`mono ${styles.key}`}>
                       {r.key}
                     </th>
                     <HoursCells hours={r.hours} lang={language} />
@@ -298,7 +312,7 @@ function HoursHead({ first }: { first: MessageKey[] }) {
         ))}
         {METRICS.map((m) => (
           <th key={m} scope="col" className="num">
-            {t(METRIC_NAMES[m])}
+            {t(METRIC_HEADS[m])}
           </th>
         ))}
       </tr>
@@ -307,12 +321,11 @@ function HoursHead({ first }: { first: MessageKey[] }) {
 }
 
 function HoursCells({ hours, lang }: { hours: UsageHours; lang: string }) {
-  const f = hoursFormat(lang);
   return (
     <>
       {METRICS.map((m) => (
         <td key={m} className="num">
-          {f.format(hours[m])}
+          {formatHours(hours[m], lang)}
         </td>
       ))}
     </>
