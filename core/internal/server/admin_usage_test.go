@@ -209,9 +209,11 @@ func TestUsageShowback(t *testing.T) {
 	if r := report("from=2020-01-01&to=2020-01-31"); len(r.Rows) != 0 || r.Total.Running != 0 {
 		t.Errorf("a period before the launch: %+v", r.Rows)
 	}
+	saved := usageServiceCap
+	t.Cleanup(func() { usageServiceCap = saved }) // should the report fail
 	usageServiceCap = 1
 	capped := report("from=" + first + "&to=" + last)
-	usageServiceCap = 2000
+	usageServiceCap = saved
 	if !capped.CapReached || capped.ServicesExamined != 1 || capped.ServiceCap != 1 {
 		t.Errorf("with a cap of 1: reached %v, examined %d, cap %d", capped.CapReached, capped.ServicesExamined, capped.ServiceCap)
 	}
