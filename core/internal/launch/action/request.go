@@ -27,7 +27,7 @@ type Request struct {
 	Secret string `json:"secret"`
 	// ProfileOptOut names fields of the user's profile this launch leaves out of
 	// user.profile: the chart's defaults apply instead.
-	ProfileOptOut []string `json:"profileOptOut"`
+	ProfileOptOut []string `json:"profileOptOut,omitempty"`
 	// Release is the service's name as the launch form gave it (Form's Opened.Release), so that
 	// the commands a preview shows name the service the launch makes; empty: a new one.
 	Release string `json:"release"`
