@@ -801,7 +801,7 @@ try {
         await page.setViewportSize({ width, height });
         for (const lang of ["en", "fr"]) {
           await page.goto("/");
-          const picker = page.getByRole("banner").getByLabel(/^(Language|Langue)\b/);
+          const picker = page.getByRole("banner").locator("select:has(option[value=fr])");
           await picker.selectOption(lang);
           await page.waitForFunction((l) => document.documentElement.lang === l, lang);
           for (const [name, path, ready] of pages) {
@@ -815,7 +815,7 @@ try {
         }
       }
     } finally {
-      await page.getByRole("banner").getByLabel(/^(Language|Langue)\b/).selectOption("en").catch(() => {});
+      await page.getByRole("banner").locator("select:has(option[value=fr])").selectOption("en").catch(() => {});
       await page.setViewportSize({ width: 1366, height: 900 });
       await fetch(`${base}/api/v1/projects/user-e2e/services/${encodeURIComponent(service.id)}`, { method: "DELETE" });
     }
