@@ -12,7 +12,7 @@ import (
 // firstLoadBudget is what a browser may fetch, gzip-compressed, before the portal's first
 // page shows: index.html's scripts, preloaded modules and style sheets. Pages, the explorer's
 // DuckDB and editor, and the Markdown renderer load when used.
-const firstLoadBudget = 160 << 10
+const firstLoadBudget = 176 << 10
 
 var firstLoadAsset = regexp.MustCompile(`(?:src|href)="/(assets/[^"]+)"`)
 
