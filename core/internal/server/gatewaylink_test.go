@@ -15,11 +15,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/basalt-dev/basalt/config"
-	"github.com/basalt-dev/basalt/core/internal/authn"
-	"github.com/basalt-dev/basalt/core/internal/pluginhost"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/deploy/testenv"
 	"github.com/basalt-dev/basalt/sdk"
@@ -89,22 +86,8 @@ func newLinkWorld(t *testing.T) *linkWorld {
 	}
 	cfg.Regions[0].Storage, cfg.Regions[0].Secrets, cfg.Regions[0].Region = "", "", "k8s"
 	log, logs := logscan.Capture(t, "core")
-	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(host.Close)
-	if err := host.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	a, err := authn.New(ctx, cfg.Auth, base, log)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := &clock{now: time.Now()}
-	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authn: a, Authz: newAuthz(t, cfg), LifecycleClock: clk.Now})
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	_, srv := serveOIDCOnClock(t, cfg, ln, base, log, clk.Now)
 	run, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	go srv.RunGateway(run)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -40,6 +41,14 @@ func oidcConfig(t *testing.T, env *testenv.Env, sets ...string) (*config.Config,
 // plugin host, for setting data up through the plugins themselves.
 func serveOIDC(t *testing.T, cfg *config.Config, ln net.Listener, base string, log *slog.Logger) *pluginhost.Host {
 	t.Helper()
+	host, _ := serveOIDCOnClock(t, cfg, ln, base, log, nil)
+	return host
+}
+
+// serveOIDCOnClock is serveOIDC whose lifecycle reads the time from clock (nil: the real one);
+// it returns the server too.
+func serveOIDCOnClock(t *testing.T, cfg *config.Config, ln net.Listener, base string, log *slog.Logger, clock func() time.Time) (*pluginhost.Host, *Server) {
+	t.Helper()
 	ctx := t.Context()
 	host, err := pluginhost.New(cfg.Plugins, log, pluginhost.NewMetrics(nil))
 	if err != nil {
@@ -53,8 +62,8 @@ func serveOIDC(t *testing.T, cfg *config.Config, ln net.Listener, base string, l
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authn: a, Authz: newAuthz(t, cfg)})
+	srv := mustNew(t, Options{Config: cfg, Plugins: host, Log: log, Registry: prometheus.NewRegistry(), Authn: a, Authz: newAuthz(t, cfg), LifecycleClock: clock})
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	return host
+	return host, srv
 }
