@@ -1744,6 +1744,11 @@ export interface components {
             readonly?: boolean;
             /** @description an object's properties, in the schema file's order */
             fields?: components["schemas"]["FormField"][];
+            /**
+             * @description on a section whose fields all read what the launch context lacks, named as /api/v1/config's regions[].lacks names it: storageCredentials, no S3 credentials (s3.*: a region without an S3 store, or with local files); secretsToken, no Vault (vault.*: no secrets store, the local secrets store, or a Vault the region's settings do not name). Its enabled switch is then off by default, so that a launch does not give the service empty settings
+             * @enum {string}
+             */
+            lacks?: "storageCredentials" | "secretsToken";
             /** @description an array's item */
             items?: components["schemas"]["FormField"];
         };

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/basalt-dev/basalt/core/internal/launch/prefill"
 	"github.com/basalt-dev/basalt/core/internal/launch/schema"
 	"github.com/basalt-dev/basalt/core/internal/launch/values"
 )
@@ -76,6 +77,10 @@ type Field struct {
 	Readonly   bool       `json:"readonly,omitempty"`
 	Fields     []*Field   `json:"fields,omitempty"` // object properties, in the schema file's order
 	Items      *Field     `json:"items,omitempty"`  // the item of an array
+
+	// Lacks says why a section's enabled switch is off by default: the region gives nothing
+	// its fields read (prefill.LackStorageCredentials or prefill.LackSecretsToken).
+	Lacks string `json:"lacks,omitempty"`
 }
 
 // Slider describes a slider; two fields with the same RangeID form one range slider, the
@@ -110,6 +115,7 @@ func field(s map[string]any, p values.Path, key string, prefilled map[string]any
 	f.Title, _ = s["title"].(string)
 	f.Description, _ = s["description"].(string)
 	f.Default = s["default"]
+	f.Lacks, _ = s[prefill.LacksKeyword].(string)
 	f.Pattern, _ = s["pattern"].(string)
 	if n, ok := values.Number(s["minimum"]); ok {
 		f.Minimum = &n

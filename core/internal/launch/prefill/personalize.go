@@ -3,8 +3,9 @@ package prefill
 // Personalize returns schema as one user sees it: list options from
 // x-onyxia.overwriteListEnumWith (when the context yields any) and slider bounds from the
 // region's sliders for x-onyxia.useRegionSliderConfig (read at region.sliders.<name> in
-// ctx; Onyxia ignores this keyword, Basalt honours it). Nodes it changes are copied; the
-// rest is shared with schema, which is not modified.
+// ctx; Onyxia ignores this keyword, Basalt honours it). A section that reads only what the
+// context lacks (lacks.go) gets its enabled switch off by default and says what it lacks.
+// Nodes it changes are copied; the rest is shared with schema, which is not modified.
 func Personalize(schema map[string]any, ctx Context) map[string]any {
 	out, _ := personalize(schema, ctx)
 	return out
@@ -68,6 +69,12 @@ func personalize(s map[string]any, ctx Context) (map[string]any, bool) {
 			edit()
 			out["items"] = changed
 		}
+	}
+	if lack := lacking(s, ctx); lack != "" {
+		if out == nil {
+			out = s
+		}
+		return switchedOff(out, lack), true
 	}
 	if out == nil {
 		return s, false

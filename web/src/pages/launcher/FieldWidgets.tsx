@@ -2,6 +2,7 @@ import { useId, useState, type InputHTMLAttributes, type ReactNode } from "react
 import type { FormField } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { useT } from "../../i18n";
+import { useRegion } from "../../region";
 import { useLaunchFormState } from "./formContext";
 import { numberText, readNumberText } from "./formChecks";
 import { inPair, isHidden, isVisible, newItem, type RangePair } from "./formModel";
@@ -134,6 +135,7 @@ export function GroupView({ field, at, flat }: { field: FormField; at: readonly 
   const ranges = [...pairs.values()].filter((p) => p.anchor === here);
   const body = (
     <>
+      {field.lacks ? <LacksNotice lacks={field.lacks} /> : null}
       {ranges.map((p) => (
         <RangeSliderField key={p.id} pair={p} />
       ))}
@@ -147,6 +149,28 @@ export function GroupView({ field, at, flat }: { field: FormField; at: readonly 
       {field.description ? <p className="field-hint" style={{ marginTop: 0 }}>{field.description}</p> : null}
       {body}
     </fieldset>
+  );
+}
+
+/**
+ * Why a section starts off: the region gives nothing its fields read (the server switched it
+ * off). Whether the region has a store at all tells which words fit.
+ */
+function LacksNotice({ lacks }: { lacks: NonNullable<FormField["lacks"]> }) {
+  const t = useT();
+  const { region } = useRegion();
+  const message =
+    lacks === "storageCredentials"
+      ? region && !region.files
+        ? t("launcher.form.lacks.noStore")
+        : t("launcher.form.lacks.storageCredentials")
+      : region && !region.secrets
+        ? t("launcher.form.lacks.noSecrets")
+        : t("launcher.form.lacks.secretsToken");
+  return (
+    <p className="notice" data-severity="info" role="note">
+      {message}
+    </p>
   );
 }
 
