@@ -147,18 +147,30 @@ func (r *trustRig) launch(t *testing.T, sc *scope.Scope, name, chart, endpoint, 
 func (r *trustRig) browser(t *testing.T, service string) (*http.Client, string) {
 	t.Helper()
 	host := service + "--user-alice.apps.test"
-	to, err := r.g.Authorize(t.Context(), r.alice, host, "/", "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	listener := strings.TrimPrefix(r.gateway.URL, "http://")
 	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, listener)
 	}
 	c := &http.Client{Transport: &http.Transport{DialContext: dial}, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(to)
+	// The host sets its sign-in cookie and sends the browser to the portal with its hash.
+	resp, err := c.Get("http://" + host + "/")
 	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	toPortal, err := resp.Location()
+	if err != nil || len(resp.Cookies()) != 1 {
+		t.Fatalf("starting a sign-in: %s %v", resp.Status, resp.Cookies())
+	}
+	started := resp.Cookies()[0]
+	to, err := r.g.Authorize(t.Context(), r.alice, host, "/", "", toPortal.Query().Get("binding"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, to, nil)
+	req.AddCookie(started)
+	if resp, err = c.Do(req); err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()

@@ -30,7 +30,7 @@ func forwarded(r *http.Request) (host, uri string, nginx bool) {
 // ServeAuth answers an ingress controller's subrequest: 200 with X-Basalt-User when the
 // browser's session at the service's host may use the service; otherwise the browser is to
 // sign in through the portal, which nginx does with its auth-signin URL on a 401 and other
-// controllers by passing on the 302; 403 when it may not.
+// controllers by passing on the 302 and its sign-in cookie; 403 when it may not.
 func (g *Gateway) ServeAuth(w http.ResponseWriter, r *http.Request) {
 	host, uri, nginx := forwarded(r)
 	service, project, ok := g.o.Apps.Parse(host)
@@ -42,11 +42,13 @@ func (g *Gateway) ServeAuth(w http.ResponseWriter, r *http.Request) {
 	now := g.o.Now()
 	p, err := g.session(r, host, now)
 	if err != nil {
-		if nginx {
+		// nginx sends the browser to its auth-signin, the portal, which has the host set its
+		// sign-in cookie first; the others pass this answer on, cookie included.
+		if nginx || !navigation(r) {
 			http.Error(w, "sign in first", http.StatusUnauthorized)
 			return
 		}
-		http.Redirect(w, r, g.signInURL(host, uri, p.Link), http.StatusFound)
+		g.startSignIn(w, r, host, uri, p.Link)
 		return
 	}
 	if _, err := g.decide(r.Context(), p.visitor(), p.Region, project, service); err != nil {

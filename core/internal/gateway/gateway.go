@@ -73,6 +73,11 @@ const cookieName = "basalt_app"
 // ticketPath receives tickets on every service's host; services cannot serve it.
 const ticketPath = "/_basalt/ticket"
 
+// signInPath, on a service's host, starts a sign-in: it sets the sign-in cookie there and
+// sends the browser to the portal. The portal sends browsers that came without it (nginx's
+// auth-signin) through it.
+const signInPath = "/_basalt/signin"
+
 // linkPath, followed by a link grant's id, is where a link opens a service; services cannot
 // serve it either.
 const linkPath = "/_basalt/link/"
@@ -154,12 +159,12 @@ func (g *Gateway) Handles(host string) bool {
 	return ok
 }
 
-// keepCookies drops Basalt's session cookie from what the service receives.
+// keepCookies drops Basalt's cookies from what the service receives.
 func keepCookies(r *http.Request) {
 	cookies := r.Cookies()
 	r.Header.Del("Cookie")
 	for _, c := range cookies {
-		if c.Name != cookieName {
+		if c.Name != cookieName && !isSignInCookie(c.Name) {
 			r.AddCookie(c)
 		}
 	}
@@ -173,8 +178,10 @@ func (g *Gateway) LinkURL(service, project, id string) string {
 
 // Authorize is the portal's side of a sign-in: if the user may use the service a host names
 // (through link, a link grant's id they presented there, when not ""), the address that signs
-// their browser in there (with a one-time ticket) and then opens path.
-func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path, link string) (string, error) {
+// their browser in there (with a one-time ticket) and then opens path. The ticket is bound to
+// the browser by binding, the hash of the sign-in cookie the host set; without one, the
+// address is the host's, which sets the cookie and comes back with its hash.
+func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path, link, binding string) (string, error) {
 	service, project, ok := g.o.Apps.Parse(host)
 	if !ok {
 		return "", sdk.InvalidFields("invalid host", sdk.FieldViolation{Field: "host", Rule: "a service's host on the apps domain, <service>--<project>." + g.o.Apps.Domain})
@@ -188,16 +195,26 @@ func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path, l
 	if link != "" && !sdk.LinkID.MatchString(link) {
 		return "", sdk.InvalidFields("invalid link", sdk.FieldViolation{Field: "link", Rule: "a link's id: 22 to 128 letters, digits, - or _"})
 	}
+	if binding != "" && !validBinding(binding) {
+		return "", sdk.InvalidFields("invalid binding", sdk.FieldViolation{Field: "binding", Rule: "the hash the service's host sent, 43 letters, digits, - or _"})
+	}
 	v := visitor{user: u.Username, groups: u.Groups, link: link}
 	var refused error
 	for _, region := range g.o.Regions {
 		g.forget(v, region, project, service) // a sign-in sees grants given a moment ago
 		rt, err := g.decide(ctx, v, region, project, service)
+		if err == nil && binding == "" {
+			q := url.Values{"path": {path}}
+			if link != "" {
+				q.Set("link", link)
+			}
+			return (&url.URL{Scheme: g.o.Apps.Scheme, Host: host, Path: signInPath, RawQuery: q.Encode()}).String(), nil
+		}
 		if err == nil {
 			now := g.o.Now()
 			// The session remembers the link only while it is a grant of this service.
 			ticket := g.sign.seal(pass{Kind: kindTicket, Host: strings.ToLower(host), User: u.Username, Groups: u.Groups, Link: rt.link, Region: region,
-				Path: path, Nonce: nonce(), Expires: now.Add(g.o.TicketTTL)})
+				Path: path, Nonce: nonce(), Binding: binding, Expires: now.Add(g.o.TicketTTL)})
 			return (&url.URL{Scheme: g.o.Apps.Scheme, Host: host, Path: ticketPath, RawQuery: url.Values{"t": {ticket}}.Encode()}).String(), nil
 		}
 		// The region that has the service says why it cannot be opened; the others have none.
@@ -317,6 +334,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.exchange(w, r, now)
 		return
 	}
+	if r.URL.Path == signInPath {
+		g.beginSignIn(w, r)
+		return
+	}
 	if link, ok := strings.CutPrefix(r.URL.Path, linkPath); ok {
 		g.followLink(w, r, link)
 		return
@@ -341,9 +362,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.proxy.ServeHTTP(mw, r.WithContext(context.WithValue(r.Context(), routeKey{}, rt)))
 }
 
-// exchange trades a ticket for the host's session cookie, once.
+// exchange trades a ticket for the host's session cookie, once, in the browser that started
+// the sign-in: a ticket replayed elsewhere, on any replica, lacks that browser's cookie.
 func (g *Gateway) exchange(w http.ResponseWriter, r *http.Request, now time.Time) {
 	t, err := g.sign.open(r.URL.Query().Get("t"), kindTicket, r.Host, now)
+	if err == nil && !g.startedHere(r, t.Binding) {
+		page(w, http.StatusForbidden, "This sign-in did not start in this browser", "Open the service again from the portal. If this page comes back, allow cookies for the service's site.")
+		return
+	}
 	if err != nil || !g.spent.use(t.Nonce, t.Expires, now) {
 		page(w, http.StatusForbidden, "This sign-in link has expired", "Open the service again from the portal.")
 		return
@@ -381,9 +407,9 @@ func (g *Gateway) session(r *http.Request, host string, now time.Time) (pass, er
 }
 
 // signInURL is the portal's address that signs a browser in at a host and sends it on to uri,
-// with the link it presented there ("" for none).
-func (g *Gateway) signInURL(host, uri, link string) string {
-	q := url.Values{"host": {host}, "path": {uri}}
+// with the link it presented there ("" for none) and the binding of its sign-in cookie.
+func (g *Gateway) signInURL(host, uri, link, binding string) string {
+	q := url.Values{"host": {host}, "path": {uri}, "binding": {binding}}
 	if link != "" {
 		q.Set("link", link)
 	}
@@ -391,14 +417,38 @@ func (g *Gateway) signInURL(host, uri, link string) string {
 }
 
 // signIn sends a browser without a session to the portal, which signs it in here; other
-// clients are told to.
+// clients, and a page's own requests, are told to.
 func (g *Gateway) signIn(w http.ResponseWriter, r *http.Request, link string) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead || r.Header.Get("Upgrade") != "" {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || r.Header.Get("Upgrade") != "" || !navigation(r) {
 		page(w, http.StatusUnauthorized, "Sign in first", "Open this service from the portal.")
 		return
 	}
+	g.startSignIn(w, r, r.Host, r.URL.RequestURI(), link)
+}
+
+// beginSignIn starts a sign-in the portal was asked for without the host's cookie (nginx's
+// auth-signin goes straight there).
+func (g *Gateway) beginSignIn(w http.ResponseWriter, r *http.Request) {
+	path, link := r.URL.Query().Get("path"), r.URL.Query().Get("link")
+	if path == "" {
+		path = "/"
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") ||
+		link != "" && !sdk.LinkID.MatchString(link) {
+		page(w, http.StatusBadRequest, "This sign-in link is not valid", "Open the service again from the portal.")
+		return
+	}
+	g.startSignIn(w, r, r.Host, path, link)
+}
+
+// startSignIn sets a new sign-in cookie at host, which the answer is served at, and sends the
+// browser to the portal with its hash, which the ticket will carry.
+func (g *Gateway) startSignIn(w http.ResponseWriter, r *http.Request, host, uri, link string) {
+	secret := nonce()
+	http.SetCookie(w, &http.Cookie{Name: g.signInCookie(), Value: secret, Path: "/", HttpOnly: true, Secure: g.o.Apps.Scheme == "https",
+		SameSite: http.SameSiteLaxMode, MaxAge: int(signInTTL / time.Second)})
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, g.signInURL(r.Host, r.URL.RequestURI(), link), http.StatusFound)
+	http.Redirect(w, r, g.signInURL(host, uri, link, bindingOf(secret)), http.StatusFound)
 }
 
 // followLink starts a sign-in through a link grant: the portal signs the browser in (a visitor
@@ -415,9 +465,8 @@ func (g *Gateway) followLink(w http.ResponseWriter, r *http.Request, link string
 		page(w, http.StatusForbidden, "This link is not valid", "Ask the service's owner for its link again.")
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	http.Redirect(w, r, g.signInURL(r.Host, "/", link), http.StatusFound)
+	g.startSignIn(w, r, r.Host, "/", link)
 }
 
 func (g *Gateway) refuse(w http.ResponseWriter, err error) {

@@ -17,14 +17,16 @@ import (
 // few seconds, carried in a URL from the portal's site) or a session (the host's cookie).
 // The two are told apart by their kind, so one never stands for the other.
 type pass struct {
-	Kind    string    `json:"k"` // "ticket" or "session"
-	Host    string    `json:"h"`
-	User    string    `json:"u"`
-	Groups  []string  `json:"g,omitempty"`
-	Link    string    `json:"l,omitempty"` // the link grant's id the browser presented at the host
-	Region  string    `json:"r"`
-	Path    string    `json:"p,omitempty"`
-	Nonce   string    `json:"n,omitempty"`
+	Kind   string   `json:"k"` // "ticket" or "session"
+	Host   string   `json:"h"`
+	User   string   `json:"u"`
+	Groups []string `json:"g,omitempty"`
+	Link   string   `json:"l,omitempty"` // the link grant's id the browser presented at the host
+	Region string   `json:"r"`
+	Path   string   `json:"p,omitempty"`
+	Nonce  string   `json:"n,omitempty"`
+	// Binding is a ticket's hash of the sign-in cookie of the browser it was issued to.
+	Binding string    `json:"b,omitempty"`
 	Expires time.Time `json:"e"`
 }
 
@@ -94,8 +96,8 @@ func nonce() string {
 }
 
 // spent remembers the tickets used, until they expire, so that each signs one browser in.
-// It is this replica's memory: a ticket replayed to another replica within its few seconds is
-// still bound to its host and user.
+// It is this replica's memory; on another replica, a replayed ticket is refused for want of
+// its browser's sign-in cookie.
 type spent struct {
 	mu   sync.Mutex
 	seen map[string]time.Time

@@ -371,21 +371,54 @@ func TestIsolationMatrix(t *testing.T) {
 		}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+	// signIn signs caller's browser in at a service's host. Asked without the host's sign-in
+	// cookie (as nginx's auth-signin asks), the portal sends the browser to the host, which sets
+	// it and comes back with its hash; the ticket, taken on its way by a client without that
+	// cookie, is refused there, and then traded by the browser for the host's session.
 	signIn := func(caller, host, link string) *http.Cookie {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/gateway/authorize?"+url.Values{"host": {host}, "link": {link}}.Encode(), nil)
-		req.Header.Set("Authorization", "Bearer "+tokens[caller])
-		resp, err := noRedirects.Do(req)
+		authorize := func(query string) string {
+			t.Helper()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/gateway/authorize?"+query, nil)
+			req.Header.Set("Authorization", "Bearer "+tokens[caller])
+			resp, err := noRedirects.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusFound {
+				t.Fatalf("%s signing in at %s: %d", caller, host, resp.StatusCode)
+			}
+			return resp.Header.Get("Location")
+		}
+		start := authorize(url.Values{"host": {host}, "link": {link}}.Encode())
+		if !strings.HasPrefix(start, "http://"+host+"/_basalt/signin?") {
+			t.Fatalf("%s signing in at %s without the host's cookie: to %q, want the host's sign-in start", caller, host, start)
+		}
+		resp, err := appClient.Get(start)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		ticket := resp.Header.Get("Location")
-		if resp.StatusCode != http.StatusFound || !strings.Contains(ticket, "/_basalt/ticket?") {
-			t.Fatalf("%s signing in at %s: %d to %q", caller, host, resp.StatusCode, ticket)
+		back, err := resp.Location()
+		if resp.StatusCode != http.StatusFound || err != nil || len(resp.Cookies()) != 1 {
+			t.Fatalf("%s starting a sign-in at %s: %d, cookies %v", caller, host, resp.StatusCode, resp.Cookies())
 		}
-		resp, err = appClient.Get(ticket)
-		if err != nil {
+		started := resp.Cookies()[0]
+		ticket := authorize(back.RawQuery)
+		if !strings.Contains(ticket, "/_basalt/ticket?") {
+			t.Fatalf("%s signing in at %s: to %q, want a ticket", caller, host, ticket)
+		}
+		if resp, err = appClient.Get(ticket); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+			t.Errorf("%s's ticket at %s taken by a client without the browser's sign-in cookie: %d, cookies %v, want 403 and none", caller, host, resp.StatusCode, resp.Cookies())
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ticket, nil)
+		req.AddCookie(started)
+		if resp, err = appClient.Do(req); err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()

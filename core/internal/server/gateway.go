@@ -79,7 +79,7 @@ func (s *Server) gatewayAuthorize(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		to, err := s.gateway.Authorize(c.Request().Context(), u, c.QueryParam("host"), c.QueryParam("path"), c.QueryParam("link"))
+		to, err := s.gateway.Authorize(c.Request().Context(), u, c.QueryParam("host"), c.QueryParam("path"), c.QueryParam("link"), c.QueryParam("binding"))
 		if err != nil {
 			return err
 		}

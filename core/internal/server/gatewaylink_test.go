@@ -232,8 +232,11 @@ func TestGatewayLinkGrants(t *testing.T) {
 	}
 
 	// Bob signs in and comes back: he is in, as himself, at the service's first page, the id
-	// in no address the service sees.
+	// in no address the service sees. It is the browser that followed the link, holding the
+	// sign-in cookie the service's host set then.
 	bob := w.browse(signIn(t, w.env, w.base, "bob"))
+	appURL, _ := url.Parse(app)
+	bob.Jar.SetCookies(appURL, anonymous.Jar.Cookies(appURL))
 	code, body, hops := visit(t, bob, w.base+last.Query().Get("return_to"))
 	var got map[string]string
 	if code != 200 || json.Unmarshal([]byte(body), &got) != nil || got["user"] != "bob" || got["path"] != "/" {

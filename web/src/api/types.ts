@@ -912,7 +912,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Sign the caller's browser in at a service's host on the apps domain: a redirect there with a one-time ticket bound to that host, when the caller may use the service (its owner; in a group project, its members when it is shared). A browser not signed in to the portal is sent to sign in first and comes back. The service's host sends browsers here by itself. */
+        /** Sign the caller's browser in at a service's host on the apps domain: a redirect there with a one-time ticket bound to that host and to the browser (binding), when the caller may use the service (its owner; in a group project, its members when it is shared). Without a binding, the redirect is to the host's /_basalt/signin, which sets its sign-in cookie and comes back with the binding. A browser not signed in to the portal is sent to sign in first and comes back. The service's host sends browsers here by itself. */
         get: operations["gatewayAuthorize"];
         put?: never;
         post?: never;
@@ -4381,6 +4381,8 @@ export interface operations {
                 path?: string;
                 /** @description the id of a link grant the browser followed to the service's host (<host>/_basalt/link/<id>): the service opens to the caller while the link is one of its grants, and the host's session remembers it */
                 link?: string;
+                /** @description the SHA-256 (base64url) of the sign-in cookie the service's host set in the browser; the ticket carries it, and the host trades the ticket only with that cookie */
+                binding?: string;
             };
             header?: never;
             path?: never;
@@ -4388,7 +4390,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To the service's host with a ticket, or to the sign-in. */
+            /** @description To the service's host with a ticket, to the host's sign-in start, or to the portal's sign-in. */
             302: {
                 headers: {
                     Location?: string;
