@@ -372,6 +372,11 @@ func TestGatewayForwardAuth(t *testing.T) {
 	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, base+"/api/v1/gateway/authorize?") || !strings.Contains(loc, url.QueryEscape("/lab?x=1")) {
 		t.Errorf("traefik, without a session: %d to %q", resp.StatusCode, loc)
 	}
+	// Traefik passes the answer on whole: the browser gets the host's sign-in cookie with it,
+	// whose hash the ticket will carry.
+	if loc, _ := resp.Location(); len(resp.Cookies()) != 1 || resp.Cookies()[0].Name != "basalt_signin" || loc == nil || loc.Query().Get("binding") == "" {
+		t.Errorf("traefik, without a session: cookies %v to %v, want the sign-in cookie and its binding", resp.Cookies(), loc)
+	}
 	elsewhere := map[string]string{"X-Forwarded-Host": rig.host(other), "X-Forwarded-Uri": "/"}
 	if resp := ask(elsewhere, session); resp.StatusCode == 200 {
 		t.Errorf("the session of one service's host opened another: %d", resp.StatusCode)
