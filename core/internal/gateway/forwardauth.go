@@ -27,8 +27,9 @@ func forwarded(r *http.Request) (host, uri string, nginx bool) {
 	return r.Header.Get("X-Forwarded-Host"), uri, false
 }
 
-// ServeAuth answers an ingress controller's subrequest: 200 with X-Basalt-User when the
-// browser's session at the service's host may use the service; otherwise the browser is to
+// ServeAuth answers an ingress controller's subrequest: 200 with X-Basalt-User and
+// X-Basalt-Groups, for the controller to pass on to the service, when the browser's session at
+// the service's host may use the service; otherwise the browser is to
 // sign in through the portal, which nginx does with its auth-signin URL on a 401 and other
 // controllers by passing on the 302 and its sign-in cookie; 403 when it may not.
 func (g *Gateway) ServeAuth(w http.ResponseWriter, r *http.Request) {
@@ -56,6 +57,6 @@ func (g *Gateway) ServeAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.record(p, project, service, now)
-	w.Header().Set("X-Basalt-User", p.User)
+	setIdentity(w.Header(), p.User, p.Groups)
 	w.WriteHeader(http.StatusOK)
 }

@@ -107,7 +107,7 @@ func New(o Options) *Gateway {
 				pr.Out.Header.Del("Accept-Encoding")
 			}
 			keepCookies(pr.Out)
-			pr.Out.Header.Set("X-Basalt-User", rt.user)
+			setIdentity(pr.Out.Header, rt.user, rt.groups)
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			if rt := resp.Request.Context().Value(routeKey{}).(*route); rt.credential != "" {
@@ -251,6 +251,7 @@ func (g *Gateway) forget(v visitor, region, project, service string) {
 // credential (a trusted application's) in their stead.
 type route struct {
 	user, region, project, service string
+	groups                         []string
 	owner                          string
 	// link is the link presented when it is a grant of the service; "" otherwise.
 	link       string
@@ -273,7 +274,7 @@ func (g *Gateway) decide(ctx context.Context, v visitor, region, project, servic
 			return rt, rt.err
 		}
 	}
-	rt := &route{user: v.user, region: region, project: project, service: service, decided: now}
+	rt := &route{user: v.user, groups: v.groups, region: region, project: project, service: service, decided: now}
 	var sc *scope.Scope
 	var rel sdk.Release
 	sc, rel, rt.endpoint, rt.err = g.find(ctx, v, region, project, service)

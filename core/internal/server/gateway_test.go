@@ -41,7 +41,7 @@ func appBackend(t *testing.T) *httptest.Server {
 		}
 		body, _ := io.ReadAll(r.Body)
 		json.NewEncoder(w).Encode(map[string]any{"path": r.URL.Path, "host": r.Host, "authorization": r.Header.Get("Authorization"),
-			"cookie": r.Header.Get("Cookie"), "user": r.Header.Get("X-Basalt-User"), "body": string(body)})
+			"cookie": r.Header.Get("Cookie"), "user": r.Header.Get("X-Basalt-User"), "groups": r.Header.Get("X-Basalt-Groups"), "body": string(body)})
 	}))
 }
 
@@ -313,13 +313,14 @@ func TestGatewaySignsInToJupyter(t *testing.T) {
 
 // TestGatewayForwardAuth answers an ingress controller's subrequests as nginx (X-Original-URL)
 // and Traefik or Envoy (X-Forwarded-Host and -Uri) send them: a browser with the service
-// host's session goes through with its user named, one without is sent to sign in (nginx by a
-// 401, which its auth-signin turns into the redirect; the others by the redirect itself), and
-// a session of one host does not open another.
+// host's session goes through with its user and groups named for the controller to pass on,
+// one without is sent to sign in (nginx by a 401, which its auth-signin turns into the
+// redirect; the others by the redirect itself), and a session of one host does not open
+// another. Through the proxy, the service is told the same, whatever the browser claimed.
 func TestGatewayForwardAuth(t *testing.T) {
 	backend := appBackend(t)
 	defer backend.Close()
-	rig := newAppRig(t, backend, config.LifecyclePolicy{})
+	rig := newAppRig(t, backend, config.LifecyclePolicy{}, "auth.local.groups=[data-team, ml]")
 	base, listener := rig.base, rig.listener
 	id, other := rig.launch(t, "jupyter", ""), rig.launch(t, "jupyter", "")
 	host := rig.host(id)
@@ -342,6 +343,14 @@ func TestGatewayForwardAuth(t *testing.T) {
 	if session == "" {
 		t.Fatal("no session cookie at the service's host")
 	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+host+"/who", nil)
+	req.Header.Set("X-Basalt-User", "mallory")
+	req.Header.Set("X-Basalt-Groups", "admins")
+	var seen map[string]string
+	if resp, err = b.Do(req); err != nil || json.NewDecoder(resp.Body).Decode(&seen) != nil || seen["user"] != "alice" || seen["groups"] != "data-team,ml" {
+		t.Errorf("the service told who its visitor is, the browser claiming to be mallory of admins: %v %v", seen, err)
+	}
+	resp.Body.Close()
 	ask := func(headers map[string]string, cookie string) *http.Response {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, base+"/_basalt/auth", nil)
@@ -361,8 +370,8 @@ func TestGatewayForwardAuth(t *testing.T) {
 	nginx := map[string]string{"X-Original-URL": "http://" + host + "/lab?x=1", "X-Original-Method": "GET"}
 	traefik := map[string]string{"X-Forwarded-Host": host, "X-Forwarded-Uri": "/lab?x=1", "X-Forwarded-Proto": "http", "X-Forwarded-Method": "GET"}
 	for name, headers := range map[string]map[string]string{"nginx": nginx, "traefik": traefik} {
-		if resp := ask(headers, session); resp.StatusCode != 200 || resp.Header.Get("X-Basalt-User") != "alice" {
-			t.Errorf("%s, with the session: %d, user %q", name, resp.StatusCode, resp.Header.Get("X-Basalt-User"))
+		if resp := ask(headers, session); resp.StatusCode != 200 || resp.Header.Get("X-Basalt-User") != "alice" || resp.Header.Get("X-Basalt-Groups") != "data-team,ml" {
+			t.Errorf("%s, with the session: %d, user %q, groups %q", name, resp.StatusCode, resp.Header.Get("X-Basalt-User"), resp.Header.Get("X-Basalt-Groups"))
 		}
 	}
 	if resp := ask(nginx, ""); resp.StatusCode != http.StatusUnauthorized {
