@@ -47,6 +47,9 @@ type LoginRequest struct {
 	ClientSecret string // empty for a public client
 	RedirectURL  string // registered with the client; never fetched
 	Scopes       []string
+	// Identity, when set, signs in someone who is not one of Users (a scale test's generated
+	// users): Hydra takes any subject, and the consent puts Identity's claims in the tokens.
+	Identity *User
 }
 
 // Login runs the authorization-code flow with PKCE as a browser would, except
@@ -71,7 +74,9 @@ func (e *Env) Login(ctx context.Context, r LoginRequest) (*Tokens, error) {
 }
 
 func (e *Env) login(ctx context.Context, r LoginRequest) (*Tokens, error) {
-	if _, ok := LookupUser(r.User); !ok {
+	if r.Identity != nil {
+		r.User = r.Identity.Name
+	} else if _, ok := LookupUser(r.User); !ok {
 		return nil, fmt.Errorf("testenv: unknown user %q", r.User)
 	}
 	if len(r.Scopes) == 0 {
@@ -115,7 +120,7 @@ func (e *Env) login(ctx context.Context, r LoginRequest) (*Tokens, error) {
 	if challenge == "" {
 		return nil, fmt.Errorf("testenv: after login: redirected to %s, not to the consent app", loc)
 	}
-	if next, err = AcceptConsent(ctx, e.OIDCAdminURL, challenge); err != nil {
+	if next, err = acceptConsent(ctx, e.OIDCAdminURL, challenge, r.Identity); err != nil {
 		return nil, err
 	}
 	if loc, err = redirect(ctx, browser, next); err != nil {
@@ -166,6 +171,11 @@ func AcceptLogin(ctx context.Context, adminURL, challenge, user string) (string,
 // AcceptConsent grants everything the client asked for and puts the user's
 // claims (see User.Claims) in the ID and access tokens.
 func AcceptConsent(ctx context.Context, adminURL, challenge string) (string, error) {
+	return acceptConsent(ctx, adminURL, challenge, nil)
+}
+
+// acceptConsent is AcceptConsent for one of Users or, when the subject is identity's, for it.
+func acceptConsent(ctx context.Context, adminURL, challenge string, identity *User) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, adminURL+"/admin/oauth2/auth/requests/consent?consent_challenge="+url.QueryEscape(challenge), nil)
 	if err != nil {
 		return "", err
@@ -179,6 +189,9 @@ func AcceptConsent(ctx context.Context, adminURL, challenge string) (string, err
 		return "", fmt.Errorf("testenv: consent request: %w", err)
 	}
 	u, ok := LookupUser(consent.Subject)
+	if identity != nil && identity.Name == consent.Subject {
+		u, ok = *identity, true
+	}
 	if !ok {
 		return "", fmt.Errorf("testenv: consent for unknown subject %q", consent.Subject)
 	}

@@ -1,0 +1,143 @@
+package scale
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// call is one kind of portal call, as one user in one project makes it.
+type call struct {
+	name string
+	path func(u User, project, service string) string
+}
+
+// portalCalls are the calls the portal makes on its pages, by page.
+var portalCalls = []call{
+	{"catalog", func(User, string, string) string { return "/api/v1/catalogs/interactive/charts" }},
+	{"form", func(_ User, p, _ string) string {
+		return "/api/v1/projects/" + p + "/launch/form?catalog=interactive&chart=jupyter-python"
+	}},
+	{"list", func(_ User, p, _ string) string { return "/api/v1/projects/" + p + "/services" }},
+	{"service", func(_ User, p, s string) string { return "/api/v1/projects/" + p + "/services/" + s }},
+	{"files", func(_ User, p, _ string) string { return "/api/v1/projects/" + p + "/files" }},
+	{"events", func(_ User, p, s string) string {
+		return "/api/v1/projects/" + p + "/services/" + s + "/events?follow=false"
+	}},
+}
+
+// cost calls path as u samples times, one after the other, and returns the calls' latencies
+// and the fewest API server requests one of them cost: background work (the lifecycle
+// engine's rounds, informers' relists) only ever adds to a sample.
+func (h *Harness) cost(ctx context.Context, u User, path string, samples int) ([]time.Duration, int64, error) {
+	var took []time.Duration
+	fewest := int64(-1)
+	for range samples {
+		before := h.counter.Count()
+		ans, err := h.api.Get(ctx, u.Token, path, nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		n := h.counter.Count() - before
+		if fewest < 0 || n < fewest {
+			fewest = n
+		}
+		took = append(took, ans.Took)
+	}
+	return took, fewest, nil
+}
+
+// measureIdle measures on the seeded, otherwise idle, instance: one project's listing cold
+// and warm, each portal call's API server cost, the administrator's fleet, and launches.
+func (h *Harness) measureIdle(ctx context.Context) error {
+	s := &h.seeded
+	// Cold: projects listed for the first time since Basalt started.
+	var cold []time.Duration
+	for i := range min(h.Sizes.ColdProjects, len(s.projects)-1) {
+		p := s.projects[len(s.projects)-1-i]
+		ans, err := h.api.Get(ctx, h.user(p.members[0]).Token, "/api/v1/projects/"+p.id+"/services", nil)
+		if err != nil {
+			return err
+		}
+		cold = append(cold, ans.Took)
+	}
+	h.measure("scale.list.cold.p50", ms(quantile(cold, 0.5)), "ms")
+
+	// Warm: one personal project, listed again and again.
+	p := s.projects[len(s.projects)/4]
+	u := h.user(p.members[0])
+	var list struct{ Services []json.RawMessage }
+	if _, err := h.api.Get(ctx, u.Token, "/api/v1/projects/"+p.id+"/services", &list); err != nil {
+		return err
+	}
+	h.measure("scale.list.services", float64(len(list.Services)), "count")
+	took, fewest, err := h.cost(ctx, u, "/api/v1/projects/"+p.id+"/services", h.Sizes.ListSamples)
+	if err != nil {
+		return err
+	}
+	h.measure("scale.list.p50", ms(quantile(took, 0.5)), "ms")
+	h.measure("scale.list.p99", ms(quantile(took, 0.99)), "ms")
+	h.measure("scale.list.apicalls", float64(fewest), "requests")
+
+	service := s.services[p.id][0]
+	for _, c := range portalCalls {
+		if c.name == "list" {
+			continue // measured above
+		}
+		took, fewest, err := h.cost(ctx, u, c.path(u, p.id, service), h.Sizes.CostSamples)
+		if err != nil {
+			return err
+		}
+		h.measure("scale.cost."+c.name+".p50", ms(quantile(took, 0.5)), "ms")
+		h.measure("scale.cost."+c.name+".apicalls", float64(fewest), "requests")
+	}
+
+	if h.Sizes.FleetSamples > 0 {
+		if err := h.measureFleet(ctx); err != nil {
+			return err
+		}
+	}
+
+	// Launches on the idle instance, one after the other, each by another user.
+	l := &launcher{api: h.api, deployed: h.deployed, request: LaunchRequest{Catalog: "interactive", Chart: "jupyter-python"}}
+	var launches []time.Duration
+	fewest = -1
+	for i := range h.Sizes.IdleLaunches {
+		u := h.people()[len(h.people())-1-i]
+		before := h.counter.Count()
+		r := l.launch(ctx, u, u.Personal)
+		if n := h.counter.Count() - before; fewest < 0 || n < fewest {
+			fewest = n
+		}
+		if r.err != nil || r.took == 0 {
+			return fmt.Errorf("launch on the idle instance: %v (deployed: %v)", r.err, r.took > 0)
+		}
+		s.services[u.Personal] = append(s.services[u.Personal], r.id)
+		launches = append(launches, r.took)
+	}
+	h.idleLaunch = quantile(launches, 0.5)
+	h.measure("scale.launch.idle.p50", ms(h.idleLaunch), "ms")
+	h.measure("scale.launch.apicalls", float64(fewest), "requests")
+	return nil
+}
+
+// measureFleet measures the administrator's fleet: every service of every project, in one
+// answer (the API has no pages).
+func (h *Harness) measureFleet(ctx context.Context) error {
+	var fleet struct{ Services []json.RawMessage }
+	ans, err := h.api.Get(ctx, h.admin().Token, "/api/v1/admin/services", &fleet)
+	if err != nil {
+		return err
+	}
+	h.measure("scale.fleet.first", ms(ans.Took), "ms")
+	h.measure("scale.fleet.services", float64(len(fleet.Services)), "count")
+	h.measure("scale.fleet.bytes", float64(len(ans.Body)), "B")
+	took, fewest, err := h.cost(ctx, h.admin(), "/api/v1/admin/services", h.Sizes.FleetSamples)
+	if err != nil {
+		return err
+	}
+	h.measure("scale.fleet.p50", ms(quantile(took, 0.5)), "ms")
+	h.measure("scale.fleet.apicalls", float64(fewest), "requests")
+	return nil
+}
