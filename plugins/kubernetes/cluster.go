@@ -193,19 +193,29 @@ func (c *cluster) actions(ctx context.Context, namespace string, caller sdk.Call
 	helmLog := func(format string, args ...any) {
 		c.log.Debug(fmt.Sprintf(format, args...), "namespace", namespace)
 	}
-	secrets := &recordedSecrets{SecretInterface: getter.client.CoreV1().Secrets(namespace), space: c.spaces.get(namespace)}
-	d := driver.NewSecrets(secrets)
-	d.Log = helmLog
 	cfg := &action.Configuration{
 		RESTClientGetter: getter,
 		KubeClient:       &kubeClient{Client: &kube.Client{Factory: getter.factory, Namespace: namespace, Log: helmLog}},
-		Releases:         storage.Init(d),
+		Releases:         c.releaseStore(getter, namespace, nil),
 		Capabilities:     caps,
 		Log:              helmLog,
 	}
-	cfg.Releases.MaxHistory = c.s.HistoryMax
 	c.helm[key] = cfg
 	return cfg, nil
+}
+
+// releaseStore is where Helm keeps a namespace's release records: Secrets, through the client
+// that tells the namespace's caches what changed (recordedSecrets). With lists, the store
+// answers a list of records with the same list made just before, once.
+func (c *cluster) releaseStore(getter *restGetter, namespace string, lists *readMemo) *storage.Storage {
+	secrets := &recordedSecrets{SecretInterface: getter.client.CoreV1().Secrets(namespace), space: c.spaces.get(namespace), lists: lists}
+	d := driver.NewSecrets(secrets)
+	d.Log = func(format string, args ...any) {
+		c.log.Debug(fmt.Sprintf(format, args...), "namespace", namespace)
+	}
+	store := storage.Init(d)
+	store.MaxHistory = c.s.HistoryMax
+	return store
 }
 
 // getter returns the REST client getter that acts as the caller, made once per identity.
@@ -233,17 +243,12 @@ func (c *cluster) getterAs(imp rest.ImpersonationConfig) (*restGetter, error) {
 	return g, nil
 }
 
-// kubeClient is Helm's client without its reachability probe, a GET /version before every
-// install: the calls that follow fail clearly enough when the cluster is away.
-type kubeClient struct{ *kube.Client }
-
-func (kubeClient) IsReachable() error { return nil }
-
 // restGetter hands Helm the shared configuration, discovery and REST mapping instead of the
 // ones it would build, and forget, for every action.
 type restGetter struct {
 	identity  string
 	discovery *readMemo
+	ahead     *readMemo // answers read ahead for one install (kubeClient.Build); nil but in its copy
 	config    *rest.Config
 	disco     discovery.CachedDiscoveryInterface
 	mapper    meta.RESTMapper
@@ -258,7 +263,7 @@ func (g *restGetter) ToRESTConfig() (*rest.Config, error) {
 	conf := rest.CopyConfig(g.config)
 	lists := &readMemo{}
 	conf.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-		return &memoTransport{next: rt, discovery: g.discovery, lists: lists}
+		return &memoTransport{next: rt, discovery: g.discovery, lists: lists, ahead: g.ahead}
 	})
 	return conf, nil
 }
@@ -290,4 +295,3 @@ func (c *cluster) ping(ctx context.Context) error {
 }
 
 var _ genericclioptions.RESTClientGetter = (*restGetter)(nil)
-var _ kube.Interface = kubeClient{}

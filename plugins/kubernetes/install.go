@@ -61,6 +61,7 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	if err != nil {
 		return sdk.InstallResponse{}, err
 	}
+	cfg = c.forOneInstall(cfg, ns)
 	unlock := p.locks.lock(ns, req.ReleaseName)
 	defer unlock()
 
@@ -183,7 +184,7 @@ func (p *Plugin) runInstall(ctx context.Context, cfg *action.Configuration, ns, 
 		up.DisableOpenAPIValidation = !validate
 		return up.RunWithContext(ctx, name, ch, values)
 	}
-	in := action.NewInstall(cfg)
+	in := action.NewInstall(readingAhead(cfg))
 	in.ReleaseName, in.Namespace, in.Timeout = name, ns, timeout
 	in.DisableOpenAPIValidation = !validate
 	return in.RunWithContext(ctx, ch, values)

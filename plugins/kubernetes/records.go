@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,9 +20,38 @@ import (
 type recordedSecrets struct {
 	typedcorev1.SecretInterface
 	space *space
+	// lists, for one install, answers a list of records with the one made just before, once:
+	// the plugin reads the release's records under its lock, and Helm reads them again right
+	// after. Every write through this client forgets them.
+	lists *readMemo
+}
+
+// listTwiceWithin bounds how long a list of records may answer the next one.
+const listTwiceWithin = 2 * time.Second
+
+func (r *recordedSecrets) List(ctx context.Context, opts metav1.ListOptions) (*corev1.SecretList, error) {
+	if r.lists == nil {
+		return r.SecretInterface.List(ctx, opts)
+	}
+	key := opts.LabelSelector + "\x00" + opts.FieldSelector
+	if e, ok := r.lists.take(key, listTwiceWithin); ok {
+		return e.list.DeepCopy(), nil
+	}
+	out, err := r.SecretInterface.List(ctx, opts)
+	if err == nil {
+		r.lists.put(key, memoEntry{at: time.Now(), list: out.DeepCopy()})
+	}
+	return out, err
+}
+
+func (r *recordedSecrets) forgetLists() {
+	if r.lists != nil {
+		r.lists.clear()
+	}
 }
 
 func (r *recordedSecrets) Create(ctx context.Context, s *corev1.Secret, opts metav1.CreateOptions) (*corev1.Secret, error) {
+	r.forgetLists()
 	out, err := r.SecretInterface.Create(ctx, s, opts)
 	if err == nil {
 		r.space.wrote(out.Name, out.ResourceVersion)
@@ -31,6 +61,7 @@ func (r *recordedSecrets) Create(ctx context.Context, s *corev1.Secret, opts met
 }
 
 func (r *recordedSecrets) Update(ctx context.Context, s *corev1.Secret, opts metav1.UpdateOptions) (*corev1.Secret, error) {
+	r.forgetLists()
 	out, err := r.SecretInterface.Update(ctx, s, opts)
 	if err == nil {
 		r.space.wrote(out.Name, out.ResourceVersion)
@@ -42,6 +73,7 @@ func (r *recordedSecrets) Delete(ctx context.Context, name string, opts metav1.D
 	if r.space.c.s.HistoryMax > 0 {
 		r.space.reanchor(ctx, name)
 	}
+	r.forgetLists()
 	err := r.SecretInterface.Delete(ctx, name, opts)
 	if err == nil {
 		r.space.wrote(name, "")

@@ -48,7 +48,7 @@ func (p *Plugin) dryRun(ctx context.Context, cfg *action.Configuration, s *setti
 		up.DisableOpenAPIValidation = !s.ValidateManifests
 		rel, err = up.RunWithContext(ctx, req.ReleaseName, ch, values)
 	} else {
-		in := action.NewInstall(cfg)
+		in := action.NewInstall(readingAhead(cfg))
 		in.ReleaseName, in.Namespace = req.ReleaseName, ns
 		in.DryRun, in.DryRunOption = true, "server"
 		in.DisableOpenAPIValidation = !s.ValidateManifests

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 // Helm's lookup function, which Onyxia's charts call a dozen times per render to find
@@ -32,6 +34,7 @@ type memoEntry struct {
 	status int
 	header http.Header
 	body   []byte
+	list   *corev1.SecretList // for recordedSecrets
 }
 
 // readMemo remembers the answers to GET requests by URL and Accept header.
@@ -51,6 +54,23 @@ func (m *readMemo) get(key string, ttl time.Duration) (memoEntry, bool) {
 	return e, ok
 }
 
+// take returns an answer and forgets it.
+func (m *readMemo) take(key string, ttl time.Duration) (memoEntry, bool) {
+	e, ok := m.get(key, ttl)
+	if ok {
+		m.mu.Lock()
+		delete(m.m, key)
+		m.mu.Unlock()
+	}
+	return e, ok
+}
+
+func (m *readMemo) clear() {
+	m.mu.Lock()
+	clear(m.m)
+	m.mu.Unlock()
+}
+
 func (m *readMemo) put(key string, e memoEntry) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -64,11 +84,21 @@ type memoTransport struct {
 	next      http.RoundTripper
 	discovery *readMemo // shared by every client of the plugin
 	lists     *readMemo // one REST configuration's
+	ahead     *readMemo // one install's objects read ahead (kubeClient.Build); nil for others
 }
 
 func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Method != http.MethodGet || strings.Contains(req.URL.RawQuery, "watch") {
 		return t.next.RoundTrip(req)
+	}
+	key := req.URL.RequestURI() + "\x00" + req.Header.Get("Accept")
+	if t.ahead != nil {
+		if req.Context().Value(aheadRead{}) != nil {
+			return t.keep(t.ahead, key, req, true)
+		}
+		if e, ok := t.ahead.take(key, readAheadTTL); ok {
+			return e.response(req), nil
+		}
 	}
 	var memo *readMemo
 	var ttl time.Duration
@@ -80,15 +110,17 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	default:
 		return t.next.RoundTrip(req)
 	}
-	key := req.URL.RequestURI() + "\x00" + req.Header.Get("Accept")
 	if e, ok := memo.get(key, ttl); ok {
-		return &http.Response{
-			Status: http.StatusText(e.status), StatusCode: e.status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header: e.header.Clone(), Body: io.NopCloser(bytes.NewReader(e.body)), ContentLength: int64(len(e.body)), Request: req,
-		}, nil
+		return e.response(req), nil
 	}
+	return t.keep(memo, key, req, false)
+}
+
+// keep asks the API server and remembers its answer: a success, or whatever it is when
+// anyStatus (a read ahead must give Helm its "not found" too).
+func (t *memoTransport) keep(memo *readMemo, key string, req *http.Request, anyStatus bool) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
-	if err != nil || resp.StatusCode != http.StatusOK {
+	if err != nil || (resp.StatusCode != http.StatusOK && !anyStatus) {
 		return resp, err
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -99,4 +131,11 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	memo.put(key, memoEntry{at: time.Now(), status: resp.StatusCode, header: resp.Header.Clone(), body: body})
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+func (e memoEntry) response(req *http.Request) *http.Response {
+	return &http.Response{
+		Status: http.StatusText(e.status), StatusCode: e.status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: e.header.Clone(), Body: io.NopCloser(bytes.NewReader(e.body)), ContentLength: int64(len(e.body)), Request: req,
+	}
 }
