@@ -189,8 +189,8 @@ func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path, l
 	if path == "" {
 		path = "/"
 	}
-	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || len(path) > 2048 {
-		return "", sdk.InvalidFields("invalid path", sdk.FieldViolation{Field: "path", Rule: "a path on the service's host, starting with one /, at most 2048 characters"})
+	if !onTheHost(path) {
+		return "", sdk.InvalidFields("invalid path", sdk.FieldViolation{Field: "path", Rule: "a path on the service's host, starting with one / (not // nor /\\), without control characters, at most 2048 characters"})
 	}
 	if link != "" && !sdk.LinkID.MatchString(link) {
 		return "", sdk.InvalidFields("invalid link", sdk.FieldViolation{Field: "link", Rule: "a link's id: 22 to 128 letters, digits, - or _"})
@@ -226,6 +226,13 @@ func (g *Gateway) Authorize(ctx context.Context, u *identity.User, host, path, l
 		refused = sdk.Errorf(sdk.ErrNotFound, "no service %q in project %q", service, project)
 	}
 	return "", refused
+}
+
+// onTheHost reports whether path stays on the host it is sent to after the sign-in: browsers
+// read //x and /\x as another host.
+func onTheHost(path string) bool {
+	return strings.HasPrefix(path, "/") && !strings.HasPrefix(path, "//") && !strings.HasPrefix(path, "/\\") && len(path) <= 2048 &&
+		!strings.ContainsFunc(path, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // visitor is who asks for a service: a user, and the link grant's id they presented at its
@@ -434,7 +441,7 @@ func (g *Gateway) beginSignIn(w http.ResponseWriter, r *http.Request) {
 	if path == "" {
 		path = "/"
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead || !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") ||
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || !onTheHost(path) ||
 		link != "" && !sdk.LinkID.MatchString(link) {
 		page(w, http.StatusBadRequest, "This sign-in link is not valid", "Open the service again from the portal.")
 		return

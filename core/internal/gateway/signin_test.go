@@ -17,8 +17,8 @@ import (
 // and the portal's ticket carries its hash; the ticket is traded only with that cookie, not
 // with none, another sign-in's or a made-up one, and a refused try does not use it up. The
 // portal asked without a binding sends the browser through the host, which sets the cookie;
-// a malformed binding is refused at its field; a page's background request starts no
-// sign-in.
+// a malformed binding is refused at its field, and a path that would leave the host at its
+// own; a page's background request starts no sign-in.
 func TestTicketNeedsTheBrowserThatStartedIt(t *testing.T) {
 	rig, _ := newTrustRig(t, nil)
 	sc, _ := rig.g.o.Scopes.Resolve(rig.alice, "user-alice", "r")
@@ -94,6 +94,17 @@ func TestTicketNeedsTheBrowserThatStartedIt(t *testing.T) {
 		_, err := rig.g.Authorize(t.Context(), rig.alice, host, "/", "", bad)
 		if fields := sdk.FieldsOf(err); !errors.Is(err, sdk.ErrInvalidArgument) || len(fields) != 1 || fields[0].Field != "binding" {
 			t.Errorf("binding %q: %v, want an invalid argument naming binding", bad, err)
+		}
+	}
+	// A path a browser would read as another host is refused, by the portal at its field and
+	// by the host's sign-in start.
+	for _, away := range []string{"//evil.example/", "/\\evil.example/", "/\tx"} {
+		_, err := rig.g.Authorize(t.Context(), rig.alice, host, away, "", binding)
+		if fields := sdk.FieldsOf(err); len(fields) != 1 || fields[0].Field != "path" {
+			t.Errorf("the portal asked for path %q: %v, want an invalid argument naming path", away, err)
+		}
+		if resp := get("http://"+host+signInPath+"?"+url.Values{"path": {away}}.Encode(), nil); resp.StatusCode != http.StatusBadRequest || len(resp.Cookies()) != 0 {
+			t.Errorf("the host's sign-in start for path %q: %s, want 400 and no cookie", away, resp.Status)
 		}
 	}
 	if resp := get("http://"+host+"/api/contents", http.Header{"Sec-Fetch-Mode": {"cors"}}); resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
