@@ -246,6 +246,8 @@ func TestIsolationMatrix(t *testing.T) {
 			expect{"alice": 200, "bob": 403, "*": 404}},
 		{"GET", "/api/v1/admin/services", "", adminOnly},
 		{"POST", "/api/v1/admin/services/actions", `{"action":"suspend","dryRun":true}`, adminOnly},
+		{"GET", "/api/v1/admin/services?limit=2&sort=-started&state=running&q=shared", "", adminOnly},
+		{"POST", "/api/v1/admin/services/actions", `{"action":"delete","dryRun":true,"filter":{"services":[{"project":"user-alice","service":"shared"}]}}`, adminOnly},
 		{"GET", "/api/v1/admin/platform", "", adminOnly},
 		{"GET", "/api/v1/admin/audit?action=services.", "", adminOnly},
 		{"GET", "/api/v1/admin/usage?by=project", "", adminOnly},

@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/basalt-dev/basalt/config"
@@ -20,6 +21,9 @@ type Filter struct {
 	Version string
 	// IdleSince keeps the services last used before it (suspended ones included).
 	IdleSince time.Time
+	// Keep, when set, narrows the match with the caller's own criteria (the fleet table's
+	// status, search and selected services).
+	Keep func(Member) bool
 }
 
 // Member is one service of the fleet with what the engine knows of it.
@@ -45,12 +49,15 @@ func (e *Engine) Fleet(ctx context.Context, f Filter) ([]Member, error) {
 		if err != nil {
 			return nil, err
 		}
+		out = slices.Grow(out, len(fleet))
+		// Thousands of services share a few hundred owners' projects: one scope each.
+		scopes := map[owned]*scope.Scope{}
 		for _, fr := range fleet {
-			m, ok, err := e.member(reg, fr)
+			m, ok, err := e.member(reg, fr, scopes)
 			if err != nil {
 				return nil, err
 			}
-			if ok && f.matches(m) {
+			if ok && f.Matches(m) {
 				out = append(out, m)
 			}
 		}
@@ -58,17 +65,29 @@ func (e *Engine) Fleet(ctx context.Context, f Filter) ([]Member, error) {
 	return out, nil
 }
 
-func (e *Engine) member(reg config.Region, fr sdk.FleetRelease) (Member, bool, error) {
-	sc, err := e.ownerScope(reg, fr)
-	if err != nil || sc == nil {
-		return Member{}, false, err
+// owned is whose a service is, as its owner's scope depends on it.
+type owned struct{ owner, email, group, namespace string }
+
+func (e *Engine) member(reg config.Region, fr sdk.FleetRelease, scopes map[owned]*scope.Scope) (Member, bool, error) {
+	key := owned{fr.Release.Metadata.Owner, ReadState(fr.Release.Metadata.Lifecycle).OwnerEmail, fr.Group, fr.Release.Namespace}
+	sc, known := scopes[key]
+	if !known {
+		var err error
+		if sc, err = e.ownerScope(reg, fr); err != nil {
+			return Member{}, false, err
+		}
+		scopes[key] = sc
+	}
+	if sc == nil {
+		return Member{}, false, nil
 	}
 	rel := fr.Release
 	return Member{Region: reg.ID, Project: sc.Project.ID, Release: rel, Usage: fr.Usage, State: ReadState(rel.Metadata.Lifecycle),
 		Policy: e.policies.For(reg.ID, rel.Metadata.Catalog, sc.Project.ID), scope: sc}, true, nil
 }
 
-func (f Filter) matches(m Member) bool {
+// Matches reports whether the filter keeps m.
+func (f Filter) Matches(m Member) bool {
 	r := m.Release
 	switch {
 	case f.Project != "" && m.Project != f.Project,
@@ -83,9 +102,11 @@ func (f Filter) matches(m Member) bool {
 		if r.Suspended && !m.State.SuspendedAt.IsZero() {
 			last = m.State.SuspendedAt
 		}
-		return !last.IsZero() && last.Before(f.IdleSince)
+		if last.IsZero() || !last.Before(f.IdleSince) {
+			return false
+		}
 	}
-	return true
+	return f.Keep == nil || f.Keep(m)
 }
 
 // Fleet actions.
@@ -93,6 +114,7 @@ const (
 	FleetSuspend = "suspend"
 	FleetResume  = "resume"
 	FleetUpgrade = "upgrade"
+	FleetDelete  = "delete"
 )
 
 // Outcome is what a fleet action did, or would do, to one service.
@@ -106,12 +128,12 @@ type Outcome struct {
 	Err      error
 }
 
-// FleetAction suspends, resumes or upgrades (to version) every service the filter matches,
-// each in its owner's scope; a dry run changes nothing and says what would change (an upgrade
-// is planned against the cluster). One service's failure does not stop the others.
+// FleetAction suspends, resumes, deletes or upgrades (to version) every service the filter
+// matches, each in its owner's scope; a dry run changes nothing and says what would change (an
+// upgrade is planned against the cluster). One service's failure does not stop the others.
 func (e *Engine) FleetAction(ctx context.Context, actor, action string, f Filter, version string, dryRun bool) ([]Outcome, error) {
 	switch action {
-	case FleetSuspend, FleetResume:
+	case FleetSuspend, FleetResume, FleetDelete:
 	case FleetUpgrade:
 		if version == "" {
 			return nil, sdk.InvalidFields("invalid fleet action", sdk.FieldViolation{Field: "version", Rule: "an upgrade names the chart version to run"})
@@ -120,7 +142,7 @@ func (e *Engine) FleetAction(ctx context.Context, actor, action string, f Filter
 			return nil, sdk.Errorf(sdk.ErrUnimplemented, "this instance cannot upgrade services")
 		}
 	default:
-		return nil, sdk.InvalidFields("invalid fleet action", sdk.FieldViolation{Field: "action", Rule: "one of suspend, resume, upgrade"})
+		return nil, sdk.InvalidFields("invalid fleet action", sdk.FieldViolation{Field: "action", Rule: "one of suspend, resume, upgrade, delete"})
 	}
 	members, err := e.Fleet(ctx, f)
 	if err != nil {
@@ -144,6 +166,15 @@ func (e *Engine) FleetAction(ctx context.Context, actor, action string, f Filter
 				if !dryRun {
 					o.Err = e.Act(ctx, m.scope, r, ActResume, ReasonFleet, actor)
 				}
+			}
+		case FleetDelete:
+			from := "running"
+			if r.Suspended {
+				from = "suspended"
+			}
+			o.Change, o.From, o.To = from+" → deleted", from, "deleted"
+			if !dryRun {
+				o.Err = e.Act(ctx, m.scope, r, ActDelete, ReasonFleet, actor)
 			}
 		case FleetUpgrade:
 			if r.ChartVersion != version {

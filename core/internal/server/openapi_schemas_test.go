@@ -56,7 +56,7 @@ var requestTypes = map[string]any{
 	"PolicyRequest": PolicyRequest{}, "WriteSecretRequest": WriteSecretRequest{}, "ServicePatch": ServicePatch{},
 	"S3ProfileInput": s3profile.Input{}, "QueryInput": documents.QueryInput{}, "LaunchRequest": action.Request{},
 	"ChangeRequest": action.ChangeRequest{}, "RollbackRequest": RollbackRequest{},
-	"LifecycleChange": LifecycleChange{}, "FleetActionRequest": FleetActionRequest{}, "FleetFilter": FleetFilter{},
+	"LifecycleChange": LifecycleChange{}, "FleetActionRequest": FleetActionRequest{}, "FleetFilter": FleetFilter{}, "FleetServiceRef": FleetServiceRef{},
 	"AccessGrantsInput": AccessGrantsInput{}, "AccessGrantInput": AccessGrantInput{},
 	"ProfileUpdate": ProfileUpdate{},
 }

@@ -67,6 +67,8 @@ type Server struct {
 	engine   *lifecycle.Engine // nil when lifecycle.enabled is false
 	gateway  *gateway.Gateway  // nil when gateway.enabled is false
 	lacks    lacks             // what plugins have answered they do not hand out
+	// fleetPages is the fleet's last listing, which its pages are read from.
+	fleetPages fleetSnapshot
 }
 
 // New builds the server and its routes.
