@@ -138,7 +138,9 @@ export type CommandAction =
   | "fleetResumePlan"
   | "fleetResume"
   | "fleetUpgradePlan"
-  | "fleetUpgrade";
+  | "fleetUpgrade"
+  | "fleetDeletePlan"
+  | "fleetDelete";
 
 export interface ApiClientOptions {
   /** Prefix of every path; "/api/v1" on the server that serves the portal. */
@@ -294,9 +296,9 @@ export interface ApiClient {
   getLifecyclePolicy(project: string, catalog: string, signal?: AbortSignal): Promise<LifecyclePolicy>;
   /** The steps the lifecycle engine announced on the caller's services, in every project and region. */
   listNotices(signal?: AbortSignal): Promise<ServiceNotice[]>;
-  /** Administrators: every service of every region the filter matches (403 for others). */
-  listFleet(filter: FleetFilter, signal?: AbortSignal): Promise<FleetList>;
-  /** Administrators: suspends, resumes or upgrades what the filter matches, or says what would change (dryRun). */
+  /** Administrators: the services of every region the filter matches, sorted, a page at a time with a limit (403 for others). */
+  listFleet(query: FleetQuery, signal?: AbortSignal): Promise<FleetList>;
+  /** Administrators: suspends, resumes, deletes or upgrades what the filter (or its list of services) matches, or says what would change (dryRun). */
   fleetAction(req: FleetActionRequest): Promise<FleetActionResult>;
   /** Administrators: plugins, catalogs and regions as the answering replica sees them (403 for others). */
   getPlatformHealth(signal?: AbortSignal): Promise<PlatformHealth>;
@@ -328,6 +330,13 @@ export interface AuditFilter {
   since?: string;
   limit?: number;
 }
+
+/** The fleet's sorts: a key, "-" before it for the reverse order. */
+export type FleetSortKey = "project" | "owner" | "name" | "chart" | "state" | "started" | "lastActive";
+export type FleetSort = FleetSortKey | `-${FleetSortKey}`;
+
+/** A listing of the fleet: its filter (services picked are for actions), sort and page. */
+export type FleetQuery = Omit<FleetFilter, "services"> & { sort?: FleetSort; limit?: number; cursor?: string };
 
 /** A usage report's period (days as YYYY-MM-DD, both included) and grouping. */
 export interface UsageQuery {
@@ -703,7 +712,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     getLifecyclePolicy: (project, catalog, signal) => call(`${p(project)}/lifecycle`, { query: { catalog }, signal }),
     listNotices: async (signal) => (await call<Notices>("/me/notices", { signal })).notices,
     // The filter's region, not the chosen one: administrators look across regions.
-    listFleet: (filter, signal) => call("/admin/services", { query: { ...filter }, region: filter.region ?? "", signal }),
+    listFleet: (query, signal) => call("/admin/services", { query: { ...query }, region: query.region ?? "", signal }),
     fleetAction: (req) =>
       call("/admin/services/actions", {
         method: "POST",
@@ -750,6 +759,7 @@ const FLEET_ACTIONS: Record<FleetActionRequest["action"], [CommandAction, Comman
   suspend: ["fleetSuspendPlan", "fleetSuspend"],
   resume: ["fleetResumePlan", "fleetResume"],
   upgrade: ["fleetUpgradePlan", "fleetUpgrade"],
+  delete: ["fleetDeletePlan", "fleetDelete"],
 };
 
 function fleetCommandAction(req: FleetActionRequest): CommandAction {
@@ -759,9 +769,11 @@ function fleetCommandAction(req: FleetActionRequest): CommandAction {
 
 /** What a fleet action acted on, as the command panel names it: "chart=jupyter version=1.2", or "*". */
 export function describeFleetFilter(filter: FleetFilter, version?: string): string {
-  const parts = Object.entries(filter)
+  const { services, ...rest } = filter;
+  const parts = Object.entries(rest)
     .filter(([, v]) => v !== undefined && v !== "")
     .map(([k, v]) => `${k}=${v}`);
+  if (services?.length) parts.push(services.length <= 3 ? services.map((s) => `${s.project}/${s.service}`).join(" ") : `services=${services.length}`);
   if (version) parts.push(`→ ${version}`);
   return parts.length > 0 ? parts.join(" ") : "*";
 }

@@ -1,7 +1,7 @@
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useApi } from "./ApiProvider";
 import { ApiError } from "./errors";
-import type { AuditFilter, LaunchFormQuery, UsageQuery } from "./client";
+import type { AuditFilter, FleetQuery, FleetSort, LaunchFormQuery, UsageQuery } from "./client";
 import type { FleetFilter } from "./types";
 
 /** Query keys: everything of a project starts with ["project", id], so a switch refetches it. */
@@ -15,7 +15,8 @@ export const queryKeys = {
   s3Profiles: ["me", "s3-profiles"] as const,
   s3ProfileCredentials: (name: string) => ["me", "s3-profiles", name, "credentials"] as const,
   notices: ["me", "notices"] as const,
-  fleet: (filter: FleetFilter) => ["admin", "fleet", filter] as const,
+  fleet: (query: FleetQuery) => ["admin", "fleet", query] as const,
+  fleetPages: (filter: FleetFilter, sort: FleetSort) => ["admin", "fleet", "pages", filter, sort] as const,
   platform: ["admin", "platform"] as const,
   audit: (filter: AuditFilter) => ["admin", "audit", filter] as const,
   usage: (query: UsageQuery) => ["admin", "usage", query] as const,
@@ -293,12 +294,30 @@ export function useLifecyclePolicy(project: string, catalog: string) {
 }
 
 /** Administrators: the services the filter matches, in every region. */
-export function useFleet(filter: FleetFilter, enabled = true) {
+export function useFleet(query: FleetQuery, enabled = true) {
   const api = useApi();
   return useQuery({
-    queryKey: queryKeys.fleet(filter),
-    queryFn: ({ signal }) => api.listFleet(filter, signal),
+    queryKey: queryKeys.fleet(query),
+    queryFn: ({ signal }) => api.listFleet(query, signal),
     enabled,
+    staleTime: 30_000,
+    retry: false,
+  });
+}
+
+/** How many services a page of the fleet's table holds. */
+export const FLEET_PAGE = 100;
+
+/** The fleet the filter matches in one sort, page after page (each page's next cursor). */
+export function useFleetPages(filter: FleetFilter, sort: FleetSort) {
+  const api = useApi();
+  return useInfiniteQuery({
+    queryKey: queryKeys.fleetPages(filter, sort),
+    queryFn: ({ signal, pageParam }) => api.listFleet({ ...filter, sort, limit: FLEET_PAGE, cursor: pageParam }, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next || undefined,
+    // Another sort or filter keeps the table in place until its first page comes.
+    placeholderData: keepPreviousData,
     staleTime: 30_000,
     retry: false,
   });
@@ -310,7 +329,7 @@ export function useFleet(filter: FleetFilter, enabled = true) {
  * The answer is the administration page's first listing.
  */
 export function useFleetAccess(signedIn: boolean): boolean {
-  const fleet = useFleet({}, signedIn);
+  const fleet = useFleet({ limit: 1 }, signedIn);
   return signedIn && (fleet.isSuccess || (fleet.isError && !(fleet.error instanceof ApiError && [401, 403, 404, 501].includes(fleet.error.status))));
 }
 
@@ -354,7 +373,7 @@ export function useUsage(query: UsageQuery) {
  * own answer lets in.
  */
 export function usePlatformAccess(signedIn: boolean): boolean {
-  const fleet = useFleet({}, signedIn);
+  const fleet = useFleet({ limit: 1 }, signedIn);
   const fleetAccess = useFleetAccess(signedIn);
   const noEngine = fleet.error instanceof ApiError && fleet.error.status === 501;
   const platform = usePlatformHealth(signedIn && noEngine);

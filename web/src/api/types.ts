@@ -1015,7 +1015,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Administrators: every service of every region (or those the filter matches) with its lifecycle and the CPU it uses. 403 for others. */
+        /** Administrators: every service of every region (or those the filter matches) with its state, lifecycle and what it uses, sorted; with limit, one page at a time, the next page from the answer's next cursor (a cursor marks the last service's place in the sort: each service present from the first page to the last is on exactly one page, in order, whatever is launched or deleted meanwhile); pages are read from a listing of the regions at most 5 seconds old, which a fleet action of the same replica renews. Without limit, every service at once, listed now. 403 for others. */
         get: operations["listFleet"];
         put?: never;
         post?: never;
@@ -1034,7 +1034,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Administrators: suspend, resume or upgrade every service a filter matches, each in its owner's name and audited as the administrator's; with dryRun, nothing changes and the answer says what would (an upgrade is planned against the cluster). One service's failure does not stop the others. */
+        /** Administrators: suspend, resume, delete or upgrade every service a filter (or its list of services) matches, each in its owner's name and audited as the administrator's; with dryRun, nothing changes and the answer says what would (an upgrade is planned against the cluster). One service's failure does not stop the others. */
         post: operations["fleetAction"];
         delete?: never;
         options?: never;
@@ -1990,13 +1990,29 @@ export interface components {
         };
         FleetList: {
             services: components["schemas"]["FleetService"][];
+            /** @description every service the filter matched, on every page */
+            total: number;
+            /** @description the cursor of the next page; absent on the last */
+            next?: string;
         };
         FleetService: {
             region: string;
             project: string;
             service: components["schemas"]["ServiceView"];
+            /**
+             * @description suspended; failed (its last install or upgrade failed); running (every workload ready); else starting
+             * @enum {string}
+             */
+            state: "running" | "starting" | "suspended" | "failed";
+            /**
+             * Format: date-time
+             * @description when it was last used, as the lifecycle engine records it; absent when unknown
+             */
+            lastActive?: string;
             /** @description CPU its pods use now; absent without a measure */
             cpuMillicores?: number;
+            /** @description memory its pods use now; absent without a measure */
+            memoryBytes?: number;
             lifecycle?: components["schemas"]["LifecycleView"];
         };
         FleetFilter: {
@@ -2008,10 +2024,22 @@ export interface components {
             version?: string;
             /** Format: date-time */
             idleSince?: string;
+            /** @enum {string} */
+            state?: "running" | "starting" | "suspended" | "failed";
+            /** @description words each found (case aside) in the service's name, id, owner, project, chart or catalog */
+            q?: string;
+            /** @description actions only: the services picked one by one (with the rest of the filter, which they must also match) */
+            services?: components["schemas"]["FleetServiceRef"][];
+        };
+        FleetServiceRef: {
+            /** @description empty: any region */
+            region?: string;
+            project: string;
+            service: string;
         };
         FleetActionRequest: {
             /** @enum {string} */
-            action: "suspend" | "resume" | "upgrade";
+            action: "suspend" | "resume" | "upgrade" | "delete";
             filter?: components["schemas"]["FleetFilter"];
             /** @description the chart version an upgrade runs */
             version?: string;
@@ -2373,6 +2401,7 @@ export type ServiceNotice = components['schemas']['ServiceNotice'];
 export type FleetList = components['schemas']['FleetList'];
 export type FleetService = components['schemas']['FleetService'];
 export type FleetFilter = components['schemas']['FleetFilter'];
+export type FleetServiceRef = components['schemas']['FleetServiceRef'];
 export type FleetActionRequest = components['schemas']['FleetActionRequest'];
 export type FleetActionResult = components['schemas']['FleetActionResult'];
 export type FleetActionOutcome = components['schemas']['FleetActionOutcome'];
@@ -4589,6 +4618,15 @@ export interface operations {
                 version?: string;
                 /** @description services last used before this time */
                 idleSince?: string;
+                state?: "running" | "starting" | "suspended" | "failed";
+                /** @description words each found (case aside) in the service's name, id, owner, project, chart or catalog */
+                q?: string;
+                /** @description the order, ties broken by region, project and service id; - before a key reverses it */
+                sort?: "project" | "-project" | "owner" | "-owner" | "name" | "-name" | "chart" | "-chart" | "state" | "-state" | "started" | "-started" | "lastActive" | "-lastActive";
+                /** @description a page of at most this many services; absent, every service */
+                limit?: number;
+                /** @description the next cursor of the previous page, with the same filter and sort */
+                cursor?: string;
             };
             header?: never;
             path?: never;

@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { FleetActionRequest, FleetService, ServiceView as Service } from "../../api/types";
@@ -9,7 +9,9 @@ import { renderApp } from "../../test/render";
 const member = (project: string, id: string, over: Partial<Service> = {}, cpu?: number): FleetService => ({
   region: "local",
   project,
+  state: over.suspended ? "suspended" : "running",
   cpuMillicores: cpu,
+  lastActive: new Date(Date.now() - 2 * 3600_000).toISOString(),
   service: testService({ id, friendlyName: id, owner: project.replace(/^user-/, ""), ...over }),
   lifecycle: testLifecycle({
     lastActive: new Date(Date.now() - 2 * 3600_000).toISOString(),
@@ -27,9 +29,10 @@ function api(routes: MockRoutes = {}) {
   return mockApi({
     "GET /me/notices": { notices: [] },
     "GET /catalogs": { catalogs: [] },
-    "GET /admin/services": ({ query }) => ({
-      services: fleet.filter((s) => !query.get("chart") || s.service.chart === query.get("chart")),
-    }),
+    "GET /admin/services": ({ query }) => {
+      const services = fleet.filter((s) => !query.get("chart") || s.service.chart === query.get("chart"));
+      return { services, total: services.length };
+    },
     "POST /admin/services/actions": ({ body }) => {
       const req = body as FleetActionRequest;
       const matched = fleet.filter((s) => !req.filter?.chart || s.service.chart === req.filter.chart);
@@ -49,6 +52,9 @@ function api(routes: MockRoutes = {}) {
     ...routes,
   });
 }
+
+/** The table's page requests (the navigation asks for one service, to know who may see the page). */
+const pageCalls = (m: ReturnType<typeof api>) => m.find("GET", "/admin/services").filter((c) => c.query.get("limit") === "100");
 
 describe("the administration of services", () => {
   beforeEach(() => localStorage.setItem("basalt.language", "en"));
@@ -75,15 +81,17 @@ describe("the administration of services", () => {
     const table = await screen.findByRole("table", { name: "3 services match the filter" });
     const row = within(table).getByRole("row", { name: /jupyter-1/ });
     const cells = within(row).getAllByRole("cell").map((c) => c.textContent);
-    expect(cells).toEqual(["local", "user-bob", "bob", "jupyter (ide)", "2.1.0", "Ready", "120 millicores", "2 hours ago", "Suspension in 20 minutes"]);
-    expect(within(within(table).getByRole("row", { name: /jupyter-2/ })).getByText("unknown")).toBeTruthy();
-    // The fleet is every region's: no region is asked unless the filter names one.
-    expect(m.find("GET", "/admin/services")[0]!.query.get("region")).toBeNull();
+    expect(cells.slice(1)).toEqual(["user-bob", "bob", "jupyter (ide)", "2.1.0", "Ready", "unknown", "2 hours ago", "120 millicores", "unknown", "Suspension in 20 minutes"]);
+    expect(within(row).getByRole("link", { name: "jupyter-1" }).getAttribute("href")).toBe("/my-services/jupyter-1?project=user-bob&region=local");
+    expect(within(within(table).getByRole("row", { name: /jupyter-2/ })).getAllByText("unknown")).toHaveLength(3);
+    // The fleet is every region's: no region is asked unless the filter names one; a page at a time, in the project's order.
+    const first = pageCalls(m).at(-1)!.query;
+    expect([first.get("region"), first.get("limit"), first.get("sort"), first.get("cursor")]).toEqual([null, "100", "project", null]);
 
     await user.type(screen.getByLabelText("Chart"), "jupyter");
     await user.click(screen.getByRole("button", { name: "Apply the filter" }));
     await screen.findByRole("table", { name: "2 services match the filter" });
-    expect(m.find("GET", "/admin/services").at(-1)!.query.get("chart")).toBe("jupyter");
+    expect(pageCalls(m).at(-1)!.query.get("chart")).toBe("jupyter");
 
     await user.click(screen.getByRole("button", { name: "Dry run" }));
     const plan = await screen.findByRole("region", { name: "What would change" });
@@ -124,5 +132,85 @@ describe("the administration of services", () => {
     await user.click(screen.getByRole("button", { name: "Essai à blanc" }));
     await waitFor(() => expect(m.find("POST", "/admin/services/actions")).toHaveLength(2));
     expect(m.find("POST", "/admin/services/actions")[1]!.body).toEqual({ action: "upgrade", filter: {}, version: "2.5.2", dryRun: true });
+  });
+
+  it("holds 10,000 services: draws the rows in view, reads the next page as the table scrolls, sorts by a column on the server", async () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => member(`user-u${i % 100}`, `svc-${String(i).padStart(5, "0")}`));
+    const m = api({
+      // Pages of the limit asked, the cursor being where the last one ended.
+      "GET /admin/services": ({ query }) => {
+        const from = Number(query.get("cursor") ?? 0);
+        const limit = Number(query.get("limit"));
+        const end = Math.min(from + limit, many.length);
+        return { services: many.slice(from, end), total: many.length, next: end < many.length ? String(end) : undefined };
+      },
+    });
+    const user = userEvent.setup();
+    renderApp("/admin/services", m.client);
+    const table = await screen.findByRole("table", { name: "10,000 services match the filter" });
+    expect(table.getAttribute("aria-rowcount")).toBe("10001");
+    const drawn = () => within(table).getAllByRole("row").length - 1;
+    expect(drawn()).toBeGreaterThan(5);
+    expect(drawn()).toBeLessThan(60);
+    const pages = () => pageCalls(m);
+    expect(pages().map((c) => c.query.get("cursor"))).toEqual([null]);
+
+    // Scrolled to the end of what was read, the table reads the next page, and draws those rows.
+    const box = screen.getByRole("region", { name: "10,000 services match the filter" });
+    box.scrollTop = 100 * 52;
+    fireEvent.scroll(box);
+    await waitFor(() => expect(pages().map((c) => c.query.get("cursor"))).toContain("100"));
+    await waitFor(() => expect(within(table).queryByRole("row", { name: /svc-00105/ })).toBeTruthy());
+    expect(drawn()).toBeLessThan(60);
+    expect(within(table).queryByRole("row", { name: /svc-00001 / })).toBeNull();
+
+    // A column's header sorts on the server: ascending, then descending, read from the first page again.
+    await user.click(within(table).getByRole("button", { name: "Owner" }));
+    await waitFor(() => expect(pages().at(-1)!.query.get("sort")).toBe("owner"));
+    expect(pages().find((c) => c.query.get("sort") === "owner")!.query.get("cursor")).toBeNull();
+    expect(box.scrollTop).toBe(0);
+    expect(within(table).getByRole("columnheader", { name: /Owner/ }).getAttribute("aria-sort")).toBe("ascending");
+    await user.click(within(table).getByRole("button", { name: /Owner/ }));
+    await waitFor(() => expect(pages().at(-1)!.query.get("sort")).toBe("-owner"));
+    expect(within(table).getByRole("columnheader", { name: /Owner/ }).getAttribute("aria-sort")).toBe("descending");
+
+    // The search and the status filter go to the server.
+    await user.type(screen.getByLabelText("Search"), "u7 notebook");
+    await user.selectOptions(screen.getByLabelText("Status"), "suspended");
+    await user.click(screen.getByRole("button", { name: "Apply the filter" }));
+    await waitFor(() => expect(pages().at(-1)!.query.get("q")).toBe("u7 notebook"));
+    expect(pages().at(-1)!.query.get("state")).toBe("suspended");
+  });
+
+  it("deletes the services picked, after a dry run of exactly those", async () => {
+    const m = api();
+    const user = userEvent.setup();
+    renderApp("/admin/services", m.client);
+    const table = await screen.findByRole("table", { name: "3 services match the filter" });
+    await user.click(within(table).getByRole("checkbox", { name: "Pick jupyter-1 (user-bob)" }));
+    await user.click(within(table).getByRole("checkbox", { name: "Pick rstudio-3 (user-bob)" }));
+    expect(screen.getByRole("radio", { name: "The 2 services picked" })).toHaveProperty("checked", true);
+    await user.selectOptions(screen.getByLabelText("Action"), "delete");
+    await user.click(screen.getByRole("button", { name: "Dry run" }));
+    await screen.findByRole("region", { name: "What would change" });
+    const picked = [
+      { region: "local", project: "user-bob", service: "jupyter-1" },
+      { region: "local", project: "user-bob", service: "rstudio-3" },
+    ];
+    expect(m.find("POST", "/admin/services/actions")[0]!.body).toEqual({ action: "delete", filter: { services: picked }, dryRun: true });
+
+    // Every service the filter matches is the other choice; the dry run is dropped with the change.
+    await user.click(screen.getByRole("radio", { name: "All 3 services the filter matches" }));
+    expect(screen.queryByRole("region", { name: "What would change" })).toBeNull();
+    await user.click(screen.getByRole("radio", { name: "The 2 services picked" }));
+    await user.click(screen.getByRole("button", { name: "Dry run" }));
+    const plan = await screen.findByRole("region", { name: "What would change" });
+    await user.click(within(plan).getByRole("button", { name: "Apply" }));
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Apply" }));
+    await screen.findByRole("region", { name: "Result" });
+    expect(m.find("POST", "/admin/services/actions").at(-1)!.body).toEqual({ action: "delete", filter: { services: picked }, dryRun: false });
+    // Done with, the picks are cleared.
+    expect(screen.queryByRole("radio", { name: /picked/ })).toBeNull();
+    expect(within(table).getByRole("checkbox", { name: "Pick jupyter-1 (user-bob)" })).toHaveProperty("checked", false);
   });
 });
