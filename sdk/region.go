@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -50,6 +52,20 @@ type Region interface {
 	// administrators. Like Fleet, it is the core's own call: its request has no Caller. A
 	// region that cannot tell answers ErrUnimplemented.
 	Cluster(ctx context.Context, req ClusterRequest) (ClusterResponse, error)
+	// Projects lists the region's projects (what onboarding made) with the members added in
+	// Basalt, their quota and how many services each runs. Like Fleet, it is the core's own
+	// call: its request has no Caller. A region without projects of its own (a single shared
+	// namespace) answers ErrUnimplemented.
+	Projects(ctx context.Context, req ProjectsRequest) (ProjectsResponse, error)
+	// SetMembers adds people to a group's project, or removes those added before, besides the
+	// group's members, who come from the identity provider. The region lets an added member
+	// act in the project as a group member does. The core decides who may change them; the
+	// Caller is who does, kept with each addition. A personal project has none.
+	SetMembers(ctx context.Context, req SetMembersRequest) (SetMembersResponse, error)
+	// SetQuota sets keys of a project's quota, as an administrator would by hand: a key so
+	// set stays as set when onboarding applies the region's quota again. It is the core's own
+	// call, for administrators.
+	SetQuota(ctx context.Context, req SetQuotaRequest) (SetQuotaResponse, error)
 }
 
 type OnboardRequest struct {
@@ -451,6 +467,88 @@ type ClusterResponse struct {
 	Version  string // its version as it reports it, e.g. "v1.31.2"
 }
 
+type ProjectsRequest struct {
+	// MembersOnly leaves out the quotas and service counts: what the core needs to know who
+	// was added where.
+	MembersOnly bool
+}
+
+type ProjectsResponse struct {
+	Projects []RegionProject
+}
+
+// RegionProject is one project as its region keeps it.
+type RegionProject struct {
+	// Project is the project as onboarding was told it; Group is "" for a person's own.
+	Project Project
+	// Owner is the person whose own project it is, or the group whose project it is.
+	Owner     string
+	Namespace string
+	// Members are the people added in Basalt, in the order they were added.
+	Members []Member
+	// Quota is the project's limits and what its services use of them.
+	Quota QuotaResponse
+	// QuotaSetByHand are the quota's keys an administrator set (in Basalt or in the cluster),
+	// which onboarding leaves as they are; Quota.Hard's other keys are the region's.
+	QuotaSetByHand []string
+	Services       int
+}
+
+// Member is someone added to a project in Basalt.
+type Member struct {
+	Username string
+	By       string // who added them
+	Added    time.Time
+}
+
+// MaxMembers bounds the members added to one project, which regions keep beside it.
+const MaxMembers = 256
+
+// Username is the rule for the name of a member added in Basalt: an identity provider's user
+// name, without spaces or characters that Kubernetes or a policy language would read.
+var Username = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$`)
+
+type SetMembersRequest struct {
+	Caller  Caller
+	Project Project
+	Add     []string // user names to add; one already added stays as added
+	Remove  []string // user names added before, to remove
+}
+
+// CheckMembers checks a change of members against the contract's rules: what a region calls
+// before storing it.
+func (r SetMembersRequest) CheckMembers() error {
+	if r.Project.Personal() {
+		return InvalidFields("invalid members", FieldViolation{Field: "project", Rule: "members are added to a group's project, not to a person's own"})
+	}
+	for _, change := range []struct {
+		field string
+		names []string
+	}{{"add", r.Add}, {"remove", r.Remove}} {
+		for i, name := range change.names {
+			if !Username.MatchString(name) {
+				return InvalidFields("invalid members", FieldViolation{Field: fmt.Sprintf("%s[%d]", change.field, i), Rule: "a user name: 1 to 128 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"})
+			}
+		}
+	}
+	return nil
+}
+
+type SetMembersResponse struct {
+	Members []Member
+}
+
+type SetQuotaRequest struct {
+	Project Project
+	// Hard sets these keys of the quota (resource names, e.g. requests.cpu, to quantities);
+	// an empty value gives its key back to the region's configuration.
+	Hard map[string]string
+}
+
+type SetQuotaResponse struct {
+	Quota QuotaResponse
+}
+
 type BackendsRequest struct{ ReleaseRef }
 
 type BackendsResponse struct {
@@ -464,4 +562,33 @@ type Backend struct {
 	Service   string   // the Service it routes to, in the release's namespace
 	Port      int32    // the Service's port
 	Endpoints []string // the ready endpoints serving that port, as "ip:port"
+}
+
+// quotaKey is the rule for a quota's key: a resource name as Kubernetes writes them
+// (requests.cpu, limits.memory, pods, requests.nvidia.com/gpu, count/deployments.apps).
+var quotaKey = regexp.MustCompile(`^[a-z0-9]([a-z0-9./-]{0,251}[a-z0-9])?$`)
+
+// quotaQuantity is the rule for a quota's value: a non-negative quantity as Kubernetes writes
+// them (2, 500m, 1.5, 16Gi, 2e3).
+var quotaQuantity = regexp.MustCompile(`^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|Ki|Mi|Gi|Ti|Pi|Ei)?$`)
+
+// CheckQuota checks a change of quota keys against the contract's rules: what a region calls
+// before storing it. An empty value gives its key back to the region.
+func CheckQuota(hard map[string]string) error {
+	if len(hard) == 0 {
+		return InvalidFields("invalid quota", FieldViolation{Field: "hard", Rule: "at least one key"})
+	}
+	if len(hard) > 64 {
+		return InvalidFields("invalid quota", FieldViolation{Field: "hard", Rule: "at most 64 keys"})
+	}
+	for _, k := range slices.Sorted(maps.Keys(hard)) {
+		v := hard[k]
+		if !quotaKey.MatchString(k) {
+			return InvalidFields("invalid quota", FieldViolation{Field: "hard." + k, Rule: "a resource name: lower-case letters, digits, '.', '/' or '-', e.g. requests.cpu"})
+		}
+		if v != "" && !quotaQuantity.MatchString(v) {
+			return InvalidFields("invalid quota", FieldViolation{Field: "hard." + k, Rule: "a quantity of at least 0, e.g. 4, 500m or 16Gi (empty: the region's value)"})
+		}
+	}
+	return nil
 }

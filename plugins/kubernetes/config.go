@@ -111,6 +111,9 @@ type settings struct {
 	include, exclude      *regexp.Regexp
 	timeout               time.Duration
 	userQuota, groupQuota bool
+	// addedMember reports whether a user was added to a namespace's project in Basalt; dial
+	// sets it once the cluster is there (members.go).
+	addedMember func(ns, username string) bool
 }
 
 // parseConfig decodes a configuration by the schema, which fills in the defaults and checks

@@ -93,6 +93,7 @@ func dial(ctx context.Context, s *settings, log *slog.Logger) (*cluster, error) 
 		c.close()
 		return nil, err
 	}
+	s.addedMember = c.addedMember
 	return c, nil
 }
 

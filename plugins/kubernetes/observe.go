@@ -314,26 +314,8 @@ func (p *Plugin) Quota(ctx context.Context, req sdk.QuotaRequest) (sdk.QuotaResp
 	if err := c.mayRead(ctx, req.Caller, ns); err != nil {
 		return sdk.QuotaResponse{}, err
 	}
-	list, err := c.client.CoreV1().ResourceQuotas(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return sdk.QuotaResponse{}, kubeError("reading the quota of "+ns, err)
-	}
-	hard, used := corev1.ResourceList{}, corev1.ResourceList{}
-	for _, q := range list.Items {
-		for name, limit := range q.Status.Hard {
-			if have, ok := hard[name]; !ok || limit.Cmp(have) < 0 {
-				hard[name] = limit
-				used[name] = q.Status.Used[name]
-			}
-		}
-	}
-	resp := sdk.QuotaResponse{Hard: map[string]string{}, Used: map[string]string{}}
-	for name, q := range hard {
-		resp.Hard[string(name)] = q.String()
-		u := used[name]
-		resp.Used[string(name)] = u.String()
-	}
-	return resp, nil
+	resp, _, err := c.quotaIn(ctx, ns, true)
+	return resp, err
 }
 
 var _ io.Closer = (*Plugin)(nil)

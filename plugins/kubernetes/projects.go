@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 
@@ -18,18 +17,40 @@ import (
 // namespaceOf maps a project to its namespace: the region's prefix and the user's or group's
 // name through sdk.ProjectName, as the core makes project ids, or the region's single
 // namespace. Groups outside the region's patterns have none, and a group's namespace is only
-// for its members: the plugin acts as itself there, so it does not take the core's word alone.
+// for its members (by the token's groups, or added in Basalt): the plugin acts as itself
+// there, so it does not take the core's word alone.
 func (s *settings) namespaceOf(caller sdk.Caller, project sdk.Project) (string, error) {
-	if !project.Personal() && !slices.Contains(caller.Groups, project.Group) {
-		return "", sdk.Errorf(sdk.ErrPermissionDenied, "%s is not a member of the group %q", caller.Username, project.Group)
+	inGroup := project.Personal() || slices.Contains(caller.Groups, project.Group)
+	if !inGroup && s.Namespaces.SingleNamespace != "" {
+		return "", notMember(caller, project)
 	}
+	ns, err := s.projectNamespace(caller.Username, project)
+	if err != nil && !inGroup {
+		return "", notMember(caller, project)
+	}
+	if err != nil || inGroup {
+		return ns, err
+	}
+	if s.addedMember == nil || !s.addedMember(ns, caller.Username) {
+		return "", notMember(caller, project)
+	}
+	return ns, nil
+}
+
+func notMember(caller sdk.Caller, project sdk.Project) error {
+	return sdk.Errorf(sdk.ErrPermissionDenied, "%s is not a member of the group %q", caller.Username, project.Group)
+}
+
+// projectNamespace is the namespace of a project, a person's own (of username) or a group's,
+// whoever asks.
+func (s *settings) projectNamespace(username string, project sdk.Project) (string, error) {
 	if s.Namespaces.SingleNamespace != "" {
 		return s.Namespaces.SingleNamespace, nil
 	}
 	var ns string
 	var ok bool
 	if project.Personal() {
-		ns, ok = sdk.ProjectName(s.Namespaces.NamespacePrefix, caller.Username)
+		ns, ok = sdk.ProjectName(s.Namespaces.NamespacePrefix, username)
 	} else {
 		group := project.Group
 		if s.exclude != nil && s.exclude.MatchString(group) {
@@ -146,7 +167,18 @@ func (c *cluster) ensureNamespace(ctx context.Context, ns string, req sdk.Onboar
 			labels[s.Namespaces.OwnerLabel] = v
 		}
 	}
-	annotations := s.Namespaces.NamespaceAnnotations
+	annotations := maps.Clone(s.Namespaces.NamespaceAnnotations)
+	if s.Namespaces.SingleNamespace == "" {
+		if annotations == nil {
+			annotations = map[string]string{}
+		}
+		// What Projects lists: the label's value above is only a namespace-safe name.
+		annotations[projectAnnotation] = req.Project.ID
+		annotations[ownerAnnotation] = req.Caller.Username
+		if !req.Project.Personal() {
+			annotations[ownerAnnotation] = req.Project.Group
+		}
+	}
 	namespaces := c.client.CoreV1().Namespaces()
 	created := false
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
@@ -219,35 +251,51 @@ func (c *cluster) ensureRoleBinding(ctx context.Context, ns, name string, subjec
 	return kubeError("granting namespace "+ns, err)
 }
 
-// handManaged reports whether an administrator marked a quota as theirs.
+// handManaged reports whether an administrator marked a quota as theirs, all of it.
 func (c *cluster) handManaged(q *corev1.ResourceQuota) bool {
 	marker := c.s.Quotas.ManualMarker
 	return q.Labels[marker] == "true" || q.Annotations[marker] == "true"
 }
 
+// ensureQuota applies the region's quota, merged key by key with an administrator's: a key
+// whose value is no longer what onboarding last set was set by hand (with kubectl, or in
+// Basalt) and stays as it is; the others take the region's value. A quota marked as the
+// administrator's is left alone, and forgets what onboarding set: once unmarked, all of it is
+// the region's again.
 func (c *cluster) ensureQuota(ctx context.Context, ns string, hard map[string]string) error {
-	list := corev1.ResourceList{}
-	for k, v := range hard {
-		list[corev1.ResourceName(k)] = resource.MustParse(v) // checked by parseConfig
-	}
 	quotas := c.client.CoreV1().ResourceQuotas(ns)
 	name := c.s.Quotas.Name
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		have, err := quotas.Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
+			merged, record := mergeQuota(nil, map[string]string{}, hard)
 			_, err = quotas.Create(ctx, &corev1.ResourceQuota{
-				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: managedBy},
-				Spec:       corev1.ResourceQuotaSpec{Hard: list},
+				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: managedBy,
+					Annotations: map[string]string{quotaDefaultsAnnotation: record}},
+				Spec: corev1.ResourceQuotaSpec{Hard: merged},
 			}, metav1.CreateOptions{})
 			return err
 		}
 		if err != nil {
 			return err
 		}
-		if c.handManaged(have) || sameQuantities(have.Spec.Hard, list) {
+		if c.handManaged(have) {
+			if _, ok := have.Annotations[quotaDefaultsAnnotation]; !ok {
+				return nil
+			}
+			delete(have.Annotations, quotaDefaultsAnnotation)
+			_, err = quotas.Update(ctx, have, metav1.UpdateOptions{})
+			return err
+		}
+		merged, record := mergeQuota(have.Spec.Hard, defaultsOf(have), hard)
+		if sameQuantities(have.Spec.Hard, merged) && have.Annotations[quotaDefaultsAnnotation] == record {
 			return nil
 		}
-		have.Spec.Hard = list
+		if have.Annotations == nil {
+			have.Annotations = map[string]string{}
+		}
+		have.Spec.Hard = merged
+		have.Annotations[quotaDefaultsAnnotation] = record
 		_, err = quotas.Update(ctx, have, metav1.UpdateOptions{})
 		return err
 	})

@@ -115,10 +115,12 @@ func TestConformance(t *testing.T) {
 	archive, other := jupyterArchive(t), jupyterVersion(t, "2.3.19")
 	p, client := newRegion(t, nil)
 	caller := sdk.Caller{Username: unique("kit-"), Roles: []string{"user"}}
+	group := unique("kit-team-")
 	dropNamespace(t, client, "user-"+caller.Username)
+	dropNamespace(t, client, "project-"+group)
 	plugintest.TestRegion(t, func(t *testing.T) plugintest.RegionSetup {
 		return plugintest.RegionSetup{
-			Region: p, Caller: caller, Archive: archive, OtherArchive: other,
+			Region: p, Caller: caller, Group: group, Archive: archive, OtherArchive: other,
 			// On the kwok nodes, whatever else the cluster runs.
 			Values:       []byte(onKwok),
 			SecretValues: []byte(`{"security":{"password":""}}`),

@@ -45,6 +45,9 @@ type RegionSetup struct {
 	// test cluster's kwok nodes, Values pinning the chart there), or on real ones. The kit
 	// expects a ready release to report it, and a paused one, which has no pod, never to.
 	Simulated bool
+	// Group is a group the kit makes a project of, with Caller as its member, to add people to
+	// (the Projects case); "" is Caller's name with "-kit" after it.
+	Group string
 }
 
 // TestRegion runs the region conformance kit. setup is called once per subtest.
@@ -64,6 +67,7 @@ func TestRegion(t *testing.T, setup func(t *testing.T) RegionSetup) {
 	run("Fleet", testRegionFleet)
 	run("Backends", testRegionBackends)
 	run("Cluster", testRegionCluster)
+	run("Projects", testRegionProjects)
 	run("Grants", testRegionGrants)
 	run("Logs", testRegionLogs)
 	run("Events", testRegionEvents)

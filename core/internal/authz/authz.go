@@ -32,8 +32,10 @@ const (
 	ObjSecrets  = "secrets"
 	ObjQuota    = "quota"
 	ObjPlugins  = "plugins"
-	ObjAudit    = "audit" // the audit trail, on the platform
-	ObjUsage    = "usage" // usage and showback of every project, on the platform
+	ObjAudit    = "audit"    // the audit trail, on the platform
+	ObjUsage    = "usage"    // usage and showback of every project, on the platform
+	ObjProjects = "projects" // every project of a region, on the platform
+	ObjMembers  = "members"  // the people added to a project in Basalt
 
 	ActRead    = "read"
 	ActWrite   = "write"

@@ -64,6 +64,9 @@ var rules = map[sdk.Kind]map[string]rule{
 		"Fleet":         {Platform, ObjServices, ActRead}, // every project's services
 		"Backends":      {"", ObjServices, ActRead},
 		"Cluster":       {Platform, ObjPlugins, ActRead}, // plugin health, for administrators
+		"Projects":      {Platform, ObjProjects, ActRead},
+		"SetMembers":    {"", ObjMembers, ActWrite}, // a project's members manage its members
+		"SetQuota":      {Platform, ObjQuota, ActWrite},
 	}),
 }
 

@@ -263,6 +263,22 @@ func (g guardedRegion) Fleet(ctx context.Context, req sdk.FleetRequest) (sdk.Fle
 func (g guardedRegion) Cluster(ctx context.Context, req sdk.ClusterRequest) (sdk.ClusterResponse, error) {
 	return guard(ctx, g.a, re, "Cluster", func(Scope) (sdk.ClusterResponse, error) { return g.r.Cluster(ctx, req) })
 }
+func (g guardedRegion) Projects(ctx context.Context, req sdk.ProjectsRequest) (sdk.ProjectsResponse, error) {
+	return guard(ctx, g.a, re, "Projects", func(Scope) (sdk.ProjectsResponse, error) { return g.r.Projects(ctx, req) })
+}
+
+// SetMembers changes the members of the scope's project, as the scope's user.
+func (g guardedRegion) SetMembers(ctx context.Context, req sdk.SetMembersRequest) (sdk.SetMembersResponse, error) {
+	return guard(ctx, g.a, re, "SetMembers", func(s Scope) (sdk.SetMembersResponse, error) {
+		req.Caller, req.Project = s.User.Caller(), s.Project.SDK()
+		return g.r.SetMembers(ctx, req)
+	})
+}
+
+// SetQuota changes the quota of the project the request names: administrators act on any.
+func (g guardedRegion) SetQuota(ctx context.Context, req sdk.SetQuotaRequest) (sdk.SetQuotaResponse, error) {
+	return guard(ctx, g.a, re, "SetQuota", func(Scope) (sdk.SetQuotaResponse, error) { return g.r.SetQuota(ctx, req) })
+}
 func (g guardedRegion) Backends(ctx context.Context, req sdk.BackendsRequest) (sdk.BackendsResponse, error) {
 	return guard(ctx, g.a, re, "Backends", func(s Scope) (sdk.BackendsResponse, error) {
 		req.ReleaseRef = ref(s, req.ReleaseRef)

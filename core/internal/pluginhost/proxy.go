@@ -191,6 +191,18 @@ func (p regionProxy) Cluster(ctx context.Context, req sdk.ClusterRequest) (sdk.C
 	return call(ctx, p.i, "Cluster", func(s sdk.Region) (sdk.ClusterResponse, error) { return s.Cluster(ctx, req) })
 }
 
+func (p regionProxy) Projects(ctx context.Context, req sdk.ProjectsRequest) (sdk.ProjectsResponse, error) {
+	return call(ctx, p.i, "Projects", func(s sdk.Region) (sdk.ProjectsResponse, error) { return s.Projects(ctx, req) })
+}
+
+func (p regionProxy) SetMembers(ctx context.Context, req sdk.SetMembersRequest) (sdk.SetMembersResponse, error) {
+	return call(ctx, p.i, "SetMembers", func(s sdk.Region) (sdk.SetMembersResponse, error) { return s.SetMembers(ctx, req) })
+}
+
+func (p regionProxy) SetQuota(ctx context.Context, req sdk.SetQuotaRequest) (sdk.SetQuotaResponse, error) {
+	return call(ctx, p.i, "SetQuota", func(s sdk.Region) (sdk.SetQuotaResponse, error) { return s.SetQuota(ctx, req) })
+}
+
 func (p regionProxy) Rollback(ctx context.Context, req sdk.RollbackRequest) (sdk.RollbackResponse, error) {
 	return call(ctx, p.i, "Rollback", func(s sdk.Region) (sdk.RollbackResponse, error) { return s.Rollback(ctx, req) })
 }

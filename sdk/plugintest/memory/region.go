@@ -35,7 +35,10 @@ type Region struct {
 
 type namespace struct {
 	project  sdk.Project
+	owner    string // the person or group onboarding was for
 	releases map[string]*release
+	members  []sdk.Member      // added in Basalt
+	quota    map[string]string // keys an administrator set, over the region's
 }
 
 type release struct {
@@ -125,7 +128,11 @@ func (r *Region) Onboard(_ context.Context, req sdk.OnboardRequest) (sdk.Onboard
 	if r.namespaces[req.Project.ID] != nil {
 		return sdk.OnboardResponse{Namespace: req.Project.ID}, nil
 	}
-	r.namespaces[req.Project.ID] = &namespace{project: req.Project, releases: map[string]*release{}}
+	owner := req.Project.Group
+	if req.Project.Personal() {
+		owner = req.Caller.Username
+	}
+	r.namespaces[req.Project.ID] = &namespace{project: req.Project, owner: owner, releases: map[string]*release{}}
 	return sdk.OnboardResponse{Namespace: req.Project.ID, Created: true}, nil
 }
 
@@ -691,20 +698,30 @@ func (r *Region) Quota(_ context.Context, req sdk.QuotaRequest) (sdk.QuotaRespon
 	if ns == nil {
 		return sdk.QuotaResponse{}, sdk.Errorf(sdk.ErrNotFound, "project %q is not onboarded", req.Project.ID)
 	}
+	return r.quotaOf(ns), nil
+}
+
+// quotaOf is a project's quota: the region's, with the keys an administrator set.
+func (r *Region) quotaOf(ns *namespace) sdk.QuotaResponse {
 	pods := 0
 	for _, rel := range ns.releases {
 		for _, w := range rel.rel.Workloads {
 			pods += w.Desired
 		}
 	}
-	resp := sdk.QuotaResponse{Hard: maps.Clone(r.quota), Used: map[string]string{}}
-	for key := range r.quota {
+	hard := maps.Clone(r.quota)
+	if hard == nil {
+		hard = map[string]string{}
+	}
+	maps.Copy(hard, ns.quota)
+	resp := sdk.QuotaResponse{Hard: hard, Used: map[string]string{}}
+	for key := range hard {
 		resp.Used[key] = "0" // nothing runs for real: only pods are counted
 	}
-	if _, ok := r.quota["pods"]; ok {
+	if _, ok := hard["pods"]; ok {
 		resp.Used["pods"] = strconv.Itoa(pods)
 	}
-	return resp, nil
+	return resp
 }
 
 var _ sdk.Region = (*Region)(nil)

@@ -2333,6 +2333,454 @@ func (x *ClusterResponse) GetVersion() string {
 	return ""
 }
 
+type ProjectsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MembersOnly   bool                   `protobuf:"varint,1,opt,name=members_only,json=membersOnly,proto3" json:"members_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProjectsRequest) Reset() {
+	*x = ProjectsRequest{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProjectsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProjectsRequest) ProtoMessage() {}
+
+func (x *ProjectsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProjectsRequest.ProtoReflect.Descriptor instead.
+func (*ProjectsRequest) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ProjectsRequest) GetMembersOnly() bool {
+	if x != nil {
+		return x.MembersOnly
+	}
+	return false
+}
+
+type Member struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	By            string                 `protobuf:"bytes,2,opt,name=by,proto3" json:"by,omitempty"`
+	Added         *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=added,proto3" json:"added,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Member) Reset() {
+	*x = Member{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Member) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Member) ProtoMessage() {}
+
+func (x *Member) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Member.ProtoReflect.Descriptor instead.
+func (*Member) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *Member) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *Member) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+func (x *Member) GetAdded() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Added
+	}
+	return nil
+}
+
+type RegionProject struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Project        *pluginv1.Project      `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	Owner          string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	Namespace      string                 `protobuf:"bytes,3,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Members        []*Member              `protobuf:"bytes,4,rep,name=members,proto3" json:"members,omitempty"`
+	Quota          *QuotaResponse         `protobuf:"bytes,5,opt,name=quota,proto3" json:"quota,omitempty"`
+	QuotaSetByHand []string               `protobuf:"bytes,6,rep,name=quota_set_by_hand,json=quotaSetByHand,proto3" json:"quota_set_by_hand,omitempty"`
+	Services       int32                  `protobuf:"varint,7,opt,name=services,proto3" json:"services,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RegionProject) Reset() {
+	*x = RegionProject{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegionProject) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegionProject) ProtoMessage() {}
+
+func (x *RegionProject) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegionProject.ProtoReflect.Descriptor instead.
+func (*RegionProject) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *RegionProject) GetProject() *pluginv1.Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+func (x *RegionProject) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *RegionProject) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *RegionProject) GetMembers() []*Member {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *RegionProject) GetQuota() *QuotaResponse {
+	if x != nil {
+		return x.Quota
+	}
+	return nil
+}
+
+func (x *RegionProject) GetQuotaSetByHand() []string {
+	if x != nil {
+		return x.QuotaSetByHand
+	}
+	return nil
+}
+
+func (x *RegionProject) GetServices() int32 {
+	if x != nil {
+		return x.Services
+	}
+	return 0
+}
+
+type ProjectsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Projects      []*RegionProject       `protobuf:"bytes,1,rep,name=projects,proto3" json:"projects,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProjectsResponse) Reset() {
+	*x = ProjectsResponse{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProjectsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProjectsResponse) ProtoMessage() {}
+
+func (x *ProjectsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProjectsResponse.ProtoReflect.Descriptor instead.
+func (*ProjectsResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ProjectsResponse) GetProjects() []*RegionProject {
+	if x != nil {
+		return x.Projects
+	}
+	return nil
+}
+
+type SetMembersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Caller        *pluginv1.Caller       `protobuf:"bytes,1,opt,name=caller,proto3" json:"caller,omitempty"`
+	Project       *pluginv1.Project      `protobuf:"bytes,2,opt,name=project,proto3" json:"project,omitempty"`
+	Add           []string               `protobuf:"bytes,3,rep,name=add,proto3" json:"add,omitempty"`
+	Remove        []string               `protobuf:"bytes,4,rep,name=remove,proto3" json:"remove,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMembersRequest) Reset() {
+	*x = SetMembersRequest{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMembersRequest) ProtoMessage() {}
+
+func (x *SetMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMembersRequest.ProtoReflect.Descriptor instead.
+func (*SetMembersRequest) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *SetMembersRequest) GetCaller() *pluginv1.Caller {
+	if x != nil {
+		return x.Caller
+	}
+	return nil
+}
+
+func (x *SetMembersRequest) GetProject() *pluginv1.Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+func (x *SetMembersRequest) GetAdd() []string {
+	if x != nil {
+		return x.Add
+	}
+	return nil
+}
+
+func (x *SetMembersRequest) GetRemove() []string {
+	if x != nil {
+		return x.Remove
+	}
+	return nil
+}
+
+type SetMembersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Members       []*Member              `protobuf:"bytes,1,rep,name=members,proto3" json:"members,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMembersResponse) Reset() {
+	*x = SetMembersResponse{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMembersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMembersResponse) ProtoMessage() {}
+
+func (x *SetMembersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMembersResponse.ProtoReflect.Descriptor instead.
+func (*SetMembersResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *SetMembersResponse) GetMembers() []*Member {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+type SetQuotaRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Project       *pluginv1.Project      `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	Hard          map[string]string      `protobuf:"bytes,2,rep,name=hard,proto3" json:"hard,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetQuotaRequest) Reset() {
+	*x = SetQuotaRequest{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetQuotaRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetQuotaRequest) ProtoMessage() {}
+
+func (x *SetQuotaRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetQuotaRequest.ProtoReflect.Descriptor instead.
+func (*SetQuotaRequest) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *SetQuotaRequest) GetProject() *pluginv1.Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+func (x *SetQuotaRequest) GetHard() map[string]string {
+	if x != nil {
+		return x.Hard
+	}
+	return nil
+}
+
+type SetQuotaResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Quota         *QuotaResponse         `protobuf:"bytes,1,opt,name=quota,proto3" json:"quota,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetQuotaResponse) Reset() {
+	*x = SetQuotaResponse{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetQuotaResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetQuotaResponse) ProtoMessage() {}
+
+func (x *SetQuotaResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetQuotaResponse.ProtoReflect.Descriptor instead.
+func (*SetQuotaResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *SetQuotaResponse) GetQuota() *QuotaResponse {
+	if x != nil {
+		return x.Quota
+	}
+	return nil
+}
+
 var File_basalt_region_v1_region_proto protoreflect.FileDescriptor
 
 const file_basalt_region_v1_region_proto_rawDesc = "" +
@@ -2516,8 +2964,38 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x0eClusterRequest\"G\n" +
 	"\x0fClusterResponse\x12\x1a\n" +
 	"\bplatform\x18\x01 \x01(\tR\bplatform\x12\x18\n" +
-	"\aversion\x18\x02 \x01(\tR\aversion2\x83\n" +
-	"\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion\"4\n" +
+	"\x0fProjectsRequest\x12!\n" +
+	"\fmembers_only\x18\x01 \x01(\bR\vmembersOnly\"f\n" +
+	"\x06Member\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\x12\x0e\n" +
+	"\x02by\x18\x02 \x01(\tR\x02by\x120\n" +
+	"\x05added\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05added\"\xaa\x02\n" +
+	"\rRegionProject\x123\n" +
+	"\aproject\x18\x01 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\x12\x14\n" +
+	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x1c\n" +
+	"\tnamespace\x18\x03 \x01(\tR\tnamespace\x122\n" +
+	"\amembers\x18\x04 \x03(\v2\x18.basalt.region.v1.MemberR\amembers\x125\n" +
+	"\x05quota\x18\x05 \x01(\v2\x1f.basalt.region.v1.QuotaResponseR\x05quota\x12)\n" +
+	"\x11quota_set_by_hand\x18\x06 \x03(\tR\x0equotaSetByHand\x12\x1a\n" +
+	"\bservices\x18\a \x01(\x05R\bservices\"O\n" +
+	"\x10ProjectsResponse\x12;\n" +
+	"\bprojects\x18\x01 \x03(\v2\x1f.basalt.region.v1.RegionProjectR\bprojects\"\xa4\x01\n" +
+	"\x11SetMembersRequest\x120\n" +
+	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x123\n" +
+	"\aproject\x18\x02 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\x12\x10\n" +
+	"\x03add\x18\x03 \x03(\tR\x03add\x12\x16\n" +
+	"\x06remove\x18\x04 \x03(\tR\x06remove\"H\n" +
+	"\x12SetMembersResponse\x122\n" +
+	"\amembers\x18\x01 \x03(\v2\x18.basalt.region.v1.MemberR\amembers\"\xc0\x01\n" +
+	"\x0fSetQuotaRequest\x123\n" +
+	"\aproject\x18\x01 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\x12?\n" +
+	"\x04hard\x18\x02 \x03(\v2+.basalt.region.v1.SetQuotaRequest.HardEntryR\x04hard\x1a7\n" +
+	"\tHardEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"I\n" +
+	"\x10SetQuotaResponse\x125\n" +
+	"\x05quota\x18\x01 \x01(\v2\x1f.basalt.region.v1.QuotaResponseR\x05quota2\x82\f\n" +
 	"\x06Region\x12N\n" +
 	"\aOnboard\x12 .basalt.region.v1.OnboardRequest\x1a!.basalt.region.v1.OnboardResponse\x12N\n" +
 	"\aInstall\x12\x1e.basalt.region.v1.InstallChunk\x1a!.basalt.region.v1.InstallResponse(\x01\x12N\n" +
@@ -2535,7 +3013,11 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\bRollback\x12!.basalt.region.v1.RollbackRequest\x1a\".basalt.region.v1.RollbackResponse\x12H\n" +
 	"\x05Fleet\x12\x1e.basalt.region.v1.FleetRequest\x1a\x1f.basalt.region.v1.FleetResponse\x12L\n" +
 	"\bBackends\x12\x1c.basalt.region.v1.ReleaseRef\x1a\".basalt.region.v1.BackendsResponse\x12N\n" +
-	"\aCluster\x12 .basalt.region.v1.ClusterRequest\x1a!.basalt.region.v1.ClusterResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
+	"\aCluster\x12 .basalt.region.v1.ClusterRequest\x1a!.basalt.region.v1.ClusterResponse\x12Q\n" +
+	"\bProjects\x12!.basalt.region.v1.ProjectsRequest\x1a\".basalt.region.v1.ProjectsResponse\x12W\n" +
+	"\n" +
+	"SetMembers\x12#.basalt.region.v1.SetMembersRequest\x1a$.basalt.region.v1.SetMembersResponse\x12Q\n" +
+	"\bSetQuota\x12!.basalt.region.v1.SetQuotaRequest\x1a\".basalt.region.v1.SetQuotaResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
 
 var (
 	file_basalt_region_v1_region_proto_rawDescOnce sync.Once
@@ -2549,7 +3031,7 @@ func file_basalt_region_v1_region_proto_rawDescGZIP() []byte {
 	return file_basalt_region_v1_region_proto_rawDescData
 }
 
-var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*OnboardRequest)(nil),        // 0: basalt.region.v1.OnboardRequest
 	(*OnboardResponse)(nil),       // 1: basalt.region.v1.OnboardResponse
@@ -2588,99 +3070,125 @@ var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*BackendsResponse)(nil),      // 34: basalt.region.v1.BackendsResponse
 	(*ClusterRequest)(nil),        // 35: basalt.region.v1.ClusterRequest
 	(*ClusterResponse)(nil),       // 36: basalt.region.v1.ClusterResponse
-	nil,                           // 37: basalt.region.v1.ReleaseMetadata.LifecycleEntry
-	nil,                           // 38: basalt.region.v1.InstallHeader.SecretDataEntry
-	nil,                           // 39: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
-	nil,                           // 40: basalt.region.v1.QuotaResponse.HardEntry
-	nil,                           // 41: basalt.region.v1.QuotaResponse.UsedEntry
-	(*pluginv1.Caller)(nil),       // 42: basalt.plugin.v1.Caller
-	(*pluginv1.Project)(nil),      // 43: basalt.plugin.v1.Project
-	(*timestamppb.Timestamp)(nil), // 44: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 45: google.protobuf.Duration
+	(*ProjectsRequest)(nil),       // 37: basalt.region.v1.ProjectsRequest
+	(*Member)(nil),                // 38: basalt.region.v1.Member
+	(*RegionProject)(nil),         // 39: basalt.region.v1.RegionProject
+	(*ProjectsResponse)(nil),      // 40: basalt.region.v1.ProjectsResponse
+	(*SetMembersRequest)(nil),     // 41: basalt.region.v1.SetMembersRequest
+	(*SetMembersResponse)(nil),    // 42: basalt.region.v1.SetMembersResponse
+	(*SetQuotaRequest)(nil),       // 43: basalt.region.v1.SetQuotaRequest
+	(*SetQuotaResponse)(nil),      // 44: basalt.region.v1.SetQuotaResponse
+	nil,                           // 45: basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	nil,                           // 46: basalt.region.v1.InstallHeader.SecretDataEntry
+	nil,                           // 47: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	nil,                           // 48: basalt.region.v1.QuotaResponse.HardEntry
+	nil,                           // 49: basalt.region.v1.QuotaResponse.UsedEntry
+	nil,                           // 50: basalt.region.v1.SetQuotaRequest.HardEntry
+	(*pluginv1.Caller)(nil),       // 51: basalt.plugin.v1.Caller
+	(*pluginv1.Project)(nil),      // 52: basalt.plugin.v1.Project
+	(*timestamppb.Timestamp)(nil), // 53: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 54: google.protobuf.Duration
 }
 var file_basalt_region_v1_region_proto_depIdxs = []int32{
-	42, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
-	43, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
-	37, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	51, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
+	52, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
+	45, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
 	3,  // 3: basalt.region.v1.ReleaseMetadata.grants:type_name -> basalt.region.v1.Grant
-	44, // 4: basalt.region.v1.Grant.expires:type_name -> google.protobuf.Timestamp
-	44, // 5: basalt.region.v1.Grant.created:type_name -> google.protobuf.Timestamp
-	42, // 6: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
-	43, // 7: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
+	53, // 4: basalt.region.v1.Grant.expires:type_name -> google.protobuf.Timestamp
+	53, // 5: basalt.region.v1.Grant.created:type_name -> google.protobuf.Timestamp
+	51, // 6: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
+	52, // 7: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
 	2,  // 8: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	45, // 9: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
-	38, // 10: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
+	54, // 9: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
+	46, // 10: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
 	4,  // 11: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
 	18, // 12: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
-	42, // 13: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
-	43, // 14: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
+	51, // 13: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
+	52, // 14: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
 	7,  // 15: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	39, // 16: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	47, // 16: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
 	3,  // 17: basalt.region.v1.UpdateReleaseRequest.grants:type_name -> basalt.region.v1.Grant
 	18, // 18: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
-	42, // 19: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
-	43, // 20: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
+	51, // 19: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
+	52, // 20: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
 	18, // 21: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
 	7,  // 22: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
 	18, // 23: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
 	2,  // 24: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
 	17, // 25: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
-	44, // 26: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
+	53, // 26: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
 	7,  // 27: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	44, // 28: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	53, // 28: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
 	7,  // 29: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	44, // 30: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
-	44, // 31: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
+	53, // 30: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
+	53, // 31: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
 	23, // 32: basalt.region.v1.HistoryResponse.revisions:type_name -> basalt.region.v1.Revision
 	7,  // 33: basalt.region.v1.RollbackRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	45, // 34: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
+	54, // 34: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
 	18, // 35: basalt.region.v1.RollbackResponse.release:type_name -> basalt.region.v1.Release
-	42, // 36: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
-	43, // 37: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	40, // 38: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
-	41, // 39: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
-	44, // 40: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
+	51, // 36: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
+	52, // 37: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	48, // 38: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
+	49, // 39: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
+	53, // 40: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
 	18, // 41: basalt.region.v1.FleetRelease.release:type_name -> basalt.region.v1.Release
 	30, // 42: basalt.region.v1.FleetRelease.usage:type_name -> basalt.region.v1.Usage
 	31, // 43: basalt.region.v1.FleetResponse.releases:type_name -> basalt.region.v1.FleetRelease
 	33, // 44: basalt.region.v1.BackendsResponse.backends:type_name -> basalt.region.v1.Backend
-	0,  // 45: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
-	5,  // 46: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
-	7,  // 47: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
-	7,  // 48: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
-	7,  // 49: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
-	11, // 50: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
-	13, // 51: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
-	15, // 52: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
-	19, // 53: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
-	21, // 54: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
-	27, // 55: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
-	7,  // 56: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
-	25, // 57: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
-	29, // 58: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
-	7,  // 59: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
-	35, // 60: basalt.region.v1.Region.Cluster:input_type -> basalt.region.v1.ClusterRequest
-	1,  // 61: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
-	6,  // 62: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
-	8,  // 63: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
-	9,  // 64: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
-	10, // 65: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
-	12, // 66: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
-	14, // 67: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
-	16, // 68: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
-	20, // 69: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
-	22, // 70: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
-	28, // 71: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
-	24, // 72: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
-	26, // 73: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
-	32, // 74: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
-	34, // 75: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
-	36, // 76: basalt.region.v1.Region.Cluster:output_type -> basalt.region.v1.ClusterResponse
-	61, // [61:77] is the sub-list for method output_type
-	45, // [45:61] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	53, // 45: basalt.region.v1.Member.added:type_name -> google.protobuf.Timestamp
+	52, // 46: basalt.region.v1.RegionProject.project:type_name -> basalt.plugin.v1.Project
+	38, // 47: basalt.region.v1.RegionProject.members:type_name -> basalt.region.v1.Member
+	28, // 48: basalt.region.v1.RegionProject.quota:type_name -> basalt.region.v1.QuotaResponse
+	39, // 49: basalt.region.v1.ProjectsResponse.projects:type_name -> basalt.region.v1.RegionProject
+	51, // 50: basalt.region.v1.SetMembersRequest.caller:type_name -> basalt.plugin.v1.Caller
+	52, // 51: basalt.region.v1.SetMembersRequest.project:type_name -> basalt.plugin.v1.Project
+	38, // 52: basalt.region.v1.SetMembersResponse.members:type_name -> basalt.region.v1.Member
+	52, // 53: basalt.region.v1.SetQuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	50, // 54: basalt.region.v1.SetQuotaRequest.hard:type_name -> basalt.region.v1.SetQuotaRequest.HardEntry
+	28, // 55: basalt.region.v1.SetQuotaResponse.quota:type_name -> basalt.region.v1.QuotaResponse
+	0,  // 56: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
+	5,  // 57: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
+	7,  // 58: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
+	7,  // 59: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
+	7,  // 60: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
+	11, // 61: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
+	13, // 62: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
+	15, // 63: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
+	19, // 64: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
+	21, // 65: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
+	27, // 66: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
+	7,  // 67: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
+	25, // 68: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
+	29, // 69: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
+	7,  // 70: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
+	35, // 71: basalt.region.v1.Region.Cluster:input_type -> basalt.region.v1.ClusterRequest
+	37, // 72: basalt.region.v1.Region.Projects:input_type -> basalt.region.v1.ProjectsRequest
+	41, // 73: basalt.region.v1.Region.SetMembers:input_type -> basalt.region.v1.SetMembersRequest
+	43, // 74: basalt.region.v1.Region.SetQuota:input_type -> basalt.region.v1.SetQuotaRequest
+	1,  // 75: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
+	6,  // 76: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
+	8,  // 77: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
+	9,  // 78: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
+	10, // 79: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
+	12, // 80: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
+	14, // 81: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
+	16, // 82: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
+	20, // 83: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
+	22, // 84: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
+	28, // 85: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
+	24, // 86: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
+	26, // 87: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
+	32, // 88: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
+	34, // 89: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
+	36, // 90: basalt.region.v1.Region.Cluster:output_type -> basalt.region.v1.ClusterResponse
+	40, // 91: basalt.region.v1.Region.Projects:output_type -> basalt.region.v1.ProjectsResponse
+	42, // 92: basalt.region.v1.Region.SetMembers:output_type -> basalt.region.v1.SetMembersResponse
+	44, // 93: basalt.region.v1.Region.SetQuota:output_type -> basalt.region.v1.SetQuotaResponse
+	75, // [75:94] is the sub-list for method output_type
+	56, // [56:75] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_basalt_region_v1_region_proto_init() }
@@ -2699,7 +3207,7 @@ func file_basalt_region_v1_region_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_region_v1_region_proto_rawDesc), len(file_basalt_region_v1_region_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   42,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

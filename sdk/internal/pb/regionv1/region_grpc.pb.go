@@ -35,6 +35,9 @@ const (
 	Region_Fleet_FullMethodName         = "/basalt.region.v1.Region/Fleet"
 	Region_Backends_FullMethodName      = "/basalt.region.v1.Region/Backends"
 	Region_Cluster_FullMethodName       = "/basalt.region.v1.Region/Cluster"
+	Region_Projects_FullMethodName      = "/basalt.region.v1.Region/Projects"
+	Region_SetMembers_FullMethodName    = "/basalt.region.v1.Region/SetMembers"
+	Region_SetQuota_FullMethodName      = "/basalt.region.v1.Region/SetQuota"
 )
 
 // RegionClient is the client API for Region service.
@@ -58,6 +61,9 @@ type RegionClient interface {
 	Fleet(ctx context.Context, in *FleetRequest, opts ...grpc.CallOption) (*FleetResponse, error)
 	Backends(ctx context.Context, in *ReleaseRef, opts ...grpc.CallOption) (*BackendsResponse, error)
 	Cluster(ctx context.Context, in *ClusterRequest, opts ...grpc.CallOption) (*ClusterResponse, error)
+	Projects(ctx context.Context, in *ProjectsRequest, opts ...grpc.CallOption) (*ProjectsResponse, error)
+	SetMembers(ctx context.Context, in *SetMembersRequest, opts ...grpc.CallOption) (*SetMembersResponse, error)
+	SetQuota(ctx context.Context, in *SetQuotaRequest, opts ...grpc.CallOption) (*SetQuotaResponse, error)
 }
 
 type regionClient struct {
@@ -249,6 +255,36 @@ func (c *regionClient) Cluster(ctx context.Context, in *ClusterRequest, opts ...
 	return out, nil
 }
 
+func (c *regionClient) Projects(ctx context.Context, in *ProjectsRequest, opts ...grpc.CallOption) (*ProjectsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ProjectsResponse)
+	err := c.cc.Invoke(ctx, Region_Projects_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *regionClient) SetMembers(ctx context.Context, in *SetMembersRequest, opts ...grpc.CallOption) (*SetMembersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetMembersResponse)
+	err := c.cc.Invoke(ctx, Region_SetMembers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *regionClient) SetQuota(ctx context.Context, in *SetQuotaRequest, opts ...grpc.CallOption) (*SetQuotaResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetQuotaResponse)
+	err := c.cc.Invoke(ctx, Region_SetQuota_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RegionServer is the server API for Region service.
 // All implementations must embed UnimplementedRegionServer
 // for forward compatibility.
@@ -270,6 +306,9 @@ type RegionServer interface {
 	Fleet(context.Context, *FleetRequest) (*FleetResponse, error)
 	Backends(context.Context, *ReleaseRef) (*BackendsResponse, error)
 	Cluster(context.Context, *ClusterRequest) (*ClusterResponse, error)
+	Projects(context.Context, *ProjectsRequest) (*ProjectsResponse, error)
+	SetMembers(context.Context, *SetMembersRequest) (*SetMembersResponse, error)
+	SetQuota(context.Context, *SetQuotaRequest) (*SetQuotaResponse, error)
 	mustEmbedUnimplementedRegionServer()
 }
 
@@ -327,6 +366,15 @@ func (UnimplementedRegionServer) Backends(context.Context, *ReleaseRef) (*Backen
 }
 func (UnimplementedRegionServer) Cluster(context.Context, *ClusterRequest) (*ClusterResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Cluster not implemented")
+}
+func (UnimplementedRegionServer) Projects(context.Context, *ProjectsRequest) (*ProjectsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Projects not implemented")
+}
+func (UnimplementedRegionServer) SetMembers(context.Context, *SetMembersRequest) (*SetMembersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetMembers not implemented")
+}
+func (UnimplementedRegionServer) SetQuota(context.Context, *SetQuotaRequest) (*SetQuotaResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetQuota not implemented")
 }
 func (UnimplementedRegionServer) mustEmbedUnimplementedRegionServer() {}
 func (UnimplementedRegionServer) testEmbeddedByValue()                {}
@@ -612,6 +660,60 @@ func _Region_Cluster_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Region_Projects_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ProjectsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegionServer).Projects(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Region_Projects_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegionServer).Projects(ctx, req.(*ProjectsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Region_SetMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetMembersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegionServer).SetMembers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Region_SetMembers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegionServer).SetMembers(ctx, req.(*SetMembersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Region_SetQuota_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetQuotaRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegionServer).SetQuota(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Region_SetQuota_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegionServer).SetQuota(ctx, req.(*SetQuotaRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Region_ServiceDesc is the grpc.ServiceDesc for Region service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -670,6 +772,18 @@ var Region_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Cluster",
 			Handler:    _Region_Cluster_Handler,
+		},
+		{
+			MethodName: "Projects",
+			Handler:    _Region_Projects_Handler,
+		},
+		{
+			MethodName: "SetMembers",
+			Handler:    _Region_SetMembers_Handler,
+		},
+		{
+			MethodName: "SetQuota",
+			Handler:    _Region_SetQuota_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
