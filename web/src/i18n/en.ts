@@ -188,6 +188,7 @@ export const en = {
   "launcher.form.lacks.storageCredentials": "This region's files are not in an S3 store: the service gets no S3 credentials, so this tab starts off. An S3 profile of your own (Account, Storage) would fill it.",
   "launcher.form.lacks.noSecrets": "This region has no secrets store: the service gets no Vault token and no secret, so this tab starts off.",
   "launcher.form.lacks.secretsToken": "This region has no Vault for services: the service gets no Vault token, so this tab starts off. Turn it on only to pick one of your secrets: its keys reach the service as environment variables.",
+  "launcher.form.lacks.vaultSettings": "This region gives launch forms no Vault address or token, so this tab starts off. Turn it on to pick one of your secrets: its keys reach the service as environment variables.",
   "launcher.field.readonly": "locked",
   "launcher.field.showPassword": "Show {field}",
   "launcher.field.hidePassword": "Hide {field}",

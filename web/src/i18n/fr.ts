@@ -187,6 +187,7 @@ export const fr: Messages = {
   "launcher.form.lacks.storageCredentials": "Les fichiers de cette région ne sont pas dans un stockage S3 : le service ne reçoit aucun identifiant S3, cet onglet est donc désactivé au départ. Un profil S3 à vous (Compte, Stockage) le remplirait.",
   "launcher.form.lacks.noSecrets": "Cette région n’a pas de coffre de secrets : le service ne reçoit ni jeton Vault ni secret, cet onglet est donc désactivé au départ.",
   "launcher.form.lacks.secretsToken": "Cette région n’a pas de Vault pour les services : le service ne reçoit aucun jeton Vault, cet onglet est donc désactivé au départ. Activez-le seulement pour choisir l’un de vos secrets : ses clés parviennent au service comme variables d’environnement.",
+  "launcher.form.lacks.vaultSettings": "Cette région ne donne aux formulaires de lancement ni adresse ni jeton Vault, cet onglet est donc désactivé au départ. Activez-le pour choisir l’un de vos secrets : ses clés parviennent au service comme variables d’environnement.",
   "launcher.field.readonly": "verrouillé",
   "launcher.field.showPassword": "Afficher {field}",
   "launcher.field.hidePassword": "Masquer {field}",

@@ -154,7 +154,9 @@ export function GroupView({ field, at, flat }: { field: FormField; at: readonly 
 
 /**
  * Why a section starts off: the region gives nothing its fields read (the server switched it
- * off). Whether the region has a store at all tells which words fit.
+ * off). Whether the region has a store at all, and whether its store has said it hands out no
+ * token (/api/v1/config's lacks), tell which words fit: a Vault the region's settings do not
+ * name still gives a token for a secret picked at launch.
  */
 function LacksNotice({ lacks }: { lacks: NonNullable<FormField["lacks"]> }) {
   const t = useT();
@@ -166,7 +168,9 @@ function LacksNotice({ lacks }: { lacks: NonNullable<FormField["lacks"]> }) {
         : t("launcher.form.lacks.storageCredentials")
       : region && !region.secrets
         ? t("launcher.form.lacks.noSecrets")
-        : t("launcher.form.lacks.secretsToken");
+        : !region || region.lacks?.includes("secretsToken")
+          ? t("launcher.form.lacks.secretsToken")
+          : t("launcher.form.lacks.vaultSettings");
   return (
     <p className="notice" data-severity="info" role="note">
       {message}

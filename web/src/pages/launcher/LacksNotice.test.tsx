@@ -50,7 +50,7 @@ describe("a tab the region cannot fill", () => {
   beforeEach(() => localStorage.setItem("basalt.language", "en"));
 
   it("says the region has no Vault, starts off, and can still be turned on to pick a secret", async () => {
-    const { user, container, panel } = await openTab(testRegion("local", "Local"), "Secrets (Vault)");
+    const { user, container, panel } = await openTab({ ...testRegion("local", "Local"), lacks: ["secretsToken"] }, "Secrets (Vault)");
     expect(within(panel).getByRole("note").textContent).toBe(
       "This region has no Vault for services: the service gets no Vault token, so this tab starts off. Turn it on only to pick one of your secrets: its keys reach the service as environment variables.",
     );
@@ -61,6 +61,13 @@ describe("a tab the region cannot fill", () => {
     expect(within(panel).getByRole("textbox", { name: "Secret to export" })).toBeTruthy();
     expect(within(panel).getByRole("note")).toBeTruthy(); // the reason stays while it is on
     expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("says only that the form gets no Vault where the store has not said it hands out no token", async () => {
+    const { panel } = await openTab(testRegion("vault", "Vault"), "Secrets (Vault)");
+    expect(within(panel).getByRole("note").textContent).toBe(
+      "This region gives launch forms no Vault address or token, so this tab starts off. Turn it on to pick one of your secrets: its keys reach the service as environment variables.",
+    );
   });
 
   it("says the region has no S3 store, or no S3 credentials for its files", async () => {
