@@ -20,7 +20,7 @@ type API struct {
 // load phase's users.
 func NewAPI(url string) *API {
 	return &API{URL: url, client: &http.Client{
-		Timeout:   2 * time.Minute,
+		Timeout:   5 * time.Minute, // each call is bounded by its context besides
 		Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute},
 	}}
 }

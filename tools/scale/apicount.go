@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -132,6 +133,18 @@ func (c *APICounter) ByKey() map[string]int64 {
 	for k, v := range c.byKey {
 		out[k] = v
 	}
+	return out
+}
+
+// Since lists the requests made since before (a ByKey copy), as "count× verb resource".
+func (c *APICounter) Since(before map[string]int64) []string {
+	var out []string
+	for k, n := range c.ByKey() {
+		if d := n - before[k]; d > 0 {
+			out = append(out, fmt.Sprintf("%d× %s", d, k))
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 

@@ -80,7 +80,7 @@ func (h *Harness) Run(ctx context.Context) error {
 
 	began := time.Now()
 	h.logf("signing %d users in", h.Sizes.Users+1)
-	if h.users, err = SignIn(ctx, h.Env, Population(h.prefix(), h.Sizes.Users, h.Sizes.Groups), 8); err != nil {
+	if h.users, err = SignIn(ctx, h.Env, Population(h.prefix(), h.Sizes.Users, h.Sizes.Groups), 3); err != nil {
 		return err
 	}
 	h.measure("scale.signin.time", time.Since(began).Seconds(), "s")

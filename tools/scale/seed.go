@@ -110,17 +110,21 @@ func (h *Harness) seed(ctx context.Context, withDefaultCatalog bool) error {
 		}
 	}
 
-	// One launch in every project, and the copies, side by side: the launches wait on Helm
-	// installs, the copies on the API server. A project takes copies once its launch made its
-	// namespace.
+	// Every project onboarded by Basalt, the launches and the copies, side by side: the
+	// launches wait on Helm installs, the copies on the API server. A project takes copies once
+	// Basalt made its namespace.
 	var failed int
-	var copyErr error
+	var onboardErr, copyErr error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	onboarded := make(chan int, len(s.projects))
-	wg.Go(func() { failed = h.launchEveryProject(ctx, launchCharts, &mu, onboarded) })
+	wg.Go(func() { onboardErr = h.onboardEveryProject(ctx, onboarded) })
+	wg.Go(func() { failed = h.launchInProjects(ctx, launchCharts, &mu) })
 	wg.Go(func() { copyErr = h.copyInBulk(ctx, running, paused, &mu, onboarded) })
 	wg.Wait()
+	if onboardErr != nil {
+		return onboardErr
+	}
 	h.measure("scale.seed.launched", float64(s.launched), "count")
 	h.measure("scale.seed.launch.failed", float64(failed), "count")
 	h.measure("scale.seed.copied", float64(s.copied), "count")
@@ -144,12 +148,40 @@ func (h *Harness) seed(ctx context.Context, withDefaultCatalog bool) error {
 	return nil
 }
 
-// launchEveryProject launches one service in every project, as its first member, tells
-// onboarded each project launched in, and returns how many failed.
-func (h *Harness) launchEveryProject(ctx context.Context, charts []chartRef, mu *sync.Mutex, onboarded chan<- int) int {
+// onboardEveryProject has Basalt make every project's namespace, as the portal's first visit
+// to its services page does, and tells onboarded each one made.
+func (h *Harness) onboardEveryProject(ctx context.Context, onboarded chan<- int) error {
 	defer close(onboarded)
 	s := &h.seeded
-	h.logf("launching %d services through Basalt, %d at a time", len(s.projects), h.Sizes.LaunchParallel)
+	next := make(chan int)
+	errs := make([]error, len(s.projects))
+	var wg sync.WaitGroup
+	for range h.Sizes.LaunchParallel {
+		wg.Go(func() {
+			for i := range next {
+				p := s.projects[i]
+				if _, errs[i] = h.api.Get(ctx, h.user(p.members[0]).Token, "/api/v1/projects/"+p.id+"/services", nil); errs[i] == nil {
+					onboarded <- i
+				}
+			}
+		})
+	}
+	for i := range s.projects {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// launchInProjects launches Sizes.Launched services through Basalt, in projects spread over
+// the list, each as the project's first member, and returns how many failed.
+func (h *Harness) launchInProjects(ctx context.Context, charts []chartRef, mu *sync.Mutex) int {
+	s := &h.seeded
+	h.logf("launching %d services through Basalt, %d at a time", h.Sizes.Launched, h.Sizes.LaunchParallel)
 	began := time.Now()
 	var failed atomic.Int64
 	var launched atomic.Int64
@@ -169,7 +201,6 @@ func (h *Harness) launchEveryProject(ctx context.Context, charts []chartRef, mu 
 					continue
 				}
 				launched.Add(1)
-				onboarded <- i
 				mu.Lock()
 				s.services[p.id] = append(s.services[p.id], r.id)
 				s.launched++
@@ -177,11 +208,11 @@ func (h *Harness) launchEveryProject(ctx context.Context, charts []chartRef, mu 
 			}
 		})
 	}
-	for i := range s.projects {
+	for i := range h.Sizes.Launched {
 		if ctx.Err() != nil {
 			break
 		}
-		next <- i
+		next <- i * len(s.projects) / h.Sizes.Launched
 	}
 	close(next)
 	wg.Wait()
@@ -190,11 +221,11 @@ func (h *Harness) launchEveryProject(ctx context.Context, charts []chartRef, mu 
 }
 
 // copyInBulk copies the originals into the projects, round robin, until the run's services
-// are there once every project has its launched one; RunningShare of the copies run. Copy j
-// goes to project j mod projects, once onboarded says that project has its namespace.
+// are there beside the launched ones; RunningShare of the copies run. Copy j goes to project
+// j mod projects, once onboarded says that project has its namespace.
 func (h *Harness) copyInBulk(ctx context.Context, running, paused []*original, mu *sync.Mutex, onboarded <-chan int) error {
 	s := &h.seeded
-	copies := h.Sizes.Services - len(running) - len(paused) - len(s.projects)
+	copies := h.Sizes.Services - len(running) - len(paused) - h.Sizes.Launched
 	h.logf("copying %d services in bulk, %d at a time", copies, h.Sizes.CopyParallel)
 	began := time.Now()
 	targets := make(chan int)
@@ -237,7 +268,7 @@ feed:
 	}
 	close(targets)
 	go func() {
-		for range onboarded { // the launches go on after a failed copy
+		for range onboarded { // the onboarding goes on after a failed copy
 		}
 	}()
 	wg.Wait()

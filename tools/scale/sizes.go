@@ -8,8 +8,10 @@ type Sizes struct {
 	Groups   int // group projects, users spread evenly over them
 	Services int // on the cluster once seeded, launched and copied
 
-	// Launched through Basalt while seeding: one per project, in every project, so that each
-	// is onboarded by Basalt; LaunchParallel at a time. The rest are copied in bulk.
+	// Launched through Basalt while seeding, LaunchParallel at a time, in projects spread over
+	// the list; the rest are copied in bulk, into every project, each onboarded by Basalt.
+	// A launch takes 0.5 to 1 s of a 2-core machine: ten thousand would take hours.
+	Launched       int
 	LaunchParallel int
 	CopyParallel   int
 	// RunningShare of the copies run (a pod and an event each); the others are suspended.
@@ -35,8 +37,8 @@ type Sizes struct {
 func Full() Sizes {
 	return Sizes{
 		Users: 1000, Groups: 50, Services: 10000,
-		LaunchParallel: 6, CopyParallel: 16, RunningShare: 0.5, Nodes: 6, PodsPerNode: 1000,
-		ListSamples: 200, ColdProjects: 20, FleetSamples: 10, IdleLaunches: 10, CostSamples: 5,
+		Launched: 500, LaunchParallel: 6, CopyParallel: 16, RunningShare: 0.5, Nodes: 6, PodsPerNode: 1000,
+		ListSamples: 200, ColdProjects: 20, FleetSamples: 5, IdleLaunches: 10, CostSamples: 5,
 		LoadUsers: 200, LoadRate: 100, LoadDuration: 3 * time.Minute, LaunchesPerMinute: 20, Streams: 50,
 		Settle: 20 * time.Second,
 	}
@@ -48,7 +50,7 @@ func Full() Sizes {
 func Small() Sizes {
 	return Sizes{
 		Users: 20, Groups: 2, Services: 500,
-		LaunchParallel: 4, CopyParallel: 8, RunningShare: 0,
+		Launched: 10, LaunchParallel: 4, CopyParallel: 8, RunningShare: 0,
 		ListSamples: 20, ColdProjects: 3, IdleLaunches: 2, CostSamples: 3,
 		LoadUsers: 20, LoadRate: 20, LoadDuration: 8 * time.Second, LaunchesPerMinute: 12, Streams: 4,
 		Settle: 3 * time.Second,

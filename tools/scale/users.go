@@ -46,8 +46,9 @@ func SignIn(ctx context.Context, env *testenv.Env, people []testenv.User, parall
 				var tok *testenv.Tokens
 				var err error
 				// Hydra keeps its state in an in-memory SQLite database that fails a concurrent
-				// flow now and then with a server error: such a flow is made again.
-				for attempt := range 5 {
+				// flow now and then with a server error (a few in a hundred at three flows at a
+				// time, most at eight): such a flow is made again.
+				for attempt := range 8 {
 					tok, err = env.Login(ctx, testenv.LoginRequest{
 						Identity: &p, ClientID: env.ServicesClientID, ClientSecret: env.ServicesClientSecret,
 						RedirectURL: env.ServicesClientRedirectURL, Scopes: []string{"openid", "profile", "email"},
