@@ -94,7 +94,7 @@ func newCluster(s *settings, log *slog.Logger) (*cluster, error) {
 	}
 	cfg.QPS, cfg.Burst = s.QPS, s.Burst
 	cfg.UserAgent = "basalt-plugin-kubernetes/" + Version
-	client, err := k8s.NewForConfig(cfg)
+	client, err := k8s.NewForConfig(withProtobuf(cfg))
 	if err != nil {
 		return nil, sdk.Errorf(sdk.ErrInvalidArgument, "kubernetes client: %v", err)
 	}
@@ -117,6 +117,19 @@ func newCluster(s *settings, log *slog.Logger) (*cluster, error) {
 	}
 	c.spaces = newSpaces(c)
 	return c, nil
+}
+
+// withProtobuf returns a copy of a configuration whose clients of Kubernetes' own types and
+// of discovery speak protobuf: Helm's records and Basalt's chart archives are Secrets of tens
+// of kilobytes, which JSON carries as base64 and costs the plugin and the API server several
+// times as much to encode and decode, and Helm's lookup reads a discovery document each call.
+// The clients of objects as unstructured data (Helm's, the dynamic ones) keep JSON, which
+// they ask for themselves.
+func withProtobuf(conf *rest.Config) *rest.Config {
+	conf = rest.CopyConfig(conf)
+	conf.ContentType = "application/vnd.kubernetes.protobuf"
+	conf.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	return conf
 }
 
 // capabilitiesTTL bounds how long a CRD installed in the cluster stays unseen by charts that
@@ -231,7 +244,7 @@ func (c *cluster) getterAs(imp rest.ImpersonationConfig) (*restGetter, error) {
 	if g := c.getters[key]; g != nil {
 		return g, nil
 	}
-	conf := rest.CopyConfig(c.base)
+	conf := withProtobuf(c.base)
 	conf.Impersonate = imp
 	client, err := k8s.NewForConfig(conf)
 	if err != nil {

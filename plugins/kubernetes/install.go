@@ -66,6 +66,15 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	defer unlock()
 
 	last, err := cfg.Releases.Last(req.ReleaseName)
+	if refused(err) && identityKey(c.releaseIdentity(ns, req.Caller)) != identityKey(c.identity(req.Caller)) {
+		// The release identity lost its rights behind the plugin's back (Last forgot it
+		// was set up): set it up again and ask once more.
+		if cfg, err = c.actions(ctx, ns, req.Caller); err != nil {
+			return sdk.InstallResponse{}, err
+		}
+		cfg = c.forOneInstall(cfg, ns)
+		last, err = cfg.Releases.Last(req.ReleaseName)
+	}
 	switch {
 	case errors.Is(err, driver.ErrReleaseNotFound):
 		last = nil

@@ -29,17 +29,29 @@ type recordedSecrets struct {
 // listTwiceWithin bounds how long a list of records may answer the next one.
 const listTwiceWithin = 2 * time.Second
 
+// List lists records; Helm begins every action so. A refusal tells that the namespace's
+// release identity lost its rights (releaseidentity.go).
 func (r *recordedSecrets) List(ctx context.Context, opts metav1.ListOptions) (*corev1.SecretList, error) {
-	if r.lists == nil {
-		return r.SecretInterface.List(ctx, opts)
-	}
 	key := opts.LabelSelector + "\x00" + opts.FieldSelector
-	if e, ok := r.lists.take(key, listTwiceWithin); ok {
-		return e.list.DeepCopy(), nil
+	if r.lists != nil {
+		if e, ok := r.lists.take(key, listTwiceWithin); ok {
+			return e.list.DeepCopy(), nil
+		}
 	}
 	out, err := r.SecretInterface.List(ctx, opts)
-	if err == nil {
+	switch {
+	case refused(err):
+		r.space.c.forgetReleaseAccount(r.space.name)
+	case err == nil && r.lists != nil:
 		r.lists.put(key, memoEntry{at: time.Now(), list: out.DeepCopy()})
+	}
+	return out, err
+}
+
+func (r *recordedSecrets) Get(ctx context.Context, name string, opts metav1.GetOptions) (*corev1.Secret, error) {
+	out, err := r.SecretInterface.Get(ctx, name, opts)
+	if refused(err) {
+		r.space.c.forgetReleaseAccount(r.space.name)
 	}
 	return out, err
 }

@@ -81,6 +81,15 @@ func (c *cluster) ensureReleaseAccount(ctx context.Context, ns string) error {
 	return nil
 }
 
+// forgetReleaseAccount forgets that a namespace's release identity is set up, after the API
+// server refused it: an administrator took its ServiceAccount or RoleBinding away, or deleted
+// and made the namespace again. The next call sets it up again.
+func (c *cluster) forgetReleaseAccount(ns string) {
+	c.releaseAccounts.mu.Lock()
+	delete(c.releaseAccounts.done, ns)
+	c.releaseAccounts.mu.Unlock()
+}
+
 // releaseBinding names the RoleBinding that gives the release ServiceAccount its namespace.
 const releaseBinding = "basalt-release"
 
