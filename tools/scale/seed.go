@@ -110,21 +110,19 @@ func (h *Harness) seed(ctx context.Context, withDefaultCatalog bool) error {
 		}
 	}
 
-	// Every project onboarded by Basalt, the launches and the copies, side by side: the
-	// launches wait on Helm installs, the copies on the API server. A project takes copies once
-	// Basalt made its namespace.
+	// Every project onboarded by Basalt, then the launches and the copies side by side: the
+	// launches wait on Helm installs, the copies on the API server. Onboarding first: two
+	// calls onboarding one project at once may fail (a RoleBinding "already exists").
+	if err := h.onboardEveryProject(ctx); err != nil {
+		return err
+	}
 	var failed int
-	var onboardErr, copyErr error
+	var copyErr error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	onboarded := make(chan int, len(s.projects))
-	wg.Go(func() { onboardErr = h.onboardEveryProject(ctx, onboarded) })
 	wg.Go(func() { failed = h.launchInProjects(ctx, launchCharts, &mu) })
-	wg.Go(func() { copyErr = h.copyInBulk(ctx, running, paused, &mu, onboarded) })
+	wg.Go(func() { copyErr = h.copyInBulk(ctx, running, paused, &mu) })
 	wg.Wait()
-	if onboardErr != nil {
-		return onboardErr
-	}
 	h.measure("scale.seed.launched", float64(s.launched), "count")
 	h.measure("scale.seed.launch.failed", float64(failed), "count")
 	h.measure("scale.seed.copied", float64(s.copied), "count")
@@ -149,10 +147,11 @@ func (h *Harness) seed(ctx context.Context, withDefaultCatalog bool) error {
 }
 
 // onboardEveryProject has Basalt make every project's namespace, as the portal's first visit
-// to its services page does, and tells onboarded each one made.
-func (h *Harness) onboardEveryProject(ctx context.Context, onboarded chan<- int) error {
-	defer close(onboarded)
+// to its services page does.
+func (h *Harness) onboardEveryProject(ctx context.Context) error {
 	s := &h.seeded
+	began := time.Now()
+	defer func() { h.measure("scale.seed.onboard.time", time.Since(began).Seconds(), "s") }()
 	next := make(chan int)
 	errs := make([]error, len(s.projects))
 	var wg sync.WaitGroup
@@ -160,9 +159,7 @@ func (h *Harness) onboardEveryProject(ctx context.Context, onboarded chan<- int)
 		wg.Go(func() {
 			for i := range next {
 				p := s.projects[i]
-				if _, errs[i] = h.api.Get(ctx, h.user(p.members[0]).Token, "/api/v1/projects/"+p.id+"/services", nil); errs[i] == nil {
-					onboarded <- i
-				}
+				_, errs[i] = h.api.Get(ctx, h.user(p.members[0]).Token, "/api/v1/projects/"+p.id+"/services", nil)
 			}
 		})
 	}
@@ -222,8 +219,8 @@ func (h *Harness) launchInProjects(ctx context.Context, charts []chartRef, mu *s
 
 // copyInBulk copies the originals into the projects, round robin, until the run's services
 // are there beside the launched ones; RunningShare of the copies run. Copy j goes to project
-// j mod projects, once onboarded says that project has its namespace.
-func (h *Harness) copyInBulk(ctx context.Context, running, paused []*original, mu *sync.Mutex, onboarded <-chan int) error {
+// j mod projects.
+func (h *Harness) copyInBulk(ctx context.Context, running, paused []*original, mu *sync.Mutex) error {
 	s := &h.seeded
 	copies := h.Sizes.Services - len(running) - len(paused) - h.Sizes.Launched
 	h.logf("copying %d services in bulk, %d at a time", copies, h.Sizes.CopyParallel)
@@ -254,23 +251,17 @@ func (h *Harness) copyInBulk(ctx context.Context, running, paused []*original, m
 	}
 	var err error
 feed:
-	for p := range onboarded {
-		for i := p; i < copies; i += len(s.projects) {
-			select {
-			case targets <- i:
-			case err = <-errs:
-				break feed
-			case <-ctx.Done():
-				err = ctx.Err()
-				break feed
-			}
+	for i := range copies {
+		select {
+		case targets <- i:
+		case err = <-errs:
+			break feed
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
 		}
 	}
 	close(targets)
-	go func() {
-		for range onboarded { // the onboarding goes on after a failed copy
-		}
-	}()
 	wg.Wait()
 	if err == nil {
 		select {
