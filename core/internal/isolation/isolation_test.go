@@ -251,6 +251,18 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", "/api/v1/admin/platform", "", adminOnly},
 		{"GET", "/api/v1/admin/audit?action=services.", "", adminOnly},
 		{"GET", "/api/v1/admin/usage?by=project", "", adminOnly},
+		// Projects: administrators see and change every one; a group's members manage the people
+		// added to their project, and no other (dave cannot add himself anywhere).
+		{"GET", "/api/v1/admin/projects", "", adminOnly},
+		{"POST", "/api/v1/admin/projects/project-data-team/members", `{"add":["zed"]}`, adminOnly},
+		{"POST", "/api/v1/admin/projects/project-data-team/members", `{"add":["dave"]}`, expect{"carol": 200, "*": 403}},
+		{"POST", "/api/v1/admin/projects/project-data-team/members", `{"remove":["dave"]}`, expect{"carol": 200, "*": 403}},
+		{"PUT", "/api/v1/admin/projects/project-data-team/quota", `{"hard":{"pods":"30"}}`, adminOnly},
+		{"GET", g + "/members", "", member},
+		{"POST", g + "/members", `{"add":["zed"]}`, member},
+		{"POST", g + "/members", `{"add":["yan"],"remove":["zed"]}`, member},
+		{"POST", g + "/members", `{"remove":["yan"]}`, member},
+		{"POST", p + "/members", `{"add":["dave"]}`, expect{"alice": 400, "*": 404}},
 		{"GET", "/api/v1/catalogs", "", anyone},
 		{"POST", "/api/v1/catalogs/refresh", "", adminOnly},
 		{"GET", "/api/v1/catalogs/ide", "", anyone},
@@ -364,6 +376,29 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 	t.Logf("isolation matrix: %d cells asserted (%d endpoints x %d callers, plus public endpoints)", cells, len(rows), len(callers))
 	fmt.Printf("isolation matrix: %d cells\n", cells)
+
+	// dave, added to the data team's project in Basalt by an administrator, finds it among his
+	// projects and opens it; removed, his next request is refused.
+	if code, body := call("carol", http.MethodPost, "/api/v1/admin/projects/project-data-team/members", `{"add":["dave"]}`); code != 200 {
+		t.Fatalf("carol adding dave: %d %s", code, body)
+	}
+	if code, body := call("dave", http.MethodGet, "/api/v1/me", ""); code != 200 || !strings.Contains(body, `"project-data-team"`) {
+		t.Errorf("dave's projects once added: %d %s", code, body)
+	}
+	for _, path := range []string{g + "/services", g + "/members", g + "/lifecycle"} {
+		if code, body := call("dave", http.MethodGet, path, ""); code != 200 {
+			t.Errorf("dave, added, GET %s: %d %s", path, code, body)
+		}
+	}
+	if code, body := call("dave", http.MethodGet, g+"/services/nb", ""); code != 404 {
+		t.Errorf("dave, added, opening alice's private service of the group: %d %s, want 404", code, body)
+	}
+	if code, body := call("dave", http.MethodPost, g+"/members", `{"remove":["dave"]}`); code != 200 {
+		t.Fatalf("dave leaving: %d %s", code, body)
+	}
+	if code, body := call("dave", http.MethodGet, g+"/services", ""); code != 404 {
+		t.Errorf("dave, removed, GET the group's services: %d %s, want 404", code, body)
+	}
 
 	// Signing in at a service's host: bob, a member, opening alice's shared service is an
 	// audit event; alice opening her own (below) is not.
@@ -625,6 +660,9 @@ func template(path string) string {
 		if len(parts) > 6 && parts[5] == "configurations" {
 			names[6] = ":name"
 		}
+	}
+	if len(parts) > 5 && parts[3] == "admin" && parts[4] == "projects" {
+		names[5] = ":project"
 	}
 	if len(parts) > 5 && parts[3] == "me" && parts[4] == "s3-profiles" {
 		names[5] = ":name"

@@ -2,6 +2,7 @@ package scope
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/basalt-dev/basalt/config"
@@ -21,6 +22,8 @@ type Resolver struct {
 	// onboarded remembers the namespace of each project this process has onboarded
 	// (region/project -> namespace), so that onboarding runs once per project.
 	onboarded sync.Map
+	// members are the people added to projects in Basalt, per region (members.go).
+	members addedMembers
 }
 
 // NewResolver returns a resolver over the configuration and the plugin host.
@@ -45,27 +48,30 @@ func (r *Resolver) Region(id string) (config.Region, error) {
 // for the default one). Another's project is not found, never forbidden, so that its
 // existence is not revealed.
 func (r *Resolver) Resolve(u *identity.User, projectID, regionID string) (*Scope, error) {
-	projects := identity.Projects(u, r.projects)
+	reg, regionErr := r.Region(regionID)
+	if regionErr != nil && regionID != "" {
+		return nil, regionErr
+	}
+	projects := r.projectsIn(u, reg)
 	p := projects[0]
 	if projectID != "" {
-		var err error
-		if p, err = identity.FindProject(u, r.projects, projectID); err != nil {
-			return nil, err
+		i := slices.IndexFunc(projects, func(have identity.Project) bool { return have.ID == projectID })
+		if i < 0 {
+			return nil, sdk.Errorf(sdk.ErrNotFound, "no project %q", projectID)
 		}
+		p = projects[i]
 	}
-	reg, err := r.Region(regionID)
-	if err != nil && regionID != "" {
-		return nil, err
-	}
-	if err != nil { // an instance without regions: what needs one says so
-		return New(u, p, projects, reg, Plugins{storageErr: err, secretsErr: err, servicesErr: err}), nil
+	if regionErr != nil { // an instance without regions: what needs one says so
+		return New(u, p, projects, reg, Plugins{storageErr: regionErr, secretsErr: regionErr, servicesErr: regionErr}), nil
 	}
 	return New(u, p, projects, reg, r.regionPlugins(reg)), nil
 }
 
-// Projects are the user's projects, the personal one first.
+// Projects are the user's projects in the default region, the personal one first: their
+// groups', then those they were added to in Basalt.
 func (r *Resolver) Projects(u *identity.User) []identity.Project {
-	return identity.Projects(u, r.projects)
+	reg, _ := r.Region("")
+	return r.projectsIn(u, reg)
 }
 
 func (r *Resolver) regionPlugins(reg config.Region) Plugins {

@@ -128,6 +128,6 @@ func (s *Server) me(c echo.Context) error {
 	return c.JSON(http.StatusOK, Me{
 		Username: u.Username, Name: u.Name, Email: u.Email,
 		Groups: httpapi.NonNil(u.Groups), Roles: httpapi.NonNil(u.Roles),
-		Projects: identity.Projects(u, s.opts.Config.Projects),
+		Projects: s.scopes.Projects(u), // with those the user was added to in Basalt
 	})
 }

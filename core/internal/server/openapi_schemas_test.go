@@ -47,6 +47,8 @@ var answerTypes = map[string]any{
 	"UsageReport": UsageReport{}, "UsageRow": UsageRow{}, "UsageTotal": UsageTotal{}, "UsageHours": UsageHours{}, "UsageSkip": UsageSkip{},
 	"ServiceCredentials": ServiceCredentials{}, "ServiceCredential": ServiceCredential{},
 	"ProfileView": ProfileView{},
+	"ProjectList": ProjectList{}, "ProjectView": ProjectView{}, "ProjectMember": ProjectMember{}, "ProjectQuota": ProjectQuota{},
+	"MemberList": MemberList{},
 }
 
 // requestTypes are the bodies the handlers read. A request's schema says which fields a
@@ -59,6 +61,7 @@ var requestTypes = map[string]any{
 	"LifecycleChange": LifecycleChange{}, "FleetActionRequest": FleetActionRequest{}, "FleetFilter": FleetFilter{}, "FleetServiceRef": FleetServiceRef{},
 	"AccessGrantsInput": AccessGrantsInput{}, "AccessGrantInput": AccessGrantInput{},
 	"ProfileUpdate": ProfileUpdate{},
+	"MembersChange": MembersChange{}, "QuotaChange": QuotaChange{},
 }
 
 // TestOpenAPISchemasMatchGoTypes fails when a schema of core/api/openapi.yaml and the Go type

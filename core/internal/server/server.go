@@ -291,6 +291,8 @@ func (s *Server) routes() {
 	services.GET("/:service/logs", s.serviceLogs, streams...)
 	services.GET("/:service/events", s.serviceEvents, streams...)
 	project.GET("/quota", s.quota, s.withNamespace)
+	project.GET("/members", s.projectMembers)
+	project.POST("/members", s.changeProjectMembers)
 	project.GET("/lifecycle", s.lifecyclePolicy)
 	project.GET("/launch/form", s.launchForm, s.withNamespaceToPlan)
 	project.POST("/launch/plan", s.planLaunch, s.withNamespaceToPlan)
@@ -315,6 +317,9 @@ func (s *Server) routes() {
 	admin.GET("/platform", s.platformHealth)
 	admin.GET("/audit", s.auditTrailOf)
 	admin.GET("/usage", s.usageReport)
+	admin.GET("/projects", s.adminProjects)
+	admin.POST("/projects/:project/members", s.adminSetMembers)
+	admin.PUT("/projects/:project/quota", s.adminSetQuota)
 
 	if s.gateway != nil {
 		// Forward-auth mode: the ingress controller asks before proxying to a service itself.

@@ -871,6 +871,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The people added to the project in Basalt, besides its group's members, and whether the caller may change them (a group's project's members may; a person's own project has none). */
+        get: operations["listProjectMembers"];
+        put?: never;
+        /** Add people to the caller's group project, or remove people added before: its members manage its members, and no other project's (404 for a project that is not the caller's). 400 for a person's own project. */
+        post: operations["setProjectMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project}/credentials/storage": {
         parameters: {
             query?: never;
@@ -1086,6 +1104,57 @@ export interface paths {
         /** Administrators (platform usage read): usage and showback of every service of every region, by day (UTC) and by user (the owner) or project: hours running, and CPU core-hours, memory GiB-hours, GPU-hours and storage GiB-hours, computed as requests × running time from each service's release history (a pause ends a running time, a resume starts one; each revision's requests come from its manifest), not measured use. Storage counts while a service exists, paused or not (a paused service keeps its volumes). Services deleted before now are not counted: their history went with them. A report examines at most serviceCap services, and says when there were more (capReached). JSON, or CSV with Accept: text/csv or format=csv (a header line, then one line per day and user or project). 403 for others. */
         get: operations["getUsage"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Administrators (platform projects read): every project of a region, that is every namespace its onboarding made, with the people added to it in Basalt (the groups' members come from the identity provider), its quota (limits as set, use as the cluster counts it, and the keys an administrator set, which onboarding keeps) and how many services it runs. 501 for a region without projects of its own (one shared namespace). 403 for others. */
+        get: operations["listAdminProjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/projects/{project}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Administrators (platform members write): add people to a group's project, or remove people added before. The region keeps them in the cluster (the namespace's RoleBinding and an annotation); they then open the project as its group's members do, and are refused at their next request once removed. 400 for a person's own project or a name that is not a user name; 404 for a project the region does not have. 403 for others. */
+        post: operations["setAdminProjectMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/projects/{project}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Administrators (platform quota write): set keys of a project's quota, as by hand with kubectl: onboarding applies the region's quota again key by key and keeps these. An empty value gives its key back to the region's configuration. 400 naming the key for a name that is not a resource name or a value that is not a quantity. 403 for others. */
+        put: operations["setAdminProjectQuota"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2104,6 +2173,56 @@ export interface components {
             /** @description why the plugin could not list its catalogs (then no catalog) */
             error?: string;
         };
+        ProjectList: {
+            region: string;
+            projects: components["schemas"]["ProjectView"][];
+        };
+        ProjectView: {
+            id: string;
+            /** @description the group whose project it is; absent for a person's own */
+            group?: string;
+            /** @description the person or group the project is for */
+            owner: string;
+            namespace: string;
+            /** @description the people added in Basalt */
+            members: components["schemas"]["ProjectMember"][];
+            quota: components["schemas"]["ProjectQuota"];
+            services: number;
+        };
+        ProjectMember: {
+            username: string;
+            addedBy: string;
+            /** Format: date-time */
+            added: string;
+        };
+        ProjectQuota: {
+            /** @description limits by resource name, e.g. requests.cpu: "8" */
+            hard: {
+                [key: string]: string;
+            };
+            used: {
+                [key: string]: string;
+            };
+            /** @description the keys an administrator set, which onboarding keeps */
+            setByHand: string[];
+        };
+        MembersChange: {
+            add?: string[];
+            remove?: string[];
+        };
+        MemberList: {
+            project: string;
+            group?: string;
+            members: components["schemas"]["ProjectMember"][];
+            /** @description whether the caller may add and remove members here */
+            canManage: boolean;
+        };
+        QuotaChange: {
+            /** @description resource names to quantities (4, 500m, 16Gi); an empty value gives the key back to the region */
+            hard: {
+                [key: string]: string;
+            };
+        };
         RegionHealth: {
             id: string;
             name: string;
@@ -2408,6 +2527,13 @@ export type FleetActionOutcome = components['schemas']['FleetActionOutcome'];
 export type PlatformHealth = components['schemas']['PlatformHealth'];
 export type PluginHealth = components['schemas']['PluginHealth'];
 export type CatalogHealth = components['schemas']['CatalogHealth'];
+export type ProjectList = components['schemas']['ProjectList'];
+export type ProjectView = components['schemas']['ProjectView'];
+export type ProjectMember = components['schemas']['ProjectMember'];
+export type ProjectQuota = components['schemas']['ProjectQuota'];
+export type MembersChange = components['schemas']['MembersChange'];
+export type MemberList = components['schemas']['MemberList'];
+export type QuotaChange = components['schemas']['QuotaChange'];
 export type RegionHealth = components['schemas']['RegionHealth'];
 export type AuditTrail = components['schemas']['AuditTrail'];
 export type AuditEvent = components['schemas']['AuditEvent'];
@@ -4347,6 +4473,64 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    listProjectMembers: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The people added to the project. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    setProjectMembers: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembersChange"];
+            };
+        };
+        responses: {
+            /** @description The people added to the project now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     storageCredentials: {
         parameters: {
             query?: {
@@ -4749,6 +4933,92 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UsageReport"];
                     "text/csv": string;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listAdminProjects: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The region's projects. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    setAdminProjectMembers: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembersChange"];
+            };
+        };
+        responses: {
+            /** @description The people added to the project now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    setAdminProjectQuota: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaChange"];
+            };
+        };
+        responses: {
+            /** @description The project's quota now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectQuota"];
                 };
             };
             default: components["responses"]["Error"];
