@@ -17,6 +17,7 @@ const ExplorerPage = lazy(() => import("./pages/explorer/ExplorerPage").then((m)
 const SecretsPage = lazy(() => import("./pages/secrets/SecretsPage").then((m) => ({ default: m.SecretsPage })));
 const FleetPage = lazy(() => import("./pages/admin/FleetPage").then((m) => ({ default: m.FleetPage })));
 const PlatformPage = lazy(() => import("./pages/admin/PlatformPage").then((m) => ({ default: m.PlatformPage })));
+const ProjectsPage = lazy(() => import("./pages/admin/ProjectsPage").then((m) => ({ default: m.ProjectsPage })));
 const UsagePage = lazy(() => import("./pages/admin/UsagePage").then((m) => ({ default: m.UsagePage })));
 const AccountPage = lazy(() => import("./pages/account/AccountPage").then((m) => ({ default: m.AccountPage })));
 
@@ -41,6 +42,7 @@ export const routes: RouteObject[] = [
       { path: "admin/services", element: gated(<FleetPage />) },
       { path: "admin/platform", element: gated(<PlatformPage />) },
       { path: "admin/usage", element: gated(<UsagePage />) },
+      { path: "admin/projects", element: gated(<ProjectsPage />) },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -30,6 +30,10 @@ import type {
   LaunchRequest,
   LogView as LogLine,
   Me,
+  MemberList,
+  MembersChange,
+  ProjectList,
+  ProjectQuota,
   ProfileUpdate,
   ProfileView,
   Quota,
@@ -308,6 +312,16 @@ export interface ApiClient {
   getUsage(query: UsageQuery, signal?: AbortSignal): Promise<UsageReport>;
   /** The same usage as CSV, to save. */
   getUsageCsv(query: UsageQuery): Promise<Blob>;
+  /** Administrators: every project of the chosen region, with its added members, quota and services (403 for others). */
+  listAdminProjects(signal?: AbortSignal): Promise<ProjectList>;
+  /** Administrators: adds people to a group's project, or removes people added before. */
+  setAdminProjectMembers(project: string, change: MembersChange): Promise<MemberList>;
+  /** Administrators: sets keys of a project's quota (an empty value gives the key back to the region). */
+  setAdminProjectQuota(project: string, hard: Record<string, string>): Promise<ProjectQuota>;
+  /** The people added to the project in Basalt, and whether the caller may change them. */
+  getProjectMembers(project: string, signal?: AbortSignal): Promise<MemberList>;
+  /** Adds people to the caller's group project, or removes people added before. */
+  setProjectMembers(project: string, change: MembersChange): Promise<MemberList>;
   /** Administrators: reloads one catalog, or all; answers the catalogs reloaded. */
   refreshCatalogs(catalog?: string): Promise<Catalog[]>;
   /** Streams a service's logs; returns the function that stops it. */
@@ -729,6 +743,12 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
       if (!res.ok) throw decodeError(res.status, res.statusText, await res.text());
       return await res.blob();
     },
+    listAdminProjects: (signal) => call("/admin/projects", { signal }),
+    setAdminProjectMembers: (project, change) =>
+      call(`/admin/projects/${seg(project)}/members`, { method: "POST", body: change }),
+    setAdminProjectQuota: (project, hard) => call(`/admin/projects/${seg(project)}/quota`, { method: "PUT", body: { hard } }),
+    getProjectMembers: (project, signal) => call(`${p(project)}/members`, { signal }),
+    setProjectMembers: (project, change) => call(`${p(project)}/members`, { method: "POST", body: change }),
     refreshCatalogs: async (catalog) =>
       (await call<CatalogList>("/catalogs/refresh", { method: "POST", body: catalog ? { catalog } : {}, region: "" })).catalogs,
     streamLogs: (project, service, o, h) =>

@@ -20,6 +20,8 @@ export const queryKeys = {
   platform: ["admin", "platform"] as const,
   audit: (filter: AuditFilter) => ["admin", "audit", filter] as const,
   usage: (query: UsageQuery) => ["admin", "usage", query] as const,
+  adminProjects: (region: string) => ["admin", "projects", region] as const,
+  members: (project: string) => ["project", project, "members"] as const,
   catalogs: (project: string) => ["project", project, "catalogs"] as const,
   charts: (project: string, catalog: string, search: string) => ["project", project, "charts", catalog, search] as const,
   chart: (project: string, catalog: string, chart: string) => ["project", project, "chart", catalog, chart] as const,
@@ -352,6 +354,27 @@ export function useAuditEvents(filter: AuditFilter) {
     queryKey: queryKeys.audit(filter),
     queryFn: ({ signal }) => api.listAuditEvents(filter, signal),
     staleTime: 15_000,
+    retry: false,
+  });
+}
+
+/** Administrators: every project of the chosen region. */
+export function useAdminProjects(region: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.adminProjects(region),
+    queryFn: ({ signal }) => api.listAdminProjects(signal),
+    staleTime: 15_000,
+    retry: false,
+  });
+}
+
+/** The people added to a project in Basalt. */
+export function useProjectMembers(project: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.members(project),
+    queryFn: ({ signal }) => api.getProjectMembers(project, signal),
     retry: false,
   });
 }

@@ -45,6 +45,14 @@ export function SideNav({ open, onNavigate }: { open: boolean; onNavigate(): voi
             </NavLink>
           </li>
         ) : null}
+        {admin ? (
+          <li>
+            <NavLink to="/admin/projects" className={linkClass} onClick={onNavigate}>
+              <Icon name="account" />
+              {t("nav.projects")}
+            </NavLink>
+          </li>
+        ) : null}
         {platform ? (
           <li>
             <NavLink to="/admin/platform" className={linkClass} onClick={onNavigate}>

@@ -12,6 +12,7 @@ import { accountTabs, regionOffers, type AccountTab } from "./accountTabs";
 import { SecretsCredentials, StorageCredentials } from "./Credentials";
 import { GitSettings } from "./GitSettings";
 import { KubernetesAccess } from "./KubernetesAccess";
+import { ProjectMembers } from "./ProjectMembers";
 import { ProfileForm } from "./ProfileForm";
 import { S3Profiles } from "./S3Profiles";
 
@@ -149,6 +150,7 @@ function Profile() {
           </tbody>
         </table>
       </section>
+      {project.group ? <ProjectMembers project={project.id} group={project.group} /> : null}
     </>
   );
 }
