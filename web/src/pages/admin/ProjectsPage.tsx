@@ -12,6 +12,7 @@ import { isOne, useI18n } from "../../i18n";
 import { useDocumentTitle } from "../../instance";
 import { useRegion } from "../../region";
 import pageStyles from "../Page.module.css";
+import quotaStyles from "../services/Services.module.css";
 import fleetStyles from "./Fleet.module.css";
 import { MembersEditor } from "./MembersEditor";
 import { quotaProblem, type FieldProblem } from "./projectRules";
@@ -138,7 +139,7 @@ function QuotaBars({ project, compact }: { project: ProjectView; compact?: boole
         <div key={l.key} data-level={quotaLevel(l.ratio)}>
           {compact ? null : <span className="mono">{l.key}</span>}
           <div
-            className={styles.bar}
+            className={quotaStyles.bar}
             role="progressbar"
             aria-label={t("projects.quota.bar", { resource: l.key, project: project.id })}
             aria-valuemin={0}
