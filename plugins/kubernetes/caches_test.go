@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	k8s "k8s.io/client-go/kubernetes"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
@@ -40,6 +41,16 @@ func eventually(cond func() bool) bool {
 	}
 }
 
+// projectOfOne configures a region (extra merged into its configuration) and onboards a new
+// user's personal project.
+func projectOfOne(t *testing.T, extra map[string]any) (*kubernetes.Plugin, k8s.Interface, sdk.Caller, sdk.Project) {
+	t.Helper()
+	p, client := newRegion(t, extra)
+	alice, personal, _ := teamMember()
+	onboard(t, p, client, alice, personal)
+	return p, client, alice, personal
+}
+
 // listed returns a project's releases by name, as the caller lists them.
 func listed(t *testing.T, p *kubernetes.Plugin, caller sdk.Caller, project sdk.Project) map[string]sdk.Release {
 	t.Helper()
@@ -59,10 +70,8 @@ func listed(t *testing.T, p *kubernetes.Plugin, caller sdk.Caller, project sdk.P
 // are warm: the namespace's caches of Helm records, metadata Secrets and workloads, and the
 // records decoded once per resource version, show each change within followWithin.
 func TestCachesFollowTheCluster(t *testing.T) {
-	p, client := newRegion(t, nil)
+	p, client, alice, personal := projectOfOne(t, nil)
 	ctx := t.Context()
-	alice, personal, _ := teamMember()
-	onboard(t, p, client, alice, personal)
 	a := installWeb(t, p, alice, personal, webArchive(t))
 	waitFor(t, p, a, "deployed", func(r sdk.Release) bool { return r.Status == sdk.StatusDeployed })
 	if got := listed(t, p, alice, personal); len(got) != 1 {
@@ -199,10 +208,8 @@ data:
 // A Secret written straight to the API server between two launches a moment apart is seen
 // by the second.
 func TestLookupsReadTheNamespaceAtEachRender(t *testing.T) {
-	p, client := newRegion(t, nil)
+	p, client, alice, personal := projectOfOne(t, nil)
 	ctx := t.Context()
-	alice, personal, _ := teamMember()
-	onboard(t, p, client, alice, personal)
 	archive := chartArchive(t, "seer", lookupChart)
 	seen := func(name string) string {
 		t.Helper()
@@ -239,10 +246,8 @@ func TestLookupsReadTheNamespaceAtEachRender(t *testing.T) {
 // within that time.
 func TestAccessFollowsTheCluster(t *testing.T) {
 	access := map[string]any{"authenticationMode": "impersonate", "usernamePrefix": "oidc:", "groupPrefix": "oidc:"}
-	p, client := newRegion(t, map[string]any{"access": access})
+	p, client, alice, personal := projectOfOne(t, map[string]any{"access": access})
 	ctx := t.Context()
-	alice, personal, _ := teamMember()
-	onboard(t, p, client, alice, personal)
 	if _, err := p.ListReleases(ctx, sdk.ListReleasesRequest{Caller: alice, Project: personal}); err != nil {
 		t.Fatalf("ListReleases by alice in her namespace: %v", err)
 	}
@@ -268,10 +273,8 @@ func TestAccessFollowsTheCluster(t *testing.T) {
 // that time has passed.
 func TestNewAPIsAreSeenWithinTheirTTL(t *testing.T) {
 	env := testenv.Require(t)
-	p, client := newRegion(t, nil)
+	p, _, alice, personal := projectOfOne(t, nil)
 	ctx := t.Context()
-	alice, personal, _ := teamMember()
-	onboard(t, p, client, alice, personal)
 	group := unique("t") + ".basalt.dev"
 	archive := chartArchive(t, "probe", map[string]string{
 		"Chart.yaml": "apiVersion: v2\nname: probe\nversion: 0.1.0\n",
@@ -330,10 +333,8 @@ data:
 // (ServiceAccount basalt-release and its RoleBinding) once; when an administrator deletes the
 // RoleBinding, the next launch sets it up again rather than fail until the plugin restarts.
 func TestReleaseIdentityFollowsTheCluster(t *testing.T) {
-	p, client := newRegion(t, nil)
+	p, client, alice, personal := projectOfOne(t, nil)
 	ctx := t.Context()
-	alice, personal, _ := teamMember()
-	onboard(t, p, client, alice, personal)
 	archive := webArchive(t)
 	installWeb(t, p, alice, personal, archive)
 	bindings := client.RbacV1().RoleBindings(personal.ID)

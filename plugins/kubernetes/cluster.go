@@ -226,7 +226,7 @@ func (c *cluster) releaseStore(getter *restGetter, namespace string, lists *read
 	d.Log = func(format string, args ...any) {
 		c.log.Debug(fmt.Sprintf(format, args...), "namespace", namespace)
 	}
-	store := storage.Init(d)
+	store := storage.Init(&recordStore{Secrets: d, secrets: secrets})
 	store.MaxHistory = c.s.HistoryMax
 	return store
 }
