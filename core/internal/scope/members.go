@@ -31,9 +31,11 @@ type addedMembers struct {
 
 // regionMembers is one region's list: for each project, the people added to it.
 type regionMembers struct {
-	mu       sync.Mutex // one read of the region at a time
-	read     time.Time
-	projects []sdk.RegionProject
+	mu         sync.Mutex
+	read       time.Time // zero: never read, or forgotten
+	projects   []sdk.RegionProject
+	refreshing bool
+	forgotten  int // how many times ForgetMembers was called: a read begun before is stale
 }
 
 func (a *addedMembers) region(id string) *regionMembers {
@@ -55,31 +57,56 @@ func (r *Resolver) ForgetMembers(regionID string) {
 	m := r.members.region(regionID)
 	m.mu.Lock()
 	m.read = time.Time{}
+	m.forgotten++
 	m.mu.Unlock()
 }
 
 // regionProjects is the region's list of projects and their added members, as the core reads it
-// itself (no user's call): nil where the region has none or cannot tell.
+// itself (no user's call): nil where the region has none or cannot tell. A list older than
+// membersTTL is used while it is read again in the background; one never read, or forgotten
+// after a change, is read before answering.
 func (r *Resolver) regionProjects(reg config.Region) []sdk.RegionProject {
 	if r.plugins == nil || reg.Region == "" {
 		return nil
 	}
 	m := r.members.region(reg.ID)
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if !m.read.IsZero() && time.Since(m.read) < membersTTL {
-		return m.projects
-	}
-	m.projects = nil
-	if plugin, err := r.plugins.Region(reg.Region); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), membersTimeout)
-		defer cancel()
-		if resp, err := plugin.Projects(ctx, sdk.ProjectsRequest{MembersOnly: true}); err == nil {
-			m.projects = resp.Projects
+	switch {
+	case !m.read.IsZero() && time.Since(m.read) < membersTTL:
+	case !m.read.IsZero():
+		if !m.refreshing {
+			m.refreshing = true
+			go r.readMembers(reg, m, m.forgotten)
 		}
+	default:
+		m.projects, m.read = r.listMembers(reg), time.Now()
 	}
-	m.read = time.Now()
+	defer m.mu.Unlock()
 	return m.projects
+}
+
+func (r *Resolver) readMembers(reg config.Region, m *regionMembers, forgotten int) {
+	projects := r.listMembers(reg)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.refreshing = false
+	if m.forgotten == forgotten { // a list read before a change would undo it
+		m.projects, m.read = projects, time.Now()
+	}
+}
+
+func (r *Resolver) listMembers(reg config.Region) []sdk.RegionProject {
+	plugin, err := r.plugins.Region(reg.Region)
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), membersTimeout)
+	defer cancel()
+	resp, err := plugin.Projects(ctx, sdk.ProjectsRequest{MembersOnly: true})
+	if err != nil {
+		return nil
+	}
+	return resp.Projects
 }
 
 // Members are the people added in Basalt to one project of a region.
