@@ -104,7 +104,7 @@ func (h *Harness) measureIdle(ctx context.Context) error {
 	}
 
 	// Launches on the idle instance, one after the other, each by another user.
-	l := &launcher{api: h.api, deployed: h.deployed, request: LaunchRequest{Catalog: "interactive", Chart: "jupyter-python"}}
+	l := &launcher{api: h.api, deployed: h.deployed, k: h.k, request: LaunchRequest{Catalog: "interactive", Chart: "jupyter-python"}}
 	var launches []time.Duration
 	fewest = -1
 	for i := range h.Sizes.IdleLaunches {

@@ -186,9 +186,12 @@ func (h *Harness) load(ctx context.Context) error {
 	h.measure("scale.streams.errors", float64(streamErrs.Load()), "count")
 
 	// Every accepted launch is one release, and no release appeared that was not launched.
-	var accepted, refused, failed int
+	var accepted, refused, failed, late int
 	var took []time.Duration
 	for _, l := range launches {
+		if l.late {
+			late++
+		}
 		switch {
 		case l.err == nil:
 			accepted++
@@ -210,6 +213,7 @@ func (h *Harness) load(ctx context.Context) error {
 	h.measure("scale.launch.load.accepted", float64(accepted), "count")
 	h.measure("scale.launch.load.ratelimited", float64(refused), "count")
 	h.measure("scale.launch.load.failed", float64(failed), "count")
+	h.measure("scale.launch.load.late", float64(late), "count")
 	h.measure("scale.launch.load.lost", float64(lost), "count")
 	h.measure("scale.launch.load.duplicated", float64(duplicated), "count")
 	loadP50 := quantile(took, 0.5)
@@ -256,7 +260,7 @@ func (h *Harness) load(ctx context.Context) error {
 // launchDuringLoad launches Sizes.LaunchesPerMinute services a minute until ctx ends, each
 // by the next user in their personal project, and waits for each to be deployed.
 func (h *Harness) launchDuringLoad(ctx context.Context) []launched {
-	l := &launcher{api: h.api, deployed: h.deployed, request: LaunchRequest{Catalog: "interactive", Chart: "jupyter-python"}}
+	l := &launcher{api: h.api, deployed: h.deployed, k: h.k, request: LaunchRequest{Catalog: "interactive", Chart: "jupyter-python"}}
 	var mu sync.Mutex
 	var out []launched
 	var wg sync.WaitGroup
