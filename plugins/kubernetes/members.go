@@ -148,10 +148,7 @@ func (c *cluster) changeMembers(ctx context.Context, ns string, req sdk.SetMembe
 }
 
 // bindMembers makes the project's RoleBinding hold every added member and none of those just
-// removed, leaving the subjects onboarding or an administrator put there. A removal that
-// failed here is not retried by removing again (the name is no longer a member): the next
-// change of members, or onboarding, leaves the subject, so the annotation stays what the
-// plugin's own check reads.
+// removed, leaving the subjects onboarding or an administrator put there.
 func (c *cluster) bindMembers(ctx context.Context, ns string, members []sdk.Member, removed []string) error {
 	prefix := c.s.Access.UsernamePrefix
 	subject := func(name string) rbacv1.Subject {
@@ -180,4 +177,18 @@ func (c *cluster) bindMembers(ctx context.Context, ns string, members []sdk.Memb
 		return err
 	})
 	return kubeError("granting namespace "+ns+" to its members", err)
+}
+
+// rebindMembers gives the added members back their subjects, as onboarding does: a RoleBinding
+// remade (its role changed) or a change of members that failed halfway is mended.
+func (c *cluster) rebindMembers(ctx context.Context, ns string) error {
+	got, err := c.client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+	if err != nil {
+		return kubeError("reading the members of namespace "+ns, err)
+	}
+	members := membersOf(got)
+	if len(members) == 0 {
+		return nil
+	}
+	return c.bindMembers(ctx, ns, members, nil)
 }

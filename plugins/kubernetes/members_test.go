@@ -70,7 +70,20 @@ func TestAddedMembers(t *testing.T) {
 	if _, err := p.Quota(ctx, sdk.QuotaRequest{Caller: dave, Project: project}); err != nil {
 		t.Errorf("an added member reads the group's quota: %v", err)
 	}
+	// A RoleBinding remade without them (as onboarding does when its role changes): onboarding
+	// gives the added members their subjects back.
+	if err := client.RbacV1().RoleBindings(ns).Delete(ctx, "full_control_namespace", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err != nil {
+		t.Fatal(err)
+	}
+	if have := subjects(); !slices.Contains(have, "User:"+dave.Username) || !slices.Contains(have, "Group:"+group) {
+		t.Errorf("RoleBinding subjects after onboarding remade it: %v", have)
+	}
+	rb, _ = client.RbacV1().RoleBindings(ns).Get(ctx, "full_control_namespace", metav1.GetOptions{})
+	rb.Subjects = append(rb.Subjects, byHand)
+	if _, err := client.RbacV1().RoleBindings(ns).Update(ctx, rb, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	listed, err := p.Projects(ctx, sdk.ProjectsRequest{MembersOnly: true})

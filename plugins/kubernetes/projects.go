@@ -124,6 +124,11 @@ func (p *Plugin) Onboard(ctx context.Context, req sdk.OnboardRequest) (sdk.Onboa
 		if err := c.ensureRoleBinding(ctx, ns, s.Access.RoleBindingName, s.subject(req.Caller, req.Project)); err != nil {
 			return sdk.OnboardResponse{}, err
 		}
+		if !req.Project.Personal() {
+			if err := c.rebindMembers(ctx, ns); err != nil {
+				return sdk.OnboardResponse{}, err
+			}
+		}
 		if hard := s.quotaOf(req.Caller, req.Project); len(hard) > 0 {
 			if err := c.ensureQuota(ctx, ns, hard); err != nil {
 				return sdk.OnboardResponse{}, err
