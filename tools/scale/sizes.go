@@ -50,9 +50,9 @@ func Full() Sizes {
 func Small() Sizes {
 	return Sizes{
 		Users: 20, Groups: 2, Services: 500,
-		Launched: 10, LaunchParallel: 4, CopyParallel: 8, RunningShare: 0,
-		ListSamples: 20, ColdProjects: 3, IdleLaunches: 2, CostSamples: 3,
-		LoadUsers: 20, LoadRate: 20, LoadDuration: 8 * time.Second, LaunchesPerMinute: 12, Streams: 4,
+		Launched: 10, LaunchParallel: 4, CopyParallel: 16, RunningShare: 0,
+		ListSamples: 10, ColdProjects: 3, IdleLaunches: 2, CostSamples: 3,
+		LoadUsers: 20, LoadRate: 20, LoadDuration: 5 * time.Second, LaunchesPerMinute: 30, Streams: 4,
 		Settle: 3 * time.Second,
 	}
 }
