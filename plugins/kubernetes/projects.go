@@ -231,6 +231,9 @@ func (c *cluster) ensureRoleBinding(ctx context.Context, ns, name string, subjec
 		have, err := bindings.Get(ctx, want.Name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			_, err = bindings.Create(ctx, want, metav1.CreateOptions{})
+			if apierrors.IsAlreadyExists(err) { // another onboarding made it meanwhile: add to it
+				return apierrors.NewConflict(rbacv1.Resource("rolebindings"), want.Name, err)
+			}
 			return err
 		}
 		if err != nil {
@@ -279,6 +282,9 @@ func (c *cluster) ensureQuota(ctx context.Context, ns string, hard map[string]st
 					Annotations: map[string]string{quotaDefaultsAnnotation: record}},
 				Spec: corev1.ResourceQuotaSpec{Hard: merged},
 			}, metav1.CreateOptions{})
+			if apierrors.IsAlreadyExists(err) { // another onboarding made it meanwhile: merge into it
+				return apierrors.NewConflict(corev1.Resource("resourcequotas"), name, err)
+			}
 			return err
 		}
 		if err != nil {
