@@ -385,7 +385,7 @@ func TestIsolationMatrix(t *testing.T) {
 	if code, body := call("dave", http.MethodGet, "/api/v1/me", ""); code != 200 || !strings.Contains(body, `"project-data-team"`) {
 		t.Errorf("dave's projects once added: %d %s", code, body)
 	}
-	for _, path := range []string{g + "/services", g + "/members", g + "/lifecycle"} {
+	for _, path := range []string{g + "/services", g + "/members", g + "/lifecycle", "/api/v1/catalogs?project=project-data-team"} {
 		if code, body := call("dave", http.MethodGet, path, ""); code != 200 {
 			t.Errorf("dave, added, GET %s: %d %s", path, code, body)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -85,12 +86,14 @@ func (s *Server) enter(c echo.Context, projectID string) (*identity.User, identi
 	if err != nil {
 		return nil, identity.Project{}, err
 	}
-	projects := identity.Projects(u, s.opts.Config.Projects)
+	projects := s.scopes.Projects(u) // with those the user was added to in Basalt
 	p := projects[0]
 	if projectID != "" {
-		if p, err = identity.FindProject(u, s.opts.Config.Projects, projectID); err != nil {
-			return nil, identity.Project{}, err
+		i := slices.IndexFunc(projects, func(have identity.Project) bool { return have.ID == projectID })
+		if i < 0 {
+			return nil, identity.Project{}, sdk.Errorf(sdk.ErrNotFound, "no project %q", projectID)
 		}
+		p = projects[i]
 	}
 	r := c.Request()
 	c.SetRequest(r.WithContext(authz.WithScope(r.Context(), authz.Scope{User: u, Project: p, Projects: projects})))

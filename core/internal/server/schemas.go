@@ -33,7 +33,7 @@ func (s *Server) schemaCaller(c echo.Context) (*identity.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !s.opts.Authz.Allowed(u, identity.Projects(u, s.opts.Config.Projects), p.ID, authz.ObjCatalogs, authz.ActRead) {
+	if !s.opts.Authz.Allowed(u, s.scopes.Projects(u), p.ID, authz.ObjCatalogs, authz.ActRead) {
 		return nil, sdk.Errorf(sdk.ErrNotFound, "not found in project %q", p.ID)
 	}
 	return u, nil
