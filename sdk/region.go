@@ -449,6 +449,16 @@ type FleetRelease struct {
 	Group   string
 	Release Release
 	Usage   Usage
+	// Requests is what the release's workloads ask of the cluster now: their pods' requests
+	// times their desired replicas, so nothing while paused.
+	Requests Requests
+}
+
+// Requests is what pods ask the scheduler to set aside for them.
+type Requests struct {
+	CPUMillicores int64
+	MemoryBytes   int64
+	GPUs          int64
 }
 
 // Usage is what a release's pods use at one moment, as the cluster's metrics report it.

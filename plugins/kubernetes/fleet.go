@@ -63,9 +63,10 @@ func (p *Plugin) fleetIn(ctx context.Context, s *settings, c *cluster, ns string
 	var out []sdk.FleetRelease
 	for _, r := range p.current(sp, inf, s.urlKinds()) {
 		out = append(out, sdk.FleetRelease{
-			Group:   groupOf(r.meta),
-			Release: inf.view(ns, r.d, metadataOf(r.meta)),
-			Usage:   usage[r.d.rel.Name],
+			Group:    groupOf(r.meta),
+			Release:  inf.view(ns, r.d, metadataOf(r.meta)),
+			Usage:    usage[r.d.rel.Name],
+			Requests: inf.requests(ns, r.d.sum.workloads),
 		})
 	}
 	return out

@@ -16,6 +16,7 @@ require (
 	k8s.io/apimachinery v0.37.0
 	k8s.io/cli-runtime v0.37.0
 	k8s.io/client-go v0.37.0
+	k8s.io/component-helpers v0.37.0
 	k8s.io/kubectl v0.37.0
 	k8s.io/metrics v0.37.0
 	sigs.k8s.io/yaml v1.6.0

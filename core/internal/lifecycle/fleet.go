@@ -32,9 +32,11 @@ type Member struct {
 	Project string
 	Release sdk.Release
 	Usage   sdk.Usage
-	State   State
-	Policy  Policy
-	scope   *scope.Scope
+	// Requests is what its pods ask of the cluster now (nothing while paused).
+	Requests sdk.Requests
+	State    State
+	Policy   Policy
+	scope    *scope.Scope
 }
 
 // Fleet lists the services of every region that match the filter, in each owner's project.
@@ -82,7 +84,7 @@ func (e *Engine) member(reg config.Region, fr sdk.FleetRelease, scopes map[owned
 		return Member{}, false, nil
 	}
 	rel := fr.Release
-	return Member{Region: reg.ID, Project: sc.Project.ID, Release: rel, Usage: fr.Usage, State: ReadState(rel.Metadata.Lifecycle),
+	return Member{Region: reg.ID, Project: sc.Project.ID, Release: rel, Usage: fr.Usage, Requests: fr.Requests, State: ReadState(rel.Metadata.Lifecycle),
 		Policy: e.policies.For(reg.ID, rel.Metadata.Catalog, sc.Project.ID), scope: sc}, true, nil
 }
 

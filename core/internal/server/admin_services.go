@@ -34,10 +34,19 @@ type FleetService struct {
 	// State is the service's state in one word, as the state filter takes it.
 	State string `json:"state"`
 	// LastActive is when the service was last used, as the lifecycle engine records it.
-	LastActive    *time.Time     `json:"lastActive,omitempty"`
-	CPUMillicores *int64         `json:"cpuMillicores,omitempty"`
-	MemoryBytes   *int64         `json:"memoryBytes,omitempty"`
-	Lifecycle     *LifecycleView `json:"lifecycle,omitempty"`
+	LastActive    *time.Time `json:"lastActive,omitempty"`
+	CPUMillicores *int64     `json:"cpuMillicores,omitempty"`
+	MemoryBytes   *int64     `json:"memoryBytes,omitempty"`
+	// Requests is what its pods ask of the cluster now: nothing while paused.
+	Requests  FleetRequests  `json:"requests"`
+	Lifecycle *LifecycleView `json:"lifecycle,omitempty"`
+}
+
+// FleetRequests is what a service's pods ask the scheduler to set aside.
+type FleetRequests struct {
+	CPUMillicores int64 `json:"cpuMillicores"`
+	MemoryBytes   int64 `json:"memoryBytes"`
+	GPUs          int64 `json:"gpus"`
 }
 
 // FleetList is the services a filter matched: all of them, or one page.
@@ -162,6 +171,7 @@ func (f FleetFilter) lifecycle() lifecycle.Filter {
 
 func (s *Server) fleetService(m lifecycle.Member) FleetService {
 	fs := FleetService{Region: m.Region, Project: m.Project, Service: serviceView(m.Release, time.Now()), State: stateOf(m.Release),
+		Requests:  FleetRequests{CPUMillicores: m.Requests.CPUMillicores, MemoryBytes: m.Requests.MemoryBytes, GPUs: m.Requests.GPUs},
 		Lifecycle: s.lifecycleOf(m.Region, m.Project, m.Release)}
 	if !m.State.LastActive.IsZero() {
 		last := m.State.LastActive

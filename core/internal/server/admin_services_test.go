@@ -49,7 +49,7 @@ func (w *fleetWorld) install(t *testing.T, owner, chart, name, friendly string) 
 		t.Fatal(err)
 	}
 	_, err := w.region.Install(t.Context(), sdk.InstallRequest{Caller: caller, Project: project, ReleaseName: name,
-		Archive: bytes.NewReader(w.charts[chart]), Values: []byte(`{"global":{"suspend":false}}`),
+		Archive: bytes.NewReader(w.charts[chart]), Values: []byte(`{"global":{"suspend":false},"requests":{"cpuMillicores":250,"memoryBytes":1073741824,"gpus":1}}`),
 		Metadata: sdk.ReleaseMetadata{Catalog: "ide", Chart: chart, Owner: owner, FriendlyName: friendly}})
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +119,12 @@ func TestFleetPagesCoverEveryServiceOnceInOrder(t *testing.T) {
 	sortedAll := slices.Sorted(slices.Values(all))
 	if got := ids(whole); !slices.Equal(got, sortedAll) {
 		t.Errorf("the whole fleet in project order:\n got %v\nwant %v", got, sortedAll)
+	}
+	asking := FleetRequests{CPUMillicores: 250, MemoryBytes: 1 << 30, GPUs: 1}
+	for _, s := range whole.Services {
+		if want := map[bool]FleetRequests{true: {}, false: asking}[s.State == "suspended"]; s.Requests != want {
+			t.Errorf("%s (%s) requests %+v, want %+v", s.Service.ID, s.State, s.Requests, want)
+		}
 	}
 
 	gone := map[string]bool{} // services deleted by now

@@ -39,7 +39,7 @@ var answerTypes = map[string]any{
 	"ChangeForm": ChangeForm{}, "ChangeView": ChangeView{}, "DiffView": DiffView{}, "ValueChangeView": ValueChangeView{},
 	"RevisionList": RevisionList{}, "RevisionView": RevisionView{}, "RollbackView": RollbackView{},
 	"LifecycleView": LifecycleView{}, "ScheduleView": ScheduleView{}, "NoticeView": NoticeView{}, "LifecyclePolicy": LifecyclePolicy{},
-	"Notices": Notices{}, "ServiceNotice": ServiceNotice{}, "FleetList": FleetList{}, "FleetService": FleetService{},
+	"Notices": Notices{}, "ServiceNotice": ServiceNotice{}, "FleetList": FleetList{}, "FleetService": FleetService{}, "FleetRequests": FleetRequests{},
 	"FleetActionResult": FleetActionResult{}, "FleetActionOutcome": FleetActionOutcome{}, "AccessView": AccessView{},
 	"AccessGrants": AccessGrants{}, "AccessGrant": AccessGrant{},
 	"PlatformHealth": PlatformHealth{}, "PluginHealth": PluginHealth{}, "CatalogHealth": CatalogHealth{}, "RegionHealth": RegionHealth{},

@@ -64,13 +64,17 @@ func fromReleaseRef(r *pb.ReleaseRef) sdk.ReleaseRef {
 func toFleetRelease(r sdk.FleetRelease) *pb.FleetRelease {
 	return &pb.FleetRelease{Group: r.Group, Release: toRelease(r.Release), Usage: &pb.Usage{
 		CpuMillicores: r.Usage.CPUMillicores, MemoryBytes: r.Usage.MemoryBytes, Measured: toTimestamp(r.Usage.Measured),
+	}, Requests: &pb.Requests{
+		CpuMillicores: r.Requests.CPUMillicores, MemoryBytes: r.Requests.MemoryBytes, Gpus: r.Requests.GPUs,
 	}}
 }
 
 func fromFleetRelease(r *pb.FleetRelease) sdk.FleetRelease {
-	u := r.GetUsage()
+	u, q := r.GetUsage(), r.GetRequests()
 	return sdk.FleetRelease{Group: r.GetGroup(), Release: fromRelease(r.GetRelease()), Usage: sdk.Usage{
 		CPUMillicores: u.GetCpuMillicores(), MemoryBytes: u.GetMemoryBytes(), Measured: fromTimestamp(u.GetMeasured()),
+	}, Requests: sdk.Requests{
+		CPUMillicores: q.GetCpuMillicores(), MemoryBytes: q.GetMemoryBytes(), GPUs: q.GetGpus(),
 	}}
 }
 

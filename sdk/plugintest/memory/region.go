@@ -470,7 +470,19 @@ func (rel *release) usageNow() sdk.Usage {
 	return sdk.Usage{}
 }
 
-// Fleet lists the releases of every project, with what each uses (usageNow).
+// requestsNow is what a release's values say it asks under requests (cpuMillicores,
+// memoryBytes, gpus), standing for its pods' requests; nothing while suspended.
+func (rel *release) requestsNow() sdk.Requests {
+	q, _ := rel.values["requests"].(map[string]any)
+	if rel.rel.Suspended || q == nil {
+		return sdk.Requests{}
+	}
+	n := func(key string) int64 { v, _ := q[key].(float64); return int64(v) }
+	return sdk.Requests{CPUMillicores: n("cpuMillicores"), MemoryBytes: n("memoryBytes"), GPUs: n("gpus")}
+}
+
+// Fleet lists the releases of every project, with what each uses (usageNow) and asks
+// (requestsNow).
 func (r *Region) Fleet(context.Context, sdk.FleetRequest) (sdk.FleetResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -479,7 +491,7 @@ func (r *Region) Fleet(context.Context, sdk.FleetRequest) (sdk.FleetResponse, er
 		ns := r.namespaces[id]
 		for _, name := range slices.Sorted(maps.Keys(ns.releases)) {
 			rel := ns.releases[name]
-			resp.Releases = append(resp.Releases, sdk.FleetRelease{Group: ns.project.Group, Release: rel.snapshot(), Usage: rel.usageNow()})
+			resp.Releases = append(resp.Releases, sdk.FleetRelease{Group: ns.project.Group, Release: rel.snapshot(), Usage: rel.usageNow(), Requests: rel.requestsNow()})
 		}
 	}
 	return resp, nil

@@ -2068,6 +2068,7 @@ export interface components {
             region: string;
             project: string;
             service: components["schemas"]["ServiceView"];
+            requests: components["schemas"]["FleetRequests"];
             /**
              * @description suspended; failed (its last install or upgrade failed); running (every workload ready); else starting
              * @enum {string}
@@ -2083,6 +2084,12 @@ export interface components {
             /** @description memory its pods use now; absent without a measure */
             memoryBytes?: number;
             lifecycle?: components["schemas"]["LifecycleView"];
+        };
+        /** @description what a service's pods ask the scheduler to set aside now (their requests times their replicas); nothing while paused */
+        FleetRequests: {
+            cpuMillicores: number;
+            memoryBytes: number;
+            gpus: number;
         };
         FleetFilter: {
             region?: string;
@@ -2519,6 +2526,7 @@ export type Notices = components['schemas']['Notices'];
 export type ServiceNotice = components['schemas']['ServiceNotice'];
 export type FleetList = components['schemas']['FleetList'];
 export type FleetService = components['schemas']['FleetService'];
+export type FleetRequests = components['schemas']['FleetRequests'];
 export type FleetFilter = components['schemas']['FleetFilter'];
 export type FleetServiceRef = components['schemas']['FleetServiceRef'];
 export type FleetActionRequest = components['schemas']['FleetActionRequest'];

@@ -2021,18 +2021,79 @@ func (x *Usage) GetMeasured() *timestamppb.Timestamp {
 	return nil
 }
 
+type Requests struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CpuMillicores int64                  `protobuf:"varint,1,opt,name=cpu_millicores,json=cpuMillicores,proto3" json:"cpu_millicores,omitempty"`
+	MemoryBytes   int64                  `protobuf:"varint,2,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
+	Gpus          int64                  `protobuf:"varint,3,opt,name=gpus,proto3" json:"gpus,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Requests) Reset() {
+	*x = Requests{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Requests) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Requests) ProtoMessage() {}
+
+func (x *Requests) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Requests.ProtoReflect.Descriptor instead.
+func (*Requests) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *Requests) GetCpuMillicores() int64 {
+	if x != nil {
+		return x.CpuMillicores
+	}
+	return 0
+}
+
+func (x *Requests) GetMemoryBytes() int64 {
+	if x != nil {
+		return x.MemoryBytes
+	}
+	return 0
+}
+
+func (x *Requests) GetGpus() int64 {
+	if x != nil {
+		return x.Gpus
+	}
+	return 0
+}
+
 type FleetRelease struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Group         string                 `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
 	Release       *Release               `protobuf:"bytes,2,opt,name=release,proto3" json:"release,omitempty"`
 	Usage         *Usage                 `protobuf:"bytes,3,opt,name=usage,proto3" json:"usage,omitempty"`
+	Requests      *Requests              `protobuf:"bytes,4,opt,name=requests,proto3" json:"requests,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FleetRelease) Reset() {
 	*x = FleetRelease{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[31]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2044,7 +2105,7 @@ func (x *FleetRelease) String() string {
 func (*FleetRelease) ProtoMessage() {}
 
 func (x *FleetRelease) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[31]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2057,7 +2118,7 @@ func (x *FleetRelease) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FleetRelease.ProtoReflect.Descriptor instead.
 func (*FleetRelease) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{31}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *FleetRelease) GetGroup() string {
@@ -2081,6 +2142,13 @@ func (x *FleetRelease) GetUsage() *Usage {
 	return nil
 }
 
+func (x *FleetRelease) GetRequests() *Requests {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
 type FleetResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Releases      []*FleetRelease        `protobuf:"bytes,1,rep,name=releases,proto3" json:"releases,omitempty"`
@@ -2090,7 +2158,7 @@ type FleetResponse struct {
 
 func (x *FleetResponse) Reset() {
 	*x = FleetResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[32]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2102,7 +2170,7 @@ func (x *FleetResponse) String() string {
 func (*FleetResponse) ProtoMessage() {}
 
 func (x *FleetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[32]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2115,7 +2183,7 @@ func (x *FleetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FleetResponse.ProtoReflect.Descriptor instead.
 func (*FleetResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{32}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *FleetResponse) GetReleases() []*FleetRelease {
@@ -2138,7 +2206,7 @@ type Backend struct {
 
 func (x *Backend) Reset() {
 	*x = Backend{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[33]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2150,7 +2218,7 @@ func (x *Backend) String() string {
 func (*Backend) ProtoMessage() {}
 
 func (x *Backend) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[33]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2163,7 +2231,7 @@ func (x *Backend) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Backend.ProtoReflect.Descriptor instead.
 func (*Backend) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{33}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Backend) GetHost() string {
@@ -2210,7 +2278,7 @@ type BackendsResponse struct {
 
 func (x *BackendsResponse) Reset() {
 	*x = BackendsResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[34]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2290,7 @@ func (x *BackendsResponse) String() string {
 func (*BackendsResponse) ProtoMessage() {}
 
 func (x *BackendsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[34]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +2303,7 @@ func (x *BackendsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackendsResponse.ProtoReflect.Descriptor instead.
 func (*BackendsResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{34}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *BackendsResponse) GetBackends() []*Backend {
@@ -2253,7 +2321,7 @@ type ClusterRequest struct {
 
 func (x *ClusterRequest) Reset() {
 	*x = ClusterRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[35]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2265,7 +2333,7 @@ func (x *ClusterRequest) String() string {
 func (*ClusterRequest) ProtoMessage() {}
 
 func (x *ClusterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[35]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2278,7 +2346,7 @@ func (x *ClusterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClusterRequest.ProtoReflect.Descriptor instead.
 func (*ClusterRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{35}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{36}
 }
 
 type ClusterResponse struct {
@@ -2291,7 +2359,7 @@ type ClusterResponse struct {
 
 func (x *ClusterResponse) Reset() {
 	*x = ClusterResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[36]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2303,7 +2371,7 @@ func (x *ClusterResponse) String() string {
 func (*ClusterResponse) ProtoMessage() {}
 
 func (x *ClusterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[36]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2316,7 +2384,7 @@ func (x *ClusterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClusterResponse.ProtoReflect.Descriptor instead.
 func (*ClusterResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{36}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ClusterResponse) GetPlatform() string {
@@ -2342,7 +2410,7 @@ type ProjectsRequest struct {
 
 func (x *ProjectsRequest) Reset() {
 	*x = ProjectsRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[37]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2354,7 +2422,7 @@ func (x *ProjectsRequest) String() string {
 func (*ProjectsRequest) ProtoMessage() {}
 
 func (x *ProjectsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[37]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2367,7 +2435,7 @@ func (x *ProjectsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectsRequest.ProtoReflect.Descriptor instead.
 func (*ProjectsRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{37}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ProjectsRequest) GetMembersOnly() bool {
@@ -2388,7 +2456,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[38]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2400,7 +2468,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[38]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2413,7 +2481,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{38}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Member) GetUsername() string {
@@ -2452,7 +2520,7 @@ type RegionProject struct {
 
 func (x *RegionProject) Reset() {
 	*x = RegionProject{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[39]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2464,7 +2532,7 @@ func (x *RegionProject) String() string {
 func (*RegionProject) ProtoMessage() {}
 
 func (x *RegionProject) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[39]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2477,7 +2545,7 @@ func (x *RegionProject) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegionProject.ProtoReflect.Descriptor instead.
 func (*RegionProject) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{39}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RegionProject) GetProject() *pluginv1.Project {
@@ -2538,7 +2606,7 @@ type ProjectsResponse struct {
 
 func (x *ProjectsResponse) Reset() {
 	*x = ProjectsResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[40]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2550,7 +2618,7 @@ func (x *ProjectsResponse) String() string {
 func (*ProjectsResponse) ProtoMessage() {}
 
 func (x *ProjectsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[40]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2563,7 +2631,7 @@ func (x *ProjectsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectsResponse.ProtoReflect.Descriptor instead.
 func (*ProjectsResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{40}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ProjectsResponse) GetProjects() []*RegionProject {
@@ -2585,7 +2653,7 @@ type SetMembersRequest struct {
 
 func (x *SetMembersRequest) Reset() {
 	*x = SetMembersRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[41]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2597,7 +2665,7 @@ func (x *SetMembersRequest) String() string {
 func (*SetMembersRequest) ProtoMessage() {}
 
 func (x *SetMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[41]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2610,7 +2678,7 @@ func (x *SetMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMembersRequest.ProtoReflect.Descriptor instead.
 func (*SetMembersRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{41}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *SetMembersRequest) GetCaller() *pluginv1.Caller {
@@ -2650,7 +2718,7 @@ type SetMembersResponse struct {
 
 func (x *SetMembersResponse) Reset() {
 	*x = SetMembersResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[42]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2662,7 +2730,7 @@ func (x *SetMembersResponse) String() string {
 func (*SetMembersResponse) ProtoMessage() {}
 
 func (x *SetMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[42]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2675,7 +2743,7 @@ func (x *SetMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMembersResponse.ProtoReflect.Descriptor instead.
 func (*SetMembersResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{42}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *SetMembersResponse) GetMembers() []*Member {
@@ -2695,7 +2763,7 @@ type SetQuotaRequest struct {
 
 func (x *SetQuotaRequest) Reset() {
 	*x = SetQuotaRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[43]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2707,7 +2775,7 @@ func (x *SetQuotaRequest) String() string {
 func (*SetQuotaRequest) ProtoMessage() {}
 
 func (x *SetQuotaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[43]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2720,7 +2788,7 @@ func (x *SetQuotaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetQuotaRequest.ProtoReflect.Descriptor instead.
 func (*SetQuotaRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{43}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SetQuotaRequest) GetProject() *pluginv1.Project {
@@ -2746,7 +2814,7 @@ type SetQuotaResponse struct {
 
 func (x *SetQuotaResponse) Reset() {
 	*x = SetQuotaResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[44]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2758,7 +2826,7 @@ func (x *SetQuotaResponse) String() string {
 func (*SetQuotaResponse) ProtoMessage() {}
 
 func (x *SetQuotaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[44]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2771,7 +2839,7 @@ func (x *SetQuotaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetQuotaResponse.ProtoReflect.Descriptor instead.
 func (*SetQuotaResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{44}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SetQuotaResponse) GetQuota() *QuotaResponse {
@@ -2946,11 +3014,16 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x05Usage\x12%\n" +
 	"\x0ecpu_millicores\x18\x01 \x01(\x03R\rcpuMillicores\x12!\n" +
 	"\fmemory_bytes\x18\x02 \x01(\x03R\vmemoryBytes\x126\n" +
-	"\bmeasured\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bmeasured\"\x88\x01\n" +
+	"\bmeasured\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bmeasured\"h\n" +
+	"\bRequests\x12%\n" +
+	"\x0ecpu_millicores\x18\x01 \x01(\x03R\rcpuMillicores\x12!\n" +
+	"\fmemory_bytes\x18\x02 \x01(\x03R\vmemoryBytes\x12\x12\n" +
+	"\x04gpus\x18\x03 \x01(\x03R\x04gpus\"\xc0\x01\n" +
 	"\fFleetRelease\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\tR\x05group\x123\n" +
 	"\arelease\x18\x02 \x01(\v2\x19.basalt.region.v1.ReleaseR\arelease\x12-\n" +
-	"\x05usage\x18\x03 \x01(\v2\x17.basalt.region.v1.UsageR\x05usage\"K\n" +
+	"\x05usage\x18\x03 \x01(\v2\x17.basalt.region.v1.UsageR\x05usage\x126\n" +
+	"\brequests\x18\x04 \x01(\v2\x1a.basalt.region.v1.RequestsR\brequests\"K\n" +
 	"\rFleetResponse\x12:\n" +
 	"\breleases\x18\x01 \x03(\v2\x1e.basalt.region.v1.FleetReleaseR\breleases\"}\n" +
 	"\aBackend\x12\x12\n" +
@@ -3031,7 +3104,7 @@ func file_basalt_region_v1_region_proto_rawDescGZIP() []byte {
 	return file_basalt_region_v1_region_proto_rawDescData
 }
 
-var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
+var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*OnboardRequest)(nil),        // 0: basalt.region.v1.OnboardRequest
 	(*OnboardResponse)(nil),       // 1: basalt.region.v1.OnboardResponse
@@ -3064,131 +3137,133 @@ var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*QuotaResponse)(nil),         // 28: basalt.region.v1.QuotaResponse
 	(*FleetRequest)(nil),          // 29: basalt.region.v1.FleetRequest
 	(*Usage)(nil),                 // 30: basalt.region.v1.Usage
-	(*FleetRelease)(nil),          // 31: basalt.region.v1.FleetRelease
-	(*FleetResponse)(nil),         // 32: basalt.region.v1.FleetResponse
-	(*Backend)(nil),               // 33: basalt.region.v1.Backend
-	(*BackendsResponse)(nil),      // 34: basalt.region.v1.BackendsResponse
-	(*ClusterRequest)(nil),        // 35: basalt.region.v1.ClusterRequest
-	(*ClusterResponse)(nil),       // 36: basalt.region.v1.ClusterResponse
-	(*ProjectsRequest)(nil),       // 37: basalt.region.v1.ProjectsRequest
-	(*Member)(nil),                // 38: basalt.region.v1.Member
-	(*RegionProject)(nil),         // 39: basalt.region.v1.RegionProject
-	(*ProjectsResponse)(nil),      // 40: basalt.region.v1.ProjectsResponse
-	(*SetMembersRequest)(nil),     // 41: basalt.region.v1.SetMembersRequest
-	(*SetMembersResponse)(nil),    // 42: basalt.region.v1.SetMembersResponse
-	(*SetQuotaRequest)(nil),       // 43: basalt.region.v1.SetQuotaRequest
-	(*SetQuotaResponse)(nil),      // 44: basalt.region.v1.SetQuotaResponse
-	nil,                           // 45: basalt.region.v1.ReleaseMetadata.LifecycleEntry
-	nil,                           // 46: basalt.region.v1.InstallHeader.SecretDataEntry
-	nil,                           // 47: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
-	nil,                           // 48: basalt.region.v1.QuotaResponse.HardEntry
-	nil,                           // 49: basalt.region.v1.QuotaResponse.UsedEntry
-	nil,                           // 50: basalt.region.v1.SetQuotaRequest.HardEntry
-	(*pluginv1.Caller)(nil),       // 51: basalt.plugin.v1.Caller
-	(*pluginv1.Project)(nil),      // 52: basalt.plugin.v1.Project
-	(*timestamppb.Timestamp)(nil), // 53: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 54: google.protobuf.Duration
+	(*Requests)(nil),              // 31: basalt.region.v1.Requests
+	(*FleetRelease)(nil),          // 32: basalt.region.v1.FleetRelease
+	(*FleetResponse)(nil),         // 33: basalt.region.v1.FleetResponse
+	(*Backend)(nil),               // 34: basalt.region.v1.Backend
+	(*BackendsResponse)(nil),      // 35: basalt.region.v1.BackendsResponse
+	(*ClusterRequest)(nil),        // 36: basalt.region.v1.ClusterRequest
+	(*ClusterResponse)(nil),       // 37: basalt.region.v1.ClusterResponse
+	(*ProjectsRequest)(nil),       // 38: basalt.region.v1.ProjectsRequest
+	(*Member)(nil),                // 39: basalt.region.v1.Member
+	(*RegionProject)(nil),         // 40: basalt.region.v1.RegionProject
+	(*ProjectsResponse)(nil),      // 41: basalt.region.v1.ProjectsResponse
+	(*SetMembersRequest)(nil),     // 42: basalt.region.v1.SetMembersRequest
+	(*SetMembersResponse)(nil),    // 43: basalt.region.v1.SetMembersResponse
+	(*SetQuotaRequest)(nil),       // 44: basalt.region.v1.SetQuotaRequest
+	(*SetQuotaResponse)(nil),      // 45: basalt.region.v1.SetQuotaResponse
+	nil,                           // 46: basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	nil,                           // 47: basalt.region.v1.InstallHeader.SecretDataEntry
+	nil,                           // 48: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	nil,                           // 49: basalt.region.v1.QuotaResponse.HardEntry
+	nil,                           // 50: basalt.region.v1.QuotaResponse.UsedEntry
+	nil,                           // 51: basalt.region.v1.SetQuotaRequest.HardEntry
+	(*pluginv1.Caller)(nil),       // 52: basalt.plugin.v1.Caller
+	(*pluginv1.Project)(nil),      // 53: basalt.plugin.v1.Project
+	(*timestamppb.Timestamp)(nil), // 54: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 55: google.protobuf.Duration
 }
 var file_basalt_region_v1_region_proto_depIdxs = []int32{
-	51, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
-	52, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
-	45, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	52, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
+	53, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
+	46, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
 	3,  // 3: basalt.region.v1.ReleaseMetadata.grants:type_name -> basalt.region.v1.Grant
-	53, // 4: basalt.region.v1.Grant.expires:type_name -> google.protobuf.Timestamp
-	53, // 5: basalt.region.v1.Grant.created:type_name -> google.protobuf.Timestamp
-	51, // 6: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
-	52, // 7: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
+	54, // 4: basalt.region.v1.Grant.expires:type_name -> google.protobuf.Timestamp
+	54, // 5: basalt.region.v1.Grant.created:type_name -> google.protobuf.Timestamp
+	52, // 6: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
+	53, // 7: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
 	2,  // 8: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	54, // 9: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
-	46, // 10: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
+	55, // 9: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
+	47, // 10: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
 	4,  // 11: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
 	18, // 12: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
-	51, // 13: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
-	52, // 14: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
+	52, // 13: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
+	53, // 14: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
 	7,  // 15: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	47, // 16: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	48, // 16: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
 	3,  // 17: basalt.region.v1.UpdateReleaseRequest.grants:type_name -> basalt.region.v1.Grant
 	18, // 18: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
-	51, // 19: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
-	52, // 20: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
+	52, // 19: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
+	53, // 20: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
 	18, // 21: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
 	7,  // 22: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
 	18, // 23: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
 	2,  // 24: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
 	17, // 25: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
-	53, // 26: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
+	54, // 26: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
 	7,  // 27: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	53, // 28: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	54, // 28: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
 	7,  // 29: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	53, // 30: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
-	53, // 31: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
+	54, // 30: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
+	54, // 31: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
 	23, // 32: basalt.region.v1.HistoryResponse.revisions:type_name -> basalt.region.v1.Revision
 	7,  // 33: basalt.region.v1.RollbackRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	54, // 34: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
+	55, // 34: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
 	18, // 35: basalt.region.v1.RollbackResponse.release:type_name -> basalt.region.v1.Release
-	51, // 36: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
-	52, // 37: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	48, // 38: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
-	49, // 39: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
-	53, // 40: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
+	52, // 36: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
+	53, // 37: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	49, // 38: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
+	50, // 39: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
+	54, // 40: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
 	18, // 41: basalt.region.v1.FleetRelease.release:type_name -> basalt.region.v1.Release
 	30, // 42: basalt.region.v1.FleetRelease.usage:type_name -> basalt.region.v1.Usage
-	31, // 43: basalt.region.v1.FleetResponse.releases:type_name -> basalt.region.v1.FleetRelease
-	33, // 44: basalt.region.v1.BackendsResponse.backends:type_name -> basalt.region.v1.Backend
-	53, // 45: basalt.region.v1.Member.added:type_name -> google.protobuf.Timestamp
-	52, // 46: basalt.region.v1.RegionProject.project:type_name -> basalt.plugin.v1.Project
-	38, // 47: basalt.region.v1.RegionProject.members:type_name -> basalt.region.v1.Member
-	28, // 48: basalt.region.v1.RegionProject.quota:type_name -> basalt.region.v1.QuotaResponse
-	39, // 49: basalt.region.v1.ProjectsResponse.projects:type_name -> basalt.region.v1.RegionProject
-	51, // 50: basalt.region.v1.SetMembersRequest.caller:type_name -> basalt.plugin.v1.Caller
-	52, // 51: basalt.region.v1.SetMembersRequest.project:type_name -> basalt.plugin.v1.Project
-	38, // 52: basalt.region.v1.SetMembersResponse.members:type_name -> basalt.region.v1.Member
-	52, // 53: basalt.region.v1.SetQuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	50, // 54: basalt.region.v1.SetQuotaRequest.hard:type_name -> basalt.region.v1.SetQuotaRequest.HardEntry
-	28, // 55: basalt.region.v1.SetQuotaResponse.quota:type_name -> basalt.region.v1.QuotaResponse
-	0,  // 56: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
-	5,  // 57: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
-	7,  // 58: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
-	7,  // 59: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
-	7,  // 60: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
-	11, // 61: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
-	13, // 62: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
-	15, // 63: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
-	19, // 64: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
-	21, // 65: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
-	27, // 66: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
-	7,  // 67: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
-	25, // 68: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
-	29, // 69: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
-	7,  // 70: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
-	35, // 71: basalt.region.v1.Region.Cluster:input_type -> basalt.region.v1.ClusterRequest
-	37, // 72: basalt.region.v1.Region.Projects:input_type -> basalt.region.v1.ProjectsRequest
-	41, // 73: basalt.region.v1.Region.SetMembers:input_type -> basalt.region.v1.SetMembersRequest
-	43, // 74: basalt.region.v1.Region.SetQuota:input_type -> basalt.region.v1.SetQuotaRequest
-	1,  // 75: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
-	6,  // 76: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
-	8,  // 77: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
-	9,  // 78: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
-	10, // 79: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
-	12, // 80: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
-	14, // 81: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
-	16, // 82: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
-	20, // 83: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
-	22, // 84: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
-	28, // 85: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
-	24, // 86: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
-	26, // 87: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
-	32, // 88: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
-	34, // 89: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
-	36, // 90: basalt.region.v1.Region.Cluster:output_type -> basalt.region.v1.ClusterResponse
-	40, // 91: basalt.region.v1.Region.Projects:output_type -> basalt.region.v1.ProjectsResponse
-	42, // 92: basalt.region.v1.Region.SetMembers:output_type -> basalt.region.v1.SetMembersResponse
-	44, // 93: basalt.region.v1.Region.SetQuota:output_type -> basalt.region.v1.SetQuotaResponse
-	75, // [75:94] is the sub-list for method output_type
-	56, // [56:75] is the sub-list for method input_type
-	56, // [56:56] is the sub-list for extension type_name
-	56, // [56:56] is the sub-list for extension extendee
-	0,  // [0:56] is the sub-list for field type_name
+	31, // 43: basalt.region.v1.FleetRelease.requests:type_name -> basalt.region.v1.Requests
+	32, // 44: basalt.region.v1.FleetResponse.releases:type_name -> basalt.region.v1.FleetRelease
+	34, // 45: basalt.region.v1.BackendsResponse.backends:type_name -> basalt.region.v1.Backend
+	54, // 46: basalt.region.v1.Member.added:type_name -> google.protobuf.Timestamp
+	53, // 47: basalt.region.v1.RegionProject.project:type_name -> basalt.plugin.v1.Project
+	39, // 48: basalt.region.v1.RegionProject.members:type_name -> basalt.region.v1.Member
+	28, // 49: basalt.region.v1.RegionProject.quota:type_name -> basalt.region.v1.QuotaResponse
+	40, // 50: basalt.region.v1.ProjectsResponse.projects:type_name -> basalt.region.v1.RegionProject
+	52, // 51: basalt.region.v1.SetMembersRequest.caller:type_name -> basalt.plugin.v1.Caller
+	53, // 52: basalt.region.v1.SetMembersRequest.project:type_name -> basalt.plugin.v1.Project
+	39, // 53: basalt.region.v1.SetMembersResponse.members:type_name -> basalt.region.v1.Member
+	53, // 54: basalt.region.v1.SetQuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	51, // 55: basalt.region.v1.SetQuotaRequest.hard:type_name -> basalt.region.v1.SetQuotaRequest.HardEntry
+	28, // 56: basalt.region.v1.SetQuotaResponse.quota:type_name -> basalt.region.v1.QuotaResponse
+	0,  // 57: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
+	5,  // 58: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
+	7,  // 59: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
+	7,  // 60: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
+	7,  // 61: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
+	11, // 62: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
+	13, // 63: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
+	15, // 64: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
+	19, // 65: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
+	21, // 66: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
+	27, // 67: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
+	7,  // 68: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
+	25, // 69: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
+	29, // 70: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
+	7,  // 71: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
+	36, // 72: basalt.region.v1.Region.Cluster:input_type -> basalt.region.v1.ClusterRequest
+	38, // 73: basalt.region.v1.Region.Projects:input_type -> basalt.region.v1.ProjectsRequest
+	42, // 74: basalt.region.v1.Region.SetMembers:input_type -> basalt.region.v1.SetMembersRequest
+	44, // 75: basalt.region.v1.Region.SetQuota:input_type -> basalt.region.v1.SetQuotaRequest
+	1,  // 76: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
+	6,  // 77: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
+	8,  // 78: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
+	9,  // 79: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
+	10, // 80: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
+	12, // 81: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
+	14, // 82: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
+	16, // 83: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
+	20, // 84: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
+	22, // 85: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
+	28, // 86: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
+	24, // 87: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
+	26, // 88: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
+	33, // 89: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
+	35, // 90: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
+	37, // 91: basalt.region.v1.Region.Cluster:output_type -> basalt.region.v1.ClusterResponse
+	41, // 92: basalt.region.v1.Region.Projects:output_type -> basalt.region.v1.ProjectsResponse
+	43, // 93: basalt.region.v1.Region.SetMembers:output_type -> basalt.region.v1.SetMembersResponse
+	45, // 94: basalt.region.v1.Region.SetQuota:output_type -> basalt.region.v1.SetQuotaResponse
+	76, // [76:95] is the sub-list for method output_type
+	57, // [57:76] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_basalt_region_v1_region_proto_init() }
@@ -3207,7 +3282,7 @@ func file_basalt_region_v1_region_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_region_v1_region_proto_rawDesc), len(file_basalt_region_v1_region_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   51,
+			NumMessages:   52,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

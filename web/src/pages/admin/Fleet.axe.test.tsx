@@ -19,6 +19,7 @@ const member = (i: number): FleetService => ({
   service: testService({ id: `svc-${i}`, friendlyName: `Notebook ${i}`, owner: `u${i}`, suspended: i % 2 === 1 }),
   cpuMillicores: 100 * i,
   memoryBytes: 2 ** 30,
+  requests: { cpuMillicores: 250, memoryBytes: 2 ** 30, gpus: 0 },
   lastActive: new Date(Date.now() - 3600_000).toISOString(),
   lifecycle: testLifecycle({}),
 });

@@ -11,6 +11,7 @@ const member = (project: string, id: string, over: Partial<Service> = {}, cpu?: 
   project,
   state: over.suspended ? "suspended" : "running",
   cpuMillicores: cpu,
+  requests: over.suspended ? { cpuMillicores: 0, memoryBytes: 0, gpus: 0 } : { cpuMillicores: 500, memoryBytes: 2 ** 31, gpus: 1 },
   lastActive: new Date(Date.now() - 2 * 3600_000).toISOString(),
   service: testService({ id, friendlyName: id, owner: project.replace(/^user-/, ""), ...over }),
   lifecycle: testLifecycle({
@@ -81,9 +82,11 @@ describe("the administration of services", () => {
     const table = await screen.findByRole("table", { name: "3 services match the filter" });
     const row = within(table).getByRole("row", { name: /jupyter-1/ });
     const cells = within(row).getAllByRole("cell").map((c) => c.textContent);
-    expect(cells.slice(1)).toEqual(["user-bob", "bob", "jupyter (ide)", "2.1.0", "Ready", "unknown", "2 hours ago", "120 millicores", "unknown", "Suspension in 20 minutes"]);
+    expect(cells.slice(1)).toEqual(["user-bob", "bob", "jupyter (ide)", "2.1.0", "Ready", "unknown", "2 hours ago", "120 millicores", "unknown", "500 millicores · 2.1 GB · 1 GPU", "Suspension in 20 minutes"]);
     expect(within(row).getByRole("link", { name: "jupyter-1" }).getAttribute("href")).toBe("/my-services/jupyter-1?project=user-bob&region=local");
-    expect(within(within(table).getByRole("row", { name: /jupyter-2/ })).getAllByText("unknown")).toHaveLength(3);
+    const paused = within(table).getByRole("row", { name: /jupyter-2/ });
+    expect(within(paused).getAllByText("unknown")).toHaveLength(3);
+    expect(within(paused).getByText("nothing")).toBeTruthy(); // a paused service asks nothing of the cluster
     // The fleet is every region's: no region is asked unless the filter names one; a page at a time, in the project's order.
     const first = pageCalls(m).at(-1)!.query;
     expect([first.get("region"), first.get("limit"), first.get("sort"), first.get("cursor")]).toEqual([null, "100", "project", null]);

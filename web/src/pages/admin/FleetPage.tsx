@@ -262,6 +262,18 @@ function observeBox(instance: Virtualizer<HTMLDivElement, Element>, cb: (rect: R
   return observeElementRect(instance, (rect) => cb(rect.height > 0 ? rect : { width: rect.width, height: window.innerHeight * 0.7 }));
 }
 
+/** What a service's pods ask the cluster to set aside: CPU, memory and GPUs, or none (paused). */
+function RequestsCell({ requests }: { requests: FleetService["requests"] }) {
+  const { t, language } = useI18n();
+  if (!requests.cpuMillicores && !requests.memoryBytes && !requests.gpus) return <>{t("fleet.requests.none")}</>;
+  const parts = [
+    t(isOne(language, requests.cpuMillicores) ? "fleet.cpu.one" : "fleet.cpu.other", { n: formatNumber(requests.cpuMillicores, language) }),
+    formatBytes(requests.memoryBytes, language),
+  ];
+  if (requests.gpus) parts.push(t(isOne(language, requests.gpus) ? "fleet.gpu.one" : "fleet.gpu.other", { n: formatNumber(requests.gpus, language) }));
+  return <>{parts.join(" · ")}</>;
+}
+
 /** A column header that sorts the fleet by its key: once ascending, again descending. */
 function SortHead({ label, by, sort, onSort }: { label: string; by: FleetSortKey; sort: FleetSort; onSort(s: FleetSort): void }) {
   const dir = sort === by ? "ascending" : sort === `-${by}` ? "descending" : "none";
@@ -334,7 +346,7 @@ function FleetTable({
   };
   const padTop = items[0]?.start ?? 0;
   const padBottom = last ? virtual.getTotalSize() - last.end : 0;
-  const columns = manyRegions ? 13 : 12;
+  const columns = manyRegions ? 14 : 13;
   const caption = t(isOne(language, total) ? "fleet.caption.one" : "fleet.caption.other", { count: formatNumber(total, language) });
 
   return (
@@ -372,6 +384,9 @@ function FleetTable({
             </th>
             <th scope="col" className="num">
               {t("fleet.col.memory")}
+            </th>
+            <th scope="col" className="num">
+              {t("fleet.col.requests")}
             </th>
             <th scope="col">{t("fleet.col.notice")}</th>
           </tr>
@@ -414,6 +429,9 @@ function FleetTable({
                     : t(isOne(language, s.cpuMillicores) ? "fleet.cpu.one" : "fleet.cpu.other", { n: formatNumber(s.cpuMillicores, language) })}
                 </td>
                 <td className="num">{s.memoryBytes === undefined ? t("fleet.unknown") : formatBytes(s.memoryBytes, language)}</td>
+                <td className="num">
+                  <RequestsCell requests={s.requests} />
+                </td>
                 <td>
                   <NoticeCell s={s} now={now} />
                 </td>
