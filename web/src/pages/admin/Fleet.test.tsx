@@ -121,6 +121,26 @@ describe("the administration of services", () => {
     expect(within(panel).getAllByText(/helm upgrade jupyter-1 ide\/jupyter --namespace user-bob/)).toHaveLength(2);
   });
 
+  it("takes its filter from the address, and keeps the applied filter there", async () => {
+    const m = api();
+    const user = userEvent.setup();
+    const { router } = renderApp("/admin/services?region=local&project=user-bob&state=bogus", m.client);
+    await screen.findByRole("table");
+    const first = pageCalls(m)[0]!.query;
+    expect([first.get("region"), first.get("project"), first.get("state")]).toEqual(["local", "user-bob", null]);
+    const form = screen.getByRole("form", { name: "Filter" });
+    expect((within(form).getByLabelText("Project") as HTMLInputElement).value).toBe("user-bob");
+
+    await user.clear(within(form).getByLabelText("Project"));
+    await user.type(within(form).getByLabelText("Chart"), "rstudio");
+    await user.click(screen.getByRole("button", { name: "Apply the filter" }));
+    await screen.findByRole("table", { name: "1 service matches the filter" });
+    expect(router.state.location.search).toBe("?region=local&chart=rstudio");
+    await user.click(screen.getByRole("button", { name: "Clear the filter" }));
+    await screen.findByRole("table", { name: "3 services match the filter" });
+    expect(router.state.location.search).toBe("");
+  });
+
   it("asks an upgrade's version, and a changed action drops the dry run", async () => {
     const m = api();
     const user = userEvent.setup();

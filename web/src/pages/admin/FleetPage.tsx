@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { observeElementRect, useVirtualizer, type Rect, type Virtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef, useState } from "react";
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { useApi } from "../../api/ApiProvider";
 import type { FleetSort, FleetSortKey } from "../../api/client";
 import { ApiError } from "../../api/errors";
@@ -56,6 +56,27 @@ function toFilter(d: FilterDraft): FleetFilter {
   return f;
 }
 
+/** The filter a link gives (e.g. a project's service count): the draft from the address's query. */
+function fromQuery(params: URLSearchParams): FilterDraft {
+  const d: FilterDraft = { ...EMPTY };
+  d.region = params.get("region") ?? "";
+  for (const k of TEXT_FILTERS) d[k] = params.get(k) ?? "";
+  const state = params.get("state") ?? "";
+  d.state = (STATES as string[]).includes(state) ? (state as State) : "";
+  d.q = params.get("q") ?? "";
+  return d;
+}
+
+/** The address's query for a filter, so that a filtered view can be linked to and reloaded. */
+function toQuery(f: FleetFilter): URLSearchParams {
+  const params = new URLSearchParams();
+  if (f.region) params.set("region", f.region);
+  for (const k of TEXT_FILTERS) if (f[k]) params.set(k, f[k]);
+  if (f.state) params.set("state", f.state);
+  if (f.q) params.set("q", f.q);
+  return params;
+}
+
 /** A service's key in the table and among the picks. */
 const keyOf = (s: FleetService) => `${s.region}/${s.project}/${s.service.id}`;
 const refOf = (s: FleetService): FleetServiceRef => ({ region: s.region, project: s.project, service: s.service.id });
@@ -70,8 +91,9 @@ const refOf = (s: FleetService): FleetServiceRef => ({ region: s.region, project
 export function FleetPage() {
   const { t } = useI18n();
   useDocumentTitle(t("page.admin.title"));
-  const [draft, setDraft] = useState<FilterDraft>(EMPTY);
-  const [filter, setFilter] = useState<FleetFilter>({});
+  const [params, setParams] = useSearchParams();
+  const [draft, setDraft] = useState<FilterDraft>(() => fromQuery(params));
+  const [filter, setFilter] = useState<FleetFilter>(() => toFilter(fromQuery(params)));
   const [sort, setSort] = useState<FleetSort>("project");
   const [picked, setPicked] = useState<Map<string, FleetService>>(new Map());
   const fleet = useFleetPages(filter, sort);
@@ -94,12 +116,15 @@ export function FleetPage() {
             draft={draft}
             onDraft={setDraft}
             onApply={() => {
-              setFilter(toFilter(draft));
+              const f = toFilter(draft);
+              setFilter(f);
+              setParams(toQuery(f), { replace: true });
               setPicked(new Map());
             }}
             onClear={() => {
               setDraft(EMPTY);
               setFilter({});
+              setParams(new URLSearchParams(), { replace: true });
               setPicked(new Map());
             }}
           />

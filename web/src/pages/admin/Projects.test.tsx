@@ -70,7 +70,8 @@ describe("the projects page", () => {
     const cpu = within(row).getByRole("progressbar", { name: "requests.cpu of project-data-team" });
     expect(cpu.getAttribute("aria-valuenow")).toBe("75");
     expect(cpu.closest("[data-level]")!.getAttribute("data-level")).toBe("warning");
-    expect(within(row).getByRole("link", { name: "3" }).getAttribute("href")).toBe("/admin/services");
+    // The service count opens the fleet filtered on the project, in this region.
+    expect(within(row).getByRole("link", { name: "3" }).getAttribute("href")).toBe("/admin/services?region=paris&project=project-data-team");
     expect(within(screen.getByRole("rowheader", { name: "user-alice" }).closest("tr")!).getByText("no quota")).toBeTruthy();
     await userEvent.click(within(row).getByRole("button", { name: "Manage" }));
     expect(await screen.findByRole("heading", { name: "Project project-data-team" })).toBeTruthy();

@@ -81,7 +81,7 @@ export function ProjectsPage() {
                   <td>{p.group ? t("projects.owner.group", { group: p.group }) : t("projects.owner.person", { user: p.owner })}</td>
                   <td className="num">{p.members.length}</td>
                   <td className="num">
-                    <Link to="/admin/services" title={t("projects.services.link", { project: p.id })}>
+                    <Link to={`/admin/services?${new URLSearchParams({ region: projects.data.region, project: p.id })}`} title={t("projects.services.link", { project: p.id })}>
                       {p.services}
                     </Link>
                   </td>
