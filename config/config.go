@@ -81,6 +81,17 @@ type Auth struct {
 	Local   LocalUser `koanf:"local" doc:"The single user of local mode."`
 	OIDC    OIDC      `koanf:"oidc" doc:"The identity provider of oidc mode."`
 	Session Session   `koanf:"session" doc:"The portal's sign-in session, kept in an encrypted cookie."`
+	Tokens  Tokens    `koanf:"tokens" doc:"API tokens people make for their scripts (Authorization: Bearer on /api/v1)."`
+}
+
+// Tokens are personal API tokens: made in the portal, each scoped, expiring and revocable,
+// their records kept hashed with the person's own project in a region.
+type Tokens struct {
+	Enabled bool          `koanf:"enabled" doc:"Whether people may make API tokens."`
+	Region  string        `koanf:"region" doc:"The region whose personal projects keep the tokens' records; empty: the first region. Changing it forgets every token."`
+	MaxTTL  time.Duration `koanf:"max_ttl" doc:"The longest a token may last (every token has an expiry); the groups and roles it carries are those of its creation, so this also bounds how long a group removed at the identity provider still applies to it."`
+	// Checking a token reads its record; every replica keeps what it read this long.
+	CacheTTL time.Duration `koanf:"cache_ttl" doc:"How long each replica trusts the records it read: a token revoked on one replica is refused on the others within this time."`
 }
 
 // OIDC is the identity provider of oidc mode: the portal signs users in with the

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Kinds are the plugin kinds a plugin instance may declare.
@@ -125,6 +126,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Auth.Session.IdleTimeout <= 0 || c.Auth.Session.MaxAge <= 0 || c.Auth.Session.CheckInterval <= 0 {
 		bad("auth.session", "idle_timeout, max_age and check_interval must be positive")
+	}
+	if t := c.Auth.Tokens; t.Enabled {
+		if t.MaxTTL < time.Hour || t.CacheTTL <= 0 || t.CacheTTL > time.Minute {
+			bad("auth.tokens", "max_ttl must be at least 1h, and cache_ttl between 1ns and 1m (how long a revoked token may still work elsewhere)")
+		}
+		if t.Region != "" && !slices.ContainsFunc(c.Regions, func(r Region) bool { return r.ID == t.Region }) {
+			bad("auth.tokens.region", "must name a region of regions[]; got %q", t.Region)
+		}
 	}
 	for key, pattern := range map[string]string{"projects.included_group_pattern": c.Projects.IncludedGroupPattern,
 		"projects.excluded_group_pattern": c.Projects.ExcludedGroupPattern} {

@@ -66,6 +66,15 @@ type Region interface {
 	// set stays as set when onboarding applies the region's quota again. It is the core's own
 	// call, for administrators.
 	SetQuota(ctx context.Context, req SetQuotaRequest) (SetQuotaResponse, error)
+
+	// AccessTokens lists the records of the API tokens a person made (never their secrets),
+	// kept with their own project (accesstokens.go). It is the core's own call, made to check a
+	// token a script presents: its request has no Caller. A region that keeps none answers
+	// ErrUnimplemented.
+	AccessTokens(ctx context.Context, req AccessTokensRequest) (AccessTokensResponse, error)
+	// SetAccessTokens adds records of API tokens to a person's own project and removes others
+	// by id, atomically. The core's own call: it decides who may.
+	SetAccessTokens(ctx context.Context, req SetAccessTokensRequest) (SetAccessTokensResponse, error)
 }
 
 type OnboardRequest struct {

@@ -36,6 +36,7 @@ const (
 	ObjUsage    = "usage"    // usage and showback of every project, on the platform
 	ObjProjects = "projects" // every project of a region, on the platform
 	ObjMembers  = "members"  // the people added to a project in Basalt
+	ObjTokens   = "tokens"   // a person's API tokens, in their personal project
 
 	ActRead    = "read"
 	ActWrite   = "write"

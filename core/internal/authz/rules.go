@@ -67,6 +67,9 @@ var rules = map[sdk.Kind]map[string]rule{
 		"Projects":      {Platform, ObjProjects, ActRead},
 		"SetMembers":    {"", ObjMembers, ActWrite}, // a project's members manage its members
 		"SetQuota":      {Platform, ObjQuota, ActWrite},
+		// A person's own API tokens, in their personal project (see the wrapper).
+		"AccessTokens":    {"", ObjTokens, ActRead},
+		"SetAccessTokens": {"", ObjTokens, ActWrite},
 	}),
 }
 

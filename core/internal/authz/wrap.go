@@ -14,7 +14,8 @@ func guard[T any](ctx context.Context, a *Authorizer, kind sdk.Kind, method stri
 		var zero T
 		return zero, err
 	}
-	return f(s)
+	out, err := f(s)
+	return out, providerOnly(ctx, kind, err)
 }
 
 type guardedBase struct {

@@ -203,6 +203,14 @@ func (p regionProxy) SetQuota(ctx context.Context, req sdk.SetQuotaRequest) (sdk
 	return call(ctx, p.i, "SetQuota", func(s sdk.Region) (sdk.SetQuotaResponse, error) { return s.SetQuota(ctx, req) })
 }
 
+func (p regionProxy) AccessTokens(ctx context.Context, req sdk.AccessTokensRequest) (sdk.AccessTokensResponse, error) {
+	return call(ctx, p.i, "AccessTokens", func(s sdk.Region) (sdk.AccessTokensResponse, error) { return s.AccessTokens(ctx, req) })
+}
+
+func (p regionProxy) SetAccessTokens(ctx context.Context, req sdk.SetAccessTokensRequest) (sdk.SetAccessTokensResponse, error) {
+	return call(ctx, p.i, "SetAccessTokens", func(s sdk.Region) (sdk.SetAccessTokensResponse, error) { return s.SetAccessTokens(ctx, req) })
+}
+
 func (p regionProxy) Rollback(ctx context.Context, req sdk.RollbackRequest) (sdk.RollbackResponse, error) {
 	return call(ctx, p.i, "Rollback", func(s sdk.Region) (sdk.RollbackResponse, error) { return s.Rollback(ctx, req) })
 }

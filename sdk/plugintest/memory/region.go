@@ -39,6 +39,7 @@ type namespace struct {
 	releases map[string]*release
 	members  []sdk.Member      // added in Basalt
 	quota    map[string]string // keys an administrator set, over the region's
+	tokens   []sdk.AccessToken // records of a person's API tokens (regionaccesstokens.go)
 }
 
 type release struct {

@@ -2849,6 +2849,330 @@ func (x *SetQuotaResponse) GetQuota() *QuotaResponse {
 	return nil
 }
 
+type AccessToken struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	SecretHash    string                 `protobuf:"bytes,2,opt,name=secret_hash,json=secretHash,proto3" json:"secret_hash,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Scopes        []string               `protobuf:"bytes,4,rep,name=scopes,proto3" json:"scopes,omitempty"`
+	Created       *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created,proto3" json:"created,omitempty"`
+	Expires       *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires,proto3" json:"expires,omitempty"`
+	Subject       string                 `protobuf:"bytes,7,opt,name=subject,proto3" json:"subject,omitempty"`
+	Username      string                 `protobuf:"bytes,8,opt,name=username,proto3" json:"username,omitempty"`
+	FullName      string                 `protobuf:"bytes,9,opt,name=full_name,json=fullName,proto3" json:"full_name,omitempty"`
+	Email         string                 `protobuf:"bytes,10,opt,name=email,proto3" json:"email,omitempty"`
+	Groups        []string               `protobuf:"bytes,11,rep,name=groups,proto3" json:"groups,omitempty"`
+	Roles         []string               `protobuf:"bytes,12,rep,name=roles,proto3" json:"roles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessToken) Reset() {
+	*x = AccessToken{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessToken) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessToken) ProtoMessage() {}
+
+func (x *AccessToken) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessToken.ProtoReflect.Descriptor instead.
+func (*AccessToken) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *AccessToken) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AccessToken) GetSecretHash() string {
+	if x != nil {
+		return x.SecretHash
+	}
+	return ""
+}
+
+func (x *AccessToken) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AccessToken) GetScopes() []string {
+	if x != nil {
+		return x.Scopes
+	}
+	return nil
+}
+
+func (x *AccessToken) GetCreated() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Created
+	}
+	return nil
+}
+
+func (x *AccessToken) GetExpires() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Expires
+	}
+	return nil
+}
+
+func (x *AccessToken) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
+}
+
+func (x *AccessToken) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *AccessToken) GetFullName() string {
+	if x != nil {
+		return x.FullName
+	}
+	return ""
+}
+
+func (x *AccessToken) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *AccessToken) GetGroups() []string {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *AccessToken) GetRoles() []string {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+type AccessTokensRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Project       *pluginv1.Project      `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessTokensRequest) Reset() {
+	*x = AccessTokensRequest{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessTokensRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessTokensRequest) ProtoMessage() {}
+
+func (x *AccessTokensRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessTokensRequest.ProtoReflect.Descriptor instead.
+func (*AccessTokensRequest) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *AccessTokensRequest) GetProject() *pluginv1.Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+type AccessTokensResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tokens        []*AccessToken         `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessTokensResponse) Reset() {
+	*x = AccessTokensResponse{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessTokensResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessTokensResponse) ProtoMessage() {}
+
+func (x *AccessTokensResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessTokensResponse.ProtoReflect.Descriptor instead.
+func (*AccessTokensResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *AccessTokensResponse) GetTokens() []*AccessToken {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+type SetAccessTokensRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Project       *pluginv1.Project      `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	Add           []*AccessToken         `protobuf:"bytes,2,rep,name=add,proto3" json:"add,omitempty"`
+	Remove        []string               `protobuf:"bytes,3,rep,name=remove,proto3" json:"remove,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAccessTokensRequest) Reset() {
+	*x = SetAccessTokensRequest{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAccessTokensRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAccessTokensRequest) ProtoMessage() {}
+
+func (x *SetAccessTokensRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAccessTokensRequest.ProtoReflect.Descriptor instead.
+func (*SetAccessTokensRequest) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *SetAccessTokensRequest) GetProject() *pluginv1.Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+func (x *SetAccessTokensRequest) GetAdd() []*AccessToken {
+	if x != nil {
+		return x.Add
+	}
+	return nil
+}
+
+func (x *SetAccessTokensRequest) GetRemove() []string {
+	if x != nil {
+		return x.Remove
+	}
+	return nil
+}
+
+type SetAccessTokensResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tokens        []*AccessToken         `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAccessTokensResponse) Reset() {
+	*x = SetAccessTokensResponse{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAccessTokensResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAccessTokensResponse) ProtoMessage() {}
+
+func (x *SetAccessTokensResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAccessTokensResponse.ProtoReflect.Descriptor instead.
+func (*SetAccessTokensResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *SetAccessTokensResponse) GetTokens() []*AccessToken {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
 var File_basalt_region_v1_region_proto protoreflect.FileDescriptor
 
 const file_basalt_region_v1_region_proto_rawDesc = "" +
@@ -3068,7 +3392,32 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"I\n" +
 	"\x10SetQuotaResponse\x125\n" +
-	"\x05quota\x18\x01 \x01(\v2\x1f.basalt.region.v1.QuotaResponseR\x05quota2\x82\f\n" +
+	"\x05quota\x18\x01 \x01(\v2\x1f.basalt.region.v1.QuotaResponseR\x05quota\"\xed\x02\n" +
+	"\vAccessToken\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\vsecret_hash\x18\x02 \x01(\tR\n" +
+	"secretHash\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x16\n" +
+	"\x06scopes\x18\x04 \x03(\tR\x06scopes\x124\n" +
+	"\acreated\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\acreated\x124\n" +
+	"\aexpires\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\aexpires\x12\x18\n" +
+	"\asubject\x18\a \x01(\tR\asubject\x12\x1a\n" +
+	"\busername\x18\b \x01(\tR\busername\x12\x1b\n" +
+	"\tfull_name\x18\t \x01(\tR\bfullName\x12\x14\n" +
+	"\x05email\x18\n" +
+	" \x01(\tR\x05email\x12\x16\n" +
+	"\x06groups\x18\v \x03(\tR\x06groups\x12\x14\n" +
+	"\x05roles\x18\f \x03(\tR\x05roles\"J\n" +
+	"\x13AccessTokensRequest\x123\n" +
+	"\aproject\x18\x01 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\"M\n" +
+	"\x14AccessTokensResponse\x125\n" +
+	"\x06tokens\x18\x01 \x03(\v2\x1d.basalt.region.v1.AccessTokenR\x06tokens\"\x96\x01\n" +
+	"\x16SetAccessTokensRequest\x123\n" +
+	"\aproject\x18\x01 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\x12/\n" +
+	"\x03add\x18\x02 \x03(\v2\x1d.basalt.region.v1.AccessTokenR\x03add\x12\x16\n" +
+	"\x06remove\x18\x03 \x03(\tR\x06remove\"P\n" +
+	"\x17SetAccessTokensResponse\x125\n" +
+	"\x06tokens\x18\x01 \x03(\v2\x1d.basalt.region.v1.AccessTokenR\x06tokens2\xc9\r\n" +
 	"\x06Region\x12N\n" +
 	"\aOnboard\x12 .basalt.region.v1.OnboardRequest\x1a!.basalt.region.v1.OnboardResponse\x12N\n" +
 	"\aInstall\x12\x1e.basalt.region.v1.InstallChunk\x1a!.basalt.region.v1.InstallResponse(\x01\x12N\n" +
@@ -3090,7 +3439,9 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\bProjects\x12!.basalt.region.v1.ProjectsRequest\x1a\".basalt.region.v1.ProjectsResponse\x12W\n" +
 	"\n" +
 	"SetMembers\x12#.basalt.region.v1.SetMembersRequest\x1a$.basalt.region.v1.SetMembersResponse\x12Q\n" +
-	"\bSetQuota\x12!.basalt.region.v1.SetQuotaRequest\x1a\".basalt.region.v1.SetQuotaResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
+	"\bSetQuota\x12!.basalt.region.v1.SetQuotaRequest\x1a\".basalt.region.v1.SetQuotaResponse\x12]\n" +
+	"\fAccessTokens\x12%.basalt.region.v1.AccessTokensRequest\x1a&.basalt.region.v1.AccessTokensResponse\x12f\n" +
+	"\x0fSetAccessTokens\x12(.basalt.region.v1.SetAccessTokensRequest\x1a).basalt.region.v1.SetAccessTokensResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
 
 var (
 	file_basalt_region_v1_region_proto_rawDescOnce sync.Once
@@ -3104,166 +3455,182 @@ func file_basalt_region_v1_region_proto_rawDescGZIP() []byte {
 	return file_basalt_region_v1_region_proto_rawDescData
 }
 
-var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_basalt_region_v1_region_proto_goTypes = []any{
-	(*OnboardRequest)(nil),        // 0: basalt.region.v1.OnboardRequest
-	(*OnboardResponse)(nil),       // 1: basalt.region.v1.OnboardResponse
-	(*ReleaseMetadata)(nil),       // 2: basalt.region.v1.ReleaseMetadata
-	(*Grant)(nil),                 // 3: basalt.region.v1.Grant
-	(*InstallHeader)(nil),         // 4: basalt.region.v1.InstallHeader
-	(*InstallChunk)(nil),          // 5: basalt.region.v1.InstallChunk
-	(*InstallResponse)(nil),       // 6: basalt.region.v1.InstallResponse
-	(*ReleaseRef)(nil),            // 7: basalt.region.v1.ReleaseRef
-	(*UninstallResponse)(nil),     // 8: basalt.region.v1.UninstallResponse
-	(*SuspendResponse)(nil),       // 9: basalt.region.v1.SuspendResponse
-	(*ResumeResponse)(nil),        // 10: basalt.region.v1.ResumeResponse
-	(*UpdateReleaseRequest)(nil),  // 11: basalt.region.v1.UpdateReleaseRequest
-	(*UpdateReleaseResponse)(nil), // 12: basalt.region.v1.UpdateReleaseResponse
-	(*ListReleasesRequest)(nil),   // 13: basalt.region.v1.ListReleasesRequest
-	(*ListReleasesResponse)(nil),  // 14: basalt.region.v1.ListReleasesResponse
-	(*GetReleaseRequest)(nil),     // 15: basalt.region.v1.GetReleaseRequest
-	(*GetReleaseResponse)(nil),    // 16: basalt.region.v1.GetReleaseResponse
-	(*WorkloadHealth)(nil),        // 17: basalt.region.v1.WorkloadHealth
-	(*Release)(nil),               // 18: basalt.region.v1.Release
-	(*LogsRequest)(nil),           // 19: basalt.region.v1.LogsRequest
-	(*LogLine)(nil),               // 20: basalt.region.v1.LogLine
-	(*EventsRequest)(nil),         // 21: basalt.region.v1.EventsRequest
-	(*Event)(nil),                 // 22: basalt.region.v1.Event
-	(*Revision)(nil),              // 23: basalt.region.v1.Revision
-	(*HistoryResponse)(nil),       // 24: basalt.region.v1.HistoryResponse
-	(*RollbackRequest)(nil),       // 25: basalt.region.v1.RollbackRequest
-	(*RollbackResponse)(nil),      // 26: basalt.region.v1.RollbackResponse
-	(*QuotaRequest)(nil),          // 27: basalt.region.v1.QuotaRequest
-	(*QuotaResponse)(nil),         // 28: basalt.region.v1.QuotaResponse
-	(*FleetRequest)(nil),          // 29: basalt.region.v1.FleetRequest
-	(*Usage)(nil),                 // 30: basalt.region.v1.Usage
-	(*Requests)(nil),              // 31: basalt.region.v1.Requests
-	(*FleetRelease)(nil),          // 32: basalt.region.v1.FleetRelease
-	(*FleetResponse)(nil),         // 33: basalt.region.v1.FleetResponse
-	(*Backend)(nil),               // 34: basalt.region.v1.Backend
-	(*BackendsResponse)(nil),      // 35: basalt.region.v1.BackendsResponse
-	(*ClusterRequest)(nil),        // 36: basalt.region.v1.ClusterRequest
-	(*ClusterResponse)(nil),       // 37: basalt.region.v1.ClusterResponse
-	(*ProjectsRequest)(nil),       // 38: basalt.region.v1.ProjectsRequest
-	(*Member)(nil),                // 39: basalt.region.v1.Member
-	(*RegionProject)(nil),         // 40: basalt.region.v1.RegionProject
-	(*ProjectsResponse)(nil),      // 41: basalt.region.v1.ProjectsResponse
-	(*SetMembersRequest)(nil),     // 42: basalt.region.v1.SetMembersRequest
-	(*SetMembersResponse)(nil),    // 43: basalt.region.v1.SetMembersResponse
-	(*SetQuotaRequest)(nil),       // 44: basalt.region.v1.SetQuotaRequest
-	(*SetQuotaResponse)(nil),      // 45: basalt.region.v1.SetQuotaResponse
-	nil,                           // 46: basalt.region.v1.ReleaseMetadata.LifecycleEntry
-	nil,                           // 47: basalt.region.v1.InstallHeader.SecretDataEntry
-	nil,                           // 48: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
-	nil,                           // 49: basalt.region.v1.QuotaResponse.HardEntry
-	nil,                           // 50: basalt.region.v1.QuotaResponse.UsedEntry
-	nil,                           // 51: basalt.region.v1.SetQuotaRequest.HardEntry
-	(*pluginv1.Caller)(nil),       // 52: basalt.plugin.v1.Caller
-	(*pluginv1.Project)(nil),      // 53: basalt.plugin.v1.Project
-	(*timestamppb.Timestamp)(nil), // 54: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 55: google.protobuf.Duration
+	(*OnboardRequest)(nil),          // 0: basalt.region.v1.OnboardRequest
+	(*OnboardResponse)(nil),         // 1: basalt.region.v1.OnboardResponse
+	(*ReleaseMetadata)(nil),         // 2: basalt.region.v1.ReleaseMetadata
+	(*Grant)(nil),                   // 3: basalt.region.v1.Grant
+	(*InstallHeader)(nil),           // 4: basalt.region.v1.InstallHeader
+	(*InstallChunk)(nil),            // 5: basalt.region.v1.InstallChunk
+	(*InstallResponse)(nil),         // 6: basalt.region.v1.InstallResponse
+	(*ReleaseRef)(nil),              // 7: basalt.region.v1.ReleaseRef
+	(*UninstallResponse)(nil),       // 8: basalt.region.v1.UninstallResponse
+	(*SuspendResponse)(nil),         // 9: basalt.region.v1.SuspendResponse
+	(*ResumeResponse)(nil),          // 10: basalt.region.v1.ResumeResponse
+	(*UpdateReleaseRequest)(nil),    // 11: basalt.region.v1.UpdateReleaseRequest
+	(*UpdateReleaseResponse)(nil),   // 12: basalt.region.v1.UpdateReleaseResponse
+	(*ListReleasesRequest)(nil),     // 13: basalt.region.v1.ListReleasesRequest
+	(*ListReleasesResponse)(nil),    // 14: basalt.region.v1.ListReleasesResponse
+	(*GetReleaseRequest)(nil),       // 15: basalt.region.v1.GetReleaseRequest
+	(*GetReleaseResponse)(nil),      // 16: basalt.region.v1.GetReleaseResponse
+	(*WorkloadHealth)(nil),          // 17: basalt.region.v1.WorkloadHealth
+	(*Release)(nil),                 // 18: basalt.region.v1.Release
+	(*LogsRequest)(nil),             // 19: basalt.region.v1.LogsRequest
+	(*LogLine)(nil),                 // 20: basalt.region.v1.LogLine
+	(*EventsRequest)(nil),           // 21: basalt.region.v1.EventsRequest
+	(*Event)(nil),                   // 22: basalt.region.v1.Event
+	(*Revision)(nil),                // 23: basalt.region.v1.Revision
+	(*HistoryResponse)(nil),         // 24: basalt.region.v1.HistoryResponse
+	(*RollbackRequest)(nil),         // 25: basalt.region.v1.RollbackRequest
+	(*RollbackResponse)(nil),        // 26: basalt.region.v1.RollbackResponse
+	(*QuotaRequest)(nil),            // 27: basalt.region.v1.QuotaRequest
+	(*QuotaResponse)(nil),           // 28: basalt.region.v1.QuotaResponse
+	(*FleetRequest)(nil),            // 29: basalt.region.v1.FleetRequest
+	(*Usage)(nil),                   // 30: basalt.region.v1.Usage
+	(*Requests)(nil),                // 31: basalt.region.v1.Requests
+	(*FleetRelease)(nil),            // 32: basalt.region.v1.FleetRelease
+	(*FleetResponse)(nil),           // 33: basalt.region.v1.FleetResponse
+	(*Backend)(nil),                 // 34: basalt.region.v1.Backend
+	(*BackendsResponse)(nil),        // 35: basalt.region.v1.BackendsResponse
+	(*ClusterRequest)(nil),          // 36: basalt.region.v1.ClusterRequest
+	(*ClusterResponse)(nil),         // 37: basalt.region.v1.ClusterResponse
+	(*ProjectsRequest)(nil),         // 38: basalt.region.v1.ProjectsRequest
+	(*Member)(nil),                  // 39: basalt.region.v1.Member
+	(*RegionProject)(nil),           // 40: basalt.region.v1.RegionProject
+	(*ProjectsResponse)(nil),        // 41: basalt.region.v1.ProjectsResponse
+	(*SetMembersRequest)(nil),       // 42: basalt.region.v1.SetMembersRequest
+	(*SetMembersResponse)(nil),      // 43: basalt.region.v1.SetMembersResponse
+	(*SetQuotaRequest)(nil),         // 44: basalt.region.v1.SetQuotaRequest
+	(*SetQuotaResponse)(nil),        // 45: basalt.region.v1.SetQuotaResponse
+	(*AccessToken)(nil),             // 46: basalt.region.v1.AccessToken
+	(*AccessTokensRequest)(nil),     // 47: basalt.region.v1.AccessTokensRequest
+	(*AccessTokensResponse)(nil),    // 48: basalt.region.v1.AccessTokensResponse
+	(*SetAccessTokensRequest)(nil),  // 49: basalt.region.v1.SetAccessTokensRequest
+	(*SetAccessTokensResponse)(nil), // 50: basalt.region.v1.SetAccessTokensResponse
+	nil,                             // 51: basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	nil,                             // 52: basalt.region.v1.InstallHeader.SecretDataEntry
+	nil,                             // 53: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	nil,                             // 54: basalt.region.v1.QuotaResponse.HardEntry
+	nil,                             // 55: basalt.region.v1.QuotaResponse.UsedEntry
+	nil,                             // 56: basalt.region.v1.SetQuotaRequest.HardEntry
+	(*pluginv1.Caller)(nil),         // 57: basalt.plugin.v1.Caller
+	(*pluginv1.Project)(nil),        // 58: basalt.plugin.v1.Project
+	(*timestamppb.Timestamp)(nil),   // 59: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),     // 60: google.protobuf.Duration
 }
 var file_basalt_region_v1_region_proto_depIdxs = []int32{
-	52, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
-	53, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
-	46, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	57, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
+	58, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
+	51, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
 	3,  // 3: basalt.region.v1.ReleaseMetadata.grants:type_name -> basalt.region.v1.Grant
-	54, // 4: basalt.region.v1.Grant.expires:type_name -> google.protobuf.Timestamp
-	54, // 5: basalt.region.v1.Grant.created:type_name -> google.protobuf.Timestamp
-	52, // 6: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
-	53, // 7: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
+	59, // 4: basalt.region.v1.Grant.expires:type_name -> google.protobuf.Timestamp
+	59, // 5: basalt.region.v1.Grant.created:type_name -> google.protobuf.Timestamp
+	57, // 6: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
+	58, // 7: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
 	2,  // 8: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	55, // 9: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
-	47, // 10: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
+	60, // 9: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
+	52, // 10: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
 	4,  // 11: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
 	18, // 12: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
-	52, // 13: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
-	53, // 14: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
+	57, // 13: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
+	58, // 14: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
 	7,  // 15: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	48, // 16: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	53, // 16: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
 	3,  // 17: basalt.region.v1.UpdateReleaseRequest.grants:type_name -> basalt.region.v1.Grant
 	18, // 18: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
-	52, // 19: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
-	53, // 20: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
+	57, // 19: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
+	58, // 20: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
 	18, // 21: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
 	7,  // 22: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
 	18, // 23: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
 	2,  // 24: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
 	17, // 25: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
-	54, // 26: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
+	59, // 26: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
 	7,  // 27: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	54, // 28: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	59, // 28: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
 	7,  // 29: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	54, // 30: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
-	54, // 31: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
+	59, // 30: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
+	59, // 31: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
 	23, // 32: basalt.region.v1.HistoryResponse.revisions:type_name -> basalt.region.v1.Revision
 	7,  // 33: basalt.region.v1.RollbackRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	55, // 34: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
+	60, // 34: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
 	18, // 35: basalt.region.v1.RollbackResponse.release:type_name -> basalt.region.v1.Release
-	52, // 36: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
-	53, // 37: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	49, // 38: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
-	50, // 39: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
-	54, // 40: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
+	57, // 36: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
+	58, // 37: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	54, // 38: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
+	55, // 39: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
+	59, // 40: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
 	18, // 41: basalt.region.v1.FleetRelease.release:type_name -> basalt.region.v1.Release
 	30, // 42: basalt.region.v1.FleetRelease.usage:type_name -> basalt.region.v1.Usage
 	31, // 43: basalt.region.v1.FleetRelease.requests:type_name -> basalt.region.v1.Requests
 	32, // 44: basalt.region.v1.FleetResponse.releases:type_name -> basalt.region.v1.FleetRelease
 	34, // 45: basalt.region.v1.BackendsResponse.backends:type_name -> basalt.region.v1.Backend
-	54, // 46: basalt.region.v1.Member.added:type_name -> google.protobuf.Timestamp
-	53, // 47: basalt.region.v1.RegionProject.project:type_name -> basalt.plugin.v1.Project
+	59, // 46: basalt.region.v1.Member.added:type_name -> google.protobuf.Timestamp
+	58, // 47: basalt.region.v1.RegionProject.project:type_name -> basalt.plugin.v1.Project
 	39, // 48: basalt.region.v1.RegionProject.members:type_name -> basalt.region.v1.Member
 	28, // 49: basalt.region.v1.RegionProject.quota:type_name -> basalt.region.v1.QuotaResponse
 	40, // 50: basalt.region.v1.ProjectsResponse.projects:type_name -> basalt.region.v1.RegionProject
-	52, // 51: basalt.region.v1.SetMembersRequest.caller:type_name -> basalt.plugin.v1.Caller
-	53, // 52: basalt.region.v1.SetMembersRequest.project:type_name -> basalt.plugin.v1.Project
+	57, // 51: basalt.region.v1.SetMembersRequest.caller:type_name -> basalt.plugin.v1.Caller
+	58, // 52: basalt.region.v1.SetMembersRequest.project:type_name -> basalt.plugin.v1.Project
 	39, // 53: basalt.region.v1.SetMembersResponse.members:type_name -> basalt.region.v1.Member
-	53, // 54: basalt.region.v1.SetQuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	51, // 55: basalt.region.v1.SetQuotaRequest.hard:type_name -> basalt.region.v1.SetQuotaRequest.HardEntry
+	58, // 54: basalt.region.v1.SetQuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	56, // 55: basalt.region.v1.SetQuotaRequest.hard:type_name -> basalt.region.v1.SetQuotaRequest.HardEntry
 	28, // 56: basalt.region.v1.SetQuotaResponse.quota:type_name -> basalt.region.v1.QuotaResponse
-	0,  // 57: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
-	5,  // 58: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
-	7,  // 59: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
-	7,  // 60: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
-	7,  // 61: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
-	11, // 62: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
-	13, // 63: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
-	15, // 64: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
-	19, // 65: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
-	21, // 66: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
-	27, // 67: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
-	7,  // 68: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
-	25, // 69: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
-	29, // 70: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
-	7,  // 71: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
-	36, // 72: basalt.region.v1.Region.Cluster:input_type -> basalt.region.v1.ClusterRequest
-	38, // 73: basalt.region.v1.Region.Projects:input_type -> basalt.region.v1.ProjectsRequest
-	42, // 74: basalt.region.v1.Region.SetMembers:input_type -> basalt.region.v1.SetMembersRequest
-	44, // 75: basalt.region.v1.Region.SetQuota:input_type -> basalt.region.v1.SetQuotaRequest
-	1,  // 76: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
-	6,  // 77: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
-	8,  // 78: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
-	9,  // 79: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
-	10, // 80: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
-	12, // 81: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
-	14, // 82: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
-	16, // 83: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
-	20, // 84: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
-	22, // 85: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
-	28, // 86: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
-	24, // 87: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
-	26, // 88: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
-	33, // 89: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
-	35, // 90: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
-	37, // 91: basalt.region.v1.Region.Cluster:output_type -> basalt.region.v1.ClusterResponse
-	41, // 92: basalt.region.v1.Region.Projects:output_type -> basalt.region.v1.ProjectsResponse
-	43, // 93: basalt.region.v1.Region.SetMembers:output_type -> basalt.region.v1.SetMembersResponse
-	45, // 94: basalt.region.v1.Region.SetQuota:output_type -> basalt.region.v1.SetQuotaResponse
-	76, // [76:95] is the sub-list for method output_type
-	57, // [57:76] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	59, // 57: basalt.region.v1.AccessToken.created:type_name -> google.protobuf.Timestamp
+	59, // 58: basalt.region.v1.AccessToken.expires:type_name -> google.protobuf.Timestamp
+	58, // 59: basalt.region.v1.AccessTokensRequest.project:type_name -> basalt.plugin.v1.Project
+	46, // 60: basalt.region.v1.AccessTokensResponse.tokens:type_name -> basalt.region.v1.AccessToken
+	58, // 61: basalt.region.v1.SetAccessTokensRequest.project:type_name -> basalt.plugin.v1.Project
+	46, // 62: basalt.region.v1.SetAccessTokensRequest.add:type_name -> basalt.region.v1.AccessToken
+	46, // 63: basalt.region.v1.SetAccessTokensResponse.tokens:type_name -> basalt.region.v1.AccessToken
+	0,  // 64: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
+	5,  // 65: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
+	7,  // 66: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
+	7,  // 67: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
+	7,  // 68: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
+	11, // 69: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
+	13, // 70: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
+	15, // 71: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
+	19, // 72: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
+	21, // 73: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
+	27, // 74: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
+	7,  // 75: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
+	25, // 76: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
+	29, // 77: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
+	7,  // 78: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
+	36, // 79: basalt.region.v1.Region.Cluster:input_type -> basalt.region.v1.ClusterRequest
+	38, // 80: basalt.region.v1.Region.Projects:input_type -> basalt.region.v1.ProjectsRequest
+	42, // 81: basalt.region.v1.Region.SetMembers:input_type -> basalt.region.v1.SetMembersRequest
+	44, // 82: basalt.region.v1.Region.SetQuota:input_type -> basalt.region.v1.SetQuotaRequest
+	47, // 83: basalt.region.v1.Region.AccessTokens:input_type -> basalt.region.v1.AccessTokensRequest
+	49, // 84: basalt.region.v1.Region.SetAccessTokens:input_type -> basalt.region.v1.SetAccessTokensRequest
+	1,  // 85: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
+	6,  // 86: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
+	8,  // 87: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
+	9,  // 88: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
+	10, // 89: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
+	12, // 90: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
+	14, // 91: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
+	16, // 92: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
+	20, // 93: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
+	22, // 94: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
+	28, // 95: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
+	24, // 96: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
+	26, // 97: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
+	33, // 98: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
+	35, // 99: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
+	37, // 100: basalt.region.v1.Region.Cluster:output_type -> basalt.region.v1.ClusterResponse
+	41, // 101: basalt.region.v1.Region.Projects:output_type -> basalt.region.v1.ProjectsResponse
+	43, // 102: basalt.region.v1.Region.SetMembers:output_type -> basalt.region.v1.SetMembersResponse
+	45, // 103: basalt.region.v1.Region.SetQuota:output_type -> basalt.region.v1.SetQuotaResponse
+	48, // 104: basalt.region.v1.Region.AccessTokens:output_type -> basalt.region.v1.AccessTokensResponse
+	50, // 105: basalt.region.v1.Region.SetAccessTokens:output_type -> basalt.region.v1.SetAccessTokensResponse
+	85, // [85:106] is the sub-list for method output_type
+	64, // [64:85] is the sub-list for method input_type
+	64, // [64:64] is the sub-list for extension type_name
+	64, // [64:64] is the sub-list for extension extendee
+	0,  // [0:64] is the sub-list for field type_name
 }
 
 func init() { file_basalt_region_v1_region_proto_init() }
@@ -3282,7 +3649,7 @@ func file_basalt_region_v1_region_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_region_v1_region_proto_rawDesc), len(file_basalt_region_v1_region_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   52,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,25 +19,27 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Region_Onboard_FullMethodName       = "/basalt.region.v1.Region/Onboard"
-	Region_Install_FullMethodName       = "/basalt.region.v1.Region/Install"
-	Region_Uninstall_FullMethodName     = "/basalt.region.v1.Region/Uninstall"
-	Region_Suspend_FullMethodName       = "/basalt.region.v1.Region/Suspend"
-	Region_Resume_FullMethodName        = "/basalt.region.v1.Region/Resume"
-	Region_UpdateRelease_FullMethodName = "/basalt.region.v1.Region/UpdateRelease"
-	Region_ListReleases_FullMethodName  = "/basalt.region.v1.Region/ListReleases"
-	Region_GetRelease_FullMethodName    = "/basalt.region.v1.Region/GetRelease"
-	Region_Logs_FullMethodName          = "/basalt.region.v1.Region/Logs"
-	Region_Events_FullMethodName        = "/basalt.region.v1.Region/Events"
-	Region_Quota_FullMethodName         = "/basalt.region.v1.Region/Quota"
-	Region_History_FullMethodName       = "/basalt.region.v1.Region/History"
-	Region_Rollback_FullMethodName      = "/basalt.region.v1.Region/Rollback"
-	Region_Fleet_FullMethodName         = "/basalt.region.v1.Region/Fleet"
-	Region_Backends_FullMethodName      = "/basalt.region.v1.Region/Backends"
-	Region_Cluster_FullMethodName       = "/basalt.region.v1.Region/Cluster"
-	Region_Projects_FullMethodName      = "/basalt.region.v1.Region/Projects"
-	Region_SetMembers_FullMethodName    = "/basalt.region.v1.Region/SetMembers"
-	Region_SetQuota_FullMethodName      = "/basalt.region.v1.Region/SetQuota"
+	Region_Onboard_FullMethodName         = "/basalt.region.v1.Region/Onboard"
+	Region_Install_FullMethodName         = "/basalt.region.v1.Region/Install"
+	Region_Uninstall_FullMethodName       = "/basalt.region.v1.Region/Uninstall"
+	Region_Suspend_FullMethodName         = "/basalt.region.v1.Region/Suspend"
+	Region_Resume_FullMethodName          = "/basalt.region.v1.Region/Resume"
+	Region_UpdateRelease_FullMethodName   = "/basalt.region.v1.Region/UpdateRelease"
+	Region_ListReleases_FullMethodName    = "/basalt.region.v1.Region/ListReleases"
+	Region_GetRelease_FullMethodName      = "/basalt.region.v1.Region/GetRelease"
+	Region_Logs_FullMethodName            = "/basalt.region.v1.Region/Logs"
+	Region_Events_FullMethodName          = "/basalt.region.v1.Region/Events"
+	Region_Quota_FullMethodName           = "/basalt.region.v1.Region/Quota"
+	Region_History_FullMethodName         = "/basalt.region.v1.Region/History"
+	Region_Rollback_FullMethodName        = "/basalt.region.v1.Region/Rollback"
+	Region_Fleet_FullMethodName           = "/basalt.region.v1.Region/Fleet"
+	Region_Backends_FullMethodName        = "/basalt.region.v1.Region/Backends"
+	Region_Cluster_FullMethodName         = "/basalt.region.v1.Region/Cluster"
+	Region_Projects_FullMethodName        = "/basalt.region.v1.Region/Projects"
+	Region_SetMembers_FullMethodName      = "/basalt.region.v1.Region/SetMembers"
+	Region_SetQuota_FullMethodName        = "/basalt.region.v1.Region/SetQuota"
+	Region_AccessTokens_FullMethodName    = "/basalt.region.v1.Region/AccessTokens"
+	Region_SetAccessTokens_FullMethodName = "/basalt.region.v1.Region/SetAccessTokens"
 )
 
 // RegionClient is the client API for Region service.
@@ -64,6 +66,8 @@ type RegionClient interface {
 	Projects(ctx context.Context, in *ProjectsRequest, opts ...grpc.CallOption) (*ProjectsResponse, error)
 	SetMembers(ctx context.Context, in *SetMembersRequest, opts ...grpc.CallOption) (*SetMembersResponse, error)
 	SetQuota(ctx context.Context, in *SetQuotaRequest, opts ...grpc.CallOption) (*SetQuotaResponse, error)
+	AccessTokens(ctx context.Context, in *AccessTokensRequest, opts ...grpc.CallOption) (*AccessTokensResponse, error)
+	SetAccessTokens(ctx context.Context, in *SetAccessTokensRequest, opts ...grpc.CallOption) (*SetAccessTokensResponse, error)
 }
 
 type regionClient struct {
@@ -285,6 +289,26 @@ func (c *regionClient) SetQuota(ctx context.Context, in *SetQuotaRequest, opts .
 	return out, nil
 }
 
+func (c *regionClient) AccessTokens(ctx context.Context, in *AccessTokensRequest, opts ...grpc.CallOption) (*AccessTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AccessTokensResponse)
+	err := c.cc.Invoke(ctx, Region_AccessTokens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *regionClient) SetAccessTokens(ctx context.Context, in *SetAccessTokensRequest, opts ...grpc.CallOption) (*SetAccessTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetAccessTokensResponse)
+	err := c.cc.Invoke(ctx, Region_SetAccessTokens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RegionServer is the server API for Region service.
 // All implementations must embed UnimplementedRegionServer
 // for forward compatibility.
@@ -309,6 +333,8 @@ type RegionServer interface {
 	Projects(context.Context, *ProjectsRequest) (*ProjectsResponse, error)
 	SetMembers(context.Context, *SetMembersRequest) (*SetMembersResponse, error)
 	SetQuota(context.Context, *SetQuotaRequest) (*SetQuotaResponse, error)
+	AccessTokens(context.Context, *AccessTokensRequest) (*AccessTokensResponse, error)
+	SetAccessTokens(context.Context, *SetAccessTokensRequest) (*SetAccessTokensResponse, error)
 	mustEmbedUnimplementedRegionServer()
 }
 
@@ -375,6 +401,12 @@ func (UnimplementedRegionServer) SetMembers(context.Context, *SetMembersRequest)
 }
 func (UnimplementedRegionServer) SetQuota(context.Context, *SetQuotaRequest) (*SetQuotaResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetQuota not implemented")
+}
+func (UnimplementedRegionServer) AccessTokens(context.Context, *AccessTokensRequest) (*AccessTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AccessTokens not implemented")
+}
+func (UnimplementedRegionServer) SetAccessTokens(context.Context, *SetAccessTokensRequest) (*SetAccessTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetAccessTokens not implemented")
 }
 func (UnimplementedRegionServer) mustEmbedUnimplementedRegionServer() {}
 func (UnimplementedRegionServer) testEmbeddedByValue()                {}
@@ -714,6 +746,42 @@ func _Region_SetQuota_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Region_AccessTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AccessTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegionServer).AccessTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Region_AccessTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegionServer).AccessTokens(ctx, req.(*AccessTokensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Region_SetAccessTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetAccessTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegionServer).SetAccessTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Region_SetAccessTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegionServer).SetAccessTokens(ctx, req.(*SetAccessTokensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Region_ServiceDesc is the grpc.ServiceDesc for Region service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -784,6 +852,14 @@ var Region_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetQuota",
 			Handler:    _Region_SetQuota_Handler,
+		},
+		{
+			MethodName: "AccessTokens",
+			Handler:    _Region_AccessTokens_Handler,
+		},
+		{
+			MethodName: "SetAccessTokens",
+			Handler:    _Region_SetAccessTokens_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
