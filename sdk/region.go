@@ -67,6 +67,12 @@ type Region interface {
 	// call, for administrators.
 	SetQuota(ctx context.Context, req SetQuotaRequest) (SetQuotaResponse, error)
 
+	// ClusterAccess gives the caller a credential of their own to the project's namespace, for
+	// their own tools (kubectl): where the cluster answers, its CA, the namespace and a token
+	// that acts there with no more than the caller's rights (regionclusteraccess.go). A region
+	// that gives none answers ErrUnimplemented.
+	ClusterAccess(ctx context.Context, req ClusterAccessRequest) (ClusterAccessResponse, error)
+
 	// AccessTokens lists the records of the API tokens a person made (never their secrets),
 	// kept with their own project (accesstokens.go). It is the core's own call, made to check a
 	// token a script presents: its request has no Caller. A region that keeps none answers

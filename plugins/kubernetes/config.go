@@ -42,6 +42,8 @@ type Config struct {
 	SimulatedNodeAnnotation string `json:"simulatedNodeAnnotation"`
 	// Startup, when set, lets the plugin start before its cluster is ready (startup.go).
 	Startup *StartupConfig `json:"startup"`
+	// ClusterAccess says how users get a kubeconfig of their own (clusteraccess.go).
+	ClusterAccess ClusterAccessConfig `json:"clusterAccess"`
 }
 
 // StartupConfig names the files through which a cluster still being set up says how far it
@@ -114,6 +116,8 @@ type settings struct {
 	// addedMember reports whether a user was added to a namespace's project in Basalt; dial
 	// sets it once the cluster is there (members.go).
 	addedMember func(ns, username string) bool
+	// clusterAccess is ClusterAccess checked (clusteraccess.go).
+	clusterAccess clusterAccessSettings
 }
 
 // parseConfig decodes a configuration by the schema, which fills in the defaults and checks
@@ -191,6 +195,7 @@ func parseConfig(raw []byte) (*settings, error) {
 			bad.Add("simulatedNodeAnnotation", "must be an annotation's name, = and its value (e.g. "+DefaultSimulatedNodeAnnotation+"), or empty")
 		}
 	}
+	s.clusterAccess = s.ClusterAccess.check(&bad)
 	if err := bad.Err("invalid kubernetes region configuration"); err != nil {
 		return nil, err
 	}

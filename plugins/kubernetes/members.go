@@ -90,6 +90,9 @@ func (p *Plugin) SetMembers(ctx context.Context, req sdk.SetMembersRequest) (sdk
 	if err := c.bindMembers(ctx, ns, members, removed); err != nil {
 		return sdk.SetMembersResponse{}, err
 	}
+	if err := c.revokeClusterAccess(ctx, ns, removed); err != nil {
+		return sdk.SetMembersResponse{}, err
+	}
 	p.log.Info("project members changed", "namespace", ns, "project", req.Project.ID, "by", req.Caller.Username, "added", req.Add, "removed", req.Remove)
 	return sdk.SetMembersResponse{Members: members}, nil
 }

@@ -68,6 +68,7 @@ func TestRegion(t *testing.T, setup func(t *testing.T) RegionSetup) {
 	run("Backends", testRegionBackends)
 	run("Cluster", testRegionCluster)
 	run("Projects", testRegionProjects)
+	run("ClusterAccess", testRegionClusterAccess)
 	run("AccessTokens", testRegionAccessTokens)
 	run("Grants", testRegionGrants)
 	run("Logs", testRegionLogs)

@@ -70,6 +70,8 @@ var rules = map[sdk.Kind]map[string]rule{
 		// A person's own API tokens, in their personal project (see the wrapper).
 		"AccessTokens":    {"", ObjTokens, ActRead},
 		"SetAccessTokens": {"", ObjTokens, ActWrite},
+		// A credential to the project's namespace acts there as launching does: not for viewers.
+		"ClusterAccess": {"", ObjServices, ActLaunch},
 	}),
 }
 

@@ -280,6 +280,14 @@ func (g guardedRegion) SetMembers(ctx context.Context, req sdk.SetMembersRequest
 func (g guardedRegion) SetQuota(ctx context.Context, req sdk.SetQuotaRequest) (sdk.SetQuotaResponse, error) {
 	return guard(ctx, g.a, re, "SetQuota", func(Scope) (sdk.SetQuotaResponse, error) { return g.r.SetQuota(ctx, req) })
 }
+
+// ClusterAccess gives the scope's user a credential to the scope's project's namespace.
+func (g guardedRegion) ClusterAccess(ctx context.Context, req sdk.ClusterAccessRequest) (sdk.ClusterAccessResponse, error) {
+	return guard(ctx, g.a, re, "ClusterAccess", func(s Scope) (sdk.ClusterAccessResponse, error) {
+		req.Caller, req.Project = s.User.Caller(), s.Project.SDK()
+		return g.r.ClusterAccess(ctx, req)
+	})
+}
 func (g guardedRegion) Backends(ctx context.Context, req sdk.BackendsRequest) (sdk.BackendsResponse, error) {
 	return guard(ctx, g.a, re, "Backends", func(s Scope) (sdk.BackendsResponse, error) {
 		req.ReleaseRef = ref(s, req.ReleaseRef)

@@ -203,6 +203,10 @@ func (p regionProxy) SetQuota(ctx context.Context, req sdk.SetQuotaRequest) (sdk
 	return call(ctx, p.i, "SetQuota", func(s sdk.Region) (sdk.SetQuotaResponse, error) { return s.SetQuota(ctx, req) })
 }
 
+func (p regionProxy) ClusterAccess(ctx context.Context, req sdk.ClusterAccessRequest) (sdk.ClusterAccessResponse, error) {
+	return call(ctx, p.i, "ClusterAccess", func(s sdk.Region) (sdk.ClusterAccessResponse, error) { return s.ClusterAccess(ctx, req) })
+}
+
 func (p regionProxy) AccessTokens(ctx context.Context, req sdk.AccessTokensRequest) (sdk.AccessTokensResponse, error) {
 	return call(ctx, p.i, "AccessTokens", func(s sdk.Region) (sdk.AccessTokensResponse, error) { return s.AccessTokens(ctx, req) })
 }

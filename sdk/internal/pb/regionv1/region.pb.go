@@ -2849,6 +2849,150 @@ func (x *SetQuotaResponse) GetQuota() *QuotaResponse {
 	return nil
 }
 
+type ClusterAccessRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Caller        *pluginv1.Caller       `protobuf:"bytes,1,opt,name=caller,proto3" json:"caller,omitempty"`
+	Project       *pluginv1.Project      `protobuf:"bytes,2,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterAccessRequest) Reset() {
+	*x = ClusterAccessRequest{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterAccessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterAccessRequest) ProtoMessage() {}
+
+func (x *ClusterAccessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterAccessRequest.ProtoReflect.Descriptor instead.
+func (*ClusterAccessRequest) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ClusterAccessRequest) GetCaller() *pluginv1.Caller {
+	if x != nil {
+		return x.Caller
+	}
+	return nil
+}
+
+func (x *ClusterAccessRequest) GetProject() *pluginv1.Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+type ClusterAccessResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Server        string                 `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
+	Ca            []byte                 `protobuf:"bytes,2,opt,name=ca,proto3" json:"ca,omitempty"`
+	Namespace     string                 `protobuf:"bytes,3,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Token         string                 `protobuf:"bytes,4,opt,name=token,proto3" json:"token,omitempty"`
+	Expires       *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires,proto3" json:"expires,omitempty"`
+	Credential    string                 `protobuf:"bytes,6,opt,name=credential,proto3" json:"credential,omitempty"`
+	User          string                 `protobuf:"bytes,7,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterAccessResponse) Reset() {
+	*x = ClusterAccessResponse{}
+	mi := &file_basalt_region_v1_region_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterAccessResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterAccessResponse) ProtoMessage() {}
+
+func (x *ClusterAccessResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_basalt_region_v1_region_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterAccessResponse.ProtoReflect.Descriptor instead.
+func (*ClusterAccessResponse) Descriptor() ([]byte, []int) {
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ClusterAccessResponse) GetServer() string {
+	if x != nil {
+		return x.Server
+	}
+	return ""
+}
+
+func (x *ClusterAccessResponse) GetCa() []byte {
+	if x != nil {
+		return x.Ca
+	}
+	return nil
+}
+
+func (x *ClusterAccessResponse) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *ClusterAccessResponse) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *ClusterAccessResponse) GetExpires() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Expires
+	}
+	return nil
+}
+
+func (x *ClusterAccessResponse) GetCredential() string {
+	if x != nil {
+		return x.Credential
+	}
+	return ""
+}
+
+func (x *ClusterAccessResponse) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
 type AccessToken struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -2869,7 +3013,7 @@ type AccessToken struct {
 
 func (x *AccessToken) Reset() {
 	*x = AccessToken{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[46]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2881,7 +3025,7 @@ func (x *AccessToken) String() string {
 func (*AccessToken) ProtoMessage() {}
 
 func (x *AccessToken) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[46]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2894,7 +3038,7 @@ func (x *AccessToken) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessToken.ProtoReflect.Descriptor instead.
 func (*AccessToken) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{46}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *AccessToken) GetId() string {
@@ -2990,7 +3134,7 @@ type AccessTokensRequest struct {
 
 func (x *AccessTokensRequest) Reset() {
 	*x = AccessTokensRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[47]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3002,7 +3146,7 @@ func (x *AccessTokensRequest) String() string {
 func (*AccessTokensRequest) ProtoMessage() {}
 
 func (x *AccessTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[47]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3015,7 +3159,7 @@ func (x *AccessTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessTokensRequest.ProtoReflect.Descriptor instead.
 func (*AccessTokensRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{47}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *AccessTokensRequest) GetProject() *pluginv1.Project {
@@ -3034,7 +3178,7 @@ type AccessTokensResponse struct {
 
 func (x *AccessTokensResponse) Reset() {
 	*x = AccessTokensResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[48]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3046,7 +3190,7 @@ func (x *AccessTokensResponse) String() string {
 func (*AccessTokensResponse) ProtoMessage() {}
 
 func (x *AccessTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[48]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3059,7 +3203,7 @@ func (x *AccessTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessTokensResponse.ProtoReflect.Descriptor instead.
 func (*AccessTokensResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{48}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *AccessTokensResponse) GetTokens() []*AccessToken {
@@ -3080,7 +3224,7 @@ type SetAccessTokensRequest struct {
 
 func (x *SetAccessTokensRequest) Reset() {
 	*x = SetAccessTokensRequest{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[49]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3092,7 +3236,7 @@ func (x *SetAccessTokensRequest) String() string {
 func (*SetAccessTokensRequest) ProtoMessage() {}
 
 func (x *SetAccessTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[49]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3105,7 +3249,7 @@ func (x *SetAccessTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAccessTokensRequest.ProtoReflect.Descriptor instead.
 func (*SetAccessTokensRequest) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{49}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *SetAccessTokensRequest) GetProject() *pluginv1.Project {
@@ -3138,7 +3282,7 @@ type SetAccessTokensResponse struct {
 
 func (x *SetAccessTokensResponse) Reset() {
 	*x = SetAccessTokensResponse{}
-	mi := &file_basalt_region_v1_region_proto_msgTypes[50]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3150,7 +3294,7 @@ func (x *SetAccessTokensResponse) String() string {
 func (*SetAccessTokensResponse) ProtoMessage() {}
 
 func (x *SetAccessTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_basalt_region_v1_region_proto_msgTypes[50]
+	mi := &file_basalt_region_v1_region_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3163,7 +3307,7 @@ func (x *SetAccessTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAccessTokensResponse.ProtoReflect.Descriptor instead.
 func (*SetAccessTokensResponse) Descriptor() ([]byte, []int) {
-	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{50}
+	return file_basalt_region_v1_region_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *SetAccessTokensResponse) GetTokens() []*AccessToken {
@@ -3392,7 +3536,20 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"I\n" +
 	"\x10SetQuotaResponse\x125\n" +
-	"\x05quota\x18\x01 \x01(\v2\x1f.basalt.region.v1.QuotaResponseR\x05quota\"\xed\x02\n" +
+	"\x05quota\x18\x01 \x01(\v2\x1f.basalt.region.v1.QuotaResponseR\x05quota\"}\n" +
+	"\x14ClusterAccessRequest\x120\n" +
+	"\x06caller\x18\x01 \x01(\v2\x18.basalt.plugin.v1.CallerR\x06caller\x123\n" +
+	"\aproject\x18\x02 \x01(\v2\x19.basalt.plugin.v1.ProjectR\aproject\"\xdd\x01\n" +
+	"\x15ClusterAccessResponse\x12\x16\n" +
+	"\x06server\x18\x01 \x01(\tR\x06server\x12\x0e\n" +
+	"\x02ca\x18\x02 \x01(\fR\x02ca\x12\x1c\n" +
+	"\tnamespace\x18\x03 \x01(\tR\tnamespace\x12\x14\n" +
+	"\x05token\x18\x04 \x01(\tR\x05token\x124\n" +
+	"\aexpires\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\aexpires\x12\x1e\n" +
+	"\n" +
+	"credential\x18\x06 \x01(\tR\n" +
+	"credential\x12\x12\n" +
+	"\x04user\x18\a \x01(\tR\x04user\"\xed\x02\n" +
 	"\vAccessToken\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vsecret_hash\x18\x02 \x01(\tR\n" +
@@ -3417,7 +3574,7 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\x03add\x18\x02 \x03(\v2\x1d.basalt.region.v1.AccessTokenR\x03add\x12\x16\n" +
 	"\x06remove\x18\x03 \x03(\tR\x06remove\"P\n" +
 	"\x17SetAccessTokensResponse\x125\n" +
-	"\x06tokens\x18\x01 \x03(\v2\x1d.basalt.region.v1.AccessTokenR\x06tokens2\xc9\r\n" +
+	"\x06tokens\x18\x01 \x03(\v2\x1d.basalt.region.v1.AccessTokenR\x06tokens2\xab\x0e\n" +
 	"\x06Region\x12N\n" +
 	"\aOnboard\x12 .basalt.region.v1.OnboardRequest\x1a!.basalt.region.v1.OnboardResponse\x12N\n" +
 	"\aInstall\x12\x1e.basalt.region.v1.InstallChunk\x1a!.basalt.region.v1.InstallResponse(\x01\x12N\n" +
@@ -3439,7 +3596,8 @@ const file_basalt_region_v1_region_proto_rawDesc = "" +
 	"\bProjects\x12!.basalt.region.v1.ProjectsRequest\x1a\".basalt.region.v1.ProjectsResponse\x12W\n" +
 	"\n" +
 	"SetMembers\x12#.basalt.region.v1.SetMembersRequest\x1a$.basalt.region.v1.SetMembersResponse\x12Q\n" +
-	"\bSetQuota\x12!.basalt.region.v1.SetQuotaRequest\x1a\".basalt.region.v1.SetQuotaResponse\x12]\n" +
+	"\bSetQuota\x12!.basalt.region.v1.SetQuotaRequest\x1a\".basalt.region.v1.SetQuotaResponse\x12`\n" +
+	"\rClusterAccess\x12&.basalt.region.v1.ClusterAccessRequest\x1a'.basalt.region.v1.ClusterAccessResponse\x12]\n" +
 	"\fAccessTokens\x12%.basalt.region.v1.AccessTokensRequest\x1a&.basalt.region.v1.AccessTokensResponse\x12f\n" +
 	"\x0fSetAccessTokens\x12(.basalt.region.v1.SetAccessTokensRequest\x1a).basalt.region.v1.SetAccessTokensResponseB7Z5github.com/basalt-dev/basalt/sdk/internal/pb/regionv1b\x06proto3"
 
@@ -3455,7 +3613,7 @@ func file_basalt_region_v1_region_proto_rawDescGZIP() []byte {
 	return file_basalt_region_v1_region_proto_rawDescData
 }
 
-var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
+var file_basalt_region_v1_region_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*OnboardRequest)(nil),          // 0: basalt.region.v1.OnboardRequest
 	(*OnboardResponse)(nil),         // 1: basalt.region.v1.OnboardResponse
@@ -3503,134 +3661,141 @@ var file_basalt_region_v1_region_proto_goTypes = []any{
 	(*SetMembersResponse)(nil),      // 43: basalt.region.v1.SetMembersResponse
 	(*SetQuotaRequest)(nil),         // 44: basalt.region.v1.SetQuotaRequest
 	(*SetQuotaResponse)(nil),        // 45: basalt.region.v1.SetQuotaResponse
-	(*AccessToken)(nil),             // 46: basalt.region.v1.AccessToken
-	(*AccessTokensRequest)(nil),     // 47: basalt.region.v1.AccessTokensRequest
-	(*AccessTokensResponse)(nil),    // 48: basalt.region.v1.AccessTokensResponse
-	(*SetAccessTokensRequest)(nil),  // 49: basalt.region.v1.SetAccessTokensRequest
-	(*SetAccessTokensResponse)(nil), // 50: basalt.region.v1.SetAccessTokensResponse
-	nil,                             // 51: basalt.region.v1.ReleaseMetadata.LifecycleEntry
-	nil,                             // 52: basalt.region.v1.InstallHeader.SecretDataEntry
-	nil,                             // 53: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
-	nil,                             // 54: basalt.region.v1.QuotaResponse.HardEntry
-	nil,                             // 55: basalt.region.v1.QuotaResponse.UsedEntry
-	nil,                             // 56: basalt.region.v1.SetQuotaRequest.HardEntry
-	(*pluginv1.Caller)(nil),         // 57: basalt.plugin.v1.Caller
-	(*pluginv1.Project)(nil),        // 58: basalt.plugin.v1.Project
-	(*timestamppb.Timestamp)(nil),   // 59: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),     // 60: google.protobuf.Duration
+	(*ClusterAccessRequest)(nil),    // 46: basalt.region.v1.ClusterAccessRequest
+	(*ClusterAccessResponse)(nil),   // 47: basalt.region.v1.ClusterAccessResponse
+	(*AccessToken)(nil),             // 48: basalt.region.v1.AccessToken
+	(*AccessTokensRequest)(nil),     // 49: basalt.region.v1.AccessTokensRequest
+	(*AccessTokensResponse)(nil),    // 50: basalt.region.v1.AccessTokensResponse
+	(*SetAccessTokensRequest)(nil),  // 51: basalt.region.v1.SetAccessTokensRequest
+	(*SetAccessTokensResponse)(nil), // 52: basalt.region.v1.SetAccessTokensResponse
+	nil,                             // 53: basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	nil,                             // 54: basalt.region.v1.InstallHeader.SecretDataEntry
+	nil,                             // 55: basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	nil,                             // 56: basalt.region.v1.QuotaResponse.HardEntry
+	nil,                             // 57: basalt.region.v1.QuotaResponse.UsedEntry
+	nil,                             // 58: basalt.region.v1.SetQuotaRequest.HardEntry
+	(*pluginv1.Caller)(nil),         // 59: basalt.plugin.v1.Caller
+	(*pluginv1.Project)(nil),        // 60: basalt.plugin.v1.Project
+	(*timestamppb.Timestamp)(nil),   // 61: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),     // 62: google.protobuf.Duration
 }
 var file_basalt_region_v1_region_proto_depIdxs = []int32{
-	57, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
-	58, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
-	51, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
+	59, // 0: basalt.region.v1.OnboardRequest.caller:type_name -> basalt.plugin.v1.Caller
+	60, // 1: basalt.region.v1.OnboardRequest.project:type_name -> basalt.plugin.v1.Project
+	53, // 2: basalt.region.v1.ReleaseMetadata.lifecycle:type_name -> basalt.region.v1.ReleaseMetadata.LifecycleEntry
 	3,  // 3: basalt.region.v1.ReleaseMetadata.grants:type_name -> basalt.region.v1.Grant
-	59, // 4: basalt.region.v1.Grant.expires:type_name -> google.protobuf.Timestamp
-	59, // 5: basalt.region.v1.Grant.created:type_name -> google.protobuf.Timestamp
-	57, // 6: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
-	58, // 7: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
+	61, // 4: basalt.region.v1.Grant.expires:type_name -> google.protobuf.Timestamp
+	61, // 5: basalt.region.v1.Grant.created:type_name -> google.protobuf.Timestamp
+	59, // 6: basalt.region.v1.InstallHeader.caller:type_name -> basalt.plugin.v1.Caller
+	60, // 7: basalt.region.v1.InstallHeader.project:type_name -> basalt.plugin.v1.Project
 	2,  // 8: basalt.region.v1.InstallHeader.metadata:type_name -> basalt.region.v1.ReleaseMetadata
-	60, // 9: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
-	52, // 10: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
+	62, // 9: basalt.region.v1.InstallHeader.timeout:type_name -> google.protobuf.Duration
+	54, // 10: basalt.region.v1.InstallHeader.secret_data:type_name -> basalt.region.v1.InstallHeader.SecretDataEntry
 	4,  // 11: basalt.region.v1.InstallChunk.header:type_name -> basalt.region.v1.InstallHeader
 	18, // 12: basalt.region.v1.InstallResponse.release:type_name -> basalt.region.v1.Release
-	57, // 13: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
-	58, // 14: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
+	59, // 13: basalt.region.v1.ReleaseRef.caller:type_name -> basalt.plugin.v1.Caller
+	60, // 14: basalt.region.v1.ReleaseRef.project:type_name -> basalt.plugin.v1.Project
 	7,  // 15: basalt.region.v1.UpdateReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	53, // 16: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
+	55, // 16: basalt.region.v1.UpdateReleaseRequest.lifecycle:type_name -> basalt.region.v1.UpdateReleaseRequest.LifecycleEntry
 	3,  // 17: basalt.region.v1.UpdateReleaseRequest.grants:type_name -> basalt.region.v1.Grant
 	18, // 18: basalt.region.v1.UpdateReleaseResponse.release:type_name -> basalt.region.v1.Release
-	57, // 19: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
-	58, // 20: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
+	59, // 19: basalt.region.v1.ListReleasesRequest.caller:type_name -> basalt.plugin.v1.Caller
+	60, // 20: basalt.region.v1.ListReleasesRequest.project:type_name -> basalt.plugin.v1.Project
 	18, // 21: basalt.region.v1.ListReleasesResponse.releases:type_name -> basalt.region.v1.Release
 	7,  // 22: basalt.region.v1.GetReleaseRequest.ref:type_name -> basalt.region.v1.ReleaseRef
 	18, // 23: basalt.region.v1.GetReleaseResponse.release:type_name -> basalt.region.v1.Release
 	2,  // 24: basalt.region.v1.Release.metadata:type_name -> basalt.region.v1.ReleaseMetadata
 	17, // 25: basalt.region.v1.Release.workloads:type_name -> basalt.region.v1.WorkloadHealth
-	59, // 26: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
+	61, // 26: basalt.region.v1.Release.started:type_name -> google.protobuf.Timestamp
 	7,  // 27: basalt.region.v1.LogsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	59, // 28: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	61, // 28: basalt.region.v1.LogLine.time:type_name -> google.protobuf.Timestamp
 	7,  // 29: basalt.region.v1.EventsRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	59, // 30: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
-	59, // 31: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
+	61, // 30: basalt.region.v1.Event.time:type_name -> google.protobuf.Timestamp
+	61, // 31: basalt.region.v1.Revision.updated:type_name -> google.protobuf.Timestamp
 	23, // 32: basalt.region.v1.HistoryResponse.revisions:type_name -> basalt.region.v1.Revision
 	7,  // 33: basalt.region.v1.RollbackRequest.ref:type_name -> basalt.region.v1.ReleaseRef
-	60, // 34: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
+	62, // 34: basalt.region.v1.RollbackRequest.timeout:type_name -> google.protobuf.Duration
 	18, // 35: basalt.region.v1.RollbackResponse.release:type_name -> basalt.region.v1.Release
-	57, // 36: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
-	58, // 37: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	54, // 38: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
-	55, // 39: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
-	59, // 40: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
+	59, // 36: basalt.region.v1.QuotaRequest.caller:type_name -> basalt.plugin.v1.Caller
+	60, // 37: basalt.region.v1.QuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	56, // 38: basalt.region.v1.QuotaResponse.hard:type_name -> basalt.region.v1.QuotaResponse.HardEntry
+	57, // 39: basalt.region.v1.QuotaResponse.used:type_name -> basalt.region.v1.QuotaResponse.UsedEntry
+	61, // 40: basalt.region.v1.Usage.measured:type_name -> google.protobuf.Timestamp
 	18, // 41: basalt.region.v1.FleetRelease.release:type_name -> basalt.region.v1.Release
 	30, // 42: basalt.region.v1.FleetRelease.usage:type_name -> basalt.region.v1.Usage
 	31, // 43: basalt.region.v1.FleetRelease.requests:type_name -> basalt.region.v1.Requests
 	32, // 44: basalt.region.v1.FleetResponse.releases:type_name -> basalt.region.v1.FleetRelease
 	34, // 45: basalt.region.v1.BackendsResponse.backends:type_name -> basalt.region.v1.Backend
-	59, // 46: basalt.region.v1.Member.added:type_name -> google.protobuf.Timestamp
-	58, // 47: basalt.region.v1.RegionProject.project:type_name -> basalt.plugin.v1.Project
+	61, // 46: basalt.region.v1.Member.added:type_name -> google.protobuf.Timestamp
+	60, // 47: basalt.region.v1.RegionProject.project:type_name -> basalt.plugin.v1.Project
 	39, // 48: basalt.region.v1.RegionProject.members:type_name -> basalt.region.v1.Member
 	28, // 49: basalt.region.v1.RegionProject.quota:type_name -> basalt.region.v1.QuotaResponse
 	40, // 50: basalt.region.v1.ProjectsResponse.projects:type_name -> basalt.region.v1.RegionProject
-	57, // 51: basalt.region.v1.SetMembersRequest.caller:type_name -> basalt.plugin.v1.Caller
-	58, // 52: basalt.region.v1.SetMembersRequest.project:type_name -> basalt.plugin.v1.Project
+	59, // 51: basalt.region.v1.SetMembersRequest.caller:type_name -> basalt.plugin.v1.Caller
+	60, // 52: basalt.region.v1.SetMembersRequest.project:type_name -> basalt.plugin.v1.Project
 	39, // 53: basalt.region.v1.SetMembersResponse.members:type_name -> basalt.region.v1.Member
-	58, // 54: basalt.region.v1.SetQuotaRequest.project:type_name -> basalt.plugin.v1.Project
-	56, // 55: basalt.region.v1.SetQuotaRequest.hard:type_name -> basalt.region.v1.SetQuotaRequest.HardEntry
+	60, // 54: basalt.region.v1.SetQuotaRequest.project:type_name -> basalt.plugin.v1.Project
+	58, // 55: basalt.region.v1.SetQuotaRequest.hard:type_name -> basalt.region.v1.SetQuotaRequest.HardEntry
 	28, // 56: basalt.region.v1.SetQuotaResponse.quota:type_name -> basalt.region.v1.QuotaResponse
-	59, // 57: basalt.region.v1.AccessToken.created:type_name -> google.protobuf.Timestamp
-	59, // 58: basalt.region.v1.AccessToken.expires:type_name -> google.protobuf.Timestamp
-	58, // 59: basalt.region.v1.AccessTokensRequest.project:type_name -> basalt.plugin.v1.Project
-	46, // 60: basalt.region.v1.AccessTokensResponse.tokens:type_name -> basalt.region.v1.AccessToken
-	58, // 61: basalt.region.v1.SetAccessTokensRequest.project:type_name -> basalt.plugin.v1.Project
-	46, // 62: basalt.region.v1.SetAccessTokensRequest.add:type_name -> basalt.region.v1.AccessToken
-	46, // 63: basalt.region.v1.SetAccessTokensResponse.tokens:type_name -> basalt.region.v1.AccessToken
-	0,  // 64: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
-	5,  // 65: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
-	7,  // 66: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
-	7,  // 67: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
-	7,  // 68: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
-	11, // 69: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
-	13, // 70: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
-	15, // 71: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
-	19, // 72: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
-	21, // 73: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
-	27, // 74: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
-	7,  // 75: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
-	25, // 76: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
-	29, // 77: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
-	7,  // 78: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
-	36, // 79: basalt.region.v1.Region.Cluster:input_type -> basalt.region.v1.ClusterRequest
-	38, // 80: basalt.region.v1.Region.Projects:input_type -> basalt.region.v1.ProjectsRequest
-	42, // 81: basalt.region.v1.Region.SetMembers:input_type -> basalt.region.v1.SetMembersRequest
-	44, // 82: basalt.region.v1.Region.SetQuota:input_type -> basalt.region.v1.SetQuotaRequest
-	47, // 83: basalt.region.v1.Region.AccessTokens:input_type -> basalt.region.v1.AccessTokensRequest
-	49, // 84: basalt.region.v1.Region.SetAccessTokens:input_type -> basalt.region.v1.SetAccessTokensRequest
-	1,  // 85: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
-	6,  // 86: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
-	8,  // 87: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
-	9,  // 88: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
-	10, // 89: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
-	12, // 90: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
-	14, // 91: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
-	16, // 92: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
-	20, // 93: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
-	22, // 94: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
-	28, // 95: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
-	24, // 96: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
-	26, // 97: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
-	33, // 98: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
-	35, // 99: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
-	37, // 100: basalt.region.v1.Region.Cluster:output_type -> basalt.region.v1.ClusterResponse
-	41, // 101: basalt.region.v1.Region.Projects:output_type -> basalt.region.v1.ProjectsResponse
-	43, // 102: basalt.region.v1.Region.SetMembers:output_type -> basalt.region.v1.SetMembersResponse
-	45, // 103: basalt.region.v1.Region.SetQuota:output_type -> basalt.region.v1.SetQuotaResponse
-	48, // 104: basalt.region.v1.Region.AccessTokens:output_type -> basalt.region.v1.AccessTokensResponse
-	50, // 105: basalt.region.v1.Region.SetAccessTokens:output_type -> basalt.region.v1.SetAccessTokensResponse
-	85, // [85:106] is the sub-list for method output_type
-	64, // [64:85] is the sub-list for method input_type
-	64, // [64:64] is the sub-list for extension type_name
-	64, // [64:64] is the sub-list for extension extendee
-	0,  // [0:64] is the sub-list for field type_name
+	59, // 57: basalt.region.v1.ClusterAccessRequest.caller:type_name -> basalt.plugin.v1.Caller
+	60, // 58: basalt.region.v1.ClusterAccessRequest.project:type_name -> basalt.plugin.v1.Project
+	61, // 59: basalt.region.v1.ClusterAccessResponse.expires:type_name -> google.protobuf.Timestamp
+	61, // 60: basalt.region.v1.AccessToken.created:type_name -> google.protobuf.Timestamp
+	61, // 61: basalt.region.v1.AccessToken.expires:type_name -> google.protobuf.Timestamp
+	60, // 62: basalt.region.v1.AccessTokensRequest.project:type_name -> basalt.plugin.v1.Project
+	48, // 63: basalt.region.v1.AccessTokensResponse.tokens:type_name -> basalt.region.v1.AccessToken
+	60, // 64: basalt.region.v1.SetAccessTokensRequest.project:type_name -> basalt.plugin.v1.Project
+	48, // 65: basalt.region.v1.SetAccessTokensRequest.add:type_name -> basalt.region.v1.AccessToken
+	48, // 66: basalt.region.v1.SetAccessTokensResponse.tokens:type_name -> basalt.region.v1.AccessToken
+	0,  // 67: basalt.region.v1.Region.Onboard:input_type -> basalt.region.v1.OnboardRequest
+	5,  // 68: basalt.region.v1.Region.Install:input_type -> basalt.region.v1.InstallChunk
+	7,  // 69: basalt.region.v1.Region.Uninstall:input_type -> basalt.region.v1.ReleaseRef
+	7,  // 70: basalt.region.v1.Region.Suspend:input_type -> basalt.region.v1.ReleaseRef
+	7,  // 71: basalt.region.v1.Region.Resume:input_type -> basalt.region.v1.ReleaseRef
+	11, // 72: basalt.region.v1.Region.UpdateRelease:input_type -> basalt.region.v1.UpdateReleaseRequest
+	13, // 73: basalt.region.v1.Region.ListReleases:input_type -> basalt.region.v1.ListReleasesRequest
+	15, // 74: basalt.region.v1.Region.GetRelease:input_type -> basalt.region.v1.GetReleaseRequest
+	19, // 75: basalt.region.v1.Region.Logs:input_type -> basalt.region.v1.LogsRequest
+	21, // 76: basalt.region.v1.Region.Events:input_type -> basalt.region.v1.EventsRequest
+	27, // 77: basalt.region.v1.Region.Quota:input_type -> basalt.region.v1.QuotaRequest
+	7,  // 78: basalt.region.v1.Region.History:input_type -> basalt.region.v1.ReleaseRef
+	25, // 79: basalt.region.v1.Region.Rollback:input_type -> basalt.region.v1.RollbackRequest
+	29, // 80: basalt.region.v1.Region.Fleet:input_type -> basalt.region.v1.FleetRequest
+	7,  // 81: basalt.region.v1.Region.Backends:input_type -> basalt.region.v1.ReleaseRef
+	36, // 82: basalt.region.v1.Region.Cluster:input_type -> basalt.region.v1.ClusterRequest
+	38, // 83: basalt.region.v1.Region.Projects:input_type -> basalt.region.v1.ProjectsRequest
+	42, // 84: basalt.region.v1.Region.SetMembers:input_type -> basalt.region.v1.SetMembersRequest
+	44, // 85: basalt.region.v1.Region.SetQuota:input_type -> basalt.region.v1.SetQuotaRequest
+	46, // 86: basalt.region.v1.Region.ClusterAccess:input_type -> basalt.region.v1.ClusterAccessRequest
+	49, // 87: basalt.region.v1.Region.AccessTokens:input_type -> basalt.region.v1.AccessTokensRequest
+	51, // 88: basalt.region.v1.Region.SetAccessTokens:input_type -> basalt.region.v1.SetAccessTokensRequest
+	1,  // 89: basalt.region.v1.Region.Onboard:output_type -> basalt.region.v1.OnboardResponse
+	6,  // 90: basalt.region.v1.Region.Install:output_type -> basalt.region.v1.InstallResponse
+	8,  // 91: basalt.region.v1.Region.Uninstall:output_type -> basalt.region.v1.UninstallResponse
+	9,  // 92: basalt.region.v1.Region.Suspend:output_type -> basalt.region.v1.SuspendResponse
+	10, // 93: basalt.region.v1.Region.Resume:output_type -> basalt.region.v1.ResumeResponse
+	12, // 94: basalt.region.v1.Region.UpdateRelease:output_type -> basalt.region.v1.UpdateReleaseResponse
+	14, // 95: basalt.region.v1.Region.ListReleases:output_type -> basalt.region.v1.ListReleasesResponse
+	16, // 96: basalt.region.v1.Region.GetRelease:output_type -> basalt.region.v1.GetReleaseResponse
+	20, // 97: basalt.region.v1.Region.Logs:output_type -> basalt.region.v1.LogLine
+	22, // 98: basalt.region.v1.Region.Events:output_type -> basalt.region.v1.Event
+	28, // 99: basalt.region.v1.Region.Quota:output_type -> basalt.region.v1.QuotaResponse
+	24, // 100: basalt.region.v1.Region.History:output_type -> basalt.region.v1.HistoryResponse
+	26, // 101: basalt.region.v1.Region.Rollback:output_type -> basalt.region.v1.RollbackResponse
+	33, // 102: basalt.region.v1.Region.Fleet:output_type -> basalt.region.v1.FleetResponse
+	35, // 103: basalt.region.v1.Region.Backends:output_type -> basalt.region.v1.BackendsResponse
+	37, // 104: basalt.region.v1.Region.Cluster:output_type -> basalt.region.v1.ClusterResponse
+	41, // 105: basalt.region.v1.Region.Projects:output_type -> basalt.region.v1.ProjectsResponse
+	43, // 106: basalt.region.v1.Region.SetMembers:output_type -> basalt.region.v1.SetMembersResponse
+	45, // 107: basalt.region.v1.Region.SetQuota:output_type -> basalt.region.v1.SetQuotaResponse
+	47, // 108: basalt.region.v1.Region.ClusterAccess:output_type -> basalt.region.v1.ClusterAccessResponse
+	50, // 109: basalt.region.v1.Region.AccessTokens:output_type -> basalt.region.v1.AccessTokensResponse
+	52, // 110: basalt.region.v1.Region.SetAccessTokens:output_type -> basalt.region.v1.SetAccessTokensResponse
+	89, // [89:111] is the sub-list for method output_type
+	67, // [67:89] is the sub-list for method input_type
+	67, // [67:67] is the sub-list for extension type_name
+	67, // [67:67] is the sub-list for extension extendee
+	0,  // [0:67] is the sub-list for field type_name
 }
 
 func init() { file_basalt_region_v1_region_proto_init() }
@@ -3649,7 +3814,7 @@ func file_basalt_region_v1_region_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_basalt_region_v1_region_proto_rawDesc), len(file_basalt_region_v1_region_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   57,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -38,6 +38,7 @@ const (
 	Region_Projects_FullMethodName        = "/basalt.region.v1.Region/Projects"
 	Region_SetMembers_FullMethodName      = "/basalt.region.v1.Region/SetMembers"
 	Region_SetQuota_FullMethodName        = "/basalt.region.v1.Region/SetQuota"
+	Region_ClusterAccess_FullMethodName   = "/basalt.region.v1.Region/ClusterAccess"
 	Region_AccessTokens_FullMethodName    = "/basalt.region.v1.Region/AccessTokens"
 	Region_SetAccessTokens_FullMethodName = "/basalt.region.v1.Region/SetAccessTokens"
 )
@@ -66,6 +67,7 @@ type RegionClient interface {
 	Projects(ctx context.Context, in *ProjectsRequest, opts ...grpc.CallOption) (*ProjectsResponse, error)
 	SetMembers(ctx context.Context, in *SetMembersRequest, opts ...grpc.CallOption) (*SetMembersResponse, error)
 	SetQuota(ctx context.Context, in *SetQuotaRequest, opts ...grpc.CallOption) (*SetQuotaResponse, error)
+	ClusterAccess(ctx context.Context, in *ClusterAccessRequest, opts ...grpc.CallOption) (*ClusterAccessResponse, error)
 	AccessTokens(ctx context.Context, in *AccessTokensRequest, opts ...grpc.CallOption) (*AccessTokensResponse, error)
 	SetAccessTokens(ctx context.Context, in *SetAccessTokensRequest, opts ...grpc.CallOption) (*SetAccessTokensResponse, error)
 }
@@ -289,6 +291,16 @@ func (c *regionClient) SetQuota(ctx context.Context, in *SetQuotaRequest, opts .
 	return out, nil
 }
 
+func (c *regionClient) ClusterAccess(ctx context.Context, in *ClusterAccessRequest, opts ...grpc.CallOption) (*ClusterAccessResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ClusterAccessResponse)
+	err := c.cc.Invoke(ctx, Region_ClusterAccess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *regionClient) AccessTokens(ctx context.Context, in *AccessTokensRequest, opts ...grpc.CallOption) (*AccessTokensResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AccessTokensResponse)
@@ -333,6 +345,7 @@ type RegionServer interface {
 	Projects(context.Context, *ProjectsRequest) (*ProjectsResponse, error)
 	SetMembers(context.Context, *SetMembersRequest) (*SetMembersResponse, error)
 	SetQuota(context.Context, *SetQuotaRequest) (*SetQuotaResponse, error)
+	ClusterAccess(context.Context, *ClusterAccessRequest) (*ClusterAccessResponse, error)
 	AccessTokens(context.Context, *AccessTokensRequest) (*AccessTokensResponse, error)
 	SetAccessTokens(context.Context, *SetAccessTokensRequest) (*SetAccessTokensResponse, error)
 	mustEmbedUnimplementedRegionServer()
@@ -401,6 +414,9 @@ func (UnimplementedRegionServer) SetMembers(context.Context, *SetMembersRequest)
 }
 func (UnimplementedRegionServer) SetQuota(context.Context, *SetQuotaRequest) (*SetQuotaResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetQuota not implemented")
+}
+func (UnimplementedRegionServer) ClusterAccess(context.Context, *ClusterAccessRequest) (*ClusterAccessResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ClusterAccess not implemented")
 }
 func (UnimplementedRegionServer) AccessTokens(context.Context, *AccessTokensRequest) (*AccessTokensResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AccessTokens not implemented")
@@ -746,6 +762,24 @@ func _Region_SetQuota_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Region_ClusterAccess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClusterAccessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegionServer).ClusterAccess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Region_ClusterAccess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegionServer).ClusterAccess(ctx, req.(*ClusterAccessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Region_AccessTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AccessTokensRequest)
 	if err := dec(in); err != nil {
@@ -852,6 +886,10 @@ var Region_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetQuota",
 			Handler:    _Region_SetQuota_Handler,
+		},
+		{
+			MethodName: "ClusterAccess",
+			Handler:    _Region_ClusterAccess_Handler,
 		},
 		{
 			MethodName: "AccessTokens",
