@@ -10,10 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -91,19 +91,20 @@ func BenchmarkGateway(b *testing.B) {
 	b.ReportMetric(float64(gatewayP50.Microseconds()), "gateway-p50-us")
 	b.ReportMetric(float64((gatewayP50 - directP50).Microseconds()), "added-p50-us")
 
-	// 1 GiB, straight, through the gateway and through a bare reverse proxy (the least any
-	// proxy in the path costs: a second connection whose every byte the kernel carries twice),
-	// three times in turn: the machine's load changes between downloads, the medians less. The
-	// core's CPU time per GiB through it does not depend on the load.
-	bare := bareProxy(b, direct)
-	defer bare.Close()
-	var straight, through, ratios, bareRatios, coreCPU []float64
+	// 1 GiB, straight, through the gateway and through a bare reverse proxy in its own process
+	// (the least any proxy in the path costs: a second connection whose every byte the kernel
+	// carries twice), three times in turn: the machine's load changes between downloads, the
+	// medians less. The proxies' CPU time per GiB does not depend on the load.
+	bare, barePID := bareProxy(b, direct)
+	var straight, through, ratios, bareRatios, coreCPU, bareCPU []float64
 	for range 3 {
 		d := download(b, http.DefaultClient, "http://"+direct+"/gib")
 		before := cpuSeconds(b, p.PID())
 		g := download(b, client, app+"/gib")
 		coreCPU = append(coreCPU, cpuSeconds(b, p.PID())-before)
-		r := download(b, http.DefaultClient, bare.URL+"/gib")
+		before = cpuSeconds(b, barePID)
+		r := download(b, http.DefaultClient, bare+"/gib")
+		bareCPU = append(bareCPU, cpuSeconds(b, barePID)-before)
 		straight, through = append(straight, d), append(through, g)
 		ratios, bareRatios = append(ratios, g/d), append(bareRatios, r/d)
 	}
@@ -112,6 +113,7 @@ func BenchmarkGateway(b *testing.B) {
 	b.ReportMetric(median(ratios), "download-ratio")
 	b.ReportMetric(median(bareRatios), "bare-proxy-ratio")
 	b.ReportMetric(1000*median(coreCPU), "core-cpu-ms/GiB")
+	b.ReportMetric(1000*median(bareCPU), "bare-proxy-cpu-ms/GiB")
 
 	// 1,000 idle WebSockets through the gateway: what the core's process holds for them.
 	before := residentMB(b, p.PID())
@@ -203,11 +205,45 @@ func download(b *testing.B, client *http.Client, u string) float64 {
 	return float64(n) / 1e6 / time.Since(start).Seconds()
 }
 
+// bareProxyEnv makes the test binary, started again, a bare reverse proxy: "listen|backend".
+const bareProxyEnv = "BASALT_BENCH_BARE_PROXY"
+
 // bareProxy is the standard library's reverse proxy to backend, with the gateway's buffer
-// size and nothing else: no sign-in, no decision, no metering.
-func bareProxy(b *testing.B, backend string) *httptest.Server {
+// size and nothing else (no sign-in, no decision, no metering), in a process of its own as
+// the core is, so that both compete with the client and the backend alike. It returns the
+// proxy's URL and process id.
+func bareProxy(b *testing.B, backend string) (string, int) {
+	addr := FreeAddress(b)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), bareProxyEnv+"="+addr+"|"+backend)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "http://" + addr, cmd.Process.Pid
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("the bare proxy did not start")
+		}
+	}
+}
+
+// serveBareProxy serves as bareProxy's process when the environment asks for it; it returns
+// false otherwise.
+func serveBareProxy() bool {
+	spec, ok := os.LookupEnv(bareProxyEnv)
+	if !ok {
+		return false
+	}
+	listen, backend, _ := strings.Cut(spec, "|")
 	target := &url.URL{Scheme: "http", Host: backend}
-	return httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }, BufferPool: bareBuffers{}})
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }, BufferPool: bareBuffers{}}
+	fmt.Fprintln(os.Stderr, http.ListenAndServe(listen, proxy))
+	return true
 }
 
 type bareBuffers struct{}

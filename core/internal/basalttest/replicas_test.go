@@ -16,6 +16,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if serveBareProxy() {
+		return
+	}
 	os.Exit(Run(m))
 }
 
