@@ -208,11 +208,11 @@ func (k *Keeper) Verify(ctx context.Context, token string) (*identity.User, *Gra
 }
 
 // record finds a token's record: from what this replica read less than cache_ttl ago, else
-// from the region. An id not found in records read more than a second ago is looked for
-// again, so that a token made on another replica works at once.
+// from the region. An id not among the records remembered is looked for in the region again,
+// so that a token made on another replica works at once (a forged token costs one read).
 func (k *Keeper) record(ctx context.Context, p parts) (sdk.AccessToken, error) {
-	for attempt := 0; attempt < 2; attempt++ {
-		tokens, at, err := k.records(ctx, p.project, attempt > 0)
+	for _, fresh := range []bool{false, true} {
+		tokens, readNow, err := k.records(ctx, p.project, fresh)
 		if err != nil {
 			return sdk.AccessToken{}, err
 		}
@@ -221,27 +221,28 @@ func (k *Keeper) record(ctx context.Context, p parts) (sdk.AccessToken, error) {
 				return r, nil
 			}
 		}
-		if k.now().Sub(at) < time.Second {
+		if readNow {
 			break
 		}
 	}
 	return sdk.AccessToken{}, errRefused
 }
 
-func (k *Keeper) records(ctx context.Context, project string, fresh bool) ([]sdk.AccessToken, time.Time, error) {
+// records are a project's records, remembered or read from the region now (readNow).
+func (k *Keeper) records(ctx context.Context, project string, fresh bool) ([]sdk.AccessToken, bool, error) {
 	now := k.now()
 	k.mu.Lock()
 	r, ok := k.read[project]
 	k.mu.Unlock()
 	if ok && !fresh && now.Sub(r.at) < k.cacheTTL {
-		return r.tokens, r.at, nil
+		return r.tokens, false, nil
 	}
 	resp, err := k.region.AccessTokens(ctx, sdk.AccessTokensRequest{Project: sdk.Project{ID: project}})
 	switch {
 	case errors.Is(err, sdk.ErrNotFound) || errors.Is(err, sdk.ErrInvalidArgument):
 		resp = sdk.AccessTokensResponse{} // no such project: no token
 	case err != nil:
-		return nil, time.Time{}, sdk.Errorf(sdk.ErrUnavailable, "the API token cannot be checked right now; try again shortly")
+		return nil, false, sdk.Errorf(sdk.ErrUnavailable, "the API token cannot be checked right now; try again shortly")
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -255,7 +256,7 @@ func (k *Keeper) records(ctx context.Context, project string, fresh bool) ([]sdk
 	if len(k.read) < maxCached {
 		k.read[project] = records{tokens: resp.Tokens, at: now}
 	}
-	return resp.Tokens, now, nil
+	return resp.Tokens, true, nil
 }
 
 // forget drops what this replica read of a project's records, after it changed them.

@@ -22,6 +22,12 @@ import (
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	local := identity.LocalUser(s.opts.Config.Auth.Local)
 	return func(c echo.Context) error {
+		if byToken, err := s.byAPIToken(c); byToken || err != nil {
+			if err != nil {
+				return err
+			}
+			return next(c)
+		}
 		r := c.Request()
 		u := local
 		if s.opts.Authn != nil {

@@ -290,6 +290,8 @@ var auditActions = map[string]string{
 	"POST /api/v1/me/s3-profiles":                                    "s3profiles.create",
 	"PUT /api/v1/me/s3-profiles/:name":                               "s3profiles.update",
 	"DELETE /api/v1/me/s3-profiles/:name":                            "s3profiles.delete",
+	"POST /api/v1/me/tokens":                                         "tokens.create",
+	"DELETE /api/v1/me/tokens/:id":                                   "tokens.revoke",
 	"POST /api/v1/catalogs/refresh":                                  "catalogs.refresh",
 	"DELETE /api/v1/projects/:project/files":                         "files.delete",
 	"PUT /api/v1/projects/:project/files/content":                    "files.upload",

@@ -48,7 +48,7 @@ var answerTypes = map[string]any{
 	"ServiceCredentials": ServiceCredentials{}, "ServiceCredential": ServiceCredential{},
 	"ProfileView": ProfileView{},
 	"ProjectList": ProjectList{}, "ProjectView": ProjectView{}, "ProjectMember": ProjectMember{}, "ProjectQuota": ProjectQuota{},
-	"MemberList": MemberList{},
+	"MemberList": MemberList{}, "APITokenList": APITokenList{}, "APIToken": APIToken{}, "CreatedAPIToken": CreatedAPIToken{},
 }
 
 // requestTypes are the bodies the handlers read. A request's schema says which fields a
@@ -56,7 +56,7 @@ var answerTypes = map[string]any{
 var requestTypes = map[string]any{
 	"RefreshRequest": RefreshRequest{}, "FolderRequest": FolderRequest{}, "ShareRequest": ShareRequest{},
 	"PolicyRequest": PolicyRequest{}, "WriteSecretRequest": WriteSecretRequest{}, "ServicePatch": ServicePatch{},
-	"S3ProfileInput": s3profile.Input{}, "QueryInput": documents.QueryInput{}, "LaunchRequest": action.Request{},
+	"S3ProfileInput": s3profile.Input{}, "QueryInput": documents.QueryInput{}, "LaunchRequest": action.Request{}, "NewAPIToken": NewAPIToken{},
 	"ChangeRequest": action.ChangeRequest{}, "RollbackRequest": RollbackRequest{},
 	"LifecycleChange": LifecycleChange{}, "FleetActionRequest": FleetActionRequest{}, "FleetFilter": FleetFilter{}, "FleetServiceRef": FleetServiceRef{},
 	"AccessGrantsInput": AccessGrantsInput{}, "AccessGrantInput": AccessGrantInput{},

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/apitoken"
 	"github.com/basalt-dev/basalt/core/internal/audit"
 	"github.com/basalt-dev/basalt/core/internal/authn"
 	"github.com/basalt-dev/basalt/core/internal/authz"
@@ -69,6 +70,7 @@ type Server struct {
 	lacks    lacks             // what plugins have answered they do not hand out
 	// fleetPages is the fleet's last listing, which its pages are read from.
 	fleetPages fleetSnapshot
+	tokens     *apitoken.Keeper // API tokens; nil when they are off
 }
 
 // New builds the server and its routes.
@@ -84,6 +86,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, echo: e, catalogs: catalog.New(catalogSources(opts.Plugins, opts.Authz), opts.Log),
 		links: newLinkSigner(opts.Config.Auth.Session.Key)}
 	s.scopes = scope.NewResolver(opts.Config, opts.Plugins, opts.Authz)
+	s.tokens = newTokenKeeper(opts)
 	var err error
 	if s.launcher, err = action.NewConfig(opts.Config, s.catalogs, opts.Log); err != nil {
 		return nil, err
@@ -252,6 +255,9 @@ func (s *Server) routes() {
 	me.PUT("/s3-profiles/:name", s.updateS3Profile)
 	me.DELETE("/s3-profiles/:name", s.deleteS3Profile)
 	me.GET("/s3-profiles/:name/credentials", s.s3ProfileCredentials)
+	me.GET("/tokens", s.listAPITokens)
+	me.POST("/tokens", s.createAPIToken)
+	me.DELETE("/tokens/:id", s.revokeAPIToken)
 
 	project := v1.Group("/projects/:project", s.inScope)
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/basalt-dev/basalt/config"
+	"github.com/basalt-dev/basalt/core/internal/apitoken"
 	"github.com/basalt-dev/basalt/core/internal/catalog"
 	"github.com/basalt-dev/basalt/core/internal/documents"
 	"github.com/basalt-dev/basalt/core/internal/launch"
@@ -116,7 +117,7 @@ func (c *Config) launchContext(ctx context.Context, sc *scope.Scope, req Request
 					AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken,
 					WorkingDirectoryPath: strings.TrimSuffix(creds.DefaultBucket+"/"+creds.DefaultPrefix, "/") + "/", Personal: true,
 				}}
-			case !errors.Is(err, sdk.ErrUnimplemented):
+			case !errors.Is(err, sdk.ErrUnimplemented) && !errors.Is(err, apitoken.ErrProviderOnly): // a script's token reaches no STS
 				credsErr = fmt.Errorf("S3 credentials for the launch: %w", err)
 			}
 		})
@@ -144,7 +145,7 @@ func (c *Config) launchContext(ctx context.Context, sc *scope.Scope, req Request
 				switch {
 				case err == nil:
 					in.SecretsToken = tok.Token
-				case !errors.Is(err, sdk.ErrUnimplemented):
+				case !errors.Is(err, sdk.ErrUnimplemented) && !errors.Is(err, apitoken.ErrProviderOnly):
 					tokenErr = fmt.Errorf("secrets token for the launch: %w", err)
 				}
 			})
