@@ -81,7 +81,7 @@ type Auth struct {
 	Local   LocalUser `koanf:"local" doc:"The single user of local mode."`
 	OIDC    OIDC      `koanf:"oidc" doc:"The identity provider of oidc mode."`
 	Session Session   `koanf:"session" doc:"The portal's sign-in session, kept in an encrypted cookie."`
-	Tokens  Tokens    `koanf:"tokens" doc:"API tokens people make for their scripts (Authorization: Bearer on /api/v1)."`
+	Tokens  Tokens    `koanf:"tokens" doc:"API tokens people make for their scripts (Authorization: Bearer on /api/v1); their records are signed with auth.session.key, so a new key ends every token."`
 }
 
 // Tokens are personal API tokens: made in the portal, each scoped, expiring and revocable,
