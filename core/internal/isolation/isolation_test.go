@@ -300,6 +300,9 @@ func TestIsolationMatrix(t *testing.T) {
 		{"GET", p + "/services/nb/logs", "", own(200)},
 		{"GET", p + "/services/nb/events?follow=false", "", own(200)},
 		{"GET", p + "/quota", "", own(200)},
+		// A kubeconfig of one's own: only for a project one is in (a stranger gets none).
+		{"GET", p + "/kubeconfig", "", own(200)},
+		{"GET", g + "/kubeconfig?format=json", "", member},
 		// The memory plugins hand out no credentials: the owner reaches the plugin (501), no one else does.
 		{"GET", p + "/credentials/storage", "", own(501)},
 		{"GET", g + "/credentials/storage", "", expect{"alice": 501, "bob": 501, "*": 404}},

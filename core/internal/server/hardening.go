@@ -310,6 +310,7 @@ var auditActions = map[string]string{
 	"PUT /api/v1/projects/:project/services/:service/lifecycle":      "services.lifecycle",
 	"PUT /api/v1/projects/:project/services/:service/access":         "services.access",
 	"GET /api/v1/projects/:project/services/:service/credentials":    "services.credentials",
+	"GET /api/v1/projects/:project/kubeconfig":                       "projects.kubeconfig",
 	"POST /api/v1/admin/services/actions":                            "fleet.action",
 	"POST /api/v1/admin/projects/:project/members":                   "projects.members",
 	"PUT /api/v1/admin/projects/:project/quota":                      "projects.quota",

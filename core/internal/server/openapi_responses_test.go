@@ -208,11 +208,11 @@ func (s *openAPISpec) checkEvents(op *openapi3.Operation, stream []byte) error {
 	return sc.Err()
 }
 
-// answerRecorder keeps a copy of a JSON or event-stream answer while passing it on.
+// answerRecorder keeps a copy of a JSON, YAML or event-stream answer while passing it on.
 type answerRecorder struct {
 	http.ResponseWriter
 	status int
-	keep   bool // JSON or events: the body is checked
+	keep   bool // JSON, YAML or events: the body is checked
 	stream bool
 	body   bytes.Buffer
 }
@@ -222,7 +222,7 @@ func (a *answerRecorder) WriteHeader(status int) {
 		a.status = status
 		ct := a.Header().Get("Content-Type")
 		a.stream = strings.HasPrefix(ct, "text/event-stream")
-		a.keep = a.stream || strings.HasPrefix(ct, "application/json")
+		a.keep = a.stream || strings.HasPrefix(ct, "application/json") || strings.HasPrefix(ct, "application/yaml")
 	}
 	a.ResponseWriter.WriteHeader(status)
 }

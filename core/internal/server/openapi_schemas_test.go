@@ -48,7 +48,8 @@ var answerTypes = map[string]any{
 	"ServiceCredentials": ServiceCredentials{}, "ServiceCredential": ServiceCredential{},
 	"ProfileView": ProfileView{},
 	"ProjectList": ProjectList{}, "ProjectView": ProjectView{}, "ProjectMember": ProjectMember{}, "ProjectQuota": ProjectQuota{},
-	"MemberList": MemberList{}, "APITokenList": APITokenList{}, "APIToken": APIToken{}, "CreatedAPIToken": CreatedAPIToken{},
+	"MemberList": MemberList{}, "ClusterAccess": ClusterAccess{},
+	"APITokenList": APITokenList{}, "APIToken": APIToken{}, "CreatedAPIToken": CreatedAPIToken{},
 }
 
 // requestTypes are the bodies the handlers read. A request's schema says which fields a

@@ -297,6 +297,7 @@ func (s *Server) routes() {
 	services.GET("/:service/logs", s.serviceLogs, streams...)
 	services.GET("/:service/events", s.serviceEvents, streams...)
 	project.GET("/quota", s.quota, s.withNamespace)
+	project.GET("/kubeconfig", s.kubeconfig, s.withNamespace)
 	project.GET("/members", s.projectMembers)
 	project.POST("/members", s.changeProjectMembers)
 	project.GET("/lifecycle", s.lifecyclePolicy)
