@@ -188,6 +188,17 @@ func TestIsolationMatrix(t *testing.T) {
 	if code, body := call("alice", http.MethodPost, "/api/v1/me/s3-profiles", profileBody("alice-only")); code != 201 {
 		t.Fatalf("fixture S3 profile: %d %s", code, body)
 	}
+	// Alice's API tokens: one the matrix revokes (its owner only), one for scripts (below).
+	makeToken := func(caller, name string, scopes ...string) apiToken {
+		t.Helper()
+		code, body := call(caller, http.MethodPost, "/api/v1/me/tokens", tokenBody(name, scopes...))
+		var made apiToken
+		if code != 201 || json.Unmarshal([]byte(body), &made) != nil {
+			t.Fatalf("%s making token %s: %d %s", caller, name, code, body)
+		}
+		return made
+	}
+	revokedByRow := makeToken("alice", "revoked by the matrix", "read")
 	archive, _ := memory.PackageChart(memory.Chart{Name: "jupyter", Version: "1.0.0", Values: "global:\n  suspend: false\n"})
 	for _, p := range []sdk.Project{{ID: "user-alice"}, {ID: "project-data-team", Group: "data-team"}} {
 		alice := sdk.Caller{Username: "alice", Groups: []string{"data-team"}}
@@ -228,6 +239,8 @@ func TestIsolationMatrix(t *testing.T) {
 		{"PUT", "/api/v1/me/s3-profiles/alice-only", `{"url":"https://s3.example.org","accessKeyId":"AK2"}`, own(200)},
 		{"GET", "/api/v1/plugins", "", adminOnly},
 		{"GET", "/api/v1/me/notices", "", anyone},
+		{"GET", "/api/v1/me/tokens", "", anyone},                                   // each caller their own
+		{"POST", "/api/v1/me/tokens", tokenBody("mine", "read"), expect{"*": 201}}, // each caller their own
 		// The gateway's sign-in: the owner, and members for a shared service, are sent on with a
 		// ticket; a browser without a session signs in first; the others find no such service.
 		{"GET", "/api/v1/gateway/authorize?host=nb--user-alice." + apps, "", expect{"alice": 302, "anonymous": 302, "*": 404}},
@@ -330,6 +343,7 @@ func TestIsolationMatrix(t *testing.T) {
 		{"DELETE", p + "/configurations/mine", "", own(204)},
 		{"DELETE", "/api/v1/me/bookmarks?path=user-alice/data/", "", expect{"*": 204}},
 		{"DELETE", "/api/v1/me/s3-profiles/alice-only", "", own(204)},
+		{"DELETE", "/api/v1/me/tokens/" + revokedByRow.Token.ID, "", own(204)}, // another's token is not found
 		{"GET", "/api/v1/presigned/forged.token", "", expect{"anonymous": 404, "expired": 404, "*": 404}},
 	}
 
@@ -379,6 +393,46 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 	t.Logf("isolation matrix: %d cells asserted (%d endpoints x %d callers, plus public endpoints)", cells, len(rows), len(callers))
 	fmt.Printf("isolation matrix: %d cells\n", cells)
+
+	// API tokens in scripts: each acts as its maker within its scopes, never across people.
+	script := makeToken("alice", "script", "read", "write")
+	byToken := func(token, method, path string) (int, string) {
+		saved := tokens["script"]
+		defer func() { tokens["script"] = saved }()
+		tokens["script"] = token
+		return call("script", method, path, "")
+	}
+	for _, c := range []struct {
+		token, method, path string
+		want                int
+	}{
+		{script.Value, "GET", "/api/v1/me", 200},
+		{script.Value, "GET", p + "/services", 200},
+		{script.Value, "GET", g + "/services", 200}, // her group, as she was when she made it
+		{script.Value, "GET", "/api/v1/me/tokens", 403},
+		{script.Value, "POST", "/api/v1/me/tokens", 403},
+		{script.Value, "GET", "/api/v1/admin/usage", 403}, // no admin scope (nor role)
+		{script.Value, "GET", "/api/v1/projects/user-bob/services", 404},
+		{revokedByRow.Value, "GET", "/api/v1/me", 401},
+		{strings.Replace(script.Value, "user-alice", "user-bob", 1), "GET", "/api/v1/me", 401},
+		{script.Value[:len(script.Value)-1] + "x", "GET", "/api/v1/me", 401},
+		{makeToken("bob", "bob's", "read").Value, "GET", p + "/services", 404},
+		{makeToken("carol", "carol's admin", "admin").Value, "GET", "/api/v1/admin/usage", 200},
+		{makeToken("carol", "carol's reader", "read").Value, "GET", "/api/v1/admin/usage", 403},
+	} {
+		if code, body := byToken(c.token, c.method, c.path); code != c.want {
+			t.Errorf("an API token: %s %s: %d, want %d: %s", c.method, c.path, code, c.want, body)
+		}
+	}
+	if code, body := call("bob", http.MethodDelete, "/api/v1/me/tokens/"+script.Token.ID, ""); code != 404 {
+		t.Errorf("bob revoking alice's token: %d %s, want 404", code, body)
+	}
+	if code, body := call("alice", http.MethodDelete, "/api/v1/me/tokens/"+script.Token.ID, ""); code != 204 {
+		t.Errorf("alice revoking her token: %d %s", code, body)
+	}
+	if code, _ := byToken(script.Value, "GET", "/api/v1/me"); code != 401 {
+		t.Errorf("a revoked token: %d, want 401", code)
+	}
 
 	// dave, added to the data team's project in Basalt by an administrator, finds it among his
 	// projects and opens it; removed, his next request is refused.
@@ -670,6 +724,9 @@ func template(path string) string {
 	if len(parts) > 5 && parts[3] == "me" && parts[4] == "s3-profiles" {
 		names[5] = ":name"
 	}
+	if len(parts) > 5 && parts[3] == "me" && parts[4] == "tokens" {
+		names[5] = ":id"
+	}
 	if len(parts) > 4 && parts[3] == "presigned" {
 		names[4] = ":token"
 	}
@@ -697,6 +754,20 @@ var secretValue = logscan.Canary()
 
 // profileSecretKey is the secret key of the S3 profiles made here, looked for in the log too.
 const profileSecretKey = "isolation-profile-secret-8c1f0a"
+
+// apiToken is what making an API token answers: its id, and its value.
+type apiToken struct {
+	Token struct {
+		ID string `json:"id"`
+	} `json:"token"`
+	Value string `json:"value"`
+}
+
+// tokenBody asks for an API token lasting a day.
+func tokenBody(name string, scopes ...string) string {
+	body, _ := json.Marshal(map[string]any{"name": name, "scopes": scopes, "expires": time.Now().Add(24 * time.Hour).Format(time.RFC3339)})
+	return string(body)
+}
 
 func profileBody(name string) string {
 	return `{"name":"` + name + `","url":"https://s3.example.org","accessKeyId":"AK","secretAccessKey":"` + profileSecretKey + `"}`

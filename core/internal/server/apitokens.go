@@ -98,11 +98,8 @@ func (s *Server) byAPIToken(c echo.Context) (bool, error) {
 // tokenScope is the caller managing their own tokens: from a session or the provider's token,
 // never from an API token, in their personal project of the region that keeps tokens.
 func (s *Server) tokenScope(c echo.Context, onboard bool) (sdk.Region, error) {
-	if s.tokens == nil {
-		return nil, sdk.Errorf(sdk.ErrUnimplemented, "API tokens are off on this instance (auth.tokens.enabled, and a region that runs services)")
-	}
-	if apitoken.GrantFrom(c.Request().Context()) != nil {
-		return nil, sdk.Errorf(sdk.ErrPermissionDenied, "an API token cannot list, make or revoke API tokens: sign in to the portal")
+	if err := s.mayManageTokens(c); err != nil {
+		return nil, err
 	}
 	u, err := currentUser(c)
 	if err != nil {
@@ -120,6 +117,17 @@ func (s *Server) tokenScope(c echo.Context, onboard bool) (sdk.Region, error) {
 	}
 	c.SetRequest(c.Request().WithContext(ctx))
 	return sc.Services()
+}
+
+// mayManageTokens refuses a request that presents an API token, whatever it asks.
+func (s *Server) mayManageTokens(c echo.Context) error {
+	if s.tokens == nil {
+		return sdk.Errorf(sdk.ErrUnimplemented, "API tokens are off on this instance (auth.tokens.enabled, and a region that runs services)")
+	}
+	if apitoken.GrantFrom(c.Request().Context()) != nil {
+		return sdk.Errorf(sdk.ErrPermissionDenied, "an API token cannot list, make or revoke API tokens: sign in to the portal")
+	}
+	return nil
 }
 
 func apiTokenView(t sdk.AccessToken) APIToken {
@@ -146,6 +154,9 @@ func (s *Server) listAPITokens(c echo.Context) error {
 }
 
 func (s *Server) createAPIToken(c echo.Context) error {
+	if err := s.mayManageTokens(c); err != nil {
+		return err
+	}
 	var req NewAPIToken
 	if err := httpapi.DecodeStrict(c, &req, "a new API token {name, scopes, expires}"); err != nil {
 		return err
@@ -168,6 +179,9 @@ func (s *Server) createAPIToken(c echo.Context) error {
 }
 
 func (s *Server) revokeAPIToken(c echo.Context) error {
+	if err := s.mayManageTokens(c); err != nil {
+		return err
+	}
 	id := c.Param("id")
 	if !sdk.AccessTokenID.MatchString(id) {
 		return sdk.InvalidFields("invalid API token", sdk.FieldViolation{Field: "id", Rule: "16 to 64 letters or digits"})

@@ -122,6 +122,8 @@ var shapes = []struct {
 	{"JWT", regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`), nil},
 	// Hydra's opaque access and refresh tokens and authorization codes.
 	{"OAuth2 token", regexp.MustCompile(`\bory_(?:at|rt|ac)_[A-Za-z0-9_.-]{20,}`), nil},
+	// Basalt's own API tokens: basalt_pat_<project>_<id>_<secret>, the secret 43 characters.
+	{"Basalt API token", regexp.MustCompile(`\bbasalt_pat_[a-z0-9-]+_[A-Za-z0-9]{16,64}_[A-Za-z0-9]{43}`), nil},
 }
 
 func mixedBase62(s string) bool {

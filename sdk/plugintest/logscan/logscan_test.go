@@ -26,6 +26,7 @@ func TestScanFindsEachKind(t *testing.T) {
 		{"legacy Vault token", "client_token=s.9xQ2mYk5fVbT8wLh0aZ1bC3d", "legacy Vault token"},
 		{"ID token", "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLW9mLWFsaWNlcy10b2tlbg", "JWT"},
 		{"Hydra access token", "access_token=ory_at_Zx8c3Vq1bN5mK7jH2gF4dS6aP9oI0uYt", "OAuth2 token"},
+		{"Basalt API token", "Authorization: Bearer basalt_pat_user-alice_Q3kG7tVt2mZpX8rL0aBc_k2Jd8sLq0WmZxC4vB7nR1tY6uI3oP9aS5dF2gH8jKlQ", "Basalt API token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var s Scanner
@@ -40,7 +41,7 @@ func TestScanFindsEachKind(t *testing.T) {
 				t.Errorf("got %s, want %s at core.log:6", f, tc.what)
 			}
 			// The report itself must not repeat the credential.
-			for _, secret := range []string{root, canary, "hvs.CAES", "hvb.AAAA", "9xQ2mYk5", "c2lnbmF0dXJl", "ory_at_Zx8"} {
+			for _, secret := range []string{root, canary, "hvs.CAES", "hvb.AAAA", "9xQ2mYk5", "c2lnbmF0dXJl", "ory_at_Zx8", "k2Jd8sLq"} {
 				if strings.Contains(f.String(), secret) {
 					t.Errorf("the finding repeats the credential: %s", f)
 				}
