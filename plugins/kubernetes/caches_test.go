@@ -67,15 +67,32 @@ func listed(t *testing.T, p *kubernetes.Plugin, caller sdk.Caller, project sdk.P
 
 // TestCachesFollowTheCluster changes a project's releases behind the plugin's back, straight
 // through the API server as Helm's tool, Onyxia or an administrator would, once its caches
-// are warm: the namespace's caches of Helm records, metadata Secrets and workloads, and the
-// records decoded once per resource version, show each change within followWithin.
+// are warm: the caches of Helm records, metadata Secrets and workloads, and the records
+// decoded once per resource version (values and manifest included), show each change within
+// followWithin. Both kinds of caches: cluster-wide for a plugin that may read every namespace,
+// the namespace's own for one with the least privilege.
 func TestCachesFollowTheCluster(t *testing.T) {
-	p, client, alice, personal := projectOfOne(t, nil)
+	t.Run("cluster-wide", func(t *testing.T) {
+		p, client, alice, personal := projectOfOne(t, nil)
+		cachesFollowTheCluster(t, p, client, alice, personal, true)
+	})
+	t.Run("per namespace", func(t *testing.T) {
+		env := testenv.Require(t)
+		_, admin := newRegion(t, nil)
+		p, client, alice, personal := projectOfOne(t, map[string]any{"kubeconfig": leastPrivilegeKubeconfig(t, env, admin)})
+		cachesFollowTheCluster(t, p, client, alice, personal, false)
+	})
+}
+
+func cachesFollowTheCluster(t *testing.T, p *kubernetes.Plugin, client k8s.Interface, alice sdk.Caller, personal sdk.Project, wide bool) {
 	ctx := t.Context()
 	a := installWeb(t, p, alice, personal, webArchive(t))
 	waitFor(t, p, a, "deployed", func(r sdk.Release) bool { return r.Status == sdk.StatusDeployed })
 	if got := listed(t, p, alice, personal); len(got) != 1 {
 		t.Fatalf("listed %v, want %s alone", got, a.Name)
+	}
+	if got := kubernetes.ClusterWideCaches(p); got != wide {
+		t.Fatalf("cluster-wide caches: %v, want %v", got, wide)
 	}
 	secrets := client.CoreV1().Secrets(personal.ID)
 
@@ -106,13 +123,17 @@ func TestCachesFollowTheCluster(t *testing.T) {
 		t.Errorf("a release recorded behind the plugin's back is not listed after %v", followWithin)
 	}
 
-	// Its record changed in place (a new resource version of the same Secret).
+	// Its record changed in place (a new resource version of the same Secret), values and
+	// manifest too.
 	rel.Info.Status, rel.Info.Description = release.StatusFailed, "changed behind Basalt's back"
+	rel.Config = map[string]any{"global": map[string]any{"suspend": false}, "changed": "by hand"}
+	rel.Manifest += "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: changed-by-hand\n"
 	writeRecord(t, secrets, bRecord, map[string]string{"status": "failed"}, rel)
 	refB := sdk.ReleaseRef{Caller: alice, Project: personal, Name: b}
 	if !eventually(func() bool {
-		got, err := p.GetRelease(ctx, sdk.GetReleaseRequest{ReleaseRef: refB})
-		return err == nil && got.Release.Status == sdk.StatusFailed && got.Release.Reason == rel.Info.Description
+		got, err := p.GetRelease(ctx, sdk.GetReleaseRequest{ReleaseRef: refB, IncludeValues: true})
+		return err == nil && got.Release.Status == sdk.StatusFailed && got.Release.Reason == rel.Info.Description &&
+			strings.Contains(string(got.Values), `"changed":"by hand"`) && strings.Contains(got.Manifest, "changed-by-hand")
 	}) {
 		t.Errorf("a record changed behind the plugin's back is not read anew after %v", followWithin)
 	}

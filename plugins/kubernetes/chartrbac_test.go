@@ -182,7 +182,7 @@ func chartRBACInForce(t *testing.T, admin k8s.Interface, kubeconfig string) {
 
 // serviceAccountKubeconfig writes a kubeconfig that authenticates as a ServiceAccount with a
 // token of its own (an hour long).
-func serviceAccountKubeconfig(t *testing.T, env *testenv.Env, admin k8s.Interface, ns, name string) string {
+func serviceAccountKubeconfig(t testing.TB, env *testenv.Env, admin k8s.Interface, ns, name string) string {
 	t.Helper()
 	hour := int64(3600)
 	token, err := admin.CoreV1().ServiceAccounts(ns).CreateToken(t.Context(), name, &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: &hour}}, metav1.CreateOptions{})

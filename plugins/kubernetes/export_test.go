@@ -22,3 +22,15 @@ func AgeClusterAPIs(p *Plugin, d time.Duration) {
 
 // CapabilitiesTTL is how long the region takes to see a new API.
 const CapabilitiesTTL = capabilitiesTTL
+
+// ClusterWideCaches says whether the region reads releases from caches of every namespace at
+// once (rather than one namespace's each).
+func ClusterWideCaches(p *Plugin) bool {
+	_, c, err := p.configured()
+	if err != nil {
+		return false
+	}
+	c.spaces.wide.mu.Lock()
+	defer c.spaces.wide.mu.Unlock()
+	return c.spaces.wide.running != nil
+}

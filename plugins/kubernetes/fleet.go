@@ -17,19 +17,23 @@ import (
 // the first time starts its caches, five lists and watches.
 const fleetReaders = 8
 
-// Fleet lists the releases of every namespace the region manages, from the namespaces' caches,
-// each with the group its metadata records and what its pods use now (one list of pod metrics
-// per namespace). A release installed without Basalt has no metadata Secret: it is listed
+// Fleet lists the releases of every namespace the region manages, from the caches, each with
+// the group its metadata records and what its pods use now (one list of the cluster's pod
+// metrics, or one per namespace where the plugin may not read them all). A release installed without Basalt has no metadata Secret: it is listed
 // with no owner and no group. A namespace the plugin cannot read is left out, with a warning
 // the first time, so that one broken namespace does not hide the others.
 func (p *Plugin) Fleet(ctx context.Context, _ sdk.FleetRequest) (sdk.FleetResponse, error) {
-	s, c, err := p.configured()
+	_, c, err := p.configured()
 	if err != nil {
 		return sdk.FleetResponse{}, err
 	}
 	namespaces, err := c.managedNamespaces(ctx)
 	if err != nil {
 		return sdk.FleetResponse{}, err
+	}
+	usage, everywhere := map[string]sdk.Usage(nil), false
+	if len(namespaces) > 1 {
+		usage, everywhere = c.usage.everywhere(ctx)
 	}
 	found := make([][]sdk.FleetRelease, len(namespaces))
 	readers := make(chan struct{}, fleetReaders)
@@ -38,7 +42,7 @@ func (p *Plugin) Fleet(ctx context.Context, _ sdk.FleetRequest) (sdk.FleetRespon
 		wg.Go(func() {
 			readers <- struct{}{}
 			defer func() { <-readers }()
-			found[i] = p.fleetIn(ctx, s, c, ns)
+			found[i] = p.fleetIn(ctx, c, ns, usage, everywhere)
 		})
 	}
 	wg.Wait()
@@ -48,8 +52,9 @@ func (p *Plugin) Fleet(ctx context.Context, _ sdk.FleetRequest) (sdk.FleetRespon
 	return sdk.FleetResponse{Releases: slices.Concat(found...)}, nil
 }
 
-// fleetIn lists the releases of one namespace for Fleet; none when it cannot be read.
-func (p *Plugin) fleetIn(ctx context.Context, s *settings, c *cluster, ns string) []sdk.FleetRelease {
+// fleetIn lists the releases of one namespace for Fleet, with their usage by namespace/release
+// (read here unless everywhere); none when it cannot be read.
+func (p *Plugin) fleetIn(ctx context.Context, c *cluster, ns string, usage map[string]sdk.Usage, everywhere bool) []sdk.FleetRelease {
 	sp := c.spaces.get(ns)
 	inf, err := sp.ready(ctx)
 	if err != nil {
@@ -59,13 +64,15 @@ func (p *Plugin) fleetIn(ctx context.Context, s *settings, c *cluster, ns string
 		return nil
 	}
 	c.unreadable.Delete(ns)
-	usage := c.usage.inNamespace(ctx, ns)
+	if !everywhere {
+		usage = c.usage.inNamespace(ctx, ns)
+	}
 	var out []sdk.FleetRelease
-	for _, r := range p.current(sp, inf, s.urlKinds()) {
+	for _, r := range p.current(sp, inf) {
 		out = append(out, sdk.FleetRelease{
 			Group:    groupOf(r.meta),
 			Release:  inf.view(ns, r.d, metadataOf(r.meta)),
-			Usage:    usage[r.d.rel.Name],
+			Usage:    usage[releaseKey(ns, r.d.name)],
 			Requests: inf.requests(ns, r.d.sum.workloads),
 		})
 	}

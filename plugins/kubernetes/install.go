@@ -179,7 +179,7 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 			p.log.Warn("keeping the chart archive", "namespace", ns, "release", req.ReleaseName, "error", err)
 		}
 	})
-	d, err := sp.decode(rec, s.urlKinds())
+	d, err := readRecord(rec.Data["release"], s.urlKinds())
 	if err != nil {
 		return sdk.InstallResponse{}, kubeError("reading release "+req.ReleaseName, err)
 	}

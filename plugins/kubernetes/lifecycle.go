@@ -28,7 +28,7 @@ func (p *Plugin) setSuspended(ctx context.Context, ref sdk.ReleaseRef, suspend b
 	if err != nil {
 		return err
 	}
-	if !hasSuspend(f.d.rel.Config) {
+	if !f.d.suspendable {
 		return sdk.Errorf(sdk.ErrInvalidArgument, "service %q cannot be paused: its values have no global.suspend", ref.Name)
 	}
 	s, c, err := p.configured()
@@ -141,7 +141,7 @@ func (p *Plugin) UpdateRelease(ctx context.Context, req sdk.UpdateReleaseRequest
 	if !f.has {
 		first, ferr := c.client.CoreV1().Secrets(f.ns).Get(ctx, helmRecord(req.Name, 1), metav1.GetOptions{})
 		if ferr != nil {
-			first = f.rec
+			first = f.rec.owner()
 		}
 		if _, err := c.writeMetadata(ctx, f.sp, req.Project, req.Name, first, f.md, ""); err != nil {
 			return sdk.UpdateReleaseResponse{}, err

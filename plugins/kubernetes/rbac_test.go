@@ -77,7 +77,7 @@ func TestLeastPrivilege(t *testing.T) {
 
 // leastPrivilegeKubeconfig makes a service account that holds only leastPrivilege
 // cluster-wide, removed when t ends, and returns a kubeconfig that acts as it.
-func leastPrivilegeKubeconfig(t *testing.T, env *testenv.Env, admin k8s.Interface) string {
+func leastPrivilegeKubeconfig(t testing.TB, env *testenv.Env, admin k8s.Interface) string {
 	t.Helper()
 	ctx := t.Context()
 	name := unique("basalt-region-")

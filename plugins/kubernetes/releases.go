@@ -11,38 +11,14 @@ import (
 	"strconv"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/release"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/basalt-dev/basalt/sdk"
 )
-
-// decodedRelease is a Helm record decoded once per resource version, without the chart's
-// templates and files, which listing never needs.
-type decodedRelease struct {
-	rv  string
-	rel *release.Release
-	sum manifestSummary
-}
-
-// decode returns the release a Helm record holds, from the namespace's memo when the record
-// has not changed.
-func (sp *space) decode(s *corev1.Secret, kinds urlKinds) (*decodedRelease, error) {
-	if d, ok := sp.decoded.Load(s.Name); ok && d.(*decodedRelease).rv == s.ResourceVersion {
-		return d.(*decodedRelease), nil
-	}
-	rel, err := decodeRecord(s.Data["release"])
-	if err != nil {
-		return nil, err
-	}
-	rel.Chart = &chart.Chart{Metadata: rel.Chart.Metadata}
-	d := &decodedRelease{rv: s.ResourceVersion, rel: rel, sum: summarize(rel.Manifest, kinds)}
-	sp.decoded.Store(s.Name, d)
-	return d, nil
-}
 
 var gzipMagic = []byte{0x1f, 0x8b, 0x08}
 
@@ -73,16 +49,16 @@ func decodeRecord(data []byte) (*release.Release, error) {
 	return &rel, nil
 }
 
-func revisionOf(s *corev1.Secret) int {
+func revisionOf(s *cachedRecord) int {
 	v, _ := strconv.Atoi(s.Labels["version"])
 	return v
 }
 
 // latestRecords keeps the newest record of each release.
-func latestRecords(objs []any) map[string]*corev1.Secret {
-	latest := map[string]*corev1.Secret{}
+func latestRecords(objs []any) map[string]*cachedRecord {
+	latest := map[string]*cachedRecord{}
 	for _, o := range objs {
-		s := o.(*corev1.Secret)
+		s := o.(*cachedRecord)
 		name := s.Labels["name"]
 		if have := latest[name]; have == nil || revisionOf(s) > revisionOf(have) {
 			latest[name] = s
@@ -132,28 +108,27 @@ func (c *cluster) mayReplace(ctx context.Context, ns string, req sdk.InstallRequ
 // view is a release as the contract describes it, health from the workload caches (none
 // ready when inf is nil).
 func (inf *informersOf) view(ns string, d *decodedRelease, md sdk.ReleaseMetadata) sdk.Release {
-	rel := d.rel
 	out := sdk.Release{
-		Name:         rel.Name,
+		Name:         d.name,
 		Namespace:    ns,
-		Chart:        rel.Chart.Metadata.Name,
-		ChartVersion: rel.Chart.Metadata.Version,
-		AppVersion:   rel.Chart.Metadata.AppVersion,
-		Revision:     rel.Version,
+		Chart:        d.chart,
+		ChartVersion: d.chartVersion,
+		AppVersion:   d.appVersion,
+		Revision:     d.version,
 		Metadata:     md,
 		URLs:         slices.Clone(d.sum.urls),
-		Notes:        rel.Info.Notes,
-		Started:      rel.Info.FirstDeployed.Time,
-		Suspendable:  hasSuspend(rel.Config),
-		Suspended:    suspendOf(rel.Config),
+		Notes:        d.notes,
+		Started:      d.firstDeployed,
+		Suspendable:  d.suspendable,
+		Suspended:    d.suspended,
 	}
-	switch st := rel.Info.Status; {
+	switch st := d.status; {
 	case st == release.StatusDeployed && out.Suspended:
 		out.Status = sdk.StatusSuspended
 	case st == release.StatusDeployed:
 		out.Status = sdk.StatusDeployed
 	case st == release.StatusFailed:
-		out.Status, out.Reason = sdk.StatusFailed, rel.Info.Description
+		out.Status, out.Reason = sdk.StatusFailed, d.description
 	case st.IsPending(), st == release.StatusUninstalling:
 		out.Status = sdk.StatusPending
 	default:
@@ -162,7 +137,7 @@ func (inf *informersOf) view(ns string, d *decodedRelease, md sdk.ReleaseMetadat
 	for _, w := range d.sum.workloads {
 		out.Workloads = append(out.Workloads, inf.health(ns, w))
 	}
-	out.Simulated = inf.simulated(rel.Name)
+	out.Simulated = inf.simulated(ns, d.name)
 	return out
 }
 
@@ -237,7 +212,7 @@ func (p *Plugin) ListReleases(ctx context.Context, req sdk.ListReleasesRequest) 
 		return sdk.ListReleasesResponse{}, err
 	}
 	var resp sdk.ListReleasesResponse
-	for _, r := range p.current(sp, inf, s.urlKinds()) {
+	for _, r := range p.current(sp, inf) {
 		if s.visible(req.Caller, req.Project, r.meta) {
 			resp.Releases = append(resp.Releases, inf.view(sp.name, r.d, metadataOf(r.meta)))
 		}
@@ -256,21 +231,22 @@ type installed struct {
 
 // current returns the releases of a namespace that are installed, by name; superseded and
 // uninstalled records are history.
-func (p *Plugin) current(sp *space, inf *informersOf, kinds urlKinds) []installed {
-	latest := latestRecords(inf.releases.GetStore().List())
+func (p *Plugin) current(sp *space, inf *informersOf) []installed {
+	records, _ := inf.releases.GetIndexer().ByIndex(cache.NamespaceIndex, sp.name)
+	latest := latestRecords(records)
 	out := make([]installed, 0, len(latest))
 	for _, rec := range latest {
-		d, err := sp.decode(rec, kinds)
-		if err != nil {
-			p.log.Warn("unreadable helm record", "namespace", sp.name, "secret", rec.Name, "error", err)
+		d := rec.rel
+		if d == nil {
+			p.log.Warn("unreadable helm record", "namespace", sp.name, "secret", rec.Name, "error", rec.err)
 			continue
 		}
-		if d.rel.Info.Status == release.StatusUninstalled || d.rel.Info.Status == release.StatusSuperseded {
+		if d.status == release.StatusUninstalled || d.status == release.StatusSuperseded {
 			continue
 		}
-		out = append(out, installed{d: d, meta: inf.metadataSecret(sp.name, d.rel.Name)})
+		out = append(out, installed{d: d, meta: inf.metadataSecret(sp.name, d.name)})
 	}
-	slices.SortFunc(out, func(a, b installed) int { return strings.Compare(a.d.rel.Name, b.d.rel.Name) })
+	slices.SortFunc(out, func(a, b installed) int { return strings.Compare(a.d.name, b.d.name) })
 	return out
 }
 
@@ -279,7 +255,7 @@ type found struct {
 	ns     string
 	sp     *space
 	inf    *informersOf
-	rec    *corev1.Secret
+	rec    *cachedRecord
 	d      *decodedRelease
 	md     sdk.ReleaseMetadata
 	has    bool   // the metadata Secret exists
@@ -309,16 +285,16 @@ func (p *Plugin) find(ctx context.Context, ref sdk.ReleaseRef) (*found, error) {
 	if err != nil {
 		return nil, err
 	}
-	records, err := inf.releases.GetIndexer().ByIndex(byRelease, ref.Name)
+	records, err := inf.releases.GetIndexer().ByIndex(byRelease, releaseKey(ns, ref.Name))
 	if err != nil || len(records) == 0 {
 		return nil, notFound
 	}
 	rec := latestRecords(records)[ref.Name]
-	d, err := sp.decode(rec, s.urlKinds())
-	if err != nil {
-		return nil, kubeError("reading release "+ref.Name, err)
+	d := rec.rel
+	if d == nil {
+		return nil, kubeError("reading release "+ref.Name, rec.err)
 	}
-	if d.rel.Info.Status == release.StatusUninstalled {
+	if d.status == release.StatusUninstalled {
 		return nil, notFound
 	}
 	meta := inf.metadataSecret(ns, ref.Name)

@@ -65,25 +65,28 @@ func (p *Plugin) dryRun(ctx context.Context, cfg *action.Configuration, s *setti
 			}
 		}
 	}
-	d := &decodedRelease{rel: rel, sum: summarize(rel.Manifest, s.urlKinds())}
+	d := decodedOf(rel, s.urlKinds())
 	return sdk.InstallResponse{Release: (*informersOf)(nil).view(ns, d, md), Manifest: maskManifest(rel.Manifest)}, nil
 }
 
 // values returns the values and manifest of a release's revision, as GetRelease shows them.
 func (p *Plugin) values(ctx context.Context, f *found, req sdk.GetReleaseRequest) (values []byte, manifest string, err error) {
-	rel := f.d.rel
-	if req.Revision != 0 && req.Revision != rel.Version {
+	var config map[string]any
+	if req.Revision != 0 && req.Revision != f.d.version {
 		_, _, cfg, err := p.helmIn(ctx, f.ns, req.Caller)
 		if err != nil {
 			return nil, "", err
 		}
 		get := action.NewGet(cfg)
 		get.Version = req.Revision
-		if rel, err = get.Run(req.Name); err != nil {
+		rel, err := get.Run(req.Name)
+		if err != nil {
 			return nil, "", revisionError(req.Name, req.Revision, err)
 		}
+		config, manifest = rel.Config, rel.Manifest
+	} else if config, manifest, err = f.d.valuesAndManifest(); err != nil {
+		return nil, "", kubeError("reading release "+req.Name, err)
 	}
-	config := rel.Config
 	if config == nil {
 		config = map[string]any{}
 	}
@@ -91,7 +94,7 @@ func (p *Plugin) values(ctx context.Context, f *found, req sdk.GetReleaseRequest
 		config = sdk.MaskValues(config)
 	}
 	values, err = json.Marshal(config)
-	return values, maskManifest(rel.Manifest), err
+	return values, maskManifest(manifest), err
 }
 
 // revisionError says a revision is missing in the contract's words, or else what failed.
@@ -219,7 +222,7 @@ func (c *cluster) followArchive(ctx context.Context, f *found, digest string, ar
 	if !f.has || digest == f.digest {
 		return nil
 	}
-	return c.updateMetadata(ctx, f.sp, f.d.rel.Name, func(s *corev1.Secret) error {
+	return c.updateMetadata(ctx, f.sp, f.d.name, func(s *corev1.Secret) error {
 		if digest == "" {
 			delete(s.Data, digestKey)
 		} else {

@@ -193,11 +193,11 @@ func slimPod(obj any) (any, error) {
 
 // simulated says whether the release's pods all run on simulated nodes, from the namespace's
 // pod cache (false without one: no annotation configured, or a release being installed).
-func (inf *informersOf) simulated(release string) bool {
+func (inf *informersOf) simulated(ns, release string) bool {
 	if inf == nil || inf.pods == nil {
 		return false
 	}
-	pods, _ := inf.pods.GetIndexer().ByIndex(byRelease, release)
+	pods, _ := inf.pods.GetIndexer().ByIndex(byRelease, releaseKey(ns, release))
 	nodes := make([]string, 0, len(pods))
 	for _, p := range pods {
 		nodes = append(nodes, p.(*corev1.Pod).Spec.NodeName)

@@ -11,24 +11,52 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
-// spaces keeps, per namespace, informer caches of what listing a project reads: the Helm
-// release records, Basalt's metadata Secrets and the workloads. A namespace's caches start on
-// first use and stop after idling, so a listing costs no API call at all once warm.
+// spaces keeps informer caches of what listing a project reads: the Helm release records,
+// Basalt's metadata Secrets, the workloads and the releases' pods. Where the plugin may list
+// and watch them in every namespace, one set of caches holds the whole cluster's (five watches
+// in all); where it may not (least privilege: admin in each project's namespace), each
+// namespace has caches of its own, five watches each. Caches start on first use and stop
+// after idling, so a listing costs no API call at all once warm.
 type spaces struct {
 	c  *cluster
 	mu sync.Mutex
 	m  map[string]*space
 
+	wide        wideCaches
 	waiters     recordWaiters
 	stopJanitor context.CancelFunc
 }
 
-// idleAfter is how long a namespace's caches live without being read.
+// wideCaches are the cluster-wide caches. At ten thousand services, five watches per
+// namespace cost the plugin more memory (goroutines, buffers, one HTTP/2 stream each) than
+// what they hold.
+type wideCaches struct {
+	lastUsed atomic.Int64
+
+	mu           sync.Mutex
+	running      *informersOf // nil when stopped
+	refusedUntil time.Time    // after a refusal, when to ask again
+	said         bool         // whether the log said the plugin may not read cluster-wide
+}
+
+// idleAfter is how long caches live without being read.
 const idleAfter = 15 * time.Minute
+
+// Waiting for caches to hold what they watch: a namespace's are a moment's work; the whole
+// cluster's, ten thousand records decoded, take seconds.
+const (
+	namespaceSyncWithin = time.Minute
+	wideSyncWithin      = 5 * time.Minute
+)
+
+// wideRecheck is how long a plugin refused cluster-wide reads keeps to per-namespace caches
+// before asking again.
+const wideRecheck = 10 * time.Minute
 
 func newSpaces(c *cluster) *spaces {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -64,6 +92,9 @@ func (s *spaces) janitor(ctx context.Context) {
 			}
 		}
 		s.mu.Unlock()
+		if time.Since(time.Unix(0, s.wide.lastUsed.Load())) > idleAfter {
+			s.wide.halt()
+		}
 	}
 }
 
@@ -74,9 +105,66 @@ func (s *spaces) close() {
 	for _, sp := range s.m {
 		sp.halt()
 	}
+	s.wide.halt()
 }
 
-// space is one namespace's caches.
+// clusterWide returns the cluster-wide caches, synced; nil when the plugin may not list every
+// namespace (asked again after wideRecheck) or the region has a single namespace.
+func (s *spaces) clusterWide(ctx context.Context) (*informersOf, error) {
+	if s.c.s.Namespaces.SingleNamespace != "" {
+		return nil, nil
+	}
+	w := &s.wide
+	w.lastUsed.Store(time.Now().UnixNano())
+	w.mu.Lock()
+	inf := w.running
+	if inf == nil {
+		if time.Now().Before(w.refusedUntil) {
+			w.mu.Unlock()
+			return nil, nil
+		}
+		inf = startCaches(s.c, "", wideSyncWithin)
+		w.running = inf
+	}
+	w.mu.Unlock()
+	select {
+	case <-inf.synced:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if inf.err == nil {
+		return inf, nil
+	}
+	w.mu.Lock()
+	if w.running == inf {
+		inf.stop()
+		w.running = nil
+		if inf.refused {
+			w.refusedUntil = time.Now().Add(wideRecheck)
+			if !w.said {
+				w.said = true
+				s.c.log.Info("the plugin may not read every namespace: each project's namespace gets caches of its own", "error", inf.err)
+			}
+		}
+	}
+	w.mu.Unlock()
+	if inf.refused {
+		return nil, nil
+	}
+	return nil, inf.err
+}
+
+func (w *wideCaches) halt() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.running != nil {
+		w.running.stop()
+		w.running = nil
+	}
+}
+
+// space is one namespace: its own caches where the plugin may not read cluster-wide, and the
+// writes this process made there.
 type space struct {
 	name     string
 	c        *cluster
@@ -89,26 +177,28 @@ type space struct {
 	// the resource version written, "" when deleted. Reads wait for them, so a caller reads
 	// its own writes.
 	writes map[string]string
-
-	decoded sync.Map // secret name → *decodedRelease
 }
 
 type informersOf struct {
 	stop        context.CancelFunc
 	synced      chan struct{}
 	err         error
-	releases    cache.SharedIndexInformer // Helm's release records (owner=helm)
+	refused     bool                      // err says the API server will not let the plugin read
+	releases    cache.SharedIndexInformer // Helm's release records (owner=helm), as *cachedRecord
 	metas       cache.SharedIndexInformer // Basalt's (Onyxia's) release metadata
 	deployments appslisters.DeploymentLister
 	statefuls   appslisters.StatefulSetLister
 	daemons     appslisters.DaemonSetLister
-	// pods are the namespace's pods by release, slimmed to their nodes, and nodes tells the
-	// simulated ones; both nil when no annotation marks simulated nodes.
+	// pods are the releases' pods (those with an instance label), slimmed to their nodes, and
+	// nodes tells the simulated ones; both nil when no annotation marks simulated nodes.
 	pods  cache.SharedIndexInformer
 	nodes *simulatedNodes
 }
 
+// byRelease indexes records, metadata and pods by namespace/release.
 const byRelease = "release"
+
+func releaseKey(namespace, release string) string { return namespace + "/" + release }
 
 // dropManagedFields keeps the caches small.
 func dropManagedFields(obj any) (any, error) {
@@ -118,14 +208,33 @@ func dropManagedFields(obj any) (any, error) {
 	return obj, nil
 }
 
-// ready starts the namespace's caches if needed, waits until they hold the namespace and this
-// process's own writes, and returns them.
+// ready returns caches that hold the namespace and this process's own writes to it: the
+// cluster-wide ones where the plugin may read them, else the namespace's own, started if
+// needed.
 func (sp *space) ready(ctx context.Context) (*informersOf, error) {
 	sp.lastUsed.Store(time.Now().UnixNano())
+	inf, err := sp.c.spaces.clusterWide(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if inf == nil {
+		if inf, err = sp.own(ctx); err != nil {
+			return nil, err
+		}
+	}
+	sp.awaitWrites(ctx, inf)
+	if inf.nodes != nil {
+		inf.nodes.ensure(ctx)
+	}
+	return inf, nil
+}
+
+// own returns the namespace's own caches, synced.
+func (sp *space) own(ctx context.Context) (*informersOf, error) {
 	sp.mu.Lock()
 	inf := sp.running
 	if inf == nil {
-		inf = sp.start()
+		inf = startCaches(sp.c, sp.name, namespaceSyncWithin)
 		sp.running = inf
 	}
 	sp.mu.Unlock()
@@ -145,63 +254,99 @@ func (sp *space) ready(ctx context.Context) (*informersOf, error) {
 		sp.mu.Unlock()
 		return nil, inf.err
 	}
-	sp.awaitWrites(ctx, inf)
-	if inf.nodes != nil {
-		inf.nodes.ensure(ctx)
-	}
 	return inf, nil
 }
 
-func (sp *space) start() *informersOf {
+// startCaches starts the caches of a namespace, or of every namespace when it is "".
+func startCaches(c *cluster, namespace string, syncWithin time.Duration) *informersOf {
 	ctx, cancel := context.WithCancel(context.Background())
 	inf := &informersOf{stop: cancel, synced: make(chan struct{})}
-	client := sp.c.client
+	client := c.client
 	// A namespace the plugin may not read fails at once, not after the minute of retries
 	// waiting for the caches would take.
 	refusable, refuse := context.WithCancelCause(ctx)
-	syncCtx, endSync := context.WithTimeout(refusable, time.Minute)
+	syncCtx, endSync := context.WithTimeout(refusable, syncWithin)
 	onError := func(ctx context.Context, r *cache.Reflector, err error) {
 		if refused(err) {
 			refuse(err)
 		}
 		cache.DefaultWatchErrorHandler(ctx, r, err)
 	}
-	secrets := func(tweak func(*metav1.ListOptions)) cache.SharedIndexInformer {
-		lw := cache.NewFilteredListWatchFromClient(client.CoreV1().RESTClient(), "secrets", sp.name, tweak)
-		i := cache.NewSharedIndexInformer(lw, &corev1.Secret{}, 0, cache.Indexers{byRelease: func(obj any) ([]string, error) {
-			s := obj.(*corev1.Secret)
-			if s.Type == metadataType {
-				return []string{s.Labels[metadataReleaseLabel]}, nil
-			}
-			return []string{s.Labels["name"]}, nil
-		}})
-		_ = i.SetTransform(dropManagedFields)
+	indexers := func(release func(obj any) string) cache.Indexers {
+		return cache.Indexers{
+			cache.NamespaceIndex: cache.MetaNamespaceIndexFunc,
+			byRelease: func(obj any) ([]string, error) {
+				m, ok := obj.(metav1.Object)
+				if !ok {
+					return nil, nil
+				}
+				return []string{releaseKey(m.GetNamespace(), release(obj))}, nil
+			},
+		}
+	}
+	secrets := func(tweak func(*metav1.ListOptions), release func(obj any) string) cache.SharedIndexInformer {
+		lw := cache.NewFilteredListWatchFromClient(client.CoreV1().RESTClient(), "secrets", namespace, tweak)
+		i := cache.NewSharedIndexInformer(lw, &corev1.Secret{}, 0, indexers(release))
 		_ = i.SetWatchErrorHandlerWithContext(onError)
 		return i
 	}
-	inf.releases = secrets(func(o *metav1.ListOptions) { o.LabelSelector = "owner=helm" })
-	inf.metas = secrets(func(o *metav1.ListOptions) { o.FieldSelector = "type=" + metadataType })
-	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(sp.name), informers.WithTransform(dropManagedFields))
+	inf.releases = secrets(func(o *metav1.ListOptions) { o.LabelSelector = "owner=helm" }, func(obj any) string {
+		if r, ok := obj.(*cachedRecord); ok {
+			return r.Labels["name"]
+		}
+		return ""
+	})
+	kinds := c.s.urlKinds()
+	records := inf.releases.GetStore()
+	_ = inf.releases.SetTransform(func(obj any) (any, error) {
+		// A relist brings every record again: those the cache holds at that version are
+		// not decoded anew.
+		if s, ok := obj.(*corev1.Secret); ok {
+			if have, ok, _ := records.GetByKey(s.Namespace + "/" + s.Name); ok && have.(*cachedRecord).ResourceVersion == s.ResourceVersion {
+				return have, nil
+			}
+		}
+		return cacheRecord(obj, kinds)
+	})
+	inf.metas = secrets(func(o *metav1.ListOptions) { o.FieldSelector = "type=" + metadataType }, func(obj any) string {
+		if s, ok := obj.(*corev1.Secret); ok {
+			return s.Labels[metadataReleaseLabel]
+		}
+		return ""
+	})
+	_ = inf.metas.SetTransform(dropManagedFields)
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(namespace), informers.WithTransform(slimWorkload))
 	apps := factory.Apps().V1()
 	inf.deployments = apps.Deployments().Lister()
 	inf.statefuls = apps.StatefulSets().Lister()
 	inf.daemons = apps.DaemonSets().Lister()
-	watched := []cache.SharedIndexInformer{apps.Deployments().Informer(), apps.StatefulSets().Informer(), apps.DaemonSets().Informer()}
-	if sp.c.nodes != nil {
-		inf.nodes = sp.c.nodes
-		inf.pods = factory.Core().V1().Pods().Informer()
-		_ = inf.pods.SetTransform(slimPod)
-		_ = inf.pods.AddIndexers(cache.Indexers{byRelease: func(obj any) ([]string, error) {
-			return []string{obj.(*corev1.Pod).Labels[instanceLabel]}, nil
-		}})
-		watched = append(watched, inf.pods)
+	type watch struct {
+		what string
+		i    cache.SharedIndexInformer
 	}
-	for _, i := range watched {
-		_ = i.SetWatchErrorHandlerWithContext(onError)
+	watched := []watch{{"releases", inf.releases}, {"release metadata", inf.metas}, {"Deployments", apps.Deployments().Informer()},
+		{"StatefulSets", apps.StatefulSets().Informer()}, {"DaemonSets", apps.DaemonSets().Informer()}}
+	if c.nodes != nil {
+		inf.nodes = c.nodes
+		inf.pods = coreinformers.NewFilteredPodInformer(client, namespace, 0, indexers(func(obj any) string {
+			return obj.(*corev1.Pod).Labels[instanceLabel]
+		}), func(o *metav1.ListOptions) { o.LabelSelector = instanceLabel })
+		_ = inf.pods.SetTransform(slimPod)
+		watched = append(watched, watch{"pods", inf.pods})
+	}
+	for _, w := range watched[2:] {
+		_ = w.i.SetWatchErrorHandlerWithContext(onError)
 	}
 	go inf.releases.Run(ctx.Done())
 	go inf.metas.Run(ctx.Done())
+	if inf.pods != nil {
+		go inf.pods.Run(ctx.Done())
+	}
 	factory.Start(ctx.Done())
+	where := "of namespace " + namespace
+	if namespace == "" {
+		where = "of every namespace"
+	}
 	go func() {
 		defer close(inf.synced)
 		defer func() {
@@ -211,17 +356,14 @@ func (sp *space) start() *informersOf {
 		}()
 		failed := func(what string) error {
 			if cause := context.Cause(syncCtx); refused(cause) {
-				return kubeError(what+" of namespace "+sp.name, cause)
+				inf.refused = true
+				return kubeError(what+" "+where, cause)
 			}
-			return unavailable(what+" of namespace "+sp.name, syncCtx.Err())
+			return unavailable(what+" "+where, syncCtx.Err())
 		}
-		if !cache.WaitForCacheSync(syncCtx.Done(), inf.releases.HasSynced, inf.metas.HasSynced) {
-			inf.err = failed("listing the releases")
-			return
-		}
-		for typ, ok := range factory.WaitForCacheSync(syncCtx.Done()) {
-			if !ok {
-				inf.err = failed("listing the " + typ.String())
+		for _, w := range watched {
+			if !cache.WaitForCacheSync(syncCtx.Done(), w.i.HasSynced) {
+				inf.err = failed("listing the " + w.what)
 				return
 			}
 		}
@@ -239,7 +381,6 @@ func (sp *space) halt() {
 	if sp.running != nil {
 		sp.running.stop()
 		sp.running = nil
-		sp.decoded.Clear()
 	}
 	sp.writesMu.Lock()
 	clear(sp.writes)
@@ -290,7 +431,7 @@ func (inf *informersOf) shows(namespace, name, rv string) bool {
 	if !found {
 		return false
 	}
-	have := obj.(*corev1.Secret).ResourceVersion
+	have := obj.(metav1.Object).GetResourceVersion()
 	h, err1 := strconv.ParseUint(have, 10, 64)
 	w, err2 := strconv.ParseUint(rv, 10, 64)
 	if err1 != nil || err2 != nil {

@@ -34,6 +34,9 @@ type podUsage struct {
 	served  bool
 	checked time.Time // when the API was last found not served
 	said    bool      // whether the debug log said so since
+	// narrowUntil is, after the plugin was refused every namespace's pod metrics, when to ask
+	// for them again rather than a namespace's at a time.
+	narrowUntil time.Time
 }
 
 func newPodUsage(cfg *rest.Config, log *slog.Logger) (*podUsage, error) {
@@ -79,13 +82,41 @@ func (u *podUsage) awayLocked(err error) {
 	}
 }
 
-// inNamespace returns what the releases of a namespace use now, by release name: one list of
-// the namespace's pod metrics. Nil when the metrics API is not served or refuses.
+// everywhere returns what the releases of every namespace use now, by namespace/release: one
+// list of the cluster's pod metrics, where the plugin may read them all, instead of one per
+// namespace. ok is false when it may not: then inNamespace reads each namespace's.
+func (u *podUsage) everywhere(ctx context.Context) (usage map[string]sdk.Usage, ok bool) {
+	u.mu.Lock()
+	narrow := time.Now().Before(u.narrowUntil)
+	u.mu.Unlock()
+	if narrow {
+		return nil, false
+	}
+	if !u.available(ctx) {
+		return nil, true
+	}
+	list, err := u.client.PodMetricses("").List(ctx, metav1.ListOptions{LabelSelector: instanceLabel})
+	if refused(err) {
+		u.mu.Lock()
+		u.narrowUntil = time.Now().Add(wideRecheck)
+		u.mu.Unlock()
+		return nil, false
+	}
+	return u.read(ctx, "", list, err), true
+}
+
+// inNamespace returns what the releases of a namespace use now, by namespace/release: one list
+// of the namespace's pod metrics. Nil when the metrics API is not served or refuses.
 func (u *podUsage) inNamespace(ctx context.Context, ns string) map[string]sdk.Usage {
 	if !u.available(ctx) {
 		return nil
 	}
 	list, err := u.client.PodMetricses(ns).List(ctx, metav1.ListOptions{LabelSelector: instanceLabel})
+	return u.read(ctx, ns, list, err)
+}
+
+// read sums a list of pod metrics, or notes why there is none.
+func (u *podUsage) read(ctx context.Context, ns string, list *metricsv1beta1.PodMetricsList, err error) map[string]sdk.Usage {
 	switch {
 	case err == nil:
 		return usageByRelease(list.Items)
@@ -97,17 +128,17 @@ func (u *podUsage) inNamespace(ctx context.Context, ns string) map[string]sdk.Us
 	return nil
 }
 
-// usageByRelease sums the usage of pods by the release their instance label names (the label
+// usageByRelease sums the usage of pods by namespace and the release their instance label names (the label
 // Helm's conventions and Onyxia's charts give a release's pods). A release's usage was
 // measured when its least recent pod was, so that it is never newer than any of its parts.
 func usageByRelease(pods []metricsv1beta1.PodMetrics) map[string]sdk.Usage {
 	nanocores := map[string]int64{}
 	out := map[string]sdk.Usage{}
 	for _, pod := range pods {
-		release := pod.Labels[instanceLabel]
-		if release == "" {
+		if pod.Labels[instanceLabel] == "" {
 			continue
 		}
+		release := releaseKey(pod.Namespace, pod.Labels[instanceLabel])
 		u := out[release]
 		for _, c := range pod.Containers {
 			nanocores[release] += quantity(c.Usage, corev1.ResourceCPU, resource.Nano)

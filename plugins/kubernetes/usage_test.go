@@ -18,7 +18,7 @@ func TestUsageByRelease(t *testing.T) {
 	at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
 	pod := func(release string, seconds int, containers ...[2]string) metricsv1beta1.PodMetrics {
 		m := metricsv1beta1.PodMetrics{
-			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "x"}},
+			ObjectMeta: metav1.ObjectMeta{Namespace: "user-alice", Labels: map[string]string{"app": "x"}},
 			Timestamp:  metav1.NewTime(at.Add(time.Duration(seconds) * time.Second)),
 		}
 		if release != "" {
@@ -39,8 +39,8 @@ func TestUsageByRelease(t *testing.T) {
 	})
 	want := map[string]sdk.Usage{
 		// 250m + 1.5m + 1000m, rounded to the nearest millicore
-		"jupyter": {CPUMillicores: 1252, MemoryBytes: 101<<20 + 1<<30, Measured: at.Add(2 * time.Second)},
-		"vscode":  {CPUMillicores: 4, MemoryBytes: 512 << 10, Measured: at.Add(9 * time.Second)},
+		"user-alice/jupyter": {CPUMillicores: 1252, MemoryBytes: 101<<20 + 1<<30, Measured: at.Add(2 * time.Second)},
+		"user-alice/vscode":  {CPUMillicores: 4, MemoryBytes: 512 << 10, Measured: at.Add(9 * time.Second)},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("usage of %d releases, want %d: %+v", len(got), len(want), got)

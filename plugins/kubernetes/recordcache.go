@@ -1,0 +1,180 @@
+package kubernetes
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/release"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// cachedRecord is what a namespace's cache keeps of a Helm record, in place of the Secret:
+// its name, labels and versions, and the release decoded once per resource version. The
+// record itself (tens of kilobytes of gzipped JSON with the chart's templates, files, default
+// values and schema) is not kept: at ten thousand services it was most of the plugin's memory.
+type cachedRecord struct {
+	metav1.TypeMeta
+	metav1.ObjectMeta
+	rel *decodedRelease // nil when the record cannot be read
+	err error
+}
+
+func (r *cachedRecord) DeepCopyObject() runtime.Object {
+	out := &cachedRecord{TypeMeta: r.TypeMeta, rel: r.rel, err: r.err}
+	r.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
+	return out
+}
+
+// owner is the record as the owner of the Secrets that go with the release: name and UID.
+func (r *cachedRecord) owner() *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: r.Name, Namespace: r.Namespace, UID: r.UID}}
+}
+
+// decodedRelease is what listing, a service's page and pausing read of a release's revision.
+// The values and the manifest, which only a service's page, its credentials and its changes
+// read, are kept gzipped.
+type decodedRelease struct {
+	name                            string
+	version                         int
+	chart, chartVersion, appVersion string
+	status                          release.Status
+	description, notes              string
+	firstDeployed                   time.Time
+	suspendable, suspended          bool
+	sum                             manifestSummary
+	details                         []byte // gzipped JSON of recordDetails
+}
+
+// recordDetails are the parts of a release kept compressed.
+type recordDetails struct {
+	Config   json.RawMessage `json:"config,omitempty"`
+	Manifest string          `json:"manifest,omitempty"`
+}
+
+// storedRelease is the part of Helm's stored release the plugin reads; the chart's templates,
+// files, values and schema are skipped unread.
+type storedRelease struct {
+	Name  string        `json:"name"`
+	Info  *release.Info `json:"info"`
+	Chart *struct {
+		Metadata *chart.Metadata `json:"metadata"`
+	} `json:"chart"`
+	Config   json.RawMessage `json:"config"`
+	Manifest string          `json:"manifest"`
+	Version  int             `json:"version"`
+}
+
+// cacheRecord turns a Helm record into what the cache keeps; the informers' transform, so it
+// takes what it made already as it is.
+func cacheRecord(obj any, kinds urlKinds) (any, error) {
+	s, ok := obj.(*corev1.Secret)
+	if !ok {
+		return obj, nil
+	}
+	out := &cachedRecord{ObjectMeta: metav1.ObjectMeta{
+		Name: s.Name, Namespace: s.Namespace, UID: s.UID, ResourceVersion: s.ResourceVersion, Labels: s.Labels,
+	}}
+	out.rel, out.err = readRecord(s.Data["release"], kinds)
+	return out, nil
+}
+
+// readRecord decodes Helm's storage format, base64 of gzipped JSON, into what the plugin reads.
+func readRecord(data []byte, kinds urlKinds) (*decodedRelease, error) {
+	raw := make([]byte, base64.StdEncoding.DecodedLen(len(data)))
+	n, err := base64.StdEncoding.Decode(raw, data)
+	if err != nil {
+		return nil, err
+	}
+	var r io.Reader = bytes.NewReader(raw[:n])
+	if bytes.HasPrefix(raw, gzipMagic) {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, err
+		}
+		r = zr
+	}
+	var rel storedRelease
+	if err := json.NewDecoder(r).Decode(&rel); err != nil {
+		return nil, err
+	}
+	if rel.Chart == nil || rel.Chart.Metadata == nil || rel.Info == nil {
+		return nil, io.ErrUnexpectedEOF
+	}
+	var config map[string]any
+	if len(rel.Config) > 0 {
+		if err := json.Unmarshal(rel.Config, &config); err != nil {
+			return nil, fmt.Errorf("the release's values: %w", err)
+		}
+	}
+	details, err := compress(recordDetails{Config: rel.Config, Manifest: rel.Manifest})
+	if err != nil {
+		return nil, err
+	}
+	md := rel.Chart.Metadata
+	return &decodedRelease{
+		name: rel.Name, version: rel.Version,
+		chart: md.Name, chartVersion: md.Version, appVersion: md.AppVersion,
+		status: rel.Info.Status, description: rel.Info.Description, notes: rel.Info.Notes,
+		firstDeployed: rel.Info.FirstDeployed.Time,
+		suspendable:   hasSuspend(config), suspended: suspendOf(config),
+		sum:     summarize(rel.Manifest, kinds),
+		details: details,
+	}, nil
+}
+
+// decodedOf is what the plugin reads of a release Helm made in memory (a dry run's).
+func decodedOf(rel *release.Release, kinds urlKinds) *decodedRelease {
+	d := &decodedRelease{
+		name: rel.Name, version: rel.Version, suspendable: hasSuspend(rel.Config), suspended: suspendOf(rel.Config),
+		sum: summarize(rel.Manifest, kinds),
+	}
+	if md := rel.Chart.Metadata; md != nil {
+		d.chart, d.chartVersion, d.appVersion = md.Name, md.Version, md.AppVersion
+	}
+	if in := rel.Info; in != nil {
+		d.status, d.description, d.notes, d.firstDeployed = in.Status, in.Description, in.Notes, in.FirstDeployed.Time
+	}
+	return d
+}
+
+// valuesAndManifest returns the revision's user values and manifest.
+func (d *decodedRelease) valuesAndManifest() (map[string]any, string, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(d.details))
+	if err != nil {
+		return nil, "", err
+	}
+	var out struct {
+		Config   map[string]any `json:"config"`
+		Manifest string         `json:"manifest"`
+	}
+	if err := json.NewDecoder(zr).Decode(&out); err != nil {
+		return nil, "", err
+	}
+	return out.Config, out.Manifest, nil
+}
+
+// gzippers are reused: a gzip writer's state is close to a megabyte.
+var gzippers = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
+
+func compress(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzippers.Get().(*gzip.Writer)
+	defer gzippers.Put(zw)
+	zw.Reset(&buf)
+	if err := json.NewEncoder(zw).Encode(v); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
