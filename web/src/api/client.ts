@@ -12,6 +12,7 @@ import type {
   ChangeView,
   ChartView as Chart,
   ChartVersionView as ChartVersion,
+  ClusterAccess,
   FleetActionRequest,
   FleetActionResult,
   FleetFilter,
@@ -245,6 +246,8 @@ export interface ApiClient {
   getStorageCredentials(project: string, signal?: AbortSignal): Promise<StorageCredentials>;
   /** The caller's token to the secrets store, with snippets; 501 when the region has none. */
   getSecretsCredentials(project: string, signal?: AbortSignal): Promise<SecretsCredentials>;
+  /** A kubeconfig of the caller's own for the project's namespace (a new token each time); 501 when the region gives none. */
+  getKubeconfig(project: string): Promise<ClusterAccess>;
   uploadFile(project: string, path: string, file: Blob, opts?: UploadOptions): Promise<FileEntry>;
 
   listSecrets(project: string, path: string, signal?: AbortSignal): Promise<SecretList>;
@@ -572,6 +575,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     },
     getStorageCredentials: (project, signal) => call(`${p(project)}/credentials/storage`, { signal }),
     getSecretsCredentials: (project, signal) => call(`${p(project)}/credentials/secrets`, { signal }),
+    getKubeconfig: (project) => call(`${p(project)}/kubeconfig`, { query: { format: "json" } }),
     uploadFile: (project, path, file, o = {}) =>
       new Promise<FileEntry>((resolve, reject) => {
         const xhr = newXhr();

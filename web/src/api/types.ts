@@ -871,6 +871,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project}/kubeconfig": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A kubeconfig of the caller's own for the project's namespace, which kubectl takes as it is: the region's public API server and CA, the namespace as the context's, and a token. With a region whose API server trusts the identity provider, the token is the caller's ID token (it expires with it); otherwise a short-lived token (the region's clusterAccess.tokenTTL, 1 hour by default) of a ServiceAccount the region makes for the caller in the namespace, bound there only to the role the project's RoleBinding gives its members. YAML as a download, or JSON with what it holds and kubectl commands (Accept: application/json or format=json). Never cached; audited. Not for viewers (a kubeconfig acts as launching does). 501 for a region that gives none (clusterAccess.mode off, or one namespace for every project); 403 or 404 for a project that is not the caller's. */
+        get: operations["getKubeconfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project}/members": {
         parameters: {
             query?: never;
@@ -1720,6 +1737,31 @@ export interface components {
             deleted: string[];
             commands: string[];
         };
+        /** @description a kubeconfig of the caller's own for a project's namespace, and what it holds */
+        ClusterAccess: {
+            project: string;
+            namespace: string;
+            /** @description the API server's URL as users reach it */
+            server: string;
+            /**
+             * @description idToken: the caller's own ID token; serviceAccount: a token of a ServiceAccount of the caller's in the namespace
+             * @enum {string}
+             */
+            credential: "idToken" | "serviceAccount";
+            /** @description who the token acts as in the cluster, as its RBAC names them */
+            user: string;
+            /**
+             * Format: date-time
+             * @description when the token stops working; absent when the region cannot tell
+             */
+            expires?: string;
+            /** @description the file name the kubeconfig is saved as, which commands use */
+            filename: string;
+            /** @description the kubeconfig, YAML; it holds the token */
+            kubeconfig: string;
+            /** @description kubectl commands using it, each word quoted for POSIX shells (SERVICE stands for a service's name) */
+            commands: string[];
+        };
         Quota: {
             /** @description resource name to Kubernetes quantity, e.g. requests.cpu: "4" */
             hard: {
@@ -2487,6 +2529,7 @@ export type ServiceCredentials = components['schemas']['ServiceCredentials'];
 export type ServiceCredential = components['schemas']['ServiceCredential'];
 export type ServiceUpdated = components['schemas']['ServiceUpdated'];
 export type DeletedServices = components['schemas']['DeletedServices'];
+export type ClusterAccess = components['schemas']['ClusterAccess'];
 export type Quota = components['schemas']['Quota'];
 export type LogView = components['schemas']['LogView'];
 export type EventView = components['schemas']['EventView'];
@@ -4476,6 +4519,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Quota"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getKubeconfig: {
+        parameters: {
+            query?: {
+                /** @description The region's id; the first configured region when absent. */
+                region?: components["parameters"]["Region"];
+                /** @description json: the same as Accept: application/json; default yaml */
+                format?: "yaml" | "json";
+            };
+            header?: never;
+            path: {
+                /** @description A project id of the caller's (from /me); another's is not found. */
+                project: components["parameters"]["ProjectPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kubeconfig, with Content-Disposition naming its file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": {
+                        /** @enum {string} */
+                        apiVersion: "v1";
+                        /** @enum {string} */
+                        kind: "Config";
+                        clusters: Record<string, unknown>[];
+                        contexts: Record<string, unknown>[];
+                        users: Record<string, unknown>[];
+                        "current-context": string;
+                    };
+                    "application/json": components["schemas"]["ClusterAccess"];
                 };
             };
             default: components["responses"]["Error"];

@@ -96,14 +96,3 @@ describe("the git identity form", () => {
     expect(m.find("PUT", "/me/settings")[0]!.body).toMatchObject({ gitEmail: "not-an-address", gitCredentialsCacheTTL: -5 });
   });
 });
-
-describe("the Kubernetes access", () => {
-  it("gives the commands for the current project's namespace", async () => {
-    const m = mockApi({ ...noCredentials, "GET /me/settings": stored });
-    renderApp("/account?tab=kubernetes", m.client);
-    const heading = await screen.findByRole("heading", { name: "Kubernetes access" });
-    const s = within(heading.closest("section")!);
-    expect(s.getByLabelText("kubectl commands").textContent).toContain("kubectl --namespace user-alice get pods");
-    expect(s.getByText(/OIDC configuration/)).toBeTruthy();
-  });
-});
