@@ -210,12 +210,23 @@ func BenchmarkFleet(b *testing.B) {
 }
 
 // The fleet shows what a release's pods use, as the cluster's metrics API reports it, read
-// with no more than the plugin's least privilege (admin in the namespace lists pod metrics):
-// a pod told to use 750 millicores shows as its release's CPU, an idle one as kwok's idle use.
+// with no more than the plugin's least privilege (admin in the namespace lists pod metrics,
+// one namespace at a time), and by a plugin that may read every namespace's at once: a pod
+// told to use 750 millicores shows as its release's CPU, an idle one as kwok's idle use.
 func TestFleetUsage(t *testing.T) {
-	env := testenv.Require(t)
-	_, admin := newRegion(t, nil)
-	p, _ := newRegion(t, map[string]any{"kubeconfig": leastPrivilegeKubeconfig(t, env, admin)})
+	t.Run("per namespace", func(t *testing.T) {
+		env := testenv.Require(t)
+		_, admin := newRegion(t, nil)
+		p, _ := newRegion(t, map[string]any{"kubeconfig": leastPrivilegeKubeconfig(t, env, admin)})
+		fleetUsage(t, env, p, admin)
+	})
+	t.Run("cluster-wide", func(t *testing.T) {
+		p, admin := newRegion(t, nil)
+		fleetUsage(t, testenv.Require(t), p, admin)
+	})
+}
+
+func fleetUsage(t *testing.T, env *testenv.Env, p *kubernetes.Plugin, admin k8s.Interface) {
 	ctx := t.Context()
 	alice, project, _ := teamMember()
 	onboard(t, p, admin, alice, project)
