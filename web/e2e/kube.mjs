@@ -48,6 +48,14 @@ export function kubeClient(testenv) {
       if (res.status >= 300) throw new Error(`labelling the namespace ${namespace}: ${res.status} ${res.text}`);
     },
 
+    /** An object or a list of the API, by its path; null when it does not exist. */
+    async get(path) {
+      const res = await call("GET", path);
+      if (res.status === 404) return null;
+      if (res.status !== 200) throw new Error(`reading ${path}: ${res.status} ${res.text}`);
+      return res.json;
+    },
+
     /** One key of a Secret, decoded. */
     async secretValue(namespace, name, key) {
       const res = await call("GET", `/api/v1/namespaces/${namespace}/secrets/${name}`);

@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { adminSteps, profileSteps } from "./admin.mjs";
 import { explorerSteps } from "./explorer.mjs";
 import { runCell } from "./jupyter.mjs";
 import { kubeClient } from "./kube.mjs";
@@ -653,6 +654,10 @@ try {
 
   // The service lifecycle: notices, keep, the administrators' page (e2e/lifecycle.mjs).
   await lifecycleSteps({ step, page, base, shot });
+
+  // The administration pages, and the user profile on a Basalt that declares one (e2e/admin.mjs).
+  await adminSteps({ step, page, base, shot, kube });
+  await profileSteps({ step, context, startBasalt, testenv, scratch, shotOf, kube, bin });
 
   await step("switch to French", async () => {
     await page.goto("/");

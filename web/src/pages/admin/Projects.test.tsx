@@ -131,6 +131,8 @@ describe("the projects page", () => {
 
     const giveBack = await screen.findByRole("button", { name: "Give requests.cpu back to the region" });
     expect(screen.getByText("set by hand")).toBeTruthy();
+    // The editor starts again from the quota saved, and still says it was saved.
+    expect((await screen.findByRole("status")).textContent).toBe("Quota saved.");
     await userEvent.click(giveBack);
     await waitFor(() => expect(m.find("PUT", "/admin/projects/project-data-team/quota").at(-1)?.body).toEqual({ hard: { "requests.cpu": "" } }));
     await waitFor(() => expect(screen.queryByText("set by hand")).toBeNull());

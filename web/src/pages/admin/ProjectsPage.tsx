@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient, type UseMutationResult } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { useApi } from "../../api/ApiProvider";
@@ -161,6 +161,13 @@ function ProjectDetail({ project, region }: { project: ProjectView; region: stri
   const api = useApi();
   const queryClient = useQueryClient();
   const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.adminProjects(region) });
+  // Here rather than in the editor, which starts again from the saved quota: its outcome stays in view.
+  const saveQuota = useMutation({
+    mutationFn: async (hard: Record<string, string>) => {
+      await api.setAdminProjectQuota(project.id, hard);
+      await refresh();
+    },
+  });
   return (
     <section id="project-detail" className={styles.detail} aria-labelledby="project-detail-title">
       <h2 id="project-detail-title" className={fleetStyles.h2}>
@@ -178,14 +185,7 @@ function ProjectDetail({ project, region }: { project: ProjectView; region: stri
             return r;
           }}
         />
-        <QuotaEditor
-          key={JSON.stringify(project.quota)}
-          project={project}
-          onSave={async (hard) => {
-            await api.setAdminProjectQuota(project.id, hard);
-            await refresh();
-          }}
-        />
+        <QuotaEditor key={JSON.stringify(project.quota)} project={project} save={saveQuota} />
       </div>
     </section>
   );
@@ -199,14 +199,13 @@ interface QuotaDraft {
 }
 
 /** A project's quota, key by key, with usage; a key set here is the administrator's until given back. */
-function QuotaEditor({ project, onSave }: { project: ProjectView; onSave(hard: Record<string, string>): Promise<void> }) {
+function QuotaEditor({ project, save }: { project: ProjectView; save: UseMutationResult<void, Error, Record<string, string>> }) {
   const { t } = useI18n();
   const initial = (): QuotaDraft[] =>
     quotaLines(project).map((l) => ({ key: l.key, value: l.hard, original: l.hard, byHand: project.quota.setByHand.includes(l.key) }));
   const [rows, setRows] = useState<QuotaDraft[]>(initial);
   const [added, setAdded] = useState({ key: "", value: "" });
   const [problem, setProblem] = useState<FieldProblem | null>(null);
-  const save = useMutation({ mutationFn: onSave });
   const lines = new Map(quotaLines(project).map((l) => [l.key, l]));
 
   const submit = (hard: Record<string, string>) => {
