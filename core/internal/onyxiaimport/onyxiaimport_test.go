@@ -222,6 +222,9 @@ func TestFixture(t *testing.T) {
 	if ns := k8s["namespaces"].(map[string]any); ns["includedGroupPattern"] != "^datalab-(.+)$" || ns["singleNamespace"] != nil {
 		t.Errorf("namespaces: %v", ns)
 	}
+	if ca := k8s["clusterAccess"].(map[string]any); ca["mode"] != "idToken" || ca["server"] != "https://kube.example.org" {
+		t.Errorf("clusterAccess from k8sPublicEndpoint: %v", ca)
+	}
 	s3 := cfg.Plugins["datalab-s3"].Config
 	sts := s3["sts"].(map[string]any)
 	if s3["endpoint"] != "https://minio.example.org" || sts["durationSeconds"] != 86400 ||
@@ -259,7 +262,6 @@ func TestFixture(t *testing.T) {
 		"regions.json: regions[0].onyxiaAPI",
 		"regions.json: regions[0].git",
 		"regions.json: regions[0].services.namespaceAnnotationsDynamic",
-		"regions.json: regions[0].services.k8sPublicEndpoint",
 		"regions.json: regions[0].services.expose.annotations",
 		"regions.json: regions[0].services.expose.useDefaultCertificate",
 		"regions.json: regions[0].data.S3.sts.oidcConfiguration",

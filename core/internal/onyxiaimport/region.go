@@ -190,7 +190,14 @@ func (c *converter) kubernetes(svc *object, namespaces, services map[string]any,
 	} else {
 		cfg["inCluster"] = true
 	}
-	svc.none("k8sPublicEndpoint", "Basalt shows no kubectl configuration")
+	if ep := svc.child("k8sPublicEndpoint"); len(ep.fields) > 0 {
+		// Users' kubeconfigs carry their ID token, as Onyxia's do, to this API server.
+		if u := ep.str("URL"); u != "" {
+			cfg["clusterAccess"] = map[string]any{"mode": "idToken", "server": u}
+		}
+		ep.none("oidcConfiguration", "Basalt's kubeconfigs carry the ID token of Basalt's own sign-in (auth.oidc.client_id): the API server must accept that client")
+		ep.rest("a public endpoint setting without a Basalt equivalent")
+	}
 	if v := svc.str("allowedURIPattern"); v != "" {
 		services["allowedURIPattern"] = v
 	}
