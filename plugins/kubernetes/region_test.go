@@ -113,7 +113,8 @@ func dropNamespace(t testing.TB, client k8s.Interface, ns string) {
 
 func TestConformance(t *testing.T) {
 	archive, other := jupyterArchive(t), jupyterVersion(t, "2.3.19")
-	p, client := newRegion(t, nil)
+	// Kubeconfigs on, for the ClusterAccess case.
+	p, client := newRegion(t, map[string]any{"clusterAccess": map[string]any{"mode": kubernetes.AccessServiceAccountToken}})
 	caller := sdk.Caller{Username: unique("kit-"), Roles: []string{"user"}}
 	group := unique("kit-team-")
 	dropNamespace(t, client, "user-"+caller.Username)
