@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"helm.sh/helm/v3/pkg/release"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -180,6 +183,67 @@ func cachesFollowTheCluster(t *testing.T, p *kubernetes.Plugin, client k8s.Inter
 		t.Errorf("launching %s again after its records were deleted behind the plugin's back: %v", b, err)
 	}
 	t.Cleanup(func() { _, _ = p.Uninstall(t.Context(), sdk.UninstallRequest{ReleaseRef: refB}) })
+}
+
+// TestEventsFollowTheCluster: a service's events, which a plugin that may read every
+// namespace serves from its cluster-wide cache of events, show an event written behind its
+// back, then the same seen again, then its deletion, within followWithin; as does a least-privilege
+// plugin, which lists them each time.
+func TestEventsFollowTheCluster(t *testing.T) {
+	t.Run("cluster-wide", func(t *testing.T) {
+		p, client, alice, personal := projectOfOne(t, nil)
+		eventsFollowTheCluster(t, p, client, alice, personal)
+	})
+	t.Run("per namespace", func(t *testing.T) {
+		env := testenv.Require(t)
+		_, admin := newRegion(t, nil)
+		p, client, alice, personal := projectOfOne(t, map[string]any{"kubeconfig": leastPrivilegeKubeconfig(t, env, admin)})
+		eventsFollowTheCluster(t, p, client, alice, personal)
+	})
+}
+
+func eventsFollowTheCluster(t *testing.T, p *kubernetes.Plugin, client k8s.Interface, alice sdk.Caller, personal sdk.Project) {
+	ctx := t.Context()
+	ref := installWeb(t, p, alice, personal, webArchive(t))
+	notes := func() []string {
+		var out []string
+		err := p.Events(ctx, sdk.EventsRequest{ReleaseRef: ref}, func(e sdk.Event) error {
+			out = append(out, fmt.Sprintf("%s ×%d", e.Message, e.Count))
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Events: %v", err)
+		}
+		return out
+	}
+	notes() // the caches warm
+	events := client.EventsV1().Events(personal.ID)
+	made, err := events.Create(ctx, &eventsv1.Event{
+		ObjectMeta: metav1.ObjectMeta{Name: ref.Name + ".by-hand"},
+		EventTime:  metav1.NewMicroTime(time.Now()), ReportingController: "basalt.dev/test", ReportingInstance: "test",
+		Action: "Check", Reason: "ByHand", Type: "Normal", Note: "written behind Basalt's back",
+		Regarding: corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: ref.Name, Namespace: personal.ID},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	once, twice := made.Note+" ×1", made.Note+" ×2"
+	if !eventually(func() bool { return slices.Contains(notes(), once) }) {
+		t.Fatalf("an event written behind the plugin's back is not among %v after %v", notes(), followWithin)
+	}
+	made.Series = &eventsv1.EventSeries{Count: 2, LastObservedTime: metav1.NewMicroTime(time.Now())}
+	if _, err := events.Update(ctx, made, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(func() bool { return slices.Contains(notes(), twice) }) {
+		t.Fatalf("an event seen again behind the plugin's back is not among %v after %v", notes(), followWithin)
+	}
+	if err := events.Delete(ctx, made.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(func() bool { return !slices.Contains(notes(), twice) }) {
+		t.Errorf("an event deleted behind the plugin's back is still among %v after %v", notes(), followWithin)
+	}
 }
 
 // writeRecord writes a Helm record of rel, as Helm's tool would: a new one when old is nil,

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	k8s "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/basalt-dev/basalt/sdk"
 )
@@ -218,6 +219,9 @@ func (p *Plugin) Events(ctx context.Context, req sdk.EventsRequest, send func(sd
 		return err
 	}
 	filter := newEventFilter(f.d.sum)
+	if !req.Follow && f.inf.events != nil && f.sp.c.s.Access.AuthenticationMode != ModeImpersonate {
+		return cachedEvents(f, filter, send)
+	}
 	events := client.EventsV1().Events(f.ns)
 	list, err := events.List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -264,6 +268,48 @@ func (p *Plugin) Events(ctx context.Context, req sdk.EventsRequest, send func(sd
 		}
 	}
 	return nil
+}
+
+// cachedEvents sends the release's events from the cluster-wide cache, in time order: what a
+// list of the namespace's would send, as the plugin's own identity reads it. A caller
+// impersonated reads events with their own rights, so never from the cache.
+func cachedEvents(f *found, filter eventFilter, send func(sdk.Event) error) error {
+	objs, err := f.inf.events.GetIndexer().ByIndex(cache.NamespaceIndex, f.ns)
+	if err != nil {
+		return kubeError("reading the events of "+f.d.name, err)
+	}
+	var kept []*eventsv1.Event
+	for _, o := range objs {
+		if e, ok := o.(*eventsv1.Event); ok && filter.keeps(e.Regarding.Kind, e.Regarding.Name) {
+			kept = append(kept, e)
+		}
+	}
+	slices.SortFunc(kept, func(a, b *eventsv1.Event) int {
+		if c := eventOf(a).Time.Compare(eventOf(b).Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	for _, e := range kept {
+		if err := send(eventOf(e)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// slimEvent keeps of an event what eventOf and the filter read.
+func slimEvent(obj any) (any, error) {
+	e, ok := obj.(*eventsv1.Event)
+	if !ok {
+		return obj, nil
+	}
+	return &eventsv1.Event{
+		ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace, ResourceVersion: e.ResourceVersion, CreationTimestamp: e.CreationTimestamp},
+		EventTime:  e.EventTime, Series: e.Series, DeprecatedLastTimestamp: e.DeprecatedLastTimestamp, DeprecatedCount: e.DeprecatedCount,
+		Type: e.Type, Reason: e.Reason, Note: e.Note,
+		Regarding: corev1.ObjectReference{Kind: e.Regarding.Kind, Name: e.Regarding.Name},
+	}, nil
 }
 
 // forwardEvents sends what a watch reports until it ends, and returns where to resume.

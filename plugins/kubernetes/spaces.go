@@ -193,6 +193,9 @@ type informersOf struct {
 	// nodes tells the simulated ones; both nil when no annotation marks simulated nodes.
 	pods  cache.SharedIndexInformer
 	nodes *simulatedNodes
+	// events are the cluster's events, slimmed, in the cluster-wide caches alone (nil in a
+	// namespace's): a service's events are then read without a list of its namespace's.
+	events cache.SharedIndexInformer
 }
 
 // byRelease indexes records, metadata and pods by namespace/release.
@@ -333,6 +336,11 @@ func startCaches(c *cluster, namespace string, syncWithin time.Duration) *inform
 		}), func(o *metav1.ListOptions) { o.LabelSelector = instanceLabel })
 		_ = inf.pods.SetTransform(slimPod)
 		watched = append(watched, watch{"pods", inf.pods})
+	}
+	if namespace == "" {
+		inf.events = factory.Events().V1().Events().Informer()
+		_ = inf.events.SetTransform(slimEvent)
+		watched = append(watched, watch{"events", inf.events})
 	}
 	for _, w := range watched[2:] {
 		_ = w.i.SetWatchErrorHandlerWithContext(onError)

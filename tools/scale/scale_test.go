@@ -72,7 +72,7 @@ func TestAPIServerCostsDoNotRegress(t *testing.T) {
 		{"scale.cost.form.apicalls", 0},
 		{"scale.cost.files.apicalls", 0},
 		{"scale.cost.service.apicalls", 2},
-		{"scale.cost.events.apicalls", 1},
+		{"scale.cost.events.apicalls", 0},
 		{"scale.launch.apicalls", launchBudget},
 	}
 	for _, b := range budgets {
