@@ -3,7 +3,6 @@ package plugintest
 import (
 	"errors"
 	"net/url"
-	"slices"
 	"testing"
 	"time"
 
@@ -40,16 +39,7 @@ func testRegionClusterAccess(t *testing.T, k *regionKit) {
 		t.Errorf("ClusterAccess: expired at %v", own.Expires)
 	}
 
-	group := k.setup.Group
-	if group == "" {
-		group = k.setup.Caller.Username + "-kit"
-	}
-	owner := k.setup.Caller
-	owner.Groups = append(slices.Clone(owner.Groups), group)
-	team := sdk.Project{ID: "kit-" + group, Group: group}
-	if _, err := k.r.Onboard(k.ctx, sdk.OnboardRequest{Caller: owner, Project: team}); err != nil {
-		t.Fatalf("Onboard %s: %v", group, err)
-	}
+	owner, team := k.team(t)
 	if _, err := k.r.ClusterAccess(k.ctx, sdk.ClusterAccessRequest{Caller: owner, Project: team}); err != nil {
 		t.Errorf("ClusterAccess of a group's member: %v", err)
 	}

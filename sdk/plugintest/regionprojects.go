@@ -61,7 +61,10 @@ func testRegionProjects(t *testing.T, k *regionKit) {
 	testRegionMembers(t, k)
 }
 
-func testRegionMembers(t *testing.T, k *regionKit) {
+// team onboards the group project the kit adds people to, and returns it with Caller as a
+// member of its group.
+func (k *regionKit) team(t *testing.T) (sdk.Caller, sdk.Project) {
+	t.Helper()
 	group := k.setup.Group
 	if group == "" {
 		group = k.setup.Caller.Username + "-kit"
@@ -72,6 +75,12 @@ func testRegionMembers(t *testing.T, k *regionKit) {
 	if _, err := k.r.Onboard(k.ctx, sdk.OnboardRequest{Caller: owner, Project: team}); err != nil {
 		t.Fatalf("Onboard %s: %v", group, err)
 	}
+	return owner, team
+}
+
+func testRegionMembers(t *testing.T, k *regionKit) {
+	owner, team := k.team(t)
+	group := team.Group
 	friend := sdk.Caller{Username: k.setup.Caller.Username + "-friend"}
 	stranger := sdk.Caller{Username: k.setup.Caller.Username + "-stranger"}
 	_, err := k.r.ListReleases(k.ctx, sdk.ListReleasesRequest{Caller: stranger, Project: team})

@@ -1,12 +1,9 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,25 +12,8 @@ import (
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/deploy/testenv"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
-
-// lockedBuffer is a log both the core and its plugins write to.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // A user downloads a kubeconfig of their own for their project on the test environment's
 // cluster: YAML as an attachment that kubectl's loader takes, never cached, whose token lists
@@ -43,8 +23,7 @@ func TestKubeconfigOnTheCluster(t *testing.T) {
 	env := testenv.Require(t)
 	user := fmt.Sprintf("kc%d", time.Now().UnixNano()%1_000_000)
 	personal := "user-" + user
-	logs := &lockedBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log, logs := logscan.Capture(t, "core")
 	base, _ := startHostLogging(t, log, map[string]config.Plugin{
 		"k8s": {Kind: "region", Path: testplugin.Path(t, "basalt-plugin-kubernetes"), Config: map[string]any{"kubeconfig": env.Kubeconfig,
 			"clusterAccess": map[string]any{"mode": "serviceAccountToken"}}},
