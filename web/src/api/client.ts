@@ -129,6 +129,7 @@ export type CommandAction =
   | "serviceResume"
   | "serviceDelete"
   | "serviceCredentials"
+  | "kubeconfig"
   | "servicesDelete"
   | "quota"
   | "launchPlan"
@@ -575,7 +576,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     },
     getStorageCredentials: (project, signal) => call(`${p(project)}/credentials/storage`, { signal }),
     getSecretsCredentials: (project, signal) => call(`${p(project)}/credentials/secrets`, { signal }),
-    getKubeconfig: (project) => call(`${p(project)}/kubeconfig`, { query: { format: "json" } }),
+    getKubeconfig: (project) => call(`${p(project)}/kubeconfig`, { query: { format: "json" }, action: "kubeconfig", target: project }),
     uploadFile: (project, path, file, o = {}) =>
       new Promise<FileEntry>((resolve, reject) => {
         const xhr = newXhr();

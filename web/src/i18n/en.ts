@@ -90,6 +90,7 @@ export const en = {
   "cmd.action.serviceResume": "Resume service {target}",
   "cmd.action.serviceDelete": "Delete service {target}",
   "cmd.action.serviceCredentials": "Read the passwords of service {target}",
+  "cmd.action.kubeconfig": "Download a kubeconfig of project {target}",
   "cmd.action.servicesDelete": "Delete my services in {target}",
   "cmd.action.quota": "Quota of {target}",
   "cmd.action.launchPlan": "Plan the launch of {target}",

@@ -89,6 +89,7 @@ export const fr: Messages = {
   "cmd.action.serviceResume": "Reprise du service {target}",
   "cmd.action.serviceDelete": "Suppression du service {target}",
   "cmd.action.serviceCredentials": "Lecture des mots de passe du service {target}",
+  "cmd.action.kubeconfig": "Téléchargement d’un kubeconfig du projet {target}",
   "cmd.action.servicesDelete": "Suppression de mes services dans {target}",
   "cmd.action.quota": "Quota de {target}",
   "cmd.action.launchPlan": "Préparer le lancement de {target}",

@@ -71,6 +71,12 @@ describe("the Kubernetes access", () => {
     expect(s.getByLabelText("kubectl commands").textContent).toBe(access.commands.join("\n"));
     expect(s.getByRole("button", { name: "Download a new kubeconfig" })).toBeTruthy();
     expect(await axeViolations(document.querySelector("main") ?? document.body)).toEqual([]);
+
+    // The command panel has the kubectl commands too.
+    const panel = screen.getByRole("region", { name: "Commands" });
+    await user.click(within(panel).getByRole("button", { name: /Commands/ }));
+    expect(within(panel).getByText("Download a kubeconfig of project user-alice")).toBeTruthy();
+    expect(within(panel).getByRole("list").textContent).toContain(access.commands[0]);
   });
 
   it("says when the region gives none", async () => {
