@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -41,7 +40,7 @@ func (r *cachedRecord) owner() *corev1.Secret {
 
 // decodedRelease is what listing, a service's page and pausing read of a release's revision.
 // The values and the manifest, which only a service's page, its credentials and its changes
-// read, are kept gzipped.
+// read, are not kept: those read the record (releaseDetails).
 type decodedRelease struct {
 	name                            string
 	version                         int
@@ -52,12 +51,6 @@ type decodedRelease struct {
 	suspendable, suspended          bool
 	sum                             manifestSummary
 	details                         []byte // gzipped JSON of recordDetails
-}
-
-// recordDetails are the parts of a release kept compressed.
-type recordDetails struct {
-	Config   json.RawMessage `json:"config,omitempty"`
-	Manifest string          `json:"manifest,omitempty"`
 }
 
 // storedRelease is the part of Helm's stored release the plugin reads; the chart's templates,
@@ -87,35 +80,41 @@ func cacheRecord(obj any, kinds urlKinds) (any, error) {
 	return out, nil
 }
 
-// readRecord decodes Helm's storage format, base64 of gzipped JSON, into what the plugin reads.
-func readRecord(data []byte, kinds urlKinds) (*decodedRelease, error) {
+// readStored decodes Helm's storage format, base64 of gzipped JSON, into the parts the plugin
+// reads, and the release's values.
+func readStored(data []byte) (*storedRelease, map[string]any, error) {
 	raw := make([]byte, base64.StdEncoding.DecodedLen(len(data)))
 	n, err := base64.StdEncoding.Decode(raw, data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var r io.Reader = bytes.NewReader(raw[:n])
 	if bytes.HasPrefix(raw, gzipMagic) {
 		zr, err := gzip.NewReader(r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		r = zr
 	}
 	var rel storedRelease
 	if err := json.NewDecoder(r).Decode(&rel); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if rel.Chart == nil || rel.Chart.Metadata == nil || rel.Info == nil {
-		return nil, io.ErrUnexpectedEOF
+		return nil, nil, io.ErrUnexpectedEOF
 	}
 	var config map[string]any
 	if len(rel.Config) > 0 {
 		if err := json.Unmarshal(rel.Config, &config); err != nil {
-			return nil, fmt.Errorf("the release's values: %w", err)
+			return nil, nil, fmt.Errorf("the release's values: %w", err)
 		}
 	}
-	details, err := compress(recordDetails{Config: rel.Config, Manifest: rel.Manifest})
+	return &rel, config, nil
+}
+
+// readRecord decodes a Helm record into what the caches keep of it.
+func readRecord(data []byte, kinds urlKinds) (*decodedRelease, error) {
+	rel, config, err := readStored(data)
 	if err != nil {
 		return nil, err
 	}
@@ -126,8 +125,7 @@ func readRecord(data []byte, kinds urlKinds) (*decodedRelease, error) {
 		status: rel.Info.Status, description: rel.Info.Description, notes: rel.Info.Notes,
 		firstDeployed: rel.Info.FirstDeployed.Time,
 		suspendable:   hasSuspend(config), suspended: suspendOf(config),
-		sum:     summarize(rel.Manifest, kinds),
-		details: details,
+		sum: summarize(rel.Manifest, kinds),
 	}, nil
 }
 
@@ -144,37 +142,4 @@ func decodedOf(rel *release.Release, kinds urlKinds) *decodedRelease {
 		d.status, d.description, d.notes, d.firstDeployed = in.Status, in.Description, in.Notes, in.FirstDeployed.Time
 	}
 	return d
-}
-
-// valuesAndManifest returns the revision's user values and manifest.
-func (d *decodedRelease) valuesAndManifest() (map[string]any, string, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(d.details))
-	if err != nil {
-		return nil, "", err
-	}
-	var out struct {
-		Config   map[string]any `json:"config"`
-		Manifest string         `json:"manifest"`
-	}
-	if err := json.NewDecoder(zr).Decode(&out); err != nil {
-		return nil, "", err
-	}
-	return out.Config, out.Manifest, nil
-}
-
-// gzippers are reused: a gzip writer's state is close to a megabyte.
-var gzippers = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
-
-func compress(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	zw := gzippers.Get().(*gzip.Writer)
-	defer gzippers.Put(zw)
-	zw.Reset(&buf)
-	if err := json.NewEncoder(zw).Encode(v); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return bytes.Clone(buf.Bytes()), nil
 }

@@ -84,8 +84,8 @@ func (p *Plugin) values(ctx context.Context, f *found, req sdk.GetReleaseRequest
 			return nil, "", revisionError(req.Name, req.Revision, err)
 		}
 		config, manifest = rel.Config, rel.Manifest
-	} else if config, manifest, err = f.d.valuesAndManifest(); err != nil {
-		return nil, "", kubeError("reading release "+req.Name, err)
+	} else if config, manifest, err = p.releaseDetails(ctx, f); err != nil {
+		return nil, "", err
 	}
 	if config == nil {
 		config = map[string]any{}
@@ -95,6 +95,23 @@ func (p *Plugin) values(ctx context.Context, f *found, req sdk.GetReleaseRequest
 	}
 	values, err = json.Marshal(config)
 	return values, maskManifest(manifest), err
+}
+
+// releaseDetails reads the values and manifest of the revision the caches hold from its
+// record: the caches keep neither.
+func (p *Plugin) releaseDetails(ctx context.Context, f *found) (map[string]any, string, error) {
+	rec, err := f.sp.c.client.CoreV1().Secrets(f.ns).Get(ctx, f.rec.Name, metav1.GetOptions{})
+	if isNotFound(err) {
+		return nil, "", sdk.Errorf(sdk.ErrNotFound, "no service %q in namespace %q", f.d.name, f.ns)
+	}
+	if err != nil {
+		return nil, "", kubeError("reading release "+f.d.name, err)
+	}
+	rel, config, err := readStored(rec.Data["release"])
+	if err != nil {
+		return nil, "", kubeError("reading release "+f.d.name, err)
+	}
+	return config, rel.Manifest, nil
 }
 
 // revisionError says a revision is missing in the contract's words, or else what failed.
