@@ -242,3 +242,57 @@ func TestClusterAccessModes(t *testing.T) {
 		t.Errorf("Configure with a 5m TTL and a CA that is not PEM: %v, want both fields named", err)
 	}
 }
+
+// Kubeconfigs need no more of the cluster than the Helm chart gives the plugin: run as the
+// chart's ServiceAccount, it gives one in a personal and a group project (its ServiceAccount,
+// RoleBinding and token made in namespaces where the plugin holds admin), one to a person
+// added to the group's project, and takes theirs back when they are removed.
+func TestClusterAccessUnderTheChartsRBAC(t *testing.T) {
+	env := testenv.Require(t)
+	_, admin := newRegion(t, nil)
+	ctx := t.Context()
+	rel := unique("basalt-")
+	out, err := exec.CommandContext(ctx, env.Helm, "template", rel, "../../deploy/helm/basalt", "--namespace", "default",
+		"--show-only", "templates/serviceaccount.yaml", "--show-only", "templates/rbac.yaml",
+		"--set", "config.plugins.cluster.enabled=true").CombinedOutput()
+	if err != nil {
+		t.Fatalf("helm template: %v\n%s", err, out)
+	}
+	applyRendered(t, admin, "default", out)
+	p, _ := newRegion(t, map[string]any{"kubeconfig": serviceAccountKubeconfig(t, env, admin, "default", rel),
+		"clusterAccess": map[string]any{"mode": kubernetes.AccessServiceAccountToken}})
+	team := unique("team-")
+	alice := sdk.Caller{Username: unique("alice-"), Groups: []string{team}}
+	dave := sdk.Caller{Username: unique("dave-")}
+	group := sdk.Project{ID: "project-" + team, Group: team}
+	for _, project := range []sdk.Project{{ID: "user-" + alice.Username}, group} {
+		dropNamespace(t, admin, project.ID)
+		// The chart's rights reach the API server's authorizer within moments: onboarding is retried meanwhile.
+		var err error
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+			if _, err = p.Onboard(ctx, sdk.OnboardRequest{Caller: alice, Project: project}); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			t.Fatalf("Onboard %s: %v", project.ID, err)
+		}
+		if _, err := p.ClusterAccess(ctx, sdk.ClusterAccessRequest{Caller: alice, Project: project}); err != nil {
+			t.Errorf("ClusterAccess in %s under the chart's rights: %v", project.ID, err)
+		}
+	}
+	if _, err := p.SetMembers(ctx, sdk.SetMembersRequest{Caller: alice, Project: group, Add: []string{dave.Username}}); err != nil {
+		t.Fatal(err)
+	}
+	access, err := p.ClusterAccess(ctx, sdk.ClusterAccessRequest{Caller: dave, Project: group})
+	if err != nil {
+		t.Fatalf("ClusterAccess of an added member under the chart's rights: %v", err)
+	}
+	if _, err := p.SetMembers(ctx, sdk.SetMembersRequest{Caller: alice, Project: group, Remove: []string{dave.Username}}); err != nil {
+		t.Fatalf("removing a member with a kubeconfig under the chart's rights: %v", err)
+	}
+	account := access.User[strings.LastIndex(access.User, ":")+1:]
+	if _, err := admin.CoreV1().ServiceAccounts(group.ID).Get(ctx, account, metav1.GetOptions{}); err == nil {
+		t.Errorf("the removed member's ServiceAccount %s is still there", account)
+	}
+}
