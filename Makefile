@@ -85,10 +85,13 @@ SANDBOX_UP          = $(LOCAL_GO) $(TESTENV_BIN) up -root $(ROOT) -only kube,reg
 	-real-workloads everywhere -local-user "$$(id -un)" -state $(SANDBOX)
 
 # The region on the sandbox's cluster before it is up: it answers "still starting" with the
-# step of the progress file, and connects once the env file, written last, appears.
+# step of the progress file, and connects once the env file, written last, appears. Its API
+# server does not trust an identity provider: the account's kubeconfig carries a short-lived
+# ServiceAccount token of the user's own in the project's namespace.
 sandbox_cluster_args = $(call cluster_args,$(SANDBOX_KUBECONFIG)) \
 	--set plugins.cluster.config.startup.readyFile=$(SANDBOX)/env \
-	--set plugins.cluster.config.startup.progressFile=$(SANDBOX)/progress
+	--set plugins.cluster.config.startup.progressFile=$(SANDBOX)/progress \
+	--set plugins.cluster.config.clusterAccess.mode=serviceAccountToken
 
 # The local files of the defaults (plugins.files) become the sandbox's S3 store, as the local
 # user, whose keys reach their bucket alone and are handed to services at the address pods

@@ -66,12 +66,15 @@ web-clean:
 # playwright-core (e2e/run.mjs), launching on the test environment's cluster and signing in
 # through its Hydra; screenshots in test-output/screenshots/. web-e2e builds and starts the
 # environment first (and leaves it up); web-e2e-run expects both, as `make test` provides.
+# kubectl, built from its Go module (tools/cmd/kubectl), takes the kubeconfig the portal gives;
+# curl (Debian's) uses an API token as a script would.
 .PHONY: web-e2e web-e2e-run web-chromium
 web-chromium:
-	@[ -x /usr/bin/chromium ] || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
+	@[ -x /usr/bin/chromium ] && command -v curl >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium curl; }
 
 web-e2e: build web-chromium testenv-up
 	$(MAKE) --no-print-directory web-e2e-run
 
 web-e2e-run: web-deps
-	cd $(WEB_DIR) && $(TESTENV_GO_ENV) E2E_BASALT_BIN=$(BIN) node e2e/run.mjs
+	@mkdir -p $(TOOLS) && go build -o $(TOOLS)/kubectl ./tools/cmd/kubectl
+	cd $(WEB_DIR) && $(TESTENV_GO_ENV) E2E_BASALT_BIN=$(BIN) E2E_KUBECTL=$(TOOLS)/kubectl node e2e/run.mjs

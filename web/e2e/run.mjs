@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { clusterAccessFlags, kubeconfigSteps } from "./access.mjs";
 import { adminSteps, profileSteps } from "./admin.mjs";
 import { explorerSteps } from "./explorer.mjs";
 import { runCell } from "./jupyter.mjs";
@@ -192,6 +193,7 @@ try {
     "--set", "auth.local.username=e2e",
     "--set", `regions=[${region}]`,
     ...lifecycleFlags(), // a group project whose policy announces a suspension within seconds
+    ...clusterAccessFlags(), // kubeconfigs of the users' own
   ]);
   const base = local.base;
   console.log(`basalt on ${base} (${Date.now() - started} ms)`);
@@ -658,6 +660,9 @@ try {
   // The administration pages, and the user profile on a Basalt that declares one (e2e/admin.mjs).
   await adminSteps({ step, page, base, shot, kube });
   await profileSteps({ step, context, startBasalt, testenv, scratch, shotOf, kube, bin });
+
+  // Access from outside the portal: a kubeconfig for kubectl (e2e/access.mjs).
+  await kubeconfigSteps({ step, page, shot, scratch });
 
   await step("switch to French", async () => {
     await page.goto("/");
