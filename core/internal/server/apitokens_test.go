@@ -43,11 +43,17 @@ func makeToken(t *testing.T, api, name string, scopes []string, lasts time.Durat
 func TestAPITokens(t *testing.T) {
 	api := startPlatform(t, "auth.local.roles=[admin]")
 
+	var cfg UIConfig
+	if code := getJSON(t, api+"/config", &cfg); code != 200 || !cfg.Auth.APITokens {
+		t.Errorf("config: %d, auth %+v, want API tokens offered", code, cfg.Auth)
+	}
 	var list APITokenList
 	if code := getJSON(t, api+"/me/tokens", &list); code != 200 || len(list.Tokens) != 0 || list.MaxDays != 30 || strings.Join(list.Scopes, ",") != "read,write,admin" {
 		t.Fatalf("tokens at first: %d %+v", code, list)
 	}
-	in := func(days int) string { return time.Now().Add(time.Duration(days) * 24 * time.Hour).Format(time.RFC3339) }
+	in := func(days int) string {
+		return time.Now().Add(time.Duration(days) * 24 * time.Hour).Format(time.RFC3339)
+	}
 	for _, bad := range []struct{ body, field string }{
 		{`{"name":"","scopes":["read"],"expires":"` + in(1) + `"}`, "name"},
 		{`{"name":"x","scopes":["root"],"expires":"` + in(1) + `"}`, "scopes[0]"},
@@ -226,5 +232,21 @@ func kubePatch(t *testing.T, env *testenv.Env, path, patch string) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("PATCH %s: %d", path, resp.StatusCode)
+	}
+}
+
+// With auth.tokens.enabled false, the portal is told, nothing makes a token and a token-shaped
+// bearer is refused as such.
+func TestAPITokensOff(t *testing.T) {
+	api := startPlatform(t, "auth.tokens.enabled=false")
+	var cfg UIConfig
+	if code := getJSON(t, api+"/config", &cfg); code != 200 || cfg.Auth.APITokens {
+		t.Errorf("config: %d, auth %+v, want no API tokens", code, cfg.Auth)
+	}
+	if code, body := postJSON(t, api+"/me/tokens", `{"name":"x","scopes":["read"],"expires":"2099-01-01T00:00:00Z"}`); code != 501 {
+		t.Errorf("making a token: %d %s, want 501", code, body)
+	}
+	if code, body := bearer(t, "GET", api+"/me", "basalt_pat_user-alice_Q3kG7tVt2mZpX8rL0aBc_k2Jd8sLq0WmZxC4vB7nR1tY6uI3oP9aS5dF2gH8jKlQ", ""); code != 401 || !strings.Contains(body, "takes no API tokens") {
+		t.Errorf("a token: %d %s, want 401", code, body)
 	}
 }

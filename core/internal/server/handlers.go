@@ -72,6 +72,9 @@ type AuthInfo struct {
 	Mode      string `json:"mode"` // local or oidc
 	LoginURL  string `json:"loginUrl,omitempty"`
 	LogoutURL string `json:"logoutUrl,omitempty"`
+	// APITokens says whether people may make API tokens (auth.tokens.enabled, with a region
+	// to keep them).
+	APITokens bool `json:"apiTokens,omitempty"`
 }
 
 // Branding is how the portal looks: names, images, colours and typeface.
@@ -113,9 +116,9 @@ func (s *Server) uiConfig(c echo.Context) error {
 
 func (s *Server) authInfo() AuthInfo {
 	if s.opts.Authn == nil {
-		return AuthInfo{Mode: "local"}
+		return AuthInfo{Mode: "local", APITokens: s.tokens != nil}
 	}
-	return AuthInfo{Mode: "oidc", LoginURL: "/auth/login", LogoutURL: "/auth/logout"}
+	return AuthInfo{Mode: "oidc", LoginURL: "/auth/login", LogoutURL: "/auth/logout", APITokens: s.tokens != nil}
 }
 
 // PluginList is the answer of /api/v1/plugins.

@@ -1,6 +1,10 @@
+import { curlCommand } from "../commands/curl";
 import { ApiError, CLIENT_CODES, decodeError } from "./errors";
 import { savedRegion } from "./region";
 import type {
+  APITokenList,
+  CreatedAPIToken,
+  NewAPIToken,
   AccessGrant,
   AccessGrantInput,
   AccessGrants,
@@ -107,6 +111,8 @@ export interface CommandRecord {
   revealed?: string[];
   /** True for calls that change something; reads are recorded once. */
   change: boolean;
+  /** The call itself as a script makes it with an API token (from $BASALT_TOKEN), secrets masked. */
+  curl?: string;
 }
 
 export type CommandAction =
@@ -220,6 +226,11 @@ export interface ApiClient {
   deleteS3Profile(name: string): Promise<void>;
   /** A profile's keys revealed, with snippets. */
   getS3ProfileCredentials(name: string, signal?: AbortSignal): Promise<StorageCredentials>;
+  /** The caller's API tokens (never their values), and what a new one may be. */
+  listAPITokens(signal?: AbortSignal): Promise<APITokenList>;
+  /** Makes an API token: its value is in this answer only. */
+  createAPIToken(token: NewAPIToken): Promise<CreatedAPIToken>;
+  revokeAPIToken(id: string): Promise<void>;
 
   listCatalogs(project: string, signal?: AbortSignal): Promise<Catalog[]>;
   listCharts(project: string, catalog: string, search: string, signal?: AbortSignal): Promise<Chart[]>;
@@ -395,12 +406,16 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
   const withRegion = (q?: Query, own?: string): string => queryString({ ...q, region: own ?? region() });
   const listeners = new Set<(r: CommandRecord) => void>();
 
-  function emit(action: CommandAction, target: string, change: boolean, body: unknown) {
+  /** The whole URL of a call, as a script outside the browser names it. */
+  const absolute = (path: string, q?: Query, own?: string) =>
+    new URL(baseUrl + path + withRegion(q, own), globalThis.location?.href ?? "http://localhost/").href;
+
+  function emit(action: CommandAction, target: string, change: boolean, body: unknown, curl: string) {
     const commands = (body as WithCommands | null)?.commands;
     if (!Array.isArray(commands) || commands.length === 0) return;
     const withSecrets = (body as WithCommands).commandsWithSecrets;
     const revealed = Array.isArray(withSecrets) && withSecrets.length === commands.length ? withSecrets : undefined;
-    for (const l of listeners) l({ action, target, commands, change, ...(revealed ? { revealed } : {}) });
+    for (const l of listeners) l({ action, target, commands, change, curl, ...(revealed ? { revealed } : {}) });
   }
 
   interface Call {
@@ -447,7 +462,11 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
     } catch {
       throw new ApiError(res.status, CLIENT_CODES.badResponse, `${path}: the response is not JSON`);
     }
-    if (c.action) emit(c.action, c.target ?? "", (c.method ?? "GET") !== "GET", parsed);
+    if (c.action) {
+      const method = c.method ?? "GET";
+      // A secret's values are all secret, whatever their names.
+      emit(c.action, c.target ?? "", method !== "GET", parsed, curlCommand(method, absolute(path, c.query, c.region), { body: c.body, maskAll: c.action === "secretWrite" ? "data" : undefined }));
+    }
     return parsed as T;
   }
 
@@ -519,6 +538,11 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
       await call(`/me/s3-profiles/${seg(name)}`, { method: "DELETE" });
     },
     getS3ProfileCredentials: (name, signal) => call(`/me/s3-profiles/${seg(name)}/credentials`, { signal }),
+    listAPITokens: (signal) => call("/me/tokens", { signal }),
+    createAPIToken: (token) => call("/me/tokens", { method: "POST", body: token }),
+    revokeAPIToken: async (id) => {
+      await call(`/me/tokens/${seg(id)}`, { method: "DELETE" });
+    },
 
     listCatalogs: async (project, signal) =>
       (await call<{ catalogs: Catalog[] }>("/catalogs", { query: { project }, signal })).catalogs,
@@ -599,7 +623,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
           }
           try {
             const body = JSON.parse(xhr.responseText) as { file: FileEntry; commands?: string[] };
-            emit("fileUpload", path, true, body);
+            emit("fileUpload", path, true, body, curlCommand("PUT", absolute(`${p(project)}/files/content`, { path }), { file: { name: file instanceof File ? file.name : (path.split("/").pop() ?? ""), type: file.type } }));
             resolve(body.file);
           } catch {
             reject(new ApiError(xhr.status, CLIENT_CODES.badResponse, "the upload's response is not JSON"));

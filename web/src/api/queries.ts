@@ -14,6 +14,7 @@ export const queryKeys = {
   bookmarks: ["me", "bookmarks"] as const,
   s3Profiles: ["me", "s3-profiles"] as const,
   s3ProfileCredentials: (name: string) => ["me", "s3-profiles", name, "credentials"] as const,
+  apiTokens: ["me", "tokens"] as const,
   notices: ["me", "notices"] as const,
   fleet: (query: FleetQuery) => ["admin", "fleet", query] as const,
   fleetPages: (filter: FleetFilter, sort: FleetSort) => ["admin", "fleet", "pages", filter, sort] as const,

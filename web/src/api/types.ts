@@ -215,6 +215,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's API tokens that have not expired (never their values), with the scopes a token may hold and the longest it may last. Only from a session or the identity provider's token: an API token is refused with 403. */
+        get: operations["listAPITokens"];
+        put?: never;
+        /** Make an API token for scripts, sent as Authorization Bearer on /api/v1: scoped (read, write, admin), expiring (at most auth.tokens.max_ttl), acting as the caller with the groups and roles they have now. Its value is in this answer only. Only from a session or the identity provider's token. */
+        post: operations["createAPIToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of the caller's API tokens: refused at once on this replica, on the others within auth.tokens.cache_ttl. Another person's token, or one that does not exist, is 404. */
+        delete: operations["revokeAPIToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/plugins": {
         parameters: {
             query?: never;
@@ -1231,6 +1266,8 @@ export interface components {
             mode: "local" | "oidc";
             loginUrl?: string;
             logoutUrl?: string;
+            /** @description people may make API tokens for scripts (/me/tokens); absent: they may not */
+            apiTokens?: boolean;
         };
         Branding: {
             name: string;
@@ -1401,6 +1438,44 @@ export interface components {
         QueryInput: {
             /** @example SELECT count(*) FROM 's3://user-alice/data/*.parquet' */
             sql: string;
+        };
+        /** @description an API token without its value (server.APIToken) */
+        APIToken: {
+            /** @example Q3kG7tVt2mZpX8rL0aBc */
+            id: string;
+            /** @example nightly-report */
+            name: string;
+            scopes: ("read" | "write" | "admin")[];
+            /** Format: date-time */
+            created: string;
+            /** Format: date-time */
+            expires: string;
+        };
+        APITokenList: {
+            tokens: components["schemas"]["APIToken"][];
+            /** @description read (every GET outside administration), write (every change outside administration), admin (the administration routes, for an administrator) */
+            scopes: string[];
+            /** @description the longest a token may last, in days (auth.tokens.max_ttl) */
+            maxDays: number;
+        };
+        NewAPIToken: {
+            name: string;
+            scopes: ("read" | "write" | "admin")[];
+            /**
+             * Format: date-time
+             * @description in the future, at most auth.tokens.max_ttl from now
+             */
+            expires: string;
+        };
+        CreatedAPIToken: {
+            token: components["schemas"]["APIToken"];
+            /**
+             * @description basalt_pat_<project>_<id>_<secret>: shown this once, kept nowhere
+             * @example basalt_pat_user-alice_Q3kG7tVt2mZpX8rL0aBc_...
+             */
+            value: string;
+            /** @example curl -H "Authorization: Bearer $BASALT_TOKEN" 'https://basalt.example.org/api/v1/me' */
+            curl: string;
         };
         S3ProfileList: {
             profiles: components["schemas"]["S3ProfileView"][];
@@ -2489,6 +2564,10 @@ export type Bookmark = components['schemas']['Bookmark'];
 export type QueryList = components['schemas']['QueryList'];
 export type SavedQuery = components['schemas']['SavedQuery'];
 export type QueryInput = components['schemas']['QueryInput'];
+export type APIToken = components['schemas']['APIToken'];
+export type APITokenList = components['schemas']['APITokenList'];
+export type NewAPIToken = components['schemas']['NewAPIToken'];
+export type CreatedAPIToken = components['schemas']['CreatedAPIToken'];
 export type S3ProfileList = components['schemas']['S3ProfileList'];
 export type S3ProfileView = components['schemas']['S3ProfileView'];
 export type S3ProfileInput = components['schemas']['S3ProfileInput'];
@@ -3079,6 +3158,73 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["StorageCredentials"];
                 };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listAPITokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's API tokens. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["APITokenList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createAPIToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAPIToken"];
+            };
+        };
+        responses: {
+            /** @description The token, its value shown this once, and a curl example reading it from $BASALT_TOKEN. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedAPIToken"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    revokeAPIToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["Error"];
         };

@@ -10,7 +10,8 @@ import styles from "./CommandPanel.module.css";
 
 /**
  * The equivalent helm, kubectl, mc and vault commands of the last actions, taken from the
- * API's responses, to copy or save as a script. Collapsed by default; off in the preferences.
+ * API's responses, each with the API call itself as curl with an API token ($BASALT_TOKEN,
+ * never a value), to copy or save as a script. Collapsed by default; off in the preferences.
  * Secrets are masked; an entry whose response gave them in clear reveals them on demand, and
  * each copy or download holds what is shown.
  */
@@ -96,6 +97,17 @@ export function CommandPanel() {
                   <pre className={styles.code}>
                     <code>{shown(e).join("\n")}</code>
                   </pre>
+                  {e.curl ? (
+                    <div className={styles.api}>
+                      <div className={styles.entryHead}>
+                        <span className={styles.note}>{t("cmd.api")}</span>
+                        <CopyButton text={e.curl} label={t("cmd.copyApi")} />
+                      </div>
+                      <pre className={styles.code}>
+                        <code>{e.curl}</code>
+                      </pre>
+                    </div>
+                  ) : null}
                   {!revealedOf(e) && e.commands.some((c) => c.includes(MASKED)) ? (
                     <p className={styles.note}>{t("cmd.secretsGone")}</p>
                   ) : null}

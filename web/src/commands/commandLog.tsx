@@ -100,11 +100,14 @@ export function useCommandLog(): CommandLogState {
   return ctx;
 }
 
+/** Names an entry's API call in a script: the token is an API token of the user's. */
+export const API_CALL = "the same through the API, with an API token in BASALT_TOKEN";
+
 /** A shell script of the entries, oldest first, each under a comment naming its action. */
 export function toShellScript(entries: CommandEntry[], describe: (e: CommandEntry) => string): string {
   const lines = ["#!/bin/sh", "set -e", ""];
   for (const e of [...entries].reverse()) {
-    lines.push(`# ${describe(e)} (${e.at.toISOString()})`, ...e.commands, "");
+    lines.push(`# ${describe(e)} (${e.at.toISOString()})`, ...e.commands, ...(e.curl ? [`# ${API_CALL}`, e.curl] : []), "");
   }
   return lines.join("\n");
 }

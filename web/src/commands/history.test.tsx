@@ -51,6 +51,7 @@ describe("the command history", () => {
     const stored = localStorage.getItem(historyKey("alice"))!;
     expect(stored).toContain("--set global.suspend=true");
     expect(stored).not.toContain("s3cret-pw");
+    expect(stored).toContain(`"Authorization: Bearer $BASALT_TOKEN"`);
 
     // A reload: a new page, the same browser.
     renderApp("/account", api().client);
@@ -58,7 +59,10 @@ describe("the command history", () => {
     const entry = (await within(panel).findByText("Pause service jupyter-1")).closest("li")!;
     expect(within(entry).getByRole("time").getAttribute("datetime")).toBe(time);
     expect(entry.textContent).toContain("password='********'");
-    expect(within(panel).getByText("helm list --namespace user-alice")).toBeTruthy();
+    const lines = [...panel.querySelectorAll("code")].flatMap((c) => c.textContent!.split("\n"));
+    expect(lines).toContain("helm list --namespace user-alice");
+    // Each action ends with its API call as a script makes it, the token read from the environment.
+    expect(entry.textContent).toMatch(/curl -fsS -X POST -H "Authorization: Bearer \$BASALT_TOKEN" \S*\/api\/v1\/projects\/user-alice\/services\/jupyter-1\/suspend/);
     expect(await axeViolations(panel)).toEqual([]);
 
     // Clear empties what the browser keeps too.

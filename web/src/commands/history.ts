@@ -15,10 +15,11 @@ export function historyKey(username: string): string {
 
 /**
  * The fields kept, and only those: the commands as the panel shows them, their secrets masked
- * by the API; nothing else an entry may carry is written.
+ * by the API, and the API call's curl (its token an environment variable, secrets masked);
+ * nothing else an entry may carry is written.
  */
 function kept(e: CommandEntry) {
-  return { action: e.action, target: e.target, commands: e.commands, change: e.change, at: e.at.toISOString() };
+  return { action: e.action, target: e.target, commands: e.commands, change: e.change, at: e.at.toISOString(), ...(e.curl ? { curl: e.curl } : {}) };
 }
 
 /** The entries within MAX_KEPT and MAX_KEPT_CHARS, as the JSON to store. */
@@ -53,7 +54,8 @@ export function parseHistory(json: string | null): CommandEntry[] {
     ) {
       continue;
     }
-    out.push({ id: 0, action: r.action as CommandAction, target: r.target, commands: r.commands as string[], change: r.change === true, at });
+    const curl = typeof r.curl === "string" ? { curl: r.curl } : {};
+    out.push({ id: 0, action: r.action as CommandAction, target: r.target, commands: r.commands as string[], change: r.change === true, at, ...curl });
   }
   return out;
 }

@@ -2,13 +2,14 @@ import { useSearchParams } from "react-router";
 import { useCommandLog } from "../../commands/commandLog";
 import { Tabs } from "../../components/Tabs";
 import { useI18n, type Language, type MessageKey } from "../../i18n";
-import { useDocumentTitle, useFeatures } from "../../instance";
+import { useDocumentTitle, useFeatures, useInstance } from "../../instance";
 import { useProject, useProjectState } from "../../project";
 import { useRegion } from "../../region";
 import { themePreferences, useTheme, type ThemePreference } from "../../theme/theme";
 import pageStyles from "../Page.module.css";
 import styles from "./Account.module.css";
 import { accountTabs, regionOffers, type AccountTab } from "./accountTabs";
+import { APITokens } from "./APITokens";
 import { SecretsCredentials, StorageCredentials } from "./Credentials";
 import { GitSettings } from "./GitSettings";
 import { KubernetesAccess } from "./KubernetesAccess";
@@ -22,19 +23,20 @@ const TAB_LABELS: Record<AccountTab, MessageKey> = {
   storage: "account.tab.storage",
   vault: "account.tab.vault",
   kubernetes: "account.tab.kubernetes",
+  tokens: "account.tab.tokens",
   preferences: "account.tab.preferences",
 };
 
 /**
  * The user's account in tabs (?tab=, so that each is a link): who they are and their
  * projects, their git identity, storage keys and S3 profiles, Vault token, Kubernetes access,
- * and the interface preferences kept in this browser. Only the tabs of what the chosen region
+ * API tokens for scripts, and the interface preferences kept in this browser. Only the tabs of what the chosen region
  * has are offered, and each asks the server for its own content when opened.
  */
 export function AccountPage() {
   const { t } = useI18n();
   const offers = regionOffers(useRegion().region);
-  const tabs = accountTabs(offers);
+  const tabs = accountTabs(offers, useInstance().auth.apiTokens);
   const [searchParams, setSearchParams] = useSearchParams();
   const asked = searchParams.get("tab");
   const tab = tabs.find((id) => id === asked) ?? "profile";
@@ -62,6 +64,7 @@ export function AccountPage() {
         ) : null}
         {tab === "vault" ? <SecretsCredentials offered={offers.secretsToken} /> : null}
         {tab === "kubernetes" ? <KubernetesAccess /> : null}
+        {tab === "tokens" ? <APITokens /> : null}
         {tab === "preferences" ? <Preferences /> : null}
       </div>
     </div>

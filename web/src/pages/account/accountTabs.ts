@@ -1,7 +1,7 @@
 import type { RegionInfo } from "../../api/types";
 
 /** The account page's tabs, in their order (Onyxia's: information, git, storage, vault, kubernetes, interface). */
-export const ACCOUNT_TABS = ["profile", "git", "storage", "vault", "kubernetes", "preferences"] as const;
+export const ACCOUNT_TABS = ["profile", "git", "storage", "vault", "kubernetes", "tokens", "preferences"] as const;
 export type AccountTab = (typeof ACCOUNT_TABS)[number];
 
 /** What the chosen region offers the account page, from /api/v1/config. */
@@ -33,16 +33,17 @@ export function regionOffers(region: RegionInfo | undefined): RegionOffers {
 }
 
 /**
- * The tabs of what the region has. Vault stays when its store lacks tokens: it says so there
+ * The tabs of what the region has, and API tokens where the instance gives them. Vault stays when its store lacks tokens: it says so there
  * (the tab would otherwise vanish under the user the first time the region answers it lacks one).
  */
-export function accountTabs(offers: RegionOffers): AccountTab[] {
+export function accountTabs(offers: RegionOffers, apiTokens = false): AccountTab[] {
   const shown: Record<AccountTab, boolean> = {
     profile: true,
     git: offers.secrets,
     storage: offers.files || offers.secrets,
     vault: offers.secrets,
     kubernetes: offers.services,
+    tokens: apiTokens, // the instance's (/api/v1/config's auth.apiTokens), whatever the region
     preferences: true,
   };
   return ACCOUNT_TABS.filter((tab) => shown[tab]);
