@@ -51,7 +51,7 @@ describe("the command history", () => {
     const stored = localStorage.getItem(historyKey("alice"))!;
     expect(stored).toContain("--set global.suspend=true");
     expect(stored).not.toContain("s3cret-pw");
-    expect(stored).toContain(`"Authorization: Bearer $BASALT_TOKEN"`);
+    expect(stored).toContain("Authorization: Bearer $BASALT_TOKEN");
 
     // A reload: a new page, the same browser.
     renderApp("/account", api().client);
