@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/testplugin"
 	"github.com/basalt-dev/basalt/deploy/testenv"
+	"github.com/basalt-dev/basalt/sdk/plugintest/logscan"
 )
 
 // bearer calls url as a script would (curl -H "Authorization: Bearer $BASALT_TOKEN").
@@ -248,5 +251,86 @@ func TestAPITokensOff(t *testing.T) {
 	}
 	if code, body := bearer(t, "GET", api+"/me", "basalt_pat_user-alice_Q3kG7tVt2mZpX8rL0aBc_k2Jd8sLq0WmZxC4vB7nR1tY6uI3oP9aS5dF2gH8jKlQ", ""); code != 401 || !strings.Contains(body, "takes no API tokens") {
 		t.Errorf("a token: %d %s, want 401", code, body)
+	}
+}
+
+// MinIO's STS and Vault's JWT login take only the identity provider's token: a script's API
+// token reaches neither, and hears why in Basalt's words; its launches get a context without
+// S3 keys or a Vault token, where the provider's token gets both.
+func TestAPITokensReachNeitherS3NorVault(t *testing.T) {
+	env := testenv.Require(t)
+	build := func(name string) string { return testplugin.Path(t, "basalt-plugin-"+name) }
+	mem := testplugin.Memory(t)
+	charts := map[string]any{"catalogs": []any{map[string]any{"id": "ide", "status": "PROD",
+		"charts": []any{onyxiaChart(t, "jupyter-python-2.5.2.tgz")}}}}
+	cfg, ln, base := oidcConfig(t, env)
+	cfg.Plugins = map[string]config.Plugin{
+		"charts": {Kind: "catalog", Path: mem, Args: []string{"catalog"}, Config: charts},
+		"k8s":    {Kind: "region", Path: mem, Args: []string{"region"}},
+		"s3": {Kind: "storage", Path: build("s3"), Config: map[string]any{"endpoint": env.S3Endpoint, "region": env.S3Region,
+			"sts": map[string]any{"endpoint": env.S3Endpoint, "durationSeconds": 3600}}},
+		"vault": {Kind: "secrets", Path: build("vault"), Config: map[string]any{"address": env.VaultAddr, "kvMount": env.VaultKVMount,
+			"jwtMount": env.VaultJWTMount, "jwtRole": env.VaultJWTRole, "userHome": testenv.UserVaultPath("{username}"),
+			"groupHome": testenv.GroupVaultPath("{group}")}},
+	}
+	// The region's Vault section puts the user's token in the values (vault.token), as Onyxia's does.
+	settings := filepath.Join(t.TempDir(), "region.yaml")
+	if err := os.WriteFile(settings, fmt.Appendf(nil, "vault:\n  URL: %s\n  kvEngine: %s\n", env.VaultAddr, env.VaultKVMount), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Regions = []config.Region{{ID: "onyxia", Name: "onyxia", Region: "k8s", Storage: "s3", Secrets: "vault", Settings: settings,
+		SecretInjection: config.SecretInjectionUserToken}}
+	serveOIDC(t, cfg, ln, base, logscan.Logger(t, "core"))
+	idToken, err := env.IDToken(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := base + "/api/v1"
+	body, _ := json.Marshal(NewAPIToken{Name: "script", Scopes: []string{"read", "write"}, Expires: time.Now().Add(time.Hour)})
+	code, raw := bearer(t, "POST", api+"/me/tokens", idToken, string(body))
+	var made CreatedAPIToken
+	if code != 201 || json.Unmarshal([]byte(raw), &made) != nil {
+		t.Fatalf("making a token with the provider's: %d %s", code, raw)
+	}
+
+	p := api + "/projects/user-alice"
+	for _, c := range []struct{ path, store string }{
+		{p + "/credentials/storage", "S3 store"},
+		{p + "/files?path=user-alice/", "S3 store"},
+		{p + "/credentials/secrets", "secrets store"},
+		{p + "/secrets", "secrets store"},
+	} {
+		code, body := bearer(t, "GET", c.path, made.Value, "")
+		if code != 403 || !strings.Contains(body, "an API token cannot reach the "+c.store+": it accepts only the identity provider's token") {
+			t.Errorf("GET %s with an API token: %d %s, want 403 naming the %s", c.path, code, body, c.store)
+		}
+	}
+	if code, body := bearer(t, "GET", p+"/credentials/storage", idToken, ""); code != 200 {
+		t.Errorf("the storage credentials with the provider's token: %d %.300s", code, body)
+	}
+
+	plan := func(token string) (s3Key, vaultToken string) {
+		t.Helper()
+		code, raw := bearer(t, "POST", p+"/launch/plan", token, `{"catalog":"ide","chart":"jupyter-python","version":"2.5.2"}`)
+		var out struct {
+			Values struct {
+				S3 struct {
+					AccessKeyID string `json:"accessKeyId"`
+				} `json:"s3"`
+				Vault struct {
+					Token string `json:"token"`
+				} `json:"vault"`
+			} `json:"values"`
+		}
+		if code != 200 || json.Unmarshal([]byte(raw), &out) != nil {
+			t.Fatalf("plan: %d %.300s", code, raw)
+		}
+		return out.Values.S3.AccessKeyID, out.Values.Vault.Token
+	}
+	if key, vault := plan(idToken); key == "" || vault == "" {
+		t.Errorf("a plan with the provider's token: S3 key %t, Vault token %t, want both", key != "", vault != "")
+	}
+	if key, vault := plan(made.Value); key != "" || vault != "" {
+		t.Errorf("a plan with an API token: S3 key %t, Vault token %t, want neither", key != "", vault != "")
 	}
 }
