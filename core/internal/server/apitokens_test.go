@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -259,27 +257,8 @@ func TestAPITokensOff(t *testing.T) {
 // S3 keys or a Vault token, where the provider's token gets both.
 func TestAPITokensReachNeitherS3NorVault(t *testing.T) {
 	env := testenv.Require(t)
-	build := func(name string) string { return testplugin.Path(t, "basalt-plugin-"+name) }
-	mem := testplugin.Memory(t)
-	charts := map[string]any{"catalogs": []any{map[string]any{"id": "ide", "status": "PROD",
-		"charts": []any{onyxiaChart(t, "jupyter-python-2.5.2.tgz")}}}}
 	cfg, ln, base := oidcConfig(t, env)
-	cfg.Plugins = map[string]config.Plugin{
-		"charts": {Kind: "catalog", Path: mem, Args: []string{"catalog"}, Config: charts},
-		"k8s":    {Kind: "region", Path: mem, Args: []string{"region"}},
-		"s3": {Kind: "storage", Path: build("s3"), Config: map[string]any{"endpoint": env.S3Endpoint, "region": env.S3Region,
-			"sts": map[string]any{"endpoint": env.S3Endpoint, "durationSeconds": 3600}}},
-		"vault": {Kind: "secrets", Path: build("vault"), Config: map[string]any{"address": env.VaultAddr, "kvMount": env.VaultKVMount,
-			"jwtMount": env.VaultJWTMount, "jwtRole": env.VaultJWTRole, "userHome": testenv.UserVaultPath("{username}"),
-			"groupHome": testenv.GroupVaultPath("{group}")}},
-	}
-	// The region's Vault section puts the user's token in the values (vault.token), as Onyxia's does.
-	settings := filepath.Join(t.TempDir(), "region.yaml")
-	if err := os.WriteFile(settings, fmt.Appendf(nil, "vault:\n  URL: %s\n  kvEngine: %s\n", env.VaultAddr, env.VaultKVMount), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Regions = []config.Region{{ID: "onyxia", Name: "onyxia", Region: "k8s", Storage: "s3", Secrets: "vault", Settings: settings,
-		SecretInjection: config.SecretInjectionUserToken}}
+	onyxiaRegion(t, env, cfg, env.S3Endpoint, env.VaultAddr, true)
 	serveOIDC(t, cfg, ln, base, logscan.Logger(t, "core"))
 	idToken, err := env.IDToken(t.Context(), "alice")
 	if err != nil {

@@ -48,6 +48,38 @@ func newMintCounter(t *testing.T, backend string, mints func(r *http.Request, bo
 	return m
 }
 
+// onyxiaRegion makes cfg's one region Onyxia's way: the test environment's MinIO through STS
+// and Vault through JWT login (reached at stsURL and vaultURL), the user's own Vault token in
+// every launch context, the memory catalog with Onyxia's jupyter-python 2.5.2 and, withServices,
+// the memory region.
+func onyxiaRegion(t *testing.T, env *testenv.Env, cfg *config.Config, stsURL, vaultURL string, withServices bool) {
+	t.Helper()
+	build := func(name string) string {
+		return testplugin.Path(t, "basalt-plugin-"+name)
+	}
+	charts := map[string]any{"catalogs": []any{map[string]any{"id": "ide", "status": "PROD",
+		"charts": []any{onyxiaChart(t, "jupyter-python-2.5.2.tgz")}}}}
+	cfg.Plugins = map[string]config.Plugin{
+		"charts": {Kind: "catalog", Path: testplugin.Memory(t), Args: []string{"catalog"}, Config: charts},
+		"s3": {Kind: "storage", Path: build("s3"), Config: map[string]any{"endpoint": env.S3Endpoint, "region": env.S3Region,
+			"sts": map[string]any{"endpoint": stsURL, "durationSeconds": 3600}}},
+		"vault": {Kind: "secrets", Path: build("vault"), Config: map[string]any{"address": vaultURL, "kvMount": env.VaultKVMount,
+			"jwtMount": env.VaultJWTMount, "jwtRole": env.VaultJWTRole, "userHome": testenv.UserVaultPath("{username}"),
+			"groupHome": testenv.GroupVaultPath("{group}")}},
+	}
+	// The region's Vault section puts the token in the values (vault.token), as Onyxia's does.
+	settings := filepath.Join(t.TempDir(), "region.yaml")
+	if err := os.WriteFile(settings, fmt.Appendf(nil, "vault:\n  URL: %s\n  kvEngine: %s\n", env.VaultAddr, env.VaultKVMount), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Regions = []config.Region{{ID: "onyxia", Name: "onyxia", Storage: "s3", Secrets: "vault", Settings: settings,
+		SecretInjection: config.SecretInjectionUserToken}}
+	if withServices {
+		cfg.Plugins["k8s"] = config.Plugin{Kind: "region", Path: testplugin.Memory(t), Args: []string{"region"}}
+		cfg.Regions[0].Region = "k8s"
+	}
+}
+
 // TestFormsAndPlansMintCredentialsOnce: the forms and plans of a user, in a region that puts
 // their own Vault token and STS keys in every launch context (Onyxia's way), share one STS
 // session and one Vault login for their ID token instead of minting new ones each time.
@@ -62,27 +94,8 @@ func TestFormsAndPlansMintCredentialsOnce(t *testing.T) {
 		return (r.Method == http.MethodPut || r.Method == http.MethodPost) && r.URL.Path == "/v1/auth/"+env.VaultJWTMount+"/login"
 	})
 
-	build := func(name string) string {
-		return testplugin.Path(t, "basalt-plugin-"+name)
-	}
-	charts := map[string]any{"catalogs": []any{map[string]any{"id": "ide", "status": "PROD",
-		"charts": []any{onyxiaChart(t, "jupyter-python-2.5.2.tgz")}}}}
 	cfg, ln, base := oidcConfig(t, env, "server.rate_limit.launch_per_minute=0")
-	cfg.Plugins = map[string]config.Plugin{
-		"charts": {Kind: "catalog", Path: testplugin.Memory(t), Args: []string{"catalog"}, Config: charts},
-		"s3": {Kind: "storage", Path: build("s3"), Config: map[string]any{"endpoint": env.S3Endpoint, "region": env.S3Region,
-			"sts": map[string]any{"endpoint": sts.URL, "durationSeconds": 3600}}},
-		"vault": {Kind: "secrets", Path: build("vault"), Config: map[string]any{"address": vault.URL, "kvMount": env.VaultKVMount,
-			"jwtMount": env.VaultJWTMount, "jwtRole": env.VaultJWTRole, "userHome": testenv.UserVaultPath("{username}"),
-			"groupHome": testenv.GroupVaultPath("{group}")}},
-	}
-	// The region's Vault section puts the token in the values (vault.token), as Onyxia's does.
-	settings := filepath.Join(t.TempDir(), "region.yaml")
-	if err := os.WriteFile(settings, fmt.Appendf(nil, "vault:\n  URL: %s\n  kvEngine: %s\n", env.VaultAddr, env.VaultKVMount), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Regions = []config.Region{{ID: "onyxia", Name: "onyxia", Storage: "s3", Secrets: "vault", Settings: settings,
-		SecretInjection: config.SecretInjectionUserToken}}
+	onyxiaRegion(t, env, cfg, sts.URL, vault.URL, false)
 	serveOIDC(t, cfg, ln, base, logscan.Logger(t, "core"))
 	token, err := env.IDToken(t.Context(), "alice")
 	if err != nil {
