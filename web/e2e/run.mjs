@@ -25,6 +25,7 @@ import { kubeClient } from "./kube.mjs";
 import { lifecycleFlags, lifecycleSteps } from "./lifecycle.mjs";
 import { freePort } from "./net.mjs";
 import { shareSteps } from "./share.mjs";
+import { tokenSteps } from "./tokens.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -723,6 +724,9 @@ try {
     await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
     assert.notEqual(await background(), dark);
   });
+
+  // API tokens: made on the account page, used with curl, revoked (e2e/tokens.mjs).
+  await tokenSteps({ step, page, shot });
 
   await step("a small laptop screen (1280x720): no page scrolls sideways", async () => {
     await page.setViewportSize({ width: 1280, height: 720 });
