@@ -167,14 +167,7 @@ func BenchmarkFleet(b *testing.B) {
 	archive := webArchive(b)
 	// Every namespace onboarded before the installs: the API server's RBAC takes a moment to
 	// let a new namespace's release identity in.
-	var projects []sdk.Project
-	var owners []sdk.Caller
-	for range namespaces {
-		owner := sdk.Caller{Username: unique("fleet-")}
-		project := sdk.Project{ID: "user-" + owner.Username}
-		onboard(b, p, client, owner, project)
-		projects, owners = append(projects, project), append(owners, owner)
-	}
+	owners, projects := personalProjects(b, p, client, "fleet-", namespaces)
 	var wg sync.WaitGroup
 	installs := make(chan struct{}, 8)
 	for i, project := range projects {
@@ -207,6 +200,19 @@ func BenchmarkFleet(b *testing.B) {
 	}
 	b.ReportMetric(ms(first), "ms-first")
 	b.ReportMetric(float64(len(resp.Releases)), "releases")
+}
+
+// personalProjects onboards n new users' personal projects, deleted when t ends.
+func personalProjects(t testing.TB, p *kubernetes.Plugin, client k8s.Interface, prefix string, n int) ([]sdk.Caller, []sdk.Project) {
+	var owners []sdk.Caller
+	var projects []sdk.Project
+	for range n {
+		owner := sdk.Caller{Username: unique(prefix)}
+		project := sdk.Project{ID: "user-" + owner.Username}
+		onboard(t, p, client, owner, project)
+		owners, projects = append(owners, owner), append(projects, project)
+	}
+	return owners, projects
 }
 
 // The fleet shows what a release's pods use, as the cluster's metrics API reports it, read

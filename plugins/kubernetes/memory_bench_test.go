@@ -185,14 +185,7 @@ func BenchmarkMemoryPerRelease(b *testing.B) {
 	owner := sdk.Caller{Username: unique("mem-")}
 	home := sdk.Project{ID: "user-" + owner.Username}
 	onboard(b, p, client, owner, home)
-	var targets []sdk.Project
-	var owners []sdk.Caller
-	for range projects {
-		u := sdk.Caller{Username: unique("mem-")}
-		project := sdk.Project{ID: "user-" + u.Username}
-		onboard(b, p, client, u, project)
-		targets, owners = append(targets, project), append(owners, u)
-	}
+	owners, targets := personalProjects(b, p, client, "mem-", projects)
 	seedCopies(b, p, client, owner, home, targets, perProject)
 
 	measure := func(b *testing.B, extra map[string]any, held func() int) {
