@@ -8,18 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { lifecycleProject } from "./lifecycle.mjs";
-
-/** Polls check every second until it returns something, for at most ms. */
-async function until(what, ms, check) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms / 1000} s`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
+import { lifecycleProject, until } from "./lifecycle.mjs";
 
 const apiOf = (base) => async (path, init) => {
   const res = await fetch(`${base}/api/v1${path}`, init);

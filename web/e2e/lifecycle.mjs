@@ -23,7 +23,7 @@ export function lifecycleFlags() {
 }
 
 /** Polls check every second until it returns something, for at most ms. */
-async function until(what, ms, check) {
+export async function until(what, ms, check) {
   const end = Date.now() + ms;
   for (;;) {
     const v = await check();
