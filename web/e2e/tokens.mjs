@@ -20,7 +20,7 @@ export async function tokenSteps({ step, page, shot }) {
     await section.getByLabel("Name").fill("e2e script");
     await section.getByRole("checkbox", { name: /Write/ }).check();
     await section.getByRole("button", { name: "Make the token" }).click();
-    const value = await section.getByLabel("The token").inputValue();
+    const value = await section.getByLabel("The token", { exact: true }).inputValue();
     assert.match(value, /^basalt_pat_user-e2e_[A-Za-z0-9]{20}_[A-Za-z0-9]{43}$/);
     const example = await section.locator("pre").innerText();
     assert.ok(example.includes('"Authorization: Bearer $BASALT_TOKEN"') && !example.includes(value), "the example reads the token from the environment");
@@ -30,7 +30,7 @@ export async function tokenSteps({ step, page, shot }) {
     assert.equal(me.username, "e2e", "the token acts as its maker");
 
     await section.getByRole("button", { name: "I have copied it" }).click();
-    assert.equal(await section.getByLabel("The token").count(), 0, "the value is shown once");
+    assert.equal(await section.getByLabel("The token", { exact: true }).count(), 0, "the value is shown once");
     await section.getByRole("button", { name: "Revoke e2e script" }).click();
     await section.getByRole("button", { name: "Revoke e2e script" }).waitFor({ state: "detached" });
     const refused = JSON.parse(await runExample(example, value));

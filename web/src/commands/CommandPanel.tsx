@@ -94,7 +94,8 @@ export function CommandPanel() {
                     {revealedOf(e) ? <RevealSecrets revealed={revealing.has(e)} onChange={(on) => reveal(e, on)} /> : null}
                     <CopyButton text={shown(e).join("\n")} label={t("cmd.copy")} />
                   </div>
-                  <pre className={styles.code}>
+                  {/* Focusable: a long line scrolls sideways, which a keyboard must reach too. */}
+                  <pre className={styles.code} tabIndex={0}>
                     <code>{shown(e).join("\n")}</code>
                   </pre>
                   {e.curl ? (
@@ -103,7 +104,7 @@ export function CommandPanel() {
                         <span className={styles.note}>{t("cmd.api")}</span>
                         <CopyButton text={e.curl} label={t("cmd.copyApi")} />
                       </div>
-                      <pre className={styles.code}>
+                      <pre className={styles.code} tabIndex={0}>
                         <code>{e.curl}</code>
                       </pre>
                     </div>
