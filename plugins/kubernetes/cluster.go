@@ -262,6 +262,7 @@ type restGetter struct {
 	identity  string
 	discovery *readMemo
 	ahead     *readMemo // answers read ahead for one install (kubeClient.Build); nil but in its copy
+	lookups   *readMemo // the lookup lists of one install or upgrade; nil but in its copy
 	config    *rest.Config
 	disco     discovery.CachedDiscoveryInterface
 	mapper    meta.RESTMapper
@@ -274,7 +275,10 @@ type restGetter struct {
 // share for a moment the Secret and ConfigMap lists they read (see memoTransport).
 func (g *restGetter) ToRESTConfig() (*rest.Config, error) {
 	conf := rest.CopyConfig(g.config)
-	lists := &readMemo{}
+	lists := g.lookups
+	if lists == nil {
+		lists = &readMemo{}
+	}
 	conf.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return &memoTransport{next: rt, discovery: g.discovery, lists: lists, ahead: g.ahead}
 	})

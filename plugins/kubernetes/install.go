@@ -115,6 +115,7 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	}
 	run := p.inFlight.start(p.base, ns, req.ReleaseName, timeout)
 	finished := make(chan error, 1)
+	p.work.Go(func() { c.readLookupsAhead(run.ctx, cfg, ns, ch) })
 	helmCtx, endHelm := traceHelm(run.ctx, ctx, last != nil, ns, req.ReleaseName, ch)
 	p.work.Add(1)
 	go func() {
@@ -172,7 +173,10 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		return sdk.InstallResponse{}, err
 	}
 	c.archives.put(digest, data)
+	// The archive is written once Helm is done: until then the API server has the launch's
+	// own writes to make, and pausing finds the archive in memory.
 	p.work.Go(func() {
+		<-run.done
 		ctx, cancel := context.WithTimeout(p.base, 30*time.Second)
 		defer cancel()
 		if err := c.keepArchive(ctx, ns, digest, data, rec); err != nil {

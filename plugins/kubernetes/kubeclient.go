@@ -171,7 +171,8 @@ type aheadRead struct{}
 
 // forOneInstall returns a copy of a namespace's Helm configuration for one install or upgrade
 // whose record store answers Helm's first list of the release's records with the one the
-// plugin made just before, under the release's lock (recordedSecrets.List).
+// plugin made just before, under the release's lock (recordedSecrets.List), and whose
+// render's lookup lists may be read ahead (readLookupsAhead).
 func (c *cluster) forOneInstall(cfg *action.Configuration, namespace string) *action.Configuration {
 	getter, ok := cfg.RESTClientGetter.(*restGetter)
 	if !ok {
@@ -179,6 +180,9 @@ func (c *cluster) forOneInstall(cfg *action.Configuration, namespace string) *ac
 	}
 	own := *cfg
 	own.Releases = c.releaseStore(getter, namespace, &readMemo{})
+	withLookups := *getter
+	withLookups.lookups = &readMemo{}
+	own.RESTClientGetter = &withLookups
 	return &own
 }
 

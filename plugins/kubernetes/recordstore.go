@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"sync"
 	"time"
 
 	"helm.sh/helm/v3/pkg/release"
@@ -77,6 +78,10 @@ func recordSecret(key string, rls *release.Release, stamp string) (*corev1.Secre
 	}, nil
 }
 
+// gzipWriters are reused: a writer's state is some 800 KB, which each record written would
+// otherwise allocate and clear (a launch writes its record twice).
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
 // encodeRecord writes Helm's storage format: base64 of gzipped JSON (decodeRecord reads it).
 func encodeRecord(rls *release.Release) ([]byte, error) {
 	raw, err := json.Marshal(rls)
@@ -84,7 +89,9 @@ func encodeRecord(rls *release.Release) ([]byte, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	if _, err := zw.Write(raw); err != nil {
 		return nil, err
 	}

@@ -228,7 +228,7 @@ func (c *cluster) followArchive(ctx context.Context, f *found, digest string, ar
 			return kubeError("handing the chart archive to the new revision", err)
 		}
 		// A collection decided before the new owner came may still have removed it.
-		_, err := c.client.CoreV1().Secrets(f.ns).Get(ctx, archiveName(digest), metav1.GetOptions{})
+		_, err := c.client.CoreV1().ConfigMaps(f.ns).Get(ctx, archiveName(digest), metav1.GetOptions{})
 		if isNotFound(err) {
 			err = c.keepArchive(ctx, f.ns, digest, archive, record)
 		}
@@ -250,19 +250,32 @@ func (c *cluster) followArchive(ctx context.Context, f *found, digest string, ar
 }
 
 // archiveOf returns the digest and bytes of the chart archive a revision's record owns: the
-// archive that revision was installed, paused or rolled back from. "" when none does (a
-// revision an older plugin paused).
+// archive that revision was installed, paused or rolled back from, in a ConfigMap or in the
+// Secret of an earlier version. "" when none does (a revision an older plugin paused).
 func (c *cluster) archiveOf(ctx context.Context, ns string, record *corev1.Secret) (string, []byte, error) {
-	list, err := c.client.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{
+	ownedBy := func(meta metav1.ObjectMeta) (string, bool) {
+		owned := slices.ContainsFunc(meta.OwnerReferences, func(o metav1.OwnerReference) bool { return o.UID == record.UID })
+		digest, ok := strings.CutPrefix(meta.Annotations["basalt.dev/digest"], "sha256:")
+		return digest, owned && ok
+	}
+	configMaps, err := c.client.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{LabelSelector: archiveLabel})
+	if err != nil {
+		return "", nil, kubeError("listing the chart archives", err)
+	}
+	for _, cm := range configMaps.Items {
+		if digest, ok := ownedBy(cm.ObjectMeta); ok {
+			return digest, cm.BinaryData[archiveKey], nil
+		}
+	}
+	secrets, err := c.client.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{
 		FieldSelector: fields.OneTermEqualSelector("type", archiveType).String(),
 	})
 	if err != nil {
 		return "", nil, kubeError("listing the chart archives", err)
 	}
-	for _, s := range list.Items {
-		owned := slices.ContainsFunc(s.OwnerReferences, func(o metav1.OwnerReference) bool { return o.UID == record.UID })
-		if digest, ok := strings.CutPrefix(s.Annotations["basalt.dev/digest"], "sha256:"); owned && ok {
-			return digest, s.Data["chart.tgz"], nil
+	for _, s := range secrets.Items {
+		if digest, ok := ownedBy(s.ObjectMeta); ok {
+			return digest, s.Data[archiveKey], nil
 		}
 	}
 	return "", nil, nil

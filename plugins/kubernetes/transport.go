@@ -2,14 +2,20 @@ package kubernetes
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 )
 
 // Helm's lookup function, which Onyxia's charts call a dozen times per render to find
@@ -41,6 +47,30 @@ type memoEntry struct {
 type readMemo struct {
 	mu sync.Mutex
 	m  map[string]memoEntry
+	// asking holds the requests on their way, for those who need the same answer to wait
+	// for it rather than ask again.
+	asking map[string]chan struct{}
+}
+
+// ask returns the answer to wait for when a request of that key is on its way, else nil and
+// a function to call once the answer is kept, or not.
+func (m *readMemo) ask(key string) (<-chan struct{}, func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if wait, ok := m.asking[key]; ok {
+		return wait, nil
+	}
+	if m.asking == nil {
+		m.asking = map[string]chan struct{}{}
+	}
+	done := make(chan struct{})
+	m.asking[key] = done
+	return nil, func() {
+		m.mu.Lock()
+		delete(m.asking, key)
+		m.mu.Unlock()
+		close(done)
+	}
 }
 
 func (m *readMemo) get(key string, ttl time.Duration) (memoEntry, bool) {
@@ -110,10 +140,23 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	default:
 		return t.next.RoundTrip(req)
 	}
-	if e, ok := memo.get(key, ttl); ok {
-		return e.response(req), nil
+	for {
+		if e, ok := memo.get(key, ttl); ok {
+			return e.response(req), nil
+		}
+		wait, asked := memo.ask(key)
+		if wait == nil {
+			defer asked()
+			return t.keep(memo, key, req, false)
+		}
+		// The same list is on its way (read ahead of the render): its answer, or a request of
+		// our own if it failed.
+		select {
+		case <-wait:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
 	}
-	return t.keep(memo, key, req, false)
 }
 
 // keep asks the API server and remembers its answer: a success, or whatever it is when
@@ -138,4 +181,41 @@ func (e memoEntry) response(req *http.Request) *http.Response {
 		Status: http.StatusText(e.status), StatusCode: e.status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: e.header.Clone(), Body: io.NopCloser(bytes.NewReader(e.body)), ContentLength: int64(len(e.body)), Request: req,
 	}
+}
+
+// secretsResource is what Helm's lookup lists for lookup "v1" "Secret" namespace "".
+var secretsResource = corev1.SchemeGroupVersion.WithResource("secrets")
+
+// readLookupsAhead lists the namespace's Secrets as the chart's lookup will, while Helm
+// validates the values and parses the templates, so that the render finds the answer in the
+// install's memo rather than waiting for it. Only for charts that call lookup (Onyxia's
+// library chart lists the namespace's Secrets to find discovery Secrets); Helm's render and
+// this read share the install's configuration, hence its identity and memo.
+func (c *cluster) readLookupsAhead(ctx context.Context, cfg *action.Configuration, ns string, ch *chart.Chart) {
+	getter, ok := cfg.RESTClientGetter.(*restGetter)
+	if !ok || getter.lookups == nil || !callsLookup(ch) {
+		return
+	}
+	conf, err := getter.ToRESTConfig()
+	if err != nil {
+		return
+	}
+	client, err := dynamic.NewForConfig(conf)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, listTTL)
+	defer cancel()
+	// An error leaves the render to ask on its own, and to meet the error itself.
+	_, _ = client.Resource(secretsResource).Namespace(ns).List(ctx, metav1.ListOptions{})
+}
+
+// callsLookup says whether a template of the chart or of its subcharts calls lookup.
+func callsLookup(ch *chart.Chart) bool {
+	for _, t := range ch.Templates {
+		if bytes.Contains(t.Data, []byte("lookup")) {
+			return true
+		}
+	}
+	return slices.ContainsFunc(ch.Dependencies(), callsLookup)
 }
