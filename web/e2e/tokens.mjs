@@ -17,7 +17,9 @@ export async function tokenSteps({ step, page, shot }) {
   await step("account: an API token made, used with curl as shown, revoked, then refused", async () => {
     await page.goto("/account?tab=tokens");
     const section = page.getByRole("main").locator("section", { has: page.getByRole("heading", { name: "API tokens" }) });
-    await section.getByLabel("Name").fill("e2e script");
+    // A name of this run's: the personal namespace, and the tokens kept there, outlive a local run.
+    const name = `e2e script ${Date.now().toString(36)}`;
+    await section.getByLabel("Name").fill(name);
     await section.getByRole("checkbox", { name: /Write/ }).check();
     await section.getByRole("button", { name: "Make the token" }).click();
     const value = await section.getByLabel("The token", { exact: true }).inputValue();
@@ -31,8 +33,8 @@ export async function tokenSteps({ step, page, shot }) {
 
     await section.getByRole("button", { name: "I have copied it" }).click();
     assert.equal(await section.getByLabel("The token", { exact: true }).count(), 0, "the value is shown once");
-    await section.getByRole("button", { name: "Revoke e2e script" }).click();
-    await section.getByRole("button", { name: "Revoke e2e script" }).waitFor({ state: "detached" });
+    await section.getByRole("button", { name: `Revoke ${name}` }).click();
+    await section.getByRole("button", { name: `Revoke ${name}` }).waitFor({ state: "detached" });
     const refused = JSON.parse(await runExample(example, value));
     assert.equal(refused.error?.code, "unauthenticated", "a revoked token is refused");
   });

@@ -49,7 +49,7 @@ export function ProjectsPage() {
       ) : null}
       {projects.data && projects.data.projects.length === 0 ? <EmptyState title={t("projects.empty")} /> : null}
       {projects.data && projects.data.projects.length > 0 ? (
-        <div className={fleetStyles.tableBox}>
+        <div className={fleetStyles.tableBox} tabIndex={0} role="region" aria-label={t("page.projects.title")}>
           <table className="data-table">
             <caption className="visually-hidden">
               {t(isOne(language, projects.data.projects.length) ? "projects.caption.one" : "projects.caption.other", {

@@ -241,7 +241,8 @@ function Report({ report, query }: { report: UsageReport; query: UsageQuery }) {
         {report.totals.length === 0 ? (
           <EmptyState title={t("usage.empty")} />
         ) : (
-          <div className={fleetStyles.tableBox}>
+          // Focusable: a narrow window scrolls the table sideways, which a keyboard must reach.
+          <div className={fleetStyles.tableBox} tabIndex={0} role="region" aria-labelledby="usage-totals">
             <table className="data-table">
               <caption className={fleetStyles.caption}>
                 {t(report.by === "project" ? "usage.totals.caption.project" : "usage.totals.caption.user", {
@@ -275,7 +276,7 @@ function Report({ report, query }: { report: UsageReport; query: UsageQuery }) {
           <h2 id="usage-days" className={fleetStyles.h2}>
             {t("usage.days")}
           </h2>
-          <div className={fleetStyles.tableBox}>
+          <div className={fleetStyles.tableBox} tabIndex={0} role="region" aria-labelledby="usage-days">
             <table className="data-table">
               <caption className={fleetStyles.caption}>
                 {t(isOne(language, report.rows.length) ? "usage.days.caption.one" : "usage.days.caption.other", { count: report.rows.length })}
