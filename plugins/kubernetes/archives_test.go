@@ -41,12 +41,9 @@ func archiveOwnedBy(t *testing.T, client k8s.Interface, ns string, record types.
 // pauses the release, which re-renders the chart with its library subchart (Helm's record has
 // none), and the new revision's archive is a ConfigMap again.
 func TestChartArchiveKeptOutOfTheSecrets(t *testing.T) {
-	p, client := newRegion(t, nil)
+	p, client, ref := newJupyter(t)
 	ctx := t.Context()
-	alice, project := personalProject(t, p, client)
-	ns := project.ID
-	name := "jupyter-" + unique("")
-	ref := sdk.ReleaseRef{Caller: alice, Project: project, Name: name}
+	alice, project, ns, name := ref.Caller, ref.Project, ref.Project.ID, ref.Name
 	archive := jupyterArchive(t)
 	_, err := p.Install(ctx, sdk.InstallRequest{
 		Caller: alice, Project: project, ReleaseName: name, Archive: bytes.NewReader(archive), Values: values(name),

@@ -98,16 +98,22 @@ func personalProject(t *testing.T, p *kubernetes.Plugin, client k8s.Interface) (
 	return user, project
 }
 
+// newJupyter starts a region and onboards a new user's personal project, where a release of
+// jupyter-python is to be named ref.
+func newJupyter(t *testing.T) (*kubernetes.Plugin, k8s.Interface, sdk.ReleaseRef) {
+	t.Helper()
+	p, client := newRegion(t, nil)
+	alice, project := personalProject(t, p, client)
+	return p, client, sdk.ReleaseRef{Caller: alice, Project: project, Name: "jupyter-python-" + unique("")}
+}
+
 // TestUpgradeAndRollBackJupyter upgrades Onyxia's jupyter-python from 2.1.11 to 2.5.2 after a
 // dry run that changes nothing in the cluster, then rolls back: the chart, the values and the
 // objects come back, Basalt's metadata stays as it was, and pausing re-renders 2.1.11.
 func TestUpgradeAndRollBackJupyter(t *testing.T) {
-	p, client := newRegion(t, nil)
+	p, client, ref := newJupyter(t)
 	ctx := t.Context()
-	alice, project := personalProject(t, p, client)
-	ns := project.ID
-	name := "jupyter-python-" + unique("")
-	ref := sdk.ReleaseRef{Caller: alice, Project: project, Name: name}
+	alice, project, ns, name := ref.Caller, ref.Project, ref.Project.ID, ref.Name
 	md := sdk.ReleaseMetadata{Catalog: "interactive", Chart: "jupyter-python", Owner: alice.Username, FriendlyName: "Notebook"}
 	old, current := jupyterVersion(t, "2.1.11"), jupyterVersion(t, "2.5.2")
 	install := func(archive, values []byte, secretData map[string]string, upgrade, dryRun bool) (sdk.InstallResponse, error) {
