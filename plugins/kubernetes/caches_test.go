@@ -126,13 +126,18 @@ func cachesFollowTheCluster(t *testing.T, p *kubernetes.Plugin, client k8s.Inter
 		t.Errorf("a release recorded behind the plugin's back is not listed after %v", followWithin)
 	}
 
-	// Its record changed in place (a new resource version of the same Secret), values and
-	// manifest too.
+	// Its values and manifest read once, so that the plugin keeps them...
+	refB := sdk.ReleaseRef{Caller: alice, Project: personal, Name: b}
+	if got, err := p.GetRelease(ctx, sdk.GetReleaseRequest{ReleaseRef: refB, IncludeValues: true}); err != nil || strings.Contains(string(got.Values), "by hand") {
+		t.Fatalf("%s's values before the change: %v %s", b, err, got.Values)
+	}
+
+	// ...then its record changed in place (a new resource version of the same Secret), values
+	// and manifest too.
 	rel.Info.Status, rel.Info.Description = release.StatusFailed, "changed behind Basalt's back"
 	rel.Config = map[string]any{"global": map[string]any{"suspend": false}, "changed": "by hand"}
 	rel.Manifest += "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: changed-by-hand\n"
 	writeRecord(t, secrets, bRecord, map[string]string{"status": "failed"}, rel)
-	refB := sdk.ReleaseRef{Caller: alice, Project: personal, Name: b}
 	if !eventually(func() bool {
 		got, err := p.GetRelease(ctx, sdk.GetReleaseRequest{ReleaseRef: refB, IncludeValues: true})
 		return err == nil && got.Release.Status == sdk.StatusFailed && got.Release.Reason == rel.Info.Description &&

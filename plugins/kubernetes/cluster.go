@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"context"
 	"fmt"
+	"k8s.io/utils/lru"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -68,6 +69,8 @@ type cluster struct {
 	nodes *simulatedNodes
 	// unreadable holds the namespaces Fleet left out, so that it warns once about each.
 	unreadable sync.Map
+	// details are the values and manifests of the records last read for a service's page.
+	details *lru.Cache
 }
 
 type helmKey struct{ namespace, identity string }
@@ -114,6 +117,7 @@ func newCluster(s *settings, log *slog.Logger) (*cluster, error) {
 		getters: map[string]*restGetter{},
 		usage:   usage,
 		nodes:   nodes,
+		details: lru.New(recordDetailsKept),
 	}
 	c.spaces = newSpaces(c)
 	return c, nil

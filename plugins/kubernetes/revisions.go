@@ -97,9 +97,26 @@ func (p *Plugin) values(ctx context.Context, f *found, req sdk.GetReleaseRequest
 	return values, maskManifest(manifest), err
 }
 
+// recordDetailsKept bounds the records whose values and manifest the plugin keeps: a
+// service's page asks for them at every refresh, and a few hundred pages stay open at once.
+const recordDetailsKept = 256
+
+// recordDetails are a record's values and manifest at one resource version, which never
+// change: callers must not modify them.
+type recordDetails struct {
+	resourceVersion string
+	config          map[string]any
+	manifest        string
+}
+
 // releaseDetails reads the values and manifest of the revision the caches hold from its
-// record: the caches keep neither.
+// record, which the caches do not keep; the last ones read are kept by resource version, so a
+// page refreshing an unchanged service reads nothing.
 func (p *Plugin) releaseDetails(ctx context.Context, f *found) (map[string]any, string, error) {
+	key := f.ns + "/" + f.rec.Name
+	if kept, ok := f.sp.c.details.Get(key); ok && kept.(recordDetails).resourceVersion == f.rec.ResourceVersion {
+		return kept.(recordDetails).config, kept.(recordDetails).manifest, nil
+	}
 	rec, err := f.sp.c.client.CoreV1().Secrets(f.ns).Get(ctx, f.rec.Name, metav1.GetOptions{})
 	if isNotFound(err) {
 		return nil, "", sdk.Errorf(sdk.ErrNotFound, "no service %q in namespace %q", f.d.name, f.ns)
@@ -111,6 +128,7 @@ func (p *Plugin) releaseDetails(ctx context.Context, f *found) (map[string]any, 
 	if err != nil {
 		return nil, "", kubeError("reading release "+f.d.name, err)
 	}
+	f.sp.c.details.Add(key, recordDetails{resourceVersion: rec.ResourceVersion, config: config, manifest: rel.Manifest})
 	return config, rel.Manifest, nil
 }
 
