@@ -293,7 +293,7 @@ func TestJupyterLifecycle(t *testing.T) {
 	for _, pod := range pods() {
 		containers += len(pod.Spec.Containers)
 	}
-	if len(logs) != 2*containers || logs[len(logs)-1].Line != "ready" || logs[0].Time.IsZero() || !strings.HasPrefix(logs[0].Pod, name) || logs[0].Container == "" {
+	if containers == 0 || len(logs) != 2*containers || logs[len(logs)-1].Line != "ready" || logs[0].Time.IsZero() || !strings.HasPrefix(logs[0].Pod, name) || logs[0].Container == "" {
 		t.Errorf("Logs with tail 2 of %d containers: %+v", containers, logs)
 	}
 

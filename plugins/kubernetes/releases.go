@@ -147,18 +147,30 @@ func (inf *informersOf) health(ns string, w workloadRef) sdk.WorkloadHealth {
 	if inf == nil {
 		return h
 	}
+	// A controller that has not yet seen a workload's spec (just resumed or changed) still
+	// counts the pods of the one before: none of them is ready for the new one yet.
+	seen := func(generation, observed int64) bool { return observed >= generation }
 	switch w.kind {
 	case "Deployment":
 		if d, err := inf.deployments.Deployments(ns).Get(w.name); err == nil {
-			h.Desired, h.Ready = int(ptrOr(d.Spec.Replicas, 1)), int(d.Status.ReadyReplicas)
+			h.Desired = int(ptrOr(d.Spec.Replicas, 1))
+			if seen(d.Generation, d.Status.ObservedGeneration) {
+				h.Ready = int(d.Status.ReadyReplicas)
+			}
 		}
 	case "StatefulSet":
 		if s, err := inf.statefuls.StatefulSets(ns).Get(w.name); err == nil {
-			h.Desired, h.Ready = int(ptrOr(s.Spec.Replicas, 1)), int(s.Status.ReadyReplicas)
+			h.Desired = int(ptrOr(s.Spec.Replicas, 1))
+			if seen(s.Generation, s.Status.ObservedGeneration) {
+				h.Ready = int(s.Status.ReadyReplicas)
+			}
 		}
 	case "DaemonSet":
 		if d, err := inf.daemons.DaemonSets(ns).Get(w.name); err == nil {
-			h.Desired, h.Ready = int(d.Status.DesiredNumberScheduled), int(d.Status.NumberReady)
+			h.Desired = int(d.Status.DesiredNumberScheduled)
+			if seen(d.Generation, d.Status.ObservedGeneration) {
+				h.Ready = int(d.Status.NumberReady)
+			}
 		}
 	}
 	return h

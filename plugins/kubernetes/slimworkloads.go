@@ -7,7 +7,7 @@ import (
 )
 
 // slimWorkload keeps of a Deployment, StatefulSet or DaemonSet what health and requests read:
-// its name, desired and ready replicas, and its pod template's resources (containers' requests
+// its name, desired and ready replicas and whether its controller has seen its spec, and its pod template's resources (containers' requests
 // and limits, which init containers are sidecars, overhead, pod-level resources). A workload
 // as stored holds its whole pod template (images, commands, environment, probes, volumes),
 // kilobytes that each namespace's cache would keep for nothing.
@@ -17,26 +17,26 @@ func slimWorkload(obj any) (any, error) {
 		return &appsv1.Deployment{
 			ObjectMeta: slimMeta(&w.ObjectMeta),
 			Spec:       appsv1.DeploymentSpec{Replicas: w.Spec.Replicas, Template: slimTemplate(&w.Spec.Template)},
-			Status:     appsv1.DeploymentStatus{ReadyReplicas: w.Status.ReadyReplicas},
+			Status:     appsv1.DeploymentStatus{ReadyReplicas: w.Status.ReadyReplicas, ObservedGeneration: w.Status.ObservedGeneration},
 		}, nil
 	case *appsv1.StatefulSet:
 		return &appsv1.StatefulSet{
 			ObjectMeta: slimMeta(&w.ObjectMeta),
 			Spec:       appsv1.StatefulSetSpec{Replicas: w.Spec.Replicas, Template: slimTemplate(&w.Spec.Template)},
-			Status:     appsv1.StatefulSetStatus{ReadyReplicas: w.Status.ReadyReplicas},
+			Status:     appsv1.StatefulSetStatus{ReadyReplicas: w.Status.ReadyReplicas, ObservedGeneration: w.Status.ObservedGeneration},
 		}, nil
 	case *appsv1.DaemonSet:
 		return &appsv1.DaemonSet{
 			ObjectMeta: slimMeta(&w.ObjectMeta),
 			Spec:       appsv1.DaemonSetSpec{Template: slimTemplate(&w.Spec.Template)},
-			Status:     appsv1.DaemonSetStatus{DesiredNumberScheduled: w.Status.DesiredNumberScheduled, NumberReady: w.Status.NumberReady},
+			Status:     appsv1.DaemonSetStatus{DesiredNumberScheduled: w.Status.DesiredNumberScheduled, NumberReady: w.Status.NumberReady, ObservedGeneration: w.Status.ObservedGeneration},
 		}, nil
 	}
 	return dropManagedFields(obj)
 }
 
 func slimMeta(m *metav1.ObjectMeta) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion}
+	return metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion, Generation: m.Generation}
 }
 
 func slimTemplate(t *corev1.PodTemplateSpec) corev1.PodTemplateSpec {
