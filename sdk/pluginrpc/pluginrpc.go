@@ -100,7 +100,7 @@ func Serve(kind sdk.Kind, impl sdk.Plugin) {
 	}
 	// The first line of every plugin's log, forwarded by the host like any other.
 	Logger().Info("serving", "kind", string(kind), "protocols", []int{sdk.ProtocolVersion})
-	defer startProfile()()
+	defer startProfile(kind)()
 	// Tracing starts before the servers are built: their options depend on it.
 	defer serveTracing()()
 	serveChannel(kind, impl) // before go-plugin's handshake: see channelGreeting
@@ -116,12 +116,13 @@ func Serve(kind sdk.Kind, impl sdk.Plugin) {
 
 // ProfileEnv names an environment variable: when it holds a file name, the plugin writes its
 // CPU profile there while it serves (go tool pprof), which is how the plugin's half of the
-// protocol is measured.
+// protocol is measured. "{kind}" in the name becomes the plugin's kind, so that the plugins of
+// one Basalt write a file each.
 const ProfileEnv = "BASALT_PLUGIN_CPUPROFILE"
 
 // startProfile starts the CPU profile ProfileEnv asks for and returns what stops it.
-func startProfile() (stop func()) {
-	path := os.Getenv(ProfileEnv)
+func startProfile(kind sdk.Kind) (stop func()) {
+	path := strings.ReplaceAll(os.Getenv(ProfileEnv), "{kind}", string(kind))
 	if path == "" {
 		return func() {}
 	}
