@@ -447,3 +447,29 @@ func TestReleaseIdentityFollowsTheCluster(t *testing.T) {
 		t.Errorf("the release identity's RoleBinding after the launch: %v", err)
 	}
 }
+
+// TestHelmConfigurationsAreBounded: the Helm configuration and client of each namespace's
+// release identity are kept for the namespaces in use lately, not for every namespace the
+// region ever served; one evicted is made again when its namespace is used again.
+func TestHelmConfigurationsAreBounded(t *testing.T) {
+	p, client := newRegion(t, nil)
+	const kept = 2
+	kubernetes.KeepHelmConfigurations(p, kept)
+	archive := webArchive(t)
+	var first sdk.Project
+	var firstOwner sdk.Caller
+	for i := range kept + 2 {
+		user, personal, _ := teamMember()
+		onboard(t, p, client, user, personal)
+		installWeb(t, p, user, personal, archive)
+		if i == 0 {
+			first, firstOwner = personal, user
+		}
+	}
+	configurations, getters := kubernetes.KeptHelmConfigurations(p)
+	if configurations > kept || getters > kept {
+		t.Errorf("after launches in %d namespaces the region keeps %d Helm configurations and %d client getters, want at most %d each", kept+2, configurations, getters, kept)
+	}
+	ref := installWeb(t, p, firstOwner, first, archive)
+	waitFor(t, p, ref, "deployed", func(r sdk.Release) bool { return r.Status == sdk.StatusDeployed })
+}

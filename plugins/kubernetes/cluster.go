@@ -50,9 +50,14 @@ type cluster struct {
 	caps    *chartutil.Capabilities
 	capsAge time.Time
 
+	// helm holds Helm's configuration of a namespace for an identity (*action.Configuration
+	// by helmKey), getters the REST client getter of each identity (*restGetter by
+	// identityKey, "" for the plugin's own): the ones in use lately, since a platform has a
+	// namespace or more per user. An evicted one is made again when needed; its clients
+	// share the base configuration's connections.
 	mu      sync.Mutex
-	helm    map[helmKey]*action.Configuration
-	getters map[string]*restGetter // by identity ("" for the plugin's own)
+	helm    *lru.Cache
+	getters *lru.Cache
 
 	spaces          *spaces
 	access          accessMemo // impersonated callers' rights to namespaces
@@ -74,6 +79,10 @@ type cluster struct {
 }
 
 type helmKey struct{ namespace, identity string }
+
+// helmConfigurationsKept bounds the Helm configurations and REST client getters kept (about
+// 30 KB each).
+const helmConfigurationsKept = 512
 
 func newCluster(s *settings, log *slog.Logger) (*cluster, error) {
 	var (
@@ -113,8 +122,8 @@ func newCluster(s *settings, log *slog.Logger) (*cluster, error) {
 	c := &cluster{
 		log: log, s: s, base: cfg, client: client, disco: disco, loader: loader,
 		mapper:  restmapper.NewDeferredDiscoveryRESTMapper(disco),
-		helm:    map[helmKey]*action.Configuration{},
-		getters: map[string]*restGetter{},
+		helm:    lru.New(helmConfigurationsKept),
+		getters: lru.New(helmConfigurationsKept),
 		usage:   usage,
 		nodes:   nodes,
 		details: lru.New(recordDetailsKept),
@@ -204,8 +213,8 @@ func (c *cluster) actions(ctx context.Context, namespace string, caller sdk.Call
 	key := helmKey{namespace, getter.identity}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cfg := c.helm[key]; cfg != nil && cfg.Capabilities == caps {
-		return cfg, nil
+	if v, ok := c.helm.Get(key); ok && v.(*action.Configuration).Capabilities == caps {
+		return v.(*action.Configuration), nil
 	}
 	helmLog := func(format string, args ...any) {
 		c.log.Debug(fmt.Sprintf(format, args...), "namespace", namespace)
@@ -217,7 +226,7 @@ func (c *cluster) actions(ctx context.Context, namespace string, caller sdk.Call
 		Capabilities:     caps,
 		Log:              helmLog,
 	}
-	c.helm[key] = cfg
+	c.helm.Add(key, cfg)
 	return cfg, nil
 }
 
@@ -245,8 +254,8 @@ func (c *cluster) getterAs(imp rest.ImpersonationConfig) (*restGetter, error) {
 	key := identityKey(imp)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if g := c.getters[key]; g != nil {
-		return g, nil
+	if g, ok := c.getters.Get(key); ok {
+		return g.(*restGetter), nil
 	}
 	conf := withProtobuf(c.base)
 	conf.Impersonate = imp
@@ -256,7 +265,7 @@ func (c *cluster) getterAs(imp rest.ImpersonationConfig) (*restGetter, error) {
 	}
 	g := &restGetter{identity: key, config: conf, disco: c.disco, mapper: c.mapper, loader: c.loader, client: client, discovery: &c.discovery}
 	g.factory = cmdutil.NewFactory(g)
-	c.getters[key] = g
+	c.getters.Add(key, g)
 	return g, nil
 }
 

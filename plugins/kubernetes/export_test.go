@@ -1,6 +1,10 @@
 package kubernetes
 
-import "time"
+import (
+	"time"
+
+	"k8s.io/utils/lru"
+)
 
 // AgeClusterAPIs makes what the region knows of the cluster's APIs (its capabilities and the
 // discovery documents Helm's clients read) older by d, as if d had passed.
@@ -33,4 +37,24 @@ func ClusterWideCaches(p *Plugin) bool {
 	c.spaces.wide.mu.Lock()
 	defer c.spaces.wide.mu.Unlock()
 	return c.spaces.wide.running != nil
+}
+
+// KeepHelmConfigurations makes the region keep at most n Helm configurations and REST client
+// getters from now on, and KeptHelmConfigurations says how many it keeps.
+func KeepHelmConfigurations(p *Plugin, n int) {
+	_, c, err := p.configured()
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.helm, c.getters = lru.New(n), lru.New(n)
+}
+
+func KeptHelmConfigurations(p *Plugin) (configurations, getters int) {
+	_, c, err := p.configured()
+	if err != nil {
+		return 0, 0
+	}
+	return c.helm.Len(), c.getters.Len()
 }

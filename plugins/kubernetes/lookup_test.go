@@ -138,3 +138,59 @@ func extraEnv(t *testing.T, client k8s.Interface, ns, release string) map[string
 }
 
 func encodeB64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// recordsChart renders a ConfigMap that tells, for each Secret lookup finds in the namespace,
+// its name and whether it came with data.
+var recordsChart = map[string]string{
+	"Chart.yaml": "apiVersion: v2\nname: records\nversion: 0.1.0\n",
+	"templates/seen.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata: {name: "{{ .Release.Name }}"}
+data:
+{{- range (lookup "v1" "Secret" .Release.Namespace "").items }}
+  {{ .metadata.name }}: "{{ if .data }}data{{ else }}none{{ end }}"
+{{- end }}
+`,
+}
+
+// TestLookupsSeeRecordsWithoutTheirData: Helm's lookup lists the namespace's Secrets with
+// Helm's release records among them, named as they are, but without their data (another
+// service's values, gzipped); every other Secret comes whole.
+func TestLookupsSeeRecordsWithoutTheirData(t *testing.T) {
+	p, client, alice, personal := projectOfOne(t, nil)
+	ctx := t.Context()
+	web := installWeb(t, p, alice, personal, webArchive(t))
+	waitFor(t, p, web, "deployed", func(r sdk.Release) bool { return r.Status == sdk.StatusDeployed })
+	if _, err := client.CoreV1().Secrets(personal.ID).Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "discovery"}, StringData: map[string]string{"url": "postgres://db"},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	name := unique("seer-")
+	if _, err := p.Install(ctx, sdk.InstallRequest{
+		Caller: alice, Project: personal, ReleaseName: name, Archive: bytes.NewReader(chartArchive(t, "records", recordsChart)),
+		Metadata: sdk.ReleaseMetadata{Catalog: "test", Chart: "records", Owner: alice.Username},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var seen map[string]string
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cm, err := client.CoreV1().ConfigMaps(personal.ID).Get(ctx, name, metav1.GetOptions{})
+		if err == nil {
+			seen = cm.Data
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s rendered nothing: %v", name, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	record := "sh.helm.release.v1." + web.Name + ".v1"
+	if got, ok := seen[record]; !ok || got != "none" {
+		t.Errorf("lookup gave the release record %s as %q (listed: %v), want it listed without data", record, got, ok)
+	}
+	if got := seen["discovery"]; got != "data" {
+		t.Errorf("lookup gave the Secret made by hand as %q, want it with its data", got)
+	}
+}

@@ -71,7 +71,7 @@ func (p *Plugin) dryRun(ctx context.Context, cfg *action.Configuration, s *setti
 
 // values returns the values and manifest of a release's revision, as GetRelease shows them.
 func (p *Plugin) values(ctx context.Context, f *found, req sdk.GetReleaseRequest) (values []byte, manifest string, err error) {
-	var config map[string]any
+	var d recordDetails
 	if req.Revision != 0 && req.Revision != f.d.version {
 		_, _, cfg, err := p.helmIn(ctx, f.ns, req.Caller)
 		if err != nil {
@@ -83,18 +83,16 @@ func (p *Plugin) values(ctx context.Context, f *found, req sdk.GetReleaseRequest
 		if err != nil {
 			return nil, "", revisionError(req.Name, req.Revision, err)
 		}
-		config, manifest = rel.Config, rel.Manifest
-	} else if config, manifest, err = p.releaseDetails(ctx, f); err != nil {
+		if d, err = detailsOf("", rel.Config, rel.Manifest); err != nil {
+			return nil, "", err
+		}
+	} else if d, err = p.releaseDetails(ctx, f); err != nil {
 		return nil, "", err
 	}
-	if config == nil {
-		config = map[string]any{}
+	if req.Unmasked {
+		return d.values, d.manifest, nil
 	}
-	if !req.Unmasked {
-		config = sdk.MaskValues(config)
-	}
-	values, err = json.Marshal(config)
-	return values, maskManifest(manifest), err
+	return d.masked, d.manifest, nil
 }
 
 // recordDetailsKept bounds the records whose values and manifest the plugin keeps: a
@@ -102,34 +100,55 @@ func (p *Plugin) values(ctx context.Context, f *found, req sdk.GetReleaseRequest
 const recordDetailsKept = 256
 
 // recordDetails are a record's values and manifest at one resource version, which never
-// change: callers must not modify them.
+// change, as GetRelease gives them: kept so, a page refreshing an unchanged service costs
+// neither a read nor the masking. Callers must not modify them.
 type recordDetails struct {
 	resourceVersion string
-	config          map[string]any
-	manifest        string
+	values          []byte // JSON, as installed
+	masked          []byte // JSON, secrets masked
+	manifest        string // secrets masked
+}
+
+func detailsOf(resourceVersion string, config map[string]any, manifest string) (recordDetails, error) {
+	if config == nil {
+		config = map[string]any{}
+	}
+	values, err := json.Marshal(config)
+	if err != nil {
+		return recordDetails{}, err
+	}
+	masked, err := json.Marshal(sdk.MaskValues(config))
+	if err != nil {
+		return recordDetails{}, err
+	}
+	return recordDetails{resourceVersion: resourceVersion, values: values, masked: masked, manifest: maskManifest(manifest)}, nil
 }
 
 // releaseDetails reads the values and manifest of the revision the caches hold from its
 // record, which the caches do not keep; the last ones read are kept by resource version, so a
 // page refreshing an unchanged service reads nothing.
-func (p *Plugin) releaseDetails(ctx context.Context, f *found) (map[string]any, string, error) {
+func (p *Plugin) releaseDetails(ctx context.Context, f *found) (recordDetails, error) {
 	key := f.ns + "/" + f.rec.Name
 	if kept, ok := f.sp.c.details.Get(key); ok && kept.(recordDetails).resourceVersion == f.rec.ResourceVersion {
-		return kept.(recordDetails).config, kept.(recordDetails).manifest, nil
+		return kept.(recordDetails), nil
 	}
 	rec, err := f.sp.c.client.CoreV1().Secrets(f.ns).Get(ctx, f.rec.Name, metav1.GetOptions{})
 	if isNotFound(err) {
-		return nil, "", sdk.Errorf(sdk.ErrNotFound, "no service %q in namespace %q", f.d.name, f.ns)
+		return recordDetails{}, sdk.Errorf(sdk.ErrNotFound, "no service %q in namespace %q", f.d.name, f.ns)
 	}
 	if err != nil {
-		return nil, "", kubeError("reading release "+f.d.name, err)
+		return recordDetails{}, kubeError("reading release "+f.d.name, err)
 	}
 	rel, config, err := readStored(rec.Data["release"])
 	if err != nil {
-		return nil, "", kubeError("reading release "+f.d.name, err)
+		return recordDetails{}, kubeError("reading release "+f.d.name, err)
 	}
-	f.sp.c.details.Add(key, recordDetails{resourceVersion: rec.ResourceVersion, config: config, manifest: rel.Manifest})
-	return config, rel.Manifest, nil
+	d, err := detailsOf(rec.ResourceVersion, config, rel.Manifest)
+	if err != nil {
+		return recordDetails{}, kubeError("reading release "+f.d.name, err)
+	}
+	f.sp.c.details.Add(key, d)
+	return d, nil
 }
 
 // revisionError says a revision is missing in the contract's words, or else what failed.

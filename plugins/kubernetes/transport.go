@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -124,7 +125,7 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	key := req.URL.RequestURI() + "\x00" + req.Header.Get("Accept")
 	if t.ahead != nil {
 		if req.Context().Value(aheadRead{}) != nil {
-			return t.keep(t.ahead, key, req, true)
+			return t.keep(t.ahead, key, req, true, nil)
 		}
 		if e, ok := t.ahead.take(key, readAheadTTL); ok {
 			return e.response(req), nil
@@ -132,11 +133,15 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	var memo *readMemo
 	var ttl time.Duration
+	var view func([]byte) []byte
 	switch {
 	case discoveryPath.MatchString(req.URL.Path):
 		memo, ttl = t.discovery, discoveryTTL
 	case lookupList.MatchString(req.URL.Path):
 		memo, ttl = t.lists, listTTL
+		if req.URL.RawQuery == "" { // lookup's own list, not a selected one
+			view = lookupView
+		}
 	default:
 		return t.next.RoundTrip(req)
 	}
@@ -147,7 +152,7 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		wait, asked := memo.ask(key)
 		if wait == nil {
 			defer asked()
-			return t.keep(memo, key, req, false)
+			return t.keep(memo, key, req, false, view)
 		}
 		// The same list is on its way (read ahead of the render): its answer, or a request of
 		// our own if it failed.
@@ -160,8 +165,9 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // keep asks the API server and remembers its answer: a success, or whatever it is when
-// anyStatus (a read ahead must give Helm its "not found" too).
-func (t *memoTransport) keep(memo *readMemo, key string, req *http.Request, anyStatus bool) (*http.Response, error) {
+// anyStatus (a read ahead must give Helm its "not found" too). view, if any, rewrites a
+// successful JSON answer before it is kept and given.
+func (t *memoTransport) keep(memo *readMemo, key string, req *http.Request, anyStatus bool, view func([]byte) []byte) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	if err != nil || (resp.StatusCode != http.StatusOK && !anyStatus) {
 		return resp, err
@@ -170,6 +176,11 @@ func (t *memoTransport) keep(memo *readMemo, key string, req *http.Request, anyS
 	resp.Body.Close()
 	if err != nil {
 		return nil, err
+	}
+	if view != nil && resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		body = view(body)
+		resp.ContentLength = int64(len(body))
+		resp.Header.Del("Content-Length")
 	}
 	memo.put(key, memoEntry{at: time.Now(), status: resp.StatusCode, header: resp.Header.Clone(), body: body})
 	resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -181,6 +192,52 @@ func (e memoEntry) response(req *http.Request) *http.Response {
 		Status: http.StatusText(e.status), StatusCode: e.status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: e.header.Clone(), Body: io.NopCloser(bytes.NewReader(e.body)), ContentLength: int64(len(e.body)), Request: req,
 	}
+}
+
+// lookupView is a namespace's Secret or ConfigMap list as charts' lookup sees it: Helm's
+// release records and Basalt's chart archives keep their metadata but not their data. Those
+// hold other services' values and charts, gzipped, which no chart reads; they are most of a
+// namespace's bytes, and Helm decodes the whole list at each of a render's lookups. A list
+// that does not parse is given as it came.
+func lookupView(body []byte) []byte {
+	var list map[string]json.RawMessage
+	if json.Unmarshal(body, &list) != nil {
+		return body
+	}
+	var items []map[string]json.RawMessage
+	if json.Unmarshal(list["items"], &items) != nil {
+		return body
+	}
+	trimmed := false
+	for _, item := range items {
+		var kind string // a Secret's type; ConfigMaps have none
+		var meta struct{ Labels map[string]string }
+		if t, ok := item["type"]; ok && json.Unmarshal(t, &kind) != nil {
+			continue
+		}
+		if json.Unmarshal(item["metadata"], &meta) != nil {
+			continue
+		}
+		_, archive := meta.Labels[archiveLabel]
+		if kind == recordType || kind == archiveType || archive {
+			delete(item, "data")
+			delete(item, "binaryData")
+			trimmed = true
+		}
+	}
+	if !trimmed {
+		return body
+	}
+	raw, err := json.Marshal(items)
+	if err != nil {
+		return body
+	}
+	list["items"] = raw
+	out, err := json.Marshal(list)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // secretsResource is what Helm's lookup lists for lookup "v1" "Secret" namespace "".
