@@ -153,6 +153,8 @@ type Server struct {
 	MetricsAddress string `koanf:"metrics_address" doc:"host:port of a second listener serving /metrics alone, e.g. one that only the monitoring network reaches; /metrics then answers 404 on server.address. Empty: /metrics on server.address."`
 	MetricsToken   string `koanf:"metrics_token" doc:"When set, /metrics answers only requests with Authorization: Bearer and this token (401 otherwise), wherever it is served. A secret: set it through BASALT_SERVER__METRICS_TOKEN."`
 	// Each log or event stream holds a connection and a watch on the cluster.
+	// Profiles show where Basalt spends its time and what its goroutines wait on, to an operator.
+	Profiling bool `koanf:"profiling" doc:"Serves Go's runtime profiles (net/http/pprof: CPU, heap, allocations, goroutines, execution trace) under /debug/pprof/ on the metrics listener, behind server.metrics_token when it is set; never on server.address. Needs server.metrics_address. E.g. go tool pprof http://HOST:PORT/debug/pprof/profile?seconds=30."`
 	MaxStreamsPerUser int `koanf:"max_streams_per_user" doc:"Log and event streams (server-sent events) one user may have open at once; beyond, 429. 0 turns the cap off."`
 }
 

@@ -45,6 +45,9 @@ func (c *Config) Validate() error {
 			bad("server.metrics_address", "must differ from server.address, or metrics would be served to everyone")
 		}
 	}
+	if c.Server.Profiling && c.Server.MetricsAddress == "" {
+		bad("server.profiling", "needs server.metrics_address: profiles are served only on the metrics listener, never on server.address")
+	}
 	if c.Server.PublicURL != "" {
 		if u, err := url.Parse(c.Server.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 			bad("server.public_url", "must be an absolute URL such as https://basalt.example.org")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"strconv"
 	"strings"
@@ -160,17 +161,48 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// metricsServer is the listener of server.metrics_address: /metrics and, with
+// server.profiling, Go's profiles, both behind server.metrics_token when it is set.
+func (s *Server) metricsServer() *http.Server {
+	cfg := s.opts.Config.Server
+	t := cfg.Timeouts
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metricsHandler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
+	if cfg.Profiling {
+		// net/http/pprof pushes the write deadline back by a profile's seconds itself.
+		mux.Handle("/debug/pprof/", s.behindMetricsToken(profiles(), "/debug/pprof/"))
+	}
+	return srv
+}
+
+// profiles serves net/http/pprof's handlers but the command line's, which may hold settings
+// given with --set.
+func profiles() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index) // the index, and each runtime profile by name
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+	return mux
+}
+
 // metricsHandler serves the registry; with server.metrics_token, to bearers of that token
 // only.
 func (s *Server) metricsHandler() http.Handler {
-	metrics := promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry})
+	return s.behindMetricsToken(promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{Registry: s.opts.Registry}), "/metrics")
+}
+
+// behindMetricsToken lets only bearers of server.metrics_token reach next, when it is set.
+func (s *Server) behindMetricsToken(next http.Handler, what string) http.Handler {
 	token := s.opts.Config.Server.MetricsToken
 	if token == "" {
-		return metrics
+		return next
 	}
 	want := sha256.Sum256([]byte(token)) // equal lengths, so that the comparison's time tells nothing
 	refusal, _ := json.Marshal(httpapi.ErrorBody{Error: httpapi.ErrorDetail{Code: "unauthenticated",
-		Message: "/metrics needs the metrics token (server.metrics_token) as a bearer token"}})
+		Message: what + " needs the metrics token (server.metrics_token) as a bearer token"}})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		sum := sha256.Sum256([]byte(got))
@@ -181,7 +213,7 @@ func (s *Server) metricsHandler() http.Handler {
 			_, _ = w.Write(refusal)
 			return
 		}
-		metrics.ServeHTTP(w, r)
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -140,10 +140,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	if opts.Config.Server.MetricsAddress != "" {
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", s.metricsHandler())
-		t := opts.Config.Server.Timeouts
-		s.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
+		s.metrics = s.metricsServer()
 	}
 	s.routes()
 	// No ReadTimeout nor WriteTimeout: they bound a whole request, which would cut uploads,
@@ -216,6 +213,10 @@ func (s *Server) routes() {
 		// Served on the metrics listener; here, not the portal's page either.
 		e.GET("/metrics", func(echo.Context) error { return echo.ErrNotFound })
 	}
+	// Profiles (server.profiling) are served on the metrics listener alone; here, not the
+	// portal's page either.
+	e.GET("/debug/pprof", func(echo.Context) error { return echo.ErrNotFound })
+	e.GET("/debug/pprof/*", func(echo.Context) error { return echo.ErrNotFound })
 
 	public := e.Group("/api/v1")
 	public.GET("/openapi.yaml", s.openapi)
