@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/basalt-dev/basalt/deploy/testenv"
+	"github.com/basalt-dev/basalt/sdk/pluginrpc"
 )
 
 // Binaries are the programs Basalt runs here, by the names its configuration gives them.
@@ -33,10 +34,13 @@ var Packages = []string{
 
 // basaltConfig is the embedded defaults' instance (local files and secrets, the default
 // catalog, the cluster region) signed in through the sandbox's OIDC provider, with Onyxia's
-// charts as a second catalog and the region's cluster reached through the APICounter.
+// charts as a second catalog and the region's cluster reached through the APICounter. Its
+// metrics and Go's profiles are served on a second loopback listener.
 const basaltConfig = `
 server:
   public_url: %[1]q
+  metrics_address: %[7]q
+  profiling: true
 auth:
   mode: oidc
   oidc: {issuer_url: %[2]q, client_id: %[3]q}
@@ -64,18 +68,24 @@ type BasaltOptions struct {
 	Catalogs   []Catalog // the default catalog is bin/catalog, linked into Work as "catalog"
 	Log        io.Writer // its output
 	Lifecycle  bool      // the lifecycle engine, and with it the administrator's fleet
+	Profiles   string    // a folder where each plugin writes its CPU profile when it stops; empty: none
 }
 
 // Basalt is a running `basalt serve`.
 type Basalt struct {
-	URL    string
-	cmd    *exec.Cmd
-	exited chan struct{}
+	URL        string
+	MetricsURL string // its metrics listener: /metrics and /debug/pprof/
+	cmd        *exec.Cmd
+	exited     chan struct{}
 }
 
 // StartBasalt starts basalt serve on a free loopback port and waits until it is ready.
 func StartBasalt(ctx context.Context, env *testenv.Env, o BasaltOptions) (*Basalt, error) {
 	addr, err := freeAddress()
+	if err != nil {
+		return nil, err
+	}
+	metricsAddr, err := freeAddress()
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +95,7 @@ func StartBasalt(ctx context.Context, env *testenv.Env, o BasaltOptions) (*Basal
 	}
 	cfg := filepath.Join(o.Work, "basalt.yaml")
 	url := "http://" + addr
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, basaltConfig, url, env.OIDCIssuer, env.ServicesClientID, strings.TrimRight(catalogs.String(), "\n"), o.Kubeconfig, o.Lifecycle), 0o600); err != nil {
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, basaltConfig, url, env.OIDCIssuer, env.ServicesClientID, strings.TrimRight(catalogs.String(), "\n"), o.Kubeconfig, o.Lifecycle, metricsAddr), 0o600); err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(o.Bin, "catalog")); err == nil {
@@ -105,13 +115,16 @@ func StartBasalt(ctx context.Context, env *testenv.Env, o BasaltOptions) (*Basal
 	for _, home := range []string{"cache", "config", "data", "state"} {
 		cmd.Env = append(cmd.Env, "XDG_"+strings.ToUpper(home)+"_HOME="+filepath.Join(o.Work, "home", home))
 	}
+	if o.Profiles != "" {
+		cmd.Env = append(cmd.Env, pluginrpc.ProfileEnv+"="+filepath.Join(o.Profiles, "{kind}.pprof"))
+	}
 	cmd.Stdout, cmd.Stderr = o.Log, o.Log
 	// Basalt ends with the harness, whatever ends it; its plugins end with Basalt.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	b := &Basalt{URL: url, cmd: cmd, exited: make(chan struct{})}
+	b := &Basalt{URL: url, MetricsURL: "http://" + metricsAddr, cmd: cmd, exited: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(b.exited) }()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
@@ -166,16 +179,7 @@ var goroutinesLine = regexp.MustCompile(`(?m)^go_goroutines (\d+)`)
 
 // Goroutines reads the core's goroutine count from its metrics.
 func (b *Basalt) Goroutines(ctx context.Context) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.URL+"/metrics", nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	text, err := io.ReadAll(resp.Body)
+	text, err := b.metricsGet(ctx, "/metrics")
 	if err != nil {
 		return 0, err
 	}
@@ -184,4 +188,35 @@ func (b *Basalt) Goroutines(ctx context.Context) (int, error) {
 		return 0, errors.New("basalt's metrics have no go_goroutines")
 	}
 	return strconv.Atoi(string(m[1]))
+}
+
+// CPUProfile takes the core's CPU profile over the next seconds (go tool pprof reads it).
+func (b *Basalt) CPUProfile(ctx context.Context, seconds int) ([]byte, error) {
+	return b.metricsGet(ctx, "/debug/pprof/profile?seconds="+strconv.Itoa(seconds))
+}
+
+// GoroutineDump is the core's goroutines: grouped by stack with a count each (debug 1), or
+// each with its state and how long it has waited (debug 2).
+func (b *Basalt) GoroutineDump(ctx context.Context, debug int) ([]byte, error) {
+	return b.metricsGet(ctx, "/debug/pprof/goroutine?debug="+strconv.Itoa(debug))
+}
+
+func (b *Basalt) metricsGet(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.MetricsURL+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s: %.200s", path, resp.Status, body)
+	}
+	return body, nil
 }

@@ -22,6 +22,7 @@ type Harness struct {
 	Sizes    Sizes
 	Prefix   string    // of the users' and groups' names, hence of the projects' (default: scale)
 	Log      io.Writer // progress, and Basalt's own output
+	Profiles string    // for the core's CPU profile and goroutines, the plugins' CPU profiles; empty: none
 	Measures []benchfmt.Line
 
 	k        *kube
@@ -68,7 +69,7 @@ func (h *Harness) Run(ctx context.Context) error {
 	}
 	// The fleet is the lifecycle engine's: on a shared cluster, an engine would tend other
 	// tests' services, so a run without fleet measures has none.
-	o := BasaltOptions{Bin: h.Bin, Work: h.Work, Kubeconfig: kubeconfig, Catalogs: catalogs, Log: h.Log, Lifecycle: h.Sizes.FleetSamples > 0}
+	o := BasaltOptions{Bin: h.Bin, Work: h.Work, Kubeconfig: kubeconfig, Catalogs: catalogs, Log: h.Log, Lifecycle: h.Sizes.FleetSamples > 0, Profiles: h.Profiles}
 	if h.basalt, err = StartBasalt(ctx, h.Env, o); err != nil {
 		return err
 	}

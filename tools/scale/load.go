@@ -69,10 +69,11 @@ type snapshot struct {
 	cpu       map[string]time.Duration // core, each plugin, kube-apiserver, etcd
 	apiserver float64
 	basalt    int64
+	byKey     map[string]int64 // Basalt's, by verb and resource
 }
 
 func (h *Harness) snapshot(ctx context.Context) snapshot {
-	s := snapshot{cpu: map[string]time.Duration{}, basalt: h.counter.Count()}
+	s := snapshot{cpu: map[string]time.Duration{}, basalt: h.counter.Count(), byKey: h.counter.ByKey()}
 	pids := map[string]int{"core": h.basalt.PID()}
 	for name, pid := range h.basalt.Plugins() {
 		pids[strings.TrimPrefix(name, "basalt-plugin-")] = pid
@@ -108,6 +109,9 @@ func (h *Harness) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if h.Profiles != "" {
+		h.writeGoroutines(ctx, "before")
+	}
 	releasesBefore, err := h.releaseSet(ctx)
 	if err != nil {
 		return err
@@ -122,6 +126,9 @@ func (h *Harness) load(ctx context.Context) error {
 	var wg sync.WaitGroup
 	var launches []launched
 	wg.Go(func() { launches = h.launchDuringLoad(loadCtx) })
+	if h.Profiles != "" {
+		wg.Go(func() { h.profileLoad(ctx, began) })
+	}
 	var streamErrs, streamsOpened atomic.Int64
 	for i := range h.Sizes.Streams {
 		u := h.people()[i%len(h.people())]
@@ -229,6 +236,10 @@ func (h *Harness) load(ctx context.Context) error {
 	h.measure("scale.cpu.wall", loadTook.Seconds(), "s")
 	h.measure("scale.apiserver.requests", after.apiserver-before.apiserver, "count")
 	h.measure("scale.apiserver.requests.basalt", float64(after.basalt-before.basalt), "count")
+	h.logf("Basalt's API server requests during the load, the most frequent 15:")
+	for _, r := range requestsBetween(before.byKey, after.byKey, 15) {
+		h.logf("  %s", r)
+	}
 	if rss, err := residentMB(h.basalt.PID()); err == nil {
 		h.measure("scale.rss.core", rss, "MB")
 	}
@@ -254,6 +265,9 @@ func (h *Harness) load(ctx context.Context) error {
 	h.measure("scale.goroutines.before", float64(goroutinesBefore), "count")
 	h.measure("scale.goroutines.after", float64(goroutinesAfter), "count")
 	h.measure("scale.goroutines.settled", time.Since(stopped).Seconds(), "s")
+	if h.Profiles != "" {
+		h.writeGoroutines(ctx, "after")
+	}
 	return nil
 }
 

@@ -26,6 +26,7 @@ func main() {
 	users := flag.Int("users", 0, "users, if not the sizes' own")
 	services := flag.Int("services", 0, "services, if not the sizes' own")
 	loadFor := flag.Duration("load", 0, "the load phase's length, if not the sizes' own")
+	profiles := flag.String("profiles", "", "a folder for the core's CPU profile of the load phase and goroutine dumps before and after it, and each plugin's CPU profile over the run (go tool pprof); empty: none")
 	flag.Parse()
 	if *envFile == "" {
 		fail(fmt.Errorf("-env is required"))
@@ -55,6 +56,14 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	if *profiles != "" {
+		if *profiles, err = filepath.Abs(*profiles); err == nil {
+			err = os.MkdirAll(*profiles, 0o755)
+		}
+		if err != nil {
+			fail(fmt.Errorf("-profiles: %w", err))
+		}
+	}
 	work, err := os.MkdirTemp("", "basalt-benchscale-")
 	if err != nil {
 		fail(err)
@@ -64,7 +73,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	began := time.Now()
-	h := &scale.Harness{Env: env, Bin: binDir, Work: work, Charts: chartsDir, Sizes: sizes, Log: os.Stderr}
+	h := &scale.Harness{Env: env, Bin: binDir, Work: work, Charts: chartsDir, Sizes: sizes, Log: os.Stderr, Profiles: *profiles}
 	runErr := h.Run(ctx)
 	for _, l := range h.Measures {
 		fmt.Println(l)
