@@ -37,7 +37,7 @@ func median(ds []time.Duration) time.Duration {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // deployed returns a channel closed when the release's record says deployed.
-func deployed(b *testing.B, client k8s.Interface, ns, name string) <-chan struct{} {
+func deployed(b testing.TB, client k8s.Interface, ns, name string) <-chan struct{} {
 	w, err := client.CoreV1().Secrets(ns).Watch(b.Context(), metav1.ListOptions{LabelSelector: "owner=helm,status=deployed,name=" + name})
 	if err != nil {
 		b.Fatal(err)

@@ -62,6 +62,9 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		return sdk.InstallResponse{}, err
 	}
 	cfg = c.forOneInstall(cfg, ns)
+	// The render's lookups are read while the release's records are: the launch waits for
+	// one answer instead of two in a row. A launch refused below wasted one list.
+	p.work.Go(func() { c.readLookupsAhead(ctx, cfg, ns, ch) })
 	unlock := p.locks.lock(ns, req.ReleaseName)
 	defer unlock()
 
@@ -115,7 +118,6 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	}
 	run := p.inFlight.start(p.base, ns, req.ReleaseName, timeout)
 	finished := make(chan error, 1)
-	p.work.Go(func() { c.readLookupsAhead(run.ctx, cfg, ns, ch) })
 	helmCtx, endHelm := traceHelm(run.ctx, ctx, last != nil, ns, req.ReleaseName, ch)
 	p.work.Add(1)
 	go func() {
