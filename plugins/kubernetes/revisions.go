@@ -97,7 +97,7 @@ func (p *Plugin) values(ctx context.Context, f *found, req sdk.GetReleaseRequest
 
 // recordDetailsKept bounds the records whose values and manifest the plugin keeps: a
 // service's page asks for them at every refresh, and a few hundred pages stay open at once.
-const recordDetailsKept = 256
+const recordDetailsKept = 1024
 
 // recordDetails are a record's values and manifest at one resource version, which never
 // change, as GetRelease gives them: kept so, a page refreshing an unchanged service costs
