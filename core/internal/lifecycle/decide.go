@@ -91,7 +91,7 @@ func Decide(now time.Time, svc Service, p Policy, busyMillicores int64, leads Le
 		busy := (!svc.Usage.Measured.IsZero() && svc.Usage.CPUMillicores > busyMillicores) || svc.Activity.Busy
 		// A busy service's last use is written once per grain, not at every pass: a release's
 		// state is an API write, and a tenth of the idle time is well within its tolerance.
-		grain := min(5*time.Minute, p.IdleAfter(st)/10)
+		grain := lastUseGrain(p, st)
 		if (busy && now.Sub(st.LastActive) >= grain) || st.LastActive.IsZero() || st.LastActive.Before(st.RunningSince) {
 			st.LastActive = now
 			d.Set[keyLastActive] = formatTime(now)
@@ -145,4 +145,13 @@ func After(action, reason string, now time.Time) map[string]string {
 		return map[string]string{keySuspendedAt: "", keySuspendedBy: "", keyRunningSince: formatTime(now), keyLastActive: formatTime(now), keyNotice: ""}
 	}
 	return map[string]string{keyNotice: ""}
+}
+
+// maxLastUseGrain bounds lastUseGrain.
+const maxLastUseGrain = 5 * time.Minute
+
+// lastUseGrain is how often a busy service's last use is written: a tenth of its idle time,
+// at most maxLastUseGrain.
+func lastUseGrain(p Policy, st State) time.Duration {
+	return min(maxLastUseGrain, p.IdleAfter(st)/10)
 }

@@ -143,7 +143,17 @@ func (e *Engine) Tick(ctx context.Context) error {
 	}
 	e.lastTick = now
 	e.mu.Unlock()
+	e.probes.forget(now, maxLastUseGrain)
 	return errors.Join(errs...)
+}
+
+// probeFresh is how long an application's answer stands for a service: the grain at which
+// Decide writes its last use.
+func probeFresh(p Policy, st State) time.Duration {
+	if g := lastUseGrain(p, st); g > 0 {
+		return g
+	}
+	return maxLastUseGrain
 }
 
 func engineSuspended(r sdk.Release) bool {
@@ -210,7 +220,7 @@ func (e *Engine) tend(ctx context.Context, now time.Time, reg config.Region, f s
 	policy := e.policies.For(reg.ID, rel.Metadata.Catalog, sc.Project.ID)
 	var activity Activity
 	if policy.Matched {
-		if activity, err = e.probes.probe(ctx, sc, rel, now); err != nil {
+		if activity, err = e.probes.probe(ctx, sc, rel, now, probeFresh(policy, st)); err != nil {
 			// The application did not answer: its CPU alone tells.
 			e.o.Log.Debug("lifecycle: probing a service", "service", rel.Name, "error", err)
 		}

@@ -31,12 +31,48 @@ type prober struct {
 
 	mu     sync.Mutex
 	failed map[string]time.Time // release namespace/name -> when it last did not answer
+	// answers are the last answer of each release's application (or that it had no probe
+	// or backend to ask), reused while fresh: see probe.
+	answers map[string]answer
+}
+
+type answer struct {
+	at       time.Time
+	activity Activity
 }
 
 func newProber(cfg config.Lifecycle) *prober {
 	return &prober{probes: cfg.Probes, client: &http.Client{Timeout: 2 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // an application that redirects is not answering
-	}}, window: max(2*cfg.Interval, 2*time.Minute), backoff: max(5*cfg.Interval, time.Minute), failed: map[string]time.Time{}}
+	}}, window: max(2*cfg.Interval, 2*time.Minute), backoff: max(5*cfg.Interval, time.Minute), failed: map[string]time.Time{}, answers: map[string]answer{}}
+}
+
+// recent returns the release's last answer if it is younger than fresh.
+func (p *prober) recent(k string, now time.Time, fresh time.Duration) (Activity, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a, ok := p.answers[k]
+	if !ok || now.Sub(a.at) >= fresh || now.Before(a.at) {
+		return Activity{}, false
+	}
+	return a.activity, true
+}
+
+func (p *prober) remember(k string, now time.Time, a Activity) {
+	p.mu.Lock()
+	p.answers[k] = answer{at: now, activity: a}
+	p.mu.Unlock()
+}
+
+// forget drops the answers older than d, those of releases gone or no longer asked among them.
+func (p *prober) forget(now time.Time, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, a := range p.answers {
+		if now.Sub(a.at) >= d {
+			delete(p.answers, k)
+		}
+	}
 }
 
 // resting reports whether a release's application failed to answer lately: a pass of the
@@ -68,13 +104,27 @@ func (p *prober) probeOf(chart string) (config.LifecycleProbe, bool) {
 }
 
 // probe asks a running release's application, in its owner's scope, whether it is in use.
-// A release with no probe, no backend or no answer has no activity to tell.
-func (p *prober) probe(ctx context.Context, sc *scope.Scope, rel sdk.Release, now time.Time) (Activity, error) {
+// A release with no probe, no backend or no answer has no activity to tell. An answer younger
+// than fresh is given again without asking: the engine writes a service's last use once per
+// grain of its idle time anyway, and asking costs the region two or three calls per service
+// and pass, which at ten thousand services is most of what the engine asks of the cluster.
+func (p *prober) probe(ctx context.Context, sc *scope.Scope, rel sdk.Release, now time.Time, fresh time.Duration) (Activity, error) {
 	pr, ok := p.probeOf(rel.Chart)
 	k := rel.Namespace + "/" + rel.Name
 	if !ok || rel.Suspended || p.resting(k, now) {
 		return Activity{}, nil
 	}
+	if a, ok := p.recent(k, now, fresh); ok {
+		return a, nil
+	}
+	a, err := p.ask(ctx, sc, rel, pr, k, now)
+	if err == nil {
+		p.remember(k, now, a)
+	}
+	return a, err
+}
+
+func (p *prober) ask(ctx context.Context, sc *scope.Scope, rel sdk.Release, pr config.LifecycleProbe, k string, now time.Time) (Activity, error) {
 	region, err := sc.Services()
 	if err != nil {
 		return Activity{}, err

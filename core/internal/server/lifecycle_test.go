@@ -362,6 +362,39 @@ func TestJupyterAskedWhetherItIsInUse(t *testing.T) {
 	}
 }
 
+// TestJupyterAskedOncePerGrain: the engine passes every minute, but asks a service's Jupyter
+// once per grain of its idle time (a tenth of it, at most 5 min): a kernel computing keeps it
+// from being announced all the same, and the first pass after the grain asks again.
+func TestJupyterAskedOncePerGrain(t *testing.T) {
+	jupyter := &jupyterKernels{token: "launch-time-password"}
+	backend := httptest.NewServer(jupyter)
+	defer backend.Close()
+	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+	base, srv, _ := startLifecycle(t, clk, config.LifecyclePolicy{Name: "Idle", SuspendAfterIdle: 30 * time.Minute}, "auth.local.username=alice",
+		"lifecycle.notices.before_suspend=10m")
+	services := base + "/api/v1/projects/user-alice/services"
+	endpoint := strings.TrimPrefix(backend.URL, "http://")
+	code, body := postJSON(t, services, `{"catalog":"ide","chart":"jupyter","values":{"security":{"password":"launch-time-password"},"ingress":{"endpoint":"`+endpoint+`"}}}`)
+	var launched LaunchResult
+	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
+		t.Fatalf("launch: %d %s", code, body)
+	}
+	engine := srv.Lifecycle()
+	jupyter.set(`[{"id":"k1","execution_state":"busy"}]`)
+	for range 60 { // an hour, a pass a minute; the grain is 3 min (idle 30 min)
+		if err := engine.Tick(t.Context()); err != nil {
+			t.Fatalf("tick: %v", err)
+		}
+		clk.advance(time.Minute)
+	}
+	if jupyter.asked < 20 || jupyter.asked > 21 {
+		t.Errorf("Jupyter was asked %d times in 60 passes a minute apart, want once per 3 min", jupyter.asked)
+	}
+	if v := serviceAt(t, services+"/"+launched.Service.ID); v.Suspended || v.Lifecycle.Notice != nil {
+		t.Errorf("a kernel computing for an hour (idle 30 min): suspended %v, notice %+v", v.Suspended, v.Lifecycle.Notice)
+	}
+}
+
 // serviceAt reads one service through the API.
 func serviceAt(t *testing.T, url string) ServiceView {
 	t.Helper()
