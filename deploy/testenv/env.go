@@ -61,6 +61,11 @@ type Env struct {
 	SMTPAddr string // host:port of the mail catcher's SMTP server: no authentication, no TLS
 	MailAPI  string // base URL of the mail catcher's HTTP API (mailpit; Messages reads it)
 
+	// PrometheusURL is the base URL of a Prometheus (part "prometheus") scraping every node's
+	// kubelet resource metrics every PrometheusScrapeInterval, as a cluster's Prometheus does;
+	// empty when not started, or in an env file written before it was part of the environment.
+	PrometheusURL string
+
 	// Setup is the version of what `testenv up` configured (stack.SetupVersion); up restarts
 	// an environment an older testenv set up. Empty in env files written before it existed.
 	Setup string
@@ -111,9 +116,13 @@ func (e *Env) fields() []struct {
 }
 
 const (
-	redirectsKey = "BASALT_TESTENV_OIDC_PORTAL_REDIRECT_URLS"
-	setupKey     = "BASALT_TESTENV_SETUP"
+	redirectsKey  = "BASALT_TESTENV_OIDC_PORTAL_REDIRECT_URLS"
+	setupKey      = "BASALT_TESTENV_SETUP"
+	prometheusKey = "BASALT_TESTENV_PROMETHEUS_URL"
 )
+
+// PrometheusScrapeInterval is how often the environment's Prometheus scrapes the nodes.
+const PrometheusScrapeInterval = 5 * time.Second
 
 // Marshal renders e as a file that both Load and a POSIX shell can read.
 func (e *Env) Marshal() []byte {
@@ -124,6 +133,7 @@ func (e *Env) Marshal() []byte {
 	}
 	fmt.Fprintf(&b, "%s=%s\n", redirectsKey, shellQuote(strings.Join(e.PortalRedirectURLs, ",")))
 	fmt.Fprintf(&b, "%s=%s\n", setupKey, shellQuote(e.Setup))
+	fmt.Fprintf(&b, "%s=%s\n", prometheusKey, shellQuote(e.PrometheusURL))
 	return b.Bytes()
 }
 
@@ -160,6 +170,7 @@ func Load(path string) (*Env, error) {
 		*f.val = v
 	}
 	e.Setup = values[setupKey]
+	e.PrometheusURL = values[prometheusKey] // optional: tests that need it say so
 	if v := values[redirectsKey]; v != "" {
 		e.PortalRedirectURLs = strings.Split(v, ",")
 	}
@@ -250,6 +261,7 @@ func (e *Env) Check(ctx context.Context) error {
 		// metrics-server, through the API server's aggregation
 		{"metrics API", e.KubeServer, "/apis/metrics.k8s.io/v1beta1", e.KubeToken, kube},
 		{"mailpit", e.MailAPI, "/readyz", "", http.DefaultClient},
+		{"prometheus", e.PrometheusURL, "/-/ready", "", http.DefaultClient},
 		{"real node", nodePath(e.KubeServer, e.RealNode), "", e.KubeToken, kube},
 		{"MinIO for pods", e.PodS3Endpoint, "/minio/health/ready", "", http.DefaultClient},
 		{"Vault for pods", e.PodVaultAddr, "/v1/sys/health", "", http.DefaultClient},

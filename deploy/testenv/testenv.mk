@@ -1,6 +1,6 @@
 # The local test environment (deploy/testenv): sandbox Kubernetes (etcd,
 # kube-apiserver, kube-controller-manager, kube-scheduler, kwok nodes,
-# metrics-server), MinIO with STS, Vault, Ory Hydra, an OCI registry and a mail
+# metrics-server), Prometheus, MinIO with STS, Vault, Ory Hydra, an OCI registry and a mail
 # catcher, built from Go modules into .cache/bin and started on 127.0.0.1.
 # Included by the root Makefile.
 #

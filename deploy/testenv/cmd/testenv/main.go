@@ -45,7 +45,7 @@ func main() {
 		"comma-separated redirect URLs of the portal's OIDC clients")
 	listen := fs.String("listen", "127.0.0.1:0", "login-ui: address to listen on")
 	admin := fs.String("admin", "", "login-ui: Hydra's admin URL")
-	only := fs.String("only", "", "up: start only these parts (kube,node,oidc,s3,vault,registry,mail)")
+	only := fs.String("only", "", "up: start only these parts (kube,node,prometheus,oidc,s3,vault,registry,mail)")
 	realWorkloads := fs.String("real-workloads", stack.RealWorkloadsLabelled,
 		"up: whose pods may run on the real node: labelled (namespaces labelled "+stack.RealWorkloadsLabel+"=true) or everywhere")
 	registry := fs.String("registry", "", "placement: the sandbox registry (host:port)")

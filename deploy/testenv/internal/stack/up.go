@@ -22,10 +22,10 @@ type Options struct {
 	// PortalRedirectURLs are registered with the portal's OIDC clients.
 	PortalRedirectURLs []string
 	Out                io.Writer // progress lines
-	// Only, if not empty, starts only these parts ("kube", "node", "oidc", "s3",
-	// "vault", "registry", "mail"); "vault" needs "oidc", "node" needs "kube" and
-	// "registry"; "s3" without "oidc" takes static keys alone. The env file is then
-	// incomplete.
+	// Only, if not empty, starts only these parts ("kube", "node", "prometheus", "oidc",
+	// "s3", "vault", "registry", "mail"); "vault" needs "oidc", "node" needs "kube" and
+	// "registry", "prometheus" needs "kube"; "s3" without "oidc" takes static keys alone. The
+	// env file is then incomplete.
 	Only []string
 	// LocalStore, if set, is make run's store (SettleLocalStore): MinIO keeps its port, root
 	// and data there, and makes the local user's bucket and keys.
@@ -48,7 +48,8 @@ const (
 // 3: the mail catcher, and the metrics API (metrics-server, kwok's resource metrics).
 // 4: the real node (containerd, kubelet, pod network, images, placement webhook, relays).
 // 5: the kubelet's logs in the state directory, its evictions only when the disk is exhausted.
-const SetupVersion = "5"
+// 6: Prometheus, scraping the nodes' resource metrics.
+const SetupVersion = "6"
 
 // DefaultPortalRedirectURLs are registered when Options names none.
 var DefaultPortalRedirectURLs = []string{
@@ -94,7 +95,7 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 	r := &run{l: l, bins: bins, opts: opts, self: self, ports: map[string]int{}}
 	names := []string{"etcd", "etcd-peer", "apiserver", "controller-manager", "scheduler", "kwok",
 		"hydra-public", "hydra-admin", "login", "minio", "minio-console", "registry",
-		"metrics-server", "smtp", "mail-api", "kubelet", "kubelet-healthz", "placement"}
+		"metrics-server", "smtp", "mail-api", "kubelet", "kubelet-healthz", "placement", "prometheus"}
 	ports, err := freePorts(len(names))
 	if err != nil {
 		return nil, err
@@ -139,6 +140,8 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 		MailAPI:  fmt.Sprintf("http://127.0.0.1:%d", r.ports["mail-api"]),
 		Helm:     bins["helm"],
 		Setup:    SetupVersion,
+
+		PrometheusURL: fmt.Sprintf("http://127.0.0.1:%d", r.ports["prometheus"]),
 	}
 	if s := opts.LocalStore; s != nil {
 		r.ports["minio"], r.env.S3Endpoint, r.env.S3SecretKey = s.Port, s.Endpoint(), s.RootSecret
@@ -172,6 +175,15 @@ func Up(ctx context.Context, l Layout, bins Binaries, opts Options) (*testenv.En
 		return nil, err
 	}
 	r.forgetUnstarted()
+	if r.wants("prometheus") {
+		if !r.wants("kube") {
+			return nil, errors.New(`the part "prometheus" needs "kube"`)
+		}
+		// Started before the real node, which it finds once the node registers.
+		if err := r.prometheus(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if r.wants("node") {
 		if !r.wants("kube") || !r.wants("registry") {
 			return nil, errors.New(`the part "node" needs "kube" and "registry"`)
@@ -232,6 +244,9 @@ func (r *run) forgetUnstarted() {
 	}
 	if !r.wants("mail") {
 		e.SMTPAddr, e.MailAPI = "", ""
+	}
+	if !r.wants("prometheus") {
+		e.PrometheusURL = ""
 	}
 }
 
