@@ -47,9 +47,10 @@ type Region struct {
 	SecretInjection string        `koanf:"secret_injection" doc:"How the secret picked at launch (vault.secret) reaches a service. scoped-token: a token that reads only that secret, for secret_token_ttl, revoked when the service is deleted. user-token: the user's own token, as Onyxia does. kubernetes-secret: no token; the secret's keys in a Kubernetes Secret beside the release, as environment variables. Empty: scoped-token where the secrets plugin can make such tokens, else user-token, else (a store without tokens) kubernetes-secret."`
 	SecretTokenTTL  time.Duration `koanf:"secret_token_ttl" doc:"Lifetime of a scoped token (the longest a service is expected to run); 0: the secrets plugin's default."`
 	// Where the portal's downloads go.
-	DownloadFromStore bool      `koanf:"download_from_store" doc:"The portal's download links send browsers to a short-lived link the store signs (a redirect), so the bytes go from the store to the browser without Basalt. Only for stores that users' browsers reach (e.g. an S3 endpoint on their network); a store that signs no links (local files) keeps serving downloads through Basalt."`
-	Resources         Resources `koanf:"resources" doc:"What launch forms propose for CPU and memory in this region (Onyxia's region.resources, which charts' resources sections read). A field set here and in the settings file is an error."`
-	MonitoringURL     string    `koanf:"monitoring_url" doc:"The address of a service's monitoring page, shown on the service's page (Onyxia's monitoring.URLPattern), e.g. https://grafana.example.org/d/pods?var-namespace=$NAMESPACE&var-release=$INSTANCE: $NAMESPACE becomes the namespace of the service's project, $INSTANCE the service's id (its Helm release). An http or https URL; empty: no link."`
+	DownloadFromStore bool       `koanf:"download_from_store" doc:"The portal's download links send browsers to a short-lived link the store signs (a redirect), so the bytes go from the store to the browser without Basalt. Only for stores that users' browsers reach (e.g. an S3 endpoint on their network); a store that signs no links (local files) keeps serving downloads through Basalt."`
+	Resources         Resources  `koanf:"resources" doc:"What launch forms propose for CPU and memory in this region (Onyxia's region.resources, which charts' resources sections read). A field set here and in the settings file is an error."`
+	MonitoringURL     string     `koanf:"monitoring_url" doc:"The address of a service's monitoring page, shown on the service's page (Onyxia's monitoring.URLPattern), e.g. https://grafana.example.org/d/pods?var-namespace=$NAMESPACE&var-release=$INSTANCE: $NAMESPACE becomes the namespace of the service's project, $INSTANCE the service's id (its Helm release). An http or https URL; empty: no link."`
+	Prometheus        Prometheus `koanf:"prometheus" doc:"The Prometheus that measures this region's pods for usage reports (Administration > Usage): CPU core-hours from container_cpu_usage_seconds_total, memory GiB-hours from container_memory_working_set_bytes, running hours from their samples' presence, per pod and day, as a Prometheus scraping the kubelets' /metrics/resource or /metrics/cadvisor has them. GPU and storage hours stay requests × running time. Without url: all are requests × running time."`
 }
 
 // Resources are a region's default resource requests and limits for launched services, as
@@ -152,9 +153,9 @@ type Server struct {
 	// Metrics tell how Basalt is used (routes, users' launches): not for everyone who reaches it.
 	MetricsAddress string `koanf:"metrics_address" doc:"host:port of a second listener serving /metrics alone, e.g. one that only the monitoring network reaches; /metrics then answers 404 on server.address. Empty: /metrics on server.address."`
 	MetricsToken   string `koanf:"metrics_token" doc:"When set, /metrics answers only requests with Authorization: Bearer and this token (401 otherwise), wherever it is served. A secret: set it through BASALT_SERVER__METRICS_TOKEN."`
-	// Each log or event stream holds a connection and a watch on the cluster.
 	// Profiles show where Basalt spends its time and what its goroutines wait on, to an operator.
 	Profiling bool `koanf:"profiling" doc:"Serves Go's runtime profiles (net/http/pprof: CPU, heap, allocations, goroutines, execution trace) under /debug/pprof/ on the metrics listener, behind server.metrics_token when it is set; never on server.address. Needs server.metrics_address. E.g. go tool pprof http://HOST:PORT/debug/pprof/profile?seconds=30."`
+	// Each log or event stream holds a connection and a watch on the cluster.
 	MaxStreamsPerUser int `koanf:"max_streams_per_user" doc:"Log and event streams (server-sent events) one user may have open at once; beyond, 429. 0 turns the cap off."`
 }
 

@@ -224,6 +224,7 @@ func (c *Config) Validate() error {
 		if err := CheckMonitoringURL(r.MonitoringURL); err != nil {
 			bad(key+".monitoring_url", "%s", err)
 		}
+		r.Prometheus.validate(key+".prometheus", bad)
 		if r.Settings != "" {
 			if _, err := os.Stat(r.Settings); err != nil {
 				bad(key+".settings", "cannot read %s", r.Settings)

@@ -31,21 +31,27 @@ var usageServiceCap = 2000
 // usageReaders is how many services a report reads at once.
 const usageReaders = 4
 
-// usageNote says what the figures are, in every answer.
+// usageNote says what the figures are when no region is measured.
 const usageNote = "requests × running time, read from each service's release history: what services asked for while they ran, " +
 	"not what they used. Services deleted before now are not counted: their history went with them."
 
 // UsageReport is the usage of every service by day (UTC) and by user or project.
 type UsageReport struct {
-	From  string       `json:"from"`
-	To    string       `json:"to"`
-	By    string       `json:"by"`
-	Basis string       `json:"basis"`
-	Note  string       `json:"note"`
-	AsOf  time.Time    `json:"asOf"`
-	Rows  []UsageRow   `json:"rows"`
-	Total UsageHours   `json:"total"`
-	Keys  []UsageTotal `json:"totals"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	By   string `json:"by"`
+	// Basis is where hours running, CPU and memory come from, Sources each quantity's source.
+	Basis   string       `json:"basis"`
+	Sources UsageSources `json:"sources"`
+	// MeasuredRegions are the regions whose Prometheus measured them; PrometheusFailures
+	// those whose Prometheus failed, counted as requests × running time instead.
+	MeasuredRegions    []string     `json:"measuredRegions"`
+	PrometheusFailures []UsageSkip  `json:"prometheusFailures"`
+	Note               string       `json:"note"`
+	AsOf               time.Time    `json:"asOf"`
+	Rows               []UsageRow   `json:"rows"`
+	Total              UsageHours   `json:"total"`
+	Keys               []UsageTotal `json:"totals"`
 	// ServicesExamined is how many services were read, at most ServiceCap; CapReached says
 	// that there were more, left out.
 	ServicesExamined int  `json:"servicesExamined"`
@@ -77,6 +83,21 @@ type UsageHours struct {
 	MemoryGiB  float64 `json:"memoryGiB"`
 	GPU        float64 `json:"gpu"`
 	StorageGiB float64 `json:"storageGiB"`
+}
+
+// UsageSources says, per quantity, where its hours come from: prometheus (measured),
+// requests (requests × running time) or mixed (measured in measuredRegions alone).
+type UsageSources struct {
+	Running    string `json:"running"`
+	CPU        string `json:"cpu"`
+	MemoryGiB  string `json:"memoryGiB"`
+	GPU        string `json:"gpu"`
+	StorageGiB string `json:"storageGiB"`
+}
+
+func usageSources(s usage.Sources) UsageSources {
+	return UsageSources{Running: string(s.Running), CPU: string(s.CPU), MemoryGiB: string(s.MemoryGiB), GPU: string(s.GPU),
+		StorageGiB: string(s.StorageGiB)}
 }
 
 // UsageSkip is a region or service the report could not read, and why.
@@ -139,8 +160,10 @@ func (s *Server) usageReport(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	services, skipped := s.usageServices(ctx)
-	out := UsageReport{From: q.period.Day(0), To: q.period.Last(), By: q.by, Basis: "requests", Note: usageNote, AsOf: now,
-		Rows: []UsageRow{}, Keys: []UsageTotal{}, ServiceCap: usageServiceCap, Skipped: skipped}
+	out := UsageReport{From: q.period.Day(0), To: q.period.Last(), By: q.by, Note: usageNote, AsOf: now, MeasuredRegions: []string{},
+		PrometheusFailures: []UsageSkip{}, Rows: []UsageRow{}, Keys: []UsageTotal{}, ServiceCap: usageServiceCap, Skipped: skipped}
+	// Regions with a Prometheus are measured while the histories are read.
+	measures := s.startMeasures(ctx, services, skipped, q.period.Windows(now))
 	if len(services) > usageServiceCap {
 		services, out.CapReached = services[:usageServiceCap], true
 	}
@@ -156,25 +179,12 @@ func (s *Server) usageReport(c echo.Context) error {
 		})
 	}
 	wg.Wait()
+	measured := measures()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	tally := usage.NewTally(q.period, now)
-	for _, u := range read {
-		switch {
-		case u.skip != nil:
-			out.Skipped = append(out.Skipped, *u.skip)
-		case u.history != nil:
-			key := u.owner
-			if q.by == "project" {
-				key = u.project
-			}
-			tally.Add(key, u.history)
-			if u.short {
-				out.ShortHistories++
-			}
-		}
-	}
+	s.tallyUsage(&out, tally, read, measured, skipped, q.by == "project")
 	for _, r := range tally.Rows() {
 		out.Rows = append(out.Rows, UsageRow{Day: r.Day, Key: r.Key, Hours: usageHours(r.Hours)})
 	}
@@ -189,7 +199,57 @@ func (s *Server) usageReport(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// writeUsageCSV writes a header line and one line per day and user or project.
+// tallyUsage adds up what the histories and the measures say, and says where each figure
+// comes from: in a measured region, the measures give hours running, CPU and memory, and the
+// histories GPU and storage; elsewhere, the histories give all.
+func (s *Server) tallyUsage(out *UsageReport, tally *usage.Tally, read []serviceUsage, measured []regionMeasure, skipped []UsageSkip, byProject bool) {
+	unmeasured := map[string]bool{}
+	for _, reg := range s.opts.Config.Regions {
+		if regionListed(reg, skipped) {
+			unmeasured[reg.ID] = true
+		}
+	}
+	for _, m := range measured {
+		if m.err != nil {
+			out.PrometheusFailures = append(out.PrometheusFailures, UsageSkip{Region: m.region, Reason: m.err.Error()})
+			continue
+		}
+		delete(unmeasured, m.region)
+		out.MeasuredRegions = append(out.MeasuredRegions, m.region)
+		for _, p := range m.pods {
+			if key, ok := m.attribution.Key(p.Namespace, p.Pod, byProject); ok {
+				tally.AddMeasured(key, p.Day, p.Hours)
+			}
+		}
+	}
+	for _, u := range read {
+		switch {
+		case u.skip != nil:
+			out.Skipped = append(out.Skipped, *u.skip)
+		case u.history != nil:
+			key := u.owner
+			if byProject {
+				key = u.project
+			}
+			if slices.Contains(out.MeasuredRegions, u.region) {
+				tally.AddUnmeasured(key, u.history)
+			} else {
+				tally.Add(key, u.history)
+			}
+			if u.short {
+				out.ShortHistories++
+			}
+		}
+	}
+	sources := usage.SourcesOf(len(out.MeasuredRegions), len(unmeasured))
+	out.Sources, out.Basis = usageSources(sources), string(sources.CPU)
+	if sources.CPU != usage.SourceRequests {
+		out.Note = measuredNote(out.MeasuredRegions, sources)
+	}
+}
+
+// writeUsageCSV writes a header line and one line per day and user or project, each ending
+// with the source of each quantity.
 func writeUsageCSV(c echo.Context, r UsageReport) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
@@ -200,10 +260,13 @@ func writeUsageCSV(c echo.Context, r UsageReport) error {
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
-	_ = w.Write([]string{"day", r.By, "running_hours", "cpu_core_hours", "memory_gib_hours", "gpu_hours", "storage_gib_hours"})
+	_ = w.Write([]string{"day", r.By, "running_hours", "cpu_core_hours", "memory_gib_hours", "gpu_hours", "storage_gib_hours",
+		"running_source", "cpu_source", "memory_source", "gpu_source", "storage_source"})
+	src := r.Sources
 	for _, row := range r.Rows {
 		x := row.Hours
-		_ = w.Write([]string{row.Day, row.Key, num(x.Running), num(x.CPU), num(x.MemoryGiB), num(x.GPU), num(x.StorageGiB)})
+		_ = w.Write([]string{row.Day, row.Key, num(x.Running), num(x.CPU), num(x.MemoryGiB), num(x.GPU), num(x.StorageGiB),
+			src.Running, src.CPU, src.MemoryGiB, src.GPU, src.StorageGiB})
 	}
 	w.Flush()
 	return w.Error()
@@ -250,6 +313,7 @@ func (s *Server) usageServices(ctx context.Context) ([]usageService, []UsageSkip
 
 // serviceUsage is what one service's history says, or why it could not be read.
 type serviceUsage struct {
+	region         string
 	owner, project string
 	history        []usage.Revision // nil: nothing to count
 	short          bool
@@ -260,7 +324,7 @@ type serviceUsage struct {
 // held in the period, as its owner: what the administrator may see is usage, not services.
 func (s *Server) serviceUsage(ctx context.Context, svc usageService, p usage.Period, now time.Time) serviceUsage {
 	rel := svc.release.Release
-	out := serviceUsage{owner: rel.Metadata.Owner}
+	out := serviceUsage{region: svc.region.ID, owner: rel.Metadata.Owner}
 	skip := func(project string, err error) serviceUsage {
 		if errors.Is(err, sdk.ErrNotFound) { // deleted meanwhile: its history went with it
 			return serviceUsage{}

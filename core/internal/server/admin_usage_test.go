@@ -116,8 +116,9 @@ func TestUsageShowback(t *testing.T) {
 		if code := getJSON(t, api+"/admin/usage?"+query, &r); code != 200 {
 			t.Fatalf("usage %s: %d %+v", query, code, r)
 		}
-		if r.Basis != "requests" || !strings.Contains(r.Note, "requests × running time") || !strings.Contains(r.Note, "deleted") || !r.AsOf.Equal(asOf) {
-			t.Errorf("the report's basis %q, note %q, as of %v (want %v)", r.Basis, r.Note, r.AsOf, asOf)
+		if r.Basis != "requests" || !strings.Contains(r.Note, "requests × running time") || !strings.Contains(r.Note, "deleted") || !r.AsOf.Equal(asOf) ||
+			r.Sources != (UsageSources{"requests", "requests", "requests", "requests", "requests"}) || len(r.MeasuredRegions) != 0 {
+			t.Errorf("the report's basis %q, sources %+v, note %q, as of %v (want %v)", r.Basis, r.Sources, r.Note, r.AsOf, asOf)
 		}
 		return r
 	}
@@ -187,13 +188,14 @@ func TestUsageShowback(t *testing.T) {
 		if err != nil || len(lines) != len(projects.Rows)+1 {
 			t.Fatalf("CSV lines %v %v, want a header and %d rows", lines, err, len(projects.Rows))
 		}
-		if strings.Join(lines[0], ",") != "day,project,running_hours,cpu_core_hours,memory_gib_hours,gpu_hours,storage_gib_hours" {
+		if strings.Join(lines[0], ",") != "day,project,running_hours,cpu_core_hours,memory_gib_hours,gpu_hours,storage_gib_hours,"+
+			"running_source,cpu_source,memory_source,gpu_source,storage_source" {
 			t.Errorf("CSV header %v", lines[0])
 		}
 		got := map[string]float64{}
 		for _, l := range lines[1:] {
 			h, err := strconv.ParseFloat(l[2], 64)
-			if err != nil || len(l) != 7 {
+			if err != nil || len(l) != 12 || strings.Join(l[7:], ",") != "requests,requests,requests,requests,requests" {
 				t.Fatalf("CSV line %v", l)
 			}
 			got[l[0]+" "+l[1]] = h
@@ -267,21 +269,8 @@ func TestUsageIsForAdministrators(t *testing.T) {
 // the times its Helm history says, computed here.
 func TestUsageOfAServiceOnTheCluster(t *testing.T) {
 	env := testenv.Require(t)
-	wd, _ := os.Getwd()
-	root, err := testenv.FindRoot(wd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog := filepath.Join(t.TempDir(), "catalog")
-	if out, err := exec.Command(testplugin.Path(t, "basalt-catalog"), "package", filepath.Join(root, "config", "catalog"), catalog).CombinedOutput(); err != nil {
-		t.Fatalf("packaging the default catalog: %v\n%s", err, out)
-	}
 	user := fmt.Sprintf("usage%d", time.Now().UnixNano()%1_000_000)
-	api := startWithPlugins(t, map[string]config.Plugin{
-		"charts": {Kind: "catalog", Path: testplugin.Path(t, "basalt-plugin-helmrepo"), Config: map[string]any{"cacheDir": t.TempDir(),
-			"refreshInterval": "0s", "catalogs": []any{map[string]any{"id": "basalt", "location": catalog}}}},
-		"k8s": {Kind: "region", Path: testplugin.Path(t, "basalt-plugin-kubernetes"), Config: map[string]any{"kubeconfig": env.Kubeconfig}},
-	}, "auth.local.username="+user, "auth.local.roles=[admin]") + "/api/v1"
+	api := startWithPlugins(t, clusterPlugins(t, env), "auth.local.username="+user, "auth.local.roles=[admin]") + "/api/v1"
 	project := api + "/projects/user-" + user
 	t.Cleanup(func() {
 		do(t, http.MethodDelete, project+"/services", nil)
@@ -335,5 +324,25 @@ func TestUsageOfAServiceOnTheCluster(t *testing.T) {
 			!closeTo(g.StorageGiB, want.StorageGiB) || g.Running >= g.StorageGiB/10 {
 			t.Errorf("%s on %s: %+v, want %+v", user, day, g, want)
 		}
+	}
+}
+
+// clusterPlugins are the plugins of a region on the test environment's cluster, with Basalt's
+// default catalog (config/catalog) as "basalt".
+func clusterPlugins(t *testing.T, env *testenv.Env) map[string]config.Plugin {
+	t.Helper()
+	wd, _ := os.Getwd()
+	root, err := testenv.FindRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalog := filepath.Join(t.TempDir(), "catalog")
+	if out, err := exec.Command(testplugin.Path(t, "basalt-catalog"), "package", filepath.Join(root, "config", "catalog"), catalog).CombinedOutput(); err != nil {
+		t.Fatalf("packaging the default catalog: %v\n%s", err, out)
+	}
+	return map[string]config.Plugin{
+		"charts": {Kind: "catalog", Path: testplugin.Path(t, "basalt-plugin-helmrepo"), Config: map[string]any{"cacheDir": t.TempDir(),
+			"refreshInterval": "0s", "catalogs": []any{map[string]any{"id": "basalt", "location": catalog}}}},
+		"k8s": {Kind: "region", Path: testplugin.Path(t, "basalt-plugin-kubernetes"), Config: map[string]any{"kubeconfig": env.Kubeconfig}},
 	}
 }

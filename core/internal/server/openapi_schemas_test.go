@@ -45,7 +45,7 @@ var answerTypes = map[string]any{
 	"PlatformHealth": PlatformHealth{}, "PluginHealth": PluginHealth{}, "CatalogHealth": CatalogHealth{}, "RegionHealth": RegionHealth{},
 	"AuditTrail": AuditTrail{}, "AuditEvent": AuditEventView{},
 	"UsageReport": UsageReport{}, "UsageRow": UsageRow{}, "UsageTotal": UsageTotal{}, "UsageHours": UsageHours{}, "UsageSkip": UsageSkip{},
-	"ServiceCredentials": ServiceCredentials{}, "ServiceCredential": ServiceCredential{},
+	"UsageSources": UsageSources{}, "ServiceCredentials": ServiceCredentials{}, "ServiceCredential": ServiceCredential{},
 	"ProfileView": ProfileView{},
 	"ProjectList": ProjectList{}, "ProjectView": ProjectView{}, "ProjectMember": ProjectMember{}, "ProjectQuota": ProjectQuota{},
 	"MemberList": MemberList{}, "ClusterAccess": ClusterAccess{},

@@ -1,8 +1,9 @@
-// Package usage is showback from what the cluster knows, without a database or a metrics
-// server: a service's running time comes from its release history (a pause ends a running
-// interval, a resume starts one) and what it holds from each revision's requests. Hours are
-// requests × running time, not measured use; a service deleted is not counted, since its
-// history went with it.
+// Package usage is showback from what the cluster knows, without a database: a service's
+// running time comes from its release history (a pause ends a running interval, a resume
+// starts one) and what it holds from each revision's requests, so hours are requests ×
+// running time, and a service deleted is not counted, since its history went with it. Where
+// a region names a Prometheus, hours running, CPU and memory are instead what it measured of
+// each pod, per day, counted for the service the pod belongs to (Attribution).
 package usage
 
 import (
@@ -133,7 +134,26 @@ func NewTally(p Period, now time.Time) *Tally {
 }
 
 // Add counts one service's history under key.
-func (t *Tally) Add(key string, history []Revision) {
+func (t *Tally) Add(key string, history []Revision) { t.add(key, history, false) }
+
+// AddUnmeasured counts from one service's history what measures do not give: GPU and storage
+// hours; AddMeasured counts the rest.
+func (t *Tally) AddUnmeasured(key string, history []Revision) { t.add(key, history, true) }
+
+// AddMeasured counts a measure of hours running, CPU and memory on a day (00:00 UTC) under
+// key; a day outside the period is not counted.
+func (t *Tally) AddMeasured(key string, day time.Time, h Hours) {
+	d := int(day.Sub(t.period.Start()).Hours() / 24)
+	if day.Before(t.period.Start()) || d >= t.period.Days {
+		return
+	}
+	c := cell{day: d, key: key}
+	sum := t.cells[c]
+	sum.add(Hours{Running: h.Running, CPU: h.CPU, MemoryGiB: h.MemoryGiB})
+	t.cells[c] = sum
+}
+
+func (t *Tally) add(key string, history []Revision, measured bool) {
 	start := t.period.Start()
 	for _, s := range spans(history, t.now) {
 		for d := range t.period.Days {
@@ -143,9 +163,13 @@ func (t *Tally) Add(key string, history []Revision) {
 				continue
 			}
 			c := cell{day: d, key: key}
-			h := t.cells[c]
-			h.add(s.rev.Requests.over(to.Sub(from), s.rev.Paused))
-			t.cells[c] = h
+			h := s.rev.Requests.over(to.Sub(from), s.rev.Paused)
+			if measured {
+				h.Running, h.CPU, h.MemoryGiB = 0, 0, 0
+			}
+			sum := t.cells[c]
+			sum.add(h)
+			t.cells[c] = sum
 		}
 	}
 }

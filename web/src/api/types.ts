@@ -1153,7 +1153,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Administrators (platform usage read): usage and showback of every service of every region, by day (UTC) and by user (the owner) or project: hours running, and CPU core-hours, memory GiB-hours, GPU-hours and storage GiB-hours, computed as requests × running time from each service's release history (a pause ends a running time, a resume starts one; each revision's requests come from its manifest), not measured use. Storage counts while a service exists, paused or not (a paused service keeps its volumes). Services deleted before now are not counted: their history went with them. A report examines at most serviceCap services, and says when there were more (capReached). JSON, or CSV with Accept: text/csv or format=csv (a header line, then one line per day and user or project). 403 for others. */
+        /** Administrators (platform usage read): usage and showback of every service of every region, by day (UTC) and by user (the owner) or project: hours running, and CPU core-hours, memory GiB-hours, GPU-hours and storage GiB-hours, computed as requests × running time from each service's release history (a pause ends a running time, a resume starts one; each revision's requests come from its manifest). Storage counts while a service exists, paused or not (a paused service keeps its volumes). Services deleted before now are not counted: their history went with them. In a region whose configuration names a Prometheus (regions[].prometheus), hours running, CPU and memory are instead what it measured of each pod of the region's projects, per day, counted for the service the pod belongs to (the longest service name the pod's name starts with), or for its project when none (by user: under "<project> (no known service)"); sources says per quantity which source gave it. A Prometheus that fails or does not answer within its timeout leaves its region counted as requests × running time, said in prometheusFailures. A report examines at most serviceCap services, and says when there were more (capReached). JSON, or CSV with Accept: text/csv or format=csv (a header line, then one line per day and user or project). 403 for others. */
         get: operations["getUsage"];
         put?: never;
         post?: never;
@@ -2388,7 +2388,7 @@ export interface components {
             status?: number;
             requestId?: string;
         };
-        /** @description Usage by day and by user or project: requests × running time, from the services' release histories, not measured use. */
+        /** @description Usage by day and by user or project: requests × running time, from the services' release histories, or measured by the regions' Prometheus where they name one (sources). */
         UsageReport: {
             /** Format: date */
             from: string;
@@ -2397,11 +2397,16 @@ export interface components {
             /** @enum {string} */
             by: "user" | "project";
             /**
-             * @description what the hours are: requests, requests × running time (not measured use)
+             * @description where hours running, CPU and memory come from, as sources.cpu
              * @enum {string}
              */
-            basis: "requests";
-            /** @description the same, and that services deleted before now are not counted, in a sentence */
+            basis: "requests" | "prometheus" | "mixed";
+            sources: components["schemas"]["UsageSources"];
+            /** @description the regions whose Prometheus measured their pods */
+            measuredRegions: string[];
+            /** @description regions whose Prometheus failed or did not answer in time, and why: counted as requests × running time */
+            prometheusFailures: components["schemas"]["UsageSkip"][];
+            /** @description what the figures are, and what is not counted (services deleted before now, in what is requests × running time), in a few sentences */
             note: string;
             /**
              * Format: date-time
@@ -2423,10 +2428,23 @@ export interface components {
             /** @description regions and services that could not be read, not counted */
             skipped: components["schemas"]["UsageSkip"][];
         };
+        /** @description Where each quantity's hours come from: prometheus (measured by the regions' Prometheus), requests (requests × running time, from the services' histories) or mixed (measured in measuredRegions, requests × running time in the others). GPU and storage are always requests. */
+        UsageSources: {
+            /** @enum {string} */
+            running: "requests" | "prometheus" | "mixed";
+            /** @enum {string} */
+            cpu: "requests" | "prometheus" | "mixed";
+            /** @enum {string} */
+            memoryGiB: "requests" | "prometheus" | "mixed";
+            /** @enum {string} */
+            gpu: "requests";
+            /** @enum {string} */
+            storageGiB: "requests";
+        };
         UsageRow: {
             /** Format: date */
             day: string;
-            /** @description the user (the service's owner) or the project id */
+            /** @description the user (the service's owner) or the project id; by user, "<project> (no known service)" for measured pods of no service Basalt lists */
             key: string;
             hours: components["schemas"]["UsageHours"];
         };
@@ -2435,11 +2453,11 @@ export interface components {
             hours: components["schemas"]["UsageHours"];
         };
         UsageHours: {
-            /** @description hours running (not paused) */
+            /** @description hours running (not paused), or hours pods were measured */
             running: number;
-            /** @description CPU core-hours requested while running */
+            /** @description CPU core-hours requested while running, or used as measured */
             cpu: number;
-            /** @description memory GiB-hours requested while running */
+            /** @description memory GiB-hours requested while running, or of working set as measured */
             memoryGiB: number;
             /** @description GPU-hours requested while running */
             gpu: number;
@@ -2668,6 +2686,7 @@ export type RegionHealth = components['schemas']['RegionHealth'];
 export type AuditTrail = components['schemas']['AuditTrail'];
 export type AuditEvent = components['schemas']['AuditEvent'];
 export type UsageReport = components['schemas']['UsageReport'];
+export type UsageSources = components['schemas']['UsageSources'];
 export type UsageRow = components['schemas']['UsageRow'];
 export type UsageTotal = components['schemas']['UsageTotal'];
 export type UsageHours = components['schemas']['UsageHours'];

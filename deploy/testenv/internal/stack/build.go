@@ -45,7 +45,7 @@ var components = []component{
 	{name: "kwok", part: "kube", version: "v0.8.0", pkg: "sigs.k8s.io/kwok/cmd/kwok"},
 	{name: "metrics-server", part: "kube", version: "v0.8.0", pkg: "sigs.k8s.io/metrics-server/cmd/metrics-server",
 		ldflags: "-X k8s.io/client-go/pkg/version.gitVersion=v0.8.0"},
-	// Only its Kubernetes service discovery: the others (clouds' SDKs) would double its build.
+	// Its Kubernetes service discovery alone: the other discoveries' cloud SDKs are left out.
 	{name: "prometheus", part: "prometheus", version: "v3.16.0", pkg: "github.com/prometheus/prometheus/cmd/prometheus",
 		tags: "remove_all_sd,enable_kubernetes_sd", ldflags: "-X github.com/prometheus/common/version.Version=3.16.0"},
 	{name: "hydra", part: "oidc", version: "v2.3.0", pkg: "github.com/ory/hydra/v2", tags: "sqlite", cgo: true},

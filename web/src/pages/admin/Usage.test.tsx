@@ -19,6 +19,9 @@ function usage(q: URLSearchParams, over: Partial<UsageReport> = {}): UsageReport
     to: q.get("to") ?? "2026-05-30",
     by,
     basis: "requests",
+    sources: { running: "requests", cpu: "requests", memoryGiB: "requests", gpu: "requests", storageGiB: "requests" },
+    measuredRegions: [],
+    prometheusFailures: [],
     note: "requests × running time …",
     asOf: "2026-05-20T09:00:00Z",
     rows: [
@@ -78,7 +81,8 @@ describe("the usage page", () => {
     const m = api();
     const { container } = renderApp("/admin/usage", m.client);
     expect(await screen.findByRole("heading", { name: "Usage", level: 1 })).toBeTruthy();
-    expect(screen.getByText(/requests × running time/).textContent).toContain("Services deleted before now are not counted");
+    expect((await screen.findByText(/^These figures are requests × running time/)).textContent).toContain("Services deleted before now are not counted");
+    expect(within(screen.getByLabelText("Where each figure comes from")).getAllByText("requests × running time")).toHaveLength(5);
     const totals = await screen.findByRole("table", { name: /^By user, / });
     const q = m.find("GET", "/admin/usage")[0]!.query;
     const today = utcDay(Date.now());
@@ -195,11 +199,48 @@ describe("the usage page", () => {
     expect(screen.queryByRole("table")).toBeNull();
   });
 
+  it("says per quantity what Prometheus measured and what is requests × time, without axe violations", async () => {
+    const measured = { running: "prometheus", cpu: "prometheus", memoryGiB: "prometheus", gpu: "requests", storageGiB: "requests" } as const;
+    const m = api({
+      "GET /admin/usage": ({ query }: MockRequest) => usage(query, { basis: "prometheus", sources: measured, measuredRegions: ["paris"] }),
+    });
+    const { container } = renderApp("/admin/usage", m.client);
+    expect((await screen.findByText(/^Hours running, CPU and memory are what Prometheus measured/)).textContent).toContain("(no known service)");
+    const sources = within(screen.getByLabelText("Where each figure comes from"));
+    const sourceOf = (measure: string) => sources.getByText(measure).nextElementSibling!.textContent;
+    expect(["Hours running", "CPU core-hours", "Memory GiB-hours", "GPU-hours", "Storage GiB-hours"].map(sourceOf)).toEqual([
+      "measured by Prometheus",
+      "measured by Prometheus",
+      "measured by Prometheus",
+      "requests × running time",
+      "requests × running time",
+    ]);
+    expect(screen.queryByText(/could not be read: their hours running/)).toBeNull();
+    await screen.findByRole("table", { name: /^By user, / });
+    expect(await axeViolations(container)).toEqual([]);
+  });
+
+  it("says which regions' Prometheus failed and were counted as requests × time instead", async () => {
+    const mixed = { running: "mixed", cpu: "mixed", memoryGiB: "mixed", gpu: "requests", storageGiB: "requests" } as const;
+    const reason = "the Prometheus at http://prometheus.lyon:9090 did not answer within 30s (the region's prometheus.timeout)";
+    const m = api({
+      "GET /admin/usage": ({ query }: MockRequest) =>
+        usage(query, { basis: "mixed", sources: mixed, measuredRegions: ["paris"], prometheusFailures: [{ region: "lyon", reason }] }),
+    });
+    renderApp("/admin/usage", m.client);
+    const failures = (await screen.findByText(/^The Prometheus of these regions could not be read/)).parentElement!;
+    expect(within(failures).getByRole("listitem").textContent).toBe(`lyon: ${reason}`);
+    expect(screen.getByText(/^In paris, hours running, CPU and memory are what Prometheus measured/)).toBeTruthy();
+    const sources = within(screen.getByLabelText("Where each figure comes from"));
+    expect(sources.getByText("CPU core-hours").nextElementSibling!.textContent).toBe("measured by Prometheus in paris, requests × running time elsewhere");
+  });
+
   it("speaks French", async () => {
     localStorage.setItem("basalt.language", "fr");
     renderApp("/admin/usage", api().client);
     expect(await screen.findByRole("heading", { name: "Consommation", level: 1 })).toBeTruthy();
-    expect(screen.getByText(/les demandes × le temps de fonctionnement/)).toBeTruthy();
+    expect(await screen.findByText(/les demandes × le temps de fonctionnement/)).toBeTruthy();
+    expect(within(screen.getByLabelText("D’où vient chaque chiffre")).getAllByText("demandes × temps de fonctionnement")).toHaveLength(5);
     const totals = await screen.findByRole("table", { name: /^Par utilisateur, du / });
     expect(cellsOf(within(totals).getByRole("row", { name: /alice/ }))).toEqual(["21", "10,5", "42", "0", "230"]);
     expect(screen.getByRole("button", { name: "Télécharger le CSV" })).toBeTruthy();

@@ -3,7 +3,7 @@ import { useApi } from "../../api/ApiProvider";
 import type { UsageQuery } from "../../api/client";
 import { ApiError } from "../../api/errors";
 import { useUsage } from "../../api/queries";
-import type { UsageHours, UsageReport } from "../../api/types";
+import type { UsageHours, UsageReport, UsageSources } from "../../api/types";
 import { downloadBlob, EmptyState, ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";
 import { formatDateTime } from "../../format";
@@ -37,6 +37,19 @@ const METRIC_HEADS: Record<Metric, MessageKey> = {
   memoryGiB: "usage.col.memoryGiB",
   gpu: "usage.col.gpu",
   storageGiB: "usage.col.storageGiB",
+};
+
+/** What each source of a quantity's hours is called. */
+const SOURCE_NAMES: Record<UsageSources[Metric], MessageKey> = {
+  prometheus: "usage.source.prometheus",
+  requests: "usage.source.requests",
+  mixed: "usage.source.mixed",
+};
+/** What the figures are, by the source of hours running, CPU and memory. */
+const BASIS_NOTES: Record<UsageReport["basis"], MessageKey> = {
+  requests: "usage.basis",
+  prometheus: "usage.basis.prometheus",
+  mixed: "usage.basis.mixed",
 };
 
 /** YYYY-MM-DD of a time, in UTC as the server counts days. */
@@ -74,8 +87,9 @@ export function formatHours(v: number, lang: string): string {
 
 /**
  * Administrators: usage and showback, by day and by user or project, as requests × running
- * time from each service's history: a chart of one measure per day, the totals, the days, and
- * the same as CSV.
+ * time from each service's history, or measured by the regions' Prometheus where they name
+ * one (each quantity says its source): a chart of one measure per day, the totals, the days,
+ * and the same as CSV.
  */
 export function UsagePage() {
   const { t, language } = useI18n();
@@ -95,10 +109,6 @@ export function UsagePage() {
         </div>
       ) : (
         <>
-          <div className="notice" role="note" data-severity="info">
-            <Icon name="info" />
-            <p>{t("usage.basis")}</p>
-          </div>
           <PeriodForm query={query} onQuery={setQuery} />
           {report.isPending ? <Loading label={t("usage.loading")} /> : null}
           {report.isError ? <ErrorNotice error={report.error} title={t("usage.unavailable")} onRetry={() => void report.refetch()} /> : null}
@@ -185,6 +195,22 @@ function Report({ report, query }: { report: UsageReport; query: UsageQuery }) {
   const keyHead: MessageKey = report.by === "project" ? "usage.col.project" : "usage.col.user";
   return (
     <>
+      <Sources report={report} />
+      {report.prometheusFailures.length > 0 ? (
+        <div className="notice" role="note" data-severity="error">
+          <Icon name="alert" />
+          <div>
+            <p>{t("usage.prometheusFailures")}</p>
+            <ul>
+              {report.prometheusFailures.map((f) => (
+                <li key={f.region}>
+                  <span className="mono">{f.region}</span>: {f.reason}
+                </li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      ) : null}
       {report.capReached ? (
         <div className="notice" role="note" data-severity="error">
           <Icon name="alert" />
@@ -298,6 +324,28 @@ function Report({ report, query }: { report: UsageReport; query: UsageQuery }) {
         </section>
       ) : null}
     </>
+  );
+}
+
+/** What the figures are, and where each quantity's hours come from. */
+function Sources({ report }: { report: UsageReport }) {
+  const t = useI18n().t;
+  const regions = report.measuredRegions.join(", ");
+  return (
+    <div className="notice" role="note" data-severity="info">
+      <Icon name="info" />
+      <div>
+        <p>{t(BASIS_NOTES[report.basis], { regions })}</p>
+        <dl className={styles.sources} aria-label={t("usage.sources")}>
+          {METRICS.map((m) => (
+            <div key={m}>
+              <dt>{t(METRIC_NAMES[m])}</dt>
+              <dd>{t(SOURCE_NAMES[report.sources[m]], { regions })}</dd>
+            </div>
+          ))}
+        </dl>
+      </div>
+    </div>
   );
 }
 
