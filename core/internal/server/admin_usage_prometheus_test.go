@@ -125,6 +125,8 @@ func TestUsageMeasuredByPrometheus(t *testing.T) {
 		}{{"running", got.Running, want.Running}, {"cpu", got.CPU, want.CPU}, {"memory", got.MemoryGiB, want.MemoryGiB}} {
 			if q.want <= 0 || math.Abs(q.got-q.want) > 0.05*q.want {
 				t.Errorf("%s: %s %.6f h, Prometheus' own answer %.6f h: not within 5 %%", what, q.name, q.got, q.want)
+			} else {
+				t.Logf("%s: %s %.6f h, Prometheus' own answer %.6f h (%+.2f %%)", what, q.name, q.got, q.want, 100*(q.got-q.want)/q.want)
 			}
 		}
 	}

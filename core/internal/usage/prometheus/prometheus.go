@@ -179,49 +179,47 @@ func (s *Source) PodHours(ctx context.Context, namespaces []string, windows []us
 func (s *Source) wholeDays(ctx context.Context, q query, days []usage.Window) ([]usage.PodHours, error) {
 	r := v1.Range{Start: days[0].End, End: days[len(days)-1].End, Step: 24 * time.Hour}
 	value, _, _, err := s.api.QueryRange(ctx, q.expr("1d"), r, v1.WithTimeout(s.timeout), v1.WithLimit(uint64(MaxSeries)+1))
-	if err != nil {
-		return nil, err
-	}
-	matrix, ok := value.(model.Matrix)
-	if !ok {
-		return nil, fmt.Errorf("a range query answered a %s, not a matrix", value.Type())
-	}
-	if len(matrix) > MaxSeries {
-		return nil, errTooManyPods
-	}
-	var out []usage.PodHours
-	for _, series := range matrix {
-		for _, p := range series.Values {
-			// The point at a day's end measures that day.
-			day := p.Timestamp.Time().UTC().Add(-24 * time.Hour)
-			out = append(out, podHours(series.Metric, day, q.hours(float64(p.Value))))
-		}
-	}
-	return out, nil
+	// The point at a day's end measures that day.
+	return podHours(value, err, q, func(at time.Time) time.Time { return at.UTC().Add(-24 * time.Hour) })
 }
 
 func (s *Source) partOfDay(ctx context.Context, q query, w usage.Window) ([]usage.PodHours, error) {
 	window := strconv.FormatInt(int64(w.End.Sub(w.Start)/time.Second), 10) + "s"
 	value, _, _, err := s.api.Query(ctx, q.expr(window), w.End, v1.WithTimeout(s.timeout), v1.WithLimit(uint64(MaxSeries)+1))
+	return podHours(value, err, q, func(time.Time) time.Time { return w.Day() })
+}
+
+// podHours reads an answer, a vector or a matrix of values per pod, as hours on the day each
+// value's time measures.
+func podHours(value model.Value, err error, q query, dayOf func(time.Time) time.Time) ([]usage.PodHours, error) {
 	if err != nil {
 		return nil, err
 	}
-	vector, ok := value.(model.Vector)
-	if !ok {
-		return nil, fmt.Errorf("an instant query answered a %s, not a vector", value.Type())
+	var out []usage.PodHours
+	add := func(m model.Metric, at model.Time, v model.SampleValue) {
+		out = append(out, usage.PodHours{Day: dayOf(at.Time()), Namespace: string(m["namespace"]), Pod: string(m["pod"]), Hours: q.hours(float64(v))})
 	}
-	if len(vector) > MaxSeries {
-		return nil, errTooManyPods
-	}
-	out := make([]usage.PodHours, 0, len(vector))
-	for _, sample := range vector {
-		out = append(out, podHours(sample.Metric, w.Day(), q.hours(float64(sample.Value))))
+	switch answer := value.(type) {
+	case model.Matrix:
+		if len(answer) > MaxSeries {
+			return nil, errTooManyPods
+		}
+		for _, series := range answer {
+			for _, p := range series.Values {
+				add(series.Metric, p.Timestamp, p.Value)
+			}
+		}
+	case model.Vector:
+		if len(answer) > MaxSeries {
+			return nil, errTooManyPods
+		}
+		for _, sample := range answer {
+			add(sample.Metric, sample.Timestamp, sample.Value)
+		}
+	default:
+		return nil, fmt.Errorf("an answer of type %T, not a vector or a matrix", value)
 	}
 	return out, nil
-}
-
-func podHours(m model.Metric, day time.Time, h usage.Hours) usage.PodHours {
-	return usage.PodHours{Day: day, Namespace: string(m["namespace"]), Pod: string(m["pod"]), Hours: h}
 }
 
 var (

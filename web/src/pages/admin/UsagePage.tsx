@@ -3,7 +3,7 @@ import { useApi } from "../../api/ApiProvider";
 import type { UsageQuery } from "../../api/client";
 import { ApiError } from "../../api/errors";
 import { useUsage } from "../../api/queries";
-import type { UsageHours, UsageReport, UsageSources } from "../../api/types";
+import type { UsageHours, UsageReport, UsageSkip, UsageSources } from "../../api/types";
 import { downloadBlob, EmptyState, ErrorNotice, Loading } from "../../components/Feedback";
 import { Icon } from "../../components/Icon";
 import { formatDateTime } from "../../format";
@@ -196,42 +196,14 @@ function Report({ report, query }: { report: UsageReport; query: UsageQuery }) {
   return (
     <>
       <Sources report={report} />
-      {report.prometheusFailures.length > 0 ? (
-        <div className="notice" role="note" data-severity="error">
-          <Icon name="alert" />
-          <div>
-            <p>{t("usage.prometheusFailures")}</p>
-            <ul>
-              {report.prometheusFailures.map((f) => (
-                <li key={f.region}>
-                  <span className="mono">{f.region}</span>: {f.reason}
-                </li>
-              ))}
-            </ul>
-          </div>
-        </div>
-      ) : null}
+      <SkipNotice title={t("usage.prometheusFailures")} skips={report.prometheusFailures} />
       {report.capReached ? (
         <div className="notice" role="note" data-severity="error">
           <Icon name="alert" />
           <p>{t("usage.capReached", { cap: report.serviceCap })}</p>
         </div>
       ) : null}
-      {report.skipped.length > 0 ? (
-        <div className="notice" role="note" data-severity="error">
-          <Icon name="alert" />
-          <div>
-            <p>{t("usage.skipped")}</p>
-            <ul>
-              {report.skipped.map((s) => (
-                <li key={`${s.region}/${s.project ?? ""}/${s.service ?? ""}`}>
-                  <span className="mono">{[s.region, s.project, s.service].filter(Boolean).join(" / ")}</span>: {s.reason}
-                </li>
-              ))}
-            </ul>
-          </div>
-        </div>
-      ) : null}
+      <SkipNotice title={t("usage.skipped")} skips={report.skipped} />
       {report.shortHistories > 0 ? (
         <p className="field-hint">
           {t(isOne(language, report.shortHistories) ? "usage.shortHistories.one" : "usage.shortHistories.other", { count: report.shortHistories })}
@@ -324,6 +296,26 @@ function Report({ report, query }: { report: UsageReport; query: UsageQuery }) {
         </section>
       ) : null}
     </>
+  );
+}
+
+/** Regions or services left out of a count, and why; nothing when there are none. */
+function SkipNotice({ title, skips }: { title: string; skips: UsageSkip[] }) {
+  if (skips.length === 0) return null;
+  return (
+    <div className="notice" role="note" data-severity="error">
+      <Icon name="alert" />
+      <div>
+        <p>{title}</p>
+        <ul>
+          {skips.map((s) => (
+            <li key={`${s.region}/${s.project ?? ""}/${s.service ?? ""}`}>
+              <span className="mono">{[s.region, s.project, s.service].filter(Boolean).join(" / ")}</span>: {s.reason}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </div>
   );
 }
 
