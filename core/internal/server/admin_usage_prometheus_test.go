@@ -96,11 +96,12 @@ func TestUsageMeasuredByPrometheus(t *testing.T) {
 	asked := time.Now()
 	byProject := report("project")
 	t.Logf("the report by project in %s", time.Since(asked).Round(10*time.Millisecond))
-	asOf := byProject.AsOf.Truncate(time.Second) // Basalt counts to the second
-	// Prometheus' own answers, over the test's time to asOf, for the containers the selector picks.
-	window := fmt.Sprintf("%ds", int(asOf.Sub(began).Seconds())+60)
-	own := func(selector string) UsageHours {
+	// Prometheus' own answers for the containers the selector picks, over the test's time to
+	// a report's asOf (to the second, as Basalt counts).
+	own := func(r UsageReport, selector string) UsageHours {
 		t.Helper()
+		asOf := r.AsOf.Truncate(time.Second)
+		window := fmt.Sprintf("%ds", int(asOf.Sub(began).Seconds())+60)
 		one := func(expr string) float64 {
 			samples, err := env.PrometheusQuery(t.Context(), expr, asOf)
 			if err != nil || len(samples) != 1 {
@@ -144,9 +145,9 @@ func TestUsageMeasuredByPrometheus(t *testing.T) {
 	}
 
 	mineHours := total(byProject, personal)
-	near("the person's project", mineHours, own(selector(personal, ".+")))
-	near("the group's project", total(byProject, team), own(selector(team, ".+")))
-	elapsed := asOf.Sub(set).Hours()
+	near("the person's project", mineHours, own(byProject, selector(personal, ".+")))
+	near("the group's project", total(byProject, team), own(byProject, selector(team, ".+")))
+	elapsed := byProject.AsOf.Sub(set).Hours()
 	if math.Abs(mineHours.CPU-0.5*elapsed) > 0.15*0.5*elapsed {
 		t.Errorf("the person's notebook used %.5f core-hours in the %.4f h since its 500m was set: want about %.5f", mineHours.CPU, elapsed, 0.5*elapsed)
 	}
@@ -157,9 +158,9 @@ func TestUsageMeasuredByPrometheus(t *testing.T) {
 
 	byUser := report("user")
 	stray := team + " (no known service)"
-	near("the person's services", total(byUser, user), own(fmt.Sprintf(`{namespace=~%q,pod=~%q,container!="",container!="POD"}`,
+	near("the person's services", total(byUser, user), own(byUser, fmt.Sprintf(`{namespace=~%q,pod=~%q,container!="",container!="POD"}`,
 		personal+"|"+team, myPod+"|"+theirPod)))
-	near("the stray pod", total(byUser, stray), own(selector(team, "stray")))
+	near("the stray pod", total(byUser, stray), own(byUser, selector(team, "stray")))
 
 	resp, body := do(t, http.MethodGet, api+"/admin/usage?from="+day+"&to="+next+"&by=user&format=csv", nil)
 	lines, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
