@@ -42,7 +42,12 @@ type answer struct {
 }
 
 func newProber(cfg config.Lifecycle) *prober {
-	return &prober{probes: cfg.Probes, client: &http.Client{Timeout: 2 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+	// An application is asked at most once per grain of its idle time, minutes apart: a
+	// connection kept alive would never serve again, yet would hold two goroutines until it
+	// timed out, one for each of the last hundred applications asked in the shared pool.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DisableKeepAlives = true
+	return &prober{probes: cfg.Probes, client: &http.Client{Transport: transport, Timeout: 2 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // an application that redirects is not answering
 	}}, window: max(2*cfg.Interval, 2*time.Minute), backoff: max(5*cfg.Interval, time.Minute), failed: map[string]time.Time{}, answers: map[string]answer{}}
 }
