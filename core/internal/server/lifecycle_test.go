@@ -308,16 +308,16 @@ func (j *jupyterKernels) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (j *jupyterKernels) set(body string) { j.mu.Lock(); j.body = body; j.mu.Unlock() }
 
-// TestJupyterAskedWhetherItIsInUse: in a region without a metrics API, a Jupyter whose kernel
-// computes for hours is never announced; once its kernels idle, an open tab notwithstanding,
-// it is announced and suspended. The engine reaches Jupyter at the endpoint the region gives
-// for the service, with the token the service was launched with.
-func TestJupyterAskedWhetherItIsInUse(t *testing.T) {
+// launchProbedJupyter starts Basalt with an engine whose policy suspends after idle, and
+// launches a Jupyter whose endpoint is a jupyterKernels that wants the launch's password; it
+// returns the kernels, the engine's clock, the server and the service's URL.
+func launchProbedJupyter(t *testing.T, idle time.Duration) (*jupyterKernels, *clock, *Server, string) {
+	t.Helper()
 	jupyter := &jupyterKernels{token: "launch-time-password"}
 	backend := httptest.NewServer(jupyter)
-	defer backend.Close()
+	t.Cleanup(backend.Close)
 	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
-	base, srv, _ := startLifecycle(t, clk, config.LifecyclePolicy{Name: "Idle", SuspendAfterIdle: time.Hour}, "auth.local.username=alice",
+	base, srv, _ := startLifecycle(t, clk, config.LifecyclePolicy{Name: "Idle", SuspendAfterIdle: idle}, "auth.local.username=alice",
 		"lifecycle.notices.before_suspend=10m")
 	services := base + "/api/v1/projects/user-alice/services"
 	endpoint := strings.TrimPrefix(backend.URL, "http://")
@@ -326,7 +326,15 @@ func TestJupyterAskedWhetherItIsInUse(t *testing.T) {
 	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
 		t.Fatalf("launch: %d %s", code, body)
 	}
-	svc := services + "/" + launched.Service.ID
+	return jupyter, clk, srv, services + "/" + launched.Service.ID
+}
+
+// TestJupyterAskedWhetherItIsInUse: in a region without a metrics API, a Jupyter whose kernel
+// computes for hours is never announced; once its kernels idle, an open tab notwithstanding,
+// it is announced and suspended. The engine reaches Jupyter at the endpoint the region gives
+// for the service, with the token the service was launched with.
+func TestJupyterAskedWhetherItIsInUse(t *testing.T) {
+	jupyter, clk, srv, svc := launchProbedJupyter(t, time.Hour)
 	engine := srv.Lifecycle()
 	service := func() ServiceView { t.Helper(); return serviceAt(t, svc) }
 	tickFor := func(d time.Duration) {
@@ -366,19 +374,7 @@ func TestJupyterAskedWhetherItIsInUse(t *testing.T) {
 // once per grain of its idle time (a tenth of it, at most 5 min): a kernel computing keeps it
 // from being announced all the same, and the first pass after the grain asks again.
 func TestJupyterAskedOncePerGrain(t *testing.T) {
-	jupyter := &jupyterKernels{token: "launch-time-password"}
-	backend := httptest.NewServer(jupyter)
-	defer backend.Close()
-	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
-	base, srv, _ := startLifecycle(t, clk, config.LifecyclePolicy{Name: "Idle", SuspendAfterIdle: 30 * time.Minute}, "auth.local.username=alice",
-		"lifecycle.notices.before_suspend=10m")
-	services := base + "/api/v1/projects/user-alice/services"
-	endpoint := strings.TrimPrefix(backend.URL, "http://")
-	code, body := postJSON(t, services, `{"catalog":"ide","chart":"jupyter","values":{"security":{"password":"launch-time-password"},"ingress":{"endpoint":"`+endpoint+`"}}}`)
-	var launched LaunchResult
-	if code != http.StatusAccepted || json.Unmarshal(body, &launched) != nil {
-		t.Fatalf("launch: %d %s", code, body)
-	}
+	jupyter, clk, srv, svc := launchProbedJupyter(t, 30*time.Minute)
 	engine := srv.Lifecycle()
 	jupyter.set(`[{"id":"k1","execution_state":"busy"}]`)
 	for range 60 { // an hour, a pass a minute; the grain is 3 min (idle 30 min)
@@ -390,7 +386,7 @@ func TestJupyterAskedOncePerGrain(t *testing.T) {
 	if jupyter.asked < 20 || jupyter.asked > 21 {
 		t.Errorf("Jupyter was asked %d times in 60 passes a minute apart, want once per 3 min", jupyter.asked)
 	}
-	if v := serviceAt(t, services+"/"+launched.Service.ID); v.Suspended || v.Lifecycle.Notice != nil {
+	if v := serviceAt(t, svc); v.Suspended || v.Lifecycle.Notice != nil {
 		t.Errorf("a kernel computing for an hour (idle 30 min): suspended %v, notice %+v", v.Suspended, v.Lifecycle.Notice)
 	}
 }
