@@ -109,9 +109,7 @@ func (h *Harness) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if h.Profiles != "" {
-		h.writeGoroutines(ctx, "before")
-	}
+	stacksBefore := h.goroutines(ctx, "before")
 	releasesBefore, err := h.releaseSet(ctx)
 	if err != nil {
 		return err
@@ -265,8 +263,12 @@ func (h *Harness) load(ctx context.Context) error {
 	h.measure("scale.goroutines.before", float64(goroutinesBefore), "count")
 	h.measure("scale.goroutines.after", float64(goroutinesAfter), "count")
 	h.measure("scale.goroutines.settled", time.Since(stopped).Seconds(), "s")
-	if h.Profiles != "" {
-		h.writeGoroutines(ctx, "after")
+	stacksAfter := h.goroutines(ctx, "after")
+	if goroutinesAfter > goroutinesBefore+5 {
+		h.logf("the core's goroutines that did not settle, by stack:")
+		for _, g := range goroutinesGrown(stacksBefore, stacksAfter, 10) {
+			h.logf("  %s", g)
+		}
 	}
 	return nil
 }

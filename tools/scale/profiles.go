@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -36,26 +37,82 @@ func (h *Harness) profileLoad(ctx context.Context, began time.Time) {
 		filepath.Join(h.Profiles, "core.cpu.pprof"))
 }
 
-// writeGoroutines writes the core's goroutines to Profiles, grouped by stack
-// (core.goroutines.WHEN.txt) and, after the load, one by one with how long each has waited
-// (core.goroutines.WHEN.full.txt).
-func (h *Harness) writeGoroutines(ctx context.Context, when string) {
-	levels := []int{1}
+// goroutines takes the core's goroutines grouped by stack, which the leak check compares,
+// and writes them to Profiles as core.goroutines.WHEN.txt; after the load, also one by one
+// with how long each has waited (core.goroutines.WHEN.full.txt).
+func (h *Harness) goroutines(ctx context.Context, when string) []byte {
+	grouped, err := h.basalt.GoroutineDump(ctx, 1)
+	if err != nil {
+		h.logf("no goroutine dump of the core %s the load: %v", when, err)
+		return nil
+	}
+	if h.Profiles == "" {
+		return grouped
+	}
+	h.writeProfile("core.goroutines."+when+".txt", grouped)
 	if when == "after" {
-		levels = append(levels, 2)
-	}
-	for _, debug := range levels {
-		dump, err := h.basalt.GoroutineDump(ctx, debug)
-		if err != nil {
-			h.logf("no goroutine dump of the core %s the load: %v", when, err)
-			return
+		if full, err := h.basalt.GoroutineDump(ctx, 2); err == nil {
+			h.writeProfile("core.goroutines."+when+".full.txt", full)
 		}
-		name := "core.goroutines." + when + ".txt"
-		if debug == 2 {
-			name = "core.goroutines." + when + ".full.txt"
-		}
-		h.writeProfile(name, dump)
 	}
+	return grouped
+}
+
+// goroutineStacks reads a goroutine dump grouped by stack (debug=1): how many goroutines
+// each stack has, the stack named by its functions, innermost first.
+func goroutineStacks(dump []byte) map[string]int {
+	out := map[string]int{}
+	count, frames := 0, []string(nil)
+	flush := func() {
+		if count > 0 {
+			out[strings.Join(frames, " < ")] += count
+		}
+		count, frames = 0, nil
+	}
+	for line := range strings.Lines(string(dump)) {
+		line = strings.TrimRight(line, "\n")
+		if n, rest, ok := strings.Cut(line, " @ "); ok && rest != "" {
+			flush()
+			count, _ = strconv.Atoi(n)
+			continue
+		}
+		// "#\taddress\tfunction+offset\tfile:line"
+		if f := strings.Split(line, "\t"); len(f) >= 3 && f[0] == "#" && count > 0 {
+			name, _, _ := strings.Cut(strings.TrimSpace(f[2]), "+0x")
+			frames = append(frames, name)
+		}
+	}
+	flush()
+	return out
+}
+
+// goroutinesGrown lists the stacks that have more goroutines in after than in before, the
+// most grown first, at most n, each as "+N function < caller < ...", the runtime's own
+// frames left out.
+func goroutinesGrown(before, after []byte, n int) []string {
+	was, is := goroutineStacks(before), goroutineStacks(after)
+	type growth struct {
+		stack string
+		more  int
+	}
+	var grown []growth
+	for stack, count := range is {
+		if d := count - was[stack]; d > 0 {
+			grown = append(grown, growth{stack, d})
+		}
+	}
+	slices.SortFunc(grown, func(a, b growth) int { return cmp.Or(cmp.Compare(b.more, a.more), cmp.Compare(a.stack, b.stack)) })
+	var out []string
+	for _, g := range grown[:min(n, len(grown))] {
+		var frames []string
+		for _, f := range strings.Split(g.stack, " < ") {
+			if !strings.HasPrefix(f, "runtime.") && !strings.HasPrefix(f, "internal/") && len(frames) < 4 {
+				frames = append(frames, f)
+			}
+		}
+		out = append(out, "+"+strconv.Itoa(g.more)+" "+strings.Join(frames, " < "))
+	}
+	return out
 }
 
 func (h *Harness) writeProfile(name string, data []byte) {
