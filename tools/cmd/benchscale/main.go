@@ -25,6 +25,7 @@ func main() {
 	small := flag.Bool("small", false, "the regression guard's sizes (20 users, 500 services) instead of issue 23's")
 	users := flag.Int("users", 0, "users, if not the sizes' own")
 	services := flag.Int("services", 0, "services, if not the sizes' own")
+	launched := flag.Int("launched", 0, "services launched through Basalt while seeding (the rest are copied), if not the sizes' own")
 	loadFor := flag.Duration("load", 0, "the load phase's length, if not the sizes' own")
 	profiles := flag.String("profiles", "", "a folder for the core's CPU profile of the load phase and goroutine dumps before and after it, and each plugin's CPU profile over the run (go tool pprof); empty: none")
 	flag.Parse()
@@ -44,6 +45,9 @@ func main() {
 	}
 	if *services > 0 {
 		sizes.Services = *services
+	}
+	if *launched > 0 {
+		sizes.Launched = *launched
 	}
 	if *loadFor > 0 {
 		sizes.LoadDuration = *loadFor
