@@ -90,27 +90,15 @@ func goroutineStacks(dump []byte) map[string]int {
 // most grown first, at most n, each as "+N function < caller < ...", the runtime's own
 // frames left out.
 func goroutinesGrown(before, after []byte, n int) []string {
-	was, is := goroutineStacks(before), goroutineStacks(after)
-	type growth struct {
-		stack string
-		more  int
-	}
-	var grown []growth
-	for stack, count := range is {
-		if d := count - was[stack]; d > 0 {
-			grown = append(grown, growth{stack, d})
-		}
-	}
-	slices.SortFunc(grown, func(a, b growth) int { return cmp.Or(cmp.Compare(b.more, a.more), cmp.Compare(a.stack, b.stack)) })
 	var out []string
-	for _, g := range grown[:min(n, len(grown))] {
+	for _, g := range grownBetween(goroutineStacks(before), goroutineStacks(after), n) {
 		var frames []string
-		for _, f := range strings.Split(g.stack, " < ") {
+		for _, f := range strings.Split(g.key, " < ") {
 			if !strings.HasPrefix(f, "runtime.") && !strings.HasPrefix(f, "internal/") && len(frames) < 4 {
 				frames = append(frames, f)
 			}
 		}
-		out = append(out, "+"+strconv.Itoa(g.more)+" "+strings.Join(frames, " < "))
+		out = append(out, "+"+strconv.FormatInt(g.more, 10)+" "+strings.Join(frames, " < "))
 	}
 	return out
 }
@@ -124,20 +112,28 @@ func (h *Harness) writeProfile(name string, data []byte) {
 // requestsBetween lists the API server requests counted between two ByKey copies, the most
 // frequent first, at most n of them.
 func requestsBetween(before, after map[string]int64, n int) []string {
-	type kind struct {
-		key   string
-		count int64
-	}
-	var kinds []kind
-	for key, count := range after {
-		if d := count - before[key]; d > 0 {
-			kinds = append(kinds, kind{key, d})
-		}
-	}
-	slices.SortFunc(kinds, func(a, b kind) int { return cmp.Or(cmp.Compare(b.count, a.count), cmp.Compare(a.key, b.key)) })
 	var out []string
-	for _, k := range kinds[:min(n, len(kinds))] {
-		out = append(out, strconv.FormatInt(k.count, 10)+"× "+k.key)
+	for _, k := range grownBetween(before, after, n) {
+		out = append(out, strconv.FormatInt(k.more, 10)+"× "+k.key)
 	}
 	return out
+}
+
+// grown is a key whose count grew, and by how much.
+type grown struct {
+	key  string
+	more int64
+}
+
+// grownBetween lists the keys whose count is higher in after than in before, the most grown
+// first (then by key), at most n of them.
+func grownBetween[N int | int64](before, after map[string]N, n int) []grown {
+	var out []grown
+	for key, count := range after {
+		if d := count - before[key]; d > 0 {
+			out = append(out, grown{key, int64(d)})
+		}
+	}
+	slices.SortFunc(out, func(a, b grown) int { return cmp.Or(cmp.Compare(b.more, a.more), cmp.Compare(a.key, b.key)) })
+	return out[:min(n, len(out))]
 }
