@@ -209,12 +209,15 @@ go-bench:
 # A second sandbox (Kubernetes and the OIDC provider only, in .cache/scale on ports of its own,
 # so that neither make test's environment nor make run's is touched), stopped and its data
 # removed at the end whatever happens. 1,000 users, 10,000 services, 200 users' load: under 30
-# minutes on 2 cores. SCALE_ARGS passes flags to tools/cmd/benchscale, e.g. "-small".
+# minutes on 2 cores; one run at a time (.cache/scale.lock). SCALE_ARGS passes flags to
+# tools/cmd/benchscale, e.g. "-small".
 SCALE_STATE := $(CACHE)/scale
 .PHONY: bench-scale
 bench-scale: go-build $(TESTENV_BIN)
-	@$(LOCAL_GO) $(TESTENV_BIN) up -root $(ROOT) -only kube,oidc -state $(SCALE_STATE)
-	@status=0; go run ./tools/cmd/benchscale -env $(SCALE_STATE)/env -bin $(BIN) \
+	@mkdir -p $(CACHE); exec 9>$(CACHE)/scale.lock; \
+		flock -n 9 || { echo "bench-scale: another run holds $(CACHE)/scale.lock" >&2; exit 1; }; \
+		$(LOCAL_GO) $(TESTENV_BIN) up -root $(ROOT) -only kube,oidc -state $(SCALE_STATE) || exit 1; \
+		status=0; go run ./tools/cmd/benchscale -env $(SCALE_STATE)/env -bin $(BIN) \
 		-charts $(ROOT)/../shared/catalogs/interactive $(SCALE_ARGS) || status=$$?; \
 		$(LOCAL_GO) $(TESTENV_BIN) down -root $(ROOT) -state $(SCALE_STATE) >/dev/null || true; exit $$status
 
