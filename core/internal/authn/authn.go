@@ -30,8 +30,8 @@ type Authenticator struct {
 	log       *slog.Logger
 
 	provider   *oidc.Provider
-	idTokens   *oidc.IDTokenVerifier // the portal's own ID tokens
-	bearer     *oidc.IDTokenVerifier // tokens API clients send
+	idTokens   *verifiedTokens // the portal's own ID tokens
+	bearer     *verifiedTokens // tokens API clients send
 	oauth      oauth2.Config
 	endSession string
 
@@ -81,8 +81,8 @@ func New(ctx context.Context, auth config.Auth, publicURL string, log *slog.Logg
 	secure := pub.Scheme == "https"
 	a := &Authenticator{
 		cfg: auth.OIDC, session: auth.Session, publicURL: pub, log: log, provider: provider,
-		idTokens: provider.Verifier(&oidc.Config{ClientID: auth.OIDC.ClientID}),
-		bearer:   provider.Verifier(&oidc.Config{ClientID: audience}),
+		idTokens: newVerifiedTokens(provider.Verifier(&oidc.Config{ClientID: auth.OIDC.ClientID})),
+		bearer:   newVerifiedTokens(provider.Verifier(&oidc.Config{ClientID: audience})),
 		oauth: oauth2.Config{
 			ClientID: auth.OIDC.ClientID, ClientSecret: auth.OIDC.ClientSecret,
 			Endpoint: provider.Endpoint(), Scopes: auth.OIDC.Scopes,
