@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/basalt-dev/basalt/config"
 	"github.com/basalt-dev/basalt/core/internal/audit"
@@ -56,6 +57,7 @@ type Engine struct {
 	cfg      config.Lifecycle
 	policies Policies
 	probes   *prober
+	writes   *rate.Limiter // paces the services' state writes (lifecycle.writes_per_second)
 	leads    Leads
 	portal   string // the portal's base URL, for links in notices
 
@@ -75,7 +77,11 @@ func New(o Options) *Engine {
 		o.Notifier = Notifiers{}
 	}
 	cfg := o.Config.Lifecycle
-	e := &Engine{o: o, cfg: cfg, policies: NewPolicies(cfg.Policies), probes: newProber(cfg),
+	writes := rate.NewLimiter(rate.Inf, 1)
+	if cfg.WritesPerSecond > 0 {
+		writes = rate.NewLimiter(rate.Limit(cfg.WritesPerSecond), 1)
+	}
+	e := &Engine{o: o, cfg: cfg, policies: NewPolicies(cfg.Policies), probes: newProber(cfg), writes: writes,
 		leads: Leads{Suspend: cfg.Notices.BeforeSuspend, Delete: cfg.Notices.BeforeDelete}, portal: portalURL(o.Config.Server)}
 	e.actions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "basalt_lifecycle_actions_total",
@@ -258,6 +264,9 @@ func (e *Engine) tend(ctx context.Context, now time.Time, reg config.Region, f s
 }
 
 func (e *Engine) setState(ctx context.Context, sc *scope.Scope, service string, change map[string]string) error {
+	if err := e.writes.Wait(ctx); err != nil {
+		return err
+	}
 	region, err := sc.Services()
 	if err != nil {
 		return err

@@ -308,6 +308,38 @@ func (j *jupyterKernels) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (j *jupyterKernels) set(body string) { j.mu.Lock(); j.body = body; j.mu.Unlock() }
 
+// TestLifecycleWritesArePaced: the engine's first pass writes a state for each service it has
+// not seen; lifecycle.writes_per_second paces those writes, so that a platform's thousands of
+// existing services do not crowd out users' calls. A pass with nothing to write is not held.
+func TestLifecycleWritesArePaced(t *testing.T) {
+	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+	base, srv, _ := startLifecycle(t, clk, config.LifecyclePolicy{Name: "Short", MaxLifetime: 2 * time.Hour},
+		"auth.local.username=alice", "lifecycle.writes_per_second=2")
+	services := base + "/api/v1/projects/user-alice/services"
+	const launched = 4
+	for range launched {
+		if code, body := postJSON(t, services, `{"catalog":"ide","chart":"notebook","version":"1.0.0"}`); code != http.StatusAccepted {
+			t.Fatalf("launch: %d %s", code, body)
+		}
+	}
+	engine := srv.Lifecycle()
+	began := time.Now()
+	if err := engine.Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// The first write goes at once, each next one half a second later.
+	if took := time.Since(began); took < 1400*time.Millisecond {
+		t.Errorf("a first pass over %d services at 2 writes a second took %v, want at least 1.5 s", launched, took)
+	}
+	began = time.Now()
+	if err := engine.Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took >= time.Second {
+		t.Errorf("a pass with nothing to write took %v", took)
+	}
+}
+
 // launchProbedJupyter starts Basalt with an engine whose policy suspends after idle, and
 // launches a Jupyter whose endpoint is a jupyterKernels that wants the launch's password; it
 // returns the kernels, the engine's clock, the server and the service's URL.
