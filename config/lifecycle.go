@@ -17,13 +17,13 @@ type Lifecycle struct {
 	Enabled  bool          `koanf:"enabled" doc:"Run the lifecycle engine: services idle, past their lifetime or outside working hours are suspended, and suspended ones deleted, as policies say, each step announced first."`
 	Interval time.Duration `koanf:"interval" doc:"How often the engine looks at every service of every region."`
 	// A pod using less CPU than this is doing nothing a user waits for.
-	BusyMillicores int64                   `koanf:"busy_millicores" doc:"A service whose pods use more CPU than this, in millicores (the cluster's metrics API), is in use, whether or not a browser is open."`
+	BusyMillicores int64 `koanf:"busy_millicores" doc:"A service whose pods use more CPU than this, in millicores (the cluster's metrics API), is in use, whether or not a browser is open."`
 	// The engine's first pass over services it never saw writes a state for each of them.
-	WritesPerSecond float64 `koanf:"writes_per_second" doc:"The most service states the engine writes a second (each a read and a write of the release's metadata at the API server): its first pass over services it has not seen yet (a platform's existing ones) writes one for each, and this keeps that from crowding out users' calls. 0: no limit."`
-	Policies       []LifecyclePolicy       `koanf:"policies" doc:"The rules, the first one that matches a service applies; a service no policy matches is never suspended nor deleted by the engine."`
-	Probes         []LifecycleProbe        `koanf:"probes" doc:"Applications asked whether they are in use, beside their CPU: a service of a chart listed here is in use while the application says so."`
-	Notices        LifecycleNotices        `koanf:"notices" doc:"How owners are told of a step before the engine takes it."`
-	LeaderElection LifecycleLeaderElection `koanf:"leader_election" doc:"With several replicas of Basalt, one engine acts at a time: the holder of a Kubernetes Lease."`
+	WritesPerSecond float64                 `koanf:"writes_per_second" doc:"The most service states the engine writes a second (each a read and a write of the release's metadata at the API server): its first pass over services it has not seen yet (a platform's existing ones) writes one for each, and this keeps that from crowding out users' calls. 0: no limit."`
+	Policies        []LifecyclePolicy       `koanf:"policies" doc:"The rules, the first one that matches a service applies; a service no policy matches is never suspended nor deleted by the engine."`
+	Probes          []LifecycleProbe        `koanf:"probes" doc:"Applications asked whether they are in use, beside their CPU: a service of a chart listed here is in use while the application says so."`
+	Notices         LifecycleNotices        `koanf:"notices" doc:"How owners are told of a step before the engine takes it."`
+	LeaderElection  LifecycleLeaderElection `koanf:"leader_election" doc:"With several replicas of Basalt, one engine acts at a time: the holder of a Kubernetes Lease."`
 }
 
 // LifecyclePolicy is what an administrator allows for the services it matches. Durations of
