@@ -74,8 +74,9 @@ type cluster struct {
 	nodes *simulatedNodes
 	// unreadable holds the namespaces Fleet left out, so that it warns once about each.
 	unreadable sync.Map
-	// details are the values and manifests of the records last read for a service's page.
-	details *lru.Cache
+	// details are the values and manifests of the records last read for a service's page, or
+	// read ahead when its project was listed.
+	details *pageDetails
 }
 
 type helmKey struct{ namespace, identity string }
@@ -126,7 +127,7 @@ func newCluster(s *settings, log *slog.Logger) (*cluster, error) {
 		getters: lru.New(helmConfigurationsKept),
 		usage:   usage,
 		nodes:   nodes,
-		details: lru.New(recordDetailsKept),
+		details: newPageDetails(),
 	}
 	c.spaces = newSpaces(c)
 	return c, nil

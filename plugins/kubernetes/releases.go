@@ -232,6 +232,7 @@ func (p *Plugin) ListReleases(ctx context.Context, req sdk.ListReleasesRequest) 
 	if resp.Releases == nil {
 		resp.Releases = []sdk.Release{}
 	}
+	p.warmPages(c, sp, inf, resp.Releases)
 	return resp, nil
 }
 

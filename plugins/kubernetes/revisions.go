@@ -95,10 +95,6 @@ func (p *Plugin) values(ctx context.Context, f *found, req sdk.GetReleaseRequest
 	return d.masked, d.manifest, nil
 }
 
-// recordDetailsKept bounds the records whose values and manifest the plugin keeps: a
-// service's page asks for them at every refresh, and a few hundred pages stay open at once.
-const recordDetailsKept = 1024
-
 // recordDetails are a record's values and manifest at one resource version, which never
 // change, as GetRelease gives them: kept so, a page refreshing an unchanged service costs
 // neither a read nor the masking. Callers must not modify them.
@@ -125,12 +121,13 @@ func detailsOf(resourceVersion string, config map[string]any, manifest string) (
 }
 
 // releaseDetails reads the values and manifest of the revision the caches hold from its
-// record, which the caches do not keep; the last ones read are kept by resource version, so a
-// page refreshing an unchanged service reads nothing.
+// record, which the caches do not keep; the last ones read, or read ahead when their project
+// was listed (pagewarm.go), are kept by resource version, so that a page refreshing an
+// unchanged service reads nothing.
 func (p *Plugin) releaseDetails(ctx context.Context, f *found) (recordDetails, error) {
-	key := f.ns + "/" + f.rec.Name
-	if kept, ok := f.sp.c.details.Get(key); ok && kept.(recordDetails).resourceVersion == f.rec.ResourceVersion {
-		return kept.(recordDetails), nil
+	kept := f.sp.c.details
+	if d, ok := kept.get(f.ns, f.rec.Name, f.rec.ResourceVersion); ok {
+		return d, nil
 	}
 	rec, err := f.sp.c.client.CoreV1().Secrets(f.ns).Get(ctx, f.rec.Name, metav1.GetOptions{})
 	if isNotFound(err) {
@@ -139,15 +136,10 @@ func (p *Plugin) releaseDetails(ctx context.Context, f *found) (recordDetails, e
 	if err != nil {
 		return recordDetails{}, kubeError("reading release "+f.d.name, err)
 	}
-	rel, config, err := readStored(rec.Data["release"])
+	d, err := kept.keepRecord(rec)
 	if err != nil {
 		return recordDetails{}, kubeError("reading release "+f.d.name, err)
 	}
-	d, err := detailsOf(rec.ResourceVersion, config, rel.Manifest)
-	if err != nil {
-		return recordDetails{}, kubeError("reading release "+f.d.name, err)
-	}
-	f.sp.c.details.Add(key, d)
 	return d, nil
 }
 
