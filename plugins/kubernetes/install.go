@@ -124,7 +124,15 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		defer p.work.Done()
 		defer run.finish()
 		began := time.Now()
-		rel, err := p.runInstall(helmCtx, cfg, ns, req.ReleaseName, ch, values, timeout, last != nil, s.ValidateManifests)
+		rel, err := p.runInstall(helmCtx, cfg, ns, req.ReleaseName, ch, values, timeout, last != nil, s.ValidateManifests, true)
+		if errors.Is(err, errBetLost) {
+			// Something of the manifest exists: Helm's own checks say what, and adopt what
+			// is the release's. The chart is loaded again, as Helm changed the first.
+			p.log.Info("objects of the manifest exist already: installing with Helm's checks", "namespace", ns, "release", req.ReleaseName, "found", err)
+			if ch, err = loader.LoadArchive(bytes.NewReader(data)); err == nil {
+				rel, err = p.runInstall(helmCtx, cfg, ns, req.ReleaseName, ch, values, timeout, false, s.ValidateManifests, false)
+			}
+		}
 		endHelm(err)
 		finished <- err
 		attrs := []any{"namespace", ns, "release", req.ReleaseName, "revision", revision, "user", req.Caller.Username, "took", time.Since(began)}
@@ -192,14 +200,19 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	return sdk.InstallResponse{Release: (*informersOf)(nil).view(ns, d, md)}, nil
 }
 
-func (p *Plugin) runInstall(ctx context.Context, cfg *action.Configuration, ns, name string, ch *chart.Chart, values map[string]any, timeout time.Duration, upgrade, validate bool) (*release.Release, error) {
+// runInstall runs Helm's install, or upgrade; an install may bet that its objects do not
+// exist yet (bettingOnAbsence), and when it loses, nothing is left of it (errBetLost).
+func (p *Plugin) runInstall(ctx context.Context, cfg *action.Configuration, ns, name string, ch *chart.Chart, values map[string]any, timeout time.Duration, upgrade, validate, bet bool) (*release.Release, error) {
 	if upgrade {
 		up := action.NewUpgrade(cfg)
 		up.Namespace, up.Timeout, up.MaxHistory = ns, timeout, cfg.Releases.MaxHistory
 		up.DisableOpenAPIValidation = !validate
 		return up.RunWithContext(ctx, name, ch, values)
 	}
-	in := action.NewInstall(readingAhead(cfg))
+	if bet {
+		cfg = bettingOnAbsence(cfg)
+	}
+	in := action.NewInstall(cfg)
 	in.ReleaseName, in.Namespace, in.Timeout = name, ns, timeout
 	in.DisableOpenAPIValidation = !validate
 	return in.RunWithContext(ctx, ch, values)

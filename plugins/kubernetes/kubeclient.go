@@ -11,6 +11,7 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/kube"
 	"helm.sh/helm/v3/pkg/releaseutil"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 )
@@ -23,8 +24,10 @@ import (
 // (readAhead).
 type kubeClient struct {
 	*kube.Client
-	// ahead holds the answers read ahead, served by the transport of this client's REST
-	// configurations; nil when the client does not read ahead.
+	// bet is the install's bet that its objects do not exist yet, its guesses served from
+	// ahead by the transport of this client's REST configurations; nil when the client does
+	// not read ahead.
+	bet   *absenceBet
 	ahead *readMemo
 }
 
@@ -133,14 +136,17 @@ func createRounds(resources kube.ResourceList) [][]kube.ResourceList {
 // readAheadTTL bounds how long an answer read ahead may stand for a read of the API server.
 const readAheadTTL = 5 * time.Second
 
-// Build reads ahead, for a client that does, the objects of the manifest at once: Helm's
-// install reads them one at a time right after, to refuse objects that exist already and
-// belong to no release of that name, and gets these answers instead, each once. Manifests of
-// CustomResourceDefinitions are not read ahead: Helm waits for them to be established, and
-// must see them as they become so.
+// Build reads ahead, for a client that does, the objects of the manifest at once, and bets
+// that none of them exists: Helm's install reads them one at a time right after, to refuse
+// objects that exist already and belong to no release of that name, and is answered "not
+// found" at once while the reads are on their way. The bet is settled before anything is
+// written but the release's pending record, which is written meanwhile (recordStore.Create):
+// an object found, or not read, undoes the record and the install starts again with Helm's own
+// checks (errBetLost). Manifests of CustomResourceDefinitions are not read ahead: Helm waits
+// for them to be established, and must see them as they become so.
 func (k *kubeClient) Build(r io.Reader, validate bool) (kube.ResourceList, error) {
 	resources, err := k.Client.Build(r, validate)
-	if err != nil || k.ahead == nil {
+	if err != nil || k.bet == nil {
 		return resources, err
 	}
 	for _, info := range resources {
@@ -148,25 +154,93 @@ func (k *kubeClient) Build(r io.Reader, validate bool) (kube.ResourceList, error
 			return resources, nil
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), aheadRead{}, true), 10*time.Second)
-	defer cancel()
-	var wg sync.WaitGroup
-	for _, info := range resources {
-		wg.Go(func() {
-			// The request Helm's check makes (resource.Helper.Get); its answer is kept by the
-			// transport, whatever it is, and an error leaves Helm to ask again.
-			_ = info.Client.Get().
-				NamespaceIfScoped(info.Namespace, info.Mapping.Scope.Name() == meta.RESTScopeNameNamespace).
-				Resource(info.Mapping.Resource.Resource).
-				Name(info.Name).
-				Do(ctx)
-		})
+	k.bet.place(resources)
+	if !k.bet.settledByRecord {
+		// Nothing settles the bet later (a dry run): settle it now, and let Helm's check
+		// read for itself the objects found.
+		_, found := k.bet.settle()
+		for _, o := range found {
+			k.ahead.take(o.key, readAheadTTL)
+		}
 	}
-	wg.Wait()
 	return resources, nil
 }
 
-// aheadRead marks the context of a read made ahead, whose answer the transport keeps.
+// absenceBet is one install's bet that its manifest's objects do not exist yet: each is read
+// once, and Helm's check is answered "not found" until the reads say otherwise.
+type absenceBet struct {
+	// settledByRecord: the install's record store settles the bet as it writes the pending
+	// record (recordStore.createSettling); else Build settles it before Helm's check.
+	settledByRecord bool
+	answered        sync.WaitGroup
+	mu              sync.Mutex
+	found           []*betObject // objects that exist, or could not be read
+}
+
+// betObject is one object's read: its guess is placed (ready closed) when the transport has
+// the "not found" Helm's check will get, under key, or when the read ended without reaching it.
+type betObject struct {
+	what  string // kind and name
+	key   string
+	ready chan struct{}
+	once  sync.Once
+}
+
+func (o *betObject) placed() { o.once.Do(func() { close(o.ready) }) }
+
+// place reads every object at once, and returns when each has its guess in place.
+func (b *absenceBet) place(resources kube.ResourceList) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	objects := make([]*betObject, len(resources))
+	for i, info := range resources {
+		o := &betObject{what: info.Mapping.GroupVersionKind.Kind + " " + info.Name, ready: make(chan struct{})}
+		objects[i] = o
+		b.answered.Add(1)
+		go func() {
+			defer b.answered.Done()
+			// The request Helm's check makes (resource.Helper.Get).
+			err := info.Client.Get().
+				NamespaceIfScoped(info.Namespace, info.Mapping.Scope.Name() == meta.RESTScopeNameNamespace).
+				Resource(info.Mapping.Resource.Resource).
+				Name(info.Name).
+				Do(context.WithValue(ctx, aheadRead{}, o)).
+				Error()
+			o.placed()
+			if !apierrors.IsNotFound(err) {
+				b.mu.Lock()
+				b.found = append(b.found, o)
+				b.mu.Unlock()
+			}
+		}()
+	}
+	go func() { b.answered.Wait(); cancel() }()
+	for _, o := range objects {
+		<-o.ready
+	}
+}
+
+// settle waits for the reads and says whether the bet holds: no object found (nor any read,
+// when the bet was not placed).
+func (b *absenceBet) settle() (bool, []*betObject) {
+	b.answered.Wait()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.found) == 0, b.found
+}
+
+func names(objects []*betObject) []string {
+	out := make([]string, len(objects))
+	for i, o := range objects {
+		out[i] = o.what
+	}
+	return out
+}
+
+// errBetLost tells that an install bet its objects did not exist and lost: its pending record
+// is undone and it starts again with Helm's own checks.
+var errBetLost = errors.New("an object of the manifest exists already")
+
+// aheadRead marks the context of a read made ahead; its value is the read's *betObject.
 type aheadRead struct{}
 
 // forOneInstall returns a copy of a namespace's Helm configuration for one install or upgrade
@@ -186,22 +260,49 @@ func (c *cluster) forOneInstall(cfg *action.Configuration, namespace string) *ac
 	return &own
 }
 
-// readingAhead returns a copy of a Helm configuration for one install whose client reads the
-// manifest's objects ahead (Build). Not for upgrades: Helm runs their hooks between reading
-// the manifest and the objects, and the hooks may change the objects.
+// readingAhead returns a copy of a Helm configuration for one dry run of an install whose
+// client reads the manifest's objects at once (Build), before Helm's check reads them one at a
+// time. Not for upgrades: Helm runs their hooks between reading the manifest and the objects,
+// and the hooks may change the objects.
 func readingAhead(cfg *action.Configuration) *action.Configuration {
+	own, _ := withBet(cfg, false)
+	return own
+}
+
+// bettingOnAbsence returns a copy of a Helm configuration for one install whose client bets
+// that the manifest's objects do not exist yet (Build), and whose record store settles the bet
+// while it writes the pending record. Not for upgrades, as readingAhead.
+func bettingOnAbsence(cfg *action.Configuration) *action.Configuration {
+	own, bet := withBet(cfg, true)
+	if bet == nil {
+		return own
+	}
+	store, ok := cfg.Releases.Driver.(*recordStore)
+	if !ok {
+		return cfg
+	}
+	betting := *store
+	betting.bet = bet
+	releases := *cfg.Releases
+	releases.Driver = &betting
+	own.Releases = &releases
+	return own
+}
+
+func withBet(cfg *action.Configuration, settledByRecord bool) (*action.Configuration, *absenceBet) {
 	getter, ok := cfg.RESTClientGetter.(*restGetter)
 	client, ok2 := cfg.KubeClient.(*kubeClient)
 	if !ok || !ok2 {
-		return cfg
+		return cfg, nil
 	}
+	bet := &absenceBet{settledByRecord: settledByRecord}
 	ahead := *getter
 	ahead.ahead = &readMemo{}
 	ahead.factory = cmdutil.NewFactory(&ahead)
 	own := *cfg
 	own.RESTClientGetter = &ahead
-	own.KubeClient = &kubeClient{Client: &kube.Client{Factory: ahead.factory, Namespace: client.Namespace, Log: client.Log}, ahead: ahead.ahead}
-	return &own
+	own.KubeClient = &kubeClient{Client: &kube.Client{Factory: ahead.factory, Namespace: client.Namespace, Log: client.Log}, ahead: ahead.ahead, bet: bet}
+	return &own, bet
 }
 
 var _ kube.Interface = (*kubeClient)(nil)

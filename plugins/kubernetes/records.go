@@ -66,10 +66,15 @@ func (r *recordedSecrets) Create(ctx context.Context, s *corev1.Secret, opts met
 	r.forgetLists()
 	out, err := r.SecretInterface.Create(ctx, s, opts)
 	if err == nil {
-		r.space.wrote(out.Name, out.ResourceVersion)
-		r.space.recorded(out)
+		r.created(out)
 	}
 	return out, err
+}
+
+// created tells the namespace's caches, and an install waiting for it, of a record written.
+func (r *recordedSecrets) created(out *corev1.Secret) {
+	r.space.wrote(out.Name, out.ResourceVersion)
+	r.space.recorded(out)
 }
 
 func (r *recordedSecrets) Update(ctx context.Context, s *corev1.Secret, opts metav1.UpdateOptions) (*corev1.Secret, error) {

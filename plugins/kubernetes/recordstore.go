@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,7 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/utils/lru"
 )
 
 // recordType is the type of the Secrets Helm keeps a release's revisions in.
@@ -30,7 +33,10 @@ const recordType = "helm.sh/release.v1"
 // JSON), which Helm, its tool and Onyxia read whatever the level. Reads are Helm's.
 type recordStore struct {
 	*driver.Secrets
-	secrets typedcorev1.SecretInterface
+	secrets *recordedSecrets
+	// bet, for one install, is its bet that its objects do not exist yet (kubeClient.Build),
+	// settled while its pending record is written.
+	bet *absenceBet
 }
 
 func (r *recordStore) Create(key string, rls *release.Release) error {
@@ -38,12 +44,52 @@ func (r *recordStore) Create(key string, rls *release.Release) error {
 	if err != nil {
 		return fmt.Errorf("create: failed to encode release %q: %w", rls.Name, err)
 	}
-	if _, err := r.secrets.Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
-		if apierrors.IsAlreadyExists(err) {
-			return driver.ErrReleaseExists
-		}
-		return fmt.Errorf("create: failed to create: %w", err)
+	if r.bet != nil {
+		return r.createSettling(s)
 	}
+	if _, err := r.secrets.Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
+		return createError(err)
+	}
+	return nil
+}
+
+func createError(err error) error {
+	if apierrors.IsAlreadyExists(err) {
+		return driver.ErrReleaseExists
+	}
+	return fmt.Errorf("create: failed to create: %w", err)
+}
+
+// createSettling writes the pending record while the install's bet is settled, and lets it
+// stand only if the bet holds: the record is the release's lock (a twin launch's fails to be
+// written), and nothing else is written before the bet is settled. A lost bet takes the record
+// back, unseen by the install waiting for it, and tells Helm to stop (errBetLost).
+func (r *recordStore) createSettling(s *corev1.Secret) error {
+	type written struct {
+		out *corev1.Secret
+		err error
+	}
+	done := make(chan written, 1)
+	r.secrets.forgetLists()
+	go func() {
+		out, err := r.secrets.SecretInterface.Create(context.Background(), s, metav1.CreateOptions{})
+		done <- written{out, err}
+	}()
+	holds, found := r.bet.settle()
+	w := <-done
+	if w.err != nil {
+		return createError(w.err)
+	}
+	if !holds {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		uid := w.out.UID
+		if err := r.secrets.SecretInterface.Delete(ctx, w.out.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("create: taking back the record of an install whose objects exist (%s): %w", strings.Join(names(found), ", "), err)
+		}
+		return fmt.Errorf("%w: %s", errBetLost, strings.Join(names(found), ", "))
+	}
+	r.secrets.created(w.out)
 	return nil
 }
 
@@ -85,23 +131,87 @@ func recordSecret(key string, rls *release.Release, stamp string) (*corev1.Secre
 // otherwise allocate and clear (a launch writes its record twice).
 var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
 
-// encodeRecord writes Helm's storage format: base64 of gzipped JSON (decodeRecord reads it).
-func encodeRecord(rls *release.Release) ([]byte, error) {
-	raw, err := json.Marshal(rls)
-	if err != nil {
-		return nil, err
-	}
+// gzipped compresses parts into one gzip member.
+func gzipped(parts ...[]byte) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := gzipWriters.Get().(*gzip.Writer)
 	defer gzipWriters.Put(zw)
 	zw.Reset(&buf)
-	if _, err := zw.Write(raw); err != nil {
-		return nil, err
+	for _, p := range parts {
+		if _, err := zw.Write(p); err != nil {
+			return nil, err
+		}
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	out := make([]byte, base64.StdEncoding.EncodedLen(buf.Len()))
-	base64.StdEncoding.Encode(out, buf.Bytes())
+	return buf.Bytes(), nil
+}
+
+// chartMembers keeps, by the digest of a chart's JSON, that JSON compressed as the first gzip
+// member of a record: a chart's templates, files, default values and schema are most of a
+// record's bytes, and every launch of a chart writes them twice (pending, then deployed).
+var chartMembers = newChartMembers(64)
+
+type chartMemberCache struct{ m *lru.Cache }
+
+func newChartMembers(size int) *chartMemberCache { return &chartMemberCache{m: lru.New(size)} }
+
+// member returns the gzip member holding `{"chart":` and the chart's JSON.
+func (c *chartMemberCache) member(chartJSON []byte) ([]byte, error) {
+	key := sha256.Sum256(chartJSON)
+	if kept, ok := c.m.Get(key); ok {
+		return kept.([]byte), nil
+	}
+	out, err := gzipped([]byte(`{"chart":`), chartJSON)
+	if err != nil {
+		return nil, err
+	}
+	c.m.Add(key, out)
+	return out, nil
+}
+
+// encodeRecord writes Helm's storage format: base64 of gzipped JSON (decodeRecord reads it).
+// The gzip stream is two members, which gzip readers (Go's, hence Helm's and its tool's, zlib's,
+// Java's) read as one: the chart's JSON, kept compressed by content, then the rest of the
+// release. The JSON is the release's with "chart" as its first field.
+func encodeRecord(rls *release.Release) ([]byte, error) {
+	var compressed []byte
+	if rls.Chart == nil {
+		raw, err := json.Marshal(rls)
+		if err != nil {
+			return nil, err
+		}
+		if compressed, err = gzipped(raw); err != nil {
+			return nil, err
+		}
+	} else {
+		chartJSON, err := json.Marshal(rls.Chart)
+		if err != nil {
+			return nil, err
+		}
+		head, err := chartMembers.member(chartJSON)
+		if err != nil {
+			return nil, err
+		}
+		rest := *rls
+		rest.Chart = nil
+		raw, err := json.Marshal(&rest)
+		if err != nil {
+			return nil, err
+		}
+		// raw is `{...}` with at least a name: it follows the chart after a comma.
+		tail := []byte("}")
+		if len(raw) > 2 {
+			tail = append([]byte(","), raw[1:]...)
+		}
+		tailMember, err := gzipped(tail)
+		if err != nil {
+			return nil, err
+		}
+		compressed = append(slices.Clip(head), tailMember...)
+	}
+	out := make([]byte, base64.StdEncoding.EncodedLen(len(compressed)))
+	base64.StdEncoding.Encode(out, compressed)
 	return out, nil
 }

@@ -115,7 +115,7 @@ type memoTransport struct {
 	next      http.RoundTripper
 	discovery *readMemo // shared by every client of the plugin
 	lists     *readMemo // one REST configuration's
-	ahead     *readMemo // one install's objects read ahead (kubeClient.Build); nil for others
+	ahead     *readMemo // one install's "not found" guesses for Helm's check of its objects (kubeClient.Build); nil for others
 }
 
 func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -124,8 +124,13 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	key := req.URL.RequestURI() + "\x00" + req.Header.Get("Accept")
 	if t.ahead != nil {
-		if req.Context().Value(aheadRead{}) != nil {
-			return t.keep(t.ahead, key, req, true, nil)
+		if o, ok := req.Context().Value(aheadRead{}).(*betObject); ok {
+			// Helm's check of this object gets "not found" at once; the read goes on, and
+			// settles the bet.
+			t.ahead.put(key, notFoundEntry(req))
+			o.key = key
+			o.placed()
+			return t.next.RoundTrip(req)
 		}
 		if e, ok := t.ahead.take(key, readAheadTTL); ok {
 			return e.response(req), nil
@@ -152,7 +157,7 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		wait, asked := memo.ask(key)
 		if wait == nil {
 			defer asked()
-			return t.keep(memo, key, req, false, view)
+			return t.keep(memo, key, req, view)
 		}
 		// The same list is on its way (read ahead of the render): its answer, or a request of
 		// our own if it failed.
@@ -164,12 +169,25 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// keep asks the API server and remembers its answer: a success, or whatever it is when
-// anyStatus (a read ahead must give Helm its "not found" too). view, if any, rewrites a
+// notFoundEntry is the API server's "not found" for the object req reads.
+func notFoundEntry(req *http.Request) memoEntry {
+	parts := strings.Split(req.URL.Path, "/")
+	name, resource := parts[len(parts)-1], parts[len(parts)-2]
+	status := metav1.Status{
+		TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
+		Status:   metav1.StatusFailure, Reason: metav1.StatusReasonNotFound, Code: http.StatusNotFound,
+		Message: resource + " \"" + name + "\" not found",
+		Details: &metav1.StatusDetails{Name: name, Kind: resource},
+	}
+	body, _ := json.Marshal(status)
+	return memoEntry{at: time.Now(), status: http.StatusNotFound, header: http.Header{"Content-Type": {"application/json"}}, body: body}
+}
+
+// keep asks the API server and remembers its answer, if a success. view, if any, rewrites a
 // successful JSON answer before it is kept and given.
-func (t *memoTransport) keep(memo *readMemo, key string, req *http.Request, anyStatus bool, view func([]byte) []byte) (*http.Response, error) {
+func (t *memoTransport) keep(memo *readMemo, key string, req *http.Request, view func([]byte) []byte) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
-	if err != nil || (resp.StatusCode != http.StatusOK && !anyStatus) {
+	if err != nil || resp.StatusCode != http.StatusOK {
 		return resp, err
 	}
 	body, err := io.ReadAll(resp.Body)
