@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/lru"
 )
 
 // cachedRecord is what a namespace's cache keeps of a Helm record, in place of the Secret:
@@ -125,8 +127,30 @@ func readRecord(data []byte, kinds urlKinds) (*decodedRelease, error) {
 		status: rel.Info.Status, description: rel.Info.Description, notes: rel.Info.Notes,
 		firstDeployed: rel.Info.FirstDeployed.Time,
 		suspendable:   hasSuspend(config), suspended: suspendOf(config),
-		sum: summarize(rel.Manifest, kinds),
+		sum: summaries.of(rel.Manifest, kinds),
 	}, nil
+}
+
+// summaries keeps the last manifests' summaries by digest: a launch writes its record twice
+// (pending, then deployed) and a pause or resume rewrites it, each time with the same
+// manifest, which the caches would otherwise parse again. Summaries are shared, never changed.
+var summaries = summaryCache{lru.New(256)}
+
+type summaryCache struct{ m *lru.Cache }
+
+type summaryKey struct {
+	digest [sha256.Size]byte
+	kinds  urlKinds
+}
+
+func (c summaryCache) of(manifest string, kinds urlKinds) manifestSummary {
+	key := summaryKey{sha256.Sum256([]byte(manifest)), kinds}
+	if kept, ok := c.m.Get(key); ok {
+		return kept.(manifestSummary)
+	}
+	sum := summarize(manifest, kinds)
+	c.m.Add(key, sum)
+	return sum
 }
 
 // decodedOf is what the plugin reads of a release Helm made in memory (a dry run's).
