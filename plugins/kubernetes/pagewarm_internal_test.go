@@ -67,9 +67,10 @@ func KeptPageDetails(p *Plugin) int {
 	return 0
 }
 
-// jupyterDetails are the details of a jupyter-python launched as the portal launches it: the
-// chart's whole default values with the service's own on top, and its manifest.
-func jupyterDetails(t testing.TB) recordDetails {
+// jupyterDetails are the details of a jupyter-python launched as the portal launches it (the
+// chart's whole default values with the service's own on top, and its manifest), and those
+// details packed.
+func jupyterDetails(t testing.TB) (recordDetails, *packedDetails) {
 	t.Helper()
 	archive, err := os.ReadFile(filepath.Join("../../../shared/catalogs/interactive", "jupyter-python-2.5.2.tgz"))
 	if err != nil {
@@ -95,18 +96,18 @@ func jupyterDetails(t testing.TB) recordDetails {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d
+	packed, err := pack(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, packed
 }
 
 // TestKeptDetailsAreCompact: the 4,096 records' details kept take 20 MB at most when each is a
 // jupyter-python's, everything counted (the heap they hold), and unpack as they were; a
 // record at another resource version is not answered with them.
 func TestKeptDetailsAreCompact(t *testing.T) {
-	d := jupyterDetails(t)
-	packed, err := pack(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, packed := jupyterDetails(t)
 	full := newPageDetails()
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -153,11 +154,7 @@ func TestKeptDetailsAreCompact(t *testing.T) {
 // BenchmarkKeptDetails measures a service page's hit: unpacking a jupyter-python's kept
 // details.
 func BenchmarkKeptDetails(b *testing.B) {
-	d := jupyterDetails(b)
-	packed, err := pack(d)
-	if err != nil {
-		b.Fatal(err)
-	}
+	d, packed := jupyterDetails(b)
 	pd := newPageDetails()
 	pd.kept.Add(detailsKey("user-one", "record"), packed)
 	b.ReportAllocs()
