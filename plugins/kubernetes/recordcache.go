@@ -52,7 +52,6 @@ type decodedRelease struct {
 	firstDeployed                   time.Time
 	suspendable, suspended          bool
 	sum                             manifestSummary
-	details                         []byte // gzipped JSON of recordDetails
 }
 
 // storedRelease is the part of Helm's stored release the plugin reads; the chart's templates,
