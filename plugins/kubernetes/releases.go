@@ -294,7 +294,7 @@ func (p *Plugin) find(ctx context.Context, ref sdk.ReleaseRef) (*found, error) {
 		return nil, err
 	}
 	sp := c.spaces.get(ns)
-	inf, err := sp.ready(ctx)
+	inf, err := sp.readyOf(ctx, ref.Name)
 	if err != nil {
 		return nil, err
 	}

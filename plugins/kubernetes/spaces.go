@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -215,6 +216,26 @@ func dropManagedFields(obj any) (any, error) {
 // cluster-wide ones where the plugin may read them, else the namespace's own, started if
 // needed.
 func (sp *space) ready(ctx context.Context) (*informersOf, error) {
+	return sp.readyFor(ctx, nil)
+}
+
+// readyOf is ready for reading one release: only that release's writes are waited for (its
+// records and its metadata), not those of the namespace's other releases, which the lifecycle
+// engine writes every few seconds somewhere and the caches may show late under load.
+func (sp *space) readyOf(ctx context.Context, release string) (*informersOf, error) {
+	return sp.readyFor(ctx, secretsOf(release))
+}
+
+// secretsOf tells the Secrets of a release the plugin writes: its Helm records and its
+// metadata (release names are DNS labels, without dots).
+func secretsOf(release string) func(name string) bool {
+	records, meta := "sh.helm.release.v1."+release+".v", metadataName(release)
+	return func(name string) bool { return name == meta || strings.HasPrefix(name, records) }
+}
+
+// readyFor returns the caches once they show the writes noted of the Secrets that concern
+// says concern the reader (all when nil).
+func (sp *space) readyFor(ctx context.Context, concerns func(name string) bool) (*informersOf, error) {
 	sp.lastUsed.Store(time.Now().UnixNano())
 	inf, err := sp.c.spaces.clusterWide(ctx)
 	if err != nil {
@@ -225,7 +246,7 @@ func (sp *space) ready(ctx context.Context) (*informersOf, error) {
 			return nil, err
 		}
 	}
-	sp.awaitWrites(ctx, inf)
+	sp.awaitWrites(ctx, inf, concerns)
 	if inf.nodes != nil {
 		inf.nodes.ensure(ctx)
 	}
@@ -402,17 +423,21 @@ func (sp *space) wrote(name, resourceVersion string) {
 	sp.writesMu.Unlock()
 }
 
-// awaitWrites waits, a second at most, until the caches show every write noted.
-func (sp *space) awaitWrites(ctx context.Context, inf *informersOf) {
+// awaitWrites waits, a second at most, until the caches show every write noted that concerns
+// the reader (all when concerns is nil).
+func (sp *space) awaitWrites(ctx context.Context, inf *informersOf, concerns func(name string) bool) {
 	deadline := time.Now().Add(time.Second)
 	for {
+		pending := 0
 		sp.writesMu.Lock()
 		for name, rv := range sp.writes {
-			if inf.shows(sp.name, name, rv) {
+			switch {
+			case inf.shows(sp.name, name, rv):
 				delete(sp.writes, name)
+			case concerns == nil || concerns(name):
+				pending++
 			}
 		}
-		pending := len(sp.writes)
 		sp.writesMu.Unlock()
 		if pending == 0 || time.Now().After(deadline) || ctx.Err() != nil {
 			return

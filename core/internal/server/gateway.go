@@ -121,18 +121,25 @@ func (s *Server) accessOf(region, project string, r sdk.Release) *AccessView {
 }
 
 // portForward is the kubectl command that opens a service through the user's own tunnel, to
-// its first backend's Service; "" when it has none.
-func (s *Server) portForward(c echo.Context, sc *scope.Scope, region sdk.Region, service string) string {
-	resp, err := region.Backends(c.Request().Context(), sdk.BackendsRequest{ReleaseRef: sdk.ReleaseRef{Name: service}})
+// its first backend's Service; "" when it has none. Commands are kept a while (forwards).
+func (s *Server) portForward(c echo.Context, sc *scope.Scope, region sdk.Region, rel sdk.Release) string {
+	key := forwardKey{region: sc.Region.ID, namespace: sc.Namespace, service: rel.Name, revision: rel.Revision}
+	if command, ok := s.forwards.get(key); ok {
+		return command
+	}
+	resp, err := region.Backends(c.Request().Context(), sdk.BackendsRequest{ReleaseRef: sdk.ReleaseRef{Name: rel.Name}})
 	if err != nil {
 		return ""
 	}
+	command := ""
 	for _, b := range resp.Backends {
 		if b.Service != "" && b.Port > 0 {
-			return shell.Command("kubectl", "port-forward", "--namespace", sc.Namespace, "service/"+b.Service, fmt.Sprintf("8080:%d", b.Port))
+			command = shell.Command("kubectl", "port-forward", "--namespace", sc.Namespace, "service/"+b.Service, fmt.Sprintf("8080:%d", b.Port))
+			break
 		}
 	}
-	return ""
+	s.forwards.put(key, command)
+	return command
 }
 
 // RunGateway writes, until ctx ends, when each service was last used through the gateway,

@@ -71,6 +71,7 @@ type Server struct {
 	// fleetPages is the fleet's last listing, which its pages are read from.
 	fleetPages fleetSnapshot
 	tokens     *apitoken.Keeper // API tokens; nil when they are off
+	forwards   *forwards        // services' port-forward commands, kept a while
 }
 
 // New builds the server and its routes.
@@ -84,7 +85,7 @@ func New(opts Options) (*Server, error) {
 	// that header to dodge the limits.
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(true))
 	s := &Server{opts: opts, echo: e, catalogs: catalog.New(catalogSources(opts.Plugins, opts.Authz), opts.Log),
-		links: newLinkSigner(opts.Config.Auth.Session.Key)}
+		links: newLinkSigner(opts.Config.Auth.Session.Key), forwards: newForwards()}
 	s.scopes = scope.NewResolver(opts.Config, opts.Plugins, opts.Authz)
 	s.tokens = newTokenKeeper(opts)
 	var err error

@@ -177,7 +177,7 @@ func (s *Server) getService(c echo.Context) error {
 		shell.Command("helm", "get", "values", name, "--namespace", ns),
 		shell.Command("kubectl", "get", "pods", "--namespace", ns, "-l", "app.kubernetes.io/instance="+name),
 	}
-	if forward := s.portForward(c, sc, region, name); forward != "" {
+	if forward := s.portForward(c, sc, region, resp.Release); forward != "" {
 		commands = append(commands, forward)
 	}
 	return c.JSON(http.StatusOK, ServiceDetails{Service: view, Values: values, Manifest: resp.Manifest, Commands: commands})
