@@ -20,13 +20,13 @@ import (
 // was: no reachability probe (a GET /version before every install: the calls that follow fail
 // clearly enough when the cluster is away); objects created in as few rounds as their kinds
 // allow rather than one round per kind (createRounds); and, for an install, the manifest's
-// objects read at once, which Helm then reads one at a time to find those that exist already
-// (readAhead).
+// objects read at once while Helm's check for those that exist already is answered "not
+// found", a bet settled before anything but the pending record is written (Build).
 type kubeClient struct {
 	*kube.Client
-	// bet is the install's bet that its objects do not exist yet, its guesses served from
-	// ahead by the transport of this client's REST configurations; nil when the client does
-	// not read ahead.
+	// bet is the install's bet that its objects do not exist yet; nil when the client does
+	// not read ahead. ahead holds its guesses, which the transport of this client's REST
+	// configurations gives Helm's check.
 	bet   *absenceBet
 	ahead *readMemo
 }
@@ -228,7 +228,7 @@ func (b *absenceBet) settle() (bool, []*betObject) {
 	return len(b.found) == 0, b.found
 }
 
-func names(objects []*betObject) []string {
+func betNames(objects []*betObject) []string {
 	out := make([]string, len(objects))
 	for i, o := range objects {
 		out[i] = o.what

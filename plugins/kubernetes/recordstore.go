@@ -85,9 +85,9 @@ func (r *recordStore) createSettling(s *corev1.Secret) error {
 		defer cancel()
 		uid := w.out.UID
 		if err := r.secrets.SecretInterface.Delete(ctx, w.out.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}}); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("create: taking back the record of an install whose objects exist (%s): %w", strings.Join(names(found), ", "), err)
+			return fmt.Errorf("create: taking back the record of an install whose objects exist (%s): %w", strings.Join(betNames(found), ", "), err)
 		}
-		return fmt.Errorf("%w: %s", errBetLost, strings.Join(names(found), ", "))
+		return fmt.Errorf("%w: %s", errBetLost, strings.Join(betNames(found), ", "))
 	}
 	r.secrets.created(w.out)
 	return nil
