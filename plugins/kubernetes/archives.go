@@ -1,7 +1,6 @@
 package kubernetes
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,7 +10,6 @@ import (
 	"sync"
 
 	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chart/loader"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -146,5 +144,5 @@ func (c *cluster) chartOf(ctx context.Context, ns, digest string) (*chart.Chart,
 	if data == nil {
 		return nil, nil
 	}
-	return loader.LoadArchive(bytes.NewReader(data))
+	return loadedCharts.load(digest, data)
 }

@@ -275,7 +275,7 @@ func (c *cluster) getterAs(imp rest.ImpersonationConfig) (*restGetter, error) {
 type restGetter struct {
 	identity  string
 	discovery *readMemo
-	ahead     *readMemo // answers read ahead for one install (kubeClient.Build); nil but in its copy
+	guesses   *readMemo // one install's "not found" answers to Helm's check (kubeClient.Build); nil but in its copy
 	lookups   *readMemo // the lookup lists of one install or upgrade; nil but in its copy
 	config    *rest.Config
 	disco     discovery.CachedDiscoveryInterface
@@ -294,7 +294,7 @@ func (g *restGetter) ToRESTConfig() (*rest.Config, error) {
 		lists = &readMemo{}
 	}
 	conf.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-		return &memoTransport{next: rt, discovery: g.discovery, lists: lists, ahead: g.ahead}
+		return &memoTransport{next: rt, discovery: g.discovery, lists: lists, guesses: g.guesses}
 	})
 	return conf, nil
 }

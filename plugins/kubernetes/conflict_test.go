@@ -11,11 +11,11 @@ import (
 	"github.com/basalt-dev/basalt/sdk"
 )
 
-// TestInstallMeetsObjectsThatExist: an install reads the manifest's objects at once, ahead of
-// Helm's check, which reads them one at a time; the check decides as it did. A Service made
+// TestInstallMeetsObjectsThatExist: an install bets that its objects do not exist and lets
+// their creation settle the bet; when it loses, Helm's check decides as it did. A Secret made
 // by hand with the name of jupyter-python's password Secret is refused, by a launch and by its
-// dry run, nothing recorded and the Secret left as it was; once the Secret says it belongs to
-// that release (Helm's labels and annotations), the launch adopts it.
+// dry run, nothing recorded, nothing of the release left and the Secret as it was; once the
+// Secret says it belongs to that release (Helm's labels and annotations), the launch adopts it.
 func TestInstallMeetsObjectsThatExist(t *testing.T) {
 	p, client := newRegion(t, nil)
 	ctx := t.Context()
@@ -46,6 +46,35 @@ func TestInstallMeetsObjectsThatExist(t *testing.T) {
 	records, err := secrets.List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + rel})
 	if err != nil || len(records.Items) != 0 {
 		t.Errorf("records of the refused release: %d, %v; want none", len(records.Items), err)
+	}
+	// What the lost bet created is taken back.
+	instance := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel}
+	for kind, count := range map[string]func() (int, error){
+		"ServiceAccount": func() (int, error) {
+			l, err := client.CoreV1().ServiceAccounts(project.ID).List(ctx, instance)
+			if err != nil {
+				return 0, err
+			}
+			return len(l.Items), nil
+		},
+		"Service": func() (int, error) {
+			l, err := client.CoreV1().Services(project.ID).List(ctx, instance)
+			if err != nil {
+				return 0, err
+			}
+			return len(l.Items), nil
+		},
+		"Secret": func() (int, error) {
+			l, err := secrets.List(ctx, instance)
+			if err != nil {
+				return 0, err
+			}
+			return len(l.Items), nil
+		},
+	} {
+		if n, err := count(); err != nil || n != 0 {
+			t.Errorf("%ss of the refused release left: %d, %v", kind, n, err)
+		}
 	}
 	byHand, err := secrets.Get(ctx, name, metav1.GetOptions{})
 	if err != nil || string(byHand.Data["PASSWORD"]) != "by hand" || len(byHand.Labels) != 0 {

@@ -12,7 +12,6 @@ import (
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
 	corev1 "k8s.io/api/core/v1"
@@ -49,10 +48,13 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	if err != nil {
 		return sdk.InstallResponse{}, err
 	}
-	ch, err := loader.LoadArchive(bytes.NewReader(data))
+	ch, err := loadedCharts.load(digest, data)
 	if err != nil {
 		return sdk.InstallResponse{}, sdk.InvalidFields("invalid chart", sdk.FieldViolation{Field: "archive", Rule: "not a chart archive: " + err.Error()})
 	}
+	// The values are checked against the chart's schemas while the release's records are read.
+	checked := make(chan valuesCheck, 1)
+	p.work.Go(func() { checked <- checkValuesOf(digest, data, values) })
 	ns, err := s.namespaceOf(req.Caller, req.Project)
 	if err != nil {
 		return sdk.InstallResponse{}, err
@@ -93,8 +95,14 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 			return sdk.InstallResponse{}, err
 		}
 	}
+	// An upgrade leaves the check to Helm, which may give it other values (the last ones).
+	v := <-checked
+	if last == nil && v.err != nil {
+		return sdk.InstallResponse{}, installError(req.ReleaseName, v.err)
+	}
+	valuesChecked := last == nil && v.checked
 	if req.DryRun {
-		return p.dryRun(ctx, cfg, s, ns, req, ch, values, last != nil)
+		return p.dryRun(ctx, cfg, s, ns, req, ch, values, last != nil, valuesChecked)
 	}
 	revision := 1
 	if last != nil {
@@ -124,13 +132,16 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		defer p.work.Done()
 		defer run.finish()
 		began := time.Now()
-		rel, err := p.runInstall(helmCtx, cfg, ns, req.ReleaseName, ch, values, timeout, last != nil, s.ValidateManifests, true)
+		run := helmRun{ns: ns, name: req.ReleaseName, chart: ch, values: values, timeout: timeout,
+			upgrade: last != nil, validateManifests: s.ValidateManifests, valuesChecked: valuesChecked, bet: true}
+		rel, err := p.runInstall(helmCtx, cfg, run)
 		if errors.Is(err, errBetLost) {
 			// Something of the manifest exists: Helm's own checks say what, and adopt what
 			// is the release's. The chart is loaded again, as Helm changed the first.
 			p.log.Info("objects of the manifest exist already: installing with Helm's checks", "namespace", ns, "release", req.ReleaseName, "found", err)
-			if ch, err = loader.LoadArchive(bytes.NewReader(data)); err == nil {
-				rel, err = p.runInstall(helmCtx, cfg, ns, req.ReleaseName, ch, values, timeout, false, s.ValidateManifests, false)
+			if run.chart, err = loadedCharts.load(digest, data); err == nil {
+				run.bet = false
+				rel, err = p.runInstall(helmCtx, cfg, run)
 			}
 		}
 		endHelm(err)
@@ -200,22 +211,38 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	return sdk.InstallResponse{Release: (*informersOf)(nil).view(ns, d, md)}, nil
 }
 
-// runInstall runs Helm's install, or upgrade; an install may bet that its objects do not
-// exist yet (bettingOnAbsence), and when it loses, nothing is left of it (errBetLost).
-func (p *Plugin) runInstall(ctx context.Context, cfg *action.Configuration, ns, name string, ch *chart.Chart, values map[string]any, timeout time.Duration, upgrade, validate, bet bool) (*release.Release, error) {
-	if upgrade {
+// helmRun is one run of Helm's install or upgrade.
+type helmRun struct {
+	ns, name          string
+	chart             *chart.Chart
+	values            map[string]any
+	timeout           time.Duration
+	upgrade           bool
+	validateManifests bool // against the cluster's OpenAPI schemas
+	// valuesChecked: the values met the chart's schemas (checkValues), which Helm need not
+	// check again.
+	valuesChecked bool
+	// bet: an install may bet that its objects do not exist yet (bettingOnAbsence).
+	bet bool
+}
+
+// runInstall runs Helm's install, or upgrade; an install that bets that its objects do not
+// exist yet and loses leaves nothing of it (errBetLost).
+func (p *Plugin) runInstall(ctx context.Context, cfg *action.Configuration, r helmRun) (*release.Release, error) {
+	if r.upgrade {
 		up := action.NewUpgrade(cfg)
-		up.Namespace, up.Timeout, up.MaxHistory = ns, timeout, cfg.Releases.MaxHistory
-		up.DisableOpenAPIValidation = !validate
-		return up.RunWithContext(ctx, name, ch, values)
+		up.Namespace, up.Timeout, up.MaxHistory = r.ns, r.timeout, cfg.Releases.MaxHistory
+		up.DisableOpenAPIValidation = !r.validateManifests
+		return up.RunWithContext(ctx, r.name, r.chart, r.values)
 	}
-	if bet {
+	if r.bet {
 		cfg = bettingOnAbsence(cfg)
 	}
 	in := action.NewInstall(cfg)
-	in.ReleaseName, in.Namespace, in.Timeout = name, ns, timeout
-	in.DisableOpenAPIValidation = !validate
-	return in.RunWithContext(ctx, ch, values)
+	in.ReleaseName, in.Namespace, in.Timeout = r.name, r.ns, r.timeout
+	in.DisableOpenAPIValidation = !r.validateManifests
+	in.SkipSchemaValidation = r.valuesChecked
+	return in.RunWithContext(ctx, r.chart, r.values)
 }
 
 // installError gives an install that failed before being recorded its kind: the API server's

@@ -1,8 +1,8 @@
 package kubernetes
 
 import (
-	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"sync"
@@ -11,24 +11,29 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/kube"
 	"helm.sh/helm/v3/pkg/releaseutil"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/resource"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/utils/ptr"
 )
 
 // kubeClient is Helm's client with three changes that leave what Helm checks and writes as it
 // was: no reachability probe (a GET /version before every install: the calls that follow fail
 // clearly enough when the cluster is away); objects created in as few rounds as their kinds
-// allow rather than one round per kind (createRounds); and, for an install, the manifest's
-// objects read at once while Helm's check for those that exist already is answered "not
-// found", a bet settled before anything but the pending record is written (Build).
+// allow rather than one round per kind (createRounds); and, for an install, Helm's check for
+// objects that exist already answered "not found" at once, a bet the objects' creation
+// settles (absenceBet).
 type kubeClient struct {
 	*kube.Client
-	// bet is the install's bet that its objects do not exist yet; nil when the client does
-	// not read ahead. ahead holds its guesses, which the transport of this client's REST
+	// bet is the install's bet that its objects do not exist yet; nil for other clients.
+	// guesses holds the "not found" answers the transport of this client's REST
 	// configurations gives Helm's check.
-	bet   *absenceBet
-	ahead *readMemo
+	bet     *absenceBet
+	guesses *readMemo
 }
 
 func (*kubeClient) IsReachable() error { return nil }
@@ -36,14 +41,12 @@ func (*kubeClient) IsReachable() error { return nil }
 // Create creates the objects round by round, each round's at once: Helm creates them kind by
 // kind in its install order, each kind a round trip, although most kinds do not depend on
 // each other. An object waits only for the kinds that must exist before it (createRounds).
-// As Helm does, a failure does not stop the other creations, and every failure is returned.
+// As Helm does, a failure does not stop the other creations of its round, and every failure
+// is returned. The creation of a manifest an install bet on settles the bet (absenceBet).
 func (k *kubeClient) Create(resources kube.ResourceList) (*kube.Result, error) {
-	rounds := createRounds(resources)
-	if len(rounds) == 1 && len(rounds[0]) == 1 {
-		return k.Client.Create(resources)
-	}
+	settling := k.bet != nil && k.bet.on(resources)
 	var errs []error
-	for _, round := range rounds {
+	for _, round := range createRounds(resources) {
 		found := make([]error, len(round))
 		var wg sync.WaitGroup
 		for i, ofKind := range round {
@@ -51,6 +54,12 @@ func (k *kubeClient) Create(resources kube.ResourceList) (*kube.Result, error) {
 		}
 		wg.Wait()
 		errs = append(errs, found...)
+		if settling && slices.ContainsFunc(found, apierrors.IsAlreadyExists) {
+			return nil, k.bet.lose(errors.Join(errs...))
+		}
+	}
+	if settling {
+		k.bet.hold()
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -133,20 +142,16 @@ func createRounds(resources kube.ResourceList) [][]kube.ResourceList {
 	return rounds
 }
 
-// readAheadTTL bounds how long an answer read ahead may stand for a read of the API server.
-const readAheadTTL = 5 * time.Second
+// guessTTL bounds how long a "not found" guess stands for a read of the API server.
+const guessTTL = 5 * time.Second
 
-// Build reads ahead, for a client that does, the objects of the manifest at once, and bets
-// that none of them exists: Helm's install reads them one at a time right after, to refuse
-// objects that exist already and belong to no release of that name, and is answered "not
-// found" at once while the reads are on their way. The bet is settled before anything is
-// written but the release's pending record, which is written meanwhile (recordStore.Create):
-// an object found, or not read, undoes the record and the install starts again with Helm's own
-// checks (errBetLost). Manifests of CustomResourceDefinitions are not read ahead: Helm waits
+// Build gives, for a client that bets, Helm's check of each object of the manifest (one read at
+// a time, to refuse objects that exist already and belong to no release of that name) the
+// answer "not found" at once. Manifests of CustomResourceDefinitions are not bet on: Helm waits
 // for them to be established, and must see them as they become so.
 func (k *kubeClient) Build(r io.Reader, validate bool) (kube.ResourceList, error) {
 	resources, err := k.Client.Build(r, validate)
-	if err != nil || k.bet == nil {
+	if err != nil || k.bet == nil || k.bet.placed() {
 		return resources, err
 	}
 	for _, info := range resources {
@@ -154,94 +159,179 @@ func (k *kubeClient) Build(r io.Reader, validate bool) (kube.ResourceList, error
 			return resources, nil
 		}
 	}
-	k.bet.place(resources)
-	if !k.bet.settledByRecord {
-		// Nothing settles the bet later (a dry run): settle it now, and let Helm's check
-		// read for itself the objects found.
-		_, found := k.bet.settle()
-		for _, o := range found {
-			k.ahead.take(o.key, readAheadTTL)
-		}
+	for _, info := range resources {
+		// The request Helm's check makes (resource.Helper.Get).
+		path := info.Client.Get().
+			NamespaceIfScoped(info.Namespace, info.Mapping.Scope.Name() == meta.RESTScopeNameNamespace).
+			Resource(info.Mapping.Resource.Resource).
+			Name(info.Name).
+			URL().Path
+		k.guesses.put(path, notFoundEntry(path))
 	}
+	k.bet.place(resources)
 	return resources, nil
 }
 
-// absenceBet is one install's bet that its manifest's objects do not exist yet: each is read
-// once, and Helm's check is answered "not found" until the reads say otherwise.
+// absenceBet is one install's bet that its manifest's objects do not exist yet, as they seldom
+// do: Helm's check reads them one at a time before anything is written; here it is answered
+// "not found" (Build), and the objects' creation settles the bet, as the API server refuses
+// to create an object that exists. The pending record, which Helm writes between its check
+// and the creation, is kept from the install waiting for it until the bet is settled. A lost
+// bet deletes what the creation made and the record, and the install starts again with
+// Helm's own checks (errBetLost), which refuse the objects found or adopt those of the release.
 type absenceBet struct {
-	// settledByRecord: the install's record store settles the bet as it writes the pending
-	// record (recordStore.createSettling); else Build settles it before Helm's check.
-	settledByRecord bool
-	answered        sync.WaitGroup
-	mu              sync.Mutex
-	found           []*betObject // objects that exist, or could not be read
+	guesses *readMemo // the client's answers to Helm's check
+	mu      sync.Mutex
+	objects kube.ResourceList // the manifest's, once placed
+	state   betState
+	// record is the pending record once written; tell gives it to the install waiting for
+	// it, and takeBack deletes it.
+	record   *corev1.Secret
+	tell     func(*corev1.Secret)
+	takeBack func(*corev1.Secret) error
 }
 
-// betObject is one object's read: its guess is placed (ready closed) when the transport has
-// the "not found" Helm's check will get, under key, or when the read ended without reaching it.
-type betObject struct {
-	what  string // kind and name
-	key   string
-	ready chan struct{}
-	once  sync.Once
+type betState int
+
+const (
+	betOpen betState = iota
+	betHeld
+	betLost
+)
+
+func (b *absenceBet) place(objects kube.ResourceList) {
+	b.mu.Lock()
+	b.objects = objects
+	b.mu.Unlock()
 }
 
-func (o *betObject) placed() { o.once.Do(func() { close(o.ready) }) }
-
-// place reads every object at once, and returns when each has its guess in place.
-func (b *absenceBet) place(resources kube.ResourceList) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	objects := make([]*betObject, len(resources))
-	for i, info := range resources {
-		o := &betObject{what: info.Mapping.GroupVersionKind.Kind + " " + info.Name, ready: make(chan struct{})}
-		objects[i] = o
-		b.answered.Add(1)
-		go func() {
-			defer b.answered.Done()
-			// The request Helm's check makes (resource.Helper.Get).
-			err := info.Client.Get().
-				NamespaceIfScoped(info.Namespace, info.Mapping.Scope.Name() == meta.RESTScopeNameNamespace).
-				Resource(info.Mapping.Resource.Resource).
-				Name(info.Name).
-				Do(context.WithValue(ctx, aheadRead{}, o)).
-				Error()
-			o.placed()
-			if !apierrors.IsNotFound(err) {
-				b.mu.Lock()
-				b.found = append(b.found, o)
-				b.mu.Unlock()
-			}
-		}()
-	}
-	go func() { b.answered.Wait(); cancel() }()
-	for _, o := range objects {
-		<-o.ready
-	}
-}
-
-// settle waits for the reads and says whether the bet holds: no object found (nor any read,
-// when the bet was not placed).
-func (b *absenceBet) settle() (bool, []*betObject) {
-	b.answered.Wait()
+func (b *absenceBet) placed() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.found) == 0, b.found
+	return b.objects != nil
 }
 
-func betNames(objects []*betObject) []string {
-	out := make([]string, len(objects))
-	for i, o := range objects {
-		out[i] = o.what
+// on says whether the bet is open and resources are the manifest it was placed on (and not,
+// say, a hook's).
+func (b *absenceBet) on(resources kube.ResourceList) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.state == betOpen && len(b.objects) > 0 && len(resources) == len(b.objects) && resources[0] == b.objects[0]
+}
+
+// recorded takes the pending record once written, and says whether the bet keeps it from the
+// install until it is settled: a bet not placed does not.
+func (b *absenceBet) recorded(record *corev1.Secret, tell func(*corev1.Secret), takeBack func(*corev1.Secret) error) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.objects == nil || b.state != betOpen {
+		return false
 	}
-	return out
+	b.record, b.tell, b.takeBack = record, tell, takeBack
+	return true
 }
 
-// errBetLost tells that an install bet its objects did not exist and lost: its pending record
-// is undone and it starts again with Helm's own checks.
-var errBetLost = errors.New("an object of the manifest exists already")
+// hold settles the bet as won, if still open: the install is told of its record.
+func (b *absenceBet) hold() {
+	b.mu.Lock()
+	if b.state != betOpen {
+		b.mu.Unlock()
+		return
+	}
+	b.state = betHeld
+	record, tell := b.record, b.tell
+	b.mu.Unlock()
+	if record != nil {
+		tell(record)
+	}
+}
 
-// aheadRead marks the context of a read made ahead; its value is the read's *betObject.
-type aheadRead struct{}
+// lost says whether the bet was lost: the record it wrote is gone.
+func (b *absenceBet) lost() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.state == betLost
+}
+
+// lose settles the bet as lost, if still open: the objects created (those the API server
+// gave a UID) are deleted, then the record; failed is the creation's failure.
+func (b *absenceBet) lose(failed error) error {
+	b.mu.Lock()
+	if b.state != betOpen {
+		b.mu.Unlock()
+		return failed
+	}
+	b.state = betLost
+	objects, record, takeBack := b.objects, b.record, b.takeBack
+	b.mu.Unlock()
+	var errs []error
+	for _, info := range objects {
+		uid := objectUID(info)
+		if uid == "" {
+			continue
+		}
+		opts := &metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: ptr.To(metav1.DeletePropagationBackground)}
+		if _, err := resource.NewHelper(info.Client, info.Mapping).DeleteWithOptions(info.Namespace, info.Name, opts); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("taking back %s %s: %w", info.Mapping.GroupVersionKind.Kind, info.Name, err))
+		}
+	}
+	if record != nil {
+		if err := takeBack(record); err != nil {
+			errs = append(errs, fmt.Errorf("taking back the record: %w", err))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("an object of the manifest exists already (%w), and the install could not be taken back: %w", failed, errors.Join(errs...))
+	}
+	return fmt.Errorf("%w: %w", errBetLost, failed)
+}
+
+// settleByReading settles the bet before anything is written, by reading the objects, all at
+// once: one found, or not read, loses it (errBetLost) and Helm's own checks decide.
+func (b *absenceBet) settleByReading() error {
+	b.mu.Lock()
+	objects := b.objects
+	if b.state != betOpen || objects == nil {
+		b.mu.Unlock()
+		return nil
+	}
+	b.state = betHeld
+	b.guesses.clear()
+	b.mu.Unlock()
+	found := make([]error, len(objects))
+	var wg sync.WaitGroup
+	for i, info := range objects {
+		wg.Go(func() {
+			_, err := resource.NewHelper(info.Client, info.Mapping).Get(info.Namespace, info.Name)
+			switch {
+			case err == nil:
+				found[i] = fmt.Errorf("%s %s", info.Mapping.GroupVersionKind.Kind, info.Name)
+			case !apierrors.IsNotFound(err):
+				found[i] = err
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(found...); err != nil {
+		return fmt.Errorf("%w: %w", errBetLost, err)
+	}
+	return nil
+}
+
+func objectUID(info *resource.Info) types.UID {
+	if info.Object == nil {
+		return ""
+	}
+	m, err := meta.Accessor(info.Object)
+	if err != nil {
+		return ""
+	}
+	return m.GetUID()
+}
+
+// errBetLost tells that an install bet its objects did not exist and lost: what it created
+// is taken back and it starts again with Helm's own checks.
+var errBetLost = errors.New("an object of the manifest exists already")
 
 // forOneInstall returns a copy of a namespace's Helm configuration for one install or upgrade
 // whose record store answers Helm's first list of the release's records with the one the
@@ -260,49 +350,31 @@ func (c *cluster) forOneInstall(cfg *action.Configuration, namespace string) *ac
 	return &own
 }
 
-// readingAhead returns a copy of a Helm configuration for one dry run of an install whose
-// client reads the manifest's objects at once (Build), before Helm's check reads them one at a
-// time. Not for upgrades: Helm runs their hooks between reading the manifest and the objects,
-// and the hooks may change the objects.
-func readingAhead(cfg *action.Configuration) *action.Configuration {
-	own, _ := withBet(cfg, false)
-	return own
-}
-
 // bettingOnAbsence returns a copy of a Helm configuration for one install whose client bets
-// that the manifest's objects do not exist yet (Build), and whose record store settles the bet
-// while it writes the pending record. Not for upgrades, as readingAhead.
+// that the manifest's objects do not exist yet (absenceBet), and whose record store keeps the
+// pending record from the install until the bet is settled. Not for upgrades: Helm runs their
+// hooks between reading the manifest and the objects, and the hooks may change the objects.
+// Nor for charts with pre-install hooks, which run between the record and the creation.
 func bettingOnAbsence(cfg *action.Configuration) *action.Configuration {
-	own, bet := withBet(cfg, true)
-	if bet == nil {
-		return own
-	}
-	store, ok := cfg.Releases.Driver.(*recordStore)
-	if !ok {
+	getter, ok := cfg.RESTClientGetter.(*restGetter)
+	client, ok2 := cfg.KubeClient.(*kubeClient)
+	store, ok3 := cfg.Releases.Driver.(*recordStore)
+	if !ok || !ok2 || !ok3 {
 		return cfg
 	}
+	guessing := *getter
+	guessing.guesses = &readMemo{}
+	bet := &absenceBet{guesses: guessing.guesses}
+	guessing.factory = cmdutil.NewFactory(&guessing)
+	own := *cfg
+	own.RESTClientGetter = &guessing
+	own.KubeClient = &kubeClient{Client: &kube.Client{Factory: guessing.factory, Namespace: client.Namespace, Log: client.Log}, guesses: guessing.guesses, bet: bet}
 	betting := *store
 	betting.bet = bet
 	releases := *cfg.Releases
 	releases.Driver = &betting
 	own.Releases = &releases
-	return own
-}
-
-func withBet(cfg *action.Configuration, settledByRecord bool) (*action.Configuration, *absenceBet) {
-	getter, ok := cfg.RESTClientGetter.(*restGetter)
-	client, ok2 := cfg.KubeClient.(*kubeClient)
-	if !ok || !ok2 {
-		return cfg, nil
-	}
-	bet := &absenceBet{settledByRecord: settledByRecord}
-	ahead := *getter
-	ahead.ahead = &readMemo{}
-	ahead.factory = cmdutil.NewFactory(&ahead)
-	own := *cfg
-	own.RESTClientGetter = &ahead
-	own.KubeClient = &kubeClient{Client: &kube.Client{Factory: ahead.factory, Namespace: client.Namespace, Log: client.Log}, ahead: ahead.ahead, bet: bet}
-	return &own, bet
+	return &own
 }
 
 var _ kube.Interface = (*kubeClient)(nil)

@@ -11,7 +11,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,8 +33,8 @@ const recordType = "helm.sh/release.v1"
 type recordStore struct {
 	*driver.Secrets
 	secrets *recordedSecrets
-	// bet, for one install, is its bet that its objects do not exist yet (kubeClient.Build),
-	// settled while its pending record is written.
+	// bet, for one install, is its bet that its objects do not exist yet (absenceBet), which
+	// keeps the pending record from the install until settled.
 	bet *absenceBet
 }
 
@@ -45,7 +44,7 @@ func (r *recordStore) Create(key string, rls *release.Release) error {
 		return fmt.Errorf("create: failed to encode release %q: %w", rls.Name, err)
 	}
 	if r.bet != nil {
-		return r.createSettling(s)
+		return r.createBetting(s, rls)
 	}
 	if _, err := r.secrets.Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
 		return createError(err)
@@ -60,40 +59,49 @@ func createError(err error) error {
 	return fmt.Errorf("create: failed to create: %w", err)
 }
 
-// createSettling writes the pending record while the install's bet is settled, and lets it
-// stand only if the bet holds: the record is the release's lock (a twin launch's fails to be
-// written), and nothing else is written before the bet is settled. A lost bet takes the record
-// back, unseen by the install waiting for it, and tells Helm to stop (errBetLost).
-func (r *recordStore) createSettling(s *corev1.Secret) error {
-	type written struct {
-		out *corev1.Secret
-		err error
-	}
-	done := make(chan written, 1)
-	r.secrets.forgetLists()
-	go func() {
-		out, err := r.secrets.SecretInterface.Create(context.Background(), s, metav1.CreateOptions{})
-		done <- written{out, err}
-	}()
-	holds, found := r.bet.settle()
-	w := <-done
-	if w.err != nil {
-		return createError(w.err)
-	}
-	if !holds {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		uid := w.out.UID
-		if err := r.secrets.SecretInterface.Delete(ctx, w.out.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}}); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("create: taking back the record of an install whose objects exist (%s): %w", strings.Join(betNames(found), ", "), err)
+// createBetting writes the pending record of an install that bets its objects do not exist
+// (absenceBet), and keeps it from the install until the bet is settled. The record is the
+// release's lock: a twin launch's fails to be written. Pre-install hooks run between the
+// record and the objects' creation, and must not run for an install taken back: the bet is
+// settled first, by reading the objects.
+func (r *recordStore) createBetting(s *corev1.Secret, rls *release.Release) error {
+	if slices.ContainsFunc(rls.Hooks, isPreInstall) {
+		if err := r.bet.settleByReading(); err != nil {
+			return err
 		}
-		return fmt.Errorf("%w: %s", errBetLost, strings.Join(betNames(found), ", "))
 	}
-	r.secrets.created(w.out)
+	r.secrets.forgetLists()
+	out, err := r.secrets.SecretInterface.Create(context.Background(), s, metav1.CreateOptions{})
+	if err != nil {
+		return createError(err)
+	}
+	if !r.bet.recorded(out, r.secrets.created, r.takeBack) {
+		r.secrets.created(out)
+	}
 	return nil
 }
 
+func isPreInstall(h *release.Hook) bool { return slices.Contains(h.Events, release.HookPreInstall) }
+
+// takeBack deletes the pending record of an install whose bet was lost, unless something
+// else replaced it meanwhile.
+func (r *recordStore) takeBack(record *corev1.Secret) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := r.secrets.SecretInterface.Delete(ctx, record.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &record.UID}})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
 func (r *recordStore) Update(key string, rls *release.Release) error {
+	if r.bet != nil {
+		if r.bet.lost() {
+			return nil // the record is taken back, and the install starts again
+		}
+		r.bet.hold() // the objects were not created (no manifest, or Helm stopped first)
+	}
 	s, err := recordSecret(key, rls, "modifiedAt")
 	if err != nil {
 		return fmt.Errorf("update: failed to encode release %q: %w", rls.Name, err)

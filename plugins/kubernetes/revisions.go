@@ -36,7 +36,7 @@ func (p *Plugin) helmIn(ctx context.Context, ns string, caller sdk.Caller) (*set
 // dryRun renders an install or upgrade and checks it against the cluster without recording or
 // applying anything: Helm's server-side dry run, so that the chart's lookups read the
 // namespace as a real install would.
-func (p *Plugin) dryRun(ctx context.Context, cfg *action.Configuration, s *settings, ns string, req sdk.InstallRequest, ch *chart.Chart, values map[string]any, upgrade bool) (sdk.InstallResponse, error) {
+func (p *Plugin) dryRun(ctx context.Context, cfg *action.Configuration, s *settings, ns string, req sdk.InstallRequest, ch *chart.Chart, values map[string]any, upgrade, valuesChecked bool) (sdk.InstallResponse, error) {
 	var (
 		rel *release.Release
 		err error
@@ -48,10 +48,11 @@ func (p *Plugin) dryRun(ctx context.Context, cfg *action.Configuration, s *setti
 		up.DisableOpenAPIValidation = !s.ValidateManifests
 		rel, err = up.RunWithContext(ctx, req.ReleaseName, ch, values)
 	} else {
-		in := action.NewInstall(readingAhead(cfg))
+		in := action.NewInstall(cfg)
 		in.ReleaseName, in.Namespace = req.ReleaseName, ns
 		in.DryRun, in.DryRunOption = true, "server"
 		in.DisableOpenAPIValidation = !s.ValidateManifests
+		in.SkipSchemaValidation = valuesChecked
 		rel, err = in.RunWithContext(ctx, ch, values)
 	}
 	if err != nil {

@@ -115,7 +115,7 @@ type memoTransport struct {
 	next      http.RoundTripper
 	discovery *readMemo // shared by every client of the plugin
 	lists     *readMemo // one REST configuration's
-	ahead     *readMemo // one install's "not found" guesses for Helm's check of its objects (kubeClient.Build); nil for others
+	guesses   *readMemo // one install's "not found" answers to Helm's check of its objects, by path (kubeClient.Build); nil for others
 }
 
 func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -123,16 +123,8 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.next.RoundTrip(req)
 	}
 	key := req.URL.RequestURI() + "\x00" + req.Header.Get("Accept")
-	if t.ahead != nil {
-		if o, ok := req.Context().Value(aheadRead{}).(*betObject); ok {
-			// Helm's check of this object gets "not found" at once; the read goes on, and
-			// settles the bet.
-			t.ahead.put(key, notFoundEntry(req))
-			o.key = key
-			o.placed()
-			return t.next.RoundTrip(req)
-		}
-		if e, ok := t.ahead.take(key, readAheadTTL); ok {
+	if t.guesses != nil {
+		if e, ok := t.guesses.take(req.URL.Path, guessTTL); ok {
 			return e.response(req), nil
 		}
 	}
@@ -169,9 +161,9 @@ func (t *memoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// notFoundEntry is the API server's "not found" for the object req reads.
-func notFoundEntry(req *http.Request) memoEntry {
-	parts := strings.Split(req.URL.Path, "/")
+// notFoundEntry is the API server's "not found" for the object at path.
+func notFoundEntry(path string) memoEntry {
+	parts := strings.Split(path, "/")
 	name, resource := parts[len(parts)-1], parts[len(parts)-2]
 	status := metav1.Status{
 		TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
