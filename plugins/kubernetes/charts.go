@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"sync"
 
@@ -64,9 +65,7 @@ func copyChart(ch *chart.Chart) (*chart.Chart, error) {
 	if out.Lock, err = deepCopy(ch.Lock); err != nil {
 		return nil, err
 	}
-	if out.Values, err = deepCopy(ch.Values); err != nil {
-		return nil, err
-	}
+	out.Values = copyValues(ch.Values)
 	deps := make([]*chart.Chart, 0, len(ch.Dependencies()))
 	for _, dep := range ch.Dependencies() {
 		copied, err := copyChart(dep)
@@ -77,6 +76,40 @@ func copyChart(ch *chart.Chart) (*chart.Chart, error) {
 	}
 	out.SetDependencies(deps...)
 	return out, nil
+}
+
+// copyValues copies values as they load from YAML or JSON (maps, lists and scalars) by hand:
+// copystructure's reflection made most of a launch's copying time. Anything else is copied by
+// copystructure.
+func copyValues(values map[string]any) map[string]any {
+	if values == nil {
+		return nil
+	}
+	out := make(map[string]any, len(values))
+	for k, v := range values {
+		out[k] = copyValue(v)
+	}
+	return out
+}
+
+func copyValue(v any) any {
+	switch v := v.(type) {
+	case nil, string, bool, float64, int64, int, json.Number:
+		return v
+	case map[string]any:
+		return copyValues(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = copyValue(e)
+		}
+		return out
+	}
+	copied, err := copystructure.Copy(v)
+	if err != nil {
+		return v
+	}
+	return copied
 }
 
 func deepCopy[T any](v T) (T, error) {

@@ -240,7 +240,7 @@ func (c *cluster) releaseStore(getter *restGetter, namespace string, lists *read
 	d.Log = func(format string, args ...any) {
 		c.log.Debug(fmt.Sprintf(format, args...), "namespace", namespace)
 	}
-	store := storage.Init(&recordStore{Secrets: d, secrets: secrets})
+	store := storage.Init(&recordStore{Secrets: d, secrets: secrets, charts: &chartMemo{}})
 	store.MaxHistory = c.s.HistoryMax
 	return store
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
 	corev1 "k8s.io/api/core/v1"
@@ -33,13 +34,15 @@ const recordType = "helm.sh/release.v1"
 type recordStore struct {
 	*driver.Secrets
 	secrets *recordedSecrets
+	// charts keeps the chart member of the last record written (encodeRecord).
+	charts *chartMemo
 	// bet, for one install, is its bet that its objects do not exist yet (absenceBet), which
 	// keeps the pending record from the install until settled.
 	bet *absenceBet
 }
 
 func (r *recordStore) Create(key string, rls *release.Release) error {
-	s, err := recordSecret(key, rls, "createdAt")
+	s, err := recordSecret(key, rls, "createdAt", r.charts)
 	if err != nil {
 		return fmt.Errorf("create: failed to encode release %q: %w", rls.Name, err)
 	}
@@ -102,7 +105,7 @@ func (r *recordStore) Update(key string, rls *release.Release) error {
 		}
 		r.bet.hold() // the objects were not created (no manifest, or Helm stopped first)
 	}
-	s, err := recordSecret(key, rls, "modifiedAt")
+	s, err := recordSecret(key, rls, "modifiedAt", r.charts)
 	if err != nil {
 		return fmt.Errorf("update: failed to encode release %q: %w", rls.Name, err)
 	}
@@ -114,8 +117,8 @@ func (r *recordStore) Update(key string, rls *release.Release) error {
 
 // recordSecret is the Secret Helm stores a release's revision in: the release's own labels,
 // the time written under stamp, and Helm's name, owner, status and version labels.
-func recordSecret(key string, rls *release.Release, stamp string) (*corev1.Secret, error) {
-	data, err := encodeRecord(rls)
+func recordSecret(key string, rls *release.Release, stamp string, charts *chartMemo) (*corev1.Secret, error) {
+	data, err := encodeRecord(rls, charts)
 	if err != nil {
 		return nil, err
 	}
@@ -179,11 +182,42 @@ func (c *chartMemberCache) member(chartJSON []byte) ([]byte, error) {
 	return out, nil
 }
 
+// chartMemo keeps the chart member of the last record a store wrote, by chart: an install
+// writes its record twice (pending, then deployed) with the same chart, which is the most of
+// the record's JSON.
+type chartMemo struct {
+	mu     sync.Mutex
+	chart  *chart.Chart
+	member []byte
+}
+
+func (m *chartMemo) memberOf(ch *chart.Chart) ([]byte, error) {
+	if m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.chart == ch {
+			return m.member, nil
+		}
+	}
+	chartJSON, err := json.Marshal(ch)
+	if err != nil {
+		return nil, err
+	}
+	member, err := chartMembers.member(chartJSON)
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		m.chart, m.member = ch, member
+	}
+	return member, nil
+}
+
 // encodeRecord writes Helm's storage format: base64 of gzipped JSON (decodeRecord reads it).
 // The gzip stream is two members, which gzip readers (Go's, hence Helm's and its tool's, zlib's,
 // Java's) read as one: the chart's JSON, kept compressed by content, then the rest of the
 // release. The JSON is the release's with "chart" as its first field.
-func encodeRecord(rls *release.Release) ([]byte, error) {
+func encodeRecord(rls *release.Release, charts *chartMemo) ([]byte, error) {
 	var compressed []byte
 	if rls.Chart == nil {
 		raw, err := json.Marshal(rls)
@@ -194,11 +228,7 @@ func encodeRecord(rls *release.Release) ([]byte, error) {
 			return nil, err
 		}
 	} else {
-		chartJSON, err := json.Marshal(rls.Chart)
-		if err != nil {
-			return nil, err
-		}
-		head, err := chartMembers.member(chartJSON)
+		head, err := charts.memberOf(rls.Chart)
 		if err != nil {
 			return nil, err
 		}

@@ -15,7 +15,7 @@ func TestRecordSecret(t *testing.T) {
 		Chart:  &chart.Chart{Metadata: &chart.Metadata{Name: "jupyter-python", Version: "2.5.2"}, Templates: []*chart.File{{Name: "templates/a.yaml", Data: []byte("a: b")}}},
 		Labels: map[string]string{"team": "datalab", "status": "not Helm's"},
 	}
-	s, err := recordSecret("sh.helm.release.v1.jupyter.v3", rel, "modifiedAt")
+	s, err := recordSecret("sh.helm.release.v1.jupyter.v3", rel, "modifiedAt", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,5 +40,39 @@ func TestRecordSecret(t *testing.T) {
 	if back.Name != rel.Name || back.Version != 3 || back.Manifest != rel.Manifest || back.Info.Notes != "open it" ||
 		len(back.Chart.Templates) != 1 || string(back.Chart.Templates[0].Data) != "a: b" {
 		t.Errorf("read back %+v", back)
+	}
+}
+
+// The records of one install (pending, then deployed) share the chart's member, kept by the
+// chart itself (Helm does not change a chart once rendered, and it is not encoded again); another
+// chart has its own, and both read back as their release.
+func TestRecordsOfOneChartShareItsMember(t *testing.T) {
+	memo := &chartMemo{}
+	one := &chart.Chart{Metadata: &chart.Metadata{Name: "one", Version: "1.0.0"}}
+	other := &chart.Chart{Metadata: &chart.Metadata{Name: "other", Version: "1.0.0"}}
+	first, err := memo.memberOf(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one.Metadata.Description = "not encoded again"
+	again, _ := memo.memberOf(one)
+	if &first[0] != &again[0] {
+		t.Errorf("the same chart's member was made again")
+	}
+	one.Metadata.Description = ""
+	otherMember, _ := memo.memberOf(other)
+	if &otherMember[0] == &first[0] {
+		t.Errorf("another chart got the first one's member")
+	}
+	for _, ch := range []*chart.Chart{one, other, one} {
+		rel := &release.Release{Name: "r", Version: 1, Info: &release.Info{Status: release.StatusDeployed}, Chart: ch}
+		data, err := encodeRecord(rel, memo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := decodeRecord(data)
+		if err != nil || back.Chart.Metadata.Name != ch.Metadata.Name {
+			t.Errorf("record of chart %s read back as %+v, %v", ch.Metadata.Name, back, err)
+		}
 	}
 }
