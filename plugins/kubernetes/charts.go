@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
-	"sync"
 
 	"github.com/mitchellh/copystructure"
 	"helm.sh/helm/v3/pkg/chart"
@@ -17,10 +16,7 @@ import (
 // of the same chart would otherwise do again.
 var loadedCharts = newChartCache(16)
 
-type chartCache struct {
-	mu sync.Mutex
-	m  *lru.Cache
-}
+type chartCache struct{ m *lru.Cache }
 
 func newChartCache(size int) *chartCache { return &chartCache{m: lru.New(size)} }
 
@@ -28,10 +24,7 @@ func newChartCache(size int) *chartCache { return &chartCache{m: lru.New(size)} 
 // chart it installs (the dependencies it leaves out, the values they import), so no two
 // installs share one. An archive that does not load is not kept.
 func (c *chartCache) load(digest string, data []byte) (*chart.Chart, error) {
-	c.mu.Lock()
-	kept, ok := c.m.Get(digest)
-	c.mu.Unlock()
-	if ok {
+	if kept, ok := c.m.Get(digest); ok {
 		return copyChart(kept.(*chart.Chart))
 	}
 	ch, err := loader.LoadArchive(bytes.NewReader(data))
@@ -42,9 +35,7 @@ func (c *chartCache) load(digest string, data []byte) (*chart.Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
 	c.m.Add(digest, ch)
-	c.mu.Unlock()
 	return out, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"helm.sh/helm/v3/pkg/chart"
@@ -27,25 +26,17 @@ const schemaURL = "file:///values.schema.json"
 // Helm.
 var compiledSchemas = &schemaCache{m: lru.New(64)}
 
-type schemaCache struct {
-	mu sync.Mutex
-	m  *lru.Cache
-}
+type schemaCache struct{ m *lru.Cache }
 
 // compiled returns the schema compiled, or nil when it refers outside itself or does not
 // compile: Helm then checks the values, with its own loaders and messages.
 func (c *schemaCache) compiled(raw []byte) *jsonschema.Schema {
 	key := sha256.Sum256(raw)
-	c.mu.Lock()
-	kept, ok := c.m.Get(key)
-	c.mu.Unlock()
-	if ok {
+	if kept, ok := c.m.Get(key); ok {
 		return kept.(*jsonschema.Schema)
 	}
 	s := compileAlone(raw)
-	c.mu.Lock()
 	c.m.Add(key, s)
-	c.mu.Unlock()
 	return s
 }
 
