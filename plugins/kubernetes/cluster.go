@@ -77,6 +77,8 @@ type cluster struct {
 	// details are the values and manifests of the records last read for a service's page, or
 	// read ahead when its project was listed.
 	details *pageDetails
+	// written are the releases of the records the plugin wrote lately.
+	written writtenRecords
 }
 
 type helmKey struct{ namespace, identity string }
@@ -128,6 +130,7 @@ func newCluster(s *settings, log *slog.Logger) (*cluster, error) {
 		usage:   usage,
 		nodes:   nodes,
 		details: newPageDetails(),
+		written: newWrittenRecords(),
 	}
 	c.spaces = newSpaces(c)
 	return c, nil

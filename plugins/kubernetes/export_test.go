@@ -24,6 +24,9 @@ func AgeClusterAPIs(p *Plugin, d time.Duration) {
 	c.discovery.mu.Unlock()
 }
 
+// TwinTakeBack is how long an install whose bet was lost waits before Helm's checks.
+const TwinTakeBack = twinTakeBack
+
 // CapabilitiesTTL is how long the region takes to see a new API.
 const CapabilitiesTTL = capabilitiesTTL
 

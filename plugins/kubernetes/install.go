@@ -139,6 +139,13 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 			// Something of the manifest exists: Helm's own checks say what, and adopt what
 			// is the release's. The chart is loaded again, as Helm changed the first.
 			p.log.Info("objects of the manifest exist already: installing with Helm's checks", "namespace", ns, "release", req.ReleaseName, "found", err)
+			// A twin launch through another instance, whose record was refused, takes back
+			// what it created meanwhile: Helm's checks must not find its objects and adopt
+			// them.
+			select {
+			case <-time.After(twinTakeBack):
+			case <-helmCtx.Done():
+			}
 			if run.chart, err = loadedCharts.load(digest, data); err == nil {
 				run.bet = false
 				rel, err = p.runInstall(helmCtx, cfg, run)
@@ -204,12 +211,16 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 			p.log.Warn("keeping the chart archive", "namespace", ns, "release", req.ReleaseName, "error", err)
 		}
 	})
-	d, err := readRecord(rec.Data["release"], s.urlKinds())
+	d, err := c.written.readSecret(rec, s.urlKinds())
 	if err != nil {
 		return sdk.InstallResponse{}, kubeError("reading release "+req.ReleaseName, err)
 	}
 	return sdk.InstallResponse{Release: (*informersOf)(nil).view(ns, d, md)}, nil
 }
+
+// twinTakeBack is how long an install whose bet was lost waits before Helm's checks, so that
+// a twin launch taking back its objects is done.
+const twinTakeBack = time.Second
 
 // helmRun is one run of Helm's install or upgrade.
 type helmRun struct {

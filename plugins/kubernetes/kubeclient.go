@@ -46,7 +46,7 @@ func (*kubeClient) IsReachable() error { return nil }
 func (k *kubeClient) Create(resources kube.ResourceList) (*kube.Result, error) {
 	settling := k.bet != nil && k.bet.on(resources)
 	var errs []error
-	for _, round := range createRounds(resources) {
+	for r, round := range createRounds(resources) {
 		found := make([]error, len(round))
 		var wg sync.WaitGroup
 		for i, ofKind := range round {
@@ -54,6 +54,13 @@ func (k *kubeClient) Create(resources kube.ResourceList) (*kube.Result, error) {
 		}
 		wg.Wait()
 		errs = append(errs, found...)
+		if settling && r == 0 {
+			// The pending record was written alongside the first round: refused (a twin
+			// launch holds the name) or failed, it loses the bet.
+			if err := k.bet.awaitRecord(); err != nil {
+				return nil, k.bet.lose(errors.Join(append(errs, err)...))
+			}
+		}
 		if settling && slices.ContainsFunc(found, apierrors.IsAlreadyExists) {
 			return nil, k.bet.lose(errors.Join(errs...))
 		}
@@ -176,8 +183,9 @@ func (k *kubeClient) Build(r io.Reader, validate bool) (kube.ResourceList, error
 // do: Helm's check reads them one at a time before anything is written; here it is answered
 // "not found" (Build), and the objects' creation settles the bet, as the API server refuses
 // to create an object that exists. The pending record, which Helm writes between its check
-// and the creation, is kept from the install waiting for it until the bet is settled. A lost
-// bet deletes what the creation made and the record, and the install starts again with
+// and the creation, is written alongside the creation's first round and kept from the install
+// waiting for it until the bet is settled. A lost bet deletes what the creation made and the
+// record; a refused record ends the install (the name is taken), else it starts again with
 // Helm's own checks (errBetLost), which refuse the objects found or adopt those of the release.
 type absenceBet struct {
 	guesses *readMemo // the client's answers to Helm's check
@@ -185,10 +193,13 @@ type absenceBet struct {
 	objects kube.ResourceList // the manifest's, once placed
 	state   betState
 	// record is the pending record once written; tell gives it to the install waiting for
-	// it, and takeBack deletes it.
+	// it, and takeBack deletes it. written is closed once the record's write, made alongside
+	// the first round of creation, is over; writeErr is its failure.
 	record   *corev1.Secret
 	tell     func(*corev1.Secret)
 	takeBack func(*corev1.Secret) error
+	written  chan struct{}
+	writeErr error
 }
 
 type betState int
@@ -219,20 +230,47 @@ func (b *absenceBet) on(resources kube.ResourceList) bool {
 	return b.state == betOpen && len(b.objects) > 0 && len(resources) == len(b.objects) && resources[0] == b.objects[0]
 }
 
-// recorded takes the pending record once written, and says whether the bet keeps it from the
-// install until it is settled: a bet not placed does not.
-func (b *absenceBet) recorded(record *corev1.Secret, tell func(*corev1.Secret), takeBack func(*corev1.Secret) error) bool {
+// writeRecord writes the pending record alongside the first round of creation, if the bet is
+// placed and open, and says whether it does: the creation waits for the write once its first
+// round is over (awaitRecord). The record stays the release's lock: a twin launch whose
+// record is refused takes back what its first round made.
+func (b *absenceBet) writeRecord(write func() (*corev1.Secret, error), tell func(*corev1.Secret), takeBack func(*corev1.Secret) error) bool {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.objects == nil || b.state != betOpen {
+		b.mu.Unlock()
 		return false
 	}
-	b.record, b.tell, b.takeBack = record, tell, takeBack
+	written := make(chan struct{})
+	b.tell, b.takeBack, b.written = tell, takeBack, written
+	b.mu.Unlock()
+	go func() {
+		out, err := write()
+		b.mu.Lock()
+		b.record, b.writeErr = out, err
+		b.mu.Unlock()
+		close(written)
+	}()
 	return true
+}
+
+// awaitRecord waits for the pending record's write, if one is on its way, and returns its
+// failure.
+func (b *absenceBet) awaitRecord() error {
+	b.mu.Lock()
+	written := b.written
+	b.mu.Unlock()
+	if written == nil {
+		return nil
+	}
+	<-written
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.writeErr
 }
 
 // hold settles the bet as won, if still open: the install is told of its record.
 func (b *absenceBet) hold() {
+	_ = b.awaitRecord() // a record not written is not told
 	b.mu.Lock()
 	if b.state != betOpen {
 		b.mu.Unlock()
@@ -254,34 +292,44 @@ func (b *absenceBet) lost() bool {
 }
 
 // lose settles the bet as lost, if still open: the objects created (those the API server
-// gave a UID) are deleted, then the record; failed is the creation's failure.
+// gave a UID) are deleted, then the record; failed is the creation's failure. A refused record
+// ends the install (the name is another's); else it starts again with Helm's checks
+// (errBetLost).
 func (b *absenceBet) lose(failed error) error {
+	_ = b.awaitRecord() // a record on its way is taken back too
 	b.mu.Lock()
 	if b.state != betOpen {
 		b.mu.Unlock()
 		return failed
 	}
 	b.state = betLost
-	objects, record, takeBack := b.objects, b.record, b.takeBack
+	objects, record, takeBack, writeErr := b.objects, b.record, b.takeBack, b.writeErr
 	b.mu.Unlock()
-	var errs []error
-	for _, info := range objects {
+	errs := make([]error, len(objects)+1)
+	var wg sync.WaitGroup
+	for i, info := range objects {
 		uid := objectUID(info)
 		if uid == "" {
 			continue
 		}
-		opts := &metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: ptr.To(metav1.DeletePropagationBackground)}
-		if _, err := resource.NewHelper(info.Client, info.Mapping).DeleteWithOptions(info.Namespace, info.Name, opts); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("taking back %s %s: %w", info.Mapping.GroupVersionKind.Kind, info.Name, err))
-		}
+		wg.Go(func() {
+			opts := &metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: ptr.To(metav1.DeletePropagationBackground)}
+			if _, err := resource.NewHelper(info.Client, info.Mapping).DeleteWithOptions(info.Namespace, info.Name, opts); err != nil && !apierrors.IsNotFound(err) {
+				errs[i] = fmt.Errorf("taking back %s %s: %w", info.Mapping.GroupVersionKind.Kind, info.Name, err)
+			}
+		})
 	}
+	wg.Wait()
 	if record != nil {
 		if err := takeBack(record); err != nil {
-			errs = append(errs, fmt.Errorf("taking back the record: %w", err))
+			errs[len(objects)] = fmt.Errorf("taking back the record: %w", err)
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("an object of the manifest exists already (%w), and the install could not be taken back: %w", failed, errors.Join(errs...))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("an object of the manifest exists already (%w), and the install could not be taken back: %w", failed, err)
+	}
+	if writeErr != nil {
+		return writeErr
 	}
 	return fmt.Errorf("%w: %w", errBetLost, failed)
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -27,10 +28,13 @@ type cachedRecord struct {
 	metav1.ObjectMeta
 	rel *decodedRelease // nil when the record cannot be read
 	err error
+	// digest is the SHA-256 of the record's data: a record whose data did not change is not
+	// decoded again.
+	digest [sha256.Size]byte
 }
 
 func (r *cachedRecord) DeepCopyObject() runtime.Object {
-	out := &cachedRecord{TypeMeta: r.TypeMeta, rel: r.rel, err: r.err}
+	out := &cachedRecord{TypeMeta: r.TypeMeta, rel: r.rel, err: r.err, digest: r.digest}
 	r.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
 	return out
 }
@@ -68,16 +72,25 @@ type storedRelease struct {
 }
 
 // cacheRecord turns a Helm record into what the cache keeps; the informers' transform, so it
-// takes what it made already as it is.
-func cacheRecord(obj any, kinds urlKinds) (any, error) {
+// takes what it made already as it is. A record whose release the cache holds already (a
+// deletion, a change of labels) or the plugin just wrote is not decoded again.
+func cacheRecord(obj any, prior func(key string) (*cachedRecord, bool), written writtenRecords, kinds urlKinds) (any, error) {
 	s, ok := obj.(*corev1.Secret)
 	if !ok {
 		return obj, nil
 	}
+	have, held := prior(s.Namespace + "/" + s.Name)
+	if held && have.ResourceVersion == s.ResourceVersion {
+		return have, nil // a relist brings every record again
+	}
 	out := &cachedRecord{ObjectMeta: metav1.ObjectMeta{
 		Name: s.Name, Namespace: s.Namespace, UID: s.UID, ResourceVersion: s.ResourceVersion, Labels: s.Labels,
-	}}
-	out.rel, out.err = readRecord(s.Data["release"], kinds)
+	}, digest: sha256.Sum256(s.Data["release"])}
+	if held && have.UID == s.UID && have.digest == out.digest {
+		out.rel, out.err = have.rel, have.err
+		return out, nil
+	}
+	out.rel, out.err = written.read(out.digest, s.Data["release"], kinds)
 	return out, nil
 }
 
@@ -119,6 +132,10 @@ func readRecord(data []byte, kinds urlKinds) (*decodedRelease, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodedStored(rel, config, kinds), nil
+}
+
+func decodedStored(rel *storedRelease, config map[string]any, kinds urlKinds) *decodedRelease {
 	md := rel.Chart.Metadata
 	return &decodedRelease{
 		name: rel.Name, version: rel.Version,
@@ -127,7 +144,89 @@ func readRecord(data []byte, kinds urlKinds) (*decodedRelease, error) {
 		firstDeployed: rel.Info.FirstDeployed.Time,
 		suspendable:   hasSuspend(config), suspended: suspendOf(config),
 		sum: summaries.of(rel.Manifest, kinds),
-	}, nil
+	}
+}
+
+// writtenRecords keeps the releases of the records the plugin wrote lately, by the digest of
+// their data, taken before the write: the records' watch events, which may come before the
+// write's answer, and the install waiting for its record take the release as written rather
+// than decode the record again (the chart's JSON is most of it: 2–3 ms a record). A record
+// changed by anyone else has other data, and is decoded.
+type writtenRecords struct{ m *lru.Cache }
+
+// writtenRecordsKept bounds the records kept: each event comes within moments of its write.
+const writtenRecordsKept = 64
+
+func newWrittenRecords() writtenRecords { return writtenRecords{lru.New(writtenRecordsKept)} }
+
+// writtenRecord is a record's release as written, read as readStored reads it once asked.
+type writtenRecord struct {
+	rel    storedRelease
+	config map[string]any
+	once   sync.Once
+	d      *decodedRelease
+	err    error
+}
+
+// asWritten takes what the record of rls holds, for writtenRecords.put once written. Helm
+// changes rls after writing it (its status, its hooks' runs): the parts read are copied now.
+func asWritten(rls *release.Release) *writtenRecord {
+	if rls.Chart == nil || rls.Chart.Metadata == nil || rls.Info == nil {
+		return nil
+	}
+	info := *rls.Info
+	w := &writtenRecord{config: rls.Config}
+	w.rel = storedRelease{Name: rls.Name, Info: &info, Manifest: rls.Manifest, Version: rls.Version}
+	w.rel.Chart = &struct {
+		Metadata *chart.Metadata `json:"metadata"`
+	}{rls.Chart.Metadata}
+	return w
+}
+
+// decoded is what readRecord gives of the record: its info and values go through JSON as
+// the record's did (times lose their monotonic reading, numbers become float64).
+func (w *writtenRecord) decoded(kinds urlKinds) (*decodedRelease, error) {
+	w.once.Do(func() {
+		var info release.Info
+		var config map[string]any
+		raw, err := json.Marshal(w.rel.Info)
+		if err == nil {
+			err = json.Unmarshal(raw, &info)
+		}
+		if err == nil && len(w.config) > 0 {
+			if raw, err = json.Marshal(w.config); err == nil {
+				err = json.Unmarshal(raw, &config)
+			}
+		}
+		if w.err = err; err == nil {
+			rel := w.rel
+			rel.Info = &info
+			w.d = decodedStored(&rel, config, kinds)
+		}
+	})
+	return w.d, w.err
+}
+
+// put keeps w as the release of a record about to be written with data.
+func (r writtenRecords) put(data []byte, w *writtenRecord) {
+	if w != nil {
+		r.m.Add(sha256.Sum256(data), w)
+	}
+}
+
+// read gives the release of a record whose data has digest: as written, if the plugin wrote
+// those data, else decoded.
+func (r writtenRecords) read(digest [sha256.Size]byte, data []byte, kinds urlKinds) (*decodedRelease, error) {
+	if w, ok := r.m.Get(digest); ok {
+		return w.(*writtenRecord).decoded(kinds)
+	}
+	return readRecord(data, kinds)
+}
+
+// readSecret gives the release of a record Secret (read).
+func (r writtenRecords) readSecret(s *corev1.Secret, kinds urlKinds) (*decodedRelease, error) {
+	data := s.Data["release"]
+	return r.read(sha256.Sum256(data), data, kinds)
 }
 
 // summaries keeps the last manifests' summaries by digest: a launch writes its record twice

@@ -46,6 +46,7 @@ func (r *recordStore) Create(key string, rls *release.Release) error {
 	if err != nil {
 		return fmt.Errorf("create: failed to encode release %q: %w", rls.Name, err)
 	}
+	r.secrets.space.c.written.put(s.Data["release"], asWritten(rls))
 	if r.bet != nil {
 		return r.createBetting(s, rls)
 	}
@@ -63,10 +64,11 @@ func createError(err error) error {
 }
 
 // createBetting writes the pending record of an install that bets its objects do not exist
-// (absenceBet), and keeps it from the install until the bet is settled. The record is the
-// release's lock: a twin launch's fails to be written. Pre-install hooks run between the
-// record and the objects' creation, and must not run for an install taken back: the bet is
-// settled first, by reading the objects.
+// (absenceBet) alongside the first round of their creation, and keeps it from the install
+// until the bet is settled. The record is the release's lock: a twin launch's fails to be
+// written, and that launch takes back what its first round made. Pre-install hooks run
+// between the record and the objects' creation, and must not run for an install taken back:
+// the bet is settled first, by reading the objects, and the record written before the hooks.
 func (r *recordStore) createBetting(s *corev1.Secret, rls *release.Release) error {
 	if slices.ContainsFunc(rls.Hooks, isPreInstall) {
 		if err := r.bet.settleByReading(); err != nil {
@@ -74,13 +76,21 @@ func (r *recordStore) createBetting(s *corev1.Secret, rls *release.Release) erro
 		}
 	}
 	r.secrets.forgetLists()
-	out, err := r.secrets.SecretInterface.Create(context.Background(), s, metav1.CreateOptions{})
+	write := func() (*corev1.Secret, error) {
+		out, err := r.secrets.SecretInterface.Create(context.Background(), s, metav1.CreateOptions{})
+		if err != nil {
+			return nil, createError(err)
+		}
+		return out, nil
+	}
+	if r.bet.writeRecord(write, r.secrets.created, r.takeBack) {
+		return nil
+	}
+	out, err := write()
 	if err != nil {
-		return createError(err)
+		return err
 	}
-	if !r.bet.recorded(out, r.secrets.created, r.takeBack) {
-		r.secrets.created(out)
-	}
+	r.secrets.created(out)
 	return nil
 }
 
@@ -109,6 +119,7 @@ func (r *recordStore) Update(key string, rls *release.Release) error {
 	if err != nil {
 		return fmt.Errorf("update: failed to encode release %q: %w", rls.Name, err)
 	}
+	r.secrets.space.c.written.put(s.Data["release"], asWritten(rls))
 	if _, err := r.secrets.Update(context.Background(), s, metav1.UpdateOptions{}); err != nil {
 		return fmt.Errorf("update: failed to update: %w", err)
 	}

@@ -1,10 +1,12 @@
 package kubernetes
 
 import (
+	"reflect"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/release"
+	helmtime "helm.sh/helm/v3/pkg/time"
 )
 
 // A record is Helm's: its labels, type and storage format, read back whole.
@@ -74,5 +76,53 @@ func TestRecordsOfOneChartShareItsMember(t *testing.T) {
 		if err != nil || back.Chart.Metadata.Name != ch.Metadata.Name {
 			t.Errorf("record of chart %s read back as %+v, %v", ch.Metadata.Name, back, err)
 		}
+	}
+}
+
+// A record the plugin wrote reads as its decoding would: the release as written, whatever
+// Helm changes in it afterwards; a record with other data (changed behind the plugin's back)
+// is decoded.
+func TestWrittenRecordsReadAsDecoded(t *testing.T) {
+	first := helmtime.Now()
+	rel := &release.Release{
+		Name: "jupyter", Namespace: "user-alice", Version: 1,
+		Manifest: "apiVersion: v1\nkind: Service\nmetadata:\n  name: jupyter\nspec:\n  ports:\n  - port: 8888\n",
+		Info:     &release.Info{Status: release.StatusPendingInstall, Description: "Initial install underway", FirstDeployed: first, LastDeployed: first},
+		Chart:    &chart.Chart{Metadata: &chart.Metadata{Name: "jupyter-python", Version: "2.5.2", AppVersion: "py3.12"}},
+		Config:   map[string]any{"global": map[string]any{"suspend": false}, "replicas": 1},
+	}
+	written := asWritten(rel)
+	s, err := recordSecret("sh.helm.release.v1.jupyter.v1", rel, "createdAt", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := newWrittenRecords()
+	records.put(s.Data["release"], written)
+	rel.SetStatus(release.StatusDeployed, "Install complete") // as Helm does once the objects exist
+
+	var kinds urlKinds
+	want, err := readRecord(s.Data["release"], kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := records.readSecret(s, kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("as written: %+v\nas decoded: %+v", got, want)
+	}
+	if got.status != release.StatusPendingInstall || !got.suspendable {
+		t.Errorf("as written: status %s, suspendable %v; want pending-install and suspendable", got.status, got.suspendable)
+	}
+
+	changed := s.DeepCopy()
+	other := *rel
+	other.Info = &release.Info{Status: release.StatusFailed, Description: "changed by hand"}
+	if changed.Data["release"], err = encodeRecord(&other, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := records.readSecret(changed, kinds); err != nil || got.status != release.StatusFailed {
+		t.Errorf("another version of the record: %+v, %v; want it decoded (failed)", got, err)
 	}
 }

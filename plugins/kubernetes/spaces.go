@@ -322,16 +322,15 @@ func startCaches(c *cluster, namespace string, syncWithin time.Duration) *inform
 	})
 	kinds := c.s.urlKinds()
 	records := inf.releases.GetStore()
-	_ = inf.releases.SetTransform(func(obj any) (any, error) {
-		// A relist brings every record again: those the cache holds at that version are
-		// not decoded anew.
-		if s, ok := obj.(*corev1.Secret); ok {
-			if have, ok, _ := records.GetByKey(s.Namespace + "/" + s.Name); ok && have.(*cachedRecord).ResourceVersion == s.ResourceVersion {
-				return have, nil
-			}
+	prior := func(key string) (*cachedRecord, bool) {
+		have, ok, _ := records.GetByKey(key)
+		if !ok {
+			return nil, false
 		}
-		return cacheRecord(obj, kinds)
-	})
+		r, ok := have.(*cachedRecord)
+		return r, ok
+	}
+	_ = inf.releases.SetTransform(func(obj any) (any, error) { return cacheRecord(obj, prior, c.written, kinds) })
 	inf.metas = secrets(func(o *metav1.ListOptions) { o.FieldSelector = "type=" + metadataType }, func(obj any) string {
 		if s, ok := obj.(*corev1.Secret); ok {
 			return s.Labels[metadataReleaseLabel]
