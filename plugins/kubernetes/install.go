@@ -65,8 +65,11 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	}
 	cfg = c.forOneInstall(cfg, ns)
 	// The render's lookups are read while the release's records are: the launch waits for
-	// one answer instead of two in a row. A launch refused below wasted one list.
-	p.work.Go(func() { c.readLookupsAhead(ctx, cfg, ns, ch) })
+	// one answer instead of two in a row. A launch refused below wasted one list. The chart
+	// is looked at here, before Helm changes it (ProcessDependencies).
+	if callsLookup(ch) {
+		p.work.Go(func() { c.readLookupsAhead(ctx, cfg, ns) })
+	}
 	unlock := p.locks.lock(ns, req.ReleaseName)
 	defer unlock()
 

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -39,6 +40,8 @@ type recordStore struct {
 	// bet, for one install, is its bet that its objects do not exist yet (absenceBet), which
 	// keeps the pending record from the install until settled.
 	bet *absenceBet
+	// ahead, for one install, is its deployed record encoded while the objects are created.
+	ahead *deployedAhead
 }
 
 func (r *recordStore) Create(key string, rls *release.Release) error {
@@ -84,6 +87,7 @@ func (r *recordStore) createBetting(s *corev1.Secret, rls *release.Release) erro
 		return out, nil
 	}
 	if r.bet.writeRecord(write, r.secrets.created, r.takeBack) {
+		r.encodeDeployedAhead(s.Name, rls)
 		return nil
 	}
 	out, err := write()
@@ -115,15 +119,78 @@ func (r *recordStore) Update(key string, rls *release.Release) error {
 		}
 		r.bet.hold() // the objects were not created (no manifest, or Helm stopped first)
 	}
-	s, err := recordSecret(key, rls, "modifiedAt", r.charts)
-	if err != nil {
-		return fmt.Errorf("update: failed to encode release %q: %w", rls.Name, err)
+	s := r.takeAhead(key, rls)
+	if s == nil {
+		var err error
+		if s, err = recordSecret(key, rls, "modifiedAt", r.charts); err != nil {
+			return fmt.Errorf("update: failed to encode release %q: %w", rls.Name, err)
+		}
 	}
 	r.secrets.space.c.written.put(s.Data["release"], asWritten(rls))
 	if _, err := r.secrets.Update(context.Background(), s, metav1.UpdateOptions{}); err != nil {
 		return fmt.Errorf("update: failed to update: %w", err)
 	}
 	return nil
+}
+
+// deployedAhead is an install's deployed record, encoded while its objects are created: once
+// they are, Helm records the release again with nothing changed but its status and
+// description, unless hooks ran (their last runs are recorded), so the record is ready when
+// Helm asks for it (takeAhead).
+type deployedAhead struct {
+	key      string
+	expected release.Release // the release Helm is to record, its info copied
+	done     chan struct{}
+	secret   *corev1.Secret
+	err      error
+}
+
+// helmInstalled is the description Helm's install gives a release it deployed.
+const helmInstalled = "Install complete"
+
+// encodeDeployedAhead starts encoding the deployed record of rls, just recorded as pending.
+func (r *recordStore) encodeDeployedAhead(key string, rls *release.Release) {
+	if len(rls.Hooks) > 0 || rls.Info == nil || rls.Info.Resources != nil {
+		return
+	}
+	info := *rls.Info
+	info.Status, info.Description = release.StatusDeployed, helmInstalled
+	a := &deployedAhead{key: key, expected: *rls, done: make(chan struct{})}
+	a.expected.Info = &info
+	r.ahead = a
+	go func() {
+		defer close(a.done)
+		a.secret, a.err = recordSecret(key, &a.expected, "modifiedAt", r.charts)
+	}()
+}
+
+// takeAhead returns the record encoded ahead if rls is the release it expected, else nil.
+func (r *recordStore) takeAhead(key string, rls *release.Release) *corev1.Secret {
+	a := r.ahead
+	r.ahead = nil
+	if a == nil || a.key != key || !sameRecord(&a.expected, rls) {
+		return nil
+	}
+	<-a.done
+	if a.err != nil {
+		return nil
+	}
+	return a.secret
+}
+
+// sameRecord says whether two releases make the same record: the same parts (the chart, the
+// values and the hooks by identity, as Helm does not change them once rendered) and the same
+// info.
+func sameRecord(a, b *release.Release) bool {
+	if a.Name != b.Name || a.Namespace != b.Namespace || a.Version != b.Version || a.Manifest != b.Manifest ||
+		a.Chart != b.Chart || len(a.Hooks) > 0 || len(b.Hooks) > 0 || !maps.Equal(a.Labels, b.Labels) ||
+		reflect.ValueOf(a.Config).UnsafePointer() != reflect.ValueOf(b.Config).UnsafePointer() {
+		return false
+	}
+	ia, ib := a.Info, b.Info
+	return ia != nil && ib != nil && ia.Resources == nil && ib.Resources == nil &&
+		ia.FirstDeployed == ib.FirstDeployed && ia.LastDeployed == ib.LastDeployed && ia.Deleted == ib.Deleted &&
+		ia.Description == ib.Description && ia.Status == ib.Status && ia.Notes == ib.Notes
 }
 
 // recordSecret is the Secret Helm stores a release's revision in: the release's own labels,

@@ -126,3 +126,58 @@ func TestWrittenRecordsReadAsDecoded(t *testing.T) {
 		t.Errorf("another version of the record: %+v, %v; want it decoded (failed)", got, err)
 	}
 }
+
+// An install's deployed record, encoded while its objects are created, is the record Helm's
+// release makes once deployed; a release changed otherwise (notes, values, hooks) is encoded
+// anew.
+func TestDeployedRecordEncodedAhead(t *testing.T) {
+	pending := func() *release.Release {
+		now := helmtime.Now()
+		return &release.Release{
+			Name: "jupyter", Namespace: "user-alice", Version: 1, Manifest: "kind: Service\n",
+			Info:   &release.Info{Status: release.StatusPendingInstall, Description: "Initial install underway", FirstDeployed: now, LastDeployed: now},
+			Chart:  &chart.Chart{Metadata: &chart.Metadata{Name: "jupyter-python", Version: "2.5.2"}},
+			Config: map[string]any{"replicas": float64(1)},
+		}
+	}
+	const key = "sh.helm.release.v1.jupyter.v1"
+	deploy := func(rel *release.Release) { rel.SetStatus(release.StatusDeployed, "Install complete") }
+	cases := []struct {
+		name   string
+		change func(*release.Release)
+		ahead  bool
+	}{
+		{"deployed as Helm deploys", deploy, true},
+		{"other notes", func(r *release.Release) { deploy(r); r.Info.Notes = "open it" }, false},
+		{"other values", func(r *release.Release) { deploy(r); r.Config = map[string]any{"replicas": float64(1)} }, false},
+		{"hooks", func(r *release.Release) { deploy(r); r.Hooks = []*release.Hook{{Name: "test"}} }, false},
+		{"failed", func(r *release.Release) { r.SetStatus(release.StatusFailed, "Release failed") }, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rel := pending()
+			store := &recordStore{charts: &chartMemo{}}
+			store.encodeDeployedAhead(key, rel)
+			c.change(rel)
+			got := store.takeAhead(key, rel)
+			if (got != nil) != c.ahead {
+				t.Fatalf("encoded ahead: %v, want %v", got != nil, c.ahead)
+			}
+			if got == nil {
+				return
+			}
+			want, err := recordSecret(key, rel, "modifiedAt", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, errA := decodeRecord(got.Data["release"])
+			b, errB := decodeRecord(want.Data["release"])
+			if errA != nil || errB != nil || !reflect.DeepEqual(a, b) {
+				t.Errorf("encoded ahead %+v (%v)\nencoded after %+v (%v)", a, errA, b, errB)
+			}
+			if got.Labels["status"] != "deployed" || got.Labels["modifiedAt"] == "" {
+				t.Errorf("labels %v", got.Labels)
+			}
+		})
+	}
+}

@@ -258,9 +258,9 @@ var secretsResource = corev1.SchemeGroupVersion.WithResource("secrets")
 // install's memo rather than waiting for it. Only for charts that call lookup (Onyxia's
 // library chart lists the namespace's Secrets to find discovery Secrets); Helm's render and
 // this read share the install's configuration, hence its identity and memo.
-func (c *cluster) readLookupsAhead(ctx context.Context, cfg *action.Configuration, ns string, ch *chart.Chart) {
+func (c *cluster) readLookupsAhead(ctx context.Context, cfg *action.Configuration, ns string) {
 	getter, ok := cfg.RESTClientGetter.(*restGetter)
-	if !ok || getter.lookups == nil || !callsLookup(ch) {
+	if !ok || getter.lookups == nil {
 		return
 	}
 	conf, err := getter.ToRESTConfig()
