@@ -159,7 +159,9 @@ const writtenRecordsKept = 64
 
 func newWrittenRecords() writtenRecords { return writtenRecords{lru.New(writtenRecordsKept)} }
 
-// writtenRecord is a record's release as written, read as readStored reads it once asked.
+// writtenRecord is a record's release as written, read as readStored reads it once asked
+// (decodedOf, for dry runs, reads a release in memory as it is, without the JSON round trip
+// that would make it equal to the record's).
 type writtenRecord struct {
 	rel    storedRelease
 	config map[string]any

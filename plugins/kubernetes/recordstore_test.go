@@ -7,6 +7,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/release"
 	helmtime "helm.sh/helm/v3/pkg/time"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // A record is Helm's: its labels, type and storage format, read back whole.
@@ -179,5 +180,54 @@ func TestDeployedRecordEncodedAhead(t *testing.T) {
 				t.Errorf("labels %v", got.Labels)
 			}
 		})
+	}
+}
+
+// The cache's transform decodes a record only when its data changed: a record at a new
+// version with the same data (new labels, a deletion) keeps the release the cache holds, and
+// one whose data changed behind the plugin's back is decoded anew.
+func TestCachedRecordsDecodeChangedDataOnly(t *testing.T) {
+	rel := &release.Release{
+		Name: "jupyter", Namespace: "user-alice", Version: 1, Manifest: "kind: Service\n",
+		Info:  &release.Info{Status: release.StatusDeployed, Description: "Install complete"},
+		Chart: &chart.Chart{Metadata: &chart.Metadata{Name: "jupyter-python", Version: "2.5.2"}},
+	}
+	s, err := recordSecret("sh.helm.release.v1.jupyter.v1", rel, "createdAt", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Namespace, s.UID, s.ResourceVersion = "user-alice", "uid-1", "10"
+	var kinds urlKinds
+	held := map[string]*cachedRecord{}
+	prior := func(key string) (*cachedRecord, bool) { r, ok := held[key]; return r, ok }
+	transform := func(s *corev1.Secret) *cachedRecord {
+		out, err := cacheRecord(s, prior, newWrittenRecords(), kinds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := out.(*cachedRecord)
+		held[s.Namespace+"/"+s.Name] = r
+		return r
+	}
+	first := transform(s)
+	if first.rel == nil || first.rel.status != release.StatusDeployed {
+		t.Fatalf("first sight: %+v, %v", first.rel, first.err)
+	}
+
+	relabelled := s.DeepCopy()
+	relabelled.ResourceVersion, relabelled.Labels["team"] = "11", "datalab"
+	if got := transform(relabelled); got.rel != first.rel || got.Labels["team"] != "datalab" || got.ResourceVersion != "11" {
+		t.Errorf("same data at a new version: release %p (held %p), labels %v, version %s", got.rel, first.rel, got.Labels, got.ResourceVersion)
+	}
+
+	changed := relabelled.DeepCopy()
+	changed.ResourceVersion = "12"
+	other := *rel
+	other.Info = &release.Info{Status: release.StatusFailed, Description: "changed by hand"}
+	if changed.Data["release"], err = encodeRecord(&other, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := transform(changed); got.rel == nil || got.rel.status != release.StatusFailed {
+		t.Errorf("data changed behind the plugin's back: %+v, %v; want it decoded (failed)", got.rel, got.err)
 	}
 }
