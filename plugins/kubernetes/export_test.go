@@ -61,3 +61,9 @@ func KeptHelmConfigurations(p *Plugin) (configurations, getters int) {
 	}
 	return c.helm.Len(), c.getters.Len()
 }
+
+// MaskManifest masks a manifest's Secrets, as dry runs show them.
+func MaskManifest(manifest string) string { return maskManifest(manifest) }
+
+// PrerenderedInstalls is how many installs Helm made of a chart rendered ahead.
+func PrerenderedInstalls() int64 { return prerenderedInstalls.Load() }

@@ -52,9 +52,6 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	if err != nil {
 		return sdk.InstallResponse{}, sdk.InvalidFields("invalid chart", sdk.FieldViolation{Field: "archive", Rule: "not a chart archive: " + err.Error()})
 	}
-	// The values are checked against the chart's schemas while the release's records are read.
-	checked := make(chan valuesCheck, 1)
-	p.work.Go(func() { checked <- checkValuesOf(digest, data, values) })
 	ns, err := s.namespaceOf(req.Caller, req.Project)
 	if err != nil {
 		return sdk.InstallResponse{}, err
@@ -64,6 +61,10 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		return sdk.InstallResponse{}, err
 	}
 	cfg = c.forOneInstall(cfg, ns)
+	// The values are checked against the chart's schemas, and the chart rendered, while the
+	// release's records are read.
+	early := p.beforeHelm(cfg, helmRun{ns: ns, name: req.ReleaseName, digest: digest, archive: data, values: values}, !req.DryRun)
+	renderedFor := cfg
 	// The render's lookups are read while the release's records are: the launch waits for
 	// one answer instead of two in a row. A launch refused below wasted one list. The chart
 	// is looked at here, before Helm changes it (ProcessDependencies).
@@ -99,7 +100,7 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		}
 	}
 	// An upgrade leaves the check to Helm, which may give it other values (the last ones).
-	v := <-checked
+	v := early.values()
 	if last == nil && v.err != nil {
 		return sdk.InstallResponse{}, installError(req.ReleaseName, v.err)
 	}
@@ -135,8 +136,11 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 		defer p.work.Done()
 		defer run.finish()
 		began := time.Now()
-		run := helmRun{ns: ns, name: req.ReleaseName, chart: ch, values: values, timeout: timeout,
+		run := helmRun{ns: ns, name: req.ReleaseName, chart: ch, digest: digest, archive: data, values: values, timeout: timeout,
 			upgrade: last != nil, validateManifests: s.ValidateManifests, valuesChecked: valuesChecked, bet: true}
+		if last == nil && cfg == renderedFor {
+			run.early = early
+		}
 		rel, err := p.runInstall(helmCtx, cfg, run)
 		if errors.Is(err, errBetLost) {
 			// Something of the manifest exists: Helm's own checks say what, and adopt what
@@ -150,7 +154,7 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 			case <-helmCtx.Done():
 			}
 			if run.chart, err = loadedCharts.load(digest, data); err == nil {
-				run.bet = false
+				run.bet, run.early = false, nil
 				rel, err = p.runInstall(helmCtx, cfg, run)
 			}
 		}
@@ -229,6 +233,8 @@ const twinTakeBack = time.Second
 type helmRun struct {
 	ns, name          string
 	chart             *chart.Chart
+	digest            string // of the archive the chart was loaded from
+	archive           []byte
 	values            map[string]any
 	timeout           time.Duration
 	upgrade           bool
@@ -238,6 +244,8 @@ type helmRun struct {
 	valuesChecked bool
 	// bet: an install may bet that its objects do not exist yet (bettingOnAbsence).
 	bet bool
+	// early is the chart rendered while the release's records were read, if it was.
+	early *early
 }
 
 // runInstall runs Helm's install, or upgrade; an install that bets that its objects do not
@@ -251,6 +259,22 @@ func (p *Plugin) runInstall(ctx context.Context, cfg *action.Configuration, r he
 	}
 	if r.bet {
 		cfg = bettingOnAbsence(cfg)
+	}
+	pre, err := r.prerendered(cfg)
+	switch {
+	case err == nil:
+		if own, ok := withPrerendered(cfg, pre); ok {
+			cfg, r.chart = own, pre.flat
+			prerenderedInstalls.Add(1)
+		}
+	case r.early == nil:
+		// Helm installs the chart as loaded, which prerender may have changed.
+		if fresh, lerr := loadedCharts.load(r.digest, r.archive); lerr == nil {
+			r.chart = fresh
+		}
+	}
+	if err != nil && !errors.Is(err, errNotPrerendered) {
+		p.log.Debug("the chart is rendered by Helm", "namespace", r.ns, "release", r.name, "error", err)
 	}
 	in := action.NewInstall(cfg)
 	in.ReleaseName, in.Namespace, in.Timeout = r.name, r.ns, r.timeout

@@ -42,9 +42,13 @@ type recordStore struct {
 	bet *absenceBet
 	// ahead, for one install, is its deployed record encoded while the objects are created.
 	ahead *deployedAhead
+	// prerendered, for one install, is its chart rendered ahead of Helm, which the records
+	// keep in place of the one Helm installs.
+	prerendered *prerendered
 }
 
 func (r *recordStore) Create(key string, rls *release.Release) error {
+	rls = r.prerendered.recorded(rls)
 	s, err := recordSecret(key, rls, "createdAt", r.charts)
 	if err != nil {
 		return fmt.Errorf("create: failed to encode release %q: %w", rls.Name, err)
@@ -113,6 +117,7 @@ func (r *recordStore) takeBack(record *corev1.Secret) error {
 }
 
 func (r *recordStore) Update(key string, rls *release.Release) error {
+	rls = r.prerendered.recorded(rls)
 	if r.bet != nil {
 		if r.bet.lost() {
 			return nil // the record is taken back, and the install starts again
