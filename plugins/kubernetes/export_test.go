@@ -3,6 +3,8 @@ package kubernetes
 import (
 	"time"
 
+	"k8s.io/client-go/rest"
+
 	"k8s.io/utils/lru"
 )
 
@@ -67,3 +69,8 @@ func MaskManifest(manifest string) string { return maskManifest(manifest) }
 
 // PrerenderedInstalls is how many installs Helm made of a chart rendered ahead.
 func PrerenderedInstalls() int64 { return prerenderedInstalls.Load() }
+
+// RenderLookup is the lookup of one render, as prerendered installs have it.
+func RenderLookup(conf *rest.Config) func(apiVersion, kind, namespace, name string) (map[string]any, error) {
+	return newRenderLookup(conf).lookup
+}

@@ -8,7 +8,6 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/release"
 )
 
@@ -44,7 +43,7 @@ func prerender(cfg *action.Configuration, r helmRun) (*prerendered, error) {
 		if err != nil {
 			return nil, err
 		}
-		lookup = engine.NewLookupFunction(conf)
+		lookup = newRenderLookup(conf).lookup
 	}
 	rendered, err := renderChart(r.digest, ch, vals, lookup)
 	if err != nil {
