@@ -18,10 +18,26 @@ import (
 // the rest of the install as ever (hooks, notes, manifest order, checks, records); the
 // records keep the chart rendered (prerendered.recorded).
 //
-// The chart is prepared as Helm's install prepares it (its dependencies processed, its values
-// checked and made ready to render) and is changed in the same way. On an error the chart may
-// be changed: Helm must install a fresh copy of it, and will meet the error itself.
+// The chart is prepared as Helm's install prepares it, and changed in the same way (prepare).
+// On an error the chart may be changed: Helm must install a fresh copy of it, and will meet
+// the error itself.
 func prerender(cfg *action.Configuration, r helmRun) (*prerendered, error) {
+	prep, err := prepare(cfg, r)
+	if err != nil {
+		return nil, err
+	}
+	return prep.render(cfg, r.digest)
+}
+
+// prepared is an install's chart made ready to render as Helm's install makes it: its
+// dependencies processed (which changes the chart), its values coalesced with the chart's and
+// given the release's options and the cluster's capabilities.
+type prepared struct {
+	chart *chart.Chart
+	vals  chartutil.Values
+}
+
+func prepare(cfg *action.Configuration, r helmRun) (*prepared, error) {
 	if r.upgrade || cfg.Capabilities == nil || r.digest == "" {
 		return nil, errNotPrerendered
 	}
@@ -37,6 +53,17 @@ func prerender(cfg *action.Configuration, r helmRun) (*prerendered, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &prepared{chart: ch, vals: vals}, nil
+}
+
+// values are the install's values coalesced with the chart's.
+func (p *prepared) values() map[string]any {
+	v, _ := p.vals["Values"].(chartutil.Values)
+	return v
+}
+
+// render renders the prepared chart and makes the chart Helm installs in its place.
+func (p *prepared) render(cfg *action.Configuration, digest string) (*prerendered, error) {
 	var lookup any
 	if cfg.RESTClientGetter != nil {
 		conf, err := cfg.RESTClientGetter.ToRESTConfig()
@@ -45,7 +72,8 @@ func prerender(cfg *action.Configuration, r helmRun) (*prerendered, error) {
 		}
 		lookup = newRenderLookup(conf).lookup
 	}
-	rendered, err := renderChart(r.digest, ch, vals, lookup)
+	ch := p.chart
+	rendered, err := renderChart(digest, ch, p.vals, lookup)
 	if err != nil {
 		return nil, err
 	}
@@ -79,21 +107,38 @@ type early struct {
 }
 
 // beforeHelm starts the work of an install before Helm: r gives the release, the archive and
-// the values.
+// the values. The values are checked on the chart prepared to render, as Helm's install
+// prepares it, then rendered; Install has the check as soon as it is made.
 func (p *Plugin) beforeHelm(cfg *action.Configuration, r helmRun, render bool) *early {
 	e := &early{checked: make(chan struct{}), rendered: make(chan struct{})}
 	p.work.Go(func() {
 		defer close(e.rendered)
-		e.check = checkValuesOf(r.digest, r.archive, r.values)
-		close(e.checked)
-		if !render || e.check.err != nil {
-			e.err = errNotPrerendered
+		var prep *prepared
+		e.err = errNotPrerendered
+		if render {
+			r.valuesChecked = true // below, on the values prepared
+			if r.chart, e.err = loadedCharts.load(r.digest, r.archive); e.err == nil {
+				prep, e.err = prepare(cfg, r)
+			}
+		}
+		if prep == nil {
+			e.check = checkValuesOf(r.digest, r.archive, r.values)
+			close(e.checked)
 			return
 		}
-		r.valuesChecked = e.check.checked
-		if r.chart, e.err = loadedCharts.load(r.digest, r.archive); e.err == nil {
-			e.pre, e.err = prerender(cfg, r)
+		e.check = checkCoalesced(prep.chart, prep.values())
+		close(e.checked)
+		if e.check.err != nil {
+			e.err = e.check.err // the install is refused
+			return
 		}
+		if !e.check.checked {
+			// Left to Helm's own check, made as Helm's install makes it.
+			if e.err = chartutil.ValidateAgainstSchema(prep.chart, prep.values()); e.err != nil {
+				return
+			}
+		}
+		e.pre, e.err = prep.render(cfg, r.digest)
 	})
 	return e
 }

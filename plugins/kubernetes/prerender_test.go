@@ -2,8 +2,10 @@ package kubernetes_test
 
 import (
 	"bytes"
+	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +82,41 @@ func TestLaunchRecordsWhatHelmRenders(t *testing.T) {
 		len(rel.Chart.Metadata.Dependencies) != len(loaded.Metadata.Dependencies) {
 		t.Errorf("the recorded chart is not the one launched: %d files, %d values, schema %d bytes, dependencies %v",
 			len(rel.Chart.Files), len(rel.Chart.Values), len(rel.Chart.Schema), rel.Chart.Metadata.Dependencies)
+	}
+}
+
+// TestLaunchesRefusedBeforeRecording: values that break the chart's schema, and a chart whose
+// render fails, are refused in Helm's words, the field named, and nothing is recorded.
+func TestLaunchesRefusedBeforeRecording(t *testing.T) {
+	p, client := newRegion(t, nil)
+	user, project := personalProject(t, p, client)
+	ctx := t.Context()
+	failing := chartArchive(t, "failing", map[string]string{
+		"Chart.yaml":         "apiVersion: v2\nname: failing\nversion: 0.1.0\n",
+		"templates/cm.yaml":  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \"{{ .Release.Name }}\"}\ndata: {owner: {{ required \"owner is required\" .Values.owner | quote }}}\n",
+		"templates/_h.tpl":   `{{ define "unused" }}{{ end }}`,
+		"values.schema.json": `{"type":"object"}`,
+	})
+	for _, c := range []struct {
+		archive []byte
+		values  string
+		says    string
+	}{
+		{jupyterArchive(t), `{"service":{"image":{"pullPolicy":"Sometimes"}}}`, "don't meet the specifications of the schema"},
+		{failing, `{}`, "owner is required"},
+	} {
+		name := unique("refused-")
+		_, err := p.Install(ctx, sdk.InstallRequest{
+			Caller: user, Project: project, ReleaseName: name, Archive: bytes.NewReader(c.archive), Values: []byte(c.values),
+			Metadata: sdk.ReleaseMetadata{Catalog: "test", Chart: "refused", Owner: user.Username},
+		})
+		var inv *sdk.Error
+		if !errors.As(err, &inv) || inv.Kind != sdk.ErrInvalidArgument || !strings.Contains(err.Error(), c.says) || len(inv.Fields) == 0 || inv.Fields[0].Field != "values" {
+			t.Errorf("install with %s: %v; want the values refused, saying %q", c.values, err, c.says)
+		}
+		records, err := client.CoreV1().Secrets(project.ID).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,name=" + name})
+		if err != nil || len(records.Items) != 0 {
+			t.Errorf("records of the refused %s: %v, %v", name, records, err)
+		}
 	}
 }

@@ -83,10 +83,20 @@ func checkValues(ch *chart.Chart, values map[string]any) (checked bool, err erro
 	if err != nil {
 		return false, nil
 	}
-	if broken := breaches(ch, coalesced); broken != "" {
-		return true, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", broken)
+	v := checkCoalesced(ch, coalesced)
+	return v.checked, v.err
+}
+
+// checkCoalesced is checkValues for a chart whose dependencies are processed, and values
+// coalesced with its own.
+func checkCoalesced(ch *chart.Chart, coalesced map[string]any) valuesCheck {
+	if !compilesAlone(ch) {
+		return valuesCheck{}
 	}
-	return true, nil
+	if broken := breaches(ch, coalesced); broken != "" {
+		return valuesCheck{true, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", broken)}
+	}
+	return valuesCheck{checked: true}
 }
 
 // compilesAlone says whether every schema of the chart and its subcharts compiles alone.

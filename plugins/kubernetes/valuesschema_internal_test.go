@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 )
@@ -74,6 +75,20 @@ func TestValuesAreCheckedAsHelmChecksThem(t *testing.T) {
 			}
 			if checked && !sameLines(got, want) {
 				t.Errorf("checked:\n%v\nHelm:\n%v", got, want)
+			}
+			// A launch checks the values it prepared to render (beforeHelm); values Helm
+			// cannot prepare are checked as above.
+			cfg := &action.Configuration{Capabilities: chartutil.DefaultCapabilities}
+			prep, err := prepare(cfg, helmRun{name: "x", chart: load(), digest: "x", values: c.values, valuesChecked: true})
+			if err != nil {
+				if !c.leftToHelm {
+					t.Fatalf("prepare: %v", err)
+				}
+				return
+			}
+			v := checkCoalesced(prep.chart, prep.values())
+			if v.checked != checked || !sameLines(v.err, got) {
+				t.Errorf("checked as prepared: %v, %v; checked alone: %v, %v", v.checked, v.err, checked, got)
 			}
 		})
 	}
