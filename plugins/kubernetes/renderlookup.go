@@ -50,27 +50,19 @@ func (l *renderLookup) lookup(apiVersion, kind, namespace, name string) (map[str
 	if namespace != "" {
 		reader = client.Namespace(namespace)
 	}
-	var content map[string]any
+	var obj interface{ UnstructuredContent() map[string]any }
 	if name != "" {
-		obj, err := reader.Get(context.Background(), name, metav1.GetOptions{})
-		switch {
-		case apierrors.IsNotFound(err):
-			content = map[string]any{}
-		case err != nil:
-			return map[string]any{}, err
-		default:
-			content = obj.UnstructuredContent()
-		}
+		obj, err = reader.Get(context.Background(), name, metav1.GetOptions{})
 	} else {
-		list, err := reader.List(context.Background(), metav1.ListOptions{})
-		switch {
-		case apierrors.IsNotFound(err):
-			content = map[string]any{}
-		case err != nil:
-			return map[string]any{}, err
-		default:
-			content = list.UnstructuredContent()
-		}
+		obj, err = reader.List(context.Background(), metav1.ListOptions{})
+	}
+	content := map[string]any{}
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return map[string]any{}, err
+	default:
+		content = obj.UnstructuredContent()
 	}
 	l.read[key] = content
 	return runtime.DeepCopyJSON(content), nil

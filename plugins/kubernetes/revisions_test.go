@@ -239,6 +239,9 @@ func TestUpgradeAndRollBackJupyter(t *testing.T) {
 	if got := secretData(); !strings.Contains(got, "not found") {
 		t.Errorf("secret data after an upgrade without it: %q, want it deleted", got)
 	}
+	// Helm's upgrade goes on after the call: closing the plugin on it would leave Helm's own
+	// goroutine writing, and logging, after the test.
+	waitFor(t, p, ref, "upgraded without secret data", func(r sdk.Release) bool { return r.Status == sdk.StatusDeployed })
 }
 
 // TestRollbackRefusals: a rollback of a release with one revision, or to a revision that
