@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	k8s "k8s.io/client-go/kubernetes"
@@ -95,5 +96,39 @@ func TestChartArchiveKeptOutOfTheSecrets(t *testing.T) {
 	}
 	if moved := archiveOwnedBy(t, client, ns, second.UID); !bytes.Equal(moved.BinaryData["chart.tgz"], archive) {
 		t.Errorf("the paused revision's archive ConfigMap holds %d bytes, want %d", len(moved.BinaryData["chart.tgz"]), len(archive))
+	}
+}
+
+// TestArchiveWrittenAgainAfterAFailure: a chart archive whose write the API server refuses (a
+// quota of no more ConfigMaps, lifted a moment after the release is deployed) is written
+// again, and owned by the release's record.
+func TestArchiveWrittenAgainAfterAFailure(t *testing.T) {
+	p, client := newRegion(t, nil)
+	alice, project := personalProject(t, p, client)
+	ctx, ns := t.Context(), project.ID
+	quotas := client.CoreV1().ResourceQuotas(ns)
+	if _, err := quotas.Create(ctx, &corev1.ResourceQuota{
+		ObjectMeta: metav1.ObjectMeta{Name: "no-more-configmaps"},
+		Spec:       corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"count/configmaps": resource.MustParse("0")}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	archive := webArchive(t)
+	ref := installWeb(t, p, alice, project, archive)
+	waitFor(t, p, ref, "deployed", func(r sdk.Release) bool { return r.Status == sdk.StatusDeployed })
+	time.Sleep(300 * time.Millisecond)
+	archives, err := client.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{LabelSelector: "basalt.dev/chart-archive"})
+	if err != nil || len(archives.Items) != 0 {
+		t.Fatalf("the quota did not refuse the archive: %d archives, %v", len(archives.Items), err)
+	}
+	if err := quotas.Delete(ctx, "no-more-configmaps", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	record, err := client.CoreV1().Secrets(ns).Get(ctx, "sh.helm.release.v1."+ref.Name+".v1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cm := archiveOwnedBy(t, client, ns, record.UID); !bytes.Equal(cm.BinaryData["chart.tgz"], archive) {
+		t.Errorf("archive ConfigMap %s: %d bytes, want the chart installed", cm.Name, len(cm.BinaryData["chart.tgz"]))
 	}
 }

@@ -212,17 +212,41 @@ func (p *Plugin) Install(ctx context.Context, req sdk.InstallRequest) (sdk.Insta
 	// own writes to make, and pausing finds the archive in memory.
 	p.work.Go(func() {
 		<-run.done
-		ctx, cancel := context.WithTimeout(p.base, 30*time.Second)
-		defer cancel()
-		if err := c.keepArchive(ctx, ns, digest, data, rec); err != nil {
-			p.log.Warn("keeping the chart archive", "namespace", ns, "release", req.ReleaseName, "error", err)
-		}
+		p.keepArchive(c, ns, req.ReleaseName, digest, data, rec)
 	})
 	d, err := c.written.readSecret(rec, s.urlKinds())
 	if err != nil {
 		return sdk.InstallResponse{}, kubeError("reading release "+req.ReleaseName, err)
 	}
 	return sdk.InstallResponse{Release: (*informersOf)(nil).view(ns, d, md)}, nil
+}
+
+// archiveTries is how many times a release's chart archive is written before giving up, the
+// first try again after a second, the next after two: without its archive a release pauses
+// from Helm's copy of its chart, which has no subcharts, once the plugin forgot it.
+const archiveTries = 3
+
+// keepArchive keeps a release's chart archive in its namespace (cluster.keepArchive), trying
+// again after a failure: writing it again is harmless, as an archive already there is owned
+// instead.
+func (p *Plugin) keepArchive(c *cluster, ns, name, digest string, data []byte, rec *corev1.Secret) {
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(p.base, 30*time.Second)
+		err := c.keepArchive(ctx, ns, digest, data, rec)
+		cancel()
+		if err == nil {
+			return
+		}
+		p.log.Warn("keeping the chart archive", "namespace", ns, "release", name, "try", try, "error", err)
+		if try == archiveTries {
+			return
+		}
+		select {
+		case <-time.After(time.Duration(try) * time.Second):
+		case <-p.base.Done():
+			return
+		}
+	}
 }
 
 // twinTakeBack is how long an install whose bet was lost waits before Helm's checks, so that
